@@ -1,0 +1,107 @@
+//===- AttnOps.td - the attn dialect ---------------------------*- tablegen -*-===//
+//
+// The attn dialect: one op per attention. Everything downstream of these ops
+// (passes, lowering, runtime) is C11 over the MLIR C API; this file and its
+// small C++ glue are the only C++ in attnc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_OPS_TD
+#define ATTN_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Attn_Dialect : Dialect {
+  let name = "attn";
+  let cppNamespace = "::attn";
+  let summary = "Attention as a handful of high-level ops";
+  let description = [{
+    `attn` expresses scaled dot-product attention (MHA/GQA/MQA, varlen) as a
+    single op per attention on tensors. Passes tile and fuse it into a
+    flash-attention kernel IR that lowers to AMD, NVIDIA and host CPU code.
+  }];
+}
+
+class Attn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attn_Dialect, mnemonic, traits>;
+
+// Element types the attention ops accept for q/k/v/out.
+def Attn_ElementType : AnyTypeOf<[F16, BF16, F32]>;
+def Attn_Tensor : RankedTensorOf<[F16, BF16, F32]>;
+def Attn_F32Tensor : RankedTensorOf<[F32]>;
+def Attn_I32Tensor : RankedTensorOf<[I32]>;
+
+// Attributes shared by every attention op. They are inherent and stored as
+// properties; absence means "default" (scale = 1/sqrt(D), unbounded window,
+// no softcap, not causal).
+defvar Attn_CommonAttrs = (ins
+  OptionalAttr<F32Attr>:$scale,
+  UnitAttr:$causal,
+  OptionalAttr<I64Attr>:$window_left,
+  OptionalAttr<I64Attr>:$window_right,
+  OptionalAttr<F32Attr>:$softcap
+);
+
+def Attn_MhaOp : Attn_Op<"mha", [Pure]> {
+  let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
+  let description = [{
+    `q: tensor<B x Hq x Sq x D>`, `k: tensor<B x Hkv x Sk x D>`,
+    `v: tensor<B x Hkv x Sk x Dv>`, optional `alibi_slopes: tensor<Hq x f32>`.
+    Result `out: tensor<B x Hq x Sq x Dv>` (element type of q) and optionally
+    `lse: tensor<B x Hq x Sq x f32>`, the natural-log log-sum-exp of the
+    scaled, soft-capped, biased and masked logits of each row.
+
+    Query row i sees key j iff (with off = Sk - Sq, i.e. bottom-right aligned)
+    `!causal || j <= i + off`, `j >= i + off - window_left` and
+    `j <= i + off + window_right` (absent windows are unbounded).
+    logit = scale * q.k; softcap: logit = softcap * tanh(logit / softcap);
+    alibi: logit += -slope[h] * |i + off - j|; then mask and softmax.
+    Rows that see no key produce 0 and lse = -inf.
+
+    Example:
+    ```mlir
+    %o = attn.mha %q, %k, %v {causal} : (tensor<2x8x128x64xf16>,
+        tensor<2x2x128x64xf16>, tensor<2x2x128x64xf16>) -> tensor<2x8x128x64xf16>
+    ```
+  }];
+  let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
+                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                       Attn_CommonAttrs);
+  let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure]> {
+  let summary = "attention over packed variable-length sequences";
+  let description = [{
+    Packed `q: tensor<Tq x Hq x D>`, `k: tensor<Tk x Hkv x D>`,
+    `v: tensor<Tk x Hkv x Dv>`, `cu_seqlens_q: tensor<(B+1) x i32>`,
+    `cu_seqlens_k: tensor<(B+1) x i32>`, optional `alibi_slopes`.
+    Results `out: tensor<Tq x Hq x Dv>`, optional `lse: tensor<Hq x Tq x f32>`.
+    Sequence b owns query tokens [cu_seqlens_q[b], cu_seqlens_q[b+1]) and keys
+    [cu_seqlens_k[b], cu_seqlens_k[b+1]); masks and alibi use indices local to
+    the sequence, exactly as attn.mha. Precondition on the data: both
+    cu_seqlens start at 0, are non-decreasing and end at most at Tq (Tk).
+    Query tokens past cu_seqlens_q[B] produce 0 and lse = -inf.
+  }];
+  let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
+                            Attn_I32Tensor:$cu_seqlens_q,
+                            Attn_I32Tensor:$cu_seqlens_k,
+                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                       Attn_CommonAttrs);
+  let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $cu_seqlens_q `,` $cu_seqlens_k
+    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // ATTN_OPS_TD

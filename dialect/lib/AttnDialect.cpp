@@ -1,0 +1,212 @@
+//===- AttnDialect.cpp - ODS glue and verifiers of the attn dialect -------===//
+//
+// The verifiers check every shape relation of the op's documented contract
+// and name the operand and the values seen, so that a user reading the
+// diagnostic knows which tensor to fix without reading this file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/IR/AttnDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+#include "attn/IR/AttnOpsDialect.cpp.inc"
+
+void attn::AttnDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "attn/IR/AttnOps.cpp.inc"
+      >();
+}
+
+#define GET_OP_CLASSES
+#include "attn/IR/AttnOps.cpp.inc"
+
+namespace {
+
+/// One dimension of an operand, with a name for diagnostics ("Hq", "D", ...).
+struct Dim {
+  Value tensor;
+  const char *operand;
+  unsigned index;
+  const char *name;
+  int64_t size() const { return cast<RankedTensorType>(tensor.getType()).getDimSize(index); }
+  bool isStatic() const { return !ShapedType::isDynamic(size()); }
+};
+
+/// Checks the rank of an operand or result and tells which layout was expected.
+LogicalResult checkRank(Operation *op, Value value, const char *what, int64_t rank,
+                        const char *layout) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getRank() == rank)
+    return success();
+  return op->emitOpError() << "'" << what << "' must have rank " << rank << " (" << layout
+                           << "), got " << type;
+}
+
+/// Head counts and head dims are static: tiles and MMA shapes depend on them.
+LogicalResult checkStatic(Operation *op, const Dim &d) {
+  if (d.isStatic())
+    return success();
+  return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
+                           << ") must be static";
+}
+
+/// Two dims that must agree; dynamic sizes agree with anything.
+LogicalResult checkSame(Operation *op, const Dim &a, const Dim &b) {
+  if (!a.isStatic() || !b.isStatic() || a.size() == b.size())
+    return success();
+  return op->emitOpError() << "'" << b.operand << "' dimension " << b.index << " (" << b.name
+                           << " = " << b.size() << ") must equal '" << a.operand << "' dimension "
+                           << a.index << " (" << a.name << " = " << a.size() << ")";
+}
+
+LogicalResult checkElementType(Operation *op, Value ref, const char *refName, Value other,
+                               const char *otherName) {
+  Type want = getElementTypeOrSelf(ref.getType());
+  Type got = getElementTypeOrSelf(other.getType());
+  if (want == got)
+    return success();
+  return op->emitOpError() << "'" << otherName << "' element type " << got << " must match '"
+                           << refName << "' element type " << want;
+}
+
+/// Attributes shared by all attention ops.
+template <typename OpT>
+LogicalResult verifyCommonAttrs(OpT op) {
+  if (auto scale = op.getScaleAttr()) {
+    double s = scale.getValueAsDouble();
+    if (!std::isfinite(s))
+      return op.emitOpError() << "'scale' must be finite, got " << s;
+  }
+  if (auto cap = op.getSoftcapAttr()) {
+    double c = cap.getValueAsDouble();
+    if (!(c > 0.0) || !std::isfinite(c))
+      return op.emitOpError() << "'softcap' must be positive and finite, got " << c;
+  }
+  if (auto wl = op.getWindowLeftAttr(); wl && wl.getInt() < 0)
+    return op.emitOpError() << "'window_left' must be non-negative, got " << wl.getInt();
+  if (auto wr = op.getWindowRightAttr(); wr && wr.getInt() < 0)
+    return op.emitOpError() << "'window_right' must be non-negative, got " << wr.getInt();
+  return success();
+}
+
+/// alibi_slopes: tensor<Hq x f32>.
+LogicalResult verifyAlibi(Operation *op, Value alibi, const Dim &hq) {
+  if (!alibi)
+    return success();
+  if (failed(checkRank(op, alibi, "alibi_slopes", 1, "Hq")))
+    return failure();
+  return checkSame(op, hq, Dim{alibi, "alibi_slopes", 0, "Hq"});
+}
+
+} // namespace
+
+LogicalResult attn::MhaOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkRank(op, getQ(), "q", 4, "B x Hq x Sq x D")) ||
+      failed(checkRank(op, getK(), "k", 4, "B x Hkv x Sk x D")) ||
+      failed(checkRank(op, getV(), "v", 4, "B x Hkv x Sk x Dv")) ||
+      failed(checkRank(op, getOut(), "out", 4, "B x Hq x Sq x Dv")))
+    return failure();
+  if (failed(checkElementType(op, getQ(), "q", getK(), "k")) ||
+      failed(checkElementType(op, getQ(), "q", getV(), "v")) ||
+      failed(checkElementType(op, getQ(), "q", getOut(), "out")))
+    return failure();
+
+  Dim qB{getQ(), "q", 0, "B"}, qH{getQ(), "q", 1, "Hq"}, qS{getQ(), "q", 2, "Sq"},
+      qD{getQ(), "q", 3, "D"};
+  Dim kB{getK(), "k", 0, "B"}, kH{getK(), "k", 1, "Hkv"}, kS{getK(), "k", 2, "Sk"},
+      kD{getK(), "k", 3, "D"};
+  Dim vB{getV(), "v", 0, "B"}, vH{getV(), "v", 1, "Hkv"}, vS{getV(), "v", 2, "Sk"},
+      vD{getV(), "v", 3, "Dv"};
+  Dim oB{getOut(), "out", 0, "B"}, oH{getOut(), "out", 1, "Hq"}, oS{getOut(), "out", 2, "Sq"},
+      oD{getOut(), "out", 3, "Dv"};
+
+  for (const Dim &d : {qH, qD, kH, kD, vH, vD, oH, oD})
+    if (failed(checkStatic(op, d)))
+      return failure();
+  if (failed(checkSame(op, qD, kD)) || failed(checkSame(op, qB, kB)) ||
+      failed(checkSame(op, qB, vB)) || failed(checkSame(op, kH, vH)) ||
+      failed(checkSame(op, kS, vS)) || failed(checkSame(op, qB, oB)) ||
+      failed(checkSame(op, qH, oH)) || failed(checkSame(op, qS, oS)) ||
+      failed(checkSame(op, vD, oD)))
+    return failure();
+  if (qD.size() == 0 || vD.size() == 0 || kH.size() == 0)
+    return op->emitOpError() << "head dims and head counts must be positive, got D = "
+                             << qD.size() << ", Dv = " << vD.size() << ", Hkv = " << kH.size();
+  if (qH.size() % kH.size() != 0)
+    return op->emitOpError() << "query heads (Hq = " << qH.size()
+                             << ") must be a multiple of key/value heads (Hkv = " << kH.size()
+                             << ")";
+  if (Value lse = getLse()) {
+    if (failed(checkRank(op, lse, "lse", 3, "B x Hq x Sq")))
+      return failure();
+    Dim lB{lse, "lse", 0, "B"}, lH{lse, "lse", 1, "Hq"}, lS{lse, "lse", 2, "Sq"};
+    if (failed(checkSame(op, qB, lB)) || failed(checkSame(op, qH, lH)) ||
+        failed(checkSame(op, qS, lS)))
+      return failure();
+  }
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+    return failure();
+  return verifyCommonAttrs(*this);
+}
+
+LogicalResult attn::MhaVarlenOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkRank(op, getQ(), "q", 3, "Tq x Hq x D")) ||
+      failed(checkRank(op, getK(), "k", 3, "Tk x Hkv x D")) ||
+      failed(checkRank(op, getV(), "v", 3, "Tk x Hkv x Dv")) ||
+      failed(checkRank(op, getOut(), "out", 3, "Tq x Hq x Dv")) ||
+      failed(checkRank(op, getCuSeqlensQ(), "cu_seqlens_q", 1, "B+1")) ||
+      failed(checkRank(op, getCuSeqlensK(), "cu_seqlens_k", 1, "B+1")))
+    return failure();
+  if (failed(checkElementType(op, getQ(), "q", getK(), "k")) ||
+      failed(checkElementType(op, getQ(), "q", getV(), "v")) ||
+      failed(checkElementType(op, getQ(), "q", getOut(), "out")))
+    return failure();
+
+  Dim qT{getQ(), "q", 0, "Tq"}, qH{getQ(), "q", 1, "Hq"}, qD{getQ(), "q", 2, "D"};
+  Dim kT{getK(), "k", 0, "Tk"}, kH{getK(), "k", 1, "Hkv"}, kD{getK(), "k", 2, "D"};
+  Dim vT{getV(), "v", 0, "Tk"}, vH{getV(), "v", 1, "Hkv"}, vD{getV(), "v", 2, "Dv"};
+  Dim oT{getOut(), "out", 0, "Tq"}, oH{getOut(), "out", 1, "Hq"}, oD{getOut(), "out", 2, "Dv"};
+  Dim cq{getCuSeqlensQ(), "cu_seqlens_q", 0, "B+1"};
+  Dim ck{getCuSeqlensK(), "cu_seqlens_k", 0, "B+1"};
+
+  for (const Dim &d : {qH, qD, kH, kD, vH, vD, oH, oD})
+    if (failed(checkStatic(op, d)))
+      return failure();
+  if (failed(checkSame(op, qD, kD)) || failed(checkSame(op, kT, vT)) ||
+      failed(checkSame(op, kH, vH)) || failed(checkSame(op, qT, oT)) ||
+      failed(checkSame(op, qH, oH)) || failed(checkSame(op, vD, oD)) ||
+      failed(checkSame(op, cq, ck)))
+    return failure();
+  for (const Dim &c : {cq, ck})
+    if (c.isStatic() && c.size() < 1)
+      return op->emitOpError() << "'" << c.operand
+                               << "' must hold B+1 >= 1 offsets, got " << c.size();
+  if (qD.size() == 0 || vD.size() == 0 || kH.size() == 0)
+    return op->emitOpError() << "head dims and head counts must be positive, got D = "
+                             << qD.size() << ", Dv = " << vD.size() << ", Hkv = " << kH.size();
+  if (qH.size() % kH.size() != 0)
+    return op->emitOpError() << "query heads (Hq = " << qH.size()
+                             << ") must be a multiple of key/value heads (Hkv = " << kH.size()
+                             << ")";
+  if (Value lse = getLse()) {
+    if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))
+      return failure();
+    Dim lH{lse, "lse", 0, "Hq"}, lT{lse, "lse", 1, "Tq"};
+    if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
+      return failure();
+  }
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+    return failure();
+  return verifyCommonAttrs(*this);
+}

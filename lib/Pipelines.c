@@ -1,0 +1,66 @@
+/*===- Pipelines.c - named pipelines from attn IR to executable code ------===*
+ *
+ * attn-to-cpu-reference: attn-lower-reference, then the host lowering below.
+ * Registered in MLIR's pass registry so attn-opt and textual pipelines can
+ * name it like any upstream pass.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "attnc/attnc.h"
+
+#include "attn-c/Dialect.h"
+
+#include <string.h>
+
+/* Bufferization turns the attn results (fresh allocations) into the
+ * function's trailing out-parameters so the caller owns every buffer; bf16 and
+ * f16 conversions are expanded to integer arithmetic so the JIT needs no
+ * compiler-rt soft-float helpers. */
+static const char *const cpuLowering =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-dynamic-allocs=false},"
+    "buffer-deallocation-pipeline,"
+    "canonicalize,"
+    "convert-scf-to-cf,"
+    "arith-expand{include-bf16=true include-f4e2m1=false include-f8e8m0=false},"
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "expand-strided-metadata,"
+    "finalize-memref-to-llvm,"
+    "convert-to-llvm,"
+    "reconcile-unrealized-casts";
+
+static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+MlirLogicalResult attnAddCpuLoweringPasses(MlirOpPassManager pm, MlirStringCallback onError,
+                                           void *userData) {
+  return mlirOpPassManagerAddPipeline(pm, str(cpuLowering), onError, userData);
+}
+
+static MlirLogicalResult rejectOptions(MlirStringRef options, const char *pipeline,
+                                       MlirStringCallback onError, void *userData) {
+  if (options.length == 0)
+    return mlirLogicalResultSuccess();
+  onError(str("pipeline '"), userData);
+  onError(str(pipeline), userData);
+  onError(str("' takes no options"), userData);
+  return mlirLogicalResultFailure();
+}
+
+static MlirLogicalResult buildCpuReference(MlirOpPassManager pm, MlirStringRef options,
+                                           MlirStringCallback onError, void *userData) {
+  if (mlirLogicalResultIsFailure(
+          rejectOptions(options, "attn-to-cpu-reference", onError, userData)))
+    return mlirLogicalResultFailure();
+  if (mlirLogicalResultIsFailure(
+          mlirOpPassManagerAddPipeline(pm, str("attn-lower-reference"), onError, userData)))
+    return mlirLogicalResultFailure();
+  return attnAddCpuLoweringPasses(pm, onError, userData);
+}
+
+void attnRegisterAllPipelines(void) {
+  attnRegisterPipeline(str("attn-to-cpu-reference"),
+                       str("attn IR -> reference loops -> LLVM dialect for the host CPU"),
+                       buildCpuReference);
+}

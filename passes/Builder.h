@@ -1,0 +1,125 @@
+/*===- Builder.h - a small IR builder over the MLIR C API --------*- C -*-===*
+ *
+ * Passes build IR through these helpers so that a pass reads like the IR it
+ * produces: `attnAddF(b, x, y)` emits `arith.addf`, `attnForBegin` ...
+ * `attnForEnd` brackets the body of an `scf.for`. The builder is a value type
+ * holding an insertion point; nothing here owns IR (created ops are inserted
+ * immediately and owned by their block).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_PASSES_BUILDER_H
+#define ATTN_PASSES_BUILDER_H
+
+#include "mlir-c/IR.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+  MlirContext ctx;
+  MlirLocation loc;
+  MlirBlock block;      /* insertion block */
+  MlirOperation before; /* insert before this op; null: append to block */
+} AttnBuilder;
+
+/* The C API has no null constructors for these handles. */
+static inline MlirValue attnNullValue(void) {
+  MlirValue v = {NULL};
+  return v;
+}
+static inline MlirOperation attnNullOp(void) {
+  MlirOperation op = {NULL};
+  return op;
+}
+
+/* Builder that inserts right before `op`, with op's location. */
+AttnBuilder attnBuilderBefore(MlirOperation op);
+
+/* Creates `name` with the given operands/results/attributes/regions and
+ * inserts it at the builder's insertion point. Regions are taken over. */
+MlirOperation attnBuildOp(AttnBuilder *b, const char *name, intptr_t nOperands,
+                          const MlirValue *operands, intptr_t nResults, const MlirType *results,
+                          intptr_t nAttrs, const MlirNamedAttribute *attrs, intptr_t nRegions,
+                          MlirRegion *regions);
+MlirNamedAttribute attnNamedAttr(AttnBuilder *b, const char *name, MlirAttribute attr);
+
+/* Types. */
+MlirType attnIndexType(AttnBuilder *b);
+MlirType attnF32Type(AttnBuilder *b);
+MlirType attnIntType(AttnBuilder *b, unsigned width);
+
+/* arith constants. */
+MlirValue attnConstIndex(AttnBuilder *b, int64_t value);
+MlirValue attnConstF32(AttnBuilder *b, double value);
+
+/* arith on integers/index (signed semantics where it matters). */
+MlirValue attnAddI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnSubI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnMulI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnDivSI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnAndI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnMaxSI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnMinSI(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnIndexCast(AttnBuilder *b, MlirValue x, MlirType to);
+MlirValue attnSIToFP(AttnBuilder *b, MlirValue x, MlirType to);
+
+typedef enum {
+  ATTN_CMPI_EQ = 0,
+  ATTN_CMPI_NE = 1,
+  ATTN_CMPI_SLT = 2,
+  ATTN_CMPI_SLE = 3,
+  ATTN_CMPI_SGT = 4,
+  ATTN_CMPI_SGE = 5
+} AttnCmpIPredicate;
+typedef enum { ATTN_CMPF_OEQ = 1, ATTN_CMPF_OGT = 2, ATTN_CMPF_OLT = 4 } AttnCmpFPredicate;
+
+MlirValue attnCmpI(AttnBuilder *b, AttnCmpIPredicate pred, MlirValue x, MlirValue y);
+MlirValue attnCmpF(AttnBuilder *b, AttnCmpFPredicate pred, MlirValue x, MlirValue y);
+MlirValue attnSelect(AttnBuilder *b, MlirValue cond, MlirValue t, MlirValue f);
+
+/* arith/math on floats. */
+MlirValue attnAddF(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnSubF(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnMulF(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnDivF(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnMaximumF(AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnExpF(AttnBuilder *b, MlirValue x);
+MlirValue attnLogF(AttnBuilder *b, MlirValue x);
+MlirValue attnTanhF(AttnBuilder *b, MlirValue x);
+MlirValue attnAbsI(AttnBuilder *b, MlirValue x);
+/* Converts between float types; no-op when the types already agree. */
+MlirValue attnConvertF(AttnBuilder *b, MlirValue x, MlirType to);
+
+/* memref / bufferization. */
+MlirValue attnDim(AttnBuilder *b, MlirValue shaped, int64_t index);
+MlirValue attnLoad(AttnBuilder *b, MlirValue memref, intptr_t rank, const MlirValue *indices);
+void attnStore(AttnBuilder *b, MlirValue value, MlirValue memref, intptr_t rank,
+               const MlirValue *indices);
+MlirValue attnAlloc(AttnBuilder *b, MlirType memrefType, intptr_t nDynamic,
+                    const MlirValue *dynamicSizes);
+void attnDealloc(AttnBuilder *b, MlirValue memref);
+MlirValue attnToBuffer(AttnBuilder *b, MlirValue tensor);
+MlirValue attnToTensor(AttnBuilder *b, MlirValue memref, MlirType tensorType);
+/* The memref type with the shape and element type of a ranked tensor type. */
+MlirType attnMemRefLike(MlirType tensorType);
+
+/* scf.for with loop-carried values:
+ *   AttnFor loop = attnForBegin(b, lb, ub, step, n, inits);
+ *   ... body built through b, using loop.iv and loop.iterArgs[i] ...
+ *   attnForEnd(b, &loop, n, yielded);   // loop.results[i] now usable
+ */
+enum { ATTN_FOR_MAX_ITER = 4 };
+typedef struct {
+  MlirOperation op;
+  MlirValue iv;
+  MlirValue iterArgs[ATTN_FOR_MAX_ITER];
+  MlirValue results[ATTN_FOR_MAX_ITER];
+  intptr_t numIter;
+  AttnBuilder outer; /* insertion point to restore */
+} AttnFor;
+
+AttnFor attnForBegin(AttnBuilder *b, MlirValue lb, MlirValue ub, MlirValue step, intptr_t numIter,
+                     const MlirValue *inits);
+void attnForEnd(AttnBuilder *b, AttnFor *loop, intptr_t numYield, const MlirValue *yielded);
+
+#endif /* ATTN_PASSES_BUILDER_H */

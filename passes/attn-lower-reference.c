@@ -1,0 +1,438 @@
+/*===- attn-lower-reference.c - attn ops to plain reference loops ---------===*
+ *
+ * The executable definition of the attn dialect. Each attention op becomes a
+ * loop nest over (batch, query head, query row); every row runs the textbook
+ * three-pass softmax with f32 accumulation:
+ *
+ *   pass 1: s[j] = mask(i, j) ? bias(cap(scale * q_i . k_j)) : -inf, m = max s
+ *   pass 2: s[j] = exp(s[j] - m), l = sum s
+ *   pass 3: out[i] = (sum_j s[j] * v_j) / l, lse[i] = m + log(l)
+ *
+ * Rows that see no key give out = 0 and lse = -inf. No tiling, no fusion: the
+ * flash pipeline is checked against this (and both against attn-run's
+ * independent double-precision implementation).
+ *
+ * Input operands are read through bufferization.to_buffer; results are fresh
+ * allocations wrapped by bufferization.to_tensor, so one-shot bufferization
+ * finishes the job. No memref.dealloc is emitted: the ownership-based
+ * buffer-deallocation pipeline places them (it rejects hand-written ones).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Builder.h"
+#include "Passes.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Diagnostics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Options of one attention op, read from its properties. */
+typedef struct {
+  double scale;
+  bool causal;
+  bool hasWindowLeft, hasWindowRight, hasSoftcap;
+  int64_t windowLeft, windowRight;
+  double softcap;
+} AttnOptions;
+
+/* How a row-wise computation reaches one operand: a memref and an index
+ * vector whose `rowSlot` is the key/value row (offset by rowBase) and whose
+ * `colSlot` is the head-dim column. Fixed indices are pre-filled. */
+typedef struct {
+  MlirValue mem;
+  intptr_t rank;
+  MlirValue idx[4];
+  int rowSlot, colSlot;
+  MlirValue rowBase; /* null: rows start at 0 */
+} AttnAccess;
+
+/* Everything one query row needs. */
+typedef struct {
+  AttnOptions opt;
+  AttnAccess q, k, v, out, lse; /* lse.mem null when not requested */
+  MlirValue slope;              /* f32 alibi slope of this head, or null */
+  MlirValue lenQ, lenK, row;    /* sequence lengths and the local query row */
+  MlirValue scratch;            /* memref<?xf32>, at least lenK long */
+  int64_t headDim, valueDim;
+  MlirType outElemType;
+} AttnRow;
+
+static MlirValue *at(AttnAccess *a, MlirValue row, MlirValue col, AttnBuilder *b) {
+  if (a->rowSlot >= 0)
+    a->idx[a->rowSlot] = mlirValueIsNull(a->rowBase) ? row : attnAddI(b, a->rowBase, row);
+  if (a->colSlot >= 0)
+    a->idx[a->colSlot] = col;
+  return a->idx;
+}
+
+static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue col) {
+  MlirValue x = attnLoad(b, a->mem, a->rank, at(a, row, col, b));
+  return attnConvertF(b, x, attnF32Type(b));
+}
+
+/* visible(i, j) per the dialect: j <= i + off (causal), i + off - wl <= j,
+ * j <= i + off + wr, with off = lenK - lenQ (bottom-right alignment). */
+static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue diag,
+                             MlirValue j) {
+  MlirValue visible = attnNullValue();
+  MlirValue conds[3];
+  int n = 0;
+  if (opt->causal)
+    conds[n++] = attnCmpI(b, ATTN_CMPI_SLE, j, diag);
+  if (opt->hasWindowLeft)
+    conds[n++] =
+        attnCmpI(b, ATTN_CMPI_SGE, j, attnSubI(b, diag, attnConstIndex(b, opt->windowLeft)));
+  if (opt->hasWindowRight)
+    conds[n++] =
+        attnCmpI(b, ATTN_CMPI_SLE, j, attnAddI(b, diag, attnConstIndex(b, opt->windowRight)));
+  for (int c = 0; c < n; ++c)
+    visible = c == 0 ? conds[0] : attnAndI(b, visible, conds[c]);
+  return visible;
+}
+
+/* Pass 1: logits of row i into scratch; returns the row max. */
+static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  MlirValue negInf = attnConstF32(b, -INFINITY);
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &negInf);
+  MlirValue j = keys.iv;
+  {
+    MlirValue zero = attnConstF32(b, 0.0);
+    AttnFor dims = attnForBegin(b, c0, attnConstIndex(b, r->headDim), c1, 1, &zero);
+    MlirValue prod = attnMulF(b, loadF32(b, &r->q, r->row, dims.iv), loadF32(b, &r->k, j, dims.iv));
+    MlirValue acc = attnAddF(b, dims.iterArgs[0], prod);
+    attnForEnd(b, &dims, 1, &acc);
+
+    MlirValue logit = attnMulF(b, dims.results[0], attnConstF32(b, r->opt.scale));
+    if (r->opt.hasSoftcap) {
+      MlirValue cap = attnConstF32(b, r->opt.softcap);
+      logit = attnMulF(b, cap, attnTanhF(b, attnDivF(b, logit, cap)));
+    }
+    if (!mlirValueIsNull(r->slope)) {
+      MlirValue dist = attnAbsI(b, attnSubI(b, diag, j));
+      MlirValue distF = attnSIToFP(b, attnIndexCast(b, dist, attnIntType(b, 64)), attnF32Type(b));
+      logit = attnSubF(b, logit, attnMulF(b, r->slope, distF));
+    }
+    MlirValue visible = emitVisible(b, &r->opt, diag, j);
+    if (!mlirValueIsNull(visible))
+      logit = attnSelect(b, visible, logit, attnConstF32(b, -INFINITY));
+    attnStore(b, logit, r->scratch, 1, &j);
+    MlirValue m = attnMaximumF(b, keys.iterArgs[0], logit);
+    attnForEnd(b, &keys, 1, &m);
+  }
+  return keys.results[0];
+}
+
+/* Pass 2: scratch[j] = exp(scratch[j] - m); returns the sum. A row whose max
+ * is -inf has no visible key: its weights are 0 rather than exp(NaN). */
+static MlirValue emitExpSum(AttnBuilder *b, AttnRow *r, MlirValue m) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  MlirValue zero = attnConstF32(b, 0.0);
+  MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
+  MlirValue s = attnLoad(b, r->scratch, 1, &keys.iv);
+  MlirValue e = attnSelect(b, empty, zero, attnExpF(b, attnSubF(b, s, m)));
+  attnStore(b, e, r->scratch, 1, &keys.iv);
+  MlirValue sum = attnAddF(b, keys.iterArgs[0], e);
+  attnForEnd(b, &keys, 1, &sum);
+  return keys.results[0];
+}
+
+/* Pass 3: out[i][dv] = sum_j scratch[j] * v[j][dv] / l, and lse. */
+static void emitOutput(AttnBuilder *b, AttnRow *r, MlirValue m, MlirValue sum) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  MlirValue zero = attnConstF32(b, 0.0);
+  MlirValue nonEmpty = attnCmpF(b, ATTN_CMPF_OGT, sum, zero);
+  MlirValue inv = attnSelect(b, nonEmpty, attnDivF(b, attnConstF32(b, 1.0), sum), zero);
+  AttnFor cols = attnForBegin(b, c0, attnConstIndex(b, r->valueDim), c1, 0, NULL);
+  {
+    AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
+    MlirValue p = attnLoad(b, r->scratch, 1, &keys.iv);
+    MlirValue acc = attnAddF(b, keys.iterArgs[0], attnMulF(b, p, loadF32(b, &r->v, keys.iv, cols.iv)));
+    attnForEnd(b, &keys, 1, &acc);
+    MlirValue o = attnConvertF(b, attnMulF(b, keys.results[0], inv), r->outElemType);
+    attnStore(b, o, r->out.mem, r->out.rank, at(&r->out, r->row, cols.iv, b));
+  }
+  attnForEnd(b, &cols, 0, NULL);
+  if (!mlirValueIsNull(r->lse.mem)) {
+    MlirValue lse = attnSelect(b, nonEmpty, attnAddF(b, m, attnLogF(b, sum)),
+                               attnConstF32(b, -INFINITY));
+    attnStore(b, lse, r->lse.mem, r->lse.rank, at(&r->lse, r->row, attnNullValue(), b));
+  }
+}
+
+static void emitRow(AttnBuilder *b, AttnRow *r) {
+  MlirValue diag = attnAddI(b, r->row, attnSubI(b, r->lenK, r->lenQ));
+  MlirValue m = emitLogits(b, r, diag);
+  MlirValue sum = emitExpSum(b, r, m);
+  emitOutput(b, r, m, sum);
+}
+
+/*===--- Reading the op ----------------------------------------------------===*/
+
+static MlirAttribute attr(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+
+static AttnOptions readOptions(MlirOperation op, int64_t headDim) {
+  AttnOptions o;
+  memset(&o, 0, sizeof(o));
+  MlirAttribute a = attr(op, "scale");
+  o.scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)headDim) : mlirFloatAttrGetValueDouble(a);
+  o.causal = !mlirAttributeIsNull(attr(op, "causal"));
+  if (!mlirAttributeIsNull(a = attr(op, "window_left"))) {
+    o.hasWindowLeft = true;
+    o.windowLeft = mlirIntegerAttrGetValueInt(a);
+  }
+  if (!mlirAttributeIsNull(a = attr(op, "window_right"))) {
+    o.hasWindowRight = true;
+    o.windowRight = mlirIntegerAttrGetValueInt(a);
+  }
+  if (!mlirAttributeIsNull(a = attr(op, "softcap"))) {
+    o.hasSoftcap = true;
+    o.softcap = mlirFloatAttrGetValueDouble(a);
+  }
+  return o;
+}
+
+static int64_t staticDim(MlirValue v, intptr_t i) {
+  return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
+}
+
+/* Allocates the buffer of a result; dynamic sizes come from `sources`, one
+ * (value, dim) pair per result dimension. */
+static MlirValue allocResult(AttnBuilder *b, MlirValue result, const MlirValue *srcValues,
+                             const int *srcDims) {
+  MlirType type = mlirValueGetType(result);
+  MlirValue dyn[4];
+  intptr_t nDyn = 0;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(type); ++i)
+    if (mlirShapedTypeIsDynamicDim(type, i))
+      dyn[nDyn++] = attnDim(b, srcValues[i], srcDims[i]);
+  return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
+}
+
+static void replaceResults(AttnBuilder *b, MlirOperation op, MlirValue out, MlirValue lse) {
+  MlirValue res0 = mlirOperationGetResult(op, 0);
+  mlirValueReplaceAllUsesOfWith(res0, attnToTensor(b, out, mlirValueGetType(res0)));
+  if (mlirOperationGetNumResults(op) > 1) {
+    MlirValue res1 = mlirOperationGetResult(op, 1);
+    mlirValueReplaceAllUsesOfWith(res1, attnToTensor(b, lse, mlirValueGetType(res1)));
+  }
+}
+
+static MlirValue scratchFor(AttnBuilder *b, MlirValue keys, int keyDim) {
+  int64_t shape[1] = {mlirShapedTypeGetDynamicSize()};
+  MlirType type = mlirMemRefTypeContiguousGet(attnF32Type(b), 1, shape, mlirAttributeGetNull());
+  MlirValue len = attnDim(b, keys, keyDim);
+  return attnAlloc(b, type, 1, &len);
+}
+
+/* Fills every element of a rank-n memref with `value` (rows of varlen outputs
+ * that belong to no sequence). */
+static void emitFill(AttnBuilder *b, MlirValue mem, MlirValue value) {
+  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(mem));
+  MlirValue idx[4];
+  AttnFor loops[4];
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  for (intptr_t i = 0; i < rank; ++i) {
+    loops[i] = attnForBegin(b, c0, attnDim(b, mem, i), c1, 0, NULL);
+    idx[i] = loops[i].iv;
+  }
+  attnStore(b, value, mem, rank, idx);
+  for (intptr_t i = rank - 1; i >= 0; --i)
+    attnForEnd(b, &loops[i], 0, NULL);
+}
+
+/*===--- attn.mha ----------------------------------------------------------===*/
+
+static void lowerMha(MlirOperation op) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
+            vT = mlirOperationGetOperand(op, 2);
+  bool hasAlibi = mlirOperationGetNumOperands(op) > 3;
+  bool hasLse = mlirOperationGetNumResults(op) > 1;
+  int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 3),
+          dv = staticDim(vT, 3);
+
+  MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
+  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 3)) : attnNullValue();
+  MlirValue outSrc[4] = {q, q, q, v};
+  int outDims[4] = {0, 1, 2, 3};
+  MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue lse = hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), outSrc, outDims)
+                         : attnNullValue();
+  MlirValue scratch = scratchFor(&b, k, 2);
+
+  MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
+  MlirValue lenQ = attnDim(&b, q, 2), lenK = attnDim(&b, k, 2);
+  AttnFor batch = attnForBegin(&b, c0, attnDim(&b, q, 0), c1, 0, NULL);
+  AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
+  /* GQA/MQA: query head h reads KV head h / (Hq / Hkv). */
+  MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
+  AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);
+  {
+    MlirValue bi = batch.iv, h = head.iv, i = rows.iv;
+    AttnRow r;
+    memset(&r, 0, sizeof(r));
+    r.opt = readOptions(op, d);
+    r.q = (AttnAccess){q, 4, {bi, h, i, c0}, -1, 3, attnNullValue()};
+    r.k = (AttnAccess){k, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue()};
+    r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue()};
+    r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue()};
+    r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue()};
+    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    r.lenQ = lenQ;
+    r.lenK = lenK;
+    r.row = i;
+    r.scratch = scratch;
+    r.headDim = d;
+    r.valueDim = dv;
+    r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    emitRow(&b, &r);
+  }
+  attnForEnd(&b, &rows, 0, NULL);
+  attnForEnd(&b, &head, 0, NULL);
+  attnForEnd(&b, &batch, 0, NULL);
+  replaceResults(&b, op, out, lse);
+}
+
+/*===--- attn.mha_varlen ---------------------------------------------------===*/
+
+static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
+  return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
+}
+
+static void lowerMhaVarlen(MlirOperation op) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
+            vT = mlirOperationGetOperand(op, 2);
+  bool hasAlibi = mlirOperationGetNumOperands(op) > 5;
+  bool hasLse = mlirOperationGetNumResults(op) > 1;
+  int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 2),
+          dv = staticDim(vT, 2);
+
+  MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
+  MlirValue cuQ = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
+  MlirValue cuK = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
+  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 5)) : attnNullValue();
+  MlirValue outSrc[3] = {q, q, v};
+  int outDims[3] = {0, 1, 2};
+  MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue lseSrc[2] = {q, q};
+  int lseDims[2] = {1, 0};
+  MlirValue lse = hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims)
+                         : attnNullValue();
+  /* Tokens outside every sequence keep these values. */
+  emitFill(&b, out, attnConvertF(&b, attnConstF32(&b, 0.0),
+                                 mlirShapedTypeGetElementType(mlirValueGetType(qT))));
+  if (hasLse)
+    emitFill(&b, lse, attnConstF32(&b, -INFINITY));
+  MlirValue scratch = scratchFor(&b, k, 0);
+
+  MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
+  MlirValue numSeq = attnSubI(&b, attnDim(&b, cuQ, 0), c1);
+  AttnFor seq = attnForBegin(&b, c0, numSeq, c1, 0, NULL);
+  MlirValue next = attnAddI(&b, seq.iv, c1);
+  MlirValue qStart = loadOffset(&b, cuQ, seq.iv), kStart = loadOffset(&b, cuK, seq.iv);
+  MlirValue lenQ = attnSubI(&b, loadOffset(&b, cuQ, next), qStart);
+  MlirValue lenK = attnSubI(&b, loadOffset(&b, cuK, next), kStart);
+  AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
+  MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
+  AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);
+  {
+    MlirValue h = head.iv;
+    AttnRow r;
+    memset(&r, 0, sizeof(r));
+    r.opt = readOptions(op, d);
+    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart};
+    r.k = (AttnAccess){k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart};
+    r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart};
+    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart};
+    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart};
+    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    r.lenQ = lenQ;
+    r.lenK = lenK;
+    r.row = rows.iv;
+    r.scratch = scratch;
+    r.headDim = d;
+    r.valueDim = dv;
+    r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    emitRow(&b, &r);
+  }
+  attnForEnd(&b, &rows, 0, NULL);
+  attnForEnd(&b, &head, 0, NULL);
+  attnForEnd(&b, &seq, 0, NULL);
+  replaceResults(&b, op, out, lse);
+}
+
+/*===--- The pass ----------------------------------------------------------===*/
+
+typedef struct {
+  MlirOperation *ops;
+  size_t count, capacity;
+  bool outOfMemory;
+} OpList;
+
+static MlirWalkResult collect(MlirOperation op, void *userData) {
+  OpList *list = userData;
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  if (name.length < 5 || strncmp(name.data, "attn.", 5) != 0)
+    return MlirWalkResultAdvance;
+  if (list->count == list->capacity) {
+    size_t cap = list->capacity ? 2 * list->capacity : 8;
+    MlirOperation *grown = realloc(list->ops, cap * sizeof(*grown));
+    if (!grown) {
+      list->outOfMemory = true;
+      return MlirWalkResultInterrupt;
+    }
+    list->ops = grown;
+    list->capacity = cap;
+  }
+  list->ops[list->count++] = op;
+  return MlirWalkResultAdvance;
+}
+
+static bool isOp(MlirOperation op, const char *name) {
+  return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)),
+                            mlirStringRefCreateFromCString(name));
+}
+
+static void run(MlirOperation root, MlirExternalPass pass) {
+  OpList list = {NULL, 0, 0, false};
+  mlirOperationWalk(root, collect, &list, MlirWalkPostOrder);
+  bool failed = list.outOfMemory;
+  for (size_t i = 0; i < list.count && !failed; ++i) {
+    MlirOperation op = list.ops[i];
+    if (isOp(op, "attn.mha")) {
+      lowerMha(op);
+    } else if (isOp(op, "attn.mha_varlen")) {
+      lowerMhaVarlen(op);
+    } else {
+      MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+      char message[160];
+      snprintf(message, sizeof(message), "attn-lower-reference: no reference lowering for '%.*s'",
+               (int)name.length, name.data);
+      mlirEmitError(mlirOperationGetLocation(op), message);
+      failed = true;
+      continue;
+    }
+    mlirOperationDestroy(op);
+  }
+  free(list.ops);
+  if (failed)
+    mlirExternalPassSignalFailure(pass);
+}
+
+static const int64_t passId = 0;
+
+static const AttnPassInfo info = {
+    &passId, "AttnLowerReference", "attn-lower-reference",
+    "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)", run};
+
+MlirPass attnCreateLowerReferencePass(void) { return attnCreatePass(&info); }

@@ -1,0 +1,537 @@
+/* Unit tests for reference.h: hand-computed attention cases (masking, softcap,
+ * alibi, GQA, varlen), the comparison helper and the RNG.
+ * Build from the repository root:
+ *   gcc -std=c11 -Wall -Wextra -Werror -O2 -Itools/attn-run/support \
+ *     test/Unit/reference-test.c tools/attn-run/support/{half,npy,reference}.c -lm */
+#include "reference.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      ++failures;                                                                                  \
+      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #cond);                            \
+      fprintf(stderr, __VA_ARGS__);                                                                \
+      fputc('\n', stderr);                                                                         \
+    }                                                                                              \
+  } while (0)
+
+#define TIGHT 1e-13 /* both atol and rtol for results computed two ways */
+
+static AttnRefParams makeParams(int64_t B, int64_t Hq, int64_t Hkv, int64_t Sq, int64_t Sk,
+                                int64_t D, int64_t Dv) {
+  AttnRefParams p;
+  memset(&p, 0, sizeof p);
+  p.B = B;
+  p.Hq = Hq;
+  p.Hkv = Hkv;
+  p.Sq = Sq;
+  p.Sk = Sk;
+  p.D = D;
+  p.Dv = Dv;
+  p.scale = D > 0 ? 1.0 / sqrt((double)D) : 1.0;
+  return p;
+}
+
+/* calloc'ed buffer of n normal samples (caller frees); never NULL for n == 0. */
+static double *randomTensor(uint64_t *state, size_t n) {
+  double *x = calloc(n ? n : 1, sizeof *x);
+  if (x == NULL) {
+    fprintf(stderr, "out of memory\n");
+    exit(2);
+  }
+  attnRandNormal(state, x, n);
+  return x;
+}
+
+static void expectClose(const double *got, const double *want, size_t n, const char *what) {
+  AttnCompareStats st;
+  bool ok = attnCompare(got, want, n, TIGHT, TIGHT, &st);
+  CHECK(ok, "%s: %lld bad, worst index %lld got %.17g want %.17g", what, (long long)st.numBad,
+        (long long)st.worstIndex, st.worstIndex >= 0 ? got[st.worstIndex] : 0.0,
+        st.worstIndex >= 0 ? want[st.worstIndex] : 0.0);
+}
+
+/* A fully masked row: exactly 0 output and -inf lse. */
+static void expectMaskedRow(const double *outRow, int64_t Dv, double lse, const char *what) {
+  for (int64_t d = 0; d < Dv; ++d)
+    CHECK(outRow[d] == 0.0 && !signbit(outRow[d]), "%s: out[%lld] = %g, want +0", what,
+          (long long)d, outRow[d]);
+  CHECK(lse == -INFINITY, "%s: lse = %g, want -inf", what, lse);
+}
+
+/* softmax(logits) @ v for n keys, and log-sum-exp, straight from the
+ * definition (no max subtraction: the test logits are small). */
+static void softmaxRow(const double *logits, const double *v, int n, int Dv, double *out,
+                       double *lse) {
+  double sum = 0;
+  for (int j = 0; j < n; ++j)
+    sum += exp(logits[j]);
+  for (int d = 0; d < Dv; ++d) {
+    out[d] = 0;
+    for (int j = 0; j < n; ++j)
+      out[d] += exp(logits[j]) / sum * v[j * Dv + d];
+  }
+  *lse = log(sum);
+}
+
+static void testSingleKey(void) {
+  AttnRefParams p = makeParams(2, 2, 2, 3, 1, 4, 5);
+  uint64_t st = 1;
+  double *q = randomTensor(&st, 2 * 2 * 3 * 4), *k = randomTensor(&st, 2 * 2 * 1 * 4),
+         *v = randomTensor(&st, 2 * 2 * 1 * 5);
+  double out[2 * 2 * 3 * 5], lse[2 * 2 * 3];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int bh = 0; bh < 4; ++bh) {
+    for (int i = 0; i < 3; ++i) {
+      double dot = 0;
+      for (int d = 0; d < 4; ++d)
+        dot += q[(bh * 3 + i) * 4 + d] * k[bh * 4 + d];
+      expectClose(out + (bh * 3 + i) * 5, v + bh * 5, 5, "single key: out == v");
+      expectClose(&lse[bh * 3 + i], (double[]){dot * p.scale}, 1, "single key: lse == logit");
+    }
+  }
+  free(q);
+  free(k);
+  free(v);
+}
+
+static void testUniformLogits(void) {
+  AttnRefParams p = makeParams(1, 1, 1, 2, 4, 3, 2);
+  double q[2 * 3] = {0};
+  uint64_t st = 2;
+  double *k = randomTensor(&st, 4 * 3), *v = randomTensor(&st, 4 * 2);
+  double out[2 * 2], lse[2];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int i = 0; i < 2; ++i) {
+    for (int d = 0; d < 2; ++d) {
+      double mean = (v[0 + d] + v[2 + d] + v[4 + d] + v[6 + d]) / 4;
+      expectClose(&out[i * 2 + d], &mean, 1, "uniform logits: out == mean(v)");
+    }
+    expectClose(&lse[i], (double[]){log(4.0)}, 1, "uniform logits: lse == log(Sk)");
+  }
+  free(k);
+  free(v);
+}
+
+/* Sq > Sk with causal: off = -2, so rows 0 and 1 see no key at all. */
+static void testCausalMoreQueriesThanKeys(void) {
+  AttnRefParams p = makeParams(1, 1, 1, 5, 3, 1, 2);
+  p.causal = true;
+  p.scale = 1.0;
+  double q[5] = {1, 1, 1, 1, 1};
+  double k[3] = {0.5, -1, 2};
+  double v[3 * 2] = {1, 2, 3, 4, 5, 6};
+  double out[5 * 2], lse[5];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  expectMaskedRow(out + 0, 2, lse[0], "causal row 0");
+  expectMaskedRow(out + 2, 2, lse[1], "causal row 1");
+  expectClose(out + 4, v, 2, "causal row 2 sees key 0 only");
+  CHECK(lse[2] == 0.5, "row 2 lse %g", lse[2]);
+  double want[2], wantLse;
+  softmaxRow(k, v, 2, 2, want, &wantLse); /* q = 1, so logits are k */
+  expectClose(out + 6, want, 2, "causal row 3 sees keys 0..1");
+  expectClose(&lse[3], &wantLse, 1, "causal row 3 lse");
+  softmaxRow(k, v, 3, 2, want, &wantLse);
+  expectClose(out + 8, want, 2, "causal row 4 sees all keys");
+  expectClose(&lse[4], &wantLse, 1, "causal row 4 lse");
+}
+
+static void testWindows(void) {
+  double v[4 * 2] = {1, 2, 3, 4, 5, 6, 7, 8};
+  double q[6] = {0}, k[4] = {0};
+  double out[6 * 2], lse[6];
+
+  /* Band of width 0 on the diagonal with Sq > Sk: the diagonal only meets the
+   * keys for the last two rows. */
+  AttnRefParams p = makeParams(1, 1, 1, 6, 2, 1, 2);
+  p.hasWindowLeft = p.hasWindowRight = true;
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int i = 0; i < 4; ++i)
+    expectMaskedRow(out + 2 * i, 2, lse[i], "diagonal band, rows before the keys");
+  expectClose(out + 8, v, 2, "diagonal band row 4 -> v0");
+  expectClose(out + 10, v + 2, 2, "diagonal band row 5 -> v1");
+
+  /* causal (j <= i) together with window_left = -1 (j >= i + 1) masks every
+   * key of every row. */
+  p = makeParams(1, 1, 1, 3, 3, 1, 2);
+  p.causal = p.hasWindowLeft = true;
+  p.windowLeft = -1;
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int i = 0; i < 3; ++i)
+    expectMaskedRow(out + 2 * i, 2, lse[i], "causal + window_left -1");
+
+  /* No keys at all: k and v may be NULL. */
+  p = makeParams(1, 1, 1, 2, 0, 1, 2);
+  attnRefMha(&p, q, NULL, NULL, NULL, out, lse);
+  for (int i = 0; i < 2; ++i)
+    expectMaskedRow(out + 2 * i, 2, lse[i], "Sk = 0");
+
+  /* Sliding window, no causal: row i sees j in [i-1, i+0]; with zero logits
+   * the output is the mean of the visible rows of v. */
+  p = makeParams(1, 1, 1, 4, 4, 1, 2);
+  p.hasWindowLeft = p.hasWindowRight = true;
+  p.windowLeft = 1;
+  p.windowRight = 0;
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  expectClose(out, v, 2, "window row 0 sees key 0");
+  for (int i = 1; i < 4; ++i) {
+    double mean[2] = {(v[2 * (i - 1)] + v[2 * i]) / 2, (v[2 * (i - 1) + 1] + v[2 * i + 1]) / 2};
+    expectClose(out + 2 * i, mean, 2, "window rows see two keys");
+    expectClose(&lse[i], (double[]){log(2.0)}, 1, "window lse");
+  }
+
+  /* window_right only (no causal): row 0 sees keys 0..2. */
+  p.hasWindowLeft = false;
+  p.windowRight = 2;
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  expectClose(&lse[0], (double[]){log(3.0)}, 1, "window_right only row 0");
+  expectClose(&lse[3], (double[]){log(4.0)}, 1, "window_right only row 3");
+
+  /* Huge windows behave like no window (and must not overflow). */
+  p.hasWindowLeft = p.hasWindowRight = true;
+  p.windowLeft = p.windowRight = INT64_MAX;
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int i = 0; i < 4; ++i)
+    expectClose(&lse[i], (double[]){log(4.0)}, 1, "INT64_MAX windows");
+}
+
+static void testSoftcap(void) {
+  AttnRefParams p = makeParams(1, 1, 1, 1, 2, 1, 1);
+  p.scale = 1.0;
+  p.hasSoftcap = true;
+  p.softcap = 2.0;
+  double q[1] = {10}, k[2] = {10, -10}, v[2] = {3, -5};
+  double out[1], lse[1];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  double capped[2] = {2.0 * tanh(50.0), 2.0 * tanh(-50.0)};
+  double want, wantLse;
+  softmaxRow(capped, v, 2, 1, &want, &wantLse);
+  expectClose(out, &want, 1, "softcap out");
+  expectClose(lse, &wantLse, 1, "softcap lse");
+
+  /* Whatever q and k are, capped logits lie in [-cap, cap], so
+   * -cap + log(n) <= lse <= cap + log(n) for n visible keys. */
+  p = makeParams(2, 3, 3, 4, 7, 8, 2);
+  p.hasSoftcap = true;
+  p.softcap = 5.0;
+  uint64_t st = 3;
+  size_t nq = 2 * 3 * 4 * 8, nk = 2 * 3 * 7 * 8;
+  double *qq = randomTensor(&st, nq), *kk = randomTensor(&st, nk), *vv = randomTensor(&st, nk);
+  for (size_t i = 0; i < nq; ++i)
+    qq[i] *= 100; /* logits of order 1e3 without the cap */
+  double o[2 * 3 * 4 * 2], l[2 * 3 * 4];
+  attnRefMha(&p, qq, kk, vv, NULL, o, l);
+  for (int i = 0; i < 24; ++i)
+    CHECK(l[i] <= 5.0 + log(7.0) + 1e-12 && l[i] >= -5.0 + log(7.0) - 1e-12, "lse %g out of bound",
+          l[i]);
+  free(qq);
+  free(kk);
+  free(vv);
+}
+
+/* Sq = 2, Sk = 3 (off = 1), D = 1, scale 1, two heads with slopes 0.5 and
+ * 0.25. Logits written out from logit = q_i k_j - slope * |i + 1 - j|. */
+static void testAlibi(void) {
+  AttnRefParams p = makeParams(1, 2, 2, 2, 3, 1, 2);
+  p.scale = 1.0;
+  double q[2 * 2] = {1, 2, 1, 2};
+  double k[2 * 3] = {1, 0, -1, 1, 0, -1};
+  double v[2 * 3 * 2] = {1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1};
+  double slopes[2] = {0.5, 0.25};
+  double out[2 * 2 * 2], lse[2 * 2];
+  attnRefMha(&p, q, k, v, slopes, out, lse);
+  const double logits[2][2][3] = {
+      /* head 0, slope 0.5 */
+      {{1 - 0.5, 0 - 0.0, -1 - 0.5}, {2 - 1.0, 0 - 0.5, -2 - 0.0}},
+      /* head 1, slope 0.25 */
+      {{1 - 0.25, 0 - 0.0, -1 - 0.25}, {2 - 0.5, 0 - 0.25, -2 - 0.0}},
+  };
+  for (int h = 0; h < 2; ++h) {
+    for (int i = 0; i < 2; ++i) {
+      double want[2], wantLse;
+      softmaxRow(logits[h][i], v + h * 6, 3, 2, want, &wantLse);
+      expectClose(out + (h * 2 + i) * 2, want, 2, "alibi out");
+      expectClose(&lse[h * 2 + i], &wantLse, 1, "alibi lse");
+    }
+  }
+  /* With causal, row 0 (diagonal at key 1) drops key 2. */
+  p.causal = true;
+  attnRefMha(&p, q, k, v, slopes, out, lse);
+  double want[2], wantLse;
+  softmaxRow(logits[0][0], v, 2, 2, want, &wantLse);
+  expectClose(out, want, 2, "alibi + causal row 0");
+  expectClose(lse, &wantLse, 1, "alibi + causal row 0 lse");
+}
+
+/* Each query head h of a GQA op must equal a one-head op run on q[b][h] with
+ * kv head h / (Hq / Hkv). */
+static void testGqaMapping(void) {
+  enum { B = 2, HQ = 6, HKV = 2, SQ = 3, SK = 5, D = 4, DV = 3 };
+  AttnRefParams p = makeParams(B, HQ, HKV, SQ, SK, D, DV);
+  p.causal = true;
+  uint64_t st = 4;
+  double *q = randomTensor(&st, B * HQ * SQ * D), *k = randomTensor(&st, B * HKV * SK * D),
+         *v = randomTensor(&st, B * HKV * SK * DV), *alibi = randomTensor(&st, HQ);
+  double out[B * HQ * SQ * DV], lse[B * HQ * SQ];
+  attnRefMha(&p, q, k, v, alibi, out, lse);
+  AttnRefParams one = p;
+  one.B = one.Hq = one.Hkv = 1;
+  for (int b = 0; b < B; ++b) {
+    for (int h = 0; h < HQ; ++h) {
+      int kvh = h / (HQ / HKV);
+      double o[SQ * DV], l[SQ];
+      attnRefMha(&one, q + (b * HQ + h) * SQ * D, k + (b * HKV + kvh) * SK * D,
+                 v + (b * HKV + kvh) * SK * DV, alibi + h, o, l);
+      expectClose(out + (b * HQ + h) * SQ * DV, o, SQ * DV, "GQA head out");
+      expectClose(lse + (b * HQ + h) * SQ, l, SQ, "GQA head lse");
+    }
+  }
+  free(q);
+  free(k);
+  free(v);
+  free(alibi);
+}
+
+/* Runs varlen on a packed batch and checks each sequence against attn.mha on
+ * that sequence alone, and the uncovered tail tokens against the masked-row
+ * convention. */
+static void checkVarlenAgainstMha(AttnRefParams p, const char *what) {
+  enum { NB = 4, TQ = 12, TK = 13, HQ = 4, HKV = 2, D = 3, DV = 2 };
+  /* q lengths 3, 0, 4, 3 (+2 uncovered); k lengths 5, 2, 4, 1 (+1 uncovered).
+   * The last sequence has more queries than keys (off = -2). */
+  const int32_t cuQ[NB + 1] = {0, 3, 3, 7, 10}, cuK[NB + 1] = {0, 5, 7, 11, 12};
+  p.B = NB;
+  p.Hq = HQ;
+  p.Hkv = HKV;
+  p.Sq = TQ;
+  p.Sk = TK;
+  p.D = D;
+  p.Dv = DV;
+  p.scale = 0.7;
+  uint64_t st = 5;
+  double *q = randomTensor(&st, TQ * HQ * D), *k = randomTensor(&st, TK * HKV * D),
+         *v = randomTensor(&st, TK * HKV * DV), *alibi = randomTensor(&st, HQ);
+  double out[TQ * HQ * DV], lse[HQ * TQ];
+  char err[256] = "";
+  int rc = attnRefMhaVarlen(&p, q, k, v, cuQ, cuK, alibi, out, lse, err, sizeof err);
+  CHECK(rc == 0, "%s: varlen failed: %s", what, err);
+  for (int b = 0; b < NB; ++b) {
+    int lq = cuQ[b + 1] - cuQ[b], lk = cuK[b + 1] - cuK[b];
+    /* Unpack sequence b into BHSD layout. */
+    double qb[HQ * TQ * D], kb[HKV * TK * D], vb[HKV * TK * DV], ob[HQ * TQ * DV], lb[HQ * TQ];
+    for (int h = 0; h < HQ; ++h)
+      for (int i = 0; i < lq; ++i)
+        memcpy(qb + (h * lq + i) * D, q + ((cuQ[b] + i) * HQ + h) * D, D * sizeof(double));
+    for (int h = 0; h < HKV; ++h) {
+      for (int j = 0; j < lk; ++j) {
+        memcpy(kb + (h * lk + j) * D, k + ((cuK[b] + j) * HKV + h) * D, D * sizeof(double));
+        memcpy(vb + (h * lk + j) * DV, v + ((cuK[b] + j) * HKV + h) * DV, DV * sizeof(double));
+      }
+    }
+    AttnRefParams one = p;
+    one.B = 1;
+    one.Sq = lq;
+    one.Sk = lk;
+    attnRefMha(&one, qb, kb, vb, alibi, ob, lb);
+    for (int h = 0; h < HQ; ++h) {
+      for (int i = 0; i < lq; ++i) {
+        int t = cuQ[b] + i;
+        expectClose(out + (t * HQ + h) * DV, ob + (h * lq + i) * DV, DV, what);
+        expectClose(&lse[h * TQ + t], &lb[h * lq + i], 1, what);
+      }
+    }
+  }
+  for (int t = cuQ[NB]; t < TQ; ++t)
+    for (int h = 0; h < HQ; ++h)
+      expectMaskedRow(out + (t * HQ + h) * DV, DV, lse[h * TQ + t], "uncovered varlen token");
+  /* lse may be NULL. */
+  CHECK(attnRefMhaVarlen(&p, q, k, v, cuQ, cuK, alibi, out, NULL, err, sizeof err) == 0, "%s", err);
+  free(q);
+  free(k);
+  free(v);
+  free(alibi);
+}
+
+static void testVarlen(void) {
+  AttnRefParams p = makeParams(0, 0, 1, 0, 0, 0, 0);
+  checkVarlenAgainstMha(p, "varlen plain");
+  p.causal = true;
+  p.hasWindowLeft = true;
+  p.windowLeft = 2;
+  p.hasSoftcap = true;
+  p.softcap = 1.5;
+  checkVarlenAgainstMha(p, "varlen causal+window+softcap+alibi");
+  p.causal = false;
+  p.hasWindowRight = true;
+  p.windowRight = 0;
+  checkVarlenAgainstMha(p, "varlen band");
+}
+
+static void expectVarlenError(const int32_t *cuQ, const int32_t *cuK, const char *needle) {
+  AttnRefParams p = makeParams(3, 1, 1, 6, 6, 1, 1);
+  double q[6] = {0}, k[6] = {0}, v[6] = {0};
+  double out[6], lse[6];
+  for (int i = 0; i < 6; ++i)
+    out[i] = lse[i] = 42.0;
+  char err[256] = "";
+  int rc = attnRefMhaVarlen(&p, q, k, v, cuQ, cuK, NULL, out, lse, err, sizeof err);
+  CHECK(rc != 0, "invalid cu_seqlens accepted (want '%s')", needle);
+  CHECK(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
+  for (int i = 0; i < 6; ++i)
+    CHECK(out[i] == 42.0 && lse[i] == 42.0, "outputs written despite the error");
+}
+
+static void testInvalidCuSeqlens(void) {
+  const int32_t good[4] = {0, 2, 4, 6};
+  expectVarlenError((int32_t[]){1, 2, 4, 6}, good, "cu_seqlens_q[0] = 1");
+  expectVarlenError(good, (int32_t[]){0, 3, 2, 6}, "cu_seqlens_k[2] = 2 is less than");
+  expectVarlenError((int32_t[]){0, 2, 4, 7}, good, "cu_seqlens_q[3] = 7 exceeds the 6");
+  expectVarlenError(good, (int32_t[]){0, -1, 4, 6}, "cu_seqlens_k[1] = -1");
+  expectVarlenError(NULL, good, "cu_seqlens_q is NULL");
+
+  AttnRefParams p = makeParams(1, 3, 2, 1, 1, 1, 1);
+  char err[256] = "";
+  CHECK(attnRefCheckParams(&p, err, sizeof err) != 0 && strstr(err, "divide") != NULL,
+        "Hq %% Hkv: %s", err);
+  p = makeParams(1, 1, 1, 1, 1, 1, 1);
+  p.hasSoftcap = true;
+  CHECK(attnRefCheckParams(&p, err, sizeof err) != 0 && strstr(err, "softcap") != NULL,
+        "softcap 0: %s", err);
+  p = makeParams(1, 1, 0, 1, 1, 1, 1);
+  double sentinel = 42.0;
+  attnRefMha(&p, &sentinel, &sentinel, &sentinel, NULL, &sentinel, NULL);
+  CHECK(sentinel == 42.0, "attnRefMha wrote output for invalid params");
+}
+
+/* Logits of order 1e6 must not overflow exp; out stays a convex combination
+ * of the rows of v. */
+static void testLargeLogits(void) {
+  AttnRefParams p = makeParams(1, 2, 1, 5, 9, 16, 4);
+  uint64_t st = 6;
+  double *q = randomTensor(&st, 2 * 5 * 16), *k = randomTensor(&st, 9 * 16),
+         *v = randomTensor(&st, 9 * 4);
+  for (int i = 0; i < 2 * 5 * 16; ++i)
+    q[i] *= 1e6;
+  double out[2 * 5 * 4], lse[2 * 5];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int r = 0; r < 10; ++r) {
+    CHECK(isfinite(lse[r]), "lse %d = %g", r, lse[r]);
+    for (int d = 0; d < 4; ++d) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (int j = 0; j < 9; ++j) {
+        lo = fmin(lo, v[j * 4 + d]);
+        hi = fmax(hi, v[j * 4 + d]);
+      }
+      CHECK(out[r * 4 + d] >= lo - 1e-12 && out[r * 4 + d] <= hi + 1e-12, "out %g outside [%g, %g]",
+            out[r * 4 + d], lo, hi);
+    }
+  }
+  free(q);
+  free(k);
+  free(v);
+}
+
+static void testCompare(void) {
+  AttnCompareStats st;
+  double want[5] = {1.0, -INFINITY, INFINITY, 0.0, 100.0};
+  double got[5] = {1.0 + 1e-9, -INFINITY, INFINITY, 1e-9, 100.0 + 1e-6};
+  CHECK(attnCompare(got, want, 5, 1e-8, 1e-8, &st), "within tolerance");
+  CHECK(st.numBad == 0 && !st.nanMismatch, "stats of a pass");
+  CHECK(fabs(st.maxAbs - 1e-6) < 1e-12, "maxAbs %g", st.maxAbs);
+  CHECK(st.worstIndex == 4, "worst index %lld", (long long)st.worstIndex);
+
+  got[4] = 100.0 + 1e-5; /* tol = 1e-8 + 1e-6 */
+  CHECK(!attnCompare(got, want, 5, 1e-8, 1e-8, &st) && st.numBad == 1 && st.worstIndex == 4,
+        "tolerance exceeded");
+
+  got[4] = 100.0;
+  got[2] = -INFINITY;
+  CHECK(!attnCompare(got, want, 5, 1e-8, 1e-8, &st) && st.numBad == 1 && st.worstIndex == 2 &&
+            isinf(st.maxAbs),
+        "+inf vs -inf");
+  got[2] = 1e300;
+  CHECK(!attnCompare(got, want, 5, 1e-8, 1e-8, &st) && st.numBad == 1, "finite vs inf");
+
+  got[2] = INFINITY;
+  got[0] = NAN;
+  CHECK(!attnCompare(got, want, 5, 1e9, 1e9, &st) && st.nanMismatch && st.worstIndex == 0,
+        "NaN in got fails whatever the tolerance");
+  got[0] = 1.0;
+  want[3] = NAN;
+  CHECK(!attnCompare(got, want, 5, 1e9, 1e9, &st) && st.nanMismatch, "NaN in want fails");
+
+  double a[2] = {2.0, 0.0}, b[2] = {1.0, 0.0};
+  CHECK(!attnCompare(a, b, 2, 0.1, 0.1, &st) && fabs(st.maxRel - 1.0) < 1e-15, "maxRel %g",
+        st.maxRel);
+  CHECK(attnCompare(a, b, 2, 0.1, 0.1, NULL) == false, "NULL stats");
+  CHECK(attnCompare(a, b, 2, 0.5, 0.5, NULL), "boundary |got-want| == atol + rtol*|want| passes");
+  CHECK(attnCompare(NULL, NULL, 0, 0, 0, &st) && st.worstIndex == -1, "empty");
+}
+
+static void testRng(void) {
+  uint64_t a = 99, b = 99;
+  for (int i = 0; i < 100; ++i)
+    CHECK(attnRandNext(&a) == attnRandNext(&b), "same seed, same sequence");
+  /* splitmix64 from seed 0: first output is a published constant. */
+  uint64_t z = 0;
+  CHECK(attnRandNext(&z) == UINT64_C(0xe220a8397b1dcdaf), "splitmix64 test vector");
+
+  uint64_t st = 7;
+  int seen[7] = {0};
+  for (int i = 0; i < 7000; ++i) {
+    int64_t r = attnRandRange(&st, -3, 3);
+    CHECK(r >= -3 && r <= 3, "range value %lld", (long long)r);
+    if (r >= -3 && r <= 3)
+      seen[r + 3]++;
+  }
+  for (int i = 0; i < 7; ++i)
+    CHECK(seen[i] > 800 && seen[i] < 1200, "bucket %d has %d", i - 3, seen[i]);
+  CHECK(attnRandRange(&st, 5, 5) == 5, "single value range");
+  CHECK(attnRandRange(&st, 5, 4) == 5, "empty range returns lo");
+  (void)attnRandRange(&st, INT64_MIN, INT64_MAX);
+  CHECK(attnRandRange(&st, INT64_MAX - 1, INT64_MAX) >= INT64_MAX - 1, "top of range");
+  CHECK(attnRandRange(&st, INT64_MIN, INT64_MIN + 1) <= INT64_MIN + 1, "bottom of range");
+
+  enum { N = 200001 }; /* odd: exercises the unpaired last sample */
+  double *x = malloc(N * sizeof *x);
+  attnRandNormal(&st, x, N);
+  double mean = 0, var = 0;
+  for (int i = 0; i < N; ++i)
+    mean += x[i];
+  mean /= N;
+  for (int i = 0; i < N; ++i)
+    var += (x[i] - mean) * (x[i] - mean);
+  var /= N - 1;
+  CHECK(fabs(mean) < 0.01 && fabs(var - 1) < 0.02, "normal mean %g var %g", mean, var);
+  for (int i = 0; i < N; ++i)
+    CHECK(isfinite(x[i]), "sample %d not finite", i);
+  free(x);
+}
+
+int main(void) {
+  testSingleKey();
+  testUniformLogits();
+  testCausalMoreQueriesThanKeys();
+  testWindows();
+  testSoftcap();
+  testAlibi();
+  testGqaMapping();
+  testVarlen();
+  testInvalidCuSeqlens();
+  testLargeLogits();
+  testCompare();
+  testRng();
+  if (failures != 0) {
+    printf("FAIL: %d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("PASS\n");
+  return 0;
+}

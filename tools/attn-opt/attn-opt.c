@@ -1,0 +1,290 @@
+/*===- attn-opt.c - the attnc optimizer driver -----------------------------===*
+ *
+ * mlir-opt for attnc: parses MLIR (text or bytecode), runs a pass pipeline
+ * given either as --pass-pipeline=... or as one flag per pass, and prints the
+ * result. Every upstream dialect and pass is available next to attnc's.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Diagnostics.h"
+#include "Input.h"
+
+#include "attnc/attnc.h"
+#include "mlir-c/IR.h"
+#include "mlir-c/Pass.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  const char *input;
+  const char *output;
+  const char *pipeline;    /* --pass-pipeline */
+  char *passFlags;         /* comma-separated passes given as --flags, owned */
+  bool splitInput, verifyDiagnostics;
+  bool printBefore, printAfter, printAfterChange, printAfterFailure, printModuleScope;
+  bool generic, debugInfo, noThreading, timing, noVerify;
+} Options;
+
+static void usage(FILE *out) {
+  fputs("usage: attn-opt [options] [input.mlir|-]\n"
+        "\n"
+        "Parses MLIR, runs passes, prints the result. Passes run in command-line order.\n"
+        "\n"
+        "  -o FILE                       write output to FILE (default: stdout)\n"
+        "  --pass-pipeline=PIPELINE      textual pipeline, e.g. 'builtin.module(attn-lower-reference)'\n"
+        "  --attn-lower-reference        attn ops -> reference loops (f32, three-pass softmax)\n"
+        "  --attn-to-cpu-reference       attn-lower-reference + host lowering to the LLVM dialect\n"
+        "  --PASS[=OPTIONS]              any registered upstream pass or pipeline, e.g. --canonicalize,\n"
+        "                                --convert-scf-to-cf, --one-shot-bufferize='bufferize-function-boundaries'\n"
+        "  --split-input-file            process '// -----'-separated chunks independently\n"
+        "  --verify-diagnostics          check diagnostics against 'expected-*' comments\n"
+        "  --mlir-print-ir-before-all    print the IR before every pass (stderr)\n"
+        "  --mlir-print-ir-after-all     print the IR after every pass (stderr)\n"
+        "  --mlir-print-ir-after-change  only when a pass changed it\n"
+        "  --mlir-print-ir-after-failure print the IR after a failing pass\n"
+        "  --mlir-print-ir-module-scope  print the whole module, not only the pass's anchor\n"
+        "  --mlir-print-op-generic       print the generic op form\n"
+        "  --mlir-print-debuginfo        print locations\n"
+        "  --mlir-disable-threading      run passes on one thread\n"
+        "  --mlir-timing                 report pass timings\n"
+        "  --no-verify                   do not verify the IR after each pass\n"
+        "  --version, --help\n",
+        out);
+}
+
+/* Appends one pass given as a flag (`--name` or `--name=options`). */
+static bool appendPassFlag(Options *o, const char *flag) {
+  const char *eq = strchr(flag, '=');
+  size_t nameLen = eq ? (size_t)(eq - flag) : strlen(flag);
+  size_t optLen = eq ? strlen(eq + 1) : 0;
+  size_t old = o->passFlags ? strlen(o->passFlags) : 0;
+  char *grown = realloc(o->passFlags, old + nameLen + optLen + 4);
+  if (!grown)
+    return false;
+  o->passFlags = grown;
+  char *p = grown + old;
+  if (old)
+    *p++ = ',';
+  memcpy(p, flag, nameLen);
+  p += nameLen;
+  if (eq) {
+    *p++ = '{';
+    memcpy(p, eq + 1, optLen);
+    p += optLen;
+    *p++ = '}';
+  }
+  *p = '\0';
+  return true;
+}
+
+static const struct {
+  const char *flag;
+  size_t offset;
+} boolFlags[] = {
+    {"split-input-file", offsetof(Options, splitInput)},
+    {"verify-diagnostics", offsetof(Options, verifyDiagnostics)},
+    {"mlir-print-ir-before-all", offsetof(Options, printBefore)},
+    {"mlir-print-ir-after-all", offsetof(Options, printAfter)},
+    {"mlir-print-ir-after-change", offsetof(Options, printAfterChange)},
+    {"mlir-print-ir-after-failure", offsetof(Options, printAfterFailure)},
+    {"mlir-print-ir-module-scope", offsetof(Options, printModuleScope)},
+    {"mlir-print-op-generic", offsetof(Options, generic)},
+    {"mlir-print-debuginfo", offsetof(Options, debugInfo)},
+    {"mlir-disable-threading", offsetof(Options, noThreading)},
+    {"mlir-timing", offsetof(Options, timing)},
+    {"no-verify", offsetof(Options, noVerify)},
+};
+
+/* Returns 0 to continue, 1 on a usage error, 2 when done (help/version). */
+static int parseArgs(int argc, char **argv, Options *o) {
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (strcmp(a, "-o") == 0) {
+      if (++i == argc) {
+        fputs("attn-opt: error: -o needs a file name\n", stderr);
+        return 1;
+      }
+      o->output = argv[i];
+      continue;
+    }
+    if (a[0] != '-' || strcmp(a, "-") == 0) {
+      if (o->input) {
+        fprintf(stderr, "attn-opt: error: more than one input: '%s' and '%s'\n", o->input, a);
+        return 1;
+      }
+      o->input = a;
+      continue;
+    }
+    const char *flag = a + (a[1] == '-' ? 2 : 1);
+    if (strcmp(flag, "help") == 0 || strcmp(flag, "h") == 0) {
+      usage(stdout);
+      return 2;
+    }
+    if (strcmp(flag, "version") == 0) {
+      printf("%s\n", attnVersion());
+      return 2;
+    }
+    if (strncmp(flag, "pass-pipeline=", 14) == 0) {
+      o->pipeline = flag + 14;
+      continue;
+    }
+    bool known = false;
+    for (size_t k = 0; k < sizeof(boolFlags) / sizeof(boolFlags[0]) && !known; ++k)
+      if (strcmp(flag, boolFlags[k].flag) == 0) {
+        *(bool *)((char *)o + boolFlags[k].offset) = true;
+        known = true;
+      }
+    if (known)
+      continue;
+    if (strncmp(flag, "mlir-", 5) == 0 || flag[0] == '\0') {
+      fprintf(stderr, "attn-opt: error: unknown option '%s' (see --help)\n", a);
+      return 1;
+    }
+    /* Anything else names a pass or pipeline; the pass manager validates it. */
+    if (!appendPassFlag(o, flag)) {
+      fputs("attn-opt: error: out of memory\n", stderr);
+      return 1;
+    }
+  }
+  if (o->pipeline && o->passFlags) {
+    fputs("attn-opt: error: --pass-pipeline cannot be combined with pass flags\n", stderr);
+    return 1;
+  }
+  if (!o->input)
+    o->input = "-";
+  return 0;
+}
+
+static void printError(MlirStringRef message, void *userData) {
+  fprintf((FILE *)userData, "%.*s", (int)message.length, message.data);
+}
+
+/* Builds the pass manager once; it is reused for every chunk. */
+static MlirPassManager buildPassManager(MlirContext ctx, const Options *o, MlirOpPrintingFlags flags) {
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  MlirLogicalResult ok = mlirLogicalResultSuccess();
+  if (o->pipeline) {
+    ok = mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                               mlirStringRefCreateFromCString(o->pipeline), printError, stderr);
+  } else if (o->passFlags) {
+    ok = mlirOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                      mlirStringRefCreateFromCString(o->passFlags), printError,
+                                      stderr);
+  }
+  if (mlirLogicalResultIsFailure(ok)) {
+    fputs("\nattn-opt: error: invalid pass pipeline\n", stderr);
+    mlirPassManagerDestroy(pm);
+    return (MlirPassManager){NULL};
+  }
+  if (o->printBefore || o->printAfter || o->printAfterChange || o->printAfterFailure)
+    mlirPassManagerEnableIRPrinting(pm, o->printBefore, o->printAfter || o->printAfterChange,
+                                    o->printModuleScope, o->printAfterChange,
+                                    o->printAfterFailure, flags, mlirStringRefCreateFromCString(""));
+  if (o->timing)
+    mlirPassManagerEnableTiming(pm);
+  mlirPassManagerEnableVerifier(pm, !o->noVerify);
+  return pm;
+}
+
+static void writeOut(MlirStringRef part, void *userData) {
+  fwrite(part.data, 1, part.length, (FILE *)userData);
+}
+
+/* Parses and transforms one chunk. Returns true on success. */
+static bool processChunk(MlirContext ctx, MlirPassManager pm, const AttnChunk *chunk, MlirOpPrintingFlags flags,
+                         FILE *out) {
+  size_t length;
+  char *text = attnPadChunk(chunk, &length);
+  if (!text) {
+    fputs("attn-opt: error: out of memory\n", stderr);
+    return false;
+  }
+  /* Like mlir-opt, top-level ops other than one builtin.module are wrapped
+   * into an implicit module. */
+  MlirModule module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
+  free(text);
+  if (mlirModuleIsNull(module))
+    return false;
+  MlirOperation op = mlirModuleGetOperation(module);
+  bool ok = true;
+  if (!mlirPassManagerIsNull(pm)) {
+    ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, op));
+  }
+  if (ok) {
+    mlirOperationPrintWithFlags(op, flags, writeOut, out);
+    fputc('\n', out);
+  }
+  mlirModuleDestroy(module);
+  return ok;
+}
+
+static int run(const Options *o) {
+  size_t length;
+  char *input = attnReadFile(o->input, &length, stderr);
+  if (!input)
+    return 1;
+  const char *fileName = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+  FILE *out = stdout;
+  if (o->output && strcmp(o->output, "-") != 0 && !(out = fopen(o->output, "w"))) {
+    fprintf(stderr, "attn-opt: error: cannot open '%s' for writing\n", o->output);
+    free(input);
+    return 1;
+  }
+
+  MlirContext ctx = attnContextCreate();
+  if (o->noThreading)
+    mlirContextEnableMultithreading(ctx, false);
+  AttnDiagEngine diags = {stderr, fileName, o->verifyDiagnostics, NULL, 0, 0, 0};
+  MlirDiagnosticHandlerID handler = attnDiagAttach(ctx, &diags);
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  if (o->generic)
+    mlirOpPrintingFlagsPrintGenericOpForm(flags);
+  if (o->debugInfo)
+    mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+
+  int status = 0;
+  MlirPassManager pm = {NULL};
+  if (o->pipeline || o->passFlags) {
+    pm = buildPassManager(ctx, o, flags);
+    if (mlirPassManagerIsNull(pm))
+      status = 1;
+  }
+  AttnChunk *chunks = NULL;
+  size_t numChunks = status ? 0 : attnSplitInput(input, length, o->splitInput, &chunks);
+  for (size_t i = 0; i < numChunks; ++i) {
+    if (i > 0)
+      fputs("// -----\n", out);
+    bool ok = processChunk(ctx, pm, &chunks[i], flags, out);
+    if (o->verifyDiagnostics) {
+      if (attnDiagVerify(&diags, fileName, chunks[i].text, chunks[i].length, chunks[i].firstLine,
+                         stderr))
+        status = 1;
+      attnDiagClear(&diags);
+    } else if (!ok) {
+      status = 1;
+    }
+  }
+  free(chunks);
+  if (!mlirPassManagerIsNull(pm))
+    mlirPassManagerDestroy(pm);
+  mlirOpPrintingFlagsDestroy(flags);
+  mlirContextDetachDiagnosticHandler(ctx, handler);
+  attnDiagClear(&diags);
+  mlirContextDestroy(ctx);
+  free(input);
+  if (out != stdout && fclose(out) != 0) {
+    fprintf(stderr, "attn-opt: error: cannot write '%s'\n", o->output);
+    status = 1;
+  }
+  return status;
+}
+
+int main(int argc, char **argv) {
+  Options o;
+  memset(&o, 0, sizeof(o));
+  int parsed = parseArgs(argc, argv, &o);
+  int status = parsed == 0 ? run(&o) : parsed == 2 ? 0 : 1;
+  free(o.passFlags);
+  return status;
+}

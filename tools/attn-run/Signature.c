@@ -1,0 +1,294 @@
+/*===- Signature.c - what attn-run needs to know about a function ---------===*/
+
+#include "Signature.h"
+
+#include "Diagnostics.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *attnElemName(AttnElem e) {
+  switch (e) {
+  case ATTN_ELEM_F32:
+    return "f32";
+  case ATTN_ELEM_F16:
+    return "f16";
+  case ATTN_ELEM_BF16:
+    return "bf16";
+  case ATTN_ELEM_I32:
+    return "i32";
+  }
+  return "?";
+}
+
+static void located(MlirLocation loc, const char *fileName, FILE *err, const char *message) {
+  attnPrintLocation(loc, fileName, err);
+  fprintf(err, ": error: attn-run: %s\n", message);
+}
+
+static bool isNamed(MlirOperation op, const char *name) {
+  return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)),
+                            mlirStringRefCreateFromCString(name));
+}
+
+static bool readTensorType(MlirType t, AttnTensorType *out) {
+  if (!mlirTypeIsARankedTensor(t) || mlirShapedTypeGetRank(t) > ATTN_RUN_MAX_RANK)
+    return false;
+  MlirType e = mlirShapedTypeGetElementType(t);
+  if (mlirTypeIsAF32(e))
+    out->elem = ATTN_ELEM_F32;
+  else if (mlirTypeIsAF16(e))
+    out->elem = ATTN_ELEM_F16;
+  else if (mlirTypeIsABF16(e))
+    out->elem = ATTN_ELEM_BF16;
+  else if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32)
+    out->elem = ATTN_ELEM_I32;
+  else
+    return false;
+  out->rank = (int)mlirShapedTypeGetRank(t);
+  for (int d = 0; d < out->rank; ++d)
+    out->dims[d] = mlirShapedTypeIsDynamicDim(t, d) ? -1 : mlirShapedTypeGetDimSize(t, d);
+  return true;
+}
+
+static MlirAttribute inherent(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+
+/* Attributes as the dialect defines them; the default scale is 1/sqrt(D). */
+static void readParams(MlirOperation op, bool varlen, AttnRefParams *p) {
+  MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
+  MlirType v = mlirValueGetType(mlirOperationGetOperand(op, 2));
+  intptr_t headDim = varlen ? 2 : 3;
+  memset(p, 0, sizeof(*p));
+  p->Hq = mlirShapedTypeGetDimSize(q, 1);
+  p->Hkv = mlirShapedTypeGetDimSize(k, 1);
+  p->D = mlirShapedTypeGetDimSize(q, headDim);
+  p->Dv = mlirShapedTypeGetDimSize(v, headDim);
+  MlirAttribute a = inherent(op, "scale");
+  p->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)p->D) : mlirFloatAttrGetValueDouble(a);
+  /* The op stores the scale as f32: use exactly the value the kernel sees. */
+  p->scale = (double)(float)p->scale;
+  p->causal = !mlirAttributeIsNull(inherent(op, "causal"));
+  if ((p->hasWindowLeft = !mlirAttributeIsNull(a = inherent(op, "window_left"))))
+    p->windowLeft = mlirIntegerAttrGetValueInt(a);
+  if ((p->hasWindowRight = !mlirAttributeIsNull(a = inherent(op, "window_right"))))
+    p->windowRight = mlirIntegerAttrGetValueInt(a);
+  if ((p->hasSoftcap = !mlirAttributeIsNull(a = inherent(op, "softcap"))))
+    p->softcap = (double)(float)mlirFloatAttrGetValueDouble(a);
+}
+
+/* Index of `v` among the entry block's arguments, or -1. */
+static int argNumber(MlirValue v, MlirBlock entry) {
+  if (!mlirValueIsABlockArgument(v) || !mlirBlockEqual(mlirBlockArgumentGetOwner(v), entry))
+    return -1;
+  return (int)mlirBlockArgumentGetArgNumber(v);
+}
+
+static bool setRole(AttnFuncInfo *info, int arg, AttnRole role, MlirOperation op,
+                    const char *fileName, FILE *err) {
+  if (info->roles[arg] == ATTN_ROLE_UNUSED || info->roles[arg] == role) {
+    info->roles[arg] = role;
+    return true;
+  }
+  char message[400];
+  snprintf(message, sizeof(message), "argument %d feeds attention operands of different kinds",
+           arg);
+  located(mlirOperationGetLocation(op), fileName, err, message);
+  return false;
+}
+
+static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, AttnFuncInfo *info,
+                   FILE *err) {
+  if (info->numOps == ATTN_RUN_MAX_OPS) {
+    located(mlirOperationGetLocation(op), fileName, err, "too many attention ops in one function");
+    return false;
+  }
+  AttnOpInfo *o = &info->ops[info->numOps++];
+  o->varlen = isNamed(op, "attn.mha_varlen");
+  o->hasLse = mlirOperationGetNumResults(op) > 1;
+  readParams(op, o->varlen, &o->params);
+  for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
+    o->arg[s] = -1;
+  static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI};
+  static const AttnSlot varlenSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
+  static const AttnRole slotRoles[] = {ATTN_ROLE_DATA, ATTN_ROLE_DATA, ATTN_ROLE_DATA,
+                                       ATTN_ROLE_CU_Q, ATTN_ROLE_CU_K, ATTN_ROLE_ALIBI};
+  const AttnSlot *slots = o->varlen ? varlenSlots : mhaSlots;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    int arg = argNumber(mlirOperationGetOperand(op, i), entry);
+    if (arg < 0) {
+      char message[400];
+      snprintf(message, sizeof(message),
+               "operand %d of this op is not a function argument; attn-run checks attention "
+               "ops applied directly to the function's arguments",
+               (int)i);
+      located(mlirOperationGetLocation(op), fileName, err, message);
+      return false;
+    }
+    o->arg[slots[i]] = arg;
+    if (!setRole(info, arg, slotRoles[slots[i]], op, fileName, err))
+      return false;
+  }
+  return true;
+}
+
+/* Finds which attn op result a returned value is. */
+static bool readResult(MlirValue v, MlirOperation *ops, int numOps, int r, const char *fileName,
+                       MlirLocation loc, AttnFuncInfo *info, FILE *err) {
+  if (mlirValueIsAOpResult(v)) {
+    MlirOperation owner = mlirOpResultGetOwner(v);
+    for (int i = 0; i < numOps; ++i)
+      if (mlirOperationEqual(owner, ops[i])) {
+        info->resultOp[r] = i;
+        info->resultIndex[r] = (int)mlirOpResultGetResultNumber(v);
+        return true;
+      }
+  }
+  char message[400];
+  snprintf(message, sizeof(message),
+           "result %d of @%s is not a result of an attn op; attn-run can only check attention "
+           "results",
+           r, info->name);
+  located(loc, fileName, err, message);
+  return false;
+}
+
+bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, FILE *err) {
+  memset(info, 0, sizeof(*info));
+  MlirStringRef name = mlirStringAttrGetValue(
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("sym_name")));
+  snprintf(info->name, sizeof(info->name), "%.*s", (int)name.length, name.data);
+  MlirLocation loc = mlirOperationGetLocation(func);
+  MlirType type = mlirTypeAttrGetValue(
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("function_type")));
+  info->numArgs = (int)mlirFunctionTypeGetNumInputs(type);
+  info->numResults = (int)mlirFunctionTypeGetNumResults(type);
+  if (info->numArgs > ATTN_RUN_MAX_ARGS || info->numResults > ATTN_RUN_MAX_ARGS) {
+    located(loc, fileName, err, "too many arguments or results");
+    return false;
+  }
+  for (int a = 0; a < info->numArgs; ++a)
+    if (!readTensorType(mlirFunctionTypeGetInput(type, a), &info->args[a])) {
+      char message[400];
+      snprintf(message, sizeof(message),
+               "argument %d of @%s must be a ranked tensor (rank <= 4) of f32, f16, bf16 or i32",
+               a, info->name);
+      located(loc, fileName, err, message);
+      return false;
+    }
+  for (int r = 0; r < info->numResults; ++r)
+    if (!readTensorType(mlirFunctionTypeGetResult(type, r), &info->results[r])) {
+      located(loc, fileName, err, "results must be ranked tensors of f32, f16, bf16");
+      return false;
+    }
+  MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  MlirOperation ops[ATTN_RUN_MAX_OPS];
+  for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (isNamed(op, "attn.mha") || isNamed(op, "attn.mha_varlen")) {
+      if (!readOp(op, entry, fileName, info, err))
+        return false;
+      ops[info->numOps - 1] = op;
+    } else if (isNamed(op, "func.return")) {
+      for (int r = 0; r < info->numResults; ++r)
+        if (!readResult(mlirOperationGetOperand(op, r), ops, info->numOps, r, fileName,
+                        mlirOperationGetLocation(op), info, err))
+          return false;
+    }
+  }
+  if (info->numResults == 0) {
+    located(loc, fileName, err, "function has no results to check");
+    return false;
+  }
+  return true;
+}
+
+/*===--- Dynamic dimensions ------------------------------------------------===*/
+
+/* Union-find over (argument, dim) pairs. */
+enum { NODES = ATTN_RUN_MAX_ARGS * ATTN_RUN_MAX_RANK };
+
+static int find(int *parent, int x) {
+  while (parent[x] != x)
+    x = parent[x] = parent[parent[x]];
+  return x;
+}
+
+static void tie(int *parent, int argA, int dimA, int argB, int dimB) {
+  if (argA < 0 || argB < 0)
+    return;
+  int a = find(parent, argA * ATTN_RUN_MAX_RANK + dimA);
+  int b = find(parent, argB * ATTN_RUN_MAX_RANK + dimB);
+  parent[a] = b;
+}
+
+/* The dims each op contract says are equal. */
+static void tieOp(int *parent, const AttnOpInfo *o) {
+  const int *a = o->arg;
+  if (!o->varlen) {
+    tie(parent, a[ATTN_Q], 0, a[ATTN_K], 0);
+    tie(parent, a[ATTN_Q], 0, a[ATTN_V], 0);
+    tie(parent, a[ATTN_K], 1, a[ATTN_V], 1);
+    tie(parent, a[ATTN_K], 2, a[ATTN_V], 2);
+    tie(parent, a[ATTN_Q], 3, a[ATTN_K], 3);
+  } else {
+    tie(parent, a[ATTN_K], 0, a[ATTN_V], 0);
+    tie(parent, a[ATTN_K], 1, a[ATTN_V], 1);
+    tie(parent, a[ATTN_Q], 2, a[ATTN_K], 2);
+    tie(parent, a[ATTN_CU_Q], 0, a[ATTN_CU_K], 0);
+  }
+  tie(parent, a[ATTN_Q], 1, a[ATTN_ALIBI], 0);
+}
+
+bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RANK],
+                       int64_t defaultSize, int64_t resolved[][ATTN_RUN_MAX_RANK], FILE *err) {
+  int parent[NODES];
+  int64_t size[NODES];
+  int source[NODES];
+  for (int n = 0; n < NODES; ++n) {
+    parent[n] = n;
+    size[n] = -1;
+    source[n] = -1;
+  }
+  for (int o = 0; o < info->numOps; ++o)
+    tieOp(parent, &info->ops[o]);
+  for (int a = 0; a < info->numArgs; ++a)
+    for (int d = 0; d < info->args[a].rank; ++d) {
+      int64_t want = info->args[a].dims[d];
+      int64_t given = fixed[a][d];
+      if (want >= 0 && given >= 0 && want != given) {
+        fprintf(err,
+                "attn-run: error: @%s argument %d: dimension %d is %lld in the given shape but "
+                "%lld in the function type\n",
+                info->name, a, d, (long long)given, (long long)want);
+        return false;
+      }
+      int64_t s = want >= 0 ? want : given;
+      if (s < 0)
+        continue;
+      int root = find(parent, a * ATTN_RUN_MAX_RANK + d);
+      if (size[root] >= 0 && size[root] != s) {
+        fprintf(err,
+                "attn-run: error: @%s argument %d dimension %d (%lld) must equal argument %d "
+                "dimension %d (%lld) by the attention op's shape contract\n",
+                info->name, a, d, (long long)s, source[root] / ATTN_RUN_MAX_RANK,
+                source[root] % ATTN_RUN_MAX_RANK, (long long)size[root]);
+        return false;
+      }
+      size[root] = s;
+      source[root] = a * ATTN_RUN_MAX_RANK + d;
+    }
+  for (int a = 0; a < info->numArgs; ++a)
+    for (int d = 0; d < info->args[a].rank; ++d) {
+      int root = find(parent, a * ATTN_RUN_MAX_RANK + d);
+      if (size[root] < 0)
+        size[root] = defaultSize;
+      resolved[a][d] = size[root];
+    }
+  return true;
+}

@@ -1,0 +1,74 @@
+/*===- Signature.h - what attn-run needs to know about a function -*- C -*-===*
+ *
+ * attn-run checks functions whose results are computed by attn ops directly
+ * from the function's arguments. This module reads such a function into plain
+ * C data (types, roles of the arguments, attributes of the ops, which op
+ * result each function result is) before the module is lowered, and ties the
+ * dynamic dimensions of the arguments together by the ops' shape contracts.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_RUN_SIGNATURE_H
+#define ATTN_RUN_SIGNATURE_H
+
+#include "mlir-c/IR.h"
+#include "reference.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { ATTN_RUN_MAX_RANK = 4, ATTN_RUN_MAX_ARGS = 16, ATTN_RUN_MAX_OPS = 8 };
+
+typedef enum { ATTN_ELEM_F32, ATTN_ELEM_F16, ATTN_ELEM_BF16, ATTN_ELEM_I32 } AttnElem;
+
+typedef struct {
+  AttnElem elem;
+  int rank;
+  int64_t dims[ATTN_RUN_MAX_RANK]; /* -1: dynamic */
+} AttnTensorType;
+
+/* What an argument feeds; decides how attn-run fills it. */
+typedef enum {
+  ATTN_ROLE_UNUSED, /* not an attention operand: normal(0, 1) */
+  ATTN_ROLE_DATA,  /* q, k, v: normal(0, 1) */
+  ATTN_ROLE_CU_Q,  /* cu_seqlens_q: random valid offsets */
+  ATTN_ROLE_CU_K,  /* cu_seqlens_k */
+  ATTN_ROLE_ALIBI, /* ALiBi slopes 2^(-8(h+1)/Hq) */
+} AttnRole;
+
+/* Operand slots of attention ops, in the op's operand order. */
+typedef enum { ATTN_Q, ATTN_K, ATTN_V, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI, ATTN_NUM_SLOTS } AttnSlot;
+
+typedef struct {
+  bool varlen;
+  int arg[ATTN_NUM_SLOTS]; /* function argument feeding each slot, -1 if absent */
+  bool hasLse;
+  AttnRefParams params; /* static parts and attributes; sizes filled at run time */
+} AttnOpInfo;
+
+typedef struct {
+  char name[128];
+  int numArgs, numResults, numOps;
+  AttnTensorType args[ATTN_RUN_MAX_ARGS];
+  AttnRole roles[ATTN_RUN_MAX_ARGS];
+  AttnTensorType results[ATTN_RUN_MAX_ARGS];
+  int resultOp[ATTN_RUN_MAX_ARGS];    /* op computing each result */
+  int resultIndex[ATTN_RUN_MAX_ARGS]; /* 0: out, 1: lse */
+  AttnOpInfo ops[ATTN_RUN_MAX_OPS];
+} AttnFuncInfo;
+
+/* Reads public function `func` (a func.func). Returns false after printing a
+ * located message naming what attn-run cannot handle. */
+bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, FILE *err);
+
+/* Resolves every argument dimension: `shapes[a]` holds the fixed sizes (from
+ * --shape / --input, -1 where unknown, or all -1); static dims of the type win
+ * and must agree; dims tied by an op contract share a size; what is left gets
+ * `defaultSize`. Writes `resolved[a][d]`; returns false with a message on a
+ * conflict. */
+bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RANK],
+                       int64_t defaultSize, int64_t resolved[][ATTN_RUN_MAX_RANK], FILE *err);
+
+const char *attnElemName(AttnElem e);
+
+#endif /* ATTN_RUN_SIGNATURE_H */

@@ -1,0 +1,779 @@
+/*===- attn-run.c - execute attention functions and check them ------------===*
+ *
+ * attn-run FILE --target=cpu: compiles every public function of FILE for the
+ * host, feeds it inputs (random from a seed, or .npy files), runs it, and
+ * compares each result with an independent double-precision implementation
+ * of the attn ops (support/reference.c). One line per result, exit 1 on any
+ * FAIL. See --help and README.md.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, getpid */
+
+#include "Diagnostics.h"
+#include "Input.h"
+#include "Signature.h"
+#include "Tensor.h"
+
+#include "half.h"
+#include "npy.h"
+#include "reference.h"
+
+#include "attnc/attnc.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/ExecutionEngine.h"
+#include "mlir-c/IR.h"
+#include "mlir-c/Pass.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_FLAGS = 32 };
+
+typedef struct {
+  int arg;
+  const char *path;
+} InputFlag;
+
+typedef struct {
+  int arg, rank;
+  int64_t dims[ATTN_RUN_MAX_RANK];
+} ShapeFlag;
+
+typedef struct {
+  const char *file, *target, *saveDir, *func;
+  bool reference;
+  uint64_t seed;
+  bool seedGiven;
+  int bench;
+  int64_t dynamicSize;
+  InputFlag inputs[MAX_FLAGS];
+  int numInputs;
+  ShapeFlag shapes[MAX_FLAGS];
+  int numShapes;
+} RunOptions;
+
+static void usage(FILE *out) {
+  fputs(
+      "usage: attn-run FILE --target=cpu [options]\n"
+      "\n"
+      "Compiles each public function of FILE, runs it on generated or given inputs and\n"
+      "compares every result with an independent double-precision implementation.\n"
+      "\n"
+      "  --target=cpu           where to run (the host CPU; the only executable target here)\n"
+      "  --reference            use the reference lowering (attn-to-cpu-reference)\n"
+      "  --seed=N               seed of the input generator (default: fresh, printed)\n"
+      "  --input=N=PATH.npy     argument N (zero-based) from a .npy file: f32 and bf16 as\n"
+      "                         float32 (bf16 rounded to nearest even), f16 as float16,\n"
+      "                         i32 as int32\n"
+      "  --shape=N=AxBxC        sizes of argument N (must agree with its static dims)\n"
+      "  --dynamic-size=S       size of every dynamic dim not fixed otherwise (default 37)\n"
+      "  --func=NAME            only run @NAME\n"
+      "  --save=DIR             write DIR/<func>.arg<N>.npy and DIR/<func>.result<N>.npy\n"
+      "  --bench=N              also print the median time of N runs\n"
+      "\n"
+      "Generated inputs: normal(0,1) for q/k/v; cu_seqlens with random lengths covering\n"
+      "all tokens and at least one empty sequence when B > 1; ALiBi slopes\n"
+      "2^(-8(h+1)/Hq). Dynamic dims tied by an op (B of q/k/v, Sk of k/v, ...) share a size.\n"
+      "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2.\n",
+      out);
+}
+
+static bool parseInt(const char *s, int64_t *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* "N=REST" -> N and REST. */
+static bool splitIndexed(const char *s, int *index, const char **rest) {
+  const char *eq = strchr(s, '=');
+  if (!eq)
+    return false;
+  char num[16];
+  size_t n = (size_t)(eq - s);
+  if (n == 0 || n >= sizeof(num))
+    return false;
+  memcpy(num, s, n);
+  num[n] = '\0';
+  int64_t v;
+  if (!parseInt(num, &v) || v < 0 || v >= ATTN_RUN_MAX_ARGS)
+    return false;
+  *index = (int)v;
+  *rest = eq + 1;
+  return true;
+}
+
+static bool parseShape(const char *s, ShapeFlag *shape) {
+  shape->rank = 0;
+  while (*s) {
+    if (shape->rank == ATTN_RUN_MAX_RANK)
+      return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0)
+      return false;
+    shape->dims[shape->rank++] = v;
+    if (*end == 'x')
+      ++end;
+    else if (*end)
+      return false;
+    s = end;
+  }
+  return shape->rank > 0;
+}
+
+static int parseArgs(int argc, char **argv, RunOptions *o) {
+  o->dynamicSize = 37;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    int64_t v;
+    if (a[0] != '-') {
+      if (o->file) {
+        fprintf(stderr, "attn-run: error: more than one input file ('%s', '%s')\n", o->file, a);
+        return 1;
+      }
+      o->file = a;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      usage(stdout);
+      return 2;
+    } else if (!strncmp(a, "--target=", 9)) {
+      o->target = a + 9;
+    } else if (!strcmp(a, "--reference")) {
+      o->reference = true;
+    } else if (!strncmp(a, "--seed=", 7)) {
+      if (!parseInt(a + 7, &v) || v < 0) {
+        fprintf(stderr, "attn-run: error: bad seed '%s'\n", a + 7);
+        return 1;
+      }
+      o->seed = (uint64_t)v;
+      o->seedGiven = true;
+    } else if (!strncmp(a, "--bench=", 8)) {
+      if (!parseInt(a + 8, &v) || v < 1 || v > 1000000) {
+        fprintf(stderr, "attn-run: error: --bench needs a count in [1, 1000000], got '%s'\n",
+                a + 8);
+        return 1;
+      }
+      o->bench = (int)v;
+    } else if (!strncmp(a, "--dynamic-size=", 15)) {
+      if (!parseInt(a + 15, &v) || v < 0 || v > (1 << 24)) {
+        fprintf(stderr, "attn-run: error: bad --dynamic-size '%s'\n", a + 15);
+        return 1;
+      }
+      o->dynamicSize = v;
+    } else if (!strncmp(a, "--save=", 7)) {
+      o->saveDir = a + 7;
+    } else if (!strncmp(a, "--func=", 7)) {
+      o->func = a + 7;
+    } else if (!strncmp(a, "--input=", 8) && o->numInputs < MAX_FLAGS) {
+      InputFlag *in = &o->inputs[o->numInputs++];
+      if (!splitIndexed(a + 8, &in->arg, &in->path) || !*in->path) {
+        fprintf(stderr, "attn-run: error: --input expects N=PATH.npy, got '%s'\n", a + 8);
+        return 1;
+      }
+    } else if (!strncmp(a, "--shape=", 8) && o->numShapes < MAX_FLAGS) {
+      ShapeFlag *sh = &o->shapes[o->numShapes++];
+      const char *rest;
+      if (!splitIndexed(a + 8, &sh->arg, &rest) || !parseShape(rest, sh)) {
+        fprintf(stderr, "attn-run: error: --shape expects N=AxBxC, got '%s'\n", a + 8);
+        return 1;
+      }
+    } else {
+      fprintf(stderr, "attn-run: error: unknown option '%s' (see --help)\n", a);
+      return 1;
+    }
+  }
+  if (!o->file) {
+    fputs("attn-run: error: no input file (see --help)\n", stderr);
+    return 1;
+  }
+  if (!o->target || strcmp(o->target, "cpu") != 0) {
+    fprintf(stderr,
+            "attn-run: error: --target=%s cannot execute here; attn-run executes --target=cpu\n",
+            o->target ? o->target : "(missing)");
+    return 1;
+  }
+  return 0;
+}
+
+/*===--- Inputs ------------------------------------------------------------===*/
+
+/* Reads --input=N for argument `a` into t (shape from the file). */
+static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTensor *t) {
+  AttnNpyArray arr;
+  char err[256];
+  if (attnNpyRead(path, &arr, err, sizeof(err)) != 0) {
+    fprintf(stderr, "attn-run: error: --input=%d=%s: %s\n", a, path, err);
+    return false;
+  }
+  AttnElem elem = info->args[a].elem;
+  AttnNpyDType want = elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
+                      : elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                                              : ATTN_NPY_F32;
+  static const char *const npyNames[] = {"float16", "float32", "float64", "int32", "int64"};
+  bool ok = false;
+  if (arr.dtype != want) {
+    fprintf(stderr, "attn-run: error: --input=%d=%s: argument %d is %s and needs %s data, the file holds %s\n",
+            a, path, a, attnElemName(elem), npyNames[want], npyNames[arr.dtype]);
+  } else if (arr.rank != info->args[a].rank) {
+    fprintf(stderr, "attn-run: error: --input=%d=%s: argument %d has rank %d, the file has rank %d\n", a,
+            path, a, info->args[a].rank, arr.rank);
+  } else if (!attnTensorAlloc(t, elem, arr.rank, arr.shape)) {
+    fprintf(stderr, "attn-run: error: --input=%d=%s: out of memory\n", a, path);
+  } else {
+    for (size_t i = 0; i < t->count; ++i)
+      t->values[i] = want == ATTN_NPY_F16 ? attnF16ToF32(((uint16_t *)arr.data)[i])
+                     : want == ATTN_NPY_I32 ? ((int32_t *)arr.data)[i]
+                                            : ((float *)arr.data)[i];
+    attnTensorStoreValues(t);
+    ok = true;
+  }
+  attnNpyArrayDestroy(&arr);
+  return ok;
+}
+
+/* Lengths of B sequences summing to `total`, with one empty sequence when
+ * B > 1 (a case kernels get wrong) and the rest random. */
+static void randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, double *cu) {
+  int64_t empty = numSeq > 1 ? attnRandRange(rng, 0, numSeq - 1) : -1;
+  int64_t *len = calloc((size_t)numSeq + 1, sizeof(int64_t));
+  if (!len)
+    return;
+  int64_t left = total;
+  for (int64_t t = 0; t < total; ++t) {
+    /* Each token goes to a random non-empty sequence. */
+    if (numSeq == 0 || (numSeq == 1 && empty == 0))
+      break;
+    int64_t s;
+    do
+      s = attnRandRange(rng, 0, numSeq - 1);
+    while (s == empty);
+    ++len[s];
+    --left;
+  }
+  (void)left;
+  cu[0] = 0;
+  for (int64_t s = 0; s < numSeq; ++s)
+    cu[s + 1] = cu[s] + (double)len[s];
+  free(len);
+}
+
+/* The packed token count a cu_seqlens argument indexes. */
+static int64_t tokensFor(const AttnFuncInfo *info, int a, int64_t dims[][ATTN_RUN_MAX_RANK]) {
+  for (int o = 0; o < info->numOps; ++o) {
+    const AttnOpInfo *op = &info->ops[o];
+    if (op->arg[ATTN_CU_Q] == a)
+      return dims[op->arg[ATTN_Q]][0];
+    if (op->arg[ATTN_CU_K] == a)
+      return dims[op->arg[ATTN_K]][0];
+  }
+  return 0;
+}
+
+static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *rng,
+                       AttnTensor *args) {
+  int64_t fixed[ATTN_RUN_MAX_ARGS][ATTN_RUN_MAX_RANK], dims[ATTN_RUN_MAX_ARGS][ATTN_RUN_MAX_RANK];
+  bool loaded[ATTN_RUN_MAX_ARGS] = {false};
+  for (int a = 0; a < ATTN_RUN_MAX_ARGS; ++a)
+    for (int d = 0; d < ATTN_RUN_MAX_RANK; ++d)
+      fixed[a][d] = -1;
+  for (int i = 0; i < o->numInputs; ++i) {
+    int a = o->inputs[i].arg;
+    if (a >= info->numArgs) {
+      fprintf(stderr, "attn-run: error: --input=%d: @%s has only %d arguments\n", a, info->name,
+              info->numArgs);
+      return false;
+    }
+    if (loaded[a])
+      attnTensorDestroy(&args[a]);
+    if (!loadInput(info, a, o->inputs[i].path, &args[a]))
+      return false;
+    loaded[a] = true;
+    for (int d = 0; d < args[a].rank; ++d)
+      fixed[a][d] = args[a].dims[d];
+  }
+  for (int i = 0; i < o->numShapes; ++i) {
+    const ShapeFlag *s = &o->shapes[i];
+    if (s->arg >= info->numArgs || s->rank != info->args[s->arg].rank) {
+      fprintf(stderr, "attn-run: error: --shape=%d: @%s has no argument %d of rank %d\n", s->arg,
+              info->name, s->arg, s->rank);
+      return false;
+    }
+    for (int d = 0; d < s->rank; ++d) {
+      if (fixed[s->arg][d] >= 0 && fixed[s->arg][d] != s->dims[d]) {
+        fprintf(stderr, "attn-run: error: --shape=%d disagrees with the --input file\n", s->arg);
+        return false;
+      }
+      fixed[s->arg][d] = s->dims[d];
+    }
+  }
+  if (!attnResolveShapes(info, fixed, o->dynamicSize, dims, stderr))
+    return false;
+  for (int a = 0; a < info->numArgs; ++a) {
+    if (loaded[a])
+      continue;
+    const AttnTensorType *t = &info->args[a];
+    if (!attnTensorAlloc(&args[a], t->elem, t->rank, dims[a])) {
+      fprintf(stderr, "attn-run: error: argument %d of @%s: too large\n", a, info->name);
+      return false;
+    }
+    loaded[a] = true;
+    switch (info->roles[a]) {
+    case ATTN_ROLE_CU_Q:
+    case ATTN_ROLE_CU_K:
+      randomOffsets(rng, args[a].count > 0 ? (int64_t)args[a].count - 1 : 0,
+                    tokensFor(info, a, dims), args[a].values);
+      break;
+    case ATTN_ROLE_ALIBI:
+      for (size_t h = 0; h < args[a].count; ++h)
+        args[a].values[h] = exp2(-8.0 * (double)(h + 1) / (double)args[a].count);
+      break;
+    default:
+      attnRandNormal(rng, args[a].values, args[a].count);
+    }
+    attnTensorStoreValues(&args[a]);
+  }
+  return true;
+}
+
+/*===--- Reference ---------------------------------------------------------===*/
+
+typedef struct {
+  double *out, *lse;
+  int64_t outDims[4], lseDims[4];
+  int outRank, lseRank;
+} RefResult;
+
+static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefResult *refs) {
+  for (int o = 0; o < info->numOps; ++o) {
+    const AttnOpInfo *op = &info->ops[o];
+    AttnRefParams p = op->params;
+    const AttnTensor *q = &args[op->arg[ATTN_Q]], *k = &args[op->arg[ATTN_K]];
+    const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
+    RefResult *r = &refs[o];
+    if (!op->varlen) {
+      p.B = q->dims[0];
+      p.Sq = q->dims[2];
+      p.Sk = k->dims[2];
+      int64_t od[4] = {p.B, p.Hq, p.Sq, p.Dv}, ld[3] = {p.B, p.Hq, p.Sq};
+      memcpy(r->outDims, od, sizeof(od));
+      memcpy(r->lseDims, ld, sizeof(ld));
+      r->outRank = 4;
+      r->lseRank = 3;
+    } else {
+      p.B = args[op->arg[ATTN_CU_Q]].dims[0] - 1;
+      p.Sq = q->dims[0];
+      p.Sk = k->dims[0];
+      int64_t od[3] = {p.Sq, p.Hq, p.Dv}, ld[2] = {p.Hq, p.Sq};
+      memcpy(r->outDims, od, sizeof(od));
+      memcpy(r->lseDims, ld, sizeof(ld));
+      r->outRank = 3;
+      r->lseRank = 2;
+    }
+    size_t rows = (size_t)(op->varlen ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;
+    r->out = malloc(rows * (size_t)p.Dv * sizeof(double) + 1);
+    r->lse = malloc(rows * sizeof(double) + 1);
+    char err[256];
+    if (!r->out || !r->lse || attnRefCheckParams(&p, err, sizeof(err)) != 0) {
+      fprintf(stderr, "attn-run: error: @%s: %s\n", info->name,
+              r->out && r->lse ? err : "out of memory");
+      return false;
+    }
+    if (!op->varlen) {
+      attnRefMha(&p, q->values, k->values, args[op->arg[ATTN_V]].values, alibi, r->out, r->lse);
+      continue;
+    }
+    /* Offsets as int32, validated before the compiled code may index with them. */
+    const AttnTensor *cq = &args[op->arg[ATTN_CU_Q]], *ck = &args[op->arg[ATTN_CU_K]];
+    if (attnRefMhaVarlen(&p, q->values, k->values, args[op->arg[ATTN_V]].values, cq->data,
+                         ck->data, alibi, r->out, r->lse, err, sizeof(err)) != 0) {
+      fprintf(stderr, "attn-run: error: @%s: invalid inputs: %s\n", info->name, err);
+      return false;
+    }
+  }
+  return true;
+}
+
+/*===--- Execution ---------------------------------------------------------===*/
+
+/* A memref descriptor as the LLVM lowering lays it out: allocated and aligned
+ * pointers, offset, sizes[rank], strides[rank] - all 8-byte words. */
+enum { DESC_WORDS = 3 + 2 * ATTN_RUN_MAX_RANK };
+typedef struct {
+  int64_t w[DESC_WORDS];
+} Desc;
+
+static void descInit(Desc *d, void *data, int rank, const int64_t *dims) {
+  memset(d, 0, sizeof(*d));
+  uintptr_t p = (uintptr_t)data;
+  d->w[0] = d->w[1] = (int64_t)p;
+  d->w[2] = 0;
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    d->w[3 + i] = dims[i];
+    d->w[3 + rank + i] = stride;
+    stride *= dims[i];
+  }
+}
+
+/* Compiled code allocates its results with this malloc: filling them with
+ * 0xFF (NaN in f32, f16 and bf16) makes every element the code forgets to
+ * write show up as a NaN mismatch. */
+static void *poisonMalloc(size_t n) {
+  void *p = malloc(n);
+  if (p)
+    memset(p, 0xFF, n);
+  return p;
+}
+
+static void *poisonAlignedAlloc(size_t alignment, size_t n) {
+  void *p = aligned_alloc(alignment, (n + alignment - 1) / alignment * alignment);
+  if (p)
+    memset(p, 0xFF, n);
+  return p;
+}
+
+static MlirExecutionEngine compileModule(MlirModule module, bool reference, const char *fileName) {
+  MlirContext ctx = mlirModuleGetContext(module);
+  /* Every public function gets a C-compatible wrapper taking descriptors by
+   * pointer, with results through a pointer in front. */
+  MlirOperation top = mlirModuleGetOperation(module);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(top, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    mlirOperationSetDiscardableAttributeByName(
+        op, mlirStringRefCreateFromCString("llvm.emit_c_interface"), mlirUnitAttrGet(ctx));
+  /* The flash CPU pipeline (attn-to-cpu) replaces this default once it lands;
+   * --reference will keep selecting the reference lowering. */
+  const char *pipeline = reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference";
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  MlirLogicalResult ok = mlirOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                      mlirStringRefCreateFromCString(pipeline),
+                                                      NULL, NULL);
+  if (mlirLogicalResultIsSuccess(ok))
+    ok = mlirPassManagerRunOnOp(pm, top);
+  mlirPassManagerDestroy(pm);
+  if (mlirLogicalResultIsFailure(ok)) {
+    fprintf(stderr, "attn-run: error: %s: lowering with %s failed\n", fileName, pipeline);
+    return (MlirExecutionEngine){NULL};
+  }
+  MlirExecutionEngine jit = mlirExecutionEngineCreate(module, 2, 0, NULL, false, false);
+  if (mlirExecutionEngineIsNull(jit)) {
+    fprintf(stderr, "attn-run: error: %s: JIT compilation failed\n", fileName);
+    return jit;
+  }
+  mlirExecutionEngineRegisterSymbol(jit, mlirStringRefCreateFromCString("malloc"),
+                                    (void *)poisonMalloc);
+  mlirExecutionEngineRegisterSymbol(jit, mlirStringRefCreateFromCString("aligned_alloc"),
+                                    (void *)poisonAlignedAlloc);
+  return jit;
+}
+
+typedef struct {
+  Desc args[ATTN_RUN_MAX_ARGS];
+  int64_t results[ATTN_RUN_MAX_ARGS * DESC_WORDS]; /* packed result descriptors */
+  int resultOffset[ATTN_RUN_MAX_ARGS];
+} CallFrame;
+
+static bool invoke(MlirExecutionEngine jit, const AttnFuncInfo *info, AttnTensor *args,
+                   CallFrame *f) {
+  void *resultPtr = f->results, *argPtrs[ATTN_RUN_MAX_ARGS];
+  void *packed[1 + ATTN_RUN_MAX_ARGS];
+  int words = 0;
+  for (int r = 0; r < info->numResults; ++r) {
+    f->resultOffset[r] = words;
+    words += 3 + 2 * info->results[r].rank;
+  }
+  memset(f->results, 0, sizeof(f->results));
+  packed[0] = &resultPtr;
+  for (int a = 0; a < info->numArgs; ++a) {
+    descInit(&f->args[a], args[a].data, args[a].rank, args[a].dims);
+    argPtrs[a] = &f->args[a];
+    packed[1 + a] = &argPtrs[a];
+  }
+  /* InvokePacked adds the _mlir_ciface_ prefix itself. */
+  return mlirLogicalResultIsSuccess(
+      mlirExecutionEngineInvokePacked(jit, mlirStringRefCreateFromCString(info->name), packed));
+}
+
+static void freeResults(const AttnFuncInfo *info, CallFrame *f) {
+  void *freed[ATTN_RUN_MAX_ARGS];
+  int numFreed = 0;
+  for (int r = 0; r < info->numResults; ++r) {
+    void *p = (void *)(uintptr_t)f->results[f->resultOffset[r]];
+    bool seen = p == NULL;
+    for (int i = 0; i < numFreed && !seen; ++i)
+      seen = freed[i] == p;
+    for (int a = 0; a < info->numArgs && !seen; ++a)
+      seen = (void *)(uintptr_t)f->args[a].w[0] == p;
+    if (!seen)
+      free(freed[numFreed++] = p);
+  }
+}
+
+/* Copies result r (any strides) into a dense tensor. */
+static bool gatherResult(const AttnFuncInfo *info, const CallFrame *f, int r, AttnTensor *t) {
+  const int64_t *d = &f->results[f->resultOffset[r]];
+  int rank = info->results[r].rank;
+  if (!attnTensorAlloc(t, info->results[r].elem, rank, d + 3))
+    return false;
+  const char *base = (const char *)(uintptr_t)d[1];
+  size_t bytes = attnElemBytes(t->elem);
+  for (size_t i = 0; i < t->count; ++i) {
+    size_t rest = i;
+    int64_t offset = d[2];
+    for (int k = rank - 1; k >= 0; --k) {
+      offset += (int64_t)(rest % (size_t)t->dims[k]) * d[3 + rank + k];
+      rest /= (size_t)t->dims[k];
+    }
+    memcpy((char *)t->data + i * bytes, base + offset * (int64_t)bytes, bytes);
+    t->values[i] = attnElemLoad(t->elem, t->data, i);
+  }
+  return true;
+}
+
+/*===--- Checking, saving, timing ------------------------------------------===*/
+
+static void tolerance(AttnElem e, double *atol, double *rtol) {
+  *atol = *rtol = e == ATTN_ELEM_F32 ? 1e-4 : 1e-2;
+}
+
+static void formatDims(const int64_t *dims, int rank, char *buf, size_t len) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (int d = 0; d < rank && n < len; ++d)
+    n += (size_t)snprintf(buf + n, len - n, d ? "x%" PRId64 : "%" PRId64, dims[d]);
+}
+
+static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
+                        const AttnTensor *args, const RefResult *refs) {
+  const RefResult *ref = &refs[info->resultOp[r]];
+  bool isLse = info->resultIndex[r] == 1;
+  const int64_t *wantDims = isLse ? ref->lseDims : ref->outDims;
+  int wantRank = isLse ? ref->lseRank : ref->outRank;
+  char gotShape[64], wantShape[64];
+  formatDims(got->dims, got->rank, gotShape, sizeof(gotShape));
+  formatDims(wantDims, wantRank, wantShape, sizeof(wantShape));
+  if (strcmp(gotShape, wantShape) != 0) {
+    printf("@%s result %d (%s): shape %s, expected %s  FAIL\n", info->name, r,
+           isLse ? "lse" : "out", gotShape, wantShape);
+    return false;
+  }
+  double atol, rtol;
+  tolerance(args[info->ops[info->resultOp[r]].arg[ATTN_Q]].elem, &atol, &rtol);
+  AttnCompareStats stats;
+  bool pass = attnCompare(got->values, isLse ? ref->lse : ref->out, got->count, atol, rtol, &stats);
+  printf("@%s result %d (%s %sx%s): max_abs_err=%.3e max_rel_err=%.3e (atol=%.0e rtol=%.0e)",
+         info->name, r, isLse ? "lse" : "out", gotShape, attnElemName(got->elem), stats.maxAbs,
+         stats.maxRel, atol, rtol);
+  if (!pass)
+    printf(" bad=%" PRId64 "%s first_worst_index=%" PRId64, stats.numBad,
+           stats.nanMismatch ? " (NaN)" : "", stats.worstIndex);
+  printf("  %s\n", pass ? "PASS" : "FAIL");
+  return pass;
+}
+
+static bool saveTensor(const char *dir, const char *func, const char *kind, int index,
+                       const AttnTensor *t) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s.%s%d.npy", dir, func, kind, index);
+  char err[256];
+  int status;
+  if (t->elem == ATTN_ELEM_BF16) {
+    /* bf16 is stored widened (exactly) to float32. */
+    float *wide = malloc(t->count * sizeof(float) + 1);
+    if (!wide)
+      return false;
+    for (size_t i = 0; i < t->count; ++i)
+      wide[i] = (float)t->values[i];
+    status = attnNpyWrite(path, ATTN_NPY_F32, t->rank, t->dims, wide, err, sizeof(err));
+    free(wide);
+  } else {
+    AttnNpyDType dt = t->elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
+                      : t->elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                                                 : ATTN_NPY_F32;
+    status = attnNpyWrite(path, dt, t->rank, t->dims, t->data, err, sizeof(err));
+  }
+  if (status != 0)
+    fprintf(stderr, "attn-run: error: --save: %s\n", err);
+  return status == 0;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int compareDouble(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static bool bench(MlirExecutionEngine jit, const AttnFuncInfo *info, AttnTensor *args, int n) {
+  double *times = malloc(sizeof(double) * (size_t)n);
+  CallFrame *f = malloc(sizeof(CallFrame));
+  bool ok = times && f;
+  for (int i = 0; i < n && ok; ++i) {
+    double t0 = now();
+    ok = invoke(jit, info, args, f);
+    times[i] = now() - t0;
+    if (ok)
+      freeResults(info, f);
+  }
+  if (ok) {
+    qsort(times, (size_t)n, sizeof(double), compareDouble);
+    printf("@%s bench: median %.3f ms over %d runs (min %.3f ms)\n", info->name,
+           1e3 * times[n / 2], n, 1e3 * times[0]);
+  }
+  free(times);
+  free(f);
+  return ok;
+}
+
+/*===--- Driver ------------------------------------------------------------===*/
+
+static bool runFunc(const RunOptions *o, MlirExecutionEngine jit, const AttnFuncInfo *info,
+                    uint64_t *rng) {
+  AttnTensor args[ATTN_RUN_MAX_ARGS];
+  RefResult refs[ATTN_RUN_MAX_OPS];
+  memset(args, 0, sizeof(args));
+  memset(refs, 0, sizeof(refs));
+  CallFrame *frame = calloc(1, sizeof(CallFrame));
+  bool ok = frame && makeInputs(o, info, rng, args) && runReference(info, args, refs);
+  if (ok && !invoke(jit, info, args, frame)) {
+    fprintf(stderr, "attn-run: error: @%s: cannot call the compiled function\n", info->name);
+    ok = false;
+  }
+  bool called = ok;
+  for (int r = 0; called && r < info->numResults; ++r) {
+    AttnTensor got;
+    if (!gatherResult(info, frame, r, &got)) {
+      fprintf(stderr, "attn-run: error: @%s: result %d: out of memory\n", info->name, r);
+      ok = false;
+      continue;
+    }
+    if (!checkResult(info, r, &got, args, refs))
+      ok = false;
+    if (o->saveDir && !saveTensor(o->saveDir, info->name, "result", r, &got))
+      ok = false;
+    attnTensorDestroy(&got);
+  }
+  if (called)
+    freeResults(info, frame);
+  for (int a = 0; called && o->saveDir && a < info->numArgs; ++a)
+    if (!saveTensor(o->saveDir, info->name, "arg", a, &args[a]))
+      ok = false;
+  if (called && o->bench && !bench(jit, info, args, o->bench))
+    ok = false;
+  for (int a = 0; a < ATTN_RUN_MAX_ARGS; ++a)
+    attnTensorDestroy(&args[a]);
+  for (int i = 0; i < ATTN_RUN_MAX_OPS; ++i) {
+    free(refs[i].out);
+    free(refs[i].lse);
+  }
+  free(frame);
+  return ok;
+}
+
+static bool isPublicFunc(MlirOperation op) {
+  if (!mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)),
+                          mlirStringRefCreateFromCString("func.func")))
+    return false;
+  MlirAttribute vis =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_visibility"));
+  bool hasBody = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)).ptr != NULL;
+  return hasBody && (mlirAttributeIsNull(vis) ||
+                     mlirStringRefEqual(mlirStringAttrGetValue(vis),
+                                        mlirStringRefCreateFromCString("public")));
+}
+
+static uint64_t freshSeed(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
+  return s % 1000000007u;
+}
+
+static int run(const RunOptions *o) {
+  size_t length;
+  char *text = attnReadFile(o->file, &length, stderr);
+  if (!text)
+    return 1;
+  if (o->saveDir && mkdir(o->saveDir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "attn-run: error: cannot create --save directory '%s': %s\n", o->saveDir,
+            strerror(errno));
+    free(text);
+    return 1;
+  }
+  MlirContext ctx = attnContextCreate();
+  AttnDiagEngine diags = {stderr, o->file, false, NULL, 0, 0, 0};
+  MlirDiagnosticHandlerID handler = attnDiagAttach(ctx, &diags);
+  MlirModule module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
+  int status = mlirModuleIsNull(module) ? 1 : 0;
+
+  AttnFuncInfo *funcs = calloc(64, sizeof(AttnFuncInfo));
+  int numFuncs = 0;
+  if (!funcs)
+    status = 1;
+  MlirBlock body = status ? (MlirBlock){NULL}
+                          : mlirRegionGetFirstBlock(
+                                mlirOperationGetRegion(mlirModuleGetOperation(module), 0));
+  for (MlirOperation op = body.ptr ? mlirBlockGetFirstOperation(body) : (MlirOperation){NULL};
+       !mlirOperationIsNull(op) && !status; op = mlirOperationGetNextInBlock(op)) {
+    if (!isPublicFunc(op))
+      continue;
+    if (numFuncs == 64 || !attnReadFunc(op, o->file, &funcs[numFuncs], stderr)) {
+      status = 1;
+      break;
+    }
+    if (!o->func || strcmp(o->func, funcs[numFuncs].name) == 0)
+      ++numFuncs;
+  }
+  if (!status && numFuncs == 0) {
+    fprintf(stderr, "attn-run: error: %s: no public function%s%s to run\n", o->file,
+            o->func ? " named " : "", o->func ? o->func : "");
+    status = 1;
+  }
+  MlirExecutionEngine jit = {NULL};
+  if (!status && mlirExecutionEngineIsNull(jit = compileModule(module, o->reference, o->file)))
+    status = 1;
+  uint64_t seed = o->seedGiven ? o->seed : freshSeed();
+  if (!status)
+    printf("attn-run: %s seed=%" PRIu64 " pipeline=%s\n", o->file, seed,
+           o->reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference");
+  uint64_t rng = seed;
+  for (int f = 0; f < numFuncs && !status; ++f)
+    if (!runFunc(o, jit, &funcs[f], &rng))
+      status = 1;
+  if (!mlirExecutionEngineIsNull(jit))
+    mlirExecutionEngineDestroy(jit);
+  if (!mlirModuleIsNull(module))
+    mlirModuleDestroy(module);
+  free(funcs);
+  mlirContextDetachDiagnosticHandler(ctx, handler);
+  attnDiagClear(&diags);
+  mlirContextDestroy(ctx);
+  free(text);
+  return status;
+}
+
+int main(int argc, char **argv) {
+  RunOptions o;
+  memset(&o, 0, sizeof(o));
+  int parsed = parseArgs(argc, argv, &o);
+  if (parsed)
+    return parsed == 2 ? 0 : 1;
+  return run(&o);
+}

@@ -1,0 +1,321 @@
+#include "reference.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define ATTN_PRINTF(fmtIdx, argIdx) __attribute__((format(printf, fmtIdx, argIdx)))
+#else
+#define ATTN_PRINTF(fmtIdx, argIdx)
+#endif
+
+static void setErr(char *err, size_t errLen, const char *fmt, ...) ATTN_PRINTF(3, 4);
+
+static void setErr(char *err, size_t errLen, const char *fmt, ...) {
+  if (err == NULL || errLen == 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errLen, fmt, ap);
+  va_end(ap);
+}
+
+int attnRefCheckParams(const AttnRefParams *p, char *err, size_t errLen) {
+  if (p == NULL) {
+    setErr(err, errLen, "attention reference: NULL params");
+    return 1;
+  }
+  if (p->B < 0 || p->Hq < 0 || p->Sq < 0 || p->Sk < 0 || p->D < 0 || p->Dv < 0) {
+    setErr(err, errLen,
+           "attention reference: negative size (B=%lld Hq=%lld Sq=%lld Sk=%lld D=%lld Dv=%lld)",
+           (long long)p->B, (long long)p->Hq, (long long)p->Sq, (long long)p->Sk, (long long)p->D,
+           (long long)p->Dv);
+    return 1;
+  }
+  if (p->Hkv <= 0 || p->Hq % p->Hkv != 0) {
+    setErr(err, errLen, "attention reference: Hkv=%lld must be positive and divide Hq=%lld",
+           (long long)p->Hkv, (long long)p->Hq);
+    return 1;
+  }
+  if (p->hasSoftcap && !(p->softcap > 0)) {
+    setErr(err, errLen, "attention reference: softcap=%g must be > 0", p->softcap);
+    return 1;
+  }
+  return 0;
+}
+
+/* The keys one query row attends to: rows of k and v starting at element
+ * kBase/vBase, consecutive keys kStride/vStride elements apart. Offsets rather
+ * than derived pointers so an empty tensor may be NULL. */
+typedef struct {
+  const double *k;
+  int64_t kBase, kStride;
+  const double *v;
+  int64_t vBase, vStride;
+  int64_t lenK;
+  int64_t off; /* lenK - lenQ: aligns the last query with the last key */
+  bool hasSlope;
+  double slope;
+} KeyRange;
+
+/* dist = i + off - j: how far key j lies left of the query's diagonal. Using
+ * the distance avoids overflow for huge window values. */
+static bool isVisible(const AttnRefParams *p, int64_t dist) {
+  if (p->causal && dist < 0)
+    return false;
+  if (p->hasWindowLeft && dist > p->windowLeft)
+    return false;
+  if (p->hasWindowRight && -dist > p->windowRight)
+    return false;
+  return true;
+}
+
+static double computeLogit(const AttnRefParams *p, const double *qRow, const KeyRange *r, int64_t j,
+                           int64_t dist) {
+  const double *kRow = r->k + r->kBase + j * r->kStride;
+  double dot = 0.0;
+  for (int64_t d = 0; d < p->D; ++d)
+    dot += qRow[d] * kRow[d];
+  double logit = p->scale * dot;
+  if (p->hasSoftcap)
+    logit = p->softcap * tanh(logit / p->softcap);
+  if (r->hasSlope)
+    logit -= r->slope * (double)(dist < 0 ? -dist : dist);
+  return logit;
+}
+
+/* Two-pass softmax of one query row. Rows with nothing to attend to (no
+ * visible key, or only -inf logits) produce 0 and lse -inf, matching the
+ * kernels' convention instead of 0/0 = NaN. */
+static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, const KeyRange *r,
+                      double *outRow, double *lseOut) {
+  double m = -INFINITY;
+  for (int64_t j = 0; j < r->lenK; ++j) {
+    int64_t dist = i + r->off - j;
+    if (isVisible(p, dist)) {
+      double logit = computeLogit(p, qRow, r, j, dist);
+      m = logit > m ? logit : m;
+    }
+  }
+  for (int64_t d = 0; d < p->Dv; ++d)
+    outRow[d] = 0.0;
+  if (m == -INFINITY) {
+    *lseOut = -INFINITY;
+    return;
+  }
+  double sum = 0.0;
+  for (int64_t j = 0; j < r->lenK; ++j) {
+    int64_t dist = i + r->off - j;
+    if (!isVisible(p, dist))
+      continue;
+    double logit = computeLogit(p, qRow, r, j, dist);
+    /* logit == m special-cased so that m == +inf gives weight 1, not NaN. */
+    double w = logit == m ? 1.0 : exp(logit - m);
+    const double *vRow = r->v + r->vBase + j * r->vStride;
+    sum += w;
+    for (int64_t d = 0; d < p->Dv; ++d)
+      outRow[d] += w * vRow[d];
+  }
+  for (int64_t d = 0; d < p->Dv; ++d)
+    outRow[d] /= sum;
+  *lseOut = m + log(sum);
+}
+
+void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                const double *alibi, double *out, double *lse) {
+  if (attnRefCheckParams(p, NULL, 0) != 0)
+    return;
+  int64_t group = p->Hq / p->Hkv;
+  for (int64_t b = 0; b < p->B; ++b) {
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      int64_t kvHead = b * p->Hkv + h / group;
+      KeyRange r = {.k = k,
+                    .kBase = kvHead * p->Sk * p->D,
+                    .kStride = p->D,
+                    .v = v,
+                    .vBase = kvHead * p->Sk * p->Dv,
+                    .vStride = p->Dv,
+                    .lenK = p->Sk,
+                    .off = p->Sk - p->Sq,
+                    .hasSlope = alibi != NULL,
+                    .slope = alibi ? alibi[h] : 0.0};
+      for (int64_t i = 0; i < p->Sq; ++i) {
+        int64_t row = (b * p->Hq + h) * p->Sq + i;
+        double rowLse;
+        attendRow(p, q + row * p->D, i, &r, out + row * p->Dv, &rowLse);
+        if (lse != NULL)
+          lse[row] = rowLse;
+      }
+    }
+  }
+}
+
+/* cu_seqlens must start at 0, never decrease and stay within the T packed
+ * tokens; anything else would index out of bounds. */
+static bool checkCuSeqlens(const char *name, const int32_t *cu, int64_t B, int64_t T, char *err,
+                           size_t errLen) {
+  if (cu == NULL) {
+    setErr(err, errLen, "%s is NULL", name);
+    return false;
+  }
+  if (cu[0] != 0) {
+    setErr(err, errLen, "%s[0] = %ld, must be 0", name, (long)cu[0]);
+    return false;
+  }
+  for (int64_t b = 1; b <= B; ++b) {
+    if (cu[b] < cu[b - 1]) {
+      setErr(err, errLen, "%s[%lld] = %ld is less than %s[%lld] = %ld (must be non-decreasing)",
+             name, (long long)b, (long)cu[b], name, (long long)(b - 1), (long)cu[b - 1]);
+      return false;
+    }
+  }
+  if (cu[B] > T) {
+    setErr(err, errLen, "%s[%lld] = %ld exceeds the %lld packed tokens", name, (long long)B,
+           (long)cu[B], (long long)T);
+    return false;
+  }
+  return true;
+}
+
+/* Rows no sequence covers get the fully-masked result; covered rows are
+ * overwritten afterwards. */
+static void clearVarlenOutputs(const AttnRefParams *p, double *out, double *lse) {
+  for (int64_t i = 0; i < p->Sq * p->Hq * p->Dv; ++i)
+    out[i] = 0.0;
+  if (lse != NULL) {
+    for (int64_t i = 0; i < p->Hq * p->Sq; ++i)
+      lse[i] = -INFINITY;
+  }
+}
+
+int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                     const int32_t *cuQ, const int32_t *cuK, const double *alibi, double *out,
+                     double *lse, char *err, size_t errLen) {
+  if (attnRefCheckParams(p, err, errLen) != 0 ||
+      !checkCuSeqlens("cu_seqlens_q", cuQ, p->B, p->Sq, err, errLen) ||
+      !checkCuSeqlens("cu_seqlens_k", cuK, p->B, p->Sk, err, errLen))
+    return 1;
+  clearVarlenOutputs(p, out, lse);
+  int64_t group = p->Hq / p->Hkv;
+  int64_t tq = p->Sq;
+  for (int64_t b = 0; b < p->B; ++b) {
+    int64_t q0 = cuQ[b], lenQ = cuQ[b + 1] - cuQ[b];
+    int64_t k0 = cuK[b], lenK = cuK[b + 1] - cuK[b];
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      int64_t kvHead = h / group;
+      /* Packed layout: consecutive keys of one head are Hkv*D apart. */
+      KeyRange r = {.k = k,
+                    .kBase = (k0 * p->Hkv + kvHead) * p->D,
+                    .kStride = p->Hkv * p->D,
+                    .v = v,
+                    .vBase = (k0 * p->Hkv + kvHead) * p->Dv,
+                    .vStride = p->Hkv * p->Dv,
+                    .lenK = lenK,
+                    .off = lenK - lenQ,
+                    .hasSlope = alibi != NULL,
+                    .slope = alibi ? alibi[h] : 0.0};
+      for (int64_t i = 0; i < lenQ; ++i) {
+        int64_t t = q0 + i;
+        double rowLse;
+        attendRow(p, q + (t * p->Hq + h) * p->D, i, &r, out + (t * p->Hq + h) * p->Dv, &rowLse);
+        if (lse != NULL)
+          lse[h * tq + t] = rowLse;
+      }
+    }
+  }
+  return 0;
+}
+
+/* How far an element is past its tolerance (> 1 means failing); used only to
+ * pick the element worth reporting. */
+static double badness(double err, double tol) {
+  if (err == 0.0)
+    return 0.0;
+  if (isinf(err) || !(tol > 0.0)) /* also avoids inf / inf = NaN */
+    return INFINITY;
+  return err / tol;
+}
+
+bool attnCompare(const double *got, const double *want, size_t n, double atol, double rtol,
+                 AttnCompareStats *stats) {
+  AttnCompareStats s = {0.0, 0.0, -1, 0, false};
+  double worst = -1.0;
+  for (size_t i = 0; i < n; ++i) {
+    double g = got[i], w = want[i];
+    double tol = atol + rtol * fabs(w);
+    double err;
+    bool bad;
+    if (isnan(g) || isnan(w)) {
+      s.nanMismatch = true;
+      err = INFINITY;
+      bad = true;
+    } else if (isinf(g) || isinf(w)) {
+      bad = g != w;
+      err = bad ? INFINITY : 0.0;
+    } else {
+      err = fabs(g - w);
+      bad = !(err <= tol);
+      double rel = err / fmax(fabs(w), DBL_MIN);
+      s.maxRel = rel > s.maxRel ? rel : s.maxRel;
+    }
+    if (!isnan(g) && !isnan(w) && err > s.maxAbs)
+      s.maxAbs = err;
+    double score = badness(err, tol);
+    if (score > worst) {
+      worst = score;
+      s.worstIndex = (int64_t)i;
+    }
+    s.numBad += bad ? 1 : 0;
+  }
+  if (stats != NULL)
+    *stats = s;
+  return s.numBad == 0;
+}
+
+uint64_t attnRandNext(uint64_t *state) {
+  uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/* lo + offset without signed overflow or implementation-defined conversion. */
+static int64_t addUnsigned(int64_t lo, uint64_t offset) {
+  uint64_t u = (uint64_t)lo + offset;
+  return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
+int64_t attnRandRange(uint64_t *state, int64_t lo, int64_t hiInclusive) {
+  if (hiInclusive < lo)
+    return lo;
+  uint64_t span = (uint64_t)hiInclusive - (uint64_t)lo;
+  if (span == UINT64_MAX)
+    return addUnsigned(lo, attnRandNext(state));
+  uint64_t range = span + 1;
+  /* Reject the lowest 2^64 mod range draws so every residue is equally
+   * likely. */
+  uint64_t threshold = (0 - range) % range;
+  for (;;) {
+    uint64_t r = attnRandNext(state);
+    if (r >= threshold)
+      return addUnsigned(lo, r % range);
+  }
+}
+
+/* Uniform in (0, 1]: never 0, so log() in Box-Muller stays finite. */
+static double uniformOpenZero(uint64_t *state) {
+  return (double)((attnRandNext(state) >> 11) + 1) * 0x1p-53;
+}
+
+void attnRandNormal(uint64_t *state, double *out, size_t n) {
+  static const double kTwoPi = 6.283185307179586476925286766559;
+  for (size_t i = 0; i < n; i += 2) {
+    double radius = sqrt(-2.0 * log(uniformOpenZero(state)));
+    double angle = kTwoPi * uniformOpenZero(state);
+    out[i] = radius * cos(angle);
+    if (i + 1 < n)
+      out[i + 1] = radius * sin(angle);
+  }
+}

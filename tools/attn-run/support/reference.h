@@ -1,0 +1,103 @@
+/* Independent double-precision reference for the attn dialect's attention ops,
+ * a comparison helper with tolerances, and a small deterministic RNG.
+ *
+ * The reference is deliberately a plain two-pass softmax (max over the row,
+ * then sum/accumulate, recomputing logits so nothing is allocated), not the
+ * online-softmax recurrence the compiler generates, so a bug shared by the two
+ * is unlikely. */
+#ifndef ATTN_RUN_SUPPORT_REFERENCE_H
+#define ATTN_RUN_SUPPORT_REFERENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Shapes and attributes of one attention op.
+ * For attn.mha, Sq/Sk are the sequence lengths. For attn.mha_varlen, Sq = Tq
+ * and Sk = Tk are the packed token counts and B is the number of sequences.
+ * `scale` is the resolved scale (the op's default is 1/sqrt(D); the caller
+ * resolves it). Absent windows are unbounded; softcap must be > 0 when
+ * present. */
+typedef struct {
+  int64_t B, Hq, Hkv, Sq, Sk, D, Dv;
+  double scale;
+  bool causal;
+  bool hasWindowLeft;
+  int64_t windowLeft;
+  bool hasWindowRight;
+  int64_t windowRight;
+  bool hasSoftcap;
+  double softcap;
+} AttnRefParams;
+
+/* Checks the preconditions both reference functions rely on: non-negative
+ * sizes, Hkv > 0 dividing Hq, softcap > 0 when present. Returns 0 if valid,
+ * non-zero with a message in err otherwise. */
+int attnRefCheckParams(const AttnRefParams *p, char *err, size_t errLen);
+
+/* attn.mha on contiguous row-major tensors:
+ *   q[B][Hq][Sq][D], k[B][Hkv][Sk][D], v[B][Hkv][Sk][Dv], alibi[Hq] (nullable)
+ *   -> out[B][Hq][Sq][Dv], lse[B][Hq][Sq] (nullable).
+ * For query row i and key j, with off = Sk - Sq and d = i + off - j:
+ *   logit = scale * q.k; with softcap: softcap * tanh(logit / softcap);
+ *   with alibi: logit -= slope[h] * |d|;
+ *   visible iff (!causal || d >= 0) && (!hasWindowLeft || d <= windowLeft)
+ *               && (!hasWindowRight || -d <= windowRight).
+ * out = softmax over visible keys applied to v; lse = natural-log
+ * sum-exp of the visible logits. A row with no visible key (or whose visible
+ * logits are all -inf) gets out = 0 and lse = -inf, never NaN.
+ * Query head h reads kv head h / (Hq / Hkv). If `p` fails
+ * attnRefCheckParams nothing is written (check it first to get the reason). */
+void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                const double *alibi, double *out, double *lse);
+
+/* attn.mha_varlen on packed tensors:
+ *   q[Tq][Hq][D], k[Tk][Hkv][D], v[Tk][Hkv][Dv], cuQ[B+1], cuK[B+1],
+ *   alibi[Hq] (nullable) -> out[Tq][Hq][Dv], lse[Hq][Tq] (nullable; note the
+ *   head-major layout).
+ * Sequence b owns query tokens cuQ[b]..cuQ[b+1]-1 and key tokens
+ * cuK[b]..cuK[b+1]-1; masking and alibi use indices local to the sequence with
+ * off = lenK - lenQ. Query tokens t >= cuQ[B] get out = 0 and lse = -inf.
+ * Validates p and the cu_seqlens arrays (cu[0] == 0, non-decreasing,
+ * cu[B] <= T) first; returns non-zero with a message naming the array, index
+ * and value, without touching out/lse, if they are invalid. */
+int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                     const int32_t *cuQ, const int32_t *cuK, const double *alibi, double *out,
+                     double *lse, char *err, size_t errLen);
+
+typedef struct {
+  double maxAbs;      /* max |got - want| (inf for an inf/finite mismatch) */
+  double maxRel;      /* max |got - want| / max(|want|, DBL_MIN), finite pairs */
+  int64_t worstIndex; /* element with the largest error relative to its
+                         tolerance; -1 if n == 0 */
+  int64_t numBad;     /* elements failing the tolerance */
+  bool nanMismatch;   /* some element had a NaN in got or want */
+} AttnCompareStats;
+
+/* Returns true iff every element satisfies |got - want| <= atol + rtol*|want|.
+ * Equal infinities (same sign) match with error 0; any NaN in got (or in want)
+ * fails. `stats` may be NULL. */
+bool attnCompare(const double *got, const double *want, size_t n, double atol, double rtol,
+                 AttnCompareStats *stats);
+
+/* splitmix64: the full generator state is the one uint64_t owned by the
+ * caller, so runs are reproducible from a seed and thread-safe per state. */
+uint64_t attnRandNext(uint64_t *state);
+
+/* Uniform integer in [lo, hiInclusive] without modulo bias. Returns lo if
+ * hiInclusive < lo. */
+int64_t attnRandRange(uint64_t *state, int64_t lo, int64_t hiInclusive);
+
+/* n standard normal samples (Box-Muller). Samples are produced in pairs, so a
+ * call consumes 2 * ceil(n / 2) draws from the state. */
+void attnRandNormal(uint64_t *state, double *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTN_RUN_SUPPORT_REFERENCE_H */

@@ -1,0 +1,337 @@
+/*===- Diagnostics.c - located diagnostics for the attnc tools ------------===*/
+
+#include "Diagnostics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *severityName(MlirDiagnosticSeverity s) {
+  switch (s) {
+  case MlirDiagnosticError:
+    return "error";
+  case MlirDiagnosticWarning:
+    return "warning";
+  case MlirDiagnosticNote:
+    return "note";
+  case MlirDiagnosticRemark:
+    return "remark";
+  }
+  return "error";
+}
+
+/* A growable string for the C API's print callbacks. */
+typedef struct {
+  char *data;
+  size_t length, capacity;
+} Buffer;
+
+static void append(MlirStringRef part, void *userData) {
+  Buffer *b = userData;
+  if (b->length + part.length + 1 > b->capacity) {
+    size_t cap = 2 * (b->length + part.length + 1);
+    char *grown = realloc(b->data, cap);
+    if (!grown)
+      return; /* drop the text rather than crash; the diagnostic stays */
+    b->data = grown;
+    b->capacity = cap;
+  }
+  memcpy(b->data + b->length, part.data, part.length);
+  b->length += part.length;
+  b->data[b->length] = '\0';
+}
+
+static char *copyString(MlirStringRef s) {
+  char *out = malloc(s.length + 1);
+  if (out) {
+    memcpy(out, s.data, s.length);
+    out[s.length] = '\0';
+  }
+  return out;
+}
+
+/* Finds the first file:line:col inside a possibly nested location. */
+static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col,
+                        int depth) {
+  if (depth > 16 || mlirLocationIsNull(loc))
+    return false;
+  if (mlirLocationIsAFileLineColRange(loc)) {
+    *file = mlirIdentifierStr(mlirLocationFileLineColRangeGetFilename(loc));
+    *line = (unsigned)mlirLocationFileLineColRangeGetStartLine(loc);
+    *col = (unsigned)mlirLocationFileLineColRangeGetStartColumn(loc);
+    return true;
+  }
+  if (mlirLocationIsAName(loc))
+    return findFileLoc(mlirLocationNameGetChildLoc(loc), file, line, col, depth + 1);
+  if (mlirLocationIsACallSite(loc))
+    return findFileLoc(mlirLocationCallSiteGetCallee(loc), file, line, col, depth + 1);
+  if (mlirLocationIsAFused(loc)) {
+    intptr_t n = mlirLocationFusedGetNumLocations(loc);
+    MlirLocation *locs = n > 0 ? malloc(sizeof(MlirLocation) * (size_t)n) : NULL;
+    bool found = false;
+    if (locs) {
+      mlirLocationFusedGetLocations(loc, locs);
+      for (intptr_t i = 0; i < n && !found; ++i)
+        found = findFileLoc(locs[i], file, line, col, depth + 1);
+      free(locs);
+    }
+    return found;
+  }
+  return false;
+}
+
+static void printToFile(MlirStringRef part, void *userData) {
+  fwrite(part.data, 1, part.length, (FILE *)userData);
+}
+
+/* Parsing from a string leaves the file name empty; the tools know it. */
+static MlirStringRef fileOr(MlirStringRef file, const char *fallback) {
+  bool placeholder = file.length == 0 || (file.length == 1 && file.data[0] == '-');
+  if (placeholder && fallback)
+    return mlirStringRefCreateFromCString(fallback);
+  return file;
+}
+
+void attnPrintLocation(MlirLocation loc, const char *fileName, FILE *out) {
+  MlirStringRef file;
+  unsigned line, col;
+  if (findFileLoc(loc, &file, &line, &col, 0)) {
+    file = fileOr(file, fileName);
+    fprintf(out, "%.*s:%u:%u", (int)file.length, file.data, line, col);
+  }
+  else
+    mlirLocationPrint(loc, printToFile, out);
+}
+
+static void record(AttnDiagEngine *e, MlirDiagnostic diag) {
+  if (e->count == e->capacity) {
+    size_t cap = e->capacity ? 2 * e->capacity : 16;
+    AttnDiag *grown = realloc(e->items, cap * sizeof(*grown));
+    if (!grown)
+      return;
+    e->items = grown;
+    e->capacity = cap;
+  }
+  AttnDiag *d = &e->items[e->count++];
+  memset(d, 0, sizeof(*d));
+  d->severity = mlirDiagnosticGetSeverity(diag);
+  MlirStringRef file;
+  if (findFileLoc(mlirDiagnosticGetLocation(diag), &file, &d->line, &d->column, 0))
+    d->file = copyString(fileOr(file, e->fileName));
+  Buffer message = {NULL, 0, 0};
+  mlirDiagnosticPrint(diag, append, &message);
+  d->message = message.data ? message.data : copyString(mlirStringRefCreateFromCString(""));
+}
+
+static void print(AttnDiagEngine *e, MlirDiagnostic diag) {
+  attnPrintLocation(mlirDiagnosticGetLocation(diag), e->fileName, e->stream);
+  fprintf(e->stream, ": %s: ", severityName(mlirDiagnosticGetSeverity(diag)));
+  mlirDiagnosticPrint(diag, printToFile, e->stream);
+  fputc('\n', e->stream);
+}
+
+static void handleOne(AttnDiagEngine *e, MlirDiagnostic diag) {
+  if (mlirDiagnosticGetSeverity(diag) == MlirDiagnosticError)
+    ++e->numErrors;
+  if (e->collect)
+    record(e, diag);
+  else
+    print(e, diag);
+  for (intptr_t i = 0; i < mlirDiagnosticGetNumNotes(diag); ++i)
+    handleOne(e, mlirDiagnosticGetNote(diag, i));
+}
+
+static MlirLogicalResult handler(MlirDiagnostic diag, void *userData) {
+  handleOne(userData, diag);
+  return mlirLogicalResultSuccess();
+}
+
+MlirDiagnosticHandlerID attnDiagAttach(MlirContext ctx, AttnDiagEngine *engine) {
+  return mlirContextAttachDiagnosticHandler(ctx, handler, engine, NULL);
+}
+
+void attnDiagClear(AttnDiagEngine *engine) {
+  for (size_t i = 0; i < engine->count; ++i) {
+    free(engine->items[i].file);
+    free(engine->items[i].message);
+  }
+  free(engine->items);
+  engine->items = NULL;
+  engine->count = engine->capacity = 0;
+  engine->numErrors = 0;
+}
+
+/*===--- Expectations ------------------------------------------------------===*/
+
+typedef struct {
+  MlirDiagnosticSeverity severity;
+  unsigned line;      /* line the diagnostic must be on */
+  unsigned sourceLine; /* line of the comment, for messages */
+  const char *text;   /* substring, not NUL-terminated */
+  size_t length;
+  bool matched;
+} Expectation;
+
+typedef struct {
+  Expectation *items;
+  size_t count, capacity;
+} ExpectationList;
+
+static bool push(ExpectationList *list, Expectation e) {
+  if (list->count == list->capacity) {
+    size_t cap = list->capacity ? 2 * list->capacity : 16;
+    Expectation *grown = realloc(list->items, cap * sizeof(*grown));
+    if (!grown)
+      return false;
+    list->items = grown;
+    list->capacity = cap;
+  }
+  list->items[list->count++] = e;
+  return true;
+}
+
+static const struct {
+  const char *word;
+  MlirDiagnosticSeverity severity;
+} kinds[] = {{"expected-error", MlirDiagnosticError},
+             {"expected-warning", MlirDiagnosticWarning},
+             {"expected-note", MlirDiagnosticNote},
+             {"expected-remark", MlirDiagnosticRemark}};
+
+static bool startsWith(const char *p, const char *end, const char *word) {
+  size_t n = strlen(word);
+  return (size_t)(end - p) >= n && memcmp(p, word, n) == 0;
+}
+
+/* Parses `@+N`, `@-N`, `@above`, `@below` after an expected-* keyword. */
+static const char *parseOffset(const char *p, const char *end, long *offset, bool *above,
+                               bool *below) {
+  *offset = 0;
+  *above = *below = false;
+  if (p >= end || *p != '@')
+    return p;
+  ++p;
+  if (startsWith(p, end, "above")) {
+    *above = true;
+    return p + 5;
+  }
+  if (startsWith(p, end, "below")) {
+    *below = true;
+    return p + 5;
+  }
+  int sign = 1;
+  if (p < end && (*p == '+' || *p == '-'))
+    sign = *p++ == '-' ? -1 : 1;
+  long n = 0;
+  while (p < end && *p >= '0' && *p <= '9' && n < 1000000)
+    n = 10 * n + (*p++ - '0');
+  *offset = sign * n;
+  return p;
+}
+
+/* Scans one source line for an expectation; `pendingBelow` collects
+ * @below expectations that bind to the next line with code. */
+static void scanLine(const char *line, const char *end, unsigned lineNo, ExpectationList *list,
+                     unsigned *lastCodeLine, ExpectationList *below) {
+  const char *comment = NULL;
+  for (const char *p = line; p + 1 < end; ++p)
+    if (p[0] == '/' && p[1] == '/') {
+      comment = p;
+      break;
+    }
+  bool hasCode = false;
+  for (const char *p = line; p < (comment ? comment : end); ++p)
+    if (*p != ' ' && *p != '\t' && *p != '\r')
+      hasCode = true;
+  if (hasCode) {
+    for (size_t i = 0; i < below->count; ++i) {
+      below->items[i].line = lineNo;
+      push(list, below->items[i]);
+    }
+    below->count = 0;
+    *lastCodeLine = lineNo;
+  }
+  if (!comment)
+    return;
+  for (const char *p = comment; p < end; ++p) {
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); ++k) {
+      if (!startsWith(p, end, kinds[k].word))
+        continue;
+      long offset;
+      bool above, belowFlag;
+      const char *q = parseOffset(p + strlen(kinds[k].word), end, &offset, &above, &belowFlag);
+      while (q < end && *q == ' ')
+        ++q;
+      if (!startsWith(q, end, "{{"))
+        continue;
+      const char *text = q + 2, *close = text;
+      while (close + 1 < end && !(close[0] == '}' && close[1] == '}'))
+        ++close;
+      if (close + 1 >= end)
+        continue;
+      Expectation e = {kinds[k].severity, lineNo, lineNo, text, (size_t)(close - text), false};
+      if (above)
+        e.line = *lastCodeLine;
+      else if (offset != 0)
+        e.line = (unsigned)((long)lineNo + offset);
+      if (belowFlag)
+        push(below, e);
+      else
+        push(list, e);
+      p = close;
+      break;
+    }
+  }
+}
+
+static bool contains(const char *haystack, const char *needle, size_t n) {
+  if (n == 0)
+    return true;
+  for (const char *p = haystack; *p; ++p)
+    if (strncmp(p, needle, n) == 0)
+      return true;
+  return false;
+}
+
+unsigned attnDiagVerify(AttnDiagEngine *engine, const char *file, const char *text, size_t length,
+                        unsigned firstLine, FILE *out) {
+  ExpectationList list = {NULL, 0, 0}, below = {NULL, 0, 0};
+  const char *end = text + length;
+  unsigned lineNo = firstLine, lastCode = firstLine;
+  for (const char *p = text; p < end; ++lineNo) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    if (!eol)
+      eol = end;
+    scanLine(p, eol, lineNo, &list, &lastCode, &below);
+    p = eol + 1;
+  }
+  unsigned mismatches = 0;
+  for (size_t i = 0; i < engine->count; ++i) {
+    AttnDiag *d = &engine->items[i];
+    bool found = false;
+    for (size_t j = 0; j < list.count && !found; ++j) {
+      Expectation *e = &list.items[j];
+      if (!e->matched && e->severity == d->severity && e->line == d->line && d->file &&
+          strcmp(d->file, file) == 0 && contains(d->message, e->text, e->length))
+        found = e->matched = true;
+    }
+    if (!found) {
+      ++mismatches;
+      fprintf(out, "%s:%u:%u: error: unexpected %s: %s\n", d->file ? d->file : file, d->line,
+              d->column, severityName(d->severity), d->message);
+    }
+  }
+  for (size_t j = 0; j < list.count; ++j) {
+    Expectation *e = &list.items[j];
+    if (e->matched)
+      continue;
+    ++mismatches;
+    fprintf(out, "%s:%u: error: expected %s \"%.*s\" (for line %u) was not produced\n", file,
+            e->sourceLine, severityName(e->severity), (int)e->length, e->text, e->line);
+  }
+  for (size_t j = 0; j < below.count; ++j, ++mismatches)
+    fprintf(out, "%s:%u: error: expected-*@below has no following line\n", file,
+            below.items[j].sourceLine);
+  free(list.items);
+  free(below.items);
+  return mismatches;
+}
