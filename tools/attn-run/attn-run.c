@@ -243,40 +243,45 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   return ok;
 }
 
-/* Lengths of B sequences summing to `total`, with one empty sequence when
- * B > 1 (a case kernels get wrong) and the rest random. */
-static void randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, double *cu) {
-  int64_t empty = numSeq > 1 ? attnRandRange(rng, 0, numSeq - 1) : -1;
+/* Lengths of B sequences summing to `total`. Sequence `empty` (the same for
+ * the q and k offsets of one op, so the other sequences have both queries and
+ * keys) gets no token; every other sequence gets one if there are enough, and
+ * the rest are spread at random. */
+static bool randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, int64_t empty,
+                          double *cu) {
   int64_t *len = calloc((size_t)numSeq + 1, sizeof(int64_t));
   if (!len)
-    return;
-  int64_t left = total;
-  for (int64_t t = 0; t < total; ++t) {
-    /* Each token goes to a random non-empty sequence. */
-    if (numSeq == 0 || (numSeq == 1 && empty == 0))
-      break;
-    int64_t s;
-    do
-      s = attnRandRange(rng, 0, numSeq - 1);
-    while (s == empty);
-    ++len[s];
-    --left;
+    return false;
+  int64_t nonEmpty = numSeq - (empty >= 0 ? 1 : 0), left = total;
+  for (int64_t s = 0; s < numSeq && left > 0 && nonEmpty > 0; ++s)
+    if (s != empty && left >= nonEmpty) {
+      ++len[s];
+      --left;
+    }
+  while (left > 0 && nonEmpty > 0) {
+    int64_t s = attnRandRange(rng, 0, numSeq - 1);
+    if (s != empty) {
+      ++len[s];
+      --left;
+    }
   }
-  (void)left;
   cu[0] = 0;
   for (int64_t s = 0; s < numSeq; ++s)
     cu[s + 1] = cu[s] + (double)len[s];
   free(len);
+  return true;
 }
 
-/* The packed token count a cu_seqlens argument indexes. */
-static int64_t tokensFor(const AttnFuncInfo *info, int a, int64_t dims[][ATTN_RUN_MAX_RANK]) {
+/* The packed token count a cu_seqlens argument indexes, and its op. */
+static int64_t tokensFor(const AttnFuncInfo *info, int a, int64_t dims[][ATTN_RUN_MAX_RANK],
+                         int *op) {
   for (int o = 0; o < info->numOps; ++o) {
-    const AttnOpInfo *op = &info->ops[o];
-    if (op->arg[ATTN_CU_Q] == a)
-      return dims[op->arg[ATTN_Q]][0];
-    if (op->arg[ATTN_CU_K] == a)
-      return dims[op->arg[ATTN_K]][0];
+    const AttnOpInfo *x = &info->ops[o];
+    *op = o;
+    if (x->arg[ATTN_CU_Q] == a)
+      return dims[x->arg[ATTN_Q]][0];
+    if (x->arg[ATTN_CU_K] == a)
+      return dims[x->arg[ATTN_K]][0];
   }
   return 0;
 }
@@ -320,6 +325,12 @@ static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *
   }
   if (!attnResolveShapes(info, fixed, o->dynamicSize, dims, stderr))
     return false;
+  int64_t emptySeq[ATTN_RUN_MAX_OPS];
+  for (int op = 0; op < info->numOps; ++op) {
+    int cu = info->ops[op].arg[ATTN_CU_Q];
+    int64_t numSeq = cu >= 0 && dims[cu][0] > 0 ? dims[cu][0] - 1 : 0;
+    emptySeq[op] = numSeq > 1 ? attnRandRange(rng, 0, numSeq - 1) : -1;
+  }
   for (int a = 0; a < info->numArgs; ++a) {
     if (loaded[a])
       continue;
@@ -331,10 +342,17 @@ static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *
     loaded[a] = true;
     switch (info->roles[a]) {
     case ATTN_ROLE_CU_Q:
-    case ATTN_ROLE_CU_K:
-      randomOffsets(rng, args[a].count > 0 ? (int64_t)args[a].count - 1 : 0,
-                    tokensFor(info, a, dims), args[a].values);
+    case ATTN_ROLE_CU_K: {
+      int op = 0;
+      int64_t tokens = tokensFor(info, a, dims, &op);
+      int64_t numSeq = args[a].count > 0 ? (int64_t)args[a].count - 1 : 0;
+      if (args[a].count == 0 || !randomOffsets(rng, numSeq, tokens, emptySeq[op], args[a].values)) {
+        fprintf(stderr, "attn-run: error: @%s argument %d: cannot make cu_seqlens of %zu entries\n",
+                info->name, a, args[a].count);
+        return false;
+      }
       break;
+    }
     case ATTN_ROLE_ALIBI:
       for (size_t h = 0; h < args[a].count; ++h)
         args[a].values[h] = exp2(-8.0 * (double)(h + 1) / (double)args[a].count);
@@ -578,7 +596,7 @@ static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
          info->name, r, isLse ? "lse" : "out", gotShape, attnElemName(got->elem), stats.maxAbs,
          stats.maxRel, atol, rtol);
   if (!pass)
-    printf(" bad=%" PRId64 "%s first_worst_index=%" PRId64, stats.numBad,
+    printf(" bad=%" PRId64 "%s worst_index=%" PRId64, stats.numBad,
            stats.nanMismatch ? " (NaN)" : "", stats.worstIndex);
   printf("  %s\n", pass ? "PASS" : "FAIL");
   return pass;
@@ -664,7 +682,9 @@ static bool runFunc(const RunOptions *o, MlirExecutionEngine jit, const AttnFunc
       ok = false;
       continue;
     }
-    if (!checkResult(info, r, &got, args, refs))
+    bool pass = checkResult(info, r, &got, args, refs);
+    fflush(stdout);
+    if (!pass)
       ok = false;
     if (o->saveDir && !saveTensor(o->saveDir, info->name, "result", r, &got))
       ok = false;
@@ -753,10 +773,13 @@ static int run(const RunOptions *o) {
   if (!status)
     printf("attn-run: %s seed=%" PRIu64 " pipeline=%s\n", o->file, seed,
            o->reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference");
+  fflush(stdout); /* keep the header ahead of any error on stderr */
   uint64_t rng = seed;
+  /* Every function runs even after a failure: one report shows all of them. */
+  bool failed = false;
   for (int f = 0; f < numFuncs && !status; ++f)
-    if (!runFunc(o, jit, &funcs[f], &rng))
-      status = 1;
+    failed |= !runFunc(o, jit, &funcs[f], &rng);
+  status |= failed;
   if (!mlirExecutionEngineIsNull(jit))
     mlirExecutionEngineDestroy(jit);
   if (!mlirModuleIsNull(module))

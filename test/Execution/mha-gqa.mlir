@@ -1,0 +1,25 @@
+// GQA 32/8 and 28/4, MQA, with causal Sq != Sk (bottom-right aligned) and lse.
+// RUN: attn-run %s --target=cpu | FileCheck %s
+
+// CHECK: @gqa_32_8 result 0 (out 1x32x23x64xbf16): {{.*}} PASS
+// CHECK: @gqa_32_8 result 1 (lse 1x32x23xf32): {{.*}} PASS
+func.func @gqa_32_8(%q: tensor<1x32x23x64xbf16>, %k: tensor<1x8x37x64xbf16>, %v: tensor<1x8x37x64xbf16>) -> (tensor<1x32x23x64xbf16>, tensor<1x32x23xf32>) {
+  %o, %l = attn.mha %q, %k, %v {causal} : (tensor<1x32x23x64xbf16>, tensor<1x8x37x64xbf16>, tensor<1x8x37x64xbf16>) -> (tensor<1x32x23x64xbf16>, tensor<1x32x23xf32>)
+  return %o, %l : tensor<1x32x23x64xbf16>, tensor<1x32x23xf32>
+}
+
+// Sq > Sk with causal: the first Sq - Sk rows see no key (0, lse -inf).
+// CHECK: @gqa_28_4 result 0 (out 2x28x19x128xf16): {{.*}} PASS
+// CHECK: @gqa_28_4 result 1 (lse 2x28x19xf32): {{.*}} PASS
+func.func @gqa_28_4(%q: tensor<2x28x19x128xf16>, %k: tensor<2x4x11x128xf16>, %v: tensor<2x4x11x128xf16>) -> (tensor<2x28x19x128xf16>, tensor<2x28x19xf32>) {
+  %o, %l = attn.mha %q, %k, %v {causal} : (tensor<2x28x19x128xf16>, tensor<2x4x11x128xf16>, tensor<2x4x11x128xf16>) -> (tensor<2x28x19x128xf16>, tensor<2x28x19xf32>)
+  return %o, %l : tensor<2x28x19x128xf16>, tensor<2x28x19xf32>
+}
+
+// CHECK: @mqa result 0 (out 2x8x17x64xf32): {{.*}} PASS
+// CHECK: @mqa result 1 (lse 2x8x17xf32): {{.*}} PASS
+func.func @mqa(%q: tensor<2x8x17x64xf32>, %k: tensor<2x1x29x64xf32>, %v: tensor<2x1x29x64xf32>) -> (tensor<2x8x17x64xf32>, tensor<2x8x17xf32>) {
+  %o, %l = attn.mha %q, %k, %v {causal} : (tensor<2x8x17x64xf32>, tensor<2x1x29x64xf32>, tensor<2x1x29x64xf32>) -> (tensor<2x8x17x64xf32>, tensor<2x8x17xf32>)
+  return %o, %l : tensor<2x8x17x64xf32>, tensor<2x8x17xf32>
+}
+// CHECK-NOT: FAIL
