@@ -42,13 +42,30 @@ struct Dim {
 };
 
 /// Checks the rank of an operand or result and tells which layout was expected.
+/// ODS only guarantees a tensor; an unranked one fails here too.
 LogicalResult checkRank(Operation *op, Value value, const char *what, int64_t rank,
                         const char *layout) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() == rank)
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (type && type.getRank() == rank)
     return success();
   return op->emitOpError() << "'" << what << "' must have rank " << rank << " (" << layout
-                           << "), got " << type;
+                           << "), got " << value.getType();
+}
+
+/// The element types an operand or result may have.
+enum class Elements { Float, F32, I32 };
+
+LogicalResult checkElementKind(Operation *op, Value value, const char *what, Elements kind) {
+  Type t = getElementTypeOrSelf(value.getType());
+  bool ok = kind == Elements::Float ? t.isF16() || t.isBF16() || t.isF32()
+            : kind == Elements::F32 ? t.isF32()
+                                    : t.isSignlessInteger(32);
+  if (ok)
+    return success();
+  const char *want = kind == Elements::Float ? "f16, bf16 or f32"
+                     : kind == Elements::F32 ? "f32"
+                                             : "i32";
+  return op->emitOpError() << "'" << what << "' element type must be " << want << ", got " << t;
 }
 
 /// Head counts and head dims are static: tiles and MMA shapes depend on them.
@@ -68,8 +85,8 @@ LogicalResult checkSame(Operation *op, const Dim &a, const Dim &b) {
                            << a.index << " (" << a.name << " = " << a.size() << ")";
 }
 
-LogicalResult checkElementType(Operation *op, Value ref, const char *refName, Value other,
-                               const char *otherName) {
+LogicalResult checkSameElementType(Operation *op, Value ref, const char *refName, Value other,
+                                   const char *otherName) {
   Type want = getElementTypeOrSelf(ref.getType());
   Type got = getElementTypeOrSelf(other.getType());
   if (want == got)
@@ -98,11 +115,36 @@ LogicalResult verifyCommonAttrs(OpT op) {
   return success();
 }
 
+/// q, k, v and out share one of f16, bf16, f32; lse is f32.
+LogicalResult verifyElementTypes(Operation *op, Value q, Value k, Value v, Value out, Value lse) {
+  if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
+      failed(checkSameElementType(op, q, "q", k, "k")) ||
+      failed(checkSameElementType(op, q, "q", v, "v")) ||
+      failed(checkSameElementType(op, q, "q", out, "out")))
+    return failure();
+  return lse ? checkElementKind(op, lse, "lse", Elements::F32) : success();
+}
+
+/// Head dims and head counts are positive, and Hkv divides Hq.
+LogicalResult verifyHeads(Operation *op, const Dim &qH, const Dim &kH, const Dim &qD,
+                          const Dim &vD) {
+  if (qH.size() <= 0 || kH.size() <= 0 || qD.size() <= 0 || vD.size() <= 0)
+    return op->emitOpError() << "head counts and head dims must be positive, got Hq = "
+                             << qH.size() << ", Hkv = " << kH.size() << ", D = " << qD.size()
+                             << ", Dv = " << vD.size();
+  if (qH.size() % kH.size() != 0)
+    return op->emitOpError() << "query heads (Hq = " << qH.size()
+                             << ") must be a multiple of key/value heads (Hkv = " << kH.size()
+                             << ")";
+  return success();
+}
+
 /// alibi_slopes: tensor<Hq x f32>.
 LogicalResult verifyAlibi(Operation *op, Value alibi, const Dim &hq) {
   if (!alibi)
     return success();
-  if (failed(checkRank(op, alibi, "alibi_slopes", 1, "Hq")))
+  if (failed(checkRank(op, alibi, "alibi_slopes", 1, "Hq")) ||
+      failed(checkElementKind(op, alibi, "alibi_slopes", Elements::F32)))
     return failure();
   return checkSame(op, hq, Dim{alibi, "alibi_slopes", 0, "Hq"});
 }
@@ -116,9 +158,7 @@ LogicalResult attn::MhaOp::verify() {
       failed(checkRank(op, getV(), "v", 4, "B x Hkv x Sk x Dv")) ||
       failed(checkRank(op, getOut(), "out", 4, "B x Hq x Sq x Dv")))
     return failure();
-  if (failed(checkElementType(op, getQ(), "q", getK(), "k")) ||
-      failed(checkElementType(op, getQ(), "q", getV(), "v")) ||
-      failed(checkElementType(op, getQ(), "q", getOut(), "out")))
+  if (failed(verifyElementTypes(op, getQ(), getK(), getV(), getOut(), getLse())))
     return failure();
 
   Dim qB{getQ(), "q", 0, "B"}, qH{getQ(), "q", 1, "Hq"}, qS{getQ(), "q", 2, "Sq"},
@@ -139,13 +179,8 @@ LogicalResult attn::MhaOp::verify() {
       failed(checkSame(op, qH, oH)) || failed(checkSame(op, qS, oS)) ||
       failed(checkSame(op, vD, oD)))
     return failure();
-  if (qD.size() == 0 || vD.size() == 0 || kH.size() == 0)
-    return op->emitOpError() << "head dims and head counts must be positive, got D = "
-                             << qD.size() << ", Dv = " << vD.size() << ", Hkv = " << kH.size();
-  if (qH.size() % kH.size() != 0)
-    return op->emitOpError() << "query heads (Hq = " << qH.size()
-                             << ") must be a multiple of key/value heads (Hkv = " << kH.size()
-                             << ")";
+  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+    return failure();
   if (Value lse = getLse()) {
     if (failed(checkRank(op, lse, "lse", 3, "B x Hq x Sq")))
       return failure();
@@ -166,11 +201,11 @@ LogicalResult attn::MhaVarlenOp::verify() {
       failed(checkRank(op, getV(), "v", 3, "Tk x Hkv x Dv")) ||
       failed(checkRank(op, getOut(), "out", 3, "Tq x Hq x Dv")) ||
       failed(checkRank(op, getCuSeqlensQ(), "cu_seqlens_q", 1, "B+1")) ||
-      failed(checkRank(op, getCuSeqlensK(), "cu_seqlens_k", 1, "B+1")))
+      failed(checkRank(op, getCuSeqlensK(), "cu_seqlens_k", 1, "B+1")) ||
+      failed(checkElementKind(op, getCuSeqlensQ(), "cu_seqlens_q", Elements::I32)) ||
+      failed(checkElementKind(op, getCuSeqlensK(), "cu_seqlens_k", Elements::I32)))
     return failure();
-  if (failed(checkElementType(op, getQ(), "q", getK(), "k")) ||
-      failed(checkElementType(op, getQ(), "q", getV(), "v")) ||
-      failed(checkElementType(op, getQ(), "q", getOut(), "out")))
+  if (failed(verifyElementTypes(op, getQ(), getK(), getV(), getOut(), getLse())))
     return failure();
 
   Dim qT{getQ(), "q", 0, "Tq"}, qH{getQ(), "q", 1, "Hq"}, qD{getQ(), "q", 2, "D"};
@@ -192,13 +227,8 @@ LogicalResult attn::MhaVarlenOp::verify() {
     if (c.isStatic() && c.size() < 1)
       return op->emitOpError() << "'" << c.operand
                                << "' must hold B+1 >= 1 offsets, got " << c.size();
-  if (qD.size() == 0 || vD.size() == 0 || kH.size() == 0)
-    return op->emitOpError() << "head dims and head counts must be positive, got D = "
-                             << qD.size() << ", Dv = " << vD.size() << ", Hkv = " << kH.size();
-  if (qH.size() % kH.size() != 0)
-    return op->emitOpError() << "query heads (Hq = " << qH.size()
-                             << ") must be a multiple of key/value heads (Hkv = " << kH.size()
-                             << ")";
+  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+    return failure();
   if (Value lse = getLse()) {
     if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))
       return failure();

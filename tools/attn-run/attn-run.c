@@ -719,6 +719,15 @@ static bool isPublicFunc(MlirOperation op) {
                                         mlirStringRefCreateFromCString("public")));
 }
 
+/* --func=NAME: only @NAME is read, compiled code for the others is unused. */
+static bool isSelected(MlirOperation func, const char *name) {
+  if (!name)
+    return true;
+  MlirAttribute sym =
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("sym_name"));
+  return mlirStringRefEqual(mlirStringAttrGetValue(sym), mlirStringRefCreateFromCString(name));
+}
+
 static uint64_t freshSeed(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -750,16 +759,22 @@ static int run(const RunOptions *o) {
   MlirBlock body = status ? (MlirBlock){NULL}
                           : mlirRegionGetFirstBlock(
                                 mlirOperationGetRegion(mlirModuleGetOperation(module), 0));
+  MlirOperation next = {NULL};
   for (MlirOperation op = body.ptr ? mlirBlockGetFirstOperation(body) : (MlirOperation){NULL};
-       !mlirOperationIsNull(op) && !status; op = mlirOperationGetNextInBlock(op)) {
+       !mlirOperationIsNull(op) && !status; op = next) {
+    next = mlirOperationGetNextInBlock(op);
     if (!isPublicFunc(op))
       continue;
+    if (!isSelected(op, o->func)) {
+      /* Not compiled either: --func must work even if others cannot lower. */
+      mlirOperationDestroy(op);
+      continue;
+    }
     if (numFuncs == 64 || !attnReadFunc(op, o->file, &funcs[numFuncs], stderr)) {
       status = 1;
       break;
     }
-    if (!o->func || strcmp(o->func, funcs[numFuncs].name) == 0)
-      ++numFuncs;
+    ++numFuncs;
   }
   if (!status && numFuncs == 0) {
     fprintf(stderr, "attn-run: error: %s: no public function%s%s to run\n", o->file,

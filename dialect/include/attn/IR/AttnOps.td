@@ -27,11 +27,15 @@ def Attn_Dialect : Dialect {
 class Attn_Op<string mnemonic, list<Trait> traits = []>
     : Op<Attn_Dialect, mnemonic, traits>;
 
-// Element types the attention ops accept for q/k/v/out.
-def Attn_ElementType : AnyTypeOf<[F16, BF16, F32]>;
-def Attn_Tensor : RankedTensorOf<[F16, BF16, F32]>;
-def Attn_F32Tensor : RankedTensorOf<[F32]>;
-def Attn_I32Tensor : RankedTensorOf<[I32]>;
+// Operand and result types. ODS only checks that they are tensors: its own
+// messages name values by index ("operand #3"), so rank and element type
+// (f16/bf16/f32 for q/k/v/out, f32 for lse and alibi_slopes, i32 for
+// cu_seqlens) are checked by the verifiers, which name the operand.
+class Attn_TensorOf<string elements>
+    : Type<IsTensorTypePred, "tensor of " # elements # " values", "::mlir::TensorType">;
+def Attn_Tensor : Attn_TensorOf<"16-bit float, bfloat16 or 32-bit float">;
+def Attn_F32Tensor : Attn_TensorOf<"32-bit float">;
+def Attn_I32Tensor : Attn_TensorOf<"32-bit signless integer">;
 
 // Attributes shared by every attention op. They are inherent and stored as
 // properties; absence means "default" (scale = 1/sqrt(D), unbounded window,
