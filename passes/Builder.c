@@ -60,9 +60,7 @@ static MlirValue binary(AttnBuilder *b, const char *name, MlirValue x, MlirValue
 
 MlirType attnIndexType(AttnBuilder *b) { return mlirIndexTypeGet(b->ctx); }
 MlirType attnF32Type(AttnBuilder *b) { return mlirF32TypeGet(b->ctx); }
-MlirType attnIntType(AttnBuilder *b, unsigned width) {
-  return mlirIntegerTypeGet(b->ctx, width);
-}
+MlirType attnIntType(AttnBuilder *b, unsigned width) { return mlirIntegerTypeGet(b->ctx, width); }
 
 static MlirValue constant(AttnBuilder *b, MlirAttribute value) {
   MlirNamedAttribute attr = attnNamedAttr(b, "value", value);
@@ -107,8 +105,7 @@ MlirValue attnSIToFP(AttnBuilder *b, MlirValue x, MlirType to) {
   return build1(b, "arith.sitofp", 1, &x, to, 0, NULL);
 }
 
-static MlirValue compare(AttnBuilder *b, const char *name, int64_t pred, MlirValue x,
-                         MlirValue y) {
+static MlirValue compare(AttnBuilder *b, const char *name, int64_t pred, MlirValue x, MlirValue y) {
   MlirValue operands[2] = {x, y};
   MlirNamedAttribute attr =
       attnNamedAttr(b, "predicate", mlirIntegerAttrGet(attnIntType(b, 64), pred));
@@ -216,8 +213,8 @@ MlirValue attnToBuffer(AttnBuilder *b, MlirValue tensor) {
   /* read_only: the attention inputs are never written, which lets
    * bufferization alias function arguments instead of copying them. */
   MlirNamedAttribute attr = attnNamedAttr(b, "read_only", mlirUnitAttrGet(b->ctx));
-  return build1(b, "bufferization.to_buffer", 1, &tensor,
-                attnMemRefLike(mlirValueGetType(tensor)), 1, &attr);
+  return build1(b, "bufferization.to_buffer", 1, &tensor, attnMemRefLike(mlirValueGetType(tensor)),
+                1, &attr);
 }
 
 MlirValue attnToTensor(AttnBuilder *b, MlirValue memref, MlirType tensorType) {
@@ -247,8 +244,8 @@ AttnFor attnForBegin(AttnBuilder *b, MlirValue lb, MlirValue ub, MlirValue step,
   MlirRegion region = mlirRegionCreate();
   MlirBlock body = mlirBlockCreate(1 + numIter, argTypes, argLocs);
   mlirRegionAppendOwnedBlock(region, body);
-  loop.op = attnBuildOp(b, "scf.for", 3 + numIter, operands, numIter, resultTypes, 0, NULL, 1,
-                        &region);
+  loop.op =
+      attnBuildOp(b, "scf.for", 3 + numIter, operands, numIter, resultTypes, 0, NULL, 1, &region);
   loop.iv = mlirBlockGetArgument(body, 0);
   for (intptr_t i = 0; i < numIter; ++i)
     loop.iterArgs[i] = mlirBlockGetArgument(body, 1 + i);

@@ -20,9 +20,9 @@ MlirPass attnCreatePass(const AttnPassInfo *info) {
   /* Every pass may create ops of these dialects; declaring them lets the pass
    * manager load them before multi-threaded execution starts. */
   MlirDialectHandle deps[] = {
-      mlirGetDialectHandle__arith__(),  mlirGetDialectHandle__bufferization__(),
-      mlirGetDialectHandle__math__(),   mlirGetDialectHandle__memref__(),
-      mlirGetDialectHandle__scf__(),    mlirGetDialectHandle__tensor__(),
+      mlirGetDialectHandle__arith__(), mlirGetDialectHandle__bufferization__(),
+      mlirGetDialectHandle__math__(),  mlirGetDialectHandle__memref__(),
+      mlirGetDialectHandle__scf__(),   mlirGetDialectHandle__tensor__(),
       mlirGetDialectHandle__attn__(),
   };
   MlirExternalPassCallbacks callbacks = {noop, noop, NULL, cloneInfo, runInfo};

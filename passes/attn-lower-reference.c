@@ -77,8 +77,7 @@ static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue
 
 /* visible(i, j) per the dialect: j <= i + off (causal), i + off - wl <= j,
  * j <= i + off + wr, with off = lenK - lenQ (bottom-right alignment). */
-static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue diag,
-                             MlirValue j) {
+static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue diag, MlirValue j) {
   MlirValue visible = attnNullValue();
   MlirValue conds[3];
   int n = 0;
@@ -153,15 +152,16 @@ static void emitOutput(AttnBuilder *b, AttnRow *r, MlirValue m, MlirValue sum) {
   {
     AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
     MlirValue p = attnLoad(b, r->scratch, 1, &keys.iv);
-    MlirValue acc = attnAddF(b, keys.iterArgs[0], attnMulF(b, p, loadF32(b, &r->v, keys.iv, cols.iv)));
+    MlirValue acc =
+        attnAddF(b, keys.iterArgs[0], attnMulF(b, p, loadF32(b, &r->v, keys.iv, cols.iv)));
     attnForEnd(b, &keys, 1, &acc);
     MlirValue o = attnConvertF(b, attnMulF(b, keys.results[0], inv), r->outElemType);
     attnStore(b, o, r->out.mem, r->out.rank, at(&r->out, r->row, cols.iv, b));
   }
   attnForEnd(b, &cols, 0, NULL);
   if (!mlirValueIsNull(r->lse.mem)) {
-    MlirValue lse = attnSelect(b, nonEmpty, attnAddF(b, m, attnLogF(b, sum)),
-                               attnConstF32(b, -INFINITY));
+    MlirValue lse =
+        attnSelect(b, nonEmpty, attnAddF(b, m, attnLogF(b, sum)), attnConstF32(b, -INFINITY));
     attnStore(b, lse, r->lse.mem, r->lse.rank, at(&r->lse, r->row, attnNullValue(), b));
   }
 }
@@ -265,8 +265,8 @@ static void lowerMha(MlirOperation op) {
   MlirValue outSrc[4] = {q, q, q, v};
   int outDims[4] = {0, 1, 2, 3};
   MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
-  MlirValue lse = hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), outSrc, outDims)
-                         : attnNullValue();
+  MlirValue lse =
+      hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), outSrc, outDims) : attnNullValue();
   MlirValue scratch = scratchFor(&b, k, 2);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
@@ -326,11 +326,12 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
   MlirValue lseSrc[2] = {q, q};
   int lseDims[2] = {1, 0};
-  MlirValue lse = hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims)
-                         : attnNullValue();
+  MlirValue lse =
+      hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
   /* Tokens outside every sequence keep these values. */
-  emitFill(&b, out, attnConvertF(&b, attnConstF32(&b, 0.0),
-                                 mlirShapedTypeGetElementType(mlirValueGetType(qT))));
+  emitFill(
+      &b, out,
+      attnConvertF(&b, attnConstF32(&b, 0.0), mlirShapedTypeGetElementType(mlirValueGetType(qT))));
   if (hasLse)
     emitFill(&b, lse, attnConstF32(&b, -INFINITY));
   MlirValue scratch = scratchFor(&b, k, 0);

@@ -176,8 +176,8 @@ bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, 
     if (!readTensorType(mlirFunctionTypeGetInput(type, a), &info->args[a])) {
       char message[400];
       snprintf(message, sizeof(message),
-               "argument %d of @%s must be a ranked tensor (rank <= 4) of f32, f16, bf16 or i32",
-               a, info->name);
+               "argument %d of @%s must be a ranked tensor (rank <= 4) of f32, f16, bf16 or i32", a,
+               info->name);
       located(loc, fileName, err, message);
       return false;
     }

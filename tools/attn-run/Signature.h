@@ -30,10 +30,10 @@ typedef struct {
 /* What an argument feeds; decides how attn-run fills it. */
 typedef enum {
   ATTN_ROLE_UNUSED, /* not an attention operand: normal(0, 1) */
-  ATTN_ROLE_DATA,  /* q, k, v: normal(0, 1) */
-  ATTN_ROLE_CU_Q,  /* cu_seqlens_q: random valid offsets */
-  ATTN_ROLE_CU_K,  /* cu_seqlens_k */
-  ATTN_ROLE_ALIBI, /* ALiBi slopes 2^(-8(h+1)/Hq) */
+  ATTN_ROLE_DATA,   /* q, k, v: normal(0, 1) */
+  ATTN_ROLE_CU_Q,   /* cu_seqlens_q: random valid offsets */
+  ATTN_ROLE_CU_K,   /* cu_seqlens_k */
+  ATTN_ROLE_ALIBI,  /* ALiBi slopes 2^(-8(h+1)/Hq) */
 } AttnRole;
 
 /* Operand slots of attention ops, in the op's operand order. */

@@ -60,29 +60,28 @@ typedef struct {
 } RunOptions;
 
 static void usage(FILE *out) {
-  fputs(
-      "usage: attn-run FILE --target=cpu [options]\n"
-      "\n"
-      "Compiles each public function of FILE, runs it on generated or given inputs and\n"
-      "compares every result with an independent double-precision implementation.\n"
-      "\n"
-      "  --target=cpu           where to run (the host CPU; the only executable target here)\n"
-      "  --reference            use the reference lowering (attn-to-cpu-reference)\n"
-      "  --seed=N               seed of the input generator (default: fresh, printed)\n"
-      "  --input=N=PATH.npy     argument N (zero-based) from a .npy file: f32 and bf16 as\n"
-      "                         float32 (bf16 rounded to nearest even), f16 as float16,\n"
-      "                         i32 as int32\n"
-      "  --shape=N=AxBxC        sizes of argument N (must agree with its static dims)\n"
-      "  --dynamic-size=S       size of every dynamic dim not fixed otherwise (default 37)\n"
-      "  --func=NAME            only run @NAME\n"
-      "  --save=DIR             write DIR/<func>.arg<N>.npy and DIR/<func>.result<N>.npy\n"
-      "  --bench=N              also print the median time of N runs\n"
-      "\n"
-      "Generated inputs: normal(0,1) for q/k/v; cu_seqlens with random lengths covering\n"
-      "all tokens and at least one empty sequence when B > 1; ALiBi slopes\n"
-      "2^(-8(h+1)/Hq). Dynamic dims tied by an op (B of q/k/v, Sk of k/v, ...) share a size.\n"
-      "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2.\n",
-      out);
+  fputs("usage: attn-run FILE --target=cpu [options]\n"
+        "\n"
+        "Compiles each public function of FILE, runs it on generated or given inputs and\n"
+        "compares every result with an independent double-precision implementation.\n"
+        "\n"
+        "  --target=cpu           where to run (the host CPU; the only executable target here)\n"
+        "  --reference            use the reference lowering (attn-to-cpu-reference)\n"
+        "  --seed=N               seed of the input generator (default: fresh, printed)\n"
+        "  --input=N=PATH.npy     argument N (zero-based) from a .npy file: f32 and bf16 as\n"
+        "                         float32 (bf16 rounded to nearest even), f16 as float16,\n"
+        "                         i32 as int32\n"
+        "  --shape=N=AxBxC        sizes of argument N (must agree with its static dims)\n"
+        "  --dynamic-size=S       size of every dynamic dim not fixed otherwise (default 37)\n"
+        "  --func=NAME            only run @NAME\n"
+        "  --save=DIR             write DIR/<func>.arg<N>.npy and DIR/<func>.result<N>.npy\n"
+        "  --bench=N              also print the median time of N runs\n"
+        "\n"
+        "Generated inputs: normal(0,1) for q/k/v; cu_seqlens with random lengths covering\n"
+        "all tokens and at least one empty sequence when B > 1; ALiBi slopes\n"
+        "2^(-8(h+1)/Hq). Dynamic dims tied by an op (B of q/k/v, Sk of k/v, ...) share a size.\n"
+        "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2.\n",
+        out);
 }
 
 static bool parseInt(const char *s, int64_t *out) {
@@ -224,16 +223,19 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   static const char *const npyNames[] = {"float16", "float32", "float64", "int32", "int64"};
   bool ok = false;
   if (arr.dtype != want) {
-    fprintf(stderr, "attn-run: error: --input=%d=%s: argument %d is %s and needs %s data, the file holds %s\n",
-            a, path, a, attnElemName(elem), npyNames[want], npyNames[arr.dtype]);
+    fprintf(
+        stderr,
+        "attn-run: error: --input=%d=%s: argument %d is %s and needs %s data, the file holds %s\n",
+        a, path, a, attnElemName(elem), npyNames[want], npyNames[arr.dtype]);
   } else if (arr.rank != info->args[a].rank) {
-    fprintf(stderr, "attn-run: error: --input=%d=%s: argument %d has rank %d, the file has rank %d\n", a,
+    fprintf(stderr,
+            "attn-run: error: --input=%d=%s: argument %d has rank %d, the file has rank %d\n", a,
             path, a, info->args[a].rank, arr.rank);
   } else if (!attnTensorAlloc(t, elem, arr.rank, arr.shape)) {
     fprintf(stderr, "attn-run: error: --input=%d=%s: out of memory\n", a, path);
   } else {
     for (size_t i = 0; i < t->count; ++i)
-      t->values[i] = want == ATTN_NPY_F16 ? attnF16ToF32(((uint16_t *)arr.data)[i])
+      t->values[i] = want == ATTN_NPY_F16   ? attnF16ToF32(((uint16_t *)arr.data)[i])
                      : want == ATTN_NPY_I32 ? ((int32_t *)arr.data)[i]
                                             : ((float *)arr.data)[i];
     attnTensorStoreValues(t);
@@ -247,8 +249,7 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
  * the q and k offsets of one op, so the other sequences have both queries and
  * keys) gets no token; every other sequence gets one if there are enough, and
  * the rest are spread at random. */
-static bool randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, int64_t empty,
-                          double *cu) {
+static bool randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, int64_t empty, double *cu) {
   int64_t *len = calloc((size_t)numSeq + 1, sizeof(int64_t));
   if (!len)
     return false;
@@ -414,8 +415,8 @@ static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefRe
     }
     /* Offsets as int32, validated before the compiled code may index with them. */
     const AttnTensor *cq = &args[op->arg[ATTN_CU_Q]], *ck = &args[op->arg[ATTN_CU_K]];
-    if (attnRefMhaVarlen(&p, q->values, k->values, args[op->arg[ATTN_V]].values, cq->data,
-                         ck->data, alibi, r->out, r->lse, err, sizeof(err)) != 0) {
+    if (attnRefMhaVarlen(&p, q->values, k->values, args[op->arg[ATTN_V]].values, cq->data, ck->data,
+                         alibi, r->out, r->lse, err, sizeof(err)) != 0) {
       fprintf(stderr, "attn-run: error: @%s: invalid inputs: %s\n", info->name, err);
       return false;
     }
@@ -476,9 +477,8 @@ static MlirExecutionEngine compileModule(MlirModule module, bool reference, cons
    * --reference will keep selecting the reference lowering. */
   const char *pipeline = reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference";
   MlirPassManager pm = mlirPassManagerCreate(ctx);
-  MlirLogicalResult ok = mlirOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                                      mlirStringRefCreateFromCString(pipeline),
-                                                      NULL, NULL);
+  MlirLogicalResult ok = mlirOpPassManagerAddPipeline(
+      mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString(pipeline), NULL, NULL);
   if (mlirLogicalResultIsSuccess(ok))
     ok = mlirPassManagerRunOnOp(pm, top);
   mlirPassManagerDestroy(pm);
@@ -652,8 +652,8 @@ static bool bench(MlirExecutionEngine jit, const AttnFuncInfo *info, AttnTensor 
   }
   if (ok) {
     qsort(times, (size_t)n, sizeof(double), compareDouble);
-    printf("@%s bench: median %.3f ms over %d runs (min %.3f ms)\n", info->name,
-           1e3 * times[n / 2], n, 1e3 * times[0]);
+    printf("@%s bench: median %.3f ms over %d runs (min %.3f ms)\n", info->name, 1e3 * times[n / 2],
+           n, 1e3 * times[0]);
   }
   free(times);
   free(f);
@@ -714,9 +714,9 @@ static bool isPublicFunc(MlirOperation op) {
   MlirAttribute vis =
       mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_visibility"));
   bool hasBody = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)).ptr != NULL;
-  return hasBody && (mlirAttributeIsNull(vis) ||
-                     mlirStringRefEqual(mlirStringAttrGetValue(vis),
-                                        mlirStringRefCreateFromCString("public")));
+  return hasBody &&
+         (mlirAttributeIsNull(vis) || mlirStringRefEqual(mlirStringAttrGetValue(vis),
+                                                         mlirStringRefCreateFromCString("public")));
 }
 
 /* --func=NAME: only @NAME is read, compiled code for the others is unused. */
@@ -756,9 +756,9 @@ static int run(const RunOptions *o) {
   int numFuncs = 0;
   if (!funcs)
     status = 1;
-  MlirBlock body = status ? (MlirBlock){NULL}
-                          : mlirRegionGetFirstBlock(
-                                mlirOperationGetRegion(mlirModuleGetOperation(module), 0));
+  MlirBlock body =
+      status ? (MlirBlock){NULL}
+             : mlirRegionGetFirstBlock(mlirOperationGetRegion(mlirModuleGetOperation(module), 0));
   MlirOperation next = {NULL};
   for (MlirOperation op = body.ptr ? mlirBlockGetFirstOperation(body) : (MlirOperation){NULL};
        !mlirOperationIsNull(op) && !status; op = next) {
