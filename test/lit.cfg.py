@@ -14,5 +14,6 @@ config.environment["PATH"] = os.pathsep.join(
     [config.attnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])]
 )
 config.substitutions.append(("%attn_unit_dir", config.attnc_unit_dir))
+config.substitutions.append(("%attn_capi_dir", config.attnc_capi_dir))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%attnc_src_root", config.attnc_src_root))
