@@ -245,6 +245,33 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
   tie(parent, a[ATTN_Q], 1, a[ATTN_ALIBI], 0);
 }
 
+/* Which (argument, dim) each dim of an op result equals; returns its rank. */
+static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
+  const int q = o->arg[ATTN_Q], v = o->arg[ATTN_V];
+  if (!o->varlen && index == 0) { /* out: B x Hq x Sq x Dv */
+    int a[4] = {q, q, q, v}, d[4] = {0, 1, 2, 3};
+    memcpy(arg, a, sizeof(a));
+    memcpy(dim, d, sizeof(d));
+    return 4;
+  }
+  if (!o->varlen) { /* lse: B x Hq x Sq */
+    int a[3] = {q, q, q}, d[3] = {0, 1, 2};
+    memcpy(arg, a, sizeof(a));
+    memcpy(dim, d, sizeof(d));
+    return 3;
+  }
+  if (index == 0) { /* out: Tq x Hq x Dv */
+    int a[3] = {q, q, v}, d[3] = {0, 1, 2};
+    memcpy(arg, a, sizeof(a));
+    memcpy(dim, d, sizeof(d));
+    return 3;
+  }
+  int a[2] = {q, q}, d[2] = {1, 0}; /* lse: Hq x Tq */
+  memcpy(arg, a, sizeof(a));
+  memcpy(dim, d, sizeof(d));
+  return 2;
+}
+
 bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RANK],
                        int64_t defaultSize, int64_t resolved[][ATTN_RUN_MAX_RANK], FILE *err) {
   int parent[NODES];
@@ -283,6 +310,28 @@ bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RA
       size[root] = s;
       source[root] = a * ATTN_RUN_MAX_RANK + d;
     }
+  /* Static result dims fix the argument dims they come from: the compiled
+   * code allocates them with the static size. */
+  for (int r = 0; r < info->numResults; ++r) {
+    const AttnOpInfo *op = &info->ops[info->resultOp[r]];
+    int arg[ATTN_RUN_MAX_RANK], dim[ATTN_RUN_MAX_RANK];
+    int rank = resultSources(op, info->resultIndex[r], arg, dim);
+    for (int d = 0; d < rank && d < info->results[r].rank; ++d) {
+      int64_t s = info->results[r].dims[d];
+      if (s < 0 || arg[d] < 0)
+        continue;
+      int root = find(parent, arg[d] * ATTN_RUN_MAX_RANK + dim[d]);
+      if (size[root] >= 0 && size[root] != s) {
+        fprintf(err,
+                "attn-run: error: @%s result %d dimension %d is %lld in the function type but "
+                "argument %d dimension %d is %lld\n",
+                info->name, r, d, (long long)s, arg[d], dim[d], (long long)size[root]);
+        return false;
+      }
+      size[root] = s;
+      source[root] = arg[d] * ATTN_RUN_MAX_RANK + dim[d];
+    }
+  }
   for (int a = 0; a < info->numArgs; ++a)
     for (int d = 0; d < info->args[a].rank; ++d) {
       int root = find(parent, a * ATTN_RUN_MAX_RANK + d);

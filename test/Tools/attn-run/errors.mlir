@@ -42,3 +42,13 @@ func.func @good(%q: tensor<1x2x3x16xf32>, %k: tensor<1x2x5x16xf32>, %v: tensor<1
   %o = attn.mha %q, %k, %v : (tensor<1x2x3x16xf32>, tensor<1x2x5x16xf32>, tensor<1x2x5x16xf32>) -> tensor<1x2x3x16xf32>
   return %o : tensor<1x2x3x16xf32>
 }
+
+// A static result dim fixes the dynamic input dim it comes from.
+// RUN: attn-run %s --target=cpu --func=static_out | FileCheck %s --check-prefix=STATIC
+// RUN: not attn-run %s --target=cpu --func=static_out --shape=0=1x2x5x16 2>&1 | FileCheck %s --check-prefix=STATIC-CONFLICT
+// STATIC: @static_out result 0 (out 1x2x6x16xf32): {{.*}} PASS
+// STATIC-CONFLICT: @static_out result 0 dimension 2 is 6 in the function type but argument 0 dimension 2 is 5
+func.func @static_out(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: tensor<1x2x?x16xf32>) -> tensor<1x2x6x16xf32> {
+  %o = attn.mha %q, %k, %v : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x6x16xf32>
+  return %o : tensor<1x2x6x16xf32>
+}
