@@ -12,8 +12,10 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/SmallString.h"
 
 #include <cmath>
+#include <string>
 
 using namespace mlir;
 
@@ -73,7 +75,7 @@ LogicalResult checkStatic(Operation *op, const Dim &d) {
   if (d.isStatic())
     return success();
   return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
-                           << ") must be static";
+                           << ") must be static, got " << d.tensor.getType();
 }
 
 /// Two dims that must agree; dynamic sizes agree with anything.
@@ -95,18 +97,22 @@ LogicalResult checkSameElementType(Operation *op, Value ref, const char *refName
                            << refName << "' element type " << want;
 }
 
+/// A float attribute's value as it would be written: "-30", "0.125", "NaN", "+Inf".
+std::string toString(FloatAttr attr) {
+  SmallString<16> text;
+  attr.getValue().toString(text);
+  return std::string(text);
+}
+
 /// Attributes shared by all attention ops.
 template <typename OpT>
 LogicalResult verifyCommonAttrs(OpT op) {
-  if (auto scale = op.getScaleAttr()) {
-    double s = scale.getValueAsDouble();
-    if (!std::isfinite(s))
-      return op.emitOpError() << "'scale' must be finite, got " << s;
-  }
+  if (auto scale = op.getScaleAttr(); scale && !std::isfinite(scale.getValueAsDouble()))
+    return op.emitOpError() << "'scale' must be finite, got " << toString(scale);
   if (auto cap = op.getSoftcapAttr()) {
     double c = cap.getValueAsDouble();
     if (!(c > 0.0) || !std::isfinite(c))
-      return op.emitOpError() << "'softcap' must be positive and finite, got " << c;
+      return op.emitOpError() << "'softcap' must be positive and finite, got " << toString(cap);
   }
   if (auto wl = op.getWindowLeftAttr(); wl && wl.getInt() < 0)
     return op.emitOpError() << "'window_left' must be non-negative, got " << wl.getInt();

@@ -1,0 +1,4 @@
+func.func @add(%x: i32) -> i32 {
+  %y = arith.addi %x, %x : i32
+  return %y : i32
+}
