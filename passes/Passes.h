@@ -14,6 +14,16 @@ extern "C" {
  * three-pass softmax. The executable definition of the dialect's semantics. */
 MlirPass attnCreateLowerReferencePass(void);
 
+/* attn-gqa-map: records attn.kv_head_map = (q head) -> (kv head) on every
+ * attention op. */
+MlirPass attnCreateGqaMapPass(void);
+
+/* attn-tile: attn.tile (tile configuration from config/<target>-MHA-DEFAULT.json
+ * plus overrides) and attn.grid on every attention op. `options` is the text
+ * between the braces of attn-tile{...}; returns a null pass with a message in
+ * err when it is invalid. */
+MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen);
+
 /* Registers every attnc pass and named pipeline in MLIR's pass registry.
  * Idempotent. */
 void attnRegisterAllPasses(void);
@@ -28,6 +38,10 @@ typedef struct {
 } AttnPassInfo;
 
 MlirPass attnCreatePass(const AttnPassInfo *info);
+
+/* The dialects attnc passes may create ops of (for mlirCreateExternalPass). */
+enum { ATTN_MAX_PASS_DIALECTS = 8 };
+intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]);
 
 #ifdef __cplusplus
 }

@@ -10,28 +10,39 @@
 #include "mlir-c/Dialect/SCF.h"
 #include "mlir-c/Dialect/Tensor.h"
 
+#include <string.h>
+
 static void noop(void *userData) { (void)userData; }
 static void *cloneInfo(void *userData) { return userData; }
 static void runInfo(MlirOperation op, MlirExternalPass pass, void *userData) {
   ((const AttnPassInfo *)userData)->run(op, pass);
 }
 
-MlirPass attnCreatePass(const AttnPassInfo *info) {
+intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]) {
   /* Every pass may create ops of these dialects; declaring them lets the pass
    * manager load them before multi-threaded execution starts. */
-  MlirDialectHandle deps[] = {
+  MlirDialectHandle all[] = {
       mlirGetDialectHandle__arith__(), mlirGetDialectHandle__bufferization__(),
       mlirGetDialectHandle__math__(),  mlirGetDialectHandle__memref__(),
       mlirGetDialectHandle__scf__(),   mlirGetDialectHandle__tensor__(),
       mlirGetDialectHandle__attn__(),
   };
+  intptr_t n = (intptr_t)(sizeof(all) / sizeof(all[0]));
+  for (intptr_t i = 0; i < n; ++i)
+    deps[i] = all[i];
+  return n;
+}
+
+MlirPass attnCreatePass(const AttnPassInfo *info) {
+  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
+  intptr_t numDeps = attnPassDialects(deps);
   MlirExternalPassCallbacks callbacks = {noop, noop, NULL, cloneInfo, runInfo};
   /* The info is a static constant: sharing it between clones is safe. */
   return mlirCreateExternalPass(
       mlirTypeIDCreate(info->typeIdAnchor), mlirStringRefCreateFromCString(info->name),
       mlirStringRefCreateFromCString(info->argument),
       mlirStringRefCreateFromCString(info->description), mlirStringRefCreateFromCString(""),
-      (intptr_t)(sizeof(deps) / sizeof(deps[0])), deps, callbacks, (void *)info);
+      numDeps, deps, callbacks, (void *)info);
 }
 
 static void registerPass(const char *argument, const char *description, AttnPassFactory factory) {
@@ -39,7 +50,34 @@ static void registerPass(const char *argument, const char *description, AttnPass
                    mlirStringRefCreateFromCString(description), factory);
 }
 
+/* attn-tile takes options, which external passes cannot parse: it is
+ * registered as a pipeline whose builder receives the option text. */
+static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
+                                   MlirStringCallback emitError, void *errorUserData) {
+  char text[2048], err[512];
+  if (options.length >= sizeof(text)) {
+    emitError(mlirStringRefCreateFromCString("attn-tile: options too long"), errorUserData);
+    return mlirLogicalResultFailure();
+  }
+  memcpy(text, options.data, options.length);
+  text[options.length] = '\0';
+  MlirPass pass = attnCreateTilePass(text, err, sizeof(err));
+  if (!pass.ptr) {
+    emitError(mlirStringRefCreateFromCString(err), errorUserData);
+    return mlirLogicalResultFailure();
+  }
+  mlirOpPassManagerAddOwnedPass(pm, pass);
+  return mlirLogicalResultSuccess();
+}
+
 void attnRegisterAllPasses(void) {
+  registerPass("attn-gqa-map", "Make the query-head -> KV-head mapping explicit",
+               attnCreateGqaMapPass);
+  attnRegisterPipeline(mlirStringRefCreateFromCString("attn-tile"),
+                       mlirStringRefCreateFromCString(
+                           "Choose tile configurations (config/<target>-MHA-DEFAULT.json) and "
+                           "form the program grid"),
+                       buildTile);
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",
                attnCreateLowerReferencePass);

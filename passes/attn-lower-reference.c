@@ -20,6 +20,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "PassUtil.h"
 #include "Passes.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -374,58 +375,23 @@ static void lowerMhaVarlen(MlirOperation op) {
 
 /*===--- The pass ----------------------------------------------------------===*/
 
-typedef struct {
-  MlirOperation *ops;
-  size_t count, capacity;
-  bool outOfMemory;
-} OpList;
-
-static MlirWalkResult collect(MlirOperation op, void *userData) {
-  OpList *list = userData;
-  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  if (name.length < 5 || strncmp(name.data, "attn.", 5) != 0)
-    return MlirWalkResultAdvance;
-  if (list->count == list->capacity) {
-    size_t cap = list->capacity ? 2 * list->capacity : 8;
-    MlirOperation *grown = realloc(list->ops, cap * sizeof(*grown));
-    if (!grown) {
-      list->outOfMemory = true;
-      return MlirWalkResultInterrupt;
-    }
-    list->ops = grown;
-    list->capacity = cap;
-  }
-  list->ops[list->count++] = op;
-  return MlirWalkResultAdvance;
-}
-
-static bool isOp(MlirOperation op, const char *name) {
-  return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)),
-                            mlirStringRefCreateFromCString(name));
-}
-
 static void run(MlirOperation root, MlirExternalPass pass) {
-  OpList list = {NULL, 0, 0, false};
-  mlirOperationWalk(root, collect, &list, MlirWalkPostOrder);
+  AttnOpList list = attnCollectAttnOps(root);
   bool failed = list.outOfMemory;
   for (size_t i = 0; i < list.count && !failed; ++i) {
     MlirOperation op = list.ops[i];
-    if (isOp(op, "attn.mha")) {
+    if (attnIsOp(op, "attn.mha")) {
       lowerMha(op);
-    } else if (isOp(op, "attn.mha_varlen")) {
+    } else if (attnIsOp(op, "attn.mha_varlen")) {
       lowerMhaVarlen(op);
     } else {
-      MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-      char message[160];
-      snprintf(message, sizeof(message), "attn-lower-reference: no reference lowering for '%.*s'",
-               (int)name.length, name.data);
-      mlirEmitError(mlirOperationGetLocation(op), message);
+      attnEmitOpError(op, "attn-lower-reference", "has no reference lowering");
       failed = true;
       continue;
     }
     mlirOperationDestroy(op);
   }
-  free(list.ops);
+  attnOpListFree(&list);
   if (failed)
     mlirExternalPassSignalFailure(pass);
 }

@@ -1,0 +1,34 @@
+/*===- PassUtil.h - shared helpers of the attnc passes ------------*- C -*-===*/
+#ifndef ATTN_PASSES_PASSUTIL_H
+#define ATTN_PASSES_PASSUTIL_H
+
+#include "mlir-c/IR.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The attention ops under a root, collected before any is rewritten (walking
+ * while mutating is not allowed). Owned array; release with attnOpListFree. */
+typedef struct {
+  MlirOperation *ops;
+  size_t count, capacity;
+  bool outOfMemory;
+} AttnOpList;
+
+/* Collects every op of the attn dialect nested under `root`, in post order. */
+AttnOpList attnCollectAttnOps(MlirOperation root);
+void attnOpListFree(AttnOpList *list);
+
+bool attnIsOp(MlirOperation op, const char *name);
+
+/* Emits "<pass>: <message>" at the op's location. */
+void attnEmitOpError(MlirOperation op, const char *pass, const char *message);
+
+/* Static dim of an operand's shaped type. */
+int64_t attnOperandDim(MlirOperation op, intptr_t operand, intptr_t dim);
+
+/* Sets / reads a discardable attribute by name. */
+void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);
+MlirAttribute attnGetAttr(MlirOperation op, const char *name);
+
+#endif /* ATTN_PASSES_PASSUTIL_H */

@@ -1,0 +1,260 @@
+/*===- attn-tile.c - choose tile configurations and form the grid ---------===*
+ *
+ * For every attention op, looks up the tile configuration of the target in
+ * its config table (config/<target>-MHA-DEFAULT.json, keyed by dtype, head
+ * dim, causal and varlen), applies the pass options' overrides, and records
+ *
+ *   attn.tile = {block_m, block_n, num_warps, num_stages, kv_splits : i64,
+ *                target : string, source : "path:line" of the table entry}
+ *   attn.grid = affine_map<(d0, d1) -> (programs along x, y, z)>
+ *
+ * The grid is the number of programs as a function of the op's dynamic
+ * sizes:
+ *   attn.mha        (d0, d1) = (B, Sq): (Sq ceildiv BLOCK_M, B * Hq, kv_splits)
+ *   attn.mha_varlen (d0, d1) = (Tq, B): (Tq ceildiv BLOCK_M + B, Hq, kv_splits)
+ * (a varlen batch has at most one partial q tile per sequence, so
+ * Tq ceildiv BLOCK_M + B programs along x cover every tile; programs past the
+ * last tile of the batch exit at once).
+ *
+ * Options: target=cpu|gfx942|gfx950|sm_90a (default cpu), config-dir=PATH
+ * (default: the source tree's config/), and overrides block-m=, block-n=,
+ * num-warps=, num-stages=, kv-splits=. Registered as a named pipeline so the
+ * options reach C: `attn-tile{target=gfx942 block-n=32}`.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "PassUtil.h"
+#include "Passes.h"
+
+#include "ConfigTable.h"
+#include "attn-c/Dialect.h"
+
+#include "mlir-c/AffineExpr.h"
+#include "mlir-c/AffineMap.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ATTN_CONFIG_DIR
+#error "ATTN_CONFIG_DIR must name the directory of the shipped config tables"
+#endif
+
+typedef struct {
+  char target[32];
+  char configDir[1024];
+  char overrides[512]; /* "block_m=64,block_n=32", checked when parsed */
+} AttnTileOptions;
+
+/*===--- Options -----------------------------------------------------------===*/
+
+static bool copyValue(char *dst, size_t cap, const char *value, size_t length) {
+  if (length == 0 || length >= cap)
+    return false;
+  memcpy(dst, value, length);
+  dst[length] = '\0';
+  return true;
+}
+
+static const char *const overrideKeys[] = {"block-m", "block-n", "num-warps", "num-stages",
+                                           "kv-splits"};
+
+/* Parses "key=value key=value" (MLIR's pass-option syntax). Returns false
+ * with a message in err. */
+static bool parseOptions(const char *text, size_t length, AttnTileOptions *o, char *err,
+                         size_t errLen) {
+  memset(o, 0, sizeof(*o));
+  strcpy(o->target, "cpu");
+  strcpy(o->configDir, ATTN_CONFIG_DIR);
+  const char *p = text, *end = text + length;
+  while (p < end) {
+    while (p < end && *p == ' ')
+      ++p;
+    const char *tok = p;
+    while (p < end && *p != ' ')
+      ++p;
+    if (tok == p)
+      break;
+    const char *eq = memchr(tok, '=', (size_t)(p - tok));
+    if (!eq) {
+      snprintf(err, errLen, "attn-tile: option '%.*s' needs a value (key=value)", (int)(p - tok),
+               tok);
+      return false;
+    }
+    size_t keyLen = (size_t)(eq - tok), valueLen = (size_t)(p - eq - 1);
+    const char *value = eq + 1;
+    bool ok = true, known = true;
+    if (keyLen == 6 && !strncmp(tok, "target", 6)) {
+      ok = copyValue(o->target, sizeof(o->target), value, valueLen);
+    } else if (keyLen == 10 && !strncmp(tok, "config-dir", 10)) {
+      ok = copyValue(o->configDir, sizeof(o->configDir), value, valueLen);
+    } else {
+      known = false;
+      for (size_t k = 0; k < sizeof(overrideKeys) / sizeof(overrideKeys[0]); ++k)
+        if (keyLen == strlen(overrideKeys[k]) && !strncmp(tok, overrideKeys[k], keyLen))
+          known = true;
+      size_t used = strlen(o->overrides);
+      ok = known && used + keyLen + valueLen + 3 < sizeof(o->overrides);
+      if (ok)
+        snprintf(o->overrides + used, sizeof(o->overrides) - used, "%s%.*s=%.*s", used ? "," : "",
+                 (int)keyLen, tok, (int)valueLen, value);
+    }
+    if (!known) {
+      snprintf(err, errLen,
+               "attn-tile: unknown option '%.*s' (expected target, config-dir, block-m, "
+               "block-n, num-warps, num-stages, kv-splits)",
+               (int)keyLen, tok);
+      return false;
+    }
+    if (!ok) {
+      snprintf(err, errLen, "attn-tile: bad value for option '%.*s'", (int)keyLen, tok);
+      return false;
+    }
+  }
+  /* Validate the overrides now, so a typo fails when the pipeline is built. */
+  AttnTileConfig probe = {1, 1, 1, 1, 1};
+  return attnTileConfigOverride(&probe, o->overrides, err, errLen) == 0;
+}
+
+/*===--- The pass ----------------------------------------------------------===*/
+
+static bool dtypeOf(MlirOperation op, AttnDType *out) {
+  MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  if (mlirTypeIsAF16(e))
+    *out = ATTN_DTYPE_F16;
+  else if (mlirTypeIsABF16(e))
+    *out = ATTN_DTYPE_BF16;
+  else if (mlirTypeIsAF32(e))
+    *out = ATTN_DTYPE_F32;
+  else
+    return false;
+  return true;
+}
+
+static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute a) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)), a);
+}
+
+static MlirAttribute i64(MlirContext ctx, int64_t v) {
+  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
+}
+
+static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const char *target,
+                              const char *source) {
+  MlirNamedAttribute entries[7] = {
+      named(ctx, "block_m", i64(ctx, c->blockM)),
+      named(ctx, "block_n", i64(ctx, c->blockN)),
+      named(ctx, "num_warps", i64(ctx, c->numWarps)),
+      named(ctx, "num_stages", i64(ctx, c->numStages)),
+      named(ctx, "kv_splits", i64(ctx, c->kvSplits)),
+      named(ctx, "target", mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(target))),
+      named(ctx, "source", mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(source))),
+  };
+  return mlirDictionaryAttrGet(ctx, 7, entries);
+}
+
+static MlirAttribute gridAttr(MlirContext ctx, bool varlen, int64_t hq, const AttnTileConfig *c) {
+  MlirAffineExpr d0 = mlirAffineDimExprGet(ctx, 0), d1 = mlirAffineDimExprGet(ctx, 1);
+  MlirAffineExpr blockM = mlirAffineConstantExprGet(ctx, c->blockM);
+  MlirAffineExpr heads = mlirAffineConstantExprGet(ctx, hq);
+  MlirAffineExpr results[3];
+  if (!varlen) {
+    results[0] = mlirAffineCeilDivExprGet(d1, blockM);
+    results[1] = mlirAffineMulExprGet(d0, heads);
+  } else {
+    results[0] = mlirAffineAddExprGet(mlirAffineCeilDivExprGet(d0, blockM), d1);
+    results[1] = heads;
+  }
+  results[2] = mlirAffineConstantExprGet(ctx, c->kvSplits);
+  return mlirAffineMapAttrGet(mlirAffineMapGet(ctx, 2, 0, 3, results));
+}
+
+static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
+  bool varlen = attnIsOp(op, "attn.mha_varlen");
+  if (!varlen && !attnIsOp(op, "attn.mha")) {
+    attnEmitOpError(op, "attn-tile", "has no tiling");
+    return false;
+  }
+  AttnTileQuery query;
+  memset(&query, 0, sizeof(query));
+  if (!dtypeOf(op, &query.dtype)) {
+    attnEmitOpError(op, "attn-tile", "has an element type without a tile configuration");
+    return false;
+  }
+  query.headDim = attnOperandDim(op, 0, varlen ? 2 : 3);
+  query.causal = !mlirAttributeIsNull(
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("causal")));
+  query.varlen = varlen;
+  AttnTileConfig config;
+  int entry = attnConfigTableLookup(table, &query, &config);
+  char err[256];
+  if (entry < 0 || attnTileConfigOverride(&config, o->overrides, err, sizeof(err)) != 0) {
+    attnEmitOpError(op, "attn-tile", entry < 0 ? "matches no config entry" : err);
+    return false;
+  }
+  size_t line = 0, col = 0;
+  attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
+  char source[1200];
+  /* The file name only: IR must not depend on where the tree lives. */
+  const char *path = attnConfigTablePath(table), *slash = strrchr(path, '/');
+  snprintf(source, sizeof(source), "%s:%zu%s", slash ? slash + 1 : path, line,
+           o->overrides[0] ? " + options" : "");
+  MlirContext ctx = mlirOperationGetContext(op);
+  attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source));
+  attnSetAttr(op, "attn.grid", gridAttr(ctx, varlen, attnOperandDim(op, 0, 1), &config));
+  return true;
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
+  const AttnTileOptions *o = userData;
+  AttnOpList list = attnCollectAttnOps(root);
+  bool ok = !list.outOfMemory;
+  if (ok && list.count > 0) {
+    char path[1200], err[512];
+    snprintf(path, sizeof(path), "%s/%s-MHA-DEFAULT.json", o->configDir, o->target);
+    AttnConfigTable *table = attnConfigTableLoad(path, err, sizeof(err));
+    if (!table) {
+      char message[600];
+      snprintf(message, sizeof(message), "cannot be tiled for target '%s': %s", o->target, err);
+      attnEmitOpError(list.ops[0], "attn-tile", message);
+      ok = false;
+    }
+    for (size_t i = 0; table && i < list.count; ++i)
+      ok &= tileOp(list.ops[i], o, table);
+    attnConfigTableDestroy(table);
+  }
+  attnOpListFree(&list);
+  if (!ok)
+    mlirExternalPassSignalFailure(pass);
+}
+
+static void construct(void *userData) { (void)userData; }
+static void destruct(void *userData) { free(userData); }
+static void *clone(void *userData) {
+  AttnTileOptions *copy = malloc(sizeof(AttnTileOptions));
+  if (copy)
+    memcpy(copy, userData, sizeof(*copy));
+  return copy;
+}
+
+static const int64_t passId = 0;
+
+MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen) {
+  AttnTileOptions *o = malloc(sizeof(AttnTileOptions));
+  if (!o || !parseOptions(options, strlen(options), o, err, errLen)) {
+    if (!o)
+      snprintf(err, errLen, "attn-tile: out of memory");
+    free(o);
+    return (MlirPass){NULL};
+  }
+  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
+  intptr_t numDeps = attnPassDialects(deps);
+  MlirExternalPassCallbacks callbacks = {construct, destruct, NULL, clone, run};
+  return mlirCreateExternalPass(
+      mlirTypeIDCreate(&passId), mlirStringRefCreateFromCString("AttnTile"),
+      mlirStringRefCreateFromCString("attn-tile"),
+      mlirStringRefCreateFromCString("Choose tile configurations and form the program grid"),
+      mlirStringRefCreateFromCString(""), numDeps, deps, callbacks, o);
+}
