@@ -17,3 +17,11 @@ func.func @f(%q: tensor<10x2x16xf16>, %k: tensor<10x2x16xf16>, %v: tensor<10x2x1
   %o, %l = attn.mha_varlen %q, %k, %v, %cq, %ck {causal} : (tensor<10x2x16xf16>, tensor<10x2x16xf16>, tensor<10x2x16xf16>, tensor<3xi32>, tensor<3xi32>) -> (tensor<10x2x16xf16>, tensor<2x10xf32>)
   return %o, %l : tensor<10x2x16xf16>, tensor<2x10xf32>
 }
+
+// --no-check skips the comparison (benchmarks) but never trusts offsets from
+// a file without it.
+// RUN: attn-run %s --target=cpu --no-check --bench=2 | FileCheck %s --check-prefix=NOCHECK
+// RUN: not attn-run %s --target=cpu --no-check --input=3=%t.ok.npy 2>&1 | FileCheck %s --check-prefix=NOCHECK-CU
+// NOCHECK-NOT: PASS
+// NOCHECK: @f bench: median
+// NOCHECK-CU: cu_seqlens from a file need the reference check; drop --no-check
