@@ -59,7 +59,8 @@ static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
     emitError(mlirStringRefCreateFromCString("attn-tile: options too long"), errorUserData);
     return mlirLogicalResultFailure();
   }
-  memcpy(text, options.data, options.length);
+  if (options.length) /* data may be NULL when there are no options */
+    memcpy(text, options.data, options.length);
   text[options.length] = '\0';
   MlirPass pass = attnCreateTilePass(text, err, sizeof(err));
   if (!pass.ptr) {

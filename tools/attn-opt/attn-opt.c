@@ -6,6 +6,9 @@
  *
  *===----------------------------------------------------------------------===*/
 
+/* POSIX (threads, processes, resource limits) on top of C11. */
+#define _XOPEN_SOURCE 700
+
 #include "Diagnostics.h"
 #include "Input.h"
 
@@ -13,8 +16,14 @@
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct {
   const char *input;
@@ -192,8 +201,19 @@ static void writeOut(MlirStringRef part, void *userData) {
 }
 
 /* Parses and transforms one chunk. Returns true on success. */
-static bool processChunk(MlirContext ctx, MlirPassManager pm, const AttnChunk *chunk, MlirOpPrintingFlags flags,
-                         FILE *out) {
+static bool processChunk(MlirContext ctx, MlirPassManager pm, const AttnChunk *chunk,
+                         const char *fileName, MlirOpPrintingFlags flags, FILE *out) {
+  /* Input MLIR would crash on is refused with a located error, reported
+   * like any diagnostic so that --verify-diagnostics can expect it. */
+  unsigned line, column;
+  const char *refused =
+      attnCheckSource(chunk->text, chunk->length, chunk->firstLine, &line, &column);
+  if (refused) {
+    mlirEmitError(
+        mlirLocationFileLineColGet(ctx, mlirStringRefCreateFromCString(fileName), line, column),
+        refused);
+    return false;
+  }
   size_t length;
   char *text = attnPadChunk(chunk, &length);
   if (!text) {
@@ -219,12 +239,163 @@ static bool processChunk(MlirContext ctx, MlirPassManager pm, const AttnChunk *c
   return ok;
 }
 
+/*===--- Bytecode, read in a child process ---------------------------------===*/
+
+/* MLIR 22's bytecode reader trusts its input: on malformed bytecode it writes
+ * past heap buffers (one flipped bit in the attribute/type offset section is
+ * enough), aborts in SmallVector::grow, dereferences wild pointers or spins
+ * (found by test/fuzz/fuzz-attn-opt.py; stock mlir-opt does the same). So a
+ * child process reads the bytecode and prints it as generic text with its
+ * locations, and attn-opt goes on with that text. The child cannot take the
+ * tool down: its crash becomes a located error, and a CPU-time limit stops a
+ * reader that spins. */
+
+static char *readAll(int fd, size_t *length) {
+  size_t cap = 4096, len = 0;
+  char *data = malloc(cap);
+  while (data) {
+    if (len + 1 == cap) {
+      char *grown = realloc(data, cap *= 2);
+      if (!grown)
+        break;
+      data = grown;
+    }
+    ssize_t n = read(fd, data + len, cap - 1 - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      data[len] = '\0';
+      *length = len;
+      return data;
+    }
+    len += (size_t)n;
+  }
+  free(data);
+  return NULL;
+}
+
+/* The child: never returns. Exit 0 with the text in `text`, 1 after
+ * diagnostics (on stderr, which the parent collects). */
+static void bytecodeChild(const char *data, size_t length, const char *fileName, FILE *text,
+                          int errFd) {
+  /* No core dumps, crash signals at their default action (the parent
+   * reports them; a sanitizer's handler would report them again), bounded
+   * CPU time: a generous 5 s plus 1 s per MiB. */
+  struct rlimit noCore = {0, 0};
+  setrlimit(RLIMIT_CORE, &noCore);
+  rlim_t seconds = 5 + (rlim_t)(length >> 20);
+  struct rlimit cpu = {seconds, seconds + 1};
+  setrlimit(RLIMIT_CPU, &cpu);
+  static const int crashSignals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+  for (size_t i = 0; i < sizeof(crashSignals) / sizeof(crashSignals[0]); ++i)
+    signal(crashSignals[i], SIG_DFL);
+  if (dup2(errFd, STDERR_FILENO) < 0)
+    _exit(1);
+  close(errFd);
+
+  MlirContext ctx = attnContextCreate();
+  mlirContextEnableMultithreading(ctx, false);
+  AttnDiagEngine diags = {stderr, fileName, false, NULL, 0, 0, 0};
+  attnDiagAttach(ctx, &diags);
+  MlirModule module = mlirModuleCreateParse(ctx, (MlirStringRef){data, length});
+  if (mlirModuleIsNull(module))
+    _exit(1);
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  mlirOpPrintingFlagsPrintGenericOpForm(flags);
+  mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  mlirOperationPrintWithFlags(mlirModuleGetOperation(module), flags, writeOut, text);
+  _exit(fflush(text) == 0 && !ferror(text) ? 0 : 1);
+}
+
+/* Returns the bytecode in `data` as text (caller frees), or NULL after
+ * reporting why not. */
+static char *bytecodeToText(const char *data, size_t length, const char *fileName,
+                            size_t *textLength) {
+  FILE *text = tmpfile();
+  int errPipe[2] = {-1, -1};
+  pid_t pid = -1;
+  if (text && pipe(errPipe) == 0) {
+    fflush(NULL); /* or the child's copies of unwritten output could be written twice */
+    pid = fork();
+  }
+  if (pid == 0) {
+    close(errPipe[0]);
+    bytecodeChild(data, length, fileName, text, errPipe[1]);
+  }
+  if (pid < 0) {
+    fprintf(stderr, "%s:0:0: error: cannot read MLIR bytecode: %s\n", fileName, strerror(errno));
+    if (text)
+      fclose(text);
+    for (int i = 0; i < 2; ++i)
+      if (errPipe[i] >= 0)
+        close(errPipe[i]);
+    return NULL;
+  }
+  close(errPipe[1]);
+  size_t errLength = 0;
+  char *errors = readAll(errPipe[0], &errLength);
+  close(errPipe[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  char *result = NULL;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    long size = (fflush(text), fseek(text, 0, SEEK_END), ftell(text));
+    rewind(text);
+    result = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    if (result && fread(result, 1, (size_t)size, text) == (size_t)size) {
+      result[size] = '\0';
+      *textLength = (size_t)size;
+    } else {
+      free(result);
+      result = NULL;
+      fprintf(stderr, "%s:0:0: error: cannot read MLIR bytecode: out of memory\n", fileName);
+    }
+  } else if (WIFEXITED(status)) {
+    if (errors) /* the reader's own diagnostics */
+      fwrite(errors, 1, errLength, stderr);
+  } else {
+    /* Keep what the reader diagnosed before it crashed (lines that start
+     * with the file name), not the crash messages of LLVM or libc. */
+    size_t nameLength = strlen(fileName);
+    for (char *line = errors; line && *line;) {
+      char *end = strchr(line, '\n');
+      size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+      if (strncmp(line, fileName, nameLength) == 0 && line[nameLength] == ':')
+        fwrite(line, 1, n, stderr);
+      line += n;
+    }
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (sig == SIGXCPU || sig == SIGKILL)
+      fprintf(stderr,
+              "%s:0:0: error: malformed MLIR bytecode: MLIR's bytecode reader did not finish "
+              "within its CPU time limit\n",
+              fileName);
+    else
+      fprintf(stderr,
+              "%s:0:0: error: malformed MLIR bytecode: MLIR's bytecode reader crashed "
+              "on it (signal %d)\n",
+              fileName, sig);
+  }
+  free(errors);
+  fclose(text);
+  return result;
+}
+
 static int run(const Options *o) {
   size_t length;
   char *input = attnReadFile(o->input, &length, stderr);
   if (!input)
     return 1;
   const char *fileName = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+  /* Before this process has any MLIR threads to lose in fork(). */
+  if (attnIsBytecode(input, length)) {
+    char *text = bytecodeToText(input, length, fileName, &length);
+    free(input);
+    if (!text)
+      return 1;
+    input = text;
+  }
   FILE *out = stdout;
   if (o->output && strcmp(o->output, "-") != 0 && !(out = fopen(o->output, "w"))) {
     fprintf(stderr, "attn-opt: error: cannot open '%s' for writing\n", o->output);
@@ -255,7 +426,7 @@ static int run(const Options *o) {
   for (size_t i = 0; i < numChunks; ++i) {
     if (i > 0)
       fputs("// -----\n", out);
-    bool ok = processChunk(ctx, pm, &chunks[i], flags, out);
+    bool ok = processChunk(ctx, pm, &chunks[i], fileName, flags, out);
     if (o->verifyDiagnostics) {
       if (attnDiagVerify(&diags, fileName, chunks[i].text, chunks[i].length, chunks[i].firstLine,
                          stderr))
@@ -280,11 +451,45 @@ static int run(const Options *o) {
   return status;
 }
 
+typedef struct {
+  const Options *options;
+  int status;
+} RunArgs;
+
+static void *runThread(void *userData) {
+  RunArgs *args = userData;
+  args->status = run(args->options);
+  return NULL;
+}
+
+/* MLIR parses, prints and walks IR recursively, one stack frame or more per
+ * nesting level. attnCheckSource bounds nesting, but chains that nest
+ * without brackets still recurse once per link: an affine sum of 100000
+ * terms overflows the usual 8 MiB main stack. The work runs on a thread with
+ * a much larger stack instead (only committed as it is used); where that
+ * thread cannot be created, on the main stack. */
+static int runWithLargeStack(const Options *o) {
+  enum { stackSize = 512u << 20 };
+  RunArgs args = {o, 1};
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = false;
+  if (pthread_attr_init(&attr) == 0) {
+    started = pthread_attr_setstacksize(&attr, stackSize) == 0 &&
+              pthread_create(&thread, &attr, runThread, &args) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  if (!started)
+    return run(o);
+  pthread_join(thread, NULL);
+  return args.status;
+}
+
 int main(int argc, char **argv) {
   Options o;
   memset(&o, 0, sizeof(o));
   int parsed = parseArgs(argc, argv, &o);
-  int status = parsed == 0 ? run(&o) : parsed == 2 ? 0 : 1;
+  int status = parsed == 0 ? runWithLargeStack(&o) : parsed == 2 ? 0 : 1;
   free(o.passFlags);
   return status;
 }

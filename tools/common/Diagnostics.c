@@ -23,21 +23,35 @@ static const char *severityName(MlirDiagnosticSeverity s) {
 typedef struct {
   char *data;
   size_t length, capacity;
+  size_t limit; /* 0, or the length past which text is replaced by "..." */
+  bool cut;
 } Buffer;
 
-static void append(MlirStringRef part, void *userData) {
-  Buffer *b = userData;
-  if (b->length + part.length + 1 > b->capacity) {
-    size_t cap = 2 * (b->length + part.length + 1);
+static void appendRaw(Buffer *b, const char *data, size_t length) {
+  if (b->length + length + 1 > b->capacity) {
+    size_t cap = 2 * (b->length + length + 1);
     char *grown = realloc(b->data, cap);
     if (!grown)
       return; /* drop the text rather than crash; the diagnostic stays */
     b->data = grown;
     b->capacity = cap;
   }
-  memcpy(b->data + b->length, part.data, part.length);
-  b->length += part.length;
+  memcpy(b->data + b->length, data, length);
+  b->length += length;
   b->data[b->length] = '\0';
+}
+
+static void append(MlirStringRef part, void *userData) {
+  Buffer *b = userData;
+  if (b->cut)
+    return;
+  if (b->limit && b->length + part.length > b->limit) {
+    appendRaw(b, part.data, b->limit - b->length);
+    appendRaw(b, "...", 3);
+    b->cut = true;
+    return;
+  }
+  appendRaw(b, part.data, part.length);
 }
 
 static char *copyString(MlirStringRef s) {
@@ -49,11 +63,15 @@ static char *copyString(MlirStringRef s) {
   return out;
 }
 
-/* Finds the first file:line:col inside a possibly nested location. */
+/* Finds the first file:line:col inside a possibly nested location. Fused
+ * and call-site locations form a DAG that aliases in the input can make
+ * exponentially large as a tree (10 children per level, 8 levels: 10^8
+ * paths), so the search visits at most `*budget` locations. */
 static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col,
-                        int depth) {
-  if (depth > 16 || mlirLocationIsNull(loc))
+                        int depth, unsigned *budget) {
+  if (depth > 16 || *budget == 0 || mlirLocationIsNull(loc))
     return false;
+  --*budget;
   if (mlirLocationIsAFileLineColRange(loc)) {
     *file = mlirIdentifierStr(mlirLocationFileLineColRangeGetFilename(loc));
     *line = (unsigned)mlirLocationFileLineColRangeGetStartLine(loc);
@@ -61,9 +79,9 @@ static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, u
     return true;
   }
   if (mlirLocationIsAName(loc))
-    return findFileLoc(mlirLocationNameGetChildLoc(loc), file, line, col, depth + 1);
+    return findFileLoc(mlirLocationNameGetChildLoc(loc), file, line, col, depth + 1, budget);
   if (mlirLocationIsACallSite(loc))
-    return findFileLoc(mlirLocationCallSiteGetCallee(loc), file, line, col, depth + 1);
+    return findFileLoc(mlirLocationCallSiteGetCallee(loc), file, line, col, depth + 1, budget);
   if (mlirLocationIsAFused(loc)) {
     intptr_t n = mlirLocationFusedGetNumLocations(loc);
     MlirLocation *locs = n > 0 ? malloc(sizeof(MlirLocation) * (size_t)n) : NULL;
@@ -71,7 +89,7 @@ static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, u
     if (locs) {
       mlirLocationFusedGetLocations(loc, locs);
       for (intptr_t i = 0; i < n && !found; ++i)
-        found = findFileLoc(locs[i], file, line, col, depth + 1);
+        found = findFileLoc(locs[i], file, line, col, depth + 1, budget);
       free(locs);
     }
     return found;
@@ -79,8 +97,9 @@ static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, u
   return false;
 }
 
-static void printToFile(MlirStringRef part, void *userData) {
-  fwrite(part.data, 1, part.length, (FILE *)userData);
+static bool findFileLocOf(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col) {
+  unsigned budget = 1024;
+  return findFileLoc(loc, file, line, col, 0, &budget);
 }
 
 /* Parsing from a string leaves the file name empty; the tools know it. */
@@ -91,15 +110,48 @@ static MlirStringRef fileOr(MlirStringRef file, const char *fallback) {
   return file;
 }
 
-void attnPrintLocation(MlirLocation loc, const char *fileName, FILE *out) {
+/* Appends a file name on one line and within reason: MLIR names the buffer
+ * of an attribute it parses from a string (textual attributes in bytecode,
+ * for one) after the attribute text itself, newlines included. */
+static void appendFileName(Buffer *b, MlirStringRef file) {
+  size_t n = file.length > 256 ? 256 : file.length;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = (unsigned char)file.data[i];
+    char escaped[8];
+    if (c >= 0x20 && c != 0x7f)
+      appendRaw(b, file.data + i, 1);
+    else
+      appendRaw(b, escaped, (size_t)snprintf(escaped, sizeof(escaped), "\\x%02x", c));
+  }
+  if (n < file.length)
+    appendRaw(b, "...", 3);
+}
+
+/* Appends a location as file:line:col, else in MLIR syntax cut at 1000
+ * characters (printed in full, a fused location can be exponentially long). */
+static void appendLocation(Buffer *b, MlirLocation loc, const char *fileName) {
   MlirStringRef file;
   unsigned line, col;
-  if (findFileLoc(loc, &file, &line, &col, 0)) {
-    file = fileOr(file, fileName);
-    fprintf(out, "%.*s:%u:%u", (int)file.length, file.data, line, col);
+  if (findFileLocOf(loc, &file, &line, &col)) {
+    char numbers[32];
+    snprintf(numbers, sizeof(numbers), ":%u:%u", line, col);
+    appendFileName(b, fileOr(file, fileName));
+    append(mlirStringRefCreateFromCString(numbers), b);
+    return;
   }
-  else
-    mlirLocationPrint(loc, printToFile, out);
+  Buffer text = {NULL, 0, 0, 1000, false};
+  mlirLocationPrint(loc, append, &text);
+  if (text.data)
+    appendRaw(b, text.data, text.length);
+  free(text.data);
+}
+
+void attnPrintLocation(MlirLocation loc, const char *fileName, FILE *out) {
+  Buffer b = {NULL, 0, 0, 0, false};
+  appendLocation(&b, loc, fileName);
+  if (b.data)
+    fputs(b.data, out);
+  free(b.data);
 }
 
 static void record(AttnDiagEngine *e, MlirDiagnostic diag) {
@@ -115,18 +167,26 @@ static void record(AttnDiagEngine *e, MlirDiagnostic diag) {
   memset(d, 0, sizeof(*d));
   d->severity = mlirDiagnosticGetSeverity(diag);
   MlirStringRef file;
-  if (findFileLoc(mlirDiagnosticGetLocation(diag), &file, &d->line, &d->column, 0))
+  if (findFileLocOf(mlirDiagnosticGetLocation(diag), &file, &d->line, &d->column))
     d->file = copyString(fileOr(file, e->fileName));
-  Buffer message = {NULL, 0, 0};
+  Buffer message = {NULL, 0, 0, 0, false};
   mlirDiagnosticPrint(diag, append, &message);
   d->message = message.data ? message.data : copyString(mlirStringRefCreateFromCString(""));
 }
 
+/* The diagnostic is assembled first and written at once: stderr is
+ * unbuffered, and MLIR prints an op or a type in many small pieces. */
 static void print(AttnDiagEngine *e, MlirDiagnostic diag) {
-  attnPrintLocation(mlirDiagnosticGetLocation(diag), e->fileName, e->stream);
-  fprintf(e->stream, ": %s: ", severityName(mlirDiagnosticGetSeverity(diag)));
-  mlirDiagnosticPrint(diag, printToFile, e->stream);
-  fputc('\n', e->stream);
+  Buffer b = {NULL, 0, 0, 0, false};
+  appendLocation(&b, mlirDiagnosticGetLocation(diag), e->fileName);
+  append(mlirStringRefCreateFromCString(": "), &b);
+  append(mlirStringRefCreateFromCString(severityName(mlirDiagnosticGetSeverity(diag))), &b);
+  append(mlirStringRefCreateFromCString(": "), &b);
+  mlirDiagnosticPrint(diag, append, &b);
+  append(mlirStringRefCreateFromCString("\n"), &b);
+  if (b.data)
+    fwrite(b.data, 1, b.length, e->stream);
+  free(b.data);
 }
 
 /* MLIR attaches "see current operation: <op>" to op diagnostics unless
@@ -137,7 +197,7 @@ static bool isCurrentOpNote(MlirDiagnostic diag) {
   static const char prefix[] = "see current operation:";
   if (mlirDiagnosticGetSeverity(diag) != MlirDiagnosticNote)
     return false;
-  Buffer message = {NULL, 0, 0};
+  Buffer message = {NULL, 0, 0, 0, false};
   mlirDiagnosticPrint(diag, append, &message);
   bool match = message.data && strncmp(message.data, prefix, sizeof(prefix) - 1) == 0;
   free(message.data);

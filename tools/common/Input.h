@@ -25,4 +25,20 @@ size_t attnSplitInput(const char *text, size_t length, bool split, AttnChunk **c
  * line numbers of the whole file. Caller frees. */
 char *attnPadChunk(const AttnChunk *chunk, size_t *paddedLength);
 
+/* Deepest nesting of brackets, unary minus signs and alias references that
+ * attnCheckSource lets through to MLIR's (recursive) parser and printer. */
+#define ATTN_MAX_NESTING 512
+
+/* Whether `text` is MLIR bytecode (starts with its magic number). */
+bool attnIsBytecode(const char *text, size_t length);
+
+/* Screens textual MLIR before it reaches MLIR's parser, which MLIR 22 cannot
+ * survive on some inputs (found by test/fuzz/fuzz-attn-opt.py): text nested
+ * deeper than ATTN_MAX_NESTING, aliases that expand exponentially, absurd
+ * result numbers. Returns NULL when `text` may be parsed; otherwise why not,
+ * and in *line and *column (1-based; `firstLine` is the line of text[0])
+ * where. Bytecode must be read by other means (it is refused here). */
+const char *attnCheckSource(const char *text, size_t length, unsigned firstLine, unsigned *line,
+                            unsigned *column);
+
 #endif /* ATTN_TOOLS_INPUT_H */

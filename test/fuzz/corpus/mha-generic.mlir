@@ -1,5 +1,5 @@
-// Fuzzing seed: attn.mha and attn.mha_varlen in the generic syntax, with
-// properties, locations and a file-level resource.
+// Fuzzing seed: attn.mha in the generic syntax with properties and locations
+// (attn-opt --mlir-print-op-generic --mlir-print-debuginfo mha.mlir).
 #loc2 = loc("-":6:18)
 #loc3 = loc("-":6:28)
 #loc4 = loc("-":6:39)
