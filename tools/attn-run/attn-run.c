@@ -761,7 +761,20 @@ static int run(const RunOptions *o) {
   MlirContext ctx = attnContextCreate();
   AttnDiagEngine diags = {stderr, o->file, false, NULL, 0, 0, 0};
   MlirDiagnosticHandlerID handler = attnDiagAttach(ctx, &diags);
-  MlirModule module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
+  /* The same screening as attn-opt: MLIR 22's parser does not survive some
+   * inputs (pathological nesting, bytecode), so they are refused up front. */
+  unsigned line = 1, column = 1;
+  const char *refused =
+      attnIsBytecode(text, length)
+          ? "attn-run reads textual MLIR only (print bytecode with attn-opt first)"
+          : attnCheckSource(text, length, 1, &line, &column);
+  MlirModule module = {NULL};
+  if (refused)
+    mlirEmitError(
+        mlirLocationFileLineColGet(ctx, mlirStringRefCreateFromCString(o->file), line, column),
+        refused);
+  else
+    module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
   int status = mlirModuleIsNull(module) ? 1 : 0;
 
   AttnFuncInfo *funcs = calloc(64, sizeof(AttnFuncInfo));

@@ -52,3 +52,11 @@ func.func @static_out(%q: tensor<1x2x?x16xf32>, %k: tensor<1x2x?x16xf32>, %v: te
   %o = attn.mha %q, %k, %v : (tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32>) -> tensor<1x2x6x16xf32>
   return %o : tensor<1x2x6x16xf32>
 }
+
+// Inputs MLIR's parser cannot survive are refused, located; so is bytecode.
+// RUN: %python -c "print('func.func @f() { ' + '[' * 5000 + ' }')" > %t.deep.mlir
+// RUN: not attn-run %t.deep.mlir --target=cpu 2>&1 | FileCheck %s --check-prefix=DEEP
+// RUN: printf 'ML\xefR\x00garbage' > %t.mlirbc
+// RUN: not attn-run %t.mlirbc --target=cpu 2>&1 | FileCheck %s --check-prefix=BYTECODE
+// DEEP: deep.mlir:1:{{[0-9]+}}: error:
+// BYTECODE: mlirbc:1:1: error: attn-run reads textual MLIR only
