@@ -12,24 +12,28 @@
 #include "Diagnostics.h"
 #include "Input.h"
 
+#include "attn-c/Dialect.h"
 #include "attnc/attnc.h"
 #include "mlir-c/IR.h"
 #include "mlir-c/Pass.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
   const char *input;
   const char *output;
-  const char *pipeline;    /* --pass-pipeline */
-  char *passFlags;         /* comma-separated passes given as --flags, owned */
+  const char *pipeline;   /* --pass-pipeline */
+  const char **passFlags; /* passes given as --flags, in order (argv); array owned */
+  size_t numPassFlags;
   bool splitInput, verifyDiagnostics;
   bool printBefore, printAfter, printAfterChange, printAfterFailure, printModuleScope;
   bool generic, debugInfo, noThreading, timing, noVerify;
@@ -41,11 +45,14 @@ static void usage(FILE *out) {
         "Parses MLIR, runs passes, prints the result. Passes run in command-line order.\n"
         "\n"
         "  -o FILE                       write output to FILE (default: stdout)\n"
-        "  --pass-pipeline=PIPELINE      textual pipeline, e.g. 'builtin.module(attn-lower-reference)'\n"
+        "  --pass-pipeline=PIPELINE      textual pipeline, e.g. "
+        "'builtin.module(attn-lower-reference)'\n"
         "  --attn-lower-reference        attn ops -> reference loops (f32, three-pass softmax)\n"
         "  --attn-to-cpu-reference       attn-lower-reference + host lowering to the LLVM dialect\n"
-        "  --PASS[=OPTIONS]              any registered upstream pass or pipeline, e.g. --canonicalize,\n"
-        "                                --convert-scf-to-cf, --one-shot-bufferize='bufferize-function-boundaries'\n"
+        "  --PASS[=OPTIONS]              any registered upstream pass or pipeline, e.g. "
+        "--canonicalize,\n"
+        "                                --convert-scf-to-cf, "
+        "--one-shot-bufferize='bufferize-function-boundaries'\n"
         "  --split-input-file            process '// -----'-separated chunks independently\n"
         "  --verify-diagnostics          check diagnostics against 'expected-*' comments\n"
         "  --mlir-print-ir-before-all    print the IR before every pass (stderr)\n"
@@ -62,28 +69,13 @@ static void usage(FILE *out) {
         out);
 }
 
-/* Appends one pass given as a flag (`--name` or `--name=options`). */
+/* Records one pass given as a flag (`name` or `name=options`). */
 static bool appendPassFlag(Options *o, const char *flag) {
-  const char *eq = strchr(flag, '=');
-  size_t nameLen = eq ? (size_t)(eq - flag) : strlen(flag);
-  size_t optLen = eq ? strlen(eq + 1) : 0;
-  size_t old = o->passFlags ? strlen(o->passFlags) : 0;
-  char *grown = realloc(o->passFlags, old + nameLen + optLen + 4);
+  const char **grown = realloc(o->passFlags, (o->numPassFlags + 1) * sizeof(*grown));
   if (!grown)
     return false;
   o->passFlags = grown;
-  char *p = grown + old;
-  if (old)
-    *p++ = ',';
-  memcpy(p, flag, nameLen);
-  p += nameLen;
-  if (eq) {
-    *p++ = '{';
-    memcpy(p, eq + 1, optLen);
-    p += optLen;
-    *p++ = '}';
-  }
-  *p = '\0';
+  o->passFlags[o->numPassFlags++] = flag;
   return true;
 }
 
@@ -156,7 +148,7 @@ static int parseArgs(int argc, char **argv, Options *o) {
       return 1;
     }
   }
-  if (o->pipeline && o->passFlags) {
+  if (o->pipeline && o->numPassFlags) {
     fputs("attn-opt: error: --pass-pipeline cannot be combined with pass flags\n", stderr);
     return 1;
   }
@@ -169,35 +161,90 @@ static void printError(MlirStringRef message, void *userData) {
   fprintf((FILE *)userData, "%.*s", (int)message.length, message.data);
 }
 
-/* Builds the pass manager once; it is reused for every chunk. */
-static MlirPassManager buildPassManager(MlirContext ctx, const Options *o, MlirOpPrintingFlags flags) {
-  MlirPassManager pm = mlirPassManagerCreate(ctx);
+/* Adds a pass flag (`name` or `name=options`) through the pass registry. */
+static MlirLogicalResult addPassFlag(MlirOpPassManager opm, const char *flag) {
+  const char *eq = strchr(flag, '=');
+  MlirStringRef name = {flag, eq ? (size_t)(eq - flag) : strlen(flag)};
+  MlirStringRef options = mlirStringRefCreateFromCString(eq ? eq + 1 : "");
+  return attnOpPassManagerAddRegistered(opm, name, options, printError, stderr);
+}
+
+/* Builds the pass manager once (it is reused for every chunk), before the
+ * input is read: a bad pipeline is reported at once, not after stdin ends.
+ * Passes given as flags may anchor on nested ops (a func.func pass on the
+ * top-level module): like mlir-opt, the pass manager nests them implicitly,
+ * which needs it anchored on builtin.module (an op-agnostic one nests
+ * nothing). --pass-pipeline replaces it, anchor and nesting included. */
+static MlirPassManager buildPassManager(MlirContext ctx, const Options *o) {
+  MlirPassManager pm =
+      mlirPassManagerCreateOnOperation(ctx, mlirStringRefCreateFromCString("builtin.module"));
+  attnPassManagerEnableImplicitNesting(pm);
+  MlirOpPassManager opm = mlirPassManagerGetAsOpPassManager(pm);
   MlirLogicalResult ok = mlirLogicalResultSuccess();
-  if (o->pipeline) {
-    ok = mlirParsePassPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                               mlirStringRefCreateFromCString(o->pipeline), printError, stderr);
-  } else if (o->passFlags) {
-    ok = mlirOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm),
-                                      mlirStringRefCreateFromCString(o->passFlags), printError,
-                                      stderr);
-  }
+  if (o->pipeline)
+    ok =
+        mlirParsePassPipeline(opm, mlirStringRefCreateFromCString(o->pipeline), printError, stderr);
+  for (size_t i = 0; i < o->numPassFlags && mlirLogicalResultIsSuccess(ok); ++i)
+    ok = addPassFlag(opm, o->passFlags[i]);
   if (mlirLogicalResultIsFailure(ok)) {
     fputs("\nattn-opt: error: invalid pass pipeline\n", stderr);
     mlirPassManagerDestroy(pm);
     return (MlirPassManager){NULL};
   }
+  return pm;
+}
+
+/* Instruments the pass manager; only once the context's threading is final,
+ * since MLIR refuses module-scope IR printing with threads. */
+static void instrumentPassManager(MlirPassManager pm, const Options *o, MlirOpPrintingFlags flags) {
   if (o->printBefore || o->printAfter || o->printAfterChange || o->printAfterFailure)
     mlirPassManagerEnableIRPrinting(pm, o->printBefore, o->printAfter || o->printAfterChange,
-                                    o->printModuleScope, o->printAfterChange,
-                                    o->printAfterFailure, flags, mlirStringRefCreateFromCString(""));
+                                    o->printModuleScope, o->printAfterChange, o->printAfterFailure,
+                                    flags, mlirStringRefCreateFromCString(""));
   if (o->timing)
     mlirPassManagerEnableTiming(pm);
   mlirPassManagerEnableVerifier(pm, !o->noVerify);
-  return pm;
 }
 
 static void writeOut(MlirStringRef part, void *userData) {
   fwrite(part.data, 1, part.length, (FILE *)userData);
+}
+
+/* mlirModuleCreateParse names its buffer "-", so the locations the parser
+ * gives ops and block arguments read `loc("-":2:8)`. They are renamed to the
+ * input's name (as mlir-opt prints them). Only plain file locations named "-"
+ * are: the parser creates no other kind, and locations the input spells out
+ * keep their own names. */
+static MlirLocation renamedLocation(MlirLocation loc, MlirStringRef fileName) {
+  if (!mlirLocationIsAFileLineColRange(loc))
+    return loc;
+  MlirStringRef name = mlirIdentifierStr(mlirLocationFileLineColRangeGetFilename(loc));
+  if (name.length != 1 || name.data[0] != '-')
+    return loc;
+  MlirContext ctx = mlirLocationGetContext(loc);
+  int line = mlirLocationFileLineColRangeGetStartLine(loc);
+  int col = mlirLocationFileLineColRangeGetStartColumn(loc);
+  int endLine = mlirLocationFileLineColRangeGetEndLine(loc);
+  int endCol = mlirLocationFileLineColRangeGetEndColumn(loc);
+  if (endLine == line && endCol == col)
+    return mlirLocationFileLineColGet(ctx, fileName, (unsigned)line, (unsigned)col);
+  return mlirLocationFileLineColRangeGet(ctx, fileName, (unsigned)line, (unsigned)col,
+                                         (unsigned)endLine, (unsigned)endCol);
+}
+
+static MlirWalkResult renameLocations(MlirOperation op, void *userData) {
+  MlirStringRef fileName = *(MlirStringRef *)userData;
+  mlirOperationSetLocation(op, renamedLocation(mlirOperationGetLocation(op), fileName));
+  for (intptr_t r = 0; r < mlirOperationGetNumRegions(op); ++r) {
+    MlirRegion region = mlirOperationGetRegion(op, r);
+    for (MlirBlock b = mlirRegionGetFirstBlock(region); !mlirBlockIsNull(b);
+         b = mlirBlockGetNextInRegion(b))
+      for (intptr_t i = 0; i < mlirBlockGetNumArguments(b); ++i) {
+        MlirValue arg = mlirBlockGetArgument(b, i);
+        mlirBlockArgumentSetLocation(arg, renamedLocation(mlirValueGetLocation(arg), fileName));
+      }
+  }
+  return MlirWalkResultAdvance;
 }
 
 /* Parses and transforms one chunk. Returns true on success. */
@@ -227,6 +274,8 @@ static bool processChunk(MlirContext ctx, MlirPassManager pm, const AttnChunk *c
   if (mlirModuleIsNull(module))
     return false;
   MlirOperation op = mlirModuleGetOperation(module);
+  MlirStringRef name = mlirStringRefCreateFromCString(fileName);
+  mlirOperationWalk(op, renameLocations, &name, MlirWalkPreOrder);
   bool ok = true;
   if (!mlirPassManagerIsNull(pm)) {
     ok = mlirLogicalResultIsSuccess(mlirPassManagerRunOnOp(pm, op));
@@ -382,30 +431,129 @@ static char *bytecodeToText(const char *data, size_t length, const char *fileNam
   return result;
 }
 
-static int run(const Options *o) {
-  size_t length;
-  char *input = attnReadFile(o->input, &length, stderr);
-  if (!input)
-    return 1;
-  const char *fileName = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
-  /* Before this process has any MLIR threads to lose in fork(). */
-  if (attnIsBytecode(input, length)) {
-    char *text = bytecodeToText(input, length, fileName, &length);
-    free(input);
-    if (!text)
-      return 1;
-    input = text;
-  }
-  FILE *out = stdout;
-  if (o->output && strcmp(o->output, "-") != 0 && !(out = fopen(o->output, "w"))) {
-    fprintf(stderr, "attn-opt: error: cannot open '%s' for writing\n", o->output);
-    free(input);
-    return 1;
-  }
+/* Reads the input; bytecode comes back as text, read in a child process. */
+static char *loadInput(const Options *o, const char *fileName, size_t *length) {
+  char *input = attnReadInput("attn-opt", o->input, length, stderr);
+  if (!input || !attnIsBytecode(input, *length))
+    return input;
+  char *text = bytecodeToText(input, *length, fileName, length);
+  free(input);
+  return text;
+}
 
+/* stdout, or for -o FILE a temporary file beside FILE that replaces it only
+ * on success: a failure leaves neither a partial FILE nor the temporary. */
+typedef struct {
+  FILE *stream;
+  char *tempPath; /* NULL for stdout */
+} Output;
+
+static bool openOutput(const char *path, Output *out) {
+  static const char suffix[] = ".tmp-XXXXXX";
+  *out = (Output){stdout, NULL};
+  if (!path || strcmp(path, "-") == 0)
+    return true;
+  size_t n = strlen(path);
+  int fd = -1;
+  errno = ENOMEM;
+  if ((out->tempPath = malloc(n + sizeof(suffix)))) {
+    memcpy(out->tempPath, path, n);
+    memcpy(out->tempPath + n, suffix, sizeof(suffix));
+    fd = mkstemp(out->tempPath);
+  }
+  if (fd >= 0) {
+    /* mkstemp creates the file 0600; give it the mode fopen would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    if (!(out->stream = fdopen(fd, "w"))) {
+      int reason = errno;
+      close(fd);
+      unlink(out->tempPath);
+      errno = reason;
+    }
+  }
+  if (fd < 0 || !out->stream) {
+    fprintf(stderr, "attn-opt: error: cannot open '%s' for writing: %s\n", path, strerror(errno));
+    free(out->tempPath);
+    return false;
+  }
+  return true;
+}
+
+/* Moves the output into place when `ok`, else discards it. Returns whether
+ * the output was written. */
+static bool closeOutput(Output *out, const char *path, bool ok) {
+  if (!out->tempPath)
+    return ok;
+  bool written = !ferror(out->stream);
+  written = fclose(out->stream) == 0 && written;
+  if (ok && written && rename(out->tempPath, path) != 0)
+    written = false;
+  if (ok && !written)
+    fprintf(stderr, "attn-opt: error: cannot write '%s': %s\n", path, strerror(errno));
+  if (!ok || !written)
+    unlink(out->tempPath);
+  free(out->tempPath);
+  return ok && written;
+}
+
+/* Processes every chunk of the input; returns the exit status. */
+static int processChunks(MlirContext ctx, MlirPassManager pm, const Options *o,
+                         AttnDiagEngine *diags, const char *input, size_t length,
+                         const char *fileName, MlirOpPrintingFlags flags, FILE *out) {
+  int status = 0;
+  AttnChunk *chunks = NULL;
+  size_t numChunks = attnSplitInput(input, length, o->splitInput, &chunks);
+  for (size_t i = 0; i < numChunks; ++i) {
+    if (i > 0)
+      fputs("// -----\n", out);
+    bool ok = processChunk(ctx, pm, &chunks[i], fileName, flags, out);
+    if (o->verifyDiagnostics) {
+      if (attnDiagVerify(diags, fileName, chunks[i].text, chunks[i].length, chunks[i].firstLine,
+                         stderr))
+        status = 1;
+      attnDiagClear(diags);
+    } else if (!ok) {
+      status = 1;
+    }
+  }
+  free(chunks);
+  return numChunks ? status : 1;
+}
+
+/* Builds the pipeline, then reads the input and runs it; returns the exit
+ * status. */
+static int runPipeline(MlirContext ctx, const Options *o, AttnDiagEngine *diags,
+                       const char *fileName, MlirOpPrintingFlags flags) {
+  MlirPassManager pm = {NULL};
+  if ((o->pipeline || o->numPassFlags) && mlirPassManagerIsNull(pm = buildPassManager(ctx, o)))
+    return 1;
+  size_t length = 0;
+  char *input = loadInput(o, fileName, &length);
+  Output out;
+  int status = 1;
+  if (input && openOutput(o->output, &out)) {
+    if (!o->noThreading)
+      mlirContextEnableMultithreading(ctx, true);
+    if (!mlirPassManagerIsNull(pm))
+      instrumentPassManager(pm, o, flags);
+    status = processChunks(ctx, pm, o, diags, input, length, fileName, flags, out.stream);
+    if (!closeOutput(&out, o->output, status == 0))
+      status = 1;
+  }
+  free(input);
+  if (!mlirPassManagerIsNull(pm))
+    mlirPassManagerDestroy(pm);
+  return status;
+}
+
+static int run(const Options *o) {
+  const char *fileName = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
   MlirContext ctx = attnContextCreate();
-  if (o->noThreading)
-    mlirContextEnableMultithreading(ctx, false);
+  /* No MLIR threads until bytecode input has been read in a forked child,
+   * which would lose them (runPipeline turns threading back on). */
+  mlirContextEnableMultithreading(ctx, false);
   AttnDiagEngine diags = {stderr, fileName, o->verifyDiagnostics, NULL, 0, 0, 0};
   MlirDiagnosticHandlerID handler = attnDiagAttach(ctx, &diags);
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
@@ -413,41 +561,11 @@ static int run(const Options *o) {
     mlirOpPrintingFlagsPrintGenericOpForm(flags);
   if (o->debugInfo)
     mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
-
-  int status = 0;
-  MlirPassManager pm = {NULL};
-  if (o->pipeline || o->passFlags) {
-    pm = buildPassManager(ctx, o, flags);
-    if (mlirPassManagerIsNull(pm))
-      status = 1;
-  }
-  AttnChunk *chunks = NULL;
-  size_t numChunks = status ? 0 : attnSplitInput(input, length, o->splitInput, &chunks);
-  for (size_t i = 0; i < numChunks; ++i) {
-    if (i > 0)
-      fputs("// -----\n", out);
-    bool ok = processChunk(ctx, pm, &chunks[i], fileName, flags, out);
-    if (o->verifyDiagnostics) {
-      if (attnDiagVerify(&diags, fileName, chunks[i].text, chunks[i].length, chunks[i].firstLine,
-                         stderr))
-        status = 1;
-      attnDiagClear(&diags);
-    } else if (!ok) {
-      status = 1;
-    }
-  }
-  free(chunks);
-  if (!mlirPassManagerIsNull(pm))
-    mlirPassManagerDestroy(pm);
+  int status = runPipeline(ctx, o, &diags, fileName, flags);
   mlirOpPrintingFlagsDestroy(flags);
   mlirContextDetachDiagnosticHandler(ctx, handler);
   attnDiagClear(&diags);
   mlirContextDestroy(ctx);
-  free(input);
-  if (out != stdout && fclose(out) != 0) {
-    fprintf(stderr, "attn-opt: error: cannot write '%s'\n", o->output);
-    status = 1;
-  }
   return status;
 }
 

@@ -749,7 +749,7 @@ static uint64_t freshSeed(void) {
 
 static int run(const RunOptions *o) {
   size_t length;
-  char *text = attnReadFile(o->file, &length, stderr);
+  char *text = attnReadInput("attn-run", o->file, &length, stderr);
   if (!text)
     return 1;
   if (o->saveDir && mkdir(o->saveDir, 0777) != 0 && errno != EEXIST) {

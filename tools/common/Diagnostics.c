@@ -239,11 +239,14 @@ void attnDiagClear(AttnDiagEngine *engine) {
 
 /*===--- Expectations ------------------------------------------------------===*/
 
+/* The line an expectation must match: a line number, or no location. */
+enum { UnknownLine = 0 };
+
 typedef struct {
   MlirDiagnosticSeverity severity;
-  unsigned line;      /* line the diagnostic must be on */
+  unsigned line;       /* line the diagnostic must be on; UnknownLine: no file */
   unsigned sourceLine; /* line of the comment, for messages */
-  const char *text;   /* substring, not NUL-terminated */
+  const char *text;    /* substring, not NUL-terminated */
   size_t length;
   bool matched;
 } Expectation;
@@ -279,85 +282,156 @@ static bool startsWith(const char *p, const char *end, const char *word) {
   return (size_t)(end - p) >= n && memcmp(p, word, n) == 0;
 }
 
-/* Parses `@+N`, `@-N`, `@above`, `@below` after an expected-* keyword. */
-static const char *parseOffset(const char *p, const char *end, long *offset, bool *above,
-                               bool *below) {
-  *offset = 0;
-  *above = *below = false;
-  if (p >= end || *p != '@')
-    return p;
-  ++p;
-  if (startsWith(p, end, "above")) {
-    *above = true;
-    return p + 5;
-  }
-  if (startsWith(p, end, "below")) {
-    *below = true;
-    return p + 5;
-  }
-  int sign = 1;
-  if (p < end && (*p == '+' || *p == '-'))
-    sign = *p++ == '-' ? -1 : 1;
-  long n = 0;
-  while (p < end && *p >= '0' && *p <= '9' && n < 1000000)
-    n = 10 * n + (*p++ - '0');
-  *offset = sign * n;
+/* State of the scan over one chunk's lines. */
+typedef struct {
+  const char *file;
+  FILE *out;
+  ExpectationList list;   /* expectations bound to a line */
+  ExpectationList below;  /* @below ones waiting for their line */
+  unsigned lastPlainLine; /* last line without a directive; 0: none yet */
+  unsigned errors;        /* malformed directives reported */
+} Scanner;
+
+/* Where the directive anchors: the line itself, an offset, or a keyword. */
+typedef enum { AnchorHere, AnchorOffset, AnchorAbove, AnchorBelow, AnchorUnknown } Anchor;
+
+typedef struct {
+  MlirDiagnosticSeverity severity;
+  Anchor anchor;
+  long offset;
+  const char *text;
+  size_t length;
+} Directive;
+
+/* Finds the first `expected-(error|warning|note|remark)` on the line; returns
+ * NULL when there is none, else where the keyword starts. */
+static const char *findKeyword(const char *line, const char *end, size_t *kind) {
+  for (const char *p = line; p < end; ++p)
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); ++k)
+      if (startsWith(p, end, kinds[k].word)) {
+        *kind = k;
+        return p;
+      }
+  return NULL;
+}
+
+static const char *skipSpaces(const char *p, const char *end) {
+  while (p < end && *p == ' ')
+    ++p;
   return p;
 }
 
-/* Scans one source line for an expectation; `pendingBelow` collects
- * @below expectations that bind to the next line with code. */
-static void scanLine(const char *line, const char *end, unsigned lineNo, ExpectationList *list,
-                     unsigned *lastCodeLine, ExpectationList *below) {
-  const char *comment = NULL;
-  for (const char *p = line; p + 1 < end; ++p)
-    if (p[0] == '/' && p[1] == '/') {
-      comment = p;
-      break;
+/* Parses `@(+N|-N|above|below|unknown)` at p (just after the '@'). */
+static const char *parseAnchor(const char *p, const char *end, Directive *d, const char **why) {
+  static const struct {
+    const char *word;
+    Anchor anchor;
+  } words[] = {{"above", AnchorAbove}, {"below", AnchorBelow}, {"unknown", AnchorUnknown}};
+  for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); ++i)
+    if (startsWith(p, end, words[i].word)) {
+      d->anchor = words[i].anchor;
+      return p + strlen(words[i].word);
     }
-  bool hasCode = false;
-  for (const char *p = line; p < (comment ? comment : end); ++p)
-    if (*p != ' ' && *p != '\t' && *p != '\r')
-      hasCode = true;
-  if (hasCode) {
-    for (size_t i = 0; i < below->count; ++i) {
-      below->items[i].line = lineNo;
-      push(list, below->items[i]);
-    }
-    below->count = 0;
-    *lastCodeLine = lineNo;
+  if (p == end || (*p != '+' && *p != '-') || p + 1 == end || p[1] < '0' || p[1] > '9') {
+    *why = "expected '@+N', '@-N', '@above', '@below' or '@unknown'";
+    return NULL;
   }
-  if (!comment)
+  long sign = *p++ == '-' ? -1 : 1, n = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p)
+    if ((n = 10 * n + (*p - '0')) > 1000000) {
+      *why = "line offset too large";
+      return NULL;
+    }
+  d->anchor = AnchorOffset;
+  d->offset = sign * n;
+  return p;
+}
+
+/* Parses MLIR's `expected-KIND(-re)? *(@ANCHOR)? *{{MESSAGE}}` from the
+ * keyword at p to the end of the line; the message runs to the last `}}`,
+ * which only trailing whitespace may follow. Returns NULL on success, else why
+ * the directive is malformed. */
+static const char *parseDirective(const char *p, const char *end, size_t kind, Directive *d) {
+  *d = (Directive){kinds[kind].severity, AnchorHere, 0, NULL, 0};
+  p += strlen(kinds[kind].word);
+  if (startsWith(p, end, "-re"))
+    return "regular expressions (expected-*-re) are not supported";
+  p = skipSpaces(p, end);
+  const char *why = NULL;
+  if (p < end && *p == '@' && !(p = parseAnchor(p + 1, end, d, &why)))
+    return why;
+  p = skipSpaces(p, end);
+  if (!startsWith(p, end, "{{"))
+    return "expected '{{' to start the message";
+  const char *last = end;
+  while (last > p && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r'))
+    --last;
+  if (last - p < 4 || last[-1] != '}' || last[-2] != '}')
+    return "expected '}}' at the end of the line to end the message";
+  d->text = p + 2;
+  d->length = (size_t)(last - 2 - d->text);
+  return NULL;
+}
+
+static void reportMalformed(Scanner *s, unsigned lineNo, unsigned column, const char *why) {
+  fprintf(s->out, "%s:%u:%u: error: malformed expected-* directive: %s\n", s->file, lineNo, column,
+          why);
+  ++s->errors;
+}
+
+/* Binds a directive found on line `lineNo` to the line it expects. */
+static void addDirective(Scanner *s, const Directive *d, unsigned lineNo, unsigned column) {
+  Expectation e = {d->severity, lineNo, lineNo, d->text, d->length, false};
+  switch (d->anchor) {
+  case AnchorHere:
+    break;
+  case AnchorOffset:
+    if ((long)lineNo + d->offset < 1) {
+      reportMalformed(s, lineNo, column, "line offset points before the first line");
+      return;
+    }
+    e.line = (unsigned)((long)lineNo + d->offset);
+    break;
+  case AnchorAbove:
+    if (s->lastPlainLine == 0) {
+      reportMalformed(s, lineNo, column, "'@above' has no line above without a directive");
+      return;
+    }
+    e.line = s->lastPlainLine;
+    break;
+  case AnchorBelow:
+    push(&s->below, e); /* bound by the next line without a directive */
     return;
-  for (const char *p = comment; p < end; ++p) {
-    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); ++k) {
-      if (!startsWith(p, end, kinds[k].word))
-        continue;
-      long offset;
-      bool above, belowFlag;
-      const char *q = parseOffset(p + strlen(kinds[k].word), end, &offset, &above, &belowFlag);
-      while (q < end && *q == ' ')
-        ++q;
-      if (!startsWith(q, end, "{{"))
-        continue;
-      const char *text = q + 2, *close = text;
-      while (close + 1 < end && !(close[0] == '}' && close[1] == '}'))
-        ++close;
-      if (close + 1 >= end)
-        continue;
-      Expectation e = {kinds[k].severity, lineNo, lineNo, text, (size_t)(close - text), false};
-      if (above)
-        e.line = *lastCodeLine;
-      else if (offset != 0)
-        e.line = (unsigned)((long)lineNo + offset);
-      if (belowFlag)
-        push(below, e);
-      else
-        push(list, e);
-      p = close;
-      break;
-    }
+  case AnchorUnknown:
+    e.line = UnknownLine;
+    break;
   }
+  push(&s->list, e);
+}
+
+/* Scans one source line. As in MLIR, @above and @below bind to the nearest
+ * line (above or below) that carries no directive of its own. */
+static void scanLine(Scanner *s, const char *line, const char *end, unsigned lineNo) {
+  size_t kind;
+  const char *keyword = findKeyword(line, end, &kind);
+  if (!keyword) {
+    for (size_t i = 0; i < s->below.count; ++i) {
+      s->below.items[i].line = lineNo;
+      push(&s->list, s->below.items[i]);
+    }
+    s->below.count = 0;
+    s->lastPlainLine = lineNo;
+    return;
+  }
+  /* A malformed directive is an error, never dropped: a test whose
+   * expectation is silently ignored would pass for the wrong reason. */
+  unsigned column = (unsigned)(keyword - line) + 1;
+  Directive d;
+  const char *why = parseDirective(keyword, end, kind, &d);
+  if (why)
+    reportMalformed(s, lineNo, column, why);
+  else
+    addDirective(s, &d, lineNo, column);
 }
 
 static bool contains(const char *haystack, const char *needle, size_t n) {
@@ -369,46 +443,72 @@ static bool contains(const char *haystack, const char *needle, size_t n) {
   return false;
 }
 
-unsigned attnDiagVerify(AttnDiagEngine *engine, const char *file, const char *text, size_t length,
-                        unsigned firstLine, FILE *out) {
-  ExpectationList list = {NULL, 0, 0}, below = {NULL, 0, 0};
-  const char *end = text + length;
-  unsigned lineNo = firstLine, lastCode = firstLine;
-  for (const char *p = text; p < end; ++lineNo) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    if (!eol)
-      eol = end;
-    scanLine(p, eol, lineNo, &list, &lastCode, &below);
-    p = eol + 1;
-  }
+/* Whether diagnostic `d` is the one expectation `e` describes: @unknown ones
+ * match diagnostics without a file location, the others those in `file`. */
+static bool matches(const Expectation *e, const AttnDiag *d, const char *file) {
+  if (e->matched || e->severity != d->severity || !contains(d->message, e->text, e->length))
+    return false;
+  if (e->line == UnknownLine)
+    return d->file == NULL;
+  return d->file && e->line == d->line && strcmp(d->file, file) == 0;
+}
+
+/* Reports diagnostics no expectation matches; returns their count. */
+static unsigned checkDiagnostics(AttnDiagEngine *engine, ExpectationList *list, const char *file,
+                                 FILE *out) {
   unsigned mismatches = 0;
   for (size_t i = 0; i < engine->count; ++i) {
     AttnDiag *d = &engine->items[i];
     bool found = false;
-    for (size_t j = 0; j < list.count && !found; ++j) {
-      Expectation *e = &list.items[j];
-      if (!e->matched && e->severity == d->severity && e->line == d->line && d->file &&
-          strcmp(d->file, file) == 0 && contains(d->message, e->text, e->length))
-        found = e->matched = true;
-    }
+    for (size_t j = 0; j < list->count && !found; ++j)
+      if (matches(&list->items[j], d, file))
+        found = list->items[j].matched = true;
     if (!found) {
       ++mismatches;
       fprintf(out, "%s:%u:%u: error: unexpected %s: %s\n", d->file ? d->file : file, d->line,
               d->column, severityName(d->severity), d->message);
     }
   }
-  for (size_t j = 0; j < list.count; ++j) {
-    Expectation *e = &list.items[j];
+  return mismatches;
+}
+
+/* Reports expectations no diagnostic matched; returns their count. */
+static unsigned checkExpectations(const ExpectationList *list, const char *file, FILE *out) {
+  unsigned mismatches = 0;
+  for (size_t j = 0; j < list->count; ++j) {
+    const Expectation *e = &list->items[j];
     if (e->matched)
       continue;
     ++mismatches;
-    fprintf(out, "%s:%u: error: expected %s \"%.*s\" (for line %u) was not produced\n", file,
-            e->sourceLine, severityName(e->severity), (int)e->length, e->text, e->line);
+    if (e->line == UnknownLine)
+      fprintf(out, "%s:%u: error: expected %s \"%.*s\" (at an unknown location) was not produced\n",
+              file, e->sourceLine, severityName(e->severity), (int)e->length, e->text);
+    else
+      fprintf(out, "%s:%u: error: expected %s \"%.*s\" (for line %u) was not produced\n", file,
+              e->sourceLine, severityName(e->severity), (int)e->length, e->text, e->line);
   }
-  for (size_t j = 0; j < below.count; ++j, ++mismatches)
+  return mismatches;
+}
+
+unsigned attnDiagVerify(AttnDiagEngine *engine, const char *file, const char *text, size_t length,
+                        unsigned firstLine, FILE *out) {
+  Scanner s = {file, out, {NULL, 0, 0}, {NULL, 0, 0}, 0, 0};
+  const char *end = text + length;
+  unsigned lineNo = firstLine;
+  for (const char *p = text; p < end; ++lineNo) {
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    if (!eol)
+      eol = end;
+    scanLine(&s, p, eol, lineNo);
+    p = eol + 1;
+  }
+  unsigned mismatches = s.errors;
+  mismatches += checkDiagnostics(engine, &s.list, file, out);
+  mismatches += checkExpectations(&s.list, file, out);
+  for (size_t j = 0; j < s.below.count; ++j, ++mismatches)
     fprintf(out, "%s:%u: error: expected-*@below has no following line\n", file,
-            below.items[j].sourceLine);
-  free(list.items);
-  free(below.items);
+            s.below.items[j].sourceLine);
+  free(s.list.items);
+  free(s.below.items);
   return mismatches;
 }

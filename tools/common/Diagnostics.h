@@ -23,10 +23,10 @@ typedef struct {
 } AttnDiag;
 
 typedef struct {
-  FILE *stream;       /* where diagnostics are printed when not collecting */
+  FILE *stream;         /* where diagnostics are printed when not collecting */
   const char *fileName; /* stands for locations with an empty file name */
-  bool collect;       /* keep them for verification instead of printing */
-  AttnDiag *items;    /* collected diagnostics, owned */
+  bool collect;         /* keep them for verification instead of printing */
+  AttnDiag *items;      /* collected diagnostics, owned */
   size_t count, capacity;
   unsigned numErrors; /* errors seen (printed or collected) */
 } AttnDiagEngine;
@@ -36,10 +36,13 @@ MlirDiagnosticHandlerID attnDiagAttach(MlirContext ctx, AttnDiagEngine *engine);
 /* Frees collected diagnostics and resets counters. */
 void attnDiagClear(AttnDiagEngine *engine);
 
-/* Matches the collected diagnostics against the `expected-*` comments of
- * `text` (MLIR's syntax: `// expected-error@+1 {{substring}}`, also @-N,
- * @above, @below, and expected-warning/-note/-remark). `firstLine` is the line
- * of `text` in `file`. Prints every mismatch to `out`; returns their count. */
+/* Matches the collected diagnostics against the `expected-*` directives of
+ * `text`, in MLIR's syntax: `expected-(error|warning|note|remark) *(@ANCHOR)?
+ * *{{substring}}`, the substring running to the last `}}` of the line, ANCHOR
+ * one of +N, -N, above, below (the nearest line without a directive) or
+ * unknown (a diagnostic without a file location). Malformed directives and
+ * `-re` ones (unsupported) are errors. `firstLine` is the line of `text` in
+ * `file`. Prints every mismatch to `out`; returns their count. */
 unsigned attnDiagVerify(AttnDiagEngine *engine, const char *file, const char *text, size_t length,
                         unsigned firstLine, FILE *out);
 

@@ -7,21 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *attnReadFile(const char *path, size_t *length, FILE *err) {
-  bool isStdin = strcmp(path, "-") == 0;
-  FILE *f = isStdin ? stdin : fopen(path, "rb");
-  if (!f) {
-    fprintf(err, "error: cannot open '%s': %s\n", path, strerror(errno));
-    return NULL;
-  }
+/* Reads all of `f`; returns NULL with errno set on failure. */
+static char *readStream(FILE *f, size_t *length) {
   size_t cap = 1 << 16, len = 0;
   char *data = malloc(cap);
   while (data) {
     if (len + 1 == cap) {
       char *grown = realloc(data, cap * 2);
       if (!grown) {
-        free(data);
-        data = NULL;
+        errno = ENOMEM;
         break;
       }
       data = grown;
@@ -29,19 +23,35 @@ char *attnReadFile(const char *path, size_t *length, FILE *err) {
     }
     size_t n = fread(data + len, 1, cap - 1 - len, f);
     len += n;
-    if (n == 0)
-      break;
+    if (n > 0)
+      continue;
+    if (!ferror(f)) {
+      data[len] = '\0';
+      *length = len;
+      return data;
+    }
+    break; /* fread left the reason (EISDIR for a directory) in errno */
   }
-  bool readError = ferror(f);
-  if (!isStdin)
-    fclose(f);
-  if (!data || readError) {
-    fprintf(err, "error: cannot read '%s'%s\n", path, data ? "" : ": out of memory");
-    free(data);
+  int saved = data ? errno : ENOMEM; /* malloc need not set errno in C11 */
+  free(data);
+  errno = saved;
+  return NULL;
+}
+
+char *attnReadInput(const char *tool, const char *path, size_t *length, FILE *err) {
+  const char *prefix = tool ? tool : "", *separator = tool ? ": " : "";
+  bool isStdin = strcmp(path, "-") == 0;
+  FILE *f = isStdin ? stdin : fopen(path, "rb");
+  if (!f) {
+    fprintf(err, "%s%serror: cannot open '%s': %s\n", prefix, separator, path, strerror(errno));
     return NULL;
   }
-  data[len] = '\0';
-  *length = len;
+  char *data = readStream(f, length);
+  int reason = errno;
+  if (!isStdin)
+    fclose(f);
+  if (!data)
+    fprintf(err, "%s%serror: cannot read '%s': %s\n", prefix, separator, path, strerror(reason));
   return data;
 }
 

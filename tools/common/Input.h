@@ -7,8 +7,9 @@
 #include <stdio.h>
 
 /* Reads a whole file ("-" = stdin) into a NUL-terminated buffer. Returns NULL
- * and prints a message naming the file on failure. */
-char *attnReadFile(const char *path, size_t *length, FILE *err);
+ * on failure after printing `TOOL: error: cannot open|read 'PATH': REASON`
+ * to `err` (without `TOOL: ` when `tool` is NULL). */
+char *attnReadInput(const char *tool, const char *path, size_t *length, FILE *err);
 
 /* One `// -----`-separated chunk of an input, as --split-input-file sees it. */
 typedef struct {

@@ -2,7 +2,8 @@
  *
  * The C face of the only C++ in attnc: the ODS dialect handle, plus two shims
  * that put C-implemented passes and pipelines into MLIR's global registry, so
- * that textual pipelines (`--pass-pipeline=`, named pipelines) can name them.
+ * that textual pipelines (`--pass-pipeline=`, named pipelines) can name them,
+ * and one that lets a pass manager nest passes implicitly.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef ATTN_C_DIALECT_H
@@ -31,13 +32,28 @@ MLIR_CAPI_EXPORTED void attnRegisterPass(MlirStringRef argument, MlirStringRef d
 /// braces of `name{...}` (empty when absent). Returns failure, after reporting
 /// through `emitError(message, errorUserData)`, on bad options.
 typedef MlirLogicalResult (*AttnPipelineBuilder)(MlirOpPassManager pm, MlirStringRef options,
-                                                 MlirStringCallback emitError,
-                                                 void *errorUserData);
+                                                 MlirStringCallback emitError, void *errorUserData);
 
 /// Registers a named pipeline built by a C function. Idempotent like
 /// attnRegisterPass.
 MLIR_CAPI_EXPORTED void attnRegisterPipeline(MlirStringRef argument, MlirStringRef description,
                                              AttnPipelineBuilder builder);
+
+/// Lets `pm` nest a pass that anchors on another op (a func.func pass added to
+/// a builtin.module pass manager) under an implicit op-specific pass manager,
+/// as mlir-opt does (OpPassManager::Nesting::Implicit). The C API cannot.
+MLIR_CAPI_EXPORTED void attnPassManagerEnableImplicitNesting(MlirPassManager pm);
+
+/// Adds the registered pass or pipeline `name` with `options` (the text of
+/// `name{...}`) to `pm` honoring its nesting mode, as mlir-opt adds pass flags
+/// (mlirOpPassManagerAddPipeline always nests explicitly). Returns failure,
+/// after reporting through `callback(message, userData)`, for an unknown name
+/// or bad options.
+MLIR_CAPI_EXPORTED MlirLogicalResult attnOpPassManagerAddRegistered(MlirOpPassManager pm,
+                                                                    MlirStringRef name,
+                                                                    MlirStringRef options,
+                                                                    MlirStringCallback callback,
+                                                                    void *userData);
 
 #ifdef __cplusplus
 }
