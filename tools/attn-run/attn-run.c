@@ -474,7 +474,16 @@ static void *poisonAlignedAlloc(size_t alignment, size_t n) {
   return p;
 }
 
-static MlirExecutionEngine compileModule(MlirModule module, bool reference, const char *fileName) {
+/* The named pipeline that takes the module to the LLVM dialect. The reference
+ * lowering is the only CPU pipeline so far; when the flash pipeline
+ * (attn-to-cpu) lands it becomes the default and --reference keeps this one. */
+static const char *pipelineName(const RunOptions *o) {
+  (void)o->reference;
+  return "attn-to-cpu-reference";
+}
+
+static MlirExecutionEngine compileModule(MlirModule module, const char *pipeline,
+                                         const char *fileName) {
   MlirContext ctx = mlirModuleGetContext(module);
   /* Every public function gets a C-compatible wrapper taking descriptors by
    * pointer, with results through a pointer in front. */
@@ -484,9 +493,6 @@ static MlirExecutionEngine compileModule(MlirModule module, bool reference, cons
        op = mlirOperationGetNextInBlock(op))
     mlirOperationSetDiscardableAttributeByName(
         op, mlirStringRefCreateFromCString("llvm.emit_c_interface"), mlirUnitAttrGet(ctx));
-  /* The flash CPU pipeline (attn-to-cpu) replaces this default once it lands;
-   * --reference will keep selecting the reference lowering. */
-  const char *pipeline = reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference";
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   MlirLogicalResult ok = mlirOpPassManagerAddPipeline(
       mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString(pipeline), NULL, NULL);
@@ -807,12 +813,11 @@ static int run(const RunOptions *o) {
     status = 1;
   }
   MlirExecutionEngine jit = {NULL};
-  if (!status && mlirExecutionEngineIsNull(jit = compileModule(module, o->reference, o->file)))
+  if (!status && mlirExecutionEngineIsNull(jit = compileModule(module, pipelineName(o), o->file)))
     status = 1;
   uint64_t seed = o->seedGiven ? o->seed : freshSeed();
   if (!status)
-    printf("attn-run: %s seed=%" PRIu64 " pipeline=%s\n", o->file, seed,
-           o->reference ? "attn-to-cpu-reference" : "attn-to-cpu-reference");
+    printf("attn-run: %s seed=%" PRIu64 " pipeline=%s\n", o->file, seed, pipelineName(o));
   fflush(stdout); /* keep the header ahead of any error on stderr */
   uint64_t rng = seed;
   /* Every function runs even after a failure: one report shows all of them. */
