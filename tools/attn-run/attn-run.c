@@ -783,10 +783,8 @@ static int run(const RunOptions *o) {
     module = mlirModuleCreateParse(ctx, (MlirStringRef){text, length});
   int status = mlirModuleIsNull(module) ? 1 : 0;
 
-  AttnFuncInfo *funcs = calloc(64, sizeof(AttnFuncInfo));
-  int numFuncs = 0;
-  if (!funcs)
-    status = 1;
+  AttnFuncInfo *funcs = NULL;
+  int numFuncs = 0, capacity = 0;
   MlirBlock body =
       status ? (MlirBlock){NULL}
              : mlirRegionGetFirstBlock(mlirOperationGetRegion(mlirModuleGetOperation(module), 0));
@@ -801,7 +799,17 @@ static int run(const RunOptions *o) {
       mlirOperationDestroy(op);
       continue;
     }
-    if (numFuncs == 64 || !attnReadFunc(op, o->file, &funcs[numFuncs], stderr)) {
+    if (numFuncs == capacity) {
+      capacity = capacity ? 2 * capacity : 16;
+      AttnFuncInfo *grown = realloc(funcs, (size_t)capacity * sizeof(AttnFuncInfo));
+      if (!grown) {
+        fprintf(stderr, "attn-run: error: out of memory reading %s\n", o->file);
+        status = 1;
+        break;
+      }
+      funcs = grown;
+    }
+    if (!attnReadFunc(op, o->file, &funcs[numFuncs], stderr)) {
       status = 1;
       break;
     }
