@@ -671,6 +671,9 @@ static bool bench(MlirExecutionEngine jit, const AttnFuncInfo *info, AttnTensor 
     qsort(times, (size_t)n, sizeof(double), compareDouble);
     printf("@%s bench: median %.3f ms over %d runs (min %.3f ms)\n", info->name, 1e3 * times[n / 2],
            n, 1e3 * times[0]);
+  } else {
+    fprintf(stderr, "attn-run: error: @%s: --bench failed (%s)\n", info->name,
+            times && f ? "the compiled function could not be called" : "out of memory");
   }
   free(times);
   free(f);
@@ -686,6 +689,8 @@ static bool runFunc(const RunOptions *o, MlirExecutionEngine jit, const AttnFunc
   memset(args, 0, sizeof(args));
   memset(refs, 0, sizeof(refs));
   CallFrame *frame = calloc(1, sizeof(CallFrame));
+  if (!frame)
+    fprintf(stderr, "attn-run: error: @%s: out of memory\n", info->name);
   bool ok =
       frame && makeInputs(o, info, rng, args) && (o->noCheck || runReference(info, args, refs));
   if (ok && !invoke(jit, info, args, frame)) {
