@@ -6,11 +6,20 @@
 #include "attn-c/Dialect.h"
 #include "mlir-c/RegisterEverything.h"
 
-void attnRegisterAll(void) {
+#include <pthread.h>
+
+static void registerOnce(void) {
   /* Upstream passes first: attnc pipelines refer to them by name. */
   mlirRegisterAllPasses();
   attnRegisterAllPasses();
   attnRegisterAllPipelines();
+}
+
+void attnRegisterAll(void) {
+  /* MLIR's pass registry is global and unsynchronized, and registering every
+   * upstream pass constructs each of them: do it once per process. */
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, registerOnce);
 }
 
 MlirContext attnContextCreate(void) {

@@ -79,17 +79,18 @@ static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue
 /* visible(i, j) per the dialect: j <= i + off (causal), i + off - wl <= j,
  * j <= i + off + wr, with off = lenK - lenQ (bottom-right alignment). */
 static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue diag, MlirValue j) {
+  /* Compared on the distance dist = diag - j, which stays small: adding a
+   * window to diag would overflow for windows near INT64_MAX. */
+  MlirValue dist = attnSubI(b, diag, j);
   MlirValue visible = attnNullValue();
   MlirValue conds[3];
   int n = 0;
   if (opt->causal)
-    conds[n++] = attnCmpI(b, ATTN_CMPI_SLE, j, diag);
+    conds[n++] = attnCmpI(b, ATTN_CMPI_SGE, dist, attnConstIndex(b, 0));
   if (opt->hasWindowLeft)
-    conds[n++] =
-        attnCmpI(b, ATTN_CMPI_SGE, j, attnSubI(b, diag, attnConstIndex(b, opt->windowLeft)));
+    conds[n++] = attnCmpI(b, ATTN_CMPI_SLE, dist, attnConstIndex(b, opt->windowLeft));
   if (opt->hasWindowRight)
-    conds[n++] =
-        attnCmpI(b, ATTN_CMPI_SLE, j, attnAddI(b, diag, attnConstIndex(b, opt->windowRight)));
+    conds[n++] = attnCmpI(b, ATTN_CMPI_SGE, dist, attnConstIndex(b, -opt->windowRight));
   for (int c = 0; c < n; ++c)
     visible = c == 0 ? conds[0] : attnAndI(b, visible, conds[c]);
   return visible;
@@ -136,7 +137,11 @@ static MlirValue emitExpSum(AttnBuilder *b, AttnRow *r, MlirValue m) {
   MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
   AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
   MlirValue s = attnLoad(b, r->scratch, 1, &keys.iv);
-  MlirValue e = attnSelect(b, empty, zero, attnExpF(b, attnSubF(b, s, m)));
+  /* s == m gives weight 1 even when both are +inf (an overflowed logit),
+   * where exp(s - m) would be NaN. */
+  MlirValue atMax = attnCmpF(b, ATTN_CMPF_OEQ, s, m);
+  MlirValue e = attnSelect(
+      b, empty, zero, attnSelect(b, atMax, attnConstF32(b, 1.0), attnExpF(b, attnSubF(b, s, m))));
   attnStore(b, e, r->scratch, 1, &keys.iv);
   MlirValue sum = attnAddF(b, keys.iterArgs[0], e);
   attnForEnd(b, &keys, 1, &sum);
@@ -309,6 +314,10 @@ static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
   return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
 }
 
+static MlirValue clampOffset(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
+  return attnMinSI(b, attnMaxSI(b, x, lo), hi);
+}
+
 static void lowerMhaVarlen(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
@@ -341,9 +350,16 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue numSeq = attnSubI(&b, attnDim(&b, cuQ, 0), c1);
   AttnFor seq = attnForBegin(&b, c0, numSeq, c1, 0, NULL);
   MlirValue next = attnAddI(&b, seq.iv, c1);
-  MlirValue qStart = loadOffset(&b, cuQ, seq.iv), kStart = loadOffset(&b, cuK, seq.iv);
-  MlirValue lenQ = attnSubI(&b, loadOffset(&b, cuQ, next), qStart);
-  MlirValue lenK = attnSubI(&b, loadOffset(&b, cuK, next), kStart);
+  /* Offsets outside the documented precondition (0 <= cu[b] <= cu[b+1] <= T)
+   * are clamped into range: wrong data gives wrong numbers, never accesses
+   * outside the tensors. */
+  MlirValue tq = attnDim(&b, q, 0), tk = attnDim(&b, k, 0);
+  MlirValue qEnd = clampOffset(&b, loadOffset(&b, cuQ, next), c0, tq);
+  MlirValue qStart = clampOffset(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
+  MlirValue kEnd = clampOffset(&b, loadOffset(&b, cuK, next), c0, tk);
+  MlirValue kStart = clampOffset(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
+  MlirValue lenQ = attnSubI(&b, qEnd, qStart);
+  MlirValue lenK = attnSubI(&b, kEnd, kStart);
   AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
   MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
   AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);

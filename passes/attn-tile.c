@@ -209,6 +209,10 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
 
 static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
   const AttnTileOptions *o = userData;
+  if (!o) { /* a clone whose allocation failed */
+    mlirExternalPassSignalFailure(pass);
+    return;
+  }
   AttnOpList list = attnCollectAttnOps(root);
   bool ok = !list.outOfMemory;
   if (ok && list.count > 0) {

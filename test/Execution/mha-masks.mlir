@@ -50,4 +50,18 @@ func.func @large_logits(%q: tensor<1x2x7x16xf32>, %k: tensor<1x2x9x16xf32>, %v: 
   %o, %l = attn.mha %q, %k, %v {scale = 200.0 : f32} : (tensor<1x2x7x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>) -> (tensor<1x2x7x16xf32>, tensor<1x2x7xf32>)
   return %o, %l : tensor<1x2x7x16xf32>, tensor<1x2x7xf32>
 }
+
+
+// Windows as large as i64 allows behave as unbounded (no overflow).
+// CHECK: @huge_windows result 0 (out 1x2x4x16xf32): {{.*}} PASS
+// CHECK: @huge_windows result 1 (lse 1x2x4xf32): {{.*}} PASS
+func.func @huge_windows(%q: tensor<1x2x4x16xf32>, %k: tensor<1x2x9x16xf32>, %v: tensor<1x2x9x16xf32>) -> (tensor<1x2x4x16xf32>, tensor<1x2x4xf32>) {
+  %o, %l = attn.mha %q, %k, %v {window_left = 9223372036854775807 : i64, window_right = 9223372036854775807 : i64} : (tensor<1x2x4x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>) -> (tensor<1x2x4x16xf32>, tensor<1x2x4xf32>)
+  return %o, %l : tensor<1x2x4x16xf32>, tensor<1x2x4xf32>
+}
+// CHECK: @huge_left_sq_gt_sk result 0 (out 1x2x9x16xf16): {{.*}} PASS
+func.func @huge_left_sq_gt_sk(%q: tensor<1x2x9x16xf16>, %k: tensor<1x2x4x16xf16>, %v: tensor<1x2x4x16xf16>) -> tensor<1x2x9x16xf16> {
+  %o = attn.mha %q, %k, %v {window_left = 9223372036854775807 : i64, window_right = 3 : i64} : (tensor<1x2x9x16xf16>, tensor<1x2x4x16xf16>, tensor<1x2x4x16xf16>) -> tensor<1x2x9x16xf16>
+  return %o : tensor<1x2x9x16xf16>
+}
 // CHECK-NOT: FAIL

@@ -178,13 +178,18 @@ static int parseArgs(int argc, char **argv, RunOptions *o) {
       o->saveDir = a + 7;
     } else if (!strncmp(a, "--func=", 7)) {
       o->func = a + 7;
-    } else if (!strncmp(a, "--input=", 8) && o->numInputs < MAX_FLAGS) {
+    } else if ((!strncmp(a, "--input=", 8) && o->numInputs == MAX_FLAGS) ||
+               (!strncmp(a, "--shape=", 8) && o->numShapes == MAX_FLAGS)) {
+      fprintf(stderr, "attn-run: error: too many --input/--shape flags (at most %d each)\n",
+              MAX_FLAGS);
+      return 1;
+    } else if (!strncmp(a, "--input=", 8)) {
       InputFlag *in = &o->inputs[o->numInputs++];
       if (!splitIndexed(a + 8, &in->arg, &in->path) || !*in->path) {
         fprintf(stderr, "attn-run: error: --input expects N=PATH.npy, got '%s'\n", a + 8);
         return 1;
       }
-    } else if (!strncmp(a, "--shape=", 8) && o->numShapes < MAX_FLAGS) {
+    } else if (!strncmp(a, "--shape=", 8)) {
       ShapeFlag *sh = &o->shapes[o->numShapes++];
       const char *rest;
       if (!splitIndexed(a + 8, &sh->arg, &rest) || !parseShape(rest, sh)) {
@@ -257,8 +262,9 @@ static bool randomOffsets(uint64_t *rng, int64_t numSeq, int64_t total, int64_t 
   if (!len)
     return false;
   int64_t nonEmpty = numSeq - (empty >= 0 ? 1 : 0), left = total;
-  for (int64_t s = 0; s < numSeq && left > 0 && nonEmpty > 0; ++s)
-    if (s != empty && left >= nonEmpty) {
+  bool oneEach = nonEmpty > 0 && total >= nonEmpty; /* decided once, before tokens are spent */
+  for (int64_t s = 0; s < numSeq && oneEach; ++s)
+    if (s != empty) {
       ++len[s];
       --left;
     }

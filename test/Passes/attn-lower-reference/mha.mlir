@@ -25,8 +25,10 @@
 // CHECK:                 arith.mulf %{{.*}}, %cst{{.*}} : f32
 // CHECK:                 arith.divf
 // CHECK:                 math.tanh
-// CHECK:                 arith.cmpi sle, %[[J]]
-// CHECK:                 arith.cmpi sge, %[[J]]
+// Masks compare the distance diag - j (no overflow for huge windows).
+// CHECK:                 arith.subi %{{.*}}, %[[J]] : index
+// CHECK:                 arith.cmpi sge, %[[DIST:.*]], %c0
+// CHECK:                 arith.cmpi sle, %[[DIST]], %c9
 // CHECK:                 arith.andi
 // CHECK:                 %[[L:.*]] = arith.select %{{.*}}, %{{.*}}, %cst{{.*}} : f32
 // CHECK:                 memref.store %[[L]], %[[ROW]][%[[J]]]
@@ -67,8 +69,8 @@ func.func @plain_f32(%q: tensor<1x4x16x64xf32>, %k: tensor<1x4x16x64xf32>, %v: t
 // An explicit scale wins; window_right alone adds one compare.
 // CHECK-LABEL: func.func @scale_window_right
 // CHECK:         arith.constant 3.000000e-01 : f32
-// CHECK:         arith.cmpi sle
-// CHECK-NOT:     arith.cmpi sge
+// CHECK:         arith.cmpi sge, %{{.*}}, %c-2
+// CHECK-NOT:     arith.cmpi sle
 // CHECK:         return
 func.func @scale_window_right(%q: tensor<1x4x16x64xf16>, %k: tensor<1x4x16x64xf16>, %v: tensor<1x4x16x64xf16>) -> tensor<1x4x16x64xf16> {
   %o = attn.mha %q, %k, %v {scale = 0.3 : f32, window_right = 2 : i64} : (tensor<1x4x16x64xf16>, tensor<1x4x16x64xf16>, tensor<1x4x16x64xf16>) -> tensor<1x4x16x64xf16>

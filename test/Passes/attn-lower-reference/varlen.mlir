@@ -12,10 +12,14 @@
 // CHECK:         memref.store %cst{{.*}}, %[[LSE]]
 // CHECK:         %[[NB:.*]] = arith.subi %{{.*}}, %c1
 // CHECK:         scf.for %[[SEQ:.*]] = %{{.*}} to %[[NB]]
-// CHECK:           %[[QS:.*]] = arith.index_cast %{{.*}} : i32 to index
+// Offsets are clamped into [0, T] so bad data cannot index out of bounds.
+// CHECK:           %[[TQ:.*]] = memref.dim %{{.*}}, %c0{{.*}} : memref<?x4x32xf16>
+// CHECK:           arith.index_cast %{{.*}} : i32 to index
+// CHECK:           arith.maxsi
+// CHECK:           %[[QE:.*]] = arith.minsi %{{.*}}, %[[TQ]] : index
 // CHECK:           arith.index_cast
-// CHECK:           arith.index_cast
-// CHECK:           arith.index_cast
+// CHECK:           arith.maxsi
+// CHECK:           %[[QS:.*]] = arith.minsi %{{.*}}, %[[QE]] : index
 // CHECK:           scf.for %[[H:.*]] =
 // CHECK:             scf.for %[[I:.*]] =
 // CHECK:                   %[[T:.*]] = arith.addi %[[QS]], %[[I]]
