@@ -24,6 +24,21 @@ MlirPass attnCreateGqaMapPass(void);
  * err when it is invalid. */
 MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen);
 
+/* attn-online-softmax: every attention op that went through attn-gqa-map and
+ * attn-tile becomes a kernel function (one program of the flash-attention
+ * grid: online softmax over KV tiles) plus a grid launch of it. The kernel IR
+ * is described in docs/kernel-ir.md. */
+MlirPass attnCreateOnlineSoftmaxPass(void);
+
+/* attn-lower-cpu: kernel IR -> host vector code (query rows in SIMD lanes,
+ * register-blocked tile matmuls, polynomial exp2). */
+MlirPass attnCreateLowerCpuPass(void);
+
+/* attn-cpu-launch: on the LLVM dialect, defines each grid launch declared by
+ * attn-online-softmax as a call into the runtime's CPU launcher
+ * (attnrt/CpuLaunch.h) with a per-program trampoline. */
+MlirPass attnCreateCpuLaunchPass(void);
+
 /* Registers every attnc pass and named pipeline in MLIR's pass registry.
  * Idempotent. */
 void attnRegisterAllPasses(void);
@@ -40,7 +55,7 @@ typedef struct {
 MlirPass attnCreatePass(const AttnPassInfo *info);
 
 /* The dialects attnc passes may create ops of (for mlirCreateExternalPass). */
-enum { ATTN_MAX_PASS_DIALECTS = 8 };
+enum { ATTN_MAX_PASS_DIALECTS = 12 };
 intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]);
 
 #ifdef __cplusplus

@@ -3,12 +3,16 @@
 #include "Passes.h"
 
 #include "attn-c/Dialect.h"
+#include "mlir-c/Dialect/Affine.h"
 #include "mlir-c/Dialect/Arith.h"
 #include "mlir-c/Dialect/Bufferization.h"
+#include "mlir-c/Dialect/Func.h"
+#include "mlir-c/Dialect/LLVM.h"
 #include "mlir-c/Dialect/Math.h"
 #include "mlir-c/Dialect/MemRef.h"
 #include "mlir-c/Dialect/SCF.h"
 #include "mlir-c/Dialect/Tensor.h"
+#include "mlir-c/Dialect/Vector.h"
 
 #include <string.h>
 
@@ -25,7 +29,9 @@ intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]) {
       mlirGetDialectHandle__arith__(), mlirGetDialectHandle__bufferization__(),
       mlirGetDialectHandle__math__(),  mlirGetDialectHandle__memref__(),
       mlirGetDialectHandle__scf__(),   mlirGetDialectHandle__tensor__(),
-      mlirGetDialectHandle__attn__(),
+      mlirGetDialectHandle__attn__(),  mlirGetDialectHandle__func__(),
+      mlirGetDialectHandle__llvm__(),  mlirGetDialectHandle__vector__(),
+      mlirGetDialectHandle__affine__(),
   };
   intptr_t n = (intptr_t)(sizeof(all) / sizeof(all[0]));
   for (intptr_t i = 0; i < n; ++i)
@@ -82,4 +88,15 @@ void attnRegisterAllPasses(void) {
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",
                attnCreateLowerReferencePass);
+  registerPass("attn-online-softmax",
+               "Fuse each tiled attention op into a flash-attention kernel (online softmax over "
+               "KV tiles) and a grid launch of it",
+               attnCreateOnlineSoftmaxPass);
+  registerPass("attn-lower-cpu",
+               "Lower kernel IR to host vector code (rows in SIMD lanes, register-blocked tile "
+               "matmuls, polynomial exp2)",
+               attnCreateLowerCpuPass);
+  registerPass("attn-cpu-launch",
+               "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",
+               attnCreateCpuLaunchPass);
 }
