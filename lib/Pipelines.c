@@ -31,6 +31,35 @@ static const char *const cpuLowering =
     "convert-to-llvm,"
     "reconcile-unrealized-casts";
 
+/* The flash pipeline: attn ops -> kernel IR -> CPU vector code -> LLVM
+ * dialect. Kernels are rewritten before bufferization so that nothing
+ * (canonicalization in particular) reshapes the kernel IR first. Vector
+ * transfers left by attn-lower-cpu are 1-D (strided Q/out columns); the
+ * launch is defined last, on the LLVM dialect. */
+static const char *const flashCpu =
+    "attn-gqa-map,"
+    "attn-tile{target=cpu},"
+    "attn-online-softmax,"
+    "attn-lower-cpu,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-dynamic-allocs=false},"
+    "buffer-deallocation-pipeline,"
+    "canonicalize,"
+    "cse,"
+    "convert-vector-to-scf,"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "arith-expand{include-bf16=true include-f4e2m1=false include-f8e8m0=false},"
+    "convert-vector-to-llvm,"
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "expand-strided-metadata,"
+    "finalize-memref-to-llvm,"
+    "convert-to-llvm,"
+    "reconcile-unrealized-casts,"
+    "attn-cpu-launch";
+
 static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
 
 MlirLogicalResult attnAddCpuLoweringPasses(MlirOpPassManager pm, MlirStringCallback onError,
@@ -59,7 +88,19 @@ static MlirLogicalResult buildCpuReference(MlirOpPassManager pm, MlirStringRef o
   return attnAddCpuLoweringPasses(pm, onError, userData);
 }
 
+static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
+                                  MlirStringCallback onError, void *userData) {
+  if (mlirLogicalResultIsFailure(rejectOptions(options, "attn-to-cpu", onError, userData)))
+    return mlirLogicalResultFailure();
+  return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);
+}
+
 void attnRegisterAllPipelines(void) {
+  attnRegisterPipeline(str("attn-to-cpu"),
+                       str("attn IR -> flash-attention kernels (tiled online softmax) -> "
+                           "vectorized host code in the LLVM dialect, launched on the runtime's "
+                           "thread pool"),
+                       buildCpu);
   attnRegisterPipeline(str("attn-to-cpu-reference"),
                        str("attn IR -> reference loops -> LLVM dialect for the host CPU"),
                        buildCpuReference);

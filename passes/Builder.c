@@ -6,6 +6,7 @@
 #include "mlir-c/BuiltinTypes.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
@@ -109,7 +110,16 @@ static MlirValue compare(AttnBuilder *b, const char *name, int64_t pred, MlirVal
   MlirValue operands[2] = {x, y};
   MlirNamedAttribute attr =
       attnNamedAttr(b, "predicate", mlirIntegerAttrGet(attnIntType(b, 64), pred));
-  return build1(b, name, 2, operands, attnIntType(b, 1), 1, &attr);
+  /* i1, or a vector of i1 shaped like the operands. */
+  MlirType t = mlirValueGetType(x), i1 = attnIntType(b, 1);
+  if (mlirTypeIsAVector(t)) {
+    int64_t shape[8];
+    intptr_t rank = mlirShapedTypeGetRank(t);
+    for (intptr_t i = 0; i < rank && i < 8; ++i)
+      shape[i] = mlirShapedTypeGetDimSize(t, i);
+    i1 = mlirVectorTypeGet(rank, shape, i1);
+  }
+  return build1(b, name, 2, operands, i1, 1, &attr);
 }
 
 MlirValue attnCmpI(AttnBuilder *b, AttnCmpIPredicate pred, MlirValue x, MlirValue y) {
@@ -150,7 +160,11 @@ MlirValue attnAbsI(AttnBuilder *b, MlirValue x) {
   return attnMaxSI(b, x, attnSubI(b, zero, x));
 }
 
-static unsigned floatWidth(MlirType t) { return mlirFloatTypeGetWidth(t); }
+static unsigned floatWidth(MlirType t) {
+  if (mlirTypeIsAShaped(t))
+    t = mlirShapedTypeGetElementType(t);
+  return mlirFloatTypeGetWidth(t);
+}
 
 MlirValue attnConvertF(AttnBuilder *b, MlirValue x, MlirType to) {
   MlirType from = mlirValueGetType(x);
@@ -262,4 +276,143 @@ void attnForEnd(AttnBuilder *b, AttnFor *loop, intptr_t numYield, const MlirValu
   *b = loop->outer;
   for (intptr_t i = 0; i < loop->numIter; ++i)
     loop->results[i] = mlirOperationGetResult(loop->op, i);
+}
+
+/*===--- Generic ops, vectors, calls ----------------------------------------===*/
+
+MlirValue attnOp1(AttnBuilder *b, const char *name, intptr_t nOperands, const MlirValue *operands,
+                  MlirType result) {
+  return build1(b, name, nOperands, operands, result, 0, NULL);
+}
+
+MlirValue attnBinary(AttnBuilder *b, const char *name, MlirValue x, MlirValue y) {
+  return binary(b, name, x, y);
+}
+
+MlirValue attnUnary(AttnBuilder *b, const char *name, MlirValue x) { return unary(b, name, x); }
+
+MlirType attnVectorType(intptr_t rank, const int64_t *shape, MlirType elem) {
+  return mlirVectorTypeGet(rank, shape, elem);
+}
+
+MlirValue attnConstSplatF(AttnBuilder *b, MlirType vectorType, double value) {
+  MlirType elem = mlirShapedTypeGetElementType(vectorType);
+  MlirAttribute v = mlirFloatAttrDoubleGet(b->ctx, elem, value);
+  return constant(b, mlirDenseElementsAttrSplatGet(vectorType, v));
+}
+
+MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType) {
+  return build1(b, "vector.broadcast", 1, &x, vectorType, 0, NULL);
+}
+
+MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x) {
+  MlirType t = mlirValueGetType(x);
+  int64_t shape[2] = {mlirShapedTypeGetDimSize(t, 1), mlirShapedTypeGetDimSize(t, 0)};
+  int64_t perm[2] = {1, 0};
+  MlirNamedAttribute attr =
+      attnNamedAttr(b, "permutation", mlirDenseI64ArrayGet(b->ctx, 2, perm));
+  return build1(b, "vector.transpose", 1, &x,
+                mlirVectorTypeGet(2, shape, mlirShapedTypeGetElementType(t)), 1, &attr);
+}
+
+MlirValue attnRowBroadcast(AttnBuilder *b, MlirValue row, int64_t cols) {
+  MlirType t = mlirValueGetType(row);
+  int64_t shape[2] = {cols, mlirShapedTypeGetDimSize(t, 0)};
+  MlirValue colsByRows =
+      attnBroadcast(b, row, mlirVectorTypeGet(2, shape, mlirShapedTypeGetElementType(t)));
+  return attnTranspose2d(b, colsByRows);
+}
+
+MlirValue attnStep(AttnBuilder *b, int64_t n) {
+  MlirType t = mlirVectorTypeGet(1, &n, attnIndexType(b));
+  return build1(b, "vector.step", 0, NULL, t, 0, NULL);
+}
+
+static MlirAttribute boolArray(AttnBuilder *b, intptr_t n, const bool *values) {
+  MlirAttribute elems[4];
+  assert(n <= 4);
+  for (intptr_t i = 0; i < n; ++i)
+    elems[i] = mlirBoolAttrGet(b->ctx, values[i]);
+  return mlirArrayAttrGet(b->ctx, n, elems);
+}
+
+static MlirAttribute segments(AttnBuilder *b, intptr_t n, const int32_t *sizes) {
+  return mlirDenseI32ArrayGet(b->ctx, n, sizes);
+}
+
+MlirValue attnTransferRead(AttnBuilder *b, MlirType vectorType, MlirValue mem, intptr_t rank,
+                           const MlirValue *indices, MlirValue pad, MlirAffineMap perm,
+                           const bool *inBounds) {
+  MlirValue operands[2 + ATTN_MAX_RANK];
+  assert(rank <= ATTN_MAX_RANK);
+  operands[0] = mem;
+  memcpy(operands + 1, indices, sizeof(MlirValue) * (size_t)rank);
+  operands[1 + rank] = pad;
+  int32_t seg[4] = {1, (int32_t)rank, 1, 0};
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "permutation_map", mlirAffineMapAttrGet(perm)),
+      attnNamedAttr(b, "in_bounds",
+                    boolArray(b, mlirShapedTypeGetRank(vectorType), inBounds)),
+      attnNamedAttr(b, "operandSegmentSizes", segments(b, 4, seg))};
+  return build1(b, "vector.transfer_read", 2 + rank, operands, vectorType, 3, attrs);
+}
+
+void attnTransferWrite(AttnBuilder *b, MlirValue value, MlirValue mem, intptr_t rank,
+                       const MlirValue *indices, MlirAffineMap perm, const bool *inBounds) {
+  MlirValue operands[2 + ATTN_MAX_RANK];
+  assert(rank <= ATTN_MAX_RANK);
+  operands[0] = value;
+  operands[1] = mem;
+  memcpy(operands + 2, indices, sizeof(MlirValue) * (size_t)rank);
+  int32_t seg[4] = {1, 1, (int32_t)rank, 0};
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "permutation_map", mlirAffineMapAttrGet(perm)),
+      attnNamedAttr(b, "in_bounds",
+                    boolArray(b, mlirShapedTypeGetRank(mlirValueGetType(value)), inBounds)),
+      attnNamedAttr(b, "operandSegmentSizes", segments(b, 4, seg))};
+  attnBuildOp(b, "vector.transfer_write", 2 + rank, operands, 0, NULL, 3, attrs, 0, NULL);
+}
+
+static MlirAttribute parseAttr(AttnBuilder *b, const char *text) {
+  MlirAttribute a = mlirAttributeParseGet(b->ctx, str(text));
+  assert(!mlirAttributeIsNull(a));
+  return a;
+}
+
+MlirValue attnContract(AttnBuilder *b, MlirValue lhs, MlirValue rhs, MlirValue acc,
+                       const char *maps) {
+  char text[256];
+  snprintf(text, sizeof(text), "[%s]", maps);
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "indexing_maps", parseAttr(b, text)),
+      attnNamedAttr(b, "iterator_types",
+                    parseAttr(b, "[#vector.iterator_type<parallel>, "
+                                 "#vector.iterator_type<parallel>, "
+                                 "#vector.iterator_type<reduction>]")),
+      attnNamedAttr(b, "kind", parseAttr(b, "#vector.kind<add>"))};
+  MlirValue operands[3] = {lhs, rhs, acc};
+  return build1(b, "vector.contract", 3, operands, mlirValueGetType(acc), 3, attrs);
+}
+
+MlirValue attnMultiReduction(AttnBuilder *b, const char *kind, MlirValue source, MlirValue acc,
+                             int64_t dim) {
+  char text[64];
+  snprintf(text, sizeof(text), "#vector.kind<%s>", kind);
+  MlirNamedAttribute attrs[2] = {attnNamedAttr(b, "kind", parseAttr(b, text)),
+                                 attnNamedAttr(b, "reduction_dims",
+                                               mlirDenseI64ArrayGet(b->ctx, 1, &dim))};
+  MlirValue operands[2] = {source, acc};
+  return build1(b, "vector.multi_reduction", 2, operands, mlirValueGetType(acc), 2, attrs);
+}
+
+MlirValue attnAffineApply(AttnBuilder *b, MlirAffineMap map, intptr_t n,
+                          const MlirValue *operands) {
+  MlirNamedAttribute attr = attnNamedAttr(b, "map", mlirAffineMapAttrGet(map));
+  return build1(b, "affine.apply", n, operands, attnIndexType(b), 1, &attr);
+}
+
+void attnCall(AttnBuilder *b, const char *callee, intptr_t n, const MlirValue *operands) {
+  MlirNamedAttribute attr =
+      attnNamedAttr(b, "callee", mlirFlatSymbolRefAttrGet(b->ctx, str(callee)));
+  attnBuildOp(b, "func.call", n, operands, 0, NULL, 1, &attr, 0, NULL);
 }

@@ -10,6 +10,7 @@
 #ifndef ATTN_PASSES_BUILDER_H
 #define ATTN_PASSES_BUILDER_H
 
+#include "mlir-c/AffineMap.h"
 #include "mlir-c/IR.h"
 
 #include <stdbool.h>
@@ -108,7 +109,7 @@ MlirType attnMemRefLike(MlirType tensorType);
  *   ... body built through b, using loop.iv and loop.iterArgs[i] ...
  *   attnForEnd(b, &loop, n, yielded);   // loop.results[i] now usable
  */
-enum { ATTN_FOR_MAX_ITER = 4 };
+enum { ATTN_FOR_MAX_ITER = 24 };
 typedef struct {
   MlirOperation op;
   MlirValue iv;
@@ -121,5 +122,37 @@ typedef struct {
 AttnFor attnForBegin(AttnBuilder *b, MlirValue lb, MlirValue ub, MlirValue step, intptr_t numIter,
                      const MlirValue *inits);
 void attnForEnd(AttnBuilder *b, AttnFor *loop, intptr_t numYield, const MlirValue *yielded);
+
+/* Any single-result op: `name`(operands) -> result. */
+MlirValue attnOp1(AttnBuilder *b, const char *name, intptr_t nOperands, const MlirValue *operands,
+                  MlirType result);
+/* Same-typed elementwise ops (arith/math on scalars or vectors). */
+MlirValue attnBinary(AttnBuilder *b, const char *name, MlirValue x, MlirValue y);
+MlirValue attnUnary(AttnBuilder *b, const char *name, MlirValue x);
+
+/* vector dialect. */
+MlirType attnVectorType(intptr_t rank, const int64_t *shape, MlirType elem);
+MlirValue attnConstSplatF(AttnBuilder *b, MlirType vectorType, double value);
+MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType);
+MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x);
+/* vector<R> -> vector<R x cols>: every row r holds row[r] (broadcast along
+ * the trailing dim needs the transposed broadcast). */
+MlirValue attnRowBroadcast(AttnBuilder *b, MlirValue row, int64_t cols);
+MlirValue attnStep(AttnBuilder *b, int64_t n);
+MlirValue attnTransferRead(AttnBuilder *b, MlirType vectorType, MlirValue mem, intptr_t rank,
+                           const MlirValue *indices, MlirValue pad, MlirAffineMap perm,
+                           const bool *inBounds);
+void attnTransferWrite(AttnBuilder *b, MlirValue value, MlirValue mem, intptr_t rank,
+                       const MlirValue *indices, MlirAffineMap perm, const bool *inBounds);
+/* vector.contract (add) with two parallel and one reduction dims; `maps` is
+ * the text of the three indexing maps, comma separated. */
+MlirValue attnContract(AttnBuilder *b, MlirValue lhs, MlirValue rhs, MlirValue acc,
+                       const char *maps);
+MlirValue attnMultiReduction(AttnBuilder *b, const char *kind, MlirValue source, MlirValue acc,
+                             int64_t dim);
+
+MlirValue attnAffineApply(AttnBuilder *b, MlirAffineMap map, intptr_t n,
+                          const MlirValue *operands);
+void attnCall(AttnBuilder *b, const char *callee, intptr_t n, const MlirValue *operands);
 
 #endif /* ATTN_PASSES_BUILDER_H */

@@ -1,13 +1,757 @@
-/* attn-online-softmax: placeholder while the pass is being written. */
+/*===- attn-online-softmax.c - attention ops -> flash-attention kernel IR -===*
+ *
+ * Each attn.mha / attn.mha_varlen that attn-gqa-map and attn-tile have
+ * annotated becomes
+ *
+ *   - a kernel function @<func>_attn<N>: ONE program of the grid, i.e. one
+ *     BLOCK_M tile of query rows of one (batch, head). It takes the operands
+ *     as strided memrefs (unit stride on the head dim only; strides are read
+ *     at run time, so BHSD, BSHD and packed layouts need no copies) and the
+ *     program ids (pid_x, pid_y, pid_z) as index arguments;
+ *   - a private declaration @__attn_launch_<kernel> with the same operands
+ *     and the grid size in place of the ids: "run every program of the grid,
+ *     in any order, possibly at once". Backends define it (attn-cpu-launch:
+ *     the runtime's thread pool; GPU backends: a kernel launch);
+ *   - in the user's function: buffers for the results, the grid from the
+ *     attn.grid map, one call of the launch.
+ *
+ * The kernel body is the online softmax over KV tiles (FlashAttention-2):
+ *
+ *   q  = read Q tile                           vector<BM x D x E>
+ *   for each KV tile n0 (three ranges, below):
+ *     s  = contract(q, K tile^T)               vector<BM x BN x f32>
+ *     t  = s * scale * log2(e)                 (softcap: c*log2e * tanh(s * scale / c))
+ *          [alibi: t -= slope * log2(e) * |i + off - j|]
+ *          [masked range: t = visible(i, j) ? t : -inf]
+ *     mn = max(m, rowmax(t))                   running max, log2 domain
+ *     p  = exp2(t - mn);  alpha = exp2(m - mn)
+ *     l  = l * alpha + rowsum(p)
+ *     acc = acc * alpha + contract(p, V tile)
+ *   out = l > 0 ? acc / l : 0;   lse = l > 0 ? (m + log2 l) * ln 2 : -inf
+ *
+ * Tiles are vector values, the tile matmuls vector.contract (QK^T: B
+ * transposed; PV: plain) with f16/bf16 operands accumulating in f32, the row
+ * reductions vector.multi_reduction, the exponential math.exp2: every role is
+ * one explicit op with static tile shapes, which is what the backends match.
+ *
+ * KV ranges. From the tile's first and last real query rows the kernel
+ * computes [lo, hi), the keys any row of the tile can see, and inside it the
+ * whole BLOCK_N tiles [u0, u1) that every row sees completely. Tiles in
+ * [lo, u0) and [u1, hi) (window edges, the causal diagonal, the ragged tail)
+ * run the body with mask arithmetic; [u0, u1) runs it without; keys outside
+ * [lo, hi) are never visited, so causal attention does about half the work.
+ * In a masked tile a row may see no key yet: its max stays -inf and the
+ * exponentials use 0 in its place, so such rows carry l = 0 and produce 0.
+ *
+ * Window sizes are clamped to 2^40 keys: any larger window is unbounded for
+ * every sequence that fits in memory, and the clamp keeps the range
+ * arithmetic free of overflow.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Builder.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const int64_t windowClamp = (int64_t)1 << 40;
+
+/* C11 <math.h> does not promise log2e / ln2. */
+static const double log2e = 1.4426950408889634074, ln2 = 0.69314718055994530942;
+
+/* Everything the kernel depends on, read from the op and its annotations. */
+typedef struct {
+  bool varlen, hasAlibi, hasLse;
+  bool causal, hasWindowLeft, hasRightBound, hasSoftcap;
+  int64_t windowLeft, rightBound; /* rightBound: causal ? 0 : window_right */
+  double scale, softcap;
+  int64_t hq, d, dv, blockM, blockN;
+  MlirType elem; /* element type of q, k, v and out */
+  MlirAffineMap kvHeadMap, gridMap;
+  MlirAttribute tile; /* attn.tile, copied onto the kernel */
+} Spec;
+
+/* How a tile is read from / written to a memref: fixed indices plus the
+ * memref dims that carry the tile's rows and columns (colDim < 0: 1-D). */
+typedef struct {
+  MlirValue mem;
+  intptr_t rank;
+  MlirValue idx[4];
+  int rowDim, colDim;
+} Access;
+
+/* Per-program values shared by the loops and the epilogue. */
+typedef struct {
+  const Spec *s;
+  Access q, k, v, out, lse;
+  MlirValue sq, sk, m0, off; /* lengths, first row of the tile, Sk - Sq */
+  MlirValue slope2;          /* -slope * log2(e), f32, or null */
+  MlirValue qTile;           /* vector<BM x D x E> */
+  MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
+} Program;
+
+static MlirAttribute attr(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+
+static int64_t dictInt(MlirAttribute dict, const char *name, int64_t fallback) {
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(dict, mlirStringRefCreateFromCString(name));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a)
+                                                               : fallback;
+}
+
+static int64_t clampWindow(int64_t w) { return w > windowClamp ? windowClamp : w; }
+
+static bool readSpec(MlirOperation op, Spec *s) {
+  const char *pass = "attn-online-softmax";
+  memset(s, 0, sizeof(*s));
+  s->varlen = attnIsOp(op, "attn.mha_varlen");
+  if (!s->varlen && !attnIsOp(op, "attn.mha")) {
+    attnEmitOpError(op, pass, "has no online-softmax lowering");
+    return false;
+  }
+  MlirAttribute map = attnGetAttr(op, "attn.kv_head_map");
+  MlirAttribute tile = attnGetAttr(op, "attn.tile");
+  MlirAttribute grid = attnGetAttr(op, "attn.grid");
+  if (mlirAttributeIsNull(map) || !mlirAttributeIsAAffineMap(map)) {
+    attnEmitOpError(op, pass, "needs attn.kv_head_map (run attn-gqa-map first)");
+    return false;
+  }
+  if (mlirAttributeIsNull(tile) || !mlirAttributeIsADictionary(tile) ||
+      mlirAttributeIsNull(grid) || !mlirAttributeIsAAffineMap(grid)) {
+    attnEmitOpError(op, pass, "needs attn.tile and attn.grid (run attn-tile first)");
+    return false;
+  }
+  s->kvHeadMap = mlirAffineMapAttrGetValue(map);
+  s->gridMap = mlirAffineMapAttrGetValue(grid);
+  s->tile = tile;
+  s->blockM = dictInt(tile, "block_m", 0);
+  s->blockN = dictInt(tile, "block_n", 0);
+  if (s->blockM <= 0 || s->blockN <= 0 || s->blockM > 1024 || s->blockN > 1024) {
+    attnEmitOpError(op, pass, "has an attn.tile without valid block_m / block_n (1..1024)");
+    return false;
+  }
+  if (dictInt(tile, "kv_splits", 1) != 1) {
+    attnEmitOpError(op, pass, "has kv_splits != 1 in attn.tile: split-KV is not implemented yet");
+    return false;
+  }
+  if (mlirAffineMapGetNumDims(s->kvHeadMap) != 1 || mlirAffineMapGetNumResults(s->kvHeadMap) != 1 ||
+      mlirAffineMapGetNumDims(s->gridMap) != 2 || mlirAffineMapGetNumResults(s->gridMap) != 3) {
+    attnEmitOpError(op, pass, "has an attn.kv_head_map or attn.grid of the wrong arity");
+    return false;
+  }
+  s->hasAlibi = mlirOperationGetNumOperands(op) > (s->varlen ? 5 : 3);
+  s->hasLse = mlirOperationGetNumResults(op) > 1;
+  MlirType qType = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  MlirType vType = mlirValueGetType(mlirOperationGetOperand(op, 2));
+  int dDim = s->varlen ? 2 : 3;
+  s->hq = mlirShapedTypeGetDimSize(qType, 1);
+  s->d = mlirShapedTypeGetDimSize(qType, dDim);
+  s->dv = mlirShapedTypeGetDimSize(vType, dDim);
+  s->elem = mlirShapedTypeGetElementType(qType);
+
+  MlirAttribute a = attr(op, "scale");
+  s->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)s->d) : mlirFloatAttrGetValueDouble(a);
+  s->causal = !mlirAttributeIsNull(attr(op, "causal"));
+  if (!mlirAttributeIsNull(a = attr(op, "window_left"))) {
+    s->hasWindowLeft = true;
+    s->windowLeft = clampWindow(mlirIntegerAttrGetValueInt(a));
+  }
+  s->hasRightBound = s->causal;
+  if (!mlirAttributeIsNull(a = attr(op, "window_right"))) {
+    s->hasRightBound = true;
+    s->rightBound = s->causal ? 0 : clampWindow(mlirIntegerAttrGetValueInt(a));
+  }
+  if (!mlirAttributeIsNull(a = attr(op, "softcap"))) {
+    s->hasSoftcap = true;
+    s->softcap = mlirFloatAttrGetValueDouble(a);
+  }
+  return true;
+}
+
+/*===--- Types ---------------------------------------------------------------===*/
+
+/* memref<?x..x?xlast x elem, strided<[?,..,?,unit?], offset: ?>>. */
+static MlirType stridedMemRef(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
+                              MlirType elem) {
+  int64_t shape[4], strides[4];
+  int64_t dyn = mlirShapedTypeGetDynamicSize(), dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  for (intptr_t i = 0; i < rank; ++i) {
+    shape[i] = dyn;
+    strides[i] = dynStride;
+  }
+  shape[rank - 1] = last;
+  if (unitLast)
+    strides[rank - 1] = 1;
+  MlirAttribute layout = mlirStridedLayoutAttrGet(ctx, dynStride, rank, strides);
+  return mlirMemRefTypeGet(elem, rank, shape, layout, mlirAttributeGetNull());
+}
+
+static MlirType vec1(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
+static MlirType vec2(int64_t r, int64_t c, MlirType elem) {
+  int64_t shape[2] = {r, c};
+  return mlirVectorTypeGet(2, shape, elem);
+}
+
+/* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
+ * out, [lse], pid_x, pid_y, pid_z. */
+static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
+  intptr_t n = 0, rank = s->varlen ? 3 : 4;
+  MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
+  types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
+  types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
+  types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+  if (s->varlen) {
+    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
+    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
+  }
+  if (s->hasAlibi)
+    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
+  types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+  if (s->hasLse)
+    types[n++] = stridedMemRef(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
+  for (int i = 0; i < 3; ++i)
+    types[n++] = mlirIndexTypeGet(ctx);
+  return n;
+}
+
+/*===--- Small emitters --------------------------------------------------------===*/
+
+static MlirValue cst(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
+static MlirValue minI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMinSI(b, x, y); }
+static MlirValue maxI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMaxSI(b, x, y); }
+static MlirValue clampI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
+  return minI(b, maxI(b, x, lo), hi);
+}
+
+static MlirValue splatF(AttnBuilder *b, MlirType vectorType, double v) {
+  return attnConstSplatF(b, vectorType, v);
+}
+
+/* Splat of a scalar SSA value. */
+static MlirValue splatOf(AttnBuilder *b, MlirValue scalar, MlirType vectorType) {
+  return attnBroadcast(b, scalar, vectorType);
+}
+
+/* The map (d_0 .. d_{rank-1}) -> (d_row[, d_col]) of a tile access. */
+static MlirAffineMap accessMap(AttnBuilder *b, const Access *a) {
+  MlirAffineExpr results[2];
+  intptr_t n = 0;
+  results[n++] = mlirAffineDimExprGet(b->ctx, a->rowDim);
+  if (a->colDim >= 0)
+    results[n++] = mlirAffineDimExprGet(b->ctx, a->colDim);
+  return mlirAffineMapGet(b->ctx, a->rank, 0, n, results);
+}
+
+static void place(AttnBuilder *b, Access *a, MlirValue row) {
+  a->idx[a->rowDim] = row;
+  if (a->colDim >= 0)
+    a->idx[a->colDim] = cst(b, 0);
+}
+
+/* rows x cols tile at row `row`; rowsInBounds: the caller proved every row
+ * exists (no masking). Out-of-bounds rows read as 0. */
+static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows, int64_t cols,
+                          bool rowsInBounds) {
+  place(b, a, row);
+  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(a->mem));
+  MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
+  bool inBounds[2] = {rowsInBounds, true};
+  return attnTransferRead(b, vec2(rows, cols, elem), a->mem, a->rank, a->idx, pad,
+                          accessMap(b, a), inBounds);
+}
+
+static void writeTile(AttnBuilder *b, Access *a, MlirValue row, MlirValue value) {
+  place(b, a, row);
+  bool inBounds[2] = {false, true};
+  attnTransferWrite(b, value, a->mem, a->rank, a->idx, accessMap(b, a), inBounds);
+}
+
+static const char *const qkMaps = "affine_map<(m, n, k) -> (m, k)>, "
+                                  "affine_map<(m, n, k) -> (n, k)>, "
+                                  "affine_map<(m, n, k) -> (m, n)>";
+static const char *const pvMaps = "affine_map<(m, d, n) -> (m, n)>, "
+                                  "affine_map<(m, d, n) -> (n, d)>, "
+                                  "affine_map<(m, d, n) -> (m, d)>";
+
+/*===--- One KV tile -----------------------------------------------------------===*/
+
+/* dist[i][j] = (i + off) - j over the tile at key n0, vector<BM x BN x index>. */
+static MlirValue distanceTile(AttnBuilder *b, const Program *p, MlirValue n0) {
+  const Spec *s = p->s;
+  MlirType idx = attnIndexType(b);
+  MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
+  MlirValue keyTile = attnBroadcast(b, keys, vec2(s->blockM, s->blockN, idx));
+  return attnSubI(b, attnRowBroadcast(b, p->rowIndex, s->blockN), keyTile);
+}
+
+/* visible(i, j) = j < Sk && [causal: dist >= 0] && [wl: dist <= wl] &&
+ * [wr: dist >= -wr], as vector<BM x BN x i1>. */
+static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, MlirValue dist) {
+  const Spec *s = p->s;
+  MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
+  MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
+  MlirValue vis = attnCmpI(b, ATTN_CMPI_SLT, attnBroadcast(b, keys, tileIdx),
+                           splatOf(b, p->sk, tileIdx));
+  if (s->hasRightBound)
+    vis = attnAndI(
+        b, vis, attnCmpI(b, ATTN_CMPI_SGE, dist, splatOf(b, cst(b, -s->rightBound), tileIdx)));
+  if (s->hasWindowLeft)
+    vis = attnAndI(
+        b, vis, attnCmpI(b, ATTN_CMPI_SLE, dist, splatOf(b, cst(b, s->windowLeft), tileIdx)));
+  return vis;
+}
+
+/* The logits of one tile in the log2 domain (scale, softcap, alibi, mask). */
+static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
+  const Spec *s = p->s;
+  MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
+  MlirValue kTile = readTile(b, (Access *)&p->k, n0, s->blockN, s->d, !masked);
+  MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
+  if (s->hasSoftcap) {
+    t = attnTanhF(b, attnMulF(b, t, splatF(b, tileF, s->scale / s->softcap)));
+    t = attnMulF(b, t, splatF(b, tileF, s->softcap * log2e));
+  } else {
+    t = attnMulF(b, t, splatF(b, tileF, s->scale * log2e));
+  }
+  MlirValue dist = attnNullValue();
+  if (s->hasAlibi || masked)
+    dist = distanceTile(b, p, n0);
+  if (s->hasAlibi) {
+    MlirType i64Tile = vec2(s->blockM, s->blockN, attnIntType(b, 64));
+    MlirValue absDist = attnAbsI(b, attnIndexCast(b, dist, i64Tile));
+    MlirValue distF = attnSIToFP(b, absDist, tileF);
+    t = attnAddF(b, t, attnMulF(b, splatOf(b, p->slope2, tileF), distF));
+  }
+  if (masked)
+    t = attnSelect(b, visibleTile(b, p, n0, dist), t, splatF(b, tileF, -INFINITY));
+  return t;
+}
+
+/* scf.for over [lo, hi) step BN carrying (m, l, acc). */
+static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue hi, bool masked,
+                       MlirValue carry[3]) {
+  const Spec *s = p->s;
+  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32);
+  AttnFor loop = attnForBegin(b, lo, hi, cst(b, s->blockN), 3, carry);
+  MlirValue n0 = loop.iv, m = loop.iterArgs[0], l = loop.iterArgs[1], acc = loop.iterArgs[2];
+
+  MlirValue t = logitTile(b, p, n0, masked);
+  MlirValue mNew = attnMultiReduction(b, "maximumf", t, m, 1);
+  /* A row that has seen no key yet keeps max -inf: subtract 0 instead, so
+   * its weights are exp2(-inf) = 0 rather than exp2(NaN). Unmasked tiles
+   * give every row a finite max. */
+  MlirValue mSafe = mNew;
+  if (masked)
+    mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
+                       splatF(b, row, 0.0), mNew);
+  MlirValue prob = attnUnary(b, "math.exp2", attnSubF(b, t, attnRowBroadcast(b, mSafe, s->blockN)));
+  MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
+  MlirValue lNew = attnMultiReduction(b, "add", prob, attnMulF(b, l, alpha), 1);
+
+  /* P in the element type of V, as the GPU kernels feed the PV matmul. */
+  MlirValue pv = attnConvertF(b, prob, vec2(s->blockM, s->blockN, s->elem));
+  MlirValue vTile = readTile(b, (Access *)&p->v, n0, s->blockN, s->dv, !masked);
+  MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv));
+  MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
+
+  MlirValue yielded[3] = {mNew, lNew, accNew};
+  attnForEnd(b, &loop, 3, yielded);
+  for (int i = 0; i < 3; ++i)
+    carry[i] = loop.results[i];
+}
+
+/*===--- The program -------------------------------------------------------------===*/
+
+/* [lo, u0) masked, [u0, u1) unmasked whole tiles, [u1, hi) masked. */
+static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
+  const Spec *s = p->s;
+  MlirValue c0 = cst(b, 0), bn = cst(b, s->blockN);
+  MlirValue last = attnSubI(b, minI(b, attnAddI(b, p->m0, cst(b, s->blockM)), p->sq), cst(b, 1));
+  MlirValue firstDiag = attnAddI(b, p->m0, p->off), lastDiag = attnAddI(b, last, p->off);
+  MlirValue lo = c0, hi = p->sk, uLo = c0, uHi = p->sk;
+  if (s->hasWindowLeft) {
+    MlirValue wl = cst(b, s->windowLeft);
+    lo = clampI(b, attnSubI(b, firstDiag, wl), c0, p->sk);
+    uLo = attnSubI(b, lastDiag, wl);
+  }
+  if (s->hasRightBound) {
+    MlirValue rb1 = cst(b, s->rightBound + 1);
+    hi = clampI(b, attnAddI(b, lastDiag, rb1), lo, p->sk);
+    uHi = minI(b, attnAddI(b, firstDiag, rb1), hi);
+  }
+  MlirValue lead = attnBinary(b, "arith.ceildivsi", maxI(b, attnSubI(b, uLo, lo), c0), bn);
+  MlirValue u0 = minI(b, attnAddI(b, lo, attnMulI(b, lead, bn)), hi);
+  MlirValue whole = attnBinary(b, "arith.floordivsi", attnSubI(b, uHi, lo), bn);
+  MlirValue u1 = maxI(b, u0, attnAddI(b, lo, attnMulI(b, whole, bn)));
+  bounds[0] = lo;
+  bounds[1] = u0;
+  bounds[2] = u1;
+  bounds[3] = hi;
+}
+
+static void emitProgram(AttnBuilder *b, Program *p) {
+  const Spec *s = p->s;
+  MlirType f32 = attnF32Type(b), idx = attnIndexType(b);
+  MlirType row = vec1(s->blockM, f32);
+  p->off = attnSubI(b, p->sk, p->sq);
+  p->rowIndex = attnAddI(b, attnStep(b, s->blockM),
+                         splatOf(b, attnAddI(b, p->m0, p->off), vec1(s->blockM, idx)));
+  p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->d, false);
+
+  MlirValue bounds[4];
+  emitRanges(b, p, bounds);
+  MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0),
+                        splatF(b, vec2(s->blockM, s->dv, f32), 0.0)};
+  emitKvLoop(b, p, bounds[0], bounds[1], true, carry);
+  emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
+  emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
+
+  MlirValue m = carry[0], l = carry[1], acc = carry[2];
+  MlirValue zero = splatF(b, row, 0.0);
+  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
+  MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
+  MlirValue out = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
+  writeTile(b, &p->out, p->m0, attnConvertF(b, out, vec2(s->blockM, s->dv, s->elem)));
+  if (s->hasLse) {
+    MlirValue lse = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
+    lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
+    place(b, &p->lse, p->m0);
+    bool inBounds[1] = {false};
+    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
+                      inBounds);
+  }
+}
+
+static MlirValue loadSlope(AttnBuilder *b, MlirValue alibi, MlirValue h) {
+  MlirValue slope = attnLoad(b, alibi, 1, &h);
+  return attnMulF(b, slope, attnConstF32(b, -log2e));
+}
+
+/* attn.mha: pid_y = batch * Hq + head. */
+static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
+  int a = 0;
+  MlirValue q = args[a++], k = args[a++], v = args[a++];
+  MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
+  MlirValue out = args[a++];
+  MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
+  MlirValue pidX = args[a], pidY = args[a + 1];
+  MlirValue hq = cst(b, s->hq), c0 = cst(b, 0);
+  MlirValue batch = attnBinary(b, "arith.divui", pidY, hq);
+  MlirValue head = attnBinary(b, "arith.remui", pidY, hq);
+  MlirValue kvHead = attnAffineApply(b, s->kvHeadMap, 1, &head);
+  Program p;
+  memset(&p, 0, sizeof(p));
+  p.s = s;
+  p.q = (Access){q, 4, {batch, head, c0, c0}, 2, 3};
+  p.k = (Access){k, 4, {batch, kvHead, c0, c0}, 2, 3};
+  p.v = (Access){v, 4, {batch, kvHead, c0, c0}, 2, 3};
+  p.out = (Access){out, 4, {batch, head, c0, c0}, 2, 3};
+  p.lse = (Access){lse, 3, {batch, head, c0, c0}, 2, -1};
+  p.sq = attnDim(b, q, 2);
+  p.sk = attnDim(b, k, 2);
+  p.m0 = attnMulI(b, pidX, cst(b, s->blockM));
+  p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
+  emitProgram(b, &p);
+}
+
+/* memref.subview of `rows` rows starting at `start` along dim `dim`; the
+ * other dims are taken whole. Keeps the (fully dynamic) type of `mem`. */
+static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start,
+                          MlirValue rows) {
+  MlirType type = mlirValueGetType(mem);
+  intptr_t rank = mlirShapedTypeGetRank(type);
+  int64_t dyn = mlirShapedTypeGetDynamicSize();
+  int64_t offs[4], sizes[4], strides[4];
+  MlirValue operands[1 + 8];
+  intptr_t n = 0, nSizes = 0;
+  operands[n++] = mem;
+  for (intptr_t i = 0; i < rank; ++i) {
+    offs[i] = i == dim ? dyn : 0;
+    strides[i] = 1;
+  }
+  operands[n++] = start;
+  for (intptr_t i = 0; i < rank; ++i) {
+    int64_t st = mlirShapedTypeGetDimSize(type, i);
+    if (i == dim || st == dyn) {
+      sizes[i] = dyn;
+      operands[n++] = i == dim ? rows : attnDim(b, mem, i);
+      ++nSizes;
+    } else {
+      sizes[i] = st;
+    }
+  }
+  int32_t seg[4] = {1, 1, (int32_t)nSizes, 0};
+  MlirNamedAttribute attrs[4] = {
+      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, rank, offs)),
+      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, rank, sizes)),
+      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, rank, strides)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
+  MlirOperation op = attnBuildOp(b, "memref.subview", n, operands, 1, &type, 4, attrs, 0, NULL);
+  return mlirOperationGetResult(op, 0);
+}
+
+static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
+  return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
+}
+
+/* attn.mha_varlen: pid_x enumerates the q tiles of sequence 0, then of
+ * sequence 1, ..., then of the tokens past cu_seqlens_q[B] (a pseudo
+ * sequence without keys, so they get 0 and lse = -inf); pid_y is the head.
+ * Programs past the last tile have no rows. Offsets are clamped into range
+ * as the reference does: wrong data gives wrong numbers, never accesses
+ * outside the tensors. */
+static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
+  int a = 0;
+  MlirValue q = args[a++], k = args[a++], v = args[a++], cuQ = args[a++], cuK = args[a++];
+  MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
+  MlirValue out = args[a++];
+  MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
+  MlirValue pidX = args[a], head = args[a + 1];
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1), bm = cst(b, s->blockM);
+  MlirValue tq = attnDim(b, q, 0), tk = attnDim(b, k, 0);
+  MlirValue numSeq = attnSubI(b, attnDim(b, cuQ, 0), c1);
+
+  /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke, tile. */
+  MlirValue init[6] = {c0, c0, c0, c0, c0, c0};
+  AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 6, init);
+  {
+    MlirValue g = scan.iv, before = scan.iterArgs[0];
+    MlirValue tail = attnCmpI(b, ATTN_CMPI_EQ, g, numSeq);
+    MlirValue next = minI(b, attnAddI(b, g, c1), numSeq);
+    MlirValue qe = attnSelect(b, tail, tq, clampI(b, loadOffset(b, cuQ, next), c0, tq));
+    MlirValue qs = clampI(b, loadOffset(b, cuQ, g), c0, qe);
+    MlirValue ke = attnSelect(b, tail, c0, clampI(b, loadOffset(b, cuK, next), c0, tk));
+    MlirValue ks = attnSelect(b, tail, c0, clampI(b, loadOffset(b, cuK, g), c0, ke));
+    MlirValue tiles = attnBinary(b, "arith.ceildivsi", attnSubI(b, qe, qs), bm);
+    MlirValue after = attnAddI(b, before, tiles);
+    MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, pidX, before),
+                             attnCmpI(b, ATTN_CMPI_SLT, pidX, after));
+    MlirValue picked[5] = {qs, qe, ks, ke, attnSubI(b, pidX, before)};
+    MlirValue yielded[6];
+    yielded[0] = after;
+    for (int i = 0; i < 5; ++i)
+      yielded[1 + i] = attnSelect(b, hit, picked[i], scan.iterArgs[1 + i]);
+    attnForEnd(b, &scan, 6, yielded);
+  }
+  MlirValue qs = scan.results[1], qe = scan.results[2], ks = scan.results[3], ke = scan.results[4];
+  MlirValue lenQ = attnSubI(b, qe, qs), lenK = attnSubI(b, ke, ks);
+  MlirValue kvHead = attnAffineApply(b, s->kvHeadMap, 1, &head);
+  Program p;
+  memset(&p, 0, sizeof(p));
+  p.s = s;
+  p.q = (Access){rowSlice(b, q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p.k = (Access){rowSlice(b, k, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p.v = (Access){rowSlice(b, v, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p.out = (Access){rowSlice(b, out, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  if (s->hasLse)
+    p.lse = (Access){rowSlice(b, lse, 1, qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
+  p.sq = lenQ;
+  p.sk = lenK;
+  p.m0 = attnMulI(b, scan.results[5], bm);
+  p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
+  emitProgram(b, &p);
+}
+
+/*===--- Functions and the launch ---------------------------------------------===*/
+
+static MlirOperation parentOfType(MlirOperation op, const char *name) {
+  for (MlirOperation p = mlirOperationGetParentOperation(op); !mlirOperationIsNull(p);
+       p = mlirOperationGetParentOperation(p))
+    if (attnIsOp(p, name))
+      return p;
+  return attnNullOp();
+}
+
+static bool symbolTaken(MlirOperation module, const char *name) {
+  MlirSymbolTable table = mlirSymbolTableCreate(module);
+  bool taken = !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
+  mlirSymbolTableDestroy(table);
+  return taken;
+}
+
+/* func.func @name(types) with an entry block (or a private declaration),
+ * inserted before `anchor`. */
+static MlirOperation createFunc(MlirOperation anchor, const char *name, intptr_t n,
+                                const MlirType *types, bool declaration, MlirAttribute kernelAttr) {
+  AttnBuilder b = attnBuilderBefore(anchor);
+  MlirType fnType = mlirFunctionTypeGet(b.ctx, n, types, 0, NULL);
+  MlirNamedAttribute attrs[3];
+  intptr_t nAttrs = 0;
+  attrs[nAttrs++] = attnNamedAttr(&b, "sym_name",
+                                  mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString(name)));
+  attrs[nAttrs++] = attnNamedAttr(&b, "function_type", mlirTypeAttrGet(fnType));
+  if (declaration)
+    attrs[nAttrs++] = attnNamedAttr(
+        &b, "sym_visibility", mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString("private")));
+  MlirRegion region = mlirRegionCreate();
+  if (!declaration) {
+    MlirLocation locs[16];
+    for (intptr_t i = 0; i < n; ++i)
+      locs[i] = b.loc;
+    mlirRegionAppendOwnedBlock(region, mlirBlockCreate(n, types, locs));
+  }
+  MlirOperation fn = attnBuildOp(&b, "func.func", 0, NULL, 0, NULL, nAttrs, attrs, 1, &region);
+  if (!mlirAttributeIsNull(kernelAttr))
+    attnSetAttr(fn, "attn.kernel", kernelAttr);
+  return fn;
+}
+
+/* attn.kernel = {<attn.tile entries>, grid = <attn.grid>, kind = "mha"|...}. */
+static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s) {
+  intptr_t n = mlirDictionaryAttrGetNumElements(s->tile);
+  MlirNamedAttribute entries[16];
+  for (intptr_t i = 0; i < n && i < 14; ++i)
+    entries[i] = mlirDictionaryAttrGetElement(s->tile, i);
+  entries[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")),
+                                       mlirAffineMapAttrGet(s->gridMap));
+  entries[n++] = mlirNamedAttributeGet(
+      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")),
+      mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(s->varlen ? "mha_varlen" : "mha")));
+  return mlirDictionaryAttrGet(ctx, n, entries);
+}
+
+static MlirValue castToParam(AttnBuilder *b, MlirValue mem, MlirType paramType) {
+  return attnOp1(b, "memref.cast", 1, &mem, paramType);
+}
+
+/* Buffer of a result, sized like the op's operands. */
+static MlirValue allocLike(AttnBuilder *b, MlirValue result, const MlirValue *src,
+                           const int *srcDims) {
+  MlirType type = mlirValueGetType(result);
+  MlirValue dyn[4];
+  intptr_t nDyn = 0;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(type); ++i)
+    if (mlirShapedTypeIsDynamicDim(type, i))
+      dyn[nDyn++] = attnDim(b, src[i], srcDims[i]);
+  return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
+}
+
+/* The host side: buffers, grid, launch; the op's results become the buffers. */
+static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
+                       const MlirType *params) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue args[12];
+  intptr_t n = 0;
+  intptr_t numIn = mlirOperationGetNumOperands(op);
+  MlirValue in[6];
+  for (intptr_t i = 0; i < numIn; ++i) {
+    in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
+    args[n] = castToParam(&b, in[i], params[n]);
+    ++n;
+  }
+  MlirValue q = in[0], v = in[2];
+  MlirValue out, lse = attnNullValue();
+  if (!s->varlen) {
+    MlirValue src[4] = {q, q, q, v};
+    int dims[4] = {0, 1, 2, 3};
+    out = allocLike(&b, mlirOperationGetResult(op, 0), src, dims);
+    if (s->hasLse)
+      lse = allocLike(&b, mlirOperationGetResult(op, 1), src, dims);
+  } else {
+    MlirValue src[3] = {q, q, v};
+    int dims[3] = {0, 1, 2};
+    out = allocLike(&b, mlirOperationGetResult(op, 0), src, dims);
+    if (s->hasLse) {
+      MlirValue lsrc[2] = {q, q};
+      int ldims[2] = {1, 0};
+      lse = allocLike(&b, mlirOperationGetResult(op, 1), lsrc, ldims);
+    }
+  }
+  args[n] = castToParam(&b, out, params[n]);
+  ++n;
+  if (s->hasLse) {
+    args[n] = castToParam(&b, lse, params[n]);
+    ++n;
+  }
+  /* attn.grid is (B, Sq) -> grid for attn.mha, (Tq, B) -> grid for varlen. */
+  MlirValue gridIn[2];
+  if (!s->varlen) {
+    gridIn[0] = attnDim(&b, q, 0);
+    gridIn[1] = attnDim(&b, q, 2);
+  } else {
+    gridIn[0] = attnDim(&b, q, 0);
+    gridIn[1] = attnSubI(&b, attnDim(&b, in[3], 0), cst(&b, 1));
+  }
+  for (intptr_t i = 0; i < 3; ++i)
+    args[n++] = attnAffineApply(&b, mlirAffineMapGetSubMap(s->gridMap, 1, &i), 2, gridIn);
+  attnCall(&b, launchName, n, args);
+
+  MlirValue res0 = mlirOperationGetResult(op, 0);
+  mlirValueReplaceAllUsesOfWith(res0, attnToTensor(&b, out, mlirValueGetType(res0)));
+  if (s->hasLse) {
+    MlirValue res1 = mlirOperationGetResult(op, 1);
+    mlirValueReplaceAllUsesOfWith(res1, attnToTensor(&b, lse, mlirValueGetType(res1)));
+  }
+}
+
+static bool lowerOp(MlirOperation op, int *counter) {
+  Spec s;
+  if (!readSpec(op, &s))
+    return false;
+  MlirOperation func = parentOfType(op, "func.func");
+  MlirOperation module = parentOfType(op, "builtin.module");
+  if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {
+    attnEmitOpError(op, "attn-online-softmax", "must be inside a func.func in a module");
+    return false;
+  }
+  MlirStringRef fname = mlirStringAttrGetValue(mlirOperationGetAttributeByName(
+      func, mlirStringRefCreateFromCString("sym_name")));
+  char kernel[256], launch[300];
+  do {
+    snprintf(kernel, sizeof(kernel), "%.*s_attn%d", (int)(fname.length > 200 ? 200 : fname.length),
+             fname.data, (*counter)++);
+    snprintf(launch, sizeof(launch), "__attn_launch_%s", kernel);
+  } while (symbolTaken(module, kernel) || symbolTaken(module, launch));
+
+  MlirContext ctx = mlirOperationGetContext(op);
+  MlirType params[16];
+  intptr_t n = kernelParamTypes(ctx, &s, params);
+  MlirOperation kfn = createFunc(func, kernel, n, params, false, kernelAttr(ctx, &s));
+  createFunc(func, launch, n, params, true, mlirAttributeGetNull());
+
+  MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(kfn, 0));
+  AttnBuilder b = {ctx, mlirOperationGetLocation(op), entry, attnNullOp()};
+  MlirValue args[16];
+  for (intptr_t i = 0; i < n; ++i)
+    args[i] = mlirBlockGetArgument(entry, i);
+  if (s.varlen)
+    emitVarlenKernel(&b, &s, args);
+  else
+    emitMhaKernel(&b, &s, args);
+  attnBuildOp(&b, "func.return", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+
+  emitLaunch(op, &s, launch, params);
+  return true;
+}
+
 static void run(MlirOperation root, MlirExternalPass pass) {
-  (void)root;
-  mlirExternalPassSignalFailure(pass);
+  AttnOpList list = attnCollectAttnOps(root);
+  bool ok = !list.outOfMemory;
+  int counter = 0;
+  for (size_t i = 0; i < list.count && ok; ++i) {
+    if (!lowerOp(list.ops[i], &counter)) {
+      ok = false;
+      break;
+    }
+    mlirOperationDestroy(list.ops[i]);
+  }
+  attnOpListFree(&list);
+  if (!ok)
+    mlirExternalPassSignalFailure(pass);
 }
 
 static const int64_t passId = 0;
-static const AttnPassInfo info = {&passId, "AttnOnlineSoftmax", "attn-online-softmax", "not yet implemented", run};
+
+static const AttnPassInfo info = {&passId, "AttnOnlineSoftmax", "attn-online-softmax",
+                                  "Fuse each tiled attention op into a flash-attention kernel "
+                                  "(online softmax over KV tiles) and a grid launch of it",
+                                  run};
 
 MlirPass attnCreateOnlineSoftmaxPass(void) { return attnCreatePass(&info); }
