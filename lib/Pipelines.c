@@ -55,6 +55,7 @@ static const char *const flashCpu =
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "expand-strided-metadata,"
+    "lower-affine," /* expand-strided-metadata computes subview offsets with affine.apply */
     "finalize-memref-to-llvm,"
     "convert-to-llvm,"
     "reconcile-unrealized-casts,"

@@ -309,8 +309,7 @@ MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x) {
   MlirType t = mlirValueGetType(x);
   int64_t shape[2] = {mlirShapedTypeGetDimSize(t, 1), mlirShapedTypeGetDimSize(t, 0)};
   int64_t perm[2] = {1, 0};
-  MlirNamedAttribute attr =
-      attnNamedAttr(b, "permutation", mlirDenseI64ArrayGet(b->ctx, 2, perm));
+  MlirNamedAttribute attr = attnNamedAttr(b, "permutation", mlirDenseI64ArrayGet(b->ctx, 2, perm));
   return build1(b, "vector.transpose", 1, &x,
                 mlirVectorTypeGet(2, shape, mlirShapedTypeGetElementType(t)), 1, &attr);
 }
@@ -351,8 +350,7 @@ MlirValue attnTransferRead(AttnBuilder *b, MlirType vectorType, MlirValue mem, i
   int32_t seg[4] = {1, (int32_t)rank, 1, 0};
   MlirNamedAttribute attrs[3] = {
       attnNamedAttr(b, "permutation_map", mlirAffineMapAttrGet(perm)),
-      attnNamedAttr(b, "in_bounds",
-                    boolArray(b, mlirShapedTypeGetRank(vectorType), inBounds)),
+      attnNamedAttr(b, "in_bounds", boolArray(b, mlirShapedTypeGetRank(vectorType), inBounds)),
       attnNamedAttr(b, "operandSegmentSizes", segments(b, 4, seg))};
   return build1(b, "vector.transfer_read", 2 + rank, operands, vectorType, 3, attrs);
 }
@@ -383,13 +381,12 @@ MlirValue attnContract(AttnBuilder *b, MlirValue lhs, MlirValue rhs, MlirValue a
                        const char *maps) {
   char text[256];
   snprintf(text, sizeof(text), "[%s]", maps);
-  MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(b, "indexing_maps", parseAttr(b, text)),
-      attnNamedAttr(b, "iterator_types",
-                    parseAttr(b, "[#vector.iterator_type<parallel>, "
-                                 "#vector.iterator_type<parallel>, "
-                                 "#vector.iterator_type<reduction>]")),
-      attnNamedAttr(b, "kind", parseAttr(b, "#vector.kind<add>"))};
+  MlirNamedAttribute attrs[3] = {attnNamedAttr(b, "indexing_maps", parseAttr(b, text)),
+                                 attnNamedAttr(b, "iterator_types",
+                                               parseAttr(b, "[#vector.iterator_type<parallel>, "
+                                                            "#vector.iterator_type<parallel>, "
+                                                            "#vector.iterator_type<reduction>]")),
+                                 attnNamedAttr(b, "kind", parseAttr(b, "#vector.kind<add>"))};
   MlirValue operands[3] = {lhs, rhs, acc};
   return build1(b, "vector.contract", 3, operands, mlirValueGetType(acc), 3, attrs);
 }
@@ -398,9 +395,9 @@ MlirValue attnMultiReduction(AttnBuilder *b, const char *kind, MlirValue source,
                              int64_t dim) {
   char text[64];
   snprintf(text, sizeof(text), "#vector.kind<%s>", kind);
-  MlirNamedAttribute attrs[2] = {attnNamedAttr(b, "kind", parseAttr(b, text)),
-                                 attnNamedAttr(b, "reduction_dims",
-                                               mlirDenseI64ArrayGet(b->ctx, 1, &dim))};
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(b, "kind", parseAttr(b, text)),
+      attnNamedAttr(b, "reduction_dims", mlirDenseI64ArrayGet(b->ctx, 1, &dim))};
   MlirValue operands[2] = {source, acc};
   return build1(b, "vector.multi_reduction", 2, operands, mlirValueGetType(acc), 2, attrs);
 }

@@ -151,8 +151,7 @@ MlirValue attnContract(AttnBuilder *b, MlirValue lhs, MlirValue rhs, MlirValue a
 MlirValue attnMultiReduction(AttnBuilder *b, const char *kind, MlirValue source, MlirValue acc,
                              int64_t dim);
 
-MlirValue attnAffineApply(AttnBuilder *b, MlirAffineMap map, intptr_t n,
-                          const MlirValue *operands);
+MlirValue attnAffineApply(AttnBuilder *b, MlirAffineMap map, intptr_t n, const MlirValue *operands);
 void attnCall(AttnBuilder *b, const char *callee, intptr_t n, const MlirValue *operands);
 
 #endif /* ATTN_PASSES_BUILDER_H */

@@ -203,10 +203,8 @@ static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); 
 
 /* memref<cols x BM x elem> on the stack at the top of the kernel, 64-byte
  * aligned so every column is one aligned vector. */
-static MlirValue allocaBuffer(Lower *L, int64_t cols, MlirType elem) {
+static MlirValue allocaOf(Lower *L, MlirType type) {
   AttnBuilder b = {L->ctx, mlirOperationGetLocation(L->anchor), L->anchorBlock, L->anchor};
-  int64_t shape[2] = {cols, L->bm};
-  MlirType type = mlirMemRefTypeContiguousGet(elem, 2, shape, mlirAttributeGetNull());
   MlirNamedAttribute align =
       attnNamedAttr(&b, "alignment", mlirIntegerAttrGet(attnIntType(&b, 64), 64));
   int32_t seg[2] = {0, 0};
@@ -216,20 +214,31 @@ static MlirValue allocaBuffer(Lower *L, int64_t cols, MlirType elem) {
   return mlirOperationGetResult(op, 0);
 }
 
+static MlirType bufferType(int64_t rows, int64_t cols, MlirType elem) {
+  int64_t shape[2] = {rows, cols};
+  return mlirMemRefTypeContiguousGet(elem, 2, shape, mlirAttributeGetNull());
+}
+
+static MlirValue allocaBuffer(Lower *L, int64_t cols, MlirType elem) {
+  return allocaOf(L, bufferType(cols, L->bm, elem));
+}
+
 /* Scratch buffers for tile values local to one loop body: reused by the next
  * body, so the three KV loops share one set and the set stays in L1. */
-static MlirValue scratchBuffer(Lower *L, int64_t cols, MlirType elem) {
-  int64_t shape[2] = {cols, L->bm};
-  MlirType type = mlirMemRefTypeContiguousGet(elem, 2, shape, mlirAttributeGetNull());
+static MlirValue scratchOf(Lower *L, MlirType type) {
   for (int i = 0; i < L->poolCount; ++i)
     if (!L->pool[i].busy && mlirTypeEqual(L->pool[i].type, type)) {
       L->pool[i].busy = true;
       return L->pool[i].buffer;
     }
-  MlirValue buf = allocaBuffer(L, cols, elem);
+  MlirValue buf = allocaOf(L, type);
   if (L->poolCount < (int)(sizeof(L->pool) / sizeof(L->pool[0])))
     L->pool[L->poolCount++] = (PoolEntry){type, buf, true};
   return buf;
+}
+
+static MlirValue scratchBuffer(Lower *L, int64_t cols, MlirType elem) {
+  return scratchOf(L, bufferType(cols, L->bm, elem));
 }
 
 static void releaseScratch(Lower *L) {
@@ -312,13 +321,13 @@ static MlirValue emitExp2(AttnBuilder *b, MlirValue x) {
 
 static bool isElementwise(MlirOperation op) {
   static const char *const names[] = {
-      "arith.addf",    "arith.subf",     "arith.mulf",     "arith.divf",     "arith.maximumf",
-      "arith.minimumf", "arith.maxnumf", "arith.minnumf",  "arith.negf",     "arith.select",
-      "arith.cmpf",    "arith.cmpi",     "arith.addi",     "arith.subi",     "arith.muli",
-      "arith.andi",    "arith.ori",      "arith.xori",     "arith.extf",     "arith.truncf",
-      "arith.index_cast", "arith.sitofp", "arith.uitofp",  "arith.maxsi",    "arith.minsi",
-      "math.exp2",     "math.exp",       "math.tanh",      "math.absf",      "math.absi",
-      "math.log2",     "math.log",       "math.sqrt",      "math.rsqrt",     "math.fma"};
+      "arith.addf",       "arith.subf",    "arith.mulf",    "arith.divf",  "arith.maximumf",
+      "arith.minimumf",   "arith.maxnumf", "arith.minnumf", "arith.negf",  "arith.select",
+      "arith.cmpf",       "arith.cmpi",    "arith.addi",    "arith.subi",  "arith.muli",
+      "arith.andi",       "arith.ori",     "arith.xori",    "arith.extf",  "arith.truncf",
+      "arith.index_cast", "arith.sitofp",  "arith.uitofp",  "arith.maxsi", "arith.minsi",
+      "math.exp2",        "math.exp",      "math.tanh",     "math.absf",   "math.absi",
+      "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
     if (attnIsOp(op, names[i]))
       return true;
@@ -331,12 +340,10 @@ static bool isElementwise(MlirOperation op) {
 static MlirValue emitElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
                                  MlirType type) {
   intptr_t n = mlirOperationGetNumOperands(op);
-  if (attnIsOp(op, "math.exp2") && mlirTypeIsAF32(mlirTypeIsAVector(type)
-                                                       ? mlirShapedTypeGetElementType(type)
-                                                       : type))
+  if (attnIsOp(op, "math.exp2") &&
+      mlirTypeIsAF32(mlirTypeIsAVector(type) ? mlirShapedTypeGetElementType(type) : type))
     return emitExp2(b, operands[0]);
-  static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode",
-                                          "overflowFlags"};
+  static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode", "overflowFlags"};
   MlirNamedAttribute attrs[4];
   intptr_t nAttrs = 0;
   for (size_t i = 0; i < 4; ++i) {
@@ -357,8 +364,9 @@ static MlirValue plain(Lower *L, MlirOperation user, MlirValue old) {
   Rep *r = mapFind(&L->map, old);
   if (r && r->kind == REP_PLAIN)
     return r->value;
-  fail(L, user, r ? "uses a tile value where the CPU lowering expects a scalar or row vector"
-                  : "uses a value the CPU lowering has not seen (unsupported kernel IR)");
+  fail(L, user,
+       r ? "uses a tile value where the CPU lowering expects a scalar or row vector"
+         : "uses a value the CPU lowering has not seen (unsupported kernel IR)");
   return attnNullValue();
 }
 
@@ -373,7 +381,8 @@ static MlirValue element(Lower *L, AttnBuilder *b, MlirValue old, MlirValue n) {
   MlirOperation def = defOf(old);
   if (isOp(def, "vector.step"))
     return n;
-  if (isOp(def, "vector.broadcast") && !mlirTypeIsAVector(mlirValueGetType(mlirOperationGetOperand(def, 0))))
+  if (isOp(def, "vector.broadcast") &&
+      !mlirTypeIsAVector(mlirValueGetType(mlirOperationGetOperand(def, 0))))
     return plain(L, def, mlirOperationGetOperand(def, 0));
   if (!mlirOperationIsNull(def) && isElementwise(def) && !attnIsOp(def, "math.exp2")) {
     MlirValue ops[3];
@@ -435,8 +444,8 @@ static MlirValue columnUncached(Lower *L, AttnBuilder *b, MlirValue old, MlirVal
       fail(L, def, "is a non-splat tile constant (unsupported on the CPU)");
       return attnNullValue();
     }
-    MlirAttribute splat = mlirDenseElementsAttrSplatGet(
-        colType, mlirDenseElementsAttrGetSplatValue(value));
+    MlirAttribute splat =
+        mlirDenseElementsAttrSplatGet(colType, mlirDenseElementsAttrGetSplatValue(value));
     MlirNamedAttribute a = attnNamedAttr(b, "value", splat);
     result = mlirOperationGetResult(
         attnBuildOp(b, "arith.constant", 0, NULL, 1, &colType, 1, &a, 0, NULL), 0);
@@ -452,8 +461,8 @@ static MlirValue columnUncached(Lower *L, AttnBuilder *b, MlirValue old, MlirVal
   } else if (isOp(def, "vector.transpose")) {
     /* transpose(broadcast(row : vector<BM>) : vector<C x BM>): column = row. */
     MlirOperation inner = defOf(mlirOperationGetOperand(def, 0));
-    MlirValue row = isOp(inner, "vector.broadcast") ? mlirOperationGetOperand(inner, 0)
-                                                    : attnNullValue();
+    MlirValue row =
+        isOp(inner, "vector.broadcast") ? mlirOperationGetOperand(inner, 0) : attnNullValue();
     if (!mlirValueIsNull(row) && mlirTypeIsAVector(mlirValueGetType(row)) &&
         mlirShapedTypeGetRank(mlirValueGetType(row)) == 1 && dimOf(row, 0) == L->bm)
       result = plain(L, def, row);
@@ -464,8 +473,8 @@ static MlirValue columnUncached(Lower *L, AttnBuilder *b, MlirValue old, MlirVal
     intptr_t k = mlirOperationGetNumOperands(def);
     for (intptr_t i = 0; i < k && i < 3 && !L->failed; ++i) {
       MlirValue o = mlirOperationGetOperand(def, i);
-      ops[i] = isTile(o) ? column(L, b, o, n, store) : attnBroadcast(b, plain(L, def, o),
-                                                                      vecBM(L, mlirValueGetType(o)));
+      ops[i] = isTile(o) ? column(L, b, o, n, store)
+                         : attnBroadcast(b, plain(L, def, o), vecBM(L, mlirValueGetType(o)));
     }
     if (!L->failed)
       result = emitElementwise(b, def, ops, colType);
@@ -547,6 +556,11 @@ static void copyInto(Lower *L, AttnBuilder *b, MlirValue old, MlirValue buffer) 
   endColumns(L, b, &loop, 0, NULL);
 }
 
+static MlirAffineMap singleDimMapCtx(MlirContext ctx, intptr_t rank, int dim) {
+  MlirAffineExpr e = mlirAffineDimExprGet(ctx, dim);
+  return mlirAffineMapGet(ctx, rank, 0, 1, &e);
+}
+
 /*===--- Tile matmuls ----------------------------------------------------------===*/
 
 typedef enum { CONTRACT_QK, CONTRACT_PV, CONTRACT_OTHER } ContractForm;
@@ -564,8 +578,8 @@ static ContractForm contractForm(MlirOperation op) {
     m[i] = mlirAffineMapAttrGetValue(mlirArrayAttrGetElement(maps, i));
   MlirAttribute kind = inherent(op, "kind");
   MlirAttribute iters = inherent(op, "iterator_types");
-  if (!mlirAttributeEqual(kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
-                                                               "#vector.kind<add>"))) ||
+  if (!mlirAttributeEqual(
+          kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString("#vector.kind<add>"))) ||
       !mlirAttributeEqual(iters,
                           mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
                                                          "[#vector.iterator_type<parallel>, "
@@ -590,31 +604,34 @@ static int64_t registerBlock(int64_t n) {
   return nr;
 }
 
-/* Scalar element (row, col) of a K/V tile, as f32. Rows past the tensor read
- * the padding (through a clamped, always valid address). */
-static MlirValue operandElement(AttnBuilder *b, const Rep *o, MlirValue row, MlirValue col,
-                                MlirValue rowValid, MlirValue clampedRow) {
+/* Copies a K/V tile into a contiguous f32 buffer memref<rows x cols>, one
+ * vector row at a time. The micro-kernel then addresses every element at a
+ * constant offset from one pointer (the tensors' strides are only known at
+ * run time), f16/bf16 are converted once, and rows past the tensor become
+ * the transfer's padding here instead of in the inner loop. */
+static MlirValue packOperand(Lower *L, AttnBuilder *b, const Rep *o, int64_t rows, int64_t cols) {
+  MlirType f32 = attnF32Type(b), elem = mlirShapedTypeGetElementType(mlirValueGetType(o->mem));
+  MlirValue pack = scratchOf(L, bufferType(rows, cols, f32));
+  AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, rows), cIdx(b, 1), 0, NULL);
   MlirValue idx[4];
   memcpy(idx, o->idx, sizeof(idx));
-  idx[o->rowDim] = o->rowsInBounds ? attnAddI(b, o->idx[o->rowDim], row) : clampedRow;
-  idx[o->colDim] = attnAddI(b, o->idx[o->colDim], col);
-  MlirValue x = attnLoad(b, o->mem, o->rank, idx);
-  if (!o->rowsInBounds)
-    x = attnSelect(b, rowValid, x, o->pad);
-  return attnConvertF(b, x, attnF32Type(b));
-}
-
-/* Row `row` of the operand tile: (in range, clamped absolute row). */
-static void operandRow(AttnBuilder *b, const Rep *o, MlirValue row, MlirValue *valid,
-                       MlirValue *clamped) {
-  if (o->rowsInBounds) {
-    *valid = *clamped = attnNullValue();
-    return;
+  MlirValue row = attnAddI(b, o->idx[o->rowDim], loop.iv), valid = attnNullValue();
+  if (!o->rowsInBounds) {
+    MlirValue size = attnDim(b, o->mem, o->rowDim);
+    valid = attnCmpI(b, ATTN_CMPI_SLT, row, size);
+    row = attnMaxSI(b, attnMinSI(b, row, attnSubI(b, size, cIdx(b, 1))), cIdx(b, 0));
   }
-  MlirValue abs = attnAddI(b, o->idx[o->rowDim], row);
-  MlirValue size = attnDim(b, o->mem, o->rowDim);
-  *valid = attnCmpI(b, ATTN_CMPI_SLT, abs, size);
-  *clamped = attnMaxSI(b, attnMinSI(b, abs, attnSubI(b, size, cIdx(b, 1))), cIdx(b, 0));
+  idx[o->rowDim] = row;
+  bool inBounds[1] = {true};
+  MlirValue v = attnTransferRead(b, mlirVectorTypeGet(1, &cols, elem), o->mem, o->rank, idx, o->pad,
+                                 singleDimMapCtx(L->ctx, o->rank, o->colDim), inBounds);
+  if (!o->rowsInBounds)
+    v = attnSelect(b, valid, v, attnBroadcast(b, o->pad, mlirVectorTypeGet(1, &cols, elem)));
+  v = attnConvertF(b, v, mlirVectorTypeGet(1, &cols, f32));
+  MlirValue operands[4] = {v, pack, loop.iv, cIdx(b, 0)};
+  attnBuildOp(b, "vector.store", 4, operands, 0, NULL, 0, NULL, 0, NULL);
+  attnForEnd(b, &loop, 0, NULL);
+  return pack;
 }
 
 /* Walks the accumulator's element-wise chain to a buffer that nothing else
@@ -634,8 +651,9 @@ static MlirValue inPlaceBuffer(Lower *L, MlirValue acc) {
     for (intptr_t i = 0; i < mlirOperationGetNumOperands(r->def); ++i) {
       MlirValue o = mlirOperationGetOperand(r->def, i);
       Rep *ro = mapFind(&L->map, o);
-      bool carriesTile = isTile(o) && ro && (ro->kind == REP_BUFFER ||
-                                             (ro->kind == REP_LAZY && isElementwise(ro->def)));
+      bool carriesTile =
+          isTile(o) && ro &&
+          (ro->kind == REP_BUFFER || (ro->kind == REP_LAZY && isElementwise(ro->def)));
       if (!carriesTile)
         continue;
       if (!mlirValueIsNull(next))
@@ -658,12 +676,14 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   Rep *ro = mapFind(&L->map, rhs);
   if (form == CONTRACT_OTHER || !ro || ro->kind != REP_OPERAND || dimOf(lhs, 0) != L->bm ||
       !mlirTypeIsAF32(elemOf(acc))) {
-    fail(L, op, "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
-                "read by vector.transfer_read as right operand)");
+    fail(L, op,
+         "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
+         "read by vector.transfer_read as right operand)");
     return;
   }
   Rep o = *ro;
   int64_t cols = dimOf(res, 1), depth = dimOf(lhs, 1), nr = registerBlock(cols);
+  MlirValue packed = packOperand(L, b, &o, dimOf(rhs, 0), dimOf(rhs, 1));
   MlirValue a = bufferOf(L, b, lhs);
   MlirValue out = inPlaceBuffer(L, acc);
   if (mlirValueIsNull(out))
@@ -672,12 +692,10 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
     return;
 
   AttnFor blocks = attnForBegin(b, cIdx(b, 0), cIdx(b, cols), cIdx(b, nr), 0, NULL);
-  MlirValue accs[16], valid[16], clamped[16], colIdx[16];
+  MlirValue accs[16], colIdx[16];
   for (int64_t i = 0; i < nr && !L->failed; ++i) {
     colIdx[i] = attnAddI(b, blocks.iv, cIdx(b, i));
     accs[i] = column(L, b, acc, colIdx[i], false);
-    if (form == CONTRACT_QK)
-      operandRow(b, &o, colIdx[i], &valid[i], &clamped[i]);
   }
   if (L->failed)
     return;
@@ -685,14 +703,14 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   {
     MlirType f32col = vecBM(L, attnF32Type(b));
     MlirValue av = attnConvertF(b, loadColumn(L, b, a, red.iv), f32col);
-    MlirValue rv = attnNullValue(), rc = attnNullValue();
-    if (form == CONTRACT_PV)
-      operandRow(b, &o, red.iv, &rv, &rc);
     MlirValue next[16];
     for (int64_t i = 0; i < nr; ++i) {
-      MlirValue s = form == CONTRACT_QK
-                        ? operandElement(b, &o, colIdx[i], red.iv, valid[i], clamped[i])
-                        : operandElement(b, &o, red.iv, colIdx[i], rv, rc);
+      MlirValue at[2] = {colIdx[i], red.iv}; /* QK: B(x, r) = K[x][r] */
+      if (form == CONTRACT_PV) {             /* PV: B(x, r) = V[r][x] */
+        at[0] = red.iv;
+        at[1] = colIdx[i];
+      }
+      MlirValue s = attnLoad(b, packed, 2, at);
       MlirValue operands[3] = {attnBroadcast(b, s, f32col), av, red.iterArgs[i]};
       next[i] = attnOp1(b, "math.fma", 3, operands, f32col);
     }
@@ -739,8 +757,7 @@ static bool transferDims(MlirOperation op, int *rowDim, int *colDim, bool inBoun
 }
 
 static MlirAffineMap singleDimMap(Lower *L, intptr_t rank, int dim) {
-  MlirAffineExpr e = mlirAffineDimExprGet(L->ctx, dim);
-  return mlirAffineMapGet(L->ctx, rank, 0, 1, &e);
+  return singleDimMapCtx(L->ctx, rank, dim);
 }
 
 static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
@@ -751,8 +768,9 @@ static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
   int rowDim, colDim;
   bool inBounds[2] = {false, false};
   if (L->failed || rank > 4 || nOps != rank + 2 || !transferDims(op, &rowDim, &colDim, inBounds)) {
-    fail(L, op, "is a tile read the CPU lowering does not support (rank <= 4, no mask, "
-                "in-bounds columns)");
+    fail(L, op,
+         "is a tile read the CPU lowering does not support (rank <= 4, no mask, "
+         "in-bounds columns)");
     return;
   }
   Rep r;
@@ -820,8 +838,8 @@ static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirAttribute kind = inherent(op, "kind");
   MlirContext ctx = L->ctx;
   const char *combiner = NULL;
-  if (mlirAttributeEqual(kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
-                                                              "#vector.kind<add>"))))
+  if (mlirAttributeEqual(
+          kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString("#vector.kind<add>"))))
     combiner = "arith.addf";
   else if (mlirAttributeEqual(kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
                                                                    "#vector.kind<maximumf>"))))
@@ -986,8 +1004,7 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     MlirValue x = plain(L, op, mlirOperationGetOperand(op, 0));
     if (!L->failed)
       mapPut(L, mlirOperationGetResult(op, 0),
-             (Rep){.kind = REP_PLAIN,
-                   .value = emitElementwise(b, op, &x, mlirValueGetType(x))});
+             (Rep){.kind = REP_PLAIN, .value = emitElementwise(b, op, &x, mlirValueGetType(x))});
   } else if (hasTileOperandOrResult(op)) {
     fail(L, op, "operates on tiles in a way the CPU lowering does not support");
   } else {
@@ -997,8 +1014,8 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 static void lowerBlock(Lower *L, AttnBuilder *b, MlirBlock block) {
   MlirOperation term = mlirBlockGetTerminator(block);
-  for (MlirOperation op = mlirBlockGetFirstOperation(block);
-       !mlirOperationIsNull(op) && !L->failed; op = mlirOperationGetNextInBlock(op)) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op) && !L->failed;
+       op = mlirOperationGetNextInBlock(op)) {
     if (!mlirOperationIsNull(term) && mlirOperationEqual(op, term))
       break;
     lowerOp(L, b, op);

@@ -123,8 +123,8 @@ static bool readSpec(MlirOperation op, Spec *s) {
     attnEmitOpError(op, pass, "needs attn.kv_head_map (run attn-gqa-map first)");
     return false;
   }
-  if (mlirAttributeIsNull(tile) || !mlirAttributeIsADictionary(tile) ||
-      mlirAttributeIsNull(grid) || !mlirAttributeIsAAffineMap(grid)) {
+  if (mlirAttributeIsNull(tile) || !mlirAttributeIsADictionary(tile) || mlirAttributeIsNull(grid) ||
+      !mlirAttributeIsAAffineMap(grid)) {
     attnEmitOpError(op, pass, "needs attn.tile and attn.grid (run attn-tile first)");
     return false;
   }
@@ -181,7 +181,8 @@ static bool readSpec(MlirOperation op, Spec *s) {
 static MlirType stridedMemRef(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
                               MlirType elem) {
   int64_t shape[4], strides[4];
-  int64_t dyn = mlirShapedTypeGetDynamicSize(), dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  int64_t dyn = mlirShapedTypeGetDynamicSize(),
+          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
   for (intptr_t i = 0; i < rank; ++i) {
     shape[i] = dyn;
     strides[i] = dynStride;
@@ -263,8 +264,8 @@ static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(a->mem));
   MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
   bool inBounds[2] = {rowsInBounds, true};
-  return attnTransferRead(b, vec2(rows, cols, elem), a->mem, a->rank, a->idx, pad,
-                          accessMap(b, a), inBounds);
+  return attnTransferRead(b, vec2(rows, cols, elem), a->mem, a->rank, a->idx, pad, accessMap(b, a),
+                          inBounds);
 }
 
 static void writeTile(AttnBuilder *b, Access *a, MlirValue row, MlirValue value) {
@@ -297,14 +298,14 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
   const Spec *s = p->s;
   MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
   MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
-  MlirValue vis = attnCmpI(b, ATTN_CMPI_SLT, attnBroadcast(b, keys, tileIdx),
-                           splatOf(b, p->sk, tileIdx));
+  MlirValue vis =
+      attnCmpI(b, ATTN_CMPI_SLT, attnBroadcast(b, keys, tileIdx), splatOf(b, p->sk, tileIdx));
   if (s->hasRightBound)
-    vis = attnAndI(
-        b, vis, attnCmpI(b, ATTN_CMPI_SGE, dist, splatOf(b, cst(b, -s->rightBound), tileIdx)));
+    vis = attnAndI(b, vis,
+                   attnCmpI(b, ATTN_CMPI_SGE, dist, splatOf(b, cst(b, -s->rightBound), tileIdx)));
   if (s->hasWindowLeft)
-    vis = attnAndI(
-        b, vis, attnCmpI(b, ATTN_CMPI_SLE, dist, splatOf(b, cst(b, s->windowLeft), tileIdx)));
+    vis = attnAndI(b, vis,
+                   attnCmpI(b, ATTN_CMPI_SLE, dist, splatOf(b, cst(b, s->windowLeft), tileIdx)));
   return vis;
 }
 
@@ -325,7 +326,7 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
     dist = distanceTile(b, p, n0);
   if (s->hasAlibi) {
     MlirType i64Tile = vec2(s->blockM, s->blockN, attnIntType(b, 64));
-    MlirValue absDist = attnAbsI(b, attnIndexCast(b, dist, i64Tile));
+    MlirValue absDist = attnUnary(b, "math.absi", attnIndexCast(b, dist, i64Tile));
     MlirValue distF = attnSIToFP(b, absDist, tileF);
     t = attnAddF(b, t, attnMulF(b, splatOf(b, p->slope2, tileF), distF));
   }
@@ -424,8 +425,7 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
-    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
-                      inBounds);
+    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse), inBounds);
   }
 }
 
@@ -463,8 +463,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
 /* memref.subview of `rows` rows starting at `start` along dim `dim`; the
  * other dims are taken whole. Keeps the (fully dynamic) type of `mem`. */
-static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start,
-                          MlirValue rows) {
+static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows) {
   MlirType type = mlirValueGetType(mem);
   intptr_t rank = mlirShapedTypeGetRank(type);
   int64_t dyn = mlirShapedTypeGetDynamicSize();
@@ -571,7 +570,8 @@ static MlirOperation parentOfType(MlirOperation op, const char *name) {
 
 static bool symbolTaken(MlirOperation module, const char *name) {
   MlirSymbolTable table = mlirSymbolTableCreate(module);
-  bool taken = !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
+  bool taken =
+      !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
   mlirSymbolTableDestroy(table);
   return taken;
 }
@@ -584,8 +584,8 @@ static MlirOperation createFunc(MlirOperation anchor, const char *name, intptr_t
   MlirType fnType = mlirFunctionTypeGet(b.ctx, n, types, 0, NULL);
   MlirNamedAttribute attrs[3];
   intptr_t nAttrs = 0;
-  attrs[nAttrs++] = attnNamedAttr(&b, "sym_name",
-                                  mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString(name)));
+  attrs[nAttrs++] =
+      attnNamedAttr(&b, "sym_name", mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString(name)));
   attrs[nAttrs++] = attnNamedAttr(&b, "function_type", mlirTypeAttrGet(fnType));
   if (declaration)
     attrs[nAttrs++] = attnNamedAttr(
@@ -609,8 +609,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s) {
   MlirNamedAttribute entries[16];
   for (intptr_t i = 0; i < n && i < 14; ++i)
     entries[i] = mlirDictionaryAttrGetElement(s->tile, i);
-  entries[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")),
-                                       mlirAffineMapAttrGet(s->gridMap));
+  entries[n++] =
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")),
+                            mlirAffineMapAttrGet(s->gridMap));
   entries[n++] = mlirNamedAttributeGet(
       mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")),
       mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(s->varlen ? "mha_varlen" : "mha")));
@@ -701,8 +702,8 @@ static bool lowerOp(MlirOperation op, int *counter) {
     attnEmitOpError(op, "attn-online-softmax", "must be inside a func.func in a module");
     return false;
   }
-  MlirStringRef fname = mlirStringAttrGetValue(mlirOperationGetAttributeByName(
-      func, mlirStringRefCreateFromCString("sym_name")));
+  MlirStringRef fname = mlirStringAttrGetValue(
+      mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("sym_name")));
   char kernel[256], launch[300];
   do {
     snprintf(kernel, sizeof(kernel), "%.*s_attn%d", (int)(fname.length > 200 ? 200 : fname.length),

@@ -55,6 +55,8 @@ DEFAULT_CONFIGS = [
     "--split-input-file --verify-diagnostics",
     "--mlir-print-op-generic",
     "--attn-gqa-map --attn-tile",
+    "--attn-gqa-map --attn-tile --attn-online-softmax --attn-lower-cpu",
+    "--attn-to-cpu",
 ]
 
 # Seeds that are always available, even without a corpus directory.
