@@ -170,13 +170,15 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 4, 2, 1);
   }
   if (cpu) {
-    EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 64, 1, 1, 1);
-    EXPECT_LOOKUP(cpu, query(BF16, 256, true, false), 0, 16, 64, 1, 1, 1);
-    EXPECT_LOOKUP(cpu, query(F32, 256, false, true), 1, 16, 32, 1, 1, 1);
+    EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 128, 1, 1, 1);
+    EXPECT_LOOKUP(cpu, query(BF16, 192, true, false), 1, 16, 64, 1, 1, 1);
+    EXPECT_LOOKUP(cpu, query(F32, 256, false, true), 2, 16, 64, 1, 1, 1);
     size_t line = 0, col = 0;
     CHECK(attnConfigTableEntryLocation(cpu, 1, &line, &col) && line == 7 && col == 5,
           "cpu entry 1 at %zu:%zu", line, col);
-    CHECK(!attnConfigTableEntryLocation(cpu, 2, &line, &col), "entry 2 of cpu exists");
+    CHECK(attnConfigTableEntryLocation(cpu, 2, &line, &col) && line == 10 && col == 5,
+          "cpu entry 2 at %zu:%zu", line, col);
+    CHECK(!attnConfigTableEntryLocation(cpu, 3, &line, &col), "entry 3 of cpu exists");
     CHECK(attnConfigTableDefaultIndex(cpu) == 0, "default index");
   }
   for (int i = 0; i < NUM_TARGETS; ++i)

@@ -20,6 +20,7 @@
 #include "reference.h"
 
 #include "attnc/attnc.h"
+#include "attnrt/CpuLaunch.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/ExecutionEngine.h"
 #include "mlir-c/IR.h"
@@ -34,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_FLAGS = 32 };
+enum { MAX_FLAGS = 32, MAX_THREADS = 4096 };
 
 typedef struct {
   int arg;
@@ -52,6 +53,7 @@ typedef struct {
   uint64_t seed;
   bool seedGiven;
   int bench;
+  int threads; /* 0: one per online core */
   int64_t dynamicSize;
   InputFlag inputs[MAX_FLAGS];
   int numInputs;
@@ -77,6 +79,8 @@ static void usage(FILE *out) {
         "  --save=DIR             write DIR/<func>.arg<N>.npy and DIR/<func>.result<N>.npy\n"
         "  --bench=N              also print the median time of N runs\n"
         "  --no-check             skip the reference comparison (benchmarks of large shapes)\n"
+        "  --threads=N            run kernel grids on N threads (default: $ATTN_NUM_THREADS if\n"
+        "                         set, else one per online core)\n"
         "\n"
         "Generated inputs: normal(0,1) for q/k/v; cu_seqlens with random lengths covering\n"
         "all tokens and at least one empty sequence when B > 1; ALiBi slopes\n"
@@ -111,6 +115,14 @@ static bool splitIndexed(const char *s, int *index, const char **rest) {
     return false;
   *index = (int)v;
   *rest = eq + 1;
+  return true;
+}
+
+static bool parseThreads(const char *s, int *out) {
+  int64_t v;
+  if (!parseInt(s, &v) || v < 1 || v > MAX_THREADS)
+    return false;
+  *out = (int)v;
   return true;
 }
 
@@ -168,6 +180,12 @@ static int parseArgs(int argc, char **argv, RunOptions *o) {
         return 1;
       }
       o->bench = (int)v;
+    } else if (!strncmp(a, "--threads=", 10)) {
+      if (!parseThreads(a + 10, &o->threads)) {
+        fprintf(stderr, "attn-run: error: --threads needs a count in [1, %d], got '%s'\n",
+                MAX_THREADS, a + 10);
+        return 1;
+      }
     } else if (!strncmp(a, "--dynamic-size=", 15)) {
       if (!parseInt(a + 15, &v) || v < 0 || v > (1 << 24)) {
         fprintf(stderr, "attn-run: error: bad --dynamic-size '%s'\n", a + 15);
@@ -209,6 +227,13 @@ static int parseArgs(int argc, char **argv, RunOptions *o) {
     fprintf(stderr,
             "attn-run: error: --target=%s cannot execute here; attn-run executes --target=cpu\n",
             o->target ? o->target : "(missing)");
+    return 1;
+  }
+  /* --threads wins over the environment. */
+  const char *env = getenv("ATTN_NUM_THREADS");
+  if (!o->threads && env && *env && !parseThreads(env, &o->threads)) {
+    fprintf(stderr, "attn-run: error: ATTN_NUM_THREADS needs a count in [1, %d], got '%s'\n",
+            MAX_THREADS, env);
     return 1;
   }
   return 0;
@@ -480,16 +505,14 @@ static void *poisonAlignedAlloc(size_t alignment, size_t n) {
   return p;
 }
 
-/* The named pipeline that takes the module to the LLVM dialect. The reference
- * lowering is the only CPU pipeline so far; when the flash pipeline
- * (attn-to-cpu) lands it becomes the default and --reference keeps this one. */
+/* The named pipeline that takes the module to the LLVM dialect: the flash
+ * pipeline, or with --reference the reference lowering. */
 static const char *pipelineName(const RunOptions *o) {
-  (void)o->reference;
-  return "attn-to-cpu-reference";
+  return o->reference ? "attn-to-cpu-reference" : "attn-to-cpu";
 }
 
 static MlirExecutionEngine compileModule(MlirModule module, const char *pipeline,
-                                         const char *fileName) {
+                                         const char *fileName, AttnCpuLauncher *launcher) {
   MlirContext ctx = mlirModuleGetContext(module);
   /* Every public function gets a C-compatible wrapper taking descriptors by
    * pointer, with results through a pointer in front. */
@@ -518,6 +541,8 @@ static MlirExecutionEngine compileModule(MlirModule module, const char *pipeline
                                     (void *)poisonMalloc);
   mlirExecutionEngineRegisterSymbol(jit, mlirStringRefCreateFromCString("aligned_alloc"),
                                     (void *)poisonAlignedAlloc);
+  mlirExecutionEngineRegisterSymbol(jit, mlirStringRefCreateFromCString(ATTN_CPU_LAUNCHER_SYMBOL),
+                                    launcher);
   return jit;
 }
 
@@ -831,8 +856,18 @@ static int run(const RunOptions *o) {
             o->func ? " named " : "", o->func ? o->func : "");
     status = 1;
   }
+  /* One pool for every launch of the run: threads are created once. */
+  AttnThreadPool *pool = status ? NULL : attnThreadPoolCreate(o->threads);
+  if (!status && !pool) {
+    fputs("attn-run: error: cannot create the threads that run kernel grids\n", stderr);
+    status = 1;
+  }
+  AttnCpuLauncher launcher = {NULL, NULL};
+  if (pool)
+    launcher = attnCpuLauncherForPool(pool);
   MlirExecutionEngine jit = {NULL};
-  if (!status && mlirExecutionEngineIsNull(jit = compileModule(module, pipelineName(o), o->file)))
+  if (!status &&
+      mlirExecutionEngineIsNull(jit = compileModule(module, pipelineName(o), o->file, &launcher)))
     status = 1;
   uint64_t seed = o->seedGiven ? o->seed : freshSeed();
   if (!status)
@@ -846,6 +881,7 @@ static int run(const RunOptions *o) {
   status |= failed;
   if (!mlirExecutionEngineIsNull(jit))
     mlirExecutionEngineDestroy(jit);
+  attnThreadPoolDestroy(pool);
   if (!mlirModuleIsNull(module))
     mlirModuleDestroy(module);
   free(funcs);

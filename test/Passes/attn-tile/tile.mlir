@@ -7,9 +7,9 @@
 // CPU-DAG: #[[GRID16:.*]] = affine_map<(d0, d1) -> (d1 ceildiv 16, d0 * 32, 1)>
 // CPU-DAG: #[[VGRID:.*]] = affine_map<(d0, d1) -> (d0 ceildiv 16 + d1, 4, 1)>
 // CPU-LABEL: func.func @mha_bf16_d128
-// CPU: attn.mha {{.*}}attn.grid = #[[GRID16]], attn.tile = {block_m = 16 : i64, block_n = 64 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 1 : i64, source = "cpu-MHA-DEFAULT.json:5", target = "cpu"}
+// CPU: attn.mha {{.*}}attn.grid = #[[GRID16]], attn.tile = {block_m = 16 : i64, block_n = 128 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 1 : i64, source = "cpu-MHA-DEFAULT.json:5", target = "cpu"}
 // CPU-LABEL: func.func @varlen_f32_d256
-// CPU: attn.mha_varlen {{.*}}attn.grid = #[[VGRID]], attn.tile = {block_m = 16 : i64, block_n = 32 : i64, {{.*}}source = "cpu-MHA-DEFAULT.json:7"
+// CPU: attn.mha_varlen {{.*}}attn.grid = #[[VGRID]], attn.tile = {block_m = 16 : i64, block_n = 64 : i64, {{.*}}source = "cpu-MHA-DEFAULT.json:10"
 
 // GFX942-DAG: #[[GRID128:.*]] = affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 1)>
 // GFX942: attn.mha {{.*}}attn.grid = #[[GRID128]], attn.tile = {block_m = 128 : i64, block_n = 64 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 4 : i64, source = "gfx942-MHA-DEFAULT.json:{{[0-9]+}}", target = "gfx942"}
