@@ -54,9 +54,9 @@ demo() {
   build
   local example=examples/gqa-causal.mlir out="$BUILD_DIR/examples"
   mkdir -p "$out"
-  log "compiling $example through the CPU pipeline (attn-to-cpu-reference) -> $out/gqa-causal.llvm.mlir"
-  "$BUILD_DIR/tools/attn-opt" "$example" --attn-to-cpu-reference -o "$out/gqa-causal.llvm.mlir"
-  log "running it with attn-run against the double-precision reference"
+  log "compiling $example through the flash pipeline (attn-to-cpu) -> $out/gqa-causal.llvm.mlir"
+  "$BUILD_DIR/tools/attn-opt" "$example" --attn-to-cpu -o "$out/gqa-causal.llvm.mlir"
+  log "running it with attn-run (all cores) against the double-precision reference"
   "$BUILD_DIR/tools/attn-run" "$example" --target=cpu --shape=0=2x32x100x128 --shape=1=2x8x161x128
 }
 

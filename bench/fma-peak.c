@@ -37,7 +37,10 @@ __attribute__((target("avx512f"))) static float loop512(long iters) {
   __m512 acc[CHAINS], a = _mm512_set1_ps(0.9999f), b = _mm512_set1_ps(1e-7f);
   for (int c = 0; c < CHAINS; ++c)
     acc[c] = _mm512_set1_ps((float)c);
+  /* Unrolled so the chains live in registers: a rolled loop keeps acc[] in
+   * memory and measures store-to-load latency instead of the FMA units. */
   for (long i = 0; i < iters; ++i)
+#pragma GCC unroll 16
     for (int c = 0; c < CHAINS; ++c)
       acc[c] = _mm512_fmadd_ps(acc[c], a, b);
   float sum = 0;
@@ -51,6 +54,7 @@ __attribute__((target("avx2,fma"))) static float loop256(long iters) {
   for (int c = 0; c < CHAINS; ++c)
     acc[c] = _mm256_set1_ps((float)c);
   for (long i = 0; i < iters; ++i)
+#pragma GCC unroll 16
     for (int c = 0; c < CHAINS; ++c)
       acc[c] = _mm256_fmadd_ps(acc[c], a, b);
   float out[8], sum = 0;

@@ -2,7 +2,9 @@
 // 128, causal, bf16, with the log-sum-exp. Batch and sequence lengths are
 // dynamic; attn-run sizes them with --shape (the demo: B=2, Sq=100, Sk=161).
 //
-//   attn-opt examples/gqa-causal.mlir --attn-to-cpu-reference   # LLVM dialect
+//   attn-opt examples/gqa-causal.mlir --attn-gqa-map --attn-tile \
+//       --attn-online-softmax                                  # kernel IR
+//   attn-opt examples/gqa-causal.mlir --attn-to-cpu            # LLVM dialect
 //   attn-run examples/gqa-causal.mlir --target=cpu \
 //       --shape=0=2x32x100x128 --shape=1=2x8x161x128            # run + check
 func.func @attention(%q: tensor<?x32x?x128xbf16>, %k: tensor<?x8x?x128xbf16>,

@@ -10,6 +10,10 @@
 
 #include "attn-c/Dialect.h"
 
+#include "llvm-c/Core.h"
+#include "llvm-c/TargetMachine.h"
+
+#include <stdio.h>
 #include <string.h>
 
 /* Bufferization turns the attn results (fresh allocations) into the
@@ -36,9 +40,8 @@ static const char *const cpuLowering =
  * (canonicalization in particular) reshapes the kernel IR first. Vector
  * transfers left by attn-lower-cpu are 1-D (strided Q/out columns); the
  * launch is defined last, on the LLVM dialect. */
+static const char *const flashCpuFront = "attn-gqa-map,attn-tile{target=cpu%s}";
 static const char *const flashCpu =
-    "attn-gqa-map,"
-    "attn-tile{target=cpu},"
     "attn-online-softmax,"
     "attn-lower-cpu,"
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -89,9 +92,48 @@ static MlirLogicalResult buildCpuReference(MlirOpPassManager pm, MlirStringRef o
   return attnAddCpuLoweringPasses(pm, onError, userData);
 }
 
+/* The JIT and AOT code target the host; AVX-512 hosts take the table's
+ * 16-row tiles (one zmm of f32), others 8 rows (one ymm) so that the 16
+ * register accumulators of the micro-kernel do not spill. */
+static bool hostHasAvx512(void) {
+  char *features = LLVMGetHostCPUFeatures();
+  bool yes = features && strstr(features, "+avx512f") != NULL;
+  LLVMDisposeMessage(features);
+  return yes;
+}
+
+/* attn-to-cpu{isa=host|avx512|generic}: host (default) picks by the CPU
+ * features of the compiling machine. */
+static MlirLogicalResult parseIsa(MlirStringRef options, bool *avx512, MlirStringCallback onError,
+                                  void *userData) {
+  char text[64];
+  if (options.length >= sizeof(text))
+    options.length = sizeof(text) - 1;
+  memcpy(text, options.data ? options.data : "", options.length);
+  text[options.length] = '\0';
+  if (!strcmp(text, "") || !strcmp(text, "isa=host")) {
+    *avx512 = hostHasAvx512();
+  } else if (!strcmp(text, "isa=avx512")) {
+    *avx512 = true;
+  } else if (!strcmp(text, "isa=generic")) {
+    *avx512 = false;
+  } else {
+    onError(str("attn-to-cpu: unknown options '"), userData);
+    onError(str(text), userData);
+    onError(str("' (expected isa=host, isa=avx512 or isa=generic)"), userData);
+    return mlirLogicalResultFailure();
+  }
+  return mlirLogicalResultSuccess();
+}
+
 static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
                                   MlirStringCallback onError, void *userData) {
-  if (mlirLogicalResultIsFailure(rejectOptions(options, "attn-to-cpu", onError, userData)))
+  bool avx512 = false;
+  if (mlirLogicalResultIsFailure(parseIsa(options, &avx512, onError, userData)))
+    return mlirLogicalResultFailure();
+  char front[128];
+  snprintf(front, sizeof(front), flashCpuFront, avx512 ? "" : " block-m=8");
+  if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
     return mlirLogicalResultFailure();
   return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);
 }

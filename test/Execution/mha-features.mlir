@@ -1,6 +1,7 @@
 // Windows (including ones that mask whole rows), softcap, alibi, explicit
 // scale, lse, Sk = 1 and Sk = 0.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 
 // CHECK: @sliding_window result 0 (out 1x2x45x32xbf16): {{.*}} PASS
 func.func @sliding_window(%q: tensor<1x2x45x32xbf16>, %k: tensor<1x2x45x32xbf16>, %v: tensor<1x2x45x32xbf16>) -> tensor<1x2x45x32xbf16> {

@@ -1,5 +1,6 @@
 // GQA 32/8 and 28/4, MQA, with causal Sq != Sk (bottom-right aligned) and lse.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 
 // CHECK: @gqa_32_8 result 0 (out 1x32x23x64xbf16): {{.*}} PASS
 // CHECK: @gqa_32_8 result 1 (lse 1x32x23xf32): {{.*}} PASS

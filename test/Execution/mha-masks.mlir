@@ -2,6 +2,7 @@
 // the sequence, two-sided windows without causal, causal + window_right,
 // and Sq < Sk / Sq > Sk alignments.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 
 // CHECK: @causal_square result 0 (out 2x4x33x64xf16): {{.*}} PASS
 func.func @causal_square(%q: tensor<2x4x33x64xf16>, %k: tensor<2x4x33x64xf16>, %v: tensor<2x4x33x64xf16>) -> tensor<2x4x33x64xf16> {

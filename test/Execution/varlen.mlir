@@ -2,6 +2,7 @@
 // an empty sequence (attn-run's generator), causal with more queries than keys
 // in some sequences, GQA, windows, alibi and the head-major lse.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 
 // CHECK: @varlen_causal result 0 (out 61x8x64xf16): {{.*}} PASS
 // CHECK: @varlen_causal result 1 (lse 8x61xf32): {{.*}} PASS

@@ -50,6 +50,7 @@ typedef struct {
 typedef struct {
   const char *file, *target, *saveDir, *func;
   bool reference, noCheck;
+  const char *pipeline; /* --pipeline=, or null for the default */
   uint64_t seed;
   bool seedGiven;
   int bench;
@@ -69,6 +70,7 @@ static void usage(FILE *out) {
         "\n"
         "  --target=cpu           where to run (the host CPU; the only executable target here)\n"
         "  --reference            use the reference lowering (attn-to-cpu-reference)\n"
+        "  --pipeline=P           lower with pipeline P instead (e.g. 'attn-to-cpu{isa=generic}')\n"
         "  --seed=N               seed of the input generator (default: fresh, printed)\n"
         "  --input=N=PATH.npy     argument N (zero-based) from a .npy file: f32 and bf16 as\n"
         "                         float32 (bf16 rounded to nearest even), f16 as float16,\n"
@@ -164,6 +166,8 @@ static int parseArgs(int argc, char **argv, RunOptions *o) {
       o->target = a + 9;
     } else if (!strcmp(a, "--reference")) {
       o->reference = true;
+    } else if (!strncmp(a, "--pipeline=", 11) && a[11]) {
+      o->pipeline = a + 11;
     } else if (!strcmp(a, "--no-check")) {
       o->noCheck = true;
     } else if (!strncmp(a, "--seed=", 7)) {
@@ -508,7 +512,23 @@ static void *poisonAlignedAlloc(size_t alignment, size_t n) {
 /* The named pipeline that takes the module to the LLVM dialect: the flash
  * pipeline, or with --reference the reference lowering. */
 static const char *pipelineName(const RunOptions *o) {
+  if (o->pipeline)
+    return o->pipeline;
   return o->reference ? "attn-to-cpu-reference" : "attn-to-cpu";
+}
+
+/* Pipeline parse errors (unknown pass, bad options) arrive in pieces;
+ * collected and printed as one message. */
+typedef struct {
+  char text[1024];
+  size_t length;
+} ErrorText;
+
+static void collectPipelineError(MlirStringRef piece, void *userData) {
+  ErrorText *e = userData;
+  for (size_t i = 0; i < piece.length && e->length + 1 < sizeof(e->text); ++i)
+    e->text[e->length++] = piece.data[i] == '\n' ? ' ' : piece.data[i];
+  e->text[e->length] = '\0';
 }
 
 static MlirExecutionEngine compileModule(MlirModule module, const char *pipeline,
@@ -523,8 +543,12 @@ static MlirExecutionEngine compileModule(MlirModule module, const char *pipeline
     mlirOperationSetDiscardableAttributeByName(
         op, mlirStringRefCreateFromCString("llvm.emit_c_interface"), mlirUnitAttrGet(ctx));
   MlirPassManager pm = mlirPassManagerCreate(ctx);
-  MlirLogicalResult ok = mlirOpPassManagerAddPipeline(
-      mlirPassManagerGetAsOpPassManager(pm), mlirStringRefCreateFromCString(pipeline), NULL, NULL);
+  ErrorText why = {{0}, 0};
+  MlirLogicalResult ok = mlirOpPassManagerAddPipeline(mlirPassManagerGetAsOpPassManager(pm),
+                                                      mlirStringRefCreateFromCString(pipeline),
+                                                      collectPipelineError, &why);
+  if (mlirLogicalResultIsFailure(ok))
+    fprintf(stderr, "attn-run: error: bad pipeline '%s': %s\n", pipeline, why.text);
   if (mlirLogicalResultIsSuccess(ok))
     ok = mlirPassManagerRunOnOp(pm, top);
   mlirPassManagerDestroy(pm);
