@@ -413,3 +413,14 @@ void attnCall(AttnBuilder *b, const char *callee, intptr_t n, const MlirValue *o
       attnNamedAttr(b, "callee", mlirFlatSymbolRefAttrGet(b->ctx, str(callee)));
   attnBuildOp(b, "func.call", n, operands, 0, NULL, 1, &attr, 0, NULL);
 }
+
+MlirValue attnAllocLike(AttnBuilder *b, MlirValue result, const MlirValue *srcValues,
+                        const int *srcDims) {
+  MlirType type = mlirValueGetType(result);
+  MlirValue dyn[ATTN_MAX_RANK];
+  intptr_t nDyn = 0;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(type) && i < ATTN_MAX_RANK; ++i)
+    if (mlirShapedTypeIsDynamicDim(type, i))
+      dyn[nDyn++] = attnDim(b, srcValues[i], srcDims[i]);
+  return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
+}

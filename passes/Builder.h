@@ -101,6 +101,10 @@ MlirValue attnAlloc(AttnBuilder *b, MlirType memrefType, intptr_t nDynamic,
 void attnDealloc(AttnBuilder *b, MlirValue memref);
 MlirValue attnToBuffer(AttnBuilder *b, MlirValue tensor);
 MlirValue attnToTensor(AttnBuilder *b, MlirValue memref, MlirType tensorType);
+/* Buffer for the tensor `result` of an op; each dynamic dim i is
+ * dim(srcValues[i], srcDims[i]). */
+MlirValue attnAllocLike(AttnBuilder *b, MlirValue result, const MlirValue *srcValues,
+                        const int *srcDims);
 /* The memref type with the shape and element type of a ranked tensor type. */
 MlirType attnMemRefLike(MlirType tensorType);
 

@@ -210,19 +210,6 @@ static int64_t staticDim(MlirValue v, intptr_t i) {
   return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
 }
 
-/* Allocates the buffer of a result; dynamic sizes come from `sources`, one
- * (value, dim) pair per result dimension. */
-static MlirValue allocResult(AttnBuilder *b, MlirValue result, const MlirValue *srcValues,
-                             const int *srcDims) {
-  MlirType type = mlirValueGetType(result);
-  MlirValue dyn[4];
-  intptr_t nDyn = 0;
-  for (intptr_t i = 0; i < mlirShapedTypeGetRank(type); ++i)
-    if (mlirShapedTypeIsDynamicDim(type, i))
-      dyn[nDyn++] = attnDim(b, srcValues[i], srcDims[i]);
-  return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
-}
-
 static void replaceResults(AttnBuilder *b, MlirOperation op, MlirValue out, MlirValue lse) {
   MlirValue res0 = mlirOperationGetResult(op, 0);
   mlirValueReplaceAllUsesOfWith(res0, attnToTensor(b, out, mlirValueGetType(res0)));
@@ -270,9 +257,9 @@ static void lowerMha(MlirOperation op) {
   MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 3)) : attnNullValue();
   MlirValue outSrc[4] = {q, q, q, v};
   int outDims[4] = {0, 1, 2, 3};
-  MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
   MlirValue lse =
-      hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), outSrc, outDims) : attnNullValue();
+      hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), outSrc, outDims) : attnNullValue();
   MlirValue scratch = scratchFor(&b, k, 2);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
@@ -333,11 +320,11 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 5)) : attnNullValue();
   MlirValue outSrc[3] = {q, q, v};
   int outDims[3] = {0, 1, 2};
-  MlirValue out = allocResult(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
   MlirValue lseSrc[2] = {q, q};
   int lseDims[2] = {1, 0};
   MlirValue lse =
-      hasLse ? allocResult(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
+      hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
   /* Tokens outside every sequence keep these values. */
   emitFill(
       &b, out,

@@ -622,18 +622,6 @@ static MlirValue castToParam(AttnBuilder *b, MlirValue mem, MlirType paramType) 
   return attnOp1(b, "memref.cast", 1, &mem, paramType);
 }
 
-/* Buffer of a result, sized like the op's operands. */
-static MlirValue allocLike(AttnBuilder *b, MlirValue result, const MlirValue *src,
-                           const int *srcDims) {
-  MlirType type = mlirValueGetType(result);
-  MlirValue dyn[4];
-  intptr_t nDyn = 0;
-  for (intptr_t i = 0; i < mlirShapedTypeGetRank(type); ++i)
-    if (mlirShapedTypeIsDynamicDim(type, i))
-      dyn[nDyn++] = attnDim(b, src[i], srcDims[i]);
-  return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
-}
-
 /* The host side: buffers, grid, launch; the op's results become the buffers. */
 static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
                        const MlirType *params) {
@@ -652,17 +640,17 @@ static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
   if (!s->varlen) {
     MlirValue src[4] = {q, q, q, v};
     int dims[4] = {0, 1, 2, 3};
-    out = allocLike(&b, mlirOperationGetResult(op, 0), src, dims);
+    out = attnAllocLike(&b, mlirOperationGetResult(op, 0), src, dims);
     if (s->hasLse)
-      lse = allocLike(&b, mlirOperationGetResult(op, 1), src, dims);
+      lse = attnAllocLike(&b, mlirOperationGetResult(op, 1), src, dims);
   } else {
     MlirValue src[3] = {q, q, v};
     int dims[3] = {0, 1, 2};
-    out = allocLike(&b, mlirOperationGetResult(op, 0), src, dims);
+    out = attnAllocLike(&b, mlirOperationGetResult(op, 0), src, dims);
     if (s->hasLse) {
       MlirValue lsrc[2] = {q, q};
       int ldims[2] = {1, 0};
-      lse = allocLike(&b, mlirOperationGetResult(op, 1), lsrc, ldims);
+      lse = attnAllocLike(&b, mlirOperationGetResult(op, 1), lsrc, ldims);
     }
   }
   args[n] = castToParam(&b, out, params[n]);
