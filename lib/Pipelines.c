@@ -138,7 +138,45 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
   return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);
 }
 
+/* attn-to-rocdl{chip=gfx942|gfx950}: attn ops -> kernel IR tiled for the
+ * chip -> gpu.func kernels (attn-lower-amdgpu) -> ROCDL/LLVM dialect inside
+ * gpu.module @attn_kernels. The host functions keep their gpu.launch_func;
+ * attn-compile translates the gpu.module to a code object. */
+static const char *const rocdlFront = "attn-gqa-map,attn-tile{target=%s},attn-online-softmax,"
+                                      "attn-lower-amdgpu,";
+static const char *const rocdlDevice =
+    "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "canonicalize,cse,convert-gpu-to-rocdl{chipset=%s},reconcile-unrealized-casts,canonicalize,"
+    "cse)";
+
+static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
+                                    MlirStringCallback onError, void *userData) {
+  char text[64] = "";
+  if (options.length < sizeof(text))
+    memcpy(text, options.data ? options.data : "", options.length);
+  const char *chip = NULL;
+  if (!strcmp(text, "") || !strcmp(text, "chip=gfx942"))
+    chip = "gfx942";
+  else if (!strcmp(text, "chip=gfx950"))
+    chip = "gfx950";
+  if (!chip || options.length >= sizeof(text)) {
+    onError(str("attn-to-rocdl: unknown options '"), userData);
+    onError(options, userData);
+    onError(str("' (expected chip=gfx942 or chip=gfx950)"), userData);
+    return mlirLogicalResultFailure();
+  }
+  char pipeline[512];
+  snprintf(pipeline, sizeof(pipeline), rocdlFront, chip);
+  size_t n = strlen(pipeline);
+  snprintf(pipeline + n, sizeof(pipeline) - n, rocdlDevice, chip);
+  return mlirOpPassManagerAddPipeline(pm, str(pipeline), onError, userData);
+}
+
 void attnRegisterAllPipelines(void) {
+  attnRegisterPipeline(str("attn-to-rocdl"),
+                       str("attn IR -> flash-attention kernels for AMD Instinct (gfx942/gfx950): "
+                           "MFMA, LDS-staged K/V, wave64 -> ROCDL in gpu.module @attn_kernels"),
+                       buildRocdl);
   attnRegisterPipeline(str("attn-to-cpu"),
                        str("attn IR -> flash-attention kernels (tiled online softmax) -> "
                            "vectorized host code in the LLVM dialect, launched on the runtime's "

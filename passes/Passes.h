@@ -34,6 +34,11 @@ MlirPass attnCreateOnlineSoftmaxPass(void);
  * register-blocked tile matmuls, polynomial exp2). */
 MlirPass attnCreateLowerCpuPass(void);
 
+/* attn-lower-amdgpu: kernel IR -> gpu.func kernels for gfx942/gfx950 in
+ * gpu.module @attn_kernels (MFMA, LDS-staged K/V, wave reductions); each
+ * launch declaration becomes a gpu.launch_func. */
+MlirPass attnCreateLowerAmdgpuPass(void);
+
 /* attn-cpu-launch: on the LLVM dialect, defines each grid launch declared by
  * attn-online-softmax as a call into the runtime's CPU launcher
  * (attnrt/CpuLaunch.h) with a per-program trampoline. */
@@ -55,7 +60,7 @@ typedef struct {
 MlirPass attnCreatePass(const AttnPassInfo *info);
 
 /* The dialects attnc passes may create ops of (for mlirCreateExternalPass). */
-enum { ATTN_MAX_PASS_DIALECTS = 12 };
+enum { ATTN_MAX_PASS_DIALECTS = 16 };
 intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]);
 
 #ifdef __cplusplus

@@ -7,9 +7,11 @@
 #include "mlir-c/Dialect/Arith.h"
 #include "mlir-c/Dialect/Bufferization.h"
 #include "mlir-c/Dialect/Func.h"
+#include "mlir-c/Dialect/GPU.h"
 #include "mlir-c/Dialect/LLVM.h"
 #include "mlir-c/Dialect/Math.h"
 #include "mlir-c/Dialect/MemRef.h"
+#include "mlir-c/Dialect/ROCDL.h"
 #include "mlir-c/Dialect/SCF.h"
 #include "mlir-c/Dialect/Tensor.h"
 #include "mlir-c/Dialect/Vector.h"
@@ -26,12 +28,13 @@ intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]) {
   /* Every pass may create ops of these dialects; declaring them lets the pass
    * manager load them before multi-threaded execution starts. */
   MlirDialectHandle all[] = {
-      mlirGetDialectHandle__arith__(), mlirGetDialectHandle__bufferization__(),
-      mlirGetDialectHandle__math__(),  mlirGetDialectHandle__memref__(),
-      mlirGetDialectHandle__scf__(),   mlirGetDialectHandle__tensor__(),
-      mlirGetDialectHandle__attn__(),  mlirGetDialectHandle__func__(),
-      mlirGetDialectHandle__llvm__(),  mlirGetDialectHandle__vector__(),
-      mlirGetDialectHandle__affine__(),
+      mlirGetDialectHandle__arith__(),  mlirGetDialectHandle__bufferization__(),
+      mlirGetDialectHandle__math__(),   mlirGetDialectHandle__memref__(),
+      mlirGetDialectHandle__scf__(),    mlirGetDialectHandle__tensor__(),
+      mlirGetDialectHandle__attn__(),   mlirGetDialectHandle__func__(),
+      mlirGetDialectHandle__llvm__(),   mlirGetDialectHandle__vector__(),
+      mlirGetDialectHandle__affine__(), mlirGetDialectHandle__gpu__(),
+      mlirGetDialectHandle__rocdl__(),
   };
   intptr_t n = (intptr_t)(sizeof(all) / sizeof(all[0]));
   for (intptr_t i = 0; i < n; ++i)
@@ -96,6 +99,10 @@ void attnRegisterAllPasses(void) {
                "Lower kernel IR to host vector code (rows in SIMD lanes, register-blocked tile "
                "matmuls, polynomial exp2)",
                attnCreateLowerCpuPass);
+  registerPass("attn-lower-amdgpu",
+               "Lower kernel IR to AMD GPU kernels (gpu.func with MFMA, LDS-staged K/V tiles, "
+               "wave reductions) launched by gpu.launch_func",
+               attnCreateLowerAmdgpuPass);
   registerPass("attn-cpu-launch",
                "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",
                attnCreateCpuLaunchPass);
