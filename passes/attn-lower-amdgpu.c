@@ -65,8 +65,10 @@ typedef struct {
   int nb;
   MlirValue *blocks;
   MlirOperation def;
-  /* LDS */
-  int64_t rows, cols;
+  /* LDS: the tile's rows x cols, stored row-major with row stride `stride`,
+   * or (transposed) column-major with column stride `stride`. */
+  int64_t rows, cols, stride;
+  bool transposed;
   int generation;
   /* LAZY caches, valid in the scope they were made in */
   MlirValue rowCache;
@@ -85,8 +87,8 @@ typedef struct {
   MlirContext ctx;
   const AttnMfmaInstr *mma;
   int R, G, CE, KPL, K, W;
-  int64_t bm, stride; /* LDS row stride (elements) */
-  MlirType elem;      /* f16 / bf16 */
+  int64_t bm;
+  MlirType elem; /* f16 / bf16 */
   int crowBase[16], crowDelta[16];
   MlirValue tid, lane, g, lr, rowBase, colOff, lds;
   int ldsGeneration;
@@ -210,7 +212,13 @@ static MlirAttribute parseAttr(Lower *L, const char *text) {
 }
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 static MlirType vecT(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
-static MlirType blockType(Lower *L, MlirType elem) { return vecT(L->CE, elem); }
+/* A block of a tile of `elem`. Index tiles (row/key positions and their
+ * differences) are 32-bit: half the registers and VALU work of 64-bit, exact
+ * for sequence lengths below 2^30 (a documented precondition of the AMD
+ * kernels); scalars entering them saturate (narrow). */
+static MlirType blockType(Lower *L, MlirType elem) {
+  return vecT(L->CE, mlirTypeIsAIndex(elem) ? mlirIntegerTypeGet(L->ctx, 32) : elem);
+}
 
 static MlirValue constInt(AttnBuilder *b, MlirType type, int64_t v) {
   MlirType elem = scalarOf(type);
@@ -228,16 +236,30 @@ static MlirValue constAttr(AttnBuilder *b, MlirType type, MlirAttribute a) {
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &type, 1, &value, 0, NULL), 0);
 }
 
-static MlirValue constIndexVector(AttnBuilder *b, int n, const int64_t *values) {
-  MlirType t = vecT(n, attnIndexType(b));
+static MlirValue constIntVector(AttnBuilder *b, int n, const int64_t *values) {
+  MlirType t = vecT(n, attnIntType(b, 32));
   MlirAttribute elems[64];
   for (int i = 0; i < n; ++i)
-    elems[i] = mlirIntegerAttrGet(attnIndexType(b), values[i]);
+    elems[i] = mlirIntegerAttrGet(attnIntType(b, 32), values[i]);
   return constAttr(b, t, mlirDenseElementsAttrGet(t, n, elems));
 }
 
 static MlirValue splat(AttnBuilder *b, MlirValue x, MlirType type) {
   return attnBroadcast(b, x, type);
+}
+
+/* index -> i32, saturating (window sizes are clamped to 2^40 upstream). */
+static MlirValue narrow(AttnBuilder *b, MlirValue x) {
+  if (!mlirTypeIsAIndex(mlirValueGetType(x)))
+    return x;
+  x = attnMaxSI(b, x, attnConstIndex(b, -2147483647));
+  x = attnMinSI(b, x, attnConstIndex(b, 2147483647));
+  return attnIndexCast(b, x, attnIntType(b, 32));
+}
+
+/* A tile block of `type` holding x everywhere. */
+static MlirValue splatBlock(AttnBuilder *b, MlirValue x, MlirType type) {
+  return splat(b, mlirTypeIsAIndex(mlirValueGetType(x)) ? narrow(b, x) : x, type);
 }
 
 static MlirValue op1(AttnBuilder *b, const char *name, intptr_t n, const MlirValue *operands,
@@ -417,6 +439,15 @@ static MlirValue emitElementwise(Lower *L, AttnBuilder *b, MlirOperation op,
     return mapScalar(L, b, "rocdl.log", operands[0]);
   if (attnIsOp(op, "math.tanh"))
     return emitTanh(L, b, operands[0]);
+  if (attnIsOp(op, "arith.index_cast") &&
+      !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0])))) {
+    /* Index tiles are i32 already: a sign extension or truncation remains. */
+    unsigned from = mlirIntegerTypeGetWidth(scalarOf(mlirValueGetType(operands[0])));
+    unsigned to = mlirIntegerTypeGetWidth(scalarOf(type));
+    if (from == to)
+      return operands[0];
+    return op1(b, from < to ? "arith.extsi" : "arith.trunci", 1, operands, type, 0, NULL);
+  }
   static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode", "overflowFlags"};
   MlirNamedAttribute attrs[4];
   intptr_t nAttrs = 0;
@@ -465,13 +496,13 @@ static MlirValue lazyForm(Lower *L, AttnBuilder *b, MlirOperation def, bool row,
   MlirAttribute s = splatValue(def);
   if (!mlirAttributeIsNull(s)) {
     MlirValue c = constAttr(b, elem, s);
-    return row ? c : splat(b, c, type);
+    return row ? c : splatBlock(b, c, type);
   }
   if (attnIsOp(def, "vector.broadcast")) {
     MlirValue src = mlirOperationGetOperand(def, 0);
     if (!isVec(src)) {
       MlirValue x = plain(L, def, src);
-      return L->failed ? x : row ? x : splat(b, x, type);
+      return L->failed ? x : row ? x : splatBlock(b, x, type);
     }
     if (rankOf(src) == 1 && rankOf(res) == 2 && !row)
       return colOf(L, b, def, src, t);
@@ -484,7 +515,7 @@ static MlirValue lazyForm(Lower *L, AttnBuilder *b, MlirOperation def, bool row,
         fail(L, def, "is a row index vector whose size is not BLOCK_M");
       return L->rowBase;
     }
-    return attnAddI(b, L->colOff, splat(b, cIdx(b, (int64_t)t * L->R), type));
+    return attnAddI(b, L->colOff, constInt(b, type, (int64_t)t * L->R));
   }
   if (isElementwise(def)) {
     intptr_t n = mlirOperationGetNumOperands(def);
@@ -626,7 +657,7 @@ static void lowerTranspose(Lower *L, AttnBuilder *b, MlirOperation op) {
     fail(L, op, "has a tile width that is not a multiple of the MFMA block");
     return;
   }
-  MlirValue v = splat(b, x, blockType(L, elemOf(res))), blocks[MAXB];
+  MlirValue v = splatBlock(b, x, blockType(L, elemOf(res))), blocks[MAXB];
   for (int t = 0; t < nb; ++t)
     blocks[t] = v;
   putTile(L, res, nb, blocks);
@@ -674,6 +705,8 @@ static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
 }
 
 /*===--- Transfers -------------------------------------------------------------===*/
+
+typedef enum { CONTRACT_QK, CONTRACT_PV, CONTRACT_OTHER } ContractForm;
 
 typedef struct {
   MlirValue mem, idx[4];
@@ -766,8 +799,14 @@ static void lowerReadQ(Lower *L, AttnBuilder *b, MlirOperation op, const Transfe
 }
 
 /* K/V tile: the workgroup copies it into LDS (rows past the tensor as the
- * padding), between barriers; the matmul that uses it reads fragments. */
-static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Transfer *x) {
+ * padding), between barriers; the matmul that uses it reads fragments. K is
+ * stored row-major (its fragments are runs of the head dim); V, whose MFMA
+ * operand is V^T, is stored transposed so that its fragments are runs of
+ * keys. Either way the leading dim is padded by a_per_lane elements: the
+ * 64/128-bit fragment reads of 32 consecutive rows then start a_per_lane/2
+ * banks apart and cover the 32 banks without conflicts. */
+static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Transfer *x,
+                          bool transposed) {
   MlirValue res = mlirOperationGetResult(op, 0);
   int64_t rows = dimOf(res, 0), cols = dimOf(res, 1);
   if (cols % CHUNK || !mlirTypeEqual(elemOf(res), L->elem)) {
@@ -777,7 +816,9 @@ static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Tran
     return;
   }
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
+  int64_t stride = (transposed ? rows : cols) + L->KPL;
   MlirType chunkType = vecT(CHUNK, L->elem);
+  MlirType idxType = attnIndexType(b);
   barrier(b); /* the previous tile's readers are done */
   for (int64_t i = 0; i * threads < total; ++i) {
     MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
@@ -785,24 +826,53 @@ static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Tran
     bool partial = (i + 1) * threads > total;
     if (partial)
       guard = ifBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
-    MlirValue row =
-        attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, perRow)}, attnIndexType(b));
-    MlirValue col = attnMulI(
-        b, attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, perRow)}, attnIndexType(b)),
-        cIdx(b, CHUNK));
+    /* Row-major: consecutive threads walk a row's chunks (coalesced loads,
+     * contiguous 128-bit LDS writes). Transposed: consecutive threads walk
+     * the keys, so each of the 8 element writes of a wave is one LDS row. */
+    MlirValue row, col;
+    if (transposed) {
+      row = attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, rows)}, idxType);
+      col = attnMulI(b, attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, rows)}, idxType),
+                     cIdx(b, CHUNK));
+    } else {
+      row = attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, perRow)}, idxType);
+      col = attnMulI(b, attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, perRow)}, idxType),
+                     cIdx(b, CHUNK));
+    }
     MlirValue idx[4];
     shifted(b, x, row, col, idx);
     MlirValue v = x->rowsInBounds ? vload(b, chunkType, x->mem, x->rank, idx)
                                   : guardedLoad(b, rowValid(b, x, idx[x->rowDim]), chunkType,
                                                 x->mem, x->rank, idx, x->pad);
-    MlirValue at = attnAddI(b, attnMulI(b, row, cIdx(b, L->stride)), col);
-    vstore(b, v, L->lds, 1, &at);
+    if (transposed) {
+      MlirValue at = attnAddI(b, attnMulI(b, col, cIdx(b, stride)), row);
+      for (int e = 0; e < CHUNK; ++e) {
+        MlirValue a = attnAddI(b, at, cIdx(b, e * stride));
+        attnStore(b, extractElem(L, b, v, e), L->lds, 1, &a);
+      }
+    } else {
+      MlirValue at = attnAddI(b, attnMulI(b, row, cIdx(b, stride)), col);
+      vstore(b, v, L->lds, 1, &at);
+    }
     if (partial)
       ifEnd(b, &guard);
   }
   barrier(b);
   mapPut(L, res,
-         (Rep){.kind = REP_LDS, .rows = rows, .cols = cols, .generation = ++L->ldsGeneration});
+         (Rep){.kind = REP_LDS,
+               .rows = rows,
+               .cols = cols,
+               .stride = stride,
+               .transposed = transposed,
+               .generation = ++L->ldsGeneration});
+}
+
+static ContractForm contractForm(Lower *L, MlirOperation op);
+
+/* A tile read feeds the PV matmul (as V) rather than QK^T (as K). */
+static bool usedByPV(Lower *L, MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && contractForm(L, mlirOpOperandGetOwner(u)) == CONTRACT_PV;
 }
 
 static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
@@ -814,7 +884,7 @@ static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
     return;
   }
   if (onlyOperand(res, "vector.contract", 1))
-    lowerReadTile(L, b, op, &x);
+    lowerReadTile(L, b, op, &x, usedByPV(L, res));
   else if (onlyOperand(res, "vector.contract", 0))
     lowerReadQ(L, b, op, &x);
   else
@@ -868,8 +938,6 @@ static void lowerTransferWrite(Lower *L, AttnBuilder *b, MlirOperation op) {
 }
 
 /*===--- Matmuls -----------------------------------------------------------------===*/
-
-typedef enum { CONTRACT_QK, CONTRACT_PV, CONTRACT_OTHER } ContractForm;
 
 static ContractForm contractForm(Lower *L, MlirOperation op) {
   MlirAttribute maps = inherent(op, "indexing_maps");
@@ -941,12 +1009,16 @@ static void lowerQK(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue blocks[MAXB];
   MlirValue *q8 = qr->blocks;
   int64_t span = (int64_t)L->G * CHUNK;
+  if (kr->transposed) {
+    fail(L, op, "uses a K tile that is also a V tile");
+    return;
+  }
   MlirValue laneOff =
-      attnAddI(b, attnMulI(b, L->lr, cIdx(b, L->stride)), attnMulI(b, L->g, cIdx(b, CHUNK)));
+      attnAddI(b, attnMulI(b, L->lr, cIdx(b, kr->stride)), attnMulI(b, L->g, cIdx(b, CHUNK)));
   for (int t = 0; t < nb && !L->failed; ++t) {
     MlirValue c = accBlock(L, b, op, acc, t);
     for (int s = 0; s < steps; s += perChunk) {
-      int64_t at = (int64_t)t * L->R * L->stride + (int64_t)(s / perChunk) * span;
+      int64_t at = (int64_t)t * L->R * kr->stride + (int64_t)(s / perChunk) * span;
       MlirValue addr = attnAddI(b, laneOff, cIdx(b, at));
       MlirValue kv = vload(b, vecT(CHUNK, L->elem), L->lds, 1, &addr);
       for (int j = 0; j < perChunk; ++j)
@@ -984,20 +1056,28 @@ static void lowerPV(Lower *L, AttnBuilder *b, MlirOperation op) {
     int f = s * L->KPL, t = f / L->CE, e = f % L->CE;
     frags[s] = L->KPL <= L->CE ? slice(L, b, pb[t], e, L->KPL) : concat(L, b, pb[t], pb[t + 1]);
   }
-  MlirValue laneOff = attnAddI(
-      b, attnMulI(b, attnMulI(b, L->g, cIdx(b, L->crowDelta[0])), cIdx(b, L->stride)), L->lr);
+  if (!vr->transposed) {
+    fail(L, op, "uses a V tile that is also a K tile");
+    return;
+  }
+  /* Lane (g, r) reads row d = u*R + r of V^T at the keys of its P elements:
+   * runs of four consecutive keys, one 64-bit LDS read each. */
+  MlirValue laneOff = attnAddI(b, attnMulI(b, L->lr, cIdx(b, vr->stride)),
+                               attnMulI(b, L->g, cIdx(b, L->crowDelta[0])));
+  MlirType run = vecT(4, L->elem);
   MlirValue blocks[MAXB];
   for (int u = 0; u < nd && !L->failed; ++u) {
     MlirValue c = accBlock(L, b, op, acc, u);
     for (int s = 0; s < steps; ++s) {
-      MlirValue elems[8];
-      for (int e = 0; e < L->KPL; ++e) {
+      MlirValue a = attnNullValue();
+      for (int e = 0; e < L->KPL; e += 4) {
         int f = s * L->KPL + e, t = f / L->CE, ce = f % L->CE;
         int64_t key = (int64_t)t * L->R + L->crowBase[ce];
-        MlirValue addr = attnAddI(b, laneOff, cIdx(b, key * L->stride + (int64_t)u * L->R));
-        elems[e] = attnLoad(b, L->lds, 1, &addr);
+        MlirValue addr = attnAddI(b, laneOff, cIdx(b, (int64_t)u * L->R * vr->stride + key));
+        MlirValue r4 = vload(b, run, L->lds, 1, &addr);
+        a = mlirValueIsNull(a) ? r4 : concat(L, b, a, r4);
       }
-      c = mfma(L, b, fromElements(b, L->KPL, elems), frags[s], c);
+      c = mfma(L, b, a, frags[s], c);
     }
     blocks[u] = c;
   }
@@ -1193,6 +1273,7 @@ static int64_t kernelInt(MlirAttribute kernel, const char *name) {
 
 /* The K/V tiles the kernel stages: the LDS buffer holds the largest. */
 typedef struct {
+  Lower *L;
   int64_t elems;
   MlirType elem;
   bool mixed;
@@ -1205,7 +1286,8 @@ static MlirWalkResult planLds(MlirOperation op, void *userData) {
   MlirValue res = mlirOperationGetResult(op, 0);
   if (!isTile(res) || !onlyOperand(res, "vector.contract", 1))
     return MlirWalkResultAdvance;
-  int64_t e = dimOf(res, 0) * dimOf(res, 1);
+  int64_t rows = dimOf(res, 0), cols = dimOf(res, 1), pad = plan->L->KPL;
+  int64_t e = usedByPV(plan->L, res) ? cols * (rows + pad) : rows * (cols + pad);
   if (e > plan->elems)
     plan->elems = e;
   if (mlirTypeIsNull(plan->elem))
@@ -1455,8 +1537,8 @@ static void laneValues(Lower *L, AttnBuilder *b) {
     delta[e] = L->crowDelta[e];
   }
   MlirType vt = blockType(L, idx);
-  L->colOff = attnAddI(b, constIndexVector(b, L->CE, base),
-                       attnMulI(b, splat(b, L->g, vt), constIndexVector(b, L->CE, delta)));
+  L->colOff = attnAddI(b, constIntVector(b, L->CE, base),
+                       attnMulI(b, splatBlock(b, L->g, vt), constIntVector(b, L->CE, delta)));
 }
 
 static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuBody) {
@@ -1481,7 +1563,7 @@ static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuB
       return false;
     }
   }
-  LdsPlan plan = {0, {NULL}, false};
+  LdsPlan plan = {&L, 0, {NULL}, false};
   mlirOperationWalk(func, planLds, &plan, MlirWalkPreOrder);
   if (plan.mixed || (!mlirTypeIsNull(plan.elem) && !mlirTypeEqual(plan.elem, L.elem))) {
     attnEmitOpError(func, passName, "stages K/V tiles of a dtype other than Q's");
@@ -1491,21 +1573,8 @@ static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuB
   /* Rows padded by a_per_lane elements: fragment reads of consecutive rows
    * start a_per_lane/2 banks apart, so a wave's 64/128-bit reads cover all
    * banks once. */
-  MlirOperation gfunc;
-  {
-    /* The stride follows the widest staged tile's head dim. */
-    int64_t widest = 0;
-    for (int i = 1; i <= 2 && i < nMem; ++i) {
-      MlirType t = mlirValueGetType(mlirBlockGetArgument(old, i));
-      int64_t d = mlirShapedTypeGetDimSize(t, mlirShapedTypeGetRank(t) - 1);
-      if (d > widest)
-        widest = d;
-    }
-    L.stride = widest + L.KPL;
-    int64_t rows = widest ? plan.elems / widest : 0;
-    int64_t ldsElems = rows * L.stride > 0 ? rows * L.stride : 1;
-    gfunc = createGpuFunc(&L, func, gpuBody, nMem, ldsElems, threads);
-  }
+  MlirOperation gfunc =
+      createGpuFunc(&L, func, gpuBody, nMem, plan.elems > 0 ? plan.elems : 1, threads);
   if (mlirOperationIsNull(gfunc)) {
     attnEmitOpError(func, passName, "could not create its gpu.func (internal error)");
     return false;
