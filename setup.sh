@@ -15,6 +15,7 @@ PACKAGES=(
   cmake ninja-build gcc g++ make    # build
   libmlir-22-dev mlir-22-tools      # MLIR C API, libMLIR.so, mlir-tblgen
   llvm-22-dev llvm-22-tools lld-22  # LLVM, lit/FileCheck/not, ld.lld (AMD code objects)
+  libamdhip64-dev                   # HIP runtime: attnrt's AMD backend (dlopen; no device here)
   python3 python3-numpy             # lit, test scripts
 )
 BUILD_DIR=${ATTNC_BUILD_DIR:-build}

@@ -90,7 +90,7 @@ typedef struct {
   int64_t bm;
   MlirType elem; /* f16 / bf16 */
   int crowBase[16], crowDelta[16];
-  MlirValue tid, lane, g, lr, rowBase, colOff, lds;
+  MlirValue tid, lane, g, lr, rowBase, gd, lds;
   int ldsGeneration;
   int scopes[32], depth, nextScope;
   ValueMap map;
@@ -255,6 +255,10 @@ static MlirValue narrow(AttnBuilder *b, MlirValue x) {
   x = attnMaxSI(b, x, attnConstIndex(b, -2147483647));
   x = attnMinSI(b, x, attnConstIndex(b, 2147483647));
   return attnIndexCast(b, x, attnIntType(b, 32));
+}
+
+static MlirNamedAttribute nswAttr(Lower *L, AttnBuilder *b) {
+  return attnNamedAttr(b, "overflowFlags", parseAttr(L, "#arith.overflow<nsw>"));
 }
 
 /* A tile block of `type` holding x everywhere. */
@@ -456,6 +460,16 @@ static MlirValue emitElementwise(Lower *L, AttnBuilder *b, MlirOperation op,
     if (!mlirAttributeIsNull(a))
       attrs[nAttrs++] = attnNamedAttr(b, attrNames[i], a);
   }
+  /* i32 index tiles never wrap (sequence lengths < 2^30): saying so lets
+   * LLVM move the per-element constants across compares. */
+  bool indexTile =
+      mlirTypeIsAVector(type) && mlirTypeIsAInteger(scalarOf(type)) &&
+      mlirIntegerTypeGetWidth(scalarOf(type)) == 32 &&
+      (attnIsOp(op, "arith.addi") || attnIsOp(op, "arith.subi") || attnIsOp(op, "arith.muli"));
+  if (indexTile) {
+    nAttrs = 0;
+    attrs[nAttrs++] = nswAttr(L, b);
+  }
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   char text[64];
   snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
@@ -487,6 +501,26 @@ static MlirAttribute splatValue(MlirOperation def) {
   return mlirDenseElementsAttrGetSplatValue(v);
 }
 
+static MlirOperation defOf(MlirValue v) {
+  return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : attnNullOp();
+}
+
+/* Column indices of block t, plus the scalar `offset` (may be null): the
+ * per-element part is a constant and the per-lane part one scalar, so the
+ * constants fold into the VALU ops of each use instead of occupying a
+ * register per element for the whole kernel. */
+static MlirValue columnIndex(Lower *L, AttnBuilder *b, int t, MlirValue offset, MlirType type) {
+  int64_t keys[16];
+  for (int e = 0; e < L->CE; ++e)
+    keys[e] = (int64_t)t * L->R + L->crowBase[e];
+  MlirValue lane = L->gd;
+  if (!mlirValueIsNull(offset))
+    lane = attnOp1(b, "arith.addi", 2, (MlirValue[]){narrow(b, offset), lane}, attnIntType(b, 32));
+  MlirValue operands[2] = {constIntVector(b, L->CE, keys), splat(b, lane, type)};
+  MlirNamedAttribute nsw = nswAttr(L, b);
+  return op1(b, "arith.addi", 2, operands, type, 1, &nsw);
+}
+
 /* The value of `def` (a LAZY op) in row form (rows: one scalar per lane) or
  * column form (block t of a tile whose columns are the vector's elements). */
 static MlirValue lazyForm(Lower *L, AttnBuilder *b, MlirOperation def, bool row, int t) {
@@ -515,7 +549,19 @@ static MlirValue lazyForm(Lower *L, AttnBuilder *b, MlirOperation def, bool row,
         fail(L, def, "is a row index vector whose size is not BLOCK_M");
       return L->rowBase;
     }
-    return attnAddI(b, L->colOff, constInt(b, type, (int64_t)t * L->R));
+    return columnIndex(L, b, t, attnNullValue(), type);
+  }
+  /* step + broadcast(s): the same, with s folded into the per-lane term. */
+  if (!row && attnIsOp(def, "arith.addi")) {
+    for (int i = 0; i < 2; ++i) {
+      MlirOperation a = defOf(mlirOperationGetOperand(def, i));
+      MlirOperation c = defOf(mlirOperationGetOperand(def, 1 - i));
+      if (attnIsOp(a, "vector.step") && attnIsOp(c, "vector.broadcast") &&
+          !isVec(mlirOperationGetOperand(c, 0))) {
+        MlirValue x = plain(L, def, mlirOperationGetOperand(c, 0));
+        return L->failed ? x : columnIndex(L, b, t, x, type);
+      }
+    }
   }
   if (isElementwise(def)) {
     intptr_t n = mlirOperationGetNumOperands(def);
@@ -820,25 +866,28 @@ static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Tran
   MlirType chunkType = vecT(CHUNK, L->elem);
   MlirType idxType = attnIndexType(b);
   barrier(b); /* the previous tile's readers are done */
+  /* Row-major: consecutive threads walk a row's chunks (coalesced loads,
+   * contiguous 128-bit LDS writes). Transposed: consecutive threads walk the
+   * keys, so each of the 8 element writes of a wave is one LDS row. When the
+   * workgroup covers whole rows (columns) per pass, a thread's chunks differ
+   * by constant rows (columns): its addresses are computed once. */
+  int64_t walk = transposed ? rows : perRow; /* threads along the fast dim */
+  bool uniformStep = threads % walk == 0;
+  MlirValue fast = attnOp1(b, "arith.remui", 2, (MlirValue[]){L->tid, cIdx(b, walk)}, idxType);
+  MlirValue slow = attnOp1(b, "arith.divui", 2, (MlirValue[]){L->tid, cIdx(b, walk)}, idxType);
   for (int64_t i = 0; i * threads < total; ++i) {
     MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
     AttnIf guard;
     bool partial = (i + 1) * threads > total;
     if (partial)
       guard = ifBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
-    /* Row-major: consecutive threads walk a row's chunks (coalesced loads,
-     * contiguous 128-bit LDS writes). Transposed: consecutive threads walk
-     * the keys, so each of the 8 element writes of a wave is one LDS row. */
-    MlirValue row, col;
-    if (transposed) {
-      row = attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, rows)}, idxType);
-      col = attnMulI(b, attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, rows)}, idxType),
-                     cIdx(b, CHUNK));
-    } else {
-      row = attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, perRow)}, idxType);
-      col = attnMulI(b, attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, perRow)}, idxType),
-                     cIdx(b, CHUNK));
+    MlirValue f = fast, sl = attnAddI(b, slow, cIdx(b, i * threads / walk));
+    if (!uniformStep) {
+      f = attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, walk)}, idxType);
+      sl = attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, walk)}, idxType);
     }
+    MlirValue row = transposed ? f : sl;
+    MlirValue col = attnMulI(b, transposed ? sl : f, cIdx(b, CHUNK));
     MlirValue idx[4];
     shifted(b, x, row, col, idx);
     MlirValue v = x->rowsInBounds ? vload(b, chunkType, x->mem, x->rank, idx)
@@ -1244,6 +1293,12 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     /* Row/column vectors, broadcasts and constants take the form their users
      * need when they need it. */
     mapPut(L, res, (Rep){.kind = REP_LAZY, .def = op});
+  } else if (oneResult && isTile(res) && isElementwise(op) &&
+             onlyOperand(res, "vector.contract", 2)) {
+    /* The accumulator's rescale is computed block by block right before
+     * the MFMAs that consume it (after the V tile is staged), so that no
+     * rescaled copy of the whole accumulator lives across the staging. */
+    mapPut(L, res, (Rep){.kind = REP_LAZY, .def = op});
   } else if (oneResult && isTile(res) && isElementwise(op)) {
     lowerElementwiseTile(L, b, op);
   } else if (hasVector(op)) {
@@ -1531,14 +1586,7 @@ static void laneValues(Lower *L, AttnBuilder *b) {
   L->g = attnOp1(b, "arith.divui", 2, (MlirValue[]){L->lane, cIdx(b, L->R)}, idx);
   L->lr = attnOp1(b, "arith.remui", 2, (MlirValue[]){L->lane, cIdx(b, L->R)}, idx);
   L->rowBase = attnAddI(b, attnMulI(b, wave, cIdx(b, L->R)), L->lr);
-  int64_t base[16], delta[16];
-  for (int e = 0; e < L->CE; ++e) {
-    base[e] = L->crowBase[e];
-    delta[e] = L->crowDelta[e];
-  }
-  MlirType vt = blockType(L, idx);
-  L->colOff = attnAddI(b, constIntVector(b, L->CE, base),
-                       attnMulI(b, splatBlock(b, L->g, vt), constIntVector(b, L->CE, delta)));
+  L->gd = narrow(b, attnMulI(b, L->g, cIdx(b, L->crowDelta[0])));
 }
 
 static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuBody) {
