@@ -42,8 +42,8 @@ typedef struct AttnBundleArg {
 
 /* One kernel. */
 typedef struct AttnBundleKernel {
-  char name[128];  /* kernel name, e.g. "attention_attn0"; also its symbol on GPU targets */
-  char kind[16];   /* "mha" | "mha_varlen" */
+  char name[128]; /* kernel name, e.g. "attention_attn0"; also its symbol on GPU targets */
+  char kind[16];  /* "mha" | "mha_varlen" */
   int32_t num_args;
   AttnBundleArg args[ATTN_BUNDLE_MAX_ARGS];
   /* Features, for inspection and for choosing a variant. */
@@ -96,14 +96,14 @@ typedef enum AttnStatus {
   ATTN_ERROR_INVALID_ARGUMENT, /* null pointer, bad size, unknown name */
   ATTN_ERROR_IO,               /* cannot read / write the file */
   ATTN_ERROR_OUT_OF_MEMORY,
-  ATTN_ERROR_BAD_BUNDLE,       /* truncated, corrupt (checksum), malformed */
-  ATTN_ERROR_VERSION,          /* bundle format version not supported */
-  ATTN_ERROR_NO_CODE_OBJECT,   /* the bundle has no code object for this device */
-  ATTN_ERROR_NO_DRIVER,        /* the backend's driver library cannot be loaded */
-  ATTN_ERROR_NO_DEVICE,        /* the driver is there but no device is */
-  ATTN_ERROR_NOT_FOUND,        /* no kernel of that name */
-  ATTN_ERROR_LOAD,             /* the driver rejected the code object */
-  ATTN_ERROR_LAUNCH,           /* the driver rejected the launch */
+  ATTN_ERROR_BAD_BUNDLE,     /* truncated, corrupt (checksum), malformed */
+  ATTN_ERROR_VERSION,        /* bundle format version not supported */
+  ATTN_ERROR_NO_CODE_OBJECT, /* the bundle has no code object for this device */
+  ATTN_ERROR_NO_DRIVER,      /* the backend's driver library cannot be loaded */
+  ATTN_ERROR_NO_DEVICE,      /* the driver is there but no device is */
+  ATTN_ERROR_NOT_FOUND,      /* no kernel of that name */
+  ATTN_ERROR_LOAD,           /* the driver rejected the code object */
+  ATTN_ERROR_LAUNCH,         /* the driver rejected the launch */
 } AttnStatus;
 
 /* A static string naming `s` ("ATTN_ERROR_BAD_BUNDLE: ..."). */
@@ -133,8 +133,8 @@ int32_t attnBundleFindKernel(const AttnBundle *bundle, const char *name);
 /* Evaluates an entry's grid for the given argument sizes of its kernel
  * (sizes[i] = the sizes of argument i, ranks as in kernel->args[i]). */
 AttnStatus attnBundleEvalGrid(const AttnBundleKernel *kernel, const AttnBundleEntry *entry,
-                              const int64_t *const *sizes,
-                              int64_t grid[3], char *err, size_t errLen);
+                              const int64_t *const *sizes, int64_t grid[3], char *err,
+                              size_t errLen);
 
 /* Limits a reader enforces (docs/bundle-format.md), so that a hostile file
  * cannot make it allocate much more than its own size. */

@@ -1,0 +1,62 @@
+/*===- Backend.h - what attnrt.c asks of its backends (private) ---*- C -*-===*
+ *
+ * attnrt.c chooses the device and the code object, checks and packs the
+ * arguments and evaluates the grid; a backend only loads code objects and
+ * runs a grid with packed arguments. Backends keep no global state: all of
+ * it hangs off the objects below.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTNRT_BACKEND_H
+#define ATTNRT_BACKEND_H
+
+#include "attnrt/Bundle.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ATTN_BACKEND_INTERNAL __attribute__((visibility("hidden")))
+
+/*--- CPU: an "elf-so" code object, dlopen'ed; programs on a thread pool ---===*/
+
+typedef struct AttnCpuModule AttnCpuModule;
+
+/* Loads `target`'s shared object and resolves each entry's trampoline
+ * (entries with an empty symbol have no code on this target). */
+ATTN_BACKEND_INTERNAL AttnStatus attnCpuModuleLoad(const AttnBundleTarget *target,
+                                                   int32_t numKernels, AttnCpuModule **out,
+                                                   char *err, size_t errLen);
+ATTN_BACKEND_INTERNAL void attnCpuModuleDestroy(AttnCpuModule *m);
+
+/* Runs kernel `kernel`'s trampoline for every program of `grid` with
+ * `slots` (one int64 per flat argument); returns when all have finished. */
+ATTN_BACKEND_INTERNAL AttnStatus attnCpuLaunch(AttnCpuModule *m, int32_t kernel,
+                                               const int64_t grid[3], int64_t *slots, char *err,
+                                               size_t errLen);
+
+/*--- HIP: an "hsaco" code object through libamdhip64 (dlopen'ed) ----------===*/
+
+typedef struct AttnHipDevice AttnHipDevice;
+typedef struct AttnHipModule AttnHipModule;
+
+/* Opens the HIP driver and device `ordinal`: ATTN_ERROR_NO_DRIVER when
+ * libamdhip64 cannot be loaded (ATTN_HIP_LIBRARY names it explicitly),
+ * ATTN_ERROR_NO_DEVICE when it has no such device. */
+ATTN_BACKEND_INTERNAL AttnStatus attnHipDeviceOpen(int ordinal, AttnHipDevice **out, char *err,
+                                                   size_t errLen);
+/* The device's gcnArchName, e.g. "gfx942:sramecc+:xnack-". */
+ATTN_BACKEND_INTERNAL const char *attnHipDeviceArch(const AttnHipDevice *d);
+ATTN_BACKEND_INTERNAL void attnHipDeviceClose(AttnHipDevice *d);
+
+/* Loads `target`'s code object on the device, which the module takes over
+ * (also on failure). */
+ATTN_BACKEND_INTERNAL AttnStatus attnHipModuleLoad(AttnHipDevice *d, const AttnBundleTarget *target,
+                                                   int32_t numKernels, AttnHipModule **out,
+                                                   char *err, size_t errLen);
+ATTN_BACKEND_INTERNAL void attnHipModuleDestroy(AttnHipModule *m);
+
+ATTN_BACKEND_INTERNAL AttnStatus attnHipLaunch(AttnHipModule *m, int32_t kernel,
+                                               const int64_t grid[3], int32_t workgroupSize,
+                                               void *kernargs, size_t kernargBytes, void *stream,
+                                               char *err, size_t errLen);
+
+#endif /* ATTNRT_BACKEND_H */

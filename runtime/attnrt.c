@@ -1,0 +1,361 @@
+/*===- attnrt.c - choose a device and code object, check, pack, launch ----===*
+ *
+ * The backend-independent half of the runtime: parses the device string,
+ * picks the bundle target for the device, copies the kernel metadata and
+ * the chosen target's entries into the module (so the bundle can go away),
+ * and on every launch checks the tensors against the metadata, evaluates
+ * the grid and packs the flat arguments before handing them to a backend.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+
+#include "attnrt/attnrt.h"
+
+#include "Backend.h"
+#include "bundle/BundleInternal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+/* The packed kernarg bytes double as the CPU trampoline's int64 slots. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "attnrt assumes a little-endian host"
+#endif
+
+typedef enum { BACKEND_CPU, BACKEND_HIP } Backend;
+
+struct AttnrtModule {
+  Backend backend;
+  char device[32]; /* "cpu", "hip:N" */
+  char target[32]; /* the bundle target loaded */
+  int32_t numKernels;
+  AttnBundleKernel *kernels; /* copies: [numKernels] */
+  AttnBundleEntry *entries;  /* the target's, [numKernels] */
+  AttnCpuModule *cpu;
+  AttnHipModule *hip;
+};
+
+AttnStatus attnrtCpuTargetName(char *buf, size_t len) {
+  struct utsname u;
+  const char *machine = uname(&u) == 0 ? u.machine : "unknown";
+  if (!buf || (size_t)snprintf(buf, len, "cpu-%s", machine) >= len)
+    return ATTN_ERROR_INVALID_ARGUMENT;
+  return ATTN_OK;
+}
+
+/*--- device strings ------------------------------------------------------===*/
+
+typedef enum { WANT_AUTO, WANT_CPU, WANT_HIP } Want;
+
+static AttnStatus parseDevice(const char *device, Want *want, int *ordinal, char *err,
+                              size_t errLen) {
+  *ordinal = 0;
+  if (!device || !strcmp(device, "auto") || !*device) {
+    *want = WANT_AUTO;
+    return ATTN_OK;
+  }
+  if (!strcmp(device, "cpu")) {
+    *want = WANT_CPU;
+    return ATTN_OK;
+  }
+  *want = WANT_HIP;
+  if (!strcmp(device, "hip"))
+    return ATTN_OK;
+  if (!strncmp(device, "hip:", 4) && device[4] >= '0' && device[4] <= '9') {
+    char *end;
+    long n = strtol(device + 4, &end, 10);
+    if (*end == '\0' && n <= 1024) {
+      *ordinal = (int)n;
+      return ATTN_OK;
+    }
+  }
+  return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                  "unknown device \"%s\": expected \"auto\", \"cpu\", \"hip\" or \"hip:N\"",
+                  device);
+}
+
+/*--- target choice -------------------------------------------------------===*/
+
+/* "gfx942" matches "gfx942:sramecc+:xnack-": names compare up to ':'. */
+static int sameArch(const char *a, const char *b) {
+  size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+  return la == lb && strncmp(a, b, la) == 0;
+}
+
+static const AttnBundleTarget *findTarget(const AttnBundle *b, const char *arch, const char *format,
+                                          int prefixMatch) {
+  for (int i = 0; i < b->num_targets; ++i) {
+    const AttnBundleTarget *t = &b->targets[i];
+    int nameOk = prefixMatch ? sameArch(t->name, arch) : strcmp(t->name, arch) == 0;
+    if (nameOk && strcmp(t->format, format) == 0)
+      return t;
+  }
+  return NULL;
+}
+
+static AttnStatus noCodeObject(const AttnBundle *b, const char *device, const char *wanted,
+                               const char *format, char *err, size_t errLen) {
+  char list[400] = "";
+  size_t used = 0;
+  for (int i = 0; i < b->num_targets && used < sizeof list; ++i)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s (%s)", i ? ", " : "",
+                             b->targets[i].name, b->targets[i].format);
+  return attnFail(err, errLen, ATTN_ERROR_NO_CODE_OBJECT,
+                  "the bundle has no code object for device %s (target %s, format %s); its "
+                  "targets: %s",
+                  device, wanted, format, b->num_targets ? list : "none");
+}
+
+/*--- module --------------------------------------------------------------===*/
+
+static AttnStatus newModule(const AttnBundle *b, const AttnBundleTarget *t, Backend backend,
+                            const char *device, AttnrtModule **out, char *err, size_t errLen) {
+  AttnrtModule *m = calloc(1, sizeof *m);
+  size_t n = b->num_kernels ? (size_t)b->num_kernels : 1;
+  if (m) {
+    m->kernels = calloc(n, sizeof *m->kernels);
+    m->entries = calloc(n, sizeof *m->entries);
+  }
+  if (!m || !m->kernels || !m->entries) {
+    attnrtModuleDestroy(m);
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory loading a module");
+  }
+  m->backend = backend;
+  m->numKernels = b->num_kernels;
+  snprintf(m->device, sizeof m->device, "%s", device);
+  snprintf(m->target, sizeof m->target, "%s", t->name);
+  if (b->num_kernels) {
+    memcpy(m->kernels, b->kernels, (size_t)b->num_kernels * sizeof *m->kernels);
+    memcpy(m->entries, t->entries, (size_t)b->num_kernels * sizeof *m->entries);
+  }
+  *out = m;
+  return ATTN_OK;
+}
+
+static AttnStatus loadCpu(const AttnBundle *b, AttnrtModule **out, char *err, size_t errLen) {
+  char name[64];
+  if (attnrtCpuTargetName(name, sizeof name) != ATTN_OK)
+    return attnFail(err, errLen, ATTN_ERROR_NO_CODE_OBJECT, "cannot name this host's CPU target");
+  const AttnBundleTarget *t = findTarget(b, name, "elf-so", 0);
+  if (!t)
+    return noCodeObject(b, "cpu", name, "elf-so", err, errLen);
+  AttnStatus s = newModule(b, t, BACKEND_CPU, "cpu", out, err, errLen);
+  if (s == ATTN_OK &&
+      (s = attnCpuModuleLoad(t, b->num_kernels, &(*out)->cpu, err, errLen)) != ATTN_OK) {
+    attnrtModuleDestroy(*out);
+    *out = NULL;
+  }
+  return s;
+}
+
+static AttnStatus loadHip(const AttnBundle *b, int ordinal, AttnrtModule **out, char *err,
+                          size_t errLen) {
+  AttnHipDevice *dev;
+  AttnStatus s = attnHipDeviceOpen(ordinal, &dev, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  char device[32];
+  snprintf(device, sizeof device, "hip:%d", ordinal);
+  const AttnBundleTarget *t = findTarget(b, attnHipDeviceArch(dev), "hsaco", 1);
+  if (!t) {
+    char arch[64];
+    snprintf(arch, sizeof arch, "%s", attnHipDeviceArch(dev));
+    attnHipDeviceClose(dev);
+    return noCodeObject(b, device, arch, "hsaco", err, errLen);
+  }
+  if ((s = newModule(b, t, BACKEND_HIP, device, out, err, errLen)) != ATTN_OK) {
+    attnHipDeviceClose(dev);
+    return s;
+  }
+  if ((s = attnHipModuleLoad(dev, t, b->num_kernels, &(*out)->hip, err, errLen)) != ATTN_OK) {
+    attnrtModuleDestroy(*out);
+    *out = NULL;
+  }
+  return s;
+}
+
+/* HIP when a device is there and the bundle has code for it, else the CPU;
+ * when both fail, the message says why for each. */
+static AttnStatus loadAuto(const AttnBundle *b, AttnrtModule **out, char *err, size_t errLen) {
+  char hipWhy[512];
+  AttnStatus s = loadHip(b, 0, out, hipWhy, sizeof hipWhy);
+  if (s == ATTN_OK ||
+      (s != ATTN_ERROR_NO_DRIVER && s != ATTN_ERROR_NO_DEVICE && s != ATTN_ERROR_NO_CODE_OBJECT)) {
+    if (s != ATTN_OK)
+      attnFail(err, errLen, s, "%s", hipWhy);
+    return s;
+  }
+  char cpuWhy[512];
+  AttnStatus c = loadCpu(b, out, cpuWhy, sizeof cpuWhy);
+  if (c != ATTN_OK)
+    attnFail(err, errLen, c, "no device can run this bundle: %s; %s", hipWhy, cpuWhy);
+  return c;
+}
+
+AttnStatus attnrtModuleLoad(const AttnBundle *bundle, const char *device, AttnrtModule **out,
+                            char *err, size_t errLen) {
+  if (err && errLen)
+    err[0] = '\0';
+  if (!out)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT, "attnrtModuleLoad: null output");
+  *out = NULL;
+  if (!bundle || bundle->num_kernels < 0 || bundle->num_targets < 0 ||
+      (bundle->num_kernels && !bundle->kernels) || (bundle->num_targets && !bundle->targets))
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "attnrtModuleLoad: null or malformed bundle");
+  Want want;
+  int ordinal;
+  AttnStatus s = parseDevice(device, &want, &ordinal, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  switch (want) {
+  case WANT_CPU:
+    return loadCpu(bundle, out, err, errLen);
+  case WANT_HIP:
+    return loadHip(bundle, ordinal, out, err, errLen);
+  default:
+    return loadAuto(bundle, out, err, errLen);
+  }
+}
+
+void attnrtModuleDestroy(AttnrtModule *m) {
+  if (!m)
+    return;
+  attnCpuModuleDestroy(m->cpu);
+  attnHipModuleDestroy(m->hip);
+  free(m->kernels);
+  free(m->entries);
+  free(m);
+}
+
+const char *attnrtModuleDevice(const AttnrtModule *m) { return m ? m->device : ""; }
+
+const char *attnrtModuleTarget(const AttnrtModule *m) { return m ? m->target : ""; }
+
+/*--- arguments -----------------------------------------------------------===*/
+
+static int isEmpty(const AttnrtTensor *t) {
+  for (int d = 0; d < t->rank; ++d)
+    if (t->sizes[d] == 0)
+      return 1;
+  return 0;
+}
+
+static AttnStatus checkTensors(const AttnBundleKernel *k, const AttnrtTensor *t, int n, char *err,
+                               size_t errLen) {
+  if (n != k->num_args || (n && !t))
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s' takes %d tensors, %d given", k->name, (int)k->num_args, n);
+  for (int i = 0; i < n; ++i) {
+    const AttnBundleArg *a = &k->args[i];
+    if (t[i].rank != a->rank)
+      return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                      "kernel '%s': tensor %d ('%s') has rank %d, expected %d", k->name, i, a->name,
+                      (int)t[i].rank, (int)a->rank);
+    for (int d = 0; d < a->rank; ++d)
+      if (t[i].sizes[d] < 0)
+        return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                        "kernel '%s': tensor %d ('%s') has size %lld in dim %d", k->name, i,
+                        a->name, (long long)t[i].sizes[d], d);
+    /* An empty tensor is never dereferenced, so frameworks' null data
+     * pointers for empty tensors are fine. */
+    if (!t[i].data && !isEmpty(&t[i]))
+      return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                      "kernel '%s': tensor %d ('%s') has null data", k->name, i, a->name);
+  }
+  return ATTN_OK;
+}
+
+static size_t kernargBytes(const AttnBundleKernel *k) {
+  size_t words = 0;
+  for (int i = 0; i < k->num_args; ++i)
+    words += 3 + 2 * (size_t)k->args[i].rank;
+  return words * 8;
+}
+
+static uint8_t *putWord(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    p[i] = (uint8_t)(v >> (8 * i)); /* little-endian, whatever the host */
+  return p + 8;
+}
+
+AttnStatus attnrtPackKernargs(const AttnBundleKernel *k, const AttnrtTensor *t, int n, uint8_t *buf,
+                              size_t cap, size_t *used, char *err, size_t errLen) {
+  if (!k || !used || k->num_args < 0 || k->num_args > ATTN_BUNDLE_MAX_ARGS)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "attnrtPackKernargs: null or malformed argument");
+  AttnStatus s = checkTensors(k, t, n, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  *used = kernargBytes(k);
+  if (!buf || cap < *used)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s' needs %zu kernarg bytes, the buffer has %zu", k->name, *used,
+                    buf ? cap : 0);
+  uint8_t *p = buf;
+  for (int i = 0; i < n; ++i) {
+    uint64_t ptr = (uint64_t)(uintptr_t)t[i].data;
+    p = putWord(putWord(putWord(p, ptr), ptr), 0); /* allocated, aligned, offset */
+    for (int d = 0; d < t[i].rank; ++d)
+      p = putWord(p, (uint64_t)t[i].sizes[d]);
+    for (int d = 0; d < t[i].rank; ++d)
+      p = putWord(p, (uint64_t)t[i].strides[d]);
+  }
+  return ATTN_OK;
+}
+
+/*--- launch --------------------------------------------------------------===*/
+
+static AttnStatus findKernel(const AttnrtModule *m, const char *name, int32_t *index, char *err,
+                             size_t errLen) {
+  for (int32_t i = 0; name && i < m->numKernels; ++i)
+    if (strcmp(m->kernels[i].name, name) == 0) {
+      *index = i;
+      return ATTN_OK;
+    }
+  return attnFail(err, errLen, ATTN_ERROR_NOT_FOUND, "the module has no kernel named '%s'",
+                  name ? name : "(null)");
+}
+
+static AttnStatus evalGrid(const AttnrtModule *m, int32_t k, const AttnrtTensor *t, int64_t grid[3],
+                           char *err, size_t errLen) {
+  const int64_t *sizes[ATTN_BUNDLE_MAX_ARGS];
+  for (int i = 0; i < m->kernels[k].num_args; ++i)
+    sizes[i] = t[i].sizes;
+  AttnStatus s = attnBundleEvalGrid(&m->kernels[k], &m->entries[k], sizes, grid, err, errLen);
+  if (s != ATTN_OK && err && errLen) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", err);
+    snprintf(err, errLen, "kernel '%s' on %s: %s", m->kernels[k].name, m->target, msg);
+  }
+  return s;
+}
+
+AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor *tensors,
+                        int numTensors, void *stream, char *err, size_t errLen) {
+  if (err && errLen)
+    err[0] = '\0';
+  if (!m)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT, "attnrtLaunch: null module");
+  int32_t k = 0;
+  union {
+    int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8]; /* aligned for the CPU's int64 view */
+    uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
+  } args;
+  size_t used = 0;
+  int64_t grid[3];
+  AttnStatus s;
+  if ((s = findKernel(m, kernel, &k, err, errLen)) != ATTN_OK ||
+      (s = attnrtPackKernargs(&m->kernels[k], tensors, numTensors, args.bytes, sizeof args.bytes,
+                              &used, err, errLen)) != ATTN_OK ||
+      (s = evalGrid(m, k, tensors, grid, err, errLen)) != ATTN_OK)
+    return s;
+  if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
+    return ATTN_OK; /* no programs */
+  if (m->backend == BACKEND_CPU)
+    return attnCpuLaunch(m->cpu, k, grid, args.slots, err, errLen);
+  return attnHipLaunch(m->hip, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream, err,
+                       errLen);
+}

@@ -1,0 +1,92 @@
+/*===- attnrt/attnrt.h - load kernel bundles and launch their kernels -*- C -*-===*
+ *
+ * The attnc runtime: pick the code object of a bundle (attnrt/Bundle.h) that
+ * fits a device, load it, and launch its kernels on tensors. No MLIR or LLVM
+ * dependency; drivers are opened with dlopen, so the library loads (and
+ * falls back to the CPU) on machines without them.
+ *
+ *   AttnBundle b;          attnBundleReadFile("attn.attnb", &b, err, sizeof err);
+ *   AttnrtModule *m;       attnrtModuleLoad(&b, "auto", &m, err, sizeof err);
+ *   attnBundleDestroy(&b); // the module keeps what it needs
+ *   AttnrtTensor t[4] = {q, k, v, out};
+ *   attnrtLaunch(m, "attention_attn0", t, 4, stream, err, sizeof err);
+ *   attnrtModuleDestroy(m);
+ *
+ * Every function returns an AttnStatus and, on failure, a message in `err`
+ * (which may be null). Modules are independent; a module may be used from
+ * several threads, and its CPU launches are serialized.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTNRT_ATTNRT_H
+#define ATTNRT_ATTNRT_H
+
+#include "attnrt/Bundle.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A tensor argument: `data` is the address of element 0 (a device pointer on
+ * a GPU), strides are in elements. Tensors are passed in the kernel's
+ * argument order (AttnBundleKernel::args). */
+typedef struct AttnrtTensor {
+  void *data;
+  int32_t rank;
+  int64_t sizes[4];
+  int64_t strides[4];
+} AttnrtTensor;
+
+typedef struct AttnrtModule AttnrtModule;
+
+/* Loads the code object of `bundle` that fits `device`:
+ *   "cpu"          the host, target "cpu-<machine>" (attnrtCpuTargetName), format "elf-so"
+ *   "hip", "hip:N" AMD GPU N (default 0) through libamdhip64, target = the device's
+ *                  gfx arch ("gfx942" matches "gfx942:sramecc+:xnack-"), format "hsaco"
+ *   "auto"         "hip" when a HIP device exists and the bundle has code for it,
+ *                  otherwise "cpu" (check attnrtModuleDevice for which one)
+ * Errors: ATTN_ERROR_NO_DRIVER / NO_DEVICE (HIP missing), NO_CODE_OBJECT (the
+ * message lists the bundle's targets and the device's), LOAD. The module
+ * copies what it needs: the bundle may be destroyed right after. */
+AttnStatus attnrtModuleLoad(const AttnBundle *bundle, const char *device, AttnrtModule **out,
+                            char *err, size_t errLen);
+void attnrtModuleDestroy(AttnrtModule *module);
+
+/* "cpu" or "hip:N", and the bundle target that was loaded ("cpu-x86_64",
+ * "gfx942"); valid while the module lives. */
+const char *attnrtModuleDevice(const AttnrtModule *module);
+const char *attnrtModuleTarget(const AttnrtModule *module);
+
+/* The bundle target name of this host's CPU: "cpu-" + uname's machine
+ * ("cpu-x86_64", "cpu-aarch64"). Returns ATTN_ERROR_INVALID_ARGUMENT when it
+ * does not fit in `len`. */
+AttnStatus attnrtCpuTargetName(char *buf, size_t len);
+
+/* Launches `kernel` on `tensors` (numTensors = the kernel's argument count,
+ * each rank as declared, sizes >= 0, data non-null unless the tensor is
+ * empty). The grid is the entry's grid_map over the tensors' sizes; a grid
+ * with no programs launches nothing and succeeds. HIP: asynchronous on
+ * `stream` (a hipStream_t; null = the default stream). CPU: `stream` is
+ * ignored and the launch has finished when this returns. */
+AttnStatus attnrtLaunch(AttnrtModule *module, const char *kernel, const AttnrtTensor *tensors,
+                        int numTensors, void *stream, char *err, size_t errLen);
+
+/* Packs the flat arguments of `kernel` (docs/bundle-format.md, "Kernel ABI")
+ * for `tensors` into buf[0, cap): per tensor, in order, 8 bytes each,
+ * little-endian: allocated ptr, aligned ptr (both = data), offset (0),
+ * sizes[rank], strides[rank]. *used = the bytes written (or needed, when cap
+ * is too small: then ATTN_ERROR_INVALID_ARGUMENT). This is the GPU kernarg
+ * segment; on the CPU the same words are the trampoline's int64 slots. */
+AttnStatus attnrtPackKernargs(const AttnBundleKernel *kernel, const AttnrtTensor *tensors, int n,
+                              uint8_t *buf, size_t cap, size_t *used, char *err, size_t errLen);
+
+/* The largest kernarg segment a kernel can have: 16 tensors of rank 4. */
+#define ATTNRT_MAX_KERNARG_BYTES (ATTN_BUNDLE_MAX_ARGS * (3 + 2 * 4) * 8)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNRT_ATTNRT_H */

@@ -1,0 +1,400 @@
+/*===- Kernels.c - bundle metadata of the kernels of an attn module -------===*/
+
+#include "Kernels.h"
+
+#include "attnc/Target.h"
+
+#include "mlir-c/AffineMap.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Pass.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The attn-tile dictionary entry that carries an op's index to its kernel
+ * (attn-online-softmax copies attn.tile into attn.kernel). */
+static const char kOpTag[] = "attnc.op";
+
+static bool fail(char *err, size_t errLen, const char *fmt, ...) {
+  if (err && errLen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errLen, fmt, ap);
+    va_end(ap);
+  }
+  return false;
+}
+
+static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
+
+static bool isAttnOp(MlirOperation op) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  return name.length > 5 && !strncmp(name.data, "attn.", 5);
+}
+
+static bool opIs(MlirOperation op, const char *name) {
+  return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)), str(name));
+}
+
+/*===--- attn ops --------------------------------------------------------===*/
+
+typedef struct {
+  MlirOperation *ops;
+  int count, capacity;
+  bool outOfMemory;
+} OpList;
+
+static MlirWalkResult collectAttn(MlirOperation op, void *userData) {
+  OpList *l = userData;
+  if (!isAttnOp(op))
+    return MlirWalkResultAdvance;
+  if (l->count == l->capacity) {
+    int cap = l->capacity ? 2 * l->capacity : 8;
+    MlirOperation *grown = realloc(l->ops, (size_t)cap * sizeof(*grown));
+    if (!grown) {
+      l->outOfMemory = true;
+      return MlirWalkResultInterrupt;
+    }
+    l->ops = grown;
+    l->capacity = cap;
+  }
+  l->ops[l->count++] = op;
+  return MlirWalkResultAdvance;
+}
+
+bool attnHasAttnOps(MlirModule module) {
+  OpList l = {NULL, 0, 0, false};
+  mlirOperationWalk(mlirModuleGetOperation(module), collectAttn, &l, MlirWalkPostOrder);
+  free(l.ops);
+  return l.count > 0 || l.outOfMemory;
+}
+
+static bool runPipeline(MlirModule module, const char *pipeline, char *err, size_t errLen) {
+  char why[512];
+  if (attnRunPipeline(module, pipeline, why, sizeof(why)))
+    return true;
+  return fail(err, errLen, "the kernel analysis failed: %s", why);
+}
+
+static MlirModule cloneModule(MlirModule module) {
+  return mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(module)));
+}
+
+/* Appends (attnc.op = index) to the attn.tile dictionary of `op`. */
+static bool tagOp(MlirOperation op, int64_t index) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  MlirAttribute tile = mlirOperationGetDiscardableAttributeByName(op, str("attn.tile"));
+  if (mlirAttributeIsNull(tile) || !mlirAttributeIsADictionary(tile))
+    return false;
+  intptr_t n = mlirDictionaryAttrGetNumElements(tile);
+  if (n >= 13) /* attn-online-softmax copies at most 14 entries */
+    return false;
+  MlirNamedAttribute entries[14];
+  for (intptr_t i = 0; i < n; ++i)
+    entries[i] = mlirDictionaryAttrGetElement(tile, i);
+  entries[n++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, str(kOpTag)),
+                                       mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), index));
+  mlirOperationSetDiscardableAttributeByName(op, str("attn.tile"),
+                                             mlirDictionaryAttrGet(ctx, n, entries));
+  return true;
+}
+
+/*===--- Features ----------------------------------------------------------===*/
+
+static MlirAttribute inherent(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, str(name));
+}
+
+static int32_t staticDim(MlirValue v, intptr_t dim) {
+  MlirType t = mlirValueGetType(v);
+  if (!mlirTypeIsAShaped(t) || !mlirShapedTypeHasRank(t) || dim >= mlirShapedTypeGetRank(t))
+    return 0;
+  int64_t d = mlirShapedTypeGetDimSize(t, dim);
+  return mlirShapedTypeIsDynamicSize(d) ? 0 : (int32_t)d;
+}
+
+static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
+  bool varlen = opIs(op, "attn.mha_varlen");
+  snprintf(k->kind, sizeof(k->kind), "%s", varlen ? "mha_varlen" : "mha");
+  int dDim = varlen ? 2 : 3;
+  MlirValue q = mlirOperationGetOperand(op, 0), kk = mlirOperationGetOperand(op, 1),
+            v = mlirOperationGetOperand(op, 2);
+  k->head_dim = staticDim(q, dDim);
+  k->head_dim_v = staticDim(v, dDim);
+  k->num_q_heads = staticDim(q, 1);
+  k->num_kv_heads = staticDim(kk, 1);
+  MlirAttribute a = inherent(op, "scale");
+  k->scale = !mlirAttributeIsNull(a) ? (float)mlirFloatAttrGetValueDouble(a)
+             : k->head_dim > 0       ? (float)(1.0 / sqrt((double)k->head_dim))
+                                     : 0.0f;
+  k->causal = !mlirAttributeIsNull(inherent(op, "causal"));
+  a = inherent(op, "window_left");
+  k->window_left = mlirAttributeIsNull(a) ? -1 : mlirIntegerAttrGetValueInt(a);
+  a = inherent(op, "window_right");
+  k->window_right = mlirAttributeIsNull(a) ? -1 : mlirIntegerAttrGetValueInt(a);
+  a = inherent(op, "softcap");
+  k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
+  k->has_alibi = mlirOperationGetNumOperands(op) > (varlen ? 5 : 3);
+  k->has_lse = mlirOperationGetNumResults(op) > 1;
+}
+
+/*===--- Arguments ---------------------------------------------------------===*/
+
+static const char *dtypeName(MlirType t) {
+  if (mlirTypeIsAF16(t))
+    return "f16";
+  if (mlirTypeIsABF16(t))
+    return "bf16";
+  if (mlirTypeIsAF32(t))
+    return "f32";
+  if (mlirTypeIsAF64(t))
+    return "f64";
+  if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 32)
+    return "i32";
+  return NULL;
+}
+
+/* Roles in the kernel ABI order: q, k, v, [cu_seqlens_q, cu_seqlens_k],
+ * [alibi], out, [lse]. */
+static int argRoles(const AttnBundleKernel *k, const char *roles[8]) {
+  int n = 0;
+  roles[n++] = "q";
+  roles[n++] = "k";
+  roles[n++] = "v";
+  if (!strcmp(k->kind, "mha_varlen")) {
+    roles[n++] = "cu_seqlens_q";
+    roles[n++] = "cu_seqlens_k";
+  }
+  if (k->has_alibi)
+    roles[n++] = "alibi";
+  roles[n++] = "out";
+  if (k->has_lse)
+    roles[n++] = "lse";
+  return n;
+}
+
+/* Fills k->args from the memref parameters of the kernel function. */
+static bool readArgs(MlirOperation fn, AttnBundleKernel *k, char *err, size_t errLen) {
+  const char *roles[8];
+  int numRoles = argRoles(k, roles);
+  MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
+  intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
+  int n = 0;
+  for (intptr_t i = 0; i < numInputs; ++i) {
+    MlirType t = mlirFunctionTypeGetInput(fnType, i);
+    if (!mlirTypeIsAMemRef(t))
+      continue;
+    const char *dtype = dtypeName(mlirShapedTypeGetElementType(t));
+    if (n >= numRoles || !dtype)
+      return fail(err, errLen, "kernel %s: unexpected parameter %d", k->name, (int)i);
+    AttnBundleArg *a = &k->args[n];
+    snprintf(a->name, sizeof(a->name), "%s", roles[n]);
+    snprintf(a->dtype, sizeof(a->dtype), "%s", dtype);
+    a->rank = (int32_t)mlirShapedTypeGetRank(t);
+    a->output = !strcmp(roles[n], "out") || !strcmp(roles[n], "lse");
+    ++n;
+  }
+  if (n != numRoles)
+    return fail(err, errLen, "kernel %s has %d tensor parameters, expected %d", k->name, n,
+                numRoles);
+  k->num_args = n;
+  return true;
+}
+
+/*===--- Kernel functions ---------------------------------------------------===*/
+
+static MlirStringRef symName(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, str("sym_name"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a)
+                                                              : (MlirStringRef){NULL, 0};
+}
+
+static MlirAttribute kernelAttr(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetDiscardableAttributeByName(op, str("attn.kernel"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsADictionary(a) ? a : mlirAttributeGetNull();
+}
+
+static int64_t dictInt(MlirAttribute dict, const char *name, int64_t fallback) {
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(dict, str(name));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a)
+                                                               : fallback;
+}
+
+/* One kernel function of the analysis module; `features[i]` holds what
+ * attn op i (tagged i) says. */
+static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int numOps,
+                       AttnBundleKernel *k, char *err, size_t errLen) {
+  MlirStringRef name = symName(fn);
+  if (name.length >= sizeof(k->name))
+    return fail(err, errLen, "kernel name too long: %.*s", (int)name.length, name.data);
+  int64_t index = dictInt(kernelAttr(fn), kOpTag, -1);
+  if (index < 0 || index >= numOps)
+    return fail(err, errLen, "kernel %.*s: cannot trace it back to its attn op", (int)name.length,
+                name.data);
+  *k = features[index];
+  memset(k->name, 0, sizeof(k->name));
+  memcpy(k->name, name.data, name.length);
+  return readArgs(fn, k, err, errLen);
+}
+
+typedef struct {
+  AttnBundleKernel *items;
+  int count, capacity;
+} KernelList;
+
+static AttnBundleKernel *appendKernel(KernelList *l) {
+  if (l->count == l->capacity) {
+    int cap = l->capacity ? 2 * l->capacity : 4;
+    AttnBundleKernel *grown = realloc(l->items, (size_t)cap * sizeof(*grown));
+    if (!grown)
+      return NULL;
+    l->items = grown;
+    l->capacity = cap;
+  }
+  return &l->items[l->count++];
+}
+
+static bool readKernels(MlirModule analysis, const AttnBundleKernel *features, int numOps,
+                        KernelList *out, char *err, size_t errLen) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(analysis));
+       !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    if (!opIs(op, "func.func") || mlirAttributeIsNull(kernelAttr(op)))
+      continue;
+    AttnBundleKernel *k = appendKernel(out);
+    if (!k)
+      return fail(err, errLen, "out of memory");
+    if (!readKernel(op, features, numOps, k, err, errLen))
+      return false;
+  }
+  return true;
+}
+
+/* Reads the features of every attn op of the analysis module and tags
+ * each op with its index. Returns the malloc'd features or NULL. */
+static AttnBundleKernel *tagOps(MlirModule analysis, int *count, char *err, size_t errLen) {
+  OpList ops = {NULL, 0, 0, false};
+  mlirOperationWalk(mlirModuleGetOperation(analysis), collectAttn, &ops, MlirWalkPostOrder);
+  AttnBundleKernel *features =
+      ops.outOfMemory ? NULL : calloc((size_t)(ops.count ? ops.count : 1), sizeof(*features));
+  bool ok = features != NULL || fail(err, errLen, "out of memory");
+  for (int i = 0; ok && i < ops.count; ++i) {
+    readFeatures(ops.ops[i], &features[i]);
+    ok = tagOp(ops.ops[i], i) ||
+         fail(err, errLen, "cannot tag attn op %d for the kernel analysis (no attn.tile)", i);
+  }
+  *count = ops.count;
+  free(ops.ops);
+  if (!ok) {
+    free(features);
+    return NULL;
+  }
+  return features;
+}
+
+int attnCollectKernels(MlirModule module, const char *tileTarget, AttnBundleKernel **kernels,
+                       char *err, size_t errLen) {
+  *kernels = NULL;
+  char front[160];
+  snprintf(front, sizeof(front), "builtin.module(attn-gqa-map,attn-tile{target=%s})", tileTarget);
+  MlirModule analysis = cloneModule(module);
+  KernelList list = {NULL, 0, 0};
+  int numOps = 0;
+  AttnBundleKernel *features = NULL;
+  bool ok = runPipeline(analysis, front, err, errLen) &&
+            (features = tagOps(analysis, &numOps, err, errLen)) != NULL &&
+            runPipeline(analysis, "builtin.module(attn-online-softmax)", err, errLen) &&
+            readKernels(analysis, features, numOps, &list, err, errLen);
+  free(features);
+  mlirModuleDestroy(analysis);
+  if (!ok) {
+    free(list.items);
+    return -1;
+  }
+  *kernels = list.items;
+  return list.count;
+}
+
+/*===--- Entries -----------------------------------------------------------===*/
+
+static void printToBuffer(MlirStringRef piece, void *userData) {
+  char *buf = userData; /* 256 bytes, as AttnBundleEntry::grid_map */
+  size_t len = strlen(buf);
+  size_t n = piece.length < 255 - len ? piece.length : 255 - len;
+  memcpy(buf + len, piece.data, n);
+  buf[len + n] = '\0';
+}
+
+static void fillEntry(MlirAttribute dict, const AttnBundleKernel *k, AttnBundleEntry *e) {
+  memset(e, 0, sizeof(*e));
+  e->block_m = (int32_t)dictInt(dict, "block_m", 0);
+  e->block_n = (int32_t)dictInt(dict, "block_n", 0);
+  e->num_warps = (int32_t)dictInt(dict, "num_warps", 1);
+  e->num_stages = (int32_t)dictInt(dict, "num_stages", 1);
+  e->kv_splits = (int32_t)dictInt(dict, "kv_splits", 1);
+  MlirAttribute grid = mlirDictionaryAttrGetElementByName(dict, str("grid"));
+  if (!mlirAttributeIsNull(grid) && mlirAttributeIsAAffineMap(grid))
+    mlirAffineMapPrint(mlirAffineMapAttrGetValue(grid), printToBuffer, e->grid_map);
+  /* attn.grid's dims: (B, Sq) for mha, (Tq, B) for varlen. */
+  e->num_grid_dims = 2;
+  bool varlen = !strcmp(k->kind, "mha_varlen");
+  snprintf(e->grid_dims[0], sizeof(e->grid_dims[0]), "q.0");
+  snprintf(e->grid_dims[1], sizeof(e->grid_dims[1]), "%s", varlen ? "cu_seqlens_q.0-1" : "q.2");
+}
+
+typedef struct {
+  const char *name;
+  MlirAttribute found;
+} FindKernel;
+
+static MlirWalkResult findKernel(MlirOperation op, void *userData) {
+  FindKernel *f = userData;
+  MlirAttribute dict = kernelAttr(op);
+  if (mlirAttributeIsNull(dict) || !mlirStringRefEqual(symName(op), str(f->name)))
+    return MlirWalkResultAdvance;
+  f->found = dict;
+  return MlirWalkResultInterrupt;
+}
+
+bool attnEntryFromLowered(MlirModule lowered, const AttnBundleKernel *kernel,
+                          AttnBundleEntry *entry) {
+  FindKernel f = {kernel->name, mlirAttributeGetNull()};
+  mlirOperationWalk(mlirModuleGetOperation(lowered), findKernel, &f, MlirWalkPreOrder);
+  if (mlirAttributeIsNull(f.found))
+    return false;
+  fillEntry(f.found, kernel, entry);
+  return true;
+}
+
+void attnKindFromLowered(MlirModule lowered, AttnBundleKernel *kernel) {
+  FindKernel f = {kernel->name, mlirAttributeGetNull()};
+  mlirOperationWalk(mlirModuleGetOperation(lowered), findKernel, &f, MlirWalkPreOrder);
+  if (mlirAttributeIsNull(f.found))
+    return;
+  MlirAttribute kind = mlirDictionaryAttrGetElementByName(f.found, str("kind"));
+  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind))
+    return;
+  MlirStringRef v = mlirStringAttrGetValue(kind);
+  if (v.length < sizeof(kernel->kind)) {
+    memcpy(kernel->kind, v.data, v.length);
+    kernel->kind[v.length] = '\0';
+  }
+}
+
+bool attnEntriesFromFront(MlirModule module, const char *tileTarget,
+                          const AttnBundleKernel *kernels, int count, AttnBundleEntry *entries,
+                          char *err, size_t errLen) {
+  char pipeline[200];
+  snprintf(pipeline, sizeof(pipeline),
+           "builtin.module(attn-gqa-map,attn-tile{target=%s},attn-online-softmax)", tileTarget);
+  MlirModule analysis = cloneModule(module);
+  bool ok = runPipeline(analysis, pipeline, err, errLen);
+  for (int i = 0; ok && i < count; ++i)
+    ok = attnEntryFromLowered(analysis, &kernels[i], &entries[i]) ||
+         fail(err, errLen, "kernel %s: no attn.kernel for target %s", kernels[i].name, tileTarget);
+  mlirModuleDestroy(analysis);
+  return ok;
+}
