@@ -40,7 +40,7 @@ static const char *const cpuLowering =
  * (canonicalization in particular) reshapes the kernel IR first. Vector
  * transfers left by attn-lower-cpu are 1-D (strided Q/out columns); the
  * launch is defined last, on the LLVM dialect. */
-static const char *const flashCpuFront = "attn-gqa-map,attn-tile{target=cpu%s}";
+static const char *const flashCpuFront = "attn-gqa-map,attn-tile{target=%s%s}";
 static const char *const flashCpu =
     "attn-online-softmax,"
     "attn-lower-cpu,"
@@ -102,37 +102,68 @@ static bool hostHasAvx512(void) {
   return yes;
 }
 
-/* attn-to-cpu{isa=host|avx512|generic}: host (default) picks by the CPU
- * features of the compiling machine. */
-static MlirLogicalResult parseIsa(MlirStringRef options, bool *avx512, MlirStringCallback onError,
-                                  void *userData) {
-  char text[64];
+/* attn-to-cpu{isa=host|avx512|generic tiles=cpu|gfx942|gfx950|sm_90a}: isa
+ * host (default) picks by the CPU features of the compiling machine; tiles
+ * takes the tile configuration of another target's table (default cpu), so
+ * that the kernel IR exactly as tiled for a GPU runs, and is checked, on the
+ * CPU. */
+typedef struct {
+  bool avx512;
+  char tiles[16];
+} CpuOptions;
+
+static bool parseCpuToken(const char *tok, CpuOptions *o) {
+  if (!strcmp(tok, "isa=host"))
+    o->avx512 = hostHasAvx512();
+  else if (!strcmp(tok, "isa=avx512"))
+    o->avx512 = true;
+  else if (!strcmp(tok, "isa=generic"))
+    o->avx512 = false;
+  else if (!strcmp(tok, "tiles=cpu") || !strcmp(tok, "tiles=gfx942") ||
+           !strcmp(tok, "tiles=gfx950") || !strcmp(tok, "tiles=sm_90a"))
+    snprintf(o->tiles, sizeof(o->tiles), "%s", tok + 6);
+  else
+    return false;
+  return true;
+}
+
+static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
+                                         MlirStringCallback onError, void *userData) {
+  char text[128];
   if (options.length >= sizeof(text))
     options.length = sizeof(text) - 1;
   memcpy(text, options.data ? options.data : "", options.length);
   text[options.length] = '\0';
-  if (!strcmp(text, "") || !strcmp(text, "isa=host")) {
-    *avx512 = hostHasAvx512();
-  } else if (!strcmp(text, "isa=avx512")) {
-    *avx512 = true;
-  } else if (!strcmp(text, "isa=generic")) {
-    *avx512 = false;
-  } else {
-    onError(str("attn-to-cpu: unknown options '"), userData);
-    onError(str(text), userData);
-    onError(str("' (expected isa=host, isa=avx512 or isa=generic)"), userData);
-    return mlirLogicalResultFailure();
+  o->avx512 = hostHasAvx512();
+  snprintf(o->tiles, sizeof(o->tiles), "cpu");
+  char copy[128];
+  memcpy(copy, text, sizeof(copy));
+  for (char *tok = copy; *tok;) {
+    char *end = strchr(tok, ' ');
+    if (end)
+      *end = '\0';
+    bool ok = !*tok || parseCpuToken(tok, o);
+    tok = end ? end + 1 : tok + strlen(tok);
+    if (!ok) {
+      onError(str("attn-to-cpu: unknown options '"), userData);
+      onError(str(text), userData);
+      onError(str("' (expected isa=host|avx512|generic and tiles=cpu|gfx942|gfx950|sm_90a)"),
+              userData);
+      return mlirLogicalResultFailure();
+    }
   }
   return mlirLogicalResultSuccess();
 }
 
 static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
                                   MlirStringCallback onError, void *userData) {
-  bool avx512 = false;
-  if (mlirLogicalResultIsFailure(parseIsa(options, &avx512, onError, userData)))
+  CpuOptions o;
+  if (mlirLogicalResultIsFailure(parseCpuOptions(options, &o, onError, userData)))
     return mlirLogicalResultFailure();
+  /* Without AVX-512 the CPU's own table takes 8-row tiles. */
+  bool ownTiles = !strcmp(o.tiles, "cpu");
   char front[128];
-  snprintf(front, sizeof(front), flashCpuFront, avx512 ? "" : " block-m=8");
+  snprintf(front, sizeof(front), flashCpuFront, o.tiles, ownTiles && !o.avx512 ? " block-m=8" : "");
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
     return mlirLogicalResultFailure();
   return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);

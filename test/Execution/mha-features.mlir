@@ -2,6 +2,8 @@
 // scale, lse, Sk = 1 and Sk = 0.
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
+// The kernel IR exactly as tiled for AMD (BLOCK_M 128, BLOCK_N 64/32), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
 
 // CHECK: @sliding_window result 0 (out 1x2x45x32xbf16): {{.*}} PASS
 func.func @sliding_window(%q: tensor<1x2x45x32xbf16>, %k: tensor<1x2x45x32xbf16>, %v: tensor<1x2x45x32xbf16>) -> tensor<1x2x45x32xbf16> {

@@ -3,6 +3,9 @@
 // and Sq < Sk / Sq > Sk alignments.
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
+// The kernel IR exactly as tiled for AMD (BLOCK_M 128, BLOCK_N 64/32), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 
 // CHECK: @causal_square result 0 (out 2x4x33x64xf16): {{.*}} PASS
 func.func @causal_square(%q: tensor<2x4x33x64xf16>, %k: tensor<2x4x33x64xf16>, %v: tensor<2x4x33x64xf16>) -> tensor<2x4x33x64xf16> {

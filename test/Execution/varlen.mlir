@@ -3,6 +3,8 @@
 // in some sequences, GQA, windows, alibi and the head-major lse.
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
+// The kernel IR exactly as tiled for AMD (BLOCK_M 128, BLOCK_N 64/32), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
 
 // CHECK: @varlen_causal result 0 (out 61x8x64xf16): {{.*}} PASS
 // CHECK: @varlen_causal result 1 (lse 8x61xf32): {{.*}} PASS

@@ -69,7 +69,8 @@ static int metadataArgs(const char *text, const char *symbol, MetaArg *out) {
       if (!itemEnd || (argsEnd && argsEnd < itemEnd))
         itemEnd = argsEnd ? argsEnd : end;
       MetaArg a = {-1, -1, ""};
-      const char *o = strstr(p, ".offset:"), *s = strstr(p, ".size:"), *k = strstr(p, ".value_kind:");
+      const char *o = strstr(p, ".offset:"), *s = strstr(p, ".size:"),
+                 *k = strstr(p, ".value_kind:");
       if (o && o < itemEnd)
         a.offset = strtol(o + 8, NULL, 10);
       if (s && s < itemEnd)
@@ -124,12 +125,13 @@ static int checkKernel(const AttnBundleKernel *k, const AttnBundleEntry *e, cons
       uint64_t v;
       memcpy(&v, buf + 8 * w, 8);
       bool pointer = j < 2;
-      uint64_t want = pointer ? (uint64_t)(uintptr_t)t[i].data
-                      : j == 2 ? 0
+      uint64_t want = pointer             ? (uint64_t)(uintptr_t)t[i].data
+                      : j == 2            ? 0
                       : j < 3 + t[i].rank ? (uint64_t)t[i].sizes[j - 3]
                                           : (uint64_t)t[i].strides[j - 3 - t[i].rank];
       const char *kind = pointer ? "global_buffer" : "by_value";
-      if (meta[w].offset != 8L * w || meta[w].size != 8 || strcmp(meta[w].kind, kind) || v != want) {
+      if (meta[w].offset != 8L * w || meta[w].size != 8 || strcmp(meta[w].kind, kind) ||
+          v != want) {
         printf("FAIL %s: word %d (%s arg %d): .args offset %ld size %ld %s, attnrt offset %d "
                "value %llu (want %s %llu)\n",
                k->name, w, k->args[i].name, j, meta[w].offset, meta[w].size, meta[w].kind, 8 * w,
