@@ -40,6 +40,7 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Dialect/LLVM.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ typedef struct {
 typedef struct {
   MlirContext ctx;
   const AttnMfmaInstr *mma;
+  bool permlaneSwap; /* gfx950: v_permlane{16,32}_swap for cross-row reductions */
   int R, G, CE, KPL, K, W;
   int64_t bm;
   MlirType elem; /* f16 / bf16 */
@@ -718,6 +720,30 @@ static MlirValue shuffleXor(Lower *L, AttnBuilder *b, MlirValue x, int offset) {
       attnBuildOp(b, "gpu.shuffle", 3, operands, 2, results, 1, &mode, 0, NULL), 0);
 }
 
+/* gfx950's v_permlane32_swap / v_permlane16_swap exchange the halves (rows)
+ * of two registers; swapping x with itself leaves, in the two results, x and
+ * its xor-32 (xor-16) partner at every lane, in some order, which is all a
+ * commutative combine needs. No LDS crossbar, unlike ds_bpermute. */
+static MlirValue combineSwapped(Lower *L, AttnBuilder *b, const char *combine, MlirValue x,
+                                int offset) {
+  MlirType i32 = attnIntType(b, 32), f32 = mlirValueGetType(x);
+  MlirValue xi = attnOp1(b, "arith.bitcast", 1, &x, i32);
+  MlirValue operands[2] = {xi, xi};
+  MlirType pairElems[2] = {i32, i32};
+  MlirType pair = mlirLLVMStructTypeLiteralGet(L->ctx, 2, pairElems, false);
+  MlirNamedAttribute attrs[2] = {attnNamedAttr(b, "fi", mlirBoolAttrGet(L->ctx, 0)),
+                                 attnNamedAttr(b, "boundControl", mlirBoolAttrGet(L->ctx, 0))};
+  MlirValue swapped = op1(b, offset == 32 ? "rocdl.permlane32.swap" : "rocdl.permlane16.swap", 2,
+                          operands, pair, 2, attrs);
+  MlirValue half[2];
+  for (int64_t i = 0; i < 2; ++i) {
+    MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
+    MlirValue v = op1(b, "llvm.extractvalue", 1, &swapped, i32, 1, &pos);
+    half[i] = attnOp1(b, "arith.bitcast", 1, &v, f32);
+  }
+  return attnBinary(b, combine, half[0], half[1]);
+}
+
 /* Row reduction: the lane's blocks, its elements, then its lane groups. */
 static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirAttribute dims = inherent(op, "reduction_dims");
@@ -742,7 +768,9 @@ static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirNamedAttribute kind = attnNamedAttr(b, "kind", kindAttr);
   MlirValue x = op1(b, "vector.reduction", 1, &v, elemOf(src), 1, &kind);
   for (int offset = L->R; offset < WAVE; offset *= 2)
-    x = attnBinary(b, combine, x, shuffleXor(L, b, x, offset));
+    x = L->permlaneSwap && (offset == 16 || offset == 32)
+            ? combineSwapped(L, b, combine, x, offset)
+            : attnBinary(b, combine, x, shuffleXor(L, b, x, offset));
   MlirValue a = rowOf(L, b, op, acc);
   if (L->failed)
     return;
@@ -1548,6 +1576,7 @@ static bool setUp(Lower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, msg);
     return false;
   }
+  L->permlaneSwap = !strcmp(chip, "gfx950");
   L->R = (int)(L->bm / L->W);
   L->G = WAVE / L->R;
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));

@@ -49,7 +49,11 @@
 // GFX950: gpu.func @f_attn0
 // GFX950-NOT: rocdl.mfma.f32.32x32x8f16
 // GFX950: scf.for
-// GFX950-COUNT-32: rocdl.mfma.f32.32x32x16.f16
+// GFX950-COUNT-16: rocdl.mfma.f32.32x32x16.f16
+// Cross-row reductions with v_permlane32_swap instead of ds_bpermute.
+// GFX950-NOT: gpu.shuffle
+// GFX950: rocdl.permlane32.swap {{.*}}, false, false : (i32, i32) -> <(i32, i32)>
+// GFX950-COUNT-16: rocdl.mfma.f32.32x32x16.f16
 // GFX950: scf.yield
 // GFX950: scf.for
 // GFX950-COUNT-32: rocdl.mfma.f32.32x32x16.f16
