@@ -17,7 +17,8 @@
  * last tile of the batch exit at once).
  *
  * Options: target=cpu|gfx942|gfx950|sm_90a (default cpu), config-dir=PATH
- * (default: the source tree's config/), and overrides block-m=, block-n=,
+ * (default: $ATTN_CONFIG_DIR, else the source tree's config/, else the
+ * installed share/attnc/config), and overrides block-m=, block-n=,
  * num-warps=, num-stages=, kv-splits=. Registered as a named pipeline so the
  * options reach C: `attn-tile{target=gfx942 block-n=32}`.
  *
@@ -61,13 +62,31 @@ static bool copyValue(char *dst, size_t cap, const char *value, size_t length) {
 static const char *const overrideKeys[] = {"block-m", "block-n", "num-warps", "num-stages",
                                            "kv-splits"};
 
+/* Where the shipped tables are, unless config-dir= says: $ATTN_CONFIG_DIR,
+ * else the source tree's config/ when it is there (build tree), else the
+ * installed share/attnc/config. */
+static void defaultConfigDir(char *dir, size_t cap) {
+  const char *env = getenv("ATTN_CONFIG_DIR");
+  if (env && *env) {
+    snprintf(dir, cap, "%s", env);
+    return;
+  }
+  FILE *probe = fopen(ATTN_CONFIG_DIR "/cpu-MHA-DEFAULT.json", "r");
+  if (probe) {
+    fclose(probe);
+    snprintf(dir, cap, "%s", ATTN_CONFIG_DIR);
+    return;
+  }
+  snprintf(dir, cap, "%s", ATTN_INSTALL_CONFIG_DIR);
+}
+
 /* Parses "key=value key=value" (MLIR's pass-option syntax). Returns false
  * with a message in err. */
 static bool parseOptions(const char *text, size_t length, AttnTileOptions *o, char *err,
                          size_t errLen) {
   memset(o, 0, sizeof(*o));
   strcpy(o->target, "cpu");
-  strcpy(o->configDir, ATTN_CONFIG_DIR);
+  defaultConfigDir(o->configDir, sizeof(o->configDir));
   const char *p = text, *end = text + length;
   while (p < end) {
     while (p < end && *p == ' ')
