@@ -446,7 +446,8 @@ static MlirValue emitElementwise(Lower *L, AttnBuilder *b, MlirOperation op,
   if (attnIsOp(op, "math.tanh"))
     return emitTanh(L, b, operands[0]);
   if (attnIsOp(op, "arith.index_cast") &&
-      !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0])))) {
+      !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0]))) &&
+      !mlirTypeIsAIndex(scalarOf(type))) {
     /* Index tiles are i32 already: a sign extension or truncation remains. */
     unsigned from = mlirIntegerTypeGetWidth(scalarOf(mlirValueGetType(operands[0])));
     unsigned to = mlirIntegerTypeGetWidth(scalarOf(type));
@@ -635,7 +636,12 @@ static MlirValue colOf(Lower *L, AttnBuilder *b, MlirOperation user, MlirValue o
   }
   if (mlirValueIsNull(r->colCache[t])) {
     MlirValue *cache = r->colCache;
+    /* Only a block made in the cache's own scope may be reused: one made in
+     * a nested loop does not dominate later uses outside it. */
+    bool sameScope = r->colScope == L->scopes[L->depth];
     MlirValue v = lazyForm(L, b, r->def, false, t);
+    if (!sameScope)
+      return v;
     cache[t] = v;
   }
   return r->colCache[t];

@@ -333,6 +333,20 @@ static AttnStatus evalGrid(const AttnrtModule *m, int32_t k, const AttnrtTensor 
   return s;
 }
 
+/* The GPU kernels compute row and key positions in 32 bits
+ * (docs/amdgpu.md): every size must stay below 2^30. */
+static AttnStatus checkGpuSizes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
+                                size_t errLen) {
+  for (int i = 0; i < k->num_args; ++i)
+    for (int d = 0; d < t[i].rank; ++d)
+      if (t[i].sizes[d] >= ((int64_t)1 << 30))
+        return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                        "kernel '%s': tensor %d ('%s') has size %lld in dim %d; GPU kernels "
+                        "need sizes below 2^30",
+                        k->name, i, k->args[i].name, (long long)t[i].sizes[d], d);
+  return ATTN_OK;
+}
+
 AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor *tensors,
                         int numTensors, void *stream, char *err, size_t errLen) {
   if (err && errLen)
@@ -356,6 +370,8 @@ AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor 
     return ATTN_OK; /* no programs */
   if (m->backend == BACKEND_CPU)
     return attnCpuLaunch(m->cpu, k, grid, args.slots, err, errLen);
+  if ((s = checkGpuSizes(&m->kernels[k], tensors, err, errLen)) != ATTN_OK)
+    return s;
   return attnHipLaunch(m->hip, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream, err,
                        errLen);
 }
