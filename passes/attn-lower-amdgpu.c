@@ -34,6 +34,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "KernelIR.h"
 #include "MfmaLayout.h"
 #include "PassUtil.h"
 #include "Passes.h"
@@ -79,12 +80,6 @@ typedef struct {
 } Rep;
 
 typedef struct {
-  const void **keys;
-  Rep *reps;
-  size_t capacity, count;
-} ValueMap;
-
-typedef struct {
   MlirContext ctx;
   const AttnMfmaInstr *mma;
   bool permlaneSwap; /* gfx950: v_permlane{16,32}_swap for cross-row reductions */
@@ -95,68 +90,17 @@ typedef struct {
   MlirValue tid, lane, g, lr, rowBase, gd, lds;
   int ldsGeneration;
   int scopes[32], depth, nextScope;
-  ValueMap map;
+  AttnValueMap map;
   void **arena;
   size_t arenaCount, arenaCap;
   bool failed, outOfMemory;
 } Lower;
 
-static size_t hashPtr(const void *p, size_t cap) {
-  return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1);
-}
-
-static bool mapGrow(ValueMap *m) {
-  size_t cap = m->capacity ? m->capacity * 2 : 256;
-  const void **keys = calloc(cap, sizeof(*keys));
-  Rep *reps = calloc(cap, sizeof(*reps));
-  if (!keys || !reps) {
-    free(keys);
-    free(reps);
-    return false;
-  }
-  for (size_t i = 0; i < m->capacity; ++i) {
-    if (!m->keys[i])
-      continue;
-    size_t h = hashPtr(m->keys[i], cap);
-    while (keys[h])
-      h = (h + 1) & (cap - 1);
-    keys[h] = m->keys[i];
-    reps[h] = m->reps[i];
-  }
-  free(m->keys);
-  free(m->reps);
-  m->keys = keys;
-  m->reps = reps;
-  m->capacity = cap;
-  return true;
-}
-
-static Rep *mapFind(ValueMap *m, MlirValue v) {
-  if (!m->capacity)
-    return NULL;
-  for (size_t h = hashPtr(v.ptr, m->capacity); m->keys[h]; h = (h + 1) & (m->capacity - 1))
-    if (m->keys[h] == v.ptr)
-      return &m->reps[h];
-  return NULL;
-}
+static Rep *mapFind(AttnValueMap *m, MlirValue v) { return attnValueMapFind(m, v); }
 
 static void mapPut(Lower *L, MlirValue v, Rep rep) {
-  ValueMap *m = &L->map;
-  Rep *existing = mapFind(m, v);
-  if (existing) {
-    *existing = rep;
-    return;
-  }
-  if ((m->count + 1) * 10 > m->capacity * 7 && !mapGrow(m)) {
+  if (!attnValueMapPut(&L->map, v, &rep))
     L->outOfMemory = L->failed = true;
-    return;
-  }
-  size_t h = hashPtr(v.ptr, m->capacity);
-  while (m->keys[h])
-    h = (h + 1) & (m->capacity - 1);
-  m->keys[h] = v.ptr;
-  m->reps[h] = rep;
-  m->count++;
 }
 
 /* Block arrays live until the kernel is done. */
@@ -184,8 +128,7 @@ static void freeLower(Lower *L) {
   for (size_t i = 0; i < L->arenaCount; ++i)
     free(L->arena[i]);
   free(L->arena);
-  free(L->map.keys);
-  free(L->map.reps);
+  attnValueMapFree(&L->map);
 }
 
 /*===--- Small queries and builders ------------------------------------------===*/
@@ -422,20 +365,7 @@ static MlirValue emitTanh(Lower *L, AttnBuilder *b, MlirValue x) {
   return op1(b, "math.copysign", 2, operands, t, 0, NULL);
 }
 
-static bool isElementwise(MlirOperation op) {
-  static const char *const names[] = {
-      "arith.addf",       "arith.subf",    "arith.mulf",    "arith.divf",  "arith.maximumf",
-      "arith.minimumf",   "arith.maxnumf", "arith.minnumf", "arith.negf",  "arith.select",
-      "arith.cmpf",       "arith.cmpi",    "arith.addi",    "arith.subi",  "arith.muli",
-      "arith.andi",       "arith.ori",     "arith.xori",    "arith.extf",  "arith.truncf",
-      "arith.index_cast", "arith.sitofp",  "arith.uitofp",  "arith.maxsi", "arith.minsi",
-      "math.exp2",        "math.tanh",     "math.absf",     "math.absi",   "math.log2",
-      "math.fma"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
-    if (attnIsOp(op, names[i]))
-      return true;
-  return false;
-}
+static bool isElementwise(MlirOperation op) { return attnIsElementwise(op); }
 
 static MlirValue emitElementwise(Lower *L, AttnBuilder *b, MlirOperation op,
                                  const MlirValue *operands, MlirType type) {
@@ -455,28 +385,19 @@ static MlirValue emitElementwise(Lower *L, AttnBuilder *b, MlirOperation op,
       return operands[0];
     return op1(b, from < to ? "arith.extsi" : "arith.trunci", 1, operands, type, 0, NULL);
   }
-  static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode", "overflowFlags"};
-  MlirNamedAttribute attrs[4];
-  intptr_t nAttrs = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    MlirAttribute a = inherent(op, attrNames[i]);
-    if (!mlirAttributeIsNull(a))
-      attrs[nAttrs++] = attnNamedAttr(b, attrNames[i], a);
-  }
   /* i32 index tiles never wrap (sequence lengths < 2^30): saying so lets
    * LLVM move the per-element constants across compares. */
   bool indexTile =
       mlirTypeIsAVector(type) && mlirTypeIsAInteger(scalarOf(type)) &&
       mlirIntegerTypeGetWidth(scalarOf(type)) == 32 &&
       (attnIsOp(op, "arith.addi") || attnIsOp(op, "arith.subi") || attnIsOp(op, "arith.muli"));
-  if (indexTile) {
-    nAttrs = 0;
-    attrs[nAttrs++] = nswAttr(L, b);
-  }
+  if (!indexTile)
+    return attnRebuildElementwise(b, op, operands, type);
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   char text[64];
   snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
-  return op1(b, text, mlirOperationGetNumOperands(op), operands, type, nAttrs, attrs);
+  MlirNamedAttribute nsw = nswAttr(L, b);
+  return op1(b, text, mlirOperationGetNumOperands(op), operands, type, 1, &nsw);
 }
 
 /*===--- Value forms ---------------------------------------------------------===*/
@@ -786,8 +707,6 @@ static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 /*===--- Transfers -------------------------------------------------------------===*/
 
-typedef enum { CONTRACT_QK, CONTRACT_PV, CONTRACT_OTHER } ContractForm;
-
 typedef struct {
   MlirValue mem, idx[4];
   intptr_t rank;
@@ -950,12 +869,10 @@ static void lowerReadTile(Lower *L, AttnBuilder *b, MlirOperation op, const Tran
                .generation = ++L->ldsGeneration});
 }
 
-static ContractForm contractForm(Lower *L, MlirOperation op);
-
 /* A tile read feeds the PV matmul (as V) rather than QK^T (as K). */
-static bool usedByPV(Lower *L, MlirValue v) {
+static bool usedByPV(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
-  return !mlirOpOperandIsNull(u) && contractForm(L, mlirOpOperandGetOwner(u)) == CONTRACT_PV;
+  return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
 }
 
 static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
@@ -967,7 +884,7 @@ static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
     return;
   }
   if (onlyOperand(res, "vector.contract", 1))
-    lowerReadTile(L, b, op, &x, usedByPV(L, res));
+    lowerReadTile(L, b, op, &x, usedByPV(res));
   else if (onlyOperand(res, "vector.contract", 0))
     lowerReadQ(L, b, op, &x);
   else
@@ -1021,28 +938,6 @@ static void lowerTransferWrite(Lower *L, AttnBuilder *b, MlirOperation op) {
 }
 
 /*===--- Matmuls -----------------------------------------------------------------===*/
-
-static ContractForm contractForm(Lower *L, MlirOperation op) {
-  MlirAttribute maps = inherent(op, "indexing_maps");
-  if (mlirAttributeIsNull(maps) || mlirArrayAttrGetNumElements(maps) != 3)
-    return CONTRACT_OTHER;
-  MlirContext ctx = L->ctx;
-  MlirAffineExpr d0 = mlirAffineDimExprGet(ctx, 0), d1 = mlirAffineDimExprGet(ctx, 1),
-                 d2 = mlirAffineDimExprGet(ctx, 2);
-  MlirAffineExpr lhs[2] = {d0, d2}, acc[2] = {d0, d1}, rhsT[2] = {d1, d2}, rhsN[2] = {d2, d1};
-  MlirAffineMap m[3];
-  for (int i = 0; i < 3; ++i)
-    m[i] = mlirAffineMapAttrGetValue(mlirArrayAttrGetElement(maps, i));
-  if (!mlirAttributeEqual(inherent(op, "kind"), parseAttr(L, "#vector.kind<add>")) ||
-      !mlirAffineMapEqual(m[0], mlirAffineMapGet(ctx, 3, 0, 2, lhs)) ||
-      !mlirAffineMapEqual(m[2], mlirAffineMapGet(ctx, 3, 0, 2, acc)))
-    return CONTRACT_OTHER;
-  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsT)))
-    return CONTRACT_QK;
-  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsN)))
-    return CONTRACT_PV;
-  return CONTRACT_OTHER;
-}
 
 static MlirValue mfma(Lower *L, AttnBuilder *b, MlirValue a, MlirValue bb, MlirValue c) {
   if (L->mma->ab_as_i16) {
@@ -1169,10 +1064,10 @@ static void lowerPV(Lower *L, AttnBuilder *b, MlirOperation op) {
 }
 
 static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
-  ContractForm form = contractForm(L, op);
-  if (form == CONTRACT_QK)
+  AttnContractForm form = attnContractForm(op);
+  if (form == ATTN_CONTRACT_QK)
     lowerQK(L, b, op);
-  else if (form == CONTRACT_PV)
+  else if (form == ATTN_CONTRACT_PV)
     lowerPV(L, b, op);
   else
     fail(L, op, "is not a QK^T or PV tile matmul (see docs/kernel-ir.md)");
@@ -1376,7 +1271,7 @@ static MlirWalkResult planLds(MlirOperation op, void *userData) {
   if (!isTile(res) || !onlyOperand(res, "vector.contract", 1))
     return MlirWalkResultAdvance;
   int64_t rows = dimOf(res, 0), cols = dimOf(res, 1), pad = plan->L->KPL;
-  int64_t e = usedByPV(plan->L, res) ? cols * (rows + pad) : rows * (cols + pad);
+  int64_t e = usedByPV(res) ? cols * (rows + pad) : rows * (cols + pad);
   if (e > plan->elems)
     plan->elems = e;
   if (mlirTypeIsNull(plan->elem))
@@ -1635,6 +1530,7 @@ static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuB
   }
   Lower L;
   memset(&L, 0, sizeof(L));
+  L.map.elemSize = sizeof(Rep);
   L.ctx = mlirOperationGetContext(func);
   if (!setUp(&L, func, kernel))
     return false;
@@ -1695,26 +1591,6 @@ static bool lowerKernel(MlirOperation module, MlirOperation func, MlirBlock gpuB
 
 /*===--- The pass ----------------------------------------------------------------===*/
 
-typedef struct {
-  MlirOperation funcs[256];
-  int count;
-  bool overflow;
-} KernelList;
-
-static MlirWalkResult collectKernels(MlirOperation op, void *userData) {
-  KernelList *list = userData;
-  if (attnIsOp(op, "func.func") && !mlirAttributeIsNull(attnGetAttr(op, "attn.kernel")) &&
-      mlirOperationGetNumRegions(op) == 1 &&
-      !mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)))) {
-    if (list->count < 256)
-      list->funcs[list->count++] = op;
-    else
-      list->overflow = true;
-    return MlirWalkResultSkip;
-  }
-  return MlirWalkResultAdvance;
-}
-
 /* The module's gpu.module @attn_kernels, created on first use. */
 static MlirBlock kernelModule(MlirOperation module) {
   MlirBlock top = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
@@ -1734,9 +1610,8 @@ static MlirBlock kernelModule(MlirOperation module) {
 }
 
 static void run(MlirOperation root, MlirExternalPass pass) {
-  KernelList list;
-  memset(&list, 0, sizeof(list));
-  mlirOperationWalk(root, collectKernels, &list, MlirWalkPreOrder);
+  AttnKernelList list;
+  attnCollectKernelFuncs(root, &list);
   bool ok = !list.overflow;
   if (list.overflow)
     attnEmitOpError(root, passName, "found more than 256 kernels in one module");

@@ -30,6 +30,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "KernelIR.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
@@ -66,12 +67,6 @@ typedef struct {
 } Rep;
 
 typedef struct {
-  const void **keys;
-  Rep *reps;
-  size_t capacity, count;
-} ValueMap;
-
-typedef struct {
   const void *keys[64];
   MlirValue values[64];
   int count;
@@ -89,75 +84,20 @@ typedef struct {
   int64_t bm;
   MlirOperation anchor; /* allocas go before it (top of the kernel) */
   MlirBlock anchorBlock;
-  ValueMap map;
+  AttnValueMap map;
   ColumnCache cache;
   PoolEntry pool[32];
   int poolCount;
   bool failed, outOfMemory;
 } Lower;
 
-static size_t hashPtr(const void *p, size_t cap) {
-  return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1);
-}
-
-static bool mapGrow(ValueMap *m) {
-  size_t cap = m->capacity ? m->capacity * 2 : 256;
-  const void **keys = calloc(cap, sizeof(*keys));
-  Rep *reps = calloc(cap, sizeof(*reps));
-  if (!keys || !reps) {
-    free(keys);
-    free(reps);
-    return false;
-  }
-  for (size_t i = 0; i < m->capacity; ++i) {
-    if (!m->keys[i])
-      continue;
-    size_t h = hashPtr(m->keys[i], cap);
-    while (keys[h])
-      h = (h + 1) & (cap - 1);
-    keys[h] = m->keys[i];
-    reps[h] = m->reps[i];
-  }
-  free(m->keys);
-  free(m->reps);
-  m->keys = keys;
-  m->reps = reps;
-  m->capacity = cap;
-  return true;
-}
-
-static Rep *mapFind(ValueMap *m, MlirValue v) {
-  if (!m->capacity)
-    return NULL;
-  for (size_t h = hashPtr(v.ptr, m->capacity); m->keys[h]; h = (h + 1) & (m->capacity - 1))
-    if (m->keys[h] == v.ptr)
-      return &m->reps[h];
-  return NULL;
-}
+static Rep *mapFind(AttnValueMap *m, MlirValue v) { return attnValueMapFind(m, v); }
 
 static Rep *mapPut(Lower *L, MlirValue v, Rep rep) {
-  ValueMap *m = &L->map;
-  Rep *existing = mapFind(m, v);
-  if (existing) {
-    *existing = rep;
-    return existing;
-  }
-  if ((m->count + 1) * 10 > m->capacity * 7 && !mapGrow(m)) {
+  Rep *r = attnValueMapPut(&L->map, v, &rep);
+  if (!r)
     L->outOfMemory = L->failed = true;
-    return NULL;
-  }
-  size_t h = hashPtr(v.ptr, m->capacity);
-  while (m->keys[h])
-    h = (h + 1) & (m->capacity - 1);
-  m->keys[h] = v.ptr;
-  m->reps[h] = rep;
-  m->count++;
-  return &m->reps[h];
-}
-
-static void mapFree(ValueMap *m) {
-  free(m->keys);
-  free(m->reps);
+  return r;
 }
 
 /*===--- Diagnostics and small queries ---------------------------------------===*/
@@ -319,43 +259,17 @@ static MlirValue emitExp2(AttnBuilder *b, MlirValue x) {
 
 /*===--- Element-wise ops ----------------------------------------------------===*/
 
-static bool isElementwise(MlirOperation op) {
-  static const char *const names[] = {
-      "arith.addf",       "arith.subf",    "arith.mulf",    "arith.divf",  "arith.maximumf",
-      "arith.minimumf",   "arith.maxnumf", "arith.minnumf", "arith.negf",  "arith.select",
-      "arith.cmpf",       "arith.cmpi",    "arith.addi",    "arith.subi",  "arith.muli",
-      "arith.andi",       "arith.ori",     "arith.xori",    "arith.extf",  "arith.truncf",
-      "arith.index_cast", "arith.sitofp",  "arith.uitofp",  "arith.maxsi", "arith.minsi",
-      "math.exp2",        "math.exp",      "math.tanh",     "math.absf",   "math.absi",
-      "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
-    if (attnIsOp(op, names[i]))
-      return true;
-  return false;
-}
+static bool isElementwise(MlirOperation op) { return attnIsElementwise(op); }
 
 /* Re-creates the element-wise `op` on new operands with result type `type`,
  * keeping its inherent attributes (predicate, fastmath, ...). math.exp2 on
  * f32 becomes the polynomial. */
 static MlirValue emitElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
                                  MlirType type) {
-  intptr_t n = mlirOperationGetNumOperands(op);
   if (attnIsOp(op, "math.exp2") &&
       mlirTypeIsAF32(mlirTypeIsAVector(type) ? mlirShapedTypeGetElementType(type) : type))
     return emitExp2(b, operands[0]);
-  static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode", "overflowFlags"};
-  MlirNamedAttribute attrs[4];
-  intptr_t nAttrs = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    MlirAttribute a = inherent(op, attrNames[i]);
-    if (!mlirAttributeIsNull(a))
-      attrs[nAttrs++] = attnNamedAttr(b, attrNames[i], a);
-  }
-  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  char text[64];
-  snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
-  MlirOperation created = attnBuildOp(b, text, n, operands, 1, &type, nAttrs, attrs, 0, NULL);
-  return mlirOperationGetResult(created, 0);
+  return attnRebuildElementwise(b, op, operands, type);
 }
 
 /*===--- Plain values --------------------------------------------------------===*/
@@ -504,7 +418,7 @@ static MlirValue column(Lower *L, AttnBuilder *b, MlirValue old, MlirValue n, bo
  * were stored are buffers from now on. */
 static void sealMaterialized(Lower *L) {
   for (size_t i = 0; i < L->map.capacity; ++i) {
-    Rep *r = &L->map.reps[i];
+    Rep *r = (Rep *)(L->map.payloads + i * L->map.elemSize);
     if (L->map.keys[i] && r->kind == REP_LAZY && r->materialize && !mlirValueIsNull(r->buffer))
       r->kind = REP_BUFFER;
   }
@@ -562,39 +476,6 @@ static MlirAffineMap singleDimMapCtx(MlirContext ctx, intptr_t rank, int dim) {
 }
 
 /*===--- Tile matmuls ----------------------------------------------------------===*/
-
-typedef enum { CONTRACT_QK, CONTRACT_PV, CONTRACT_OTHER } ContractForm;
-
-static ContractForm contractForm(MlirOperation op) {
-  MlirAttribute maps = inherent(op, "indexing_maps");
-  if (mlirAttributeIsNull(maps) || mlirArrayAttrGetNumElements(maps) != 3)
-    return CONTRACT_OTHER;
-  MlirContext ctx = mlirOperationGetContext(op);
-  MlirAffineExpr d0 = mlirAffineDimExprGet(ctx, 0), d1 = mlirAffineDimExprGet(ctx, 1),
-                 d2 = mlirAffineDimExprGet(ctx, 2);
-  MlirAffineExpr lhs[2] = {d0, d2}, acc[2] = {d0, d1}, rhsT[2] = {d1, d2}, rhsN[2] = {d2, d1};
-  MlirAffineMap m[3];
-  for (int i = 0; i < 3; ++i)
-    m[i] = mlirAffineMapAttrGetValue(mlirArrayAttrGetElement(maps, i));
-  MlirAttribute kind = inherent(op, "kind");
-  MlirAttribute iters = inherent(op, "iterator_types");
-  if (!mlirAttributeEqual(
-          kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString("#vector.kind<add>"))) ||
-      !mlirAttributeEqual(iters,
-                          mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
-                                                         "[#vector.iterator_type<parallel>, "
-                                                         "#vector.iterator_type<parallel>, "
-                                                         "#vector.iterator_type<reduction>]"))))
-    return CONTRACT_OTHER;
-  if (!mlirAffineMapEqual(m[0], mlirAffineMapGet(ctx, 3, 0, 2, lhs)) ||
-      !mlirAffineMapEqual(m[2], mlirAffineMapGet(ctx, 3, 0, 2, acc)))
-    return CONTRACT_OTHER;
-  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsT)))
-    return CONTRACT_QK;
-  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsN)))
-    return CONTRACT_PV;
-  return CONTRACT_OTHER;
-}
 
 /* The largest of 16, 8, 4, 2, 1 dividing n: accumulators per block. */
 static int64_t registerBlock(int64_t n) {
@@ -670,11 +551,11 @@ static MlirValue inPlaceBuffer(Lower *L, MlirValue acc) {
 /* C[:, x] = acc[:, x] + sum_r A[:, r] * B(x, r), columns x in blocks of NR
  * register accumulators. QK: B(x, r) = K[x][r]; PV: B(x, r) = V[r][x]. */
 static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
-  ContractForm form = contractForm(op);
+  AttnContractForm form = attnContractForm(op);
   MlirValue lhs = mlirOperationGetOperand(op, 0), rhs = mlirOperationGetOperand(op, 1),
             acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
   Rep *ro = mapFind(&L->map, rhs);
-  if (form == CONTRACT_OTHER || !ro || ro->kind != REP_OPERAND || dimOf(lhs, 0) != L->bm ||
+  if (form == ATTN_CONTRACT_OTHER || !ro || ro->kind != REP_OPERAND || dimOf(lhs, 0) != L->bm ||
       !mlirTypeIsAF32(elemOf(acc))) {
     fail(L, op,
          "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
@@ -706,7 +587,7 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
     MlirValue next[16];
     for (int64_t i = 0; i < nr; ++i) {
       MlirValue at[2] = {colIdx[i], red.iv}; /* QK: B(x, r) = K[x][r] */
-      if (form == CONTRACT_PV) {             /* PV: B(x, r) = V[r][x] */
+      if (form == ATTN_CONTRACT_PV) {        /* PV: B(x, r) = V[r][x] */
         at[0] = red.iv;
         at[1] = colIdx[i];
       }
@@ -1041,6 +922,7 @@ static bool lowerKernel(MlirOperation func) {
   }
   Lower L;
   memset(&L, 0, sizeof(L));
+  L.map.elemSize = sizeof(Rep);
   L.ctx = mlirOperationGetContext(func);
   L.bm = mlirIntegerAttrGetValueInt(bmAttr);
 
@@ -1073,7 +955,7 @@ static bool lowerKernel(MlirOperation func) {
   if (!L.failed)
     clonePlain(&L, &b, ret);
   bool ok = !L.failed;
-  mapFree(&L.map);
+  attnValueMapFree(&L.map);
   if (L.outOfMemory)
     attnEmitOpError(func, passName, "ran out of memory");
   if (ok) {
@@ -1086,30 +968,9 @@ static bool lowerKernel(MlirOperation func) {
   return ok;
 }
 
-typedef struct {
-  MlirOperation funcs[256];
-  int count;
-  bool overflow;
-} KernelList;
-
-static MlirWalkResult collectKernels(MlirOperation op, void *userData) {
-  KernelList *list = userData;
-  if (attnIsOp(op, "func.func") && !mlirAttributeIsNull(attnGetAttr(op, "attn.kernel")) &&
-      mlirOperationGetNumRegions(op) == 1 &&
-      !mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)))) {
-    if (list->count < 256)
-      list->funcs[list->count++] = op;
-    else
-      list->overflow = true;
-    return MlirWalkResultSkip;
-  }
-  return MlirWalkResultAdvance;
-}
-
 static void run(MlirOperation root, MlirExternalPass pass) {
-  KernelList list;
-  memset(&list, 0, sizeof(list));
-  mlirOperationWalk(root, collectKernels, &list, MlirWalkPreOrder);
+  AttnKernelList list;
+  attnCollectKernelFuncs(root, &list);
   bool ok = !list.overflow;
   if (list.overflow)
     attnEmitOpError(root, passName, "found more than 256 kernels in one module");

@@ -1,0 +1,167 @@
+/*===- KernelIR.c - what the backends share about the kernel IR ----------===*/
+
+#include "KernelIR.h"
+
+#include "PassUtil.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*===--- Value map ------------------------------------------------------------===*/
+
+static size_t hashPtr(const void *p, size_t cap) {
+  return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+}
+
+static bool grow(AttnValueMap *m) {
+  size_t cap = m->capacity ? m->capacity * 2 : 256;
+  const void **keys = calloc(cap, sizeof(*keys));
+  unsigned char *payloads = calloc(cap, m->elemSize);
+  if (!keys || !payloads) {
+    free(keys);
+    free(payloads);
+    return false;
+  }
+  for (size_t i = 0; i < m->capacity; ++i) {
+    if (!m->keys[i])
+      continue;
+    size_t h = hashPtr(m->keys[i], cap);
+    while (keys[h])
+      h = (h + 1) & (cap - 1);
+    keys[h] = m->keys[i];
+    memcpy(payloads + h * m->elemSize, m->payloads + i * m->elemSize, m->elemSize);
+  }
+  free(m->keys);
+  free(m->payloads);
+  m->keys = keys;
+  m->payloads = payloads;
+  m->capacity = cap;
+  return true;
+}
+
+void *attnValueMapFind(AttnValueMap *m, MlirValue v) {
+  if (!m->capacity)
+    return NULL;
+  for (size_t h = hashPtr(v.ptr, m->capacity); m->keys[h]; h = (h + 1) & (m->capacity - 1))
+    if (m->keys[h] == v.ptr)
+      return m->payloads + h * m->elemSize;
+  return NULL;
+}
+
+void *attnValueMapPut(AttnValueMap *m, MlirValue v, const void *payload) {
+  void *slot = attnValueMapFind(m, v);
+  if (!slot) {
+    if ((m->count + 1) * 10 > m->capacity * 7 && !grow(m))
+      return NULL;
+    size_t h = hashPtr(v.ptr, m->capacity);
+    while (m->keys[h])
+      h = (h + 1) & (m->capacity - 1);
+    m->keys[h] = v.ptr;
+    m->count++;
+    slot = m->payloads + h * m->elemSize;
+  }
+  memcpy(slot, payload, m->elemSize);
+  return slot;
+}
+
+void attnValueMapFree(AttnValueMap *m) {
+  free(m->keys);
+  free(m->payloads);
+  m->keys = NULL;
+  m->payloads = NULL;
+  m->capacity = m->count = 0;
+}
+
+/*===--- Recognising the kernel IR ------------------------------------------===*/
+
+static MlirWalkResult collect(MlirOperation op, void *userData) {
+  AttnKernelList *list = userData;
+  if (attnIsOp(op, "func.func") && !mlirAttributeIsNull(attnGetAttr(op, "attn.kernel")) &&
+      mlirOperationGetNumRegions(op) == 1 &&
+      !mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0)))) {
+    if (list->count < ATTN_MAX_KERNELS)
+      list->funcs[list->count++] = op;
+    else
+      list->overflow = true;
+    return MlirWalkResultSkip;
+  }
+  return MlirWalkResultAdvance;
+}
+
+void attnCollectKernelFuncs(MlirOperation root, AttnKernelList *list) {
+  list->count = 0;
+  list->overflow = false;
+  mlirOperationWalk(root, collect, list, MlirWalkPreOrder);
+}
+
+static MlirAttribute inherent(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+
+AttnContractForm attnContractForm(MlirOperation op) {
+  MlirAttribute maps = inherent(op, "indexing_maps");
+  if (mlirAttributeIsNull(maps) || mlirArrayAttrGetNumElements(maps) != 3)
+    return ATTN_CONTRACT_OTHER;
+  MlirContext ctx = mlirOperationGetContext(op);
+  MlirAffineExpr d0 = mlirAffineDimExprGet(ctx, 0), d1 = mlirAffineDimExprGet(ctx, 1),
+                 d2 = mlirAffineDimExprGet(ctx, 2);
+  MlirAffineExpr lhs[2] = {d0, d2}, acc[2] = {d0, d1}, rhsT[2] = {d1, d2}, rhsN[2] = {d2, d1};
+  MlirAffineMap m[3];
+  for (int i = 0; i < 3; ++i)
+    m[i] = mlirAffineMapAttrGetValue(mlirArrayAttrGetElement(maps, i));
+  MlirAttribute kind = inherent(op, "kind");
+  MlirAttribute iters = inherent(op, "iterator_types");
+  if (!mlirAttributeEqual(
+          kind, mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString("#vector.kind<add>"))) ||
+      !mlirAttributeEqual(iters,
+                          mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString(
+                                                         "[#vector.iterator_type<parallel>, "
+                                                         "#vector.iterator_type<parallel>, "
+                                                         "#vector.iterator_type<reduction>]"))))
+    return ATTN_CONTRACT_OTHER;
+  if (!mlirAffineMapEqual(m[0], mlirAffineMapGet(ctx, 3, 0, 2, lhs)) ||
+      !mlirAffineMapEqual(m[2], mlirAffineMapGet(ctx, 3, 0, 2, acc)))
+    return ATTN_CONTRACT_OTHER;
+  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsT)))
+    return ATTN_CONTRACT_QK;
+  if (mlirAffineMapEqual(m[1], mlirAffineMapGet(ctx, 3, 0, 2, rhsN)))
+    return ATTN_CONTRACT_PV;
+  return ATTN_CONTRACT_OTHER;
+}
+
+bool attnIsElementwise(MlirOperation op) {
+  static const char *const names[] = {
+      "arith.addf",       "arith.subf",    "arith.mulf",    "arith.divf",  "arith.maximumf",
+      "arith.minimumf",   "arith.maxnumf", "arith.minnumf", "arith.negf",  "arith.select",
+      "arith.cmpf",       "arith.cmpi",    "arith.addi",    "arith.subi",  "arith.muli",
+      "arith.andi",       "arith.ori",     "arith.xori",    "arith.extf",  "arith.truncf",
+      "arith.index_cast", "arith.sitofp",  "arith.uitofp",  "arith.maxsi", "arith.minsi",
+      "math.exp2",        "math.exp",      "math.tanh",     "math.absf",   "math.absi",
+      "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
+    if (attnIsOp(op, names[i]))
+      return true;
+  return false;
+}
+
+MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
+                                 MlirType type) {
+  static const char *const attrNames[] = {"predicate", "fastmath", "roundingmode", "overflowFlags"};
+  MlirNamedAttribute attrs[4];
+  intptr_t nAttrs = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    MlirAttribute a = inherent(op, attrNames[i]);
+    if (!mlirAttributeIsNull(a))
+      attrs[nAttrs++] = attnNamedAttr(b, attrNames[i], a);
+  }
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  char text[64];
+  snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
+  MlirOperation created = attnBuildOp(b, text, mlirOperationGetNumOperands(op), operands, 1, &type,
+                                      nAttrs, attrs, 0, NULL);
+  return mlirOperationGetResult(created, 0);
+}

@@ -1,0 +1,53 @@
+/*===- KernelIR.h - what the backends share about the kernel IR ---*- C -*-===*
+ *
+ * The kernel IR (docs/kernel-ir.md) is lowered by attn-lower-cpu and
+ * attn-lower-amdgpu. Both rewrite it op by op into a representation of their
+ * own, so they share: a map from old values to that representation, the
+ * recognition of its ops (kernels, tile matmuls, element-wise ops) and the
+ * re-creation of an element-wise op on new operands.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_PASSES_KERNELIR_H
+#define ATTN_PASSES_KERNELIR_H
+
+#include "Builder.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Open-addressing map MlirValue -> a payload of `elemSize` bytes (a pass's
+ * representation struct), zero-initialised: AttnValueMap m = {.elemSize = sizeof(Rep)}. */
+typedef struct {
+  size_t elemSize;
+  const void **keys;
+  unsigned char *payloads;
+  size_t capacity, count;
+} AttnValueMap;
+
+/* The payload of `v`, or null. Pointers stay valid until the next put. */
+void *attnValueMapFind(AttnValueMap *m, MlirValue v);
+/* Sets v's payload (a copy of elemSize bytes); null when out of memory. */
+void *attnValueMapPut(AttnValueMap *m, MlirValue v, const void *payload);
+void attnValueMapFree(AttnValueMap *m);
+
+/* The kernel functions (func.func with attn.kernel and a body) under root. */
+enum { ATTN_MAX_KERNELS = 256 };
+typedef struct {
+  MlirOperation funcs[ATTN_MAX_KERNELS];
+  int count;
+  bool overflow;
+} AttnKernelList;
+void attnCollectKernelFuncs(MlirOperation root, AttnKernelList *list);
+
+/* The two tile matmuls of the kernel IR: S = Q K^T and O = P V. */
+typedef enum { ATTN_CONTRACT_QK, ATTN_CONTRACT_PV, ATTN_CONTRACT_OTHER } AttnContractForm;
+AttnContractForm attnContractForm(MlirOperation contract);
+
+/* arith/math ops that apply per element (on scalars or vectors). */
+bool attnIsElementwise(MlirOperation op);
+/* `op` again on new operands with result type `type`, keeping its inherent
+ * attributes (predicate, fastmath, rounding mode, overflow flags). */
+MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
+                                 MlirType type);
+
+#endif /* ATTN_PASSES_KERNELIR_H */
