@@ -165,3 +165,42 @@ MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirVal
                                       nAttrs, attrs, 0, NULL);
   return mlirOperationGetResult(created, 0);
 }
+
+/*===--- Carrying ops over -----------------------------------------------------===*/
+
+typedef struct {
+  AttnRemapFn remap;
+  void *ud;
+} Remap;
+
+static MlirWalkResult remapOperands(MlirOperation op, void *userData) {
+  Remap *r = userData;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    MlirValue to = r->remap(r->ud, mlirOperationGetOperand(op, i));
+    if (!mlirValueIsNull(to))
+      mlirOperationSetOperand(op, i, to);
+  }
+  return MlirWalkResultAdvance;
+}
+
+MlirOperation attnCloneRemapped(AttnBuilder *b, MlirOperation op, AttnRemapFn remap, void *ud) {
+  MlirOperation copy = mlirOperationClone(op);
+  Remap r = {remap, ud};
+  mlirOperationWalk(copy, remapOperands, &r, MlirWalkPreOrder);
+  if (mlirOperationIsNull(b->before))
+    mlirBlockAppendOwnedOperation(b->block, copy);
+  else
+    mlirBlockInsertOwnedOperationBefore(b->block, b->before, copy);
+  return copy;
+}
+
+void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), void *ud,
+                       const bool *stop) {
+  MlirOperation term = mlirBlockGetTerminator(block);
+  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op) && !*stop;
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!mlirOperationIsNull(term) && mlirOperationEqual(op, term))
+      break;
+    fn(ud, op);
+  }
+}

@@ -50,4 +50,15 @@ bool attnIsElementwise(MlirOperation op);
 MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
                                  MlirType type);
 
+/* A copy of `op` (regions included) inserted at b's insertion point, in which
+ * every operand v, also of nested ops, becomes remap(ud, v) when that is not
+ * null: the lowerings' way of carrying over ops they do not rewrite. */
+typedef MlirValue (*AttnRemapFn)(void *ud, MlirValue v);
+MlirOperation attnCloneRemapped(AttnBuilder *b, MlirOperation op, AttnRemapFn remap, void *ud);
+
+/* Calls fn(ud, op) for the ops of `block` before its terminator, in order,
+ * until *stop becomes true. */
+void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), void *ud,
+                       const bool *stop);
+
 #endif /* ATTN_PASSES_KERNELIR_H */

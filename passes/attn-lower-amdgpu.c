@@ -1077,14 +1077,10 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 static void lowerBlock(Lower *L, AttnBuilder *b, MlirBlock block);
 
-static MlirWalkResult remapNested(MlirOperation op, void *userData) {
-  Lower *L = userData;
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-    Rep *r = mapFind(&L->map, mlirOperationGetOperand(op, i));
-    if (r && r->kind == REP_PLAIN)
-      mlirOperationSetOperand(op, i, r->value);
-  }
-  return MlirWalkResultAdvance;
+/* The rewritten scalar of an old value, for ops carried over unchanged. */
+static MlirValue plainOf(void *ud, MlirValue old) {
+  Rep *r = mapFind(&((Lower *)ud)->map, old);
+  return r && r->kind == REP_PLAIN ? r->value : attnNullValue();
 }
 
 /* Memref results of a cloned view op live in the memory space of its source
@@ -1114,13 +1110,8 @@ static void clonePlain(Lower *L, AttnBuilder *b, MlirOperation op) {
       fail(L, op, "takes a vector operand the AMD lowering does not support here");
       return;
     }
-  MlirOperation copy = mlirOperationClone(op);
-  mlirOperationWalk(copy, remapNested, L, MlirWalkPreOrder);
+  MlirOperation copy = attnCloneRemapped(b, op, plainOf, L);
   fixMemorySpace(copy);
-  if (mlirOperationIsNull(b->before))
-    mlirBlockAppendOwnedOperation(b->block, copy);
-  else
-    mlirBlockInsertOwnedOperationBefore(b->block, b->before, copy);
   for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
     mapPut(L, mlirOperationGetResult(op, i),
            (Rep){.kind = REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
@@ -1237,14 +1228,19 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
   }
 }
 
+typedef struct {
+  Lower *L;
+  AttnBuilder *b;
+} BlockCtx;
+
+static void lowerOpIn(void *ud, MlirOperation op) {
+  BlockCtx *c = ud;
+  lowerOp(c->L, c->b, op);
+}
+
 static void lowerBlock(Lower *L, AttnBuilder *b, MlirBlock block) {
-  MlirOperation term = mlirBlockGetTerminator(block);
-  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op) && !L->failed;
-       op = mlirOperationGetNextInBlock(op)) {
-    if (!mlirOperationIsNull(term) && mlirOperationEqual(op, term))
-      break;
-    lowerOp(L, b, op);
-  }
+  BlockCtx c = {L, b};
+  attnForEachBodyOp(block, lowerOpIn, &c, &L->failed);
 }
 
 /*===--- Kernel set-up -------------------------------------------------------------===*/

@@ -744,20 +744,10 @@ static void lowerMultiReduction(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 static void lowerBlock(Lower *L, AttnBuilder *b, MlirBlock block);
 
-/* Copy of a non-tile op with its operands (and the operands of any nested
- * op that come from outside it) rewritten. */
-typedef struct {
-  Lower *L;
-} RemapCtx;
-
-static MlirWalkResult remapNested(MlirOperation op, void *userData) {
-  Lower *L = ((RemapCtx *)userData)->L;
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-    Rep *r = mapFind(&L->map, mlirOperationGetOperand(op, i));
-    if (r && r->kind == REP_PLAIN)
-      mlirOperationSetOperand(op, i, r->value);
-  }
-  return MlirWalkResultAdvance;
+/* The rewritten scalar of an old value, for ops carried over unchanged. */
+static MlirValue plainOf(void *ud, MlirValue old) {
+  Rep *r = mapFind(&((Lower *)ud)->map, old);
+  return r && r->kind == REP_PLAIN ? r->value : attnNullValue();
 }
 
 static void clonePlain(Lower *L, AttnBuilder *b, MlirOperation op) {
@@ -766,13 +756,7 @@ static void clonePlain(Lower *L, AttnBuilder *b, MlirOperation op) {
       fail(L, op, "takes a tile operand (unsupported on the CPU)");
       return;
     }
-  MlirOperation copy = mlirOperationClone(op);
-  RemapCtx rc = {L};
-  mlirOperationWalk(copy, remapNested, &rc, MlirWalkPreOrder);
-  if (mlirOperationIsNull(b->before))
-    mlirBlockAppendOwnedOperation(b->block, copy);
-  else
-    mlirBlockInsertOwnedOperationBefore(b->block, b->before, copy);
+  MlirOperation copy = attnCloneRemapped(b, op, plainOf, L);
   for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
     mapPut(L, mlirOperationGetResult(op, i),
            (Rep){.kind = REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
@@ -893,14 +877,19 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
   }
 }
 
+typedef struct {
+  Lower *L;
+  AttnBuilder *b;
+} BlockCtx;
+
+static void lowerOpIn(void *ud, MlirOperation op) {
+  BlockCtx *c = ud;
+  lowerOp(c->L, c->b, op);
+}
+
 static void lowerBlock(Lower *L, AttnBuilder *b, MlirBlock block) {
-  MlirOperation term = mlirBlockGetTerminator(block);
-  for (MlirOperation op = mlirBlockGetFirstOperation(block); !mlirOperationIsNull(op) && !L->failed;
-       op = mlirOperationGetNextInBlock(op)) {
-    if (!mlirOperationIsNull(term) && mlirOperationEqual(op, term))
-      break;
-    lowerOp(L, b, op);
-  }
+  BlockCtx c = {L, b};
+  attnForEachBodyOp(block, lowerOpIn, &c, &L->failed);
 }
 
 /*===--- The pass -------------------------------------------------------------===*/

@@ -2,6 +2,7 @@
 
 #include "Kernels.h"
 
+#include "PassUtil.h"
 #include "attnc/Target.h"
 
 #include "mlir-c/AffineMap.h"
@@ -31,46 +32,17 @@ static bool fail(char *err, size_t errLen, const char *fmt, ...) {
 
 static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
 
-static bool isAttnOp(MlirOperation op) {
-  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  return name.length > 5 && !strncmp(name.data, "attn.", 5);
-}
-
 static bool opIs(MlirOperation op, const char *name) {
   return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)), str(name));
 }
 
 /*===--- attn ops --------------------------------------------------------===*/
 
-typedef struct {
-  MlirOperation *ops;
-  int count, capacity;
-  bool outOfMemory;
-} OpList;
-
-static MlirWalkResult collectAttn(MlirOperation op, void *userData) {
-  OpList *l = userData;
-  if (!isAttnOp(op))
-    return MlirWalkResultAdvance;
-  if (l->count == l->capacity) {
-    int cap = l->capacity ? 2 * l->capacity : 8;
-    MlirOperation *grown = realloc(l->ops, (size_t)cap * sizeof(*grown));
-    if (!grown) {
-      l->outOfMemory = true;
-      return MlirWalkResultInterrupt;
-    }
-    l->ops = grown;
-    l->capacity = cap;
-  }
-  l->ops[l->count++] = op;
-  return MlirWalkResultAdvance;
-}
-
 bool attnHasAttnOps(MlirModule module) {
-  OpList l = {NULL, 0, 0, false};
-  mlirOperationWalk(mlirModuleGetOperation(module), collectAttn, &l, MlirWalkPostOrder);
-  free(l.ops);
-  return l.count > 0 || l.outOfMemory;
+  AttnOpList l = attnCollectAttnOps(mlirModuleGetOperation(module));
+  bool any = l.count > 0 || l.outOfMemory;
+  attnOpListFree(&l);
+  return any;
 }
 
 static bool runPipeline(MlirModule module, const char *pipeline, char *err, size_t errLen) {
@@ -276,18 +248,17 @@ static bool readKernels(MlirModule analysis, const AttnBundleKernel *features, i
 /* Reads the features of every attn op of the analysis module and tags
  * each op with its index. Returns the malloc'd features or NULL. */
 static AttnBundleKernel *tagOps(MlirModule analysis, int *count, char *err, size_t errLen) {
-  OpList ops = {NULL, 0, 0, false};
-  mlirOperationWalk(mlirModuleGetOperation(analysis), collectAttn, &ops, MlirWalkPostOrder);
+  AttnOpList ops = attnCollectAttnOps(mlirModuleGetOperation(analysis));
   AttnBundleKernel *features =
       ops.outOfMemory ? NULL : calloc((size_t)(ops.count ? ops.count : 1), sizeof(*features));
   bool ok = features != NULL || fail(err, errLen, "out of memory");
-  for (int i = 0; ok && i < ops.count; ++i) {
+  for (int i = 0; ok && i < (int)ops.count; ++i) {
     readFeatures(ops.ops[i], &features[i]);
     ok = tagOp(ops.ops[i], i) ||
          fail(err, errLen, "cannot tag attn op %d for the kernel analysis (no attn.tile)", i);
   }
-  *count = ops.count;
-  free(ops.ops);
+  *count = (int)ops.count;
+  attnOpListFree(&ops);
   if (!ok) {
     free(features);
     return NULL;
