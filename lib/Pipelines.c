@@ -203,7 +203,39 @@ static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
   return mlirOpPassManagerAddPipeline(pm, str(pipeline), onError, userData);
 }
 
+/* attn-to-nvvm{chip=sm_90a}: attn ops -> kernel IR tiled for the chip ->
+ * gpu.func kernels (attn-lower-nvgpu) -> NVVM/LLVM dialect inside
+ * gpu.module @attn_kernels. Math ops become LLVM intrinsics before the GPU
+ * conversion, which would otherwise call libdevice (not linked). */
+static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-online-softmax,"
+                                     "attn-lower-nvgpu,";
+static const char *const nvvmDevice =
+    "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-"
+    "vector-to-llvm,"
+    "convert-nvvm-to-llvm,reconcile-unrealized-casts,canonicalize,cse)";
+
+static MlirLogicalResult buildNvvm(MlirOpPassManager pm, MlirStringRef options,
+                                   MlirStringCallback onError, void *userData) {
+  if (options.length != 0 && !mlirStringRefEqual(options, str("chip=sm_90a"))) {
+    onError(str("attn-to-nvvm: unknown options '"), userData);
+    onError(options, userData);
+    onError(str("' (expected chip=sm_90a)"), userData);
+    return mlirLogicalResultFailure();
+  }
+  char pipeline[512];
+  snprintf(pipeline, sizeof(pipeline), nvvmFront, "sm_90a");
+  size_t n = strlen(pipeline);
+  snprintf(pipeline + n, sizeof(pipeline) - n, "%s", nvvmDevice);
+  return mlirOpPassManagerAddPipeline(pm, str(pipeline), onError, userData);
+}
+
 void attnRegisterAllPipelines(void) {
+  attnRegisterPipeline(str("attn-to-nvvm"),
+                       str("attn IR -> flash-attention kernels for NVIDIA Hopper (sm_90a): "
+                           "mma.sync, cp.async-pipelined K/V, warp32 -> NVVM in gpu.module "
+                           "@attn_kernels"),
+                       buildNvvm);
   attnRegisterPipeline(str("attn-to-rocdl"),
                        str("attn IR -> flash-attention kernels for AMD Instinct (gfx942/gfx950): "
                            "MFMA, LDS-staged K/V, wave64 -> ROCDL in gpu.module @attn_kernels"),

@@ -65,7 +65,7 @@ static bool copyString(char *dst, size_t size, const char *src) {
 
 /*===--- Targets -------------------------------------------------------------===*/
 
-const char *attnTargetValidNames(void) { return "gfx942, gfx950, cpu"; }
+const char *attnTargetValidNames(void) { return "gfx942, gfx950, sm_90a, cpu"; }
 
 static bool lookupCpu(AttnTarget *t) {
   char *triple = LLVMGetDefaultTargetTriple();
@@ -95,6 +95,13 @@ bool attnTargetLookup(const char *name, AttnTarget *t) {
     strcpy(t->triple, "amdgcn-amd-amdhsa");
     return true;
   }
+  if (!strcmp(name, "sm_90a")) {
+    t->kind = ATTN_TARGET_NVPTX;
+    strcpy(t->name, name);
+    strcpy(t->chip, name);
+    strcpy(t->triple, "nvptx64-nvidia-cuda");
+    return true;
+  }
   if (!strcmp(name, "cpu")) {
     t->kind = ATTN_TARGET_CPU;
     return lookupCpu(t);
@@ -105,6 +112,8 @@ bool attnTargetLookup(const char *name, AttnTarget *t) {
 const char *attnTargetPipeline(const AttnTarget *t, char *buf, size_t size) {
   if (t->kind == ATTN_TARGET_AMDGPU)
     snprintf(buf, size, "attn-to-rocdl{chip=%s}", t->chip);
+  else if (t->kind == ATTN_TARGET_NVPTX)
+    snprintf(buf, size, "attn-to-nvvm{chip=%s}", t->chip);
   else
     snprintf(buf, size, "attn-to-cpu");
   return buf;
@@ -195,7 +204,7 @@ static MlirOperation findGpuModule(MlirModule lowered, int *count) {
   return mlirOperationIsNull(named) ? found : named;
 }
 
-static MlirModule extractAmd(MlirModule lowered, char *err, size_t errLen) {
+static MlirModule extractGpu(MlirModule lowered, char *err, size_t errLen) {
   int count;
   MlirOperation gpu = findGpuModule(lowered, &count);
   if (mlirOperationIsNull(gpu) || (count > 1 && !refEquals(symName(gpu), "attn_kernels"))) {
@@ -317,8 +326,8 @@ static bool pruneCpu(MlirModule device, char *err, size_t errLen) {
 
 MlirModule attnTargetExtractDevice(MlirModule lowered, const AttnTarget *t, char *err,
                                    size_t errLen) {
-  if (t->kind == ATTN_TARGET_AMDGPU)
-    return extractAmd(lowered, err, errLen);
+  if (t->kind == ATTN_TARGET_AMDGPU || t->kind == ATTN_TARGET_NVPTX)
+    return extractGpu(lowered, err, errLen);
   MlirOperation clone = mlirOperationClone(mlirModuleGetOperation(lowered));
   MlirModule device = mlirModuleFromOperation(clone);
   if (!pruneCpu(device, err, errLen)) {
@@ -336,6 +345,10 @@ static void initTargetsOnce(void) {
   LLVMInitializeAMDGPUTargetMC();
   LLVMInitializeAMDGPUAsmPrinter();
   LLVMInitializeAMDGPUAsmParser();
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
   LLVMInitializeNativeTarget();
   LLVMInitializeNativeAsmPrinter();
   LLVMInitializeNativeAsmParser();
@@ -355,7 +368,10 @@ static LLVMTargetMachineRef createMachine(const AttnTarget *t, char *err, size_t
     LLVMDisposeMessage(msg);
     return NULL;
   }
-  char *features = t->kind == ATTN_TARGET_CPU ? LLVMGetHostCPUFeatures() : NULL;
+  /* NVPTX: PTX ISA 8.0 is the first with sm_90a (CUDA 12.0 drivers). */
+  char *features = t->kind == ATTN_TARGET_CPU     ? LLVMGetHostCPUFeatures()
+                   : t->kind == ATTN_TARGET_NVPTX ? LLVMCreateMessage("+ptx80")
+                                                  : NULL;
   LLVMTargetMachineRef tm =
       LLVMCreateTargetMachine(target, t->triple, t->chip, features ? features : "",
                               LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault);
@@ -408,8 +424,9 @@ LLVMModuleRef attnTargetTranslate(MlirModule device, const AttnTarget *t, LLVMCo
   LLVMSetModuleDataLayout(m, layout);
   LLVMDisposeTargetData(layout);
   LLVMDisposeTargetMachine(tm);
-  if (t->kind == ATTN_TARGET_AMDGPU) {
+  if (t->kind == ATTN_TARGET_AMDGPU)
     setCodeObjectVersion(m);
+  if (t->kind != ATTN_TARGET_CPU) {
     if (!checkNoExternalCalls(m, err, errLen)) {
       LLVMDisposeModule(m);
       return NULL;

@@ -113,7 +113,7 @@ MlirType attnMemRefLike(MlirType tensorType);
  *   ... body built through b, using loop.iv and loop.iterArgs[i] ...
  *   attnForEnd(b, &loop, n, yielded);   // loop.results[i] now usable
  */
-enum { ATTN_FOR_MAX_ITER = 24 };
+enum { ATTN_FOR_MAX_ITER = 160 };
 typedef struct {
   MlirOperation op;
   MlirValue iv;

@@ -39,6 +39,12 @@ MlirPass attnCreateLowerCpuPass(void);
  * launch declaration becomes a gpu.launch_func. */
 MlirPass attnCreateLowerAmdgpuPass(void);
 
+/* attn-lower-nvgpu: kernel IR -> gpu.func kernels for sm_90a in
+ * gpu.module @attn_kernels: mma.sync m16n8k16 with ldmatrix, K/V tiles
+ * staged with cp.async (next tile loading during the current matmul), warp
+ * shuffles for row reductions (docs/nvgpu.md). */
+MlirPass attnCreateLowerNvgpuPass(void);
+
 /* attn-cpu-launch: on the LLVM dialect, defines each grid launch declared by
  * attn-online-softmax as a call into the runtime's CPU launcher
  * (attnrt/CpuLaunch.h) with a per-program trampoline. */

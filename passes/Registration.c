@@ -11,6 +11,8 @@
 #include "mlir-c/Dialect/LLVM.h"
 #include "mlir-c/Dialect/Math.h"
 #include "mlir-c/Dialect/MemRef.h"
+#include "mlir-c/Dialect/NVGPU.h"
+#include "mlir-c/Dialect/NVVM.h"
 #include "mlir-c/Dialect/ROCDL.h"
 #include "mlir-c/Dialect/SCF.h"
 #include "mlir-c/Dialect/Tensor.h"
@@ -34,7 +36,8 @@ intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]) {
       mlirGetDialectHandle__attn__(),   mlirGetDialectHandle__func__(),
       mlirGetDialectHandle__llvm__(),   mlirGetDialectHandle__vector__(),
       mlirGetDialectHandle__affine__(), mlirGetDialectHandle__gpu__(),
-      mlirGetDialectHandle__rocdl__(),
+      mlirGetDialectHandle__rocdl__(),  mlirGetDialectHandle__nvgpu__(),
+      mlirGetDialectHandle__nvvm__(),
   };
   intptr_t n = (intptr_t)(sizeof(all) / sizeof(all[0]));
   for (intptr_t i = 0; i < n; ++i)
@@ -103,6 +106,10 @@ void attnRegisterAllPasses(void) {
                "Lower kernel IR to AMD GPU kernels (gpu.func with MFMA, LDS-staged K/V tiles, "
                "wave reductions) launched by gpu.launch_func",
                attnCreateLowerAmdgpuPass);
+  registerPass("attn-lower-nvgpu",
+               "Lower kernel IR to NVIDIA GPU kernels (gpu.func with mma.sync, ldmatrix, "
+               "cp.async-pipelined K/V tiles, warp reductions) launched by gpu.launch_func",
+               attnCreateLowerNvgpuPass);
   registerPass("attn-cpu-launch",
                "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",
                attnCreateCpuLaunchPass);

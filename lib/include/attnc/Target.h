@@ -3,17 +3,18 @@
  * From a module lowered by a target's pipeline to a code object:
  *
  *   attnTargetLower        the target's named pipeline (attn-to-rocdl{chip=X},
- *                          attn-to-cpu), in place
+ *                          attn-to-nvvm{chip=sm_90a}, attn-to-cpu), in place
  *   attnTargetExtractDevice  the device code only, as a fresh module:
- *                          AMD: the body of `gpu.module @attn_kernels`;
+ *                          AMD, NVIDIA: the body of `gpu.module @attn_kernels`;
  *                          CPU: the `__attn_program_*` trampolines and what
  *                          they reach (host functions, launches and the
  *                          launcher global dropped), trampolines external
  *   attnTargetTranslate    MLIR LLVM dialect -> LLVM IR with the target's
  *                          triple and data layout
  *   attnTargetEmit         LLVM codegen to assembly text or an object
+ *                          (NVIDIA: the assembly is the PTX code object)
  *   attnTargetLink         `ld.lld -shared`: object -> HSACO (AMD) or ELF
- *                          shared object (CPU)
+ *                          shared object (CPU); NVIDIA has no link step
  *
  * plus readers of the AMDGPU assembly (the `.amdgpu_metadata` block and
  * the static MFMA counts) and the occupancy model of gfx942 / gfx950.
@@ -38,21 +39,25 @@
 extern "C" {
 #endif
 
-typedef enum AttnTargetKind { ATTN_TARGET_AMDGPU, ATTN_TARGET_CPU } AttnTargetKind;
+typedef enum AttnTargetKind {
+  ATTN_TARGET_AMDGPU,
+  ATTN_TARGET_CPU,
+  ATTN_TARGET_NVPTX /* NVIDIA: the code object is PTX text, JIT-compiled by the driver */
+} AttnTargetKind;
 
 /* A code generation target. */
 typedef struct AttnTarget {
   AttnTargetKind kind;
-  char name[32];   /* as the bundle names it: "gfx942", "gfx950", "cpu-x86_64" */
-  char option[32]; /* as --target names it: "gfx942", "gfx950", "cpu" */
-  char chip[64];   /* LLVM CPU: "gfx942", or the host's CPU name ("znver4") */
-  char triple[64]; /* "amdgcn-amd-amdhsa", or the host's triple */
+  char name[32];   /* as the bundle names it: "gfx942", "sm_90a", "cpu-x86_64" */
+  char option[32]; /* as --target names it: "gfx942", "gfx950", "sm_90a", "cpu" */
+  char chip[64];   /* LLVM CPU: "gfx942", "sm_90a", or the host's CPU name ("znver4") */
+  char triple[64]; /* "amdgcn-amd-amdhsa", "nvptx64-nvidia-cuda", or the host's triple */
 } AttnTarget;
 
-/* The names attnTargetLookup accepts, for messages: "gfx942, gfx950, cpu". */
+/* The names attnTargetLookup accepts, for messages: "gfx942, gfx950, sm_90a, cpu". */
 MLIR_CAPI_EXPORTED const char *attnTargetValidNames(void);
 
-/* Fills *t for a --target name ("gfx942", "gfx950", "cpu": the host CPU).
+/* Fills *t for a --target name ("gfx942", "gfx950", "sm_90a", "cpu": the host CPU).
  * Returns false for any other name. */
 MLIR_CAPI_EXPORTED bool attnTargetLookup(const char *name, AttnTarget *t);
 

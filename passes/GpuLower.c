@@ -1,0 +1,1249 @@
+/*===- GpuLower.c - the GPU lowering of the kernel IR, shared by targets -===*
+ *
+ * See GpuLower.h for the layout contract. The lowering rewrites a kernel
+ * function op by op into a fresh gpu.func body. Every old value gets a
+ * representation (AttnRep): a scalar, a row vector (one scalar per row slot
+ * of the lane), a tile (blocks), Q fragments, a K/V tile in shared memory,
+ * or a lazily evaluated vector (broadcasts, constants, index vectors and
+ * element-wise chains over them), built where and in the form its user
+ * needs: row form (a scalar per row slot) or column form (a block). The
+ * three KV loops of the flash loop split stay as they are.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "GpuLower.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*===--- Representations ----------------------------------------------------===*/
+
+AttnRep *attnGpuFind(AttnGpuLower *L, MlirValue v) { return attnValueMapFind(&L->map, v); }
+
+void attnGpuPut(AttnGpuLower *L, MlirValue v, AttnRep rep) {
+  if (!attnValueMapPut(&L->map, v, &rep))
+    L->outOfMemory = L->failed = true;
+}
+
+/* Block arrays live until the kernel is done. */
+MlirValue *attnGpuNewBlocks(AttnGpuLower *L, int n) {
+  if (L->arenaCount == L->arenaCap) {
+    size_t cap = L->arenaCap ? 2 * L->arenaCap : 64;
+    void **grown = realloc(L->arena, cap * sizeof(void *));
+    if (!grown) {
+      L->outOfMemory = L->failed = true;
+      return NULL;
+    }
+    L->arena = grown;
+    L->arenaCap = cap;
+  }
+  MlirValue *blocks = calloc((size_t)(n > 0 ? n : 1), sizeof(MlirValue));
+  if (!blocks) {
+    L->outOfMemory = L->failed = true;
+    return NULL;
+  }
+  L->arena[L->arenaCount++] = blocks;
+  return blocks;
+}
+
+static void freeLower(AttnGpuLower *L) {
+  for (size_t i = 0; i < L->arenaCount; ++i)
+    free(L->arena[i]);
+  free(L->arena);
+  attnValueMapFree(&L->map);
+}
+
+/*===--- Small queries and builders ------------------------------------------===*/
+
+void attnGpuFail(AttnGpuLower *L, MlirOperation op, const char *message) {
+  if (!L->failed)
+    attnEmitOpError(op, L->tgt->passName, message);
+  L->failed = true;
+}
+
+/* A message naming the target's lowering: "... the AMD lowering ...". */
+static void failWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
+  char msg[256];
+  snprintf(msg, sizeof(msg), fmt, L->tgt->vendor);
+  attnGpuFail(L, op, msg);
+}
+
+bool attnGpuIsVec(MlirValue v) { return mlirTypeIsAVector(mlirValueGetType(v)); }
+static intptr_t rankOf(MlirValue v) { return mlirShapedTypeGetRank(mlirValueGetType(v)); }
+static bool isTile(MlirValue v) { return attnGpuIsVec(v) && rankOf(v) == 2; }
+int64_t attnGpuDim(MlirValue v, intptr_t i) {
+  return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
+}
+MlirType attnGpuElemOf(MlirValue v) { return mlirShapedTypeGetElementType(mlirValueGetType(v)); }
+static MlirType scalarOf(MlirType t) {
+  return mlirTypeIsAVector(t) ? mlirShapedTypeGetElementType(t) : t;
+}
+static MlirAttribute inherent(MlirOperation op, const char *name) {
+  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+MlirAttribute attnGpuParseAttr(AttnGpuLower *L, const char *text) {
+  return mlirAttributeParseGet(L->ctx, mlirStringRefCreateFromCString(text));
+}
+static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
+MlirType attnGpuVecT(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
+/* A block of a tile of `elem`. Index tiles (row/key positions and their
+ * differences) are 32-bit: half the registers and ALU work of 64-bit, exact
+ * for sequence lengths below 2^30 (a documented precondition of the GPU
+ * kernels); scalars entering them saturate (attnGpuNarrow). */
+static MlirType blockType(AttnGpuLower *L, MlirType elem) {
+  return attnGpuVecT(L->CE, mlirTypeIsAIndex(elem) ? mlirIntegerTypeGet(L->ctx, 32) : elem);
+}
+
+MlirValue attnGpuConstInt(AttnBuilder *b, MlirType type, int64_t v) {
+  MlirType elem = scalarOf(type);
+  MlirAttribute a = mlirIntegerAttrGet(elem, v);
+  if (mlirTypeIsAVector(type))
+    a = mlirDenseElementsAttrSplatGet(type, a);
+  MlirNamedAttribute value = attnNamedAttr(b, "value", a);
+  return mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &type, 1, &value, 0, NULL), 0);
+}
+
+static MlirValue constAttr(AttnBuilder *b, MlirType type, MlirAttribute a) {
+  MlirNamedAttribute value = attnNamedAttr(b, "value", a);
+  return mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &type, 1, &value, 0, NULL), 0);
+}
+
+static MlirValue constIntVector(AttnBuilder *b, int n, const int64_t *values) {
+  MlirType t = attnGpuVecT(n, attnIntType(b, 32));
+  MlirAttribute elems[ATTN_GPU_MAX_CE];
+  for (int i = 0; i < n; ++i)
+    elems[i] = mlirIntegerAttrGet(attnIntType(b, 32), values[i]);
+  return constAttr(b, t, mlirDenseElementsAttrGet(t, n, elems));
+}
+
+static MlirValue splat(AttnBuilder *b, MlirValue x, MlirType type) {
+  return attnBroadcast(b, x, type);
+}
+
+/* index -> i32, saturating (window sizes are clamped to 2^40 upstream). */
+MlirValue attnGpuNarrow(AttnBuilder *b, MlirValue x) {
+  if (!mlirTypeIsAIndex(mlirValueGetType(x)))
+    return x;
+  x = attnMaxSI(b, x, attnConstIndex(b, -2147483647));
+  x = attnMinSI(b, x, attnConstIndex(b, 2147483647));
+  return attnIndexCast(b, x, attnIntType(b, 32));
+}
+
+static MlirNamedAttribute nswAttr(AttnGpuLower *L, AttnBuilder *b) {
+  return attnNamedAttr(b, "overflowFlags", attnGpuParseAttr(L, "#arith.overflow<nsw>"));
+}
+
+/* A tile block of `type` holding x everywhere. */
+static MlirValue splatBlock(AttnBuilder *b, MlirValue x, MlirType type) {
+  return splat(b, mlirTypeIsAIndex(mlirValueGetType(x)) ? attnGpuNarrow(b, x) : x, type);
+}
+
+MlirValue attnGpuOp1(AttnBuilder *b, const char *name, intptr_t n, const MlirValue *operands,
+                     MlirType result, intptr_t nAttrs, const MlirNamedAttribute *attrs) {
+  return mlirOperationGetResult(
+      attnBuildOp(b, name, n, operands, 1, &result, nAttrs, attrs, 0, NULL), 0);
+}
+
+MlirValue attnGpuId(AttnGpuLower *L, AttnBuilder *b, const char *name, char dim) {
+  char text[32];
+  snprintf(text, sizeof(text), "#gpu<dim %c>", dim);
+  MlirNamedAttribute a = attnNamedAttr(b, "dimension", attnGpuParseAttr(L, text));
+  return attnGpuOp1(b, name, 0, NULL, attnIndexType(b), 1, &a);
+}
+
+void attnGpuBarrier(AttnBuilder *b) {
+  attnBuildOp(b, "gpu.barrier", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+}
+
+MlirValue attnGpuUDiv(AttnBuilder *b, MlirValue x, int64_t d) {
+  return attnOp1(b, "arith.divui", 2, (MlirValue[]){x, cIdx(b, d)}, attnIndexType(b));
+}
+
+MlirValue attnGpuURem(AttnBuilder *b, MlirValue x, int64_t d) {
+  return attnOp1(b, "arith.remui", 2, (MlirValue[]){x, cIdx(b, d)}, attnIndexType(b));
+}
+
+MlirValue attnGpuLoad(AttnBuilder *b, MlirType type, MlirValue mem, intptr_t n,
+                      const MlirValue *idx) {
+  MlirValue operands[8];
+  operands[0] = mem;
+  for (intptr_t i = 0; i < n; ++i)
+    operands[1 + i] = idx[i];
+  return attnGpuOp1(b, "vector.load", 1 + n, operands, type, 0, NULL);
+}
+
+void attnGpuStore(AttnBuilder *b, MlirValue value, MlirValue mem, intptr_t n,
+                  const MlirValue *idx) {
+  MlirValue operands[8];
+  operands[0] = value;
+  operands[1] = mem;
+  for (intptr_t i = 0; i < n; ++i)
+    operands[2 + i] = idx[i];
+  attnBuildOp(b, "vector.store", 2 + n, operands, 0, NULL, 0, NULL, 0, NULL);
+}
+
+MlirValue attnGpuExtract(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i) {
+  MlirNamedAttribute a = attnNamedAttr(b, "static_position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
+  return attnGpuOp1(b, "vector.extract", 1, &v, attnGpuElemOf(v), 1, &a);
+}
+
+/* Elements [offset, offset + size) of a 1-D vector (a vector.shuffle, which
+ * every lowering to LLVM handles). */
+MlirValue attnGpuSlice(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t offset, int64_t size) {
+  if (offset == 0 && size == attnGpuDim(v, 0))
+    return v;
+  int64_t mask[64];
+  for (int64_t i = 0; i < size; ++i)
+    mask[i] = offset + i;
+  MlirNamedAttribute a = attnNamedAttr(b, "mask", mlirDenseI64ArrayGet(L->ctx, size, mask));
+  MlirValue operands[2] = {v, v};
+  return attnGpuOp1(b, "vector.shuffle", 2, operands, attnGpuVecT(size, attnGpuElemOf(v)), 1, &a);
+}
+
+/* Concatenation of two 1-D vectors of one type. */
+MlirValue attnGpuConcat(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirValue y) {
+  int64_t n = attnGpuDim(x, 0), mask[64];
+  for (int64_t i = 0; i < 2 * n; ++i)
+    mask[i] = i;
+  MlirNamedAttribute a = attnNamedAttr(b, "mask", mlirDenseI64ArrayGet(L->ctx, 2 * n, mask));
+  MlirValue operands[2] = {x, y};
+  return attnGpuOp1(b, "vector.shuffle", 2, operands, attnGpuVecT(2 * n, attnGpuElemOf(x)), 1, &a);
+}
+
+static MlirValue fromElements(AttnBuilder *b, int n, const MlirValue *elems) {
+  return attnGpuOp1(b, "vector.from_elements", n, elems, attnGpuVecT(n, mlirValueGetType(elems[0])),
+                    0, NULL);
+}
+
+MlirValue attnGpuShuffleXor(AttnGpuLower *L, AttnBuilder *b, MlirValue x, int offset) {
+  MlirType i32 = attnIntType(b, 32), i1 = attnIntType(b, 1);
+  MlirValue operands[3] = {x, attnGpuConstInt(b, i32, offset),
+                           attnGpuConstInt(b, i32, L->tgt->warpSize)};
+  MlirType results[2] = {mlirValueGetType(x), i1};
+  MlirNamedAttribute mode = attnNamedAttr(b, "mode", attnGpuParseAttr(L, "#gpu<shuffle_mode xor>"));
+  return mlirOperationGetResult(
+      attnBuildOp(b, "gpu.shuffle", 3, operands, 2, results, 1, &mode, 0, NULL), 0);
+}
+
+AttnGpuIf attnGpuIfBegin(AttnBuilder *b, MlirValue cond) {
+  AttnGpuIf s = {*b, mlirBlockCreate(0, NULL, NULL), cond};
+  b->block = s.block;
+  b->before = attnNullOp();
+  return s;
+}
+
+void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s) {
+  attnBuildOp(b, "scf.yield", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+  *b = s->outer;
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], s->block);
+  attnBuildOp(b, "scf.if", 1, &s->cond, 0, NULL, 0, NULL, 2, regions);
+}
+
+MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
+                             intptr_t n, const MlirValue *idx, MlirValue pad) {
+  AttnBuilder inner = *b;
+  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
+  inner.block = thenBlock;
+  inner.before = attnNullOp();
+  MlirValue loaded = attnGpuLoad(&inner, type, mem, n, idx);
+  attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
+  inner.block = elseBlock;
+  MlirValue padded = splat(&inner, pad, type);
+  attnBuildOp(&inner, "scf.yield", 1, &padded, 0, NULL, 0, NULL, 0, NULL);
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
+  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
+  return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &cond, 1, &type, 0, NULL, 2, regions),
+                                0);
+}
+
+/*===--- Scopes: lazily evaluated values are reused only where they dominate ===*/
+
+static void enterScope(AttnGpuLower *L) { L->scopes[++L->depth] = ++L->nextScope; }
+static void leaveScope(AttnGpuLower *L) { --L->depth; }
+static bool scopeLive(AttnGpuLower *L, int scope) {
+  for (int d = 0; d <= L->depth; ++d)
+    if (L->scopes[d] == scope)
+      return true;
+  return false;
+}
+
+/*===--- Per-element math ----------------------------------------------------===*/
+
+typedef MlirValue (*ScalarFn)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
+
+/* Applies the target's scalar f32 function to every element (the hardware's
+ * exp2/log2 are scalar; LLVM keeps the lanes in registers anyway). */
+static MlirValue mapScalar(AttnGpuLower *L, AttnBuilder *b, ScalarFn fn, MlirValue x) {
+  MlirType t = mlirValueGetType(x);
+  if (!mlirTypeIsAVector(t))
+    return fn(L, b, x);
+  int64_t n = attnGpuDim(x, 0);
+  MlirValue elems[64];
+  for (int64_t i = 0; i < n; ++i)
+    elems[i] = fn(L, b, attnGpuExtract(L, b, x, i));
+  return fromElements(b, (int)n, elems);
+}
+
+static MlirValue constF(AttnBuilder *b, MlirType like, double v) {
+  return mlirTypeIsAVector(like) ? attnConstSplatF(b, like, v) : attnConstF32(b, v);
+}
+
+/* tanh(x) = sign(x) (1 - 2 / (2^(2 log2(e) |x|) + 1)): exact to a few ulp,
+ * and +-1 (not NaN) when the power overflows. */
+static MlirValue emitTanh(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
+  MlirType t = mlirValueGetType(x);
+  MlirValue ax = attnUnary(b, "math.absf", x);
+  MlirValue p = mapScalar(L, b, L->tgt->exp2, attnMulF(b, ax, constF(b, t, 2.8853900817779268)));
+  MlirValue r = attnSubF(b, constF(b, t, 1.0),
+                         attnDivF(b, constF(b, t, 2.0), attnAddF(b, p, constF(b, t, 1.0))));
+  MlirValue operands[2] = {r, x};
+  return attnGpuOp1(b, "math.copysign", 2, operands, t, 0, NULL);
+}
+
+static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
+                                 const MlirValue *operands, MlirType type) {
+  if (attnIsOp(op, "math.exp2"))
+    return mapScalar(L, b, L->tgt->exp2, operands[0]);
+  if (attnIsOp(op, "math.log2"))
+    return mapScalar(L, b, L->tgt->log2, operands[0]);
+  if (attnIsOp(op, "math.tanh"))
+    return emitTanh(L, b, operands[0]);
+  if (attnIsOp(op, "arith.index_cast") &&
+      !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0]))) &&
+      !mlirTypeIsAIndex(scalarOf(type))) {
+    /* Index tiles are i32 already: a sign extension or truncation remains. */
+    unsigned from = mlirIntegerTypeGetWidth(scalarOf(mlirValueGetType(operands[0])));
+    unsigned to = mlirIntegerTypeGetWidth(scalarOf(type));
+    if (from == to)
+      return operands[0];
+    return attnGpuOp1(b, from < to ? "arith.extsi" : "arith.trunci", 1, operands, type, 0, NULL);
+  }
+  /* i32 index tiles never wrap (sequence lengths < 2^30): saying so lets
+   * LLVM move the per-element constants across compares. */
+  bool indexTile =
+      mlirTypeIsAVector(type) && mlirTypeIsAInteger(scalarOf(type)) &&
+      mlirIntegerTypeGetWidth(scalarOf(type)) == 32 &&
+      (attnIsOp(op, "arith.addi") || attnIsOp(op, "arith.subi") || attnIsOp(op, "arith.muli"));
+  if (!indexTile)
+    return attnRebuildElementwise(b, op, operands, type);
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  char text[64];
+  snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
+  MlirNamedAttribute nsw = nswAttr(L, b);
+  return attnGpuOp1(b, text, mlirOperationGetNumOperands(op), operands, type, 1, &nsw);
+}
+
+/*===--- Value forms ---------------------------------------------------------===*/
+
+static MlirValue plain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
+  AttnRep *r = attnGpuFind(L, old);
+  if (r && r->kind == ATTN_REP_PLAIN)
+    return r->value;
+  failWith(L, user,
+           r ? "uses a vector where the %s lowering expects a scalar"
+             : "uses a value the %s lowering has not seen (unsupported kernel IR)");
+  return attnNullValue();
+}
+
+static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s);
+
+/* A splat constant's scalar, or null. */
+static MlirAttribute splatValue(MlirOperation def) {
+  if (!attnIsOp(def, "arith.constant"))
+    return (MlirAttribute){NULL};
+  MlirAttribute v = inherent(def, "value");
+  if (!mlirAttributeIsADenseElements(v) || !mlirDenseElementsAttrIsSplat(v))
+    return (MlirAttribute){NULL};
+  return mlirDenseElementsAttrGetSplatValue(v);
+}
+
+static MlirOperation defOf(MlirValue v) {
+  return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : attnNullOp();
+}
+
+/* Column blocks of a tile (or column vector) of `cols` columns. */
+static int colBlocks(AttnGpuLower *L, int64_t cols) { return (int)(cols / L->CB); }
+
+/* Column indices of column block t, plus the scalar `offset` (may be null):
+ * the per-element part is a constant and the per-lane part one scalar, so
+ * the constants fold into the ALU ops of each use instead of occupying a
+ * register per element for the whole kernel. */
+static MlirValue columnIndex(AttnGpuLower *L, AttnBuilder *b, int t, MlirValue offset,
+                             MlirType type) {
+  int64_t keys[ATTN_GPU_MAX_CE];
+  for (int e = 0; e < L->CE; ++e)
+    keys[e] = (int64_t)t * L->CB + L->colBase[e];
+  MlirValue lane = L->colLane;
+  if (!mlirValueIsNull(offset))
+    lane = attnOp1(b, "arith.addi", 2, (MlirValue[]){attnGpuNarrow(b, offset), lane},
+                   attnIntType(b, 32));
+  MlirValue operands[2] = {constIntVector(b, L->CE, keys), splat(b, lane, type)};
+  MlirNamedAttribute nsw = nswAttr(L, b);
+  return attnGpuOp1(b, "arith.addi", 2, operands, type, 1, &nsw);
+}
+
+/* The value of `def` (a LAZY op) in row form (row slot s's scalar) or
+ * column form (block i of a tile; of a column vector, i modulo its column
+ * blocks). */
+static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bool row, int i) {
+  MlirValue res = mlirOperationGetResult(def, 0);
+  MlirType elem = attnGpuElemOf(res);
+  MlirType type = row ? elem : blockType(L, elem);
+  MlirAttribute s = splatValue(def);
+  if (!mlirAttributeIsNull(s)) {
+    MlirValue c = constAttr(b, elem, s);
+    return row ? c : splatBlock(b, c, type);
+  }
+  if (attnIsOp(def, "vector.broadcast")) {
+    MlirValue src = mlirOperationGetOperand(def, 0);
+    if (!attnGpuIsVec(src)) {
+      MlirValue x = plain(L, def, src);
+      return L->failed ? x : row ? x : splatBlock(b, x, type);
+    }
+    if (rankOf(src) == 1 && rankOf(res) == 2 && !row)
+      return attnGpuColOf(L, b, def, src, i);
+    failWith(L, def, "is a broadcast the %s lowering does not support");
+    return attnNullValue();
+  }
+  int t = i % colBlocks(L, attnGpuDim(res, rankOf(res) - 1));
+  if (attnIsOp(def, "vector.step")) {
+    if (row) {
+      if (attnGpuDim(res, 0) != L->bm)
+        attnGpuFail(L, def, "is a row index vector whose size is not BLOCK_M");
+      return L->rowBase[i];
+    }
+    return columnIndex(L, b, t, attnNullValue(), type);
+  }
+  /* step + broadcast(s): the same, with s folded into the per-lane term. */
+  if (!row && attnIsOp(def, "arith.addi")) {
+    for (int k = 0; k < 2; ++k) {
+      MlirOperation a = defOf(mlirOperationGetOperand(def, k));
+      MlirOperation c = defOf(mlirOperationGetOperand(def, 1 - k));
+      if (attnIsOp(a, "vector.step") && attnIsOp(c, "vector.broadcast") &&
+          !attnGpuIsVec(mlirOperationGetOperand(c, 0))) {
+        MlirValue x = plain(L, def, mlirOperationGetOperand(c, 0));
+        return L->failed ? x : columnIndex(L, b, t, x, type);
+      }
+    }
+  }
+  if (attnIsElementwise(def)) {
+    intptr_t n = mlirOperationGetNumOperands(def);
+    MlirValue operands[3];
+    for (intptr_t k = 0; k < n && k < 3; ++k) {
+      MlirValue o = mlirOperationGetOperand(def, k);
+      operands[k] = row ? rowOf(L, b, def, o, i) : attnGpuColOf(L, b, def, o, i);
+    }
+    if (L->failed)
+      return attnNullValue();
+    return emitElementwise(L, b, def, operands, type);
+  }
+  failWith(L, def, "is a vector op the %s lowering does not support");
+  return attnNullValue();
+}
+
+/* Row slot s of a row vector. */
+static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s) {
+  AttnRep *r = attnGpuFind(L, old);
+  if (!r) {
+    failWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
+    return attnNullValue();
+  }
+  if (r->kind == ATTN_REP_ROW)
+    return r->blocks[s];
+  if (r->kind == ATTN_REP_LAZY && rankOf(old) == 1) {
+    if (!mlirValueIsNull(r->rowCache[s]) && scopeLive(L, r->rowScope[s]))
+      return r->rowCache[s];
+    MlirValue v = lazyForm(L, b, r->def, true, s);
+    r = attnGpuFind(L, old); /* the map may have grown */
+    r->rowCache[s] = v;
+    r->rowScope[s] = L->scopes[L->depth];
+    return v;
+  }
+  attnGpuFail(L, user, "uses a value as a row vector that is not one");
+  return attnNullValue();
+}
+
+MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i) {
+  AttnRep *r = attnGpuFind(L, old);
+  if (!r) {
+    failWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
+    return attnNullValue();
+  }
+  if (r->kind == ATTN_REP_TILE) {
+    if (i >= r->nb) {
+      attnGpuFail(L, user, "mixes tiles of different widths");
+      return attnNullValue();
+    }
+    return r->blocks[i];
+  }
+  if (r->kind != ATTN_REP_LAZY) {
+    attnGpuFail(L, user, "uses a value as a tile that is not one");
+    return attnNullValue();
+  }
+  int64_t cols = attnGpuDim(old, rankOf(old) - 1);
+  int ncb = colBlocks(L, cols), nb = rankOf(old) == 1 ? ncb : L->RL * ncb;
+  if (rankOf(old) == 1 && ncb > 0)
+    i %= ncb;
+  if (cols % L->CB || i >= nb) {
+    attnGpuFail(L, user, "has a tile width that is not a multiple of the matrix block");
+    return attnNullValue();
+  }
+  if (!r->colCache || !scopeLive(L, r->colScope)) {
+    MlirValue *cache = attnGpuNewBlocks(L, nb);
+    r = attnGpuFind(L, old);
+    if (!cache)
+      return attnNullValue();
+    r->colCache = cache;
+    r->colScope = L->scopes[L->depth];
+  }
+  if (mlirValueIsNull(r->colCache[i])) {
+    MlirValue *cache = r->colCache;
+    /* Only a block made in the cache's own scope may be reused: one made in
+     * a nested loop does not dominate later uses outside it. */
+    bool sameScope = r->colScope == L->scopes[L->depth];
+    MlirValue v = lazyForm(L, b, r->def, false, i);
+    if (!sameScope)
+      return v;
+    cache[i] = v;
+  }
+  return r->colCache[i];
+}
+
+/* Blocks of a tile of `cols` columns, or 0 when it does not fit. */
+static int tileCount(AttnGpuLower *L, MlirOperation user, int64_t cols) {
+  int nb = L->RL * colBlocks(L, cols);
+  if (cols % L->CB || nb > ATTN_GPU_MAXB || nb == 0) {
+    attnGpuFail(L, user,
+                cols % L->CB ? "has a tile width that is not a multiple of the matrix block"
+                             : "has a tile too wide for the GPU lowering");
+    return 0;
+  }
+  return nb;
+}
+
+bool attnGpuTileBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
+                       MlirValue *out, int *nb) {
+  *nb = tileCount(L, user, attnGpuDim(old, 1));
+  for (int i = 0; i < *nb && !L->failed; ++i)
+    out[i] = attnGpuColOf(L, b, user, old, i);
+  return *nb > 0 && !L->failed;
+}
+
+void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks) {
+  MlirValue *copy = attnGpuNewBlocks(L, nb);
+  if (!copy)
+    return;
+  memcpy(copy, blocks, (size_t)nb * sizeof(MlirValue));
+  attnGpuPut(L, v, (AttnRep){.kind = ATTN_REP_TILE, .nb = nb, .blocks = copy});
+}
+
+static void putRow(AttnGpuLower *L, MlirValue v, const MlirValue *slots) {
+  MlirValue *copy = attnGpuNewBlocks(L, L->RL);
+  if (!copy)
+    return;
+  memcpy(copy, slots, (size_t)L->RL * sizeof(MlirValue));
+  attnGpuPut(L, v, (AttnRep){.kind = ATTN_REP_ROW, .nb = L->RL, .blocks = copy});
+}
+
+/*===--- Tile ops --------------------------------------------------------------===*/
+
+static void lowerElementwiseTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  intptr_t n = mlirOperationGetNumOperands(op);
+  MlirValue blocks[ATTN_GPU_MAXB];
+  int nb = tileCount(L, op, attnGpuDim(res, 1));
+  MlirType type = blockType(L, attnGpuElemOf(res));
+  for (int i = 0; i < nb && !L->failed; ++i) {
+    MlirValue operands[3];
+    for (intptr_t k = 0; k < n && k < 3; ++k)
+      operands[k] = attnGpuColOf(L, b, op, mlirOperationGetOperand(op, k), i);
+    if (!L->failed)
+      blocks[i] = emitElementwise(L, b, op, operands, type);
+  }
+  if (!L->failed)
+    attnGpuPutTile(L, res, nb, blocks);
+}
+
+/* transpose(broadcast(row vector)) [1, 0]: every column holds the row's value. */
+static void lowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue src = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
+  MlirOperation def = defOf(src);
+  if (mlirOperationIsNull(def) || !attnIsOp(def, "vector.broadcast")) {
+    attnGpuFail(L, op, "transposes something other than a broadcast row vector");
+    return;
+  }
+  MlirValue row = mlirOperationGetOperand(def, 0);
+  int nb = tileCount(L, op, attnGpuDim(res, 1));
+  if (L->failed)
+    return;
+  int ncb = nb / L->RL;
+  MlirValue blocks[ATTN_GPU_MAXB];
+  for (int s = 0; s < L->RL && !L->failed; ++s) {
+    MlirValue x = attnGpuIsVec(row) ? rowOf(L, b, op, row, s) : plain(L, op, row);
+    if (L->failed)
+      return;
+    MlirValue v = splatBlock(b, x, blockType(L, attnGpuElemOf(res)));
+    for (int t = 0; t < ncb; ++t)
+      blocks[s * ncb + t] = v;
+  }
+  attnGpuPutTile(L, res, nb, blocks);
+}
+
+/* Row reduction: per row slot, its blocks, their elements, then the other
+ * lanes holding the row (the target's). */
+static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirAttribute dims = inherent(op, "reduction_dims");
+  MlirAttribute kindAttr = inherent(op, "kind");
+  MlirValue src = mlirOperationGetOperand(op, 0), acc = mlirOperationGetOperand(op, 1);
+  bool isMax = mlirAttributeEqual(kindAttr, attnGpuParseAttr(L, "#vector.kind<maximumf>"));
+  bool isAdd = mlirAttributeEqual(kindAttr, attnGpuParseAttr(L, "#vector.kind<add>"));
+  if (!isTile(src) || mlirDenseArrayGetNumElements(dims) != 1 ||
+      mlirDenseI64ArrayGetElement(dims, 0) != 1 || !(isMax || isAdd) ||
+      !mlirTypeIsAF32(attnGpuElemOf(src))) {
+    attnGpuFail(L, op, "must reduce dim 1 of an f32 tile with <maximumf> or <add>");
+    return;
+  }
+  const char *combine = isMax ? "arith.maximumf" : "arith.addf";
+  MlirValue blocks[ATTN_GPU_MAXB], slots[ATTN_GPU_MAX_ROWS];
+  int nb = 0;
+  if (!attnGpuTileBlocks(L, b, op, src, blocks, &nb))
+    return;
+  int ncb = nb / L->RL;
+  MlirNamedAttribute kind = attnNamedAttr(b, "kind", kindAttr);
+  for (int s = 0; s < L->RL && !L->failed; ++s) {
+    MlirValue v = blocks[s * ncb];
+    for (int t = 1; t < ncb; ++t)
+      v = attnBinary(b, combine, v, blocks[s * ncb + t]);
+    MlirValue x = attnGpuOp1(b, "vector.reduction", 1, &v, attnGpuElemOf(src), 1, &kind);
+    x = L->tgt->reduceLanes(L, b, combine, x);
+    MlirValue a = rowOf(L, b, op, acc, s);
+    if (L->failed)
+      return;
+    slots[s] = attnBinary(b, combine, x, a);
+  }
+  putRow(L, mlirOperationGetResult(op, 0), slots);
+}
+
+/*===--- Transfers -------------------------------------------------------------===*/
+
+/* The memref, indices and (row, col) dims of a transfer with a minor
+ * identity-like map; the column dim is always in bounds. */
+static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x) {
+  intptr_t first = isWrite ? 1 : 0;
+  x->mem = plain(L, op, mlirOperationGetOperand(op, first));
+  x->rank = mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetOperand(op, first)));
+  if (L->failed || x->rank > 4)
+    return false;
+  for (intptr_t i = 0; i < x->rank; ++i)
+    x->idx[i] = plain(L, op, mlirOperationGetOperand(op, first + 1 + i));
+  if (!isWrite)
+    x->pad = plain(L, op, mlirOperationGetOperand(op, 1 + x->rank));
+  MlirAffineMap map = mlirAffineMapAttrGetValue(inherent(op, "permutation_map"));
+  MlirAttribute ib = inherent(op, "in_bounds");
+  intptr_t n = mlirAffineMapGetNumResults(map);
+  if (L->failed || n < 1 || n > 2 || mlirArrayAttrGetNumElements(ib) != n)
+    return false;
+  int dims[2] = {-1, -1};
+  bool inb[2] = {true, true};
+  for (intptr_t i = 0; i < n; ++i) {
+    MlirAffineExpr e = mlirAffineMapGetResult(map, i);
+    if (!mlirAffineExprIsADim(e))
+      return false;
+    dims[i] = (int)mlirAffineDimExprGetPosition(e);
+    inb[i] = mlirBoolAttrGetValue(mlirArrayAttrGetElement(ib, i));
+  }
+  x->rowDim = dims[0];
+  x->colDim = dims[1];
+  x->rowsInBounds = inb[0];
+  return n == 1 || inb[1];
+}
+
+static bool onlyOperand(MlirValue v, const char *opName, unsigned number) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u))
+    return false;
+  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    if (!attnIsOp(mlirOpOperandGetOwner(u), opName) || mlirOpOperandGetOperandNumber(u) != number)
+      return false;
+  return true;
+}
+
+void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,
+                    MlirValue *idx) {
+  for (intptr_t i = 0; i < x->rank; ++i)
+    idx[i] = x->idx[i];
+  idx[x->rowDim] = attnAddI(b, x->idx[x->rowDim], row);
+  idx[x->colDim] = attnAddI(b, x->idx[x->colDim], col);
+}
+
+MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row) {
+  return attnCmpI(b, ATTN_CMPI_SLT, row, attnDim(b, x->mem, x->rowDim));
+}
+
+bool attnGpuUsedByPV(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
+}
+
+static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  AttnTransfer x;
+  if (!readTransfer(L, op, false, &x) || x.rowDim < 0 || x.colDim < 0) {
+    if (!L->failed)
+      attnGpuFail(L, op, "must read a 2-D tile whose columns are in bounds");
+    return;
+  }
+  if (onlyOperand(res, "vector.contract", 1))
+    L->tgt->readTile(L, b, op, &x, attnGpuUsedByPV(res));
+  else if (onlyOperand(res, "vector.contract", 0))
+    L->tgt->readQ(L, b, op, &x);
+  else
+    attnGpuFail(L, op, "reads a tile that is not only a matmul operand");
+}
+
+static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue val = mlirOperationGetOperand(op, 0);
+  AttnTransfer x;
+  if (!readTransfer(L, op, true, &x)) {
+    if (!L->failed)
+      attnGpuFail(L, op, "must write a tile or row vector whose columns are in bounds");
+    return;
+  }
+  MlirValue idx[4];
+  for (intptr_t i = 0; i < x.rank; ++i)
+    idx[i] = x.idx[i];
+  MlirValue rowStart = x.idx[x.rowDim];
+  if (rankOf(val) == 1) {
+    /* Row vector (lse): the lanes that own a row store it once. */
+    for (int s = 0; s < L->RL && !L->failed; ++s) {
+      MlirValue v = rowOf(L, b, op, val, s);
+      if (L->failed)
+        return;
+      idx[x.rowDim] = attnAddI(b, rowStart, L->rowBase[s]);
+      MlirValue cond = L->rowOwner;
+      if (!x.rowsInBounds)
+        cond = attnAndI(b, cond, attnGpuRowValid(b, &x, idx[x.rowDim]));
+      AttnGpuIf guard = attnGpuIfBegin(b, cond);
+      attnStore(b, v, x.mem, x.rank, idx);
+      attnGpuIfEnd(b, &guard);
+    }
+    return;
+  }
+  MlirValue blocks[ATTN_GPU_MAXB];
+  int nb = 0;
+  if (!attnGpuTileBlocks(L, b, op, val, blocks, &nb))
+    return;
+  int ncb = nb / L->RL;
+  /* Runs of storeRun consecutive elements are contiguous head-dim elements:
+   * one vector store each. */
+  MlirValue base = attnAddI(b, idx[x.colDim], L->colLaneIdx);
+  for (int s = 0; s < L->RL; ++s) {
+    idx[x.rowDim] = attnAddI(b, rowStart, L->rowBase[s]);
+    AttnGpuIf guard;
+    if (!x.rowsInBounds)
+      guard = attnGpuIfBegin(b, attnGpuRowValid(b, &x, idx[x.rowDim]));
+    for (int t = 0; t < ncb; ++t)
+      for (int e = 0; e < L->CE; e += L->storeRun) {
+        idx[x.colDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
+        attnGpuStore(b, attnGpuSlice(L, b, blocks[s * ncb + t], e, L->storeRun), x.mem, x.rank,
+                     idx);
+      }
+    if (!x.rowsInBounds)
+      attnGpuIfEnd(b, &guard);
+  }
+}
+
+/*===--- Matmuls -----------------------------------------------------------------===*/
+
+AttnRep *attnGpuSmemOperand(AttnGpuLower *L, MlirOperation op, MlirValue v) {
+  AttnRep *r = attnGpuFind(L, v);
+  if (!r || r->kind != ATTN_REP_SMEM) {
+    attnGpuFail(L, op, "has a right operand that is not a K/V tile read");
+    return NULL;
+  }
+  if (r->generation != L->smemGeneration[r->slot]) {
+    attnGpuFail(L, op, "uses a K/V tile after the next one was staged in its buffer");
+    return NULL;
+  }
+  return r;
+}
+
+static void lowerContract(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  AttnContractForm form = attnContractForm(op);
+  if (form == ATTN_CONTRACT_QK)
+    L->tgt->lowerQK(L, b, op);
+  else if (form == ATTN_CONTRACT_PV)
+    L->tgt->lowerPV(L, b, op);
+  else
+    attnGpuFail(L, op, "is not a QK^T or PV tile matmul (see docs/kernel-ir.md)");
+}
+
+/*===--- Ops, blocks and loops ---------------------------------------------------===*/
+
+static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block);
+
+/* The rewritten scalar of an old value, for ops carried over unchanged. */
+static MlirValue plainOf(void *ud, MlirValue old) {
+  AttnRep *r = attnGpuFind(ud, old);
+  return r && r->kind == ATTN_REP_PLAIN ? r->value : attnNullValue();
+}
+
+/* Memref results of a cloned view op live in the memory space of its source
+ * (the kernel's arguments are global memory). */
+static void fixMemorySpace(MlirOperation copy) {
+  if (mlirOperationGetNumOperands(copy) == 0 || mlirOperationGetNumResults(copy) != 1)
+    return;
+  MlirType src = mlirValueGetType(mlirOperationGetOperand(copy, 0));
+  MlirValue res = mlirOperationGetResult(copy, 0);
+  MlirType t = mlirValueGetType(res);
+  if (!mlirTypeIsAMemRef(src) || !mlirTypeIsAMemRef(t))
+    return;
+  MlirAttribute space = mlirMemRefTypeGetMemorySpace(src);
+  if (mlirAttributeEqual(space, mlirMemRefTypeGetMemorySpace(t)))
+    return;
+  intptr_t rank = mlirShapedTypeGetRank(t);
+  int64_t shape[8];
+  for (intptr_t i = 0; i < rank && i < 8; ++i)
+    shape[i] = mlirShapedTypeGetDimSize(t, i);
+  mlirValueSetType(res, mlirMemRefTypeGet(mlirShapedTypeGetElementType(t), rank, shape,
+                                          mlirMemRefTypeGetLayout(t), space));
+}
+
+static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
+    if (attnGpuIsVec(mlirOperationGetOperand(op, i))) {
+      failWith(L, op, "takes a vector operand the %s lowering does not support here");
+      return;
+    }
+  MlirOperation copy = attnCloneRemapped(b, op, plainOf, L);
+  fixMemorySpace(copy);
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
+    attnGpuPut(L, mlirOperationGetResult(op, i),
+               (AttnRep){.kind = ATTN_REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
+}
+
+/* The flattened form of a loop-carried vector: its row slots (row vector)
+ * or its blocks (tile). */
+static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
+                   MlirValue *out) {
+  if (!attnGpuIsVec(old)) {
+    out[0] = plain(L, user, old);
+    return 1;
+  }
+  if (rankOf(old) == 1) {
+    for (int s = 0; s < L->RL; ++s)
+      out[s] = rowOf(L, b, user, old, s);
+    return L->RL;
+  }
+  int nb = 0;
+  attnGpuTileBlocks(L, b, user, old, out, &nb);
+  return nb;
+}
+
+static int flatCount(AttnGpuLower *L, MlirValue v) {
+  if (!attnGpuIsVec(v))
+    return 1;
+  return rankOf(v) == 1 ? L->RL : L->RL * colBlocks(L, attnGpuDim(v, 1));
+}
+
+static void putFlat(AttnGpuLower *L, MlirValue old, const MlirValue *flat) {
+  if (!attnGpuIsVec(old))
+    attnGpuPut(L, old, (AttnRep){.kind = ATTN_REP_PLAIN, .value = flat[0]});
+  else if (rankOf(old) == 1)
+    putRow(L, old, flat);
+  else
+    attnGpuPutTile(L, old, flatCount(L, old), flat);
+}
+
+static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  intptr_t nIter = mlirOperationGetNumResults(op);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  MlirValue inits[ATTN_FOR_MAX_ITER];
+  int counts[ATTN_FOR_MAX_ITER], total = 0;
+  for (intptr_t i = 0; i < nIter && !L->failed; ++i) {
+    MlirValue init = mlirOperationGetOperand(op, 3 + i);
+    counts[i] = flatCount(L, init);
+    if (total + counts[i] > ATTN_FOR_MAX_ITER) {
+      failWith(L, op, "carries more values than the %s lowering supports");
+      return;
+    }
+    total += flatten(L, b, op, init, inits + total);
+  }
+  MlirValue lb = plain(L, op, mlirOperationGetOperand(op, 0));
+  MlirValue ub = plain(L, op, mlirOperationGetOperand(op, 1));
+  MlirValue step = plain(L, op, mlirOperationGetOperand(op, 2));
+  if (L->failed)
+    return;
+  AttnFor loop = attnForBegin(b, lb, ub, step, total, inits);
+  enterScope(L);
+  attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
+  for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
+    putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
+  lowerBlock(L, b, body);
+  MlirOperation yield = mlirBlockGetTerminator(body);
+  MlirValue yielded[ATTN_FOR_MAX_ITER];
+  int n = 0;
+  for (intptr_t i = 0; i < nIter && !L->failed; ++i)
+    n += flatten(L, b, yield, mlirOperationGetOperand(yield, i), yielded + n);
+  leaveScope(L);
+  if (L->failed)
+    return;
+  attnForEnd(b, &loop, n, yielded);
+  for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
+    putFlat(L, mlirOperationGetResult(op, i), loop.results + at);
+}
+
+static bool hasVector(MlirOperation op) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
+    if (attnGpuIsVec(mlirOperationGetOperand(op, i)))
+      return true;
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
+    if (attnGpuIsVec(mlirOperationGetResult(op, i)))
+      return true;
+  return false;
+}
+
+static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  bool oneResult = mlirOperationGetNumResults(op) == 1;
+  MlirValue res = oneResult ? mlirOperationGetResult(op, 0) : attnNullValue();
+  if (attnIsOp(op, "scf.for") && hasVector(op)) {
+    lowerFor(L, b, op);
+  } else if (attnIsOp(op, "vector.contract")) {
+    lowerContract(L, b, op);
+  } else if (attnIsOp(op, "vector.multi_reduction")) {
+    lowerMultiReduction(L, b, op);
+  } else if (attnIsOp(op, "vector.transfer_read")) {
+    lowerTransferRead(L, b, op);
+  } else if (attnIsOp(op, "vector.transfer_write")) {
+    lowerTransferWrite(L, b, op);
+  } else if (attnIsOp(op, "vector.transpose")) {
+    lowerTranspose(L, b, op);
+  } else if (oneResult && attnGpuIsVec(res) &&
+             (rankOf(res) == 1 || attnIsOp(op, "vector.broadcast") ||
+              attnIsOp(op, "arith.constant"))) {
+    /* Row/column vectors, broadcasts and constants take the form their users
+     * need when they need it. */
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
+  } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
+             onlyOperand(res, "vector.contract", 2)) {
+    /* The accumulator's rescale is computed block by block right before
+     * the matrix instructions that consume it (after the V tile is staged),
+     * so that no rescaled copy of the whole accumulator lives across the
+     * staging. */
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
+  } else if (oneResult && isTile(res) && attnIsElementwise(op)) {
+    lowerElementwiseTile(L, b, op);
+  } else if (hasVector(op)) {
+    failWith(L, op, "operates on vectors in a way the %s lowering does not support");
+  } else {
+    clonePlain(L, b, op);
+  }
+}
+
+typedef struct {
+  AttnGpuLower *L;
+  AttnBuilder *b;
+} BlockCtx;
+
+static void lowerOpIn(void *ud, MlirOperation op) {
+  BlockCtx *c = ud;
+  lowerOp(c->L, c->b, op);
+}
+
+static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block) {
+  BlockCtx c = {L, b};
+  attnForEachBodyOp(block, lowerOpIn, &c, &L->failed);
+}
+
+/*===--- Kernel set-up -------------------------------------------------------------===*/
+
+/* The K/V tiles the kernel stages: the shared buffer holds what the
+ * target's sharedElems asks for the largest. */
+typedef struct {
+  AttnGpuLower *L;
+  int64_t elems;
+  MlirType elem;
+  bool mixed;
+} SmemPlan;
+
+static MlirWalkResult planSmem(MlirOperation op, void *userData) {
+  SmemPlan *plan = userData;
+  if (!attnIsOp(op, "vector.transfer_read"))
+    return MlirWalkResultAdvance;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (!isTile(res) || !onlyOperand(res, "vector.contract", 1))
+    return MlirWalkResultAdvance;
+  int64_t e = plan->L->tgt->sharedElems(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1),
+                                        attnGpuUsedByPV(res));
+  if (e > plan->elems)
+    plan->elems = e;
+  if (mlirTypeIsNull(plan->elem))
+    plan->elem = attnGpuElemOf(res);
+  else if (!mlirTypeEqual(plan->elem, attnGpuElemOf(res)))
+    plan->mixed = true;
+  return MlirWalkResultAdvance;
+}
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+} Text;
+
+static void textAppend(MlirStringRef s, void *userData) {
+  Text *t = userData;
+  if (t->len + s.length + 1 > t->cap) {
+    size_t cap = (t->len + s.length + 1) * 2;
+    char *grown = realloc(t->data, cap);
+    if (!grown)
+      return;
+    t->data = grown;
+    t->cap = cap;
+  }
+  memcpy(t->data + t->len, s.data, s.length);
+  t->len += s.length;
+  t->data[t->len] = '\0';
+}
+
+static void textPrintf(Text *t, const char *fmt, const char *a, long long x) {
+  char buf[512];
+  snprintf(buf, sizeof(buf), fmt, a, x);
+  textAppend(mlirStringRefCreateFromCString(buf), t);
+}
+
+/* The kernel's memref argument type in global memory. */
+static MlirType globalType(MlirContext ctx, MlirType t) {
+  intptr_t rank = mlirShapedTypeGetRank(t);
+  int64_t shape[8];
+  for (intptr_t i = 0; i < rank && i < 8; ++i)
+    shape[i] = mlirShapedTypeGetDimSize(t, i);
+  return mlirMemRefTypeGet(
+      mlirShapedTypeGetElementType(t), rank, shape, mlirMemRefTypeGetLayout(t),
+      mlirAttributeParseGet(ctx, mlirStringRefCreateFromCString("#gpu.address_space<global>")));
+}
+
+static void printName(MlirOperation func, Text *t) {
+  MlirAttribute name = inherent(func, "sym_name");
+  MlirStringRef s = mlirStringAttrGetValue(name);
+  textAppend(s, t);
+}
+
+/* gpu.func @K(<memrefs in global memory>) workgroup(<shared buffer>) kernel,
+ * parsed from text (its custom form is the readable way to get every
+ * attribute right), with an empty body to fill. */
+static MlirOperation createGpuFunc(AttnGpuLower *L, MlirOperation func, MlirBlock gpuBody, int nMem,
+                                   int64_t smemElems, int threads) {
+  Text t = {0};
+  /* A gpu.func verifies only inside a gpu.module: parse it in a scratch one. */
+  textAppend(mlirStringRefCreateFromCString("gpu.module @__attn_scratch {\ngpu.func @"), &t);
+  printName(func, &t);
+  textAppend(mlirStringRefCreateFromCString("("), &t);
+  MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  for (int i = 0; i < nMem; ++i) {
+    textPrintf(&t, "%s%%a%lld: ", i ? ", " : "", i);
+    mlirTypePrint(globalType(L->ctx, mlirValueGetType(mlirBlockGetArgument(old, i))), textAppend,
+                  &t);
+  }
+  textPrintf(&t, ") workgroup(%%lds : memref<%s%lldx", "", smemElems);
+  mlirTypePrint(L->elem, textAppend, &t);
+  textPrintf(&t,
+             ", #gpu.address_space<workgroup>>) kernel attributes {known_block_size = "
+             "array<i32: %s%lld, 1, 1>} {\n  gpu.return\n}\n}",
+             "", threads);
+  MlirOperation scratch =
+      t.data ? mlirOperationCreateParse(L->ctx, mlirStringRefCreate(t.data, t.len),
+                                        mlirStringRefCreateFromCString(L->tgt->passName))
+             : attnNullOp();
+  free(t.data);
+  if (mlirOperationIsNull(scratch))
+    return scratch;
+  MlirOperation op =
+      mlirBlockGetFirstOperation(mlirRegionGetFirstBlock(mlirOperationGetRegion(scratch, 0)));
+  mlirOperationRemoveFromParent(op);
+  mlirOperationDestroy(scratch);
+  mlirBlockAppendOwnedOperation(gpuBody, op);
+  return op;
+}
+
+/* func.func private @__attn_launch_K(args..., gx, gy, gz) gets the body
+ * gpu.launch_func @attn_kernels::@K blocks in (gx, gy, gz) threads in (T, 1, 1). */
+static void defineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation func, int nMem,
+                         int threads) {
+  Text name = {0};
+  textAppend(mlirStringRefCreateFromCString("__attn_launch_"), &name);
+  printName(func, &name);
+  MlirOperation decl = attnNullOp();
+  MlirBlock top = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(top); !mlirOperationIsNull(o) && name.data;
+       o = mlirOperationGetNextInBlock(o)) {
+    MlirAttribute sym = inherent(o, "sym_name");
+    if (attnIsOp(o, "func.func") && !mlirAttributeIsNull(sym) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(sym),
+                           mlirStringRefCreateFromCString(name.data)) &&
+        mlirBlockIsNull(mlirRegionGetFirstBlock(mlirOperationGetRegion(o, 0))))
+      decl = o;
+  }
+  free(name.data);
+  if (mlirOperationIsNull(decl))
+    return; /* nothing launches this kernel */
+  MlirType fnType = mlirTypeAttrGetValue(inherent(decl, "function_type"));
+  intptr_t n = mlirFunctionTypeGetNumInputs(fnType);
+  MlirType types[32];
+  MlirLocation locs[32];
+  for (intptr_t i = 0; i < n && i < 32; ++i) {
+    types[i] = mlirFunctionTypeGetInput(fnType, i);
+    locs[i] = mlirOperationGetLocation(decl);
+  }
+  MlirBlock body = mlirBlockCreate(n, types, locs);
+  mlirRegionAppendOwnedBlock(mlirOperationGetRegion(decl, 0), body);
+  AttnBuilder b = {L->ctx, mlirOperationGetLocation(decl), body, attnNullOp()};
+  MlirValue operands[40];
+  for (int i = 0; i < 3; ++i)
+    operands[i] = mlirBlockGetArgument(body, n - 3 + i);
+  operands[3] = cIdx(&b, threads);
+  operands[4] = operands[5] = cIdx(&b, 1);
+  /* The kernel reads and writes global memory: host pointers are cast into
+   * that address space at the launch. */
+  for (int i = 0; i < nMem; ++i) {
+    MlirValue a = mlirBlockGetArgument(body, i);
+    operands[6 + i] =
+        attnOp1(&b, "memref.memory_space_cast", 1, &a, globalType(L->ctx, mlirValueGetType(a)));
+  }
+  MlirStringRef fname = mlirStringAttrGetValue(inherent(func, "sym_name"));
+  MlirAttribute leaf = mlirFlatSymbolRefAttrGet(L->ctx, fname);
+  MlirAttribute kernel =
+      mlirSymbolRefAttrGet(L->ctx, mlirStringRefCreateFromCString("attn_kernels"), 1, &leaf);
+  int32_t segments[13] = {0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, nMem, 0};
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(&b, "kernel", kernel),
+      attnNamedAttr(&b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 13, segments))};
+  attnBuildOp(&b, "gpu.launch_func", 6 + nMem, operands, 0, NULL, 2, attrs, 0, NULL);
+  attnBuildOp(&b, "func.return", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+}
+
+static bool checkSignature(AttnGpuLower *L, MlirOperation func, MlirBlock old, int *nMem) {
+  int nArgs = (int)mlirBlockGetNumArguments(old);
+  *nMem = nArgs - 3;
+  for (int i = 0; i < nArgs; ++i) {
+    MlirType t = mlirValueGetType(mlirBlockGetArgument(old, i));
+    if (i < *nMem ? !mlirTypeIsAMemRef(t) : !mlirTypeIsAIndex(t)) {
+      attnEmitOpError(func, L->tgt->passName, "must take memrefs followed by three program ids");
+      return false;
+    }
+  }
+  return *nMem >= 0;
+}
+
+static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOperation func,
+                        MlirBlock gpuBody) {
+  MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
+  MlirRegion region = mlirOperationGetRegion(func, 0);
+  MlirBlock old = mlirRegionGetFirstBlock(region);
+  if (!mlirAttributeIsADictionary(kernel) || mlirBlockIsNull(old) ||
+      !mlirBlockIsNull(mlirBlockGetNextInRegion(old))) {
+    attnEmitOpError(func, tgt->passName,
+                    "must be a kernel function with attn.kernel and one block");
+    return false;
+  }
+  AttnGpuLower L;
+  memset(&L, 0, sizeof(L));
+  L.tgt = tgt;
+  L.map.elemSize = sizeof(AttnRep);
+  L.ctx = mlirOperationGetContext(func);
+  int nMem = 0;
+  if (!tgt->setUp(&L, func, kernel) || !checkSignature(&L, func, old, &nMem)) {
+    free(L.state);
+    return false;
+  }
+  SmemPlan plan = {&L, 0, {NULL}, false};
+  mlirOperationWalk(func, planSmem, &plan, MlirWalkPreOrder);
+  if (plan.mixed || (!mlirTypeIsNull(plan.elem) && !mlirTypeEqual(plan.elem, L.elem))) {
+    attnEmitOpError(func, tgt->passName, "stages K/V tiles of a dtype other than Q's");
+    free(L.state);
+    return false;
+  }
+  L.smemElems = plan.elems > 0 ? plan.elems : 1;
+  int threads = L.W * tgt->warpSize;
+  MlirOperation gfunc = createGpuFunc(&L, func, gpuBody, nMem, L.smemElems, threads);
+  if (mlirOperationIsNull(gfunc)) {
+    attnEmitOpError(func, tgt->passName, "could not create its gpu.func (internal error)");
+    free(L.state);
+    return false;
+  }
+  MlirBlock fresh = mlirRegionGetFirstBlock(mlirOperationGetRegion(gfunc, 0));
+  MlirOperation gret = mlirBlockGetFirstOperation(fresh);
+  AttnBuilder b = {L.ctx, mlirOperationGetLocation(func), fresh, gret};
+  for (int i = 0; i < nMem; ++i)
+    attnGpuPut(&L, mlirBlockGetArgument(old, i),
+               (AttnRep){.kind = ATTN_REP_PLAIN, .value = mlirBlockGetArgument(fresh, i)});
+  L.smem = mlirBlockGetArgument(fresh, nMem);
+  static const char dims[3] = {'x', 'y', 'z'};
+  for (int i = 0; i < 3; ++i)
+    attnGpuPut(
+        &L, mlirBlockGetArgument(old, nMem + i),
+        (AttnRep){.kind = ATTN_REP_PLAIN, .value = attnGpuId(&L, &b, "gpu.block_id", dims[i])});
+  L.tid = attnGpuId(&L, &b, "gpu.thread_id", 'x');
+  tgt->laneValues(&L, &b);
+  L.scopes[0] = L.nextScope = 1;
+  lowerBlock(&L, &b, old);
+  MlirOperation ret = mlirBlockGetTerminator(old);
+  if (!L.failed && !attnIsOp(ret, "func.return"))
+    attnGpuFail(&L, ret, "must end in func.return");
+  bool ok = !L.failed;
+  if (L.outOfMemory)
+    attnEmitOpError(func, tgt->passName, "ran out of memory");
+  freeLower(&L);
+  free(L.state);
+  if (!ok) {
+    mlirOperationDestroy(gfunc);
+    return false;
+  }
+  attnSetAttr(gfunc, "attn.kernel", kernel);
+  defineLaunch(&L, module, func, nMem, threads);
+  mlirOperationDestroy(func);
+  return true;
+}
+
+/*===--- The pass ----------------------------------------------------------------===*/
+
+/* The module's gpu.module @attn_kernels, created on first use. */
+static MlirBlock kernelModule(MlirOperation module, const char *passName) {
+  MlirBlock top = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(top); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "gpu.module"))
+      return mlirRegionGetFirstBlock(mlirOperationGetRegion(o, 0));
+  MlirContext ctx = mlirOperationGetContext(module);
+  MlirOperation gm =
+      mlirOperationCreateParse(ctx, mlirStringRefCreateFromCString("gpu.module @attn_kernels {\n}"),
+                               mlirStringRefCreateFromCString(passName));
+  if (mlirOperationIsNull(gm))
+    return (MlirBlock){NULL};
+  mlirBlockAppendOwnedOperation(top, gm);
+  attnSetAttr(module, "gpu.container_module", mlirUnitAttrGet(ctx));
+  return mlirRegionGetFirstBlock(mlirOperationGetRegion(gm, 0));
+}
+
+void attnGpuLowerRun(MlirOperation root, MlirExternalPass pass, const AttnGpuTarget *tgt) {
+  AttnKernelList list;
+  attnCollectKernelFuncs(root, &list);
+  bool ok = !list.overflow;
+  if (list.overflow)
+    attnEmitOpError(root, tgt->passName, "found more than 256 kernels in one module");
+  MlirBlock gpuBody = list.count ? kernelModule(root, tgt->passName) : (MlirBlock){NULL};
+  if (list.count && mlirBlockIsNull(gpuBody)) {
+    attnEmitOpError(root, tgt->passName, "could not create gpu.module @attn_kernels");
+    ok = false;
+  }
+  for (int i = 0; i < list.count && ok; ++i)
+    ok = lowerKernel(tgt, root, list.funcs[i], gpuBody);
+  if (!ok)
+    mlirExternalPassSignalFailure(pass);
+}

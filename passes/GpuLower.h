@@ -1,0 +1,194 @@
+/*===- GpuLower.h - the GPU lowering of the kernel IR, shared by targets -*- C -*-===*
+ *
+ * attn-lower-amdgpu and attn-lower-nvgpu turn each kernel function of the
+ * kernel IR (docs/kernel-ir.md) into a `gpu.func` in `gpu.module
+ * @attn_kernels` whose workgroup (CTA) of warps is one program, and each
+ * launch declaration into a `gpu.launch_func`. Most of that is the same for
+ * every GPU: the value forms, the element-wise rewrites, row reductions, the
+ * KV loops, stores, the gpu.func and the launch. This core does it; a target
+ * (AttnGpuTarget) supplies what depends on its matrix instructions: their
+ * lane layouts, how Q, K and V reach them, the matmuls and the cross-lane
+ * part of row reductions.
+ *
+ * The layout contract between the core and a target. Each lane holds `RL`
+ * query rows ("row slots"): slot s is row `rowBase[s]` of the BLOCK_M tile
+ * (AMD: 1 slot, NVIDIA mma.sync: 2 per 16-row MMA tile). A tile
+ * vector<BM x C x T> is RL * (C / CB) blocks vector<CE x T>: block
+ * i = s * (C / CB) + t holds, for row slot s, the columns
+ *     t * CB + colBase[e] + colLane        (e < CE),
+ * colLane a per-lane value (AMD: g * crowDelta, NVIDIA: 2 * (lane % 4)).
+ * A row vector vector<BM x T> is RL scalars per lane. Runs of `storeRun`
+ * consecutive elements of a block are consecutive columns (vector stores).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_PASSES_GPULOWER_H
+#define ATTN_PASSES_GPULOWER_H
+
+#include "Builder.h"
+#include "KernelIR.h"
+#include "PassUtil.h"
+
+#include "mlir-c/Pass.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { ATTN_GPU_MAXB = 128, ATTN_GPU_MAX_ROWS = 4, ATTN_GPU_MAX_CE = 16 };
+
+typedef enum {
+  ATTN_REP_PLAIN, /* not a vector: `value` is the rewritten value */
+  ATTN_REP_ROW,   /* row vector: `nb` = RL scalars in `blocks` */
+  ATTN_REP_TILE,  /* tile: `nb` blocks */
+  ATTN_REP_LAZY,  /* 1-D vector or 2-D broadcast/constant: evaluated per use */
+  ATTN_REP_QFRAG, /* Q tile as matrix fragments: `nb` fragments (target-defined order) */
+  ATTN_REP_SMEM,  /* K/V tile staged in shared memory (LDS) */
+} AttnRepKind;
+
+typedef struct {
+  AttnRepKind kind;
+  MlirValue value;
+  int nb;
+  MlirValue *blocks;
+  MlirOperation def;
+  /* SMEM: the tile's rows x cols, stored row-major with row stride
+   * `stride`, or (transposed) column-major with column stride `stride`, at
+   * element `base` of the shared buffer. */
+  int64_t rows, cols, stride, base;
+  bool transposed;
+  int slot, generation; /* slot: which buffer (AMD: one; NVIDIA: K and V) */
+  /* LAZY caches, valid in the scope they were made in */
+  MlirValue rowCache[ATTN_GPU_MAX_ROWS];
+  int rowScope[ATTN_GPU_MAX_ROWS];
+  MlirValue *colCache;
+  int colScope;
+} AttnRep;
+
+typedef struct AttnGpuLower AttnGpuLower;
+typedef struct AttnTransfer AttnTransfer;
+
+/* What a target supplies. Every hook reports failure through attnGpuFail. */
+typedef struct AttnGpuTarget {
+  const char *passName; /* "attn-lower-amdgpu" */
+  const char *vendor;   /* "AMD": messages say "the AMD lowering" */
+  int warpSize;
+  /* math.exp2 / math.log2 of one f32 scalar, as the hardware does them. */
+  MlirValue (*exp2)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
+  MlirValue (*log2)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
+  /* Reads the kernel attribute and Q's element type: fills RL, CB, CE,
+   * colBase, storeRun, warps, bm and the target's own state. Emits a located
+   * error and returns false when the kernel does not fit the target. */
+  bool (*setUp)(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel);
+  /* Per-lane values at the top of the kernel: tid, rowBase[], colLane(Idx),
+   * rowOwner, and whatever the target's hooks use. */
+  void (*laneValues)(AttnGpuLower *L, AttnBuilder *b);
+  /* Shared-memory elements a K (isV false) or V tile of rows x cols needs. */
+  int64_t (*sharedElems)(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV);
+  /* Q tile read (the left operand of QK^T) -> ATTN_REP_QFRAG. */
+  void (*readQ)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x);
+  /* K or V tile read (right operand of QK^T / PV) -> ATTN_REP_SMEM. */
+  void (*readTile)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+                   bool isV);
+  void (*lowerQK)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+  void (*lowerPV)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+  /* Combines a lane's row value with the other lanes holding the same row. */
+  MlirValue (*reduceLanes)(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x);
+} AttnGpuTarget;
+
+struct AttnGpuLower {
+  const AttnGpuTarget *tgt;
+  MlirContext ctx;
+  int RL, CB, CE, storeRun, W;
+  int64_t bm;
+  int colBase[ATTN_GPU_MAX_CE];
+  MlirType elem; /* f16 / bf16 */
+  MlirValue tid, colLane, colLaneIdx, rowOwner, smem;
+  MlirValue rowBase[ATTN_GPU_MAX_ROWS];
+  int64_t smemElems;
+  int smemGeneration[2]; /* per slot: the tile it holds now */
+  void *state;           /* the target's */
+  int scopes[32], depth, nextScope;
+  AttnValueMap map;
+  void **arena;
+  size_t arenaCount, arenaCap;
+  bool failed, outOfMemory;
+};
+
+/* A vector.transfer_read/write of a tile or row vector. */
+struct AttnTransfer {
+  MlirValue mem, idx[4];
+  intptr_t rank;
+  int rowDim, colDim;
+  bool rowsInBounds;
+  MlirValue pad;
+};
+
+/* Runs the GPU lowering of every kernel function of `root` for `tgt`. */
+void attnGpuLowerRun(MlirOperation root, MlirExternalPass pass, const AttnGpuTarget *tgt);
+
+/*===--- For targets: state, errors, forms --------------------------------===*/
+
+void attnGpuFail(AttnGpuLower *L, MlirOperation op, const char *message);
+AttnRep *attnGpuFind(AttnGpuLower *L, MlirValue v);
+void attnGpuPut(AttnGpuLower *L, MlirValue v, AttnRep rep);
+MlirValue *attnGpuNewBlocks(AttnGpuLower *L, int n);
+void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks);
+/* Block i of a tile (or of a column vector, i modulo its column blocks). */
+MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i);
+/* All RL * C / CB blocks of a tile. */
+bool attnGpuTileBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
+                       MlirValue *out, int *nb);
+/* The K/V tile operand of a matmul, checked to be the one shared memory holds. */
+AttnRep *attnGpuSmemOperand(AttnGpuLower *L, MlirOperation op, MlirValue v);
+
+/*===--- For targets: small builders ---------------------------------------===*/
+
+bool attnGpuIsVec(MlirValue v);
+int64_t attnGpuDim(MlirValue v, intptr_t i);
+MlirType attnGpuElemOf(MlirValue v);
+MlirType attnGpuVecT(int64_t n, MlirType elem);
+MlirAttribute attnGpuParseAttr(AttnGpuLower *L, const char *text);
+MlirValue attnGpuConstInt(AttnBuilder *b, MlirType type, int64_t v);
+MlirValue attnGpuNarrow(AttnBuilder *b, MlirValue x);
+MlirValue attnGpuOp1(AttnBuilder *b, const char *name, intptr_t n, const MlirValue *operands,
+                     MlirType result, intptr_t nAttrs, const MlirNamedAttribute *attrs);
+MlirValue attnGpuId(AttnGpuLower *L, AttnBuilder *b, const char *name, char dim);
+void attnGpuBarrier(AttnBuilder *b);
+MlirValue attnGpuLoad(AttnBuilder *b, MlirType type, MlirValue mem, intptr_t n,
+                      const MlirValue *idx);
+void attnGpuStore(AttnBuilder *b, MlirValue value, MlirValue mem, intptr_t n, const MlirValue *idx);
+MlirValue attnGpuExtract(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i);
+MlirValue attnGpuSlice(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t offset, int64_t size);
+MlirValue attnGpuConcat(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirValue y);
+MlirValue attnGpuShuffleXor(AttnGpuLower *L, AttnBuilder *b, MlirValue x, int offset);
+MlirValue attnGpuUDiv(AttnBuilder *b, MlirValue x, int64_t d);
+MlirValue attnGpuURem(AttnBuilder *b, MlirValue x, int64_t d);
+
+/* scf.if without results: the caller builds the then-block through b until
+ * attnGpuIfEnd. */
+typedef struct {
+  AttnBuilder outer;
+  MlirBlock block;
+  MlirValue cond;
+} AttnGpuIf;
+AttnGpuIf attnGpuIfBegin(AttnBuilder *b, MlirValue cond);
+void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s);
+/* cond ? vector.load : splat(pad). */
+MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
+                             intptr_t n, const MlirValue *idx, MlirValue pad);
+
+/* Transfer indices with `row` added to the row index and `col` to the column. */
+void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,
+                    MlirValue *idx);
+MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
+/* Whether a K/V tile read feeds the PV matmul (as V). */
+bool attnGpuUsedByPV(MlirValue v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTN_PASSES_GPULOWER_H */

@@ -1,0 +1,729 @@
+/*===- attn-lower-nvgpu.c - kernel IR -> NVIDIA GPU kernels (mma.sync) ----===*
+ *
+ * Lowers each kernel function of the kernel IR (docs/kernel-ir.md) to a
+ * `gpu.func` in `gpu.module @attn_kernels` for sm_90a: one program is one
+ * CTA of num_warps warps, warp w owning query rows [w*R, w*R + R) of the
+ * BLOCK_M tile (R = BLOCK_M / num_warps, 16 or 32: one or two 16-row MMA
+ * tiles). The target-independent part is GpuLower.c; this file is the
+ * NVIDIA target of it (docs/nvgpu.md).
+ *
+ * Layouts (per lane l, quad = l / 4, q = l % 4; PTX ISA "Matrix fragments
+ * for mma.m16n8k16"). The products are S = Q K^T and O = P V with
+ * mma.sync.m16n8k16 (nvgpu.mma.sync):
+ *   - row slot 2*mt + h of a lane is row mt*16 + h*8 + quad of its warp's
+ *     rows: the C fragment rows of MMA tile mt;
+ *   - a tile vector<BM x C> is RL * C/8 blocks vector<2>: block (s, t) holds
+ *     columns t*8 + 2q + {0, 1} of row slot s (the C fragment of n-tile t);
+ *   - P's C fragments are A fragments of the PV product as they are (FA2's
+ *     observation): k-chunk j of P is blocks (2mt, 2j), (2mt+1, 2j),
+ *     (2mt, 2j+1), (2mt+1, 2j+1);
+ *   - Q is kept in registers as A fragments, loaded once;
+ *   - K and V tiles are staged row-major in shared memory (rows padded by 8
+ *     elements: the 8 row addresses of an ldmatrix phase then fall in
+ *     distinct 16-byte bank groups) with cp.async. K's B fragments are
+ *     `ldmatrix.x4` (two k-chunks of an n-tile), V's `ldmatrix.x4.trans`
+ *     (two head-dim n-tiles of a key chunk).
+ * Row reductions combine the four lanes of a quad (shuffle xor 1, 2).
+ *
+ * Pipelining (FA2's schedule). K and V have their own buffers. In a KV loop
+ * whose tiles are read at the loop's induction variable:
+ *     before the loop:  cp.async K[lb]
+ *     K read:   wait; barrier; cp.async V[n0]        (overlaps QK^T, softmax)
+ *     V read:   wait; barrier; cp.async K[n0 + BN]   (overlaps PV), if < ub
+ * Each barrier also ends every warp's use of the buffer refilled after it.
+ * Other reads are staged synchronously.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "GpuLower.h"
+#include "Passes.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Dialect/LLVM.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const passName = "attn-lower-nvgpu";
+enum {
+  WARP = 32,
+  CHUNK = 8,           /* elements per 16-byte copy */
+  PAD = 8,             /* elements of row padding in shared memory */
+  SMEM_MAX = 48 * 1024 /* static shared memory per CTA */
+};
+
+typedef struct {
+  MlirOperation oldLoop; /* the kernel IR loop being pipelined, or null */
+  MlirValue ub;          /* its upper bound (rewritten) */
+  AttnTransfer k, v;     /* the K and V reads at row 0 of the tile */
+  int64_t kRows, kCols, vRows, vCols;
+} Pipe;
+
+/* The NVIDIA part of the lowering state. */
+typedef struct {
+  int MT; /* 16-row MMA tiles per warp */
+  int64_t vBase;
+  MlirValue lane, quad, q;
+  Pipe pipe;
+} NvState;
+
+static NvState *N(AttnGpuLower *L) { return L->state; }
+static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
+
+static int64_t kernelInt(MlirAttribute kernel, const char *name) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString(name));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
+}
+
+static MlirType vec2T(int64_t r, int64_t c, MlirType elem) {
+  int64_t shape[2] = {r, c};
+  return mlirVectorTypeGet(2, shape, elem);
+}
+
+/* vector<n> -> vector<n/2 x 2> and back (the fragment shapes of mma.sync). */
+static MlirValue shapeCast(AttnBuilder *b, MlirValue v, MlirType to) {
+  return attnOp1(b, "vector.shape_cast", 1, &v, to);
+}
+
+static MlirValue concat4(AttnGpuLower *L, AttnBuilder *b, const MlirValue *parts) {
+  return attnGpuConcat(L, b, attnGpuConcat(L, b, parts[0], parts[1]),
+                       attnGpuConcat(L, b, parts[2], parts[3]));
+}
+
+/* Row i of a 2-D vector as a 1-D vector. */
+static MlirValue rowOfVec(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i) {
+  MlirType row = attnGpuVecT(attnGpuDim(v, 1), attnGpuElemOf(v));
+  MlirNamedAttribute a = attnNamedAttr(b, "static_position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
+  return attnGpuOp1(b, "vector.extract", 1, &v, row, 1, &a);
+}
+
+/* Rows [i, i + 2) of a vector<4x2>. */
+static MlirValue twoRows(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i) {
+  int64_t offsets[2] = {i, 0}, sizes[2] = {2, 2}, strides[2] = {1, 1};
+  MlirNamedAttribute attrs[3] = {attnNamedAttr(b, "offsets", mlirArrayAttrGet(L->ctx, 0, NULL)),
+                                 attnNamedAttr(b, "sizes", mlirArrayAttrGet(L->ctx, 0, NULL)),
+                                 attnNamedAttr(b, "strides", mlirArrayAttrGet(L->ctx, 0, NULL))};
+  MlirAttribute arrays[3][2];
+  const int64_t *src[3] = {offsets, sizes, strides};
+  for (int k = 0; k < 3; ++k) {
+    for (int d = 0; d < 2; ++d)
+      arrays[k][d] = mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), src[k][d]);
+    attrs[k].attribute = mlirArrayAttrGet(L->ctx, 2, arrays[k]);
+  }
+  return attnGpuOp1(b, "vector.extract_strided_slice", 1, &v, vec2T(2, 2, attnGpuElemOf(v)), 3,
+                    attrs);
+}
+
+/*===--- Q: A fragments in registers ---------------------------------------------===*/
+
+/* Fragment (mt, c) covers rows mt*16 + [0, 16) and head-dim chunk
+ * [16c, 16c + 16): a0a1 = (quad, 16c + 2q), a2a3 = (quad + 8, 16c + 2q),
+ * a4a5 = (quad, 16c + 8 + 2q), a6a7 = (quad + 8, 16c + 8 + 2q). */
+static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int64_t d = attnGpuDim(res, 1);
+  if (attnGpuDim(res, 0) != L->bm || d % 16) {
+    attnGpuFail(L, op, "reads a Q tile whose head dim is not a multiple of 16");
+    return;
+  }
+  int chunks = (int)(d / 16), mt = N(L)->MT;
+  MlirValue *frags = attnGpuNewBlocks(L, mt * chunks);
+  if (!frags)
+    return;
+  MlirType pair = attnGpuVecT(2, L->elem);
+  MlirValue colLane = attnMulI(b, N(L)->q, cIdx(b, 2)), idx[4];
+  for (int m = 0; m < mt; ++m)
+    for (int c = 0; c < chunks; ++c) {
+      MlirValue parts[4];
+      for (int k = 0; k < 4; ++k) {
+        MlirValue col = attnAddI(b, colLane, cIdx(b, 16 * c + 8 * (k / 2)));
+        attnGpuShifted(b, x, L->rowBase[2 * m + k % 2], col, idx);
+        parts[k] = x->rowsInBounds ? attnGpuLoad(b, pair, x->mem, x->rank, idx)
+                                   : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
+                                                        pair, x->mem, x->rank, idx, x->pad);
+      }
+      frags[m * chunks + c] = shapeCast(b, concat4(L, b, parts), vec2T(4, 2, L->elem));
+    }
+  attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_QFRAG, .nb = mt * chunks, .blocks = frags});
+}
+
+/*===--- K/V: cp.async into shared memory ----------------------------------------===*/
+
+static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
+  (void)L;
+  (void)isV;
+  return 2 * rows * (cols + PAD); /* a K and a V buffer of the largest tile */
+}
+
+static void commitGroup(AttnBuilder *b) {
+  attnBuildOp(b, "nvvm.cp.async.commit.group", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+}
+
+/* Waits for every cp.async of this thread, then for the CTA: the staged
+ * tiles are visible to all warps, and every warp is past its earlier reads
+ * of shared memory. */
+static void waitAll(AttnGpuLower *L, AttnBuilder *b) {
+  MlirNamedAttribute n =
+      attnNamedAttr(b, "n", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), 0));
+  attnBuildOp(b, "nvvm.cp.async.wait.group", 0, NULL, 0, NULL, 1, &n, 0, NULL);
+  attnGpuBarrier(b);
+}
+
+static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intptr_t rank,
+                           const MlirValue *srcIdx, MlirValue dstIdx, MlirValue srcElems) {
+  MlirValue operands[8];
+  intptr_t n = 0;
+  operands[n++] = L->smem;
+  operands[n++] = dstIdx;
+  operands[n++] = src;
+  for (intptr_t i = 0; i < rank; ++i)
+    operands[n++] = srcIdx[i];
+  bool guarded = !mlirValueIsNull(srcElems);
+  if (guarded)
+    operands[n++] = srcElems;
+  int32_t segments[5] = {1, 1, 1, (int32_t)rank, guarded};
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "dstElements", mlirIntegerAttrGet(attnIndexType(b), CHUNK)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 5, segments)),
+      attnNamedAttr(b, "bypassL1", mlirUnitAttrGet(L->ctx))};
+  MlirType token =
+      mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!nvgpu.device.async.token"));
+  return attnGpuOp1(b, "nvgpu.device_async_copy", n, operands, token, 3, attrs);
+}
+
+/* Issues the copies of a rows x cols tile whose row 0 is `row0` (rows past
+ * the tensor are zero-filled: cp.async with 0 source bytes) into the buffer
+ * at `base`, row stride cols + PAD. Consecutive threads copy consecutive
+ * 16-byte chunks of a row (coalesced reads, contiguous shared writes). */
+static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
+                      int64_t rows, int64_t cols, int64_t base) {
+  int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WARP;
+  int64_t stride = cols + PAD;
+  bool uniformStep = threads % perRow == 0;
+  MlirValue fast = attnGpuURem(b, L->tid, perRow), slow = attnGpuUDiv(b, L->tid, perRow);
+  MlirValue limit = attnDim(b, x->mem, x->rowDim);
+  MlirType idx = attnIndexType(b);
+  for (int64_t i = 0; i * threads < total; ++i) {
+    MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
+    AttnGpuIf guard;
+    bool partial = (i + 1) * threads > total;
+    if (partial)
+      guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
+    MlirValue f = fast, r = attnAddI(b, slow, cIdx(b, i * threads / perRow));
+    if (!uniformStep) {
+      f = attnGpuURem(b, c, perRow);
+      r = attnGpuUDiv(b, c, perRow);
+    }
+    MlirValue col = attnMulI(b, f, cIdx(b, CHUNK)), src[4];
+    MlirValue srcRow = attnAddI(b, row0, r), srcElems = attnNullValue();
+    if (!x->rowsInBounds) {
+      /* Rows past the tensor: no bytes read (the address is clamped to row
+       * 0 anyway), the chunk zero-filled. */
+      MlirValue valid = attnCmpI(b, ATTN_CMPI_SLT, srcRow, limit);
+      srcElems = attnSelect(b, valid, cIdx(b, CHUNK), cIdx(b, 0));
+      srcRow = attnSelect(b, valid, srcRow, cIdx(b, 0));
+    }
+    for (intptr_t k = 0; k < x->rank; ++k)
+      src[k] = x->idx[k];
+    src[x->rowDim] = srcRow;
+    src[x->colDim] = attnAddI(b, x->idx[x->colDim], col);
+    MlirValue dst = attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
+    asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems);
+    if (partial)
+      attnGpuIfEnd(b, &guard);
+  }
+  (void)idx;
+  commitGroup(b);
+}
+
+static MlirOperation parentOp(MlirOperation op) { return mlirOperationGetParentOperation(op); }
+
+/* Whether `v` (kernel IR) is defined outside `loop`. */
+static bool definedOutside(MlirValue v, MlirOperation loop) {
+  MlirOperation def;
+  if (mlirValueIsABlockArgument(v))
+    def = parentOp(mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(v)));
+  else
+    def = mlirOpResultGetOwner(v);
+  MlirBlock owner =
+      mlirValueIsABlockArgument(v) ? mlirBlockArgumentGetOwner(v) : mlirOperationGetBlock(def);
+  for (MlirOperation p = mlirBlockGetParentOperation(owner); !mlirOperationIsNull(p);
+       p = parentOp(p))
+    if (mlirOperationEqual(p, loop))
+      return false;
+  return true;
+}
+
+/* An index constant's value, or -1 when `v` is not one. */
+static int64_t constIndex(MlirValue v) {
+  if (!mlirValueIsAOpResult(v) || !attnIsOp(mlirOpResultGetOwner(v), "arith.constant"))
+    return -1;
+  MlirAttribute a = mlirOperationGetInherentAttributeByName(
+      mlirOpResultGetOwner(v), mlirStringRefCreateFromCString("value"));
+  return mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
+}
+
+/* A tile read at row `iv` of the loop directly around it, its memref and
+ * other indices loop-invariant or constants: the read can be issued for any
+ * iteration (the padding value is not needed: copies zero-fill). */
+static bool readsAtIv(MlirOperation read, MlirOperation loop, int rowDim) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetOperand(read, 0)));
+  for (intptr_t i = 0; i <= rank; ++i) {
+    MlirValue v = mlirOperationGetOperand(read, i);
+    if (i == 1 + rowDim) {
+      if (!mlirValueEqual(v, mlirBlockGetArgument(body, 0)))
+        return false;
+    } else if (!definedOutside(v, loop) && (i == 0 || constIndex(v) < 0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The V tile read of the loop body of `loop` (kernel IR), or null. */
+static MlirOperation findVRead(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.transfer_read") && attnGpuUsedByPV(mlirOperationGetResult(o, 0)))
+      return o;
+  return attnNullOp();
+}
+
+/* The rewritten operands of a K/V read with the row index at 0. */
+static bool transferAtZero(AttnGpuLower *L, MlirOperation read, const AttnTransfer *like,
+                           AttnBuilder *b, AttnTransfer *out) {
+  *out = *like;
+  AttnRep *m = attnGpuFind(L, mlirOperationGetOperand(read, 0));
+  if (!m || m->kind != ATTN_REP_PLAIN)
+    return false;
+  out->mem = m->value;
+  for (intptr_t i = 0; i < like->rank; ++i) {
+    if (i == like->rowDim) {
+      out->idx[i] = cIdx(b, 0);
+      continue;
+    }
+    MlirValue old = mlirOperationGetOperand(read, 1 + i);
+    int64_t c = constIndex(old);
+    if (c >= 0) { /* a constant of the loop body: made again before the loop */
+      out->idx[i] = cIdx(b, c);
+      continue;
+    }
+    AttnRep *r = attnGpuFind(L, old);
+    if (!r || r->kind != ATTN_REP_PLAIN)
+      return false;
+    out->idx[i] = r->value;
+  }
+  MlirAttribute ib =
+      mlirOperationGetInherentAttributeByName(read, mlirStringRefCreateFromCString("in_bounds"));
+  out->rowsInBounds = mlirBoolAttrGetValue(mlirArrayAttrGetElement(ib, 0));
+  return true;
+}
+
+/* Sets up the pipeline of the loop around K read `op`, and issues its
+ * first K tile before the loop. False when the loop does not qualify. */
+static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
+  NvState *s = N(L);
+  MlirOperation loop = parentOp(op);
+  MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
+  if (!attnIsOp(loop, "scf.for") || !attnIsOp(newLoop, "scf.for") ||
+      !readsAtIv(op, loop, x->rowDim))
+    return false;
+  MlirOperation vRead = findVRead(loop);
+  if (mlirOperationIsNull(vRead))
+    return false;
+  AttnTransfer vx;
+  /* V's row dim is K's: both are [.., rows, head dim] reads of one layout. */
+  if (!readsAtIv(vRead, loop, x->rowDim))
+    return false;
+  Pipe p = {.oldLoop = loop, .ub = mlirOperationGetOperand(newLoop, 1)};
+  MlirValue kRes = mlirOperationGetResult(op, 0), vRes = mlirOperationGetResult(vRead, 0);
+  p.kRows = attnGpuDim(kRes, 0);
+  p.kCols = attnGpuDim(kRes, 1);
+  p.vRows = attnGpuDim(vRes, 0);
+  p.vCols = attnGpuDim(vRes, 1);
+  AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
+  if (!transferAtZero(L, op, x, &pre, &p.k) || !transferAtZero(L, vRead, x, &pre, &vx) ||
+      p.vCols % CHUNK)
+    return false;
+  p.v = vx;
+  /* The loop's first K tile, if it has one. */
+  MlirValue lb = mlirOperationGetOperand(newLoop, 0);
+  AttnGpuIf guard = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, p.ub));
+  issueTile(L, &pre, &p.k, lb, p.kRows, p.kCols, 0);
+  attnGpuIfEnd(&pre, &guard);
+  s->pipe = p;
+  return true;
+}
+
+static bool smemFits(AttnGpuLower *L, MlirOperation op) {
+  int64_t bytes = L->smemElems * (int64_t)(mlirTypeIsAF32(L->elem) ? 4 : 2);
+  if (bytes <= SMEM_MAX)
+    return true;
+  char msg[200];
+  snprintf(msg, sizeof(msg),
+           "needs %lld bytes of shared memory for its K and V tiles; static shared memory is "
+           "limited to 48 KiB (use a smaller block_n)",
+           (long long)bytes);
+  attnGpuFail(L, op, msg);
+  return false;
+}
+
+static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+                     bool isV) {
+  NvState *s = N(L);
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int64_t rows = attnGpuDim(res, 0), cols = attnGpuDim(res, 1);
+  if (cols % 16 || rows % 16 || !mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
+    attnGpuFail(L, op,
+                "reads a K/V tile the NVIDIA lowering cannot stage (rows or head dim not a "
+                "multiple of 16, or a dtype other than Q's)");
+    return;
+  }
+  if (!smemFits(L, op))
+    return;
+  int slot = isV ? 1 : 0;
+  int64_t base = isV ? s->vBase : 0;
+  MlirOperation loop = parentOp(op);
+  bool piped = !mlirOperationIsNull(s->pipe.oldLoop) && mlirOperationEqual(s->pipe.oldLoop, loop);
+  if (!isV && !piped)
+    piped = startPipe(L, b, op, x);
+  MlirValue row = x->idx[x->rowDim];
+  if (piped && !isV) {
+    waitAll(L, b); /* K[n0] is here; every warp is done with V[n0 - BN] */
+    issueTile(L, b, &s->pipe.v, row, s->pipe.vRows, s->pipe.vCols, s->vBase);
+  } else if (piped) {
+    waitAll(L, b); /* V[n0] is here; every warp is done with K[n0] */
+    MlirValue next = attnAddI(b, row, cIdx(b, s->pipe.kRows));
+    AttnGpuIf guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, s->pipe.ub));
+    issueTile(L, b, &s->pipe.k, next, s->pipe.kRows, s->pipe.kCols, 0);
+    attnGpuIfEnd(b, &guard);
+  } else {
+    AttnTransfer at = *x;
+    at.idx[x->rowDim] = cIdx(b, 0);
+    attnGpuBarrier(b); /* the buffer's previous readers are done */
+    issueTile(L, b, &at, row, rows, cols, base);
+    waitAll(L, b);
+  }
+  attnGpuPut(L, res,
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .rows = rows,
+                       .cols = cols,
+                       .stride = cols + PAD,
+                       .base = base,
+                       .slot = slot,
+                       .generation = ++L->smemGeneration[slot]});
+}
+
+/*===--- Matmuls -----------------------------------------------------------------===*/
+
+static MlirValue ldmatrixLane(AttnGpuLower *L, AttnBuilder *b, int64_t stride, bool keyPairs);
+
+/* Element pair e of a fragment row as an mma.sync operand register: f16
+ * pairs as vector<2xf16>, bf16 pairs as the i32 PTX packs them in. */
+static MlirValue operandPair(AttnGpuLower *L, AttnBuilder *b, MlirValue frag, int64_t row) {
+  MlirValue pair = rowOfVec(L, b, frag, row);
+  if (!mlirTypeIsABF16(L->elem))
+    return pair;
+  MlirType i32 = attnIntType(b, 32);
+  MlirValue one = attnOp1(b, "vector.bitcast", 1, &pair, attnGpuVecT(1, i32));
+  return attnGpuExtract(L, b, one, 0);
+}
+
+/* D = A B + C with mma.sync.aligned.m16n8k16.row.col.f32 (nvvm.mma.sync;
+ * nvgpu.mma.sync does not lower bf16). a: vector<4x2xE>, bb: vector<2x2xE>,
+ * c: vector<2x2xf32> in PTX's fragment order. */
+static MlirValue mma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb, MlirValue c) {
+  MlirValue operands[10];
+  for (int i = 0; i < 4; ++i)
+    operands[i] = operandPair(L, b, a, i);
+  for (int i = 0; i < 2; ++i)
+    operands[4 + i] = operandPair(L, b, bb, i);
+  for (int i = 0; i < 4; ++i) {
+    MlirValue row = rowOfVec(L, b, c, i / 2);
+    operands[6 + i] = attnGpuExtract(L, b, row, i % 2);
+  }
+  const char *type = mlirTypeIsABF16(L->elem) ? "#nvvm.mma_type<bf16>" : "#nvvm.mma_type<f16>";
+  int32_t segments[3] = {4, 2, 4};
+  MlirNamedAttribute attrs[6] = {
+      attnNamedAttr(b, "shape", attnGpuParseAttr(L, "#nvvm.shape<m = 16, n = 8, k = 16>")),
+      attnNamedAttr(b, "layoutA", attnGpuParseAttr(L, "#nvvm.mma_layout<row>")),
+      attnNamedAttr(b, "layoutB", attnGpuParseAttr(L, "#nvvm.mma_layout<col>")),
+      attnNamedAttr(b, "multiplicandAPtxType", attnGpuParseAttr(L, type)),
+      attnNamedAttr(b, "multiplicandBPtxType", attnGpuParseAttr(L, type)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 3, segments))};
+  MlirType f32 = mlirF32TypeGet(L->ctx), fields[4] = {f32, f32, f32, f32};
+  MlirType result = mlirLLVMStructTypeLiteralGet(L->ctx, 4, fields, false);
+  MlirValue d = attnGpuOp1(b, "nvvm.mma.sync", 10, operands, result, 6, attrs);
+  MlirValue elems[4];
+  for (int64_t i = 0; i < 4; ++i) {
+    MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
+    elems[i] = attnGpuOp1(b, "llvm.extractvalue", 1, &d, f32, 1, &pos);
+  }
+  return attnGpuOp1(b, "vector.from_elements", 4, elems, mlirValueGetType(c), 0, NULL);
+}
+
+static MlirValue ldmatrix(AttnGpuLower *L, AttnBuilder *b, MlirValue at, int tiles,
+                          bool transpose) {
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(b, "numTiles", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), tiles)),
+      attnNamedAttr(b, "transpose", mlirBoolAttrGet(L->ctx, transpose))};
+  MlirValue operands[2] = {L->smem, at};
+  return attnGpuOp1(b, "nvgpu.ldmatrix", 2, operands, vec2T(tiles, 2, L->elem), 2, attrs);
+}
+
+/* The C fragment of MMA tile mt and n-tile t: blocks (2mt, t), (2mt+1, t). */
+static MlirValue cFrag(AttnGpuLower *L, AttnBuilder *b, const MlirValue *blocks, int ncb, int mt,
+                       int t) {
+  MlirValue c = attnGpuConcat(L, b, blocks[2 * mt * ncb + t], blocks[(2 * mt + 1) * ncb + t]);
+  return shapeCast(b, c, vec2T(2, 2, attnGpuElemOf(c)));
+}
+
+static void putCFrag(AttnGpuLower *L, AttnBuilder *b, MlirValue c, MlirValue *blocks, int ncb,
+                     int mt, int t) {
+  blocks[2 * mt * ncb + t] = rowOfVec(L, b, c, 0);
+  blocks[(2 * mt + 1) * ncb + t] = rowOfVec(L, b, c, 1);
+}
+
+static bool accBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, MlirValue acc,
+                      MlirValue *blocks, int expect) {
+  int nb = 0;
+  if (!attnGpuTileBlocks(L, b, op, acc, blocks, &nb))
+    return false;
+  if (nb != expect) {
+    attnGpuFail(L, op, "has an accumulator that does not match its operands");
+    return false;
+  }
+  return true;
+}
+
+/* S = Q K^T: n-tile t of S is keys [8t, 8t + 8). The B fragment of k-chunk
+ * c is K[8t + quad][16c + 2q (+8)]: ldmatrix.x4 with lane l addressing row
+ * 8t + l%8 at column 16c + 8(l/8) reads chunks c and c+1 at once. */
+static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue q = mlirOperationGetOperand(op, 0), k = mlirOperationGetOperand(op, 1),
+            acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
+  AttnRep *qr = attnGpuFind(L, q);
+  AttnRep *kr = attnGpuSmemOperand(L, op, k);
+  if (!kr)
+    return;
+  if (!qr || qr->kind != ATTN_REP_QFRAG || kr->slot != 0) {
+    attnGpuFail(L, op, "must multiply the Q tile read by a K tile read");
+    return;
+  }
+  int mt = N(L)->MT, chunks = qr->nb / mt, ncb = (int)(kr->rows / 8);
+  MlirValue *qf = qr->blocks, blocks[ATTN_GPU_MAXB];
+  if ((int64_t)chunks * 16 != kr->cols || !accBlocks(L, b, op, acc, blocks, L->RL * ncb))
+    return;
+  MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
+  for (int t = 0; t < ncb; ++t) {
+    MlirValue c[ATTN_GPU_MAX_ROWS / 2];
+    for (int m = 0; m < mt; ++m)
+      c[m] = cFrag(L, b, blocks, ncb, m, t);
+    for (int ch = 0; ch < chunks; ch += 2) {
+      int tiles = ch + 1 < chunks ? 4 : 2;
+      MlirValue at = attnAddI(b, laneK, cIdx(b, kr->base + 8 * t * kr->stride + 16 * ch));
+      MlirValue kf = ldmatrix(L, b, at, tiles, false);
+      for (int h = 0; h < tiles / 2; ++h) {
+        MlirValue bf = tiles == 2 ? kf : twoRows(L, b, kf, 2 * h);
+        for (int m = 0; m < mt; ++m)
+          c[m] = mma(L, b, qf[m * chunks + ch + h], bf, c[m]);
+      }
+    }
+    for (int m = 0; m < mt; ++m)
+      putCFrag(L, b, c[m], blocks, ncb, m, t);
+  }
+  attnGpuPutTile(L, res, L->RL * ncb, blocks);
+}
+
+/* O += P V: k-chunk j of P (keys [16j, 16j + 16)) is P's blocks of n-tiles
+ * 2j and 2j+1; the B fragment of head-dim n-tile u is V[16j + 2q (+8)][8u +
+ * quad]: ldmatrix.x4.trans with lane l addressing key 16j + l%8 + 8((l/8)%2)
+ * at column 8u + 8(l/16) reads n-tiles u and u+1 at once. */
+static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue p = mlirOperationGetOperand(op, 0), v = mlirOperationGetOperand(op, 1),
+            acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
+  AttnRep *vr = attnGpuSmemOperand(L, op, v);
+  if (!vr)
+    return;
+  MlirValue pb[ATTN_GPU_MAXB];
+  int np = 0;
+  if (!attnGpuTileBlocks(L, b, op, p, pb, &np))
+    return;
+  int mt = N(L)->MT, npt = np / L->RL, nd = (int)(vr->cols / 8), chunks = (int)(vr->rows / 16);
+  if (vr->slot != 1 || !mlirTypeEqual(attnGpuElemOf(p), L->elem) || (int64_t)npt * 8 != vr->rows) {
+    attnGpuFail(L, op, "has a P tile that does not match the V tile");
+    return;
+  }
+  MlirValue afrag[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 4];
+  for (int m = 0; m < mt; ++m)
+    for (int j = 0; j < chunks; ++j) {
+      MlirValue parts[4] = {pb[2 * m * npt + 2 * j], pb[(2 * m + 1) * npt + 2 * j],
+                            pb[2 * m * npt + 2 * j + 1], pb[(2 * m + 1) * npt + 2 * j + 1]};
+      afrag[m][j] = shapeCast(b, concat4(L, b, parts), vec2T(4, 2, L->elem));
+    }
+  MlirValue blocks[ATTN_GPU_MAXB];
+  if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
+    return;
+  MlirValue laneV = ldmatrixLane(L, b, vr->stride, true);
+  for (int u = 0; u < nd; u += 2) {
+    int tiles = u + 1 < nd ? 4 : 2;
+    MlirValue c[ATTN_GPU_MAX_ROWS / 2][2];
+    for (int m = 0; m < mt; ++m)
+      for (int h = 0; h < tiles / 2; ++h)
+        c[m][h] = cFrag(L, b, blocks, nd, m, u + h);
+    for (int j = 0; j < chunks; ++j) {
+      MlirValue at = attnAddI(b, laneV, cIdx(b, vr->base + 16 * j * vr->stride + 8 * u));
+      MlirValue vf = ldmatrix(L, b, at, tiles, true);
+      for (int h = 0; h < tiles / 2; ++h) {
+        MlirValue bf = tiles == 2 ? vf : twoRows(L, b, vf, 2 * h);
+        for (int m = 0; m < mt; ++m)
+          c[m][h] = mma(L, b, afrag[m][j], bf, c[m][h]);
+      }
+    }
+    for (int m = 0; m < mt; ++m)
+      for (int h = 0; h < tiles / 2; ++h)
+        putCFrag(L, b, c[m][h], blocks, nd, m, u + h);
+  }
+  attnGpuPutTile(L, res, L->RL * nd, blocks);
+}
+
+/*===--- Lanes, math, set-up ---------------------------------------------------===*/
+
+/* The four lanes of a quad hold one row. */
+static MlirValue reduceLanes(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x) {
+  for (int offset = 1; offset < 4; offset *= 2)
+    x = attnBinary(b, combine, x, attnGpuShuffleXor(L, b, x, offset));
+  return x;
+}
+
+/* ex2.approx / lg2.approx: 2 ulp, the MUFU instructions FA2 and cuDNN use
+ * too. Inputs here are logit differences <= 0 and sums >= 1. */
+static MlirValue intrinsic(AttnGpuLower *L, AttnBuilder *b, const char *name, MlirValue x) {
+  int32_t segments[2] = {1, 0}; /* one argument, no operand bundles */
+  MlirNamedAttribute a[3] = {
+      attnNamedAttr(b, "intrin", mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(name))),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 2, segments)),
+      attnNamedAttr(b, "op_bundle_sizes", mlirDenseI32ArrayGet(L->ctx, 0, NULL))};
+  return attnGpuOp1(b, "llvm.call_intrinsic", 1, &x, mlirValueGetType(x), 3, a);
+}
+
+static MlirValue exp2F32(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
+  return intrinsic(L, b, "llvm.nvvm.ex2.approx.f32", x);
+}
+
+static MlirValue log2F32(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
+  return intrinsic(L, b, "llvm.nvvm.lg2.approx.f", x);
+}
+
+static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
+  NvState *s = N(L);
+  MlirValue warp = attnGpuUDiv(b, L->tid, WARP), lane = attnGpuURem(b, L->tid, WARP);
+  s->quad = attnGpuUDiv(b, lane, 4);
+  s->q = attnGpuURem(b, lane, 4);
+  MlirValue warpRow = attnMulI(b, warp, cIdx(b, 16 * (int64_t)s->MT));
+  for (int m = 0; m < s->MT; ++m)
+    for (int h = 0; h < 2; ++h)
+      L->rowBase[2 * m + h] = attnAddI(b, warpRow, attnAddI(b, s->quad, cIdx(b, 16 * m + 8 * h)));
+  L->colLaneIdx = attnMulI(b, s->q, cIdx(b, 2));
+  L->colLane = attnGpuNarrow(b, L->colLaneIdx);
+  L->rowOwner = attnCmpI(b, ATTN_CMPI_EQ, s->q, cIdx(b, 0));
+  s->lane = lane;
+  s->vBase = L->smemElems / 2;
+}
+
+/* ldmatrix row addresses relative to a tile's (row 0, col 0): lane l
+ * addresses row l % 8 (+ 8 for the second matrix of a pair when `keyPairs`)
+ * of matrix l / 8. */
+static MlirValue ldmatrixLane(AttnGpuLower *L, AttnBuilder *b, int64_t stride, bool keyPairs) {
+  NvState *s = N(L);
+  MlirValue r = attnGpuURem(b, s->lane, 8), m = attnGpuUDiv(b, s->lane, 8);
+  if (!keyPairs) /* K: matrix m is columns [8m, 8m + 8) */
+    return attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnMulI(b, m, cIdx(b, 8)));
+  /* V: matrices (keys +0, +8) x (columns +0, +8) */
+  MlirValue key = attnAddI(b, r, attnMulI(b, attnGpuURem(b, m, 2), cIdx(b, 8)));
+  MlirValue col = attnMulI(b, attnGpuUDiv(b, m, 2), cIdx(b, 8));
+  return attnAddI(b, attnMulI(b, key, cIdx(b, stride)), col);
+}
+
+static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
+  MlirAttribute target =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("target"));
+  char chip[32] = "", msg[256];
+  if (!mlirAttributeIsNull(target) && mlirAttributeIsAString(target)) {
+    MlirStringRef s = mlirStringAttrGetValue(target);
+    snprintf(chip, sizeof(chip), "%.*s", (int)s.length, s.data);
+  }
+  L->bm = kernelInt(kernel, "block_m");
+  L->W = (int)kernelInt(kernel, "num_warps");
+  L->state = calloc(1, sizeof(NvState));
+  if (!L->state) {
+    attnEmitOpError(func, passName, "ran out of memory");
+    return false;
+  }
+  if (strcmp(chip, "sm_90a")) {
+    snprintf(msg, sizeof(msg),
+             "was tiled for target '%s'; the NVIDIA lowering needs sm_90a "
+             "(attn-tile{target=sm_90a})",
+             chip);
+    attnEmitOpError(func, passName, msg);
+    return false;
+  }
+  if (L->W <= 0 || L->bm <= 0 || L->bm % L->W || (L->bm / L->W != 16 && L->bm / L->W != 32)) {
+    snprintf(msg, sizeof(msg),
+             "has block_m %lld and num_warps %d: each warp must own 16 or 32 query rows "
+             "(one or two m16n8k16 tiles)",
+             (long long)L->bm, L->W);
+    attnEmitOpError(func, passName, msg);
+    return false;
+  }
+  MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
+  MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
+  if (!mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem)) {
+    attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (mma.sync needs them)");
+    return false;
+  }
+  L->elem = qElem;
+  N(L)->MT = (int)(L->bm / L->W / 16);
+  L->RL = 2 * N(L)->MT;
+  L->CB = 8;
+  L->CE = 2;
+  L->storeRun = 2;
+  L->colBase[0] = 0;
+  L->colBase[1] = 1;
+  return true;
+}
+
+static const AttnGpuTarget nvTarget = {
+    .passName = "attn-lower-nvgpu",
+    .vendor = "NVIDIA",
+    .warpSize = WARP,
+    .exp2 = exp2F32,
+    .log2 = log2F32,
+    .setUp = setUp,
+    .laneValues = laneValues,
+    .sharedElems = sharedElems,
+    .readQ = readQ,
+    .readTile = readTile,
+    .lowerQK = lowerQK,
+    .lowerPV = lowerPV,
+    .reduceLanes = reduceLanes,
+};
+
+static void run(MlirOperation root, MlirExternalPass pass) {
+  attnGpuLowerRun(root, pass, &nvTarget);
+}
+
+static const int64_t passId = 0;
+
+static const AttnPassInfo info = {&passId, "AttnLowerNvgpu", "attn-lower-nvgpu",
+                                  "Lower kernel IR to NVIDIA GPU kernels (gpu.func with mma.sync, "
+                                  "ldmatrix, cp.async K/V pipelining and warp reductions) launched "
+                                  "by gpu.launch_func",
+                                  run};
+
+MlirPass attnCreateLowerNvgpuPass(void) { return attnCreatePass(&info); }

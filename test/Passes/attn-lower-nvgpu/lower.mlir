@@ -1,0 +1,72 @@
+// attn-lower-nvgpu: one kernel IR program -> one gpu.func CTA of 8 warps
+// (BLOCK_M = 128, one 16-row mma.sync tile per warp), K/V staged with
+// cp.async in their own shared buffers (FA2's schedule: V loads during
+// QK^T, the next K during PV), ldmatrix fragments, quad reductions.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-lower-nvgpu | FileCheck %s
+// RUN: sed s/f16/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
+// Two MMA tiles per warp (4 warps): twice the mma.sync per ldmatrix.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=4" --attn-online-softmax --attn-lower-nvgpu | FileCheck %s --check-prefix=MT2
+// The whole pipeline to NVVM.
+// RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
+
+// CHECK: module attributes {gpu.container_module}
+// CHECK: func.func private @__attn_launch_f_attn0(
+// CHECK:   %[[C256:[a-z0-9]+]] = arith.constant 256 : index
+// CHECK:   gpu.launch_func  @attn_kernels::@f_attn0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}})
+// CHECK: gpu.module @attn_kernels
+// A K and a V buffer of 64 x (128 + 8) elements.
+// CHECK: gpu.func @f_attn0({{.*}} workgroup(%[[SMEM:[a-z0-9]+]] : memref<17408xf16, #gpu.address_space<workgroup>>) kernel attributes {{{.*}}known_block_size = array<i32: 256, 1, 1>
+// Q: A fragments, 4 x 32-bit loads each, 8 head-dim chunks.
+// CHECK-COUNT-32: vector.load {{.*}} vector<2xf16>
+// Before the first KV loop: its first K tile, 64 x 128 in 16-byte copies, 4 per thread.
+// CHECK: scf.if
+// CHECK-COUNT-4: nvgpu.device_async_copy {{.*}}, %[[SMEM]][{{.*}}], 8, {{.*}} {bypassL1}
+// CHECK: nvvm.cp.async.commit.group
+// CHECK: scf.for
+// K read: wait, barrier, V tile issued (at element 17408 / 2).
+// CHECK: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvvm.cp.async.commit.group
+// S = Q K^T: 8 n-tiles x 4 ldmatrix.x4 (two k-chunks each) x 2 mma.sync.
+// CHECK: nvgpu.ldmatrix %[[SMEM]][%{{.*}}] {numTiles = 4 : i32, transpose = false}
+// CHECK-COUNT-2: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// Row max: the quad's lanes.
+// CHECK: vector.reduction <maximumf>
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
+// V read: wait, barrier, the next K tile if the loop has one.
+// CHECK: nvvm.cp.async.wait.group 0
+// CHECK-NEXT: gpu.barrier
+// CHECK: scf.if
+// CHECK: nvgpu.device_async_copy
+// O += P V: ldmatrix.trans, two head-dim n-tiles each.
+// CHECK: nvgpu.ldmatrix %[[SMEM]][%{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK: nvvm.mma.sync
+// CHECK: scf.yield
+// Three loops, 128 mma.sync each (64 for QK^T, 64 for PV).
+// CHECK: scf.for
+// CHECK: scf.for
+// Epilogue: 32-bit stores of two head-dim elements; lse by the quad's lane 0.
+// CHECK: vector.store {{.*}} vector<2xf16>
+// CHECK: memref.store {{.*}} memref<?x?x?xf32
+
+// BF16: nvvm.mma.sync {{.*}} multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>{{.*}} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+
+// MT2: known_block_size = array<i32: 128, 1, 1>
+// MT2: nvgpu.ldmatrix {{.*}} transpose = false
+// MT2-COUNT-4: nvvm.mma.sync
+
+// NVVM: gpu.module @attn_kernels
+// NVVM: llvm.func @f_attn0({{.*}}) attributes {{{.*}}nvvm.kernel
+// NVVM: nvvm.ldmatrix
+// NVVM: nvvm.mma.sync
+// NVVM-NOT: {{= vector\.|nvgpu\.}}
+func.func @f(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>)
+    -> (tensor<?x8x?x128xf16>, tensor<?x8x?xf32>) {
+  %o, %lse = attn.mha %q, %k, %v {causal}
+      : (tensor<?x8x?x128xf16>, tensor<?x2x?x128xf16>, tensor<?x2x?x128xf16>)
+      -> (tensor<?x8x?x128xf16>, tensor<?x8x?xf32>)
+  return %o, %lse : tensor<?x8x?x128xf16>, tensor<?x8x?xf32>
+}
