@@ -59,4 +59,35 @@ ATTN_BACKEND_INTERNAL AttnStatus attnHipLaunch(AttnHipModule *m, int32_t kernel,
                                                void *kernargs, size_t kernargBytes, void *stream,
                                                char *err, size_t errLen);
 
+/*--- CUDA: a "ptx" code object through libcuda (dlopen'ed) ---------------===*/
+
+typedef struct AttnCudaDevice AttnCudaDevice;
+typedef struct AttnCudaModule AttnCudaModule;
+
+/* Opens the CUDA driver and device `ordinal`: ATTN_ERROR_NO_DRIVER when
+ * libcuda.so.1 cannot be loaded (ATTN_CUDA_LIBRARY names it explicitly) or
+ * lacks an entry point, ATTN_ERROR_NO_DEVICE when cuInit fails or there is
+ * no such device. Creates no context yet. */
+ATTN_BACKEND_INTERNAL AttnStatus attnCudaDeviceOpen(int ordinal, AttnCudaDevice **out, char *err,
+                                                    size_t errLen);
+/* The device's compute capability, e.g. 9.0. */
+ATTN_BACKEND_INTERNAL void attnCudaDeviceCapability(const AttnCudaDevice *d, int *major,
+                                                    int *minor);
+ATTN_BACKEND_INTERNAL void attnCudaDeviceClose(AttnCudaDevice *d);
+
+/* Retains the device's primary context and JIT-loads `target`'s PTX in it;
+ * the module takes the device over (also on failure). */
+ATTN_BACKEND_INTERNAL AttnStatus attnCudaModuleLoad(AttnCudaDevice *d,
+                                                    const AttnBundleTarget *target,
+                                                    int32_t numKernels, AttnCudaModule **out,
+                                                    char *err, size_t errLen);
+ATTN_BACKEND_INTERNAL void attnCudaModuleDestroy(AttnCudaModule *m);
+
+/* Launches on `stream` (a CUstream; null = the legacy default stream) with
+ * blocks of (workgroupSize, 1, 1) threads. */
+ATTN_BACKEND_INTERNAL AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel,
+                                                const int64_t grid[3], int32_t workgroupSize,
+                                                void *kernargs, size_t kernargBytes, void *stream,
+                                                char *err, size_t errLen);
+
 #endif /* ATTNRT_BACKEND_H */

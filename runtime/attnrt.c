@@ -24,17 +24,18 @@
 #error "attnrt assumes a little-endian host"
 #endif
 
-typedef enum { BACKEND_CPU, BACKEND_HIP } Backend;
+typedef enum { BACKEND_CPU, BACKEND_HIP, BACKEND_CUDA } Backend;
 
 struct AttnrtModule {
   Backend backend;
-  char device[32]; /* "cpu", "hip:N" */
+  char device[32]; /* "cpu", "hip:N", "cuda:N" */
   char target[32]; /* the bundle target loaded */
   int32_t numKernels;
   AttnBundleKernel *kernels; /* copies: [numKernels] */
   AttnBundleEntry *entries;  /* the target's, [numKernels] */
   AttnCpuModule *cpu;
   AttnHipModule *hip;
+  AttnCudaModule *cuda;
 };
 
 AttnStatus attnrtCpuTargetName(char *buf, size_t len) {
@@ -47,7 +48,24 @@ AttnStatus attnrtCpuTargetName(char *buf, size_t len) {
 
 /*--- device strings ------------------------------------------------------===*/
 
-typedef enum { WANT_AUTO, WANT_CPU, WANT_HIP } Want;
+typedef enum { WANT_AUTO, WANT_CPU, WANT_HIP, WANT_CUDA } Want;
+
+/* "NAME" or "NAME:N" (N decimal, at most 1024) -> 1 and *ordinal. */
+static int parseOrdinal(const char *device, const char *name, int *ordinal) {
+  size_t len = strlen(name);
+  if (strncmp(device, name, len) != 0)
+    return 0;
+  if (device[len] == '\0')
+    return 1;
+  if (device[len] != ':' || device[len + 1] < '0' || device[len + 1] > '9')
+    return 0;
+  char *end;
+  long n = strtol(device + len + 1, &end, 10);
+  if (*end != '\0' || n > 1024)
+    return 0;
+  *ordinal = (int)n;
+  return 1;
+}
 
 static AttnStatus parseDevice(const char *device, Want *want, int *ordinal, char *err,
                               size_t errLen) {
@@ -60,19 +78,17 @@ static AttnStatus parseDevice(const char *device, Want *want, int *ordinal, char
     *want = WANT_CPU;
     return ATTN_OK;
   }
-  *want = WANT_HIP;
-  if (!strcmp(device, "hip"))
+  if (parseOrdinal(device, "hip", ordinal)) {
+    *want = WANT_HIP;
     return ATTN_OK;
-  if (!strncmp(device, "hip:", 4) && device[4] >= '0' && device[4] <= '9') {
-    char *end;
-    long n = strtol(device + 4, &end, 10);
-    if (*end == '\0' && n <= 1024) {
-      *ordinal = (int)n;
-      return ATTN_OK;
-    }
+  }
+  if (parseOrdinal(device, "cuda", ordinal)) {
+    *want = WANT_CUDA;
+    return ATTN_OK;
   }
   return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
-                  "unknown device \"%s\": expected \"auto\", \"cpu\", \"hip\" or \"hip:N\"",
+                  "unknown device \"%s\": expected \"auto\", \"cpu\", \"cuda\", \"cuda:N\", "
+                  "\"hip\" or \"hip:N\"",
                   device);
 }
 
@@ -176,22 +192,76 @@ static AttnStatus loadHip(const AttnBundle *b, int ordinal, AttnrtModule **out, 
   return s;
 }
 
-/* HIP when a device is there and the bundle has code for it, else the CPU;
- * when both fail, the message says why for each. */
+/* The target names that fit compute capability major.minor, best first:
+ * "sm_90a" then "sm_90". PTX for an 'a' target uses architecture-specific
+ * features (wgmma, setmaxnreg) and JITs only on exactly that capability;
+ * plain PTX runs there too. 'a' targets exist from 9.0 on. */
+static int cudaTargetNames(int major, int minor, char names[2][16]) {
+  int n = 0;
+  if (major >= 9)
+    snprintf(names[n++], 16, "sm_%d%da", major, minor);
+  snprintf(names[n++], 16, "sm_%d%d", major, minor);
+  return n;
+}
+
+static AttnStatus loadCuda(const AttnBundle *b, int ordinal, AttnrtModule **out, char *err,
+                           size_t errLen) {
+  AttnCudaDevice *dev;
+  AttnStatus s = attnCudaDeviceOpen(ordinal, &dev, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  char device[32], names[2][16];
+  snprintf(device, sizeof device, "cuda:%d", ordinal);
+  int major, minor;
+  attnCudaDeviceCapability(dev, &major, &minor);
+  int n = cudaTargetNames(major, minor, names);
+  const AttnBundleTarget *t = NULL;
+  for (int i = 0; i < n && !t; ++i)
+    t = findTarget(b, names[i], "ptx", 0);
+  if (!t) {
+    char wanted[40];
+    snprintf(wanted, sizeof wanted, "%s%s%s", names[0], n > 1 ? " or " : "", n > 1 ? names[1] : "");
+    attnCudaDeviceClose(dev);
+    return noCodeObject(b, device, wanted, "ptx", err, errLen);
+  }
+  if ((s = newModule(b, t, BACKEND_CUDA, device, out, err, errLen)) != ATTN_OK) {
+    attnCudaDeviceClose(dev);
+    return s;
+  }
+  if ((s = attnCudaModuleLoad(dev, t, b->num_kernels, &(*out)->cuda, err, errLen)) != ATTN_OK) {
+    attnrtModuleDestroy(*out);
+    *out = NULL;
+  }
+  return s;
+}
+
+/* Failures after which "auto" tries the next device: this one is missing
+ * or cannot run the bundle. Anything else (the driver rejected the code
+ * object, out of memory) is reported as it is. */
+static int tryNext(AttnStatus s) {
+  return s == ATTN_ERROR_NO_DRIVER || s == ATTN_ERROR_NO_DEVICE || s == ATTN_ERROR_NO_CODE_OBJECT;
+}
+
+/* CUDA, then HIP (device 0 each) when a device is there and the bundle has
+ * code for it, else the CPU; when all fail, the message says why for each. */
 static AttnStatus loadAuto(const AttnBundle *b, AttnrtModule **out, char *err, size_t errLen) {
-  char hipWhy[512];
-  AttnStatus s = loadHip(b, 0, out, hipWhy, sizeof hipWhy);
-  if (s == ATTN_OK ||
-      (s != ATTN_ERROR_NO_DRIVER && s != ATTN_ERROR_NO_DEVICE && s != ATTN_ERROR_NO_CODE_OBJECT)) {
+  char cudaWhy[512], hipWhy[512], cpuWhy[512];
+  AttnStatus s = loadCuda(b, 0, out, cudaWhy, sizeof cudaWhy);
+  if (!tryNext(s)) {
+    if (s != ATTN_OK)
+      attnFail(err, errLen, s, "%s", cudaWhy);
+    return s;
+  }
+  s = loadHip(b, 0, out, hipWhy, sizeof hipWhy);
+  if (!tryNext(s)) {
     if (s != ATTN_OK)
       attnFail(err, errLen, s, "%s", hipWhy);
     return s;
   }
-  char cpuWhy[512];
-  AttnStatus c = loadCpu(b, out, cpuWhy, sizeof cpuWhy);
-  if (c != ATTN_OK)
-    attnFail(err, errLen, c, "no device can run this bundle: %s; %s", hipWhy, cpuWhy);
-  return c;
+  s = loadCpu(b, out, cpuWhy, sizeof cpuWhy);
+  if (s != ATTN_OK)
+    attnFail(err, errLen, s, "no device can run this bundle: %s; %s; %s", cudaWhy, hipWhy, cpuWhy);
+  return s;
 }
 
 AttnStatus attnrtModuleLoad(const AttnBundle *bundle, const char *device, AttnrtModule **out,
@@ -215,6 +285,8 @@ AttnStatus attnrtModuleLoad(const AttnBundle *bundle, const char *device, Attnrt
     return loadCpu(bundle, out, err, errLen);
   case WANT_HIP:
     return loadHip(bundle, ordinal, out, err, errLen);
+  case WANT_CUDA:
+    return loadCuda(bundle, ordinal, out, err, errLen);
   default:
     return loadAuto(bundle, out, err, errLen);
   }
@@ -225,6 +297,7 @@ void attnrtModuleDestroy(AttnrtModule *m) {
     return;
   attnCpuModuleDestroy(m->cpu);
   attnHipModuleDestroy(m->hip);
+  attnCudaModuleDestroy(m->cuda);
   free(m->kernels);
   free(m->entries);
   free(m);
@@ -333,8 +406,8 @@ static AttnStatus evalGrid(const AttnrtModule *m, int32_t k, const AttnrtTensor 
   return s;
 }
 
-/* The GPU kernels compute row and key positions in 32 bits
- * (docs/amdgpu.md): every size must stay below 2^30. */
+/* The GPU kernels (AMD and NVIDIA) compute row and key positions in 32
+ * bits (docs/amdgpu.md): every size must stay below 2^30. */
 static AttnStatus checkGpuSizes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
                                 size_t errLen) {
   for (int i = 0; i < k->num_args; ++i)
@@ -372,6 +445,9 @@ AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor 
     return attnCpuLaunch(m->cpu, k, grid, args.slots, err, errLen);
   if ((s = checkGpuSizes(&m->kernels[k], tensors, err, errLen)) != ATTN_OK)
     return s;
+  if (m->backend == BACKEND_CUDA)
+    return attnCudaLaunch(m->cuda, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream,
+                          err, errLen);
   return attnHipLaunch(m->hip, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream, err,
                        errLen);
 }

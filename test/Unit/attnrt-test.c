@@ -3,6 +3,11 @@
  * - HIP error paths: "hip" gives NO_DRIVER (no libamdhip64, forced with
  *   ATTN_HIP_LIBRARY) or NO_DEVICE (the library but no GPU) with a message,
  *   never a crash; "auto" falls back to the CPU.
+ * - CUDA through a fake libcuda (Inputs/fake-cuda.c, via ATTN_CUDA_LIBRARY):
+ *   NO_DRIVER / NO_DEVICE with the driver's error names, the choice of
+ *   sm_90a over sm_90 by compute capability, JIT errors with their log, and
+ *   what a launch hands the driver (grid, block, kernarg buffer, stream,
+ *   context); "auto" tries CUDA, then HIP, then the CPU.
  * - Code object choice: a bundle without a code object for the device gives
  *   NO_CODE_OBJECT naming the bundle's targets and the device's.
  * - Launch argument checks and the exact kernarg bytes.
@@ -10,18 +15,22 @@
  *   Inputs/fake-kernel.c (no MLIR): sizes 0, 1, 1000, strided 2-D tensors,
  *   several modules of the same code alive at once, 1 and 4 threads.
  *
- * Usage: attnrt-test PATH/fake-kernel.so
+ * Usage: attnrt-test PATH/fake-kernel.so PATH/fake-cuda.so
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
 
 #include "attnrt/attnrt.h"
 
+#include "Inputs/fake-cuda.h"
+
+#include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -39,11 +48,13 @@ static void check(int ok, const char *fmt, ...) {
 
 /*--- bundles -------------------------------------------------------------===*/
 
+enum { NUM_TARGETS = 4 };
+
 typedef struct {
   AttnBundle b;
   AttnBundleKernel kernels[2];
-  AttnBundleTarget targets[2];
-  AttnBundleEntry entries[2][2];
+  AttnBundleTarget targets[NUM_TARGETS];
+  AttnBundleEntry entries[NUM_TARGETS][2];
 } Spec;
 
 static void setArg(AttnBundleArg *a, const char *name, int rank, int output) {
@@ -67,10 +78,14 @@ static void setEntry(AttnBundleEntry *e, const char *symbol, const char *map, co
 }
 
 /* Kernels "fake" (in, out: rank 1) and "fake2d" (rank 2); target 0 is the
- * CPU (`code`), target 1 a gfx942 code object of junk bytes. */
+ * CPU (`code`), target 1 a gfx942 code object of junk bytes. Targets 2 and 3
+ * (sm_90a: PTX fake-cuda.c loads; sm_90: PTX it rejects) are there for the
+ * CUDA tests, which count them in. */
 static void makeSpec(Spec *s, const char *cpuName, const uint8_t *code, size_t codeSize) {
   memset(s, 0, sizeof *s);
   static const uint8_t junk[64] = {0x7f, 'E', 'L', 'F'};
+  /* Not NUL-terminated: attnrt terminates PTX itself. */
+  static const char goodPtx[] = {'/', '/', 'g', 'o', 'o', 'd'}, badPtx[] = {'/', '/', 'n', 'o'};
   snprintf(s->kernels[0].name, sizeof s->kernels[0].name, "fake");
   setArg(&s->kernels[0].args[0], "in", 1, 0);
   setArg(&s->kernels[0].args[1], "out", 1, 1);
@@ -79,18 +94,23 @@ static void makeSpec(Spec *s, const char *cpuName, const uint8_t *code, size_t c
   setArg(&s->kernels[1].args[0], "in", 2, 0);
   setArg(&s->kernels[1].args[1], "out", 2, 1);
   s->kernels[1].num_args = 2;
-  const char *names[2] = {cpuName, "gfx942"}, *formats[2] = {"elf-so", "hsaco"};
-  for (int t = 0; t < 2; ++t) {
+  const char *names[NUM_TARGETS] = {cpuName, "gfx942", "sm_90a", "sm_90"};
+  const char *formats[NUM_TARGETS] = {"elf-so", "hsaco", "ptx", "ptx"};
+  const uint8_t *data[NUM_TARGETS] = {code, junk, (const uint8_t *)goodPtx,
+                                      (const uint8_t *)badPtx};
+  size_t sizes[NUM_TARGETS] = {codeSize, sizeof junk, sizeof goodPtx, sizeof badPtx};
+  for (int t = 0; t < NUM_TARGETS; ++t) {
     snprintf(s->targets[t].name, sizeof s->targets[t].name, "%s", names[t]);
     snprintf(s->targets[t].format, sizeof s->targets[t].format, "%s", formats[t]);
-    s->targets[t].data = t ? junk : code;
-    s->targets[t].size = t ? sizeof junk : codeSize;
+    s->targets[t].data = data[t];
+    s->targets[t].size = sizes[t];
     s->targets[t].entries = s->entries[t];
     setEntry(&s->entries[t][0], t ? "fake" : "__attn_program_fake", "(d0) -> (d0, 1, 1)", "in.0",
              NULL);
     setEntry(&s->entries[t][1], t ? "fake2d" : "__attn_program_fake2d", "(d0, d1) -> (d1, d0, 1)",
              "in.0", "in.1");
   }
+  s->entries[2][0].workgroup_size = 128; /* 4 warps */
   snprintf(s->b.producer, sizeof s->b.producer, "attnrt-test");
   s->b.num_kernels = 2;
   s->b.kernels = s->kernels;
@@ -103,7 +123,7 @@ static void copySpec(Spec *dst, const Spec *src) {
   *dst = *src;
   dst->b.kernels = dst->kernels;
   dst->b.targets = dst->targets;
-  for (int t = 0; t < 2; ++t)
+  for (int t = 0; t < NUM_TARGETS; ++t)
     dst->targets[t].entries = dst->entries[t];
 }
 
@@ -148,7 +168,9 @@ static AttnrtTensor vec(void *data, int64_t n) {
 
 /*--- HIP and device choice -----------------------------------------------===*/
 
-static void testHip(const AttnBundle *b) {
+/* Returns whether a HIP device is present (then the no-GPU checks are
+ * skipped). */
+static int testHip(const AttnBundle *b) {
   char err[512];
   AttnrtModule *m = (AttnrtModule *)1;
   AttnStatus s = attnrtModuleLoad(b, "hip", &m, err, sizeof err);
@@ -156,7 +178,7 @@ static void testHip(const AttnBundle *b) {
   if (s == ATTN_OK || s == ATTN_ERROR_NO_CODE_OBJECT || s == ATTN_ERROR_LOAD) {
     printf("note: a HIP device is present; the no-GPU checks are skipped\n");
     attnrtModuleDestroy(m);
-    return;
+    return 1;
   }
   check((s == ATTN_ERROR_NO_DRIVER || s == ATTN_ERROR_NO_DEVICE) && strstr(err, "HIP") && !m,
         "\"hip\" without a GPU: status %d, message '%s'", s, err);
@@ -178,10 +200,201 @@ static void testHip(const AttnBundle *b) {
   check(s == ATTN_OK && m && strcmp(attnrtModuleDevice(m), "cpu") == 0,
         "\"auto\" falls back to the CPU: %d %s", s, err);
   attnrtModuleDestroy(m);
+  return 0;
+}
+
+/*--- CUDA ----------------------------------------------------------------===*/
+
+/* The real driver, if any: without a GPU, NO_DRIVER or NO_DEVICE. */
+static void testCudaDriver(const AttnBundle *b) {
+  char err[512];
+  AttnrtModule *m = (AttnrtModule *)1;
+  unsetenv("ATTN_CUDA_LIBRARY");
+  AttnStatus s = attnrtModuleLoad(b, "cuda", &m, err, sizeof err);
+  printf("device \"cuda\": %s | %s\n", attnStatusString(s), err);
+  if (s == ATTN_OK || s == ATTN_ERROR_NO_CODE_OBJECT || s == ATTN_ERROR_LOAD) {
+    printf("note: a CUDA device is present; the no-GPU check is skipped\n");
+    attnrtModuleDestroy(m);
+  } else {
+    check((s == ATTN_ERROR_NO_DRIVER || s == ATTN_ERROR_NO_DEVICE) && strstr(err, "CUDA") && !m,
+          "\"cuda\" without a GPU: status %d, message '%s'", s, err);
+  }
+  setenv("ATTN_CUDA_LIBRARY", "/nonexistent/libcuda.so.1", 1);
+  s = attnrtModuleLoad(b, "cuda:1", &m, err, sizeof err);
+  printf("device \"cuda:1\", no library: %s | %s\n", attnStatusString(s), err);
+  check(s == ATTN_ERROR_NO_DRIVER && strstr(err, "libcuda") && !m, "no library: %d %s", s, err);
+  setenv("ATTN_CUDA_LIBRARY", "libm.so.6", 1);
+  s = attnrtModuleLoad(b, "cuda", &m, err, sizeof err);
+  check(s == ATTN_ERROR_NO_DRIVER && strstr(err, "export cuInit"), "libm as CUDA: %d %s", s, err);
+  /* The toolkit's stub, where there is one: every call fails with 34 and
+   * cuGetErrorName too, so the name comes from attnrt's own table. */
+  const char *stub = "/usr/local/cuda/lib64/stubs/libcuda.so";
+  if (access(stub, R_OK) == 0) {
+    setenv("ATTN_CUDA_LIBRARY", stub, 1);
+    s = attnrtModuleLoad(b, "cuda", &m, err, sizeof err);
+    printf("device \"cuda\", the stub: %s | %s\n", attnStatusString(s), err);
+    check(s == ATTN_ERROR_NO_DEVICE && strstr(err, "CUDA_ERROR_STUB_LIBRARY (34)"),
+          "the stub libcuda: %d %s", s, err);
+  } else {
+    printf("note: no %s here (checked with the fake instead)\n", stub);
+  }
+  unsetenv("ATTN_CUDA_LIBRARY");
+}
+
+/* cuInit failing: NO_DEVICE naming the error; "auto" goes on to the CPU. */
+static void testCudaNoDevice(const AttnBundle *b, FakeCuda *fake, int hipPresent) {
+  char err[512];
+  AttnrtModule *m = (AttnrtModule *)1;
+  fake->initResult = 100;
+  AttnStatus s = attnrtModuleLoad(b, "cuda", &m, err, sizeof err);
+  printf("device \"cuda\", fake driver without devices: %s | %s\n", attnStatusString(s), err);
+  check(s == ATTN_ERROR_NO_DEVICE && strstr(err, "cuInit") &&
+            strstr(err, "CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device") && !m,
+        "fake cuInit = 100: %d %s", s, err);
+  fake->initResult = 34;
+  fake->knowsNames = 0;
+  s = attnrtModuleLoad(b, "cuda", &m, err, sizeof err);
+  check(s == ATTN_ERROR_NO_DEVICE && strstr(err, "CUDA_ERROR_STUB_LIBRARY (34)"),
+        "fake cuInit = 34 without names: %d %s", s, err);
+  fake->knowsNames = 1;
+  if (!hipPresent) {
+    s = attnrtModuleLoad(b, "auto", &m, err, sizeof err);
+    check(s == ATTN_OK && m && strcmp(attnrtModuleDevice(m), "cpu") == 0,
+          "\"auto\" without CUDA devices falls back to the CPU: %d %s", s, err);
+    attnrtModuleDestroy(m);
+  }
+  check(fake->retained == 0 && fake->launches == 0, "no context, no launch");
+}
+
+/* A launch of "fake" (n elements) and what reached the driver. */
+static void checkCudaLaunch(AttnrtModule *m, const AttnBundleKernel *k, FakeCuda *fake) {
+  float in[1], out[1];
+  AttnrtTensor t[2] = {vec(in, 1000), vec(out, 1000)}; /* never dereferenced */
+  char err[512];
+  void *stream = (void *)(uintptr_t)0x5000;
+  int before = fake->launches;
+  AttnStatus s = attnrtLaunch(m, "fake", t, 2, stream, err, sizeof err);
+  check(s == ATTN_OK && fake->launches == before + 1, "cuda launch: %d %s", s, err);
+  uint8_t want[ATTNRT_MAX_KERNARG_BYTES];
+  size_t used = 0;
+  attnrtPackKernargs(k, t, 2, want, sizeof want, &used, err, sizeof err);
+  check(fake->grid[0] == 1000 && fake->grid[1] == 1 && fake->grid[2] == 1, "grid %u %u %u",
+        fake->grid[0], fake->grid[1], fake->grid[2]);
+  check(fake->block[0] == 128 && fake->block[1] == 1 && fake->block[2] == 1,
+        "block %u %u %u: the entry's workgroup_size", fake->block[0], fake->block[1],
+        fake->block[2]);
+  check(fake->sharedBytes == 0 && fake->stream == stream && fake->paramsNull,
+        "shared %u, stream %p, params null %d", fake->sharedBytes, fake->stream, fake->paramsNull);
+  check(fake->extraOk && fake->argBytes == 80 && used == 80 && memcmp(fake->args, want, 80) == 0,
+        "extra: ok %d, %zu argument bytes", fake->extraOk, fake->argBytes);
+  check(fake->ctxCurrentAtLaunch && fake->depth == 0,
+        "context: current at launch %d, left pushed %d", fake->ctxCurrentAtLaunch, fake->depth);
+  /* GPU limits: sizes below 2^30, grid y and z at most 65535. */
+  before = fake->launches;
+  t[0].sizes[0] = t[1].sizes[0] = (int64_t)1 << 30;
+  s = attnrtLaunch(m, "fake", t, 2, NULL, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "2^30"), "cuda 2^30: %d %s", s, err);
+  AttnrtTensor t2[2] = {{in, 2, {70000, 1}, {1, 1}}, {out, 2, {70000, 1}, {1, 1}}};
+  s = attnrtLaunch(m, "fake2d", t2, 2, NULL, err, sizeof err);
+  check(s == ATTN_ERROR_LAUNCH && strstr(err, "grid y = 70000"), "cuda grid y: %d %s", s, err);
+  check(fake->launches == before, "refused launches reach no driver");
+}
+
+static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
+  Spec s;
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  AttnBundle b;
+  if (!parseSpec(&s, &b))
+    return;
+  char err[512];
+  AttnrtModule *m = NULL;
+  fake->initResult = 0;
+  fake->ccMajor = 9, fake->ccMinor = 0;
+  /* sm_90a is preferred over sm_90 (whose PTX the fake rejects). */
+  AttnStatus st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+  check(st == ATTN_OK && m && !strcmp(attnrtModuleDevice(m), "cuda:0") &&
+            !strcmp(attnrtModuleTarget(m), "sm_90a") && fake->retained == 1 && fake->modules == 1,
+        "fake CC 9.0: %d %s", st, err);
+  if (st == ATTN_OK) {
+    checkCudaLaunch(m, &s.kernels[0], fake);
+    attnrtModuleDestroy(m);
+  }
+  check(fake->retained == 0 && fake->modules == 0 && fake->depth == 0,
+        "destroy releases: context %d, modules %d", fake->retained, fake->modules);
+  st = attnrtModuleLoad(&b, "cuda:1", &m, err, sizeof err);
+  check(st == ATTN_ERROR_NO_DEVICE && strstr(err, "only 1"), "cuda:1: %d %s", st, err);
+  if (!hipPresent) {
+    st = attnrtModuleLoad(&b, "auto", &m, err, sizeof err);
+    check(st == ATTN_OK && !strcmp(attnrtModuleDevice(m), "cuda:0"), "auto picks CUDA: %d %s", st,
+          err);
+    attnrtModuleDestroy(m);
+  }
+  attnBundleDestroy(&b);
+
+  /* Only sm_90: its PTX is loaded and fails to JIT, with the log. */
+  copySpec(&s, spec);
+  s.targets[0] = s.targets[3];
+  s.targets[0].entries = s.entries[3];
+  s.b.num_targets = 1;
+  if (parseSpec(&s, &b)) {
+    st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+    printf("sm_90 PTX the fake JIT rejects: %s | %s\n", attnStatusString(st), err);
+    check(st == ATTN_ERROR_LOAD && strstr(err, "'sm_90'") &&
+              strstr(err, "CUDA_ERROR_INVALID_PTX") &&
+              strstr(err, "JIT log: ptxas fatal   : fake JIT rejects") && !m,
+          "JIT error: %d %s", st, err);
+    st = attnrtModuleLoad(&b, "auto", &m, err, sizeof err);
+    check(st == ATTN_ERROR_LOAD, "auto reports the JIT error: %d %s", st, err);
+    /* A compute capability without code: NO_CODE_OBJECT naming both. */
+    fake->ccMajor = 8;
+    st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+    check(st == ATTN_ERROR_NO_CODE_OBJECT && strstr(err, "device cuda:0 (target sm_80,") &&
+              strstr(err, "sm_90 (ptx)"),
+          "CC 8.0: %d %s", st, err);
+    fake->ccMajor = 9;
+    attnBundleDestroy(&b);
+  }
+  /* A kernel the module lacks. */
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  snprintf(s.entries[2][1].symbol, sizeof s.entries[2][1].symbol, "fake_missing");
+  if (parseSpec(&s, &b)) {
+    st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+    check(st == ATTN_ERROR_LOAD && strstr(err, "fake_missing"), "missing kernel: %d %s", st, err);
+    attnBundleDestroy(&b);
+  }
+  check(fake->retained == 0 && fake->modules == 0 && fake->depth == 0,
+        "failed loads release: context %d, modules %d, pushed %d", fake->retained, fake->modules,
+        fake->depth);
+}
+
+static void testCuda(const Spec *spec, const char *fakeCudaPath, int hipPresent) {
+  AttnBundle b;
+  if (parseSpec(spec, &b)) {
+    testCudaDriver(&b);
+    attnBundleDestroy(&b);
+  }
+  void *lib = dlopen(fakeCudaPath, RTLD_NOW | RTLD_LOCAL);
+  FakeCuda *(*state)(void) = NULL;
+  void *sym = lib ? dlsym(lib, "fakeCudaState") : NULL;
+  memcpy(&state, &sym, sizeof sym);
+  check(state != NULL, "cannot load %s: %s", fakeCudaPath, dlerror());
+  if (!state)
+    return;
+  setenv("ATTN_CUDA_LIBRARY", fakeCudaPath, 1);
+  if (parseSpec(spec, &b)) {
+    testCudaNoDevice(&b, state(), hipPresent);
+    attnBundleDestroy(&b);
+  }
+  testCudaFake(spec, state(), hipPresent);
+  unsetenv("ATTN_CUDA_LIBRARY");
+  dlclose(lib);
 }
 
 static void testDeviceStrings(const AttnBundle *b) {
-  const char *bad[] = {"cuda", "hip:", "hip:x", "hip:-1", "hip:1x", "cpu:0", "HIP"};
+  const char *bad[] = {"hip:",  "hip:x",   "hip:-1", "hip:1x", "cpu:0", "HIP",
+                       "cuda:", "cuda:-1", "CUDA",   "cudax",  "cuda0", "cuda:99999999999"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
     char err[512];
     AttnrtModule *m;
@@ -221,6 +434,20 @@ static void testNoCodeObject(const Spec *good, const char *cpuName) {
     st = attnrtModuleLoad(&b, "auto", &m, err, sizeof err);
     check(st == ATTN_ERROR_NO_CODE_OBJECT && strstr(err, "HIP") && strstr(err, cpuName),
           "gfx942 only, auto: %d %s", st, err);
+    attnBundleDestroy(&b);
+  }
+  /* Only PTX: nothing for the CPU or HIP; CUDA has no driver here (or no
+   * sm_90a/sm_90 device). */
+  copySpec(&s, good);
+  s.targets[0] = s.targets[2]; /* only sm_90a */
+  s.targets[0].entries = s.entries[2];
+  s.b.num_targets = 1;
+  if (parseSpec(&s, &b)) {
+    AttnStatus st = attnrtModuleLoad(&b, "cpu", &m, err, sizeof err);
+    printf("sm_90a-only bundle on \"cpu\": %s | %s\n", attnStatusString(st), err);
+    check(st == ATTN_ERROR_NO_CODE_OBJECT && strstr(err, "sm_90a (ptx)") && strstr(err, cpuName) &&
+              !m,
+          "sm_90a only, on cpu: %d %s", st, err);
     attnBundleDestroy(&b);
   }
   /* The CPU's name but another format. */
@@ -449,8 +676,8 @@ static void testCpu(const Spec *spec, const char *cpuName) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: attnrt-test PATH/fake-kernel.so\n");
+  if (argc != 3) {
+    fprintf(stderr, "usage: attnrt-test PATH/fake-kernel.so PATH/fake-cuda.so\n");
     return 2;
   }
   size_t codeSize;
@@ -464,11 +691,13 @@ int main(int argc, char **argv) {
   Spec *spec = malloc(sizeof *spec);
   makeSpec(spec, cpuName, code, codeSize);
   AttnBundle b;
+  int hipPresent = 0;
   if (parseSpec(spec, &b)) {
     testDeviceStrings(&b);
-    testHip(&b);
+    hipPresent = testHip(&b);
     attnBundleDestroy(&b);
   }
+  testCuda(spec, argv[2], hipPresent);
   testNoCodeObject(spec, cpuName);
   testLoadErrors(spec);
   testKernargs();

@@ -42,20 +42,31 @@ typedef struct AttnrtTensor {
 typedef struct AttnrtModule AttnrtModule;
 
 /* Loads the code object of `bundle` that fits `device`:
- *   "cpu"          the host, target "cpu-<machine>" (attnrtCpuTargetName), format "elf-so"
- *   "hip", "hip:N" AMD GPU N (default 0) through libamdhip64, target = the device's
- *                  gfx arch ("gfx942" matches "gfx942:sramecc+:xnack-"), format "hsaco"
- *   "auto"         "hip" when a HIP device exists and the bundle has code for it,
- *                  otherwise "cpu" (check attnrtModuleDevice for which one)
- * Errors: ATTN_ERROR_NO_DRIVER / NO_DEVICE (HIP missing), NO_CODE_OBJECT (the
- * message lists the bundle's targets and the device's), LOAD. The module
- * copies what it needs: the bundle may be destroyed right after. */
+ *   "cpu"            the host, target "cpu-<machine>" (attnrtCpuTargetName), format "elf-so"
+ *   "cuda", "cuda:N" NVIDIA GPU N (default 0) through the driver API of libcuda.so.1
+ *                    (ATTN_CUDA_LIBRARY overrides the path), format "ptx"; target
+ *                    "sm_<major><minor>a" (from compute capability 9.0 on) preferred,
+ *                    then "sm_<major><minor>": "sm_90a" then "sm_90" on an H100. The
+ *                    PTX is JIT-compiled in the device's primary context (the one
+ *                    the CUDA runtime and PyTorch use) when the module loads.
+ *   "hip", "hip:N"   AMD GPU N (default 0) through libamdhip64, target = the device's
+ *                    gfx arch ("gfx942" matches "gfx942:sramecc+:xnack-"), format "hsaco"
+ *   "auto"           the first of "cuda", "hip" (device 0 each), "cpu" that has a
+ *                    device the bundle has code for (check attnrtModuleDevice for
+ *                    which one); a driver that rejects the code object (LOAD)
+ *                    ends the search
+ * Errors: ATTN_ERROR_NO_DRIVER (the driver library cannot be loaded),
+ * NO_DEVICE (the driver has no such device: cuInit / hipInit failed, or N
+ * is out of range; the message names the driver's error), NO_CODE_OBJECT
+ * (the message lists the bundle's targets and the device's), LOAD (for
+ * CUDA with the JIT's error log). The module copies what it needs: the
+ * bundle may be destroyed right after. */
 AttnStatus attnrtModuleLoad(const AttnBundle *bundle, const char *device, AttnrtModule **out,
                             char *err, size_t errLen);
 void attnrtModuleDestroy(AttnrtModule *module);
 
-/* "cpu" or "hip:N", and the bundle target that was loaded ("cpu-x86_64",
- * "gfx942"); valid while the module lives. */
+/* "cpu", "cuda:N" or "hip:N", and the bundle target that was loaded
+ * ("cpu-x86_64", "sm_90a", "gfx942"); valid while the module lives. */
 const char *attnrtModuleDevice(const AttnrtModule *module);
 const char *attnrtModuleTarget(const AttnrtModule *module);
 
@@ -67,9 +78,15 @@ AttnStatus attnrtCpuTargetName(char *buf, size_t len);
 /* Launches `kernel` on `tensors` (numTensors = the kernel's argument count,
  * each rank as declared, sizes >= 0, data non-null unless the tensor is
  * empty). The grid is the entry's grid_map over the tensors' sizes; a grid
- * with no programs launches nothing and succeeds. HIP: asynchronous on
- * `stream` (a hipStream_t; null = the default stream). CPU: `stream` is
- * ignored and the launch has finished when this returns. */
+ * with no programs launches nothing and succeeds. GPU sizes must stay below
+ * 2^30 (the kernels index in 32 bits). CUDA: asynchronous on `stream` (a
+ * CUstream of the device's primary context, e.g. PyTorch's current stream;
+ * null = the legacy default stream), blocks of the entry's workgroup_size
+ * threads (32 x num_warps), kernel arguments as one buffer (cuLaunchKernel's
+ * `extra`), no dynamic shared memory; the thread's current context is left
+ * as it was. HIP: asynchronous on `stream` (a hipStream_t; null = the
+ * default stream). CPU: `stream` is ignored and the launch has finished when
+ * this returns. Data pointers are device pointers on a GPU. */
 AttnStatus attnrtLaunch(AttnrtModule *module, const char *kernel, const AttnrtTensor *tensors,
                         int numTensors, void *stream, char *err, size_t errLen);
 

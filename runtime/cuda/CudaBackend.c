@@ -1,0 +1,495 @@
+/*===- CudaBackend.c - run "ptx" code objects through the CUDA driver ----===*
+ *
+ * libcuda is opened with dlopen, never linked, so attnrt loads on every
+ * machine and reports ATTN_ERROR_NO_DRIVER / NO_DEVICE where CUDA is
+ * missing. Only the driver API is used (no cudart): the few types and
+ * constants are declared here, mirroring <cuda.h>; when that header is
+ * present at build time (ATTN_HAVE_CUDA_HEADERS) the mirrors are checked
+ * against it. Versioned entry points are bound by their current names
+ * (cuCtxPushCurrent_v2, ...), with the unversioned name as a fallback for
+ * old drivers.
+ *
+ * Modules live in the device's primary context, the one cudart (and so
+ * PyTorch) uses: tensors allocated by the framework and its streams are
+ * valid in it, and no second context competes for the GPU. A launch pushes
+ * the context only when the calling thread does not already have it
+ * current, and pops it after, so the caller's own choice survives.
+ *
+ * The code object is PTX text that the driver JIT-compiles for the device
+ * at load time (cuModuleLoadDataEx); a JIT failure comes back as
+ * ATTN_ERROR_LOAD with the driver's error log.
+ *
+ * Shared memory: the kernels declare theirs as static .shared variables
+ * (the entry's lds_bytes, informational), so launches pass 0 dynamic bytes
+ * and never set CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES. The driver
+ * reserves static shared memory by itself, beyond 48 KiB too (up to the
+ * device's opt-in limit, 227 KiB on sm_90), without an opt-in: the
+ * attribute only bounds dynamic memory, and static + that bound must stay
+ * within the limit, so raising it to lds_bytes would make a kernel with
+ * over 113 KiB static fail (CUDA_ERROR_INVALID_VALUE; both checked on an
+ * H100 with 64 KiB and 200 KiB static kernels). Kernels that move to
+ * dynamic (.extern .shared) memory will need both here.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+
+#include "../Backend.h"
+#include "../bundle/BundleInternal.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int CuResult; /* CUresult: an int-sized enum, 0 = CUDA_SUCCESS */
+typedef int CuDevice; /* CUdevice: an ordinal handle */
+typedef int CuJitOption;
+typedef struct AttnICuContext *CuContext;
+typedef struct AttnICuModule *CuModuleRef;
+typedef struct AttnICuFunction *CuFunction;
+typedef struct AttnICuStream *CuStream;
+#define ATTN_CUDA_SUCCESS 0
+#define ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
+#define ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
+#define ATTN_CU_JIT_ERROR_LOG_BUFFER 5
+#define ATTN_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
+#define ATTN_CU_LAUNCH_PARAM_END ((void *)0x00)
+#define ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER ((void *)0x01)
+#define ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE ((void *)0x02)
+/* Launch limits of every GPU since sm_30 (gridDim.x, .y/.z, blockDim.x). */
+#define ATTN_CUDA_MAX_GRID_X INT32_MAX
+#define ATTN_CUDA_MAX_GRID_YZ 65535
+#define ATTN_CUDA_MAX_BLOCK 1024
+#define ATTN_CUDA_JIT_LOG_BYTES 4096
+
+#ifdef ATTN_HAVE_CUDA_HEADERS
+#include <cuda.h>
+_Static_assert(CUDA_SUCCESS == ATTN_CUDA_SUCCESS, "CUDA_SUCCESS");
+_Static_assert(sizeof(CUresult) == sizeof(CuResult), "CUresult is int-sized");
+_Static_assert(sizeof(CUdevice) == sizeof(CuDevice), "CUdevice is an int");
+_Static_assert(sizeof(CUjit_option) == sizeof(CuJitOption), "CUjit_option is int-sized");
+_Static_assert(sizeof(CUcontext) == sizeof(CuContext), "CUcontext is a pointer");
+_Static_assert(sizeof(CUmodule) == sizeof(CuModuleRef), "CUmodule is a pointer");
+_Static_assert(sizeof(CUfunction) == sizeof(CuFunction), "CUfunction is a pointer");
+_Static_assert(sizeof(CUstream) == sizeof(CuStream), "CUstream is a pointer");
+_Static_assert(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR ==
+                   ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+               "CC major");
+_Static_assert(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR ==
+                   ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+               "CC minor");
+_Static_assert(CU_JIT_ERROR_LOG_BUFFER == ATTN_CU_JIT_ERROR_LOG_BUFFER, "JIT error log");
+_Static_assert(CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES == ATTN_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+               "JIT error log size");
+_Static_assert(CU_LAUNCH_PARAM_END_AS_INT == 0x00, "CU_LAUNCH_PARAM_END");
+_Static_assert(CU_LAUNCH_PARAM_BUFFER_POINTER_AS_INT == 0x01, "CU_LAUNCH_PARAM_BUFFER_POINTER");
+_Static_assert(CU_LAUNCH_PARAM_BUFFER_SIZE_AS_INT == 0x02, "CU_LAUNCH_PARAM_BUFFER_SIZE");
+#endif
+
+typedef struct {
+  void *lib;
+  char libName[256];
+  CuResult (*init)(unsigned);
+  CuResult (*deviceGetCount)(int *);
+  CuResult (*deviceGet)(CuDevice *, int);
+  CuResult (*deviceGetAttribute)(int *, int, CuDevice);
+  CuResult (*primaryCtxRetain)(CuContext *, CuDevice);
+  CuResult (*primaryCtxRelease)(CuDevice);
+  CuResult (*ctxGetCurrent)(CuContext *);
+  CuResult (*ctxPushCurrent)(CuContext);
+  CuResult (*ctxPopCurrent)(CuContext *);
+  CuResult (*moduleLoadDataEx)(CuModuleRef *, const void *, unsigned, CuJitOption *, void **);
+  CuResult (*moduleGetFunction)(CuFunction *, CuModuleRef, const char *);
+  CuResult (*moduleUnload)(CuModuleRef);
+  CuResult (*launchKernel)(CuFunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, CuStream, void **, void **);
+  CuResult (*getErrorName)(CuResult, const char **);
+  CuResult (*getErrorString)(CuResult, const char **);
+} CudaApi;
+
+struct AttnCudaDevice {
+  CudaApi api;
+  int ordinal;
+  CuDevice device;
+  int ccMajor, ccMinor;
+  CuContext ctx; /* the retained primary context; null until a module loads */
+};
+
+struct AttnCudaModule {
+  AttnCudaDevice *dev;
+  CuModuleRef module;
+  char *image; /* the PTX, NUL-terminated, kept while the module is loaded */
+  int32_t numKernels;
+  CuFunction *functions; /* [numKernels]; null: no code on this target */
+};
+
+/*--- errors --------------------------------------------------------------===*/
+
+/* Names of the codes that can come back before the driver works, for when
+ * cuGetErrorName cannot help: the stub libcuda of the toolkit (which fails
+ * every call with 34) or a driver too old to know the code. */
+static const char *knownErrorName(CuResult e) {
+  switch (e) {
+  case 3:
+    return "CUDA_ERROR_NOT_INITIALIZED";
+  case 34:
+    return "CUDA_ERROR_STUB_LIBRARY";
+  case 35:
+    return "CUDA_ERROR_INSUFFICIENT_DRIVER";
+  case 46:
+    return "CUDA_ERROR_DEVICES_UNAVAILABLE";
+  case 100:
+    return "CUDA_ERROR_NO_DEVICE";
+  case 101:
+    return "CUDA_ERROR_INVALID_DEVICE";
+  default:
+    return "CUDA error";
+  }
+}
+
+/* "CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected". */
+static const char *cuErr(const CudaApi *api, CuResult e, char buf[160]) {
+  const char *name = NULL, *text = NULL;
+  if (!api->getErrorName || api->getErrorName(e, &name) != ATTN_CUDA_SUCCESS)
+    name = NULL;
+  if (!api->getErrorString || api->getErrorString(e, &text) != ATTN_CUDA_SUCCESS)
+    text = NULL;
+  snprintf(buf, 160, "%s (%d)%s%s", name ? name : knownErrorName(e), (int)e, text ? ": " : "",
+           text ? text : "");
+  return buf;
+}
+
+/*--- the library ---------------------------------------------------------===*/
+
+static void *openLibrary(char *name, size_t nameLen, char *why, size_t whyLen) {
+  const char *env = getenv("ATTN_CUDA_LIBRARY");
+  /* libcuda.so.1 is the driver's soname; plain libcuda.so is usually only
+   * the toolkit's link-time stub. */
+  const char *path = env && *env ? env : "libcuda.so.1";
+  /* RTLD_NODELETE: the driver must stay mapped while contexts made through
+   * it exist, which outlive any one module. */
+  void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (lib) {
+    snprintf(name, nameLen, "%s", path);
+    return lib;
+  }
+  const char *e = dlerror();
+  snprintf(why, whyLen, "%s", e ? e : path);
+  return NULL;
+}
+
+/* dlsym into a function pointer without the object-to-function cast; the
+ * first of `names` (null-terminated) that the library exports wins. */
+static int bindFirst(void *lib, const char *const *names, void *fnPtr, size_t size) {
+  for (; *names; ++names) {
+    void *p = dlsym(lib, *names);
+    if (p) {
+      memcpy(fnPtr, &p, size);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static AttnStatus bindApi(CudaApi *api, char *err, size_t errLen) {
+  /* Optional: cuErr falls back to the code. */
+  bindFirst(api->lib, NAMES("cuGetErrorName"), &api->getErrorName, sizeof api->getErrorName);
+  bindFirst(api->lib, NAMES("cuGetErrorString"), &api->getErrorString, sizeof api->getErrorString);
+  struct {
+    const char *const *names;
+    void *fn;
+    size_t size;
+  } required[] = {
+      {NAMES("cuInit"), &api->init, sizeof api->init},
+      {NAMES("cuDeviceGetCount"), &api->deviceGetCount, sizeof api->deviceGetCount},
+      {NAMES("cuDeviceGet"), &api->deviceGet, sizeof api->deviceGet},
+      {NAMES("cuDeviceGetAttribute"), &api->deviceGetAttribute, sizeof api->deviceGetAttribute},
+      {NAMES("cuDevicePrimaryCtxRetain"), &api->primaryCtxRetain, sizeof api->primaryCtxRetain},
+      {NAMES("cuDevicePrimaryCtxRelease_v2", "cuDevicePrimaryCtxRelease"), &api->primaryCtxRelease,
+       sizeof api->primaryCtxRelease},
+      {NAMES("cuCtxGetCurrent"), &api->ctxGetCurrent, sizeof api->ctxGetCurrent},
+      {NAMES("cuCtxPushCurrent_v2", "cuCtxPushCurrent"), &api->ctxPushCurrent,
+       sizeof api->ctxPushCurrent},
+      {NAMES("cuCtxPopCurrent_v2", "cuCtxPopCurrent"), &api->ctxPopCurrent,
+       sizeof api->ctxPopCurrent},
+      {NAMES("cuModuleLoadDataEx"), &api->moduleLoadDataEx, sizeof api->moduleLoadDataEx},
+      {NAMES("cuModuleGetFunction"), &api->moduleGetFunction, sizeof api->moduleGetFunction},
+      {NAMES("cuModuleUnload"), &api->moduleUnload, sizeof api->moduleUnload},
+      {NAMES("cuLaunchKernel"), &api->launchKernel, sizeof api->launchKernel},
+  };
+  for (size_t i = 0; i < sizeof required / sizeof *required; ++i)
+    if (!bindFirst(api->lib, required[i].names, required[i].fn, required[i].size))
+      return attnFail(err, errLen, ATTN_ERROR_NO_DRIVER, "CUDA: %s does not export %s (too old?)",
+                      api->libName, required[i].names[0]);
+  return ATTN_OK;
+}
+
+/*--- the device ----------------------------------------------------------===*/
+
+static AttnStatus countDevices(const CudaApi *api, int ordinal, char *err, size_t errLen) {
+  char buf[160];
+  CuResult e = api->init(0);
+  if (e != ATTN_CUDA_SUCCESS)
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: no usable NVIDIA GPU: cuInit failed with %s (driver %s)",
+                    cuErr(api, e, buf), api->libName);
+  int count = 0;
+  e = api->deviceGetCount(&count);
+  if (e != ATTN_CUDA_SUCCESS || count <= 0)
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: no NVIDIA GPU found (cuDeviceGetCount: %s, %d devices)",
+                    e != ATTN_CUDA_SUCCESS ? cuErr(api, e, buf) : "CUDA_SUCCESS", count);
+  if (ordinal >= count)
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: device cuda:%d requested but there are only %d devices", ordinal, count);
+  return ATTN_OK;
+}
+
+static AttnStatus queryCapability(AttnCudaDevice *d, char *err, size_t errLen) {
+  char buf[160];
+  CuResult e = d->api.deviceGet(&d->device, d->ordinal);
+  if (e == ATTN_CUDA_SUCCESS)
+    e = d->api.deviceGetAttribute(&d->ccMajor, ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                                  d->device);
+  if (e == ATTN_CUDA_SUCCESS)
+    e = d->api.deviceGetAttribute(&d->ccMinor, ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                                  d->device);
+  if (e != ATTN_CUDA_SUCCESS)
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: cannot query the compute capability of cuda:%d: %s", d->ordinal,
+                    cuErr(&d->api, e, buf));
+  return ATTN_OK;
+}
+
+static AttnStatus openDevice(AttnCudaDevice *d, int ordinal, char *err, size_t errLen) {
+  char why[256];
+  d->ordinal = ordinal;
+  d->api.lib = openLibrary(d->api.libName, sizeof d->api.libName, why, sizeof why);
+  if (!d->api.lib)
+    return attnFail(err, errLen, ATTN_ERROR_NO_DRIVER,
+                    "CUDA: the driver library cannot be loaded (%s); install the NVIDIA driver "
+                    "(libcuda.so.1) or set ATTN_CUDA_LIBRARY to its path",
+                    why);
+  AttnStatus s;
+  if ((s = bindApi(&d->api, err, errLen)) != ATTN_OK ||
+      (s = countDevices(&d->api, ordinal, err, errLen)) != ATTN_OK)
+    return s;
+  return queryCapability(d, err, errLen);
+}
+
+AttnStatus attnCudaDeviceOpen(int ordinal, AttnCudaDevice **out, char *err, size_t errLen) {
+  *out = NULL;
+  AttnCudaDevice *d = calloc(1, sizeof *d);
+  if (!d)
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory opening CUDA");
+  AttnStatus s = openDevice(d, ordinal, err, errLen);
+  if (s != ATTN_OK) {
+    attnCudaDeviceClose(d);
+    return s;
+  }
+  *out = d;
+  return ATTN_OK;
+}
+
+void attnCudaDeviceCapability(const AttnCudaDevice *d, int *major, int *minor) {
+  *major = d->ccMajor;
+  *minor = d->ccMinor;
+}
+
+void attnCudaDeviceClose(AttnCudaDevice *d) {
+  if (!d)
+    return;
+  if (d->ctx)
+    d->api.primaryCtxRelease(d->device);
+  if (d->api.lib)
+    dlclose(d->api.lib);
+  free(d);
+}
+
+/*--- the context ---------------------------------------------------------===*/
+
+/* Driver calls act on the calling thread's current context. Ours is pushed
+ * only when it is not current already (the common case under PyTorch,
+ * which has the same primary context current), and popped by leaveContext. */
+static int enterContext(const AttnCudaDevice *d, int *pushed) {
+  CuContext current = NULL;
+  *pushed = 0;
+  if (d->api.ctxGetCurrent(&current) == ATTN_CUDA_SUCCESS && current == d->ctx)
+    return 1;
+  if (d->api.ctxPushCurrent(d->ctx) != ATTN_CUDA_SUCCESS)
+    return 0;
+  *pushed = 1;
+  return 1;
+}
+
+static void leaveContext(const AttnCudaDevice *d, int pushed) {
+  CuContext popped;
+  if (pushed)
+    d->api.ctxPopCurrent(&popped);
+}
+
+/* The primary context is created on first retain (by us or by cudart) and
+ * lives while anyone holds it; retained only once a code object is known
+ * to fit, so a failed "auto" never pays for creating it. */
+static AttnStatus retainContext(AttnCudaDevice *d, char *err, size_t errLen) {
+  char buf[160];
+  CuResult e = d->api.primaryCtxRetain(&d->ctx, d->device);
+  if (e != ATTN_CUDA_SUCCESS) {
+    d->ctx = NULL;
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: cannot retain the primary context of cuda:%d: %s", d->ordinal,
+                    cuErr(&d->api, e, buf));
+  }
+  return ATTN_OK;
+}
+
+/*--- modules -------------------------------------------------------------===*/
+
+static AttnStatus resolveFunctions(AttnCudaModule *m, const AttnBundleTarget *t, char *err,
+                                   size_t errLen) {
+  char buf[160];
+  for (int32_t i = 0; i < m->numKernels; ++i) {
+    const char *sym = t->entries[i].symbol;
+    if (!*sym)
+      continue;
+    CuResult e = m->dev->api.moduleGetFunction(&m->functions[i], m->module, sym);
+    if (e != ATTN_CUDA_SUCCESS) {
+      m->functions[i] = NULL;
+      return attnFail(err, errLen, ATTN_ERROR_LOAD,
+                      "CUDA: the code object of '%s' has no kernel '%s': %s", t->name, sym,
+                      cuErr(&m->dev->api, e, buf));
+    }
+  }
+  return ATTN_OK;
+}
+
+/* cuModuleLoadDataEx with an error-log buffer, so that a PTX the JIT
+ * rejects is reported with ptxas's own words. */
+static AttnStatus jitLoad(AttnCudaModule *m, const AttnBundleTarget *t, char *err, size_t errLen) {
+  char log[ATTN_CUDA_JIT_LOG_BYTES] = "";
+  CuJitOption options[] = {ATTN_CU_JIT_ERROR_LOG_BUFFER, ATTN_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, (void *)(uintptr_t)sizeof log};
+  const AttnCudaDevice *d = m->dev;
+  CuResult e = d->api.moduleLoadDataEx(&m->module, m->image, 2, options, values);
+  if (e == ATTN_CUDA_SUCCESS)
+    return ATTN_OK;
+  m->module = NULL;
+  log[sizeof log - 1] = '\0';
+  char buf[160];
+  return attnFail(err, errLen, ATTN_ERROR_LOAD,
+                  "CUDA: cuModuleLoadDataEx rejected the PTX of '%s' (%llu bytes) on cuda:%d "
+                  "(compute capability %d.%d): %s%s%s",
+                  t->name, (unsigned long long)t->size, d->ordinal, d->ccMajor, d->ccMinor,
+                  cuErr(&d->api, e, buf), log[0] ? "; JIT log: " : "", log);
+}
+
+static AttnStatus loadInto(AttnCudaModule *m, const AttnBundleTarget *t, char *err, size_t errLen) {
+  AttnStatus s = retainContext(m->dev, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  int pushed;
+  if (!enterContext(m->dev, &pushed))
+    return attnFail(err, errLen, ATTN_ERROR_NO_DEVICE,
+                    "CUDA: cannot make the context of cuda:%d current", m->dev->ordinal);
+  if ((s = jitLoad(m, t, err, errLen)) == ATTN_OK)
+    s = resolveFunctions(m, t, err, errLen);
+  leaveContext(m->dev, pushed);
+  return s;
+}
+
+AttnStatus attnCudaModuleLoad(AttnCudaDevice *d, const AttnBundleTarget *target, int32_t numKernels,
+                              AttnCudaModule **out, char *err, size_t errLen) {
+  *out = NULL;
+  AttnCudaModule *m = calloc(1, sizeof *m);
+  if (!m) {
+    attnCudaDeviceClose(d);
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory loading a CUDA module");
+  }
+  m->dev = d;
+  m->numKernels = numKernels;
+  m->functions = calloc(numKernels ? (size_t)numKernels : 1, sizeof *m->functions);
+  /* cuModuleLoadDataEx reads PTX up to its NUL: terminate it here rather
+   * than trust the bundle to include one. */
+  m->image = malloc((size_t)target->size + 1);
+  if (!m->functions || !m->image) {
+    attnCudaModuleDestroy(m);
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory loading a CUDA module");
+  }
+  if (target->size)
+    memcpy(m->image, target->data, (size_t)target->size);
+  m->image[target->size] = '\0';
+  AttnStatus s = loadInto(m, target, err, errLen);
+  if (s != ATTN_OK) {
+    attnCudaModuleDestroy(m);
+    return s;
+  }
+  *out = m;
+  return ATTN_OK;
+}
+
+void attnCudaModuleDestroy(AttnCudaModule *m) {
+  if (!m)
+    return;
+  int pushed;
+  if (m->module && enterContext(m->dev, &pushed)) {
+    m->dev->api.moduleUnload(m->module);
+    leaveContext(m->dev, pushed);
+  }
+  attnCudaDeviceClose(m->dev);
+  free(m->functions);
+  free(m->image);
+  free(m);
+}
+
+/*--- launches ------------------------------------------------------------===*/
+
+/* Checked here so that the message names the grid, not just
+ * CUDA_ERROR_INVALID_VALUE. */
+static AttnStatus checkLaunchSize(const int64_t grid[3], int32_t workgroupSize, char *err,
+                                  size_t errLen) {
+  if (workgroupSize < 1 || workgroupSize > ATTN_CUDA_MAX_BLOCK)
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: the entry's workgroup_size is %d, expected 1..%d", (int)workgroupSize,
+                    ATTN_CUDA_MAX_BLOCK);
+  for (int i = 0; i < 3; ++i) {
+    int64_t limit = i == 0 ? ATTN_CUDA_MAX_GRID_X : ATTN_CUDA_MAX_GRID_YZ;
+    if (grid[i] > limit)
+      return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                      "CUDA: grid %c = %lld exceeds the launch limit %lld", "xyz"[i],
+                      (long long)grid[i], (long long)limit);
+  }
+  return ATTN_OK;
+}
+
+AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[3],
+                          int32_t workgroupSize, void *kernargs, size_t kernargBytes, void *stream,
+                          char *err, size_t errLen) {
+  if (!m->functions[kernel])
+    return attnFail(err, errLen, ATTN_ERROR_NOT_FOUND, "kernel %d has no code on sm_%d%d",
+                    (int)kernel, m->dev->ccMajor, m->dev->ccMinor);
+  AttnStatus s = checkLaunchSize(grid, workgroupSize, err, errLen);
+  if (s != ATTN_OK)
+    return s;
+  size_t size = kernargBytes;
+  void *extra[] = {ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER, kernargs, ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE,
+                   &size, ATTN_CU_LAUNCH_PARAM_END};
+  int pushed;
+  if (!enterContext(m->dev, &pushed))
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: cannot make the context of cuda:%d current", m->dev->ordinal);
+  /* 0 dynamic shared bytes: it is all static (top of the file). A null
+   * stream is the legacy default stream. */
+  CuResult e = m->dev->api.launchKernel(m->functions[kernel], (unsigned)grid[0], (unsigned)grid[1],
+                                        (unsigned)grid[2], (unsigned)workgroupSize, 1, 1, 0,
+                                        (CuStream)stream, NULL, extra);
+  leaveContext(m->dev, pushed);
+  char buf[160];
+  if (e != ATTN_CUDA_SUCCESS)
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: cuLaunchKernel failed on cuda:%d: %s",
+                    m->dev->ordinal, cuErr(&m->dev->api, e, buf));
+  return ATTN_OK;
+}

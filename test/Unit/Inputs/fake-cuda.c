@@ -1,0 +1,160 @@
+/*===- fake-cuda.c - a stand-in libcuda for attnrt-test (no GPU needed) ---===*
+ *
+ * Exports the driver entry points attnrt's CUDA backend binds, with the
+ * driver's C signatures (handles as pointers, CUresult as int). cuInit
+ * fails or succeeds as the test sets (fake-cuda.h); after it succeeds the
+ * fake has deviceCount devices of compute capability ccMajor.ccMinor.
+ * "PTX" whose text starts with "//good" loads, with a kernel of every name
+ * but "..missing.."; anything else fails to JIT with a log. Launches run
+ * nothing: they are recorded for the test to inspect.
+ *
+ *===----------------------------------------------------------------------===*/
+#include "fake-cuda.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef int CUresult;
+
+static FakeCuda state = {.initResult = 100, .knowsNames = 1, .deviceCount = 1, .ccMajor = 9};
+static int initialized;
+static char primaryContext, oneModule; /* their addresses are the handles */
+static _Thread_local void *stack[8];   /* this thread's current context stack */
+static _Thread_local int depth;
+
+FakeCuda *fakeCudaState(void) { return &state; }
+
+CUresult cuGetErrorName(CUresult e, const char **s) {
+  if (!state.knowsNames)
+    return 34;
+  *s = e == 100 ? "CUDA_ERROR_NO_DEVICE" : e == 218 ? "CUDA_ERROR_INVALID_PTX" : "CUDA_ERROR_FAKE";
+  return 0;
+}
+
+CUresult cuGetErrorString(CUresult e, const char **s) {
+  if (!state.knowsNames)
+    return 34;
+  *s = e == 100 ? "no CUDA-capable device is detected" : "a fake error";
+  return 0;
+}
+
+CUresult cuInit(unsigned flags) {
+  initialized = state.initResult == 0 && flags == 0;
+  return state.initResult;
+}
+
+CUresult cuDeviceGetCount(int *n) {
+  *n = initialized ? state.deviceCount : 0;
+  return initialized ? 0 : 3;
+}
+
+CUresult cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return initialized && ordinal < state.deviceCount ? 0 : 101;
+}
+
+CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
+  (void)device;
+  *value = attribute == 75 ? state.ccMajor : attribute == 76 ? state.ccMinor : 0;
+  return attribute == 75 || attribute == 76 ? 0 : 1;
+}
+
+CUresult cuDevicePrimaryCtxRetain(void **ctx, int device) {
+  (void)device;
+  *ctx = &primaryContext;
+  ++state.retained;
+  return 0;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  (void)device;
+  --state.retained;
+  return 0;
+}
+
+CUresult cuCtxGetCurrent(void **ctx) {
+  *ctx = depth ? stack[depth - 1] : NULL;
+  return 0;
+}
+
+CUresult cuCtxPushCurrent_v2(void *ctx) {
+  if (depth == 8)
+    return 1;
+  stack[depth++] = ctx;
+  ++state.depth;
+  return 0;
+}
+
+CUresult cuCtxPopCurrent_v2(void **ctx) {
+  if (!depth)
+    return 201; /* CUDA_ERROR_INVALID_CONTEXT */
+  *ctx = stack[--depth];
+  --state.depth;
+  return 0;
+}
+
+static int contextCurrent(void) { return depth && stack[depth - 1] == &primaryContext; }
+
+/* Options 5 / 6: the error log buffer and its size. */
+CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned n, int *options,
+                            void **values) {
+  if (!contextCurrent())
+    return 201;
+  if (strncmp(image, "//good", 6) == 0) {
+    *module = &oneModule;
+    ++state.modules;
+    return 0;
+  }
+  char *log = NULL;
+  size_t cap = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    if (options[i] == 5)
+      log = values[i];
+    if (options[i] == 6)
+      cap = (size_t)(uintptr_t)values[i];
+  }
+  if (log && cap)
+    snprintf(log, cap, "ptxas fatal   : fake JIT rejects this PTX");
+  return 218;
+}
+
+CUresult cuModuleUnload(void *module) {
+  if (module != &oneModule || !contextCurrent())
+    return 400;
+  --state.modules;
+  return 0;
+}
+
+/* Every kernel exists, except those named "..missing..". */
+CUresult cuModuleGetFunction(void **fn, void *module, const char *name) {
+  (void)module;
+  *fn = (void *)name; /* any non-null handle */
+  if (strstr(name, "missing"))
+    return 500; /* CUDA_ERROR_NOT_FOUND */
+  return contextCurrent() ? 0 : 201;
+}
+
+/* Checks the buffer form of `extra`, copies the argument bytes. */
+static void recordArgs(void **extra) {
+  state.extraOk = extra && extra[0] == (void *)0x01 && extra[2] == (void *)0x02 &&
+                  extra[4] == (void *)0x00 && extra[3];
+  state.argBytes = state.extraOk ? *(size_t *)extra[3] : 0;
+  if (state.extraOk && state.argBytes <= sizeof state.args)
+    memcpy(state.args, extra[1], state.argBytes);
+}
+
+CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                        unsigned bz, unsigned sharedBytes, void *stream, void **params,
+                        void **extra) {
+  (void)fn;
+  ++state.launches;
+  state.grid[0] = gx, state.grid[1] = gy, state.grid[2] = gz;
+  state.block[0] = bx, state.block[1] = by, state.block[2] = bz;
+  state.sharedBytes = sharedBytes;
+  state.stream = stream;
+  state.ctxCurrentAtLaunch = contextCurrent();
+  state.paramsNull = params == NULL;
+  recordArgs(extra);
+  return 0;
+}

@@ -1,0 +1,36 @@
+/*===- fake-cuda.h - the state of fake-cuda.c, shared with attnrt-test ---===*
+ *
+ * attnrt-test loads Inputs/fake-cuda.so itself, sets how the fake driver
+ * behaves and reads back what attnrt asked of it; attnrt then opens the
+ * same file through ATTN_CUDA_LIBRARY and gets the same instance.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTN_TEST_FAKE_CUDA_H
+#define ATTN_TEST_FAKE_CUDA_H
+
+#include <stddef.h>
+
+typedef struct FakeCuda {
+  /* Set by the test. */
+  int initResult;  /* what cuInit returns: 0, 100 (no device), 34 (stub) */
+  int knowsNames;  /* cuGetErrorName/String answer, else fail with 34 as the stub's do */
+  int deviceCount; /* devices after a successful cuInit */
+  int ccMajor, ccMinor;
+  /* Recorded. */
+  int retained; /* primary context retains minus releases */
+  int modules;  /* modules loaded minus unloaded */
+  int depth;    /* context stack depth pushed by attnrt (pushes minus pops) */
+  int launches;
+  unsigned grid[3], block[3], sharedBytes;
+  void *stream;
+  int ctxCurrentAtLaunch; /* the primary context was current during the launch */
+  int extraOk;            /* `extra` was BUFFER_POINTER, p, BUFFER_SIZE, &n, END(0) */
+  int paramsNull;         /* kernelParams was null */
+  size_t argBytes;
+  unsigned char args[2048];
+} FakeCuda;
+
+/* The one instance, exported by fake-cuda.so. */
+FakeCuda *fakeCudaState(void);
+
+#endif /* ATTN_TEST_FAKE_CUDA_H */
