@@ -17,6 +17,7 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools lld-22  # LLVM, lit/FileCheck/not, ld.lld (AMD code objects)
   libamdhip64-dev                   # HIP runtime: attnrt's AMD backend (dlopen; no device here)
   python3 python3-numpy             # lit, test scripts
+  python3-torch python3-pytest      # the Python package's tests (test/Python)
 )
 BUILD_DIR=${ATTNC_BUILD_DIR:-build}
 

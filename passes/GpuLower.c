@@ -297,15 +297,17 @@ static MlirValue constF(AttnBuilder *b, MlirType like, double v) {
 }
 
 /* tanh(x) = sign(x) (1 - 2 / (2^(2 log2(e) |x|) + 1)): exact to a few ulp,
- * and +-1 (not NaN) when the power overflows. */
+ * and +-1 (not NaN) when the power overflows. |x| and the sign are arith
+ * ops: math.absf / math.copysign on vectors have no NVVM lowering. */
 static MlirValue emitTanh(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
   MlirType t = mlirValueGetType(x);
-  MlirValue ax = attnUnary(b, "math.absf", x);
+  MlirValue neg = attnUnary(b, "arith.negf", x);
+  MlirValue ax = attnBinary(b, "arith.maximumf", x, neg);
   MlirValue p = mapScalar(L, b, L->tgt->exp2, attnMulF(b, ax, constF(b, t, 2.8853900817779268)));
   MlirValue r = attnSubF(b, constF(b, t, 1.0),
                          attnDivF(b, constF(b, t, 2.0), attnAddF(b, p, constF(b, t, 1.0))));
-  MlirValue operands[2] = {r, x};
-  return attnGpuOp1(b, "math.copysign", 2, operands, t, 0, NULL);
+  MlirValue isNeg = attnCmpF(b, ATTN_CMPF_OLT, x, constF(b, t, 0.0));
+  return attnSelect(b, isNeg, attnUnary(b, "arith.negf", r), r);
 }
 
 static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
@@ -969,7 +971,7 @@ static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block) {
  * target's sharedElems asks for the largest. */
 typedef struct {
   AttnGpuLower *L;
-  int64_t elems;
+  int64_t elems, qElems;
   MlirType elem;
   bool mixed;
 } SmemPlan;
@@ -979,6 +981,12 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   if (!attnIsOp(op, "vector.transfer_read"))
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
+  const AttnGpuTarget *tgt = plan->L->tgt;
+  if (isTile(res) && tgt->sharedElemsQ && onlyOperand(res, "vector.contract", 0)) {
+    int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
+    plan->qElems = q > plan->qElems ? q : plan->qElems;
+    return MlirWalkResultAdvance;
+  }
   if (!isTile(res) || !onlyOperand(res, "vector.contract", 1))
     return MlirWalkResultAdvance;
   int64_t e = plan->L->tgt->sharedElems(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1),
@@ -1162,14 +1170,15 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     free(L.state);
     return false;
   }
-  SmemPlan plan = {&L, 0, {NULL}, false};
+  SmemPlan plan = {&L, 0, 0, {NULL}, false};
   mlirOperationWalk(func, planSmem, &plan, MlirWalkPreOrder);
   if (plan.mixed || (!mlirTypeIsNull(plan.elem) && !mlirTypeEqual(plan.elem, L.elem))) {
     attnEmitOpError(func, tgt->passName, "stages K/V tiles of a dtype other than Q's");
     free(L.state);
     return false;
   }
-  L.smemElems = plan.elems > 0 ? plan.elems : 1;
+  L.smemKV = plan.elems;
+  L.smemElems = plan.elems + plan.qElems > 0 ? plan.elems + plan.qElems : 1;
   int threads = L.W * tgt->warpSize;
   MlirOperation gfunc = createGpuFunc(&L, func, gpuBody, nMem, L.smemElems, threads);
   if (mlirOperationIsNull(gfunc)) {

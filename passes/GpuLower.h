@@ -87,6 +87,9 @@ typedef struct AttnGpuTarget {
   void (*laneValues)(AttnGpuLower *L, AttnBuilder *b);
   /* Shared-memory elements a K (isV false) or V tile of rows x cols needs. */
   int64_t (*sharedElems)(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV);
+  /* Shared-memory elements for the Q tile (rows x cols), after the K/V
+   * buffers (smemKV elements); null when Q never goes through shared memory. */
+  int64_t (*sharedElemsQ)(const AttnGpuLower *L, int64_t rows, int64_t cols);
   /* Q tile read (the left operand of QK^T) -> ATTN_REP_QFRAG. */
   void (*readQ)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x);
   /* K or V tile read (right operand of QK^T / PV) -> ATTN_REP_SMEM. */
@@ -107,9 +110,9 @@ struct AttnGpuLower {
   MlirType elem; /* f16 / bf16 */
   MlirValue tid, colLane, colLaneIdx, rowOwner, smem;
   MlirValue rowBase[ATTN_GPU_MAX_ROWS];
-  int64_t smemElems;
-  int smemGeneration[2]; /* per slot: the tile it holds now */
-  void *state;           /* the target's */
+  int64_t smemElems, smemKV; /* all of the shared buffer; its K/V part */
+  int smemGeneration[2];     /* per slot: the tile it holds now */
+  void *state;               /* the target's */
   int scopes[32], depth, nextScope;
   AttnValueMap map;
   void **arena;

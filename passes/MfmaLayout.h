@@ -22,15 +22,15 @@ extern "C" {
 typedef enum AttnMfmaElem { ATTN_MFMA_F16, ATTN_MFMA_BF16 } AttnMfmaElem;
 
 typedef struct AttnMfmaInstr {
-  const char *isa;    /* assembly mnemonic, e.g. "v_mfma_f32_32x32x8_f16" */
-  const char *rocdl;  /* ROCDL op name, e.g. "rocdl.mfma.f32.32x32x8f16" */
-  const char *chip;   /* "gfx942" | "gfx950" */
+  const char *isa;   /* assembly mnemonic, e.g. "v_mfma_f32_32x32x8_f16" */
+  const char *rocdl; /* ROCDL op name, e.g. "rocdl.mfma.f32.32x32x8f16" */
+  const char *chip;  /* "gfx942" | "gfx950" */
   AttnMfmaElem elem;
-  int m, n, k;        /* block shape: M x N output, K reduction */
-  int a_per_lane;     /* A (and B) elements per lane: M*K/64 */
-  int c_per_lane;     /* C/D elements per lane: M*N/64 */
-  bool ab_as_i16;     /* A/B operands are passed as vector<a_per_lane x i16> (gfx942 bf16_1k) */
-  int cycles;         /* cycles per instruction, 4 a pass (32 = 8 passes), for reports */
+  int m, n, k;    /* block shape: M x N output, K reduction */
+  int a_per_lane; /* A (and B) elements per lane: M*K/64 */
+  int c_per_lane; /* C/D elements per lane: M*N/64 */
+  bool ab_as_i16; /* A/B operands are passed as vector<a_per_lane x i16> (gfx942 bf16_1k) */
+  int cycles;     /* cycles per instruction, 4 a pass (32 = 8 passes), for reports */
 } AttnMfmaInstr;
 
 /* The instruction for `chip` and `elem` with an M x M output block (m = 32 or

@@ -49,9 +49,9 @@
 static const char *const passName = "attn-lower-nvgpu";
 enum {
   WARP = 32,
-  CHUNK = 8,           /* elements per 16-byte copy */
-  PAD = 8,             /* elements of row padding in shared memory */
-  SMEM_MAX = 48 * 1024 /* static shared memory per CTA */
+  CHUNK = 8,            /* elements per 16-byte copy */
+  PAD = 8,              /* elements of row padding in shared memory */
+  SMEM_MAX = 227 * 1024 /* shared memory per CTA on sm_90 (static in PTX: no opt-in needed) */
 };
 
 typedef struct {
@@ -64,7 +64,7 @@ typedef struct {
 /* The NVIDIA part of the lowering state. */
 typedef struct {
   int MT; /* 16-row MMA tiles per warp */
-  int64_t vBase;
+  int64_t vBase, qBase;
   MlirValue lane, quad, q;
   Pipe pipe;
 } NvState;
@@ -122,11 +122,39 @@ static MlirValue twoRows(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i
 /* Fragment (mt, c) covers rows mt*16 + [0, 16) and head-dim chunk
  * [16c, 16c + 16): a0a1 = (quad, 16c + 2q), a2a3 = (quad + 8, 16c + 2q),
  * a4a5 = (quad, 16c + 8 + 2q), a6a7 = (quad + 8, 16c + 8 + 2q). */
+static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
+                      int64_t rows, int64_t cols, int64_t base);
+static void waitAll(AttnGpuLower *L, AttnBuilder *b);
+
+/* With two MMA tiles per warp, Q's fragments would not fit in registers next
+ * to the accumulators (FA2's register budget): Q is staged in shared memory
+ * once, and QK^T reads its A fragments with ldmatrix.x4 per k-chunk. */
+static bool qInShared(const AttnGpuLower *L) { return ((const NvState *)L->state)->MT > 1; }
+
+static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
+  return qInShared(L) ? rows * (cols + PAD) : 0;
+}
+
 static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
   MlirValue res = mlirOperationGetResult(op, 0);
   int64_t d = attnGpuDim(res, 1);
   if (attnGpuDim(res, 0) != L->bm || d % 16) {
     attnGpuFail(L, op, "reads a Q tile whose head dim is not a multiple of 16");
+    return;
+  }
+  if (qInShared(L)) {
+    AttnTransfer at = *x;
+    at.idx[x->rowDim] = cIdx(b, 0);
+    issueTile(L, b, &at, x->idx[x->rowDim], L->bm, d, N(L)->qBase);
+    waitAll(L, b);
+    attnGpuPut(L, res,
+               (AttnRep){.kind = ATTN_REP_QFRAG,
+                         .nb = 0,
+                         .blocks = NULL,
+                         .rows = L->bm,
+                         .cols = d,
+                         .stride = d + PAD,
+                         .base = N(L)->qBase});
     return;
   }
   int chunks = (int)(d / 16), mt = N(L)->MT;
@@ -366,8 +394,8 @@ static bool smemFits(AttnGpuLower *L, MlirOperation op) {
     return true;
   char msg[200];
   snprintf(msg, sizeof(msg),
-           "needs %lld bytes of shared memory for its K and V tiles; static shared memory is "
-           "limited to 48 KiB (use a smaller block_n)",
+           "needs %lld bytes of shared memory for its tiles; sm_90a has 227 KiB per CTA (use "
+           "a smaller block_n)",
            (long long)bytes);
   attnGpuFail(L, op, msg);
   return false;
@@ -501,6 +529,44 @@ static bool accBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, MlirVal
   return true;
 }
 
+/* S = Q K^T with Q in shared memory, k-chunk pairs outermost (FA2's order):
+ * per pair, the A fragments of every MMA tile (ldmatrix.x4: rows l%8 +
+ * 8((l/8)%2), column 8(l/16) of a 16x16 block) are read once, then every
+ * n-tile's B fragments. */
+static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const AttnRep *kr,
+                      int chunks, int ncb, MlirValue *blocks) {
+  int mt = N(L)->MT;
+  MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
+  MlirValue laneQ = ldmatrixLane(L, b, qr->stride, true);
+  MlirValue warpRow = attnMulI(b, attnGpuUDiv(b, L->tid, WARP), cIdx(b, 16 * (int64_t)mt));
+  MlirValue qAt = attnAddI(b, laneQ, attnMulI(b, warpRow, cIdx(b, qr->stride)));
+  MlirValue c[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 2];
+  for (int m = 0; m < mt; ++m)
+    for (int t = 0; t < ncb; ++t)
+      c[m][t] = cFrag(L, b, blocks, ncb, m, t);
+  for (int ch = 0; ch < chunks; ch += 2) {
+    int pair = ch + 1 < chunks ? 2 : 1;
+    MlirValue a[ATTN_GPU_MAX_ROWS / 2][2];
+    for (int m = 0; m < mt; ++m)
+      for (int h = 0; h < pair; ++h) {
+        int64_t off = qr->base + 16 * m * qr->stride + 16 * (ch + h);
+        a[m][h] = ldmatrix(L, b, attnAddI(b, qAt, cIdx(b, off)), 4, false);
+      }
+    for (int t = 0; t < ncb; ++t) {
+      MlirValue at = attnAddI(b, laneK, cIdx(b, kr->base + 8 * t * kr->stride + 16 * ch));
+      MlirValue kf = ldmatrix(L, b, at, 2 * pair, false);
+      for (int h = 0; h < pair; ++h) {
+        MlirValue bf = pair == 1 ? kf : twoRows(L, b, kf, 2 * h);
+        for (int m = 0; m < mt; ++m)
+          c[m][t] = mma(L, b, a[m][h], bf, c[m][t]);
+      }
+    }
+  }
+  for (int m = 0; m < mt; ++m)
+    for (int t = 0; t < ncb; ++t)
+      putCFrag(L, b, c[m][t], blocks, ncb, m, t);
+}
+
 /* S = Q K^T: n-tile t of S is keys [8t, 8t + 8). The B fragment of k-chunk
  * c is K[8t + quad][16c + 2q (+8)]: ldmatrix.x4 with lane l addressing row
  * 8t + l%8 at column 16c + 8(l/8) reads chunks c and c+1 at once. */
@@ -515,10 +581,16 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     attnGpuFail(L, op, "must multiply the Q tile read by a K tile read");
     return;
   }
-  int mt = N(L)->MT, chunks = qr->nb / mt, ncb = (int)(kr->rows / 8);
+  int mt = N(L)->MT, chunks = qr->blocks ? qr->nb / mt : (int)(qr->cols / 16),
+      ncb = (int)(kr->rows / 8);
   MlirValue *qf = qr->blocks, blocks[ATTN_GPU_MAXB];
   if ((int64_t)chunks * 16 != kr->cols || !accBlocks(L, b, op, acc, blocks, L->RL * ncb))
     return;
+  if (!qf) {
+    qkSharedQ(L, b, qr, kr, chunks, ncb, blocks);
+    attnGpuPutTile(L, res, L->RL * ncb, blocks);
+    return;
+  }
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
   for (int t = 0; t < ncb; ++t) {
     MlirValue c[ATTN_GPU_MAX_ROWS / 2];
@@ -633,7 +705,8 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
   L->colLane = attnGpuNarrow(b, L->colLaneIdx);
   L->rowOwner = attnCmpI(b, ATTN_CMPI_EQ, s->q, cIdx(b, 0));
   s->lane = lane;
-  s->vBase = L->smemElems / 2;
+  s->vBase = L->smemKV / 2;
+  s->qBase = L->smemKV;
 }
 
 /* ldmatrix row addresses relative to a tile's (row 0, col 0): lane l
@@ -707,6 +780,7 @@ static const AttnGpuTarget nvTarget = {
     .setUp = setUp,
     .laneValues = laneValues,
     .sharedElems = sharedElems,
+    .sharedElemsQ = sharedElemsQ,
     .readQ = readQ,
     .readTile = readTile,
     .lowerQK = lowerQK,

@@ -164,10 +164,10 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(gfx950, query(F32, 256, false, false), 1, 128, 32, 4, 1, 1);
   }
   if (sm90) {
-    EXPECT_LOOKUP(sm90, query(F16, 128, true, false), 0, 128, 64, 8, 2, 1);
+    EXPECT_LOOKUP(sm90, query(F16, 128, true, false), 0, 128, 64, 4, 2, 1);
     EXPECT_LOOKUP(sm90, query(BF16, 256, false, false), 1, 128, 32, 8, 2, 1);
     EXPECT_LOOKUP(sm90, query(F32, 256, true, true), 2, 128, 32, 8, 1, 1);
-    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 8, 2, 1);
+    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 4, 2, 1);
   }
   if (cpu) {
     EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 128, 1, 1, 1);

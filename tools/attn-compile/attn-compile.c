@@ -2,13 +2,15 @@
  *
  *   attn-compile INPUT.mlir --target=gfx942,gfx950,cpu -o OUT.attnb
  *
- * Lowers the attention ops of INPUT for every target with its pipeline
- * (attn-to-rocdl{chip=X}, attn-to-cpu), generates code with LLVM, links it
- * with ld.lld and writes one bundle (attnrt/Bundle.h) holding a code object
- * per target and the metadata of every kernel. --emit prints one
- * intermediate form of one target instead; --report prints the resources
- * and occupancy of the AMD kernels; --header / --emit=header write a C
- * header with a typed launch function per kernel.
+ * A command line over libattnc's compile job (attnc/Compile.h): lowers the
+ * attention ops of INPUT for every target with its pipeline
+ * (attn-to-rocdl{chip=X}, attn-to-nvvm{chip=sm_90a}, attn-to-cpu),
+ * generates code with LLVM, links it with ld.lld (AMD, CPU; PTX needs no
+ * link) and writes one bundle (attnrt/Bundle.h) holding a code object per
+ * target and the metadata of every kernel. --emit prints one intermediate
+ * form of one target instead; --report prints the resources and occupancy
+ * of the AMD kernels; --header / --emit=header write a C header with a
+ * typed launch function per kernel.
  *
  * Occupancy (waves per SIMD) of gfx942 / gfx950, from the code object
  * metadata (AMDGPUUsage, "Code Object V3+ Metadata": .vgpr_count,
@@ -33,20 +35,21 @@
 #include "Diagnostics.h"
 #include "Header.h"
 #include "Input.h"
-#include "Kernels.h"
 #include "Report.h"
 
+#include "attnc/Compile.h"
 #include "attnc/Target.h"
 #include "attnc/attnc.h"
 
 #include "mlir-c/IR.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TARGETS 8
+#define MAX_TARGETS ATTN_COMPILE_MAX_TARGETS
 #define MAX_INPUTS 64
 
 typedef enum { EMIT_BUNDLE, EMIT_MLIR, EMIT_LLVM, EMIT_ASM, EMIT_HEADER } Emit;
@@ -78,22 +81,25 @@ static void usage(FILE *out) {
           "  --emit=FORM          print one target's intermediate form instead of a bundle:\n"
           "                         mlir    the module after the target's pipeline\n"
           "                         llvm    LLVM IR of the device code (after -O3)\n"
-          "                         asm     assembly (AMD: with the .amdgpu_metadata block)\n"
+          "                         asm     assembly (AMD: with the .amdgpu_metadata block;\n"
+          "                                 sm_90a: the PTX, which is its code object)\n"
           "                         header  C header: typed launch function per kernel\n"
           "  --header=FILE        also write the C header when writing a bundle\n"
           "  --name=PREFIX        name of the header's load function (default: input stem)\n"
           "  --report[=json]      per kernel per AMD target: registers, spills, scratch,\n"
           "                       LDS, occupancy, MFMA counts (to stdout; to stderr when\n"
-          "                       --emit prints to stdout)\n"
+          "                       --emit prints to stdout); other targets are not reported\n"
           "  --pipeline=P         lower with pipeline P instead of the target's (one target;\n"
           "                       'none': INPUT is already lowered). Inputs without attn ops\n"
           "                       are taken as lowered: a gpu.module @attn_kernels of\n"
           "                       rocdl.kernel llvm.funcs (AMD), or attn-to-cpu output (CPU)\n"
           "  --version, --help\n"
           "\n"
-          "Pipelines: attn-to-rocdl{chip=gfx942|gfx950} (AMD), attn-to-cpu (CPU). Code:\n"
-          "LLVM -O3, code object v5, linked by ld.lld ($ATTN_LLD, else LLVM 22's, else\n"
-          "ld.lld-22 on PATH). The CPU code object is an ELF .so that needs libm.\n"
+          "Pipelines: attn-to-rocdl{chip=gfx942|gfx950} (AMD), attn-to-nvvm{chip=sm_90a}\n"
+          "(NVIDIA), attn-to-cpu (CPU). Code: LLVM -O3; AMD: code object v5, linked by\n"
+          "ld.lld ($ATTN_LLD, else LLVM 22's, else ld.lld-22 on PATH); NVIDIA: PTX text\n"
+          "(format ptx, JIT-compiled by the driver); the CPU code object is an ELF .so\n"
+          "linked by ld.lld that needs libm.\n"
           "\n"
           "Report columns: vgpr/agpr (architected / accumulation VGPRs), sgpr, vspill/sspill\n"
           "(spilled VGPRs/SGPRs), scratch (bytes per lane), lds (bytes per workgroup), wg\n"
@@ -117,6 +123,17 @@ static int usageError(const char *fmt, ...) {
   fputc('\n', stderr);
   va_end(ap);
   return 1;
+}
+
+/* A run-time error: `attn-compile: error: MESSAGE`. Returns false. */
+static bool error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("attn-compile: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return false;
 }
 
 /*===--- Options -------------------------------------------------------------===*/
@@ -235,299 +252,52 @@ static int parseArgs(int argc, char **argv, Options *o) {
   return checkOptions(o);
 }
 
-/*===--- Compilation of one target -------------------------------------------===*/
+/*===--- Report ----------------------------------------------------------------===*/
 
-/* What the compilation of the input shares across targets. */
-typedef struct {
-  const Options *o;
-  MlirModule input;
-  bool lower; /* run a pipeline (the input has attn ops, or --pipeline) */
-  AttnBundleKernel *kernels;
-  int numKernels;
-  bool haveKernels; /* kernels known (from the attn ops, or from the first code) */
-  FILE *emitOut;
-  /* Report rows, over all targets. */
-  AttnReportRow *rows;
-  int numRows;
-} Job;
-
-/* One target's results. */
-typedef struct {
-  AttnBlob code;
-  AttnBundleEntry *entries; /* [numKernels] */
-  AttnAmdKernelInfo *amd;   /* AMD kernels read from the assembly */
-  int numAmd;
-  MlirModule lowered; /* while compileTarget runs */
-} TargetOut;
-
-static void freeTargetOut(TargetOut *t) {
-  attnBlobFree(&t->code);
-  free(t->entries);
-  free(t->amd);
-  memset(t, 0, sizeof(*t));
-}
-
-static bool error(const AttnTarget *t, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("attn-compile: error: ", stderr);
-  if (t)
-    fprintf(stderr, "%s: ", t->option);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return false;
-}
-
-static void writeOut(MlirStringRef part, void *userData) {
-  fwrite(part.data, 1, part.length, (FILE *)userData);
-}
-
-static bool lowerFor(const Job *job, MlirModule m, const AttnTarget *t) {
-  char err[1024];
-  const char *p = job->o->pipeline;
-  if (p && !strcmp(p, "none"))
-    return true;
-  if (!p && !job->lower)
-    return true;
-  bool ok = p ? attnRunPipeline(m, p, err, sizeof(err)) : attnTargetLower(m, t, err, sizeof(err));
-  return ok || error(t, "%s", err);
-}
-
-/* The tile configuration and grid of every kernel on `t`. */
-static bool readEntries(const Job *job, MlirModule lowered, const AttnTarget *t, TargetOut *out) {
-  out->entries = calloc((size_t)(job->numKernels ? job->numKernels : 1), sizeof(AttnBundleEntry));
-  if (!out->entries)
-    return error(t, "out of memory");
-  bool all = true;
-  for (int i = 0; i < job->numKernels && all; ++i)
-    all = attnEntryFromLowered(lowered, &job->kernels[i], &out->entries[i]);
-  if (all || !job->lower)
-    return true;
-  char err[512];
-  const char *tile = t->kind == ATTN_TARGET_CPU ? "cpu" : t->chip;
-  return attnEntriesFromFront(job->input, tile, job->kernels, job->numKernels, out->entries, err,
-                              sizeof(err)) ||
-         error(t, "%s", err);
-}
-
-static bool printLlvm(const Job *job, LLVMModuleRef m) {
-  char *text = LLVMPrintModuleToString(m);
-  fputs(text, job->emitOut);
-  LLVMDisposeMessage(text);
-  return true;
-}
-
-static bool emitCode(Job *job, const AttnTarget *t, LLVMModuleRef m, TargetOut *out);
-static bool finishEntries(Job *job, const AttnTarget *t, TargetOut *out, LLVMModuleRef m);
-
-/* Lowers a clone of the input for `t` and produces what the job asks. */
-static bool compileTarget(Job *job, const AttnTarget *t, TargetOut *out) {
-  char err[1024];
-  MlirModule lowered =
-      mlirModuleFromOperation(mlirOperationClone(mlirModuleGetOperation(job->input)));
-  bool ok = lowerFor(job, lowered, t);
-  if (ok && job->o->emit == EMIT_MLIR) {
-    mlirOperationPrint(mlirModuleGetOperation(lowered), writeOut, job->emitOut);
-    fputc('\n', job->emitOut);
-    mlirModuleDestroy(lowered);
-    return true;
-  }
-  ok = ok && readEntries(job, lowered, t, out);
-  MlirModule device = {NULL};
-  if (ok) {
-    device = attnTargetExtractDevice(lowered, t, err, sizeof(err));
-    ok = !mlirModuleIsNull(device) || error(t, "%s", err);
-  }
-  out->lowered = lowered;
-  LLVMContextRef llvmCtx = LLVMContextCreate();
-  LLVMModuleRef m = NULL;
-  if (ok) {
-    m = attnTargetTranslate(device, t, llvmCtx, err, sizeof(err));
-    ok = (m && attnTargetOptimize(m, t, err, sizeof(err))) || error(t, "%s", err);
-  }
-  if (!mlirModuleIsNull(device))
-    mlirModuleDestroy(device);
-  if (ok)
-    ok = job->o->emit == EMIT_LLVM ? printLlvm(job, m) : emitCode(job, t, m, out);
-  if (m)
-    LLVMDisposeModule(m);
-  LLVMContextDispose(llvmCtx);
-  out->lowered = (MlirModule){NULL};
-  mlirModuleDestroy(lowered);
-  return ok;
-}
-
-/*===--- Code, kernels, report -------------------------------------------------===*/
-
-static const AttnAmdKernelInfo *findAmd(const TargetOut *out, const char *name) {
-  for (int i = 0; i < out->numAmd; ++i)
-    if (!strcmp(out->amd[i].name, name))
-      return &out->amd[i];
-  return NULL;
-}
-
-static bool addReportRows(Job *job, const AttnTarget *t, const TargetOut *out) {
-  AttnReportRow *grown =
-      realloc(job->rows, (size_t)(job->numRows + out->numAmd) * sizeof(AttnReportRow));
-  if (!grown && out->numAmd)
-    return error(t, "out of memory");
-  job->rows = grown;
-  for (int i = 0; i < out->numAmd; ++i) {
-    AttnReportRow *r = &job->rows[job->numRows++];
-    memset(r, 0, sizeof(*r));
-    snprintf(r->target, sizeof(r->target), "%s", t->name);
-    r->info = out->amd[i];
-    int wg = r->info.reqdWorkgroup > 0 ? r->info.reqdWorkgroup : r->info.maxWorkgroup;
-    for (int k = 0; k < job->numKernels && r->info.reqdWorkgroup <= 0; ++k)
-      if (!strcmp(job->kernels[k].name, r->info.name) && out->entries &&
-          out->entries[k].num_warps > 0)
-        wg = 64 * out->entries[k].num_warps;
-    r->workgroupSize = wg;
-    r->waves = attnAmdOccupancy(&r->info, t->chip, wg, &r->limiter);
-  }
-  return true;
-}
-
-static bool readAmdAsm(Job *job, const AttnTarget *t, const AttnBlob *text, TargetOut *out) {
-  char err[256];
-  out->numAmd = attnAmdReadAsm((const char *)text->data, text->size, &out->amd, err, sizeof(err));
-  if (out->numAmd < 0)
-    return error(t, "%s", err);
-  return !job->o->report || addReportRows(job, t, out);
-}
-
-/* Code generation proper: assembly (printed, or read for the AMD
- * metadata), then the linked code object for a bundle. */
-static bool emitCode(Job *job, const AttnTarget *t, LLVMModuleRef m, TargetOut *out) {
-  char err[1024];
-  bool amd = t->kind == ATTN_TARGET_AMDGPU;
-  AttnBlob text = {NULL, 0}, object = {NULL, 0};
-  bool ok = true;
-  if (amd || job->o->emit == EMIT_ASM)
-    ok = attnTargetEmit(m, t, true, &text, err, sizeof(err)) || error(t, "%s", err);
-  if (ok && job->o->emit == EMIT_ASM) {
-    fwrite(text.data, 1, text.size, job->emitOut);
-    if (job->o->report && amd)
-      ok = readAmdAsm(job, t, &text, out);
-    attnBlobFree(&text);
-    return ok;
-  }
-  if (ok && amd)
-    ok = readAmdAsm(job, t, &text, out);
-  attnBlobFree(&text);
-  if (ok && job->o->emit == EMIT_BUNDLE && job->o->output) {
-    ok = finishEntries(job, t, out, m);
-    ok = ok && (attnTargetEmit(m, t, false, &object, err, sizeof(err)) || error(t, "%s", err));
-    ok = ok && (attnTargetLink(&object, t, &out->code, err, sizeof(err)) || error(t, "%s", err));
-  }
-  attnBlobFree(&object);
-  return ok;
-}
-
-/* Kernels of an input without attn ops: what the first target's code has
- * (AMD kernels by their metadata; CPU kernels by their trampolines). The
- * bundle then has no argument metadata for them. */
-static bool kernelsFromCode(Job *job, const AttnTarget *t, const TargetOut *out, LLVMModuleRef m) {
-  static const char prefix[] = "__attn_program_";
+/* Rows of the report: every AMD kernel of every target compiled. */
+static AttnReportRow *reportRows(const AttnCompileResult *r, int *count) {
   int n = 0;
-  const char *names[256];
-  if (t->kind == ATTN_TARGET_AMDGPU) {
-    for (int i = 0; i < out->numAmd && n < 256; ++i)
-      names[n++] = out->amd[i].name;
-  } else {
-    for (LLVMValueRef f = LLVMGetFirstFunction(m); f && n < 256; f = LLVMGetNextFunction(f)) {
-      size_t len;
-      const char *name = LLVMGetValueName2(f, &len);
-      if (!LLVMIsDeclaration(f) && !strncmp(name, prefix, sizeof(prefix) - 1))
-        names[n++] = name + sizeof(prefix) - 1;
+  for (int t = 0; t < r->numTargets; ++t)
+    n += r->targets[t].numAmd;
+  AttnReportRow *rows = calloc((size_t)(n ? n : 1), sizeof(AttnReportRow));
+  *count = 0;
+  if (!rows)
+    return NULL;
+  for (int t = 0; t < r->numTargets; ++t) {
+    const AttnCompiledTarget *c = &r->targets[t];
+    for (int i = 0; i < c->numAmd; ++i) {
+      AttnReportRow *row = &rows[(*count)++];
+      snprintf(row->target, sizeof(row->target), "%s", c->target.name);
+      row->info = c->amd[i];
+      int wg = row->info.reqdWorkgroup > 0 ? row->info.reqdWorkgroup : row->info.maxWorkgroup;
+      for (int k = 0; k < r->numKernels && row->info.reqdWorkgroup <= 0; ++k)
+        if (!strcmp(r->kernels[k].name, row->info.name) && c->entries &&
+            c->entries[k].num_warps > 0)
+          wg = 64 * c->entries[k].num_warps;
+      row->workgroupSize = wg;
+      row->waves = attnAmdOccupancy(&row->info, c->target.chip, wg, &row->limiter);
     }
   }
-  job->kernels = calloc((size_t)(n ? n : 1), sizeof(AttnBundleKernel));
-  if (!job->kernels)
-    return error(t, "out of memory");
-  for (int i = 0; i < n; ++i)
-    snprintf(job->kernels[i].name, sizeof(job->kernels[i].name), "%s", names[i]);
-  job->numKernels = n;
-  job->haveKernels = true;
-  return true;
+  return rows;
 }
 
-static int countTrampolines(LLVMModuleRef m) {
-  static const char prefix[] = "__attn_program_";
-  int n = 0;
-  for (LLVMValueRef f = LLVMGetFirstFunction(m); f; f = LLVMGetNextFunction(f)) {
-    size_t len;
-    const char *name = LLVMGetValueName2(f, &len);
-    n += !LLVMIsDeclaration(f) && !strncmp(name, prefix, sizeof(prefix) - 1);
-  }
-  return n;
-}
-
-/* One entry of a CPU kernel: its trampoline must be in the code. */
-static bool finishCpuEntry(const AttnTarget *t, const AttnBundleKernel *k, AttnBundleEntry *e,
-                           LLVMModuleRef m) {
-  if ((size_t)snprintf(e->symbol, sizeof(e->symbol), "__attn_program_%.112s", k->name) >=
-      sizeof(e->symbol))
-    return error(t, "kernel name too long for a CPU symbol: %s", k->name);
-  LLVMValueRef f = LLVMGetNamedFunction(m, e->symbol);
-  if (!f || LLVMIsDeclaration(f))
-    return error(t, "kernel %s has no trampoline %s in the code", k->name, e->symbol);
-  e->workgroup_size = 0;
-  e->lds_bytes = 0;
-  return true;
-}
-
-/* One entry of an AMD kernel: the code object must have it. */
-static bool finishAmdEntry(const AttnTarget *t, const AttnBundleKernel *k, AttnBundleEntry *e,
-                           const TargetOut *out) {
-  const AttnAmdKernelInfo *info = findAmd(out, k->name);
-  if (!info)
-    return error(t, "kernel %s is missing from the code object", k->name);
-  snprintf(e->symbol, sizeof(e->symbol), "%s", k->name);
-  /* The code object's required workgroup size is the truth; it must agree
-   * with the tile configuration (wave64: 64 threads per warp). */
-  int tile = e->num_warps > 0 ? 64 * e->num_warps : 0;
-  if (info->reqdWorkgroup > 0 && tile > 0 && info->reqdWorkgroup != tile)
-    return error(t,
-                 "kernel %s: the code object requires workgroups of %d threads, the tile "
-                 "configuration says %d (64 * num_warps)",
-                 k->name, info->reqdWorkgroup, tile);
-  e->workgroup_size = info->reqdWorkgroup > 0 ? info->reqdWorkgroup
-                      : tile > 0              ? tile
-                                              : info->maxWorkgroup;
-  e->lds_bytes = info->ldsBytes > 0 ? info->ldsBytes : 0;
-  return true;
-}
-
-/* Checks that `t` compiled exactly the job's kernels, and completes their
- * entries: symbols, workgroup sizes, LDS. */
-static bool finishEntries(Job *job, const AttnTarget *t, TargetOut *out, LLVMModuleRef m) {
-  if (!job->haveKernels) {
-    if (!kernelsFromCode(job, t, out, m))
+static bool noAmdTarget(const Options *o) {
+  for (int i = 0; i < o->numTargets; ++i)
+    if (o->targets[i].kind == ATTN_TARGET_AMDGPU)
       return false;
-    free(out->entries); /* sized for no kernels */
-    out->entries = calloc((size_t)(job->numKernels ? job->numKernels : 1), sizeof(AttnBundleEntry));
-    if (!out->entries)
-      return error(t, "out of memory");
-    /* Tile configuration and kind, where the lowered code still says. */
-    for (int i = 0; i < job->numKernels; ++i)
-      if (attnEntryFromLowered(out->lowered, &job->kernels[i], &out->entries[i]))
-        attnKindFromLowered(out->lowered, &job->kernels[i]);
-  }
-  bool amd = t->kind == ATTN_TARGET_AMDGPU;
-  int found = amd ? out->numAmd : countTrampolines(m);
-  if (found != job->numKernels)
-    return error(t,
-                 "the code has %d kernels, the module %d (every target must compile the same "
-                 "kernels)",
-                 found, job->numKernels);
-  for (int i = 0; i < job->numKernels; ++i) {
-    bool ok = amd ? finishAmdEntry(t, &job->kernels[i], &out->entries[i], out)
-                  : finishCpuEntry(t, &job->kernels[i], &out->entries[i], m);
-    if (!ok)
-      return false;
-  }
+  return true;
+}
+
+static bool printReport(const Options *o, const AttnCompileResult *r) {
+  FILE *rep = o->emit != EMIT_BUNDLE && !o->output ? stderr : stdout;
+  if (noAmdTarget(o))
+    fputs("attn-compile: note: --report covers AMD targets only\n", stderr);
+  int count;
+  AttnReportRow *rows = reportRows(r, &count);
+  if (!rows)
+    return error("out of memory");
+  attnPrintReport(rep, rows, count, o->reportJson);
+  free(rows);
   return true;
 }
 
@@ -599,121 +369,63 @@ static void headerPrefix(const Options *o, char *out, size_t size) {
   attnCIdentifier(name ? name : stem, out, size);
 }
 
-static bool writeHeaderFile(const Job *job, const char *path) {
+static bool writeHeaderFile(const Options *o, const AttnCompileResult *r, const char *path) {
   char prefix[128];
-  headerPrefix(job->o, prefix, sizeof(prefix));
+  headerPrefix(o, prefix, sizeof(prefix));
   FILE *f = path ? fopen(path, "w") : stdout;
   if (!f)
-    return error(NULL, "cannot write '%s'", path);
-  bool ok = attnWriteHeader(f, prefix, job->o->input, job->kernels, job->numKernels);
+    return error("cannot write '%s'", path);
+  bool ok = attnWriteHeader(f, prefix, o->input, r->kernels, r->numKernels);
   if (path)
     ok = fclose(f) == 0 && ok;
-  return ok || error(NULL, "cannot write '%s'", path ? path : "<stdout>");
+  return ok || error("cannot write '%s'", path ? path : "<stdout>");
 }
 
-static bool writeBundle(const Job *job, const TargetOut *outs) {
-  const Options *o = job->o;
-  AttnBundleTarget targets[MAX_TARGETS];
-  memset(targets, 0, sizeof(targets));
-  for (int i = 0; i < o->numTargets; ++i) {
-    const AttnTarget *t = &o->targets[i];
-    snprintf(targets[i].name, sizeof(targets[i].name), "%s", t->name);
-    snprintf(targets[i].format, sizeof(targets[i].format), "%s",
-             t->kind == ATTN_TARGET_AMDGPU ? "hsaco" : "elf-so");
-    targets[i].data = outs[i].code.data;
-    targets[i].size = outs[i].code.size;
-    targets[i].entries = outs[i].entries;
-  }
-  AttnBundle b;
-  memset(&b, 0, sizeof(b));
-  b.version = ATTN_BUNDLE_VERSION;
-  snprintf(b.producer, sizeof(b.producer), "%s", attnVersion());
-  b.num_kernels = job->numKernels;
-  b.kernels = job->kernels;
-  b.num_targets = o->numTargets;
-  b.targets = targets;
-  char err[512];
-  if (attnBundleWriteFile(&b, o->output, err, sizeof(err)) != ATTN_OK)
-    return error(NULL, "cannot write the bundle '%s': %s", o->output, err);
-  return true;
-}
-
-/* Whatever the run prints goes to memory first: no partial output file. */
-static bool flushEmit(const Options *o, char *text, size_t size) {
-  FILE *f = o->output ? fopen(o->output, "w") : stdout;
+/* Writes `size` bytes to `path` (NULL: stdout); `what` names it in errors. */
+static bool writeFile(const char *path, const void *data, size_t size, const char *what) {
+  FILE *f = path ? fopen(path, "wb") : stdout;
   if (!f)
-    return error(NULL, "cannot write '%s'", o->output);
-  bool ok = fwrite(text, 1, size, f) == size;
-  ok = (o->output ? fclose(f) == 0 : fflush(f) == 0) && ok;
-  return ok || error(NULL, "cannot write '%s'", o->output ? o->output : "<stdout>");
+    return error("cannot write %s '%s': %s", what, path, strerror(errno));
+  bool ok = fwrite(data, 1, size, f) == size;
+  ok = (path ? fclose(f) == 0 : fflush(f) == 0) && ok;
+  return ok || error("cannot write %s '%s': %s", what, path ? path : "<stdout>", strerror(errno));
 }
 
-static bool compileAll(Job *job, TargetOut *outs) {
-  const Options *o = job->o;
-  for (int i = 0; i < o->numTargets; ++i) {
-    if (!compileTarget(job, &o->targets[i], &outs[i]))
-      return false;
-    if (o->emit != EMIT_BUNDLE)
-      return true;
+static AttnCompileEmit jobKind(const Options *o) {
+  switch (o->emit) {
+  case EMIT_MLIR:
+    return ATTN_COMPILE_MLIR;
+  case EMIT_LLVM:
+    return ATTN_COMPILE_LLVM;
+  case EMIT_ASM:
+    return ATTN_COMPILE_ASM;
+  case EMIT_HEADER:
+    return ATTN_COMPILE_KERNELS;
+  case EMIT_BUNDLE:
+    break;
   }
-  return true;
+  /* A report without -o generates code but makes no code objects. */
+  return o->output ? ATTN_COMPILE_BUNDLE : ATTN_COMPILE_CODEGEN;
 }
 
-static bool collectKernels(Job *job) {
-  const Options *o = job->o;
-  bool hasAttn = attnHasAttnOps(job->input);
-  job->lower = o->pipeline ? strcmp(o->pipeline, "none") != 0 : hasAttn;
-  if (!hasAttn) {
-    if (o->emit == EMIT_HEADER || o->header)
-      return error(NULL, "%s has no attn ops: a header needs their signatures", o->input);
-    return true;
-  }
-  const AttnTarget *first = o->numTargets ? &o->targets[0] : NULL;
-  const char *tile = !first || first->kind == ATTN_TARGET_CPU ? "cpu" : first->chip;
-  char err[512];
-  job->numKernels = attnCollectKernels(job->input, tile, &job->kernels, err, sizeof(err));
-  if (job->numKernels < 0)
-    return error(NULL, "%s", err);
-  job->haveKernels = true;
-  return true;
-}
-
-static bool reportAmdOnly(const Options *o) {
-  for (int i = 0; i < o->numTargets; ++i)
-    if (o->targets[i].kind == ATTN_TARGET_AMDGPU)
-      return false;
-  return true;
-}
-
-static bool runJob(Job *job) {
-  const Options *o = job->o;
-  if (!collectKernels(job))
-    return false;
-  if (o->emit == EMIT_HEADER)
-    return writeHeaderFile(job, o->output);
-  char *text = NULL;
-  size_t size = 0;
-  job->emitOut = o->emit != EMIT_BUNDLE ? open_memstream(&text, &size) : NULL;
-  if (o->emit != EMIT_BUNDLE && !job->emitOut)
-    return error(NULL, "out of memory");
-  TargetOut outs[MAX_TARGETS];
-  memset(outs, 0, sizeof(outs));
-  bool ok = compileAll(job, outs);
-  if (job->emitOut) {
-    ok = fclose(job->emitOut) == 0 && ok;
-    ok = ok && flushEmit(o, text, size);
-    free(text);
-  }
-  if (ok && o->emit == EMIT_BUNDLE && o->output)
-    ok = writeBundle(job, outs) && (!o->header || writeHeaderFile(job, o->header));
-  if (ok && o->report) {
-    FILE *rep = o->emit != EMIT_BUNDLE && !o->output ? stderr : stdout;
-    if (reportAmdOnly(o))
-      fputs("attn-compile: note: --report covers AMD targets only\n", stderr);
-    attnPrintReport(rep, job->rows, job->numRows, o->reportJson);
-  }
-  for (int i = 0; i < o->numTargets; ++i)
-    freeTargetOut(&outs[i]);
+static bool runJob(const Options *o, MlirModule input) {
+  if ((o->emit == EMIT_HEADER || o->header) && !attnModuleHasAttnOps(input))
+    return error("%s has no attn ops: a header needs their signatures", o->input);
+  AttnCompileOptions options = {o->targets, o->numTargets, o->pipeline, jobKind(o), NULL};
+  AttnCompileResult r;
+  char err[2048];
+  bool ok = attnCompileModule(input, &options, &r, err, sizeof(err)) || error("%s", err);
+  /* Whatever the run prints was made in memory first: no partial output. */
+  if (ok && o->emit == EMIT_HEADER)
+    ok = writeHeaderFile(o, &r, o->output);
+  else if (ok && o->emit != EMIT_BUNDLE)
+    ok = writeFile(o->output, r.text.data, r.text.size, "the output");
+  else if (ok && o->output)
+    ok = writeFile(o->output, r.bundle.data, r.bundle.size, "the bundle") &&
+         (!o->header || writeHeaderFile(o, &r, o->header));
+  if (ok && o->report)
+    ok = printReport(o, &r);
+  attnCompileResultFree(&r);
   return ok;
 }
 
@@ -721,15 +433,10 @@ static int run(const Options *o) {
   MlirContext ctx = attnContextCreate();
   AttnDiagEngine diags = {stderr, o->input, false, NULL, 0, 0, 0};
   attnDiagAttach(ctx, &diags);
-  Job job;
-  memset(&job, 0, sizeof(job));
-  job.o = o;
-  job.input = parseInputs(ctx, o);
-  bool ok = !mlirModuleIsNull(job.input) && runJob(&job);
-  if (!mlirModuleIsNull(job.input))
-    mlirModuleDestroy(job.input);
-  free(job.kernels);
-  free(job.rows);
+  MlirModule input = parseInputs(ctx, o);
+  bool ok = !mlirModuleIsNull(input) && runJob(o, input);
+  if (!mlirModuleIsNull(input))
+    mlirModuleDestroy(input);
   mlirContextDestroy(ctx);
   return ok ? 0 : 1;
 }

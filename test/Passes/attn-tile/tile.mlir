@@ -15,7 +15,7 @@
 // GFX942: attn.mha {{.*}}attn.grid = #[[GRID128]], attn.tile = {block_m = 128 : i64, block_n = 64 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 4 : i64, source = "gfx942-MHA-DEFAULT.json:{{[0-9]+}}", target = "gfx942"}
 
 // OVERRIDE-DAG: affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 2)>
-// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 2 : i64, num_stages = 2 : i64, num_warps = 8 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
+// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 2 : i64, num_stages = 2 : i64, num_warps = 4 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
 
 func.func @mha_bf16_d128(%q: tensor<?x32x?x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>) -> tensor<?x32x?x128xbf16> {
   %o = attn.mha %q, %k, %v {causal} : (tensor<?x32x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> tensor<?x32x?x128xbf16>

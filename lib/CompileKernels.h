@@ -1,4 +1,4 @@
-/*===- Kernels.h - bundle metadata of the kernels of an attn module -*- C -*-===*
+/*===- CompileKernels.h - bundle metadata of the kernels of a module -*- C -*-===*
  *
  * What a bundle says about each kernel (attnrt/Bundle.h), read from the IR:
  *
@@ -12,9 +12,11 @@
  *     function, or, where the lowered module does not have it, the one
  *     attn-tile{target=T} gives.
  *
+ * Internal to libattnc (lib/Compile.c); not installed.
+ *
  *===----------------------------------------------------------------------===*/
-#ifndef ATTN_COMPILE_KERNELS_H
-#define ATTN_COMPILE_KERNELS_H
+#ifndef ATTNC_COMPILE_KERNELS_H
+#define ATTNC_COMPILE_KERNELS_H
 
 #include "attnrt/Bundle.h"
 
@@ -23,30 +25,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Whether `module` has any op of the attn dialect. */
-bool attnHasAttnOps(MlirModule module);
+/* Not part of libattnc's interface. */
+#define ATTN_INTERNAL __attribute__((visibility("hidden")))
 
 /* The kernels of `module` (which has attn ops), in the order
  * attn-online-softmax creates them; `tileTarget` is the attn-tile target
  * used for the analysis (cpu, gfx942, ...). Returns the count (malloc'd
  * array in *kernels) or -1 with a message. */
-int attnCollectKernels(MlirModule module, const char *tileTarget, AttnBundleKernel **kernels,
-                       char *err, size_t errLen);
+ATTN_INTERNAL int attnCollectKernels(MlirModule module, const char *tileTarget,
+                                     AttnBundleKernel **kernels, char *err, size_t errLen);
 
 /* Fills the tile/grid fields of `entry` for `kernel` from the first
  * function named kernel->name with an `attn.kernel` dictionary anywhere in
  * `lowered`. Returns false when there is none. */
-bool attnEntryFromLowered(MlirModule lowered, const AttnBundleKernel *kernel,
-                          AttnBundleEntry *entry);
+ATTN_INTERNAL bool attnEntryFromLowered(MlirModule lowered, const AttnBundleKernel *kernel,
+                                        AttnBundleEntry *entry);
 
 /* Sets kernel->kind from the `kind` of that `attn.kernel` dictionary. */
-void attnKindFromLowered(MlirModule lowered, AttnBundleKernel *kernel);
+ATTN_INTERNAL void attnKindFromLowered(MlirModule lowered, AttnBundleKernel *kernel);
 
 /* The same, from attn-gqa-map + attn-tile{target=tileTarget} +
  * attn-online-softmax run on a clone of `module`: entries[i] for
  * kernels[i]. */
-bool attnEntriesFromFront(MlirModule module, const char *tileTarget,
-                          const AttnBundleKernel *kernels, int count, AttnBundleEntry *entries,
-                          char *err, size_t errLen);
+ATTN_INTERNAL bool attnEntriesFromFront(MlirModule module, const char *tileTarget,
+                                        const AttnBundleKernel *kernels, int count,
+                                        AttnBundleEntry *entries, char *err, size_t errLen);
 
-#endif /* ATTN_COMPILE_KERNELS_H */
+#endif /* ATTNC_COMPILE_KERNELS_H */

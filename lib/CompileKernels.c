@@ -1,8 +1,9 @@
-/*===- Kernels.c - bundle metadata of the kernels of an attn module -------===*/
+/*===- CompileKernels.c - bundle metadata of the kernels of a module -----===*/
 
-#include "Kernels.h"
+#include "CompileKernels.h"
 
 #include "PassUtil.h"
+#include "attnc/Compile.h"
 #include "attnc/Target.h"
 
 #include "mlir-c/AffineMap.h"
@@ -38,7 +39,7 @@ static bool opIs(MlirOperation op, const char *name) {
 
 /*===--- attn ops --------------------------------------------------------===*/
 
-bool attnHasAttnOps(MlirModule module) {
+bool attnModuleHasAttnOps(MlirModule module) {
   AttnOpList l = attnCollectAttnOps(mlirModuleGetOperation(module));
   bool any = l.count > 0 || l.outOfMemory;
   attnOpListFree(&l);

@@ -1,0 +1,303 @@
+"""The kernel cache: an AttentionSpec on a device -> a loaded kernel.
+
+``get(spec, device)`` looks, in order, in
+
+1. memory (this process; per spec and device),
+2. the disk cache: ``$ATTNC_CACHE_DIR``, default ``~/.cache/attnc/<compiler version>/``,
+   one ``<sha256>.attnb`` per (IR, targets, compiler version and build), written
+   atomically (a temporary file in the same directory, then ``os.replace``);
+3. the compiler, when libattnc is available (targets: the device's only:
+   ``cpu`` for the CPU, ``sm_90a`` for CUDA devices, the gfx arch for HIP ones),
+   whose bundle then goes to the disk cache;
+4. otherwise the ahead-of-time bundle directories in ``$ATTNC_BUNDLE_DIR``
+   (``os.pathsep``-separated), each with the ``index.json`` that
+   ``python3 -m attnc.aot`` writes.
+
+Without the compiler the disk cache is not consulted (its keys need the
+compiler's version). A variant found nowhere raises
+:class:`attnc.KernelNotFoundError` naming the spec and the AOT command that
+builds it. ``stats`` counts memory hits, disk hits, compiles and AOT hits.
+"""
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+
+from . import _lib, compiler
+from ._errors import AttncError, KernelNotFoundError, LibraryNotFoundError
+from .runtime import Bundle, Module
+from .spec import AttentionSpec
+
+stats = {"memory_hits": 0, "disk_hits": 0, "compiles": 0, "aot_hits": 0}
+
+_memory = {}
+_generation = 0  # bumped by clear_memory (attnc.torch keeps kernels by call signature)
+_lock = threading.RLock()
+_indexes = {}  # index.json path -> (mtime_ns, {key: entry})
+
+
+class Kernel:
+    """A loaded kernel: ``module`` (attnc.Module), ``name``, ``info`` (its
+    KernelInfo: argument order, features), ``spec``, ``source`` ("compiled",
+    "disk", "aot") and ``path`` (the bundle file, when there is one)."""
+
+    __slots__ = ("module", "name", "info", "spec", "source", "path")
+
+    def __init__(self, module, spec, source, path):
+        self.module = module
+        self.info = module.kernel()
+        self.name = self.info.name
+        self.spec = spec
+        self.source = source
+        self.path = path
+
+    @property
+    def device(self):
+        return self.module.device
+
+    def launch(self, tensors, stream=None):
+        self.module.launch(self.name, tensors, stream)
+
+    def __repr__(self):
+        return "attnc.kernels.Kernel(%s on %s, from %s)" % (self.name, self.module.device,
+                                                            self.source)
+
+
+def clear_memory():
+    """Forgets the kernels loaded in this process (the disk cache stays)."""
+    global _generation
+    with _lock:
+        _memory.clear()
+        _indexes.clear()
+        _generation += 1
+
+
+def reset_stats():
+    for k in stats:
+        stats[k] = 0
+
+
+# --- devices and targets ---------------------------------------------------------------------
+
+
+def _ordinal(device):
+    return int(device.split(":", 1)[1]) if ":" in device else 0
+
+
+def _torch_loaded():
+    return sys.modules.get("torch")
+
+
+def device_target(device):
+    """(the compiler target for `device`, the bundle target names that run on it, best
+    first). CUDA: $ATTNC_CUDA_TARGET, else from the compute capability when torch is
+    loaded ("sm_90a" on 9.0), else "sm_90a"; HIP: $ATTNC_HIP_TARGET, else the device's
+    gfx arch from torch."""
+    from .runtime import cpu_target_name
+    if device == "cpu":
+        return "cpu", [cpu_target_name()]
+    if device == "cuda" or device.startswith("cuda:"):
+        t = os.environ.get("ATTNC_CUDA_TARGET")
+        torch = _torch_loaded()
+        if not t and torch is not None and torch.cuda.is_available():
+            major, minor = torch.cuda.get_device_capability(_ordinal(device))
+            t = "sm_%d%d%s" % (major, minor, "a" if major >= 9 else "")
+        t = t or "sm_90a"
+        return t, [t] + ([t[:-1]] if t.endswith("a") else [])
+    if device == "hip" or device.startswith("hip:"):
+        t = os.environ.get("ATTNC_HIP_TARGET")
+        torch = _torch_loaded()
+        if not t and torch is not None and torch.cuda.is_available():
+            props = torch.cuda.get_device_properties(_ordinal(device))
+            t = getattr(props, "gcnArchName", "").split(":")[0] or None
+        if not t:
+            raise AttncError("cannot tell the gfx arch of %s: set ATTNC_HIP_TARGET (e.g. gfx942)"
+                             % device)
+        return t, [t]
+    raise ValueError("attnc: unknown device %r (expected cpu, cuda[:N] or hip[:N])" % device)
+
+
+# --- the disk cache --------------------------------------------------------------------------
+
+
+def cache_dir():
+    """$ATTNC_CACHE_DIR, else ~/.cache/attnc/<compiler version> (needs the compiler)."""
+    d = os.environ.get("ATTNC_CACHE_DIR")
+    if d:
+        return d
+    version = re.sub(r"[^A-Za-z0-9._+-]+", "-", compiler.compiler_version()).strip("-")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "attnc", version)
+
+
+def cache_key(ir, targets):
+    h = hashlib.sha256()
+    for part in (ir, ",".join(targets), compiler.compiler_fingerprint()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def write_atomic(path, data):
+    """Writes `data` to `path` through a temporary file in the same directory and
+    os.replace: readers see the old file or the new one, never a partial one."""
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _load_checked(bundle, spec, device):
+    module = Module(bundle, device)
+    k = module.kernel()
+    want = (spec.head_dim, spec.head_dim_out, spec.num_heads_q, spec.num_heads_kv, spec.causal,
+            spec.alibi, spec.return_lse, "mha_varlen" if spec.varlen else "mha")
+    got = (k.head_dim, k.head_dim_v, k.num_q_heads, k.num_kv_heads, k.causal, k.has_alibi,
+           k.has_lse, k.kind)
+    if want != got:
+        raise AttncError("the bundle's kernel %s does not match %r (head_dim, head_dim_v, Hq, Hkv, "
+                         "causal, alibi, lse, kind: want %s, got %s)" % (k.name, spec, want, got))
+    return module
+
+
+def _from_disk(path, spec, device):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    try:
+        return _load_checked(Bundle(data), spec, device)
+    except AttncError:
+        # A corrupt or foreign file: compile again (and replace it).
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return None
+
+
+def _compile_to_cache(spec, device):
+    target, _ = device_target(device)
+    ir = spec.ir()
+    path = os.path.join(cache_dir(), cache_key(ir, [target]) + ".attnb")
+    module = _from_disk(path, spec, device)
+    if module is not None:
+        stats["disk_hits"] += 1
+        return Kernel(module, spec, "disk", path)
+    data = compiler.compile(ir, [target])
+    stats["compiles"] += 1
+    try:
+        write_atomic(path, data)
+    except OSError:
+        path = None  # a read-only cache: keep going without it
+    return Kernel(_load_checked(Bundle(data), spec, device), spec, "compiled", path)
+
+
+# --- ahead-of-time bundle directories --------------------------------------------------------
+
+
+def bundle_dirs():
+    return [d for d in os.environ.get("ATTNC_BUNDLE_DIR", "").split(os.pathsep) if d]
+
+
+def _index(d):
+    path = os.path.join(d, "index.json")
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return {}
+    cached = _indexes.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        entries = {e["key"]: e for e in data.get("entries", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise AttncError("cannot read the bundle index %s: %s" % (path, e))
+    _indexes[path] = (mtime, entries)
+    return entries
+
+
+def _from_aot(spec, device):
+    key = spec.key()
+    _, names = device_target(device)
+    seen = []
+    for d in bundle_dirs():
+        e = _index(d).get(key)
+        if e is None:
+            continue
+        targets = e.get("bundle_targets") or e.get("targets") or []
+        seen.append("%s (targets %s)" % (d, ", ".join(targets)))
+        if not any(t in targets for t in names):
+            continue
+        path = os.path.join(d, e["file"])
+        stats["aot_hits"] += 1
+        return Kernel(_load_checked(Bundle(path), spec, device), spec, "aot", path)
+    return seen
+
+
+def _missing(spec, device, why, seen):
+    target, _ = device_target(device)
+    flags = spec.aot_flags()
+    spec_json = json.dumps([spec.to_dict()])
+    if flags:
+        cmd = "python3 -m attnc.aot --out DIR --targets %s %s" % (target, flags)
+    else:
+        cmd = ("echo '%s' > spec.json && python3 -m attnc.aot --out DIR --targets %s "
+               "--specs spec.json" % (spec_json, target))
+    dirs = bundle_dirs()
+    where = ("no bundle directory in ATTNC_BUNDLE_DIR (%s) has it" % os.pathsep.join(dirs)
+             if dirs else "ATTNC_BUNDLE_DIR names no bundle directory")
+    if seen:
+        where += "; it is there without code for %s: %s" % (target, "; ".join(seen))
+    return KernelNotFoundError(
+        "no kernel for %r on %s (target %s, key %s): the compiler is not available (%s) and %s. "
+        "Build it on a machine with the compiler:\n  %s\nand add DIR to ATTNC_BUNDLE_DIR."
+        % (spec, device, target, spec.key(), why, where, cmd))
+
+
+def get(spec, device="cpu"):
+    """The kernel of `spec` (an AttentionSpec or its dict) loaded for `device` ("cpu",
+    "cuda:N", "hip:N")."""
+    if isinstance(spec, dict):
+        spec = AttentionSpec.from_dict(spec)
+    mkey = (spec.key(), device)
+    k = _memory.get(mkey)
+    if k is not None:
+        stats["memory_hits"] += 1
+        return k
+    with _lock:
+        k = _memory.get(mkey)
+        if k is not None:
+            stats["memory_hits"] += 1
+            return k
+        why = _lib.compiler_unavailable_reason()
+        if why is None:
+            k = _compile_to_cache(spec, device)
+        else:
+            found = _from_aot(spec, device)
+            if isinstance(found, list):
+                raise _missing(spec, device, why, found)
+            k = found
+        _memory[mkey] = k
+        return k
+
+
+__all__ = ["get", "stats", "clear_memory", "reset_stats", "cache_dir", "device_target",
+           "Kernel", "bundle_dirs", "LibraryNotFoundError"]

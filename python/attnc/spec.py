@@ -1,0 +1,209 @@
+"""AttentionSpec: the static part of an attention call (what a kernel is
+compiled for), its attn-dialect IR and a stable key.
+
+Batch and sequence lengths are dynamic in the generated IR, so one kernel
+serves every (B, Sq, Sk); dtype, head dims, head counts and the features
+(causal, window, softcap, ALiBi, lse, varlen, an explicit scale) are static.
+"""
+import hashlib
+import json
+import math
+import struct
+
+DTYPES = ("bf16", "f16", "f32")
+
+_FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
+           "window", "softcap", "alibi", "return_lse", "varlen")
+
+
+def _f32(x):
+    """x rounded to float32 (what the kernel's f32 attribute holds)."""
+    return struct.unpack("<f", struct.pack("<f", float(x)))[0]
+
+
+def _mlir_f32(x):
+    # '%.9e' always has a '.', which MLIR's float literal needs; 9 digits round-trip f32.
+    return "%.9e" % x
+
+
+def _int(name, v, minimum):
+    if isinstance(v, bool) or not isinstance(v, int):
+        try:
+            if float(v) != int(v):
+                raise ValueError
+            v = int(v)
+        except (TypeError, ValueError):
+            raise ValueError("AttentionSpec: %s must be an integer, got %r" % (name, v))
+    if v < minimum:
+        raise ValueError("AttentionSpec: %s must be >= %d, got %d" % (name, minimum, v))
+    return v
+
+
+class AttentionSpec:
+    """One attention variant.
+
+    dtype: "bf16", "f16" or "f32" (q, k, v and out; lse is always f32)
+    head_dim, head_dim_v (None: = head_dim), num_heads_q, num_heads_kv (None: = num_heads_q;
+    must divide num_heads_q: GQA, MQA with 1)
+    causal, scale (None: 1/sqrt(head_dim)), window=(left, right) (-1: unbounded; relative to
+    the bottom-right diagonal), softcap (0: none), alibi (slopes passed at run time),
+    return_lse, varlen (packed sequences with cu_seqlens)
+    """
+
+    __slots__ = _FIELDS
+
+    def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
+                 num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
+                 alibi=False, return_lse=False, varlen=False):
+        if dtype not in DTYPES:
+            raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
+                             % (", ".join(DTYPES), dtype))
+        if head_dim is None or num_heads_q is None:
+            raise ValueError("AttentionSpec: head_dim and num_heads_q are required")
+        d = _int("head_dim", head_dim, 1)
+        dv = d if head_dim_v is None else _int("head_dim_v", head_dim_v, 1)
+        hq = _int("num_heads_q", num_heads_q, 1)
+        hkv = hq if num_heads_kv is None else _int("num_heads_kv", num_heads_kv, 1)
+        if hq % hkv:
+            raise ValueError("AttentionSpec: num_heads_q (%d) must be a multiple of "
+                             "num_heads_kv (%d)" % (hq, hkv))
+        try:
+            left, right = window
+        except (TypeError, ValueError):
+            raise ValueError("AttentionSpec: window must be (left, right), got %r" % (window,))
+        left, right = _int("window[0]", left, -1), _int("window[1]", right, -1)
+        if scale is not None:
+            scale = float(scale)
+            if not math.isfinite(scale) or scale <= 0:
+                raise ValueError("AttentionSpec: scale must be a positive finite number, got %r"
+                                 % scale)
+            scale = _f32(scale)
+        softcap = float(softcap or 0.0)
+        if not math.isfinite(softcap) or softcap < 0:
+            raise ValueError("AttentionSpec: softcap must be >= 0 (0: none), got %r" % softcap)
+        set_ = object.__setattr__
+        set_(self, "dtype", dtype)
+        set_(self, "head_dim", d)
+        set_(self, "head_dim_v", None if dv == d else dv)
+        set_(self, "num_heads_q", hq)
+        set_(self, "num_heads_kv", hkv)
+        set_(self, "causal", bool(causal))
+        set_(self, "scale", scale)
+        set_(self, "window", (left, right))
+        set_(self, "softcap", _f32(softcap))
+        set_(self, "alibi", bool(alibi))
+        set_(self, "return_lse", bool(return_lse))
+        set_(self, "varlen", bool(varlen))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("AttentionSpec is immutable")
+
+    # --- dict form ------------------------------------------------------------------------
+
+    def to_dict(self):
+        """The JSON form (the keyword arguments that rebuild it)."""
+        d = {f: getattr(self, f) for f in _FIELDS}
+        d["window"] = list(self.window)
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        unknown = set(d) - set(_FIELDS)
+        if unknown:
+            raise ValueError("AttentionSpec: unknown field(s) %s" % ", ".join(sorted(unknown)))
+        return cls(**d)
+
+    def key(self):
+        """A stable name for the variant: readable, plus a hash of all fields."""
+        canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        h = hashlib.sha256(canon.encode()).hexdigest()[:12]
+        parts = ["varlen" if self.varlen else "mha", self.dtype, "d%d" % self.head_dim,
+                 "h%dx%d" % (self.num_heads_q, self.num_heads_kv)]
+        if self.causal:
+            parts.append("causal")
+        return "-".join(parts + [h])
+
+    def __eq__(self, other):
+        return isinstance(other, AttentionSpec) and self.to_dict() == other.to_dict()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    def __repr__(self):
+        d = self.to_dict()
+        default = AttentionSpec(self.dtype, self.head_dim, None, self.num_heads_q).to_dict()
+        keep = ["dtype", "head_dim", "num_heads_q", "num_heads_kv"]
+        args = ["%s=%r" % (k, tuple(d[k]) if k == "window" else d[k]) for k in _FIELDS
+                if k in keep or d[k] != default[k]]
+        return "AttentionSpec(%s)" % ", ".join(args)
+
+    # --- IR ---------------------------------------------------------------------------------
+
+    @property
+    def head_dim_out(self):
+        return self.head_dim_v or self.head_dim
+
+    def _attrs(self):
+        a = []
+        if self.causal:
+            a.append("causal")
+        if self.scale is not None:
+            a.append("scale = %s : f32" % _mlir_f32(self.scale))
+        if self.window[0] >= 0:
+            a.append("window_left = %d : i64" % self.window[0])
+        if self.window[1] >= 0:
+            a.append("window_right = %d : i64" % self.window[1])
+        if self.softcap > 0:
+            a.append("softcap = %s : f32" % _mlir_f32(self.softcap))
+        return " {%s}" % ", ".join(a) if a else ""
+
+    def ir(self, func_name="attention"):
+        """The attn-dialect MLIR of one function @func_name with this variant's op
+        (kernel name <func_name>_attn0)."""
+        t, d, dv = self.dtype, self.head_dim, self.head_dim_out
+        hq, hkv = self.num_heads_q, self.num_heads_kv
+        if self.varlen:
+            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (hkv, d, t),
+                       "tensor<?x%dx%dx%s>" % (hkv, dv, t))
+            out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
+            ins = [("q", q), ("k", k), ("v", v), ("cu_seqlens_q", "tensor<?xi32>"),
+                   ("cu_seqlens_k", "tensor<?xi32>")]
+            op = "attn.mha_varlen"
+        else:
+            q, k, v = ("tensor<?x%dx?x%dx%s>" % (hq, d, t), "tensor<?x%dx?x%dx%s>" % (hkv, d, t),
+                       "tensor<?x%dx?x%dx%s>" % (hkv, dv, t))
+            out, lse = "tensor<?x%dx?x%dx%s>" % (hq, dv, t), "tensor<?x%dx?xf32>" % hq
+            ins = [("q", q), ("k", k), ("v", v)]
+            op = "attn.mha"
+        operands = ", ".join("%" + n for n, _ in ins)
+        alibi = ""
+        if self.alibi:
+            ins.append(("alibi_slopes", "tensor<%dxf32>" % hq))
+            alibi = " alibi(%alibi_slopes)"
+        results = [out, lse] if self.return_lse else [out]
+        names = ["%out", "%lse"] if self.return_lse else ["%out"]
+        res_types = ", ".join(results)
+        res_sig = "(%s)" % res_types if len(results) > 1 else res_types
+        params = ",\n    ".join("%%%s: %s" % (n, ty) for n, ty in ins)
+        in_types = ", ".join(ty for _, ty in ins)
+        return (
+            "// %r\n"
+            "func.func @%s(%s)\n    -> %s {\n"
+            "  %s = %s %s%s%s\n"
+            "      : (%s)\n      -> %s\n"
+            "  return %s : %s\n"
+            "}\n" % (self, func_name, params, res_sig, ", ".join(names), op, operands, alibi,
+                     self._attrs(), in_types, res_sig, ", ".join(names), res_types))
+
+    # --- the AOT grid flags that select exactly this spec ---------------------------------------
+
+    def aot_flags(self):
+        """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
+        express it (explicit scale, head_dim_v != head_dim)."""
+        if self.scale is not None or self.head_dim_v is not None:
+            return None
+        return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
+                "--varlen %d --window %d:%d --softcap %s"
+                % (self.dtype, self.head_dim, self.num_heads_q, self.num_heads_kv,
+                   self.causal, self.return_lse, self.alibi, self.varlen, self.window[0],
+                   self.window[1], ("%g" % self.softcap)))

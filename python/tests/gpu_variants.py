@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The attention variants that the GPU tests (test_cuda.py) and the GPU benchmark
+(bench/gpu_bench.py) use, and nothing else.
+
+The GPU machine has no compiler: every variant is compiled ahead of time on the
+build machine and shipped as a bundle directory (bench/prepare_device.sh):
+
+    python3 python/tests/gpu_variants.py > specs.json
+    python3 -m attnc.aot --specs specs.json --out .device/bundles --targets sm_90a
+
+A variant is the static part of an attention call (attnc.AttentionSpec kwargs:
+dtype, head dims, head counts, causal, window, softcap, alibi, return_lse,
+varlen); batch and sequence lengths are dynamic. The test cases below pair each
+variant with the dynamic shapes it is run on, and test_cuda.py is parametrized
+from them, so the tests can only call variants that are in SPECS.
+
+No torch here: this module is imported on the build machine too.
+"""
+import json
+import sys
+
+# The benchmark's prefill shapes (ANCHORS.md, ../shared/bench/peers.py): bf16, H*D = 2048,
+# B*S = 16k tokens, Hq == Hkv, no lse.
+BENCH_DIMS = (64, 128)
+BENCH_HIDDEN = 2048
+
+
+def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=False,
+         window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False):
+    """AttentionSpec kwargs of one variant, normalized (floats, lists) so that it
+    round-trips through JSON unchanged. scale is always the default (None)."""
+    return dict(dtype=dtype, head_dim=int(head_dim), head_dim_v=None,
+                num_heads_q=int(num_heads_q),
+                num_heads_kv=int(num_heads_q if num_heads_kv is None else num_heads_kv),
+                causal=bool(causal), scale=None, window=[int(window[0]), int(window[1])],
+                softcap=float(softcap), alibi=bool(alibi), return_lse=bool(return_lse),
+                varlen=bool(varlen))
+
+
+def bench_spec(head_dim, causal):
+    h = BENCH_HIDDEN // head_dim
+    return spec("bf16", head_dim, h, h, causal=causal, return_lse=False)
+
+
+def spec_id(s):
+    """A short readable name for a variant (pytest ids)."""
+    parts = [s["dtype"], "d%d" % s["head_dim"], "h%d-%d" % (s["num_heads_q"], s["num_heads_kv"])]
+    if s["causal"]:
+        parts.append("causal")
+    if list(s["window"]) != [-1, -1]:
+        parts.append("w%d_%d" % tuple(s["window"]))
+    if s["softcap"]:
+        parts.append("cap%g" % s["softcap"])
+    if s["alibi"]:
+        parts.append("alibi")
+    if s["return_lse"]:
+        parts.append("lse")
+    if s["varlen"]:
+        parts.append("varlen")
+    return "-".join(parts)
+
+
+# --- dense cases: (spec, [(B, Sq, Sk), ...], gain) -------------------------------------------
+# gain multiplies q so that the scaled logits have standard deviation ~gain (softcap cases use
+# gain > 1 so that tanh actually bends the logits).
+DTYPES = ("bf16", "f16")
+DIMS = (64, 96, 128, 256)
+
+SQUARE = [(3, 1, 1), (2, 100, 100), (2, 1000, 1000), (1, 4097, 4097)]
+RECT = [(2, 100, 1000), (2, 1000, 100), (3, 1, 1000)]
+LONG = [(1, 16384, 16384)]
+SMALL = [(2, 100, 100), (2, 1000, 1000), (1, 4097, 4097), (2, 100, 1000), (2, 1000, 100)]
+
+DENSE_CASES = []
+
+
+def _dense(s, shapes, gain=1.0):
+    DENSE_CASES.append((s, list(shapes), float(gain)))
+
+
+# Every dtype x head dim x causal, MHA with 3 heads (odd, so that batch/head index mixups show).
+BASE = {}
+for _dt in DTYPES:
+    for _d in DIMS:
+        for _c in (False, True):
+            BASE[_dt, _d, _c] = spec(_dt, _d, 3, 3, causal=_c)
+            _dense(BASE[_dt, _d, _c], SQUARE + RECT)
+# 16k tokens for a few of them (B=1, 3 heads).
+for _key in [("bf16", 64, False), ("bf16", 128, True), ("bf16", 256, True), ("f16", 128, False)]:
+    _dense(BASE[_key], LONG)
+
+# GQA 32/8 and MQA 8/1.
+for _dt, _d, _c in [("bf16", 64, False), ("bf16", 64, True), ("bf16", 128, False),
+                    ("bf16", 128, True), ("f16", 128, True)]:
+    _dense(spec(_dt, _d, 32, 8, causal=_c), SMALL)
+for _dt, _d, _c in [("bf16", 128, False), ("bf16", 128, True), ("f16", 64, False)]:
+    _dense(spec(_dt, _d, 8, 1, causal=_c), SMALL + [(3, 1, 1000)])
+
+# Sliding windows (left, right), relative to the bottom-right diagonal.
+for _dt, _d, _c, _w in [("bf16", 128, False, (128, 0)), ("bf16", 128, False, (64, 64)),
+                        ("bf16", 128, False, (-1, 32)), ("bf16", 128, True, (256, -1)),
+                        ("f16", 64, False, (0, 0))]:
+    _dense(spec(_dt, _d, 3, 3, causal=_c, window=_w), SMALL + [(3, 1, 1000)])
+
+# Softcap (Gemma-2 style 30/50, and a small cap that bends almost every logit).
+_dense(spec("bf16", 128, 3, 3, softcap=30.0), SMALL, gain=8.0)
+_dense(spec("f16", 64, 3, 3, causal=True, softcap=2.0), SMALL, gain=2.0)
+_dense(spec("bf16", 256, 4, 2, causal=True, softcap=50.0), SMALL, gain=8.0)
+
+# ALiBi, alone and with everything else at once.
+_dense(spec("bf16", 128, 3, 3, causal=True, alibi=True), SMALL)
+_dense(spec("f16", 64, 8, 2, alibi=True), SMALL)
+_dense(spec("bf16", 96, 6, 2, causal=True, window=(256, -1), softcap=30.0, alibi=True), SMALL,
+       gain=4.0)
+
+# The benchmark's variants (no lse), on shapes up to one of the benchmark's own.
+for _d in BENCH_DIMS:
+    for _c in (False, True):
+        _dense(bench_spec(_d, _c), [(2, 1000, 1000), (1, 4097, 4097), (2, 100, 1000)])
+        if _d == 128 and _c:
+            _dense(bench_spec(_d, _c), [(1, 16384, 16384)])
+
+# Layout cases (test_cuda.py runs these through BSHD, transposed views and packed QKV); the
+# variants are already above.
+LAYOUT_SPECS = [BASE["bf16", 128, True], BASE["f16", 64, False],
+                spec("bf16", 128, 32, 8, causal=True)]
+LAYOUT_SHAPES = [(2, 1000, 1000), (2, 100, 1000), (2, 1000, 100)]
+
+# --- varlen cases: (spec, [(q_lens, k_lens, pad), ...], gain) ---------------------------------
+# pad = extra query tokens past cu_seqlens_q[B] (they must come out 0, lse -inf).
+VARLEN_SHAPES = [
+    ([100, 0, 1, 1000, 1, 257], None, 0),            # an empty sequence, length-1 sequences
+    ([1, 100, 0, 37, 1000], [1000, 100, 5, 0, 900], 0),  # Sq != Sk, a query run without keys
+    ([4097], None, 0),
+    ([3, 0, 0, 129], [64, 1, 0, 200], 5),            # padding tokens after the last sequence
+]
+VARLEN_CASES = []
+for _s in [spec("bf16", 128, 8, 2, varlen=True), spec("bf16", 128, 8, 2, causal=True, varlen=True),
+           spec("f16", 64, 4, 4, varlen=True), spec("f16", 64, 4, 4, causal=True, varlen=True),
+           spec("bf16", 256, 2, 2, causal=True, varlen=True),
+           spec("bf16", 96, 6, 3, return_lse=False, varlen=True),
+           spec("bf16", 128, 4, 4, causal=True, window=(64, 0), varlen=True),
+           spec("f16", 128, 4, 1, softcap=10.0, alibi=True, varlen=True)]:
+    VARLEN_CASES.append((_s, VARLEN_SHAPES, 3.0 if _s["softcap"] else 1.0))
+
+
+def _unique(specs):
+    seen, out = set(), []
+    for s in specs:
+        key = json.dumps(s, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+BENCH_SPECS = [bench_spec(d, c) for d in BENCH_DIMS for c in (False, True)]
+SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
+                + BENCH_SPECS)
+
+
+def main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--count", action="store_true", help="print the number of variants only")
+    p.add_argument("--list", action="store_true", help="print one readable name per variant")
+    a = p.parse_args(argv)
+    if a.count:
+        print(len(SPECS))
+    elif a.list:
+        for s in SPECS:
+            print(spec_id(s))
+    else:
+        json.dump(SPECS, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""attnc.torch on CPU tensors against an independent float64 reference.
+
+Run by the lit suite (test/Python/cpu.test) with the build's libraries:
+
+    PYTHONPATH=python ATTNC_LIB_DIR=build/lib:build/runtime ATTNC_CACHE_DIR=$(mktemp -d) \\
+        python3 -m pytest -q python/tests/test_cpu.py
+
+Semantics (README, "The IR"): logits = scale * q.k (scale = 1/sqrt(D)); softcap c:
+c * tanh(logits / c), before the masks; ALiBi: -slope[h] * |i + Sk - Sq - j|; query i
+sees key j iff (causal) j <= i + Sk - Sq, (window) i + Sk - Sq - left <= j <= i + Sk -
+Sq + right (-1: unbounded), i.e. bottom-right aligned; softmax over the visible keys;
+lse = logsumexp of the visible logits; a row that sees no key gives out = 0 and lse =
+-inf, never NaN. Varlen: the same per sequence, positions local to it; tokens past
+cu_seqlens_q[B] give 0 / -inf.
+
+Every test draws fresh random inputs (the seed is printed and named in failures;
+ATTNC_TEST_SEED=N replays one) and passes out= poisoned with NaN, so an element the
+kernel does not write fails. Tolerances (aiter's): f32 atol = rtol = 1e-4, f16/bf16
+1e-2. Kernels are compiled once per variant per session (ATTNC_CACHE_DIR).
+"""
+import math
+import os
+import secrets
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # python/ (attnc)
+
+import torch  # noqa: E402
+
+import attnc  # noqa: E402
+import attnc.torch as at  # noqa: E402
+
+DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+TOL = {"f32": 1e-4, "bf16": 1e-2, "f16": 1e-2}
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture
+def seed():
+    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
+    torch.manual_seed(s)
+    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
+    return s
+
+
+def alibi_slopes(hq):
+    base = torch.tensor([2.0 ** (-8.0 * (h + 1) / hq) for h in range(hq)], dtype=torch.float32)
+    return base * (0.75 + 0.5 * torch.rand(hq))  # jittered: a head mixup shows
+
+
+def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
+              alibi_slopes=None):
+    """out (B, Hq, Sq, Dv) and lse (B, Hq, Sq) in float64 from BHSD q, k, v: plain
+    masked softmax, GQA by repeating k/v heads."""
+    b, hq, sq, d = q.shape
+    hkv, sk, dv = k.shape[1], k.shape[2], v.shape[3]
+    out = torch.zeros(b, hq, sq, dv, dtype=torch.float64)
+    lse = torch.full((b, hq, sq), float("-inf"), dtype=torch.float64)
+    if sq == 0 or sk == 0 or b == 0:
+        return out, lse
+    scale = 1.0 / math.sqrt(d) if scale is None else scale
+    kf = k.double().repeat_interleave(hq // hkv, dim=1)
+    vf = v.double().repeat_interleave(hq // hkv, dim=1)
+    s = torch.matmul(q.double(), kf.transpose(-1, -2)) * scale
+    if softcap > 0:
+        s = softcap * torch.tanh(s / softcap)
+    i = torch.arange(sq)[:, None]
+    j = torch.arange(sk)[None, :]
+    rel = i + sk - sq - j  # > 0: key j left of query i's diagonal
+    if alibi_slopes is not None:
+        s = s - alibi_slopes.double().view(1, hq, 1, 1) * rel.abs().double()
+    visible = torch.ones(sq, sk, dtype=torch.bool)
+    if causal:
+        visible &= rel >= 0
+    if window[0] >= 0:
+        visible &= rel <= window[0]
+    if window[1] >= 0:
+        visible &= rel >= -window[1]
+    s = s.masked_fill(~visible, float("-inf"))
+    m = torch.logsumexp(s, dim=-1)
+    p = torch.exp(s - torch.where(torch.isinf(m), torch.zeros_like(m), m)[..., None])
+    return torch.matmul(p, vf), m
+
+
+def check(what, got, want, tol, seed, empty=None):
+    """|got - want| <= tol + tol * |want|, no NaN, infinities only where want has the
+    same one; `empty` (bool, broadcastable): rows that see no key, exactly 0 / -inf."""
+    got = got.double()
+    assert tuple(got.shape) == tuple(want.shape), "%s: shape %s, want %s" % (
+        what, tuple(got.shape), tuple(want.shape))
+    where = "(seed %d; replay with ATTNC_TEST_SEED=%d)" % (seed, seed)
+    nan = torch.isnan(got)
+    assert not nan.any(), "%s: %d of %d elements are NaN (first at %s) %s" % (
+        what, int(nan.sum()), got.numel(), nan.nonzero()[0].tolist(), where)
+    if empty is not None:
+        wrong = empty.expand_as(got) & (got != want)
+        assert not wrong.any(), "%s: rows that see no key must be %s, first wrong at %s: %r %s" % (
+            what, want[tuple(wrong.nonzero()[0].tolist())].item(), wrong.nonzero()[0].tolist(),
+            got[tuple(wrong.nonzero()[0].tolist())].item(), where)
+    inf_ok = torch.isinf(want) & (got == want)
+    err = torch.where(inf_ok, torch.zeros_like(got), (got - want).abs())
+    bad = ((torch.isinf(got) | torch.isinf(want)) & ~inf_ok) | (err > tol + tol * want.abs())
+    if bad.any():
+        idx = bad.nonzero()[0].tolist()
+        raise AssertionError("%s: %d of %d elements off (atol = rtol = %g), max err %.3g; first "
+                             "at %s: got %r, want %r %s"
+                             % (what, int(bad.sum()), got.numel(), tol,
+                                err[~torch.isinf(want)].max().item() if got.numel() else 0, idx,
+                                got[tuple(idx)].item(), want[tuple(idx)].item(), where))
+
+
+def nan_like_shape(shape, dtype):
+    return torch.full(shape, float("nan"), dtype=dtype)
+
+
+# --- dense -----------------------------------------------------------------------------------
+
+# (spec kwargs, shapes (B, Sq, Sk)); every variant compiles once per session.
+SHAPES = [(2, 1, 1), (1, 37, 37), (2, 100, 257), (1, 257, 100), (1, 0, 37), (1, 37, 0),
+          (0, 5, 5), (3, 13, 300)]
+SHORT = [(2, 1, 1), (1, 37, 100), (2, 100, 37), (1, 0, 5), (1, 257, 257)]
+DENSE = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, lse=True), SHAPES),
+    (dict(dtype="f32", d=64, hq=4, hkv=2, causal=True, lse=True), SHAPES),
+    (dict(dtype="bf16", d=128, hq=8, hkv=1, causal=True), SHORT),                 # MQA
+    (dict(dtype="bf16", d=64, hq=4, hkv=4, window=(16, 0), lse=True), SHORT),      # MHA
+    (dict(dtype="f16", d=64, hq=4, hkv=2, causal=True, window=(32, -1), lse=True), SHORT),
+    (dict(dtype="f32", d=32, hq=4, hkv=2, window=(8, 8), softcap=5.0, alibi=True, lse=True,
+          gain=4.0), SHORT),
+    (dict(dtype="f32", d=64, hq=2, hkv=1, window=(0, 0), lse=True), SHORT),       # one key
+    (dict(dtype="f32", d=64, hq=2, hkv=1, scale=0.3, alibi=True), SHORT),
+    (dict(dtype="f32", d=64, dv=32, hq=4, hkv=2, causal=True, lse=True), SHORT),  # Dv != D
+]
+
+
+def case_id(c):
+    parts = [c["dtype"], "d%d" % c["d"], "h%d-%d" % (c["hq"], c["hkv"])]
+    for key in ("dv", "causal", "window", "softcap", "alibi", "scale", "lse"):
+        if c.get(key):
+            parts.append("%s%s" % (key, "" if c[key] is True else c[key]))
+    return "-".join(str(p).replace(" ", "") for p in parts)
+
+
+def make(c, b, sq, sk, layout="bhsd"):
+    """q, k, v (and out, NaN) in `layout`, plus their BHSD views."""
+    dt = DTYPES[c["dtype"]]
+    hq, hkv, d = c["hq"], c["hkv"], c["d"]
+    dv = c.get("dv", d)
+    g = c.get("gain", 1.0)
+    if layout == "bhsd":
+        q = (torch.randn(b, hq, sq, d) * g).to(dt)
+        k, v = torch.randn(b, hkv, sk, d).to(dt), torch.randn(b, hkv, sk, dv).to(dt)
+        out = nan_like_shape((b, hq, sq, dv), dt)
+        return "bhsd", (q, k, v, out), (q, k, v, out)
+    q = (torch.randn(b, sq, hq, d) * g).to(dt)
+    k, v = torch.randn(b, sk, hkv, d).to(dt), torch.randn(b, sk, hkv, dv).to(dt)
+    out = nan_like_shape((b, sq, hq, dv), dt)
+    views = tuple(x.transpose(1, 2) for x in (q, k, v, out))
+    if layout == "bhsd-view":  # BSHD memory passed as (non-contiguous) BHSD views
+        return "bhsd", views, views
+    if layout == "bshd-packed":  # slices of one QKV buffer, out a slice of a wider one
+        assert d == dv
+        qkv = torch.randn(b, sq, hq + 2 * hkv, d).to(dt)
+        if sq != sk:
+            qkv = torch.randn(b, max(sq, sk), hq + 2 * hkv, d).to(dt)
+        q, k, v = qkv[:, :sq, :hq], qkv[:, :sk, hq:hq + hkv], qkv[:, :sk, hq + hkv:]
+        out = nan_like_shape((b, sq, hq, dv + 8), dt)[..., :dv]
+        views = tuple(x.transpose(1, 2) for x in (q, k, v, out))
+    return "bshd", (q, k, v, out), views
+
+
+def kwargs(c):
+    kw = dict(causal=c.get("causal", False), window=c.get("window", (-1, -1)),
+              softcap=c.get("softcap", 0.0), scale=c.get("scale"),
+              return_lse=c.get("lse", False))
+    if c.get("alibi"):
+        kw["alibi_slopes"] = alibi_slopes(c["hq"])
+    return kw
+
+
+def run_dense(c, b, sq, sk, seed, layout="bhsd", use_out=True):
+    api_layout, (q, k, v, out), (qb, kb, vb, outb) = make(c, b, sq, sk, layout)
+    kw = kwargs(c)
+    if use_out:
+        res = at.attention(q, k, v, layout=api_layout, out=out, **kw)
+    else:
+        res = at.attention(q, k, v, layout=api_layout, **kw)
+    got, lse = res if kw["return_lse"] else (res, None)
+    if use_out:
+        assert got is out, "attention(out=...) must return out itself"
+    else:
+        assert got.shape == out.shape and got.dtype == q.dtype
+        outb = got if api_layout == "bhsd" else got.transpose(1, 2)
+    ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
+    ref, ref_lse = reference(qb, kb, vb, alibi_slopes=kw.get("alibi_slopes"), **ref_kw)
+    empty = torch.isinf(ref_lse)
+    tol = TOL[c["dtype"]]
+    check("out", outb, ref, tol, seed, empty[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (b, c["hq"], sq)
+        check("lse", lse, ref_lse, tol, seed, empty)
+    return empty
+
+
+@pytest.mark.parametrize("c,shape", [pytest.param(c, s, id="%s-b%d-q%d-k%d" % ((case_id(c),) + s))
+                                     for c, shapes in DENSE for s in shapes])
+def test_dense(c, shape, seed):
+    run_dense(c, *shape, seed)
+
+
+LAYOUT_CASE = DENSE[1][0]  # f32, GQA 4:2, causal, lse
+
+
+@pytest.mark.parametrize("layout", ["bshd", "bhsd-view", "bshd-packed"])
+@pytest.mark.parametrize("shape", [(2, 37, 37), (1, 100, 257), (2, 257, 100)])
+def test_layouts(layout, shape, seed):
+    run_dense(LAYOUT_CASE, *shape, seed, layout=layout)
+
+
+@pytest.mark.parametrize("layout", ["bhsd", "bshd"])
+def test_without_out(layout, seed):
+    run_dense(DENSE[2][0], 2, 37, 100, seed, layout=layout, use_out=False)
+
+
+def test_fully_masked_rows(seed):
+    """Rows that see no key: causal with Sq > Sk (the first Sq - Sk rows), and a
+    (0, 0) window likewise: out exactly 0, lse -inf, no NaN."""
+    for c in (DENSE[1][0], DENSE[6][0]):
+        empty = run_dense(c, 2, 50, 20, seed)
+        assert empty[:, :, :30].all() and not empty[:, :, 30:].any()
+
+
+def test_repeatable(seed):
+    c = DENSE[0][0]
+    _, (q, k, v, out), _ = make(c, 2, 100, 100)
+    at.attention(q, k, v, out=out, return_lse=True)
+    first = out.clone()
+    out.fill_(float("nan"))
+    at.attention(q, k, v, out=out, return_lse=True)
+    assert torch.equal(first, out)
+
+
+# --- varlen ----------------------------------------------------------------------------------
+
+VARLEN = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, causal=True, lse=True),
+     [([37, 0, 1, 100], None, 0), ([5, 0, 64], [100, 3, 0], 7), ([0], [0], 3), ([257], [1], 0)]),
+    (dict(dtype="bf16", d=64, hq=8, hkv=1, window=(16, 4), softcap=10.0, alibi=True, lse=True,
+          gain=3.0),
+     [([37, 0, 100], [50, 10, 100], 0), ([1, 200], None, 5)]),
+]
+
+
+def run_varlen(c, q_lens, k_lens, pad, seed):
+    dt = DTYPES[c["dtype"]]
+    hq, hkv, d = c["hq"], c["hkv"], c["d"]
+    dv = c.get("dv", d)
+    k_lens = list(q_lens if k_lens is None else k_lens)
+    cu_q, cu_k = [0], [0]
+    for a, b in zip(q_lens, k_lens):
+        cu_q.append(cu_q[-1] + a)
+        cu_k.append(cu_k[-1] + b)
+    tq, tk = cu_q[-1] + pad, cu_k[-1]
+    q = (torch.randn(tq, hq, d) * c.get("gain", 1.0)).to(dt)
+    k, v = torch.randn(tk, hkv, d).to(dt), torch.randn(tk, hkv, dv).to(dt)
+    cq, ck = torch.tensor(cu_q, dtype=torch.int32), torch.tensor(cu_k, dtype=torch.int32)
+    out = nan_like_shape((tq, hq, dv), dt)
+    kw = kwargs(c)
+    res = at.attention_varlen(q, k, v, cq, ck, max(q_lens), max(k_lens), out=out, **kw)
+    got, lse = res if kw["return_lse"] else (res, None)
+    assert got is out
+    ref = torch.zeros(tq, hq, dv, dtype=torch.float64)
+    ref_lse = torch.full((hq, tq), float("-inf"), dtype=torch.float64)
+    ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
+    for i in range(len(q_lens)):
+        q0, q1, k0, k1 = cu_q[i], cu_q[i + 1], cu_k[i], cu_k[i + 1]
+        if q1 == q0:
+            continue
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k[k0:k1].transpose(0, 1)[None],
+                         v[k0:k1].transpose(0, 1)[None], alibi_slopes=kw.get("alibi_slopes"),
+                         **ref_kw)
+        ref[q0:q1] = o[0].transpose(0, 1)
+        ref_lse[:, q0:q1] = l[0]
+    empty = torch.isinf(ref_lse)
+    tol = TOL[c["dtype"]]
+    check("out", got, ref, tol, seed, empty.t()[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (hq, tq)
+        check("lse", lse, ref_lse, tol, seed, empty)
+
+
+@pytest.mark.parametrize("c,lens", [pytest.param(c, lens, id="%s-%d" % (case_id(c), n))
+                                    for c, cases in VARLEN for n, lens in enumerate(cases)])
+def test_varlen(c, lens, seed):
+    run_varlen(c, *lens, seed)
+
+
+# --- the runtime API directly ----------------------------------------------------------------
+
+
+def test_module_launch(seed):
+    """attnc.load + Module.launch with attnc.Tensor, in the order of the bundle's argument
+    metadata (q, k, v, out, lse)."""
+    spec = attnc.AttentionSpec(dtype="f32", head_dim=64, num_heads_q=4, num_heads_kv=2,
+                               causal=True, return_lse=True)
+    m = attnc.load(attnc.compile(spec.ir(), ["cpu"]), device="cpu")
+    assert m.device == "cpu" and m.target.startswith("cpu-")
+    info = m.kernel()
+    assert [a.name for a in info.args] == ["q", "k", "v", "out", "lse"]
+    assert [a.rank for a in info.args] == [4, 4, 4, 4, 3]
+    assert info.causal and info.has_lse and info.num_q_heads == 4 and info.num_kv_heads == 2
+    q, k, v = torch.randn(2, 4, 30, 64), torch.randn(2, 2, 40, 64), torch.randn(2, 2, 40, 64)
+    out = torch.full((2, 4, 30, 64), float("nan"))
+    lse = torch.full((2, 4, 30), float("nan"))
+    m.launch(info.name, [attnc.Tensor(t.data_ptr(), t.shape, t.stride())
+                         for t in (q, k, v, out, lse)])
+    ref, ref_lse = reference(q, k, v, causal=True)
+    check("out", out, ref, 1e-4, seed)
+    check("lse", lse, ref_lse, 1e-4, seed)
+    with pytest.raises(attnc.RuntimeError) as e:
+        m.launch(info.name, [attnc.Tensor(q.data_ptr(), q.shape, q.stride())])
+    assert e.value.status == "ATTN_ERROR_INVALID_ARGUMENT" and "takes 5 tensors" in str(e.value)
+    with pytest.raises(attnc.RuntimeError) as e:
+        m.launch("no_such_kernel", [])
+    assert e.value.status == "ATTN_ERROR_NOT_FOUND"
+
+
+# --- input validation ------------------------------------------------------------------------
+
+
+def qkv(b=1, hq=4, hkv=2, s=8, d=32, dt=torch.float32):
+    return torch.randn(b, hq, s, d, dtype=dt), torch.randn(b, hkv, s, d, dtype=dt), \
+        torch.randn(b, hkv, s, d, dtype=dt)
+
+
+@pytest.mark.parametrize("make_args,message", [
+    (lambda: qkv(dt=torch.float64), "dtype torch.float64 is not supported"),
+    (lambda: (qkv()[0], qkv()[1].half(), qkv()[2]), "same dtype"),
+    (lambda: qkv(hq=3, hkv=2), "must be a multiple of the key/value heads"),
+    (lambda: (qkv()[0], torch.randn(1, 2, 8, 16), torch.randn(1, 2, 8, 16)), "same head_dim"),
+    (lambda: (qkv()[0][..., ::2], qkv()[1][..., ::2], qkv()[2][..., ::2]), "contiguous"),
+    (lambda: (qkv()[0], qkv()[1], torch.randn(1, 2, 9, 32)), "same heads and sequence"),
+    (lambda: (qkv()[0], qkv(b=2)[1], qkv(b=2)[2]), "same batch size"),
+    (lambda: (qkv()[0][0], qkv()[1], qkv()[2]), "must have 4 dimensions"),
+])
+def test_bad_inputs(make_args, message):
+    with pytest.raises(ValueError, match=message):
+        at.attention(*make_args())
+
+
+def test_bad_options():
+    q, k, v = qkv()
+    for kw, message in [(dict(layout="sbhd"), "layout"), (dict(window=(-2, 0)), "window"),
+                        (dict(window=5), "window"), (dict(softcap=-1.0), "softcap"),
+                        (dict(scale=0.0), "scale"),
+                        (dict(alibi_slopes=torch.ones(3)), r"alibi_slopes must have shape"),
+                        (dict(alibi_slopes=torch.ones(4, dtype=torch.float64)), "float32"),
+                        (dict(out=torch.empty(1, 4, 8, 16)), "out must have shape"),
+                        (dict(out=torch.empty(1, 4, 8, 32, dtype=torch.float16)), "dtype"),
+                        (dict(out=torch.empty(32).as_strided((1, 4, 8, 32), (0, 0, 0, 1))),
+                         "overlap")]:
+        with pytest.raises((ValueError, TypeError), match=message):
+            at.attention(q, k, v, **kw)
+    with pytest.raises(ValueError, match="requires grad"):
+        at.attention(q.requires_grad_(), k, v)
+
+
+def test_bad_varlen_inputs():
+    q, k, v = torch.randn(10, 4, 32), torch.randn(12, 2, 32), torch.randn(12, 2, 32)
+    cq = torch.tensor([0, 4, 10], dtype=torch.int32)
+    ck = torch.tensor([0, 6, 12], dtype=torch.int32)
+    with pytest.raises(ValueError, match="cu_seqlens_q must be int32"):
+        at.attention_varlen(q, k, v, cq.long(), ck)
+    with pytest.raises(ValueError, match="same length"):
+        at.attention_varlen(q, k, v, cq, ck[:2])
+    with pytest.raises(ValueError, match="shape"):
+        at.attention_varlen(q, k, v, cq[None], ck)
+    with pytest.raises(ValueError, match="3 dimensions"):
+        at.attention_varlen(q[None], k, v, cq, ck)

@@ -1,0 +1,468 @@
+"""attnc's CUDA kernels (attnc.torch) against an f32 reference, on one NVIDIA GPU.
+
+Run on the GPU machine (bench/h100.sh test), with the variants of gpu_variants.py
+precompiled into $ATTNC_BUNDLE_DIR and libattnrt.so in $ATTNC_LIB_DIR:
+
+    PYTHONPATH=python python3 -m pytest -q -x python/tests/test_cuda.py -rs
+
+The module is skipped (with the reason) where torch.cuda is unavailable or attnc
+cannot load its CUDA runtime; ATTNC_REQUIRE_GPU=1 turns that skip into an error.
+
+Semantics checked (README, "The IR"): logits = scale * q.k (scale = 1/sqrt(D));
+softcap c: c * tanh(logits / c); ALiBi: -slope[h] * |i + Sk - Sq - j|; query i sees
+key j iff (causal) j <= i + Sk - Sq, (window) i + Sk - Sq - left <= j <= i + Sk - Sq
++ right (-1 = unbounded), i.e. bottom-right aligned; softmax over visible keys;
+lse = logsumexp of the visible logits; a row that sees no key gives out = 0 and
+lse = -inf, never NaN. The reference is computed here in float32 on the GPU (TF32
+off) from the same low-precision inputs; test_reference_matches_sdpa_math checks
+it against torch's SDPA math backend wherever SDPA can express the case.
+
+Every test draws fresh random inputs (seed printed, and named in every failure;
+ATTNC_TEST_SEED=N replays one), and poisons the output with NaN before the call
+(out=), so an element the kernel does not write fails.
+
+Tolerances are aiter's (op_tests/test_mha.py): atol = rtol = 1e-2 for MHA. aiter
+uses 1e-1 for varlen; we hold varlen to 1e-2 as well (VARLEN_TOL).
+
+Environment: ATTNC_TEST_QUICK=1 leaves out the 4097- and 16384-token shapes;
+ATTNC_TEST_DEVICE=cpu runs the same tests on the CPU (a dry run of this file where
+attnc has CPU bundles of the same variants; slow, use with ATTNC_TEST_QUICK=1).
+"""
+import math
+import os
+import secrets
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+for _p in (os.path.dirname(HERE), HERE):  # python/ (attnc), python/tests (gpu_variants)
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import gpu_variants as gv  # noqa: E402  (no torch needed)
+
+DEVICE = os.environ.get("ATTNC_TEST_DEVICE", "cuda")
+QUICK = os.environ.get("ATTNC_TEST_QUICK", "") not in ("", "0")
+REQUIRE = os.environ.get("ATTNC_REQUIRE_GPU", "") not in ("", "0")
+
+MHA_TOL = 1e-2     # aiter test_mha: atol = rtol = 1e-2
+VARLEN_TOL = 1e-2  # aiter test_mha_varlen uses 1e-1; we try the MHA tolerance first
+
+
+def _unavailable():
+    """Why this module cannot run here, or None."""
+    try:
+        import torch
+    except ImportError as e:
+        return "torch is not installed (%s)" % e
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        return "torch.cuda is not available (torch %s, CUDA build %s)" % (
+            torch.__version__, torch.version.cuda)
+    try:
+        import attnc.torch  # noqa: F401
+    except Exception as e:  # ImportError, OSError from the runtime library, ...
+        return "attnc.torch cannot be imported: %s: %s" % (type(e).__name__, e)
+    return _probe_runtime()
+
+
+def _probe_runtime():
+    """Whether attnc's runtime (libattnrt.so via ATTNC_LIB_DIR) loads and finds the
+    driver and a device; returns why not, or None. Only the runtime and the driver are
+    probed: a missing or broken kernel bundle fails the tests, it does not skip them."""
+    import attnc
+    import torch
+    device = "cpu" if DEVICE == "cpu" else "cuda:%d" % torch.cuda.current_device()
+    try:
+        ok = attnc.runtime_available(device)
+    except Exception as e:
+        ok = "%s: %s" % (type(e).__name__, e)
+    if ok is True:
+        return None
+    return "attnc cannot load its runtime for %s: %s" % (device, ok)
+
+
+_REASON = _unavailable()
+if _REASON is not None:
+    if REQUIRE:
+        raise RuntimeError("ATTNC_REQUIRE_GPU is set but: " + _REASON)
+    pytest.skip(_REASON, allow_module_level=True)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import attnc.torch as at  # noqa: E402
+
+DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
+
+# The reference must be float32, not TF32.
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+torch.set_float32_matmul_precision("highest")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seed():
+    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
+    torch.manual_seed(s)
+    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
+    return s
+
+
+def _sync():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
+def alibi_slopes(hq):
+    """The usual ALiBi slopes 2^(-8(h+1)/Hq), jittered so that a head mixup shows."""
+    base = torch.tensor([2.0 ** (-8.0 * (h + 1) / hq) for h in range(hq)], dtype=torch.float32)
+    jitter = 0.75 + 0.5 * torch.rand(hq)
+    return (base * jitter).to(DEVICE)
+
+
+def poisoned(shape, dtype):
+    return torch.full(shape, float("nan"), dtype=dtype, device=DEVICE)
+
+
+def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
+              alibi_slopes=None):
+    """out (B, Hq, Sq, Dv) and lse (B, Hq, Sq), both float32, from BHSD q/k/v of any
+    dtype. Explicit masked softmax in float32, in chunks of query rows to bound memory."""
+    b, hq, sq, d = q.shape
+    hkv, sk, dv = k.shape[1], k.shape[2], v.shape[3]
+    out = torch.zeros(b, hq, sq, dv, dtype=torch.float32, device=q.device)
+    lse = torch.full((b, hq, sq), float("-inf"), dtype=torch.float32, device=q.device)
+    if sq == 0 or sk == 0:
+        return out, lse
+    scale = 1.0 / math.sqrt(d) if scale is None else scale
+    kf = k.float().repeat_interleave(hq // hkv, dim=1)
+    vf = v.float().repeat_interleave(hq // hkv, dim=1)
+    left, right = window
+    j = torch.arange(sk, device=q.device)
+    chunk = max(1, min(sq, (1 << 26) // max(1, b * hq * sk)))
+    for i0 in range(0, sq, chunk):
+        i1 = min(sq, i0 + chunk)
+        s = torch.matmul(q[:, :, i0:i1].float(), kf.transpose(-1, -2)) * scale
+        if softcap > 0:
+            s = softcap * torch.tanh(s / softcap)
+        i = torch.arange(i0, i1, device=q.device)
+        diag = (i + sk - sq)[:, None]  # the key on query i's diagonal
+        rel = diag - j[None, :]         # > 0: key left of the diagonal
+        if alibi_slopes is not None:
+            s = s - alibi_slopes.float().view(1, hq, 1, 1) * rel.abs().float()
+        visible = torch.ones_like(rel, dtype=torch.bool)
+        if causal:
+            visible &= rel >= 0
+        if left >= 0:
+            visible &= rel <= left
+        if right >= 0:
+            visible &= rel >= -right
+        s = s.masked_fill(~visible, float("-inf"))
+        m = torch.logsumexp(s, dim=-1)
+        p = torch.exp(s - torch.where(torch.isinf(m), torch.zeros_like(m), m)[..., None])
+        out[:, :, i0:i1] = torch.matmul(p, vf)
+        lse[:, :, i0:i1] = m
+    return out, lse
+
+
+def check(what, got, want, tol, seed, empty_rows=None):
+    """|got - want| <= tol + tol*|want| everywhere; no NaN; infinities only where want has
+    the same infinity. empty_rows (bool, broadcastable to got): rows that see no key,
+    whose values must be exactly 0 (out) / -inf (lse)."""
+    got = got.float()
+    assert got.shape == want.shape, "%s: shape %s, want %s" % (what, tuple(got.shape),
+                                                               tuple(want.shape))
+    where = "(seed %d; replay with ATTNC_TEST_SEED=%d)" % (seed, seed)
+    nan = torch.isnan(got)
+    if nan.any():
+        idx = nan.nonzero()[0].tolist()
+        raise AssertionError("%s: %d of %d elements are NaN (first at %s) %s"
+                             % (what, int(nan.sum()), got.numel(), idx, where))
+    if empty_rows is not None:
+        e = empty_rows.expand_as(got)
+        wrong = e & (got != want)
+        if wrong.any():
+            idx = wrong.nonzero()[0].tolist()
+            raise AssertionError("%s: %d elements of rows that see no key are not %s (first at "
+                                 "%s: %r) %s" % (what, int(wrong.sum()), want[tuple(idx)].item(),
+                                                 idx, got[tuple(idx)].item(), where))
+    inf_ok = torch.isinf(want) & (got == want)
+    inf_bad = (torch.isinf(got) | torch.isinf(want)) & ~inf_ok
+    err = (got - want).abs()
+    err = torch.where(inf_ok, torch.zeros_like(err), err)
+    bad = inf_bad | (err > tol + tol * want.abs())
+    if bad.any():
+        idx = bad.nonzero()[0].tolist()
+        finite = ~(inf_ok | inf_bad)
+        maxerr = err[finite].max().item() if finite.any() else float("nan")
+        raise AssertionError(
+            "%s: %d of %d elements off (atol = rtol = %g), max abs err %.4g; first at %s: "
+            "got %r, want %r %s" % (what, int(bad.sum()), got.numel(), tol, maxerr, idx,
+                                    got[tuple(idx)].item(), want[tuple(idx)].item(), where))
+
+
+def _call_kwargs(s, hq):
+    kw = dict(causal=s["causal"], window=tuple(s["window"]), softcap=s["softcap"],
+              return_lse=s["return_lse"])
+    if s["alibi"]:
+        kw["alibi_slopes"] = alibi_slopes(hq)
+    return kw
+
+
+def _ref_kwargs(s, kw):
+    return dict(causal=s["causal"], window=tuple(s["window"]), softcap=s["softcap"],
+                alibi_slopes=kw.get("alibi_slopes"))
+
+
+def poison_next_alloc(shape):
+    """attention() allocates lse itself (there is no lse out=). Free a NaN-filled float32
+    block of lse's size right before the call: the CUDA caching allocator hands that block
+    to the next allocation of the same size, so an lse element the kernel does not write
+    most likely reads NaN and fails (best effort; no effect on the CPU)."""
+    if DEVICE == "cuda":
+        torch.full(shape, float("nan"), dtype=torch.float32, device=DEVICE)
+
+
+def _unpack(res, s):
+    if s["return_lse"]:
+        assert isinstance(res, tuple) and len(res) == 2, "return_lse=True must give (out, lse)"
+        return res
+    assert torch.is_tensor(res), "return_lse=False must give out alone, got %r" % type(res)
+    return res, None
+
+
+def _too_big(shape):
+    return QUICK and max(shape[1], shape[2]) > 2048
+
+
+# --- inputs in each layout -------------------------------------------------------------------
+
+
+def make_inputs(s, b, sq, sk, layout, gain):
+    """q, k, v and the preallocated (NaN) out in `layout`, plus their BHSD views.
+    layouts: "bhsd" contiguous; "bshd" contiguous; "bhsd-view": BSHD storage passed as
+    transposed BHSD views (non-contiguous); "bshd-packed": one QKV buffer (Sq == Sk) or
+    q plus one KV buffer, layout "bshd", out a strided view into a wider buffer."""
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dv = s["head_dim_v"] or d
+
+    def rnd(*shape, g=1.0):
+        return (torch.randn(*shape, device=DEVICE) * g).to(dt)
+
+    if layout == "bhsd":
+        q, k, v = rnd(b, hq, sq, d, g=gain), rnd(b, hkv, sk, d), rnd(b, hkv, sk, dv)
+        out = poisoned((b, hq, sq, dv), dt)
+        return "bhsd", (q, k, v, out), (q, k, v, out)
+    if layout == "bshd":
+        q, k, v = rnd(b, sq, hq, d, g=gain), rnd(b, sk, hkv, d), rnd(b, sk, hkv, dv)
+        out = poisoned((b, sq, hq, dv), dt)
+    elif layout == "bhsd-view":
+        q, k, v = rnd(b, sq, hq, d, g=gain), rnd(b, sk, hkv, d), rnd(b, sk, hkv, dv)
+        out = poisoned((b, sq, hq, dv), dt)
+        t = [x.transpose(1, 2) for x in (q, k, v, out)]
+        assert not t[0].is_contiguous()
+        return "bhsd", t, t
+    elif layout == "bshd-packed":
+        assert d == dv
+        if sq == sk:
+            qkv = rnd(b, sq, hq + 2 * hkv, d)
+            q, k, v = qkv[:, :, :hq], qkv[:, :, hq:hq + hkv], qkv[:, :, hq + hkv:]
+            if gain != 1.0:
+                q.mul_(gain)
+        else:
+            q = rnd(b, sq, hq, d, g=gain)
+            kv = rnd(b, sk, 2, hkv, d)
+            k, v = kv[:, :, 0], kv[:, :, 1]
+        wide = poisoned((b, sq, hq, dv + 8), dt)
+        out = wide[..., :dv]
+        assert not (k.is_contiguous() or out.is_contiguous())
+    else:
+        raise ValueError(layout)
+    bhsd = tuple(x.transpose(1, 2) for x in (q, k, v, out))
+    return "bshd", (q, k, v, out), bhsd
+
+
+def run_dense(s, b, sq, sk, seed, layout="bhsd", gain=1.0, use_out=True):
+    hq = s["num_heads_q"]
+    api_layout, (q, k, v, out), (qb, kb, vb, outb) = make_inputs(s, b, sq, sk, layout, gain)
+    kw = _call_kwargs(s, hq)
+    if use_out:
+        poison_next_alloc((b, hq, sq))
+        res = at.attention(q, k, v, layout=api_layout, out=out, **kw)
+    else:
+        res = at.attention(q, k, v, layout=api_layout, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    if use_out:
+        assert got.data_ptr() == out.data_ptr() and got.shape == out.shape, \
+            "attention(out=...) must return out itself"
+    else:
+        assert got.shape == out.shape and got.dtype == out.dtype
+        outb = got if api_layout == "bhsd" else got.transpose(1, 2)
+    ref, ref_lse = reference(qb, kb, vb, **_ref_kwargs(s, kw))
+    empty = torch.isinf(ref_lse)
+    check("out", outb, ref, MHA_TOL, seed, empty_rows=empty[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (b, hq, sq), \
+            "lse: %s %s, want float32 %s" % (lse.dtype, tuple(lse.shape), (b, hq, sq))
+        check("lse", lse, ref_lse, MHA_TOL, seed, empty_rows=empty)
+
+
+# --- dense tests -----------------------------------------------------------------------------
+
+
+def _dense_params():
+    for s, shapes, gain in gv.DENSE_CASES:
+        for shape in shapes:
+            yield pytest.param(s, shape, gain,
+                               id="%s-b%d-q%d-k%d" % ((gv.spec_id(s),) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,shape,gain", list(_dense_params()))
+def test_dense(s, shape, gain, seed):
+    if _too_big(shape):
+        pytest.skip("ATTNC_TEST_QUICK")
+    run_dense(s, *shape, seed, gain=gain)
+
+
+def _layout_params():
+    for s in gv.LAYOUT_SPECS:
+        for shape in gv.LAYOUT_SHAPES:
+            for layout in ("bshd", "bhsd-view", "bshd-packed"):
+                yield pytest.param(s, shape, layout, id="%s-%s-b%d-q%d-k%d" % (
+                    (gv.spec_id(s), layout) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,shape,layout", list(_layout_params()))
+def test_layouts(s, shape, layout, seed):
+    run_dense(s, *shape, seed, layout=layout)
+
+
+@pytest.mark.parametrize("layout", ["bhsd", "bshd"])
+def test_without_out(layout, seed):
+    """attention() without out= allocates its result."""
+    run_dense(gv.BASE["bf16", 128, True], 2, 1000, 1000, seed, layout=layout, use_out=False)
+
+
+def test_repeatable(seed):
+    """The same inputs give bitwise the same output twice (a moving result is a race)."""
+    s = gv.BASE["bf16", 128, True]
+    _, (q, k, v, out), _ = make_inputs(s, 2, 1000, 1000, "bhsd", 1.0)
+    at.attention(q, k, v, causal=True, return_lse=True, out=out)
+    first = out.clone()
+    out.fill_(float("nan"))
+    at.attention(q, k, v, causal=True, return_lse=True, out=out)
+    _sync()
+    assert torch.equal(first, out), "two runs on the same inputs differ (seed %d)" % seed
+
+
+# --- varlen ----------------------------------------------------------------------------------
+
+
+def run_varlen(s, q_lens, k_lens, pad, seed, gain=1.0, pass_max=True):
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dv = s["head_dim_v"] or d
+    k_lens = list(q_lens if k_lens is None else k_lens)
+    assert len(k_lens) == len(q_lens)
+    cu_q, cu_k = [0], [0]
+    for a, c in zip(q_lens, k_lens):
+        cu_q.append(cu_q[-1] + a)
+        cu_k.append(cu_k[-1] + c)
+    tq, tk = cu_q[-1] + pad, cu_k[-1]
+    q = (torch.randn(tq, hq, d, device=DEVICE) * gain).to(dt)
+    k = torch.randn(tk, hkv, d, device=DEVICE).to(dt)
+    v = torch.randn(tk, hkv, dv, device=DEVICE).to(dt)
+    cu_q_t = torch.tensor(cu_q, dtype=torch.int32, device=DEVICE)
+    cu_k_t = torch.tensor(cu_k, dtype=torch.int32, device=DEVICE)
+    out = poisoned((tq, hq, dv), dt)
+    kw = _call_kwargs(s, hq)
+    maxes = (max(q_lens), max(k_lens)) if pass_max else (None, None)
+    poison_next_alloc((hq, tq))
+    res = at.attention_varlen(q, k, v, cu_q_t, cu_k_t, *maxes, out=out, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "attention_varlen(out=...) must return out itself"
+
+    ref = torch.zeros(tq, hq, dv, dtype=torch.float32, device=DEVICE)
+    ref_lse = torch.full((hq, tq), float("-inf"), dtype=torch.float32, device=DEVICE)
+    for i in range(len(q_lens)):
+        q0, q1, k0, k1 = cu_q[i], cu_q[i + 1], cu_k[i], cu_k[i + 1]
+        if q1 == q0:
+            continue
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k[k0:k1].transpose(0, 1)[None],
+                         v[k0:k1].transpose(0, 1)[None], **_ref_kwargs(s, kw))
+        ref[q0:q1] = o[0].transpose(0, 1)
+        ref_lse[:, q0:q1] = l[0]
+    empty = torch.isinf(ref_lse)
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=empty.t()[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (hq, tq), \
+            "lse: %s %s, want float32 %s" % (lse.dtype, tuple(lse.shape), (hq, tq))
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=empty)
+
+
+def _varlen_params():
+    for s, shapes, gain in gv.VARLEN_CASES:
+        for n, (q_lens, k_lens, pad) in enumerate(shapes):
+            yield pytest.param(s, q_lens, k_lens, pad, gain, n % 2 == 0,
+                               id="%s-%d" % (gv.spec_id(s), n))
+
+
+@pytest.mark.parametrize("s,q_lens,k_lens,pad,gain,pass_max", list(_varlen_params()))
+def test_varlen(s, q_lens, k_lens, pad, gain, pass_max, seed):
+    if QUICK and max(q_lens + (k_lens or [])) > 2048:
+        pytest.skip("ATTNC_TEST_QUICK")
+    run_varlen(s, q_lens, k_lens, pad, seed, gain=gain, pass_max=pass_max)
+
+
+# --- the reference itself --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("causal,window,alibi,sq,sk", [
+    (False, (-1, -1), False, 100, 300), (True, (-1, -1), False, 300, 300),
+    (True, (-1, -1), False, 100, 300), (False, (32, 16), False, 200, 300),
+    (True, (64, -1), True, 200, 200), (False, (-1, -1), True, 150, 100)])
+def test_reference_matches_sdpa_math(causal, window, alibi, sq, sk, seed):
+    """reference() against SDPA's math backend in float32 with an explicit bottom-right
+    mask (and ALiBi as an additive mask), on cases where every row sees a key."""
+    attention = pytest.importorskip("torch.nn.attention")
+    b, hq, hkv, d = 2, 4, 2, 64
+    q = torch.randn(b, hq, sq, d, device=DEVICE)
+    k = torch.randn(b, hkv, sk, d, device=DEVICE)
+    v = torch.randn(b, hkv, sk, d, device=DEVICE)
+    slopes = alibi_slopes(hq) if alibi else None
+    rel = (torch.arange(sq, device=DEVICE) + sk - sq)[:, None] - torch.arange(sk, device=DEVICE)
+    vis = torch.ones_like(rel, dtype=torch.bool)
+    if causal:
+        vis &= rel >= 0
+    if window[0] >= 0:
+        vis &= rel <= window[0]
+    if window[1] >= 0:
+        vis &= rel >= -window[1]
+    assert vis.any(dim=-1).all(), "test case must not have empty rows"
+    mask = torch.zeros(1, hq, sq, sk, device=DEVICE).masked_fill(~vis, float("-inf"))
+    if alibi:
+        mask = mask - slopes.view(1, hq, 1, 1) * rel.abs().float()
+    with attention.sdpa_kernel([attention.SDPBackend.MATH]):
+        want = F.scaled_dot_product_attention(q, k.repeat_interleave(hq // hkv, 1),
+                                              v.repeat_interleave(hq // hkv, 1), attn_mask=mask)
+    got, lse = reference(q, k, v, causal=causal, window=window, alibi_slopes=slopes)
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+    s = torch.matmul(q, k.repeat_interleave(hq // hkv, 1).transpose(-1, -2)) / math.sqrt(d)
+    torch.testing.assert_close(lse, torch.logsumexp(s + mask, dim=-1), atol=1e-5, rtol=1e-5)
+
+
+def test_reference_empty_rows(seed):
+    """Rows that see no key: out 0, lse -inf, no NaN (causal with Sq > Sk)."""
+    q = torch.randn(1, 2, 10, 64, device=DEVICE)
+    k = torch.randn(1, 2, 4, 64, device=DEVICE)
+    out, lse = reference(q, k, k, causal=True)
+    assert not torch.isnan(out).any() and not torch.isnan(lse).any()
+    assert torch.isinf(lse[:, :, :6]).all() and (out[:, :, :6] == 0).all()
+    assert torch.isfinite(lse[:, :, 6:]).all()
