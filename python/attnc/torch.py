@@ -67,6 +67,21 @@ def _check_tensor(fn, name, t, torch, rank):
                          "torch.no_grad() or pass .detach())" % (fn, name))
 
 
+def _check_gpu_alignment(fn, name, t):
+    """GPU kernels move rows in 16-byte pieces (cp.async on NVIDIA, 128-bit loads on
+    AMD): each row must start on a 16-byte boundary. A misaligned access would fault
+    on the device (and poison the CUDA context), so it is refused here."""
+    if t.device.type == "cpu" or t.numel() == 0:
+        return
+    size = t.element_size()
+    bad = t.data_ptr() % 16 or any(
+        (st * size) % 16 for st, sz in zip(t.stride()[:-1], t.shape[:-1]) if sz > 1)
+    if bad:
+        raise ValueError("%s: %s rows must start on 16-byte boundaries on the GPU (address %#x, "
+                         "strides %s, %d-byte elements); use .contiguous()"
+                         % (fn, name, t.data_ptr(), tuple(t.stride()), size))
+
+
 def _check_qkv(fn, q, k, v, torch, rank):
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(fn, name, t, torch, rank)
@@ -79,6 +94,8 @@ def _check_qkv(fn, q, k, v, torch, rank):
     if not (q.device == k.device == v.device):
         raise ValueError("%s: q, k and v must be on one device, got %s, %s, %s"
                          % (fn, q.device, k.device, v.device))
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_gpu_alignment(fn, name, t)
 
 
 def _check_common(fn, hq, hkv, d, dk, scale, window, softcap):
@@ -132,6 +149,7 @@ def _check_out(fn, out, shape, dtype, dev, torch):
     if out.size(-1) > 1 and out.stride(-1) != 1:
         raise ValueError("%s: the last dimension of out must be contiguous (stride 1), got "
                          "strides %s" % (fn, tuple(out.stride())))
+    _check_gpu_alignment(fn, "out", out)
     if any(st == 0 and sz > 1 for st, sz in zip(out.stride(), out.shape)):
         raise ValueError("%s: out must not overlap itself (a zero stride), got strides %s"
                          % (fn, tuple(out.stride())))

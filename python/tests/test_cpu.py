@@ -369,6 +369,41 @@ def test_bad_options():
         at.attention(q.requires_grad_(), k, v)
 
 
+class _DeviceTensor:
+    """What _check_gpu_alignment reads of a tensor on a GPU (none exists here)."""
+
+    def __init__(self, ptr, shape, stride, size=2):
+        self.device = type("dev", (), {"type": "cuda"})()
+        self.shape, self._stride, self._ptr, self._size = shape, stride, ptr, size
+
+    def numel(self):
+        n = 1
+        for x in self.shape:
+            n *= x
+        return n
+
+    def element_size(self):
+        return self._size
+
+    def data_ptr(self):
+        return self._ptr
+
+    def stride(self):
+        return self._stride
+
+
+def test_gpu_alignment_check():
+    check = at._check_gpu_alignment
+    check("f", "q", _DeviceTensor(4096, (2, 4, 8, 64), (2048, 512, 64, 1)))  # contiguous: fine
+    check("f", "q", _DeviceTensor(4096, (2, 8, 4, 64), (2048, 64, 512, 1)))  # BSHD view: fine
+    check("f", "q", _DeviceTensor(4096, (1, 1, 1, 60), (60, 60, 60, 1)))  # one row: no row stride
+    with pytest.raises(ValueError, match="16-byte boundaries"):
+        check("f", "q", _DeviceTensor(4098, (2, 4, 8, 64), (2048, 512, 64, 1)))  # base + 2 bytes
+    with pytest.raises(ValueError, match="16-byte boundaries"):
+        check("f", "k", _DeviceTensor(4096, (2, 4, 8, 60), (1920, 480, 60, 1)))  # 120-byte rows
+    check("f", "q", _DeviceTensor(2, (0, 4, 8, 60), (1920, 480, 60, 1)))  # empty: nothing read
+
+
 def test_bad_varlen_inputs():
     q, k, v = torch.randn(10, 4, 32), torch.randn(12, 2, 32), torch.randn(12, 2, 32)
     cq = torch.tensor([0, 4, 10], dtype=torch.int32)

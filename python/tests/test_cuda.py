@@ -466,3 +466,13 @@ def test_reference_empty_rows(seed):
     assert not torch.isnan(out).any() and not torch.isnan(lse).any()
     assert torch.isinf(lse[:, :, :6]).all() and (out[:, :, :6] == 0).all()
     assert torch.isfinite(lse[:, :, 6:]).all()
+
+
+def test_misaligned_rows_are_refused():
+    """Rows that do not start on 16-byte boundaries would fault in cp.async: refused
+    with a ValueError before any launch (the CUDA context stays usable)."""
+    q = torch.randn(1, 3, 16, 130, device=DEVICE, dtype=torch.bfloat16)[..., 1:129]
+    k = torch.randn(1, 3, 16, 128, device=DEVICE, dtype=torch.bfloat16)
+    with pytest.raises(ValueError, match="16-byte boundaries"):
+        at.attention(q, k, k)
+    torch.cuda.synchronize()
