@@ -1149,6 +1149,24 @@ static bool checkSignature(AttnGpuLower *L, MlirOperation func, MlirBlock old, i
   return *nMem >= 0;
 }
 
+static int64_t kernelInt(MlirAttribute kernel, const char *name) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString(name));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
+}
+
+/* What every target needs of attn.kernel: chip, BLOCK_M, warps. */
+static void readKernelAttr(AttnGpuLower *L, MlirAttribute kernel) {
+  MlirAttribute target =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("target"));
+  if (!mlirAttributeIsNull(target) && mlirAttributeIsAString(target)) {
+    MlirStringRef s = mlirStringAttrGetValue(target);
+    snprintf(L->chip, sizeof(L->chip), "%.*s", (int)s.length, s.data);
+  }
+  L->bm = kernelInt(kernel, "block_m");
+  L->W = (int)kernelInt(kernel, "num_warps");
+}
+
 static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOperation func,
                         MlirBlock gpuBody) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
@@ -1166,6 +1184,7 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   L.map.elemSize = sizeof(AttnRep);
   L.ctx = mlirOperationGetContext(func);
   int nMem = 0;
+  readKernelAttr(&L, kernel);
   if (!tgt->setUp(&L, func, kernel) || !checkSignature(&L, func, old, &nMem)) {
     free(L.state);
     return false;

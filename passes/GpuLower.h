@@ -78,8 +78,9 @@ typedef struct AttnGpuTarget {
   /* math.exp2 / math.log2 of one f32 scalar, as the hardware does them. */
   MlirValue (*exp2)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
   MlirValue (*log2)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
-  /* Reads the kernel attribute and Q's element type: fills RL, CB, CE,
-   * colBase, storeRun, warps, bm and the target's own state. Emits a located
+  /* Checks chip, bm and W (read by the core from the kernel attribute) and
+   * Q's element type; fills RL, CB, CE, colBase, storeRun and the target's
+   * own state. Emits a located
    * error and returns false when the kernel does not fit the target. */
   bool (*setUp)(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel);
   /* Per-lane values at the top of the kernel: tid, rowBase[], colLane(Idx),
@@ -104,6 +105,7 @@ typedef struct AttnGpuTarget {
 struct AttnGpuLower {
   const AttnGpuTarget *tgt;
   MlirContext ctx;
+  char chip[32]; /* attn.kernel's target */
   int RL, CB, CE, storeRun, W;
   int64_t bm;
   int colBase[ATTN_GPU_MAX_CE];

@@ -61,12 +61,6 @@ typedef struct {
 static AmdState *A(AttnGpuLower *L) { return L->state; }
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 
-static int64_t kernelInt(MlirAttribute kernel, const char *name) {
-  MlirAttribute a =
-      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString(name));
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
-}
-
 /*===--- Q, K, V ------------------------------------------------------------------===*/
 
 /* Q: MFMA B fragments kept in registers, one 128-bit load per lane and chunk
@@ -342,15 +336,8 @@ static bool readLayout(AttnGpuLower *L) {
 }
 
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
-  MlirAttribute target =
-      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("target"));
-  char chip[32] = "";
-  if (!mlirAttributeIsNull(target) && mlirAttributeIsAString(target)) {
-    MlirStringRef s = mlirStringAttrGetValue(target);
-    snprintf(chip, sizeof(chip), "%.*s", (int)s.length, s.data);
-  }
-  L->bm = kernelInt(kernel, "block_m");
-  L->W = (int)kernelInt(kernel, "num_warps");
+  (void)kernel; /* the core read chip, block_m and num_warps */
+  const char *chip = L->chip;
   L->state = calloc(1, sizeof(AmdState));
   char msg[256];
   if (!L->state) {

@@ -72,12 +72,6 @@ typedef struct {
 static NvState *N(AttnGpuLower *L) { return L->state; }
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 
-static int64_t kernelInt(MlirAttribute kernel, const char *name) {
-  MlirAttribute a =
-      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString(name));
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
-}
-
 static MlirType vec2T(int64_t r, int64_t c, MlirType elem) {
   int64_t shape[2] = {r, c};
   return mlirVectorTypeGet(2, shape, elem);
@@ -724,15 +718,9 @@ static MlirValue ldmatrixLane(AttnGpuLower *L, AttnBuilder *b, int64_t stride, b
 }
 
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
-  MlirAttribute target =
-      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("target"));
-  char chip[32] = "", msg[256];
-  if (!mlirAttributeIsNull(target) && mlirAttributeIsAString(target)) {
-    MlirStringRef s = mlirStringAttrGetValue(target);
-    snprintf(chip, sizeof(chip), "%.*s", (int)s.length, s.data);
-  }
-  L->bm = kernelInt(kernel, "block_m");
-  L->W = (int)kernelInt(kernel, "num_warps");
+  (void)kernel; /* the core read chip, block_m and num_warps */
+  const char *chip = L->chip;
+  char msg[256];
   L->state = calloc(1, sizeof(NvState));
   if (!L->state) {
     attnEmitOpError(func, passName, "ran out of memory");
