@@ -59,21 +59,21 @@ static AttnStatus readU64(Reader *r, uint64_t *v, const char *what) {
 }
 
 static AttnStatus readI32(Reader *r, int32_t *v, const char *what) {
-  uint32_t u;
+  uint32_t u = 0; /* left as 0 when the read fails */
   AttnStatus s = readU32(r, &u, what);
   memcpy(v, &u, sizeof *v); /* two's complement, as written */
   return s;
 }
 
 static AttnStatus readI64(Reader *r, int64_t *v, const char *what) {
-  uint64_t u;
+  uint64_t u = 0; /* left as 0 when the read fails */
   AttnStatus s = readU64(r, &u, what);
   memcpy(v, &u, sizeof *v);
   return s;
 }
 
 static AttnStatus readF32(Reader *r, float *v, const char *what) {
-  uint32_t u;
+  uint32_t u = 0; /* left as 0 when the read fails */
   AttnStatus s = readU32(r, &u, what);
   memcpy(v, &u, sizeof *v); /* IEEE-754 binary32 bits */
   return s;
