@@ -11,6 +11,7 @@
 
 #include "CompileKernels.h"
 #include "Input.h"
+#include "Location.h"
 #include "attnc/attnc.h"
 
 #include "mlir-c/Diagnostics.h"
@@ -762,38 +763,6 @@ typedef struct {
   unsigned errors;
 } DiagSink;
 
-/* The first file:line:col inside a location (bounded: fused locations can
- * form a large DAG). */
-static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col,
-                        int depth, unsigned *budget) {
-  if (depth > 16 || *budget == 0 || mlirLocationIsNull(loc))
-    return false;
-  --*budget;
-  if (mlirLocationIsAFileLineColRange(loc)) {
-    *file = mlirIdentifierStr(mlirLocationFileLineColRangeGetFilename(loc));
-    *line = (unsigned)mlirLocationFileLineColRangeGetStartLine(loc);
-    *col = (unsigned)mlirLocationFileLineColRangeGetStartColumn(loc);
-    return true;
-  }
-  if (mlirLocationIsAName(loc))
-    return findFileLoc(mlirLocationNameGetChildLoc(loc), file, line, col, depth + 1, budget);
-  if (mlirLocationIsACallSite(loc))
-    return findFileLoc(mlirLocationCallSiteGetCallee(loc), file, line, col, depth + 1, budget);
-  if (mlirLocationIsAFused(loc)) {
-    intptr_t n = mlirLocationFusedGetNumLocations(loc);
-    MlirLocation *locs = n > 0 ? malloc(sizeof(MlirLocation) * (size_t)n) : NULL;
-    bool found = false;
-    if (locs) {
-      mlirLocationFusedGetLocations(loc, locs);
-      for (intptr_t i = 0; i < n && !found; ++i)
-        found = findFileLoc(locs[i], file, line, col, depth + 1, budget);
-      free(locs);
-    }
-    return found;
-  }
-  return false;
-}
-
 static const char *severityName(MlirDiagnosticSeverity s) {
   return s == MlirDiagnosticWarning  ? "warning"
          : s == MlirDiagnosticNote   ? "note"
@@ -811,9 +780,9 @@ static void sinkOne(DiagSink *sink, MlirDiagnostic diag) {
   if (!skip) {
     sink->errors += severity == MlirDiagnosticError;
     MlirStringRef file;
-    unsigned line = 0, col = 0, budget = 1024;
+    unsigned line = 0, col = 0;
     char where[64];
-    if (findFileLoc(mlirDiagnosticGetLocation(diag), &file, &line, &col, 0, &budget)) {
+    if (attnFindFileLoc(mlirDiagnosticGetLocation(diag), &file, &line, &col)) {
       bool unnamed = file.length == 0 || (file.length == 1 && file.data[0] == '-');
       if (unnamed)
         textAppendStr(&sink->text, kInputName);

@@ -1,6 +1,7 @@
 /*===- Diagnostics.c - located diagnostics for the attnc tools ------------===*/
 
 #include "Diagnostics.h"
+#include "Location.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,45 +64,6 @@ static char *copyString(MlirStringRef s) {
   return out;
 }
 
-/* Finds the first file:line:col inside a possibly nested location. Fused
- * and call-site locations form a DAG that aliases in the input can make
- * exponentially large as a tree (10 children per level, 8 levels: 10^8
- * paths), so the search visits at most `*budget` locations. */
-static bool findFileLoc(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col,
-                        int depth, unsigned *budget) {
-  if (depth > 16 || *budget == 0 || mlirLocationIsNull(loc))
-    return false;
-  --*budget;
-  if (mlirLocationIsAFileLineColRange(loc)) {
-    *file = mlirIdentifierStr(mlirLocationFileLineColRangeGetFilename(loc));
-    *line = (unsigned)mlirLocationFileLineColRangeGetStartLine(loc);
-    *col = (unsigned)mlirLocationFileLineColRangeGetStartColumn(loc);
-    return true;
-  }
-  if (mlirLocationIsAName(loc))
-    return findFileLoc(mlirLocationNameGetChildLoc(loc), file, line, col, depth + 1, budget);
-  if (mlirLocationIsACallSite(loc))
-    return findFileLoc(mlirLocationCallSiteGetCallee(loc), file, line, col, depth + 1, budget);
-  if (mlirLocationIsAFused(loc)) {
-    intptr_t n = mlirLocationFusedGetNumLocations(loc);
-    MlirLocation *locs = n > 0 ? malloc(sizeof(MlirLocation) * (size_t)n) : NULL;
-    bool found = false;
-    if (locs) {
-      mlirLocationFusedGetLocations(loc, locs);
-      for (intptr_t i = 0; i < n && !found; ++i)
-        found = findFileLoc(locs[i], file, line, col, depth + 1, budget);
-      free(locs);
-    }
-    return found;
-  }
-  return false;
-}
-
-static bool findFileLocOf(MlirLocation loc, MlirStringRef *file, unsigned *line, unsigned *col) {
-  unsigned budget = 1024;
-  return findFileLoc(loc, file, line, col, 0, &budget);
-}
-
 /* Parsing from a string leaves the file name empty; the tools know it. */
 static MlirStringRef fileOr(MlirStringRef file, const char *fallback) {
   bool placeholder = file.length == 0 || (file.length == 1 && file.data[0] == '-');
@@ -132,7 +94,7 @@ static void appendFileName(Buffer *b, MlirStringRef file) {
 static void appendLocation(Buffer *b, MlirLocation loc, const char *fileName) {
   MlirStringRef file;
   unsigned line, col;
-  if (findFileLocOf(loc, &file, &line, &col)) {
+  if (attnFindFileLoc(loc, &file, &line, &col)) {
     char numbers[32];
     snprintf(numbers, sizeof(numbers), ":%u:%u", line, col);
     appendFileName(b, fileOr(file, fileName));
@@ -167,7 +129,7 @@ static void record(AttnDiagEngine *e, MlirDiagnostic diag) {
   memset(d, 0, sizeof(*d));
   d->severity = mlirDiagnosticGetSeverity(diag);
   MlirStringRef file;
-  if (findFileLocOf(mlirDiagnosticGetLocation(diag), &file, &d->line, &d->column))
+  if (attnFindFileLoc(mlirDiagnosticGetLocation(diag), &file, &d->line, &d->column))
     d->file = copyString(fileOr(file, e->fileName));
   Buffer message = {NULL, 0, 0, 0, false};
   mlirDiagnosticPrint(diag, append, &message);
