@@ -105,8 +105,7 @@ std::string toString(FloatAttr attr) {
 }
 
 /// Attributes shared by all attention ops.
-template <typename OpT>
-LogicalResult verifyCommonAttrs(OpT op) {
+template <typename OpT> LogicalResult verifyCommonAttrs(OpT op) {
   if (auto scale = op.getScaleAttr(); scale && !std::isfinite(scale.getValueAsDouble()))
     return op.emitOpError() << "'scale' must be finite, got " << toString(scale);
   if (auto cap = op.getSoftcapAttr()) {
@@ -135,8 +134,8 @@ LogicalResult verifyElementTypes(Operation *op, Value q, Value k, Value v, Value
 LogicalResult verifyHeads(Operation *op, const Dim &qH, const Dim &kH, const Dim &qD,
                           const Dim &vD) {
   if (qH.size() <= 0 || kH.size() <= 0 || qD.size() <= 0 || vD.size() <= 0)
-    return op->emitOpError() << "head counts and head dims must be positive, got Hq = "
-                             << qH.size() << ", Hkv = " << kH.size() << ", D = " << qD.size()
+    return op->emitOpError() << "head counts and head dims must be positive, got Hq = " << qH.size()
+                             << ", Hkv = " << kH.size() << ", D = " << qD.size()
                              << ", Dv = " << vD.size();
   if (qH.size() % kH.size() != 0)
     return op->emitOpError() << "query heads (Hq = " << qH.size()
@@ -231,8 +230,75 @@ LogicalResult attn::MhaVarlenOp::verify() {
     return failure();
   for (const Dim &c : {cq, ck})
     if (c.isStatic() && c.size() < 1)
-      return op->emitOpError() << "'" << c.operand
-                               << "' must hold B+1 >= 1 offsets, got " << c.size();
+      return op->emitOpError() << "'" << c.operand << "' must hold B+1 >= 1 offsets, got "
+                               << c.size();
+  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+    return failure();
+  if (Value lse = getLse()) {
+    if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))
+      return failure();
+    Dim lH{lse, "lse", 0, "Hq"}, lT{lse, "lse", 1, "Tq"};
+    if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
+      return failure();
+  }
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+    return failure();
+  return verifyCommonAttrs(*this);
+}
+
+LogicalResult attn::PagedAttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkRank(op, getQ(), "q", 3, "Tq x Hq x D")) ||
+      failed(checkRank(op, getKCache(), "k_cache", 4, "NB x BS x Hkv x D")) ||
+      failed(checkRank(op, getVCache(), "v_cache", 4, "NB x BS x Hkv x Dv")) ||
+      failed(checkRank(op, getBlockTables(), "block_tables", 2, "B x MaxBlocks")) ||
+      failed(checkRank(op, getSeqLens(), "seq_lens", 1, "B")) ||
+      failed(checkRank(op, getQueryStartLoc(), "query_start_loc", 1, "B+1")) ||
+      failed(checkRank(op, getOut(), "out", 3, "Tq x Hq x Dv")))
+    return failure();
+  for (auto [v, name] : {std::pair<Value, const char *>{getBlockTables(), "block_tables"},
+                         {getSeqLens(), "seq_lens"},
+                         {getQueryStartLoc(), "query_start_loc"}})
+    if (failed(checkElementKind(op, v, name, Elements::I32)))
+      return failure();
+  Value q = getQ(), k = getKCache(), v = getVCache(), out = getOut();
+  if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
+      failed(checkSameElementType(op, q, "q", k, "k_cache")) ||
+      failed(checkSameElementType(op, q, "q", v, "v_cache")) ||
+      failed(checkSameElementType(op, q, "q", out, "out")))
+    return failure();
+  if (getLse() && failed(checkElementKind(op, getLse(), "lse", Elements::F32)))
+    return failure();
+
+  Dim qT{q, "q", 0, "Tq"}, qH{q, "q", 1, "Hq"}, qD{q, "q", 2, "D"};
+  Dim kN{k, "k_cache", 0, "NB"}, kS{k, "k_cache", 1, "BS"}, kH{k, "k_cache", 2, "Hkv"},
+      kD{k, "k_cache", 3, "D"};
+  Dim vN{v, "v_cache", 0, "NB"}, vS{v, "v_cache", 1, "BS"}, vH{v, "v_cache", 2, "Hkv"},
+      vD{v, "v_cache", 3, "Dv"};
+  Dim oT{out, "out", 0, "Tq"}, oH{out, "out", 1, "Hq"}, oD{out, "out", 2, "Dv"};
+  Dim tB{getBlockTables(), "block_tables", 0, "B"};
+  Dim sB{getSeqLens(), "seq_lens", 0, "B"};
+  Dim cB{getQueryStartLoc(), "query_start_loc", 0, "B+1"};
+
+  // The block size shapes the tiles (a KV tile never straddles blocks in
+  // a way the kernel cannot see statically), so it is static like D.
+  for (const Dim &d : {qH, qD, kS, kH, kD, vS, vH, vD, oH, oD})
+    if (failed(checkStatic(op, d)))
+      return failure();
+  if (kS.size() < 1)
+    return op->emitOpError() << "block size (k_cache dimension 1, BS) must be at least 1, got "
+                             << kS.size();
+  if (failed(checkSame(op, qD, kD)) || failed(checkSame(op, kN, vN)) ||
+      failed(checkSame(op, kS, vS)) || failed(checkSame(op, kH, vH)) ||
+      failed(checkSame(op, qT, oT)) || failed(checkSame(op, qH, oH)) ||
+      failed(checkSame(op, vD, oD)) || failed(checkSame(op, tB, sB)))
+    return failure();
+  if (cB.isStatic() && cB.size() < 1)
+    return op->emitOpError() << "'query_start_loc' must hold B+1 >= 1 offsets, got " << cB.size();
+  if (cB.isStatic() && sB.isStatic() && cB.size() != sB.size() + 1)
+    return op->emitOpError() << "'query_start_loc' dimension 0 (B+1 = " << cB.size()
+                             << ") must be one more than 'seq_lens' dimension 0 (B = " << sB.size()
+                             << ")";
   if (failed(verifyHeads(op, qH, kH, qD, vD)))
     return failure();
   if (Value lse = getLse()) {

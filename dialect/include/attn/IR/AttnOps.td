@@ -108,4 +108,54 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure]> {
+  let summary = "attention over a paged (block-table) KV cache: decode and chunked prefill";
+  let description = [{
+    Packed query tokens `q: tensor<Tq x Hq x D>` of B sequences, a KV cache of
+    NB blocks of BS tokens `k_cache: tensor<NB x BS x Hkv x D>`,
+    `v_cache: tensor<NB x BS x Hkv x Dv>` (vLLM's layout),
+    `block_tables: tensor<B x MaxBlocks x i32>`, `seq_lens: tensor<B x i32>`
+    (tokens in the cache per sequence, including the new ones),
+    `query_start_loc: tensor<(B+1) x i32>` (cumulative query lengths),
+    optional `alibi_slopes: tensor<Hq x f32>`. Results
+    `out: tensor<Tq x Hq x Dv>` and optionally `lse: tensor<Hq x Tq x f32>`.
+
+    Key j (0 <= j < seq_lens[b]) of sequence b is slot j mod BS of block
+    block_tables[b][j floordiv BS]. Sequence b owns the query tokens
+    [query_start_loc[b], query_start_loc[b+1]); with q_len of them, its
+    query token t (local index) sits at position seq_lens[b] - q_len + t:
+    masks, causal alignment (bottom-right) and alibi use that position
+    exactly as attn.mha uses i + (Sk - Sq). Query tokens past
+    query_start_loc[B] produce 0 and lse = -inf, as do rows that see no key.
+
+    Preconditions on the data (not checkable at compile time; attn-run's
+    reference checks them): query_start_loc starts at 0, is non-decreasing
+    and ends at most at Tq; 0 <= seq_lens[b] <= MaxBlocks * BS and
+    seq_lens[b] >= q_len of b; the block ids of the first
+    ceil(seq_lens[b] / BS) entries of row b are in [0, NB). Kernels clamp
+    indices so that violating data gives wrong numbers, never accesses
+    outside the tensors.
+
+    Example (decode, 4 sequences, blocks of 16 tokens):
+    ```mlir
+    %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {causal}
+        : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>,
+           tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>,
+           tensor<5xi32>) -> tensor<4x32x128xbf16>
+    ```
+  }];
+  let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k_cache, Attn_Tensor:$v_cache,
+                            Attn_I32Tensor:$block_tables, Attn_I32Tensor:$seq_lens,
+                            Attn_I32Tensor:$query_start_loc,
+                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                       Attn_CommonAttrs);
+  let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  let assemblyFormat = [{
+    $q `,` $k_cache `,` $v_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc
+    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // ATTN_OPS_TD
