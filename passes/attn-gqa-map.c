@@ -37,9 +37,11 @@ static MlirAttribute headMap(MlirContext ctx, int64_t hq, int64_t hkv) {
 }
 
 static bool mapOp(MlirOperation op) {
-  /* Both attn.mha and attn.mha_varlen keep heads in dimension 1 of q and k;
-   * the verifier guarantees they are static and Hkv divides Hq. */
-  int64_t hq = attnOperandDim(op, 0, 1), hkv = attnOperandDim(op, 1, 1);
+  /* q keeps heads in dimension 1; k does too except for the paged cache
+   * (NB x BS x Hkv x D). The verifiers guarantee both are static and that
+   * Hkv divides Hq. */
+  int kvDim = attnIsOp(op, "attn.paged_attention") ? 2 : 1;
+  int64_t hq = attnOperandDim(op, 0, 1), hkv = attnOperandDim(op, 1, kvDim);
   MlirAttribute map = headMap(mlirOperationGetContext(op), hq, hkv);
   MlirAttribute existing = attnGetAttr(op, "attn.kv_head_map");
   if (!mlirAttributeIsNull(existing) && !mlirAttributeEqual(existing, map)) {

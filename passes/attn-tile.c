@@ -12,6 +12,14 @@
  * sizes:
  *   attn.mha        (d0, d1) = (B, Sq): (Sq ceildiv BLOCK_M, B * Hq, kv_splits)
  *   attn.mha_varlen (d0, d1) = (Tq, B): (Tq ceildiv BLOCK_M + B, Hq, kv_splits)
+ *   attn.paged_attention (d0, d1, d2) = (Tq, B, S), S the number of KV
+ *     splits (docs/paged.md):
+ *       decode kernel   (Tq, Hkv * ceil(G / BLOCK_M), S)   G = Hq / Hkv
+ *       prefill kernel  (Tq ceildiv BLOCK_M + B, Hq, S)
+ *     and attn.tile gains paged = "decode" | "prefill". The kernel is the
+ *     op's `attn.paged_mode` attribute if it has one, else prefill when Tq
+ *     and B are static and Tq > B, else decode. BLOCK_N is halved (down to
+ *     16) until a KV tile spans at most 16 pieces of gcd(BS, BLOCK_N) rows.
  * (a varlen batch has at most one partial q tile per sequence, so
  * Tq ceildiv BLOCK_M + B programs along x cover every tile; programs past the
  * last tile of the batch exit at once).
@@ -161,8 +169,8 @@ static MlirAttribute i64(MlirContext ctx, int64_t v) {
 }
 
 static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const char *target,
-                              const char *source) {
-  MlirNamedAttribute entries[7] = {
+                              const char *source, AttnPagedMode paged) {
+  MlirNamedAttribute entries[8] = {
       named(ctx, "block_m", i64(ctx, c->blockM)),
       named(ctx, "block_n", i64(ctx, c->blockN)),
       named(ctx, "num_warps", i64(ctx, c->numWarps)),
@@ -170,8 +178,11 @@ static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const ch
       named(ctx, "kv_splits", i64(ctx, c->kvSplits)),
       named(ctx, "target", mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(target))),
       named(ctx, "source", mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(source))),
+      named(ctx, "paged",
+            mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(
+                                       paged == ATTN_PAGED_DECODE ? "decode" : "prefill"))),
   };
-  return mlirDictionaryAttrGet(ctx, 7, entries);
+  return mlirDictionaryAttrGet(ctx, paged == ATTN_PAGED_NONE ? 7 : 8, entries);
 }
 
 static MlirAttribute gridAttr(MlirContext ctx, bool varlen, int64_t hq, const AttnTileConfig *c) {
@@ -190,9 +201,65 @@ static MlirAttribute gridAttr(MlirContext ctx, bool varlen, int64_t hq, const At
   return mlirAffineMapAttrGet(mlirAffineMapGet(ctx, 2, 0, 3, results));
 }
 
+/* attn.paged_attention's grid, (Tq, B, S) -> programs (docs/paged.md). */
+static MlirAttribute pagedGridAttr(MlirContext ctx, AttnPagedMode mode, int64_t hq, int64_t hkv,
+                                   int64_t blockM) {
+  MlirAffineExpr d0 = mlirAffineDimExprGet(ctx, 0), d1 = mlirAffineDimExprGet(ctx, 1);
+  MlirAffineExpr results[3];
+  if (mode == ATTN_PAGED_DECODE) {
+    int64_t group = hq / hkv, headTiles = (group + blockM - 1) / blockM;
+    results[0] = d0;
+    results[1] = mlirAffineConstantExprGet(ctx, hkv * headTiles);
+  } else {
+    results[0] = mlirAffineAddExprGet(
+        mlirAffineCeilDivExprGet(d0, mlirAffineConstantExprGet(ctx, blockM)), d1);
+    results[1] = mlirAffineConstantExprGet(ctx, hq);
+  }
+  results[2] = mlirAffineDimExprGet(ctx, 2);
+  return mlirAffineMapAttrGet(mlirAffineMapGet(ctx, 3, 0, 3, results));
+}
+
+/* The op's attn.paged_mode, else prefill for static Tq > B, else decode.
+ * Returns NONE (after a located error) for a bad attn.paged_mode. */
+static AttnPagedMode pagedMode(MlirOperation op) {
+  MlirAttribute a = attnGetAttr(op, "attn.paged_mode");
+  if (!mlirAttributeIsNull(a)) {
+    MlirStringRef v =
+        mlirAttributeIsAString(a) ? mlirStringAttrGetValue(a) : (MlirStringRef){"", 0};
+    if (mlirStringRefEqual(v, mlirStringRefCreateFromCString("decode")))
+      return ATTN_PAGED_DECODE;
+    if (mlirStringRefEqual(v, mlirStringRefCreateFromCString("prefill")))
+      return ATTN_PAGED_PREFILL;
+    attnEmitOpError(op, "attn-tile", "has an attn.paged_mode other than \"decode\" or \"prefill\"");
+    return ATTN_PAGED_NONE;
+  }
+  int64_t tq = attnOperandDim(op, 0, 0), b = attnOperandDim(op, 4, 0);
+  bool known = !mlirShapedTypeIsDynamicSize(tq) && !mlirShapedTypeIsDynamicSize(b);
+  return known && tq > b ? ATTN_PAGED_PREFILL : ATTN_PAGED_DECODE;
+}
+
+static int64_t gcd(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* A KV tile is read in pieces of gcd(BS, BLOCK_N) rows, one per block it
+ * touches; halving BLOCK_N (not below 16, the smallest MMA k) bounds the
+ * pieces at 16 so tiny or odd block sizes do not unroll without end. */
+static int64_t pagedBlockN(int64_t blockN, int64_t bs) {
+  while (blockN > 16 && blockN / gcd(bs, blockN) > 16)
+    blockN /= 2;
+  return blockN;
+}
+
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen");
-  if (!varlen && !attnIsOp(op, "attn.mha")) {
+  bool paged = attnIsOp(op, "attn.paged_attention");
+  if (!varlen && !paged && !attnIsOp(op, "attn.mha")) {
     attnEmitOpError(op, "attn-tile", "has no tiling");
     return false;
   }
@@ -202,10 +269,12 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", "has an element type without a tile configuration");
     return false;
   }
-  query.headDim = attnOperandDim(op, 0, varlen ? 2 : 3);
+  query.headDim = attnOperandDim(op, 0, varlen || paged ? 2 : 3);
   query.causal = !mlirAttributeIsNull(
       mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("causal")));
-  query.varlen = varlen;
+  query.varlen = varlen || paged;
+  if (paged && (query.paged = pagedMode(op)) == ATTN_PAGED_NONE)
+    return false;
   AttnTileConfig config;
   int entry = attnConfigTableLookup(table, &query, &config);
   char err[256];
@@ -213,6 +282,13 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", entry < 0 ? "matches no config entry" : err);
     return false;
   }
+  if (!paged && config.kvSplits != 1) {
+    attnEmitOpError(op, "attn-tile",
+                    "has kv_splits != 1: split-KV is implemented for attn.paged_attention only");
+    return false;
+  }
+  if (paged)
+    config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1));
   size_t line = 0, col = 0;
   attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
   char source[1200];
@@ -221,8 +297,11 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   snprintf(source, sizeof(source), "%s:%zu%s", slash ? slash + 1 : path, line,
            o->overrides[0] ? " + options" : "");
   MlirContext ctx = mlirOperationGetContext(op);
-  attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source));
-  attnSetAttr(op, "attn.grid", gridAttr(ctx, varlen, attnOperandDim(op, 0, 1), &config));
+  attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source, query.paged));
+  int64_t hq = attnOperandDim(op, 0, 1);
+  attnSetAttr(op, "attn.grid",
+              paged ? pagedGridAttr(ctx, query.paged, hq, attnOperandDim(op, 1, 2), config.blockM)
+                    : gridAttr(ctx, varlen, hq, &config));
   return true;
 }
 

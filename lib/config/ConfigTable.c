@@ -638,10 +638,13 @@ static JsonValue *jsonParse(Parser *p) {
  * Table
  *===----------------------------------------------------------------------===*/
 
-enum { MATCH_DTYPE, MATCH_HEAD_DIM, MATCH_CAUSAL, MATCH_VARLEN, NUM_MATCH_KEYS };
+enum { MATCH_DTYPE, MATCH_HEAD_DIM, MATCH_CAUSAL, MATCH_VARLEN, MATCH_PAGED, NUM_MATCH_KEYS };
 enum { NUM_CONFIG_KEYS = 5 };
 
-static const char *const matchKeys[NUM_MATCH_KEYS] = {"dtype", "head_dim", "causal", "varlen"};
+static const char *const matchKeys[NUM_MATCH_KEYS] = {"dtype", "head_dim", "causal", "varlen",
+                                                      "paged"};
+/* Values of "paged", indexed by AttnPagedMode. */
+static const char *const pagedNames[] = {"none", "prefill", "decode"};
 static const char *const configKeys[NUM_CONFIG_KEYS] = {"block_m", "block_n", "num_warps",
                                                         "num_stages", "kv_splits"};
 static const char *const dtypeNames[] = {"f16", "bf16", "f32"};
@@ -651,6 +654,7 @@ typedef struct {
   AttnDType dtype;
   int64_t headDim;
   bool causal, varlen;
+  AttnPagedMode paged;
   unsigned configMask; /* bit i: configKeys[i] given */
   int64_t config[NUM_CONFIG_KEYS];
   size_t line, col;
@@ -728,7 +732,7 @@ static bool parseMatch(const Validator *val, const JsonValue *match, Entry *e) {
     const JsonValue *v = m->value;
     int k = keyIndex(matchKeys, NUM_MATCH_KEYS, m->key);
     if (k < 0)
-      return unknownKey(val, m, "match", "dtype, head_dim, causal, varlen");
+      return unknownKey(val, m, "match", "dtype, head_dim, causal, varlen, paged");
     e->matchMask |= 1u << k;
     switch (k) {
     case MATCH_DTYPE: {
@@ -752,6 +756,19 @@ static bool parseMatch(const Validator *val, const JsonValue *match, Entry *e) {
                         (long long)v->integer);
       e->headDim = v->integer;
       break;
+    case MATCH_PAGED: {
+      if (!expectKind(val, m, JSON_STRING))
+        return false;
+      int d = keyIndex(pagedNames, 3, v->string);
+      if (d < 0) {
+        char quoted[200];
+        quoteInto(quoted, sizeof quoted, v->string, strlen(v->string));
+        return failNode(val, v->line, v->col,
+                        "unknown paged kernel '%s' (expected none, prefill or decode)", quoted);
+      }
+      e->paged = (AttnPagedMode)d;
+      break;
+    }
     case MATCH_CAUSAL:
     case MATCH_VARLEN:
       if (!expectKind(val, m, JSON_BOOL))
@@ -768,6 +785,9 @@ static bool parseMatch(const Validator *val, const JsonValue *match, Entry *e) {
 
 static bool checkConfigValue(const Validator *val, const char *key, size_t line, size_t col,
                              int64_t value, bool atLeastOne) {
+  /* kv_splits = 0: the number of splits is chosen at run time (paged). */
+  if (value == 0 && strcmp(key, "kv_splits") == 0)
+    return true;
   if (value <= 0)
     return failNode(val, line, col,
                     atLeastOne ? "'%s' must be >= 1, got %lld" : "'%s' must be positive, got %lld",
@@ -800,7 +820,8 @@ static bool sameMatch(const Entry *a, const Entry *b) {
   return (!(m & (1u << MATCH_DTYPE)) || a->dtype == b->dtype) &&
          (!(m & (1u << MATCH_HEAD_DIM)) || a->headDim == b->headDim) &&
          (!(m & (1u << MATCH_CAUSAL)) || a->causal == b->causal) &&
-         (!(m & (1u << MATCH_VARLEN)) || a->varlen == b->varlen);
+         (!(m & (1u << MATCH_VARLEN)) || a->varlen == b->varlen) &&
+         (!(m & (1u << MATCH_PAGED)) || a->paged == b->paged);
 }
 
 static bool parseEntry(const Validator *val, const JsonValue *v, Entry *e) {
@@ -1012,7 +1033,8 @@ static bool entryMatches(const Entry *e, const AttnTileQuery *q) {
   return (!(m & (1u << MATCH_DTYPE)) || e->dtype == q->dtype) &&
          (!(m & (1u << MATCH_HEAD_DIM)) || e->headDim == q->headDim) &&
          (!(m & (1u << MATCH_CAUSAL)) || e->causal == q->causal) &&
-         (!(m & (1u << MATCH_VARLEN)) || e->varlen == q->varlen);
+         (!(m & (1u << MATCH_VARLEN)) || e->varlen == q->varlen) &&
+         (!(m & (1u << MATCH_PAGED)) || e->paged == q->paged);
 }
 
 int attnConfigTableLookup(const AttnConfigTable *t, const AttnTileQuery *q, AttnTileConfig *out) {

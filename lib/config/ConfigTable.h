@@ -39,16 +39,21 @@ typedef struct {
   int64_t blockN;    /* key/value rows per inner iteration (block_n) */
   int64_t numWarps;  /* GPU warps/waves per program; 1 on the CPU (num_warps) */
   int64_t numStages; /* software pipelining depth of K/V loads, >= 1 (num_stages) */
-  int64_t kvSplits;  /* split-KV factor, 1 = no split (kv_splits) */
+  int64_t kvSplits;  /* split-KV factor, 1 = no split; 0 = chosen at run time
+                        (paged attention only) (kv_splits) */
 } AttnTileConfig;
 
 typedef enum { ATTN_DTYPE_F16, ATTN_DTYPE_BF16, ATTN_DTYPE_F32 } AttnDType;
+
+/* The split kernel shape of attn.paged_attention (docs/paged.md). */
+typedef enum { ATTN_PAGED_NONE, ATTN_PAGED_PREFILL, ATTN_PAGED_DECODE } AttnPagedMode;
 
 typedef struct {
   AttnDType dtype;
   int64_t headDim;
   bool causal;
   bool varlen;
+  AttnPagedMode paged; /* which kernel of attn.paged_attention, or none */
 } AttnTileQuery;
 
 typedef struct AttnConfigTable AttnConfigTable; /* opaque */

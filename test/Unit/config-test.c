@@ -71,7 +71,7 @@ static void parseErr(const char *text, size_t len, const char *expected, int lin
 #define PARSE_ERR(text, expected) parseErr(text, strlen(text), expected, __LINE__)
 
 static AttnTileQuery query(AttnDType dtype, int64_t headDim, bool causal, bool varlen) {
-  AttnTileQuery q = {dtype, headDim, causal, varlen};
+  AttnTileQuery q = {dtype, headDim, causal, varlen, ATTN_PAGED_NONE};
   return q;
 }
 
@@ -168,6 +168,11 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(sm90, query(BF16, 256, false, false), 1, 128, 32, 8, 2, 1);
     EXPECT_LOOKUP(sm90, query(F32, 256, true, true), 2, 128, 32, 8, 1, 1);
     EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 4, 2, 1);
+    AttnTileQuery paged = query(BF16, 128, false, true);
+    paged.paged = ATTN_PAGED_DECODE;
+    EXPECT_LOOKUP(sm90, paged, 3, 16, 64, 1, 2, 0);
+    paged.headDim = 256;
+    EXPECT_LOOKUP(sm90, paged, 4, 16, 32, 1, 2, 0);
   }
   if (cpu) {
     EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 128, 1, 1, 1);
@@ -178,7 +183,12 @@ static void testShippedTables(const char *dir) {
           "cpu entry 1 at %zu:%zu", line, col);
     CHECK(attnConfigTableEntryLocation(cpu, 2, &line, &col) && line == 10 && col == 5,
           "cpu entry 2 at %zu:%zu", line, col);
-    CHECK(!attnConfigTableEntryLocation(cpu, 3, &line, &col), "entry 3 of cpu exists");
+    CHECK(!attnConfigTableEntryLocation(cpu, 5, &line, &col), "entry 5 of cpu exists");
+    AttnTileQuery paged = query(BF16, 128, true, true);
+    paged.paged = ATTN_PAGED_DECODE;
+    EXPECT_LOOKUP(cpu, paged, 3, 16, 64, 1, 1, 0);
+    paged.paged = ATTN_PAGED_PREFILL;
+    EXPECT_LOOKUP(cpu, paged, 4, 16, 64, 1, 1, 0);
     CHECK(attnConfigTableDefaultIndex(cpu) == 0, "default index");
   }
   for (int i = 0; i < NUM_TARGETS; ++i)
@@ -339,6 +349,32 @@ static void testLookup(void) {
   if (t)
     EXPECT_LOOKUP(t, query(BF16, 256, false, false), 0, 128, 32, 4, 2, 1);
   attnConfigTableDestroy(t);
+
+  /* "paged" matches attn.paged_attention's split kernels only; kv_splits
+   * may be 0 (chosen at run time); unknown kernel names are errors. */
+  t = PARSE_OK("{\"target\": \"x\", \"entries\": [\n"
+               "  {\"match\": {}, \"config\": {\"block_m\": 128, \"block_n\": 64, \"num_warps\": "
+               "4, \"num_stages\": 2, \"kv_splits\": 1}},\n"
+               "  {\"match\": {\"paged\": \"decode\"}, \"config\": {\"block_m\": 16, "
+               "\"kv_splits\": 0}},\n"
+               "  {\"match\": {\"paged\": \"none\", \"head_dim\": 64}, \"config\": "
+               "{\"block_n\": 32}}\n"
+               "]}");
+  if (t) {
+    AttnTileQuery paged = query(BF16, 128, false, true);
+    paged.paged = ATTN_PAGED_DECODE;
+    EXPECT_LOOKUP(t, paged, 1, 16, 64, 4, 2, 0);
+    paged.paged = ATTN_PAGED_PREFILL;
+    EXPECT_LOOKUP(t, paged, 0, 128, 64, 4, 2, 1);
+    paged.headDim = 64;
+    EXPECT_LOOKUP(t, paged, 0, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(t, query(BF16, 64, false, false), 2, 128, 32, 4, 2, 1);
+  }
+  attnConfigTableDestroy(t);
+  PARSE_ERR("{\"target\": \"x\", \"entries\": [{\"match\": {}, \"config\": {\"block_m\": 1, "
+            "\"block_n\": 1, \"num_warps\": 1, \"num_stages\": 1, \"kv_splits\": 1}}"
+            ", {\"match\": {\"paged\": \"chunked\"}, \"config\": {}}]}",
+            "t.json:1:153: unknown paged kernel 'chunked' (expected none, prefill or decode)");
 
   /* NULL handling. */
   AttnTileQuery q = query(F16, 64, false, false);
@@ -535,7 +571,7 @@ static void testSchema(void) {
   PARSE_ERR(
       "{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
       "  {\"match\": {\"head_size\": 64}, \"config\": {}}]}",
-      "t.json:4:14: unknown match key 'head_size' (expected dtype, head_dim, causal, varlen)");
+      "t.json:4:14: unknown match key 'head_size' (expected dtype, head_dim, causal, varlen, paged)");
   PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
             "  {\"match\": {\"dtype\": \"f16\"}, \"config\": {\"block_k\": 64}}]}",
             "t.json:4:42: unknown config key 'block_k' (expected block_m, block_n, num_warps, "
