@@ -305,6 +305,23 @@ MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType) {
   return build1(b, "vector.broadcast", 1, &x, vectorType, 0, NULL);
 }
 
+MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t row) {
+  int64_t offsets[2] = {row, 0}, strides[2] = {1, 1};
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(
+          b, "offsets",
+          mlirArrayAttrGet(b->ctx, 2,
+                           (MlirAttribute[]){mlirIntegerAttrGet(attnIntType(b, 64), offsets[0]),
+                                             mlirIntegerAttrGet(attnIntType(b, 64), offsets[1])})),
+      attnNamedAttr(
+          b, "strides",
+          mlirArrayAttrGet(b->ctx, 2,
+                           (MlirAttribute[]){mlirIntegerAttrGet(attnIntType(b, 64), strides[0]),
+                                             mlirIntegerAttrGet(attnIntType(b, 64), strides[1])}))};
+  MlirValue operands[2] = {part, into};
+  return build1(b, "vector.insert_strided_slice", 2, operands, mlirValueGetType(into), 2, attrs);
+}
+
 MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x) {
   MlirType t = mlirValueGetType(x);
   int64_t shape[2] = {mlirShapedTypeGetDimSize(t, 1), mlirShapedTypeGetDimSize(t, 0)};

@@ -139,6 +139,8 @@ MlirType attnVectorType(intptr_t rank, const int64_t *shape, MlirType elem);
 MlirValue attnConstSplatF(AttnBuilder *b, MlirType vectorType, double value);
 MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType);
 MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x);
+/* vector.insert_strided_slice of a 2-D `part` into `into` at row `row`, column 0. */
+MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t row);
 /* vector<R> -> vector<R x cols>: every row r holds row[r] (broadcast along
  * the trailing dim needs the transposed broadcast). */
 MlirValue attnRowBroadcast(AttnBuilder *b, MlirValue row, int64_t cols);

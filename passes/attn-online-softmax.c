@@ -66,13 +66,17 @@ static const int64_t windowClamp = (int64_t)1 << 40;
 static const double log2e = 1.4426950408889634074, ln2 = 0.69314718055994530942;
 
 /* Everything the kernel depends on, read from the op and its annotations. */
+typedef enum { KIND_MHA, KIND_VARLEN, KIND_PAGED } OpKind;
+
 typedef struct {
-  bool varlen, hasAlibi, hasLse;
+  OpKind kind;
+  bool varlen, paged, decode, hasAlibi, hasLse;
   bool causal, hasWindowLeft, hasRightBound, hasSoftcap;
   int64_t windowLeft, rightBound; /* rightBound: causal ? 0 : window_right */
   double scale, softcap;
   int64_t hq, d, dv, blockM, blockN;
-  MlirType elem; /* element type of q, k, v and out */
+  int64_t hkv, bs, kvSplits; /* paged: KV heads, block size, fixed splits (0: chosen) */
+  MlirType elem;             /* element type of q, k, v and out */
   MlirAffineMap kvHeadMap, gridMap;
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
 } Spec;
@@ -86,14 +90,28 @@ typedef struct {
   int rowDim, colDim;
 } Access;
 
+/* K and V of a paged cache: row j of the sequence is slot j mod BS of
+ * block table[j floordiv BS] (docs/paged.md). */
+typedef struct {
+  MlirValue kCache, vCache; /* NB x BS x Hkv x D */
+  MlirValue table;          /* the sequence's row of block_tables, 1-D */
+  MlirValue kvHead, numBlocks, tableLen;
+} Paged;
+
 /* Per-program values shared by the loops and the epilogue. */
 typedef struct {
   const Spec *s;
   Access q, k, v, out, lse;
   MlirValue sq, sk, m0, off; /* lengths, first row of the tile, Sk - Sq */
   MlirValue slope2;          /* -slope * log2(e), f32, or null */
+  MlirValue slopeRow;        /* the same per row, vector<BM x f32> (GQA-packed rows), or null */
   MlirValue qTile;           /* vector<BM x D x E> */
   MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
+  /* Positions (i + off) of the tile's first and last real rows; null: from m0, sq, off. */
+  MlirValue firstPos, lastPos;
+  /* KV split: keys in [kvLo, kvEnd) only; null: all keys. */
+  MlirValue kvLo, kvEnd;
+  const Paged *paged; /* K and V through a block table, or null */
 } Program;
 
 static MlirAttribute attr(MlirOperation op, const char *name) {
@@ -112,7 +130,9 @@ static bool readSpec(MlirOperation op, Spec *s) {
   const char *pass = "attn-online-softmax";
   memset(s, 0, sizeof(*s));
   s->varlen = attnIsOp(op, "attn.mha_varlen");
-  if (!s->varlen && !attnIsOp(op, "attn.mha")) {
+  s->paged = attnIsOp(op, "attn.paged_attention");
+  s->kind = s->paged ? KIND_PAGED : s->varlen ? KIND_VARLEN : KIND_MHA;
+  if (!s->varlen && !s->paged && !attnIsOp(op, "attn.mha")) {
     attnEmitOpError(op, pass, "has no online-softmax lowering");
     return false;
   }
@@ -137,23 +157,41 @@ static bool readSpec(MlirOperation op, Spec *s) {
     attnEmitOpError(op, pass, "has an attn.tile without valid block_m / block_n (1..1024)");
     return false;
   }
-  if (dictInt(tile, "kv_splits", 1) != 1) {
-    attnEmitOpError(op, pass, "has kv_splits != 1 in attn.tile: split-KV is not implemented yet");
+  s->kvSplits = dictInt(tile, "kv_splits", 1);
+  if (!s->paged && s->kvSplits != 1) {
+    attnEmitOpError(op, pass,
+                    "has kv_splits != 1 in attn.tile: split-KV is implemented for "
+                    "attn.paged_attention only");
+    return false;
+  }
+  if (s->kvSplits < 0) {
+    attnEmitOpError(op, pass, "has kv_splits < 0 in attn.tile");
     return false;
   }
   if (mlirAffineMapGetNumDims(s->kvHeadMap) != 1 || mlirAffineMapGetNumResults(s->kvHeadMap) != 1 ||
-      mlirAffineMapGetNumDims(s->gridMap) != 2 || mlirAffineMapGetNumResults(s->gridMap) != 3) {
+      mlirAffineMapGetNumDims(s->gridMap) != (s->paged ? 3 : 2) ||
+      mlirAffineMapGetNumResults(s->gridMap) != 3) {
     attnEmitOpError(op, pass, "has an attn.kv_head_map or attn.grid of the wrong arity");
     return false;
   }
-  s->hasAlibi = mlirOperationGetNumOperands(op) > (s->varlen ? 5 : 3);
+  s->hasAlibi = mlirOperationGetNumOperands(op) > (s->paged ? 6 : s->varlen ? 5 : 3);
   s->hasLse = mlirOperationGetNumResults(op) > 1;
   MlirType qType = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  MlirType kType = mlirValueGetType(mlirOperationGetOperand(op, 1));
   MlirType vType = mlirValueGetType(mlirOperationGetOperand(op, 2));
-  int dDim = s->varlen ? 2 : 3;
+  int dDim = s->paged ? 3 : s->varlen ? 2 : 3;
   s->hq = mlirShapedTypeGetDimSize(qType, 1);
-  s->d = mlirShapedTypeGetDimSize(qType, dDim);
+  s->d = mlirShapedTypeGetDimSize(qType, s->paged ? 2 : dDim);
   s->dv = mlirShapedTypeGetDimSize(vType, dDim);
+  if (s->paged) {
+    MlirAttribute mode =
+        mlirDictionaryAttrGetElementByName(tile, mlirStringRefCreateFromCString("paged"));
+    s->decode =
+        !mlirAttributeIsNull(mode) && mlirAttributeIsAString(mode) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(mode), mlirStringRefCreateFromCString("decode"));
+    s->hkv = mlirShapedTypeGetDimSize(kType, 2);
+    s->bs = mlirShapedTypeGetDimSize(kType, 1);
+  }
   s->elem = mlirShapedTypeGetElementType(qType);
 
   MlirAttribute a = attr(op, "scale");
@@ -200,9 +238,53 @@ static MlirType vec2(int64_t r, int64_t c, MlirType elem) {
   return mlirVectorTypeGet(2, shape, elem);
 }
 
+static intptr_t pidTypes(MlirContext ctx, MlirType *types) {
+  for (int i = 0; i < 3; ++i)
+    types[i] = mlirIndexTypeGet(ctx);
+  return 3;
+}
+
+/* The workspace of the paged split kernel: split_out S x Tq x Hq x Dv and
+ * split_lse S x Hq x Tq, f32. */
+static intptr_t splitTypes(MlirContext ctx, const Spec *s, MlirType *types) {
+  MlirType f32 = mlirF32TypeGet(ctx);
+  types[0] = stridedMemRef(ctx, 4, s->dv, true, f32);
+  types[1] = stridedMemRef(ctx, 3, mlirShapedTypeGetDynamicSize(), false, f32);
+  return 2;
+}
+
+/* attn.paged_attention's split kernel: q, k_cache, v_cache, block_tables,
+ * seq_lens, query_start_loc, [alibi], split_out, split_lse, pids. */
+static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
+  intptr_t n = 0;
+  int64_t dyn = mlirShapedTypeGetDynamicSize();
+  MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
+  types[n++] = stridedMemRef(ctx, 3, s->d, true, s->elem);
+  types[n++] = stridedMemRef(ctx, 4, s->d, true, s->elem);
+  types[n++] = stridedMemRef(ctx, 4, s->dv, true, s->elem);
+  types[n++] = stridedMemRef(ctx, 2, dyn, false, i32);
+  types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
+  types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
+  if (s->hasAlibi)
+    types[n++] = stridedMemRef(ctx, 1, dyn, false, f32);
+  n += splitTypes(ctx, s, types + n);
+  return n + pidTypes(ctx, types + n);
+}
+
+/* The merge kernel: split_out, split_lse, out, [lse], pids. */
+static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
+  intptr_t n = splitTypes(ctx, s, types);
+  types[n++] = stridedMemRef(ctx, 3, s->dv, true, s->elem);
+  if (s->hasLse)
+    types[n++] = stridedMemRef(ctx, 2, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
+  return n + pidTypes(ctx, types + n);
+}
+
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
  * out, [lse], pid_x, pid_y, pid_z. */
 static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
+  if (s->paged)
+    return pagedParamTypes(ctx, s, types);
   intptr_t n = 0, rank = s->varlen ? 3 : 4;
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
   types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
@@ -268,6 +350,75 @@ static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows
                           inBounds);
 }
 
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Rows [0, valid) of block `blk` of a cache for one KV head:
+ * memref<? x cols x E, strided<[?, 1], offset: ?>> (a rank-reducing
+ * subview), so rows of the block past the sequence read as padding. */
+static MlirValue blockRows(AttnBuilder *b, MlirValue cache, MlirValue blk, MlirValue kvHead,
+                           MlirValue valid, int64_t cols) {
+  int64_t dyn = mlirShapedTypeGetDynamicSize(),
+          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(cache));
+  int64_t shape[2] = {dyn, cols}, strides[2] = {dynStride, 1};
+  MlirType type =
+      mlirMemRefTypeGet(elem, 2, shape, mlirStridedLayoutAttrGet(b->ctx, dynStride, 2, strides),
+                        mlirAttributeGetNull());
+  int64_t offs[4] = {dyn, 0, dyn, 0}, sizes[4] = {1, dyn, 1, cols}, ones[4] = {1, 1, 1, 1};
+  MlirValue operands[4] = {cache, blk, kvHead, valid};
+  int32_t seg[4] = {1, 2, 1, 0};
+  MlirNamedAttribute attrs[4] = {
+      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, 4, offs)),
+      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, 4, sizes)),
+      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, 4, ones)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
+  MlirOperation op = attnBuildOp(b, "memref.subview", 4, operands, 1, &type, 4, attrs, 0, NULL);
+  return mlirOperationGetResult(op, 0);
+}
+
+/* The rows x cols tile of keys [n0, n0 + rows) through the block table:
+ * pieces of P = gcd(BS, rows) rows, each inside one block, assembled with
+ * vector.insert_strided_slice (docs/paged.md). Table columns and block ids
+ * are clamped into range, so bad data never reads outside the tensors;
+ * keys past the sequence read 0. */
+static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache, MlirValue n0,
+                               int64_t rows, int64_t cols, bool rowsInBounds) {
+  const Paged *pg = p->paged;
+  int64_t bs = p->s->bs, piece = gcd64(bs, rows);
+  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(cache));
+  MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1), cBs = cst(b, bs);
+  MlirAffineMap rowsCols = mlirAffineMapMultiDimIdentityGet(b->ctx, 2);
+  bool inBounds[2] = {rowsInBounds, true};
+  MlirValue tile = attnNullValue();
+  for (int64_t i = 0; i < rows / piece; ++i) {
+    MlirValue key = attnAddI(b, n0, cst(b, i * piece));
+    MlirValue column =
+        minI(b, attnBinary(b, "arith.divui", key, cBs), maxI(b, attnSubI(b, pg->tableLen, c1), c0));
+    MlirValue id = attnIndexCast(b, attnLoad(b, pg->table, 1, &column), attnIndexType(b));
+    MlirValue blk = clampI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
+    MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
+    MlirValue valid = clampI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
+    MlirValue view = blockRows(b, cache, blk, pg->kvHead, valid, cols);
+    MlirValue idx[2] = {slot, c0};
+    MlirValue part =
+        attnTransferRead(b, vec2(piece, cols, elem), view, 2, idx, pad, rowsCols, inBounds);
+    if (rows == piece)
+      return part;
+    if (mlirValueIsNull(tile))
+      tile = splatF(b, vec2(rows, cols, elem), 0.0);
+    tile = attnInsertRows(b, part, tile, i * piece);
+  }
+  return tile;
+}
+
 static void writeTile(AttnBuilder *b, Access *a, MlirValue row, MlirValue value) {
   place(b, a, row);
   bool inBounds[2] = {false, true};
@@ -282,6 +433,11 @@ static const char *const pvMaps = "affine_map<(m, d, n) -> (m, n)>, "
                                   "affine_map<(m, d, n) -> (m, d)>";
 
 /*===--- One KV tile -----------------------------------------------------------===*/
+
+/* Keys at or past this are invisible: Sk, or the end of the KV split. */
+static MlirValue keyEnd(AttnBuilder *b, const Program *p) {
+  return p->kvEnd.ptr ? minI(b, p->sk, p->kvEnd) : p->sk;
+}
 
 /* dist[i][j] = (i + off) - j over the tile at key n0, vector<BM x BN x index>. */
 static MlirValue distanceTile(AttnBuilder *b, const Program *p, MlirValue n0) {
@@ -298,8 +454,8 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
   const Spec *s = p->s;
   MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
   MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
-  MlirValue vis =
-      attnCmpI(b, ATTN_CMPI_SLT, attnBroadcast(b, keys, tileIdx), splatOf(b, p->sk, tileIdx));
+  MlirValue vis = attnCmpI(b, ATTN_CMPI_SLT, attnBroadcast(b, keys, tileIdx),
+                           splatOf(b, keyEnd(b, p), tileIdx));
   if (s->hasRightBound)
     vis = attnAndI(b, vis,
                    attnCmpI(b, ATTN_CMPI_SGE, dist, splatOf(b, cst(b, -s->rightBound), tileIdx)));
@@ -309,11 +465,22 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
   return vis;
 }
 
+/* The K (isV false) or V tile at key n0. */
+static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0, bool masked) {
+  const Spec *s = p->s;
+  int64_t cols = isV ? s->dv : s->d;
+  if (p->paged)
+    return readPagedTile(b, p, isV ? p->paged->vCache : p->paged->kCache, n0, s->blockN, cols,
+                         !masked);
+  return readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
+}
+
+
 /* The logits of one tile in the log2 domain (scale, softcap, alibi, mask). */
 static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
-  MlirValue kTile = readTile(b, (Access *)&p->k, n0, s->blockN, s->d, !masked);
+  MlirValue kTile = readKv(b, p, false, n0, masked);
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
   if (s->hasSoftcap) {
     t = attnTanhF(b, attnMulF(b, t, splatF(b, tileF, s->scale / s->softcap)));
@@ -328,7 +495,9 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
     MlirType i64Tile = vec2(s->blockM, s->blockN, attnIntType(b, 64));
     MlirValue absDist = attnUnary(b, "math.absi", attnIndexCast(b, dist, i64Tile));
     MlirValue distF = attnSIToFP(b, absDist, tileF);
-    t = attnAddF(b, t, attnMulF(b, splatOf(b, p->slope2, tileF), distF));
+    MlirValue slope = p->slopeRow.ptr ? attnRowBroadcast(b, p->slopeRow, s->blockN)
+                                      : splatOf(b, p->slope2, tileF);
+    t = attnAddF(b, t, attnMulF(b, slope, distF));
   }
   if (masked)
     t = attnSelect(b, visibleTile(b, p, n0, dist), t, splatF(b, tileF, -INFINITY));
@@ -358,7 +527,7 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
 
   /* P in the element type of V, as the GPU kernels feed the PV matmul. */
   MlirValue pv = attnConvertF(b, prob, vec2(s->blockM, s->blockN, s->elem));
-  MlirValue vTile = readTile(b, (Access *)&p->v, n0, s->blockN, s->dv, !masked);
+  MlirValue vTile = readKv(b, p, true, n0, masked);
   MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv));
   MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
 
@@ -374,17 +543,19 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
 static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   const Spec *s = p->s;
   MlirValue c0 = cst(b, 0), bn = cst(b, s->blockN);
-  MlirValue last = attnSubI(b, minI(b, attnAddI(b, p->m0, cst(b, s->blockM)), p->sq), cst(b, 1));
-  MlirValue firstDiag = attnAddI(b, p->m0, p->off), lastDiag = attnAddI(b, last, p->off);
-  MlirValue lo = c0, hi = p->sk, uLo = c0, uHi = p->sk;
+  MlirValue firstDiag = p->firstPos, lastDiag = p->lastPos;
+  /* A KV split narrows [0, Sk) to [kvLo, kvEnd) before anything else. */
+  MlirValue end = keyEnd(b, p);
+  MlirValue start = p->kvLo.ptr ? minI(b, p->kvLo, end) : c0;
+  MlirValue lo = start, hi = end, uLo = start, uHi = end;
   if (s->hasWindowLeft) {
     MlirValue wl = cst(b, s->windowLeft);
-    lo = clampI(b, attnSubI(b, firstDiag, wl), c0, p->sk);
+    lo = clampI(b, attnSubI(b, firstDiag, wl), start, end);
     uLo = attnSubI(b, lastDiag, wl);
   }
   if (s->hasRightBound) {
     MlirValue rb1 = cst(b, s->rightBound + 1);
-    hi = clampI(b, attnAddI(b, lastDiag, rb1), lo, p->sk);
+    hi = clampI(b, attnAddI(b, lastDiag, rb1), lo, end);
     uHi = minI(b, attnAddI(b, firstDiag, rb1), hi);
   }
   MlirValue lead = attnBinary(b, "arith.ceildivsi", maxI(b, attnSubI(b, uLo, lo), c0), bn);
@@ -401,9 +572,17 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), idx = attnIndexType(b);
   MlirType row = vec1(s->blockM, f32);
-  p->off = attnSubI(b, p->sk, p->sq);
-  p->rowIndex = attnAddI(b, attnStep(b, s->blockM),
-                         splatOf(b, attnAddI(b, p->m0, p->off), vec1(s->blockM, idx)));
+  if (!p->firstPos.ptr) {
+    p->off = attnSubI(b, p->sk, p->sq);
+    MlirValue last = attnSubI(b, minI(b, attnAddI(b, p->m0, cst(b, s->blockM)), p->sq), cst(b, 1));
+    p->firstPos = attnAddI(b, p->m0, p->off);
+    p->lastPos = attnAddI(b, last, p->off);
+    p->rowIndex =
+        attnAddI(b, attnStep(b, s->blockM), splatOf(b, p->firstPos, vec1(s->blockM, idx)));
+  } else {
+    /* GQA-packed rows: every row is the same query token. */
+    p->rowIndex = splatOf(b, p->firstPos, vec1(s->blockM, idx));
+  }
   p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->d, false);
 
   MlirValue bounds[4];
@@ -419,7 +598,11 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
   MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
   MlirValue out = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
-  writeTile(b, &p->out, p->m0, attnConvertF(b, out, vec2(s->blockM, s->dv, s->elem)));
+  /* out's element type: the op's, or f32 for a paged split's partial result. */
+  MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
+  if (!mlirTypeEqual(outElem, f32))
+    out = attnConvertF(b, out, vec2(s->blockM, s->dv, outElem));
+  writeTile(b, &p->out, p->m0, out);
   if (s->hasLse) {
     MlirValue lse = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
     lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
@@ -558,6 +741,254 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   emitProgram(b, &p);
 }
 
+/*===--- attn.paged_attention ---------------------------------------------------===*/
+
+/* The sequence that owns query token `t`: scans query_start_loc like the
+ * varlen kernel. Yields the sequence (clamped into [0, B-1]), its first and
+ * end token, and whether t belongs to a sequence at all (tokens past
+ * query_start_loc[B] do not). Offsets are clamped into [0, Tq]. */
+typedef struct {
+  MlirValue seq, qs, qe, found;
+} Owner;
+
+static Owner findOwner(AttnBuilder *b, MlirValue qsl, MlirValue numSeq, MlirValue tq, MlirValue t) {
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirValue init[4] = {c0, c0, c0, attnCmpI(b, ATTN_CMPI_NE, c0, c0)};
+  AttnFor scan = attnForBegin(b, c0, numSeq, c1, 4, init);
+  {
+    MlirValue g = scan.iv;
+    MlirValue qe = clampI(b, loadOffset(b, qsl, attnAddI(b, g, c1)), c0, tq);
+    MlirValue qs = clampI(b, loadOffset(b, qsl, g), c0, qe);
+    MlirValue hit =
+        attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, t, qs), attnCmpI(b, ATTN_CMPI_SLT, t, qe));
+    MlirValue yielded[4] = {
+        attnSelect(b, hit, g, scan.iterArgs[0]), attnSelect(b, hit, qs, scan.iterArgs[1]),
+        attnSelect(b, hit, qe, scan.iterArgs[2]), attnSelect(b, hit, hit, scan.iterArgs[3])};
+    attnForEnd(b, &scan, 4, yielded);
+  }
+  return (Owner){scan.results[0], scan.results[1], scan.results[2], scan.results[3]};
+}
+
+/* Keys of sequence `seq` in the cache: seq_lens[seq] clamped into
+ * [0, MaxBlocks * BS]; 0 when `found` is false. */
+static MlirValue seqLength(AttnBuilder *b, const Spec *s, MlirValue seqLens, MlirValue table,
+                           MlirValue seq, MlirValue found) {
+  MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
+  MlirValue len = clampI(b, loadOffset(b, seqLens, seq), cst(b, 0), maxKeys);
+  return attnSelect(b, found, len, cst(b, 0));
+}
+
+/* Row `seq` of block_tables as a 1-D memref. */
+static MlirValue tableRow(AttnBuilder *b, MlirValue table, MlirValue seq) {
+  int64_t dyn = mlirShapedTypeGetDynamicSize(),
+          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  int64_t shape[1] = {dyn}, strides[1] = {dynStride};
+  MlirType type = mlirMemRefTypeGet(mlirShapedTypeGetElementType(mlirValueGetType(table)), 1, shape,
+                                    mlirStridedLayoutAttrGet(b->ctx, dynStride, 1, strides),
+                                    mlirAttributeGetNull());
+  int64_t offs[2] = {dyn, 0}, sizes[2] = {1, dyn}, ones[2] = {1, 1};
+  MlirValue operands[3] = {table, seq, attnDim(b, table, 1)};
+  int32_t seg[4] = {1, 1, 1, 0};
+  MlirNamedAttribute attrs[4] = {
+      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, 2, offs)),
+      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, 2, sizes)),
+      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, 2, ones)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
+  MlirOperation op = attnBuildOp(b, "memref.subview", 3, operands, 1, &type, 4, attrs, 0, NULL);
+  return mlirOperationGetResult(op, 0);
+}
+
+/* Split `split` of S covers keys [split * C, (split + 1) * C), C the tiles of
+ * the longest possible sequence (MaxBlocks * BS) shared out evenly. */
+static void splitRange(AttnBuilder *b, const Spec *s, MlirValue table, MlirValue numSplits,
+                       MlirValue split, Program *p) {
+  MlirValue bn = cst(b, s->blockN);
+  MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
+  MlirValue tiles = attnBinary(b, "arith.ceildivsi", maxKeys, bn);
+  MlirValue per = attnBinary(b, "arith.ceildivsi", tiles, maxI(b, numSplits, cst(b, 1)));
+  MlirValue chunk = attnMulI(b, per, bn);
+  p->kvLo = attnMulI(b, split, chunk);
+  p->kvEnd = attnAddI(b, p->kvLo, chunk);
+}
+
+typedef struct {
+  MlirValue q, kc, vc, table, seqLens, qsl, alibi, splitOut, splitLse, pid[3];
+} PagedArgs;
+
+static PagedArgs pagedArgs(const Spec *s, MlirValue *args) {
+  PagedArgs a;
+  int i = 0;
+  a.q = args[i++];
+  a.kc = args[i++];
+  a.vc = args[i++];
+  a.table = args[i++];
+  a.seqLens = args[i++];
+  a.qsl = args[i++];
+  a.alibi = s->hasAlibi ? args[i++] : attnNullValue();
+  a.splitOut = args[i++];
+  a.splitLse = args[i++];
+  for (int k = 0; k < 3; ++k)
+    a.pid[k] = args[i + k];
+  return a;
+}
+
+/* Decode: one program per (query token, KV head [x head tile], split); its
+ * rows are the query heads h0 .. h0 + rows - 1 of the KV group, all at the
+ * token's position (GQA packing, docs/paged.md). */
+static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
+  PagedArgs a = pagedArgs(s, args);
+  int64_t group = s->hq / s->hkv, headTiles = (group + s->blockM - 1) / s->blockM;
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirValue t = a.pid[0], split = a.pid[2];
+  MlirValue kvHead = attnBinary(b, "arith.divui", a.pid[1], cst(b, headTiles));
+  MlirValue headTile = attnBinary(b, "arith.remui", a.pid[1], cst(b, headTiles));
+  MlirValue first = attnMulI(b, headTile, cst(b, s->blockM));
+  MlirValue h0 = attnAddI(b, attnMulI(b, kvHead, cst(b, group)), first);
+  MlirValue rows = minI(b, cst(b, s->blockM), attnSubI(b, cst(b, group), first));
+  MlirValue tq = attnDim(b, a.q, 0);
+  MlirValue numSeq = attnDim(b, a.seqLens, 0);
+  Owner o = findOwner(b, a.qsl, numSeq, tq, t);
+  MlirValue seq = clampI(b, o.seq, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
+  MlirValue table = tableRow(b, a.table, seq);
+  MlirValue sk = seqLength(b, s, a.seqLens, a.table, seq, o.found);
+  /* position = seq_len - q_len + local index */
+  MlirValue pos = attnAddI(b, attnSubI(b, sk, attnSubI(b, o.qe, o.qs)), attnSubI(b, t, o.qs));
+
+  Paged pg = {a.kc, a.vc, table, kvHead, attnDim(b, a.kc, 0), attnDim(b, a.table, 1)};
+  Program p;
+  memset(&p, 0, sizeof(p));
+  p.s = s;
+  p.paged = &pg;
+  p.q = (Access){rowSlice(b, a.q, 1, h0, rows), 3, {t, c0, c0, c0}, 1, 2};
+  p.out = (Access){rowSlice(b, a.splitOut, 2, h0, rows), 4, {split, t, c0, c0}, 2, 3};
+  p.lse = (Access){rowSlice(b, a.splitLse, 1, h0, rows), 3, {split, c0, t, c0}, 1, -1};
+  p.sq = rows;
+  p.sk = sk;
+  p.m0 = c0;
+  p.firstPos = pos;
+  p.lastPos = pos;
+  splitRange(b, s, a.table, attnDim(b, a.splitLse, 0), split, &p);
+  if (s->hasAlibi) {
+    /* One slope per row (head): -slope * log2(e), rows past the group 0. */
+    MlirValue slopes = rowSlice(b, a.alibi, 0, h0, rows);
+    MlirValue zero = attnConstF32(b, 0.0);
+    bool inBounds[1] = {false};
+    MlirValue idx[1] = {c0};
+    MlirValue row = attnTransferRead(b, vec1(s->blockM, attnF32Type(b)), slopes, 1, idx, zero,
+                                     mlirAffineMapMultiDimIdentityGet(b->ctx, 1), inBounds);
+    p.slopeRow = attnMulF(b, row, splatF(b, vec1(s->blockM, attnF32Type(b)), -log2e));
+  }
+  emitProgram(b, &p);
+}
+
+/* Prefill / mixed batches: the varlen program (rows are query tokens of one
+ * sequence, one head) with K and V through the block table. pid_x
+ * enumerates the q tiles of sequence 0, 1, ..., then of the tokens past
+ * query_start_loc[B] (no keys: 0 and lse = -inf). */
+static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
+  PagedArgs a = pagedArgs(s, args);
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1), bm = cst(b, s->blockM);
+  MlirValue pidX = a.pid[0], head = a.pid[1], split = a.pid[2];
+  MlirValue tq = attnDim(b, a.q, 0);
+  MlirValue numSeq = attnDim(b, a.seqLens, 0);
+
+  /* iter args: tiles before this group, then the selected group, qs, qe, tile. */
+  MlirValue init[5] = {c0, c0, c0, c0, c0};
+  AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 5, init);
+  {
+    MlirValue g = scan.iv, before = scan.iterArgs[0];
+    MlirValue tail = attnCmpI(b, ATTN_CMPI_EQ, g, numSeq);
+    MlirValue next = minI(b, attnAddI(b, g, c1), numSeq);
+    MlirValue qe = attnSelect(b, tail, tq, clampI(b, loadOffset(b, a.qsl, next), c0, tq));
+    MlirValue qs = clampI(b, loadOffset(b, a.qsl, g), c0, qe);
+    MlirValue tiles = attnBinary(b, "arith.ceildivsi", attnSubI(b, qe, qs), bm);
+    MlirValue after = attnAddI(b, before, tiles);
+    MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, pidX, before),
+                             attnCmpI(b, ATTN_CMPI_SLT, pidX, after));
+    MlirValue picked[4] = {g, qs, qe, attnSubI(b, pidX, before)};
+    MlirValue yielded[5];
+    yielded[0] = after;
+    for (int i = 0; i < 4; ++i)
+      yielded[1 + i] = attnSelect(b, hit, picked[i], scan.iterArgs[1 + i]);
+    attnForEnd(b, &scan, 5, yielded);
+  }
+  MlirValue g = scan.results[1], qs = scan.results[2], qe = scan.results[3];
+  MlirValue found = attnCmpI(b, ATTN_CMPI_SLT, g, numSeq);
+  MlirValue seq = clampI(b, g, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
+  MlirValue table = tableRow(b, a.table, seq);
+  MlirValue lenQ = attnSubI(b, qe, qs);
+  MlirValue kvHead = attnAffineApply(b, s->kvHeadMap, 1, &head);
+
+  Paged pg = {a.kc, a.vc, table, kvHead, attnDim(b, a.kc, 0), attnDim(b, a.table, 1)};
+  Program p;
+  memset(&p, 0, sizeof(p));
+  p.s = s;
+  p.paged = &pg;
+  p.q = (Access){rowSlice(b, a.q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p.out = (Access){rowSlice(b, a.splitOut, 1, qs, lenQ), 4, {split, c0, head, c0}, 1, 3};
+  p.lse = (Access){rowSlice(b, a.splitLse, 2, qs, lenQ), 3, {split, head, c0, c0}, 2, -1};
+  p.sq = lenQ;
+  p.sk = seqLength(b, s, a.seqLens, a.table, seq, found);
+  p.m0 = attnMulI(b, scan.results[4], bm);
+  p.slope2 = s->hasAlibi ? loadSlope(b, a.alibi, head) : attnNullValue();
+  splitRange(b, s, a.table, attnDim(b, a.splitLse, 0), split, &p);
+  emitProgram(b, &p);
+}
+
+/* The merge: per (token, head), lse = log sum_s exp(lse_s) and
+ * out = sum_s exp(lse_s - lse) out_s, as an online loop over the splits in
+ * the log2 domain. Empty splits (lse_s = -inf) weigh 0; a row whose splits
+ * are all empty gets 0 and -inf. One program: BLOCK_M tokens of one head. */
+static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
+  int i = 0;
+  MlirValue splitOut = args[i++], splitLse = args[i++], out = args[i++];
+  MlirValue lse = s->hasLse ? args[i++] : attnNullValue();
+  MlirValue t0 = attnMulI(b, args[i], cst(b, s->blockM)), head = args[i + 1];
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32), tile = vec2(s->blockM, s->dv, f32);
+  Access partOut = {splitOut, 4, {c0, c0, head, c0}, 1, 3};
+  Access partLse = {splitLse, 3, {c0, head, c0, c0}, 2, -1};
+
+  MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0), splatF(b, tile, 0.0)};
+  AttnFor loop = attnForBegin(b, c0, attnDim(b, splitLse, 0), c1, 3, carry);
+  {
+    MlirValue sp = loop.iv, m = loop.iterArgs[0], l = loop.iterArgs[1], acc = loop.iterArgs[2];
+    partLse.idx[0] = sp;
+    partOut.idx[0] = sp;
+    place(b, &partLse, t0);
+    bool inBounds[1] = {false};
+    MlirValue lseS = attnTransferRead(b, row, splitLse, 3, partLse.idx, attnConstF32(b, -INFINITY),
+                                      accessMap(b, &partLse), inBounds);
+    lseS = attnMulF(b, lseS, splatF(b, row, log2e));
+    MlirValue outS = readTile(b, &partOut, t0, s->blockM, s->dv, false);
+    MlirValue mNew = attnMaximumF(b, m, lseS);
+    MlirValue mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
+                                 splatF(b, row, 0.0), mNew);
+    MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
+    MlirValue w = attnUnary(b, "math.exp2", attnSubF(b, lseS, mSafe));
+    MlirValue lNew = attnAddF(b, attnMulF(b, l, alpha), w);
+    MlirValue accNew = attnAddF(b, attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv)),
+                                attnMulF(b, outS, attnRowBroadcast(b, w, s->dv)));
+    MlirValue yielded[3] = {mNew, lNew, accNew};
+    attnForEnd(b, &loop, 3, yielded);
+  }
+  MlirValue m = loop.results[0], l = loop.results[1], acc = loop.results[2];
+  MlirValue zero = splatF(b, row, 0.0);
+  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
+  MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
+  MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
+  Access outA = {out, 3, {c0, head, c0, c0}, 0, 2};
+  writeTile(b, &outA, t0, attnConvertF(b, o, vec2(s->blockM, s->dv, s->elem)));
+  if (s->hasLse) {
+    MlirValue v = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
+    v = attnSelect(b, seen, v, splatF(b, row, -INFINITY));
+    Access lseA = {lse, 2, {head, c0, c0, c0}, 1, -1};
+    place(b, &lseA, t0);
+    bool inBounds[1] = {false};
+    attnTransferWrite(b, v, lse, 2, lseA.idx, accessMap(b, &lseA), inBounds);
+  }
+}
+
 /*===--- Functions and the launch ---------------------------------------------===*/
 
 static MlirOperation parentOfType(MlirOperation op, const char *name) {
@@ -603,19 +1034,41 @@ static MlirOperation createFunc(MlirOperation anchor, const char *name, intptr_t
   return fn;
 }
 
-/* attn.kernel = {<attn.tile entries>, grid = <attn.grid>, kind = "mha"|...}. */
-static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s) {
+static MlirAttribute strAttr(MlirContext ctx, const char *v) {
+  return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(v));
+}
+
+/* attn.kernel = {<attn.tile entries>, grid = <map>, kind = "mha"|...,
+ * [grid_dims = ["ARG.DIM", ...]: the kernel arguments' dims the grid map
+ * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen]}. */
+static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind,
+                                MlirAffineMap grid, int numGridDims, const char *const *gridDims) {
   intptr_t n = mlirDictionaryAttrGetNumElements(s->tile);
-  MlirNamedAttribute entries[16];
-  for (intptr_t i = 0; i < n && i < 14; ++i)
+  MlirNamedAttribute entries[20];
+  for (intptr_t i = 0; i < n && i < 16; ++i)
     entries[i] = mlirDictionaryAttrGetElement(s->tile, i);
-  entries[n++] =
-      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")),
-                            mlirAffineMapAttrGet(s->gridMap));
   entries[n++] = mlirNamedAttributeGet(
-      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")),
-      mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(s->varlen ? "mha_varlen" : "mha")));
+      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")), mlirAffineMapAttrGet(grid));
+  entries[n++] = mlirNamedAttributeGet(
+      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")), strAttr(ctx, kind));
+  if (numGridDims > 0) {
+    MlirAttribute dims[4];
+    for (int i = 0; i < numGridDims; ++i)
+      dims[i] = strAttr(ctx, gridDims[i]);
+    entries[n++] =
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid_dims")),
+                              mlirArrayAttrGet(ctx, numGridDims, dims));
+  }
   return mlirDictionaryAttrGet(ctx, n, entries);
+}
+
+/* The merge kernel's grid: (Tq) -> (Tq ceildiv BLOCK_M, Hq, 1). */
+static MlirAffineMap mergeGrid(MlirContext ctx, const Spec *s) {
+  MlirAffineExpr results[3] = {mlirAffineCeilDivExprGet(mlirAffineDimExprGet(ctx, 0),
+                                                        mlirAffineConstantExprGet(ctx, s->blockM)),
+                               mlirAffineConstantExprGet(ctx, s->hq),
+                               mlirAffineConstantExprGet(ctx, 1)};
+  return mlirAffineMapGet(ctx, 1, 0, 3, results);
 }
 
 static MlirValue castToParam(AttnBuilder *b, MlirValue mem, MlirType paramType) {
@@ -680,6 +1133,139 @@ static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
   }
 }
 
+/* The number of KV splits of a paged op, on the host: attn.tile's
+ * kv_splits, or enough splits that the grid has about `target` programs,
+ * at most one per 256 keys of the longest possible sequence and at most
+ * 256 (docs/paged.md). The CPU runtime's pool is the device here; 64
+ * programs keep its threads busy. */
+static MlirValue hostSplits(AttnBuilder *b, const Spec *s, MlirValue programs, MlirValue table) {
+  if (s->kvSplits > 0)
+    return cst(b, s->kvSplits);
+  MlirValue c1 = cst(b, 1);
+  MlirValue want = attnBinary(b, "arith.ceildivsi", cst(b, 64), maxI(b, programs, c1));
+  MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
+  MlirValue cap = minI(b, attnBinary(b, "arith.ceildivsi", maxKeys, cst(b, 256)), cst(b, 256));
+  return clampI(b, want, c1, maxI(b, cap, c1));
+}
+
+static MlirValue allocF32(AttnBuilder *b, int rank, const int64_t *staticDims,
+                          const MlirValue *dims) {
+  int64_t shape[4];
+  MlirValue dyn[4];
+  intptr_t nDyn = 0;
+  for (int i = 0; i < rank; ++i) {
+    shape[i] = staticDims[i];
+    if (mlirShapedTypeIsDynamicSize(shape[i]))
+      dyn[nDyn++] = dims[i];
+  }
+  MlirType type = mlirMemRefTypeContiguousGet(attnF32Type(b), rank, shape, mlirAttributeGetNull());
+  return attnAlloc(b, type, nDyn, dyn);
+}
+
+/* The host side of a paged op: the workspace, the split kernel's grid and
+ * launch, the results, the merge launch. */
+static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLaunch,
+                            const MlirType *splitParams, const char *mergeLaunch,
+                            const MlirType *mergeParams) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue args[16], in[7];
+  intptr_t n = 0, numIn = mlirOperationGetNumOperands(op);
+  for (intptr_t i = 0; i < numIn; ++i) {
+    in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
+    args[n] = castToParam(&b, in[i], splitParams[n]);
+    ++n;
+  }
+  MlirValue q = in[0], table = in[3];
+  MlirValue tq = attnDim(&b, q, 0), batch = attnDim(&b, in[4], 0);
+  MlirValue gridIn[3] = {tq, batch, cst(&b, 1)};
+  intptr_t r0 = 0, r1 = 1;
+  MlirValue programs =
+      attnMulI(&b, attnAffineApply(&b, mlirAffineMapGetSubMap(s->gridMap, 1, &r0), 3, gridIn),
+               attnAffineApply(&b, mlirAffineMapGetSubMap(s->gridMap, 1, &r1), 3, gridIn));
+  gridIn[2] = hostSplits(&b, s, programs, table);
+  int64_t dyn = mlirShapedTypeGetDynamicSize();
+  int64_t outShape[4] = {dyn, dyn, s->hq, s->dv}, lseShape[3] = {dyn, s->hq, dyn};
+  MlirValue outDims[4] = {gridIn[2], tq}, lseDims[3] = {gridIn[2], attnNullValue(), tq};
+  MlirValue splitOut = allocF32(&b, 4, outShape, outDims);
+  MlirValue splitLse = allocF32(&b, 3, lseShape, lseDims);
+  args[n] = castToParam(&b, splitOut, splitParams[n]);
+  ++n;
+  args[n] = castToParam(&b, splitLse, splitParams[n]);
+  ++n;
+  for (intptr_t i = 0; i < 3; ++i)
+    args[n++] = attnAffineApply(&b, mlirAffineMapGetSubMap(s->gridMap, 1, &i), 3, gridIn);
+  attnCall(&b, splitLaunch, n, args);
+
+  MlirValue src[3] = {q, q, in[2]};
+  int dims[3] = {0, 1, 3};
+  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), src, dims),
+            lse = attnNullValue();
+  n = 0;
+  args[n] = castToParam(&b, splitOut, mergeParams[n]);
+  ++n;
+  args[n] = castToParam(&b, splitLse, mergeParams[n]);
+  ++n;
+  args[n] = castToParam(&b, out, mergeParams[n]);
+  ++n;
+  if (s->hasLse) {
+    MlirValue lsrc[2] = {q, q};
+    int ldims[2] = {1, 0};
+    lse = attnAllocLike(&b, mlirOperationGetResult(op, 1), lsrc, ldims);
+    args[n] = castToParam(&b, lse, mergeParams[n]);
+    ++n;
+  }
+  MlirAffineMap grid = mergeGrid(b.ctx, s);
+  for (intptr_t i = 0; i < 3; ++i)
+    args[n++] = attnAffineApply(&b, mlirAffineMapGetSubMap(grid, 1, &i), 1, &tq);
+  attnCall(&b, mergeLaunch, n, args);
+  attnDealloc(&b, splitOut);
+  attnDealloc(&b, splitLse);
+
+  MlirValue res0 = mlirOperationGetResult(op, 0);
+  mlirValueReplaceAllUsesOfWith(res0, attnToTensor(&b, out, mlirValueGetType(res0)));
+  if (s->hasLse) {
+    MlirValue res1 = mlirOperationGetResult(op, 1);
+    mlirValueReplaceAllUsesOfWith(res1, attnToTensor(&b, lse, mlirValueGetType(res1)));
+  }
+}
+
+/* Creates kernel function `name` (and its launch declaration) before
+ * `anchor` and fills its body with `emit`. */
+typedef void (*EmitKernel)(AttnBuilder *b, const Spec *s, MlirValue *args);
+
+static void buildKernel(MlirOperation anchor, MlirOperation op, const Spec *s, const char *name,
+                        const char *launch, intptr_t n, const MlirType *params, MlirAttribute attr,
+                        EmitKernel emit) {
+  MlirOperation kfn = createFunc(anchor, name, n, params, false, attr);
+  createFunc(anchor, launch, n, params, true, mlirAttributeGetNull());
+  MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(kfn, 0));
+  AttnBuilder b = {mlirOperationGetContext(op), mlirOperationGetLocation(op), entry, attnNullOp()};
+  MlirValue args[20];
+  for (intptr_t i = 0; i < n; ++i)
+    args[i] = mlirBlockGetArgument(entry, i);
+  emit(&b, s, args);
+  attnBuildOp(&b, "func.return", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+}
+
+static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, const char *kernel,
+                         const char *launch) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  static const char *const splitDims[3] = {"q.0", "query_start_loc.0-1", "split_lse.0"};
+  static const char *const mergeDims[1] = {"out.0"};
+  char merge[300], mergeLaunch[340];
+  snprintf(merge, sizeof(merge), "%s_merge", kernel);
+  snprintf(mergeLaunch, sizeof(mergeLaunch), "__attn_launch_%s", merge);
+  MlirType splitParams[20], mergeParams[20];
+  intptr_t ns = kernelParamTypes(ctx, s, splitParams);
+  intptr_t nm = mergeParamTypes(ctx, s, mergeParams);
+  buildKernel(func, op, s, kernel, launch, ns, splitParams,
+              kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims),
+              s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
+  buildKernel(func, op, s, merge, mergeLaunch, nm, mergeParams,
+              kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims), emitMergeKernel);
+  emitPagedLaunch(op, s, launch, splitParams, mergeLaunch, mergeParams);
+}
+
 static bool lowerOp(MlirOperation op, int *counter) {
   Spec s;
   if (!readSpec(op, &s))
@@ -692,30 +1278,25 @@ static bool lowerOp(MlirOperation op, int *counter) {
   }
   MlirStringRef fname = mlirStringAttrGetValue(
       mlirOperationGetAttributeByName(func, mlirStringRefCreateFromCString("sym_name")));
-  char kernel[256], launch[300];
+  char kernel[256], launch[300], merge[300];
   do {
     snprintf(kernel, sizeof(kernel), "%.*s_attn%d", (int)(fname.length > 200 ? 200 : fname.length),
              fname.data, (*counter)++);
     snprintf(launch, sizeof(launch), "__attn_launch_%s", kernel);
-  } while (symbolTaken(module, kernel) || symbolTaken(module, launch));
+    snprintf(merge, sizeof(merge), "%s_merge", kernel);
+  } while (symbolTaken(module, kernel) || symbolTaken(module, launch) ||
+           (s.paged && symbolTaken(module, merge)));
 
+  if (s.paged) {
+    lowerPagedOp(op, func, &s, kernel, launch);
+    return true;
+  }
   MlirContext ctx = mlirOperationGetContext(op);
   MlirType params[16];
   intptr_t n = kernelParamTypes(ctx, &s, params);
-  MlirOperation kfn = createFunc(func, kernel, n, params, false, kernelAttr(ctx, &s));
-  createFunc(func, launch, n, params, true, mlirAttributeGetNull());
-
-  MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(kfn, 0));
-  AttnBuilder b = {ctx, mlirOperationGetLocation(op), entry, attnNullOp()};
-  MlirValue args[16];
-  for (intptr_t i = 0; i < n; ++i)
-    args[i] = mlirBlockGetArgument(entry, i);
-  if (s.varlen)
-    emitVarlenKernel(&b, &s, args);
-  else
-    emitMhaKernel(&b, &s, args);
-  attnBuildOp(&b, "func.return", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
-
+  buildKernel(func, op, &s, kernel, launch, n, params,
+              kernelAttr(ctx, &s, s.varlen ? "mha_varlen" : "mha", s.gridMap, 0, NULL),
+              s.varlen ? emitVarlenKernel : emitMhaKernel);
   emitLaunch(op, &s, launch, params);
   return true;
 }
