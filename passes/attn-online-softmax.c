@@ -475,7 +475,6 @@ static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0
   return readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
 }
 
-
 /* The logits of one tile in the log2 domain (scale, softcap, alibi, mask). */
 static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
   const Spec *s = p->s;
@@ -603,7 +602,7 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   if (!mlirTypeEqual(outElem, f32))
     out = attnConvertF(b, out, vec2(s->blockM, s->dv, outElem));
   writeTile(b, &p->out, p->m0, out);
-  if (s->hasLse) {
+  if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
     MlirValue lse = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
     lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
     place(b, &p->lse, p->m0);
@@ -743,30 +742,43 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
 /*===--- attn.paged_attention ---------------------------------------------------===*/
 
-/* The sequence that owns query token `t`: scans query_start_loc like the
- * varlen kernel. Yields the sequence (clamped into [0, B-1]), its first and
- * end token, and whether t belongs to a sequence at all (tokens past
- * query_start_loc[B] do not). Offsets are clamped into [0, Tq]. */
+/* The sequence that owns query token `t`: a binary search of
+ * query_start_loc for the last g < B with query_start_loc[g] <= t (a
+ * decode program does log2(B) dependent loads instead of scanning B).
+ * Yields the sequence, its first and end token (clamped into [0, Tq]) and
+ * whether t belongs to it at all (tokens past query_start_loc[B] do not).
+ * Non-monotonic offsets (a violated precondition) give some sequence, never
+ * an access outside the tensors. */
 typedef struct {
   MlirValue seq, qs, qe, found;
 } Owner;
 
 static Owner findOwner(AttnBuilder *b, MlirValue qsl, MlirValue numSeq, MlirValue tq, MlirValue t) {
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
-  MlirValue init[4] = {c0, c0, c0, attnCmpI(b, ATTN_CMPI_NE, c0, c0)};
-  AttnFor scan = attnForBegin(b, c0, numSeq, c1, 4, init);
+  MlirType i32 = attnIntType(b, 32);
+  MlirValue last = maxI(b, attnSubI(b, numSeq, c1), c0);
+  /* bits = 32 - ctlz(B): the search visits steps 2^(bits-1), ..., 1. */
+  MlirValue clz = attnUnary(b, "math.ctlz", attnIndexCast(b, numSeq, i32));
+  MlirValue bits = attnSubI(b, cst(b, 32), attnIndexCast(b, clz, attnIndexType(b)));
+  MlirValue init[1] = {c0};
+  AttnFor search = attnForBegin(b, c0, bits, c1, 1, init);
   {
-    MlirValue g = scan.iv;
-    MlirValue qe = clampI(b, loadOffset(b, qsl, attnAddI(b, g, c1)), c0, tq);
-    MlirValue qs = clampI(b, loadOffset(b, qsl, g), c0, qe);
-    MlirValue hit =
-        attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, t, qs), attnCmpI(b, ATTN_CMPI_SLT, t, qe));
-    MlirValue yielded[4] = {
-        attnSelect(b, hit, g, scan.iterArgs[0]), attnSelect(b, hit, qs, scan.iterArgs[1]),
-        attnSelect(b, hit, qe, scan.iterArgs[2]), attnSelect(b, hit, hit, scan.iterArgs[3])};
-    attnForEnd(b, &scan, 4, yielded);
+    MlirValue g = search.iterArgs[0];
+    MlirValue shift = attnSubI(b, attnSubI(b, bits, c1), search.iv);
+    MlirValue cand = attnAddI(b, g, attnBinary(b, "arith.shli", c1, shift));
+    MlirValue probe = minI(b, cand, last);
+    MlirValue ok = attnAndI(b, attnCmpI(b, ATTN_CMPI_SLE, cand, last),
+                            attnCmpI(b, ATTN_CMPI_SLE, loadOffset(b, qsl, probe), t));
+    MlirValue yielded[1] = {attnSelect(b, ok, cand, g)};
+    attnForEnd(b, &search, 1, yielded);
   }
-  return (Owner){scan.results[0], scan.results[1], scan.results[2], scan.results[3]};
+  MlirValue g = search.results[0];
+  MlirValue qe = clampI(b, loadOffset(b, qsl, minI(b, attnAddI(b, g, c1), numSeq)), c0, tq);
+  MlirValue qs = clampI(b, loadOffset(b, qsl, g), c0, qe);
+  MlirValue found =
+      attnAndI(b, attnCmpI(b, ATTN_CMPI_SLT, c0, numSeq),
+               attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, t, qs), attnCmpI(b, ATTN_CMPI_SLT, t, qe)));
+  return (Owner){g, qs, qe, found};
 }
 
 /* Keys of sequence `seq` in the cache: seq_lens[seq] clamped into
