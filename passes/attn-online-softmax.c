@@ -551,6 +551,16 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
     MlirValue wl = cst(b, s->windowLeft);
     lo = clampI(b, attnSubI(b, firstDiag, wl), start, end);
     uLo = attnSubI(b, lastDiag, wl);
+    /* Through a block table, tiles start on piece boundaries (a piece must
+     * not straddle two blocks): round the window's edge down; the masked
+     * loop hides the keys before it. start (0 or a split's first key) is a
+     * multiple of BLOCK_N unless the split lies past the sequence (then
+     * start = lo = end and nothing runs); the max keeps a split from
+     * visiting keys of the one before it. */
+    if (p->paged) {
+      MlirValue piece = cst(b, gcd64(s->bs, s->blockN));
+      lo = maxI(b, attnMulI(b, attnBinary(b, "arith.divui", lo, piece), piece), start);
+    }
   }
   if (s->hasRightBound) {
     MlirValue rb1 = cst(b, s->rightBound + 1);
