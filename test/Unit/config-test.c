@@ -170,7 +170,7 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 4, 2, 1);
     AttnTileQuery paged = query(BF16, 128, false, true);
     paged.paged = ATTN_PAGED_DECODE;
-    EXPECT_LOOKUP(sm90, paged, 3, 16, 64, 1, 2, 0);
+    EXPECT_LOOKUP(sm90, paged, 3, 16, 32, 1, 2, 0);
     paged.headDim = 256;
     EXPECT_LOOKUP(sm90, paged, 4, 16, 32, 1, 2, 0);
   }
