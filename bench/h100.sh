@@ -2,10 +2,11 @@
 # The one command to run on the GPU machine (one NVIDIA H100, python3 with torch,
 # triton, pytest, matplotlib; no compiler), from the repository root:
 #
-#   bench/h100.sh [all|test|bench|quick|env] [LIB_DIR] [BUNDLE_DIR]
+#   bench/h100.sh [all|test|bench|paged|quick|env] [LIB_DIR] [BUNDLE_DIR]
 #
 #   test    python/tests/test_cuda.py (pytest -x; ~3 minutes)
 #   bench   bench/gpu_bench.py, the full table (JSON, PNG)
+#   paged   bench/paged_bench.py: paged decode vs SDPA cuDNN / flash (JSON, markdown; ~1 minute)
 #   all     test, then bench (the default; bench runs even when a test fails)
 #   quick   the tests without the 4097/16384-token shapes, then gpu_bench.py --quick
 #   env     the environment report only
@@ -15,10 +16,11 @@
 # the build machine by bench/prepare_device.sh, and carried (device tool: carry [".device"]).
 # The commit measured is $ATTNC_COMMIT, else .device/COMMIT (written by prepare_device.sh).
 # Extra arguments for gpu_bench.py: GPU_BENCH_ARGS="--seqs 1024,4096,8192,16384 --inner 10";
+# for paged_bench.py: PAGED_BENCH_ARGS="--rows 32:4096 --splits 8";
 # pytest's stop-at-first-failure flag: PYTEST_FLAGS (default -x; PYTEST_FLAGS= runs everything).
 #
 # Files written to $OUT (default ./out; the device tool brings back at most 8):
-#   env.txt  pytest.log  bench.log  bench.json  bench.png
+#   env.txt  pytest.log  bench.log  bench.json  bench.png  (paged: paged.log paged.json paged.md)
 # Exit status: non-zero when a test failed or attnc's output was wrong in the benchmark.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -26,9 +28,9 @@ root=$(pwd)
 
 mode=${1:-all}
 case "$mode" in
-  all|test|bench|quick|env) ;;
-  -h|--help|help) sed -n '2,22p' "$0"; exit 0 ;;
-  *) echo "h100.sh: unknown mode '$mode' (all|test|bench|quick|env)" >&2; exit 2 ;;
+  all|test|bench|paged|quick|env) ;;
+  -h|--help|help) sed -n '2,24p' "$0"; exit 0 ;;
+  *) echo "h100.sh: unknown mode '$mode' (all|test|bench|paged|quick|env)" >&2; exit 2 ;;
 esac
 lib_dir=${2:-${ATTNC_LIB_DIR:-.device/lib}}
 bundle_dir=${3:-${ATTNC_BUNDLE_DIR:-.device/bundles}}
@@ -94,6 +96,16 @@ if [ "$mode" = all ] || [ "$mode" = bench ] || [ "$mode" = quick ]; then
     --commit "$ATTNC_COMMIT" "${extra[@]}" 2>&1 | tee "$OUT/bench.log"
   rc=${PIPESTATUS[0]}
   echo "== gpu_bench exit $rc"
+  [ "$rc" -ne 0 ] && status=1
+fi
+if [ "$mode" = paged ]; then
+  echo "== bench/paged_bench.py"
+  # shellcheck disable=SC2206
+  extra=(${PAGED_BENCH_ARGS:-})
+  $PY bench/paged_bench.py --json "$OUT/paged.json" --md "$OUT/paged.md" \
+    --commit "$ATTNC_COMMIT" "${extra[@]}" 2>&1 | tee "$OUT/paged.log"
+  rc=${PIPESTATUS[0]}
+  echo "== paged_bench exit $rc"
   [ "$rc" -ne 0 ] && status=1
 fi
 exit $status

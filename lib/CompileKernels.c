@@ -90,16 +90,20 @@ static int32_t staticDim(MlirValue v, intptr_t dim) {
   return mlirShapedTypeIsDynamicSize(d) ? 0 : (int32_t)d;
 }
 
+/* attn.mha: q B x Hq x Sq x D, k/v B x Hkv x Sk x D; attn.mha_varlen: q Tq x Hq x D,
+ * k/v Tk x Hkv x D; attn.paged_attention: q Tq x Hq x D, k_cache/v_cache
+ * NB x BS x Hkv x D. The kind is the op's ("paged" for a paged op until its kernels
+ * say "paged_decode", "paged" or "paged_merge": readKernel). */
 static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
-  bool varlen = opIs(op, "attn.mha_varlen");
-  snprintf(k->kind, sizeof(k->kind), "%s", varlen ? "mha_varlen" : "mha");
-  int dDim = varlen ? 2 : 3;
+  bool varlen = opIs(op, "attn.mha_varlen"), paged = opIs(op, "attn.paged_attention");
+  snprintf(k->kind, sizeof(k->kind), "%s", paged ? "paged" : varlen ? "mha_varlen" : "mha");
+  int qDim = varlen || paged ? 2 : 3, kvDim = paged ? 3 : qDim, kvHeads = paged ? 2 : 1;
   MlirValue q = mlirOperationGetOperand(op, 0), kk = mlirOperationGetOperand(op, 1),
             v = mlirOperationGetOperand(op, 2);
-  k->head_dim = staticDim(q, dDim);
-  k->head_dim_v = staticDim(v, dDim);
+  k->head_dim = staticDim(q, qDim);
+  k->head_dim_v = staticDim(v, kvDim);
   k->num_q_heads = staticDim(q, 1);
-  k->num_kv_heads = staticDim(kk, 1);
+  k->num_kv_heads = staticDim(kk, kvHeads);
   MlirAttribute a = inherent(op, "scale");
   k->scale = !mlirAttributeIsNull(a) ? (float)mlirFloatAttrGetValueDouble(a)
              : k->head_dim > 0       ? (float)(1.0 / sqrt((double)k->head_dim))
@@ -111,7 +115,7 @@ static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
   k->window_right = mlirAttributeIsNull(a) ? -1 : mlirIntegerAttrGetValueInt(a);
   a = inherent(op, "softcap");
   k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
-  k->has_alibi = mlirOperationGetNumOperands(op) > (varlen ? 5 : 3);
+  k->has_alibi = mlirOperationGetNumOperands(op) > (paged ? 6 : varlen ? 5 : 3);
   k->has_lse = mlirOperationGetNumResults(op) > 1;
 }
 
@@ -131,29 +135,61 @@ static const char *dtypeName(MlirType t) {
   return NULL;
 }
 
-/* Roles in the kernel ABI order: q, k, v, [cu_seqlens_q, cu_seqlens_k],
- * [alibi], out, [lse]. */
-static int argRoles(const AttnBundleKernel *k, const char *roles[8]) {
+static bool isPagedKind(const char *kind) { return !strncmp(kind, "paged", 5); }
+
+/* Roles in the kernel ABI order, outputs marked:
+ *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], out, [lse]
+ *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
+ *                        query_start_loc, [alibi], split_out, split_lse
+ *   paged_merge:         split_out, split_lse, out, [lse] */
+enum { MAX_ROLES = 10 };
+
+static int argRoles(const AttnBundleKernel *k, const char *roles[MAX_ROLES],
+                    bool output[MAX_ROLES]) {
   int n = 0;
-  roles[n++] = "q";
-  roles[n++] = "k";
-  roles[n++] = "v";
+#define ROLE(name, out) (roles[n] = (name), output[n++] = (out))
+  if (!strcmp(k->kind, "paged_merge")) {
+    ROLE("split_out", false);
+    ROLE("split_lse", false);
+    ROLE("out", true);
+    if (k->has_lse)
+      ROLE("lse", true);
+    return n;
+  }
+  if (isPagedKind(k->kind)) {
+    ROLE("q", false);
+    ROLE("k_cache", false);
+    ROLE("v_cache", false);
+    ROLE("block_tables", false);
+    ROLE("seq_lens", false);
+    ROLE("query_start_loc", false);
+    if (k->has_alibi)
+      ROLE("alibi", false);
+    ROLE("split_out", true);
+    ROLE("split_lse", true);
+    return n;
+  }
+  ROLE("q", false);
+  ROLE("k", false);
+  ROLE("v", false);
   if (!strcmp(k->kind, "mha_varlen")) {
-    roles[n++] = "cu_seqlens_q";
-    roles[n++] = "cu_seqlens_k";
+    ROLE("cu_seqlens_q", false);
+    ROLE("cu_seqlens_k", false);
   }
   if (k->has_alibi)
-    roles[n++] = "alibi";
-  roles[n++] = "out";
+    ROLE("alibi", false);
+  ROLE("out", true);
   if (k->has_lse)
-    roles[n++] = "lse";
+    ROLE("lse", true);
+#undef ROLE
   return n;
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
 static bool readArgs(MlirOperation fn, AttnBundleKernel *k, char *err, size_t errLen) {
-  const char *roles[8];
-  int numRoles = argRoles(k, roles);
+  const char *roles[MAX_ROLES];
+  bool output[MAX_ROLES];
+  int numRoles = argRoles(k, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -168,7 +204,7 @@ static bool readArgs(MlirOperation fn, AttnBundleKernel *k, char *err, size_t er
     snprintf(a->name, sizeof(a->name), "%s", roles[n]);
     snprintf(a->dtype, sizeof(a->dtype), "%s", dtype);
     a->rank = (int32_t)mlirShapedTypeGetRank(t);
-    a->output = !strcmp(roles[n], "out") || !strcmp(roles[n], "lse");
+    a->output = output[n];
     ++n;
   }
   if (n != numRoles)
@@ -197,8 +233,23 @@ static int64_t dictInt(MlirAttribute dict, const char *name, int64_t fallback) {
                                                                : fallback;
 }
 
+/* Copies the string entry `name` of `dict` into buf (size bytes); false when
+ * there is none or it does not fit. */
+static bool dictString(MlirAttribute dict, const char *name, char *buf, size_t size) {
+  MlirAttribute a = mlirDictionaryAttrGetElementByName(dict, str(name));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef v = mlirStringAttrGetValue(a);
+  if (v.length >= size)
+    return false;
+  memcpy(buf, v.data, v.length);
+  buf[v.length] = '\0';
+  return true;
+}
+
 /* One kernel function of the analysis module; `features[i]` holds what
- * attn op i (tagged i) says. */
+ * attn op i (tagged i) says. A paged op has two kernels (split and merge):
+ * their kinds come from their attn.kernel dictionaries. */
 static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int numOps,
                        AttnBundleKernel *k, char *err, size_t errLen) {
   MlirStringRef name = symName(fn);
@@ -211,6 +262,13 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
   *k = features[index];
   memset(k->name, 0, sizeof(k->name));
   memcpy(k->name, name.data, name.length);
+  if (isPagedKind(k->kind)) {
+    char kind[sizeof(k->kind)];
+    if (!dictString(kernelAttr(fn), "kind", kind, sizeof(kind)) || !isPagedKind(kind))
+      return fail(err, errLen, "kernel %s of a paged op: no paged kind in its attn.kernel",
+                  k->name);
+    memcpy(k->kind, kind, sizeof(kind));
+  }
   return readArgs(fn, k, err, errLen);
 }
 
@@ -310,7 +368,23 @@ static void fillEntry(MlirAttribute dict, const AttnBundleKernel *k, AttnBundleE
   MlirAttribute grid = mlirDictionaryAttrGetElementByName(dict, str("grid"));
   if (!mlirAttributeIsNull(grid) && mlirAttributeIsAAffineMap(grid))
     mlirAffineMapPrint(mlirAffineMapAttrGetValue(grid), printToBuffer, e->grid_map);
-  /* attn.grid's dims: (B, Sq) for mha, (Tq, B) for varlen. */
+  /* grid_dims when the kernel says (paged kernels), else attn.grid's dims:
+   * (B, Sq) for mha, (Tq, B) for varlen. */
+  MlirAttribute dims = mlirDictionaryAttrGetElementByName(dict, str("grid_dims"));
+  if (!mlirAttributeIsNull(dims) && mlirAttributeIsAArray(dims)) {
+    intptr_t n = mlirArrayAttrGetNumElements(dims);
+    for (intptr_t i = 0; i < n && e->num_grid_dims < 4; ++i) {
+      MlirAttribute d = mlirArrayAttrGetElement(dims, i);
+      if (!mlirAttributeIsAString(d))
+        continue;
+      MlirStringRef v = mlirStringAttrGetValue(d);
+      char *slot = e->grid_dims[e->num_grid_dims++];
+      size_t len = v.length < sizeof(e->grid_dims[0]) - 1 ? v.length : sizeof(e->grid_dims[0]) - 1;
+      memcpy(slot, v.data, len);
+      slot[len] = '\0';
+    }
+    return;
+  }
   e->num_grid_dims = 2;
   bool varlen = !strcmp(k->kind, "mha_varlen");
   snprintf(e->grid_dims[0], sizeof(e->grid_dims[0]), "q.0");
@@ -346,14 +420,7 @@ void attnKindFromLowered(MlirModule lowered, AttnBundleKernel *kernel) {
   mlirOperationWalk(mlirModuleGetOperation(lowered), findKernel, &f, MlirWalkPreOrder);
   if (mlirAttributeIsNull(f.found))
     return;
-  MlirAttribute kind = mlirDictionaryAttrGetElementByName(f.found, str("kind"));
-  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind))
-    return;
-  MlirStringRef v = mlirStringAttrGetValue(kind);
-  if (v.length < sizeof(kernel->kind)) {
-    memcpy(kernel->kind, v.data, v.length);
-    kernel->kind[v.length] = '\0';
-  }
+  dictString(f.found, "kind", kernel->kind, sizeof(kernel->kind));
 }
 
 bool attnEntriesFromFront(MlirModule module, const char *tileTarget,

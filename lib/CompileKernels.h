@@ -6,7 +6,8 @@
  *     (causal, windows, scale, softcap, head dims and counts, alibi, lse):
  *     attn-gqa-map, attn-tile and attn-online-softmax run on a clone of the
  *     input, each attn op tagged so that its kernel function @<f>_attn<N>
- *     can be traced back to it;
+ *     (and a paged op's merge kernel @<f>_attn<N>_merge) can be traced back
+ *     to it;
  *   - per target, the tile configuration and grid of each kernel: the
  *     `attn.kernel` attribute that the target's pipeline keeps on the kernel
  *     function, or, where the lowered module does not have it, the one

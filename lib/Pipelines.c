@@ -14,6 +14,7 @@
 #include "llvm-c/TargetMachine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Bufferization turns the attn results (fresh allocations) into the
@@ -102,15 +103,28 @@ static bool hostHasAvx512(void) {
   return yes;
 }
 
-/* attn-to-cpu{isa=host|avx512|generic tiles=cpu|gfx942|gfx950|sm_90a}: isa
- * host (default) picks by the CPU features of the compiling machine; tiles
- * takes the tile configuration of another target's table (default cpu), so
- * that the kernel IR exactly as tiled for a GPU runs, and is checked, on the
- * CPU. */
+/* attn-to-cpu{isa=host|avx512|generic tiles=cpu|gfx942|gfx950|sm_90a
+ * kv-splits=N}: isa host (default) picks by the CPU features of the
+ * compiling machine; tiles takes the tile configuration of another target's
+ * table (default cpu), so that the kernel IR exactly as tiled for a GPU runs,
+ * and is checked, on the CPU; kv-splits fixes the number of KV splits of
+ * paged ops (default: chosen at run time), so every split count can be
+ * checked. */
 typedef struct {
   bool avx512;
   char tiles[16];
+  int kvSplits; /* 0: attn-tile's default */
 } CpuOptions;
+
+/* A split count in [1, 256] (the bound of the run-time choice). */
+static bool parseSplits(const char *text, int *splits) {
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || v < 1 || v > 256)
+    return false;
+  *splits = (int)v;
+  return true;
+}
 
 static bool parseCpuToken(const char *tok, CpuOptions *o) {
   if (!strcmp(tok, "isa=host"))
@@ -122,6 +136,8 @@ static bool parseCpuToken(const char *tok, CpuOptions *o) {
   else if (!strcmp(tok, "tiles=cpu") || !strcmp(tok, "tiles=gfx942") ||
            !strcmp(tok, "tiles=gfx950") || !strcmp(tok, "tiles=sm_90a"))
     snprintf(o->tiles, sizeof(o->tiles), "%s", tok + 6);
+  else if (!strncmp(tok, "kv-splits=", 10))
+    return parseSplits(tok + 10, &o->kvSplits);
   else
     return false;
   return true;
@@ -136,6 +152,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
   text[options.length] = '\0';
   o->avx512 = hostHasAvx512();
   snprintf(o->tiles, sizeof(o->tiles), "cpu");
+  o->kvSplits = 0;
   char copy[128];
   memcpy(copy, text, sizeof(copy));
   for (char *tok = copy; *tok;) {
@@ -147,7 +164,8 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
     if (!ok) {
       onError(str("attn-to-cpu: unknown options '"), userData);
       onError(str(text), userData);
-      onError(str("' (expected isa=host|avx512|generic and tiles=cpu|gfx942|gfx950|sm_90a)"),
+      onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a and "
+                  "kv-splits=1..256)"),
               userData);
       return mlirLogicalResultFailure();
     }
@@ -162,8 +180,13 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
     return mlirLogicalResultFailure();
   /* Without AVX-512 the CPU's own table takes 8-row tiles. */
   bool ownTiles = !strcmp(o.tiles, "cpu");
+  char overrides[64] = "";
+  if (o.kvSplits > 0)
+    snprintf(overrides, sizeof(overrides), " kv-splits=%d", o.kvSplits);
+  if (ownTiles && !o.avx512)
+    strcat(overrides, " block-m=8");
   char front[128];
-  snprintf(front, sizeof(front), flashCpuFront, o.tiles, ownTiles && !o.avx512 ? " block-m=8" : "");
+  snprintf(front, sizeof(front), flashCpuFront, o.tiles, overrides);
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
     return mlirLogicalResultFailure();
   return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);

@@ -9,6 +9,13 @@
  * needs: row form (a scalar per row slot) or column form (a block). The
  * three KV loops of the flash loop split stay as they are.
  *
+ * Paged attention (docs/paged.md) adds: K/V tiles assembled from pieces
+ * (vector.insert_strided_slice of reads of cache blocks), handed to the
+ * target whole (AttnTileRead) and, for prefetching, rebuilt at another
+ * iteration of their loop (attnGpuTileReadAt); row vectors read from memory
+ * (ALiBi slopes, a split's lse); tiles read for no matmul (the merge
+ * kernel's partial outputs), loaded straight into the lanes' blocks.
+ *
  *===----------------------------------------------------------------------===*/
 
 #include "GpuLower.h"
@@ -252,10 +259,11 @@ MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, Mlir
   MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
   inner.block = thenBlock;
   inner.before = attnNullOp();
-  MlirValue loaded = attnGpuLoad(&inner, type, mem, n, idx);
+  bool vec = mlirTypeIsAVector(type);
+  MlirValue loaded = vec ? attnGpuLoad(&inner, type, mem, n, idx) : attnLoad(&inner, mem, n, idx);
   attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
   inner.block = elseBlock;
-  MlirValue padded = splat(&inner, pad, type);
+  MlirValue padded = vec ? splat(&inner, pad, type) : pad;
   attnBuildOp(&inner, "scf.yield", 1, &padded, 0, NULL, 0, NULL, 0, NULL);
   MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
   mlirRegionAppendOwnedBlock(regions[0], thenBlock);
@@ -356,6 +364,8 @@ static MlirValue plain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
 }
 
 static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s);
+static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
+static bool fromTileLoad(AttnGpuLower *L, MlirOperation op);
 
 /* A splat constant's scalar, or null. */
 static MlirAttribute splatValue(MlirOperation def) {
@@ -403,6 +413,12 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
   if (!mlirAttributeIsNull(s)) {
     MlirValue c = constAttr(b, elem, s);
     return row ? c : splatBlock(b, c, type);
+  }
+  if (attnIsOp(def, "vector.transfer_read")) {
+    if (!row)
+      return tileLoadBlock(L, b, def, i);
+    failWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
+    return attnNullValue();
   }
   if (attnIsOp(def, "vector.broadcast")) {
     MlirValue src = mlirOperationGetOperand(def, 0);
@@ -636,18 +652,30 @@ static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation o
 
 /*===--- Transfers -------------------------------------------------------------===*/
 
+/* Rebuilds the scalar ops of a loop body at another iteration (see
+ * attnGpuTileReadAt); null when operands are the ones already lowered. */
+typedef struct Remat Remat;
+static MlirValue rematValue(Remat *r, MlirOperation user, MlirValue old);
+
+/* The rewritten scalar `old`, an operand of `user`: as lowered, or as
+ * rebuilt by `r`. */
+static MlirValue operandOf(AttnGpuLower *L, MlirOperation user, MlirValue old, Remat *r) {
+  return r ? rematValue(r, user, old) : plain(L, user, old);
+}
+
 /* The memref, indices and (row, col) dims of a transfer with a minor
  * identity-like map; the column dim is always in bounds. */
-static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x) {
+static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
+                         Remat *r) {
   intptr_t first = isWrite ? 1 : 0;
-  x->mem = plain(L, op, mlirOperationGetOperand(op, first));
+  x->mem = operandOf(L, op, mlirOperationGetOperand(op, first), r);
   x->rank = mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetOperand(op, first)));
   if (L->failed || x->rank > 4)
     return false;
   for (intptr_t i = 0; i < x->rank; ++i)
-    x->idx[i] = plain(L, op, mlirOperationGetOperand(op, first + 1 + i));
+    x->idx[i] = operandOf(L, op, mlirOperationGetOperand(op, first + 1 + i), r);
   if (!isWrite)
-    x->pad = plain(L, op, mlirOperationGetOperand(op, 1 + x->rank));
+    x->pad = operandOf(L, op, mlirOperationGetOperand(op, 1 + x->rank), r);
   MlirAffineMap map = mlirAffineMapAttrGetValue(inherent(op, "permutation_map"));
   MlirAttribute ib = inherent(op, "in_bounds");
   intptr_t n = mlirAffineMapGetNumResults(map);
@@ -678,6 +706,13 @@ static bool onlyOperand(MlirValue v, const char *opName, unsigned number) {
   return true;
 }
 
+static MlirWalkResult findContract(MlirOperation op, void *userData) {
+  if (!attnIsOp(op, "vector.contract"))
+    return MlirWalkResultAdvance;
+  *(bool *)userData = true;
+  return MlirWalkResultInterrupt;
+}
+
 void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,
                     MlirValue *idx) {
   for (intptr_t i = 0; i < x->rank; ++i)
@@ -695,26 +730,451 @@ bool attnGpuUsedByPV(MlirValue v) {
   return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
 }
 
+bool attnGpuHasMatmul(MlirOperation func) {
+  bool found = false;
+  mlirOperationWalk(func, findContract, &found, MlirWalkPreOrder);
+  return found;
+}
+
+static bool usedByMatmul(MlirValue v) {
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
+       u = mlirOpOperandGetNextUse(u))
+    if (attnIsOp(mlirOpOperandGetOwner(u), "vector.contract"))
+      return true;
+  return false;
+}
+
+bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop) {
+  MlirBlock owner = mlirValueIsABlockArgument(v) ? mlirBlockArgumentGetOwner(v)
+                                                 : mlirOperationGetBlock(mlirOpResultGetOwner(v));
+  for (MlirOperation p = mlirBlockGetParentOperation(owner); !mlirOperationIsNull(p);
+       p = mlirOperationGetParentOperation(p))
+    if (mlirOperationEqual(p, loop))
+      return false;
+  return true;
+}
+
+/*===--- K/V tiles made of pieces (paged KV caches) ----------------------------===*/
+
+static int64_t arrayInt(MlirAttribute a, intptr_t i) {
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAArray(a) || mlirArrayAttrGetNumElements(a) <= i)
+    return -1;
+  MlirAttribute e = mlirArrayAttrGetElement(a, i);
+  return mlirAttributeIsAInteger(e) ? mlirIntegerAttrGetValueInt(e) : -1;
+}
+
+/* One vector.insert_strided_slice of a piece read into the tile so far:
+ * its read and the tile row it lands at, or false. */
+static bool pieceOf(MlirOperation insert, int64_t cols, MlirOperation *read, int64_t *row) {
+  MlirValue src = mlirOperationGetOperand(insert, 0);
+  MlirAttribute offsets = inherent(insert, "offsets"), strides = inherent(insert, "strides");
+  *read = defOf(src);
+  *row = arrayInt(offsets, 0);
+  return !mlirOperationIsNull(*read) && attnIsOp(*read, "vector.transfer_read") &&
+         onlyOperand(src, "vector.insert_strided_slice", 0) && isTile(src) &&
+         attnGpuDim(src, 1) == cols && *row >= 0 && arrayInt(offsets, 1) == 0 &&
+         arrayInt(strides, 0) == 1 && arrayInt(strides, 1) == 1;
+}
+
+/* The piece reads of the K/V tile that `def` makes (kernel IR), in row
+ * order: `def` itself when it is a transfer_read, else the reads that a
+ * chain of vector.insert_strided_slice puts into a constant tile. The
+ * pieces must cover the tile's rows once (the constant is then unused). */
+static bool tilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *rowAt,
+                       int *n) {
+  MlirValue tile = mlirOperationGetResult(def, 0);
+  int64_t rows = attnGpuDim(tile, 0), cols = attnGpuDim(tile, 1);
+  *n = 0;
+  if (attnIsOp(def, "vector.transfer_read")) {
+    reads[0] = def;
+    rowAt[0] = 0;
+    *n = 1;
+    return true;
+  }
+  for (MlirOperation at = def;
+       !mlirOperationIsNull(at) && attnIsOp(at, "vector.insert_strided_slice");
+       at = defOf(mlirOperationGetOperand(at, 1))) {
+    if (*n == ATTN_GPU_MAX_PIECES || !pieceOf(at, cols, &reads[*n], &rowAt[*n])) {
+      attnGpuFail(L, at, "must insert whole-row pieces read by vector.transfer_read into a tile");
+      return false;
+    }
+    ++*n;
+  }
+  /* Insertion sort by row (the chain lists them last first). */
+  for (int i = 1; i < *n; ++i)
+    for (int j = i; j > 0 && rowAt[j - 1] > rowAt[j]; --j) {
+      MlirOperation o = reads[j];
+      int64_t r = rowAt[j];
+      reads[j] = reads[j - 1];
+      rowAt[j] = rowAt[j - 1];
+      reads[j - 1] = o;
+      rowAt[j - 1] = r;
+    }
+  int64_t next = 0;
+  for (int i = 0; i < *n && next >= 0; ++i)
+    next = rowAt[i] == next ? next + attnGpuDim(mlirOperationGetResult(reads[i], 0), 0) : -1;
+  if (next != rows) {
+    attnGpuFail(L, def, "assembles a K/V tile from pieces that do not cover its rows once");
+    return false;
+  }
+  return true;
+}
+
+/* The tile `def` makes, as pieces, operands as lowered (r null) or rebuilt
+ * by r. */
+static bool tileRead(AttnGpuLower *L, MlirOperation def, Remat *r, AttnTileRead *t) {
+  MlirOperation reads[ATTN_GPU_MAX_PIECES];
+  int64_t rowAt[ATTN_GPU_MAX_PIECES];
+  if (!tilePieces(L, def, reads, rowAt, &t->n))
+    return false;
+  MlirValue tile = mlirOperationGetResult(def, 0);
+  t->tileRows = attnGpuDim(tile, 0);
+  t->cols = attnGpuDim(tile, 1);
+  for (int i = 0; i < t->n; ++i) {
+    AttnTransfer *x = &t->x[i];
+    if (!readTransfer(L, reads[i], false, x, r) || x->rowDim < 0 || x->colDim < 0) {
+      if (!L->failed)
+        attnGpuFail(L, reads[i], "must read a 2-D tile whose columns are in bounds");
+      return false;
+    }
+    t->row[i] = rowAt[i];
+    t->rows[i] = attnGpuDim(mlirOperationGetResult(reads[i], 0), 0);
+  }
+  return true;
+}
+
+/*===--- Scalar ops of a loop body at another iteration --------------------------===*/
+
+/* The backward slice of a tile's piece reads inside its loop (block-table
+ * loads, index arithmetic, subviews): ops of the loop body, in no order;
+ * rebuilt in body order with the induction variable replaced, so that a
+ * target can stage the tile of another iteration (prefetch). */
+struct Remat {
+  AttnGpuLower *L;
+  MlirOperation loop;
+  MlirBlock body;
+  MlirValue oldIv, newIv;
+  MlirOperation *ops;
+  int n, cap;
+  AttnValueMap local; /* old value -> its rebuilt MlirValue */
+  bool ok;
+};
+
+static bool hasVector(MlirOperation op);
+static void fixMemorySpace(MlirOperation copy);
+static MlirValue plainOf(void *ud, MlirValue old);
+
+static bool rematHas(const Remat *r, MlirOperation op) {
+  for (int i = 0; i < r->n; ++i)
+    if (mlirOperationEqual(r->ops[i], op))
+      return true;
+  return false;
+}
+
+static void rematMark(Remat *r, MlirValue v);
+
+static void rematMarkOp(Remat *r, MlirOperation op) {
+  if (rematHas(r, op))
+    return;
+  if (mlirOperationGetNumRegions(op) > 0 || hasVector(op)) {
+    r->ok = false;
+    return;
+  }
+  if (r->n == r->cap) {
+    int cap = r->cap ? 2 * r->cap : 64;
+    MlirOperation *grown = realloc(r->ops, (size_t)cap * sizeof(MlirOperation));
+    if (!grown) {
+      r->ok = false;
+      r->L->outOfMemory = r->L->failed = true;
+      return;
+    }
+    r->ops = grown;
+    r->cap = cap;
+  }
+  r->ops[r->n++] = op;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) && r->ok; ++i)
+    rematMark(r, mlirOperationGetOperand(op, i));
+}
+
+/* Values from outside the loop are used as lowered; the induction variable
+ * is replaced; anything else must be made by a scalar op of the body. */
+static void rematMark(Remat *r, MlirValue v) {
+  if (!r->ok || mlirValueEqual(v, r->oldIv))
+    return;
+  if (attnGpuDefinedOutside(v, r->loop)) {
+    AttnRep *rep = attnGpuFind(r->L, v);
+    r->ok = rep && rep->kind == ATTN_REP_PLAIN;
+    return;
+  }
+  MlirOperation def = defOf(v);
+  if (mlirOperationIsNull(def) || !mlirBlockEqual(mlirOperationGetBlock(def), r->body)) {
+    r->ok = false;
+    return;
+  }
+  rematMarkOp(r, def);
+}
+
+static MlirValue rematRemap(void *ud, MlirValue old) {
+  Remat *r = ud;
+  if (mlirValueEqual(old, r->oldIv))
+    return r->newIv;
+  MlirValue *v = attnValueMapFind(&r->local, old);
+  return v ? *v : plainOf(r->L, old);
+}
+
+static MlirValue rematValue(Remat *r, MlirOperation user, MlirValue old) {
+  MlirValue v = rematRemap(r, old);
+  if (mlirValueIsNull(v))
+    failWith(r->L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
+  return v;
+}
+
+static void rematEmit(Remat *r, AttnBuilder *b) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(r->body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!rematHas(r, op))
+      continue;
+    MlirOperation copy = attnCloneRemapped(b, op, rematRemap, r);
+    fixMemorySpace(copy);
+    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+      MlirValue v = mlirOperationGetResult(copy, i);
+      if (!attnValueMapPut(&r->local, mlirOperationGetResult(op, i), &v))
+        r->L->outOfMemory = r->L->failed = true;
+    }
+  }
+}
+
+/* Marks the slice of the tile's piece reads; false when some of it is not
+ * a scalar op of the loop body (e.g. a loop-carried value). */
+static bool rematTile(AttnGpuLower *L, MlirValue tile, MlirOperation loop, Remat *r,
+                      MlirOperation *def) {
+  memset(r, 0, sizeof(*r));
+  r->L = L;
+  r->loop = loop;
+  r->body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  r->oldIv = mlirBlockGetArgument(r->body, 0);
+  r->local.elemSize = sizeof(MlirValue);
+  r->ok = true;
+  *def = defOf(tile);
+  if (mlirOperationIsNull(*def) || !mlirBlockEqual(mlirOperationGetBlock(*def), r->body))
+    return false;
+  MlirOperation reads[ATTN_GPU_MAX_PIECES];
+  int64_t rowAt[ATTN_GPU_MAX_PIECES];
+  int n = 0;
+  if (!tilePieces(L, *def, reads, rowAt, &n))
+    return false;
+  for (int i = 0; i < n && r->ok; ++i) {
+    r->ok = mlirBlockEqual(mlirOperationGetBlock(reads[i]), r->body);
+    for (intptr_t k = 0; k < mlirOperationGetNumOperands(reads[i]) && r->ok; ++k)
+      rematMark(r, mlirOperationGetOperand(reads[i], k));
+  }
+  return r->ok;
+}
+
+static void rematFree(Remat *r) {
+  free(r->ops);
+  attnValueMapFree(&r->local);
+}
+
+bool attnGpuTileReadable(AttnGpuLower *L, MlirValue tile, MlirOperation loop) {
+  Remat r;
+  MlirOperation def;
+  bool ok = rematTile(L, tile, loop, &r, &def);
+  rematFree(&r);
+  return ok;
+}
+
+bool attnGpuTileReadAt(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOperation loop,
+                       MlirValue iv, AttnTileRead *out) {
+  Remat r;
+  MlirOperation def;
+  bool ok = rematTile(L, tile, loop, &r, &def);
+  if (ok) {
+    r.newIv = iv;
+    rematEmit(&r, b);
+    ok = !L->failed && tileRead(L, def, &r, out);
+  }
+  rematFree(&r);
+  return ok;
+}
+
+/*===--- Reads that feed no matmul ---------------------------------------------===*/
+
+/* A row vector (alibi slopes, the merge kernel's split lse): each lane loads
+ * the rows of its row slots; rows past the memref read the padding. */
+static void lowerRowRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (attnGpuDim(res, 0) != L->bm) {
+    attnGpuFail(L, op, "reads a row vector whose size is not BLOCK_M");
+    return;
+  }
+  MlirValue slots[ATTN_GPU_MAX_ROWS], idx[4];
+  for (int s = 0; s < L->RL; ++s) {
+    for (intptr_t i = 0; i < x->rank; ++i)
+      idx[i] = x->idx[i];
+    idx[x->rowDim] = attnAddI(b, x->idx[x->rowDim], L->rowBase[s]);
+    slots[s] = x->rowsInBounds
+                   ? attnLoad(b, x->mem, x->rank, idx)
+                   : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
+                                        attnGpuElemOf(res), x->mem, x->rank, idx, x->pad);
+  }
+  putRow(L, res, slots);
+}
+
+/* Blocks [t0, t0 + n) of one row slot (`idx` at its row) of a tile: runs
+ * of storeRun consecutive columns, one vector load each, as the tile store
+ * writes them. */
+static void loadBlocks(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue *idx,
+                       MlirValue base, int t0, int n, MlirType elem, MlirValue *out) {
+  MlirType run = attnGpuVecT(L->storeRun, elem);
+  for (int t = t0; t < t0 + n; ++t) {
+    MlirValue runs[ATTN_GPU_MAX_CE];
+    int k = 0;
+    for (int e = 0; e < L->CE; e += L->storeRun) {
+      idx[x->colDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
+      runs[k++] = attnGpuLoad(b, run, x->mem, x->rank, idx);
+    }
+    for (; k > 1; k /= 2) /* a power of two: checked by lowerTransferRead */
+      for (int i = 0; i < k / 2; ++i)
+        runs[i] = attnGpuConcat(L, b, runs[2 * i], runs[2 * i + 1]);
+    out[t - t0] = runs[0];
+  }
+}
+
+/* cond ? loadBlocks(...) : the padding, as one scf.if. */
+static void guardedBlocks(AttnGpuLower *L, AttnBuilder *b, MlirValue cond, const AttnTransfer *x,
+                          MlirValue *idx, MlirValue base, int t0, int n, MlirType elem,
+                          MlirValue *out) {
+  MlirType types[ATTN_GPU_MAXB], type = blockType(L, elem);
+  MlirValue values[ATTN_GPU_MAXB];
+  AttnBuilder inner = *b;
+  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
+  inner.block = thenBlock;
+  inner.before = attnNullOp();
+  loadBlocks(L, &inner, x, idx, base, t0, n, elem, values);
+  attnBuildOp(&inner, "scf.yield", n, values, 0, NULL, 0, NULL, 0, NULL);
+  inner.block = elseBlock;
+  MlirValue pad = splat(&inner, x->pad, type);
+  for (int t = 0; t < n; ++t) {
+    values[t] = pad;
+    types[t] = type;
+  }
+  attnBuildOp(&inner, "scf.yield", n, values, 0, NULL, 0, NULL, 0, NULL);
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
+  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
+  MlirOperation ifOp = attnBuildOp(b, "scf.if", 1, &cond, n, types, 0, NULL, 2, regions);
+  for (int t = 0; t < n; ++t)
+    out[t] = mlirOperationGetResult(ifOp, t);
+}
+
+/* Block i of a tile read for no matmul (the merge kernel's partial
+ * outputs), loaded where it is used: the mirror of the tile store. Rows
+ * past the memref read the padding. Loading per use keeps such a tile and
+ * an accumulator of its size from being in registers at once. */
+static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i) {
+  AttnTransfer x;
+  if (!readTransfer(L, def, false, &x, NULL))
+    return attnNullValue();
+  MlirValue res = mlirOperationGetResult(def, 0), idx[4], out;
+  int ncb = colBlocks(L, attnGpuDim(res, 1)), s = i / ncb, t = i % ncb;
+  for (intptr_t k = 0; k < x.rank; ++k)
+    idx[k] = x.idx[k];
+  idx[x.rowDim] = attnAddI(b, x.idx[x.rowDim], L->rowBase[s]);
+  MlirValue base = attnAddI(b, x.idx[x.colDim], L->colLaneIdx);
+  MlirType elem = attnGpuElemOf(res);
+  if (x.rowsInBounds)
+    loadBlocks(L, b, &x, idx, base, t, 1, elem, &out);
+  else
+    guardedBlocks(L, b, attnGpuRowValid(b, &x, idx[x.rowDim]), &x, idx, base, t, 1, elem, &out);
+  return out;
+}
+
+/* Whether a tile read for no matmul fits the lanes' blocks. */
+static bool tileLoadable(AttnGpuLower *L, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int runs = L->CE / L->storeRun;
+  tileCount(L, op, attnGpuDim(res, 1));
+  if (L->failed)
+    return false;
+  if (attnGpuDim(res, 0) != L->bm || L->CE % L->storeRun || (runs & (runs - 1))) {
+    attnGpuFail(L, op, "reads a tile whose rows are not BLOCK_M");
+    return false;
+  }
+  return true;
+}
+
+/* Whether `op`'s value, an element-wise tile op, is made from a tile read
+ * for no matmul through element-wise ops evaluated per use (LAZY). */
+static bool fromTileLoad(AttnGpuLower *L, MlirOperation op) {
+  for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); ++k) {
+    AttnRep *r = attnGpuFind(L, mlirOperationGetOperand(op, k));
+    if (!r || r->kind != ATTN_REP_LAZY || !isTile(mlirOperationGetOperand(op, k)))
+      continue;
+    if (attnIsOp(r->def, "vector.transfer_read") ||
+        (attnIsElementwise(r->def) && fromTileLoad(L, r->def)))
+      return true;
+  }
+  return false;
+}
+
+/*===--- Transfers and tiles ---------------------------------------------------===*/
+
 static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
+  if (onlyOperand(res, "vector.insert_strided_slice", 0)) {
+    /* A piece of a K/V tile: staged with the tile (lowerInsertSlice). */
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
+    return;
+  }
   AttnTransfer x;
-  if (!readTransfer(L, op, false, &x) || x.rowDim < 0 || x.colDim < 0) {
+  bool ok = readTransfer(L, op, false, &x, NULL);
+  if (ok && rankOf(res) == 1) {
+    lowerRowRead(L, b, op, &x);
+    return;
+  }
+  if (!ok || x.rowDim < 0 || x.colDim < 0) {
     if (!L->failed)
       attnGpuFail(L, op, "must read a 2-D tile whose columns are in bounds");
     return;
   }
-  if (onlyOperand(res, "vector.contract", 1))
-    L->tgt->readTile(L, b, op, &x, attnGpuUsedByPV(res));
-  else if (onlyOperand(res, "vector.contract", 0))
+  if (onlyOperand(res, "vector.contract", 1)) {
+    AttnTileRead t = {.n = 1, .tileRows = attnGpuDim(res, 0), .cols = attnGpuDim(res, 1)};
+    t.x[0] = x;
+    t.rows[0] = t.tileRows;
+    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
+  } else if (onlyOperand(res, "vector.contract", 0)) {
     L->tgt->readQ(L, b, op, &x);
-  else
+  } else if (!usedByMatmul(res)) {
+    /* Loaded per use (tileLoadBlock). */
+    if (tileLoadable(L, op))
+      attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
+  } else {
     attnGpuFail(L, op, "reads a tile that is not only a matmul operand");
+  }
+}
+
+/* A K/V tile assembled from pieces: deferred until the last insert, which
+ * the target stages whole. */
+static void lowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (onlyOperand(res, "vector.insert_strided_slice", 1)) {
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
+    return;
+  }
+  if (!onlyOperand(res, "vector.contract", 1)) {
+    attnGpuFail(L, op, "assembles a tile that is not only the K/V operand of a matmul");
+    return;
+  }
+  AttnTileRead t;
+  if (tileRead(L, op, NULL, &t))
+    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
 }
 
 static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue val = mlirOperationGetOperand(op, 0);
   AttnTransfer x;
-  if (!readTransfer(L, op, true, &x)) {
+  if (!readTransfer(L, op, true, &x, NULL)) {
     if (!L->failed)
       attnGpuFail(L, op, "must write a tile or row vector whose columns are in bounds");
     return;
@@ -924,6 +1384,8 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     lowerMultiReduction(L, b, op);
   } else if (attnIsOp(op, "vector.transfer_read")) {
     lowerTransferRead(L, b, op);
+  } else if (attnIsOp(op, "vector.insert_strided_slice")) {
+    lowerInsertSlice(L, b, op);
   } else if (attnIsOp(op, "vector.transfer_write")) {
     lowerTransferWrite(L, b, op);
   } else if (attnIsOp(op, "vector.transpose")) {
@@ -940,6 +1402,13 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
      * the matrix instructions that consume it (after the V tile is staged),
      * so that no rescaled copy of the whole accumulator lives across the
      * staging. */
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
+  } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
+             !mlirOpOperandIsNull(mlirValueGetFirstUse(res)) &&
+             mlirOpOperandIsNull(mlirOpOperandGetNextUse(mlirValueGetFirstUse(res))) &&
+             fromTileLoad(L, op)) {
+    /* Element-wise ops on a tile read for no matmul, used once, are
+     * evaluated per block with the loads where the result is used. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
   } else if (oneResult && isTile(res) && attnIsElementwise(op)) {
     lowerElementwiseTile(L, b, op);
@@ -978,11 +1447,12 @@ typedef struct {
 
 static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   SmemPlan *plan = userData;
-  if (!attnIsOp(op, "vector.transfer_read"))
+  bool read = attnIsOp(op, "vector.transfer_read");
+  if (!read && !attnIsOp(op, "vector.insert_strided_slice")) /* pieces: the last insert */
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
   const AttnGpuTarget *tgt = plan->L->tgt;
-  if (isTile(res) && tgt->sharedElemsQ && onlyOperand(res, "vector.contract", 0)) {
+  if (read && isTile(res) && tgt->sharedElemsQ && onlyOperand(res, "vector.contract", 0)) {
     int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
     plan->qElems = q > plan->qElems ? q : plan->qElems;
     return MlirWalkResultAdvance;
@@ -1167,6 +1637,22 @@ static void readKernelAttr(AttnGpuLower *L, MlirAttribute kernel) {
   L->W = (int)kernelInt(kernel, "num_warps");
 }
 
+/* attn.kernel with num_warps = W: a target may pick the warps of a kernel
+ * without matmuls (setUp), and the bundle's workgroup size follows it. */
+static MlirAttribute withWarps(MlirContext ctx, MlirAttribute kernel, int W) {
+  if (kernelInt(kernel, "num_warps") == W)
+    return kernel;
+  intptr_t n = mlirDictionaryAttrGetNumElements(kernel);
+  MlirNamedAttribute elems[32];
+  for (intptr_t i = 0; i < n && i < 32; ++i) {
+    elems[i] = mlirDictionaryAttrGetElement(kernel, i);
+    if (mlirStringRefEqual(mlirIdentifierStr(elems[i].name),
+                           mlirStringRefCreateFromCString("num_warps")))
+      elems[i].attribute = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), W);
+  }
+  return mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
+}
+
 static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOperation func,
                         MlirBlock gpuBody) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
@@ -1233,7 +1719,7 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     mlirOperationDestroy(gfunc);
     return false;
   }
-  attnSetAttr(gfunc, "attn.kernel", kernel);
+  attnSetAttr(gfunc, "attn.kernel", withWarps(L.ctx, kernel, L.W));
   defineLaunch(&L, module, func, nMem, threads);
   mlirOperationDestroy(func);
   return true;

@@ -37,7 +37,12 @@
 extern "C" {
 #endif
 
-enum { ATTN_GPU_MAXB = 128, ATTN_GPU_MAX_ROWS = 4, ATTN_GPU_MAX_CE = 16 };
+enum {
+  ATTN_GPU_MAXB = 128,
+  ATTN_GPU_MAX_ROWS = 4,
+  ATTN_GPU_MAX_CE = 16,
+  ATTN_GPU_MAX_PIECES = 32 /* K/V tile pieces (paged: attn-tile bounds them) */
+};
 
 typedef enum {
   ATTN_REP_PLAIN, /* not a vector: `value` is the rewritten value */
@@ -46,6 +51,7 @@ typedef enum {
   ATTN_REP_LAZY,  /* 1-D vector or 2-D broadcast/constant: evaluated per use */
   ATTN_REP_QFRAG, /* Q tile as matrix fragments: `nb` fragments (target-defined order) */
   ATTN_REP_SMEM,  /* K/V tile staged in shared memory (LDS) */
+  ATTN_REP_PIECE, /* a piece of a K/V tile, or tile so far: staged with the whole tile */
 } AttnRepKind;
 
 typedef struct {
@@ -69,6 +75,7 @@ typedef struct {
 
 typedef struct AttnGpuLower AttnGpuLower;
 typedef struct AttnTransfer AttnTransfer;
+typedef struct AttnTileRead AttnTileRead;
 
 /* What a target supplies. Every hook reports failure through attnGpuFail. */
 typedef struct AttnGpuTarget {
@@ -93,8 +100,11 @@ typedef struct AttnGpuTarget {
   int64_t (*sharedElemsQ)(const AttnGpuLower *L, int64_t rows, int64_t cols);
   /* Q tile read (the left operand of QK^T) -> ATTN_REP_QFRAG. */
   void (*readQ)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x);
-  /* K or V tile read (right operand of QK^T / PV) -> ATTN_REP_SMEM. */
-  void (*readTile)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+  /* K or V tile read (right operand of QK^T / PV) -> ATTN_REP_SMEM. `op`
+   * makes the tile: a vector.transfer_read, or the last
+   * vector.insert_strided_slice of a tile assembled from pieces (paged KV
+   * caches); `t` says where its rows come from. */
+  void (*readTile)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                    bool isV);
   void (*lowerQK)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
   void (*lowerPV)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
@@ -129,6 +139,18 @@ struct AttnTransfer {
   int rowDim, colDim;
   bool rowsInBounds;
   MlirValue pad;
+};
+
+/* A K/V tile as the target stages it: rows [row[i], row[i] + rows[i]) of
+ * the tile are piece i, read through x[i] from its row index
+ * x[i].idx[x[i].rowDim] on. Rows of a piece past the size of x[i].mem along
+ * its row dim (unless x[i].rowsInBounds) read 0: the size says how many rows
+ * of a paged block are valid. The pieces cover the tile's rows in order. */
+struct AttnTileRead {
+  int n;
+  AttnTransfer x[ATTN_GPU_MAX_PIECES];
+  int64_t row[ATTN_GPU_MAX_PIECES], rows[ATTN_GPU_MAX_PIECES];
+  int64_t tileRows, cols;
 };
 
 /* Runs the GPU lowering of every kernel function of `root` for `tgt`. */
@@ -191,6 +213,24 @@ void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirVa
 MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
 /* Whether a K/V tile read feeds the PV matmul (as V). */
 bool attnGpuUsedByPV(MlirValue v);
+/* Whether the kernel function multiplies tiles at all (the paged merge
+ * kernel does not: it has no Q and no K/V tiles). */
+bool attnGpuHasMatmul(MlirOperation func);
+/* Whether `v` (kernel IR) is defined outside `loop`. */
+bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop);
+
+/*===--- For targets: K/V tiles at other iterations (prefetch) -------------===*/
+
+/* The K/V tile `tile` (kernel IR: the right operand of a matmul inside the
+ * scf.for `loop`, made by ops of the loop's body) can be read at any
+ * iteration: its pieces depend only on the induction variable, on values
+ * from outside the loop and on scalar ops of the body. */
+bool attnGpuTileReadable(AttnGpuLower *L, MlirValue tile, MlirOperation loop);
+/* The pieces of `tile` at the iteration whose induction variable is `iv`
+ * (new IR): the scalar ops computing them (block-table loads, subviews) are
+ * cloned at b with the induction variable replaced. */
+bool attnGpuTileReadAt(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOperation loop,
+                       MlirValue iv, AttnTileRead *out);
 
 #ifdef __cplusplus
 }

@@ -91,33 +91,19 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_QFRAG, .nb = steps, .blocks = frags});
 }
 
-/* K/V tile: the workgroup copies it into LDS (rows past the tensor as the
- * padding), between barriers; the matmul that uses it reads fragments. K is
- * stored row-major (its fragments are runs of the head dim); V, whose MFMA
- * operand is V^T, is stored transposed so that its fragments are runs of
- * keys. Either way the leading dim is padded by a_per_lane elements: the
- * 64/128-bit fragment reads of 32 consecutive rows then start a_per_lane/2
- * banks apart and cover the 32 banks without conflicts. */
-static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
-                          bool transposed) {
-  MlirValue res = mlirOperationGetResult(op, 0);
-  int64_t rows = attnGpuDim(res, 0), cols = attnGpuDim(res, 1);
-  if (cols % CHUNK || !mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
-    attnGpuFail(L, op,
-                "reads a K/V tile the AMD lowering cannot stage (head dim not a multiple of 8, or "
-                "a dtype other than Q's)");
-    return;
-  }
+/* Copies `rows` rows read through x (from its row index on; rows past the
+ * memref read the padding) into rows [tileRow, tileRow + rows) of the LDS
+ * tile of leading dim `stride`. Row-major: consecutive threads walk a row's
+ * chunks (coalesced loads, contiguous 128-bit LDS writes). Transposed:
+ * consecutive threads walk the rows (keys), so each of the 8 element writes
+ * of a wave is one LDS row. When the workgroup covers whole rows (columns)
+ * per pass, a thread's chunks differ by constant rows (columns): its
+ * addresses are computed once. */
+static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
+                      int64_t rows, int64_t cols, int64_t stride, bool transposed) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
-  int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
   MlirType chunkType = attnGpuVecT(CHUNK, L->elem);
   MlirType idxType = attnIndexType(b);
-  attnGpuBarrier(b); /* the previous tile's readers are done */
-  /* Row-major: consecutive threads walk a row's chunks (coalesced loads,
-   * contiguous 128-bit LDS writes). Transposed: consecutive threads walk the
-   * keys, so each of the 8 element writes of a wave is one LDS row. When the
-   * workgroup covers whole rows (columns) per pass, a thread's chunks differ
-   * by constant rows (columns): its addresses are computed once. */
   int64_t walk = transposed ? rows : perRow; /* threads along the fast dim */
   bool uniformStep = threads % walk == 0;
   MlirValue fast = attnOp1(b, "arith.remui", 2, (MlirValue[]){L->tid, cIdx(b, walk)}, idxType);
@@ -143,16 +129,42 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
     if (transposed) {
       MlirValue at = attnAddI(b, attnMulI(b, col, cIdx(b, stride)), row);
       for (int e = 0; e < CHUNK; ++e) {
-        MlirValue a = attnAddI(b, at, cIdx(b, e * stride));
+        MlirValue a = attnAddI(b, at, cIdx(b, e * stride + tileRow));
         attnStore(b, attnGpuExtract(L, b, v, e), L->smem, 1, &a);
       }
     } else {
       MlirValue at = attnAddI(b, attnMulI(b, row, cIdx(b, stride)), col);
+      if (tileRow)
+        at = attnAddI(b, at, cIdx(b, tileRow * stride));
       attnGpuStore(b, v, L->smem, 1, &at);
     }
     if (partial)
       attnGpuIfEnd(b, &guard);
   }
+}
+
+/* K/V tile: the workgroup copies it into LDS between barriers, piece by
+ * piece (a paged cache's tile is read from several blocks); the matmul that
+ * uses it reads fragments. K is stored row-major (its fragments are runs of
+ * the head dim); V, whose MFMA operand is V^T, is stored transposed so that
+ * its fragments are runs of keys. Either way the leading dim is padded by
+ * a_per_lane elements: the 64/128-bit fragment reads of 32 consecutive rows
+ * then start a_per_lane/2 banks apart and cover the 32 banks without
+ * conflicts. */
+static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
+                          bool transposed) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int64_t rows = t->tileRows, cols = t->cols;
+  if (cols % CHUNK || !mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
+    attnGpuFail(L, op,
+                "reads a K/V tile the AMD lowering cannot stage (head dim not a multiple of 8, or "
+                "a dtype other than Q's)");
+    return;
+  }
+  int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
+  attnGpuBarrier(b); /* the previous tile's readers are done */
+  for (int i = 0; i < t->n; ++i)
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed);
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
@@ -365,8 +377,13 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   A(L)->G = WAVE / A(L)->R;
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
+  bool matmul = attnGpuHasMatmul(func);
   AttnMfmaElem elem;
-  if (mlirTypeIsAF16(qElem))
+  /* A kernel without matmuls (the paged merge kernel) has no Q: it only
+   * uses the C layout, which f16 and bf16 instructions share. */
+  if (!matmul)
+    elem = ATTN_MFMA_F16;
+  else if (mlirTypeIsAF16(qElem))
     elem = ATTN_MFMA_F16;
   else if (mlirTypeIsABF16(qElem))
     elem = ATTN_MFMA_BF16;
@@ -379,7 +396,7 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, "has no MFMA instruction for its chip, dtype and block");
     return false;
   }
-  L->elem = qElem;
+  L->elem = matmul ? qElem : mlirF32TypeGet(L->ctx);
   L->CE = A(L)->mma->c_per_lane;
   A(L)->KPL = A(L)->mma->a_per_lane;
   A(L)->K = A(L)->mma->k;
@@ -424,9 +441,9 @@ static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bo
   return isV ? cols * (rows + pad) : rows * (cols + pad);
 }
 
-static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
-  lowerReadTile(L, b, op, x, isV);
+  lowerReadTile(L, b, op, t, isV);
 }
 
 /* v_exp_f32 / v_log_f32: their inputs here are never denormal-sensitive

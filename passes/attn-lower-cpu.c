@@ -23,7 +23,9 @@
  *
  * Rows of a K/V tile outside the tensor (in_bounds = false) are read as the
  * transfer's padding through a clamped address; rows the kernel IR proved in
- * bounds are read unchecked. Values of other shapes (scalars, row vectors
+ * bounds are read unchecked. A K/V tile read through a block table is a chain
+ * of vector.insert_strided_slice of such reads (one per cache block); it is
+ * packed piece by piece. Values of other shapes (scalars, row vectors
  * vector<BM>) are copied unchanged. Anything in a kernel that does not fit
  * these forms is reported with its location.
  *
@@ -51,6 +53,8 @@ typedef enum {
   REP_BUFFER,  /* tile in memory: `buffer` = memref<C x BM x T> */
   REP_LAZY,    /* tile computed per column from `def` (an op of the old IR) */
   REP_OPERAND, /* K/V tile: read element-wise by the matmul from `mem` */
+  REP_PIECES,  /* K/V tile assembled from OPERAND pieces: `def` is the last
+                  vector.insert_strided_slice of the chain (paged caches) */
 } RepKind;
 
 typedef struct {
@@ -485,14 +489,11 @@ static int64_t registerBlock(int64_t n) {
   return nr;
 }
 
-/* Copies a K/V tile into a contiguous f32 buffer memref<rows x cols>, one
- * vector row at a time. The micro-kernel then addresses every element at a
- * constant offset from one pointer (the tensors' strides are only known at
- * run time), f16/bf16 are converted once, and rows past the tensor become
- * the transfer's padding here instead of in the inner loop. */
-static MlirValue packOperand(Lower *L, AttnBuilder *b, const Rep *o, int64_t rows, int64_t cols) {
+/* Copies the rows of the K/V read `o` into rows [row0, row0 + rows) of the
+ * contiguous f32 buffer `pack`, one vector row at a time. */
+static void packRows(Lower *L, AttnBuilder *b, const Rep *o, MlirValue pack, int64_t row0,
+                     int64_t rows, int64_t cols) {
   MlirType f32 = attnF32Type(b), elem = mlirShapedTypeGetElementType(mlirValueGetType(o->mem));
-  MlirValue pack = scratchOf(L, bufferType(rows, cols, f32));
   AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, rows), cIdx(b, 1), 0, NULL);
   MlirValue idx[4];
   memcpy(idx, o->idx, sizeof(idx));
@@ -509,9 +510,76 @@ static MlirValue packOperand(Lower *L, AttnBuilder *b, const Rep *o, int64_t row
   if (!o->rowsInBounds)
     v = attnSelect(b, valid, v, attnBroadcast(b, o->pad, mlirVectorTypeGet(1, &cols, elem)));
   v = attnConvertF(b, v, mlirVectorTypeGet(1, &cols, f32));
+  MlirValue at = row0 ? attnAddI(b, loop.iv, cIdx(b, row0)) : loop.iv;
+  MlirValue operands[4] = {v, pack, at, cIdx(b, 0)};
+  attnBuildOp(b, "vector.store", 4, operands, 0, NULL, 0, NULL, 0, NULL);
+  attnForEnd(b, &loop, 0, NULL);
+}
+
+/* Stores the splat f32 `value` into every row of `pack`. */
+static void fillRows(AttnBuilder *b, MlirValue pack, int64_t rows, int64_t cols, double value) {
+  MlirType rowType = mlirVectorTypeGet(1, &cols, attnF32Type(b));
+  MlirValue v = attnConstSplatF(b, rowType, value);
+  AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, rows), cIdx(b, 1), 0, NULL);
   MlirValue operands[4] = {v, pack, loop.iv, cIdx(b, 0)};
   attnBuildOp(b, "vector.store", 4, operands, 0, NULL, 0, NULL, 0, NULL);
   attnForEnd(b, &loop, 0, NULL);
+}
+
+/* The row offset at which a vector.insert_strided_slice puts its source. */
+static int64_t insertRow(MlirOperation insert) {
+  return mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(inherent(insert, "offsets"), 0));
+}
+
+enum { maxPieces = 64 };
+
+/* Packs a K/V tile assembled from pieces (REP_PIECES): the chain of
+ * insert_strided_slice is walked back to its constant base, then the pieces
+ * are packed in chain order (a later insert wins, as in the kernel IR). The
+ * base's splat fills the buffer first only when the pieces leave rows
+ * uncovered, which the paged reads never do. */
+static void packPieces(Lower *L, AttnBuilder *b, const Rep *chain, MlirValue pack, int64_t rows,
+                       int64_t cols) {
+  MlirOperation inserts[maxPieces];
+  int n = 0;
+  MlirOperation op = chain->def;
+  for (; isOp(op, "vector.insert_strided_slice") && n < maxPieces;
+       op = defOf(mlirOperationGetOperand(op, 1)))
+    inserts[n++] = op;
+  if (!isOp(op, "arith.constant")) {
+    fail(L, chain->def, "assembles a K/V tile from too many pieces (at most 64)");
+    return;
+  }
+  bool covered[1024] = {false}, full = rows <= 1024;
+  for (int i = 0; i < n; ++i) {
+    MlirValue src = mlirOperationGetOperand(inserts[i], 0);
+    for (int64_t r = insertRow(inserts[i]); r < insertRow(inserts[i]) + dimOf(src, 0); ++r)
+      if (r < 1024)
+        covered[r] = true;
+  }
+  for (int64_t r = 0; r < rows && full; ++r)
+    full = covered[r];
+  if (!full)
+    fillRows(
+        b, pack, rows, cols,
+        mlirFloatAttrGetValueDouble(mlirDenseElementsAttrGetSplatValue(inherent(op, "value"))));
+  for (int i = n - 1; i >= 0; --i) {
+    MlirValue src = mlirOperationGetOperand(inserts[i], 0);
+    packRows(L, b, mapFind(&L->map, src), pack, insertRow(inserts[i]), dimOf(src, 0), cols);
+  }
+}
+
+/* Copies a K/V tile into a contiguous f32 buffer memref<rows x cols>, one
+ * vector row at a time. The micro-kernel then addresses every element at a
+ * constant offset from one pointer (the tensors' strides are only known at
+ * run time), f16/bf16 are converted once, and rows past the tensor become
+ * the transfer's padding here instead of in the inner loop. */
+static MlirValue packOperand(Lower *L, AttnBuilder *b, const Rep *o, int64_t rows, int64_t cols) {
+  MlirValue pack = scratchOf(L, bufferType(rows, cols, attnF32Type(b)));
+  if (o->kind == REP_PIECES)
+    packPieces(L, b, o, pack, rows, cols);
+  else
+    packRows(L, b, o, pack, 0, rows, cols);
   return pack;
 }
 
@@ -555,11 +623,12 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue lhs = mlirOperationGetOperand(op, 0), rhs = mlirOperationGetOperand(op, 1),
             acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
   Rep *ro = mapFind(&L->map, rhs);
-  if (form == ATTN_CONTRACT_OTHER || !ro || ro->kind != REP_OPERAND || dimOf(lhs, 0) != L->bm ||
-      !mlirTypeIsAF32(elemOf(acc))) {
+  if (form == ATTN_CONTRACT_OTHER || !ro || (ro->kind != REP_OPERAND && ro->kind != REP_PIECES) ||
+      dimOf(lhs, 0) != L->bm || !mlirTypeIsAF32(elemOf(acc))) {
     fail(L, op,
          "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
-         "read by vector.transfer_read as right operand)");
+         "read by vector.transfer_read, or assembled from such reads by "
+         "vector.insert_strided_slice, as right operand)");
     return;
   }
   Rep o = *ro;
@@ -605,16 +674,48 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 /*===--- Other tile ops ----------------------------------------------------===*/
 
-/* Every user of `v` is a contract that takes it as the right operand. */
+/* Every user of `v` is a contract that takes it as the right operand, or a
+ * vector.insert_strided_slice whose result is only that (the pieces of a
+ * paged K/V tile). */
 static bool onlyRightOperand(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   if (mlirOpOperandIsNull(u))
     return false;
-  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (!attnIsOp(mlirOpOperandGetOwner(u), "vector.contract") ||
-        mlirOpOperandGetOperandNumber(u) != 1)
+  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation owner = mlirOpOperandGetOwner(u);
+    bool rhs = attnIsOp(owner, "vector.contract") && mlirOpOperandGetOperandNumber(u) == 1;
+    bool piece = attnIsOp(owner, "vector.insert_strided_slice") &&
+                 onlyRightOperand(mlirOperationGetResult(owner, 0));
+    if (!rhs && !piece)
       return false;
+  }
   return true;
+}
+
+/* vector.insert_strided_slice of a K/V piece (a whole-width block of rows)
+ * into a splat constant or the previous insert: the tile stays unread until
+ * the matmul packs it. */
+static void lowerInsertPiece(Lower *L, MlirOperation op) {
+  MlirValue src = mlirOperationGetOperand(op, 0), dest = mlirOperationGetOperand(op, 1);
+  MlirValue res = mlirOperationGetResult(op, 0);
+  Rep *rs = mapFind(&L->map, src), *rd = mapFind(&L->map, dest);
+  MlirOperation base = defOf(dest);
+  MlirAttribute value =
+      isOp(base, "arith.constant") ? inherent(base, "value") : mlirAttributeGetNull();
+  bool splatBase = !mlirAttributeIsNull(value) && mlirAttributeIsADenseElements(value) &&
+                   mlirDenseElementsAttrIsSplat(value);
+  MlirAttribute offsets = inherent(op, "offsets");
+  bool wholeRows = isTile(src) && dimOf(src, 1) == dimOf(res, 1) &&
+                   mlirArrayAttrGetNumElements(offsets) == 2 &&
+                   mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(offsets, 1)) == 0;
+  if (!onlyRightOperand(res) || !wholeRows || !rs || rs->kind != REP_OPERAND ||
+      !(splatBase || (rd && rd->kind == REP_PIECES))) {
+    fail(L, op,
+         "is not a piece of a K/V tile (whole rows of a transfer_read inserted into a splat "
+         "constant or the previous piece, feeding tile matmuls as right operand)");
+    return;
+  }
+  mapPut(L, res, (Rep){.kind = REP_PIECES, .def = op});
 }
 
 /* The memref dims behind a 2-D transfer's (row, col), from its map. */
@@ -762,13 +863,11 @@ static void clonePlain(Lower *L, AttnBuilder *b, MlirOperation op) {
            (Rep){.kind = REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
 }
 
-/* Marks lazy tiles that must be stored: used more than once, or yielded. */
+/* Marks lazy tiles that must be stored: used more than once. One yielded
+ * once (the merge's accumulator) is evaluated straight into the loop's
+ * buffer by copyInto. */
 static void planLazy(Lower *L, MlirValue v, MlirOperation def) {
-  bool yielded = false;
-  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
-       u = mlirOpOperandGetNextUse(u))
-    yielded |= attnIsOp(mlirOpOperandGetOwner(u), "scf.yield");
-  mapPut(L, v, (Rep){.kind = REP_LAZY, .def = def, .materialize = numUses(v) > 1 || yielded});
+  mapPut(L, v, (Rep){.kind = REP_LAZY, .def = def, .materialize = numUses(v) > 1});
 }
 
 /* scf.for: tile iter_args live in buffers; the new loop carries the rest. */
@@ -858,6 +957,8 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     lowerMultiReduction(L, b, op);
   } else if (attnIsOp(op, "vector.transfer_read") && isTile(mlirOperationGetResult(op, 0))) {
     lowerTransferRead(L, b, op);
+  } else if (attnIsOp(op, "vector.insert_strided_slice") && isTile(mlirOperationGetResult(op, 0))) {
+    lowerInsertPiece(L, op);
   } else if (attnIsOp(op, "vector.transfer_write") && isTile(mlirOperationGetOperand(op, 0))) {
     lowerTransferWrite(L, b, op);
   } else if (mlirOperationGetNumResults(op) == 1 && isTile(mlirOperationGetResult(op, 0))) {

@@ -26,12 +26,16 @@
  * Row reductions combine the four lanes of a quad (shuffle xor 1, 2).
  *
  * Pipelining (FA2's schedule). K and V have their own buffers. In a KV loop
- * whose tiles are read at the loop's induction variable:
+ * whose tiles' addresses depend only on its induction variable (and values
+ * from outside it):
  *     before the loop:  cp.async K[lb]
  *     K read:   wait; barrier; cp.async V[n0]        (overlaps QK^T, softmax)
- *     V read:   wait; barrier; cp.async K[n0 + BN]   (overlaps PV), if < ub
+ *     V read:   wait; barrier; cp.async K[n0 + step] (overlaps PV), if < ub
  * Each barrier also ends every warp's use of the buffer refilled after it.
- * Other reads are staged synchronously.
+ * A tile is read at another iteration by rebuilding its addresses there
+ * (attnGpuTileReadAt): for a paged cache, the block-table loads of its
+ * pieces, each piece staged at its row offset of the buffer. Other reads
+ * are staged synchronously.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -55,10 +59,9 @@ enum {
 };
 
 typedef struct {
-  MlirOperation oldLoop; /* the kernel IR loop being pipelined, or null */
-  MlirValue ub;          /* its upper bound (rewritten) */
-  AttnTransfer k, v;     /* the K and V reads at row 0 of the tile */
-  int64_t kRows, kCols, vRows, vCols;
+  MlirOperation oldLoop;  /* the kernel IR loop being pipelined, or null */
+  MlirValue iv, ub, step; /* the new loop's */
+  MlirValue kTile, vTile; /* kernel IR: the K and V operands of its matmuls */
 } Pipe;
 
 /* The NVIDIA part of the lowering state. */
@@ -216,14 +219,17 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
   return attnGpuOp1(b, "nvgpu.device_async_copy", n, operands, token, 3, attrs);
 }
 
-/* Issues the copies of a rows x cols tile whose row 0 is `row0` (rows past
- * the tensor are zero-filled: cp.async with 0 source bytes) into the buffer
- * at `base`, row stride cols + PAD. Consecutive threads copy consecutive
- * 16-byte chunks of a row (coalesced reads, contiguous shared writes). */
-static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
-                      int64_t rows, int64_t cols, int64_t base) {
+/* Issues the copies of `rows` rows of `cols` columns read through x from
+ * row `row0` on (rows past the memref are zero-filled: cp.async with 0
+ * source bytes) into rows [tileRow, tileRow + rows) of the buffer at
+ * `base`, row stride cols + PAD. Consecutive threads copy consecutive
+ * 16-byte chunks of a row (coalesced reads, contiguous shared writes). The
+ * caller commits the group. */
+static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
+                      int64_t tileRow, int64_t rows, int64_t cols, int64_t base) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WARP;
   int64_t stride = cols + PAD;
+  base += tileRow * stride;
   bool uniformStep = threads % perRow == 0;
   MlirValue fast = attnGpuURem(b, L->tid, perRow), slow = attnGpuUDiv(b, L->tid, perRow);
   MlirValue limit = attnDim(b, x->mem, x->rowDim);
@@ -258,128 +264,69 @@ static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
       attnGpuIfEnd(b, &guard);
   }
   (void)idx;
+}
+
+static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
+                      int64_t rows, int64_t cols, int64_t base) {
+  issueRows(L, b, x, row0, 0, rows, cols, base);
+  commitGroup(b);
+}
+
+/* Issues a K/V tile, piece by piece, as one group of copies. */
+static void issueRead(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base) {
+  for (int i = 0; i < t->n; ++i)
+    issueRows(L, b, &t->x[i], t->x[i].idx[t->x[i].rowDim], t->row[i], t->rows[i], t->cols, base);
   commitGroup(b);
 }
 
 static MlirOperation parentOp(MlirOperation op) { return mlirOperationGetParentOperation(op); }
 
-/* Whether `v` (kernel IR) is defined outside `loop`. */
-static bool definedOutside(MlirValue v, MlirOperation loop) {
-  MlirOperation def;
-  if (mlirValueIsABlockArgument(v))
-    def = parentOp(mlirBlockGetParentOperation(mlirBlockArgumentGetOwner(v)));
-  else
-    def = mlirOpResultGetOwner(v);
-  MlirBlock owner =
-      mlirValueIsABlockArgument(v) ? mlirBlockArgumentGetOwner(v) : mlirOperationGetBlock(def);
-  for (MlirOperation p = mlirBlockGetParentOperation(owner); !mlirOperationIsNull(p);
-       p = parentOp(p))
-    if (mlirOperationEqual(p, loop))
-      return false;
-  return true;
-}
-
-/* An index constant's value, or -1 when `v` is not one. */
-static int64_t constIndex(MlirValue v) {
-  if (!mlirValueIsAOpResult(v) || !attnIsOp(mlirOpResultGetOwner(v), "arith.constant"))
-    return -1;
-  MlirAttribute a = mlirOperationGetInherentAttributeByName(
-      mlirOpResultGetOwner(v), mlirStringRefCreateFromCString("value"));
-  return mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
-}
-
-/* A tile read at row `iv` of the loop directly around it, its memref and
- * other indices loop-invariant or constants: the read can be issued for any
- * iteration (the padding value is not needed: copies zero-fill). */
-static bool readsAtIv(MlirOperation read, MlirOperation loop, int rowDim) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
-  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetOperand(read, 0)));
-  for (intptr_t i = 0; i <= rank; ++i) {
-    MlirValue v = mlirOperationGetOperand(read, i);
-    if (i == 1 + rowDim) {
-      if (!mlirValueEqual(v, mlirBlockGetArgument(body, 0)))
-        return false;
-    } else if (!definedOutside(v, loop) && (i == 0 || constIndex(v) < 0)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* The V tile read of the loop body of `loop` (kernel IR), or null. */
-static MlirOperation findVRead(MlirOperation loop) {
+/* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
+ * IR), or null. */
+static MlirValue findVTile(MlirOperation loop) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
   for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
        o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.transfer_read") && attnGpuUsedByPV(mlirOperationGetResult(o, 0)))
-      return o;
-  return attnNullOp();
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
+      return mlirOperationGetOperand(o, 1);
+  return attnNullValue();
 }
 
-/* The rewritten operands of a K/V read with the row index at 0. */
-static bool transferAtZero(AttnGpuLower *L, MlirOperation read, const AttnTransfer *like,
-                           AttnBuilder *b, AttnTransfer *out) {
-  *out = *like;
-  AttnRep *m = attnGpuFind(L, mlirOperationGetOperand(read, 0));
-  if (!m || m->kind != ATTN_REP_PLAIN)
-    return false;
-  out->mem = m->value;
-  for (intptr_t i = 0; i < like->rank; ++i) {
-    if (i == like->rowDim) {
-      out->idx[i] = cIdx(b, 0);
-      continue;
-    }
-    MlirValue old = mlirOperationGetOperand(read, 1 + i);
-    int64_t c = constIndex(old);
-    if (c >= 0) { /* a constant of the loop body: made again before the loop */
-      out->idx[i] = cIdx(b, c);
-      continue;
-    }
-    AttnRep *r = attnGpuFind(L, old);
-    if (!r || r->kind != ATTN_REP_PLAIN)
-      return false;
-    out->idx[i] = r->value;
-  }
-  MlirAttribute ib =
-      mlirOperationGetInherentAttributeByName(read, mlirStringRefCreateFromCString("in_bounds"));
-  out->rowsInBounds = mlirBoolAttrGetValue(mlirArrayAttrGetElement(ib, 0));
-  return true;
+/* A K/V tile of this shape fits the buffers and fragments. */
+static bool stageable(AttnGpuLower *L, MlirValue tile) {
+  return attnGpuDim(tile, 0) % 16 == 0 && attnGpuDim(tile, 1) % 16 == 0 &&
+         mlirTypeEqual(attnGpuElemOf(tile), L->elem);
 }
 
-/* Sets up the pipeline of the loop around K read `op`, and issues its
- * first K tile before the loop. False when the loop does not qualify. */
-static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
-  NvState *s = N(L);
+/* Sets up the pipeline of the loop around K read `op` (a transfer_read or
+ * the last insert of its pieces), and issues its first K tile before the
+ * loop. False when the loop does not qualify: its K and V tiles must be
+ * computable for any iteration (attnGpuTileReadable). */
+static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirOperation loop = parentOp(op);
   MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
-  if (!attnIsOp(loop, "scf.for") || !attnIsOp(newLoop, "scf.for") ||
-      !readsAtIv(op, loop, x->rowDim))
+  if (!attnIsOp(loop, "scf.for") || !attnIsOp(newLoop, "scf.for"))
     return false;
-  MlirOperation vRead = findVRead(loop);
-  if (mlirOperationIsNull(vRead))
+  MlirValue kTile = mlirOperationGetResult(op, 0), vTile = findVTile(loop);
+  if (mlirValueIsNull(vTile) || !stageable(L, vTile) || !attnGpuTileReadable(L, kTile, loop) ||
+      !attnGpuTileReadable(L, vTile, loop))
     return false;
-  AttnTransfer vx;
-  /* V's row dim is K's: both are [.., rows, head dim] reads of one layout. */
-  if (!readsAtIv(vRead, loop, x->rowDim))
-    return false;
-  Pipe p = {.oldLoop = loop, .ub = mlirOperationGetOperand(newLoop, 1)};
-  MlirValue kRes = mlirOperationGetResult(op, 0), vRes = mlirOperationGetResult(vRead, 0);
-  p.kRows = attnGpuDim(kRes, 0);
-  p.kCols = attnGpuDim(kRes, 1);
-  p.vRows = attnGpuDim(vRes, 0);
-  p.vCols = attnGpuDim(vRes, 1);
-  AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
-  if (!transferAtZero(L, op, x, &pre, &p.k) || !transferAtZero(L, vRead, x, &pre, &vx) ||
-      p.vCols % CHUNK)
-    return false;
-  p.v = vx;
+  Pipe p = {.oldLoop = loop,
+            .iv = mlirBlockGetArgument(b->block, 0),
+            .ub = mlirOperationGetOperand(newLoop, 1),
+            .step = mlirOperationGetOperand(newLoop, 2),
+            .kTile = kTile,
+            .vTile = vTile};
   /* The loop's first K tile, if it has one. */
+  AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
   MlirValue lb = mlirOperationGetOperand(newLoop, 0);
   AttnGpuIf guard = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, p.ub));
-  issueTile(L, &pre, &p.k, lb, p.kRows, p.kCols, 0);
+  AttnTileRead k;
+  if (attnGpuTileReadAt(L, &pre, kTile, loop, lb, &k))
+    issueRead(L, &pre, &k, 0);
   attnGpuIfEnd(&pre, &guard);
-  s->pipe = p;
-  return true;
+  N(L)->pipe = p;
+  return !L->failed;
 }
 
 static bool smemFits(AttnGpuLower *L, MlirOperation op) {
@@ -395,12 +342,41 @@ static bool smemFits(AttnGpuLower *L, MlirOperation op) {
   return false;
 }
 
-static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+/* The K read of a pipelined loop: K[n0] has landed; V[n0] goes out now and
+ * loads during QK^T and the softmax. Its addresses (block-table loads for a
+ * paged cache) are computed before the wait, so that they overlap it. */
+static void pipedK(AttnGpuLower *L, AttnBuilder *b) {
+  Pipe *p = &N(L)->pipe;
+  AttnTileRead v;
+  bool ok = attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v);
+  waitAll(L, b); /* K[n0] is here; every warp is done with V[n0 - BN] */
+  if (ok)
+    issueRead(L, b, &v, N(L)->vBase);
+}
+
+/* The V read of a pipelined loop: V[n0] has landed; K[n0 + step] goes out
+ * now, if the loop has it, and loads during PV. Its addresses are computed
+ * unconditionally before the wait: the kernel IR clamps every index it
+ * loads or reads with (docs/paged.md), so those of a tile past the loop's
+ * end are harmless. */
+static void pipedV(AttnGpuLower *L, AttnBuilder *b) {
+  Pipe *p = &N(L)->pipe;
+  MlirValue next = attnAddI(b, p->iv, p->step);
+  AttnTileRead k;
+  bool ok = attnGpuTileReadAt(L, b, p->kTile, p->oldLoop, next, &k);
+  waitAll(L, b); /* V[n0] is here; every warp is done with K[n0] */
+  AttnGpuIf guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, p->ub));
+  if (ok)
+    issueRead(L, b, &k, 0);
+  attnGpuIfEnd(b, &guard);
+}
+
+static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
   NvState *s = N(L);
   MlirValue res = mlirOperationGetResult(op, 0);
-  int64_t rows = attnGpuDim(res, 0), cols = attnGpuDim(res, 1);
-  if (cols % 16 || rows % 16 || !mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
+  int64_t rows = t->tileRows, cols = t->cols;
+  if (!stageable(L, res)) {
     attnGpuFail(L, op,
                 "reads a K/V tile the NVIDIA lowering cannot stage (rows or head dim not a "
                 "multiple of 16, or a dtype other than Q's)");
@@ -413,22 +389,19 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
   MlirOperation loop = parentOp(op);
   bool piped = !mlirOperationIsNull(s->pipe.oldLoop) && mlirOperationEqual(s->pipe.oldLoop, loop);
   if (!isV && !piped)
-    piped = startPipe(L, b, op, x);
-  MlirValue row = x->idx[x->rowDim];
-  if (piped && !isV) {
-    waitAll(L, b); /* K[n0] is here; every warp is done with V[n0 - BN] */
-    issueTile(L, b, &s->pipe.v, row, s->pipe.vRows, s->pipe.vCols, s->vBase);
+    piped = startPipe(L, b, op);
+  if (L->failed)
+    return;
+  if (piped && !isV && mlirValueEqual(res, s->pipe.kTile)) {
+    pipedK(L, b);
+  } else if (piped && isV && mlirValueEqual(res, s->pipe.vTile)) {
+    pipedV(L, b);
   } else if (piped) {
-    waitAll(L, b); /* V[n0] is here; every warp is done with K[n0] */
-    MlirValue next = attnAddI(b, row, cIdx(b, s->pipe.kRows));
-    AttnGpuIf guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, s->pipe.ub));
-    issueTile(L, b, &s->pipe.k, next, s->pipe.kRows, s->pipe.kCols, 0);
-    attnGpuIfEnd(b, &guard);
+    attnGpuFail(L, op, "reads a K/V tile other than the pipelined ones of its loop");
+    return;
   } else {
-    AttnTransfer at = *x;
-    at.idx[x->rowDim] = cIdx(b, 0);
     attnGpuBarrier(b); /* the buffer's previous readers are done */
-    issueTile(L, b, &at, row, rows, cols, base);
+    issueRead(L, b, t, base);
     waitAll(L, b);
   }
   attnGpuPut(L, res,
@@ -734,6 +707,12 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, msg);
     return false;
   }
+  /* A kernel without matmuls (the paged merge kernel) fills no MMA tile:
+   * one 16-row tile per warp halves the rows, and so the registers, of a
+   * lane (a 128-row merge would otherwise spill its two 128 x Dv tiles). */
+  bool matmul = attnGpuHasMatmul(func);
+  if (!matmul && L->bm > 0 && L->bm % 16 == 0 && L->bm / 16 <= 1024 / WARP)
+    L->W = (int)(L->bm / 16);
   if (L->W <= 0 || L->bm <= 0 || L->bm % L->W || (L->bm / L->W != 16 && L->bm / L->W != 32)) {
     snprintf(msg, sizeof(msg),
              "has block_m %lld and num_warps %d: each warp must own 16 or 32 query rows "
@@ -742,9 +721,13 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, msg);
     return false;
   }
+  /* A kernel without matmuls (the paged merge kernel) has no Q: it only
+   * uses the fragment layout, whatever its dtypes. */
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
-  if (!mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem)) {
+  if (!matmul)
+    qElem = mlirF32TypeGet(L->ctx);
+  else if (!mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem)) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (mma.sync needs them)");
     return false;
   }

@@ -1,12 +1,16 @@
 /*===- attn-lower-reference.c - attn ops to plain reference loops ---------===*
  *
  * The executable definition of the attn dialect. Each attention op becomes a
- * loop nest over (batch, query head, query row); every row runs the textbook
- * three-pass softmax with f32 accumulation:
+ * loop nest over (batch or sequence, query head, query row); every row runs
+ * the textbook three-pass softmax with f32 accumulation:
  *
  *   pass 1: s[j] = mask(i, j) ? bias(cap(scale * q_i . k_j)) : -inf, m = max s
  *   pass 2: s[j] = exp(s[j] - m), l = sum s
  *   pass 3: out[i] = (sum_j s[j] * v_j) / l, lse[i] = m + log(l)
+ *
+ * attn.paged_attention reads key j of a sequence through its block table at
+ * every access (no gather into a contiguous copy), so the indirection itself
+ * is what the flash kernels are checked against.
  *
  * Rows that see no key give out = 0 and lse = -inf. No tiling, no fusion: the
  * flash pipeline is checked against this (and both against attn-run's
@@ -41,15 +45,26 @@ typedef struct {
   double softcap;
 } AttnOptions;
 
+/* Key j of a paged sequence is slot j mod BS of block table[seq][j / BS]:
+ * the block table row, its last column, the last block id of the cache and
+ * the block size. */
+typedef struct {
+  MlirValue table, seq, lastColumn, lastBlock;
+  int64_t blockSize;
+} AttnPaging;
+
 /* How a row-wise computation reaches one operand: a memref and an index
  * vector whose `rowSlot` is the key/value row (offset by rowBase) and whose
- * `colSlot` is the head-dim column. Fixed indices are pre-filled. */
+ * `colSlot` is the head-dim column. Fixed indices are pre-filled. With
+ * `paging`, the row is a key of a paged cache instead and fills slots 0
+ * (block) and 1 (slot in the block). */
 typedef struct {
   MlirValue mem;
   intptr_t rank;
   MlirValue idx[4];
   int rowSlot, colSlot;
-  MlirValue rowBase; /* null: rows start at 0 */
+  MlirValue rowBase;        /* null: rows start at 0 */
+  const AttnPaging *paging; /* null: not paged */
 } AttnAccess;
 
 /* Everything one query row needs. */
@@ -63,8 +78,26 @@ typedef struct {
   MlirType outElemType;
 } AttnRow;
 
+static MlirValue clampIndex(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
+  return attnMinSI(b, attnMaxSI(b, x, lo), hi);
+}
+
+/* Block and slot of key j. The column and the block id are clamped (the
+ * block id comes from data): a table that breaks the op's preconditions
+ * gives wrong numbers, never a read outside the cache. */
+static void pagedRow(AttnBuilder *b, const AttnPaging *p, MlirValue j, MlirValue *idx) {
+  MlirValue c0 = attnConstIndex(b, 0), bs = attnConstIndex(b, p->blockSize);
+  MlirValue column = attnMinSI(b, attnDivSI(b, j, bs), p->lastColumn);
+  MlirValue entry[2] = {p->seq, column};
+  MlirValue block = attnIndexCast(b, attnLoad(b, p->table, 2, entry), attnIndexType(b));
+  idx[0] = clampIndex(b, block, c0, p->lastBlock);
+  idx[1] = attnBinary(b, "arith.remsi", j, bs);
+}
+
 static MlirValue *at(AttnAccess *a, MlirValue row, MlirValue col, AttnBuilder *b) {
-  if (a->rowSlot >= 0)
+  if (a->paging)
+    pagedRow(b, a->paging, row, a->idx);
+  else if (a->rowSlot >= 0)
     a->idx[a->rowSlot] = mlirValueIsNull(a->rowBase) ? row : attnAddI(b, a->rowBase, row);
   if (a->colSlot >= 0)
     a->idx[a->colSlot] = col;
@@ -242,6 +275,13 @@ static void emitFill(AttnBuilder *b, MlirValue mem, MlirValue value) {
     attnForEnd(b, &loops[i], 0, NULL);
 }
 
+/* Output rows outside every sequence: 0, and lse -inf. */
+static void fillUncovered(AttnBuilder *b, MlirValue out, MlirValue lse, MlirType elemType) {
+  emitFill(b, out, attnConvertF(b, attnConstF32(b, 0.0), elemType));
+  if (!mlirValueIsNull(lse))
+    emitFill(b, lse, attnConstF32(b, -INFINITY));
+}
+
 /*===--- attn.mha ----------------------------------------------------------===*/
 
 static void lowerMha(MlirOperation op) {
@@ -274,11 +314,11 @@ static void lowerMha(MlirOperation op) {
     AttnRow r;
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
-    r.q = (AttnAccess){q, 4, {bi, h, i, c0}, -1, 3, attnNullValue()};
-    r.k = (AttnAccess){k, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue()};
-    r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue()};
-    r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue()};
-    r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue()};
+    r.q = (AttnAccess){q, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL};
+    r.k = (AttnAccess){k, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL};
+    r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL};
+    r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL};
+    r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue(), NULL};
     r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
     r.lenQ = lenQ;
     r.lenK = lenK;
@@ -299,10 +339,6 @@ static void lowerMha(MlirOperation op) {
 
 static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
   return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
-}
-
-static MlirValue clampOffset(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
-  return attnMinSI(b, attnMaxSI(b, x, lo), hi);
 }
 
 static void lowerMhaVarlen(MlirOperation op) {
@@ -326,11 +362,7 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue lse =
       hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
   /* Tokens outside every sequence keep these values. */
-  emitFill(
-      &b, out,
-      attnConvertF(&b, attnConstF32(&b, 0.0), mlirShapedTypeGetElementType(mlirValueGetType(qT))));
-  if (hasLse)
-    emitFill(&b, lse, attnConstF32(&b, -INFINITY));
+  fillUncovered(&b, out, lse, mlirShapedTypeGetElementType(mlirValueGetType(qT)));
   MlirValue scratch = scratchFor(&b, k, 0);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
@@ -341,10 +373,10 @@ static void lowerMhaVarlen(MlirOperation op) {
    * are clamped into range: wrong data gives wrong numbers, never accesses
    * outside the tensors. */
   MlirValue tq = attnDim(&b, q, 0), tk = attnDim(&b, k, 0);
-  MlirValue qEnd = clampOffset(&b, loadOffset(&b, cuQ, next), c0, tq);
-  MlirValue qStart = clampOffset(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
-  MlirValue kEnd = clampOffset(&b, loadOffset(&b, cuK, next), c0, tk);
-  MlirValue kStart = clampOffset(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
+  MlirValue qEnd = clampIndex(&b, loadOffset(&b, cuQ, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
+  MlirValue kEnd = clampIndex(&b, loadOffset(&b, cuK, next), c0, tk);
+  MlirValue kStart = clampIndex(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
   MlirValue lenQ = attnSubI(&b, qEnd, qStart);
   MlirValue lenK = attnSubI(&b, kEnd, kStart);
   AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
@@ -355,11 +387,11 @@ static void lowerMhaVarlen(MlirOperation op) {
     AttnRow r;
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
-    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart};
-    r.k = (AttnAccess){k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart};
-    r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart};
-    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart};
-    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart};
+    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r.k = (AttnAccess){k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
     r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
     r.lenQ = lenQ;
     r.lenK = lenK;
@@ -368,6 +400,89 @@ static void lowerMhaVarlen(MlirOperation op) {
     r.headDim = d;
     r.valueDim = dv;
     r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    emitRow(&b, &r);
+  }
+  attnForEnd(&b, &rows, 0, NULL);
+  attnForEnd(&b, &head, 0, NULL);
+  attnForEnd(&b, &seq, 0, NULL);
+  replaceResults(&b, op, out, lse);
+}
+
+/*===--- attn.paged_attention ---------------------------------------------===*/
+
+/* The number of sequences every per-sequence operand has an entry for: B of
+ * seq_lens and block_tables, query_start_loc's B+1 less one. They agree for
+ * valid IR; the minimum keeps a dynamic mismatch inside the tensors. */
+static MlirValue pagedBatch(AttnBuilder *b, MlirValue table, MlirValue seqLens, MlirValue qsl) {
+  MlirValue n = attnMinSI(b, attnDim(b, table, 0), attnDim(b, seqLens, 0));
+  return attnMinSI(b, n, attnSubI(b, attnDim(b, qsl, 0), attnConstIndex(b, 1)));
+}
+
+static void lowerPaged(MlirOperation op) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
+            vT = mlirOperationGetOperand(op, 2);
+  bool hasAlibi = mlirOperationGetNumOperands(op) > 6;
+  bool hasLse = mlirOperationGetNumResults(op) > 1;
+  int64_t hq = staticDim(qT, 1), bs = staticDim(kT, 1), hkv = staticDim(kT, 2),
+          d = staticDim(qT, 2), dv = staticDim(vT, 3);
+  MlirType elemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+
+  MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
+  MlirValue table = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
+  MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
+  MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, 5));
+  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 6)) : attnNullValue();
+  MlirValue outSrc[3] = {q, q, v};
+  int outDims[3] = {0, 1, 3};
+  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue lseSrc[2] = {q, q};
+  int lseDims[2] = {1, 0};
+  MlirValue lse =
+      hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
+  fillUncovered(&b, out, lse, elemType);
+
+  MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
+  /* A sequence has at most MaxBlocks * BS keys, none if the cache has no
+   * block to read them from. */
+  MlirValue numBlocks = attnDim(&b, k, 0), maxBlocks = attnDim(&b, table, 1);
+  MlirValue maxKeys = attnMulI(&b, maxBlocks, attnConstIndex(&b, bs));
+  MlirValue keyCap = attnSelect(&b, attnCmpI(&b, ATTN_CMPI_SGT, numBlocks, c0), maxKeys, c0);
+  MlirType scratchType = mlirMemRefTypeContiguousGet(
+      attnF32Type(&b), 1, (int64_t[]){mlirShapedTypeGetDynamicSize()}, mlirAttributeGetNull());
+  MlirValue scratch = attnAlloc(&b, scratchType, 1, &keyCap);
+
+  AttnFor seq = attnForBegin(&b, c0, pagedBatch(&b, table, seqLens, qsl), c1, 0, NULL);
+  MlirValue next = attnAddI(&b, seq.iv, c1);
+  /* query_start_loc and seq_lens are clamped like varlen's offsets. */
+  MlirValue tq = attnDim(&b, q, 0);
+  MlirValue qEnd = clampIndex(&b, loadOffset(&b, qsl, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, loadOffset(&b, qsl, seq.iv), c0, qEnd);
+  MlirValue lenQ = attnSubI(&b, qEnd, qStart);
+  MlirValue lenK = clampIndex(&b, loadOffset(&b, seqLens, seq.iv), c0, keyCap);
+  AttnPaging paging = {table, seq.iv, attnSubI(&b, maxBlocks, c1), attnSubI(&b, numBlocks, c1), bs};
+  AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
+  MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
+  AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);
+  {
+    MlirValue h = head.iv;
+    AttnRow r;
+    memset(&r, 0, sizeof(r));
+    r.opt = readOptions(op, d);
+    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r.k = (AttnAccess){k, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+    r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
+    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    /* emitRow puts local row t at t + lenK - lenQ = seq_len - q_len + t. */
+    r.lenQ = lenQ;
+    r.lenK = lenK;
+    r.row = rows.iv;
+    r.scratch = scratch;
+    r.headDim = d;
+    r.valueDim = dv;
+    r.outElemType = elemType;
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);
@@ -387,6 +502,8 @@ static void run(MlirOperation root, MlirExternalPass pass) {
       lowerMha(op);
     } else if (attnIsOp(op, "attn.mha_varlen")) {
       lowerMhaVarlen(op);
+    } else if (attnIsOp(op, "attn.paged_attention")) {
+      lowerPaged(op);
     } else {
       attnEmitOpError(op, "attn-lower-reference", "has no reference lowering");
       failed = true;

@@ -1239,9 +1239,9 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
   MlirAffineMap grid = mergeGrid(b.ctx, s);
   for (intptr_t i = 0; i < 3; ++i)
     args[n++] = attnAffineApply(&b, mlirAffineMapGetSubMap(grid, 1, &i), 1, &tq);
+  /* No frees: the pipelines' buffer deallocation places them (and
+   * rejects explicit ones). */
   attnCall(&b, mergeLaunch, n, args);
-  attnDealloc(&b, splitOut);
-  attnDealloc(&b, splitLse);
 
   MlirValue res0 = mlirOperationGetResult(op, 0);
   mlirValueReplaceAllUsesOfWith(res0, attnToTensor(&b, out, mlirValueGetType(res0)));

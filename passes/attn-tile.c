@@ -19,7 +19,8 @@
  *     and attn.tile gains paged = "decode" | "prefill". The kernel is the
  *     op's `attn.paged_mode` attribute if it has one, else prefill when Tq
  *     and B are static and Tq > B, else decode. BLOCK_N is halved (down to
- *     16) until a KV tile spans at most 16 pieces of gcd(BS, BLOCK_N) rows.
+ *     16, on AMD to a wave's rows) until a KV tile spans at most 16 pieces
+ *     of gcd(BS, BLOCK_N) rows.
  * (a varlen batch has at most one partial q tile per sequence, so
  * Tq ceildiv BLOCK_M + B programs along x cover every tile; programs past the
  * last tile of the batch exit at once).
@@ -248,10 +249,17 @@ static int64_t gcd(int64_t a, int64_t b) {
 }
 
 /* A KV tile is read in pieces of gcd(BS, BLOCK_N) rows, one per block it
- * touches; halving BLOCK_N (not below 16, the smallest MMA k) bounds the
- * pieces at 16 so tiny or odd block sizes do not unroll without end. */
-static int64_t pagedBlockN(int64_t blockN, int64_t bs) {
-  while (blockN > 16 && blockN / gcd(bs, blockN) > 16)
+ * touches; halving BLOCK_N bounds the pieces at 16 so tiny or odd block
+ * sizes do not unroll without end. Not below 16, the smallest MMA k, and on
+ * AMD not below a wave's rows: S^T = K Q^T takes keys in MFMA blocks of
+ * that many rows (32 for the 32x32 instructions), so a 32-row wave may read
+ * 32 pieces of one row. */
+static int64_t pagedBlockN(int64_t blockN, int64_t bs, const char *target,
+                           const AttnTileConfig *c) {
+  int64_t least = 16;
+  if (!strncmp(target, "gfx", 3) && c->numWarps > 0 && c->blockM / c->numWarps > least)
+    least = c->blockM / c->numWarps;
+  while (blockN > least && blockN / gcd(bs, blockN) > 16)
     blockN /= 2;
   return blockN;
 }
@@ -288,7 +296,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     return false;
   }
   if (paged)
-    config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1));
+    config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1), o->target, &config);
   size_t line = 0, col = 0;
   attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
   char source[1200];

@@ -295,10 +295,13 @@ LogicalResult attn::PagedAttentionOp::verify() {
     return failure();
   if (cB.isStatic() && cB.size() < 1)
     return op->emitOpError() << "'query_start_loc' must hold B+1 >= 1 offsets, got " << cB.size();
-  if (cB.isStatic() && sB.isStatic() && cB.size() != sB.size() + 1)
+  // B is known from either seq_lens or block_tables (they agree when both
+  // are static): a dynamic seq_lens must not hide a mismatch with the table.
+  const Dim &b = sB.isStatic() ? sB : tB;
+  if (cB.isStatic() && b.isStatic() && cB.size() != b.size() + 1)
     return op->emitOpError() << "'query_start_loc' dimension 0 (B+1 = " << cB.size()
-                             << ") must be one more than 'seq_lens' dimension 0 (B = " << sB.size()
-                             << ")";
+                             << ") must be one more than '" << b.operand
+                             << "' dimension 0 (B = " << b.size() << ")";
   if (failed(verifyHeads(op, qH, kH, qD, vD)))
     return failure();
   if (Value lse = getLse()) {

@@ -176,6 +176,9 @@ def _prototypes_runtime(lib):
     lib.attnBundleDestroy.restype = None
     lib.attnBundleFindKernel.argtypes = [p(Bundle), c.c_char_p]
     lib.attnBundleFindKernel.restype = c.c_int32
+    lib.attnBundleEvalGrid.argtypes = [p(BundleKernel), p(BundleEntry), p(p(c.c_int64)),
+                                       p(c.c_int64), c.c_char_p, c.c_size_t]
+    lib.attnBundleEvalGrid.restype = c.c_int
     lib.attnrtModuleLoad.argtypes = [p(Bundle), c.c_char_p, p(c.c_void_p), c.c_char_p,
                                      c.c_size_t]
     lib.attnrtModuleLoad.restype = c.c_int

@@ -42,13 +42,15 @@ _indexes = {}  # index.json path -> (mtime_ns, {key: entry})
 class Kernel:
     """A loaded kernel: ``module`` (attnc.Module), ``name``, ``info`` (its
     KernelInfo: argument order, features), ``spec``, ``source`` ("compiled",
-    "disk", "aot") and ``path`` (the bundle file, when there is one)."""
+    "disk", "aot") and ``path`` (the bundle file, when there is one). A paged
+    spec has two kernels: ``info`` / ``name`` are the split kernel's, ``merge``
+    the merge kernel's KernelInfo (None for the others)."""
 
-    __slots__ = ("module", "name", "info", "spec", "source", "path")
+    __slots__ = ("module", "name", "info", "merge", "spec", "source", "path")
 
     def __init__(self, module, spec, source, path):
         self.module = module
-        self.info = module.kernel()
+        self.info, self.merge = _split_merge(module)
         self.name = self.info.name
         self.spec = spec
         self.source = source
@@ -161,16 +163,49 @@ def write_atomic(path, data):
         raise
 
 
+def _split_merge(module):
+    """(the kernel, None) of a one-kernel module; (split, merge) of a paged one: the
+    kernel that is not "paged_merge" and <its name>_merge."""
+    if len(module.kernels) == 1:
+        return module.kernel(), None
+    split = [k for k in module.kernels if k.kind != "paged_merge"]
+    names = ", ".join("%s (%s)" % (k.name, k.kind) for k in module.kernels)
+    if len(module.kernels) != 2 or len(split) != 1 or not split[0].kind.startswith("paged"):
+        raise AttncError("a bundle of one attention variant has one kernel, or a paged split "
+                         "kernel and its merge kernel; this one has %s" % names)
+    merge = [k for k in module.kernels if k.name == split[0].name + "_merge"]
+    if not merge:
+        raise AttncError("paged kernel %s has no merge kernel %s_merge (the bundle has %s)"
+                         % (split[0].name, split[0].name, names))
+    return split[0], merge[0]
+
+
+def _kinds(spec):
+    if spec.paged:
+        return ("paged_decode" if spec.paged_mode == "decode" else "paged", "paged_merge")
+    return ("mha_varlen" if spec.varlen else "mha",)
+
+
 def _load_checked(bundle, spec, device):
     module = Module(bundle, device)
-    k = module.kernel()
-    want = (spec.head_dim, spec.head_dim_out, spec.num_heads_q, spec.num_heads_kv, spec.causal,
-            spec.alibi, spec.return_lse, "mha_varlen" if spec.varlen else "mha")
-    got = (k.head_dim, k.head_dim_v, k.num_q_heads, k.num_kv_heads, k.causal, k.has_alibi,
-           k.has_lse, k.kind)
-    if want != got:
-        raise AttncError("the bundle's kernel %s does not match %r (head_dim, head_dim_v, Hq, Hkv, "
-                         "causal, alibi, lse, kind: want %s, got %s)" % (k.name, spec, want, got))
+    try:
+        kernels = _split_merge(module)
+    except AttncError as e:
+        raise AttncError("the bundle does not match %r: %s" % (spec, e))
+    kernels = [k for k in kernels if k is not None]
+    for k, kind in zip(kernels, _kinds(spec)):
+        want = (spec.head_dim, spec.head_dim_out, spec.num_heads_q, spec.num_heads_kv,
+                spec.causal, spec.alibi, spec.return_lse, kind)
+        got = (k.head_dim, k.head_dim_v, k.num_q_heads, k.num_kv_heads, k.causal, k.has_alibi,
+               k.has_lse, k.kind)
+        if want != got:
+            raise AttncError("the bundle's kernel %s does not match %r (head_dim, head_dim_v, Hq, "
+                             "Hkv, causal, alibi, lse, kind: want %s, got %s)"
+                             % (k.name, spec, want, got))
+    if len(kernels) != len(_kinds(spec)):
+        raise AttncError("the bundle has %d kernels (%s), %r needs %d"
+                         % (len(kernels), ", ".join(k.name for k in kernels), spec,
+                            len(_kinds(spec))))
     return module
 
 

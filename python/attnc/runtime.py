@@ -176,9 +176,33 @@ class Module:
         self.producer = bundle.producer
         entries = next((t.entries for t in bundle.targets if t.name == self.target), [])
         self.entries = {k.name: e for k, e in zip(self.kernels, entries)}
+        self._grid_structs = {}
 
     def kernel(self, name=None):
         return _find_kernel(self.kernels, name)
+
+    def grid(self, kernel_name, sizes):
+        """The grid (gx, gy, gz) that a launch of `kernel_name` on this module's target
+        runs for arguments of the given sizes (one sequence of sizes per argument, in
+        the kernel's order): attnBundleEvalGrid over the entry's grid map."""
+        c = self._grid_structs.get(kernel_name)
+        if c is None:
+            c = self._grid_structs[kernel_name] = _grid_structs(self.kernel(kernel_name),
+                                                                self.entries.get(kernel_name))
+        ck, ce = c
+        sizes = list(sizes)
+        if len(sizes) != ck.num_args:
+            raise ValueError("grid of %s: %d argument sizes, the kernel takes %d"
+                             % (kernel_name, len(sizes), ck.num_args))
+        rows = [(ctypes.c_int64 * 4)(*[int(x) for x in s][:4]) for s in sizes]
+        ptrs = (ctypes.POINTER(ctypes.c_int64) * max(1, len(rows)))(
+            *[ctypes.cast(r, ctypes.POINTER(ctypes.c_int64)) for r in rows])
+        grid = (ctypes.c_int64 * 3)()
+        err = _err_buffer()
+        code = self._rt.attnBundleEvalGrid(ctypes.byref(ck), ctypes.byref(ce), ptrs, grid, err,
+                                           len(err))
+        _lib.check(code, err, "grid of %s on %s" % (kernel_name, self.target))
+        return tuple(grid)
 
     def launch(self, kernel_name, tensors, stream=None):
         """Launches `kernel_name` on `tensors` (attnc.Tensor, in the kernel's argument
@@ -215,6 +239,28 @@ class Module:
     def __repr__(self):
         return "attnc.Module(device=%r, target=%r, kernels=%s)" % (
             self.device, self.target, [k.name for k in self.kernels])
+
+
+def _grid_structs(info, entry):
+    """The C kernel and entry records that attnBundleEvalGrid reads (argument names and
+    ranks; grid map and dims) of a KernelInfo and its Entry."""
+    if entry is None:
+        raise KeyError("kernel %s has no entry for this target" % info.name)
+    k = _lib.BundleKernel()
+    k.name = info.name.encode()
+    k.num_args = len(info.args)
+    for i, a in enumerate(info.args):
+        k.args[i].name = a.name.encode()
+        k.args[i].dtype = a.dtype.encode()
+        k.args[i].rank = a.rank
+        k.args[i].output = int(a.output)
+    e = _lib.BundleEntry()
+    e.symbol = entry.symbol.encode()
+    e.grid_map = entry.grid_map.encode()
+    e.num_grid_dims = len(entry.grid_dims)
+    for i, d in enumerate(entry.grid_dims):
+        e.grid_dims[i].value = d.encode()
+    return k, e
 
 
 def load(bundle, device="auto"):

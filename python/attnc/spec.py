@@ -4,6 +4,9 @@ compiled for), its attn-dialect IR and a stable key.
 Batch and sequence lengths are dynamic in the generated IR, so one kernel
 serves every (B, Sq, Sk); dtype, head dims, head counts and the features
 (causal, window, softcap, ALiBi, lse, varlen, an explicit scale) are static.
+A paged spec (attn.paged_attention over a block-table KV cache) also fixes the
+block size and the split kernel's mode ("decode" or "prefill"); the token,
+sequence and block counts stay dynamic.
 """
 import hashlib
 import json
@@ -13,7 +16,12 @@ import struct
 DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
-           "window", "softcap", "alibi", "return_lse", "varlen")
+           "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
+           "paged_mode")
+# Only in the dict form (and so in the key) of paged specs: the keys of the others stay
+# what they were before paged attention existed.
+_PAGED_FIELDS = ("paged", "block_size", "paged_mode")
+PAGED_MODES = ("decode", "prefill")
 
 
 def _f32(x):
@@ -48,13 +56,17 @@ class AttentionSpec:
     causal, scale (None: 1/sqrt(head_dim)), window=(left, right) (-1: unbounded; relative to
     the bottom-right diagonal), softcap (0: none), alibi (slopes passed at run time),
     return_lse, varlen (packed sequences with cu_seqlens)
+    paged (attn.paged_attention: packed queries over a block-table KV cache, docs/paged.md),
+    block_size (tokens per cache block; paged only), paged_mode ("decode": GQA-packed rows,
+    for short query runs; "prefill": varlen rows; paged only, default "decode")
     """
 
     __slots__ = _FIELDS
 
     def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-                 alibi=False, return_lse=False, varlen=False):
+                 alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
+                 paged_mode=None):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -81,6 +93,19 @@ class AttentionSpec:
         softcap = float(softcap or 0.0)
         if not math.isfinite(softcap) or softcap < 0:
             raise ValueError("AttentionSpec: softcap must be >= 0 (0: none), got %r" % softcap)
+        paged = bool(paged)
+        if paged:
+            if varlen:
+                raise ValueError("AttentionSpec: paged and varlen exclude each other")
+            if block_size is None:
+                raise ValueError("AttentionSpec: a paged spec needs block_size")
+            block_size = _int("block_size", block_size, 1)
+            paged_mode = "decode" if paged_mode is None else paged_mode
+            if paged_mode not in PAGED_MODES:
+                raise ValueError("AttentionSpec: paged_mode must be one of %s, got %r"
+                                 % (", ".join(PAGED_MODES), paged_mode))
+        elif block_size is not None or paged_mode is not None:
+            raise ValueError("AttentionSpec: block_size and paged_mode go with paged=True")
         set_ = object.__setattr__
         set_(self, "dtype", dtype)
         set_(self, "head_dim", d)
@@ -94,6 +119,9 @@ class AttentionSpec:
         set_(self, "alibi", bool(alibi))
         set_(self, "return_lse", bool(return_lse))
         set_(self, "varlen", bool(varlen))
+        set_(self, "paged", paged)
+        set_(self, "block_size", block_size)
+        set_(self, "paged_mode", paged_mode)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -101,8 +129,9 @@ class AttentionSpec:
     # --- dict form ------------------------------------------------------------------------
 
     def to_dict(self):
-        """The JSON form (the keyword arguments that rebuild it)."""
-        d = {f: getattr(self, f) for f in _FIELDS}
+        """The JSON form (the keyword arguments that rebuild it). The paged fields are
+        there for paged specs only."""
+        d = {f: getattr(self, f) for f in _FIELDS if self.paged or f not in _PAGED_FIELDS}
         d["window"] = list(self.window)
         return d
 
@@ -117,8 +146,10 @@ class AttentionSpec:
         """A stable name for the variant: readable, plus a hash of all fields."""
         canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         h = hashlib.sha256(canon.encode()).hexdigest()[:12]
-        parts = ["varlen" if self.varlen else "mha", self.dtype, "d%d" % self.head_dim,
-                 "h%dx%d" % (self.num_heads_q, self.num_heads_kv)]
+        parts = ["paged" if self.paged else "varlen" if self.varlen else "mha", self.dtype,
+                 "d%d" % self.head_dim, "h%dx%d" % (self.num_heads_q, self.num_heads_kv)]
+        if self.paged:
+            parts += ["bs%d" % self.block_size, self.paged_mode]
         if self.causal:
             parts.append("causal")
         return "-".join(parts + [h])
@@ -134,7 +165,7 @@ class AttentionSpec:
         default = AttentionSpec(self.dtype, self.head_dim, None, self.num_heads_q).to_dict()
         keep = ["dtype", "head_dim", "num_heads_q", "num_heads_kv"]
         args = ["%s=%r" % (k, tuple(d[k]) if k == "window" else d[k]) for k in _FIELDS
-                if k in keep or d[k] != default[k]]
+                if k in d and (k in keep or d[k] != default.get(k))]
         return "AttentionSpec(%s)" % ", ".join(args)
 
     # --- IR ---------------------------------------------------------------------------------
@@ -145,6 +176,8 @@ class AttentionSpec:
 
     def _attrs(self):
         a = []
+        if self.paged:
+            a.append('attn.paged_mode = "%s"' % self.paged_mode)
         if self.causal:
             a.append("causal")
         if self.scale is not None:
@@ -159,10 +192,18 @@ class AttentionSpec:
 
     def ir(self, func_name="attention"):
         """The attn-dialect MLIR of one function @func_name with this variant's op
-        (kernel name <func_name>_attn0)."""
+        (kernel name <func_name>_attn0; a paged op adds <func_name>_attn0_merge)."""
         t, d, dv = self.dtype, self.head_dim, self.head_dim_out
         hq, hkv = self.num_heads_q, self.num_heads_kv
-        if self.varlen:
+        if self.paged:
+            bs = self.block_size
+            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%dx%s>" % (bs, hkv, d, t),
+                       "tensor<?x%dx%dx%dx%s>" % (bs, hkv, dv, t))
+            out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
+            ins = [("q", q), ("k_cache", k), ("v_cache", v), ("block_tables", "tensor<?x?xi32>"),
+                   ("seq_lens", "tensor<?xi32>"), ("query_start_loc", "tensor<?xi32>")]
+            op = "attn.paged_attention"
+        elif self.varlen:
             q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (hkv, d, t),
                        "tensor<?x%dx%dx%s>" % (hkv, dv, t))
             out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
@@ -199,8 +240,8 @@ class AttentionSpec:
 
     def aot_flags(self):
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
-        express it (explicit scale, head_dim_v != head_dim)."""
-        if self.scale is not None or self.head_dim_v is not None:
+        express it (explicit scale, head_dim_v != head_dim, paged)."""
+        if self.scale is not None or self.head_dim_v is not None or self.paged:
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s"

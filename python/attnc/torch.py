@@ -1,10 +1,12 @@
-"""attnc for PyTorch tensors (CPU and CUDA): ``attention`` and ``attention_varlen``.
+"""attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen`` and
+``paged_attention``.
 
 torch is imported when a function is called, not when this module is; tensors
 are passed to the kernels as they are (address, sizes, strides: no copies),
 so any layout whose last dimension has unit stride works.
 """
 import math
+import os
 
 from . import kernels
 from ._lib import RtTensor as _RtTensor
@@ -170,23 +172,28 @@ def _kernel(spec_args, device):
     return k
 
 
-def _launch(fn, spec_args, dev, torch, named):
-    """Looks the kernel up and launches it with the tensors of `named` (role ->
-    torch tensor) in the kernel's argument order."""
-    device = _device_string(torch, dev)
-    k = _kernel(spec_args, device)
-    args = k.info.args
+def _launch_kernel(fn, module, info, named, stream):
+    """Launches kernel `info` of `module` with the tensors of `named` (role -> torch
+    tensor) in the kernel's argument order."""
+    args = info.args
     arr = (_RtTensor * len(args))()
     for i, a in enumerate(args):
         t = named.get(a.name)
         if t is None:
             raise RuntimeError("%s: the kernel %s wants argument %r, which this call does not "
-                               "have" % (fn, k.name, a.name))
+                               "have" % (fn, info.name, a.name))
         if t.dim() != a.rank:
             raise RuntimeError("%s: kernel %s argument %s has rank %d, the tensor %d"
-                               % (fn, k.name, a.name, a.rank, t.dim()))
+                               % (fn, info.name, a.name, a.rank, t.dim()))
         _fill(arr, i, t)
-    k.module._launch(k.name.encode(), arr, len(args), _stream(torch, dev))
+    module._launch(info.name.encode(), arr, len(args), stream)
+
+
+def _launch(fn, spec_args, dev, torch, named):
+    """Looks the kernel up and launches it with the tensors of `named` (role ->
+    torch tensor) in the kernel's argument order."""
+    k = _kernel(spec_args, _device_string(torch, dev))
+    _launch_kernel(fn, k.module, k.info, named, _stream(torch, dev))
 
 
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
@@ -295,4 +302,178 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     _launch(fn, spec, dev, torch, {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q,
                                    "cu_seqlens_k": cu_seqlens_k, "alibi": slopes, "out": out,
                                    "lse": lse})
+    return (out, lse) if return_lse else out
+
+
+# --- paged attention (docs/paged.md) ---------------------------------------------------------
+
+# The split kernel: "decode" (GQA-packed rows: one program per query token and KV head
+# reads the sequence's keys once for all query heads of the group) while the longest
+# query run is at most this many tokens, "prefill" (varlen rows: one program per
+# BLOCK_M query tokens and query head) beyond. A decode program per token re-reads the
+# keys once per token, a prefill program once per query head: the decode kernel wins for
+# a handful of tokens per sequence (decode, speculative decoding), the prefill kernel for
+# chunks of prompt.
+PAGED_DECODE_MAX_QUERY_LEN = 4
+
+_compute_units = {}
+_splits_cache = {}
+
+
+def paged_mode(max_query_len, num_tokens, batch):
+    """The split kernel paged_attention picks: "decode" when the longest query run
+    (max_query_len) is at most PAGED_DECODE_MAX_QUERY_LEN tokens, else "prefill".
+    Without max_query_len, the average run (num_tokens / batch) decides. Only speed
+    depends on it: both kernels are exact for any batch."""
+    if max_query_len is None:
+        return "decode" if num_tokens <= PAGED_DECODE_MAX_QUERY_LEN * max(1, batch) else "prefill"
+    return "decode" if max_query_len <= PAGED_DECODE_MAX_QUERY_LEN else "prefill"
+
+
+def _num_compute_units(torch, dev):
+    """SMs (CUs) of a GPU, os.cpu_count() on the host."""
+    key = str(dev)
+    n = _compute_units.get(key)
+    if n is None:
+        if dev.type == "cpu":
+            n = os.cpu_count() or 1
+        else:
+            index = dev.index if dev.index is not None else torch.cuda.current_device()
+            n = torch.cuda.get_device_properties(index).multi_processor_count
+        n = _compute_units[key] = max(1, int(n))
+    return n
+
+
+def num_splits_for(programs, max_keys, compute_units):
+    """docs/paged.md's split count: S = clamp(ceil(4 * compute_units / programs), 1,
+    min(ceil(max_keys / 256), 256)), programs = the split kernel's programs per split."""
+    want = -(-4 * compute_units // max(1, programs))
+    return max(1, min(want, -(-max_keys // 256), 256))
+
+
+def _num_splits(k, dev, torch, tq, b, hq, d, dv, max_keys):
+    key = (id(k), tq, b, max_keys)
+    hit = _splits_cache.get(key)
+    if hit is not None and hit[0] is k:
+        return hit[1]
+    sizes = {"split_out": (1, tq, hq, dv), "split_lse": (1, hq, tq), "query_start_loc": (b + 1,),
+             "q": (tq, hq, d)}
+    gx, gy, _ = k.module.grid(k.name, [sizes.get(a.name, (0,) * a.rank) for a in k.info.args])
+    s = num_splits_for(gx * gy, max_keys, _num_compute_units(torch, dev))
+    if len(_splits_cache) > 4096:
+        _splits_cache.clear()
+    _splits_cache[key] = (k, s)
+    return s
+
+
+def _check_int_tensor(fn, name, t, torch, rank, dev):
+    if not isinstance(t, torch.Tensor):
+        raise TypeError("%s: %s must be a torch.Tensor, got %s" % (fn, name, type(t).__name__))
+    if t.dtype != torch.int32:
+        raise ValueError("%s: %s must be int32, got %s" % (fn, name, t.dtype))
+    if t.dim() != rank:
+        raise ValueError("%s: %s must have %d dimension%s, got shape %s"
+                         % (fn, name, rank, "s" if rank > 1 else "", tuple(t.shape)))
+    if t.device != dev:
+        raise ValueError("%s: %s is on %s, q on %s" % (fn, name, t.device, dev))
+
+
+def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, *,
+                    causal=False, scale=None, window=(-1, -1), softcap=0.0, alibi_slopes=None,
+                    return_lse=False, out=None, num_splits=None, max_query_len=None):
+    """Attention over a paged KV cache (vLLM's layout; decode, chunked prefill and mixed
+    batches in one call).
+
+    q (Tq, Hq, D): the query tokens of B sequences, packed; sequence b owns tokens
+    [query_start_loc[b], query_start_loc[b+1]). k_cache (NB, BS, Hkv, D), v_cache
+    (NB, BS, Hkv, Dv): NB blocks of BS tokens. block_tables int32 (B, MaxBlocks): key j
+    of sequence b is slot j % BS of block block_tables[b][j // BS]. seq_lens int32 (B,):
+    keys of each sequence, its new tokens included; query_start_loc int32 (B+1,). All
+    on q's device. Query token t of a sequence with n queries sits at position
+    seq_lens[b] - n + t: causal masks, windows and ALiBi are bottom-right aligned as in
+    attention(). Options as in attention().
+
+    The work runs as two kernels on the current stream: the split kernel (each KV
+    split of each row: a partial result and its lse, into a float32 workspace this
+    function allocates: (S, Tq, Hq, Dv) and (S, Hq, Tq)), then the merge kernel.
+    num_splits: S (None: docs/paged.md's heuristic from the grid and the device's SMs,
+    os.cpu_count() on the CPU). max_query_len: the longest query run, which picks the
+    split kernel (paged_mode(): "decode" up to PAGED_DECODE_MAX_QUERY_LEN tokens, else
+    "prefill"; a hint only, results do not depend on it).
+
+    Not checked (it would need the data on the host): query_start_loc starts at 0, is
+    non-decreasing and ends at most at Tq; 0 <= seq_lens[b] <= MaxBlocks * BS and at
+    least the query run of b; the first ceil(seq_lens[b] / BS) block ids of row b are in
+    [0, NB). The kernels clamp indices, so bad data gives wrong numbers, never an access
+    outside the tensors.
+
+    Returns out (Tq, Hq, Dv) in q's dtype (or `out=`, written and returned) and, with
+    return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
+    no key give 0 and lse -inf.
+    """
+    fn = "attnc.torch.paged_attention"
+    torch = _torch()
+    _check_tensor(fn, "q", q, torch, 3)
+    _check_tensor(fn, "k_cache", k_cache, torch, 4)
+    _check_tensor(fn, "v_cache", v_cache, torch, 4)
+    if not (q.dtype == k_cache.dtype == v_cache.dtype):
+        raise ValueError("%s: q, k_cache and v_cache must have the same dtype, got %s, %s, %s"
+                         % (fn, q.dtype, k_cache.dtype, v_cache.dtype))
+    if _dtype_name(q) is None:
+        raise ValueError("%s: dtype %s is not supported (bfloat16, float16, float32)"
+                         % (fn, q.dtype))
+    dev = q.device
+    if not (dev == k_cache.device == v_cache.device):
+        raise ValueError("%s: q, k_cache and v_cache must be on one device, got %s, %s, %s"
+                         % (fn, dev, k_cache.device, v_cache.device))
+    for name, t in (("q", q), ("k_cache", k_cache), ("v_cache", v_cache)):
+        _check_gpu_alignment(fn, name, t)
+    tq, hq, d = q.shape
+    nb, bs, hkv, dk = k_cache.shape
+    nbv, bsv, hv, dv = v_cache.shape
+    if (nbv, bsv, hv) != (nb, bs, hkv):
+        raise ValueError("%s: k_cache and v_cache must have the same blocks, block size and "
+                         "heads, got %s and %s" % (fn, tuple(k_cache.shape), tuple(v_cache.shape)))
+    if bs < 1 or nb < 1:
+        raise ValueError("%s: the cache needs at least one block of at least one token, got "
+                         "k_cache %s" % (fn, tuple(k_cache.shape)))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    _check_int_tensor(fn, "block_tables", block_tables, torch, 2, dev)
+    _check_int_tensor(fn, "seq_lens", seq_lens, torch, 1, dev)
+    _check_int_tensor(fn, "query_start_loc", query_start_loc, torch, 1, dev)
+    b, max_blocks = block_tables.shape
+    if seq_lens.numel() != b or query_start_loc.numel() != b + 1:
+        raise ValueError("%s: block_tables (B, MaxBlocks), seq_lens (B,) and query_start_loc "
+                         "(B+1,) disagree on B: shapes %s, %s, %s"
+                         % (fn, tuple(block_tables.shape), tuple(seq_lens.shape),
+                            tuple(query_start_loc.shape)))
+    if num_splits is not None:
+        if isinstance(num_splits, bool) or int(num_splits) != num_splits or num_splits < 1:
+            raise ValueError("%s: num_splits must be an integer >= 1 (None: chosen), got %r"
+                             % (fn, num_splits))
+        num_splits = int(num_splits)
+    if max_query_len is not None and int(max_query_len) < 0:
+        raise ValueError("%s: max_query_len must be >= 0, got %r" % (fn, max_query_len))
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, dv), dtype=q.dtype, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    if tq == 0:
+        return (out, lse) if return_lse else out
+    mode = paged_mode(None if max_query_len is None else int(max_query_len), tq, b)
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                paged=True, block_size=bs, paged_mode=mode)
+    k = _kernel(spec, _device_string(torch, dev))
+    s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, dv, max_blocks * bs)
+    split_out = torch.empty((s, tq, hq, dv), dtype=torch.float32, device=dev)
+    split_lse = torch.empty((s, hq, tq), dtype=torch.float32, device=dev)
+    stream = _stream(torch, dev)
+    named = {"q": q, "k_cache": k_cache, "v_cache": v_cache, "block_tables": block_tables,
+             "seq_lens": seq_lens, "query_start_loc": query_start_loc, "alibi": slopes,
+             "split_out": split_out, "split_lse": split_lse, "out": out, "lse": lse}
+    _launch_kernel(fn, k.module, k.info, named, stream)
+    _launch_kernel(fn, k.module, k.merge, named, stream)
     return (out, lse) if return_lse else out

@@ -10,7 +10,8 @@ build machine and shipped as a bundle directory (bench/prepare_device.sh):
 
 A variant is the static part of an attention call (attnc.AttentionSpec kwargs:
 dtype, head dims, head counts, causal, window, softcap, alibi, return_lse,
-varlen); batch and sequence lengths are dynamic. The test cases below pair each
+varlen; paged ones add paged, block_size, paged_mode); batch and sequence
+lengths (and for paged ones token, block and table sizes) are dynamic. The test cases below pair each
 variant with the dynamic shapes it is run on, and test_cuda.py is parametrized
 from them, so the tests can only call variants that are in SPECS.
 
@@ -37,6 +38,17 @@ def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=Fa
                 varlen=bool(varlen))
 
 
+def paged_spec(dtype="bf16", head_dim=128, num_heads_q=32, num_heads_kv=8, block_size=16,
+               mode="decode", causal=True, window=(-1, -1), softcap=0.0, alibi=False,
+               return_lse=True):
+    """AttentionSpec kwargs of one paged variant (attnc.torch.paged_attention): the split
+    kernel's mode is part of it ("decode" or "prefill")."""
+    s = spec(dtype, head_dim, num_heads_q, num_heads_kv, causal=causal, window=window,
+             softcap=softcap, alibi=alibi, return_lse=return_lse)
+    s.update(paged=True, block_size=int(block_size), paged_mode=mode)
+    return s
+
+
 def bench_spec(head_dim, causal):
     h = BENCH_HIDDEN // head_dim
     return spec("bf16", head_dim, h, h, causal=causal, return_lse=False)
@@ -57,6 +69,8 @@ def spec_id(s):
         parts.append("lse")
     if s["varlen"]:
         parts.append("varlen")
+    if s.get("paged"):
+        parts += ["paged", "bs%d" % s["block_size"], s["paged_mode"]]
     return "-".join(parts)
 
 
@@ -144,6 +158,49 @@ for _s in [spec("bf16", 128, 8, 2, varlen=True), spec("bf16", 128, 8, 2, causal=
     VARLEN_CASES.append((_s, VARLEN_SHAPES, 3.0 if _s["softcap"] else 1.0))
 
 
+# --- paged cases: (spec, [(q_lens, seq_lens, pad), ...], gain) -------------------------------
+# q_lens: query tokens per sequence, seq_lens: keys per sequence (its new tokens included, so
+# seq_len >= q_len), pad: query tokens past the last sequence (0 / -inf). Every case runs both
+# kernels' variants where the spec comes in both modes; the block tables are random
+# permutations with a shared prefix and NaN in every cache slot no sequence uses
+# (test_cuda.py).
+PAGED_DECODE = ([1, 1, 0, 1, 1, 1], [1, 4097, 0, 300, 16, 2048], 0)     # seq lens 0 and 1
+PAGED_MIXED = ([1, 100, 0, 3, 1, 37], [1000, 100, 0, 50, 1, 2000], 5)    # decode + prefill + pad
+PAGED_CHUNKED = ([513, 1, 64], [4097, 65, 64], 0)                       # chunked prefill
+PAGED_LONG = ([1, 1, 1], [65536, 1, 40000], 0)                          # up to 64k keys
+PAGED_LONG_PREFILL = ([256, 1], [65536, 30000], 0)
+PAGED_SHAPES = [PAGED_DECODE, PAGED_MIXED, PAGED_CHUNKED]
+
+PAGED_CASES = []
+
+
+def _paged(shapes, gain=1.0, modes=("decode", "prefill"), **kw):
+    for m in modes:
+        PAGED_CASES.append((paged_spec(mode=m, **kw), list(shapes), float(gain)))
+
+
+# The serving shape (bf16, D 128, GQA 32/8 = 4, blocks of 16), with the long sequences.
+_paged(PAGED_SHAPES + [PAGED_LONG, PAGED_LONG_PREFILL])
+# Block sizes 1, 32, 128, 544 (a block larger than a KV tile, not a power of two).
+for _bs in (1, 32, 128, 544):
+    _paged(PAGED_SHAPES, block_size=_bs,
+           modes=("decode", "prefill") if _bs in (1, 544) else ("decode",))
+# Head dims 64 and 256, GQA 1 (MHA) and 8, MQA.
+_paged(PAGED_SHAPES, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=8)
+_paged(PAGED_SHAPES, head_dim=256, num_heads_q=16, num_heads_kv=2)
+_paged(PAGED_SHAPES, num_heads_q=8, num_heads_kv=1, block_size=32, causal=False)
+# Windows, softcap, ALiBi, and everything at once.
+_paged(PAGED_SHAPES, window=(256, 0))
+_paged(PAGED_SHAPES, causal=False, window=(64, 64), modes=("prefill",))
+_paged(PAGED_SHAPES, num_heads_q=8, num_heads_kv=2, softcap=30.0, gain=8.0)
+_paged(PAGED_SHAPES, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=2, alibi=True)
+_paged(PAGED_SHAPES, num_heads_q=16, num_heads_kv=4, block_size=32, window=(512, -1),
+       softcap=50.0, alibi=True, gain=4.0)
+
+# The paged benchmark's variant (bench/paged_bench.py): decode, no lse.
+PAGED_BENCH_SPEC = paged_spec(return_lse=False)
+
+
 def _unique(specs):
     seen, out = set(), []
     for s in specs:
@@ -156,7 +213,7 @@ def _unique(specs):
 
 BENCH_SPECS = [bench_spec(d, c) for d in BENCH_DIMS for c in (False, True)]
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
-                + BENCH_SPECS)
+                + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC])
 
 
 def main(argv=None):

@@ -416,3 +416,235 @@ def test_bad_varlen_inputs():
         at.attention_varlen(q, k, v, cq[None], ck)
     with pytest.raises(ValueError, match="3 dimensions"):
         at.attention_varlen(q[None], k, v, cq, ck)
+
+
+# --- paged attention (docs/paged.md) ---------------------------------------------------------
+
+
+def paged_cache(q_lens, seq_lens, bs, dt, hkv, d, dv, share=True, spare=3):
+    """A vLLM-style paged KV cache for sequences of seq_lens keys: each sequence's blocks
+    are drawn from a random permutation of the physical blocks (non-contiguous, out of
+    order); with `share`, a later sequence reuses the first blocks of sequence 0 (a
+    shared prefix: same keys), as prefix caching does. Blocks no sequence uses, and the
+    slots past seq_len in a sequence's last block, hold NaN: a kernel that reads them
+    into the result fails. Table entries past a sequence's blocks hold out-of-range ids
+    (the kernels must not use them). Returns k_cache, v_cache, block_tables, the
+    per-sequence keys/values (seq_len, Hkv, D) in sequence order."""
+    B = len(seq_lens)
+    need = [-(-n // bs) for n in seq_lens]
+    shared = [0] * B
+    if share and B > 1 and need[0] > 0:
+        for b in range(1, B):
+            if need[b] >= 2 and seq_lens[b] >= bs:  # whole shared blocks only
+                shared[b] = min(need[0] - (1 if seq_lens[0] % bs else 0), need[b] - 1)
+                if shared[b] > 0:
+                    break
+    own = sum(n - s for n, s in zip(need, shared))
+    nb = own + spare
+    perm = torch.randperm(nb).tolist()
+    max_blocks = max(need + [0]) + 2
+    tables = torch.empty(B, max_blocks, dtype=torch.int32)
+    tables[:, 0::2] = -5
+    tables[:, 1::2] = nb + 1000
+    k_cache = torch.full((nb, bs, hkv, d), float("nan"), dtype=dt)
+    v_cache = torch.full((nb, bs, hkv, dv), float("nan"), dtype=dt)
+    keys, vals = [], []
+    for b in range(B):
+        ids = tables[0, :shared[b]].tolist() if shared[b] else []
+        while len(ids) < need[b]:
+            ids.append(perm.pop())
+        if need[b]:
+            tables[b, :need[b]] = torch.tensor(ids, dtype=torch.int32)
+        k = torch.randn(seq_lens[b], hkv, d).to(dt)
+        v = torch.randn(seq_lens[b], hkv, dv).to(dt)
+        for j, blk in enumerate(ids):
+            lo, hi = j * bs, min(seq_lens[b], (j + 1) * bs)
+            if j < shared[b]:  # the shared prefix: sequence 0's keys
+                k[lo:hi], v[lo:hi] = keys[0][lo:hi], vals[0][lo:hi]
+            else:
+                k_cache[blk, :hi - lo], v_cache[blk, :hi - lo] = k[lo:hi], v[lo:hi]
+        keys.append(k)
+        vals.append(v)
+    return k_cache, v_cache, tables, keys, vals
+
+
+def gather(cache, table, n):
+    """The first n tokens of one sequence, read through its block table row: the
+    reference's own reading of the layout, independent of paged_cache's bookkeeping."""
+    bs = cache.shape[1]
+    ids = table[: -(-n // bs)].long()
+    return cache[ids].reshape(-1, *cache.shape[2:])[:n]
+
+
+def paged_reference(q, k_cache, v_cache, tables, seq_lens, qsl, kw):
+    """out (Tq, Hq, Dv) and lse (Hq, Tq) in float64: per sequence, plain masked softmax
+    (reference()) over the keys gathered through the block table, queries bottom-right
+    aligned (query t of n at position seq_len - n + t); tokens past qsl[B]: 0 / -inf."""
+    tq, hq, _ = q.shape
+    dv = v_cache.shape[3]
+    out = torch.zeros(tq, hq, dv, dtype=torch.float64)
+    lse = torch.full((hq, tq), float("-inf"), dtype=torch.float64)
+    ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
+    for b in range(len(seq_lens)):
+        q0, q1, n = int(qsl[b]), int(qsl[b + 1]), int(seq_lens[b])
+        if q1 == q0:
+            continue
+        k = gather(k_cache, tables[b], n)
+        v = gather(v_cache, tables[b], n)
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k.transpose(0, 1)[None],
+                         v.transpose(0, 1)[None], alibi_slopes=kw.get("alibi_slopes"), **ref_kw)
+        out[q0:q1] = o[0].transpose(0, 1)
+        lse[:, q0:q1] = l[0]
+    return out, lse
+
+
+# (case, [(q_lens, seq_lens, pad), ...]); mode "decode" / "prefill" picks the split kernel
+# through max_query_len (both are exact for any batch, so both run mixed batches).
+DECODE_BATCH = ([1, 1, 0, 1, 1], [1, 37, 0, 300, 16], 0)       # decode: seq lens 1, 0, ...
+MIXED_BATCH = ([1, 20, 0, 3, 1], [100, 20, 0, 50, 1], 2)         # decode + prefill + padding
+CHUNKED = ([33, 1, 7], [200, 65, 7], 0)                           # chunked prefill, a prefix
+PAGED = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, bs=16, causal=True, lse=True),
+     [DECODE_BATCH, MIXED_BATCH, CHUNKED, ([1], [1], 3)]),
+    (dict(dtype="bf16", d=128, hq=8, hkv=1, bs=1, causal=True, lse=True),           # MQA
+     [DECODE_BATCH, MIXED_BATCH]),
+    (dict(dtype="f16", d=64, hq=4, hkv=4, bs=544, causal=True, window=(32, 0), lse=True),
+     [([1, 1, 2], [600, 1200, 545], 0), CHUNKED]),
+    (dict(dtype="f32", d=32, hq=4, hkv=2, bs=16, window=(8, 8), softcap=5.0, alibi=True,
+          lse=True, gain=4.0), [MIXED_BATCH, CHUNKED]),
+    (dict(dtype="bf16", d=64, hq=8, hkv=2, bs=16), [DECODE_BATCH, ([5, 1], [64, 1000], 0)]),
+]
+
+
+def paged_case_id(c):
+    return "%s-bs%d" % (case_id(c), c["bs"])
+
+
+def run_paged(c, q_lens, seq_lens, pad, seed, mode, num_splits=None, use_out=True):
+    dt = DTYPES[c["dtype"]]
+    hq, hkv, d = c["hq"], c["hkv"], c["d"]
+    dv = c.get("dv", d)
+    k_cache, v_cache, tables, _, _ = paged_cache(q_lens, seq_lens, c["bs"], dt, hkv, d, dv)
+    qsl = torch.tensor([0] + [sum(q_lens[:i + 1]) for i in range(len(q_lens))],
+                       dtype=torch.int32)
+    sl = torch.tensor(seq_lens, dtype=torch.int32)
+    tq = int(qsl[-1]) + pad
+    q = (torch.randn(tq, hq, d) * c.get("gain", 1.0)).to(dt)
+    out = nan_like_shape((tq, hq, dv), dt)
+    kw = kwargs(c)
+    max_q = {"decode": 1, "prefill": 1 << 20, None: None}[mode]
+    res = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, num_splits=num_splits,
+                             max_query_len=max_q, out=out if use_out else None, **kw)
+    got, lse = res if kw["return_lse"] else (res, None)
+    if use_out:
+        assert got is out
+    ref, ref_lse = paged_reference(q, k_cache, v_cache, tables, sl, qsl, kw)
+    empty = torch.isinf(ref_lse)
+    tol = TOL[c["dtype"]]
+    check("out", got, ref, tol, seed, empty.t()[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (hq, tq)
+        check("lse", lse, ref_lse, tol, seed, empty)
+    return got, lse
+
+
+@pytest.mark.parametrize("mode", ["decode", "prefill"])
+@pytest.mark.parametrize("c,lens", [pytest.param(c, lens, id="%s-%d" % (paged_case_id(c), n))
+                                    for c, cases in PAGED for n, lens in enumerate(cases)])
+def test_paged(c, lens, mode, seed):
+    run_paged(c, *lens, seed, mode)
+
+
+@pytest.mark.parametrize("num_splits", [1, 2, 7, 300])
+def test_paged_splits(num_splits, seed):
+    """Any number of KV splits gives the same result: one split, a few, more splits than
+    the longest sequence has tiles (empty splits)."""
+    c = PAGED[0][0]
+    for mode in ("decode", "prefill"):
+        run_paged(c, *MIXED_BATCH, seed, mode, num_splits=num_splits)
+
+
+def test_paged_default_mode_and_out(seed):
+    """max_query_len=None (the mode from Tq / B) and no out=."""
+    c = PAGED[4][0]
+    run_paged(c, *DECODE_BATCH, seed, None, use_out=False)
+    run_paged(c, *CHUNKED, seed, None, use_out=False)
+    assert at.paged_mode(None, 5, 5) == "decode" and at.paged_mode(None, 100, 5) == "prefill"
+    assert at.paged_mode(4, 100, 5) == "decode" and at.paged_mode(5, 5, 5) == "prefill"
+
+
+def test_paged_reference_gather(seed):
+    """The reference reads, through the block tables, exactly the keys paged_cache
+    wrote (shared prefix blocks included), and nothing of the NaN filler."""
+    k_cache, v_cache, tables, keys, vals = paged_cache(
+        [1, 1, 1], [40, 0, 37], 16, torch.float32, 2, 8, 4)
+    for b, n in enumerate([40, 0, 37]):
+        assert torch.equal(gather(k_cache, tables[b], n), keys[b])
+        assert torch.equal(gather(v_cache, tables[b], n), vals[b])
+    # Sequence 2 shares sequence 0's first (whole) blocks.
+    assert torch.equal(tables[2, :2], tables[0, :2])
+    assert torch.isnan(k_cache).any()
+
+
+def test_paged_splits_heuristic():
+    # docs/paged.md: S = clamp(ceil(4 * units / programs), 1, min(ceil(MaxKeys / 256), 256))
+    assert at.num_splits_for(32 * 8, 4096 * 16, 132) == 3
+    assert at.num_splits_for(8, 131072, 132) == 66
+    assert at.num_splits_for(1, 10 ** 7, 1000) == 256
+    assert at.num_splits_for(1, 100, 132) == 1
+    assert at.num_splits_for(10 ** 6, 10 ** 6, 132) == 1
+
+
+def paged_args(dt=torch.float32, tq=3, hq=4, hkv=2, d=32, nb=4, bs=16, b=2):
+    return [torch.randn(tq, hq, d, dtype=dt), torch.randn(nb, bs, hkv, d, dtype=dt),
+            torch.randn(nb, bs, hkv, d, dtype=dt), torch.zeros(b, 2, dtype=torch.int32),
+            torch.ones(b, dtype=torch.int32), torch.tensor([0, 1, 2], dtype=torch.int32)[:b + 1]]
+
+
+def _replace(args, i, t):
+    args = list(args)
+    args[i] = t
+    return args
+
+
+@pytest.mark.parametrize("make_args,kw,message", [
+    (lambda: paged_args(dt=torch.float64), {}, "dtype torch.float64 is not supported"),
+    (lambda: _replace(paged_args(), 1, paged_args()[1].half()), {}, "same dtype"),
+    (lambda: _replace(paged_args(), 0, torch.randn(3, 3, 32)), {}, "multiple of the key/value"),
+    (lambda: _replace(paged_args(), 2, torch.randn(4, 8, 2, 32)), {}, "same blocks"),
+    (lambda: _replace(paged_args(), 1, torch.randn(4, 16, 2, 16)), {}, "same head_dim"),
+    (lambda: _replace(paged_args(), 3, torch.zeros(2, 2, dtype=torch.int64)), {},
+     "block_tables must be int32"),
+    (lambda: _replace(paged_args(), 4, torch.ones(3, dtype=torch.int32)), {}, "disagree on B"),
+    (lambda: _replace(paged_args(), 5, torch.zeros(2, dtype=torch.int32)), {}, "disagree on B"),
+    (lambda: _replace(paged_args(), 3, torch.zeros(2, dtype=torch.int32)), {},
+     "block_tables must have 2 dimensions"),
+    (lambda: _replace(paged_args(), 1, torch.randn(16, 2, 32)), {}, "k_cache must have 4"),
+    (lambda: _replace(paged_args(), 0, torch.randn(3, 4, 64)[..., ::2]), {}, "contiguous"),
+    (lambda: paged_args(nb=0), {}, "at least one block"),
+    (lambda: paged_args(), dict(num_splits=0), "num_splits"),
+    (lambda: paged_args(), dict(max_query_len=-1), "max_query_len"),
+    (lambda: paged_args(), dict(window=(-2, 0)), "window"),
+    (lambda: paged_args(), dict(alibi_slopes=torch.ones(3)), "alibi_slopes must have shape"),
+    (lambda: paged_args(), dict(out=torch.empty(3, 4, 16)), "out must have shape"),
+])
+def test_bad_paged_inputs(make_args, kw, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        at.paged_attention(*make_args(), **kw)
+
+
+def test_paged_spec():
+    s = attnc.AttentionSpec(dtype="bf16", head_dim=128, num_heads_q=32, num_heads_kv=8,
+                            causal=True, paged=True, block_size=16)
+    assert s.paged_mode == "decode" and s.key().startswith("paged-bf16-d128-h32x8-bs16-decode-")
+    assert attnc.AttentionSpec.from_dict(s.to_dict()) == s
+    p = attnc.AttentionSpec.from_dict(dict(s.to_dict(), paged_mode="prefill"))
+    assert p.key() != s.key() and 'attn.paged_mode = "prefill"' in p.ir()
+    assert "attn.paged_attention" in s.ir() and "tensor<?x16x8x128xbf16>" in s.ir()
+    assert "paged" not in attnc.AttentionSpec(head_dim=64, num_heads_q=2).to_dict()
+    for bad in (dict(block_size=None), dict(block_size=0), dict(paged_mode="x"),
+                dict(varlen=True)):
+        with pytest.raises(ValueError):
+            attnc.AttentionSpec(**dict(s.to_dict(), **bad))
+    with pytest.raises(ValueError, match="go with paged"):
+        attnc.AttentionSpec(head_dim=64, num_heads_q=2, block_size=16)

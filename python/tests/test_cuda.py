@@ -24,7 +24,15 @@ ATTNC_TEST_SEED=N replays one), and poisons the output with NaN before the call
 Tolerances are aiter's (op_tests/test_mha.py): atol = rtol = 1e-2 for MHA. aiter
 uses 1e-1 for varlen; we hold varlen to 1e-2 as well (VARLEN_TOL).
 
-Environment: ATTNC_TEST_QUICK=1 leaves out the 4097- and 16384-token shapes;
+Paged attention (attnc.torch.paged_attention, gv.PAGED_CASES): both split kernels
+(decode, prefill) over random shuffled block tables with a shared prefix and NaN in
+every cache slot no sequence uses, against reference() per sequence over the keys
+gathered through the block table; block sizes 1/16/32/128/544, D 64/128/256, GQA
+1/4/8 and MQA, up to 64k keys, decode + prefill + padding in one batch, windows,
+softcap, ALiBi, lse, num_splits 1 to 256.
+
+Environment: ATTNC_TEST_QUICK=1 leaves out the 4097- and 16384-token shapes (and paged
+shapes beyond 4097 keys);
 ATTNC_TEST_DEVICE=cpu runs the same tests on the CPU (a dry run of this file where
 attnc has CPU bundles of the same variants; slow, use with ATTNC_TEST_QUICK=1).
 """
@@ -475,4 +483,166 @@ def test_misaligned_rows_are_refused():
     k = torch.randn(1, 3, 16, 128, device=DEVICE, dtype=torch.bfloat16)
     with pytest.raises(ValueError, match="16-byte boundaries"):
         at.attention(q, k, k)
+    torch.cuda.synchronize()
+
+
+# --- paged attention (docs/paged.md) ---------------------------------------------------------
+
+
+def paged_inputs(s, q_lens, seq_lens, pad, gain):
+    """q (Tq, Hq, D) and a vLLM-style paged cache on the device: each sequence's blocks
+    come from a random permutation of the physical blocks (non-contiguous, out of order,
+    no reuse), except that the first later sequence with two or more whole blocks shares
+    sequence 0's leading whole blocks (a cached prefix). Unused blocks and the slots past
+    seq_len in a sequence's last block hold NaN (a kernel that lets them into the result
+    fails); table entries past a sequence's blocks are out of range (-5, NB + 1000)."""
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dv = s["head_dim_v"] or d
+    bs = s["block_size"]
+    b = len(seq_lens)
+    need = [-(-n // bs) for n in seq_lens]
+    shared = [0] * b
+    for i in range(1, b):
+        full0 = seq_lens[0] // bs
+        if need[i] >= 2 and seq_lens[i] >= bs and full0 > 0:
+            shared[i] = min(full0, need[i] - 1)
+            break
+    nb = sum(n - sh for n, sh in zip(need, shared)) + 3
+    perm = torch.randperm(nb)
+    max_blocks = max(need + [0]) + 2
+    tables = torch.empty(b, max_blocks, dtype=torch.int32)
+    tables[:, 0::2] = -5
+    tables[:, 1::2] = nb + 1000
+    k_cache = poisoned((nb, bs, hkv, d), dt)
+    v_cache = poisoned((nb, bs, hkv, dv), dt)
+    used = 0
+    for i in range(b):
+        own = need[i] - shared[i]
+        ids = perm[used:used + own]
+        used += own
+        tables[i, :shared[i]] = tables[0, :shared[i]]
+        tables[i, shared[i]:need[i]] = ids.int()
+        if own == 0:
+            continue
+        k = torch.randn(own * bs, hkv, d, device=DEVICE).to(dt)
+        v = torch.randn(own * bs, hkv, dv, device=DEVICE).to(dt)
+        tail = own * bs - (seq_lens[i] - shared[i] * bs)  # slots past seq_len
+        if tail:
+            k[-tail:] = float("nan")
+            v[-tail:] = float("nan")
+        idx = ids.to(DEVICE).long()
+        k_cache[idx] = k.view(own, bs, hkv, d)
+        v_cache[idx] = v.view(own, bs, hkv, dv)
+    cu = [0]
+    for n in q_lens:
+        cu.append(cu[-1] + n)
+    tq = cu[-1] + pad
+    q = (torch.randn(tq, hq, d, device=DEVICE) * gain).to(dt)
+    qsl = torch.tensor(cu, dtype=torch.int32, device=DEVICE)
+    sl = torch.tensor(seq_lens, dtype=torch.int32, device=DEVICE)
+    return q, k_cache, v_cache, tables.to(DEVICE), sl, qsl
+
+
+def _gather(cache, row, n):
+    """The first n tokens of a sequence, read through its block table row."""
+    bs = cache.shape[1]
+    ids = row[: -(-n // bs)].long()
+    return cache[ids].reshape(-1, *cache.shape[2:])[:n]
+
+
+def paged_reference(q, k_cache, v_cache, tables, seq_lens, qsl, ref_kw):
+    """out (Tq, Hq, Dv) and lse (Hq, Tq), float32: per sequence, reference() over the keys
+    gathered through the block table (queries bottom-right aligned); tokens past
+    query_start_loc[B] give 0 / -inf."""
+    tq, hq, _ = q.shape
+    dv = v_cache.shape[3]
+    out = torch.zeros(tq, hq, dv, dtype=torch.float32, device=q.device)
+    lse = torch.full((hq, tq), float("-inf"), dtype=torch.float32, device=q.device)
+    qsl_h, sl_h = qsl.tolist(), seq_lens.tolist()
+    for i in range(len(sl_h)):
+        q0, q1, n = qsl_h[i], qsl_h[i + 1], sl_h[i]
+        if q1 == q0:
+            continue
+        k = _gather(k_cache, tables[i], n)
+        v = _gather(v_cache, tables[i], n)
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k.transpose(0, 1)[None],
+                         v.transpose(0, 1)[None], **ref_kw)
+        out[q0:q1] = o[0].transpose(0, 1)
+        lse[:, q0:q1] = l[0]
+    return out, lse
+
+
+def run_paged(s, q_lens, seq_lens, pad, seed, gain=1.0, num_splits=None):
+    hq = s["num_heads_q"]
+    dv = s["head_dim_v"] or s["head_dim"]
+    q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, q_lens, seq_lens, pad, gain)
+    tq = q.shape[0]
+    kw = _call_kwargs(s, hq)
+    out = poisoned((tq, hq, dv), q.dtype)
+    # The spec's mode through max_query_len (a hint: the true longest run may differ).
+    max_q = 1 if s["paged_mode"] == "decode" else max(q_lens + [64])
+    poison_next_alloc((hq, tq))
+    res = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, out=out,
+                             num_splits=num_splits, max_query_len=max_q, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "paged_attention(out=...) must return out itself"
+    ref, ref_lse = paged_reference(q, k_cache, v_cache, tables, sl, qsl, _ref_kwargs(s, kw))
+    empty = torch.isinf(ref_lse)
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=empty.t()[..., None])
+    if lse is not None:
+        assert lse.dtype == torch.float32 and tuple(lse.shape) == (hq, tq), \
+            "lse: %s %s, want float32 %s" % (lse.dtype, tuple(lse.shape), (hq, tq))
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=empty)
+    return got, lse
+
+
+def _paged_params():
+    for s, shapes, gain in gv.PAGED_CASES:
+        for n, (q_lens, seq_lens, pad) in enumerate(shapes):
+            yield pytest.param(s, q_lens, seq_lens, pad, gain,
+                               id="%s-%d-k%d" % (gv.spec_id(s), n, max(seq_lens)))
+
+
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad,gain", list(_paged_params()))
+def test_paged(s, q_lens, seq_lens, pad, gain, seed):
+    if QUICK and max(seq_lens) > 4097:
+        pytest.skip("ATTNC_TEST_QUICK")
+    run_paged(s, q_lens, seq_lens, pad, seed, gain=gain)
+
+
+@pytest.mark.parametrize("mode", ["decode", "prefill"])
+@pytest.mark.parametrize("num_splits", [1, 3, 64, 256])
+@pytest.mark.parametrize("shape", [gv.PAGED_MIXED, gv.PAGED_LONG], ids=["mixed", "long"])
+def test_paged_splits(shape, num_splits, mode, seed):
+    """One KV split (the whole sequence in one program), a few, many (empty splits for
+    the short sequences), on a mixed batch and on 64k keys."""
+    if QUICK and max(shape[1]) > 4097:
+        pytest.skip("ATTNC_TEST_QUICK")
+    s = gv.paged_spec(mode=mode)
+    run_paged(s, *shape, seed, num_splits=num_splits)
+
+
+def test_paged_repeatable(seed):
+    """The same inputs give bitwise the same output twice (split kernel + merge)."""
+    s = gv.paged_spec()
+    q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, *gv.PAGED_DECODE, 1.0)
+    first, lse = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True,
+                                    return_lse=True, max_query_len=1)
+    again, lse2 = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True,
+                                     return_lse=True, max_query_len=1)
+    _sync()
+    assert torch.equal(first, again) and torch.equal(lse, lse2), \
+        "two runs on the same inputs differ (seed %d)" % seed
+
+
+def test_paged_misaligned_rows_are_refused():
+    """A cache whose rows do not start on 16-byte boundaries is refused before any launch."""
+    s = gv.paged_spec()
+    q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, [1], [16], 0, 1.0)
+    wide = torch.zeros(*k_cache.shape[:3], 136, dtype=k_cache.dtype, device=DEVICE)
+    bad = wide[..., 4:132]
+    with pytest.raises(ValueError, match="16-byte boundaries"):
+        at.paged_attention(q, bad, v_cache, tables, sl, qsl, causal=True)
     torch.cuda.synchronize()

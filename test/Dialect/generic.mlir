@@ -75,3 +75,19 @@ func.func @varlen(%q: tensor<?x4x32xbf16>, %k: tensor<?x1x32xbf16>, %v: tensor<?
   %0:2 = "attn.mha"(%x, %x, %x) <{causal}> : (tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>, tensor<1x2x3x4xf32>) -> (tensor<1x2x3x4xf32>, tensor<1x2x3xf32>)
   "func.return"(%0#0, %0#1) : (tensor<1x2x3x4xf32>, tensor<1x2x3xf32>) -> ()
 }) : () -> ()
+
+// attn.paged_attention: alibi is the 7th operand, lse the 2nd result.
+// CHECK-LABEL: func.func @paged
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 {causal} : (tensor<3x8x64xf16>, tensor<10x16x2x64xf16>, tensor<10x16x2x64xf16>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<3x8x64xf16>
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 alibi(%arg6) {window_left = 7 : i64} : (tensor<3x8x64xf16>, tensor<10x16x2x64xf16>, tensor<10x16x2x64xf16>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>, tensor<8xf32>) -> (tensor<3x8x64xf16>, tensor<8x3xf32>)
+// CHECK-NEXT: return
+// GENERIC-LABEL: sym_name = "paged"
+// GENERIC-NEXT: ^bb0(%[[Q:[^:]+]]: {{[^,]+}}, %[[K:[^:]+]]: {{[^,]+}}, %[[V:[^:]+]]: {{[^,]+}}, %[[BT:[^:]+]]: {{[^,]+}}, %[[SL:[^:]+]]: {{[^,]+}}, %[[QSL:[^:]+]]: {{[^,]+}}, %[[S:[^:]+]]: tensor<8xf32>):
+// GENERIC-NEXT: "attn.paged_attention"(%[[Q]], %[[K]], %[[V]], %[[BT]], %[[SL]], %[[QSL]]) <{causal}> :
+// GENERIC-NEXT: %{{.*}}:2 = "attn.paged_attention"(%[[Q]], %[[K]], %[[V]], %[[BT]], %[[SL]], %[[QSL]], %[[S]]) <{window_left = 7 : i64}> :
+func.func @paged(%q: tensor<3x8x64xf16>, %kc: tensor<10x16x2x64xf16>, %vc: tensor<10x16x2x64xf16>, %bt: tensor<2x4xi32>, %sl: tensor<2xi32>, %qsl: tensor<3xi32>, %s: tensor<8xf32>)
+    -> (tensor<3x8x64xf16>, tensor<3x8x64xf16>, tensor<8x3xf32>) {
+  %a = "attn.paged_attention"(%q, %kc, %vc, %bt, %sl, %qsl) <{causal}> : (tensor<3x8x64xf16>, tensor<10x16x2x64xf16>, tensor<10x16x2x64xf16>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<3x8x64xf16>
+  %b:2 = "attn.paged_attention"(%q, %kc, %vc, %bt, %sl, %qsl, %s) {window_left = 7 : i64} : (tensor<3x8x64xf16>, tensor<10x16x2x64xf16>, tensor<10x16x2x64xf16>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>, tensor<8xf32>) -> (tensor<3x8x64xf16>, tensor<8x3xf32>)
+  return %a, %b#0, %b#1 : tensor<3x8x64xf16>, tensor<3x8x64xf16>, tensor<8x3xf32>
+}

@@ -1,6 +1,6 @@
-// One case per verifier branch of attn.mha and attn.mha_varlen (and the ODS
-// checks in front of them). Every message names the operand and the values
-// seen. One case per `// -----` chunk.
+// One case per verifier branch of attn.mha, attn.mha_varlen and
+// attn.paged_attention (and the ODS checks in front of them). Every message
+// names the operand and the values seen. One case per `// -----` chunk.
 // RUN: attn-opt %s --split-input-file --verify-diagnostics
 // Every chunk fails (so no IR is printed) and the tool says so:
 // RUN: not attn-opt %s --split-input-file 2>/dev/null | FileCheck %s --check-prefix=NOIR --allow-empty
@@ -847,5 +847,419 @@ func.func @varlen_scale(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: te
 func.func @varlen_four_operands(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: tensor<56x2x64xf16>, %cq: tensor<3xi32>) {
   // expected-error@+1 {{'attn.mha_varlen' op expected 5 or more operands, but found 4}}
   %o = "attn.mha_varlen"(%q, %k, %v, %cq) : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>) -> tensor<40x8x64xf16>
+  return
+}
+
+// -----
+
+// Q in the batched layout (rank 4).
+func.func @paged_q_rank(%q: tensor<1x12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'q' must have rank 3 (Tq x Hq x D), got 'tensor<1x12x8x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<1x12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// K cache without the block dimension.
+func.func @paged_k_rank(%q: tensor<12x8x64xf16>, %kc: tensor<320x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'k_cache' must have rank 4 (NB x BS x Hkv x D), got 'tensor<320x2x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<320x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// V cache of rank 5.
+func.func @paged_v_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64x1xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' must have rank 4 (NB x BS x Hkv x Dv), got 'tensor<20x16x2x64x1xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64x1xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Block table flattened.
+func.func @paged_bt_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<12xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'block_tables' must have rank 2 (B x MaxBlocks), got 'tensor<12xi32>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<12xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Seq_lens of rank 2.
+func.func @paged_sl_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3x1xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'seq_lens' must have rank 1 (B), got 'tensor<3x1xi32>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3x1xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Query_start_loc of rank 0.
+func.func @paged_qsl_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<i32>) {
+  // expected-error@+1 {{'query_start_loc' must have rank 1 (B+1), got 'tensor<i32>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<i32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Out of rank 4.
+func.func @paged_out_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'out' must have rank 3 (Tq x Hq x Dv), got 'tensor<1x12x8x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<1x12x8x64xf16>
+  return
+}
+
+// -----
+
+// Block table of i64.
+func.func @paged_bt_i64(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi64>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'block_tables' element type must be i32, got 'i64'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi64>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Seq_lens of unsigned i32.
+func.func @paged_sl_ui32(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xui32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'seq_lens' element type must be i32, got 'ui32'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xui32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Query_start_loc of f32.
+func.func @paged_qsl_f32(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xf32>) {
+  // expected-error@+1 {{'query_start_loc' element type must be i32, got 'f32'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xf32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Q of f64.
+func.func @paged_f64(%q: tensor<12x8x64xf64>, %kc: tensor<20x16x2x64xf64>, %vc: tensor<20x16x2x64xf64>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'q' element type must be f16, bf16 or f32, got 'f64'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf64>, tensor<20x16x2x64xf64>, tensor<20x16x2x64xf64>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf64>
+  return
+}
+
+// -----
+
+// K cache of bf16 with q of f16.
+func.func @paged_k_elt(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xbf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'k_cache' element type 'bf16' must match 'q' element type 'f16'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xbf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// V cache of f32 (an fp8 cache is not supported).
+func.func @paged_v_elt(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf32>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' element type 'f32' must match 'q' element type 'f16'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf32>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Out of f32.
+func.func @paged_out_elt(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'out' element type 'f32' must match 'q' element type 'f16'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf32>
+  return
+}
+
+// -----
+
+// Lse of f16.
+func.func @paged_lse_type(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'lse' element type must be f32, got 'f16'}}
+  %o:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> (tensor<12x8x64xf16>, tensor<8x12xf16>)
+  return
+}
+
+// -----
+
+// Dynamic block size.
+func.func @paged_dyn_bs(%q: tensor<12x8x64xf16>, %kc: tensor<20x?x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'k_cache' dimension 1 (BS) must be static, got 'tensor<20x?x2x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x?x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Dynamic block size in the V cache only.
+func.func @paged_dyn_v_bs(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x?x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' dimension 1 (BS) must be static, got 'tensor<20x?x2x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x?x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Dynamic KV head count.
+func.func @paged_dyn_hkv(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x?x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'k_cache' dimension 2 (Hkv) must be static, got 'tensor<20x16x?x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x?x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Dynamic head dim of q.
+func.func @paged_dyn_d(%q: tensor<12x8x?xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'q' dimension 2 (D) must be static, got 'tensor<12x8x?xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x?xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Dynamic head dim of the V cache.
+func.func @paged_dyn_dv(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x?xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' dimension 3 (Dv) must be static, got 'tensor<20x16x2x?xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x?xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Dynamic query head count.
+func.func @paged_dyn_hq(%q: tensor<12x?x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'q' dimension 1 (Hq) must be static, got 'tensor<12x?x64xf16>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x?x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x?x64xf16>
+  return
+}
+
+// -----
+
+// Blocks of zero tokens.
+func.func @paged_bs_zero(%q: tensor<12x8x64xf16>, %kc: tensor<20x0x2x64xf16>, %vc: tensor<20x0x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{block size (k_cache dimension 1, BS) must be at least 1, got 0}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x0x2x64xf16>, tensor<20x0x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// K head dim differs from q.
+func.func @paged_head_dim(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x128xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'k_cache' dimension 3 (D = 128) must equal 'q' dimension 2 (D = 64)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x128xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// The caches have different block counts.
+func.func @paged_nb(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<21x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' dimension 0 (NB = 21) must equal 'k_cache' dimension 0 (NB = 20)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<21x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// The caches have different block sizes.
+func.func @paged_bs(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x8x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' dimension 1 (BS = 8) must equal 'k_cache' dimension 1 (BS = 16)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x8x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// The caches have different KV head counts.
+func.func @paged_hkv(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x1x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'v_cache' dimension 2 (Hkv = 1) must equal 'k_cache' dimension 2 (Hkv = 2)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x1x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Out token count differs from q.
+func.func @paged_out_tq(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'out' dimension 0 (Tq = 13) must equal 'q' dimension 0 (Tq = 12)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<13x8x64xf16>
+  return
+}
+
+// -----
+
+// Out head count differs from q.
+func.func @paged_out_hq(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'out' dimension 1 (Hq = 2) must equal 'q' dimension 1 (Hq = 8)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x2x64xf16>
+  return
+}
+
+// -----
+
+// Out head dim differs from v.
+func.func @paged_out_dv(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'out' dimension 2 (Dv = 32) must equal 'v_cache' dimension 3 (Dv = 64)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x32xf16>
+  return
+}
+
+// -----
+
+// Block table and seq_lens disagree on B.
+func.func @paged_batch(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<2xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'seq_lens' dimension 0 (B = 2) must equal 'block_tables' dimension 0 (B = 3)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<2xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// No offsets at all.
+func.func @paged_qsl_empty(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<0xi32>) {
+  // expected-error@+1 {{'query_start_loc' must hold B+1 >= 1 offsets, got 0}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<0xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Query_start_loc with B offsets instead of B+1.
+func.func @paged_qsl_b(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<3xi32>) {
+  // expected-error@+1 {{'query_start_loc' dimension 0 (B+1 = 3) must be one more than 'seq_lens' dimension 0 (B = 3)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<3xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// B known from the block table only (seq_lens dynamic).
+func.func @paged_qsl_b_table(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<?xi32>, %qsl: tensor<5xi32>) {
+  // expected-error@+1 {{'query_start_loc' dimension 0 (B+1 = 5) must be one more than 'block_tables' dimension 0 (B = 3)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<?xi32>, tensor<5xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Hq not a multiple of Hkv.
+func.func @paged_gqa_ratio(%q: tensor<12x6x64xf16>, %kc: tensor<20x16x4x64xf16>, %vc: tensor<20x16x4x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{query heads (Hq = 6) must be a multiple of key/value heads (Hkv = 4)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x6x64xf16>, tensor<20x16x4x64xf16>, tensor<20x16x4x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x6x64xf16>
+  return
+}
+
+// -----
+
+// No KV heads.
+func.func @paged_zero_hkv(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x0x64xf16>, %vc: tensor<20x16x0x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{head counts and head dims must be positive, got Hq = 8, Hkv = 0, D = 64, Dv = 64}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x0x64xf16>, tensor<20x16x0x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Lse in the batched layout (rank 3).
+func.func @paged_lse_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'lse' must have rank 2 (Hq x Tq), got 'tensor<1x8x12xf32>'}}
+  %o:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> (tensor<12x8x64xf16>, tensor<1x8x12xf32>)
+  return
+}
+
+// -----
+
+// Lse as Tq x Hq instead of Hq x Tq.
+func.func @paged_lse_layout(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'lse' dimension 0 (Hq = 12) must equal 'q' dimension 1 (Hq = 8)}}
+  %o:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> (tensor<12x8x64xf16>, tensor<12x8xf32>)
+  return
+}
+
+// -----
+
+// Lse token count differs from q.
+func.func @paged_lse_tq(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'lse' dimension 1 (Tq = 3) must equal 'q' dimension 0 (Tq = 12)}}
+  %o:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> (tensor<12x8x64xf16>, tensor<8x3xf32>)
+  return
+}
+
+// -----
+
+// Alibi slopes per KV head.
+func.func @paged_alibi_size(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<2xf32>) {
+  // expected-error@+1 {{'alibi_slopes' dimension 0 (Hq = 2) must equal 'q' dimension 1 (Hq = 8)}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%s) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>, tensor<2xf32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Alibi slopes of rank 2.
+func.func @paged_alibi_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<8x1xf32>) {
+  // expected-error@+1 {{'alibi_slopes' must have rank 1 (Hq), got 'tensor<8x1xf32>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%s) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>, tensor<8x1xf32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Alibi slopes of f16.
+func.func @paged_alibi_type(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<8xf16>) {
+  // expected-error@+1 {{'alibi_slopes' element type must be f32, got 'f16'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%s) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>, tensor<8xf16>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Negative window_left.
+func.func @paged_window_left(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'window_left' must be non-negative, got -3}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {window_left = -3 : i64} : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Negative window_right.
+func.func @paged_window_right(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'window_right' must be non-negative, got -1}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {causal, window_right = -1 : i64} : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Zero softcap.
+func.func @paged_softcap(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'softcap' must be positive and finite, got 0}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {softcap = 0.0 : f32} : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// NaN scale.
+func.func @paged_scale(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>) {
+  // expected-error@+1 {{'scale' must be finite, got NaN}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {scale = 0x7FC00000 : f32} : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Query_start_loc missing.
+func.func @paged_five_operands(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>) {
+  // expected-error@+1 {{'attn.paged_attention' op expected 6 or more operands, but found 5}}
+  %o = "attn.paged_attention"(%q, %kc, %vc, %bt, %sl) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>) -> tensor<12x8x64xf16>
   return
 }

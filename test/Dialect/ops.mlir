@@ -1,6 +1,7 @@
-// Round trip of attn.mha and attn.mha_varlen in the custom assembly form:
-// every combination of the five attributes, alibi operand, lse result,
-// dynamic batch/sequence dims, f16/bf16/f32, MHA/GQA/MQA head counts.
+// Round trip of attn.mha, attn.mha_varlen and attn.paged_attention in the
+// custom assembly form: every combination of the five attributes, alibi
+// operand, lse result, dynamic batch/sequence dims, f16/bf16/f32, MHA/GQA/MQA
+// head counts.
 // The custom form printed directly, re-parsed, and printed via the generic
 // form must all give the same custom form.
 // RUN: attn-opt %s | FileCheck %s
@@ -222,5 +223,28 @@ func.func @varlen_forms(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %v: tens
   %2:2 = attn.mha_varlen %q, %k, %v, %cq, %ck alibi(%s) {scale = 0.5 : f32, softcap = 10.0 : f32, window_right = 3 : i64} : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<?xi32>, tensor<?xi32>, tensor<8xf32>) -> (tensor<?x8x64xf16>, tensor<8x?xf32>)
   %3:2 = attn.mha_varlen %q1, %k1, %v1, %c1, %c1 {causal} : (tensor<100x4x32xf32>, tensor<70x1x32xf32>, tensor<70x1x48xf32>, tensor<5xi32>, tensor<5xi32>) -> (tensor<100x4x48xf32>, tensor<4x100xf32>)
   %4 = attn.mha_varlen %x, %x, %x, %c0, %c0 : (tensor<9x6x16xbf16>, tensor<9x6x16xbf16>, tensor<9x6x16xbf16>, tensor<1xi32>, tensor<1xi32>) -> tensor<9x6x16xbf16>
+  return
+}
+
+// attn.paged_attention: decode and prefill shapes, alibi, lse, every
+// attribute, dynamic Tq/NB/B/MaxBlocks, f16/bf16/f32, MHA/GQA/MQA, Dv != D,
+// block sizes 1 and 544, and the discardable attn.paged_mode hint.
+// CHECK-LABEL: func.func @paged_forms
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 {causal} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>) -> tensor<4x32x128xbf16>
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 alibi(%arg6) : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>, tensor<32xf32>) -> tensor<4x32x128xbf16>
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 {causal, scale = 1.250000e-01 : f32, softcap = 3.000000e+01 : f32, window_left = 16 : i64, window_right = 0 : i64} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>) -> (tensor<4x32x128xbf16>, tensor<32x4xf32>)
+// CHECK-NEXT: attn.paged_attention %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 alibi(%arg6) {attn.paged_mode = "decode", causal, window_left = 4 : i64} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>, tensor<32xf32>) -> (tensor<4x32x128xbf16>, tensor<32x4xf32>)
+// CHECK-NEXT: attn.paged_attention %arg7, %arg8, %arg9, %arg10, %arg11, %arg12 {attn.paged_mode = "prefill", causal} : (tensor<?x8x64xf16>, tensor<?x1x1x64xf16>, tensor<?x1x1x96xf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>) -> (tensor<?x8x96xf16>, tensor<8x?xf32>)
+// CHECK-NEXT: attn.paged_attention %arg13, %arg14, %arg14, %arg15, %arg16, %arg17 {scale = 5.000000e-01 : f32} : (tensor<7x4x32xf32>, tensor<3x544x4x32xf32>, tensor<3x544x4x32xf32>, tensor<2x2xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<7x4x32xf32>
+// CHECK-NEXT: return
+func.func @paged_forms(%q: tensor<4x32x128xbf16>, %kc: tensor<1024x16x8x128xbf16>, %vc: tensor<1024x16x8x128xbf16>, %bt: tensor<4x64xi32>, %sl: tensor<4xi32>, %qsl: tensor<5xi32>, %s: tensor<32xf32>,
+                       %q1: tensor<?x8x64xf16>, %kc1: tensor<?x1x1x64xf16>, %vc1: tensor<?x1x1x96xf16>, %bt1: tensor<?x?xi32>, %sl1: tensor<?xi32>, %qsl1: tensor<?xi32>,
+                       %q2: tensor<7x4x32xf32>, %c2: tensor<3x544x4x32xf32>, %bt2: tensor<2x2xi32>, %sl2: tensor<2xi32>, %qsl2: tensor<3xi32>) {
+  %0 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {causal} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>) -> tensor<4x32x128xbf16>
+  %1 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%s) : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>, tensor<32xf32>) -> tensor<4x32x128xbf16>
+  %2:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl {softcap = 30.0 : f32, window_right = 0 : i64, window_left = 16 : i64, causal, scale = 0.125 : f32} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>) -> (tensor<4x32x128xbf16>, tensor<32x4xf32>)
+  %3:2 = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%s) {causal, window_left = 4 : i64, attn.paged_mode = "decode"} : (tensor<4x32x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<1024x16x8x128xbf16>, tensor<4x64xi32>, tensor<4xi32>, tensor<5xi32>, tensor<32xf32>) -> (tensor<4x32x128xbf16>, tensor<32x4xf32>)
+  %4:2 = attn.paged_attention %q1, %kc1, %vc1, %bt1, %sl1, %qsl1 {causal, attn.paged_mode = "prefill"} : (tensor<?x8x64xf16>, tensor<?x1x1x64xf16>, tensor<?x1x1x96xf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>) -> (tensor<?x8x96xf16>, tensor<8x?xf32>)
+  %5 = attn.paged_attention %q2, %c2, %c2, %bt2, %sl2, %qsl2 {scale = 0.5 : f32} : (tensor<7x4x32xf32>, tensor<3x544x4x32xf32>, tensor<3x544x4x32xf32>, tensor<2x2xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<7x4x32xf32>
   return
 }

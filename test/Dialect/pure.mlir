@@ -1,5 +1,5 @@
-// attn.mha and attn.mha_varlen are Pure: CSE merges identical ops, and
-// canonicalize erases ops whose results are unused.
+// attn.mha, attn.mha_varlen and attn.paged_attention are Pure: CSE merges
+// identical ops, and canonicalize erases ops whose results are unused.
 // RUN: attn-opt %s --cse | FileCheck %s --check-prefix=CSE
 // RUN: attn-opt %s --canonicalize | FileCheck %s --check-prefix=CANON
 // RUN: attn-opt %s | FileCheck %s --check-prefix=NONE
@@ -33,6 +33,17 @@ func.func @duplicate_varlen(%q: tensor<?x4x16xbf16>, %k: tensor<?x2x16xbf16>, %v
   %a, %la = attn.mha_varlen %q, %k, %v, %c, %c alibi(%s) : (tensor<?x4x16xbf16>, tensor<?x2x16xbf16>, tensor<?x2x16xbf16>, tensor<3xi32>, tensor<3xi32>, tensor<4xf32>) -> (tensor<?x4x16xbf16>, tensor<4x?xf32>)
   %b, %lb = attn.mha_varlen %q, %k, %v, %c, %c alibi(%s) : (tensor<?x4x16xbf16>, tensor<?x2x16xbf16>, tensor<?x2x16xbf16>, tensor<3xi32>, tensor<3xi32>, tensor<4xf32>) -> (tensor<?x4x16xbf16>, tensor<4x?xf32>)
   return %a, %la, %b, %lb : tensor<?x4x16xbf16>, tensor<4x?xf32>, tensor<?x4x16xbf16>, tensor<4x?xf32>
+}
+
+// Duplicate paged ops with lse.
+// CSE-LABEL: func.func @duplicate_paged
+// CSE-NEXT: %[[O:.*]], %[[L:.*]] = attn.paged_attention
+// CSE-NEXT: return %[[O]], %[[L]], %[[O]], %[[L]] :
+func.func @duplicate_paged(%q: tensor<?x4x16xf16>, %kc: tensor<?x16x2x16xf16>, %bt: tensor<2x3xi32>, %sl: tensor<2xi32>, %qsl: tensor<3xi32>)
+    -> (tensor<?x4x16xf16>, tensor<4x?xf32>, tensor<?x4x16xf16>, tensor<4x?xf32>) {
+  %a, %la = attn.paged_attention %q, %kc, %kc, %bt, %sl, %qsl {causal} : (tensor<?x4x16xf16>, tensor<?x16x2x16xf16>, tensor<?x16x2x16xf16>, tensor<2x3xi32>, tensor<2xi32>, tensor<3xi32>) -> (tensor<?x4x16xf16>, tensor<4x?xf32>)
+  %b, %lb = attn.paged_attention %q, %kc, %kc, %bt, %sl, %qsl {causal} : (tensor<?x4x16xf16>, tensor<?x16x2x16xf16>, tensor<?x16x2x16xf16>, tensor<2x3xi32>, tensor<2xi32>, tensor<3xi32>) -> (tensor<?x4x16xf16>, tensor<4x?xf32>)
+  return %a, %la, %b, %lb : tensor<?x4x16xf16>, tensor<4x?xf32>, tensor<?x4x16xf16>, tensor<4x?xf32>
 }
 
 // Unused results: canonicalize (and CSE, which also drops trivially dead

@@ -1,5 +1,5 @@
 /* Unit tests for reference.h: hand-computed attention cases (masking, softcap,
- * alibi, GQA, varlen), the comparison helper and the RNG.
+ * alibi, GQA, varlen, paged), the comparison helper and the RNG.
  * Build from the repository root:
  *   gcc -std=c11 -Wall -Wextra -Werror -O2 -Itools/attn-run/support \
  *     test/Unit/reference-test.c tools/attn-run/support/{half,npy,reference}.c -lm */
@@ -410,6 +410,166 @@ static void testInvalidCuSeqlens(void) {
   CHECK(sentinel == 42.0, "attnRefMha wrote output for invalid params");
 }
 
+/* A paged batch made from a packed (varlen) one: the keys of sequence b are
+ * scattered into blocks of BS slots taken from a shuffled pool, with a NaN
+ * in every slot no sequence owns and garbage (out-of-range ids) in the
+ * table entries past ceil(seq_len / BS). attnRefPaged must give what
+ * attnRefMhaVarlen gives on the packed keys, and never read the NaNs. */
+enum { PB = 4, PTQ = 12, PTK = 13, PHQ = 4, PHKV = 2, PD = 3, PDV = 2, PBS = 3, PNB = 9, PMB = 4 };
+
+static void scatterToCache(const double *packed, int width, const int32_t *cuK,
+                           const int32_t *table, double *cache) {
+  for (int i = 0; i < PNB * PBS * PHKV * width; ++i)
+    cache[i] = NAN;
+  for (int b = 0; b < PB; ++b)
+    for (int j = 0; j < cuK[b + 1] - cuK[b]; ++j) {
+      int block = table[b * PMB + j / PBS], slot = j % PBS;
+      memcpy(cache + (block * PBS + slot) * PHKV * width, packed + (cuK[b] + j) * PHKV * width,
+             (size_t)(PHKV * width) * sizeof(double));
+    }
+}
+
+static void checkPagedAgainstVarlen(AttnRefParams p, const char *what) {
+  /* q lengths 3, 0, 4, 1 (+4 uncovered); seq_lens 5, 2, 4, 1 (+1 unused
+   * packed key): chunked prefill, an empty-query sequence, a sequence whose
+   * queries are all its keys, decode. Blocks used: 2 + 1 + 2 + 1 of 9. */
+  const int32_t qsl[PB + 1] = {0, 3, 3, 7, 8}, cuK[PB + 1] = {0, 5, 7, 11, 12};
+  const int32_t seqLens[PB] = {5, 2, 4, 1};
+  const int32_t table[PB * PMB] = {7, 2, -1, 99, 4, 2147483647, 0, 0, 8, 1, -5, 9, 3, 40, 6, 6};
+  p.B = PB;
+  p.Hq = PHQ;
+  p.Hkv = PHKV;
+  p.Sq = PTQ;
+  p.Sk = PTK;
+  p.D = PD;
+  p.Dv = PDV;
+  p.scale = 0.6;
+  uint64_t st = 11;
+  double *q = randomTensor(&st, PTQ * PHQ * PD), *k = randomTensor(&st, PTK * PHKV * PD),
+         *v = randomTensor(&st, PTK * PHKV * PDV), *alibi = randomTensor(&st, PHQ);
+  double kc[PNB * PBS * PHKV * PD], vc[PNB * PBS * PHKV * PDV];
+  scatterToCache(k, PD, cuK, table, kc);
+  scatterToCache(v, PDV, cuK, table, vc);
+  double want[PTQ * PHQ * PDV], wantLse[PHQ * PTQ], got[PTQ * PHQ * PDV], gotLse[PHQ * PTQ];
+  char err[256] = "";
+  CHECK(attnRefMhaVarlen(&p, q, k, v, qsl, cuK, alibi, want, wantLse, err, sizeof err) == 0,
+        "%s: varlen failed: %s", what, err);
+  AttnRefPaging g = {PNB, PBS, PMB};
+  int rc =
+      attnRefPaged(&p, &g, q, kc, vc, table, seqLens, qsl, alibi, got, gotLse, err, sizeof err);
+  CHECK(rc == 0, "%s: paged failed: %s", what, err);
+  expectClose(got, want, PTQ * PHQ * PDV, what);
+  expectClose(gotLse, wantLse, PHQ * PTQ, what);
+  for (int t = qsl[PB]; t < PTQ; ++t)
+    for (int h = 0; h < PHQ; ++h)
+      expectMaskedRow(got + (t * PHQ + h) * PDV, PDV, gotLse[h * PTQ + t], "uncovered paged token");
+  CHECK(attnRefPaged(&p, &g, q, kc, vc, table, seqLens, qsl, alibi, got, NULL, err, sizeof err) ==
+            0,
+        "lse may be NULL: %s", err);
+  free(q);
+  free(k);
+  free(v);
+  free(alibi);
+}
+
+/* Decode of one sequence (one query, 7 keys in blocks 2, 0, 1 of 2 slots)
+ * is attn.mha with Sq = 1, whose causal mask is bottom-right aligned. */
+static void testPagedDecodeAgainstMha(void) {
+  enum { SK = 7, HQ = 2, D = 4, BS = 2, NB = 4, MB = 4 };
+  AttnRefParams p = makeParams(1, HQ, 1, 1, SK, D, D);
+  p.causal = true;
+  p.hasWindowLeft = true;
+  p.windowLeft = 4;
+  uint64_t st = 12;
+  double *q = randomTensor(&st, HQ * D), *k = randomTensor(&st, SK * D),
+         *v = randomTensor(&st, SK * D);
+  const int32_t table[MB] = {2, 0, 1, 3}, seqLens[1] = {SK}, qsl[2] = {0, 1};
+  double kc[NB * BS * D], vc[NB * BS * D];
+  for (int i = 0; i < NB * BS * D; ++i)
+    kc[i] = vc[i] = NAN;
+  for (int j = 0; j < SK; ++j) {
+    memcpy(kc + (table[j / BS] * BS + j % BS) * D, k + j * D, D * sizeof(double));
+    memcpy(vc + (table[j / BS] * BS + j % BS) * D, v + j * D, D * sizeof(double));
+  }
+  double want[HQ * D], wantLse[HQ], got[HQ * D], gotLse[HQ];
+  attnRefMha(&p, q, k, v, NULL, want, wantLse);
+  AttnRefPaging g = {NB, BS, MB};
+  char err[256] = "";
+  CHECK(attnRefPaged(&p, &g, q, kc, vc, table, seqLens, qsl, NULL, got, gotLse, err, sizeof err) ==
+            0,
+        "paged decode: %s", err);
+  expectClose(got, want, HQ * D, "paged decode out");
+  expectClose(gotLse, wantLse, HQ, "paged decode lse");
+  free(q);
+  free(k);
+  free(v);
+}
+
+static void testPaged(void) {
+  AttnRefParams p = makeParams(0, 0, 1, 0, 0, 0, 0);
+  checkPagedAgainstVarlen(p, "paged plain");
+  p.causal = true;
+  p.hasWindowLeft = true;
+  p.windowLeft = 2;
+  p.hasSoftcap = true;
+  p.softcap = 1.5;
+  checkPagedAgainstVarlen(p, "paged causal+window+softcap+alibi");
+  testPagedDecodeAgainstMha();
+}
+
+/* Data that breaks a precondition is reported, naming the entry, and
+ * nothing is written. */
+static void expectPagedError(const int32_t *table, const int32_t *seqLens, const int32_t *qsl,
+                             AttnRefPaging g, const char *needle) {
+  AttnRefParams p = makeParams(2, 1, 1, 4, 0, 1, 1);
+  double q[4] = {0}, kc[8] = {0}, vc[8] = {0};
+  double out[4], lse[4];
+  for (int i = 0; i < 4; ++i)
+    out[i] = lse[i] = 42.0;
+  char err[256] = "";
+  int rc = attnRefPaged(&p, &g, q, kc, vc, table, seqLens, qsl, NULL, out, lse, err, sizeof err);
+  CHECK(rc != 0, "invalid paged inputs accepted (want '%s')", needle);
+  CHECK(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
+  for (int i = 0; i < 4; ++i)
+    CHECK(out[i] == 42.0 && lse[i] == 42.0, "outputs written despite the error");
+  char again[256] = "";
+  CHECK(attnRefCheckPaged(&p, &g, table, seqLens, qsl, again, sizeof again) != 0 &&
+            strcmp(err, again) == 0,
+        "attnRefCheckPaged disagrees: '%s' vs '%s'", again, err);
+}
+
+static void testInvalidPaged(void) {
+  /* 2 sequences, NB = 4 blocks of 2, MaxBlocks = 3 (at most 6 keys). */
+  AttnRefPaging g = {4, 2, 3};
+  const int32_t table[6] = {0, 1, 77, 2, 3, -1}, seqLens[2] = {3, 4}, qsl[3] = {0, 1, 3};
+  expectPagedError(table, seqLens, (int32_t[]){1, 1, 3}, g, "query_start_loc[0] = 1");
+  expectPagedError(table, seqLens, (int32_t[]){0, 2, 1}, g,
+                   "query_start_loc[2] = 1 is less than query_start_loc[1] = 2");
+  expectPagedError(table, seqLens, (int32_t[]){0, 1, 5}, g,
+                   "query_start_loc[2] = 5 exceeds the 4 packed tokens");
+  expectPagedError(table, (int32_t[]){3, 7}, qsl, g,
+                   "seq_lens[1] = 7 is outside [0, MaxBlocks * BS = 3 * 2 = 6]");
+  expectPagedError(table, (int32_t[]){-1, 4}, qsl, g, "seq_lens[0] = -1 is outside");
+  expectPagedError(table, (int32_t[]){3, 1}, qsl, g,
+                   "seq_lens[1] = 1 is less than the 2 query tokens of sequence 1");
+  expectPagedError(table, (int32_t[]){5, 4}, qsl, g,
+                   "block_tables[0][2] = 77 is not a block of the cache [0, NB = 4) (sequence 0 "
+                   "has 5 keys in 3 blocks)");
+  expectPagedError((int32_t[]){0, 1, 77, 2, -3, 0}, seqLens, qsl, g, "block_tables[1][1] = -3");
+  expectPagedError(table, seqLens, NULL, g, "query_start_loc is NULL");
+  expectPagedError(table, NULL, qsl, g, "seq_lens is NULL");
+  expectPagedError(table, seqLens, qsl, (AttnRefPaging){4, 0, 3}, "bad cache geometry");
+
+  /* Entries past ceil(seq_len / BS) are never looked at: 77 and -1 above
+   * pass, and so does a sequence with no key and no query. */
+  AttnRefParams p = makeParams(2, 1, 1, 4, 0, 1, 1);
+  char err[256] = "";
+  CHECK(attnRefCheckPaged(&p, &g, table, seqLens, qsl, err, sizeof err) == 0, "valid: %s", err);
+  CHECK(attnRefCheckPaged(&p, &g, table, (int32_t[]){0, 4}, (int32_t[]){0, 0, 2}, err,
+                          sizeof err) == 0,
+        "empty sequence: %s", err);
+}
+
 /* Logits of order 1e6 must not overflow exp; out stays a convex combination
  * of the rows of v. */
 static void testLargeLogits(void) {
@@ -525,6 +685,8 @@ int main(void) {
   testGqaMapping();
   testVarlen();
   testInvalidCuSeqlens();
+  testPaged();
+  testInvalidPaged();
   testLargeLogits();
   testCompare();
   testRng();

@@ -16,23 +16,34 @@ void attnCIdentifier(const char *text, char *out, size_t size) {
   out[n] = '\0';
 }
 
-/* The shape of a tensor role, in the op's terms. */
-static const char *shapeOf(const char *role, bool varlen) {
+/* The shape of a tensor role, in the op's terms (per kernel kind: mha,
+ * mha_varlen, the paged kernels). */
+static const char *shapeOf(const char *role, const char *kind) {
   static const struct {
-    const char *role, *mha, *varlen;
+    const char *role, *mha, *varlen, *paged;
   } shapes[] = {
-      {"q", "B x Hq x Sq x D", "Tq x Hq x D"},
-      {"k", "B x Hkv x Sk x D", "Tk x Hkv x D"},
-      {"v", "B x Hkv x Sk x Dv", "Tk x Hkv x Dv"},
-      {"cu_seqlens_q", "", "B+1 (int32 offsets of each sequence in q)"},
-      {"cu_seqlens_k", "", "B+1 (int32 offsets of each sequence in k/v)"},
-      {"alibi", "Hq (ALiBi slopes)", "Hq (ALiBi slopes)"},
-      {"out", "B x Hq x Sq x Dv", "Tq x Hq x Dv"},
-      {"lse", "B x Hq x Sq (natural-log sum of exp)", "Hq x Tq (natural-log sum of exp)"},
+      {"q", "B x Hq x Sq x D", "Tq x Hq x D", "Tq x Hq x D"},
+      {"k", "B x Hkv x Sk x D", "Tk x Hkv x D", ""},
+      {"v", "B x Hkv x Sk x Dv", "Tk x Hkv x Dv", ""},
+      {"cu_seqlens_q", "", "B+1 (int32 offsets of each sequence in q)", ""},
+      {"cu_seqlens_k", "", "B+1 (int32 offsets of each sequence in k/v)", ""},
+      {"k_cache", "", "", "NB x BS x Hkv x D (blocks of BS tokens)"},
+      {"v_cache", "", "", "NB x BS x Hkv x Dv"},
+      {"block_tables", "", "", "B x MaxBlocks (int32 block ids)"},
+      {"seq_lens", "", "", "B (int32 keys per sequence)"},
+      {"query_start_loc", "", "", "B+1 (int32 offsets of each sequence in q)"},
+      {"alibi", "Hq (ALiBi slopes)", "Hq (ALiBi slopes)", "Hq (ALiBi slopes)"},
+      {"split_out", "", "", "S x Tq x Hq x Dv (f32 workspace, S splits)"},
+      {"split_lse", "", "", "S x Hq x Tq (f32 workspace)"},
+      {"out", "B x Hq x Sq x Dv", "Tq x Hq x Dv", "Tq x Hq x Dv"},
+      {"lse", "B x Hq x Sq (natural-log sum of exp)", "Hq x Tq (natural-log sum of exp)",
+       "Hq x Tq (natural-log sum of exp)"},
   };
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); ++i)
     if (!strcmp(shapes[i].role, role))
-      return varlen ? shapes[i].varlen : shapes[i].mha;
+      return !strncmp(kind, "paged", 5)     ? shapes[i].paged
+             : !strcmp(kind, "mha_varlen") ? shapes[i].varlen
+                                           : shapes[i].mha;
   return "";
 }
 
@@ -62,14 +73,13 @@ static void writeFeatures(FILE *out, const AttnBundleKernel *k) {
 static void writeKernel(FILE *out, const AttnBundleKernel *k) {
   char id[160];
   attnCIdentifier(k->name, id, sizeof(id));
-  bool varlen = !strcmp(k->kind, "mha_varlen");
   fprintf(out, "/* %s\n", k->name);
   writeFeatures(out, k);
   fputs(" * Tensors (strides in elements; the last dim must have stride 1):\n", out);
   for (int i = 0; i < k->num_args; ++i) {
     const AttnBundleArg *a = &k->args[i];
     fprintf(out, " *   %-12s %-4s rank %d  %-6s %s\n", a->name, a->dtype, a->rank,
-            a->output ? "output" : "input", shapeOf(a->name, varlen));
+            a->output ? "output" : "input", shapeOf(a->name, k->kind));
   }
   fputs(" */\n", out);
   char upper[160];

@@ -59,16 +59,18 @@ static MlirAttribute inherent(MlirOperation op, const char *name) {
 }
 
 /* Attributes as the dialect defines them; the default scale is 1/sqrt(D). */
-static void readParams(MlirOperation op, bool varlen, AttnRefParams *p) {
+static void readParams(MlirOperation op, AttnOpKind kind, AttnRefParams *p) {
   MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
   MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
   MlirType v = mlirValueGetType(mlirOperationGetOperand(op, 2));
-  intptr_t headDim = varlen ? 2 : 3;
+  /* Head count and head dim of q / of k and v: BHSD, THD, or the caches' NB x BS x H x D. */
+  intptr_t qDim = kind == ATTN_OP_MHA ? 3 : 2;
+  intptr_t kvHeads = kind == ATTN_OP_PAGED ? 2 : 1, kvDim = kind == ATTN_OP_VARLEN ? 2 : 3;
   memset(p, 0, sizeof(*p));
   p->Hq = mlirShapedTypeGetDimSize(q, 1);
-  p->Hkv = mlirShapedTypeGetDimSize(k, 1);
-  p->D = mlirShapedTypeGetDimSize(q, headDim);
-  p->Dv = mlirShapedTypeGetDimSize(v, headDim);
+  p->Hkv = mlirShapedTypeGetDimSize(k, kvHeads);
+  p->D = mlirShapedTypeGetDimSize(q, qDim);
+  p->Dv = mlirShapedTypeGetDimSize(v, kvDim);
   MlirAttribute a = inherent(op, "scale");
   p->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)p->D) : mlirFloatAttrGetValueDouble(a);
   /* The op stores the scale as f32: use exactly the value the kernel sees. */
@@ -109,16 +111,32 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
     return false;
   }
   AttnOpInfo *o = &info->ops[info->numOps++];
-  o->varlen = isNamed(op, "attn.mha_varlen");
+  o->kind = isNamed(op, "attn.mha_varlen")        ? ATTN_OP_VARLEN
+            : isNamed(op, "attn.paged_attention") ? ATTN_OP_PAGED
+                                                  : ATTN_OP_MHA;
   o->hasLse = mlirOperationGetNumResults(op) > 1;
-  readParams(op, o->varlen, &o->params);
+  readParams(op, o->kind, &o->params);
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
+  /* Operand i of the op fills slot slots[i]. */
   static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI};
   static const AttnSlot varlenSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
-  static const AttnRole slotRoles[] = {ATTN_ROLE_DATA, ATTN_ROLE_DATA, ATTN_ROLE_DATA,
-                                       ATTN_ROLE_CU_Q, ATTN_ROLE_CU_K, ATTN_ROLE_ALIBI};
-  const AttnSlot *slots = o->varlen ? varlenSlots : mhaSlots;
+  static const AttnSlot pagedSlots[] = {
+      ATTN_Q, ATTN_K, ATTN_V, ATTN_BLOCK_TABLES, ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI};
+  static const AttnRole slotRoles[] = {
+      [ATTN_Q] = ATTN_ROLE_DATA,
+      [ATTN_K] = ATTN_ROLE_DATA,
+      [ATTN_V] = ATTN_ROLE_DATA,
+      [ATTN_CU_Q] = ATTN_ROLE_CU_Q,
+      [ATTN_CU_K] = ATTN_ROLE_CU_K,
+      [ATTN_BLOCK_TABLES] = ATTN_ROLE_BLOCK_TABLES,
+      [ATTN_SEQ_LENS] = ATTN_ROLE_SEQ_LENS,
+      [ATTN_QUERY_START] = ATTN_ROLE_QUERY_START,
+      [ATTN_ALIBI] = ATTN_ROLE_ALIBI,
+  };
+  const AttnSlot *slots = o->kind == ATTN_OP_VARLEN  ? varlenSlots
+                          : o->kind == ATTN_OP_PAGED ? pagedSlots
+                                                     : mhaSlots;
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
     int arg = argNumber(mlirOperationGetOperand(op, i), entry);
     if (arg < 0) {
@@ -131,7 +149,8 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       return false;
     }
     o->arg[slots[i]] = arg;
-    if (!setRole(info, arg, slotRoles[slots[i]], op, fileName, err))
+    bool cache = o->kind == ATTN_OP_PAGED && (slots[i] == ATTN_K || slots[i] == ATTN_V);
+    if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slots[i]], op, fileName, err))
       return false;
   }
   return true;
@@ -190,7 +209,8 @@ bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, 
   MlirOperation ops[ATTN_RUN_MAX_OPS];
   for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
-    if (isNamed(op, "attn.mha") || isNamed(op, "attn.mha_varlen")) {
+    if (isNamed(op, "attn.mha") || isNamed(op, "attn.mha_varlen") ||
+        isNamed(op, "attn.paged_attention")) {
       if (!readOp(op, entry, fileName, info, err))
         return false;
       ops[info->numOps - 1] = op;
@@ -230,17 +250,26 @@ static void tie(int *parent, int argA, int dimA, int argB, int dimB) {
 /* The dims each op contract says are equal. */
 static void tieOp(int *parent, const AttnOpInfo *o) {
   const int *a = o->arg;
-  if (!o->varlen) {
+  switch (o->kind) {
+  case ATTN_OP_MHA:
     tie(parent, a[ATTN_Q], 0, a[ATTN_K], 0);
     tie(parent, a[ATTN_Q], 0, a[ATTN_V], 0);
     tie(parent, a[ATTN_K], 1, a[ATTN_V], 1);
     tie(parent, a[ATTN_K], 2, a[ATTN_V], 2);
     tie(parent, a[ATTN_Q], 3, a[ATTN_K], 3);
-  } else {
+    break;
+  case ATTN_OP_VARLEN:
     tie(parent, a[ATTN_K], 0, a[ATTN_V], 0);
     tie(parent, a[ATTN_K], 1, a[ATTN_V], 1);
     tie(parent, a[ATTN_Q], 2, a[ATTN_K], 2);
     tie(parent, a[ATTN_CU_Q], 0, a[ATTN_CU_K], 0);
+    break;
+  case ATTN_OP_PAGED: /* NB, BS, Hkv of the caches; D; B */
+    for (int d = 0; d < 3; ++d)
+      tie(parent, a[ATTN_K], d, a[ATTN_V], d);
+    tie(parent, a[ATTN_Q], 2, a[ATTN_K], 3);
+    tie(parent, a[ATTN_BLOCK_TABLES], 0, a[ATTN_SEQ_LENS], 0);
+    break;
   }
   tie(parent, a[ATTN_Q], 1, a[ATTN_ALIBI], 0);
 }
@@ -248,13 +277,20 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
 /* Which (argument, dim) each dim of an op result equals; returns its rank. */
 static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
   const int q = o->arg[ATTN_Q], v = o->arg[ATTN_V];
-  if (!o->varlen && index == 0) { /* out: B x Hq x Sq x Dv */
+  if (o->kind == ATTN_OP_PAGED && index == 0) { /* out: Tq x Hq x Dv, Dv of NB x BS x Hkv x Dv */
+    int a[3] = {q, q, v}, d[3] = {0, 1, 3};
+    memcpy(arg, a, sizeof(a));
+    memcpy(dim, d, sizeof(d));
+    return 3;
+  }
+  bool varlen = o->kind != ATTN_OP_MHA; /* the rest of paged is varlen's */
+  if (!varlen && index == 0) {          /* out: B x Hq x Sq x Dv */
     int a[4] = {q, q, q, v}, d[4] = {0, 1, 2, 3};
     memcpy(arg, a, sizeof(a));
     memcpy(dim, d, sizeof(d));
     return 4;
   }
-  if (!o->varlen) { /* lse: B x Hq x Sq */
+  if (!varlen) { /* lse: B x Hq x Sq */
     int a[3] = {q, q, q}, d[3] = {0, 1, 2};
     memcpy(arg, a, sizeof(a));
     memcpy(dim, d, sizeof(d));
@@ -270,6 +306,29 @@ static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
   memcpy(arg, a, sizeof(a));
   memcpy(dim, d, sizeof(d));
   return 2;
+}
+
+/* A paged op's query_start_loc has B+1 entries, B those of seq_lens and
+ * block_tables: not an equality, so not a union-find tie. Whichever side is
+ * known fixes the other; with neither, B gets the default size. */
+static bool resolveBatchPlusOne(const AttnFuncInfo *info, const AttnOpInfo *o, int *parent,
+                                int64_t *size, int64_t defaultSize, FILE *err) {
+  int seqs = find(parent, o->arg[ATTN_SEQ_LENS] * ATTN_RUN_MAX_RANK);
+  int offsets = find(parent, o->arg[ATTN_QUERY_START] * ATTN_RUN_MAX_RANK);
+  if (size[seqs] < 0 && size[offsets] < 0)
+    size[seqs] = defaultSize;
+  if (size[seqs] < 0)
+    size[seqs] = size[offsets] - 1;
+  if (size[offsets] < 0)
+    size[offsets] = size[seqs] + 1;
+  if (seqs != offsets && size[seqs] >= 0 && size[offsets] == size[seqs] + 1)
+    return true;
+  fprintf(err,
+          "attn-run: error: @%s argument %d (query_start_loc) has %lld entries, argument %d "
+          "(seq_lens) %lld: the paged op needs B+1 and B\n",
+          info->name, o->arg[ATTN_QUERY_START], (long long)size[offsets], o->arg[ATTN_SEQ_LENS],
+          (long long)size[seqs]);
+  return false;
 }
 
 bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RANK],
@@ -332,6 +391,10 @@ bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RA
       source[root] = arg[d] * ATTN_RUN_MAX_RANK + dim[d];
     }
   }
+  for (int o = 0; o < info->numOps; ++o)
+    if (info->ops[o].kind == ATTN_OP_PAGED &&
+        !resolveBatchPlusOne(info, &info->ops[o], parent, size, defaultSize, err))
+      return false;
   for (int a = 0; a < info->numArgs; ++a)
     for (int d = 0; d < info->args[a].rank; ++d) {
       int root = find(parent, a * ATTN_RUN_MAX_RANK + d);

@@ -29,18 +29,35 @@ typedef struct {
 
 /* What an argument feeds; decides how attn-run fills it. */
 typedef enum {
-  ATTN_ROLE_UNUSED, /* not an attention operand: normal(0, 1) */
-  ATTN_ROLE_DATA,   /* q, k, v: normal(0, 1) */
-  ATTN_ROLE_CU_Q,   /* cu_seqlens_q: random valid offsets */
-  ATTN_ROLE_CU_K,   /* cu_seqlens_k */
-  ATTN_ROLE_ALIBI,  /* ALiBi slopes 2^(-8(h+1)/Hq) */
+  ATTN_ROLE_UNUSED,       /* not an attention operand: normal(0, 1) */
+  ATTN_ROLE_DATA,         /* q, k, v: normal(0, 1) */
+  ATTN_ROLE_CU_Q,         /* cu_seqlens_q: random valid offsets */
+  ATTN_ROLE_CU_K,         /* cu_seqlens_k */
+  ATTN_ROLE_ALIBI,        /* ALiBi slopes 2^(-8(h+1)/Hq) */
+  ATTN_ROLE_KV_CACHE,     /* k_cache, v_cache: normal(0, 1), NaN where no sequence reads */
+  ATTN_ROLE_BLOCK_TABLES, /* paged layout (Paged.h) */
+  ATTN_ROLE_SEQ_LENS,
+  ATTN_ROLE_QUERY_START,
 } AttnRole;
 
-/* Operand slots of attention ops, in the op's operand order. */
-typedef enum { ATTN_Q, ATTN_K, ATTN_V, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI, ATTN_NUM_SLOTS } AttnSlot;
+/* Operand slots of attention ops. K and V are the caches of a paged op. */
+typedef enum {
+  ATTN_Q,
+  ATTN_K,
+  ATTN_V,
+  ATTN_CU_Q,
+  ATTN_CU_K,
+  ATTN_BLOCK_TABLES,
+  ATTN_SEQ_LENS,
+  ATTN_QUERY_START,
+  ATTN_ALIBI,
+  ATTN_NUM_SLOTS
+} AttnSlot;
+
+typedef enum { ATTN_OP_MHA, ATTN_OP_VARLEN, ATTN_OP_PAGED } AttnOpKind;
 
 typedef struct {
-  bool varlen;
+  AttnOpKind kind;
   int arg[ATTN_NUM_SLOTS]; /* function argument feeding each slot, -1 if absent */
   bool hasLse;
   AttnRefParams params; /* static parts and attributes; sizes filled at run time */
@@ -63,9 +80,9 @@ bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, 
 
 /* Resolves every argument dimension: `shapes[a]` holds the fixed sizes (from
  * --shape / --input, -1 where unknown, or all -1); static dims of the type win
- * and must agree; dims tied by an op contract share a size; what is left gets
- * `defaultSize`. Writes `resolved[a][d]`; returns false with a message on a
- * conflict. */
+ * and must agree; dims tied by an op contract share a size (a paged op's
+ * query_start_loc has B+1 entries); what is left gets `defaultSize`. Writes `resolved[a][d]`;
+ * returns false with a message on a conflict. */
 bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RANK],
                        int64_t defaultSize, int64_t resolved[][ATTN_RUN_MAX_RANK], FILE *err);
 

@@ -12,6 +12,7 @@
 
 #include "Diagnostics.h"
 #include "Input.h"
+#include "Paged.h"
 #include "Signature.h"
 #include "Tensor.h"
 
@@ -87,6 +88,10 @@ static void usage(FILE *out) {
         "Generated inputs: normal(0,1) for q/k/v; cu_seqlens with random lengths covering\n"
         "all tokens and at least one empty sequence when B > 1; ALiBi slopes\n"
         "2^(-8(h+1)/Hq). Dynamic dims tied by an op (B of q/k/v, Sk of k/v, ...) share a size.\n"
+        "attn.paged_attention: valid random seq_lens (0, 1 and MaxBlocks*BS among them, fit\n"
+        "in NB blocks), decode and prefill query lengths (some tokens may be left past the\n"
+        "last sequence), shuffled block tables with a shared prefix block and garbage past\n"
+        "the used entries, NaN in every cache slot no sequence reads; printed per op.\n"
         "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2.\n",
         out);
 }
@@ -271,10 +276,16 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   } else if (!attnTensorAlloc(t, elem, arr.rank, arr.shape)) {
     fprintf(stderr, "attn-run: error: --input=%d=%s: out of memory\n", a, path);
   } else {
-    for (size_t i = 0; i < t->count; ++i)
-      t->values[i] = want == ATTN_NPY_F16   ? attnF16ToF32(((uint16_t *)arr.data)[i])
-                     : want == ATTN_NPY_I32 ? ((int32_t *)arr.data)[i]
-                                            : ((float *)arr.data)[i];
+    /* Widened one by one: a conditional expression would take its common
+     * type, float, and round int32 values past 2^24 (block ids, INT32_MAX). */
+    for (size_t i = 0; i < t->count; ++i) {
+      if (want == ATTN_NPY_F16)
+        t->values[i] = attnF16ToF32(((uint16_t *)arr.data)[i]);
+      else if (want == ATTN_NPY_I32)
+        t->values[i] = ((int32_t *)arr.data)[i];
+      else
+        t->values[i] = ((float *)arr.data)[i];
+    }
     attnTensorStoreValues(t);
     ok = true;
   }
@@ -325,6 +336,56 @@ static int64_t tokensFor(const AttnFuncInfo *info, int a, int64_t dims[][ATTN_RU
   return 0;
 }
 
+/* Integer operands that index the other tensors. */
+static bool isLayoutRole(AttnRole r) {
+  return r == ATTN_ROLE_CU_Q || r == ATTN_ROLE_CU_K || r == ATTN_ROLE_BLOCK_TABLES ||
+         r == ATTN_ROLE_SEQ_LENS || r == ATTN_ROLE_QUERY_START;
+}
+
+/* Paged ops first (their layout decides which cache slots are poisoned),
+ * then every argument still without values by its role. `have` marks the
+ * arguments from --input on entry. */
+static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *emptySeq,
+                       int64_t dims[][ATTN_RUN_MAX_RANK], bool *have, AttnTensor *args) {
+  bool poison[ATTN_RUN_MAX_ARGS] = {false};
+  for (int a = 0; a < info->numArgs; ++a)
+    poison[a] = info->roles[a] == ATTN_ROLE_KV_CACHE && !have[a];
+  for (int op = 0; op < info->numOps; ++op)
+    if (info->ops[op].kind == ATTN_OP_PAGED &&
+        !attnPagedMakeLayout(info, op, args, have, rng, stderr))
+      return false;
+  for (int a = 0; a < info->numArgs; ++a) {
+    if (have[a])
+      continue;
+    switch (info->roles[a]) {
+    case ATTN_ROLE_CU_Q:
+    case ATTN_ROLE_CU_K: {
+      int op = 0;
+      int64_t tokens = tokensFor(info, a, dims, &op);
+      int64_t numSeq = args[a].count > 0 ? (int64_t)args[a].count - 1 : 0;
+      if (args[a].count == 0 || !randomOffsets(rng, numSeq, tokens, emptySeq[op], args[a].values)) {
+        fprintf(stderr, "attn-run: error: @%s argument %d: cannot make cu_seqlens of %zu entries\n",
+                info->name, a, args[a].count);
+        return false;
+      }
+      break;
+    }
+    case ATTN_ROLE_ALIBI:
+      for (size_t h = 0; h < args[a].count; ++h)
+        args[a].values[h] = exp2(-8.0 * (double)(h + 1) / (double)args[a].count);
+      break;
+    default:
+      attnRandNormal(rng, args[a].values, args[a].count);
+    }
+    attnTensorStoreValues(&args[a]);
+  }
+  attnPagedPoisonCaches(info, args, poison);
+  for (int op = 0; op < info->numOps; ++op)
+    if (info->ops[op].kind == ATTN_OP_PAGED)
+      attnPagedPrintLayout(info, op, args, stdout);
+  return true;
+}
+
 static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *rng,
                        AttnTensor *args) {
   int64_t fixed[ATTN_RUN_MAX_ARGS][ATTN_RUN_MAX_RANK], dims[ATTN_RUN_MAX_ARGS][ATTN_RUN_MAX_RANK];
@@ -341,12 +402,15 @@ static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *
     }
     if (loaded[a])
       attnTensorDestroy(&args[a]);
-    if (o->noCheck && (info->roles[a] == ATTN_ROLE_CU_Q || info->roles[a] == ATTN_ROLE_CU_K)) {
+    if (o->noCheck && isLayoutRole(info->roles[a])) {
       /* The reference is what validates offsets before compiled code uses them. */
       fprintf(stderr,
-              "attn-run: error: --input=%d: cu_seqlens from a file need the reference check; drop "
+              "attn-run: error: --input=%d: %s from a file need the reference check; drop "
               "--no-check\n",
-              a);
+              a,
+              info->roles[a] == ATTN_ROLE_CU_Q || info->roles[a] == ATTN_ROLE_CU_K
+                  ? "cu_seqlens"
+                  : "block_tables, seq_lens and query_start_loc");
       return false;
     }
     if (!loadInput(info, a, o->inputs[i].path, &args[a]))
@@ -379,37 +443,13 @@ static bool makeInputs(const RunOptions *o, const AttnFuncInfo *info, uint64_t *
     emptySeq[op] = numSeq > 1 ? attnRandRange(rng, 0, numSeq - 1) : -1;
   }
   for (int a = 0; a < info->numArgs; ++a) {
-    if (loaded[a])
-      continue;
     const AttnTensorType *t = &info->args[a];
-    if (!attnTensorAlloc(&args[a], t->elem, t->rank, dims[a])) {
+    if (!loaded[a] && !attnTensorAlloc(&args[a], t->elem, t->rank, dims[a])) {
       fprintf(stderr, "attn-run: error: argument %d of @%s: too large\n", a, info->name);
       return false;
     }
-    loaded[a] = true;
-    switch (info->roles[a]) {
-    case ATTN_ROLE_CU_Q:
-    case ATTN_ROLE_CU_K: {
-      int op = 0;
-      int64_t tokens = tokensFor(info, a, dims, &op);
-      int64_t numSeq = args[a].count > 0 ? (int64_t)args[a].count - 1 : 0;
-      if (args[a].count == 0 || !randomOffsets(rng, numSeq, tokens, emptySeq[op], args[a].values)) {
-        fprintf(stderr, "attn-run: error: @%s argument %d: cannot make cu_seqlens of %zu entries\n",
-                info->name, a, args[a].count);
-        return false;
-      }
-      break;
-    }
-    case ATTN_ROLE_ALIBI:
-      for (size_t h = 0; h < args[a].count; ++h)
-        args[a].values[h] = exp2(-8.0 * (double)(h + 1) / (double)args[a].count);
-      break;
-    default:
-      attnRandNormal(rng, args[a].values, args[a].count);
-    }
-    attnTensorStoreValues(&args[a]);
   }
-  return true;
+  return fillInputs(info, rng, emptySeq, dims, loaded, args);
 }
 
 /*===--- Reference ---------------------------------------------------------===*/
@@ -420,49 +460,71 @@ typedef struct {
   int outRank, lseRank;
 } RefResult;
 
+/* Sizes of the op's reference call and the shapes of its results. */
+static void referenceShapes(const AttnOpInfo *op, const AttnTensor *args, AttnRefParams *p,
+                            RefResult *r) {
+  const AttnTensor *q = &args[op->arg[ATTN_Q]], *k = &args[op->arg[ATTN_K]];
+  if (op->kind == ATTN_OP_MHA) {
+    p->B = q->dims[0];
+    p->Sq = q->dims[2];
+    p->Sk = k->dims[2];
+    int64_t od[4] = {p->B, p->Hq, p->Sq, p->Dv}, ld[3] = {p->B, p->Hq, p->Sq};
+    memcpy(r->outDims, od, sizeof(od));
+    memcpy(r->lseDims, ld, sizeof(ld));
+    r->outRank = 4;
+    r->lseRank = 3;
+    return;
+  }
+  if (op->kind == ATTN_OP_VARLEN) {
+    p->B = args[op->arg[ATTN_CU_Q]].dims[0] - 1;
+    p->Sk = k->dims[0];
+  } else {
+    p->B = args[op->arg[ATTN_SEQ_LENS]].dims[0];
+    p->Sk = k->dims[1] * args[op->arg[ATTN_BLOCK_TABLES]].dims[1]; /* keys per sequence, at most */
+  }
+  p->Sq = q->dims[0];
+  int64_t od[3] = {p->Sq, p->Hq, p->Dv}, ld[2] = {p->Hq, p->Sq};
+  memcpy(r->outDims, od, sizeof(od));
+  memcpy(r->lseDims, ld, sizeof(ld));
+  r->outRank = 3;
+  r->lseRank = 2;
+}
+
+/* Varlen and paged: the integer operands are validated (as int32, what the
+ * compiled code reads) before the compiled code may index with them. */
+static int referenceRagged(const AttnOpInfo *op, const AttnRefParams *p, const AttnTensor *args,
+                           const double *alibi, RefResult *r, char *err, size_t errLen) {
+  const double *q = args[op->arg[ATTN_Q]].values, *k = args[op->arg[ATTN_K]].values,
+               *v = args[op->arg[ATTN_V]].values;
+  if (op->kind == ATTN_OP_VARLEN)
+    return attnRefMhaVarlen(p, q, k, v, args[op->arg[ATTN_CU_Q]].data,
+                            args[op->arg[ATTN_CU_K]].data, alibi, r->out, r->lse, err, errLen);
+  const AttnTensor *kc = &args[op->arg[ATTN_K]], *table = &args[op->arg[ATTN_BLOCK_TABLES]];
+  AttnRefPaging g = {kc->dims[0], kc->dims[1], table->dims[1]};
+  return attnRefPaged(p, &g, q, k, v, table->data, args[op->arg[ATTN_SEQ_LENS]].data,
+                      args[op->arg[ATTN_QUERY_START]].data, alibi, r->out, r->lse, err, errLen);
+}
+
 static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefResult *refs) {
   for (int o = 0; o < info->numOps; ++o) {
     const AttnOpInfo *op = &info->ops[o];
     AttnRefParams p = op->params;
-    const AttnTensor *q = &args[op->arg[ATTN_Q]], *k = &args[op->arg[ATTN_K]];
     const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
     RefResult *r = &refs[o];
-    if (!op->varlen) {
-      p.B = q->dims[0];
-      p.Sq = q->dims[2];
-      p.Sk = k->dims[2];
-      int64_t od[4] = {p.B, p.Hq, p.Sq, p.Dv}, ld[3] = {p.B, p.Hq, p.Sq};
-      memcpy(r->outDims, od, sizeof(od));
-      memcpy(r->lseDims, ld, sizeof(ld));
-      r->outRank = 4;
-      r->lseRank = 3;
-    } else {
-      p.B = args[op->arg[ATTN_CU_Q]].dims[0] - 1;
-      p.Sq = q->dims[0];
-      p.Sk = k->dims[0];
-      int64_t od[3] = {p.Sq, p.Hq, p.Dv}, ld[2] = {p.Hq, p.Sq};
-      memcpy(r->outDims, od, sizeof(od));
-      memcpy(r->lseDims, ld, sizeof(ld));
-      r->outRank = 3;
-      r->lseRank = 2;
-    }
-    size_t rows = (size_t)(op->varlen ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;
+    referenceShapes(op, args, &p, r);
+    size_t rows = (size_t)(op->kind != ATTN_OP_MHA ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;
     r->out = malloc(rows * (size_t)p.Dv * sizeof(double) + 1);
     r->lse = malloc(rows * sizeof(double) + 1);
-    char err[256];
+    char err[512];
     if (!r->out || !r->lse || attnRefCheckParams(&p, err, sizeof(err)) != 0) {
       fprintf(stderr, "attn-run: error: @%s: %s\n", info->name,
               r->out && r->lse ? err : "out of memory");
       return false;
     }
-    if (!op->varlen) {
-      attnRefMha(&p, q->values, k->values, args[op->arg[ATTN_V]].values, alibi, r->out, r->lse);
-      continue;
-    }
-    /* Offsets as int32, validated before the compiled code may index with them. */
-    const AttnTensor *cq = &args[op->arg[ATTN_CU_Q]], *ck = &args[op->arg[ATTN_CU_K]];
-    if (attnRefMhaVarlen(&p, q->values, k->values, args[op->arg[ATTN_V]].values, cq->data, ck->data,
-                         alibi, r->out, r->lse, err, sizeof(err)) != 0) {
+    if (op->kind == ATTN_OP_MHA) {
+      attnRefMha(&p, args[op->arg[ATTN_Q]].values, args[op->arg[ATTN_K]].values,
+                 args[op->arg[ATTN_V]].values, alibi, r->out, r->lse);
+    } else if (referenceRagged(op, &p, args, alibi, r, err, sizeof(err)) != 0) {
       fprintf(stderr, "attn-run: error: @%s: invalid inputs: %s\n", info->name, err);
       return false;
     }

@@ -32,7 +32,9 @@ extern "C" {
 
 /* One tensor argument of a kernel. */
 typedef struct AttnBundleArg {
-  char name[32];  /* role: "q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "out", "lse" */
+  char name[32];  /* role: "q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "out", "lse";
+                   * paged kernels: "k_cache", "v_cache", "block_tables", "seq_lens",
+                   * "query_start_loc", "split_out", "split_lse" (docs/paged.md) */
   char dtype[8];  /* element type: "f16", "bf16", "f32", "f64", "i32" */
   int32_t rank;   /* 1..4 */
   int32_t output; /* 1 when the kernel writes it */
@@ -43,7 +45,7 @@ typedef struct AttnBundleArg {
 /* One kernel. */
 typedef struct AttnBundleKernel {
   char name[128]; /* kernel name, e.g. "attention_attn0"; also its symbol on GPU targets */
-  char kind[16];  /* "mha" | "mha_varlen" */
+  char kind[16];  /* "mha" | "mha_varlen" | "paged_decode" | "paged" | "paged_merge" */
   int32_t num_args;
   AttnBundleArg args[ATTN_BUNDLE_MAX_ARGS];
   /* Features, for inspection and for choosing a variant. */

@@ -51,3 +51,17 @@ func.func @tile_result(%m: memref<?x4xf32>, %i: index) -> vector<4x4xf32> attrib
   // expected-error @+1 {{attn-lower-cpu: 'func.return' takes a tile operand (unsupported on the CPU)}}
   return %a : vector<4x4xf32>
 }
+
+// -----
+
+// A tile assembled with insert_strided_slice must be a K/V matmul operand.
+func.func @piece_not_operand(%m: memref<?x4xf32>, %i: index) attributes {attn.kernel = {block_m = 4 : i64}} {
+  %p = arith.constant 0.0 : f32
+  %z = arith.constant dense<0.0> : vector<8x4xf32>
+  %a = vector.transfer_read %m[%i, %i], %p {in_bounds = [false, true]} : memref<?x4xf32>, vector<4x4xf32>
+  // expected-error @+1 {{attn-lower-cpu: 'vector.insert_strided_slice' is not a piece of a K/V tile}}
+  %t = vector.insert_strided_slice %a, %z {offsets = [4, 0], strides = [1, 1]} : vector<4x4xf32> into vector<8x4xf32>
+  %s = vector.extract_strided_slice %t {offsets = [0, 0], sizes = [4, 4], strides = [1, 1]} : vector<8x4xf32> to vector<4x4xf32>
+  vector.transfer_write %s, %m[%i, %i] {in_bounds = [false, true]} : vector<4x4xf32>, memref<?x4xf32>
+  return
+}

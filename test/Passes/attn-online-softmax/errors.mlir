@@ -19,7 +19,7 @@ func.func @no_tile(%q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
 // -----
 
 func.func @splits(%q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
-  // expected-error @+1 {{attn-online-softmax: 'attn.mha' has kv_splits != 1 in attn.tile: split-KV is not implemented yet}}
+  // expected-error @+1 {{attn-online-softmax: 'attn.mha' has kv_splits != 1 in attn.tile: split-KV is implemented for attn.paged_attention only}}
   %o = attn.mha %q, %q, %q {attn.kv_head_map = affine_map<(h) -> (h)>, attn.grid = affine_map<(b, s) -> (s, b, 2)>, attn.tile = {block_m = 16 : i64, block_n = 64 : i64, kv_splits = 2 : i64}} : (tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16>
   return %o : tensor<1x4x8x64xf16>
 }

@@ -1,6 +1,7 @@
 // RUN: attn-opt %s --attn-tile | FileCheck %s --check-prefix=CPU
 // RUN: attn-opt %s --attn-tile=target=gfx942 | FileCheck %s --check-prefix=GFX942
-// RUN: attn-opt %s --pass-pipeline='builtin.module(attn-tile{target=sm_90a block-n=16 kv-splits=2})' | FileCheck %s --check-prefix=OVERRIDE
+// RUN: attn-opt %s --pass-pipeline='builtin.module(attn-tile{target=sm_90a block-n=16 num-stages=3})' | FileCheck %s --check-prefix=OVERRIDE
+// RUN: not attn-opt %s --pass-pipeline='builtin.module(attn-tile{kv-splits=2})' 2>&1 | FileCheck %s --check-prefix=SPLITS
 // Tile configs come from config/<target>-MHA-DEFAULT.json (the entry is named
 // in `source`), the grid is (q tiles, batch x heads, kv splits).
 
@@ -14,8 +15,11 @@
 // GFX942-DAG: #[[GRID128:.*]] = affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 1)>
 // GFX942: attn.mha {{.*}}attn.grid = #[[GRID128]], attn.tile = {block_m = 128 : i64, block_n = 64 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 4 : i64, source = "gfx942-MHA-DEFAULT.json:{{[0-9]+}}", target = "gfx942"}
 
-// OVERRIDE-DAG: affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 2)>
-// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 2 : i64, num_stages = 2 : i64, num_warps = 4 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
+// OVERRIDE-DAG: affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 1)>
+// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 1 : i64, num_stages = 3 : i64, num_warps = 4 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
+
+// Split-KV is for attn.paged_attention (docs/paged.md).
+// SPLITS: error: attn-tile: 'attn.mha' has kv_splits != 1: split-KV is implemented for attn.paged_attention only
 
 func.func @mha_bf16_d128(%q: tensor<?x32x?x128xbf16>, %k: tensor<?x8x?x128xbf16>, %v: tensor<?x8x?x128xbf16>) -> tensor<?x32x?x128xbf16> {
   %o = attn.mha %q, %k, %v {causal} : (tensor<?x32x?x128xbf16>, tensor<?x8x?x128xbf16>, tensor<?x8x?x128xbf16>) -> tensor<?x32x?x128xbf16>

@@ -48,7 +48,9 @@ int attnRefCheckParams(const AttnRefParams *p, char *err, size_t errLen) {
 
 /* The keys one query row attends to: rows of k and v starting at element
  * kBase/vBase, consecutive keys kStride/vStride elements apart. Offsets rather
- * than derived pointers so an empty tensor may be NULL. */
+ * than derived pointers so an empty tensor may be NULL. With `blocks` (a
+ * paged cache), key j is row j % blockSize of block blocks[j / blockSize],
+ * blocks being kBlockStride/vBlockStride elements apart. */
 typedef struct {
   const double *k;
   int64_t kBase, kStride;
@@ -58,7 +60,17 @@ typedef struct {
   int64_t off; /* lenK - lenQ: aligns the last query with the last key */
   bool hasSlope;
   double slope;
+  const int32_t *blocks; /* NULL: contiguous keys */
+  int64_t blockSize, kBlockStride, vBlockStride;
 } KeyRange;
+
+/* Element offset of key j's row, contiguous or through the block table. */
+static int64_t keyOffset(const KeyRange *r, int64_t j, int64_t base, int64_t stride,
+                         int64_t blockStride) {
+  if (r->blocks == NULL)
+    return base + j * stride;
+  return base + r->blocks[j / r->blockSize] * blockStride + (j % r->blockSize) * stride;
+}
 
 /* dist = i + off - j: how far key j lies left of the query's diagonal. Using
  * the distance avoids overflow for huge window values. */
@@ -74,7 +86,7 @@ static bool isVisible(const AttnRefParams *p, int64_t dist) {
 
 static double computeLogit(const AttnRefParams *p, const double *qRow, const KeyRange *r, int64_t j,
                            int64_t dist) {
-  const double *kRow = r->k + r->kBase + j * r->kStride;
+  const double *kRow = r->k + keyOffset(r, j, r->kBase, r->kStride, r->kBlockStride);
   double dot = 0.0;
   for (int64_t d = 0; d < p->D; ++d)
     dot += qRow[d] * kRow[d];
@@ -113,7 +125,7 @@ static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, con
     double logit = computeLogit(p, qRow, r, j, dist);
     /* logit == m special-cased so that m == +inf gives weight 1, not NaN. */
     double w = logit == m ? 1.0 : exp(logit - m);
-    const double *vRow = r->v + r->vBase + j * r->vStride;
+    const double *vRow = r->v + keyOffset(r, j, r->vBase, r->vStride, r->vBlockStride);
     sum += w;
     for (int64_t d = 0; d < p->Dv; ++d)
       outRow[d] += w * vRow[d];
@@ -222,6 +234,109 @@ int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, c
         attendRow(p, q + (t * p->Hq + h) * p->D, i, &r, out + (t * p->Hq + h) * p->Dv, &rowLse);
         if (lse != NULL)
           lse[h * tq + t] = rowLse;
+      }
+    }
+  }
+  return 0;
+}
+
+static bool checkPagedGeometry(const AttnRefPaging *g, char *err, size_t errLen) {
+  if (g == NULL || g->blockSize < 1 || g->numBlocks < 0 || g->maxBlocks < 0) {
+    setErr(err, errLen,
+           "paged attention reference: bad cache geometry (NB=%lld BS=%lld MaxBlocks=%lld)",
+           g ? (long long)g->numBlocks : -1LL, g ? (long long)g->blockSize : -1LL,
+           g ? (long long)g->maxBlocks : -1LL);
+    return false;
+  }
+  return true;
+}
+
+/* Sequence b: its key count fits the table, covers its queries, and the
+ * block ids it uses exist. */
+static bool checkPagedSequence(const AttnRefPaging *g, const int32_t *blockTables,
+                               const int32_t *seqLens, const int32_t *qsl, int64_t b, char *err,
+                               size_t errLen) {
+  int64_t maxKeys = g->maxBlocks * g->blockSize, len = seqLens[b];
+  int64_t lenQ = (int64_t)qsl[b + 1] - qsl[b];
+  if (len < 0 || len > maxKeys) {
+    setErr(err, errLen, "seq_lens[%lld] = %lld is outside [0, MaxBlocks * BS = %lld * %lld = %lld]",
+           (long long)b, (long long)len, (long long)g->maxBlocks, (long long)g->blockSize,
+           (long long)maxKeys);
+    return false;
+  }
+  if (len < lenQ) {
+    setErr(err, errLen,
+           "seq_lens[%lld] = %lld is less than the %lld query tokens of sequence %lld "
+           "(query_start_loc[%lld] - query_start_loc[%lld])",
+           (long long)b, (long long)len, (long long)lenQ, (long long)b, (long long)(b + 1),
+           (long long)b);
+    return false;
+  }
+  int64_t used = (len + g->blockSize - 1) / g->blockSize;
+  for (int64_t i = 0; i < used; ++i) {
+    int32_t id = blockTables[b * g->maxBlocks + i];
+    if (id < 0 || id >= g->numBlocks) {
+      setErr(err, errLen,
+             "block_tables[%lld][%lld] = %ld is not a block of the cache [0, NB = %lld) "
+             "(sequence %lld has %lld keys in %lld blocks)",
+             (long long)b, (long long)i, (long)id, (long long)g->numBlocks, (long long)b,
+             (long long)len, (long long)used);
+      return false;
+    }
+  }
+  return true;
+}
+
+int attnRefCheckPaged(const AttnRefParams *p, const AttnRefPaging *g, const int32_t *blockTables,
+                      const int32_t *seqLens, const int32_t *queryStartLoc, char *err,
+                      size_t errLen) {
+  if (attnRefCheckParams(p, err, errLen) != 0 || !checkPagedGeometry(g, err, errLen) ||
+      !checkCuSeqlens("query_start_loc", queryStartLoc, p->B, p->Sq, err, errLen))
+    return 1;
+  if (p->B > 0 && (seqLens == NULL || (blockTables == NULL && g->maxBlocks > 0))) {
+    setErr(err, errLen, "%s is NULL", seqLens == NULL ? "seq_lens" : "block_tables");
+    return 1;
+  }
+  for (int64_t b = 0; b < p->B; ++b)
+    if (!checkPagedSequence(g, blockTables, seqLens, queryStartLoc, b, err, errLen))
+      return 1;
+  return 0;
+}
+
+int attnRefPaged(const AttnRefParams *p, const AttnRefPaging *g, const double *q,
+                 const double *kCache, const double *vCache, const int32_t *blockTables,
+                 const int32_t *seqLens, const int32_t *queryStartLoc, const double *alibi,
+                 double *out, double *lse, char *err, size_t errLen) {
+  if (attnRefCheckPaged(p, g, blockTables, seqLens, queryStartLoc, err, errLen) != 0)
+    return 1;
+  clearVarlenOutputs(p, out, lse);
+  int64_t group = p->Hq / p->Hkv;
+  for (int64_t b = 0; b < p->B; ++b) {
+    int64_t q0 = queryStartLoc[b], lenQ = queryStartLoc[b + 1] - queryStartLoc[b];
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      int64_t kvHead = h / group;
+      /* Cache layout NB x BS x Hkv x D: slots of one block are Hkv*D apart. */
+      KeyRange r = {.k = kCache,
+                    .kBase = kvHead * p->D,
+                    .kStride = p->Hkv * p->D,
+                    .v = vCache,
+                    .vBase = kvHead * p->Dv,
+                    .vStride = p->Hkv * p->Dv,
+                    .lenK = seqLens[b],
+                    .off = seqLens[b] - lenQ,
+                    .hasSlope = alibi != NULL,
+                    .slope = alibi ? alibi[h] : 0.0,
+                    /* (no table without columns: such a sequence has no key) */
+                    .blocks = g->maxBlocks > 0 ? blockTables + b * g->maxBlocks : NULL,
+                    .blockSize = g->blockSize,
+                    .kBlockStride = g->blockSize * p->Hkv * p->D,
+                    .vBlockStride = g->blockSize * p->Hkv * p->Dv};
+      for (int64_t i = 0; i < lenQ; ++i) {
+        int64_t t = q0 + i;
+        double rowLse;
+        attendRow(p, q + (t * p->Hq + h) * p->D, i, &r, out + (t * p->Hq + h) * p->Dv, &rowLse);
+        if (lse != NULL)
+          lse[h * p->Sq + t] = rowLse;
       }
     }
   }

@@ -18,7 +18,8 @@ extern "C" {
 
 /* Shapes and attributes of one attention op.
  * For attn.mha, Sq/Sk are the sequence lengths. For attn.mha_varlen, Sq = Tq
- * and Sk = Tk are the packed token counts and B is the number of sequences.
+ * and Sk = Tk are the packed token counts and B is the number of sequences;
+ * attn.paged_attention uses B and Sq = Tq the same way (keys: AttnRefPaging).
  * `scale` is the resolved scale (the op's default is 1/sqrt(D); the caller
  * resolves it). Absent windows are unbounded; softcap must be > 0 when
  * present. */
@@ -68,6 +69,37 @@ void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const 
 int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, const double *v,
                      const int32_t *cuQ, const int32_t *cuK, const double *alibi, double *out,
                      double *lse, char *err, size_t errLen);
+
+/* The cache geometry of attn.paged_attention: NB blocks of BS tokens, and
+ * MaxBlocks block-table entries per sequence. */
+typedef struct {
+  int64_t numBlocks, blockSize, maxBlocks;
+} AttnRefPaging;
+
+/* Checks the data preconditions of attn.paged_attention (the op's contract):
+ * qsl[0] == 0, qsl non-decreasing, qsl[B] <= Tq (= p->Sq);
+ * 0 <= seqLens[b] <= MaxBlocks * BS; seqLens[b] >= qsl[b+1] - qsl[b]; the
+ * first ceil(seqLens[b] / BS) entries of row b of blockTables in [0, NB).
+ * Also that BS >= 1 and NB, MaxBlocks >= 0. Returns 0 if they hold, non-zero
+ * with a message naming the array, the sequence and the entry otherwise. */
+int attnRefCheckPaged(const AttnRefParams *p, const AttnRefPaging *g, const int32_t *blockTables,
+                      const int32_t *seqLens, const int32_t *queryStartLoc, char *err,
+                      size_t errLen);
+
+/* attn.paged_attention:
+ *   q[Tq][Hq][D], kCache[NB][BS][Hkv][D], vCache[NB][BS][Hkv][Dv],
+ *   blockTables[B][MaxBlocks], seqLens[B], queryStartLoc[B+1], alibi[Hq]
+ *   (nullable) -> out[Tq][Hq][Dv], lse[Hq][Tq] (nullable), with p->B = B
+ *   and p->Sq = Tq (p->Sk is not used).
+ * Key j of sequence b is kCache[blockTables[b][j / BS]][j % BS]; the q_len
+ * query tokens of b sit at positions seqLens[b] - q_len + t, which masks and
+ * alibi use as attn.mha uses i + (Sk - Sq). Query tokens t >= queryStartLoc[B]
+ * get out = 0 and lse = -inf. Checks p and attnRefCheckPaged first; returns
+ * non-zero with its message, without touching out/lse, if they fail. */
+int attnRefPaged(const AttnRefParams *p, const AttnRefPaging *g, const double *q,
+                 const double *kCache, const double *vCache, const int32_t *blockTables,
+                 const int32_t *seqLens, const int32_t *queryStartLoc, const double *alibi,
+                 double *out, double *lse, char *err, size_t errLen);
 
 typedef struct {
   double maxAbs;      /* max |got - want| (inf for an inf/finite mismatch) */
