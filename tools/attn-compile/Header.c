@@ -41,7 +41,7 @@ static const char *shapeOf(const char *role, const char *kind) {
   };
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); ++i)
     if (!strcmp(shapes[i].role, role))
-      return !strncmp(kind, "paged", 5)     ? shapes[i].paged
+      return !strncmp(kind, "paged", 5)    ? shapes[i].paged
              : !strcmp(kind, "mha_varlen") ? shapes[i].varlen
                                            : shapes[i].mha;
   return "";
