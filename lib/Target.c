@@ -1059,7 +1059,10 @@ int attnAmdOccupancy(const AttnAmdKernelInfo *k, const char *chip, int workgroup
   int wave = k->wavefrontSize > 0 ? k->wavefrontSize : 64;
   int wavesPerWg = wg > 0 ? (wg + wave - 1) / wave : 1;
   if (k->ldsBytes > 0) {
-    int byLds = ldsCu / k->ldsBytes * wavesPerWg / kSimdsPerCu;
+    /* Waves on the busiest SIMD: a CU with fewer resident waves than
+     * SIMDs (one-wave decode workgroups) still runs one wave per SIMD. */
+    int resident = ldsCu / k->ldsBytes * wavesPerWg;
+    int byLds = (resident + kSimdsPerCu - 1) / kSimdsPerCu;
     if (byLds < waves) {
       waves = byLds;
       why = k->ldsBytes > ldsCu ? "lds>cu" : "lds";
