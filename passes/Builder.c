@@ -441,3 +441,26 @@ MlirValue attnAllocLike(AttnBuilder *b, MlirValue result, const MlirValue *srcVa
       dyn[nDyn++] = attnDim(b, srcValues[i], srcDims[i]);
   return attnAlloc(b, attnMemRefLike(type), nDyn, dyn);
 }
+
+MlirValue attnSubView(AttnBuilder *b, MlirValue source, MlirType resultType, intptr_t rank,
+                      const int64_t *staticOffsets, const int64_t *staticSizes, intptr_t nOffsets,
+                      const MlirValue *offsets, intptr_t nSizes, const MlirValue *sizes) {
+  MlirValue operands[1 + 2 * ATTN_MAX_RANK];
+  int64_t ones[ATTN_MAX_RANK];
+  assert(rank <= ATTN_MAX_RANK && nOffsets <= rank && nSizes <= rank);
+  intptr_t n = 0;
+  operands[n++] = source;
+  for (intptr_t i = 0; i < nOffsets; ++i)
+    operands[n++] = offsets[i];
+  for (intptr_t i = 0; i < nSizes; ++i)
+    operands[n++] = sizes[i];
+  for (intptr_t i = 0; i < rank; ++i)
+    ones[i] = 1;
+  int32_t seg[4] = {1, (int32_t)nOffsets, (int32_t)nSizes, 0};
+  MlirNamedAttribute attrs[4] = {
+      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, rank, staticOffsets)),
+      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, rank, staticSizes)),
+      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, rank, ones)),
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
+  return build1(b, "memref.subview", n, operands, resultType, 4, attrs);
+}

@@ -139,6 +139,11 @@ MlirType attnVectorType(intptr_t rank, const int64_t *shape, MlirType elem);
 MlirValue attnConstSplatF(AttnBuilder *b, MlirType vectorType, double value);
 MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType);
 MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x);
+/* memref.subview with unit strides: static offsets/sizes, the dynamic ones
+ * (ShapedType dynamic markers in the static arrays) given in order. */
+MlirValue attnSubView(AttnBuilder *b, MlirValue source, MlirType resultType, intptr_t rank,
+                      const int64_t *staticOffsets, const int64_t *staticSizes, intptr_t nOffsets,
+                      const MlirValue *offsets, intptr_t nSizes, const MlirValue *sizes);
 /* vector.insert_strided_slice of a 2-D `part` into `into` at row `row`, column 0. */
 MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t row);
 /* vector<R> -> vector<R x cols>: every row r holds row[r] (broadcast along

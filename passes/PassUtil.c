@@ -63,3 +63,13 @@ void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr) {
 MlirAttribute attnGetAttr(MlirOperation op, const char *name) {
   return mlirOperationGetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name));
 }
+
+int64_t attnPagedPiece(int64_t blockSize, int64_t blockN) {
+  int64_t a = blockSize, b = blockN;
+  while (b) {
+    int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}

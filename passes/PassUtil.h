@@ -31,4 +31,9 @@ int64_t attnOperandDim(MlirOperation op, intptr_t operand, intptr_t dim);
 void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);
 MlirAttribute attnGetAttr(MlirOperation op, const char *name);
 
+/* Rows of a paged K/V tile read from one cache block: gcd(BS, BLOCK_N)
+ * (docs/paged.md). attn-tile bounds BLOCK_N with it, attn-online-softmax
+ * reads tiles in pieces of it. */
+int64_t attnPagedPiece(int64_t blockSize, int64_t blockN);
+
 #endif /* ATTN_PASSES_PASSUTIL_H */

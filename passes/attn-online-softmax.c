@@ -350,15 +350,6 @@ static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows
                           inBounds);
 }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 /* Rows [0, valid) of block `blk` of a cache for one KV head:
  * memref<? x cols x E, strided<[?, 1], offset: ?>> (a rank-reducing
  * subview), so rows of the block past the sequence read as padding. */
@@ -371,16 +362,9 @@ static MlirValue blockRows(AttnBuilder *b, MlirValue cache, MlirValue blk, MlirV
   MlirType type =
       mlirMemRefTypeGet(elem, 2, shape, mlirStridedLayoutAttrGet(b->ctx, dynStride, 2, strides),
                         mlirAttributeGetNull());
-  int64_t offs[4] = {dyn, 0, dyn, 0}, sizes[4] = {1, dyn, 1, cols}, ones[4] = {1, 1, 1, 1};
-  MlirValue operands[4] = {cache, blk, kvHead, valid};
-  int32_t seg[4] = {1, 2, 1, 0};
-  MlirNamedAttribute attrs[4] = {
-      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, 4, offs)),
-      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, 4, sizes)),
-      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, 4, ones)),
-      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
-  MlirOperation op = attnBuildOp(b, "memref.subview", 4, operands, 1, &type, 4, attrs, 0, NULL);
-  return mlirOperationGetResult(op, 0);
+  int64_t offs[4] = {dyn, 0, dyn, 0}, sizes[4] = {1, dyn, 1, cols};
+  MlirValue dynOffs[2] = {blk, kvHead};
+  return attnSubView(b, cache, type, 4, offs, sizes, 2, dynOffs, 1, &valid);
 }
 
 /* The rows x cols tile of keys [n0, n0 + rows) through the block table:
@@ -391,7 +375,7 @@ static MlirValue blockRows(AttnBuilder *b, MlirValue cache, MlirValue blk, MlirV
 static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache, MlirValue n0,
                                int64_t rows, int64_t cols, bool rowsInBounds) {
   const Paged *pg = p->paged;
-  int64_t bs = p->s->bs, piece = gcd64(bs, rows);
+  int64_t bs = p->s->bs, piece = attnPagedPiece(bs, rows);
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(cache));
   MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1), cBs = cst(b, bs);
@@ -558,7 +542,7 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
      * start = lo = end and nothing runs); the max keeps a split from
      * visiting keys of the one before it. */
     if (p->paged) {
-      MlirValue piece = cst(b, gcd64(s->bs, s->blockN));
+      MlirValue piece = cst(b, attnPagedPiece(s->bs, s->blockN));
       lo = maxI(b, attnMulI(b, attnBinary(b, "arith.divui", lo, piece), piece), start);
     }
   }
@@ -659,33 +643,17 @@ static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue star
   MlirType type = mlirValueGetType(mem);
   intptr_t rank = mlirShapedTypeGetRank(type);
   int64_t dyn = mlirShapedTypeGetDynamicSize();
-  int64_t offs[4], sizes[4], strides[4];
-  MlirValue operands[1 + 8];
-  intptr_t n = 0, nSizes = 0;
-  operands[n++] = mem;
-  for (intptr_t i = 0; i < rank; ++i) {
-    offs[i] = i == dim ? dyn : 0;
-    strides[i] = 1;
-  }
-  operands[n++] = start;
+  int64_t offs[4], sizes[4];
+  MlirValue dynSizes[4];
+  intptr_t nSizes = 0;
   for (intptr_t i = 0; i < rank; ++i) {
     int64_t st = mlirShapedTypeGetDimSize(type, i);
-    if (i == dim || st == dyn) {
-      sizes[i] = dyn;
-      operands[n++] = i == dim ? rows : attnDim(b, mem, i);
-      ++nSizes;
-    } else {
-      sizes[i] = st;
-    }
+    offs[i] = i == dim ? dyn : 0;
+    sizes[i] = i == dim ? dyn : st;
+    if (i == dim || st == dyn)
+      dynSizes[nSizes++] = i == dim ? rows : attnDim(b, mem, i);
   }
-  int32_t seg[4] = {1, 1, (int32_t)nSizes, 0};
-  MlirNamedAttribute attrs[4] = {
-      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, rank, offs)),
-      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, rank, sizes)),
-      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, rank, strides)),
-      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
-  MlirOperation op = attnBuildOp(b, "memref.subview", n, operands, 1, &type, 4, attrs, 0, NULL);
-  return mlirOperationGetResult(op, 0);
+  return attnSubView(b, mem, type, rank, offs, sizes, 1, &start, nSizes, dynSizes);
 }
 
 static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
@@ -808,16 +776,9 @@ static MlirValue tableRow(AttnBuilder *b, MlirValue table, MlirValue seq) {
   MlirType type = mlirMemRefTypeGet(mlirShapedTypeGetElementType(mlirValueGetType(table)), 1, shape,
                                     mlirStridedLayoutAttrGet(b->ctx, dynStride, 1, strides),
                                     mlirAttributeGetNull());
-  int64_t offs[2] = {dyn, 0}, sizes[2] = {1, dyn}, ones[2] = {1, 1};
-  MlirValue operands[3] = {table, seq, attnDim(b, table, 1)};
-  int32_t seg[4] = {1, 1, 1, 0};
-  MlirNamedAttribute attrs[4] = {
-      attnNamedAttr(b, "static_offsets", mlirDenseI64ArrayGet(b->ctx, 2, offs)),
-      attnNamedAttr(b, "static_sizes", mlirDenseI64ArrayGet(b->ctx, 2, sizes)),
-      attnNamedAttr(b, "static_strides", mlirDenseI64ArrayGet(b->ctx, 2, ones)),
-      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
-  MlirOperation op = attnBuildOp(b, "memref.subview", 3, operands, 1, &type, 4, attrs, 0, NULL);
-  return mlirOperationGetResult(op, 0);
+  int64_t offs[2] = {dyn, 0}, sizes[2] = {1, dyn};
+  MlirValue len = attnDim(b, table, 1);
+  return attnSubView(b, table, type, 2, offs, sizes, 1, &seq, 1, &len);
 }
 
 /* Split `split` of S covers keys [split * C, (split + 1) * C), C the tiles of

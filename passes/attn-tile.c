@@ -239,15 +239,6 @@ static AttnPagedMode pagedMode(MlirOperation op) {
   return known && tq > b ? ATTN_PAGED_PREFILL : ATTN_PAGED_DECODE;
 }
 
-static int64_t gcd(int64_t a, int64_t b) {
-  while (b) {
-    int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 /* A KV tile is read in pieces of gcd(BS, BLOCK_N) rows, one per block it
  * touches; halving BLOCK_N bounds the pieces at 16 so tiny or odd block
  * sizes do not unroll without end. Not below 16, the smallest MMA k, and on
@@ -259,7 +250,7 @@ static int64_t pagedBlockN(int64_t blockN, int64_t bs, const char *target,
   int64_t least = 16;
   if (!strncmp(target, "gfx", 3) && c->numWarps > 0 && c->blockM / c->numWarps > least)
     least = c->blockM / c->numWarps;
-  while (blockN > least && blockN / gcd(bs, blockN) > 16)
+  while (blockN > least && blockN / attnPagedPiece(bs, blockN) > 16)
     blockN /= 2;
   return blockN;
 }
