@@ -341,12 +341,26 @@ static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
   return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
 }
 
+/* out (Tq x Hq x Dv, Dv from dim `dvDim` of v) and lse (Hq x Tq, or null)
+ * of a packed op, pre-filled for the tokens outside every sequence. */
+static void allocPackedResults(AttnBuilder *b, MlirOperation op, MlirValue q, MlirValue v,
+                               int dvDim, MlirValue *out, MlirValue *lse) {
+  MlirValue outSrc[3] = {q, q, v};
+  int outDims[3] = {0, 1, dvDim};
+  *out = attnAllocLike(b, mlirOperationGetResult(op, 0), outSrc, outDims);
+  MlirValue lseSrc[2] = {q, q};
+  int lseDims[2] = {1, 0};
+  *lse = mlirOperationGetNumResults(op) > 1
+             ? attnAllocLike(b, mlirOperationGetResult(op, 1), lseSrc, lseDims)
+             : attnNullValue();
+  fillUncovered(b, *out, *lse, mlirShapedTypeGetElementType(mlirValueGetType(q)));
+}
+
 static void lowerMhaVarlen(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
             vT = mlirOperationGetOperand(op, 2);
   bool hasAlibi = mlirOperationGetNumOperands(op) > 5;
-  bool hasLse = mlirOperationGetNumResults(op) > 1;
   int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 2),
           dv = staticDim(vT, 2);
 
@@ -354,15 +368,8 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue cuQ = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
   MlirValue cuK = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
   MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 5)) : attnNullValue();
-  MlirValue outSrc[3] = {q, q, v};
-  int outDims[3] = {0, 1, 2};
-  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
-  MlirValue lseSrc[2] = {q, q};
-  int lseDims[2] = {1, 0};
-  MlirValue lse =
-      hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
-  /* Tokens outside every sequence keep these values. */
-  fillUncovered(&b, out, lse, mlirShapedTypeGetElementType(mlirValueGetType(qT)));
+  MlirValue out, lse;
+  allocPackedResults(&b, op, q, v, 2, &out, &lse);
   MlirValue scratch = scratchFor(&b, k, 0);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
@@ -423,7 +430,6 @@ static void lowerPaged(MlirOperation op) {
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
             vT = mlirOperationGetOperand(op, 2);
   bool hasAlibi = mlirOperationGetNumOperands(op) > 6;
-  bool hasLse = mlirOperationGetNumResults(op) > 1;
   int64_t hq = staticDim(qT, 1), bs = staticDim(kT, 1), hkv = staticDim(kT, 2),
           d = staticDim(qT, 2), dv = staticDim(vT, 3);
   MlirType elemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
@@ -433,14 +439,8 @@ static void lowerPaged(MlirOperation op) {
   MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
   MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, 5));
   MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 6)) : attnNullValue();
-  MlirValue outSrc[3] = {q, q, v};
-  int outDims[3] = {0, 1, 3};
-  MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
-  MlirValue lseSrc[2] = {q, q};
-  int lseDims[2] = {1, 0};
-  MlirValue lse =
-      hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), lseSrc, lseDims) : attnNullValue();
-  fillUncovered(&b, out, lse, elemType);
+  MlirValue out, lse;
+  allocPackedResults(&b, op, q, v, 3, &out, &lse);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
   /* A sequence has at most MaxBlocks * BS keys, none if the cache has no
