@@ -10,10 +10,12 @@
 #include "reference.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int failures = 0;
@@ -409,6 +411,30 @@ static void testWriteErrors(Scratch *s) {
   attnNpyArrayDestroy(NULL);
 }
 
+/* Only regular files are replaced by rename: a symlink is written through
+ * (and stays a link) and /dev/null stays a character device. Renaming over
+ * /dev/null as root once turned it into a regular file. */
+static void testWriteNonRegular(Scratch *s) {
+  char err[512] = "", target[400];
+  int64_t two[1] = {2};
+  float y[2] = {3, 4};
+  snprintf(target, sizeof target, "%s", scratchFile(s, "target.npy"));
+  CHECK(symlink("target.npy", scratchFile(s, "link.npy")) == 0, "symlink: %s", strerror(errno));
+  CHECK(attnNpyWrite(s->path, ATTN_NPY_F32, 1, two, y, err, sizeof err) == 0, "%s", err);
+  struct stat st;
+  CHECK(lstat(scratchFile(s, "link.npy"), &st) == 0 && S_ISLNK(st.st_mode),
+        "the link stays a link");
+  AttnNpyArray a;
+  CHECK(attnNpyRead(target, &a, err, sizeof err) == 0 && a.numElements == 2 &&
+            ((float *)a.data)[1] == 4.0f,
+        "written through the link: %s", err);
+  attnNpyArrayDestroy(&a);
+  bool wasDevice = stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode);
+  CHECK(attnNpyWrite("/dev/null", ATTN_NPY_F32, 1, two, y, err, sizeof err) == 0, "%s", err);
+  CHECK(!wasDevice || (stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode)),
+        "/dev/null stays a device");
+}
+
 /* The atomic write must not leave temporary files behind. Removes every file
  * it sees, then the directory. */
 static void cleanupScratch(Scratch *s) {
@@ -443,6 +469,7 @@ int main(int argc, char **argv) {
   testCorruptFiles(&s);
   testFuzz(&s, fuzzIterations);
   testWriteErrors(&s);
+  testWriteNonRegular(&s);
   cleanupScratch(&s);
   if (failures != 0) {
     printf("FAIL: %d check(s) failed\n", failures);

@@ -441,8 +441,18 @@ static char *loadInput(const Options *o, const char *fileName, size_t *length) {
   return text;
 }
 
-/* stdout, or for -o FILE a temporary file beside FILE that replaces it only
- * on success: a failure leaves neither a partial FILE nor the temporary. */
+/* Whether `path` is a new name or a regular file, which a temporary file can
+ * replace by rename. Anything else (/dev/null, a FIFO, a symlink) is written
+ * in place: renaming over it would swap the device or link for a regular file
+ * (as root, `-o /dev/null` once turned /dev/null into a file). */
+static bool isReplaceable(const char *path) {
+  struct stat st;
+  return lstat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+/* stdout; for -o FILE on a regular file, a temporary file beside FILE that
+ * replaces it only on success: a failure leaves neither a partial FILE nor
+ * the temporary; for other FILEs (devices, FIFOs, symlinks), FILE itself. */
 typedef struct {
   FILE *stream;
   char *tempPath; /* NULL for stdout */
@@ -453,6 +463,12 @@ static bool openOutput(const char *path, Output *out) {
   *out = (Output){stdout, NULL};
   if (!path || strcmp(path, "-") == 0)
     return true;
+  if (!isReplaceable(path)) {
+    if ((out->stream = fopen(path, "w")))
+      return true;
+    fprintf(stderr, "attn-opt: error: cannot open '%s' for writing: %s\n", path, strerror(errno));
+    return false;
+  }
   size_t n = strlen(path);
   int fd = -1;
   errno = ENOMEM;
@@ -484,8 +500,15 @@ static bool openOutput(const char *path, Output *out) {
 /* Moves the output into place when `ok`, else discards it. Returns whether
  * the output was written. */
 static bool closeOutput(Output *out, const char *path, bool ok) {
-  if (!out->tempPath)
+  if (out->stream == stdout)
     return ok;
+  if (!out->tempPath) { /* written in place */
+    bool written = !ferror(out->stream);
+    written = fclose(out->stream) == 0 && written;
+    if (ok && !written)
+      fprintf(stderr, "attn-opt: error: cannot write '%s': %s\n", path, strerror(errno));
+    return ok && written;
+  }
   bool written = !ferror(out->stream);
   written = fclose(out->stream) == 0 && written;
   if (ok && written && rename(out->tempPath, path) != 0)

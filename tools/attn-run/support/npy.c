@@ -603,6 +603,33 @@ static bool writeAndClose(FILE *f, const char *tmpPath, const char *header, size
   return ok;
 }
 
+/* Whether `path` is a new name or a regular file, which a temporary file can
+ * replace by rename. Anything else (/dev/null, a FIFO, a symlink) is written
+ * in place: renaming over it would swap the device or link for a file. */
+static bool isReplaceable(const char *path) {
+  struct stat st;
+  return lstat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+static int writeInPlace(const char *path, const char *header, size_t headerLen, const void *data,
+                        size_t numBytes, char *err, size_t errLen) {
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) {
+    setErr(err, errLen, "%s: cannot open for writing: %s", path, strerror(errno));
+    return 1;
+  }
+  bool ok = fwrite(header, 1, headerLen, f) == headerLen &&
+            (numBytes == 0 || fwrite(data, 1, numBytes, f) == numBytes);
+  int savedErrno = errno;
+  if (fclose(f) != 0 && ok) {
+    ok = false;
+    savedErrno = errno;
+  }
+  if (!ok)
+    setErr(err, errLen, "%s: write failed: %s", path, strerror(savedErrno));
+  return ok ? 0 : 1;
+}
+
 static bool validateWrite(const char *path, AttnNpyDType dtype, int rank, const int64_t *shape,
                           const void *data, size_t *numBytes, char *err, size_t errLen) {
   if (path == NULL) {
@@ -658,6 +685,10 @@ int attnNpyWrite(const char *path, AttnNpyDType dtype, int rank, const int64_t *
     return 1;
   }
   int rc = 1;
+  if (!isReplaceable(path)) {
+    free(tmpPath);
+    return writeInPlace(path, header, headerLen, data, numBytes, err, errLen);
+  }
   FILE *f = openTemp(path, tmpPath, cap, err, errLen);
   if (f != NULL) {
     if (!writeAndClose(f, tmpPath, header, headerLen, data, numBytes, err, errLen)) {
