@@ -132,7 +132,9 @@
 
 // NVVM: gpu.module @attn_kernels
 // NVVM: llvm.func @f_attn0({{.*}}) attributes {{{.*}}nvvm.kernel
-// NVVM: nvvm.cp.async.shared.global
+// K/V copies carry a 256-byte L2 prefetch (attn-nvvm-l2-prefetch).
+// NVVM: llvm.inline_asm has_side_effects "cp.async.cg.shared.global.L2::256B [$0], [$1], 16
+// NVVM-NOT: nvvm.cp.async.shared.global
 // NVVM: nvvm.mma.sync
 // NVVM: llvm.func @f_attn0_merge({{.*}}) attributes {{{.*}}nvvm.kernel
 // NVVM-NOT: {{= vector\.|nvgpu\.|memref\.}}
