@@ -218,6 +218,77 @@ template <int W> void runLdg(Args a, int B, double bytes) {
   printf("ldg%d splits=%d  %.3f ms  %.0f GB/s\n", W, a.splits, ms[7], bytes / ms[7] / 1e6);
 }
 
+// A ring of STAGES (K, V) slots of R keys per warp: STAGES - 1 tiles in flight.
+template <int STAGES, int R>
+__device__ __forceinline__ void issueRing(uint32_t buf, const char *cache, const int *tab, int t, int h, int lane) {
+#pragma unroll
+  for (int i = 0; i < R / 2; ++i) {
+    int r = 2 * i + lane / 16, key = t * R + r;
+    const char *src = cache + (((size_t)tab[key / BS] * BS + key % BS) * HKV + h) * ROWB + (lane % 16) * 16;
+    cpasync16(buf + r * PADB + (lane % 16) * 16, src);
+  }
+}
+
+template <int STAGES, int R>
+__global__ void __launch_bounds__(32) streamRing(Args a) {
+  extern __shared__ __align__(128) char dyn[];
+  constexpr int SLOT = 2 * R * PADB;
+  int lane = threadIdx.x, h = blockIdx.x % HKV, b = blockIdx.x / HKV, s = blockIdx.y;
+  const int *tab = a.table + (size_t)b * a.nblk;
+  int tiles = a.tiles * BN / R;
+  int per = (tiles + a.splits - 1) / a.splits, t0 = s * per, t1 = min(tiles, t0 + per);
+  uint32_t base = smem(dyn);
+  float acc = 0;
+#pragma unroll
+  for (int i = 0; i < STAGES - 1; ++i) {
+    if (t0 + i < t1) {
+      issueRing<STAGES, R>(base + i * SLOT, a.k, tab, t0 + i, h, lane);
+      issueRing<STAGES, R>(base + i * SLOT + R * PADB, a.v, tab, t0 + i, h, lane);
+    }
+    commit();
+  }
+  for (int t = t0; t < t1; ++t) {
+    waitg<STAGES - 2>();
+    __syncwarp();
+    int slot = (t - t0) % STAGES;
+    acc += consume(dyn + slot * SLOT, lane % R) + consume(dyn + slot * SLOT + R * PADB, lane % R);
+    __syncwarp();
+    int nt = t + STAGES - 1, ns = (nt - t0) % STAGES;
+    if (nt < t1) {
+      issueRing<STAGES, R>(base + ns * SLOT, a.k, tab, nt, h, lane);
+      issueRing<STAGES, R>(base + ns * SLOT + R * PADB, a.v, tab, nt, h, lane);
+    }
+    commit();
+  }
+  a.out[(blockIdx.y * gridDim.x + blockIdx.x) * 32 + lane] = acc;
+}
+
+template <int STAGES, int R> void runRing(Args a, int B, double bytes) {
+  auto kern = streamRing<STAGES, R>;
+  int smemBytes = STAGES * 2 * R * PADB;
+  cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes);
+  dim3 grid(B * HKV, a.splits);
+  kern<<<grid, 32, smemBytes>>>(a);
+  cudaError_t err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) { printf("ring: %s\n", cudaGetErrorString(err)); exit(1); }
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  std::vector<float> ms;
+  for (int i = 0; i < 15; ++i) {
+    cudaEventRecord(e0);
+    for (int j = 0; j < 5; ++j) kern<<<grid, 32, smemBytes>>>(a);
+    cudaEventRecord(e1);
+    cudaEventSynchronize(e1);
+    float t;
+    cudaEventElapsedTime(&t, e0, e1);
+    ms.push_back(t / 5);
+  }
+  std::sort(ms.begin(), ms.end());
+  printf("ring stages=%d keys=%d smem=%d splits=%d  %.3f ms  %.0f GB/s\n", STAGES, R, smemBytes,
+         a.splits, ms[7], bytes / ms[7] / 1e6);
+}
+
 template <int W> void runHeads(Args a, int B, double bytes, const char *order) {
   auto kern = streamHeads<W>;
   int smemBytes = W * 2 * TILEB;
@@ -286,6 +357,16 @@ int main() {
         std::sort(ms.begin(), ms.end());
         printf("%-9s splits=%d  %.3f ms  %.0f GB/s\n", names[m], splits, ms[7], bytes / ms[7] / 1e6);
       }
+  for (int splits : {2, 3, 4}) {
+    Args a{k, v, table, nblk, splits, L / BN, out};
+    runRing<2, 32>(a, B, bytes);
+    runRing<3, 32>(a, B, bytes);
+    runRing<4, 32>(a, B, bytes);
+    runRing<4, 16>(a, B, bytes);
+    runRing<6, 16>(a, B, bytes);
+    runRing<8, 16>(a, B, bytes);
+    runRing<3, 64>(a, B, bytes);
+  }
   for (int splits : {3, 6, 12, 24}) {
     Args a{k, v, table, nblk, splits, L / BN, out};
     runLdg<1>(a, B, bytes);
