@@ -45,8 +45,9 @@ MlirPass attnCreateLowerAmdgpuPass(void);
  * shuffles for row reductions (docs/nvgpu.md). */
 MlirPass attnCreateLowerNvgpuPass(void);
 
-/* attn-nvvm-l2-prefetch: 16-byte L2-only nvvm.cp.async.shared.global copies
- * become the same PTX copy with a 256-byte L2 prefetch (inline asm). */
+/* attn-nvvm-l2-prefetch: in paged decode kernels, 16-byte L2-only
+ * nvvm.cp.async.shared.global copies become the same PTX copy with a
+ * 256-byte L2 prefetch (inline asm). */
 MlirPass attnCreateNvvmL2PrefetchPass(void);
 /* attn-cpu-launch: on the LLVM dialect, defines each grid launch declared by
  * attn-online-softmax as a call into the runtime's CPU launcher

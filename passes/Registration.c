@@ -111,7 +111,8 @@ void attnRegisterAllPasses(void) {
                "cp.async-pipelined K/V tiles, warp reductions) launched by gpu.launch_func",
                attnCreateLowerNvgpuPass);
   registerPass("attn-nvvm-l2-prefetch",
-               "Give 16-byte L2-only cp.async copies (NVVM) a 256-byte L2 prefetch",
+               "Give the 16-byte L2-only cp.async copies (NVVM) of paged decode kernels a "
+               "256-byte L2 prefetch",
                attnCreateNvvmL2PrefetchPass);
   registerPass("attn-cpu-launch",
                "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",

@@ -1,20 +1,24 @@
 /*===- attn-nvvm-l2-prefetch.c - cp.async with a 256-byte L2 prefetch -----===*
  *
- * Rewrites every 16-byte, L2-only `nvvm.cp.async.shared.global` (cache = cg,
- * the K/V staging copies of attn-lower-nvgpu) into the same PTX instruction
- * with the `.L2::256B` prefetch-size qualifier:
+ * In the bandwidth-bound kernels (attn.kernel kind = "paged_decode", the
+ * paged decode split kernel), rewrites every 16-byte, L2-only
+ * `nvvm.cp.async.shared.global` (cache = cg, the K/V staging copies of
+ * attn-lower-nvgpu) into the same PTX instruction with the `.L2::256B`
+ * prefetch-size qualifier:
  *
  *   cp.async.cg.shared.global.L2::256B [dst], [src], 16[, src_size];
  *
- * A K/V tile row of a head is 128 or 256 contiguous bytes at D = 64 / 128,
- * and the copies of a tile touch whole rows, so asking L2 to fetch 256 bytes
- * per miss keeps more of the stream in flight for the same shared-memory
- * buffers. On the H100, streaming a paged KV cache this way reads 1.5-2%
- * faster (bench/experiments/stream/paged_stream.cu, bench/RESULTS.md); the
- * prefetch never changes what is copied. NVVM has no attribute for the
- * qualifier, so the copy becomes an `llvm.inline_asm` with side effects,
- * which keeps its order against cp.async.commit_group / wait_group.
- * Copies of other sizes or with cache = ca are left alone.
+ * A head's K/V row is 128-512 contiguous bytes and the copies of a tile
+ * cover whole rows, so a 256-byte fetch per L2 miss keeps more of the
+ * stream in flight for the same shared-memory buffers: on the H100 the
+ * paged decode kernel reads 1-3% faster (bench/RESULTS.md;
+ * bench/experiments/stream/paged_stream.cu streams a paged cache 1.5-2%
+ * faster with it). In the compute-bound flash kernels it measured 1-4%
+ * slower, so they keep the plain copy. The prefetch never changes what is
+ * copied. NVVM has no attribute for the qualifier, so the copy becomes an
+ * `llvm.inline_asm` with side effects, which keeps its order against
+ * cp.async.commit_group / wait_group. Copies of other sizes, with
+ * cache = ca, or in other functions are left alone.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -45,7 +49,21 @@ static bool isPrefetchable(MlirOperation op, MlirAttribute cg) {
          mlirAttributeEqual(mod, cg);
 }
 
-static MlirWalkResult collect(MlirOperation op, void *userData) {
+/* A function whose attn.kernel says it is the paged decode split kernel. */
+static bool isDecodeKernel(MlirOperation op) {
+  if (!attnIsOp(op, "llvm.func") && !attnIsOp(op, "gpu.func"))
+    return false;
+  MlirAttribute kernel = attnGetAttr(op, "attn.kernel");
+  if (mlirAttributeIsNull(kernel) || !mlirAttributeIsADictionary(kernel))
+    return false;
+  MlirAttribute kind =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
+  return !mlirAttributeIsNull(kind) && mlirAttributeIsAString(kind) &&
+         mlirStringRefEqual(mlirStringAttrGetValue(kind),
+                            mlirStringRefCreateFromCString("paged_decode"));
+}
+
+static MlirWalkResult collectCopy(MlirOperation op, void *userData) {
   Copies *c = userData;
   if (!isPrefetchable(op, c->cg))
     return MlirWalkResultAdvance;
@@ -61,6 +79,13 @@ static MlirWalkResult collect(MlirOperation op, void *userData) {
   }
   c->ops[c->count++] = op;
   return MlirWalkResultAdvance;
+}
+
+static MlirWalkResult collect(MlirOperation op, void *userData) {
+  if (!isDecodeKernel(op))
+    return MlirWalkResultAdvance;
+  mlirOperationWalk(op, collectCopy, userData, MlirWalkPreOrder);
+  return ((Copies *)userData)->outOfMemory ? MlirWalkResultInterrupt : MlirWalkResultSkip;
 }
 
 /* dst (shared) and src (global) are 64-bit pointers in PTX ("l"); the
@@ -110,6 +135,8 @@ static const int64_t passId = 0;
 
 static const AttnPassInfo info = {
     &passId, "AttnNvvmL2Prefetch", "attn-nvvm-l2-prefetch",
-    "Give 16-byte L2-only cp.async copies a 256-byte L2 prefetch (inline PTX)", run};
+    "Give the 16-byte L2-only cp.async copies of paged decode kernels a 256-byte L2 prefetch "
+    "(inline PTX)",
+    run};
 
 MlirPass attnCreateNvvmL2PrefetchPass(void) { return attnCreatePass(&info); }

@@ -9,6 +9,12 @@
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-lower-nvgpu | FileCheck %s --check-prefix=MT1
 // The whole pipeline to NVVM.
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
+// The flash kernel is compute-bound: its copies keep no L2 prefetch
+// (attn-nvvm-l2-prefetch is for paged decode kernels).
+// RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NOPF
+// NOPF-NOT: L2::256B
+// NOPF: nvvm.cp.async.shared.global {{.*}} cache =  cg
+// NOPF-NOT: L2::256B
 
 // CHECK: module attributes {gpu.container_module}
 // CHECK: func.func private @__attn_launch_f_attn0(
