@@ -9,23 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static MlirWalkResult collect(MlirOperation op, void *userData) {
-  AttnOpList *list = userData;
-  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
-  if (name.length < 5 || strncmp(name.data, "attn.", 5) != 0)
-    return MlirWalkResultAdvance;
+bool attnOpListAppend(AttnOpList *list, MlirOperation op) {
   if (list->count == list->capacity) {
     size_t cap = list->capacity ? 2 * list->capacity : 8;
     MlirOperation *grown = realloc(list->ops, cap * sizeof(*grown));
     if (!grown) {
       list->outOfMemory = true;
-      return MlirWalkResultInterrupt;
+      return false;
     }
     list->ops = grown;
     list->capacity = cap;
   }
   list->ops[list->count++] = op;
-  return MlirWalkResultAdvance;
+  return true;
+}
+
+static MlirWalkResult collect(MlirOperation op, void *userData) {
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
+  if (name.length < 5 || strncmp(name.data, "attn.", 5) != 0)
+    return MlirWalkResultAdvance;
+  return attnOpListAppend(userData, op) ? MlirWalkResultAdvance : MlirWalkResultInterrupt;
 }
 
 AttnOpList attnCollectAttnOps(MlirOperation root) {

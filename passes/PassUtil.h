@@ -18,6 +18,8 @@ typedef struct {
 /* Collects every op of the attn dialect nested under `root`, in post order. */
 AttnOpList attnCollectAttnOps(MlirOperation root);
 void attnOpListFree(AttnOpList *list);
+/* Appends `op`; false (and outOfMemory set) when the list cannot grow. */
+bool attnOpListAppend(AttnOpList *list, MlirOperation op);
 
 bool attnIsOp(MlirOperation op, const char *name);
 

@@ -29,12 +29,8 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
-#include <stdlib.h>
-
 typedef struct {
-  MlirOperation *ops;
-  size_t count, cap;
-  bool outOfMemory;
+  AttnOpList list;
   MlirAttribute cg; /* #nvvm<load_cache_modifier cg> */
 } Copies;
 
@@ -67,25 +63,14 @@ static MlirWalkResult collectCopy(MlirOperation op, void *userData) {
   Copies *c = userData;
   if (!isPrefetchable(op, c->cg))
     return MlirWalkResultAdvance;
-  if (c->count == c->cap) {
-    size_t cap = c->cap ? 2 * c->cap : 64;
-    MlirOperation *grown = realloc(c->ops, cap * sizeof(*grown));
-    if (!grown) {
-      c->outOfMemory = true;
-      return MlirWalkResultInterrupt;
-    }
-    c->ops = grown;
-    c->cap = cap;
-  }
-  c->ops[c->count++] = op;
-  return MlirWalkResultAdvance;
+  return attnOpListAppend(&c->list, op) ? MlirWalkResultAdvance : MlirWalkResultInterrupt;
 }
 
 static MlirWalkResult collect(MlirOperation op, void *userData) {
   if (!isDecodeKernel(op))
     return MlirWalkResultAdvance;
   mlirOperationWalk(op, collectCopy, userData, MlirWalkPreOrder);
-  return ((Copies *)userData)->outOfMemory ? MlirWalkResultInterrupt : MlirWalkResultSkip;
+  return ((Copies *)userData)->list.outOfMemory ? MlirWalkResultInterrupt : MlirWalkResultSkip;
 }
 
 /* dst (shared) and src (global) are 64-bit pointers in PTX ("l"); the
@@ -121,14 +106,14 @@ static void run(MlirOperation root, MlirExternalPass pass) {
     return;
   }
   mlirOperationWalk(root, collect, &c, MlirWalkPreOrder);
-  if (c.outOfMemory) {
+  if (c.list.outOfMemory) {
     attnEmitOpError(root, "attn-nvvm-l2-prefetch", "out of memory");
     mlirExternalPassSignalFailure(pass);
   } else {
-    for (size_t i = 0; i < c.count; ++i)
-      rewrite(c.ops[i]);
+    for (size_t i = 0; i < c.list.count; ++i)
+      rewrite(c.list.ops[i]);
   }
-  free(c.ops);
+  attnOpListFree(&c.list);
 }
 
 static const int64_t passId = 0;

@@ -1,11 +1,18 @@
 // How fast can one warp per (sequence, KV head, split) stream a vLLM paged KV cache
-// (NB x 16 x 8 x 128 bf16, random block table) into shared memory on an H100, with
-// no attention math? The copy mechanisms attnc's decode kernel could use:
+// (NB x 16 x 8 x 128 bf16, B = 32 sequences of 32768 keys, random block table) on an H100,
+// with no attention math? The copy mechanisms attnc's decode kernel could use:
 //   cpasync1  16-byte cp.async per lane, one tile in flight (attnc's FA2 schedule)
 //   cpasync2  the same with the next K and V tiles both in flight (a 2-stage ring)
-//   bulk1     cp.async.bulk (one 256-byte row per lane) + mbarrier, one tile in flight
-//   bulk2     bulk copies, 2-stage ring
-// Build and run on the GPU machine: nvcc -O3 -arch=sm_90a paged_stream.cu && ./a.out
+//   bulk1/2   cp.async.bulk (one 256-byte row per lane) + mbarrier, 1 or 2 stages
+//   ring S/R  rings of S stages of R keys (S - 1 tiles in flight)
+//   ldg W     16-byte ld.global into registers (W warps per CTA), no shared memory
+//   heads W   W warps per CTA, one KV head each (a row's W heads read together),
+//             random and in-order block tables
+// -DCPVAR=N picks the cp.async form: 0 plain, 1 .L2::256B, 2 L2 evict-first policy,
+// 3 cp.async.ca, 4 evict-first + .L2::256B; -DLDG=__ldg the load of the ldg kernels.
+// Results: bench/RESULTS.md ("Where the decode bandwidth goes").
+// Build and run on the GPU machine:
+//   nvcc -O3 -arch=sm_90a -std=c++17 [-DCPVAR=1] paged_stream.cu -o ps && ./ps
 #include <cstdio>
 #include <cstdlib>
 #include <cstdint>
@@ -67,6 +74,30 @@ struct Args {
   float *out;
 };
 
+// Median over 15 CUDA-event timings of 5 back-to-back launches, in ms per launch.
+template <typename Launch> float medianMs(Launch launch) {
+  launch();
+  cudaError_t err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) { printf("launch failed: %s\n", cudaGetErrorString(err)); exit(1); }
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  std::vector<float> ms;
+  for (int i = 0; i < 15; ++i) {
+    cudaEventRecord(e0);
+    for (int j = 0; j < 5; ++j) launch();
+    cudaEventRecord(e1);
+    cudaEventSynchronize(e1);
+    float t;
+    cudaEventElapsedTime(&t, e0, e1);
+    ms.push_back(t / 5);
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  std::sort(ms.begin(), ms.end());
+  return ms[7];
+}
+
 // The global address of row r (0..BN) of tile t for head h.
 __device__ __forceinline__ const char *rowAddr(const char *cache, const int *tab, int t, int r, int h) {
   int key = t * BN + r;
@@ -88,6 +119,23 @@ __device__ __forceinline__ float consume(const char *buf, int lane) {
   return f[0] + f[17];
 }
 
+// attnc's schedule (FA2's): K(t) in flight during PV(t-1), V(t) during QK(t); one tile
+// in flight, K and V buffers of TILEB bytes at sm.
+__device__ float streamFa2(const Args &a, const int *tab, char *sm, int t0, int t1, int h, int lane) {
+  uint32_t base = smem(sm);
+  float acc = 0;
+  if (t0 < t1) { issueCp(base, a.k, tab, t0, h, lane); commit(); }
+  for (int t = t0; t < t1; ++t) {
+    waitg<0>(); __syncwarp();
+    issueCp(base + TILEB, a.v, tab, t, h, lane); commit();
+    acc += consume(sm, lane);
+    waitg<0>(); __syncwarp();
+    if (t + 1 < t1) { issueCp(base, a.k, tab, t + 1, h, lane); commit(); }
+    acc += consume(sm + TILEB, lane);
+  }
+  return acc;
+}
+
 template <int MODE>
 __global__ void __launch_bounds__(32) stream(Args a) {
   __shared__ __align__(128) char sm[4 * TILEB];
@@ -104,15 +152,7 @@ __global__ void __launch_bounds__(32) stream(Args a) {
     __syncwarp();
   }
   if (MODE == 0) {  // FA2: K(t) in flight during PV(t-1); V(t) during QK(t)
-    if (t0 < t1) { issueCp(base, a.k, tab, t0, h, lane); commit(); }
-    for (int t = t0; t < t1; ++t) {
-      waitg<0>(); __syncwarp();
-      issueCp(base + TILEB, a.v, tab, t, h, lane); commit();
-      acc += consume(sm, lane);
-      waitg<0>(); __syncwarp();
-      if (t + 1 < t1) { issueCp(base, a.k, tab, t + 1, h, lane); commit(); }
-      acc += consume(sm + TILEB, lane);
-    }
+    acc = streamFa2(a, tab, sm, t0, t1, h, lane);
   } else if (MODE == 1) {  // ring of 2 (K, V) stages: tile t+1 in flight while t is consumed
     if (t0 < t1) { issueCp(base, a.k, tab, t0, h, lane); issueCp(base + TILEB, a.v, tab, t0, h, lane); commit(); }
     for (int t = t0; t < t1; ++t) {
@@ -159,17 +199,7 @@ __global__ void __launch_bounds__(32 * W) streamHeads(Args a) {
   char *sm = dyn + warp * 2 * TILEB;
   const int *tab = a.table + (size_t)b * a.nblk;
   int per = (a.tiles + a.splits - 1) / a.splits, t0 = s * per, t1 = min(a.tiles, t0 + per);
-  float acc = 0;
-  uint32_t base = smem(sm);
-  if (t0 < t1) { issueCp(base, a.k, tab, t0, h, lane); commit(); }
-  for (int t = t0; t < t1; ++t) {
-    waitg<0>(); __syncwarp();
-    issueCp(base + TILEB, a.v, tab, t, h, lane); commit();
-    acc += consume(sm, lane);
-    waitg<0>(); __syncwarp();
-    if (t + 1 < t1) { issueCp(base, a.k, tab, t + 1, h, lane); commit(); }
-    acc += consume(sm + TILEB, lane);
-  }
+  float acc = streamFa2(a, tab, sm, t0, t1, h, lane);
   a.out[(blockIdx.y * gridDim.x + blockIdx.x) * 32 * W + threadIdx.x] = acc;
 }
 
@@ -197,25 +227,9 @@ __global__ void __launch_bounds__(32 * W) streamLdg(Args a) {
 }
 
 template <int W> void runLdg(Args a, int B, double bytes) {
-  auto kern = streamLdg<W>;
   dim3 grid(B * HKV / W, a.splits);
-  kern<<<grid, 32 * W>>>(a);
-  cudaDeviceSynchronize();
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
-  std::vector<float> ms;
-  for (int i = 0; i < 15; ++i) {
-    cudaEventRecord(e0);
-    for (int j = 0; j < 5; ++j) kern<<<grid, 32 * W>>>(a);
-    cudaEventRecord(e1);
-    cudaEventSynchronize(e1);
-    float t;
-    cudaEventElapsedTime(&t, e0, e1);
-    ms.push_back(t / 5);
-  }
-  std::sort(ms.begin(), ms.end());
-  printf("ldg%d splits=%d  %.3f ms  %.0f GB/s\n", W, a.splits, ms[7], bytes / ms[7] / 1e6);
+  float ms = medianMs([&] { streamLdg<W><<<grid, 32 * W>>>(a); });
+  printf("ldg%d splits=%d  %.3f ms  %.0f GB/s\n", W, a.splits, ms, bytes / ms / 1e6);
 }
 
 // A ring of STAGES (K, V) slots of R keys per warp: STAGES - 1 tiles in flight.
@@ -268,25 +282,9 @@ template <int STAGES, int R> void runRing(Args a, int B, double bytes) {
   int smemBytes = STAGES * 2 * R * PADB;
   cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes);
   dim3 grid(B * HKV, a.splits);
-  kern<<<grid, 32, smemBytes>>>(a);
-  cudaError_t err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) { printf("ring: %s\n", cudaGetErrorString(err)); exit(1); }
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
-  std::vector<float> ms;
-  for (int i = 0; i < 15; ++i) {
-    cudaEventRecord(e0);
-    for (int j = 0; j < 5; ++j) kern<<<grid, 32, smemBytes>>>(a);
-    cudaEventRecord(e1);
-    cudaEventSynchronize(e1);
-    float t;
-    cudaEventElapsedTime(&t, e0, e1);
-    ms.push_back(t / 5);
-  }
-  std::sort(ms.begin(), ms.end());
+  float ms = medianMs([&] { kern<<<grid, 32, smemBytes>>>(a); });
   printf("ring stages=%d keys=%d smem=%d splits=%d  %.3f ms  %.0f GB/s\n", STAGES, R, smemBytes,
-         a.splits, ms[7], bytes / ms[7] / 1e6);
+         a.splits, ms, bytes / ms / 1e6);
 }
 
 template <int W> void runHeads(Args a, int B, double bytes, const char *order) {
@@ -294,24 +292,8 @@ template <int W> void runHeads(Args a, int B, double bytes, const char *order) {
   int smemBytes = W * 2 * TILEB;
   cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes);
   dim3 grid(B * HKV / W, a.splits);
-  kern<<<grid, 32 * W, smemBytes>>>(a);
-  cudaError_t err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) { printf("heads%d: %s\n", W, cudaGetErrorString(err)); exit(1); }
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
-  std::vector<float> ms;
-  for (int i = 0; i < 15; ++i) {
-    cudaEventRecord(e0);
-    for (int j = 0; j < 5; ++j) kern<<<grid, 32 * W, smemBytes>>>(a);
-    cudaEventRecord(e1);
-    cudaEventSynchronize(e1);
-    float t;
-    cudaEventElapsedTime(&t, e0, e1);
-    ms.push_back(t / 5);
-  }
-  std::sort(ms.begin(), ms.end());
-  printf("heads%d %s splits=%d  %.3f ms  %.0f GB/s\n", W, order, a.splits, ms[7], bytes / ms[7] / 1e6);
+  float ms = medianMs([&] { kern<<<grid, 32 * W, smemBytes>>>(a); });
+  printf("heads%d %s splits=%d  %.3f ms  %.0f GB/s\n", W, order, a.splits, ms, bytes / ms / 1e6);
 }
 
 int main() {
@@ -333,30 +315,13 @@ int main() {
   double bytes = 2.0 * B * L * HKV * ROWB;
   const char *names[4] = {"cpasync1", "cpasync2", "bulk1", "bulk2"};
   void (*kern[4])(Args) = {stream<0>, stream<1>, stream<2>, stream<3>};
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
-  for (int rep = 0; rep < 1; ++rep)
-    for (int m = 0; m < 2; ++m)
-      for (int splits : {3, 4, 6}) {
-        Args a{k, v, table, nblk, splits, L / BN, out};
-        dim3 grid(B * HKV, splits);
-        kern[m]<<<grid, 32>>>(a);
-        cudaError_t err = cudaDeviceSynchronize();
-        if (err != cudaSuccess) { printf("%s: %s\n", names[m], cudaGetErrorString(err)); return 1; }
-        std::vector<float> ms;
-        for (int i = 0; i < 15; ++i) {
-          cudaEventRecord(e0);
-          for (int j = 0; j < 5; ++j) kern[m]<<<grid, 32>>>(a);
-          cudaEventRecord(e1);
-          cudaEventSynchronize(e1);
-          float t;
-          cudaEventElapsedTime(&t, e0, e1);
-          ms.push_back(t / 5);
-        }
-        std::sort(ms.begin(), ms.end());
-        printf("%-9s splits=%d  %.3f ms  %.0f GB/s\n", names[m], splits, ms[7], bytes / ms[7] / 1e6);
-      }
+  for (int m = 0; m < 4; ++m)
+    for (int splits : {3, 4, 6}) {
+      Args a{k, v, table, nblk, splits, L / BN, out};
+      dim3 grid(B * HKV, splits);
+      float ms = medianMs([&] { kern[m]<<<grid, 32>>>(a); });
+      printf("%-9s splits=%d  %.3f ms  %.0f GB/s\n", names[m], splits, ms, bytes / ms / 1e6);
+    }
   for (int splits : {2, 3, 4}) {
     Args a{k, v, table, nblk, splits, L / BN, out};
     runRing<2, 32>(a, B, bytes);
