@@ -11,7 +11,9 @@
 // RUN: test -L %t/link.mlir
 // RUN: FileCheck %s < %t/target.mlir
 // RUN: mkfifo %t/fifo
-// RUN: timeout 60 cat %t/fifo > %t/from-fifo.mlir & timeout 60 attn-opt %s -o %t/fifo; wait
+// The reader runs in the background; the line's status is attn-opt's and then the
+// reader's (`wait PID` returns the reader's status; a bare `wait` would return 0).
+// RUN: timeout 60 cat %t/fifo > %t/from-fifo.mlir & reader=$!; timeout 60 attn-opt %s -o %t/fifo; st=$?; wait $reader && test $st -eq 0
 // RUN: test -p %t/fifo
 // RUN: FileCheck %s < %t/from-fifo.mlir
 // A regular file is still replaced only on success.

@@ -1,0 +1,16 @@
+"""Input of test/Python/skips.test: one pass, one skip that may happen (optional), one
+that must not."""
+import pytest
+
+
+def test_passes():
+    assert 1 + 1 == 2
+
+
+@pytest.mark.optional("the probe's optional feature")
+def test_optional_skip():
+    pytest.skip("feature X is absent")
+
+
+def test_unexpected_skip():
+    pytest.skip("a fixture was missing")
