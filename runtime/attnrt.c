@@ -451,3 +451,139 @@ AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor 
   return attnHipLaunch(m->hip, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream, err,
                        errLen);
 }
+
+/*--- launch plans --------------------------------------------------------===*/
+
+typedef struct PlanLaunch {
+  int32_t kernel;
+  int32_t numTensors;
+  int64_t grid[3];
+  size_t used;
+  /* Per tensor: the byte offset of its allocated pointer (the aligned one follows) and
+   * whether it is empty (then a null pointer is fine). */
+  size_t offset[ATTN_BUNDLE_MAX_ARGS];
+  uint8_t empty[ATTN_BUNDLE_MAX_ARGS];
+  union {
+    int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8];
+    uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
+  } args;
+} PlanLaunch;
+
+struct AttnrtPlan {
+  AttnrtModule *module;
+  int numLaunches;
+  int numData;
+  PlanLaunch launches[ATTNRT_PLAN_MAX_LAUNCHES];
+};
+
+AttnStatus attnrtPlanCreate(AttnrtModule *m, AttnrtPlan **out, char *err, size_t errLen) {
+  if (err && errLen)
+    err[0] = '\0';
+  if (!m || !out)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "attnrtPlanCreate: null module or output");
+  *out = calloc(1, sizeof **out);
+  if (!*out)
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory creating a plan");
+  (*out)->module = m;
+  return ATTN_OK;
+}
+
+AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *tensors, int n,
+                         char *err, size_t errLen) {
+  if (err && errLen)
+    err[0] = '\0';
+  if (!p)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT, "attnrtPlanAdd: null plan");
+  if (p->numLaunches == ATTNRT_PLAN_MAX_LAUNCHES)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "attnrtPlanAdd: a plan holds at most %d launches", ATTNRT_PLAN_MAX_LAUNCHES);
+  AttnrtModule *m = p->module;
+  PlanLaunch *l = &p->launches[p->numLaunches];
+  memset(l, 0, sizeof *l);
+  AttnStatus s;
+  int32_t k = 0;
+  if ((s = findKernel(m, kernel, &k, err, errLen)) != ATTN_OK)
+    return s;
+  /* Checked without the data pointers: they come with each launch. */
+  AttnrtTensor t[ATTN_BUNDLE_MAX_ARGS];
+  if (n < 0 || n > ATTN_BUNDLE_MAX_ARGS || (n && !tensors))
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s' takes %d tensors, %d given", m->kernels[k].name,
+                    (int)m->kernels[k].num_args, n);
+  for (int i = 0; i < n; ++i) {
+    t[i] = tensors[i];
+    t[i].data = (void *)(uintptr_t)1;
+  }
+  if ((s = attnrtPackKernargs(&m->kernels[k], t, n, l->args.bytes, sizeof l->args.bytes, &l->used,
+                              err, errLen)) != ATTN_OK ||
+      (s = evalGrid(m, k, t, l->grid, err, errLen)) != ATTN_OK)
+    return s;
+  if (m->backend != BACKEND_CPU && (s = checkGpuSizes(&m->kernels[k], t, err, errLen)) != ATTN_OK)
+    return s;
+  size_t offset = 0;
+  for (int i = 0; i < n; ++i) {
+    l->offset[i] = offset;
+    l->empty[i] = (uint8_t)isEmpty(&t[i]);
+    offset += (3 + 2 * (size_t)t[i].rank) * 8;
+  }
+  l->kernel = k;
+  l->numTensors = n;
+  p->numData += n;
+  ++p->numLaunches;
+  return ATTN_OK;
+}
+
+AttnStatus attnrtPlanLaunch(const AttnrtPlan *p, const void *const *data, int numData, void *stream,
+                            char *err, size_t errLen) {
+  if (err && errLen)
+    err[0] = '\0';
+  if (!p)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT, "attnrtPlanLaunch: null plan");
+  if (numData != p->numData || (numData && !data))
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "attnrtPlanLaunch: the plan takes %d data pointers, %d given", p->numData,
+                    numData);
+  AttnrtModule *m = p->module;
+  const void *const *d = data;
+  for (int i = 0; i < p->numLaunches; ++i) {
+    const PlanLaunch *l = &p->launches[i];
+    for (int j = 0; j < l->numTensors; ++j)
+      if (!d[j] && !l->empty[j])
+        return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                        "kernel '%s': tensor %d ('%s') has null data", m->kernels[l->kernel].name,
+                        j, m->kernels[l->kernel].args[j].name);
+    d += l->numTensors;
+  }
+  d = data;
+  for (int i = 0; i < p->numLaunches; ++i) {
+    const PlanLaunch *l = &p->launches[i];
+    const void *const *ptrs = d;
+    d += l->numTensors;
+    if (l->grid[0] == 0 || l->grid[1] == 0 || l->grid[2] == 0)
+      continue; /* no programs */
+    union {
+      int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8];
+      uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
+    } args;
+    memcpy(args.bytes, l->args.bytes, l->used);
+    for (int j = 0; j < l->numTensors; ++j) {
+      uint64_t ptr = (uint64_t)(uintptr_t)ptrs[j];
+      putWord(putWord(args.bytes + l->offset[j], ptr), ptr);
+    }
+    AttnStatus s;
+    if (m->backend == BACKEND_CPU)
+      s = attnCpuLaunch(m->cpu, l->kernel, l->grid, args.slots, err, errLen);
+    else if (m->backend == BACKEND_CUDA)
+      s = attnCudaLaunch(m->cuda, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
+                         args.bytes, l->used, stream, err, errLen);
+    else
+      s = attnHipLaunch(m->hip, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
+                        args.bytes, l->used, stream, err, errLen);
+    if (s != ATTN_OK)
+      return s;
+  }
+  return ATTN_OK;
+}
+
+void attnrtPlanDestroy(AttnrtPlan *p) { free(p); }

@@ -11,6 +11,7 @@
  * - Code object choice: a bundle without a code object for the device gives
  *   NO_CODE_OBJECT naming the bundle's targets and the device's.
  * - Launch argument checks and the exact kernarg bytes.
+ * - Launch plans (attnrtPlan*): the same results and driver arguments as attnrtLaunch.
  * - A CPU launch end to end of a real shared object built from
  *   Inputs/fake-kernel.c (no MLIR): sizes 0, 1, 1000, strided 2-D tensors,
  *   several modules of the same code alive at once, 1 and 4 threads.
@@ -266,6 +267,49 @@ static void testCudaNoDevice(const AttnBundle *b, FakeCuda *fake, int hipPresent
   check(fake->retained == 0 && fake->launches == 0, "no context, no launch");
 }
 
+/* A launch plan on CUDA hands the driver the same grid, block, bytes and stream as
+ * attnrtLaunch, with each launch's own data pointers; GPU size limits at attnrtPlanAdd. */
+static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
+  float a[1], b[1], c[1], d[1];
+  AttnrtTensor t[2] = {vec(a, 1000), vec(b, 1000)};
+  char err[512];
+  AttnrtPlan *p = NULL;
+  AttnStatus s = attnrtPlanCreate(m, &p, err, sizeof err);
+  check(s == ATTN_OK && p, "cuda plan create: %d %s", s, err);
+  if (!p)
+    return;
+  s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
+  check(s == ATTN_OK, "cuda plan add: %d %s", s, err);
+  void *stream = (void *)(uintptr_t)0x6000;
+  for (int round = 0; round < 2; ++round) {
+    AttnrtTensor now[2] = {vec(round ? c : a, 1000), vec(round ? d : b, 1000)};
+    int before = fake->launches;
+    s = attnrtLaunch(m, "fake", now, 2, stream, err, sizeof err);
+    uint8_t want[ATTNRT_MAX_KERNARG_BYTES];
+    size_t wantBytes = fake->argBytes;
+    memcpy(want, fake->args, wantBytes);
+    const void *data[2] = {now[0].data, now[1].data};
+    fake->argBytes = 0;
+    memset(fake->grid, 0, sizeof fake->grid);
+    s = attnrtPlanLaunch(p, data, 2, stream, err, sizeof err);
+    check(s == ATTN_OK && fake->launches == before + 2, "cuda plan launch %d: %d %s", round, s,
+          err);
+    check(fake->argBytes == wantBytes && wantBytes == 80 && memcmp(fake->args, want, 80) == 0,
+          "cuda plan launch %d: kernarg bytes differ from attnrtLaunch's", round);
+    check(fake->grid[0] == 1000 && fake->block[0] == 128 && fake->stream == stream,
+          "cuda plan launch %d: grid %u block %u stream %p", round, fake->grid[0], fake->block[0],
+          fake->stream);
+  }
+  attnrtPlanDestroy(p);
+  /* The 2^30 limit is checked when the launch is added, never at the driver. */
+  p = NULL;
+  attnrtPlanCreate(m, &p, err, sizeof err);
+  t[0].sizes[0] = t[1].sizes[0] = (int64_t)1 << 30;
+  s = p ? attnrtPlanAdd(p, "fake", t, 2, err, sizeof err) : ATTN_OK;
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "2^30"), "cuda plan 2^30: %d %s", s, err);
+  attnrtPlanDestroy(p);
+}
+
 /* A launch of "fake" (n elements) and what reached the driver. */
 static void checkCudaLaunch(AttnrtModule *m, const AttnBundleKernel *k, FakeCuda *fake) {
   float in[1], out[1];
@@ -298,6 +342,7 @@ static void checkCudaLaunch(AttnrtModule *m, const AttnBundleKernel *k, FakeCuda
   s = attnrtLaunch(m, "fake2d", t2, 2, NULL, err, sizeof err);
   check(s == ATTN_ERROR_LAUNCH && strstr(err, "grid y = 70000"), "cuda grid y: %d %s", s, err);
   check(fake->launches == before, "refused launches reach no driver");
+  checkCudaPlan(m, fake);
 }
 
 static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
@@ -625,6 +670,102 @@ static void runFake2d(AttnrtModule *m, int64_t rows, int64_t cols) {
   free(out);
 }
 
+/* Launch plans on the CPU: the same results as attnrtLaunch, new data pointers per
+ * launch, two launches in order, empty grids skipped, and the errors. */
+static void testPlanCpu(AttnrtModule *m) {
+  enum { N = 1000, R = 37, C = 53 };
+  float *in = malloc(N * sizeof *in), *out = malloc((N + 1) * sizeof *out);
+  float *in2 = malloc(R * 64 * sizeof *in2), *out2 = malloc((R * C + 1) * sizeof *out2);
+  float *other = malloc((N + 1) * sizeof *other);
+  if (!in || !out || !in2 || !out2 || !other) {
+    check(0, "out of memory");
+    goto done;
+  }
+  AttnrtTensor t1[2] = {vec(NULL, N), vec(NULL, N)};
+  AttnrtTensor t2[2] = {{NULL, 2, {R, C}, {64, 1}}, {NULL, 2, {R, C}, {1, R}}};
+  char err[512];
+  AttnrtPlan *p = NULL;
+  AttnStatus s = attnrtPlanCreate(m, &p, err, sizeof err);
+  check(s == ATTN_OK && p, "plan create: %d %s", s, err);
+  if (!p)
+    goto done;
+  s = attnrtPlanAdd(p, "fake", t1, 2, err, sizeof err);
+  check(s == ATTN_OK, "plan add fake: %d %s", s, err);
+  s = attnrtPlanAdd(p, "fake2d", t2, 2, err, sizeof err);
+  check(s == ATTN_OK, "plan add fake2d: %d %s", s, err);
+  for (int round = 0; round < 3; ++round) {
+    float *o = round == 1 ? other : out; /* the data pointers change between launches */
+    for (int i = 0; i < N; ++i)
+      in[i] = (float)(i * (round + 1)) * 0.25f - 7.0f;
+    for (int i = 0; i <= N; ++i)
+      o[i] = NAN;
+    for (int i = 0; i < R * 64; ++i)
+      in2[i] = (float)((i + round) % 89) - 30.0f;
+    for (int i = 0; i <= R * C; ++i)
+      out2[i] = NAN;
+    const void *data[4] = {in, o, in2, out2};
+    s = attnrtPlanLaunch(p, data, 4, NULL, err, sizeof err);
+    check(s == ATTN_OK, "plan launch %d: %d %s", round, s, err);
+    int bad = 0;
+    for (int i = 0; i < N; ++i)
+      bad += !(o[i] == 2.0f * in[i]);
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c)
+        bad += !(out2[c * R + r] == 2.0f * in2[r * 64 + c] + 1.0f);
+    check(bad == 0 && isnan(o[N]) && isnan(out2[R * C]), "plan launch %d: %d wrong elements", round,
+          bad);
+  }
+  const void *data[4] = {in, out, in2, out2};
+  s = attnrtPlanLaunch(p, data, 3, NULL, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "takes 4 data pointers, 3 given"),
+        "plan with 3 pointers: %d %s", s, err);
+  const void *withNull[4] = {in, NULL, in2, out2};
+  out[0] = NAN;
+  s = attnrtPlanLaunch(p, withNull, 4, NULL, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "tensor 1 ('out') has null data") &&
+            isnan(out[0]),
+        "plan with a null pointer (nothing runs): %d %s", s, err);
+  s = attnrtPlanAdd(p, "nope", t1, 2, err, sizeof err);
+  check(s == ATTN_ERROR_NOT_FOUND, "plan add of an unknown kernel: %d %s", s, err);
+  t1[0].rank = 2;
+  s = attnrtPlanAdd(p, "fake", t1, 2, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rank"), "plan add, wrong rank: %d %s", s,
+        err);
+  t1[0].rank = 1;
+  s = attnrtPlanAdd(p, "fake", t1, 1, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT, "plan add, 1 tensor: %d %s", s, err);
+  s = attnrtPlanAdd(p, "fake", t1, 2, err, sizeof err);
+  check(s == ATTN_OK, "third launch: %d %s", s, err);
+  s = attnrtPlanAdd(p, "fake", t1, 2, err, sizeof err);
+  check(s == ATTN_OK, "fourth launch: %d %s", s, err);
+  s = attnrtPlanAdd(p, "fake", t1, 2, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "at most 4"), "fifth launch: %d %s", s,
+        err);
+  attnrtPlanDestroy(p);
+  /* An empty grid runs nothing (the fake kernel traps outside its grid) and null data
+   * is fine for empty tensors. */
+  p = NULL;
+  attnrtPlanCreate(m, &p, err, sizeof err);
+  AttnrtTensor e[2] = {vec(NULL, 0), vec(NULL, 0)};
+  s = p ? attnrtPlanAdd(p, "fake", e, 2, err, sizeof err) : ATTN_ERROR_OUT_OF_MEMORY;
+  const void *none[2] = {NULL, NULL};
+  if (s == ATTN_OK)
+    s = attnrtPlanLaunch(p, none, 2, NULL, err, sizeof err);
+  check(s == ATTN_OK, "empty plan launch: %d %s", s, err);
+  attnrtPlanDestroy(p);
+  attnrtPlanDestroy(NULL);
+  check(attnrtPlanCreate(NULL, &p, err, sizeof err) == ATTN_ERROR_INVALID_ARGUMENT,
+        "plan of a null module");
+  check(attnrtPlanLaunch(NULL, data, 4, NULL, err, sizeof err) == ATTN_ERROR_INVALID_ARGUMENT,
+        "launch of a null plan");
+done:
+  free(in);
+  free(out);
+  free(in2);
+  free(out2);
+  free(other);
+}
+
 static AttnrtModule *loadCpu(const AttnBundle *b, const char *threads) {
   if (threads)
     setenv("ATTN_NUM_THREADS", threads, 1);
@@ -658,6 +799,8 @@ static void testCpu(const Spec *spec, const char *cpuName) {
   runFake2d(four, 37, 53);
   runFake2d(all, 1, 1);
   runFake2d(all, 0, 5);
+  testPlanCpu(four);
+  testPlanCpu(one);
   /* Modules of the same code come and go independently. */
   attnrtModuleDestroy(one);
   if (parseSpec(spec, &b)) {

@@ -102,6 +102,39 @@ AttnStatus attnrtPackKernargs(const AttnBundleKernel *kernel, const AttnrtTensor
 /* The largest kernarg segment a kernel can have: 16 tensors of rank 4. */
 #define ATTNRT_MAX_KERNARG_BYTES (ATTN_BUNDLE_MAX_ARGS * (3 + 2 * 4) * 8)
 
+/* A launch plan: one or more launches of a module's kernels, checked, packed and with
+ * their grids evaluated once for fixed tensor sizes and strides, then run many times on
+ * new data pointers with one call. For callers that launch the same kernels on tensors
+ * of the same shapes again and again (attnc.torch keeps one per call signature), so a
+ * launch costs one call instead of filling AttnrtTensor records.
+ *
+ *   AttnrtPlan *p;
+ *   attnrtPlanCreate(m, &p, err, sizeof err);
+ *   attnrtPlanAdd(p, "split", splitTensors, 9, err, sizeof err);   // in launch order
+ *   attnrtPlanAdd(p, "merge", mergeTensors, 4, err, sizeof err);
+ *   const void *data[13] = {...};  // every launch's data pointers, concatenated
+ *   attnrtPlanLaunch(p, data, 13, stream, err, sizeof err);
+ *   attnrtPlanDestroy(p);
+ *
+ * attnrtPlanAdd checks the tensors as attnrtLaunch does (their data pointers only for
+ * null-ness later, at launch), packs the kernargs and evaluates the grid; a launch
+ * whose grid is empty is kept and skipped. attnrtPlanLaunch writes the data pointers
+ * (numData = the total tensor count of the added launches; null only for empty
+ * tensors) into a copy of the packed arguments and runs the launches in order on
+ * `stream`, as attnrtLaunch would; it stops at the first failure. The module must
+ * outlive the plan. A plan is not changed by launches: several threads may launch one
+ * plan at once (adding to it while another thread launches is not allowed). */
+typedef struct AttnrtPlan AttnrtPlan;
+
+#define ATTNRT_PLAN_MAX_LAUNCHES 4
+
+AttnStatus attnrtPlanCreate(AttnrtModule *module, AttnrtPlan **out, char *err, size_t errLen);
+AttnStatus attnrtPlanAdd(AttnrtPlan *plan, const char *kernel, const AttnrtTensor *tensors,
+                         int numTensors, char *err, size_t errLen);
+AttnStatus attnrtPlanLaunch(const AttnrtPlan *plan, const void *const *data, int numData,
+                            void *stream, char *err, size_t errLen);
+void attnrtPlanDestroy(AttnrtPlan *plan);
+
 #ifdef __cplusplus
 }
 #endif
