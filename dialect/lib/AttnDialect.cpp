@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 
 #include <cmath>
@@ -97,6 +98,60 @@ LogicalResult checkSameElementType(Operation *op, Value ref, const char *refName
                            << refName << "' element type " << want;
 }
 
+/// The supported range of static sizes (README "The IR", docs/limits.md).
+/// Head dims up to 576 cover every model in use (MLA: D = 576, Dv = 512);
+/// beyond that the tile vectors grow until LLVM's instruction selection
+/// crashes or runs for minutes, so the verifier refuses them before anything
+/// is built. Head counts and the block size bound the grid and the
+/// block-table arithmetic; batch, sequence and token counts are i32 in the
+/// offset tensors (cu_seqlens, seq_lens), so a static one fits in i32 too.
+constexpr int64_t kMaxHeadDim = 576;
+constexpr int64_t kMaxHeads = 4096;
+constexpr int64_t kMaxBlockSize = 4096;
+constexpr int64_t kMaxLength = 2147483647;
+
+/// A static dim of an operand within [1 or 0, max]; dynamic dims pass.
+LogicalResult checkAtMost(Operation *op, const Dim &d, int64_t max) {
+  if (!d.isStatic() || d.size() <= max)
+    return success();
+  return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
+                           << " = " << d.size() << ") exceeds the supported maximum " << max;
+}
+
+/// Every dim of every operand and result within its supported range. Head
+/// dims and counts are listed by the caller; every other static dim is a
+/// batch, sequence, token, block or table length.
+LogicalResult checkRanges(Operation *op, std::initializer_list<Dim> heads,
+                          std::initializer_list<Dim> headDims) {
+  for (const Dim &d : headDims)
+    if (failed(checkAtMost(op, d, kMaxHeadDim)))
+      return failure();
+  for (const Dim &d : heads)
+    if (failed(checkAtMost(op, d, kMaxHeads)))
+      return failure();
+  for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults())) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    for (int64_t i = 0; type && i < type.getRank(); ++i)
+      if (!ShapedType::isDynamic(type.getDimSize(i)) && type.getDimSize(i) > kMaxLength)
+        return op->emitOpError() << "dimension " << i << " of " << v.getType()
+                                 << " exceeds the supported maximum " << kMaxLength;
+  }
+  return success();
+}
+
+/// Discardable attributes must carry a dialect prefix ("attn.tile"): a bare
+/// name is a misspelled inherent one ({casual, windw_left = 3}) that would
+/// otherwise be ignored silently and change the meaning of the op.
+LogicalResult checkAttributeNames(Operation *op) {
+  for (NamedAttribute a : op->getDiscardableAttrs())
+    if (!a.getName().strref().contains('.'))
+      return op->emitOpError()
+             << "unknown attribute '" << a.getName().strref()
+             << "' (the op's attributes are scale, causal, window_left, window_right and "
+                "softcap; other attributes need a dialect prefix, such as 'attn.')";
+  return success();
+}
+
 /// A float attribute's value as it would be written: "-30", "0.125", "NaN", "+Inf".
 std::string toString(FloatAttr attr) {
   SmallString<16> text;
@@ -105,13 +160,35 @@ std::string toString(FloatAttr attr) {
 }
 
 /// Attributes shared by all attention ops.
+/// Why an f32 literal may hold 0 or Inf although the text said otherwise.
+const char *f32RangeHint(double v) {
+  if (std::isinf(v))
+    return " (f32 literals beyond 3.4028235e38 round to Inf)";
+  if (v == 0.0)
+    return " (f32 literals below 1.4e-45 in magnitude round to 0)";
+  return "";
+}
+
+/// scale and softcap are f32: a literal beyond f32's range parses as +-Inf and
+/// one below its smallest subnormal (1.4e-45) as 0, so those are the values
+/// the messages explain.
 template <typename OpT> LogicalResult verifyCommonAttrs(OpT op) {
-  if (auto scale = op.getScaleAttr(); scale && !std::isfinite(scale.getValueAsDouble()))
-    return op.emitOpError() << "'scale' must be finite, got " << toString(scale);
+  if (failed(checkAttributeNames(op.getOperation())))
+    return failure();
+  if (auto scale = op.getScaleAttr()) {
+    double v = scale.getValueAsDouble();
+    if (!std::isfinite(v))
+      return op.emitOpError() << "'scale' must be finite, got " << toString(scale)
+                              << f32RangeHint(v);
+    if (v == 0.0)
+      return op.emitOpError() << "'scale' must be nonzero, got " << toString(scale)
+                              << f32RangeHint(v);
+  }
   if (auto cap = op.getSoftcapAttr()) {
     double c = cap.getValueAsDouble();
     if (!(c > 0.0) || !std::isfinite(c))
-      return op.emitOpError() << "'softcap' must be positive and finite, got " << toString(cap);
+      return op.emitOpError() << "'softcap' must be positive and finite, got " << toString(cap)
+                              << f32RangeHint(c);
   }
   if (auto wl = op.getWindowLeftAttr(); wl && wl.getInt() < 0)
     return op.emitOpError() << "'window_left' must be non-negative, got " << wl.getInt();
@@ -184,7 +261,7 @@ LogicalResult attn::MhaOp::verify() {
       failed(checkSame(op, qH, oH)) || failed(checkSame(op, qS, oS)) ||
       failed(checkSame(op, vD, oD)))
     return failure();
-  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+  if (failed(verifyHeads(op, qH, kH, qD, vD)) || failed(checkRanges(op, {qH, kH}, {qD, vD})))
     return failure();
   if (Value lse = getLse()) {
     if (failed(checkRank(op, lse, "lse", 3, "B x Hq x Sq")))
@@ -232,7 +309,7 @@ LogicalResult attn::MhaVarlenOp::verify() {
     if (c.isStatic() && c.size() < 1)
       return op->emitOpError() << "'" << c.operand << "' must hold B+1 >= 1 offsets, got "
                                << c.size();
-  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+  if (failed(verifyHeads(op, qH, kH, qD, vD)) || failed(checkRanges(op, {qH, kH}, {qD, vD})))
     return failure();
   if (Value lse = getLse()) {
     if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))
@@ -302,7 +379,8 @@ LogicalResult attn::PagedAttentionOp::verify() {
     return op->emitOpError() << "'query_start_loc' dimension 0 (B+1 = " << cB.size()
                              << ") must be one more than '" << b.operand
                              << "' dimension 0 (B = " << b.size() << ")";
-  if (failed(verifyHeads(op, qH, kH, qD, vD)))
+  if (failed(verifyHeads(op, qH, kH, qD, vD)) || failed(checkRanges(op, {qH, kH}, {qD, vD})) ||
+      failed(checkAtMost(op, kS, kMaxBlockSize)))
     return failure();
   if (Value lse = getLse()) {
     if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))

@@ -16,7 +16,7 @@
 // CHECK-NEXT: %[[F:.*]] = attn.mha %arg0, %arg1, %arg2 : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
 // CHECK-NEXT: %[[G:.*]] = attn.mha %arg0, %arg1, %arg2 : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
 // CHECK-NEXT: %[[H:.*]] = attn.mha %arg0, %arg1, %arg2 {causal, window_left = 16 : i64} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
-// CHECK-NEXT: %[[I:.*]] = attn.mha %arg0, %arg1, %arg2 {causal, tag = "kept"} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
+// CHECK-NEXT: %[[I:.*]] = attn.mha %arg0, %arg1, %arg2 {attn.tag = "kept", causal} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
 // CHECK-NEXT: return %[[A]], %[[B]], %[[C]], %[[D]], %[[DL]], %[[E]], %[[EL]], %[[F]], %[[G]], %[[H]], %[[I]] :
 
 // GENERIC-LABEL: sym_name = "mha"
@@ -29,7 +29,7 @@
 // GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) : (
 // GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) : (
 // GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, window_left = 16 : i64}> :
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal}> {tag = "kept"} :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal}> {attn.tag = "kept"} :
 func.func @mha(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x16x64xf16>, %v: tensor<2x2x16x64xf16>, %s: tensor<8xf32>)
     -> (tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16xf32>,
         tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>) {
@@ -44,8 +44,8 @@ func.func @mha(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x16x64xf16>, %v: tensor<
   %g = "attn.mha"(%q, %k, %v) <{}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
   // Inherent attributes in the attribute dictionary (pre-properties syntax).
   %h = "attn.mha"(%q, %k, %v) {causal, window_left = 16 : i64} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
-  // A discardable attribute next to the properties survives.
-  %i = "attn.mha"(%q, %k, %v) <{causal}> {tag = "kept"} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
+  // A discardable attribute (dialect-prefixed) next to the properties survives.
+  %i = "attn.mha"(%q, %k, %v) <{causal}> {attn.tag = "kept"} : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
   return %a, %b, %c, %d#0, %d#1, %e#0, %e#1, %f, %g, %h, %i : tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16xf32>,
         tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>
 }

@@ -144,7 +144,8 @@ static bool parseShape(const char *s, ShapeFlag *shape) {
     if (errno || end == s || v < 0)
       return false;
     shape->dims[shape->rank++] = v;
-    if (*end == 'x')
+    /* An 'x' separates two sizes: one at the end ("1x2x") is an error. */
+    if (*end == 'x' && end[1] != '\0')
       ++end;
     else if (*end)
       return false;

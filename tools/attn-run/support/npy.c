@@ -514,9 +514,17 @@ int attnNpyRead(const char *path, AttnNpyArray *out, char *err, size_t errLen) {
     setErr(err, errLen, "%s: .npy support requires a little-endian host", path);
     return 1;
   }
-  FILE *f = fopen(path, "rb");
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise block until a
+   * writer appears (a hang before readStream's regular-file check). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    setErr(err, errLen, "%s: cannot open: %s", path, strerror(errno));
+    return 1;
+  }
+  FILE *f = fdopen(fd, "rb");
   if (f == NULL) {
     setErr(err, errLen, "%s: cannot open: %s", path, strerror(errno));
+    close(fd);
     return 1;
   }
   int rc = readStream(f, path, out, err, errLen);
