@@ -193,6 +193,23 @@ def _prototypes_runtime(lib):
     lib.attnrtLaunch.argtypes = [c.c_void_p, c.c_char_p, p(RtTensor), c.c_int, c.c_void_p,
                                  c.c_char_p, c.c_size_t]
     lib.attnrtLaunch.restype = c.c_int
+    # Launch plans (newer runtimes; attnc.torch falls back to attnrtLaunch without them).
+    if hasattr(lib, "attnrtPlanLaunch"):
+        lib.attnrtPlanCreate.argtypes = [c.c_void_p, p(c.c_void_p), c.c_char_p, c.c_size_t]
+        lib.attnrtPlanCreate.restype = c.c_int
+        lib.attnrtPlanAdd.argtypes = [c.c_void_p, c.c_char_p, p(RtTensor), c.c_int, c.c_char_p,
+                                      c.c_size_t]
+        lib.attnrtPlanAdd.restype = c.c_int
+        lib.attnrtPlanLaunch.argtypes = [c.c_void_p, c.c_void_p, c.c_int, c.c_void_p, c.c_char_p,
+                                         c.c_size_t]
+        lib.attnrtPlanLaunch.restype = c.c_int
+        lib.attnrtPlanDestroy.argtypes = [c.c_void_p]
+        lib.attnrtPlanDestroy.restype = None
+
+
+def has_plans():
+    """Whether the loaded libattnrt has launch plans (attnrtPlan*)."""
+    return hasattr(runtime(), "attnrtPlanLaunch")
 
 
 def _prototypes_compiler(lib):

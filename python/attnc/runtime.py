@@ -241,6 +241,65 @@ class Module:
             self.device, self.target, [k.name for k in self.kernels])
 
 
+class LaunchPlan:
+    """Launches of one module's kernels prepared once for fixed tensor sizes and strides
+    (attnrtPlanCreate / attnrtPlanAdd): checked, packed, grids evaluated. ``launch(ptrs,
+    stream)`` then runs them all, in order, on new data pointers (every launch's, in
+    argument order, concatenated) with one C call (attnrtPlanLaunch).
+
+        plan = attnc.runtime.LaunchPlan(module, [(name, [attnc.Tensor, ...]), ...])
+        plan.launch([ptr, ...], stream=None)
+
+    The tensors' data pointers at construction are not used (only whether a tensor is
+    empty). Holds a reference to the module."""
+
+    __slots__ = ("module", "num_data", "_handle", "_fn", "_arr", "__weakref__")
+
+    def __init__(self, module, launches):
+        rt = module._rt
+        if not hasattr(rt, "attnrtPlanLaunch"):
+            raise RuntimeError_("this libattnrt has no launch plans (attnrtPlanLaunch); "
+                                "rebuild it")
+        if module._handle is None:
+            raise RuntimeError_("the module is closed")
+        handle = ctypes.c_void_p()
+        err = _err_buffer()
+        _lib.check(rt.attnrtPlanCreate(module._handle, ctypes.byref(handle), err, len(err)), err,
+                   "cannot create a launch plan")
+        self.module = module
+        self._handle = handle
+        self._fn = rt.attnrtPlanLaunch
+        n = 0
+        for name, tensors in launches:
+            arr = (_lib.RtTensor * max(1, len(tensors)))()
+            for i, t in enumerate(tensors):
+                if isinstance(t, Tensor):
+                    t._c(arr[i])
+                else:
+                    arr[i] = t  # an _lib.RtTensor
+            code = rt.attnrtPlanAdd(handle, name.encode(), arr, len(tensors), err, len(err))
+            _lib.check(code, err, "launch plan of %s on %s" % (name, module.device))
+            n += len(tensors)
+        self.num_data = n
+        self._arr = ctypes.c_void_p * n
+
+    def launch(self, ptrs, stream=None):
+        """Runs the plan on data pointers `ptrs` (ints; 0 for empty tensors) on `stream`
+        (a CUstream / hipStream_t as an int; ignored on the CPU)."""
+        err = _err_buffer()
+        code = self._fn(self._handle, self._arr(*ptrs), self.num_data, stream, err, 4096)
+        if code:
+            _lib.check(code, err, "launch on %s failed" % self.module.device)
+
+    def close(self):
+        h, self._handle = getattr(self, "_handle", None), None
+        if h is not None and h.value:
+            self.module._rt.attnrtPlanDestroy(h)
+
+    def __del__(self):
+        self.close()
+
+
 def _grid_structs(info, entry):
     """The C kernel and entry records that attnBundleEvalGrid reads (argument names and
     ranks; grid map and dims) of a KernelInfo and its Entry."""

@@ -7,15 +7,23 @@ so any layout whose last dimension has unit stride works.
 """
 import math
 import os
+import threading
 
-from . import kernels
+from . import _lib, kernels
+from ._errors import AttncError
 from ._lib import RtTensor as _RtTensor
 from .spec import AttentionSpec
 
 
 def _torch():
+    global _T
     import torch  # noqa: F811  (lazily: `import attnc` works without torch)
+    _T = torch
     return torch
+
+
+def _thread_ident():
+    return threading.get_ident()
 
 
 _DTYPE_NAMES = {"bfloat16": "bf16", "float16": "f16", "float32": "f32"}
@@ -196,6 +204,110 @@ def _launch(fn, spec_args, dev, torch, named):
     _launch_kernel(fn, k.module, k.info, named, _stream(torch, dev))
 
 
+# --- the fast path: one launch plan per call signature -----------------------------------------
+#
+# A call signature is everything the checks, the kernel choice, the output shapes and the
+# packed kernel arguments depend on: the options and each tensor's dtype, device, shape and
+# strides. The first call of a signature runs the checks and launches as usual, then keeps
+# a launch plan (attnc.runtime.LaunchPlan: arguments packed and grids evaluated once in
+# libattnrt); later calls with the same signature only allocate the outputs, read the data
+# pointers and launch the plan with one C call. What depends on the data is checked on
+# every call: requires_grad under grad mode and (on the GPU) 16-byte row addresses; a call
+# failing those takes the checked path, which raises.
+
+_fast = {}
+_FAST_MAX = 4096
+_USE_PLANS = os.environ.get("ATTNC_NO_PLANS", "") in ("", "0")
+_T = None  # torch, once imported
+
+
+def _tsig(t):
+    return None if t is None else (t.dtype, t.device, t.shape, t.stride())
+
+
+class _Fast:
+    __slots__ = ("gen", "plan", "idx", "align", "out_shape", "lse_shape", "dtype", "device",
+                 "stream", "ws_shapes", "ws")
+
+
+def _stream_fn(torch, dev):
+    """A function () -> the current stream of `dev` as an int (None on the CPU)."""
+    if dev.type == "cpu":
+        return None
+    index = dev.index if dev.index is not None else torch.cuda.current_device()
+    raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+    if raw is not None:
+        return lambda: raw(index) or None
+    return lambda: torch.cuda.current_stream(index).cuda_stream or None
+
+
+def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, dtype,
+              ws_shapes=None):
+    """After a checked call: keeps a launch plan for `sig`. launches: [(KernelInfo, {role:
+    tensor})] in launch order; roles: the role of each object of the fast path's objects
+    tuple (inputs, then out, lse, then the workspace); align: the positions in it whose
+    data must be 16-byte aligned on the GPU."""
+    if sig is None or not _USE_PLANS:
+        return
+    try:
+        if not _lib.has_plans():
+            return
+        from .runtime import LaunchPlan
+        spec = []
+        idx = []
+        for info, named in launches:
+            arr = (_RtTensor * max(1, len(info.args)))()
+            for i, a in enumerate(info.args):
+                _fill(arr, i, named[a.name])
+                idx.append(roles.index(a.name))
+            spec.append((info.name, [arr[i] for i in range(len(info.args))]))
+        f = _Fast()
+        f.gen = kernels._generation
+        f.plan = LaunchPlan(k.module, spec)
+        f.idx = tuple(idx)
+        f.align = tuple(align) if dev.type != "cpu" else ()
+        f.out_shape, f.lse_shape, f.dtype, f.device = tuple(out_shape), lse_shape, dtype, dev
+        f.stream = _stream_fn(torch, dev)
+        f.ws_shapes = ws_shapes
+        f.ws = {}
+    except (AttncError, KeyError, ValueError):
+        return  # no plan: every call takes the checked path
+    if len(_fast) >= _FAST_MAX:
+        _fast.clear()
+    _fast[sig] = f
+
+
+def _run_fast(f, ins, out, want_lse):
+    """Runs plan `f` on the input objects `ins`; None when the checked path must run."""
+    torch = _T
+    if out is None:
+        out = torch.empty(f.out_shape, dtype=f.dtype, device=f.device)
+    lse = torch.empty(f.lse_shape, dtype=torch.float32, device=f.device) if want_lse else None
+    stream = f.stream() if f.stream is not None else None
+    objs = ins + (out, lse)
+    if f.ws_shapes is not None:
+        # The paged split kernel's float32 workspace, reused: one per stream (GPU work on
+        # one stream is ordered) or per thread (CPU launches finish before returning).
+        wkey = stream if stream is not None else _thread_ident()
+        ws = f.ws.get(wkey)
+        if ws is None:
+            if len(f.ws) > 64:
+                f.ws.clear()
+            ws = f.ws[wkey] = tuple(torch.empty(sh, dtype=torch.float32, device=f.device)
+                                    for sh in f.ws_shapes)
+        objs = objs + ws
+    ptrs = [objs[i].data_ptr() for i in f.idx]
+    for i in f.align:
+        if objs[i].data_ptr() % 16:
+            return None
+    f.plan.launch(ptrs, stream)
+    return (out, lse) if want_lse else out
+
+
+def _grad_blocked(*ts):
+    return _T.is_grad_enabled() and any(t is not None and t.requires_grad for t in ts)
+
+
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
               alibi_slopes=None, return_lse=False, layout="bhsd", out=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
@@ -215,6 +327,16 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     and returned) and, with return_lse, lse (B, Hq, Sq) float32 (natural log; -inf for
     rows that see no key, whose out is 0).
     """
+    try:
+        sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
+               _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out))
+        f = _fast.get(sig)
+    except Exception:  # not tensors, unhashable options: the checked path says what is wrong
+        sig = f = None
+    if f is not None and f.gen == kernels._generation and not _grad_blocked(q, k, v):
+        r = _run_fast(f, (q, k, v, alibi_slopes), out, return_lse)
+        if r is not None:
+            return r
     fn = "attnc.torch.attention"
     torch = _torch()
     if layout not in ("bhsd", "bshd"):
@@ -245,8 +367,11 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse))
-    _launch(fn, spec, dev, torch, {"q": qb, "k": kb, "v": vb, "alibi": slopes, "out": outb,
-                                   "lse": lse})
+    named = {"q": qb, "k": kb, "v": vb, "alibi": slopes, "out": outb, "lse": lse}
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    _remember(sig, torch, dev, kern, [(kern.info, named)], ("q", "k", "v", "alibi", "out", "lse"),
+              (0, 1, 2, 4), shape, (b, hq, sq), q.dtype)
     return (out, lse) if return_lse else out
 
 
@@ -263,6 +388,19 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     needed. Options as in attention(). Returns out (Tq, Hq, Dv) (or `out=`) and, with
     return_lse, lse (Hq, Tq) float32.
     """
+    try:
+        sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),
+               _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k), _tsig(alibi_slopes),
+               _tsig(out), max_seqlen_q is None or int(max_seqlen_q) >= 0,
+               max_seqlen_k is None or int(max_seqlen_k) >= 0)
+        f = _fast.get(sig)
+    except Exception:
+        sig = f = None
+    if f is not None and f.gen == kernels._generation and sig[-1] and sig[-2] and \
+            not _grad_blocked(q, k, v):
+        r = _run_fast(f, (q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes), out, return_lse)
+        if r is not None:
+            return r
     fn = "attnc.torch.attention_varlen"
     torch = _torch()
     _check_qkv(fn, q, k, v, torch, 3)
@@ -299,9 +437,13 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
                 varlen=True)
-    _launch(fn, spec, dev, torch, {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q,
-                                   "cu_seqlens_k": cu_seqlens_k, "alibi": slopes, "out": out,
-                                   "lse": lse})
+    named = {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q, "cu_seqlens_k": cu_seqlens_k,
+             "alibi": slopes, "out": out, "lse": lse}
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    _remember(sig, torch, dev, kern, [(kern.info, named)],
+              ("q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "out", "lse"),
+              (0, 1, 2, 6), (tq, hq, dv), (hq, tq), q.dtype)
     return (out, lse) if return_lse else out
 
 
@@ -411,6 +553,19 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
     no key give 0 and lse -inf.
     """
+    try:
+        sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
+               max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache), _tsig(block_tables),
+               _tsig(seq_lens), _tsig(query_start_loc), _tsig(alibi_slopes), _tsig(out))
+        f = _fast.get(sig)
+    except Exception:
+        sig = f = None
+    if f is not None and f.gen == kernels._generation and \
+            not _grad_blocked(q, k_cache, v_cache):
+        r = _run_fast(f, (q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
+                          alibi_slopes), out, return_lse)
+        if r is not None:
+            return r
     fn = "attnc.torch.paged_attention"
     torch = _torch()
     _check_tensor(fn, "q", q, torch, 3)
@@ -476,4 +631,8 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
              "split_out": split_out, "split_lse": split_lse, "out": out, "lse": lse}
     _launch_kernel(fn, k.module, k.info, named, stream)
     _launch_kernel(fn, k.module, k.merge, named, stream)
+    _remember(sig, torch, dev, k, [(k.info, named), (k.merge, named)],
+              ("q", "k_cache", "v_cache", "block_tables", "seq_lens", "query_start_loc", "alibi",
+               "out", "lse", "split_out", "split_lse"), (0, 1, 2, 7), (tq, hq, dv), (hq, tq),
+              q.dtype, ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
     return (out, lse) if return_lse else out

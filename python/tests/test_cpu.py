@@ -648,3 +648,64 @@ def test_paged_spec():
             attnc.AttentionSpec(**dict(s.to_dict(), **bad))
     with pytest.raises(ValueError, match="go with paged"):
         attnc.AttentionSpec(head_dim=64, num_heads_q=2, block_size=16)
+
+
+# --- the fast path (one launch plan per call signature) ---------------------------------------
+
+
+def _no_checks(monkeypatch):
+    """Makes the checked path fail: a call that still succeeds took the fast path."""
+    def boom(*a, **k):
+        raise AssertionError("the checked path ran")
+    for name in ("_check_qkv", "_check_tensor", "_check_common"):
+        monkeypatch.setattr(at, name, boom)
+
+
+def test_fast_path_dense(seed, monkeypatch):
+    """Calls with a signature seen before launch a cached plan (no checks, no packing)
+    on fresh data each time, with and without out=, in both layouts."""
+    c = DENSE[5][0]  # f32, window, softcap, alibi, lse
+    run_dense(c, 2, 37, 100, seed)
+    run_dense(c, 1, 20, 30, seed, layout="bshd", use_out=False)
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):
+            run_dense(c, 2, 37, 100, seed)
+            run_dense(c, 1, 20, 30, seed, layout="bshd", use_out=False)
+    # A new signature (other strides) takes the checked path again.
+    with pytest.raises(AssertionError, match="the checked path ran"):
+        with monkeypatch.context() as m:
+            _no_checks(m)
+            run_dense(c, 2, 37, 100, seed, layout="bhsd-view")
+
+
+def test_fast_path_varlen_and_paged(seed, monkeypatch):
+    c = VARLEN[0][0]
+    c_paged = PAGED[0][0]
+    run_varlen(c, [5, 0, 64], [100, 3, 0], 7, seed)
+    run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):  # fresh data, block tables and seq_lens each time; reused workspace
+            run_varlen(c, [5, 0, 64], [100, 3, 0], 7, seed)
+            run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+
+
+def test_fast_path_keeps_data_checks(seed):
+    """What depends on the data is checked on every call: requires_grad under grad mode."""
+    c = DENSE[0][0]
+    _, (q, k, v, out), _ = make(c, 1, 9, 9)
+    at.attention(q, k, v, out=out)
+    q.requires_grad_(True)
+    with pytest.raises(ValueError, match="requires grad"):
+        at.attention(q, k, v, out=out)
+    with torch.no_grad():
+        at.attention(q, k, v, out=out)
+
+
+def test_fast_path_after_clear_memory(seed):
+    c = DENSE[0][0]
+    run_dense(c, 1, 9, 9, seed)
+    attnc.kernels.clear_memory()
+    run_dense(c, 1, 9, 9, seed)
+    run_dense(c, 1, 9, 9, seed)
