@@ -287,6 +287,33 @@ def _from_aot(spec, device):
     return seen
 
 
+def _nearest(spec, limit=3):
+    """The bundled variants (of every ATTNC_BUNDLE_DIR index) closest to `spec`: a list
+    of "key (dir): field got/want, ..." strings, fewest differing fields first."""
+    want = spec.to_dict()
+    scored = []
+    for d in bundle_dirs():
+        try:
+            entries = _index(d)
+        except AttncError:
+            continue
+        for key, e in entries.items():
+            try:
+                got = AttentionSpec.from_dict(e.get("spec") or {}).to_dict()
+            except (ValueError, TypeError):
+                continue
+            fields = sorted(set(want) | set(got))
+            diff = [f for f in fields if got.get(f) != want.get(f)]
+            # Kinds, dtypes and head shapes differ "more" than options.
+            weight = sum(3 if f in ("paged", "varlen", "dtype", "head_dim", "head_dim_v",
+                                    "num_heads_q", "num_heads_kv") else 1 for f in diff)
+            text = ", ".join("%s=%s (want %s)" % (f, json.dumps(got.get(f)),
+                                                  json.dumps(want.get(f))) for f in diff)
+            scored.append((weight, key, "%s in %s: %s" % (key, d, text or "same spec")))
+    scored.sort()
+    return [t for _, _, t in scored[:limit]]
+
+
 def _missing(spec, device, why, seen):
     target, _ = device_target(device)
     flags = spec.aot_flags()
@@ -301,10 +328,12 @@ def _missing(spec, device, why, seen):
              if dirs else "ATTNC_BUNDLE_DIR names no bundle directory")
     if seen:
         where += "; it is there without code for %s: %s" % (target, "; ".join(seen))
+    near = _nearest(spec)
+    nearest = ("\nNearest bundled variants:\n  " + "\n  ".join(near)) if near else ""
     return KernelNotFoundError(
         "no kernel for %r on %s (target %s, key %s): the compiler is not available (%s) and %s. "
-        "Build it on a machine with the compiler:\n  %s\nand add DIR to ATTNC_BUNDLE_DIR."
-        % (spec, device, target, spec.key(), why, where, cmd))
+        "Build it on a machine with the compiler:\n  %s\nand add DIR to ATTNC_BUNDLE_DIR.%s"
+        % (spec, device, target, spec.key(), why, where, cmd, nearest))
 
 
 def get(spec, device="cpu"):

@@ -59,6 +59,11 @@ class AttentionSpec:
     paged (attn.paged_attention: packed queries over a block-table KV cache, docs/paged.md),
     block_size (tokens per cache block; paged only), paged_mode ("decode": GQA-packed rows,
     for short query runs; "prefill": varlen rows; paged only, default "decode")
+
+    Equal variants are one spec (one key, one kernel): scale equal to 1/sqrt(head_dim) (in
+    f32) is None; window (-1, -1) is no window; softcap 0 / None is none; head_dim_v =
+    head_dim is None; num_heads_kv = num_heads_q is MHA; window (left, 0) is causal with
+    window (left, -1), and causal drops any right window (it already stops at the diagonal).
     """
 
     __slots__ = _FIELDS
@@ -90,6 +95,14 @@ class AttentionSpec:
                 raise ValueError("AttentionSpec: scale must be a positive finite number, got %r"
                                  % scale)
             scale = _f32(scale)
+            if scale == _f32(1.0 / math.sqrt(d)):
+                scale = None  # the default, spelled out (as transformers passes it)
+        # Equal masks, one spec: a window (left, 0) is causal with that window; with causal,
+        # a right window >= 0 adds nothing (causal already stops at the diagonal).
+        if right == 0 and not causal:
+            causal = True
+        if causal:
+            right = -1
         softcap = float(softcap or 0.0)
         if not math.isfinite(softcap) or softcap < 0:
             raise ValueError("AttentionSpec: softcap must be >= 0 (0: none), got %r" % softcap)

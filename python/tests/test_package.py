@@ -62,6 +62,22 @@ def test_spec_normalization_and_key():
                             num_heads_kv=8, causal=True, window=[-1, -1], softcap=0,
                             scale=None)
     assert c.key() == a.key()
+    # Equal specs are one key: the default scale spelled out (as transformers passes it,
+    # also rounded through f32), a right window of 0 (= causal), causal with a right window.
+    import math
+    for same in [dict(scale=1 / math.sqrt(128)), dict(scale=0.08838834764831845),
+                 dict(causal=False, window=(-1, 0)), dict(window=(-1, 0)),
+                 dict(window=(-1, 7)), dict(window=[-1, 1 << 20]),
+                 dict(softcap=None), dict(head_dim_v=None, num_heads_kv=8)]:
+        d = dict(a.to_dict(), **same)
+        assert attnc.AttentionSpec.from_dict(d).key() == a.key(), same
+    w = attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=4, window=(16, 0))
+    assert w.causal and w.window == (16, -1) and w.key() == attnc.AttentionSpec(
+        dtype="bf16", head_dim=64, num_heads_q=4, causal=True, window=(16, 3)).key()
+    assert attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=4,
+                               scale=1 / math.sqrt(64)).scale is None
+    assert attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=4,
+                               scale=0.126).scale is not None
     # Every field changes the key.
     for change in [dict(dtype="f16"), dict(head_dim=64), dict(head_dim_v=64),
                    dict(num_heads_kv=4), dict(causal=False), dict(scale=0.1),
@@ -152,7 +168,7 @@ def test_emit_forms():
 
 def test_bundle_metadata():
     spec = attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=8, num_heads_kv=1,
-                               window=(16, 0), softcap=30.0, alibi=True, varlen=True,
+                               window=(16, 7), softcap=30.0, alibi=True, varlen=True,
                                return_lse=True)
     b = attnc.Bundle(attnc.compile(spec.ir(), ["cpu"]))
     k = b.kernel()
@@ -162,7 +178,7 @@ def test_bundle_metadata():
         ("cu_seqlens_q", "i32", 1, False), ("cu_seqlens_k", "i32", 1, False),
         ("alibi", "f32", 1, False), ("out", "bf16", 3, True), ("lse", "f32", 2, True)]
     assert (k.window_left, k.window_right, k.softcap, k.num_q_heads, k.num_kv_heads) == \
-        (16, 0, 30.0, 8, 1)
+        (16, 7, 30.0, 8, 1) and not k.causal
     assert [t.format for t in b.targets] == ["elf-so"]
     assert b.targets[0].name == attnc.cpu_target_name()
 
@@ -292,6 +308,10 @@ s = s.masked_fill(torch.arange(50)[None] > torch.arange(37)[:, None] + 13, float
 ref = torch.softmax(s, -1) @ v.double()
 assert (out - ref).abs().max() < 1e-4 and (lse - torch.logsumexp(s, -1)).abs().max() < 1e-4
 assert kernels.stats['aot_hits'] == 1 and kernels.stats['compiles'] == 0
+# Equal specs find the same bundle: the default scale spelled out, a (-1, 0) window.
+out2, lse2 = at.attention(q, k, v, scale=1 / math.sqrt(32), window=(-1, 0), return_lse=True)
+assert torch.equal(out2, out) and torch.equal(lse2, lse)
+assert kernels.stats['aot_hits'] == 1 and kernels.stats['compiles'] == 0
 try:
     at.attention(q, k, v, causal=True)          # no lse: not built
     raise SystemExit('no error')
@@ -306,6 +326,11 @@ except attnc.KernelNotFoundError as e:
     assert "ATTNC_NO_COMPILER=1" in msg and str(out) in msg
     assert ("python3 -m attnc.aot --out DIR --targets cpu --dtype f32 --head-dim 32 --heads 2:1 "
             "--causal 1 --lse 0") in msg, msg
+    # The nearest bundled variants: the causal one with lse (one field off) first.
+    near = msg.split("Nearest bundled variants:\n", 1)[1].splitlines()
+    causal_key = [e["key"] for e in entries if e["spec"]["causal"]][0]
+    assert near[0].strip() == "%s in %s: return_lse=true (want false)" % (causal_key, out), near
+    assert "causal=false (want true), return_lse=true (want false)" in near[1], near
     assert not (tmp_path / "unused").exists()
 
 
