@@ -231,7 +231,7 @@ static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
  * gpu.module @attn_kernels. Math ops become LLVM intrinsics before the GPU
  * conversion, which would otherwise call libdevice (not linked). */
 static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-online-softmax,"
-                                     "attn-lower-nvgpu,";
+                                     "attn-gpu-layout,attn-lower-nvgpu,";
 static const char *const nvvmDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-"
@@ -256,7 +256,8 @@ static MlirLogicalResult buildNvvm(MlirOpPassManager pm, MlirStringRef options,
 void attnRegisterAllPipelines(void) {
   attnRegisterPipeline(str("attn-to-nvvm"),
                        str("attn IR -> flash-attention kernels for NVIDIA Hopper (sm_90a): "
-                           "mma.sync, cp.async-pipelined K/V, warp32 -> NVVM in gpu.module "
+                           "wgmma or mma.sync (attn-gpu-layout), cp.async-pipelined K/V, warp32 -> "
+                           "NVVM in gpu.module "
                            "@attn_kernels"),
                        buildNvvm);
   attnRegisterPipeline(str("attn-to-rocdl"),

@@ -1531,8 +1531,11 @@ static MlirOperation createGpuFunc(AttnGpuLower *L, MlirOperation func, MlirBloc
   }
   textPrintf(&t, ") workgroup(%%lds : memref<%s%lldx", "", smemElems);
   mlirTypePrint(L->elem, textAppend, &t);
+  textPrintf(&t, ", #gpu.address_space<workgroup>>%s", "", 0);
+  if (L->smemAlign > 0)
+    textPrintf(&t, "%s {llvm.align = %lld : i64}", "", L->smemAlign);
   textPrintf(&t,
-             ", #gpu.address_space<workgroup>>) kernel attributes {known_block_size = "
+             ") kernel attributes {known_block_size = "
              "array<i32: %s%lld, 1, 1>} {\n  gpu.return\n}\n}",
              "", threads);
   MlirOperation scratch =

@@ -123,6 +123,7 @@ struct AttnGpuLower {
   MlirValue tid, colLane, colLaneIdx, rowOwner, smem;
   MlirValue rowBase[ATTN_GPU_MAX_ROWS];
   int64_t smemElems, smemKV; /* all of the shared buffer; its K/V part */
+  int64_t smemAlign;         /* bytes, when the target needs more than the default */
   int smemGeneration[2];     /* per slot: the tile it holds now */
   void *state;               /* the target's */
   int scopes[32], depth, nextScope;

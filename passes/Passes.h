@@ -30,6 +30,14 @@ MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen);
  * is described in docs/kernel-ir.md. */
 MlirPass attnCreateOnlineSoftmaxPass(void);
 
+/* attn-gpu-layout: on NVIDIA kernels (sm_90a), records the matmul form
+ * (attn.mma = wgmma | mma_sync | none on the kernel function) and where each
+ * matmul operand lives (attn.layout on the tile reads and matmuls), which
+ * attn-lower-nvgpu then follows. `options` is the text between the braces
+ * (mma=auto|mma_sync|wgmma); a null pass with a message in err when it is
+ * invalid. */
+MlirPass attnCreateGpuLayoutPass(const char *options, char *err, size_t errLen);
+
 /* attn-lower-cpu: kernel IR -> host vector code (query rows in SIMD lanes,
  * register-blocked tile matmuls, polynomial exp2). */
 MlirPass attnCreateLowerCpuPass(void);

@@ -83,6 +83,26 @@ static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
   return mlirLogicalResultSuccess();
 }
 
+/* attn-gpu-layout takes options too. */
+static MlirLogicalResult buildGpuLayout(MlirOpPassManager pm, MlirStringRef options,
+                                        MlirStringCallback emitError, void *errorUserData) {
+  char text[256], err[512];
+  if (options.length >= sizeof(text)) {
+    emitError(mlirStringRefCreateFromCString("attn-gpu-layout: options too long"), errorUserData);
+    return mlirLogicalResultFailure();
+  }
+  if (options.length)
+    memcpy(text, options.data, options.length);
+  text[options.length] = '\0';
+  MlirPass pass = attnCreateGpuLayoutPass(text, err, sizeof(err));
+  if (!pass.ptr) {
+    emitError(mlirStringRefCreateFromCString(err), errorUserData);
+    return mlirLogicalResultFailure();
+  }
+  mlirOpPassManagerAddOwnedPass(pm, pass);
+  return mlirLogicalResultSuccess();
+}
+
 void attnRegisterAllPasses(void) {
   registerPass("attn-gqa-map", "Make the query-head -> KV-head mapping explicit",
                attnCreateGqaMapPass);
@@ -91,6 +111,11 @@ void attnRegisterAllPasses(void) {
                            "Choose tile configurations (config/<target>-MHA-DEFAULT.json) and "
                            "form the program grid"),
                        buildTile);
+  attnRegisterPipeline(mlirStringRefCreateFromCString("attn-gpu-layout"),
+                       mlirStringRefCreateFromCString(
+                           "Choose the matmul form (wgmma / mma.sync) and operand layouts of "
+                           "NVIDIA kernels, recorded as attn.mma / attn.layout"),
+                       buildGpuLayout);
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",
                attnCreateLowerReferencePass);

@@ -40,6 +40,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "GpuLower.h"
+#include "NvgpuWgmma.h"
 #include "Passes.h"
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -66,9 +67,12 @@ typedef struct {
 
 /* The NVIDIA part of the lowering state. */
 typedef struct {
-  int MT; /* 16-row MMA tiles per warp */
+  int MT;       /* 16-row MMA tiles per warp */
+  bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
+  bool qShared; /* Q staged in shared memory (the layout of its read says so) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
+  AttnWgmmaLanes wl;
   Pipe pipe;
 } NvState;
 
@@ -123,13 +127,19 @@ static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
                       int64_t rows, int64_t cols, int64_t base);
 static void waitAll(AttnGpuLower *L, AttnBuilder *b);
 
-/* With two MMA tiles per warp, Q's fragments would not fit in registers next
- * to the accumulators (FA2's register budget): Q is staged in shared memory
- * once, and QK^T reads its A fragments with ldmatrix.x4 per k-chunk. */
-static bool qInShared(const AttnGpuLower *L) { return ((const NvState *)L->state)->MT > 1; }
+/* Where Q lives is attn-gpu-layout's decision (the attn.layout of its
+ * read): in shared memory QK^T reads its A fragments with ldmatrix.x4 per
+ * k-chunk (mma.sync) or through a descriptor (wgmma). */
+static bool qInShared(const AttnGpuLower *L) { return ((const NvState *)L->state)->qShared; }
+
+/* Row stride of a staged tile: rows padded by 16 bytes for ldmatrix, or
+ * packed into 128-byte swizzled boxes for wgmma. */
+static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
+  return ((const NvState *)L->state)->wg ? cols : cols + PAD;
+}
 
 static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
-  return qInShared(L) ? rows * (cols + PAD) : 0;
+  return qInShared(L) ? rows * rowStride(L, cols) : 0;
 }
 
 static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
@@ -137,6 +147,10 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
   int64_t d = attnGpuDim(res, 1);
   if (attnGpuDim(res, 0) != L->bm || d % 16) {
     attnGpuFail(L, op, "reads a Q tile whose head dim is not a multiple of 16");
+    return;
+  }
+  if (N(L)->wg && !qInShared(L)) {
+    attnGpuFail(L, op, "reads Q into registers, but wgmma QK^T takes Q from shared memory");
     return;
   }
   if (qInShared(L)) {
@@ -150,7 +164,7 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
                          .blocks = NULL,
                          .rows = L->bm,
                          .cols = d,
-                         .stride = d + PAD,
+                         .stride = rowStride(L, d),
                          .base = N(L)->qBase});
     return;
   }
@@ -178,9 +192,8 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
 /*===--- K/V: cp.async into shared memory ----------------------------------------===*/
 
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
-  (void)L;
   (void)isV;
-  return 2 * rows * (cols + PAD); /* a K and a V buffer of the largest tile */
+  return 2 * rows * rowStride(L, cols); /* a K and a V buffer of the largest tile */
 }
 
 static void commitGroup(AttnBuilder *b) {
@@ -194,6 +207,8 @@ static void waitAll(AttnGpuLower *L, AttnBuilder *b) {
   MlirNamedAttribute n =
       attnNamedAttr(b, "n", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), 0));
   attnBuildOp(b, "nvvm.cp.async.wait.group", 0, NULL, 0, NULL, 1, &n, 0, NULL);
+  if (N(L)->wg)
+    attnWgmmaFenceProxy(L, b); /* the copies are read by wgmma (the async proxy) */
   attnGpuBarrier(b);
 }
 
@@ -226,9 +241,9 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
  * 16-byte chunks of a row (coalesced reads, contiguous shared writes). The
  * caller commits the group. */
 static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
-                      int64_t tileRow, int64_t rows, int64_t cols, int64_t base) {
+                      int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WARP;
-  int64_t stride = cols + PAD;
+  int64_t stride = rowStride(L, cols), tileBase = base;
   base += tileRow * stride;
   bool uniformStep = threads % perRow == 0;
   MlirValue fast = attnGpuURem(b, L->tid, perRow), slow = attnGpuUDiv(b, L->tid, perRow);
@@ -258,7 +273,10 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
       src[k] = x->idx[k];
     src[x->rowDim] = srcRow;
     src[x->colDim] = attnAddI(b, x->idx[x->colDim], col);
-    MlirValue dst = attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
+    MlirValue dst =
+        N(L)->wg
+            ? attnWgmmaChunkOffset(b, attnAddI(b, r, cIdx(b, tileRow)), col, tileRows, tileBase)
+            : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
     asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems);
     if (partial)
       attnGpuIfEnd(b, &guard);
@@ -268,14 +286,15 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
 
 static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t rows, int64_t cols, int64_t base) {
-  issueRows(L, b, x, row0, 0, rows, cols, base);
+  issueRows(L, b, x, row0, 0, rows, cols, rows, base);
   commitGroup(b);
 }
 
 /* Issues a K/V tile, piece by piece, as one group of copies. */
 static void issueRead(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base) {
   for (int i = 0; i < t->n; ++i)
-    issueRows(L, b, &t->x[i], t->x[i].idx[t->x[i].rowDim], t->row[i], t->rows[i], t->cols, base);
+    issueRows(L, b, &t->x[i], t->x[i].idx[t->x[i].rowDim], t->row[i], t->rows[i], t->cols,
+              t->tileRows, base);
   commitGroup(b);
 }
 
@@ -408,7 +427,7 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
              (AttnRep){.kind = ATTN_REP_SMEM,
                        .rows = rows,
                        .cols = cols,
-                       .stride = cols + PAD,
+                       .stride = rowStride(L, cols),
                        .base = base,
                        .slot = slot,
                        .generation = ++L->smemGeneration[slot]});
@@ -553,6 +572,12 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue *qf = qr->blocks, blocks[ATTN_GPU_MAXB];
   if ((int64_t)chunks * 16 != kr->cols || !accBlocks(L, b, op, acc, blocks, L->RL * ncb))
     return;
+  if (N(L)->wg) {
+    AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base}, kt = {kr->rows, kr->cols, kr->base};
+    attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, blocks);
+    attnGpuPutTile(L, res, L->RL * ncb, blocks);
+    return;
+  }
   if (!qf) {
     qkSharedQ(L, b, qr, kr, chunks, ncb, blocks);
     attnGpuPutTile(L, res, L->RL * ncb, blocks);
@@ -596,6 +621,15 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   int mt = N(L)->MT, npt = np / L->RL, nd = (int)(vr->cols / 8), chunks = (int)(vr->rows / 16);
   if (vr->slot != 1 || !mlirTypeEqual(attnGpuElemOf(p), L->elem) || (int64_t)npt * 8 != vr->rows) {
     attnGpuFail(L, op, "has a P tile that does not match the V tile");
+    return;
+  }
+  if (N(L)->wg) {
+    MlirValue blocks[ATTN_GPU_MAXB];
+    if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
+      return;
+    AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base};
+    attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, blocks);
+    attnGpuPutTile(L, res, L->RL * nd, blocks);
     return;
   }
   MlirValue afrag[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 4];
@@ -674,6 +708,8 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
   s->lane = lane;
   s->vBase = L->smemKV / 2;
   s->qBase = L->smemKV;
+  if (s->wg)
+    s->wl = attnWgmmaLanes(L, b);
 }
 
 /* ldmatrix row addresses relative to a tile's (row 0, col 0): lane l
@@ -688,6 +724,52 @@ static MlirValue ldmatrixLane(AttnGpuLower *L, AttnBuilder *b, int64_t stride, b
   MlirValue key = attnAddI(b, r, attnMulI(b, attnGpuURem(b, m, 2), cIdx(b, 8)));
   MlirValue col = attnMulI(b, attnGpuUDiv(b, m, 2), cIdx(b, 8));
   return attnAddI(b, attnMulI(b, key, cIdx(b, stride)), col);
+}
+
+/* A string attribute of `op`, compared with `want` (null: present at all). */
+static bool hasString(MlirOperation op, const char *name, const char *want, size_t prefix) {
+  MlirAttribute a = attnGetAttr(op, name);
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef s = mlirStringAttrGetValue(a);
+  size_t n = prefix ? prefix : strlen(want);
+  return s.length >= n && !strncmp(s.data, want, n) && (prefix || s.length == n);
+}
+
+static MlirWalkResult findQRead(MlirOperation op, void *userData) {
+  if (attnIsOp(op, "vector.contract") && attnContractForm(op) == ATTN_CONTRACT_QK) {
+    MlirValue q = mlirOperationGetOperand(op, 0);
+    if (mlirValueIsAOpResult(q))
+      *(MlirOperation *)userData = mlirOpResultGetOwner(q);
+    return MlirWalkResultInterrupt;
+  }
+  return MlirWalkResultAdvance;
+}
+
+/* Reads attn-gpu-layout's decisions: the matmul form and where Q lives. */
+static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
+  NvState *s = N(L);
+  if (!matmul)
+    return true;
+  bool wg = hasString(func, "attn.mma", "wgmma", 0);
+  if (!wg && !hasString(func, "attn.mma", "mma_sync", 0)) {
+    attnEmitOpError(func, passName,
+                    "has no attn.mma = \"wgmma\" | \"mma_sync\": run attn-gpu-layout first");
+    return false;
+  }
+  MlirOperation qRead = {NULL};
+  mlirOperationWalk(func, findQRead, &qRead, MlirWalkPreOrder);
+  s->wg = wg;
+  s->qShared = !mlirOperationIsNull(qRead) && hasString(qRead, "attn.layout", "smem.", 5);
+  if (wg && (L->bm % 64 || L->W * 16 != L->bm)) {
+    attnEmitOpError(func, passName,
+                    "has attn.mma = \"wgmma\" but block_m and num_warps are not whole "
+                    "warpgroups of 64 rows");
+    return false;
+  }
+  if (wg)
+    L->smemAlign = ATTN_WGMMA_ALIGN; /* 128-byte swizzle atoms */
+  return true;
 }
 
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
@@ -732,6 +814,8 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     return false;
   }
   L->elem = qElem;
+  if (!readLayout(L, func, matmul))
+    return false;
   N(L)->MT = (int)(L->bm / L->W / 16);
   L->RL = 2 * N(L)->MT;
   L->CB = 8;

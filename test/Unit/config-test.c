@@ -164,15 +164,21 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(gfx950, query(F32, 256, false, false), 1, 128, 32, 4, 1, 1);
   }
   if (sm90) {
-    EXPECT_LOOKUP(sm90, query(F16, 128, true, false), 0, 128, 64, 4, 2, 1);
-    EXPECT_LOOKUP(sm90, query(BF16, 256, false, false), 1, 128, 32, 8, 2, 1);
+    /* D = 64, 128, 256 (not paged): the wgmma tiling; other head dims the
+     * default (mma.sync). */
+    EXPECT_LOOKUP(sm90, query(F16, 128, true, false), 4, 128, 128, 8, 2, 1);
+    EXPECT_LOOKUP(sm90, query(F16, 96, true, false), 0, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(sm90, query(BF16, 256, false, false), 5, 128, 32, 8, 2, 1);
     EXPECT_LOOKUP(sm90, query(F32, 256, true, true), 2, 128, 32, 8, 1, 1);
-    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 0, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 3, 128, 128, 8, 2, 1);
     AttnTileQuery paged = query(BF16, 128, false, true);
     paged.paged = ATTN_PAGED_DECODE;
-    EXPECT_LOOKUP(sm90, paged, 3, 16, 32, 1, 2, 0);
+    EXPECT_LOOKUP(sm90, paged, 6, 16, 32, 1, 2, 0);
     paged.headDim = 256;
-    EXPECT_LOOKUP(sm90, paged, 4, 16, 32, 1, 2, 0);
+    EXPECT_LOOKUP(sm90, paged, 7, 16, 32, 1, 2, 0);
+    paged.paged = ATTN_PAGED_PREFILL;
+    paged.headDim = 128;
+    EXPECT_LOOKUP(sm90, paged, 8, 128, 64, 4, 2, 0);
   }
   if (cpu) {
     EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 128, 1, 1, 1);
@@ -568,10 +574,10 @@ static void testSchema(void) {
   PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
             "  {\"match\": {\"dtype\": \"f16\"}, \"cfg\": {}}]}",
             "t.json:4:31: unknown entry key 'cfg' (expected match, config, comment)");
-  PARSE_ERR(
-      "{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
-      "  {\"match\": {\"head_size\": 64}, \"config\": {}}]}",
-      "t.json:4:14: unknown match key 'head_size' (expected dtype, head_dim, causal, varlen, paged)");
+  PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
+            "  {\"match\": {\"head_size\": 64}, \"config\": {}}]}",
+            "t.json:4:14: unknown match key 'head_size' (expected dtype, head_dim, causal, varlen, "
+            "paged)");
   PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
             "  {\"match\": {\"dtype\": \"f16\"}, \"config\": {\"block_k\": 64}}]}",
             "t.json:4:42: unknown config key 'block_k' (expected block_m, block_n, num_warps, "

@@ -3,11 +3,13 @@
 // K/V staged with cp.async in their own shared buffers (FA2's schedule: V
 // loads during QK^T, the next K during PV), ldmatrix fragments, quad
 // reductions.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-lower-nvgpu | FileCheck %s
-// RUN: sed s/f16/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
-// One MMA tile per warp (8 warps): Q's A fragments stay in registers.
-// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-lower-nvgpu | FileCheck %s --check-prefix=MT1
-// The whole pipeline to NVVM.
+// The mma.sync path (attn-gpu-layout picks it: 4 warps of 32 rows are not
+// whole warpgroups; docs/nvgpu.md). wgmma.mlir tests the warpgroup path.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=4" --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s
+// RUN: sed s/f16/bf16/g %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=4" --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
+// One MMA tile per warp (8 warps), mma.sync forced: Q's A fragments stay in registers.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=8" --attn-online-softmax --attn-gpu-layout=mma=mma_sync --attn-lower-nvgpu | FileCheck %s --check-prefix=MT1
+// The whole pipeline to NVVM (the default tiling: wgmma).
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
 // The flash kernel is compute-bound: its copies keep no L2 prefetch
 // (attn-nvvm-l2-prefetch is for paged decode kernels).
@@ -74,8 +76,8 @@
 
 // NVVM: gpu.module @attn_kernels
 // NVVM: llvm.func @f_attn0({{.*}}) attributes {{{.*}}nvvm.kernel
-// NVVM: nvvm.ldmatrix
-// NVVM: nvvm.mma.sync
+// NVVM: wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
+// NVVM: wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
 // NVVM-NOT: {{= vector\.|nvgpu\.}}
 func.func @f(%q: tensor<?x8x?x128xf16>, %k: tensor<?x2x?x128xf16>, %v: tensor<?x2x?x128xf16>)
     -> (tensor<?x8x?x128xf16>, tensor<?x8x?xf32>) {

@@ -8,12 +8,12 @@
 // layout.
 // Decode: one warp, 16 rows (the 4 query heads of a KV group), 32-key tiles
 // of two 16-row pieces (blocks of 16 tokens).
-// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=32" --attn-online-softmax --attn-lower-nvgpu --canonicalize --cse | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=32" --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu --canonicalize --cse | FileCheck %s
 // Prefill: the flash kernel (4 warps, Q in shared memory) with 64-key tiles
 // of four pieces.
-// RUN: sed 's/"decode"/"prefill"/' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a block-n=64" --attn-online-softmax --attn-lower-nvgpu --canonicalize --cse | FileCheck %s --check-prefix=PREFILL
+// RUN: sed 's/"decode"/"prefill"/' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a block-n=64" --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu --canonicalize --cse | FileCheck %s --check-prefix=PREFILL
 // Blocks of one token: 16 pieces of one row, half a warp's copies each.
-// RUN: sed 's/x16x8x128/x1x8x128/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-lower-nvgpu --canonicalize --cse | FileCheck %s --check-prefix=BS1
+// RUN: sed 's/x16x8x128/x1x8x128/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu --canonicalize --cse | FileCheck %s --check-prefix=BS1
 // The whole pipeline to NVVM.
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
 

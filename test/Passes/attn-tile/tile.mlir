@@ -16,7 +16,7 @@
 // GFX942: attn.mha {{.*}}attn.grid = #[[GRID128]], attn.tile = {block_m = 128 : i64, block_n = 64 : i64, kv_splits = 1 : i64, num_stages = 1 : i64, num_warps = 4 : i64, source = "gfx942-MHA-DEFAULT.json:{{[0-9]+}}", target = "gfx942"}
 
 // OVERRIDE-DAG: affine_map<(d0, d1) -> (d1 ceildiv 128, d0 * 32, 1)>
-// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 1 : i64, num_stages = 3 : i64, num_warps = 4 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
+// OVERRIDE: attn.mha {{.*}}attn.tile = {block_m = 128 : i64, block_n = 16 : i64, kv_splits = 1 : i64, num_stages = 3 : i64, num_warps = 8 : i64, source = "sm_90a-MHA-DEFAULT.json:{{[0-9]+}} + options", target = "sm_90a"}
 
 // Split-KV is for attn.paged_attention (docs/paged.md).
 // SPLITS: error: attn-tile: 'attn.mha' has kv_splits != 1: split-KV is implemented for attn.paged_attention only

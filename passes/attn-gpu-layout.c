@@ -1,0 +1,254 @@
+/*===- attn-gpu-layout.c - choose matmul forms and operand layouts (GPU) --===*
+ *
+ * The first stage below the kernel IR on the NVIDIA GPU path: it decides, and
+ * records in IR, what attn-lower-nvgpu then builds:
+ *
+ *   on the kernel function   attn.mma = "wgmma" | "mma_sync" | "none"
+ *       wgmma: warpgroup MMA m64nNk16 (sm_90a), a warpgroup of 4 warps per
+ *       64 query rows; mma_sync: mma.sync m16n8k16, one or two 16-row tiles
+ *       per warp; none: the kernel multiplies no tiles (paged merge).
+ *   on each tile read feeding a matmul (Q, K, V)
+ *       attn.layout = "smem.swizzle128"     wgmma operand, 128-byte swizzle
+ *                     "smem.pad8"           ldmatrix operand, rows + 16 bytes
+ *                     "regs.mma_a"          Q in A fragments (mma.sync)
+ *   on each matmul (vector.contract)
+ *       attn.layout = "wgmma.m64nNk16.<A>.<B>" | "mma_sync.m16n8k16.<A>.<B>"
+ *       with A, B = ss | rs: where each operand comes from (shared memory or
+ *       registers) and N, the product's width.
+ *
+ * With mma=auto (the default) a kernel takes wgmma when it fits: f16/bf16,
+ * BLOCK_M a multiple of 64 with 16 rows per warp (whole warpgroups), head
+ * dims multiples of 64 (128-byte swizzle boxes), BLOCK_N and Dv at most 256;
+ * otherwise mma_sync. mma=wgmma on a kernel that does not fit is a located
+ * error that says why; mma=mma_sync forces the older path.
+ *
+ * AMD kernels (gfx942, gfx950) are left as they are: attn-lower-amdgpu still
+ * chooses its MFMA layout itself. CPU kernels are not GPU kernels.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "KernelIR.h"
+#include "PassUtil.h"
+#include "Passes.h"
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const passName = "attn-gpu-layout";
+
+typedef enum { MMA_AUTO, MMA_SYNC, MMA_WGMMA } MmaChoice;
+
+typedef struct {
+  MmaChoice mma;
+} LayoutOptions;
+
+/*===--- Options -----------------------------------------------------------===*/
+
+static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
+  o->mma = MMA_AUTO;
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ')
+      ++p;
+    if (!*p)
+      break;
+    size_t len = strcspn(p, " ");
+    if (len == 8 && !strncmp(p, "mma=auto", 8))
+      o->mma = MMA_AUTO;
+    else if (len == 12 && !strncmp(p, "mma=mma_sync", 12))
+      o->mma = MMA_SYNC;
+    else if (len == 9 && !strncmp(p, "mma=wgmma", 9))
+      o->mma = MMA_WGMMA;
+    else {
+      snprintf(err, errLen,
+               "attn-gpu-layout: unknown option '%.*s' (expected mma=auto|mma_sync|wgmma)",
+               (int)len, p);
+      return false;
+    }
+    p += len;
+  }
+  return true;
+}
+
+/*===--- What the kernel multiplies -----------------------------------------===*/
+
+typedef struct {
+  MlirOperation qk[8], pv[8];
+  int nqk, npv;
+  bool overflow;
+} Matmuls;
+
+static MlirWalkResult collectMatmul(MlirOperation op, void *userData) {
+  Matmuls *m = userData;
+  if (!attnIsOp(op, "vector.contract"))
+    return MlirWalkResultAdvance;
+  AttnContractForm form = attnContractForm(op);
+  if (form == ATTN_CONTRACT_QK && m->nqk < 8)
+    m->qk[m->nqk++] = op;
+  else if (form == ATTN_CONTRACT_PV && m->npv < 8)
+    m->pv[m->npv++] = op;
+  else
+    m->overflow = true; /* the lowering reports forms it does not know */
+  return MlirWalkResultAdvance;
+}
+
+static int64_t dimOf(MlirValue v, intptr_t i) {
+  return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
+}
+
+static MlirOperation defOf(MlirValue v) {
+  return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : (MlirOperation){NULL};
+}
+
+static int64_t kernelInt(MlirAttribute kernel, const char *name) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString(name));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : -1;
+}
+
+static bool kernelTarget(MlirAttribute kernel, const char *want) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("target"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) &&
+         mlirStringRefEqual(mlirStringAttrGetValue(a), mlirStringRefCreateFromCString(want));
+}
+
+/* Null when wgmma fits the kernel, else why not (for the error of mma=wgmma). */
+static const char *wgmmaMisfit(MlirAttribute kernel, const Matmuls *m, char *why, size_t n) {
+  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
+  if (m->overflow || m->nqk == 0 || m->npv == 0)
+    return "it does not multiply Q K^T and P V";
+  if (bm <= 0 || bm % 64 || w * 16 != bm) {
+    snprintf(why, n,
+             "block_m %lld with %lld warps is not whole warpgroups of 64 rows (16 rows per warp)",
+             (long long)bm, (long long)w);
+    return why;
+  }
+  for (int i = 0; i < m->nqk; ++i) {
+    MlirValue q = mlirOperationGetOperand(m->qk[i], 0), k = mlirOperationGetOperand(m->qk[i], 1);
+    MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(q));
+    if (!mlirTypeIsABF16(e) && !mlirTypeIsAF16(e))
+      return "its tiles are not f16 or bf16";
+    if (dimOf(q, 1) % 64)
+      return "the head dim is not a multiple of 64 (128-byte swizzle boxes)";
+    if (dimOf(k, 0) % 16 || dimOf(k, 0) > 256)
+      return "block_n is not a multiple of 16 up to 256";
+  }
+  for (int i = 0; i < m->npv; ++i) {
+    MlirValue v = mlirOperationGetOperand(m->pv[i], 1);
+    if (dimOf(v, 1) % 64 || dimOf(v, 1) > 256)
+      return "the value head dim is not a multiple of 64 up to 256";
+  }
+  return NULL;
+}
+
+/*===--- Recording ---------------------------------------------------------===*/
+
+static void setString(MlirOperation op, const char *name, const char *value) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  attnSetAttr(op, name, mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(value)));
+}
+
+/* The read that makes a matmul operand (a transfer_read, or the last insert
+ * of a paged tile's pieces). */
+static void markRead(MlirValue v, const char *layout) {
+  MlirOperation def = defOf(v);
+  if (!mlirOperationIsNull(def) &&
+      (attnIsOp(def, "vector.transfer_read") || attnIsOp(def, "vector.insert_strided_slice")))
+    setString(def, "attn.layout", layout);
+}
+
+static void markMatmul(MlirOperation op, bool wg, bool aInRegs) {
+  char text[80];
+  int64_t n = dimOf(mlirOperationGetResult(op, 0), 1);
+  if (!wg) /* mma.sync's shape is fixed: no N in the name */
+    snprintf(text, sizeof(text), "mma_sync.m16n8k16.%s", aInRegs ? "rs" : "ss");
+  else
+    snprintf(text, sizeof(text), "wgmma.m64n%lldk16.%s", (long long)n, aInRegs ? "rs" : "ss");
+  setString(op, "attn.layout", text);
+}
+
+static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
+  MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
+  if (!mlirAttributeIsADictionary(kernel) || !kernelTarget(kernel, "sm_90a"))
+    return true; /* not an NVIDIA kernel: nothing to decide here */
+  Matmuls m = {0};
+  mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
+  if (m.nqk == 0 && m.npv == 0) {
+    setString(func, "attn.mma", "none");
+    return true;
+  }
+  char why[160];
+  const char *misfit = wgmmaMisfit(kernel, &m, why, sizeof(why));
+  bool wg = o->mma == MMA_WGMMA || (o->mma == MMA_AUTO && !misfit);
+  if (wg && misfit) {
+    char message[300];
+    snprintf(message, sizeof(message), "cannot use wgmma (mma=wgmma): %s", misfit);
+    attnEmitOpError(func, passName, message);
+    return false;
+  }
+  setString(func, "attn.mma", wg ? "wgmma" : "mma_sync");
+  /* mma.sync with two 16-row tiles per warp has no registers left for Q's
+   * fragments next to the 32-row accumulators (FA2's budget): Q is staged in
+   * shared memory and read with ldmatrix per k-chunk. */
+  int64_t rowsPerWarp = kernelInt(kernel, "block_m") /
+                        (kernelInt(kernel, "num_warps") > 0 ? kernelInt(kernel, "num_warps") : 1);
+  const char *kv = wg ? "smem.swizzle128" : "smem.pad8";
+  const char *q = wg ? "smem.swizzle128" : rowsPerWarp > 16 ? "smem.pad8" : "regs.mma_a";
+  for (int i = 0; i < m.nqk; ++i) {
+    markRead(mlirOperationGetOperand(m.qk[i], 0), q);
+    markRead(mlirOperationGetOperand(m.qk[i], 1), kv);
+    markMatmul(m.qk[i], wg, !wg && q[0] == 'r');
+  }
+  for (int i = 0; i < m.npv; ++i) {
+    markRead(mlirOperationGetOperand(m.pv[i], 1), kv);
+    markMatmul(m.pv[i], wg, true); /* P stays in the accumulator's registers */
+  }
+  return true;
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
+  const LayoutOptions *o = userData;
+  AttnKernelList list;
+  attnCollectKernelFuncs(root, &list);
+  bool ok = o && !list.overflow;
+  if (list.overflow)
+    attnEmitOpError(root, passName, "found more than 256 kernels in one module");
+  for (int i = 0; ok && i < list.count; ++i)
+    ok = layoutKernel(list.funcs[i], o);
+  if (!ok)
+    mlirExternalPassSignalFailure(pass);
+}
+
+static void construct(void *userData) { (void)userData; }
+static void destruct(void *userData) { free(userData); }
+static void *clone(void *userData) {
+  LayoutOptions *copy = malloc(sizeof(LayoutOptions));
+  if (copy)
+    memcpy(copy, userData, sizeof(*copy));
+  return copy;
+}
+
+static const int64_t passId = 0;
+
+MlirPass attnCreateGpuLayoutPass(const char *options, char *err, size_t errLen) {
+  LayoutOptions *o = malloc(sizeof(LayoutOptions));
+  if (!o || !parseOptions(options, o, err, errLen)) {
+    if (!o)
+      snprintf(err, errLen, "attn-gpu-layout: out of memory");
+    free(o);
+    return (MlirPass){NULL};
+  }
+  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
+  intptr_t numDeps = attnPassDialects(deps);
+  MlirExternalPassCallbacks callbacks = {construct, destruct, NULL, clone, run};
+  return mlirCreateExternalPass(
+      mlirTypeIDCreate(&passId), mlirStringRefCreateFromCString("AttnGpuLayout"),
+      mlirStringRefCreateFromCString(passName),
+      mlirStringRefCreateFromCString("Choose matmul forms and operand layouts of GPU kernels"),
+      mlirStringRefCreateFromCString(""), numDeps, deps, callbacks, o);
+}
