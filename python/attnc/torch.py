@@ -7,6 +7,7 @@ so any layout whose last dimension has unit stride works.
 """
 import math
 import os
+import sys
 import threading
 
 from . import _lib, kernels
@@ -18,7 +19,9 @@ from .spec import AttentionSpec
 def _torch():
     global _T
     import torch  # noqa: F811  (lazily: `import attnc` works without torch)
-    _T = torch
+    if _T is None:
+        _T = torch
+        _init_ops()
     return torch
 
 
@@ -304,6 +307,33 @@ def _run_fast(f, ins, out, want_lse):
     return (out, lse) if want_lse else out
 
 
+# --- under torch.compile: the custom ops of attnc.ops ----------------------------------------
+# Where torch has torch.library.custom_op, attnc.ops registers torch.ops.attnc.* with fake
+# implementations; while dynamo traces, the functions below call them (their first
+# statement), so torch.compile(fullgraph=True) captures one op per call. Eagerly (and when
+# the compiled graph runs the op) the functions run as usual.
+
+_compiling = None  # torch.compiler.is_compiling once the ops are registered
+
+
+def _init_ops():
+    global _compiling
+    from . import ops
+    if ops.register():
+        import torch
+        c = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+        if c is None:
+            c = torch._dynamo.is_compiling
+        _compiling = c
+
+
+def _op_result(out, res, return_lse):
+    if out is not None:
+        out.copy_(res[0])
+        res = (out, res[1])
+    return res if return_lse else res[0]
+
+
 def _grad_blocked(*ts):
     return _T.is_grad_enabled() and any(t is not None and t.requires_grad for t in ts)
 
@@ -327,6 +357,11 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     and returned) and, with return_lse, lse (B, Hq, Sq) float32 (natural log; -inf for
     rows that see no key, whose out is 0).
     """
+    if _compiling is not None and _compiling():
+        w = tuple(window)
+        return _op_result(out, _T.ops.attnc.attention(
+            q, k, v, alibi_slopes, bool(causal), None if scale is None else float(scale),
+            int(w[0]), int(w[1]), float(softcap or 0.0), bool(return_lse), layout), return_lse)
     try:
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
                _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out))
@@ -388,6 +423,12 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     needed. Options as in attention(). Returns out (Tq, Hq, Dv) (or `out=`) and, with
     return_lse, lse (Hq, Tq) float32.
     """
+    if _compiling is not None and _compiling():
+        w = tuple(window)
+        return _op_result(out, _T.ops.attnc.attention_varlen(
+            q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, bool(causal),
+            None if scale is None else float(scale), int(w[0]), int(w[1]), float(softcap or 0.0),
+            bool(return_lse)), return_lse)
     try:
         sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),
                _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k), _tsig(alibi_slopes),
@@ -553,6 +594,13 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
     no key give 0 and lse -inf.
     """
+    if _compiling is not None and _compiling():
+        w = tuple(window)
+        return _op_result(out, _T.ops.attnc.paged_attention(
+            q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, alibi_slopes,
+            bool(causal), None if scale is None else float(scale), int(w[0]), int(w[1]),
+            float(softcap or 0.0), bool(return_lse), None if num_splits is None else
+            int(num_splits), None if max_query_len is None else int(max_query_len)), return_lse)
     try:
         sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
                max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache), _tsig(block_tables),
@@ -636,3 +684,9 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
                "out", "lse", "split_out", "split_lse"), (0, 1, 2, 7), (tq, hq, dv), (hq, tq),
               q.dtype, ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
     return (out, lse) if return_lse else out
+
+
+# With torch already imported, the custom ops are registered now (so that torch.compile
+# sees them from the first traced call); otherwise at the first call.
+if "torch" in sys.modules:
+    _torch()

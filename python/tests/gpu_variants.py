@@ -18,6 +18,7 @@ from them, so the tests can only call variants that are in SPECS.
 No torch here: this module is imported on the build machine too.
 """
 import json
+import os
 import sys
 
 # The benchmark's prefill shapes (ANCHORS.md, ../shared/bench/peers.py): bf16, H*D = 2048,
@@ -212,8 +213,15 @@ def _unique(specs):
 
 
 BENCH_SPECS = [bench_spec(d, c) for d in BENCH_DIMS for c in (False, True)]
+
+# attnc.flash_attn's CUDA cases, custom ops and CUDA graphs (test_flash_cuda.py), as
+# flash_common.record_cuda_specs() records them (test_flash_cpu.py checks the file is
+# complete; `python3 python/tests/flash_common.py` regenerates it).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "flash_variants.json")) as _f:
+    FLASH_SPECS = json.load(_f)
+
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
-                + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC])
+                + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS)
 
 
 def main(argv=None):

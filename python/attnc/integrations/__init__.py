@@ -1,0 +1,1 @@
+"""Integrations of attnc with other libraries (attnc.integrations.transformers)."""
