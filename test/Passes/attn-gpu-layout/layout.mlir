@@ -1,0 +1,45 @@
+// attn-gpu-layout records the matmul form of each NVIDIA kernel (attn.mma on
+// the kernel function) and where every matmul operand lives (attn.layout on
+// the tile reads and the matmuls); attn-lower-nvgpu follows it.
+// Default sm_90a tiling of D = 128 (128 rows, 8 warps): wgmma.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WG
+// 4 warps of 32 rows are not whole warpgroups: mma.sync, Q staged in shared memory.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=4" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SYNC2
+// mma.sync forced on 16 rows per warp: Q in A fragments in registers.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64" --attn-online-softmax --attn-gpu-layout=mma=mma_sync | FileCheck %s --check-prefix=SYNC1
+// mma=auto spelled out is the default.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=WG
+// Head dims that are not multiples of 64 cannot use the 128-byte swizzle boxes: mma.sync.
+// RUN: sed 's/x128xbf16/x96xbf16/g' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D96
+// Kernels of other targets are left alone.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=AMD
+
+// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma"}
+// WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
+// WG: scf.for
+// WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"
+// WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
+// WG: vector.transfer_read %arg2{{.*}} {attn.layout = "smem.swizzle128"
+// WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.rs"}
+
+// SYNC2: attn.mma = "mma_sync"
+// SYNC2: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.pad8"
+// SYNC2: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.pad8"
+// SYNC2: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.ss"}
+// SYNC2: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.rs"}
+
+// SYNC1: attn.mma = "mma_sync"
+// SYNC1: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
+// SYNC1: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.rs"}
+
+// D96: attn.mma = "mma_sync"
+// D96: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
+
+// AMD-NOT: attn.mma
+// AMD-NOT: attn.layout
+func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
+    -> tensor<?x8x?x128xbf16> {
+  %o = attn.mha %q, %k, %v {causal}
+      : (tensor<?x8x?x128xbf16>, tensor<?x2x?x128xbf16>, tensor<?x2x?x128xbf16>) -> tensor<?x8x?x128xbf16>
+  return %o : tensor<?x8x?x128xbf16>
+}
