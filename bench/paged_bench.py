@@ -258,6 +258,7 @@ class Bench:
                     fn, ctx = self.sdpa(name, q4, x["k"], x["v"])
                     with ctx:
                         ms = self.median_ms(fn)
+                        row[name + "_host_us"] = self.host_us(fn)  # next to attnc_host_us
                     row[name], row[name + "_ms"] = gbps(ms), round(ms, 4)
                 except Exception as e:
                     row["errors"][name] = short_error(e)

@@ -18,3 +18,31 @@ config.substitutions.append(("%attn_capi_dir", config.attnc_capi_dir))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%attnc_src_root", config.attnc_src_root))
 config.substitutions.append(("%attnc_obj_root", config.attnc_obj_root))
+
+# What the Python tests may skip here (python/tests/attnc_pytest.py counts those skips as
+# expected, apart from passes): said once per run, where CI's output shows it.
+def _python_optional_notes():
+    import subprocess
+    probe = (
+        "import torch\n"
+        "print('torch.library.custom_op: ' + ('yes' if hasattr(torch.library, 'custom_op') else\n"
+        "      'no (torch %s; needs >= 2.4): torch.compile/custom-op tests skip' % torch.__version__))\n"
+        "print('CUDA: ' + ('yes' if torch.cuda.is_available() else 'no: test_flash_cuda.py skips'))\n"
+        "try:\n"
+        "    import transformers\n"
+        "    ok = hasattr(transformers, 'AttentionInterface')\n"
+        "    print('transformers: ' + (transformers.__version__ if ok else\n"
+        "          'no AttentionInterface (%s): test_transformers.py skips' % transformers.__version__))\n"
+        "except ImportError:\n"
+        "    print('transformers: not installed: test_transformers.py skips')\n")
+    try:
+        p = subprocess.run([config.python_executable, "-c", probe], capture_output=True,
+                           text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        lit_config.note("python probe failed: %s" % e)
+        return
+    for line in p.stdout.splitlines():
+        lit_config.note("python tests: " + line)
+
+
+_python_optional_notes()

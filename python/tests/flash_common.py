@@ -355,6 +355,12 @@ HF_CASES = [dict(dtype="bf16", b=1, sq=7, sk=7, hq=16, hkv=4, d=64, causal=True,
                        dict(softcap=20.0, window=(7, -1)))]
 
 
+# bench/host_overhead.py's tiny calls (the host overhead on the GPU machine).
+HOST_CASES = [dict(dtype="bf16", b=1, sq=1, sk=16, hq=4, hkv=1, d=64, causal=True)]
+HOST_KVCACHE_CASES = [dict(dtype="bf16", b=1, sq=1, sk=0, hq=4, hkv=1, d=64, causal=True,
+                           paged=True, bs=16, seqlens=[40])]
+
+
 class _Recorded(Exception):
     pass
 
@@ -375,9 +381,9 @@ def record_cuda_specs():
     saved = kernels.get, at._by_signature, at._fast
     kernels.get, at._by_signature, at._fast = record, {}, {}
     try:
-        for cases, run in ((CUDA_FUNC_CASES + [OPS_DENSE] + HF_CASES, run_func),
+        for cases, run in ((CUDA_FUNC_CASES + [OPS_DENSE] + HF_CASES + HOST_CASES, run_func),
                            (CUDA_VARLEN_CASES + [OPS_VARLEN], run_varlen),
-                           (CUDA_KVCACHE_CASES + [OPS_PAGED], run_kvcache)):
+                           (CUDA_KVCACHE_CASES + [OPS_PAGED] + HOST_KVCACHE_CASES, run_kvcache)):
             for c in cases:
                 try:
                     run(fa, c, "cpu", 0)
