@@ -13,6 +13,12 @@
 // to 0x15: reading func.func's properties then never ends (5 s to the limit).
 // RUN: not attn-opt %S/Inputs/bytecode-spin.mlirbc 2>&1 | FileCheck %s --check-prefix=SPIN
 // SPIN: bytecode-spin.mlirbc:0:0: error: malformed MLIR bytecode: MLIR's bytecode reader did not finish within its CPU time limit
+// bytecode-silent.mlirbc is corpus/mha.mlirbc with a few bytes changed (found
+// by a bytecode mutation run for issue 19): the reader fails without a
+// diagnostic, and attn-opt used to exit 1 with no message at all.
+// RUN: not attn-opt %S/Inputs/bytecode-silent.mlirbc 2>&1 | FileCheck %s --check-prefix=SILENT
+// RUN: not attn-opt %S/Inputs/bytecode-silent.mlirbc --split-input-file 2>&1 | FileCheck %s --check-prefix=SILENT
+// SILENT: bytecode-silent.mlirbc:0:0: error: malformed MLIR bytecode
 // RUN: printf 'ML\357R' | not attn-opt 2>&1 | FileCheck %s --check-prefix=MAGIC
 // MAGIC: <stdin>:0:0: error:
 // Good bytecode reads as text, attn ops included.

@@ -161,10 +161,18 @@ static void printError(MlirStringRef message, void *userData) {
   fprintf((FILE *)userData, "%.*s", (int)message.length, message.data);
 }
 
-/* Adds a pass flag (`name` or `name=options`) through the pass registry. */
+/* Adds a pass flag through the pass registry: `name`, `name=options` (as
+ * mlir-opt) or `name{options}`, the form a pass takes inside a textual
+ * pipeline, which the docs use (`--attn-to-rocdl{chip=gfx942}`). */
 static MlirLogicalResult addPassFlag(MlirOpPassManager opm, const char *flag) {
-  const char *eq = strchr(flag, '=');
-  MlirStringRef name = {flag, eq ? (size_t)(eq - flag) : strlen(flag)};
+  size_t length = strlen(flag);
+  const char *eq = strchr(flag, '='), *brace = strchr(flag, '{');
+  if (brace && (!eq || brace < eq) && length > 0 && flag[length - 1] == '}') {
+    MlirStringRef name = {flag, (size_t)(brace - flag)};
+    MlirStringRef options = {brace + 1, (size_t)(flag + length - 1 - (brace + 1))};
+    return attnOpPassManagerAddRegistered(opm, name, options, printError, stderr);
+  }
+  MlirStringRef name = {flag, eq ? (size_t)(eq - flag) : length};
   MlirStringRef options = mlirStringRefCreateFromCString(eq ? eq + 1 : "");
   return attnOpPassManagerAddRegistered(opm, name, options, printError, stderr);
 }
@@ -401,8 +409,15 @@ static char *bytecodeToText(const char *data, size_t length, const char *fileNam
       fprintf(stderr, "%s:0:0: error: cannot read MLIR bytecode: out of memory\n", fileName);
     }
   } else if (WIFEXITED(status)) {
-    if (errors) /* the reader's own diagnostics */
+    /* The reader's own diagnostics; some malformed inputs make it fail
+     * without one (issue 19), and exit code 1 must come with an error. */
+    if (errors && errLength > 0)
       fwrite(errors, 1, errLength, stderr);
+    else
+      fprintf(stderr,
+              "%s:0:0: error: malformed MLIR bytecode: MLIR's bytecode reader rejected it "
+              "without a diagnostic\n",
+              fileName);
   } else {
     /* Keep what the reader diagnosed before it crashed (lines that start
      * with the file name), not the crash messages of LLVM or libc. */
