@@ -12,6 +12,7 @@
 #include "attnrt/attnrt.h"
 
 #include "Backend.h"
+#include "Shapes.h"
 #include "bundle/BundleInternal.h"
 
 #include <stdio.h>
@@ -338,7 +339,7 @@ static AttnStatus checkTensors(const AttnBundleKernel *k, const AttnrtTensor *t,
       return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
                       "kernel '%s': tensor %d ('%s') has null data", k->name, i, a->name);
   }
-  return ATTN_OK;
+  return attnCheckShapes(k, t, err, errLen);
 }
 
 static size_t kernargBytes(const AttnBundleKernel *k) {

@@ -20,6 +20,7 @@
 #include "attnrt/ThreadPool.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,56 @@ static AttnStatus writeCodeFile(AttnCpuModule *m, const AttnBundleTarget *t, cha
   return ATTN_OK;
 }
 
+/*--- the ELF image, checked before dlopen maps it ---------------------------===*/
+
+/* Whether [offset, offset + count * entSize) lies within `size` bytes. */
+static int inFile(uint64_t offset, uint64_t count, uint64_t entSize, uint64_t size) {
+  if (offset > size || (entSize && count > (size - offset) / entSize))
+    return 0;
+  return 1;
+}
+
+#if defined(__x86_64__)
+#define ATTN_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define ATTN_ELF_MACHINE EM_AARCH64
+#endif
+
+/* The dynamic loader maps every PT_LOAD segment from the file and reads the
+ * headers and the dynamic section through that mapping: a segment that
+ * claims bytes past the end of the file faults with SIGBUS inside dlopen
+ * (a truncated code object whose checksum was recomputed). So the ELF
+ * header, the program headers and every segment's file bytes must lie in
+ * the file, which is all dlopen reads from it. */
+static const char *checkElf(const uint8_t *data, uint64_t size) {
+  Elf64_Ehdr eh;
+  if (size < sizeof eh)
+    return "shorter than an ELF header";
+  memcpy(&eh, data, sizeof eh);
+  if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    return "not an ELF file";
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN)
+    return "not a 64-bit ELF shared object";
+#ifdef ATTN_ELF_MACHINE
+  if (eh.e_machine != ATTN_ELF_MACHINE)
+    return "an ELF shared object for another machine";
+#endif
+  if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+      !inFile(eh.e_phoff, eh.e_phnum, sizeof(Elf64_Phdr), size))
+    return "program headers outside the file (truncated?)";
+  if (eh.e_shnum && !inFile(eh.e_shoff, eh.e_shnum, eh.e_shentsize, size))
+    return "section headers outside the file (truncated?)";
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    memcpy(&ph, data + eh.e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
+    if (ph.p_type != PT_NULL && !inFile(ph.p_offset, ph.p_filesz, 1, size))
+      return "a segment extends past the end of the file (truncated?)";
+    if (ph.p_type == PT_LOAD && ph.p_filesz > ph.p_memsz)
+      return "a loadable segment is larger in the file than in memory";
+  }
+  return NULL;
+}
+
 static AttnStatus resolvePrograms(AttnCpuModule *m, const AttnBundleTarget *t, char *err,
                                   size_t errLen) {
   for (int32_t i = 0; i < m->numKernels; ++i) {
@@ -104,6 +155,11 @@ static int threadCount(void) {
 }
 
 static AttnStatus loadInto(AttnCpuModule *m, const AttnBundleTarget *t, char *err, size_t errLen) {
+  const char *bad = checkElf(t->data, t->size);
+  if (bad)
+    return attnFail(err, errLen, ATTN_ERROR_LOAD,
+                    "the CPU code object of '%s' (%llu bytes) is not loadable: %s", t->name,
+                    (unsigned long long)t->size, bad);
   char path[128];
   AttnStatus s = writeCodeFile(m, t, path, sizeof path, err, errLen);
   if (s != ATTN_OK)

@@ -530,6 +530,31 @@ static void testLoadErrors(const Spec *good) {
   }
 }
 
+/* A CPU code object cut anywhere, with the bundle's checksum made for the
+ * cut bytes: dlopen used to fault (SIGBUS) mapping segments past the end of
+ * the file (issue 19). Every cut is refused as not loadable, before dlopen. */
+static void testTruncatedCode(const Spec *good) {
+  Spec s;
+  int refused = 0, tried = 0;
+  for (uint64_t cut = 0; cut < good->targets[0].size; cut += 1 + cut / 8) {
+    copySpec(&s, good);
+    s.targets[0].size = cut;
+    AttnBundle b;
+    char err[512];
+    AttnrtModule *m = NULL;
+    if (!parseSpec(&s, &b))
+      continue;
+    AttnStatus st = attnrtModuleLoad(&b, "cpu", &m, err, sizeof err);
+    ++tried;
+    refused += st == ATTN_ERROR_LOAD && !m;
+    check(st == ATTN_ERROR_LOAD && !m, "CPU code object cut to %llu of %llu bytes: %d %s",
+          (unsigned long long)cut, (unsigned long long)good->targets[0].size, st, err);
+    attnrtModuleDestroy(m);
+    attnBundleDestroy(&b);
+  }
+  check(tried > 20 && refused == tried, "truncated code objects: %d of %d refused", refused, tried);
+}
+
 /*--- launches ------------------------------------------------------------===*/
 
 static void testLaunchChecks(AttnrtModule *m) {
@@ -626,6 +651,87 @@ static void testKernargs(void) {
   s = attnrtPackKernargs(&k, t, 3, got, sizeof got, &used, err, sizeof err);
   check(s == ATTN_ERROR_INVALID_ARGUMENT, "pack with a wrong rank: %d", s);
   check(ATTNRT_MAX_KERNARG_BYTES == 16 * 11 * 8, "max kernarg bytes");
+}
+
+static AttnrtTensor dense(int rank, const int64_t *sizes) {
+  static float storage[1];
+  AttnrtTensor t = {storage, rank, {0}, {0}};
+  int64_t stride = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    t.sizes[d] = sizes[d];
+    t.strides[d] = stride;
+    stride *= sizes[d];
+  }
+  return t;
+}
+
+/* Sizes that disagree with the kernel's static dims or with each other are
+ * refused with a status (they used to reach the kernel: SIGSEGV, issue 19). */
+static void testShapeChecks(void) {
+  AttnBundleKernel k;
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "mha");
+  snprintf(k.kind, sizeof k.kind, "mha");
+  const char *roles[] = {"q", "k", "v", "out", "lse"};
+  for (int i = 0; i < 5; ++i)
+    setArg(&k.args[i], roles[i], i == 4 ? 3 : 4, i >= 3);
+  k.num_args = 5;
+  k.head_dim = k.head_dim_v = 8;
+  k.num_q_heads = 4;
+  k.num_kv_heads = 2;
+  const int64_t q[4] = {2, 4, 5, 8}, kv[4] = {2, 2, 7, 8}, o[4] = {2, 4, 5, 8}, l[3] = {2, 4, 5};
+  AttnrtTensor t[5] = {dense(4, q), dense(4, kv), dense(4, kv), dense(4, o), dense(3, l)};
+  uint8_t buf[ATTNRT_MAX_KERNARG_BYTES];
+  size_t used;
+  char err[512];
+  AttnStatus s = attnrtPackKernargs(&k, t, 5, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_OK, "consistent mha sizes: %d %s", s, err);
+  struct {
+    int tensor, dim;
+    int64_t size;
+    const char *message;
+  } bad[] = {
+      {1, 0, 1, "'k' dimension 0 (B = 1) disagrees with 'q' dimension 0 (B = 2)"},
+      {0, 3, 4, "'q' dimension 3 (D = 4) disagrees with the kernel (D = 8)"},
+      {2, 2, 6, "'v' dimension 2 (Sk = 6) disagrees with 'k' dimension 2 (Sk = 7)"},
+      {3, 2, 4, "'out' dimension 2 (Sq = 4) disagrees with 'q' dimension 2 (Sq = 5)"},
+      {4, 1, 2, "'lse' dimension 1 (Hq = 2) disagrees with the kernel (Hq = 4)"},
+      {1, 1, 4, "'k' dimension 1 (Hkv = 4) disagrees with the kernel (Hkv = 2)"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+    AttnrtTensor u[5];
+    memcpy(u, t, sizeof u);
+    u[bad[i].tensor].sizes[bad[i].dim] = bad[i].size;
+    s = attnrtPackKernargs(&k, u, 5, buf, sizeof buf, &used, err, sizeof err);
+    check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, bad[i].message), "%s: %d %s",
+          bad[i].message, s, err);
+  }
+  /* A paged split kernel with B = 0 (no sequences, null data for the empty
+   * tables) is consistent; query_start_loc must still hold B+1 >= 1 offsets. */
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "split");
+  snprintf(k.kind, sizeof k.kind, "paged_decode");
+  const char *pagedRoles[] = {"q",        "k_cache",         "v_cache",   "block_tables",
+                              "seq_lens", "query_start_loc", "split_out", "split_lse"};
+  const int ranks[] = {3, 4, 4, 2, 1, 1, 4, 3};
+  for (int i = 0; i < 8; ++i)
+    setArg(&k.args[i], pagedRoles[i], ranks[i], i >= 6);
+  k.num_args = 8;
+  const int64_t pq[3] = {6, 4, 8}, cache[4] = {3, 16, 2, 8}, table[2] = {0, 3}, lens[1] = {0},
+                starts[1] = {1}, so[4] = {2, 6, 4, 8}, sl[3] = {2, 4, 6};
+  AttnrtTensor p[8] = {dense(3, pq),   dense(4, cache),  dense(4, cache), dense(2, table),
+                       dense(1, lens), dense(1, starts), dense(4, so),    dense(3, sl)};
+  p[3].data = p[4].data = NULL;
+  s = attnrtPackKernargs(&k, p, 8, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_OK, "paged with B = 0: %d %s", s, err);
+  p[5].sizes[0] = 0;
+  s = attnrtPackKernargs(&k, p, 8, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "'query_start_loc' dimension 0"),
+        "query_start_loc without offsets: %d %s", s, err);
+  p[5].sizes[0] = 3;
+  s = attnrtPackKernargs(&k, p, 8, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "disagrees"),
+        "query_start_loc of B+1 = 3 with B = 0: %d %s", s, err);
 }
 
 static int runFake(AttnrtModule *m, int64_t n) {
@@ -843,7 +949,9 @@ int main(int argc, char **argv) {
   testCuda(spec, argv[2], hipPresent);
   testNoCodeObject(spec, cpuName);
   testLoadErrors(spec);
+  testTruncatedCode(spec);
   testKernargs();
+  testShapeChecks();
   testCpu(spec, cpuName);
   free(spec);
   free(code);

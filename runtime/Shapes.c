@@ -1,0 +1,143 @@
+/*===- Shapes.c - launch sizes against a kernel's metadata ----------------===*
+ *
+ * Each argument role of each kernel kind has a layout of named dims
+ * ("B Hq Sq D"); a name bound once (from the metadata, or from the first
+ * tensor that has it) must have the same size everywhere. "B+1" is the dim
+ * of an offsets tensor (cu_seqlens, query_start_loc): B plus one. These are
+ * cheap checks that turn a mismatched raw launch, which the kernels would
+ * turn into reads and writes outside the tensors, into a status code.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L /* strtok_r */
+
+#include "Shapes.h"
+#include "bundle/BundleInternal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *role, *dims;
+} RoleDims;
+
+static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"},   {"v", "B Hkv Sk Dv"},
+                                    {"alibi", "Hq"},    {"out", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},
+                                    {NULL, NULL}};
+static const RoleDims varlenRoles[] = {
+    {"q", "Tq Hq D"},    {"k", "Tk Hkv D"},       {"v", "Tk Hkv Dv"},
+    {"alibi", "Hq"},     {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
+    {"out", "Tq Hq Dv"}, {"lse", "Hq Tq"},        {NULL, NULL}};
+static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
+                                      {"k_cache", "NB BS Hkv D"},
+                                      {"v_cache", "NB BS Hkv Dv"},
+                                      {"block_tables", "B MB"},
+                                      {"seq_lens", "B"},
+                                      {"query_start_loc", "B+1"},
+                                      {"alibi", "Hq"},
+                                      {"split_out", "S Tq Hq Dv"},
+                                      {"split_lse", "S Hq Tq"},
+                                      {NULL, NULL}};
+static const RoleDims mergeRoles[] = {{"split_out", "S Tq Hq Dv"},
+                                      {"split_lse", "S Hq Tq"},
+                                      {"out", "Tq Hq Dv"},
+                                      {"lse", "Hq Tq"},
+                                      {NULL, NULL}};
+
+static const RoleDims *rolesOf(const char *kind) {
+  if (!strcmp(kind, "mha"))
+    return mhaRoles;
+  if (!strcmp(kind, "mha_varlen"))
+    return varlenRoles;
+  if (!strcmp(kind, "paged") || !strcmp(kind, "paged_decode"))
+    return pagedRoles;
+  if (!strcmp(kind, "paged_merge"))
+    return mergeRoles;
+  return NULL;
+}
+
+enum { MAX_NAMES = 16 };
+
+/* Named sizes bound so far, with where each came from (for the message). */
+typedef struct {
+  int count;
+  char name[MAX_NAMES][8];
+  int64_t size[MAX_NAMES];
+  char from[MAX_NAMES][48];
+} Bindings;
+
+static void bind(Bindings *b, const char *name, int64_t size, const char *from) {
+  if (b->count == MAX_NAMES)
+    return;
+  snprintf(b->name[b->count], sizeof b->name[0], "%s", name);
+  b->size[b->count] = size;
+  snprintf(b->from[b->count], sizeof b->from[0], "%s", from);
+  ++b->count;
+}
+
+static int lookup(const Bindings *b, const char *name) {
+  for (int i = 0; i < b->count; ++i)
+    if (!strcmp(b->name[i], name))
+      return i;
+  return -1;
+}
+
+/* One dim: `word` is "NAME" or "NAME+1". */
+static AttnStatus checkDim(const AttnBundleKernel *k, Bindings *b, const char *role, int d,
+                           const char *word, int64_t size, char *err, size_t errLen) {
+  char name[8];
+  size_t n = strcspn(word, "+");
+  snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), word);
+  int64_t plus = word[n] == '+' ? 1 : 0;
+  if (size - plus < 0)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s': '%s' dimension %d (%s) is %lld; it holds %s offsets, "
+                    "at least 1",
+                    k->name, role, d, word, (long long)size, word);
+  int i = lookup(b, name);
+  char from[48];
+  snprintf(from, sizeof from, "'%s' dimension %d", role, d);
+  if (i < 0) {
+    bind(b, name, size - plus, from);
+    return ATTN_OK;
+  }
+  if (b->size[i] == size - plus)
+    return ATTN_OK;
+  return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                  "kernel '%s': %s (%s = %lld) disagrees with %s (%s = %lld)", k->name, from, word,
+                  (long long)size, b->from[i], b->name[i], (long long)b->size[i]);
+}
+
+AttnStatus attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
+                           size_t errLen) {
+  const RoleDims *roles = rolesOf(k->kind);
+  if (!roles)
+    return ATTN_OK;
+  Bindings b;
+  memset(&b, 0, sizeof b);
+  /* The kernel's static dims (0: dynamic, bound by the tensors). */
+  const struct {
+    const char *name;
+    int32_t size;
+  } fixed[] = {
+      {"D", k->head_dim}, {"Dv", k->head_dim_v}, {"Hq", k->num_q_heads}, {"Hkv", k->num_kv_heads}};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; ++i)
+    if (fixed[i].size > 0)
+      bind(&b, fixed[i].name, fixed[i].size, "the kernel");
+  for (int i = 0; i < k->num_args; ++i) {
+    const RoleDims *r = roles;
+    while (r->role && strcmp(r->role, k->args[i].name))
+      ++r;
+    if (!r->role)
+      continue;
+    char dims[32];
+    snprintf(dims, sizeof dims, "%s", r->dims);
+    int d = 0;
+    for (char *save = NULL, *w = strtok_r(dims, " ", &save); w && d < t[i].rank;
+         w = strtok_r(NULL, " ", &save), ++d) {
+      AttnStatus s = checkDim(k, &b, r->role, d, w, t[i].sizes[d], err, errLen);
+      if (s != ATTN_OK)
+        return s;
+    }
+  }
+  return ATTN_OK;
+}
