@@ -12,6 +12,10 @@ session (exit status 1). At the end it prints one line that lit tests check exac
 followed by one ``attnc-pytest: expected skip: ...`` / ``UNEXPECTED skip: ...`` line
 per skipped test with its reason, so the output says what did not run and why.
 
+A test may also skip on purpose at run time with ``attnc_pytest.skip_expected(reason)``
+(e.g. test_cuda.py's ATTNC_TEST_QUICK mode leaving out the largest shapes): counted as
+expected too.
+
 ``ATTNC_ALLOW_SKIPS=1`` turns the unexpected skips back into plain ones (e.g. running
 test_cuda.py on a machine without a GPU on purpose).
 """
@@ -20,6 +24,12 @@ import os
 import pytest
 
 _results = {"passed": [], "failed": [], "error": [], "expected": [], "unexpected": []}
+EXPECTED = "expected skip: "
+
+
+def skip_expected(reason):
+    """Skips the running test on purpose (counted as an expected skip)."""
+    pytest.skip(EXPECTED + reason)
 
 
 def pytest_configure(config):
@@ -53,8 +63,12 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_runtest_logreport(report):
     if report.skipped and not hasattr(report, "wasxfail"):
         item = _items.get(report.nodeid)
-        kind = "expected" if _optional(item) is not None else "unexpected"
-        _results[kind].append((report.nodeid, _skip_reason(report)))
+        why = _skip_reason(report)
+        kind = "expected" if _optional(item) is not None or why.startswith(EXPECTED) else \
+            "unexpected"
+        if why.startswith(EXPECTED):
+            why = why[len(EXPECTED):]
+        _results[kind].append((report.nodeid, why))
     elif report.when == "call" and report.passed:
         _results["passed"].append(report.nodeid)
     elif report.failed:

@@ -49,6 +49,7 @@ for _p in (os.path.dirname(HERE), HERE):  # python/ (attnc), python/tests (gpu_v
         sys.path.insert(0, _p)
 
 import gpu_variants as gv  # noqa: E402  (no torch needed)
+from attnc_pytest import skip_expected  # noqa: E402  (counted as an expected skip)
 
 DEVICE = os.environ.get("ATTNC_TEST_DEVICE", "cuda")
 QUICK = os.environ.get("ATTNC_TEST_QUICK", "") not in ("", "0")
@@ -334,7 +335,7 @@ def _dense_params():
 @pytest.mark.parametrize("s,shape,gain", list(_dense_params()))
 def test_dense(s, shape, gain, seed):
     if _too_big(shape):
-        pytest.skip("ATTNC_TEST_QUICK")
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
     run_dense(s, *shape, seed, gain=gain)
 
 
@@ -425,7 +426,7 @@ def _varlen_params():
 @pytest.mark.parametrize("s,q_lens,k_lens,pad,gain,pass_max", list(_varlen_params()))
 def test_varlen(s, q_lens, k_lens, pad, gain, pass_max, seed):
     if QUICK and max(q_lens + (k_lens or [])) > 2048:
-        pytest.skip("ATTNC_TEST_QUICK")
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
     run_varlen(s, q_lens, k_lens, pad, seed, gain=gain, pass_max=pass_max)
 
 
@@ -608,7 +609,7 @@ def _paged_params():
 @pytest.mark.parametrize("s,q_lens,seq_lens,pad,gain", list(_paged_params()))
 def test_paged(s, q_lens, seq_lens, pad, gain, seed):
     if QUICK and max(seq_lens) > 4097:
-        pytest.skip("ATTNC_TEST_QUICK")
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
     run_paged(s, q_lens, seq_lens, pad, seed, gain=gain)
 
 
@@ -619,7 +620,7 @@ def test_paged_splits(shape, num_splits, mode, seed):
     """One KV split (the whole sequence in one program), a few, many (empty splits for
     the short sequences), on a mixed batch and on 64k keys."""
     if QUICK and max(shape[1]) > 4097:
-        pytest.skip("ATTNC_TEST_QUICK")
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
     s = gv.paged_spec(mode=mode)
     run_paged(s, *shape, seed, num_splits=num_splits)
 

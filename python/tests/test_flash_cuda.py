@@ -237,3 +237,23 @@ def test_cuda_graph_of_compiled(seed):
         for i, (a, b) in enumerate(zip(got, want)):
             assert torch.equal(a, b), "call %d: result %d differs from eager" % (r, i)
     del x
+
+
+@pytest.mark.parametrize("name", ["attention", "attention_varlen", "paged_attention"])
+def test_opcheck(name, seed):
+    """torch.library.opcheck on CUDA tensors: schema, fake tensors vs the real op, AOT
+    dispatch."""
+    if not HAS_CUSTOM_OP:
+        pytest.skip(NO_OPS)
+    x = _inputs(seed)
+    if name == "attention":
+        args = (x["q"], x["k"], x["v"], None, True, None, -1, -1, 0.0, True, "bshd")
+    elif name == "attention_varlen":
+        args = (x["vq"], x["vk"], x["vv"], x["cu_q"], x["cu_k"], None, True, None, -1, -1, 0.0,
+                True)
+    else:
+        qsl = torch.arange(4, dtype=torch.int32, device=DEV)
+        args = (x["pq"].view(3, 8, 64), x["kc"], x["vc"], x["table"], x["sl"], qsl, None, True,
+                None, -1, -1, 0.0, True, None, 1)
+    torch.library.opcheck(getattr(torch.ops.attnc, name), args,
+                          test_utils=("test_schema", "test_faketensor", "test_aot_dispatch_static"))

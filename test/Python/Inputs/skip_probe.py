@@ -2,6 +2,8 @@
 that must not."""
 import pytest
 
+from attnc_pytest import skip_expected
+
 
 def test_passes():
     assert 1 + 1 == 2
@@ -14,3 +16,7 @@ def test_optional_skip():
 
 def test_unexpected_skip():
     pytest.skip("a fixture was missing")
+
+
+def test_skip_expected_at_run_time():
+    skip_expected("quick mode")
