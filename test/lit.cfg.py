@@ -46,3 +46,15 @@ def _python_optional_notes():
 
 
 _python_optional_notes()
+
+# ptxas (CUDA toolkit) checks generated sm_90a kernels for spills and for the
+# warnings that mean lost overlap or ignored hints (C7508/C7510/C7515/C7517)
+# where it is installed; tests that need it say `REQUIRES: ptxas`.
+import shutil
+
+_ptxas = os.environ.get("PTXAS") or shutil.which("ptxas")
+if not _ptxas and os.access("/usr/local/cuda/bin/ptxas", os.X_OK):
+    _ptxas = "/usr/local/cuda/bin/ptxas"
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))

@@ -128,6 +128,11 @@ _dense(spec("f16", 64, 8, 2, alibi=True), SMALL)
 _dense(spec("bf16", 96, 6, 2, causal=True, window=(256, -1), softcap=30.0, alibi=True), SMALL,
        gain=4.0)
 
+# Head dims of the other sm_90a tilings: 80 (mma.sync, one 16-row tile per warp) and 192
+# (wgmma, 48-key tiles).
+for _dt, _d, _c in [("bf16", 80, True), ("f16", 192, False), ("bf16", 192, True)]:
+    _dense(spec(_dt, _d, 3, 3, causal=_c), SQUARE + RECT)
+
 # The benchmark's variants (no lse), on shapes up to one of the benchmark's own.
 for _d in BENCH_DIMS:
     for _c in (False, True):
