@@ -142,8 +142,10 @@ _index_cache = {}
 
 
 def _cached(kind, torch, dev, *args):
+    # While torch.compile traces, the tensors are made in the graph (no global state).
+    tracing = _at._compiling is not None and _at._compiling()
     key = (kind, dev) + args
-    t = _index_cache.get(key)
+    t = None if tracing else _index_cache.get(key)
     if t is None:
         if len(_index_cache) > 1024:
             _index_cache.clear()
@@ -157,7 +159,8 @@ def _cached(kind, torch, dev, *args):
         else:  # "full": (B,) filled with a value
             b, n = args
             t = torch.full((b,), n, dtype=torch.int32, device=dev)
-        _index_cache[key] = t
+        if not tracing:
+            _index_cache[key] = t
     return t
 
 

@@ -141,6 +141,13 @@ def test_traced_branch_calls_the_ops(monkeypatch, seed):
     pa = _paged()
     eager_paged = at.paged_attention(*pa, causal=True, return_lse=True, max_query_len=1)
     eager_fa = fa.flash_attn_func(q, k, v, causal=True, return_lse=True)
+    kc, vc = torch.randn(2, 32, 2, 64, dtype=q.dtype), torch.randn(2, 32, 2, 64, dtype=q.dtype)
+    lens = torch.tensor([5, 32], dtype=torch.int32)
+    eager_kv = fa.flash_attn_with_kvcache(q[:, :2], kc, vc, cache_seqlens=lens, causal=True,
+                                          return_softmax_lse=True)
+    cu = pa[5]
+    eager_vp = fa.flash_attn_varlen_func(pa[0], pa[1], pa[2], cu, torch.tensor(
+        [0, 9, 39, 40], dtype=torch.int32), 1, 30, causal=True, block_table=pa[3])
     ns = types.SimpleNamespace(attnc=types.SimpleNamespace(
         **{name: op(name) for name in impls}))
     monkeypatch.setattr(at, "_compiling", lambda: tracing[0])
@@ -157,8 +164,14 @@ def test_traced_branch_calls_the_ops(monkeypatch, seed):
     assert torch.equal(r[0], eager_paged[0]) and torch.equal(r[1], eager_paged[1])
     r = fa.flash_attn_func(q, k, v, causal=True, return_lse=True)
     assert torch.equal(r[0], eager_fa[0]) and torch.equal(r[1], eager_fa[1])
+    r = fa.flash_attn_with_kvcache(q[:, :2], kc, vc, cache_seqlens=lens, causal=True,
+                                   return_softmax_lse=True)
+    assert torch.equal(r[0], eager_kv[0]) and torch.equal(r[1], eager_kv[1])
+    r = fa.flash_attn_varlen_func(pa[0], pa[1], pa[2], cu, torch.tensor(
+        [0, 9, 39, 40], dtype=torch.int32), 1, 30, causal=True, block_table=pa[3])
+    assert torch.equal(r, eager_vp)
     assert calls == ["attention", "attention", "attention_varlen", "paged_attention",
-                     "attention"]
+                     "attention", "paged_attention", "paged_attention"]
 
 
 def test_availability_is_reported():
