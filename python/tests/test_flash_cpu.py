@@ -192,3 +192,53 @@ def test_cuda_cases_are_bundled():
     assert not missing, ("not in gpu_variants.SPECS (regenerate python/tests/flash_variants.json "
                          "with python3 python/tests/flash_common.py):\n%s"
                          % "\n".join(json.dumps(s, sort_keys=True) for s in missing))
+
+
+# --- the transformers backend's contract (no transformers needed) ------------------------------
+
+
+@pytest.mark.parametrize("kw", [
+    dict(), dict(sliding_window=8), dict(softcap=20.0, sliding_window=5),
+    dict(scaling=0.2, is_causal=False), dict(gain=3.0, softcap=10.0)])
+@pytest.mark.parametrize("sq,sk", [(37, 37), (1, 50), (3, 40)])
+def test_transformers_attention_forward(kw, sq, sk, seed):
+    """attnc.integrations.transformers.attention_forward as transformers calls it: query
+    (B, Hq, Sq, D) and key/value (B, Hkv, Sk, D) as strided views of (B, S, H, D)
+    projections, KV heads not repeated (GQA 4/2), prefill (Sq = Sk) and decode steps
+    (the Sq new queries at the end of the cache); returns ((B, Sq, Hq, D), None). A
+    sliding window W: each query sees its W most recent keys (window (W - 1, 0))."""
+    import types
+    from attnc.integrations import transformers as hf
+    kw = dict(kw)
+    gain = kw.pop("gain", 1.0)
+    module = types.SimpleNamespace(is_causal=True, training=False)
+    b, hq, hkv, d = 2, 4, 2, 32
+    q = (torch.randn(b, sq, hq, d) * gain).transpose(1, 2)
+    k = torch.randn(b, sk, hkv, d).transpose(1, 2)
+    v = torch.randn(b, sk, hkv, d).transpose(1, 2)
+    before = hf.stats["attnc"]
+    out, weights = hf.attention_forward(module, q, k, v, None, **kw)
+    assert weights is None and hf.stats["attnc"] == before + 1
+    assert tuple(out.shape) == (b, sq, hq, d) and out.is_contiguous()
+    w = kw.get("sliding_window")
+    ref_kw = dict(scale=kw.get("scaling"), causal=kw.get("is_causal", True),
+                  window=(w - 1, -1) if w else (-1, -1), softcap=kw.get("softcap", 0.0))
+    for i in range(b):
+        ro, _ = fc.ref_one(q[i].transpose(0, 1), k[i].transpose(0, 1), v[i].transpose(0, 1),
+                           **ref_kw)
+        fc.check("out[%d]" % i, out[i], ro, "f32", seed)
+    # The fallback (a padded batch) agrees on the rows of real tokens, and is counted.
+    mask = torch.ones(b, sk, dtype=torch.long)
+    mask[1, : sk // 3] = 0
+    fb = hf.stats["sdpa_fallback"]
+    out2, _ = hf.attention_forward(module, q, k, v, mask, **kw)
+    assert hf.stats["sdpa_fallback"] == fb + 1
+    fc.check("fallback, unpadded row", out2[0], out[0].double(), "f32", seed)
+    keys = torch.arange(sk)[sk // 3:]
+    # Bottom-right alignment is the same over the real keys only (both ends shift alike);
+    # query rows that see no real key are the model's business (finite, uniform), skipped.
+    ro, rl = fc.ref_one(q[1].transpose(0, 1), k[1].transpose(0, 1)[keys],
+                        v[1].transpose(0, 1)[keys], **ref_kw)
+    seen = ~torch.isinf(rl[0])
+    assert seen.any()
+    fc.check("fallback, padded sequence", out2[1][seen], ro[seen], "f32", seed)

@@ -39,8 +39,9 @@ def _is_causal(module, kwargs):
 
 
 def _sdpa(module, query, key, value, attention_mask, scaling, dropout, causal, window, softcap):
-    """torch SDPA with an explicit mask (the fallback): boolean mask from the model's
-    2-D padding mask or 4-D mask, plus causal / window bottom-right aligned."""
+    """The fallback: torch SDPA (plain math with a softcap, or on torch < 2.0) with an
+    explicit mask from the model's 2-D padding mask or 4-D mask, plus causal / window
+    bottom-right aligned."""
     import torch
     import torch.nn.functional as F
     b, hq, sq, d = query.shape
@@ -66,9 +67,10 @@ def _sdpa(module, query, key, value, attention_mask, scaling, dropout, causal, w
     # sees no key stays finite (uniform weights) instead of NaN, which would reach the real
     # rows through the padded positions' keys and values in the next layer.
     neg = torch.finfo(query.dtype).min
-    if softcap:
+    if softcap or not hasattr(F, "scaled_dot_product_attention"):
         s = torch.matmul(query.float(), key.float().transpose(-1, -2)) * scaling
-        s = softcap * torch.tanh(s / softcap)
+        if softcap:
+            s = softcap * torch.tanh(s / softcap)
         s = s.masked_fill(~mask, torch.finfo(torch.float32).min)
         p = torch.softmax(s, dim=-1)
         out = torch.matmul(p.to(value.dtype), value)
