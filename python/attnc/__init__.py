@@ -10,7 +10,9 @@
                                causal=True)
     k = attnc.kernels.get(spec, "cpu")             # memory / disk cache / compile / AOT dirs
 
-    import attnc.torch                             # attention(), attention_varlen()
+    import attnc.torch                             # attention(), attention_varlen(), paged_attention()
+    import attnc.flash_attn                        # FlashAttention / aiter drop-ins
+    import attnc.integrations.transformers         # register(): attn_implementation="attnc"
 
 `import attnc` needs neither torch nor numpy, and loads no library until used.
 See docs/python.md.
