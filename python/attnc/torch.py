@@ -119,9 +119,13 @@ def _check_common(fn, hq, hkv, d, dk, scale, window, softcap):
                          "(%d)" % (fn, hq, hkv))
     try:
         left, right = window
+        # Integers only: int(2.5) would silently make a window of 2.
+        if any(isinstance(w, bool) or int(w) != w for w in (left, right)):
+            raise ValueError
         left, right = int(left), int(right)
-    except (TypeError, ValueError):
-        raise ValueError("%s: window must be a pair (left, right), got %r" % (fn, window))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("%s: window must be a pair of integers (left, right), got %r"
+                         % (fn, window))
     if left < -1 or right < -1:
         raise ValueError("%s: window sizes must be >= -1 (-1: unbounded), got %r"
                          % (fn, window))
@@ -211,15 +215,16 @@ def _launch(fn, spec_args, dev, torch, named):
 #
 # A call signature is everything the checks, the kernel choice, the output shapes and the
 # packed kernel arguments depend on: the options and each tensor's dtype, device, shape and
-# strides. The first call of a signature runs the checks and launches as usual, then keeps
-# a launch plan (attnc.runtime.LaunchPlan: arguments packed and grids evaluated once in
+# strides. The first calls of a signature run the checks and launch as usual; the second
+# also keeps a launch plan (attnc.runtime.LaunchPlan: arguments packed and grids evaluated once in
 # libattnrt); later calls with the same signature only allocate the outputs, read the data
 # pointers and launch the plan with one C call. What depends on the data is checked on
 # every call: requires_grad under grad mode and (on the GPU) 16-byte row addresses; a call
 # failing those takes the checked path, which raises.
 
 _fast = {}
-_FAST_MAX = 4096
+_seen = {}  # signatures checked once (a plan is made at the second)
+_FAST_MAX = 1024
 _USE_PLANS = os.environ.get("ATTNC_NO_PLANS", "") in ("", "0")
 _T = None  # torch, once imported
 
@@ -251,6 +256,13 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
     tuple (inputs, then out, lse, then the workspace); align: the positions in it whose
     data must be 16-byte aligned on the GPU."""
     if sig is None or not _USE_PLANS:
+        return
+    # A plan costs a few tens of microseconds to build: made at a signature's second
+    # checked call, so one-off shapes (varlen batches that change every step) do not pay.
+    if sig not in _seen:
+        if len(_seen) >= _FAST_MAX:
+            _seen.clear()
+        _seen[sig] = True
         return
     try:
         if not _lib.has_plans():

@@ -662,11 +662,12 @@ def _no_checks(monkeypatch):
 
 
 def test_fast_path_dense(seed, monkeypatch):
-    """Calls with a signature seen before launch a cached plan (no checks, no packing)
-    on fresh data each time, with and without out=, in both layouts."""
+    """Calls with a signature seen twice before launch a cached plan (no checks, no
+    packing) on fresh data each time, with and without out=, in both layouts."""
     c = DENSE[5][0]  # f32, window, softcap, alibi, lse
-    run_dense(c, 2, 37, 100, seed)
-    run_dense(c, 1, 20, 30, seed, layout="bshd", use_out=False)
+    for _ in range(2):  # the plan is made at a signature's second call
+        run_dense(c, 2, 37, 100, seed)
+        run_dense(c, 1, 20, 30, seed, layout="bshd", use_out=False)
     with monkeypatch.context() as m:
         _no_checks(m)
         for _ in range(3):
@@ -682,8 +683,9 @@ def test_fast_path_dense(seed, monkeypatch):
 def test_fast_path_varlen_and_paged(seed, monkeypatch):
     c = VARLEN[0][0]
     c_paged = PAGED[0][0]
-    run_varlen(c, [5, 0, 64], [100, 3, 0], 7, seed)
-    run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+    for _ in range(2):
+        run_varlen(c, [5, 0, 64], [100, 3, 0], 7, seed)
+        run_paged(c_paged, *MIXED_BATCH, seed, "decode")
     with monkeypatch.context() as m:
         _no_checks(m)
         for _ in range(3):  # fresh data, block tables and seq_lens each time; reused workspace
@@ -695,6 +697,7 @@ def test_fast_path_keeps_data_checks(seed):
     """What depends on the data is checked on every call: requires_grad under grad mode."""
     c = DENSE[0][0]
     _, (q, k, v, out), _ = make(c, 1, 9, 9)
+    at.attention(q, k, v, out=out)
     at.attention(q, k, v, out=out)
     q.requires_grad_(True)
     with pytest.raises(ValueError, match="requires grad"):
