@@ -14,6 +14,7 @@
 #include "Location.h"
 #include "attnc/attnc.h"
 
+#include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/Diagnostics.h"
 
 #include "llvm-c/Core.h"
@@ -545,6 +546,39 @@ static bool finishEntries(Job *job, TargetJob *tj) {
   return true;
 }
 
+/* The location of kernel `name` in the lowered module: that of its launch
+ * declaration (__attn_launch_<name>), which attn-online-softmax gives the
+ * attention op's location; null when there is none. */
+static MlirLocation kernelLocation(MlirModule lowered, const char *name, size_t len) {
+  char launch[300];
+  snprintf(launch, sizeof(launch), "__attn_launch_%.*s", (int)(len > 250 ? 250 : len), name);
+  MlirBlock body = mlirModuleGetBody(lowered);
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    MlirAttribute sym =
+        mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("sym_name"));
+    if (!mlirAttributeIsNull(sym) && mlirAttributeIsAString(sym) &&
+        mlirStringRefEqual(mlirStringAttrGetValue(sym), mlirStringRefCreateFromCString(launch)))
+      return mlirOperationGetLocation(op);
+  }
+  return (MlirLocation){NULL};
+}
+
+/* Code generation failed: when LLVM named the kernel ("... in function
+ * 'K'"), the error goes out as a diagnostic at the attention op K came
+ * from (it used to say <unknown>:0:0), then the job fails. */
+static bool codegenFail(Job *job, TargetJob *tj, const char *why) {
+  const char *mark = strstr(why, "in function '");
+  const char *name = mark ? mark + strlen("in function '") : NULL;
+  const char *end = name ? strchr(name, '\'') : NULL;
+  MlirLocation loc =
+      end ? kernelLocation(tj->lowered, name, (size_t)(end - name)) : (MlirLocation){NULL};
+  if (mlirLocationIsNull(loc))
+    return jobFail(job, tj->t, "%s", why);
+  mlirEmitError(loc, why);
+  return jobFail(job, tj->t, "code generation failed");
+}
+
 /* Code generation proper: assembly (the text asked for, the AMD metadata,
  * the PTX code object), then the linked code object. */
 static bool emitCode(Job *job, TargetJob *tj) {
@@ -553,7 +587,7 @@ static bool emitCode(Job *job, TargetJob *tj) {
   AttnCompileEmit emit = job->o->emit;
   bool needAsm = isAmd(t) || isNvptx(t) || emit == ATTN_COMPILE_ASM;
   if (needAsm && !attnTargetEmit(tj->llvm, t, true, &tj->asmText, why, sizeof(why)))
-    return jobFail(job, t, "%s", why);
+    return codegenFail(job, tj, why);
   if (isAmd(t)) {
     tj->out->numAmd = attnAmdReadAsm((const char *)tj->asmText.data, tj->asmText.size,
                                      &tj->out->amd, why, sizeof(why));
@@ -561,6 +595,10 @@ static bool emitCode(Job *job, TargetJob *tj) {
       tj->out->numAmd = 0;
       return jobFail(job, t, "%s", why);
     }
+    /* The estimate is advice: without llvm-mca the report says n/a. */
+    for (int i = 0; job->o->estimate && i < tj->out->numAmd; ++i)
+      attnAmdEstimate((const char *)tj->asmText.data, tj->asmText.size, t->chip, &tj->out->amd[i],
+                      NULL, 0);
   }
   if (emit == ATTN_COMPILE_ASM) {
     textAppend(&job->text, (const char *)tj->asmText.data, tj->asmText.size);
@@ -578,8 +616,9 @@ static bool emitCode(Job *job, TargetJob *tj) {
     return true;
   }
   AttnBlob object = {NULL, 0};
-  bool ok = attnTargetEmit(tj->llvm, t, false, &object, why, sizeof(why)) &&
-            attnTargetLink(&object, t, &tj->out->code, why, sizeof(why));
+  if (!attnTargetEmit(tj->llvm, t, false, &object, why, sizeof(why)))
+    return codegenFail(job, tj, why);
+  bool ok = attnTargetLink(&object, t, &tj->out->code, why, sizeof(why));
   attnBlobFree(&object);
   return ok || jobFail(job, t, "%s", why);
 }
@@ -874,7 +913,7 @@ bool attnCompileBundle(const char *ir, size_t len, const char *targets, const ch
   if (!attnParseTargetList(targets, list, ATTN_COMPILE_MAX_TARGETS, &count, err, errLen))
     return false;
   AttnCompileOptions o = {list, count, pipeline && *pipeline ? pipeline : NULL, ATTN_COMPILE_BUNDLE,
-                          NULL};
+                          NULL, false};
   AttnCompileResult r;
   bool ok = compileText(ir, len, &o, &r, err, errLen);
   if (ok) {
@@ -905,7 +944,7 @@ bool attnCompileEmit(const char *ir, size_t len, const char *target, AttnCompile
   int count;
   if (!attnParseTargetList(target, &t, 1, &count, err, errLen))
     return false;
-  AttnCompileOptions o = {&t, 1, pipeline && *pipeline ? pipeline : NULL, form, NULL};
+  AttnCompileOptions o = {&t, 1, pipeline && *pipeline ? pipeline : NULL, form, NULL, false};
   AttnCompileResult r;
   bool ok = compileText(ir, len, &o, &r, err, errLen);
   if (ok) {

@@ -478,6 +478,29 @@ static bool blobFromBuffer(LLVMMemoryBufferRef buf, AttnBlob *out, char *err, si
   return true;
 }
 
+/* The first error LLVM diagnosed during code generation (e.g. the AMDGPU
+ * backend's "local memory (69632) exceeds limit (65536) in function 'K'").
+ * Without a handler LLVMContext prints such an error and calls exit(1),
+ * which would end a Python process that compiles. */
+typedef struct {
+  int errors;
+  char first[512];
+} LlvmErrors;
+
+static void collectLlvmError(LLVMDiagnosticInfoRef info, void *userData) {
+  LlvmErrors *e = userData;
+  if (LLVMGetDiagInfoSeverity(info) != LLVMDSError)
+    return;
+  char *text = LLVMGetDiagInfoDescription(info);
+  const char *shown = text ? text : "";
+  static const char unknown[] = "<unknown>:0:0: "; /* LLVM IR without debug locations */
+  if (!strncmp(shown, unknown, sizeof(unknown) - 1))
+    shown += sizeof(unknown) - 1;
+  if (e->errors++ == 0)
+    snprintf(e->first, sizeof(e->first), "%s", shown);
+  LLVMDisposeMessage(text);
+}
+
 bool attnTargetEmit(LLVMModuleRef m, const AttnTarget *t, bool assembly, AttnBlob *out, char *err,
                     size_t errLen) {
   memset(out, 0, sizeof(*out));
@@ -486,12 +509,21 @@ bool attnTargetEmit(LLVMModuleRef m, const AttnTarget *t, bool assembly, AttnBlo
     return false;
   /* Codegen rewrites the IR it runs on. */
   LLVMModuleRef clone = LLVMCloneModule(m);
+  LLVMContextRef llvmCtx = LLVMGetModuleContext(clone);
+  LLVMDiagnosticHandler oldHandler = LLVMContextGetDiagnosticHandler(llvmCtx);
+  void *oldContext = LLVMContextGetDiagnosticContext(llvmCtx);
+  LlvmErrors errors = {0, ""};
+  LLVMContextSetDiagnosticHandler(llvmCtx, collectLlvmError, &errors);
   LLVMMemoryBufferRef buf = NULL;
   char *msg = NULL;
   bool ok = !LLVMTargetMachineEmitToMemoryBuffer(
       tm, clone, assembly ? LLVMAssemblyFile : LLVMObjectFile, &msg, &buf);
-  if (!ok)
-    fail(err, errLen, "LLVM code generation for %s failed: %s", t->chip, msg ? msg : "");
+  LLVMContextSetDiagnosticHandler(llvmCtx, oldHandler, oldContext);
+  if (ok && errors.errors)
+    ok = fail(err, errLen, "LLVM code generation for %s failed: %s", t->chip, errors.first);
+  else if (!ok)
+    fail(err, errLen, "LLVM code generation for %s failed: %s", t->chip,
+         msg && *msg ? msg : errors.first);
   else
     ok = blobFromBuffer(buf, out, err, errLen);
   LLVMDisposeMessage(msg);
@@ -734,6 +766,7 @@ static void initKernel(AttnAmdKernelInfo *k) {
                        &k->wavefrontSize, &k->maxWorkgroup, &k->reqdWorkgroup};
   for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); ++i)
     *fields[i] = -1;
+  k->loopCycles = k->loopMfmaCycles = -1;
 }
 
 /* One `.key: value` of a kernel's metadata map. */
@@ -861,12 +894,25 @@ typedef struct {
   int index; /* instruction index at the label */
 } Label;
 
+/* An instruction: its line and whether it is a v_mfma. */
+typedef struct {
+  const char *begin, *end;
+  bool mfma;
+} Inst;
+
+/* A backward branch: instructions [first, last] (the branch), text from the
+ * label's line to the end of the branch's. */
+typedef struct {
+  int first, last;
+  const char *begin, *end;
+} Loop;
+
 typedef struct {
   Label *labels;
   int numLabels, capLabels;
-  int *isMfma; /* per instruction */
+  Inst *insts;
   int numInsts, capInsts;
-  int (*loops)[2]; /* [label index, branch index] of backward branches */
+  Loop *loops;
   int numLoops, capLoops;
   bool outOfMemory;
 } Body;
@@ -886,11 +932,11 @@ static void *grow(void *p, int *cap, int need, size_t elem, bool *oom) {
   return g;
 }
 
-static int findLabel(const Body *b, const char *name, size_t n) {
+static const Label *findLabel(const Body *b, const char *name, size_t n) {
   for (int i = 0; i < b->numLabels; ++i)
     if (b->labels[i].length == n && !memcmp(b->labels[i].label, name, n))
-      return b->labels[i].index;
-  return -1;
+      return &b->labels[i];
+  return NULL;
 }
 
 static bool isLabelLine(const Line *line, size_t *n) {
@@ -919,43 +965,53 @@ static const char *mnemonic(const Line *line, const char **start) {
 }
 
 static void bodyInstruction(Body *b, const Line *line, const char *m, const char *mEnd) {
-  b->isMfma = grow(b->isMfma, &b->capInsts, b->numInsts + 1, sizeof(int), &b->outOfMemory);
+  b->insts = grow(b->insts, &b->capInsts, b->numInsts + 1, sizeof(Inst), &b->outOfMemory);
   if (b->outOfMemory)
     return;
   int index = b->numInsts++;
-  b->isMfma[index] = startsWith(m, mEnd, "v_mfma");
+  b->insts[index] = (Inst){line->begin, line->end, startsWith(m, mEnd, "v_mfma")};
   if (!startsWith(m, mEnd, "s_branch") && !startsWith(m, mEnd, "s_cbranch_"))
     return;
   const char *target = skipSpace(mEnd, line->end), *tEnd = target;
   while (tEnd < line->end && *tEnd != ' ' && *tEnd != '\t' && *tEnd != ';')
     ++tEnd;
-  int at = findLabel(b, target, (size_t)(tEnd - target));
-  if (at < 0) /* forward branch */
+  const Label *at = findLabel(b, target, (size_t)(tEnd - target));
+  if (!at) /* forward branch */
     return;
-  b->loops = grow(b->loops, &b->capLoops, b->numLoops + 1, sizeof(*b->loops), &b->outOfMemory);
+  b->loops = grow(b->loops, &b->capLoops, b->numLoops + 1, sizeof(Loop), &b->outOfMemory);
   if (b->outOfMemory)
     return;
-  b->loops[b->numLoops][0] = at;
-  b->loops[b->numLoops][1] = index;
-  ++b->numLoops;
+  b->loops[b->numLoops++] = (Loop){at->index, index, at->label, line->end};
 }
 
-/* Innermost loops: backward-branch ranges containing no other one. */
-static void countLoops(const Body *b, AttnAmdKernelInfo *k) {
+/* Innermost loops: backward-branch ranges containing no other one. The hot
+ * loop has the most v_mfma and, of those, the fewest instructions: the
+ * masked loops of a causal or ragged kernel do the same MFMAs plus masking,
+ * so the unmasked loop that runs most iterations is the shortest. */
+static void countLoops(const Body *b, const char *text, AttnAmdKernelInfo *k) {
   k->mfmaPerLoop = 0;
   k->loops = 0;
+  k->hotLoopBegin = k->hotLoopEnd = 0;
+  int hotLength = 0;
   for (int i = 0; i < b->numLoops; ++i) {
+    const Loop *l = &b->loops[i];
     bool inner = true;
     for (int j = 0; j < b->numLoops && inner; ++j)
-      inner = j == i || !(b->loops[j][0] >= b->loops[i][0] && b->loops[j][1] <= b->loops[i][1]);
+      inner = j == i || !(b->loops[j].first >= l->first && b->loops[j].last <= l->last);
     if (!inner)
       continue;
     int count = 0;
-    for (int x = b->loops[i][0]; x <= b->loops[i][1]; ++x)
-      count += b->isMfma[x];
+    for (int x = l->first; x <= l->last; ++x)
+      count += b->insts[x].mfma;
     ++k->loops;
-    if (count > k->mfmaPerLoop)
+    int length = l->last - l->first + 1;
+    if (count > k->mfmaPerLoop || (count == k->mfmaPerLoop && length < hotLength) ||
+        k->loops == 1) {
       k->mfmaPerLoop = count;
+      k->hotLoopBegin = l->begin - text;
+      k->hotLoopEnd = l->end - text;
+      hotLength = length;
+    }
   }
 }
 
@@ -987,11 +1043,11 @@ static bool scanBody(const char *text, const char *limit, AttnAmdKernelInfo *k) 
   }
   k->mfma = 0;
   for (int i = 0; i < b.numInsts; ++i)
-    k->mfma += b.isMfma[i];
-  countLoops(&b, k);
+    k->mfma += b.insts[i].mfma;
+  countLoops(&b, text, k);
   bool ok = !b.outOfMemory;
   free(b.labels);
-  free(b.isMfma);
+  free(b.insts);
   free(b.loops);
   return ok;
 }
@@ -1020,6 +1076,142 @@ int attnAmdReadAsm(const char *text, size_t length, AttnAmdKernelInfo **kernels,
   }
   *kernels = list.items;
   return list.count;
+}
+
+/*===--- Static throughput estimate (llvm-mca) -------------------------------===*/
+
+bool attnFindMca(char *path, size_t size, char *err, size_t errLen) {
+  const char *env = getenv("ATTN_LLVM_MCA");
+  if (env && *env) {
+    if (isExecutable(env) && copyString(path, size, env))
+      return true;
+    return fail(err, errLen, "ATTN_LLVM_MCA='%s' is not an executable file", env);
+  }
+  const char *bundled = ATTN_LLVM_BINDIR "/llvm-mca";
+  if (isExecutable(bundled) && copyString(path, size, bundled))
+    return true;
+  if (searchPath("llvm-mca-22", path, size))
+    return true;
+  return fail(err, errLen,
+              "no llvm-mca (tried $ATTN_LLVM_MCA, %s and llvm-mca-22 on PATH; install llvm-22)",
+              bundled);
+}
+
+/* A number after `key` on a line of llvm-mca's summary ("Total Cycles: 92728"). */
+static bool mcaSummary(const char *out, const char *key, double *value) {
+  const char *p = strstr(out, key);
+  if (!p)
+    return false;
+  char *end;
+  *value = strtod(p + strlen(key), &end);
+  return end != p + strlen(key);
+}
+
+/* The index of resource `name` in llvm-mca's "Resources:" list
+ * ("[6]   - HWXDL"), or -1. */
+static int mcaResourceIndex(const char *out, const char *name) {
+  const char *p = strstr(out, "\nResources:\n");
+  const char *limit = p ? strstr(p, "\n\n") : NULL;
+  size_t n = strlen(name);
+  for (Line line; p && limit && nextLine(&p, limit, &line);) {
+    const char *dash = memchr(line.begin, '-', (size_t)(line.end - line.begin));
+    const char *r = dash ? skipSpace(dash + 1, line.end) : NULL;
+    if (r && line.begin[0] == '[' && (size_t)(line.end - r) == n && !memcmp(r, name, n))
+      return (int)strtol(line.begin + 1, NULL, 10);
+  }
+  return -1;
+}
+
+/* Column `index` of "Resource pressure per iteration:" (a header line of
+ * indices, then one of values, "-" for none). */
+static bool mcaPressure(const char *out, int index, double *value) {
+  const char *p = strstr(out, "Resource pressure per iteration:\n");
+  Line header, values;
+  if (!p || index < 0)
+    return false;
+  const char *limit = out + strlen(out);
+  p += strlen("Resource pressure per iteration:\n");
+  if (!nextLine(&p, limit, &header) || !nextLine(&p, limit, &values))
+    return false;
+  const char *v = values.begin;
+  for (int i = 0; i <= index; ++i) {
+    v = skipSpace(v, values.end);
+    if (v >= values.end)
+      return false;
+    const char *tokenEnd = v;
+    while (tokenEnd < values.end && *tokenEnd != ' ' && *tokenEnd != '\t')
+      ++tokenEnd;
+    if (i == index) {
+      *value = *v == '-' ? 0 : strtod(v, NULL);
+      return true;
+    }
+    v = tokenEnd;
+  }
+  return false;
+}
+
+/* Cycles per iteration and MFMA-unit pressure from llvm-mca's report. */
+static bool parseMca(const char *out, AttnAmdKernelInfo *k) {
+  double iterations, cycles, xdl;
+  if (!mcaSummary(out, "Iterations:", &iterations) || iterations <= 0 ||
+      !mcaSummary(out, "Total Cycles:", &cycles) ||
+      !mcaPressure(out, mcaResourceIndex(out, "HWXDL"), &xdl))
+    return false;
+  k->loopCycles = cycles / iterations;
+  k->loopMfmaCycles = xdl;
+  return true;
+}
+
+enum { kMcaIterations = 100 };
+
+/* Runs llvm-mca on the loop text; its report (stdout and stderr) into *out. */
+static bool runMca(const char *mca, const char *loop, size_t size, const char *chip, AttnBlob *out,
+                   char *err, size_t errLen) {
+  char in[256], log[256], cpu[64], iterations[32];
+  int inFd = tempFile(in, sizeof(in), "mca-in");
+  int logFd = tempFile(log, sizeof(log), "mca-out");
+  bool ok = inFd >= 0 && logFd >= 0 && writeAll(inFd, (const uint8_t *)loop, size);
+  if (!ok)
+    fail(err, errLen, "cannot write temporary files: %s", strerror(errno));
+  snprintf(cpu, sizeof(cpu), "-mcpu=%s", chip);
+  snprintf(iterations, sizeof(iterations), "-iterations=%d", kMcaIterations);
+  char *argv[] = {
+      (char *)mca,     "-mtriple=amdgcn-amd-amdhsa", cpu, iterations, "-all-views=false",
+      "-summary-view", "-resource-pressure",         in,  NULL};
+  int rc = ok ? runChild(argv, logFd) : -1;
+  if (ok && !readFile(log, out))
+    ok = fail(err, errLen, "cannot read llvm-mca's output");
+  else if (ok && rc != 0)
+    ok = fail(err, errLen, "llvm-mca failed (exit %d): %.*s", rc,
+              (int)strcspn((const char *)out->data, "\n"), (const char *)out->data);
+  if (inFd >= 0) {
+    close(inFd);
+    unlink(in);
+  }
+  if (logFd >= 0) {
+    close(logFd);
+    unlink(log);
+  }
+  return ok;
+}
+
+bool attnAmdEstimate(const char *text, size_t length, const char *chip, AttnAmdKernelInfo *k,
+                     char *err, size_t errLen) {
+  char why[256] = "", mca[1024];
+  k->loopCycles = k->loopMfmaCycles = -1;
+  AttnBlob out = {NULL, 0};
+  bool ok;
+  if (k->hotLoopEnd <= k->hotLoopBegin || (size_t)k->hotLoopEnd > length)
+    ok = fail(why, sizeof(why), "no loop");
+  else
+    ok = attnFindMca(mca, sizeof(mca), why, sizeof(why)) &&
+         runMca(mca, text + k->hotLoopBegin, (size_t)(k->hotLoopEnd - k->hotLoopBegin), chip, &out,
+                why, sizeof(why));
+  if (ok && !parseMca((const char *)out.data, k))
+    ok = fail(why, sizeof(why), "llvm-mca's report has no cycles or HWXDL pressure");
+  attnBlobFree(&out);
+  snprintf(k->estimateNote, sizeof(k->estimateNote), "%s", ok ? "" : why);
+  return ok || fail(err, errLen, "%s", why);
 }
 
 /*===--- Occupancy -----------------------------------------------------------===*/

@@ -105,7 +105,12 @@ static void usage(FILE *out) {
           "(spilled VGPRs/SGPRs), scratch (bytes per lane), lds (bytes per workgroup), wg\n"
           "(threads per workgroup), waves (waves per SIMD and what limits them), mfma\n"
           "(static v_mfma count), mfma/loop (most v_mfma in one innermost loop: between a\n"
-          "label and a backward branch to it).\n"
+          "label and a backward branch to it); a static estimate of the hot loop (of the\n"
+          "loops with mfma/loop v_mfma, the shortest) by llvm-mca ($ATTN_LLVM_MCA, else\n"
+          "LLVM 22's, else llvm-mca-22 on PATH; -mcpu=<chip>, 100 iterations, one wave,\n"
+          "branches not taken): cyc/iter (cycles per iteration), mfma-cyc (the MFMA\n"
+          "unit's busy cycles per iteration: llvm-mca's HWXDL resource pressure) and\n"
+          "mfma-ratio = mfma-cyc / cyc/iter (1.0: MFMA-bound); n/a without llvm-mca.\n"
           "Occupancy (gfx942/gfx950): alloc = align(align(vgpr,4) + agpr, 8);\n"
           "  waves/SIMD = min(8, floor(512/alloc), floor(LDS_CU/lds) * ceil(wg/64) / 4)\n"
           "  with LDS_CU = 64 KiB (gfx942) or 160 KiB (gfx950), the LDS term only when\n"
@@ -297,6 +302,12 @@ static bool printReport(const Options *o, const AttnCompileResult *r) {
   if (!rows)
     return error("out of memory");
   attnPrintReport(rep, rows, count, o->reportJson);
+  for (int i = 0; i < count; ++i)
+    if (rows[i].info.estimateNote[0]) {
+      fprintf(stderr, "attn-compile: note: no llvm-mca estimate for %s on %s: %s\n",
+              rows[i].info.name, rows[i].target, rows[i].info.estimateNote);
+      break;
+    }
   free(rows);
   return true;
 }
@@ -411,7 +422,8 @@ static AttnCompileEmit jobKind(const Options *o) {
 static bool runJob(const Options *o, MlirModule input) {
   if ((o->emit == EMIT_HEADER || o->header) && !attnModuleHasAttnOps(input))
     return error("%s has no attn ops: a header needs their signatures", o->input);
-  AttnCompileOptions options = {o->targets, o->numTargets, o->pipeline, jobKind(o), NULL};
+  AttnCompileOptions options = {o->targets, o->numTargets, o->pipeline,
+                                jobKind(o), NULL,          o->report};
   AttnCompileResult r;
   char err[2048];
   bool ok = attnCompileModule(input, &options, &r, err, sizeof(err)) || error("%s", err);

@@ -71,6 +71,8 @@ typedef struct AttnCompileOptions {
   const char *pipeline; /* NULL: each target's; "none": the input is already lowered */
   AttnCompileEmit emit;
   const char *producer; /* the bundle's producer string; NULL: attnVersion() */
+  bool estimate;        /* AMD: run attnAmdEstimate (llvm-mca) on every kernel;
+                           a missing llvm-mca leaves the estimate -1, no error */
 } AttnCompileOptions;
 
 /* One target's results. */

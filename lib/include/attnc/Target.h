@@ -140,6 +140,17 @@ typedef struct AttnAmdKernelInfo {
   int32_t mfma;          /* v_mfma instructions in the kernel (static count) */
   int32_t mfmaPerLoop;   /* max over innermost loops of the v_mfma in its body */
   int32_t loops;         /* innermost loops found (backward branches) */
+  /* The hot loop: of the innermost loops with mfmaPerLoop v_mfma, the one of
+   * fewest instructions (a causal kernel's unmasked KV loop). Byte offsets
+   * into the assembly text read, [its label line, end of its backward
+   * branch); both 0 without loops. */
+  int64_t hotLoopBegin, hotLoopEnd;
+  /* Static throughput estimate of the hot loop (attnAmdEstimate): llvm-mca's
+   * cycles per iteration, and its resource pressure per iteration on the
+   * MFMA unit (HWXDL); -1 when not estimated (why in estimateNote). */
+  double loopCycles;
+  double loopMfmaCycles;
+  char estimateNote[160];
 } AttnAmdKernelInfo;
 
 /* Reads every kernel of an AMDGPU assembly text. Returns the number of
@@ -147,6 +158,21 @@ typedef struct AttnAmdKernelInfo {
  * message when the text has no `.amdgpu_metadata` block. */
 MLIR_CAPI_EXPORTED int attnAmdReadAsm(const char *text, size_t length, AttnAmdKernelInfo **kernels,
                                       char *err, size_t errLen);
+
+/* The llvm-mca this process would run: $ATTN_LLVM_MCA, else
+ * <LLVM 22>/bin/llvm-mca, else llvm-mca-22 on PATH. False (and why in `err`)
+ * when there is none. */
+MLIR_CAPI_EXPORTED bool attnFindMca(char *path, size_t size, char *err, size_t errLen);
+
+/* Static throughput estimate of kernel `k`'s hot loop (read from `text` by
+ * attnAmdReadAsm): `llvm-mca -mtriple=amdgcn-amd-amdhsa -mcpu=<chip>
+ * -iterations=100` over the loop's lines. Sets k->loopCycles (total cycles /
+ * iterations) and k->loopMfmaCycles (resource pressure per iteration on
+ * HWXDL, the MFMA pipeline of LLVM's scheduling model: each v_mfma's issue
+ * cycles, summed). False with k->estimateNote (and `err`) set when there is
+ * no loop, no llvm-mca or its output cannot be read; the fields stay -1. */
+MLIR_CAPI_EXPORTED bool attnAmdEstimate(const char *text, size_t length, const char *chip,
+                                        AttnAmdKernelInfo *k, char *err, size_t errLen);
 
 /* Occupancy of a kernel on gfx942 / gfx950: waves per SIMD, and what
  * limits it ("vgpr", "lds", "max" (the hardware's 8), "lds>cu" when one
