@@ -154,6 +154,21 @@ struct AttnTileRead {
   int64_t tileRows, cols;
 };
 
+/*===--- Outlining (GpuOutline.c) -------------------------------------------===*/
+
+/* The module's gpu.module @attn_kernels (its body), created on first use;
+ * null when it cannot be. */
+MlirBlock attnGpuKernelModule(MlirOperation module, const char *passName);
+/* gpu.func @K(<memrefs in global memory>) workgroup(<shared buffer of
+ * smemElems elements, aligned to L->smemAlign>) kernel, appended to
+ * gpuBody with an empty body to fill; null on failure. */
+MlirOperation attnGpuCreateFunc(AttnGpuLower *L, MlirOperation func, MlirBlock gpuBody, int nMem,
+                                int64_t smemElems, int threads);
+/* Gives func.func private @__attn_launch_K (if the module declares it) the
+ * body gpu.launch_func @attn_kernels::@K with `threads` threads per block. */
+void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation func, int nMem,
+                         int threads);
+
 /* Runs the GPU lowering of every kernel function of `root` for `tgt`. */
 void attnGpuLowerRun(MlirOperation root, MlirExternalPass pass, const AttnGpuTarget *tgt);
 
