@@ -56,6 +56,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -459,18 +460,57 @@ static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0
   return readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
 }
 
+/* t * k for a constant k that may not be a normal f32 (beyond 3.4e38, or
+ * below 1.2e-38, where a GPU flushes it to 0): the product of a normal f32
+ * and powers of two 2^+-64, multiplied in that order. */
+static MlirValue mulConst(AttnBuilder *b, MlirValue t, double k, MlirType type) {
+  double pow2[4];
+  int n = 0;
+  while (k != 0.0 && isfinite(k) && (fabs(k) > FLT_MAX || fabs(k) < FLT_MIN) && n < 4) {
+    pow2[n] = fabs(k) > FLT_MAX ? 0x1p64 : 0x1p-64;
+    k /= pow2[n++];
+  }
+  t = attnMulF(b, t, splatF(b, type, k));
+  for (int i = 0; i < n; ++i)
+    t = attnMulF(b, t, splatF(b, type, pow2[i]));
+  return t;
+}
+
+/* Soft-capped logits in the log2 domain: c*log2e * tanh(s * scale / c).
+ * Written as it reads, a softcap near f32's limit breaks it: c*log2e
+ * overflows to Inf above 2.36e38 (and 0 * Inf = NaN in every row), and
+ * scale / c falls below f32's normal range, so a GPU flushes s * scale / c
+ * to 0 for ordinary logits. Where |s * scale / c| < 2^-12 the tanh is the
+ * identity in f32 and the logit is s * scale * log2e exactly as without a
+ * softcap; a cap that large only matters for |s| above that threshold,
+ * where s * scale / c is a normal number. */
+static MlirValue softcapTile(AttnBuilder *b, const Spec *s, MlirValue t, MlirType tileF) {
+  double in = s->scale / s->softcap, outK = s->softcap * log2e;
+  double identityBelow = 0x1p-12 / fabs(in); /* |s| below: tanh is the identity in f32 */
+  bool ordinary = fabs(in) >= 0x1p-100 && fabs(in) <= FLT_MAX && outK <= FLT_MAX;
+  if (ordinary) { /* statements, not nested calls: the ops in a fixed order */
+    t = attnTanhF(b, attnMulF(b, t, splatF(b, tileF, in)));
+    return attnMulF(b, t, splatF(b, tileF, outK));
+  }
+  MlirValue plain = mulConst(b, t, s->scale * log2e, tileF);
+  if (identityBelow >= FLT_MAX) /* no finite f32 logit reaches the cap */
+    return plain;
+  MlirValue tanh = attnTanhF(b, mulConst(b, t, in, tileF));
+  MlirValue capped = mulConst(b, tanh, outK, tileF);
+  /* -thr < t < thr without math.absf (NVVM has no lowering for its fabs). */
+  MlirValue below = attnCmpF(b, ATTN_CMPF_OLT, t, splatF(b, tileF, identityBelow));
+  MlirValue above = attnCmpF(b, ATTN_CMPF_OGT, t, splatF(b, tileF, -identityBelow));
+  MlirValue small = attnAndI(b, below, above);
+  return attnSelect(b, small, plain, capped);
+}
+
 /* The logits of one tile in the log2 domain (scale, softcap, alibi, mask). */
 static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
   MlirValue kTile = readKv(b, p, false, n0, masked);
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
-  if (s->hasSoftcap) {
-    t = attnTanhF(b, attnMulF(b, t, splatF(b, tileF, s->scale / s->softcap)));
-    t = attnMulF(b, t, splatF(b, tileF, s->softcap * log2e));
-  } else {
-    t = attnMulF(b, t, splatF(b, tileF, s->scale * log2e));
-  }
+  t = s->hasSoftcap ? softcapTile(b, s, t, tileF) : mulConst(b, t, s->scale * log2e, tileF);
   MlirValue dist = attnNullValue();
   if (s->hasAlibi || masked)
     dist = distanceTile(b, p, n0);
@@ -759,13 +799,34 @@ static Owner findOwner(AttnBuilder *b, MlirValue qsl, MlirValue numSeq, MlirValu
   return (Owner){g, qs, qe, found};
 }
 
+/* found ? index_cast(mem[i]) : 0, the load inside an scf.if: with B = 0
+ * sequences seq_lens is empty (and a framework's pointer for it may be
+ * null), so no index into it is safe, and a select would still load. */
+static MlirValue loadOffsetIf(AttnBuilder *b, MlirValue found, MlirValue mem, MlirValue i) {
+  AttnBuilder inner = *b;
+  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
+  inner.block = thenBlock;
+  inner.before = attnNullOp();
+  MlirValue loaded = loadOffset(&inner, mem, i);
+  attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
+  inner.block = elseBlock;
+  MlirValue zero = cst(&inner, 0);
+  attnBuildOp(&inner, "scf.yield", 1, &zero, 0, NULL, 0, NULL, 0, NULL);
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
+  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
+  MlirType idx = attnIndexType(b);
+  return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &found, 1, &idx, 0, NULL, 2, regions),
+                                0);
+}
+
 /* Keys of sequence `seq` in the cache: seq_lens[seq] clamped into
- * [0, MaxBlocks * BS]; 0 when `found` is false. */
+ * [0, MaxBlocks * BS]; 0 when `found` is false, without reading seq_lens
+ * (tokens past query_start_loc[B], B = 0 included). */
 static MlirValue seqLength(AttnBuilder *b, const Spec *s, MlirValue seqLens, MlirValue table,
                            MlirValue seq, MlirValue found) {
   MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
-  MlirValue len = clampI(b, loadOffset(b, seqLens, seq), cst(b, 0), maxKeys);
-  return attnSelect(b, found, len, cst(b, 0));
+  return clampI(b, loadOffsetIf(b, found, seqLens, seq), cst(b, 0), maxKeys);
 }
 
 /* Row `seq` of block_tables as a 1-D memref. */
@@ -991,10 +1052,14 @@ static bool symbolTaken(MlirOperation module, const char *name) {
 }
 
 /* func.func @name(types) with an entry block (or a private declaration),
- * inserted before `anchor`. */
-static MlirOperation createFunc(MlirOperation anchor, const char *name, intptr_t n,
-                                const MlirType *types, bool declaration, MlirAttribute kernelAttr) {
+ * inserted before `anchor`, at `loc`: the attention op's location, so that
+ * what a target lowering reports about the kernel function (f32 on
+ * mma.sync, shared memory over the limit) points at the op. */
+static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const char *name,
+                                intptr_t n, const MlirType *types, bool declaration,
+                                MlirAttribute kernelAttr) {
   AttnBuilder b = attnBuilderBefore(anchor);
+  b.loc = loc;
   MlirType fnType = mlirFunctionTypeGet(b.ctx, n, types, 0, NULL);
   MlirNamedAttribute attrs[3];
   intptr_t nAttrs = 0;
@@ -1219,8 +1284,9 @@ typedef void (*EmitKernel)(AttnBuilder *b, const Spec *s, MlirValue *args);
 static void buildKernel(MlirOperation anchor, MlirOperation op, const Spec *s, const char *name,
                         const char *launch, intptr_t n, const MlirType *params, MlirAttribute attr,
                         EmitKernel emit) {
-  MlirOperation kfn = createFunc(anchor, name, n, params, false, attr);
-  createFunc(anchor, launch, n, params, true, mlirAttributeGetNull());
+  MlirLocation loc = mlirOperationGetLocation(op);
+  MlirOperation kfn = createFunc(anchor, loc, name, n, params, false, attr);
+  createFunc(anchor, loc, launch, n, params, true, mlirAttributeGetNull());
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(kfn, 0));
   AttnBuilder b = {mlirOperationGetContext(op), mlirOperationGetLocation(op), entry, attnNullOp()};
   MlirValue args[20];

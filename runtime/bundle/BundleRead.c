@@ -9,12 +9,17 @@
  * code bytes), which attnBundleDestroy frees through `kernels`.
  *
  *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L /* open, fstat, fdopen */
+
 #include "BundleInternal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A bounded cursor over [cur, end); `base` is the start of the file, for
  * offsets in messages. */
@@ -513,12 +518,26 @@ AttnStatus attnBundleReadFile(const char *path, AttnBundle *out, char *err, size
     memset(out, 0, sizeof *out);
   if (!path || !out)
     return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT, "attnBundleReadFile: null argument");
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  /* Regular files only, checked before reading: opening a FIFO would block
+   * until a writer comes (O_NONBLOCK), and /dev/zero never ends. A bundle
+   * in a kernel cache may be any of these (issue 19). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return attnFail(err, errLen, ATTN_ERROR_IO, "cannot open bundle '%s': %s", path,
                     strerror(errno));
-  /* Read in chunks rather than trusting a size from fseek/ftell, so pipes
-   * and files that change underneath work too. */
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return attnFail(err, errLen, ATTN_ERROR_IO, "bundle '%s' is not a regular file", path);
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return attnFail(err, errLen, ATTN_ERROR_IO, "cannot open bundle '%s': %s", path,
+                    strerror(errno));
+  }
+  /* Read in chunks rather than trusting st_size, so files that change
+   * underneath work too. */
   size_t size = 0, cap = 0;
   uint8_t *buf = NULL;
   AttnStatus s = ATTN_OK;

@@ -11,12 +11,15 @@
  * Usage: bundle-test DIR (a writable directory for the file round trip).
  *
  *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L /* mkfifo */
+
 #include "attnrt/Bundle.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int failures;
 
@@ -311,8 +314,27 @@ static void testFile(const AttnBundle *src, const char *dir) {
   check(s == ATTN_ERROR_IO && strstr(err, "does-not-exist"), "missing file: %d %s", s, err);
   s = attnBundleWriteFile(src, path, err, sizeof err);
   check(s == ATTN_ERROR_IO, "write into a missing directory: %d", s);
-  s = attnBundleReadFile("/dev/null", &b, err, sizeof err); /* empty file */
+  snprintf(path, sizeof path, "%s/empty.attnb", dir);
+  FILE *empty = fopen(path, "wb");
+  if (empty)
+    fclose(empty);
+  s = attnBundleReadFile(path, &b, err, sizeof err);
   check(s == ATTN_ERROR_BAD_BUNDLE && isZeroed(&b), "empty file: %d %s", s, err);
+  /* Regular files only (issue 19): a device, a directory or a FIFO is refused
+   * before reading (a FIFO would block in open, /dev/zero never end). */
+  const char *notFiles[] = {"/dev/null", "/dev/zero", dir};
+  for (size_t i = 0; i < sizeof notFiles / sizeof notFiles[0]; ++i) {
+    s = attnBundleReadFile(notFiles[i], &b, err, sizeof err);
+    check(s == ATTN_ERROR_IO && strstr(err, "not a regular file") && isZeroed(&b), "%s: %d %s",
+          notFiles[i], s, err);
+  }
+  snprintf(path, sizeof path, "%s/fifo.attnb", dir);
+  remove(path);
+  if (mkfifo(path, 0600) == 0) {
+    s = attnBundleReadFile(path, &b, err, sizeof err);
+    check(s == ATTN_ERROR_IO && strstr(err, "not a regular file"), "FIFO: %d %s", s, err);
+    remove(path);
+  }
 }
 
 /* Parses and checks the outcome; a bundle that parses must serialize back

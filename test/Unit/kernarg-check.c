@@ -88,6 +88,44 @@ static int metadataArgs(const char *text, const char *symbol, MetaArg *out) {
   return -1;
 }
 
+/* Size of dim d of argument `a`: attnrt refuses sizes that disagree with the
+ * kernel's head dims and counts or with each other (B, Sq, Sk, Tq, Tk), so
+ * the sizes follow the kind's layout; the strides below stay distinct. */
+static int64_t consistentSize(const AttnBundleKernel *k, const AttnBundleArg *a, int d) {
+  static const struct {
+    const char *role;
+    int rank;
+    const char *dims;
+  } layouts[] = {{"q", 4, "BHSD"},        {"k", 4, "BhTD"},  {"v", 4, "BhTE"},
+                 {"out", 4, "BHSE"},      {"lse", 3, "BHS"}, {"alibi", 1, "H"},
+                 {"q", 3, "SHD"},         {"k", 3, "ThD"},   {"v", 3, "ThE"},
+                 {"out", 3, "SHE"},       {"lse", 2, "HS"},  {"cu_seqlens_q", 1, "C"},
+                 {"cu_seqlens_k", 1, "C"}};
+  for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; ++i) {
+    if (strcmp(layouts[i].role, a->name) || layouts[i].rank != a->rank)
+      continue;
+    switch (layouts[i].dims[d]) {
+    case 'B':
+      return 3;
+    case 'S':
+      return 5;
+    case 'T':
+      return 7;
+    case 'C':
+      return 4; /* B + 1 */
+    case 'H':
+      return k->num_q_heads;
+    case 'h':
+      return k->num_kv_heads;
+    case 'D':
+      return k->head_dim;
+    case 'E':
+      return k->head_dim_v;
+    }
+  }
+  return 9;
+}
+
 static int checkKernel(const AttnBundleKernel *k, const AttnBundleEntry *e, const char *asmText) {
   AttnrtTensor t[ATTN_BUNDLE_MAX_ARGS];
   memset(t, 0, sizeof(t));
@@ -96,7 +134,7 @@ static int checkKernel(const AttnBundleKernel *k, const AttnBundleEntry *e, cons
     t[i].data = (void *)(uintptr_t)(0x1000000ull * (uint64_t)(i + 1));
     t[i].rank = k->args[i].rank;
     for (int d = 0; d < t[i].rank; ++d) {
-      t[i].sizes[d] = 100 * (i + 1) + d + 1;
+      t[i].sizes[d] = consistentSize(k, &k->args[i], d);
       t[i].strides[d] = 10000 * (i + 1) + d + 1;
     }
     words += 3 + 2 * t[i].rank;

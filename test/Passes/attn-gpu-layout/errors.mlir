@@ -6,10 +6,10 @@
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
 // RUN: not attn-opt %s --attn-gpu-layout=mma=tensorcore 2>&1 | FileCheck %s --check-prefix=OPT
 
-// D96: <stdin>:[[@LINE+5]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): the head dim is not a multiple of 64 (128-byte swizzle boxes)
-// WARPS: errors.mlir:[[@LINE+4]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_m 128 with 4 warps is not whole warpgroups of 64 rows (16 rows per warp)
-// F32: <stdin>:[[@LINE+3]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its tiles are not f16 or bf16
-// BN: errors.mlir:[[@LINE+2]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_n is not a multiple of 16 up to 256
+// D96: <stdin>:[[@LINE+7]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): the head dim is not a multiple of 64 (128-byte swizzle boxes)
+// WARPS: errors.mlir:[[@LINE+6]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_m 128 with 4 warps is not whole warpgroups of 64 rows (16 rows per warp)
+// F32: <stdin>:[[@LINE+5]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its tiles are not f16 or bf16
+// BN: errors.mlir:[[@LINE+4]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_n is not a multiple of 16 up to 256
 // OPT: attn-gpu-layout: unknown option 'mma=tensorcore' (expected mma=auto|mma_sync|wgmma)
 func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
     -> tensor<?x8x?x128xbf16> {
