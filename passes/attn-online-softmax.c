@@ -639,6 +639,10 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
     MlirValue lse = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
     lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
+    /* A logit beyond f32's range made the max +Inf (and l NaN): the row's
+     * log-sum-exp is beyond f32 too, +Inf, not "no key" (docs/limits.md). */
+    MlirValue inf = splatF(b, row, INFINITY);
+    lse = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, m, inf), inf, lse);
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
     attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse), inBounds);

@@ -186,43 +186,133 @@ def _kinds(spec):
     return ("mha_varlen" if spec.varlen else "mha",)
 
 
+def _expected_args(spec, kind):
+    """The (name, dtype, rank) of each argument of a `kind` kernel for `spec`, in ABI
+    order (docs/bundle-format.md, "Kinds")."""
+    e, f32, i32 = spec.dtype, "f32", "i32"
+    alibi = [("alibi", f32, 1)] if spec.alibi else []
+    if kind == "mha":
+        return ([("q", e, 4), ("k", e, 4), ("v", e, 4)] + alibi + [("out", e, 4)]
+                + ([("lse", f32, 3)] if spec.return_lse else []))
+    if kind == "mha_varlen":
+        return ([("q", e, 3), ("k", e, 3), ("v", e, 3), ("cu_seqlens_q", i32, 1),
+                 ("cu_seqlens_k", i32, 1)] + alibi + [("out", e, 3)]
+                + ([("lse", f32, 2)] if spec.return_lse else []))
+    if kind == "paged_merge":
+        return ([("split_out", f32, 4), ("split_lse", f32, 3), ("out", e, 3)]
+                + ([("lse", f32, 2)] if spec.return_lse else []))
+    return ([("q", e, 3), ("k_cache", e, 4), ("v_cache", e, 4), ("block_tables", i32, 2),
+             ("seq_lens", i32, 1), ("query_start_loc", i32, 1)] + alibi
+            + [("split_out", f32, 4), ("split_lse", f32, 3)])
+
+
+def _mismatches(k, spec, kind):
+    """The fields in which kernel `k` (a KernelInfo from a bundle) differs from what
+    `spec` compiles to: every feature and every argument's role, dtype and rank. A
+    bundle whose kernel has another dtype or window than its key says must never run:
+    an f32 kernel under a bf16 key writes twice the bytes of `out`."""
+    import math
+    from .spec import _f32
+    scale = spec.scale if spec.scale is not None else _f32(1.0 / math.sqrt(spec.head_dim))
+    want = {"kind": kind, "head_dim": spec.head_dim, "head_dim_v": spec.head_dim_out,
+            "num_q_heads": spec.num_heads_q, "num_kv_heads": spec.num_heads_kv,
+            "causal": bool(spec.causal), "window_left": spec.window[0],
+            "window_right": spec.window[1], "scale": scale, "softcap": spec.softcap,
+            "has_alibi": bool(spec.alibi), "has_lse": bool(spec.return_lse),
+            "args": _expected_args(spec, kind)}
+    got = {"kind": k.kind, "head_dim": k.head_dim, "head_dim_v": k.head_dim_v,
+           "num_q_heads": k.num_q_heads, "num_kv_heads": k.num_kv_heads,
+           "causal": bool(k.causal), "window_left": k.window_left,
+           "window_right": k.window_right, "scale": k.scale, "softcap": k.softcap,
+           "has_alibi": bool(k.has_alibi), "has_lse": bool(k.has_lse),
+           "args": [(a.name, a.dtype, a.rank) for a in k.args]}
+    bad = []
+    for field, w in want.items():
+        g = got[field]
+        if field in ("scale", "softcap"):
+            # Both are f32 values; NaN in the file differs from everything.
+            same = g == w or (math.isfinite(g) and abs(g - w) <= 1e-6 * abs(w))
+        else:
+            same = g == w
+        if not same:
+            bad.append("%s: want %s, got %s" % (field, w, g))
+    return bad
+
+
 def _load_checked(bundle, spec, device):
+    """Loads `bundle` on `device` after checking that its kernels are what `spec`
+    compiles to, field by field; anything else raises AttncError before a launch."""
+    infos = list(bundle.kernels)
+    split = [k for k in infos if k.kind != "paged_merge"]
+    kinds = _kinds(spec)
+    if len(infos) != len(kinds) or len(split) != 1:
+        raise AttncError("the bundle has %d kernels (%s), %r needs %d (%s)"
+                         % (len(infos), ", ".join("%s (%s)" % (k.name, k.kind) for k in infos),
+                            spec, len(kinds), ", ".join(kinds)))
+    ordered = split + [k for k in infos if k.kind == "paged_merge"]
+    for k, kind in zip(ordered, kinds):
+        bad = _mismatches(k, spec, kind)
+        if bad:
+            raise AttncError("the bundle's kernel %s does not match %r: %s"
+                             % (k.name, spec, "; ".join(bad)))
     module = Module(bundle, device)
     try:
-        kernels = _split_merge(module)
+        _split_merge(module)
     except AttncError as e:
+        module.close()
         raise AttncError("the bundle does not match %r: %s" % (spec, e))
-    kernels = [k for k in kernels if k is not None]
-    for k, kind in zip(kernels, _kinds(spec)):
-        want = (spec.head_dim, spec.head_dim_out, spec.num_heads_q, spec.num_heads_kv,
-                spec.causal, spec.alibi, spec.return_lse, kind)
-        got = (k.head_dim, k.head_dim_v, k.num_q_heads, k.num_kv_heads, k.causal, k.has_alibi,
-               k.has_lse, k.kind)
-        if want != got:
-            raise AttncError("the bundle's kernel %s does not match %r (head_dim, head_dim_v, Hq, "
-                             "Hkv, causal, alibi, lse, kind: want %s, got %s)"
-                             % (k.name, spec, want, got))
-    if len(kernels) != len(_kinds(spec)):
-        raise AttncError("the bundle has %d kernels (%s), %r needs %d"
-                         % (len(kernels), ", ".join(k.name for k in kernels), spec,
-                            len(_kinds(spec))))
     return module
+
+
+def read_regular(path):
+    """The bytes of `path` if it is a regular file (a symlink to one included); None
+    when it does not exist. Anything else (a FIFO, /dev/zero, a directory) raises
+    AttncError without blocking or reading it: the file type is checked with fstat
+    on a non-blocking descriptor before the first read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise AttncError("cannot open %s: %s" % (path, e.strerror or e))
+    try:
+        import stat
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AttncError("%s is not a regular file" % path)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _discard(path):
+    """Removes a cache entry that cannot be used, so that the compiled bundle can take
+    its place. A directory is left alone (it is not ours to delete); writing the
+    bundle then fails and the kernel is used without the cache."""
+    try:
+        if not os.path.isdir(path) or os.path.islink(path):
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def _from_disk(path, spec, device):
     try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
+        data = read_regular(path)
+    except AttncError:
+        _discard(path)  # not a regular file: compile again (and replace it)
+        return None
+    if data is None:
         return None
     try:
         return _load_checked(Bundle(data), spec, device)
     except AttncError:
         # A corrupt or foreign file: compile again (and replace it).
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        _discard(path)
         return None
 
 
@@ -282,8 +372,11 @@ def _from_aot(spec, device):
         if not any(t in targets for t in names):
             continue
         path = os.path.join(d, e["file"])
+        data = read_regular(path)
+        if data is None:
+            raise AttncError("the bundle index of %s names %s, which does not exist" % (d, path))
         stats["aot_hits"] += 1
-        return Kernel(_load_checked(Bundle(path), spec, device), spec, "aot", path)
+        return Kernel(_load_checked(Bundle(data), spec, device), spec, "aot", path)
     return seen
 
 

@@ -34,16 +34,50 @@ def _mlir_f32(x):
     return "%.9e" % x
 
 
-def _int(name, v, minimum):
+# The supported ranges the attn dialect's verifier enforces (docs/limits.md): head dims
+# up to 576 (MLA: D = 576, Dv = 512), head counts and the block size up to 4096.
+MAX_HEAD_DIM = 576
+MAX_HEADS = 4096
+MAX_BLOCK_SIZE = 4096
+
+
+def _f32_value(name, x):
+    """x as the f32 the kernel's attribute holds; ValueError for a value f32 cannot
+    represent (one that rounds to Inf, or a nonzero one that rounds to 0) instead of
+    struct's OverflowError or a silent 0 (a softcap of 1e-50 meant "no softcap")."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        raise ValueError("AttentionSpec: %s must be a number, got %r" % (name, x))
+    if not math.isfinite(x):
+        return x
+    try:
+        r = _f32(x)
+    except OverflowError:
+        r = math.inf
+    if math.isinf(r):
+        raise ValueError("AttentionSpec: %s = %r is beyond the range of f32 (|x| <= "
+                         "3.4028235e38)" % (name, x))
+    if x != 0 and r == 0:
+        raise ValueError("AttentionSpec: %s = %r rounds to 0 in f32 (|x| >= 1.4e-45)"
+                         % (name, x))
+    return r
+
+
+def _int(name, v, minimum, maximum=None):
     if isinstance(v, bool) or not isinstance(v, int):
         try:
-            if float(v) != int(v):
+            # True, "2" and 2.5 are not sizes (2.0 and numpy integers are).
+            if isinstance(v, (bool, str, bytes)) or float(v) != int(v):
                 raise ValueError
             v = int(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError("AttentionSpec: %s must be an integer, got %r" % (name, v))
     if v < minimum:
         raise ValueError("AttentionSpec: %s must be >= %d, got %d" % (name, minimum, v))
+    if maximum is not None and v > maximum:
+        raise ValueError("AttentionSpec: %s = %d exceeds the supported maximum %d "
+                         "(docs/limits.md)" % (name, v, maximum))
     return v
 
 
@@ -77,10 +111,10 @@ class AttentionSpec:
                              % (", ".join(DTYPES), dtype))
         if head_dim is None or num_heads_q is None:
             raise ValueError("AttentionSpec: head_dim and num_heads_q are required")
-        d = _int("head_dim", head_dim, 1)
-        dv = d if head_dim_v is None else _int("head_dim_v", head_dim_v, 1)
-        hq = _int("num_heads_q", num_heads_q, 1)
-        hkv = hq if num_heads_kv is None else _int("num_heads_kv", num_heads_kv, 1)
+        d = _int("head_dim", head_dim, 1, MAX_HEAD_DIM)
+        dv = d if head_dim_v is None else _int("head_dim_v", head_dim_v, 1, MAX_HEAD_DIM)
+        hq = _int("num_heads_q", num_heads_q, 1, MAX_HEADS)
+        hkv = hq if num_heads_kv is None else _int("num_heads_kv", num_heads_kv, 1, MAX_HEADS)
         if hq % hkv:
             raise ValueError("AttentionSpec: num_heads_q (%d) must be a multiple of "
                              "num_heads_kv (%d)" % (hq, hkv))
@@ -90,7 +124,7 @@ class AttentionSpec:
             raise ValueError("AttentionSpec: window must be (left, right), got %r" % (window,))
         left, right = _int("window[0]", left, -1), _int("window[1]", right, -1)
         if scale is not None:
-            scale = float(scale)
+            scale = _f32_value("scale", scale)
             if not math.isfinite(scale) or scale <= 0:
                 raise ValueError("AttentionSpec: scale must be a positive finite number, got %r"
                                  % scale)
@@ -103,7 +137,7 @@ class AttentionSpec:
             causal = True
         if causal:
             right = -1
-        softcap = float(softcap or 0.0)
+        softcap = _f32_value("softcap", softcap or 0.0)
         if not math.isfinite(softcap) or softcap < 0:
             raise ValueError("AttentionSpec: softcap must be >= 0 (0: none), got %r" % softcap)
         paged = bool(paged)
@@ -112,7 +146,7 @@ class AttentionSpec:
                 raise ValueError("AttentionSpec: paged and varlen exclude each other")
             if block_size is None:
                 raise ValueError("AttentionSpec: a paged spec needs block_size")
-            block_size = _int("block_size", block_size, 1)
+            block_size = _int("block_size", block_size, 1, MAX_BLOCK_SIZE)
             paged_mode = "decode" if paged_mode is None else paged_mode
             if paged_mode not in PAGED_MODES:
                 raise ValueError("AttentionSpec: paged_mode must be one of %s, got %r"
