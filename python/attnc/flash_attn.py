@@ -66,7 +66,7 @@ def _common(fn, dropout_p, alibi_slopes, sink, bias=None):
         _unsupported(fn, "sink", "attention sinks do not exist yet")
     if bias is not None:
         _unsupported(fn, "bias", "no additive bias; ALiBi slopes are supported")
-    if alibi_slopes is not None and getattr(alibi_slopes, "dim", lambda: 1)() == 2:
+    if alibi_slopes is not None and alibi_slopes.dim() == 2:
         if alibi_slopes.shape[0] == 1:
             return alibi_slopes[0]
         _unsupported(fn, "alibi_slopes of shape %s (per batch)" % (tuple(alibi_slopes.shape),),
