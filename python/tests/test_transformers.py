@@ -84,7 +84,7 @@ def _tol(ref, other):
 def _compare_prefill(models, seed):
     from attnc.integrations import transformers as attnc_hf
     torch.manual_seed(seed)
-    ids = torch.randint(0, 128, (2, 37), device=DEVICE)
+    ids = torch.randint(1, 128, (2, 37), device=DEVICE)
     with torch.no_grad():
         logits = {k: m(ids).logits.float() for k, m in models.items()}
     before = dict(attnc_hf.stats)
@@ -102,7 +102,7 @@ def _compare_prefill(models, seed):
 def _compare_generate(models, seed, new_tokens=12):
     """Greedy decoding with the KV cache: each step's logits (Sq = 1 against the cache)."""
     torch.manual_seed(seed)
-    ids = torch.randint(0, 128, (2, 21), device=DEVICE)
+    ids = torch.randint(1, 128, (2, 21), device=DEVICE)  # no pad token (0)
     kw = dict(max_new_tokens=new_tokens, do_sample=False, output_logits=True,
               return_dict_in_generate=True, pad_token_id=0)
     with torch.no_grad():
@@ -151,7 +151,7 @@ def test_padded_batch_falls_back_to_sdpa():
     counted; the logits of the real tokens still match eager."""
     from attnc.integrations import transformers as attnc_hf
     models = _models("Llama", LLAMA)
-    ids = torch.randint(0, 128, (2, 16), device=DEVICE)
+    ids = torch.randint(1, 128, (2, 16), device=DEVICE)
     mask = torch.ones_like(ids)
     mask[1, :5] = 0  # left padding
     before = attnc_hf.stats["sdpa_fallback"]
