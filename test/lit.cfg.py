@@ -15,7 +15,13 @@ config.environment["PATH"] = os.pathsep.join(
 )
 config.substitutions.append(("%attn_unit_dir", config.attnc_unit_dir))
 config.substitutions.append(("%attn_capi_dir", config.attnc_capi_dir))
-config.substitutions.append(("%python", config.python_executable))
+# test/fuzz/sanitizers.sh: python3 is not instrumented, the libraries it loads are; the
+# ASan runtime must come first (preloaded), and CPython's arenas are not leaks.
+_preload = os.environ.get("ATTNC_SANITIZER_PRELOAD")
+_python = config.python_executable
+if _preload:
+    _python = "env LD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 %s" % (_preload, _python)
+config.substitutions.append(("%python", _python))
 config.substitutions.append(("%attnc_src_root", config.attnc_src_root))
 config.substitutions.append(("%attnc_obj_root", config.attnc_obj_root))
 
