@@ -18,7 +18,8 @@
  *
  * With mma=auto (the default) a kernel takes wgmma when it fits: f16/bf16,
  * BLOCK_M a multiple of 64 with 16 rows per warp (whole warpgroups), head
- * dims multiples of 64 (128-byte swizzle boxes), BLOCK_N and Dv at most 256;
+ * dims multiples of 64 (128-byte swizzle boxes), BLOCK_N and Dv at most 256,
+ * K/V tiles that are not assembled from paged-cache pieces;
  * otherwise mma_sync. mma=wgmma on a kernel that does not fit is a located
  * error that says why; mma=mma_sync forces the older path.
  *
@@ -137,6 +138,11 @@ static const char *wgmmaMisfit(MlirAttribute kernel, const Matmuls *m, char *why
       return "the head dim is not a multiple of 64 (128-byte swizzle boxes)";
     if (dimOf(k, 0) % 16 || dimOf(k, 0) > 256)
       return "block_n is not a multiple of 16 up to 256";
+    /* Paged K/V tiles (pieces of cache blocks) would stage into swizzled
+     * tiles the same way, but no GPU test covers them on this path yet. */
+    MlirOperation kDef = defOf(k);
+    if (!mlirOperationIsNull(kDef) && attnIsOp(kDef, "vector.insert_strided_slice"))
+      return "its K/V tiles are assembled from paged-cache pieces (mma.sync only for now)";
   }
   for (int i = 0; i < m->npv; ++i) {
     MlirValue v = mlirOperationGetOperand(m->pv[i], 1);

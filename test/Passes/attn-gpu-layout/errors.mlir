@@ -5,6 +5,12 @@
 // RUN: sed 's/bf16/f32/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=F32
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
 // RUN: not attn-opt %s --attn-gpu-layout=mma=tensorcore 2>&1 | FileCheck %s --check-prefix=OPT
+// Paged K/V tiles (pieces of cache blocks) stay on mma.sync: auto picks it, wgmma is refused.
+// RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=PAGED
+// RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=PAGEDAUTO
+// PAGED: <stdin>:145:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are assembled from paged-cache pieces (mma.sync only for now)
+// PAGEDAUTO: attn.mma = "mma_sync"
+// PAGEDAUTO: attn.mma = "none"
 
 // D96: <stdin>:[[@LINE+7]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): the head dim is not a multiple of 64 (128-byte swizzle boxes)
 // WARPS: errors.mlir:[[@LINE+6]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_m 128 with 4 warps is not whole warpgroups of 64 rows (16 rows per warp)
