@@ -883,8 +883,27 @@ static const AttnGpuTarget nvTarget = {
     .reduceLanes = reduceLanes,
 };
 
+/* f32 adds, subtracts and multiplies of the kernels may contract into FMAs
+ * (fastmath<contract>): the softmax's scale-and-subtract becomes one FFMA,
+ * as in FA2/FA3 (and more accurate, not less). Without the flag LLVM emits
+ * `mul.rn` / `sub.rn`, which ptxas must not fuse. */
+static MlirWalkResult allowContract(MlirOperation op, void *userData) {
+  MlirAttribute contract = *(MlirAttribute *)userData;
+  if (attnIsOp(op, "arith.mulf") || attnIsOp(op, "arith.addf") || attnIsOp(op, "arith.subf"))
+    mlirOperationSetInherentAttributeByName(op, mlirStringRefCreateFromCString("fastmath"),
+                                            contract);
+  return MlirWalkResultAdvance;
+}
+
 static void run(MlirOperation root, MlirExternalPass pass) {
   attnGpuLowerRun(root, pass, &nvTarget);
+  MlirAttribute contract = mlirAttributeParseGet(
+      mlirOperationGetContext(root), mlirStringRefCreateFromCString("#arith.fastmath<contract>"));
+  MlirBlock top = mlirRegionGetFirstBlock(mlirOperationGetRegion(root, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(top); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "gpu.module"))
+      mlirOperationWalk(o, allowContract, &contract, MlirWalkPreOrder);
 }
 
 static const int64_t passId = 0;

@@ -12,6 +12,14 @@
 // bf16 operands.
 // RUN: sed 's/f16/bf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
 
+// f32 arithmetic may contract into FMAs (no `mul.rn`/`sub.rn` in the PTX).
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=FMA
+// FMA: gpu.module @attn_kernels
+// FMA-NOT: {{arith\.(mulf|addf|subf) %[^ ]+, %[^ ]+ :}}
+// FMA: arith.mulf {{.*}} fastmath<contract>
+// FMA-NOT: {{arith\.(mulf|addf|subf) %[^ ]+, %[^ ]+ :}}
+// FMA: gpu.return
+
 // CHECK: gpu.launch_func  @attn_kernels::@f_attn0
 // Q 128 x 128, K and V 128 x 128: 49152 elements, aligned for the swizzle atoms.
 // CHECK: gpu.func @f_attn0({{.*}} workgroup(%[[SMEM:[a-z0-9]+]] : memref<49152xf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64}) kernel attributes {{{.*}}known_block_size = array<i32: 256, 1, 1>
