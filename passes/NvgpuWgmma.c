@@ -120,22 +120,19 @@ static void simpleOp(AttnBuilder *b, const char *name) {
   attnBuildOp(b, name, 0, NULL, 0, NULL, 0, NULL, 0, NULL);
 }
 
-/* wgmma.wait_group n: at most n committed groups of this warpgroup still
- * run. Nothing reads an accumulator before its group is waited for (ptxas
- * would serialize the wgmma pipeline: warning C7514). */
-static void waitGroup(AttnGpuLower *L, AttnBuilder *b, int64_t n) {
+/* commit_group; wait_group 0: the accumulators are final and the shared
+ * operands free once the warpgroup passes this point. */
+static void commitAndWait(AttnGpuLower *L, AttnBuilder *b) {
+  simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned");
   MlirNamedAttribute g =
-      attnNamedAttr(b, "group", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), n));
+      attnNamedAttr(b, "group", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), 0));
   attnBuildOp(b, "nvvm.wgmma.wait.group.sync.aligned", 0, NULL, 0, NULL, 1, &g, 0, NULL);
 }
-
-static void commit(AttnBuilder *b) { simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned"); }
 
 static const char *elemName(AttnGpuLower *L) { return mlirTypeIsABF16(L->elem) ? "bf16" : "f16"; }
 
 void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *q,
-                 const AttnWgmmaTile *k, MlirValue *acc,
-                 void (*whileRunning)(AttnGpuLower *L, AttnBuilder *b)) {
+                 const AttnWgmmaTile *k, MlirValue *acc) {
   int n = (int)(k->rows / 2);
   MlirValue qRow = attnMulI(b, w->wgRow, cIdx(b, ROW_BYTES));
   MlirValue descQ = descriptor(b, byteAddr(b, w, q->base, qRow), 16);
@@ -163,10 +160,7 @@ void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const
                              stepped(b, descK, box * k->rows * ROW_BYTES + inRow)};
     s = attnGpuOp1(b, "nvvm.wgmma.mma_async", 3, operands, mlirValueGetType(s), 9, attrs);
   }
-  commit(b);
-  if (whileRunning)
-    whileRunning(L, b);
-  waitGroup(L, b, 0);
+  commitAndWait(L, b);
   unpackAcc(L, b, s, n, acc);
 }
 
@@ -201,8 +195,7 @@ static void rsAsm(AttnGpuLower *L, int n, char *text, size_t size, char *cons, s
 }
 
 void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
-                 const AttnWgmmaTile *v, MlirValue *acc,
-                 void (*whileRunning)(AttnGpuLower *L, AttnBuilder *b)) {
+                 const AttnWgmmaTile *v, MlirValue *acc) {
   int n = (int)(v->cols / 2), npt = (int)(v->rows / 8);
   MlirValue descV = descriptor(b, byteAddr(b, w, v->base, attnNullValue()), v->rows * ROW_BYTES);
   char text[4096], cons[2048];
@@ -230,10 +223,7 @@ void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const
     }
     s = attnGpuOp1(b, "llvm.inline_asm", 5 + n, operands, t, 3, attrs);
   }
-  commit(b);
-  if (whileRunning)
-    whileRunning(L, b);
-  waitGroup(L, b, 0);
+  commitAndWait(L, b);
   unpackAcc(L, b, s, n, acc);
 }
 

@@ -56,20 +56,15 @@ AttnWgmmaLanes attnWgmmaLanes(AttnGpuLower *L, AttnBuilder *b);
 
 /* S += Q K^T for this warpgroup's 64 rows: both operands K-major in shared
  * memory (SS). `acc` holds 2 * K.rows / 8 blocks vector<2xf32> in the
- * core's order (row slot major); it is updated in place. `whileRunning`
- * (optional) is built after the group is committed and before it is waited
- * for: work that overlaps the matmul. */
+ * core's order (row slot major); it is updated in place. */
 void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *q,
-                 const AttnWgmmaTile *k, MlirValue *acc,
-                 void (*whileRunning)(AttnGpuLower *L, AttnBuilder *b));
+                 const AttnWgmmaTile *k, MlirValue *acc);
 
 /* O += P V: P from registers (the blocks of S's layout truncated to Q's
  * dtype, 2 * V.rows / 8 of them), V MN-major in shared memory (RS, inline
- * PTX: MLIR 22 has no register-A wgmma op). `acc`: 2 * V.cols / 8 blocks.
- * `whileRunning` as for attnWgmmaQK. */
+ * PTX: MLIR 22 has no register-A wgmma op). `acc`: 2 * V.cols / 8 blocks. */
 void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
-                 const AttnWgmmaTile *v, MlirValue *acc,
-                 void (*whileRunning)(AttnGpuLower *L, AttnBuilder *b));
+                 const AttnWgmmaTile *v, MlirValue *acc);
 
 /* fence.proxy.async.shared::cta: generic-proxy writes of shared memory
  * (cp.async included) become visible to the async proxy that wgmma reads

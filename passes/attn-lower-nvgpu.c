@@ -70,12 +70,6 @@ typedef struct {
   int MT;       /* 16-row MMA tiles per warp */
   bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
   bool qShared; /* Q staged in shared memory (the layout of its read says so) */
-  /* wgmma: the copies a pipelined tile read would issue, held back to be
-   * issued while the next matmul runs (when `cond`, if not null). */
-  bool deferred;
-  AttnTileRead deferredRead;
-  int64_t deferredBase;
-  MlirValue deferredCond;
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
   AttnWgmmaLanes wl;
@@ -367,52 +361,16 @@ static bool smemFits(AttnGpuLower *L, MlirOperation op) {
   return false;
 }
 
-/* Issues the copies of a tile read (if `cond`, when not null) now, or, on
- * the wgmma path, once the matmul that follows has been committed: its
- * buffer is free (the barrier just passed ended every warp's use of it) and
- * the address arithmetic and copy issue then overlap the tensor cores. */
-static void issueNow(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base,
-                     MlirValue cond) {
-  if (mlirValueIsNull(cond)) {
-    issueRead(L, b, t, base);
-    return;
-  }
-  AttnGpuIf guard = attnGpuIfBegin(b, cond);
-  issueRead(L, b, t, base);
-  attnGpuIfEnd(b, &guard);
-}
-
-static void issueOrDefer(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base,
-                         MlirValue cond) {
-  NvState *s = N(L);
-  if (!s->wg) {
-    issueNow(L, b, t, base, cond);
-    return;
-  }
-  s->deferredRead = *t;
-  s->deferredBase = base;
-  s->deferredCond = cond;
-  s->deferred = true;
-}
-
-/* The held-back copies, built between a wgmma group's commit and its wait. */
-static void issueDeferred(AttnGpuLower *L, AttnBuilder *b) {
-  NvState *s = N(L);
-  s->deferred = false;
-  issueNow(L, b, &s->deferredRead, s->deferredBase, s->deferredCond);
-}
-
 /* The K read of a pipelined loop: K[n0] has landed; V[n0] goes out now and
  * loads during QK^T and the softmax. Its addresses (block-table loads for a
  * paged cache) are computed before the wait, so that they overlap it. */
 static void pipedK(AttnGpuLower *L, AttnBuilder *b) {
   Pipe *p = &N(L)->pipe;
-  NvState *s = N(L);
   AttnTileRead v;
   bool ok = attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v);
   waitAll(L, b); /* K[n0] is here; every warp is done with V[n0 - BN] */
   if (ok)
-    issueOrDefer(L, b, &v, s->vBase, attnNullValue());
+    issueRead(L, b, &v, N(L)->vBase);
 }
 
 /* The V read of a pipelined loop: V[n0] has landed; K[n0 + step] goes out
@@ -426,8 +384,10 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b) {
   AttnTileRead k;
   bool ok = attnGpuTileReadAt(L, b, p->kTile, p->oldLoop, next, &k);
   waitAll(L, b); /* V[n0] is here; every warp is done with K[n0] */
+  AttnGpuIf guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, p->ub));
   if (ok)
-    issueOrDefer(L, b, &k, 0, attnCmpI(b, ATTN_CMPI_SLT, next, p->ub));
+    issueRead(L, b, &k, 0);
+  attnGpuIfEnd(b, &guard);
 }
 
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
@@ -614,7 +574,7 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   if (N(L)->wg) {
     AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base}, kt = {kr->rows, kr->cols, kr->base};
-    attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, blocks, N(L)->deferred ? issueDeferred : NULL);
+    attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, blocks);
     attnGpuPutTile(L, res, L->RL * ncb, blocks);
     return;
   }
@@ -668,7 +628,7 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
       return;
     AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base};
-    attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, blocks, N(L)->deferred ? issueDeferred : NULL);
+    attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, blocks);
     attnGpuPutTile(L, res, L->RL * nd, blocks);
     return;
   }

@@ -153,15 +153,25 @@ static void testShippedTables(const char *dir) {
   const AttnDType F16 = ATTN_DTYPE_F16, BF16 = ATTN_DTYPE_BF16, F32 = ATTN_DTYPE_F32;
   if (gfx942) {
     EXPECT_LOOKUP(gfx942, query(BF16, 128, true, false), 0, 128, 64, 4, 1, 1);
-    EXPECT_LOOKUP(gfx942, query(F16, 64, false, true), 0, 128, 64, 4, 1, 1);
+    /* D = 64 pipelined (num_stages 2) but bf16 causal; paged kernels not. */
+    EXPECT_LOOKUP(gfx942, query(F16, 64, false, true), 8, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(gfx942, query(BF16, 64, false, false), 8, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(gfx942, query(BF16, 64, true, false), 9, 128, 64, 4, 1, 1);
+    AttnTileQuery paged64 = query(F16, 64, false, true);
+    paged64.paged = ATTN_PAGED_PREFILL;
+    EXPECT_LOOKUP(gfx942, paged64, 6, 128, 64, 4, 1, 0);
     EXPECT_LOOKUP(gfx942, query(BF16, 256, true, false), 1, 128, 32, 4, 1, 1);
     EXPECT_LOOKUP(gfx942, query(F32, 128, false, false), 2, 128, 32, 4, 1, 1);
     EXPECT_LOOKUP(gfx942, query(F32, 256, false, false), 3, 128, 16, 4, 1, 1);
   }
   if (gfx950) {
-    EXPECT_LOOKUP(gfx950, query(BF16, 128, true, false), 0, 128, 64, 4, 1, 1);
+    /* Pipelined (num_stages 2) but at D = 256 and in the paged decode kernel. */
+    EXPECT_LOOKUP(gfx950, query(BF16, 128, true, false), 0, 128, 64, 4, 2, 1);
     EXPECT_LOOKUP(gfx950, query(F16, 256, false, true), 1, 128, 32, 4, 1, 1);
     EXPECT_LOOKUP(gfx950, query(F32, 256, false, false), 1, 128, 32, 4, 1, 1);
+    AttnTileQuery decode = query(BF16, 128, false, true);
+    decode.paged = ATTN_PAGED_DECODE;
+    EXPECT_LOOKUP(gfx950, decode, 2, 32, 64, 1, 1, 0);
   }
   if (sm90) {
     /* D = 64, 128, 192, 256 (not paged): the wgmma tiling; other head dims
@@ -171,7 +181,7 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(sm90, query(BF16, 192, false, false), 5, 128, 48, 8, 2, 1);
     EXPECT_LOOKUP(sm90, query(BF16, 256, false, false), 6, 128, 32, 8, 2, 1);
     EXPECT_LOOKUP(sm90, query(F32, 256, true, true), 2, 128, 32, 8, 1, 1);
-    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 3, 128, 128, 8, 2, 1);
+    EXPECT_LOOKUP(sm90, query(F32, 64, false, false), 3, 64, 128, 4, 2, 1);
     AttnTileQuery paged = query(BF16, 128, false, true);
     paged.paged = ATTN_PAGED_DECODE;
     EXPECT_LOOKUP(sm90, paged, 7, 16, 32, 1, 2, 0);
