@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef ATTN_LLVM_BINDIR
@@ -613,26 +615,60 @@ static bool readFile(const char *path, AttnBlob *out) {
   return true;
 }
 
-/* Runs argv with stderr into `errFd`; returns the exit status or -1. */
-static int runChild(char *const argv[], int errFd) {
+/* Starts argv with stdout and stderr into `errFd`; false with errno set. */
+static bool spawnChild(char *const argv[], int errFd, pid_t *pid) {
   posix_spawn_file_actions_t actions;
   if (posix_spawn_file_actions_init(&actions) != 0)
-    return -1;
+    return false;
   posix_spawn_file_actions_adddup2(&actions, errFd, STDERR_FILENO);
   posix_spawn_file_actions_adddup2(&actions, errFd, STDOUT_FILENO);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+  int rc = posix_spawn(pid, argv[0], &actions, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    errno = rc;
+  errno = rc;
+  return rc == 0;
+}
+
+static int exitCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status)
+                           : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Runs argv with stderr into `errFd`; returns the exit status or -1. */
+static int runChild(char *const argv[], int errFd) {
+  pid_t pid;
+  if (!spawnChild(argv, errFd, &pid))
     return -1;
-  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
       return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status)
-                           : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return exitCode(status);
+}
+
+enum { kTimedOut = -2 };
+
+/* runChild, but a child still running after `seconds` is killed and
+ * kTimedOut returned (llvm-mca can loop forever on some AMDGPU loops). */
+static int runChildFor(char *const argv[], int errFd, double seconds) {
+  pid_t pid;
+  if (!spawnChild(argv, errFd, &pid))
+    return -1;
+  const struct timespec tick = {0, 10 * 1000 * 1000};
+  int status = 0;
+  for (double waited = 0;; waited += 0.01) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return exitCode(status);
+    if (r < 0 && errno != EINTR)
+      return -1;
+    if (waited >= seconds)
+      break;
+    nanosleep(&tick, NULL);
+  }
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return kTimedOut;
 }
 
 /* The libm this process uses (attnc links it): the CPU code object needs it
@@ -1164,6 +1200,15 @@ static bool parseMca(const char *out, AttnAmdKernelInfo *k) {
 
 enum { kMcaIterations = 100 };
 
+/* Seconds llvm-mca may take on one loop: $ATTN_LLVM_MCA_TIMEOUT, else 10
+ * (it takes about 0.1 s; some loops make LLVM 22's loop forever). */
+static double mcaTimeout(void) {
+  const char *env = getenv("ATTN_LLVM_MCA_TIMEOUT");
+  char *end;
+  double t = env && *env ? strtod(env, &end) : 0;
+  return env && *env && !*end && t > 0 ? t : 10;
+}
+
 /* Runs llvm-mca on the loop text; its report (stdout and stderr) into *out. */
 static bool runMca(const char *mca, const char *loop, size_t size, const char *chip, AttnBlob *out,
                    char *err, size_t errLen) {
@@ -1178,8 +1223,11 @@ static bool runMca(const char *mca, const char *loop, size_t size, const char *c
   char *argv[] = {
       (char *)mca,     "-mtriple=amdgcn-amd-amdhsa", cpu, iterations, "-all-views=false",
       "-summary-view", "-resource-pressure",         in,  NULL};
-  int rc = ok ? runChild(argv, logFd) : -1;
-  if (ok && !readFile(log, out))
+  double timeout = mcaTimeout();
+  int rc = ok ? runChildFor(argv, logFd, timeout) : -1;
+  if (ok && rc == kTimedOut)
+    ok = fail(err, errLen, "llvm-mca did not finish in %g s (ATTN_LLVM_MCA_TIMEOUT)", timeout);
+  else if (ok && !readFile(log, out))
     ok = fail(err, errLen, "cannot read llvm-mca's output");
   else if (ok && rc != 0)
     ok = fail(err, errLen, "llvm-mca failed (exit %d): %.*s", rc,

@@ -22,8 +22,21 @@
  *     consecutive rows fall in different banks); K fragments are 64/128-bit
  *     LDS reads, V^T fragments element reads in the key order of P's blocks.
  * Because the C layout of S^T is the B layout of P^T, P feeds the PV MFMAs
- * straight from registers. Row reductions reduce a lane's elements, then
- * across its g lane groups with xor shuffles (gpu.shuffle).
+ * straight from registers.
+ *
+ * Pipelining (attn.kernel num_stages >= 2). K and V get an LDS buffer each.
+ * In a KV loop whose tiles' addresses depend only on its induction variable
+ * (and values from outside it), with global loads into registers (there is
+ * no asynchronous copy to LDS on gfx942):
+ *     before the loop:  barrier; K[lb] -> K's buffer; barrier
+ *     K read:   global loads of V[n]                 (land during QK^T, softmax)
+ *     V read:   V[n] -> V's buffer; barrier; global loads of K[n + step]
+ *     after PV: K[n + step] -> K's buffer; barrier   (the loads land during PV)
+ * Two barriers per iteration instead of four; each also ends every wave's
+ * reads of the buffer written after it. A tile is read at another iteration
+ * by rebuilding its addresses there (attnGpuTileReadAt, as the NVIDIA
+ * target does). Other reads are staged where they are, in the first buffer. Row reductions reduce a
+ *lane's elements, then across its g lane groups with xor shuffles (gpu.shuffle).
  *
  * The target-independent part (value forms, element-wise ops, reductions,
  * loops, stores, the gpu.func and its launch) is GpuLower.c; this file is
@@ -49,6 +62,33 @@
 static const char *const passName = "attn-lower-amdgpu";
 enum { WAVE = 64, CHUNK = 8 /* elements per 128-bit load */ };
 
+/* Chunks of one tile a thread may hold in registers between its global
+ * loads and its LDS writes: 4 for the 64 x 128 and 32 x 256 tiles of 16-bit
+ * elements of 4 waves. A tile of many pieces (a paged cache of blocks of one
+ * token: a partial pass per piece) is staged where it is read instead. */
+enum { MAX_STAGED = 16 };
+
+/* A K/V tile loaded from global memory into a thread's registers, to be
+ * written to LDS later: chunk i is `value[i]`, for LDS row `row[i]` (a key
+ * of K; a head-dim column of V^T when transposed) and column `col[i]`;
+ * `has[i]` (null: always) whether the thread has that chunk (the last pass
+ * over a piece may be partial). */
+typedef struct {
+  int n;
+  MlirValue value[MAX_STAGED], row[MAX_STAGED], col[MAX_STAGED], has[MAX_STAGED];
+  int64_t tileRow[MAX_STAGED];
+} Staged;
+
+/* num_stages >= 2: the KV loop being pipelined (see the file comment). */
+typedef struct {
+  MlirOperation oldLoop;  /* the kernel IR loop, or null */
+  MlirValue iv, ub, step; /* the new loop's */
+  MlirValue kTile, vTile; /* kernel IR: the K and V operands of its matmuls */
+  Staged pending;         /* V[n] (after the K read), K[n + step] (after the V read) */
+  bool pendingK;          /* pending holds K[n + step], for the end of PV */
+  int64_t kStride;        /* K's LDS row stride */
+} AmdPipe;
+
 /* The AMD part of the lowering state. */
 typedef struct {
   const AttnMfmaInstr *mma;
@@ -56,6 +96,8 @@ typedef struct {
   int R, G, KPL, K;
   int crowBase[16], crowDelta[16];
   MlirValue g, lr;
+  int stages; /* attn.kernel's num_stages: >= 2 pipelines KV loops, K and V in two buffers */
+  AmdPipe pipe;
 } AmdState;
 
 static AmdState *A(AttnGpuLower *L) { return L->state; }
@@ -99,8 +141,31 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
  * of a wave is one LDS row. When the workgroup covers whole rows (columns)
  * per pass, a thread's chunks differ by constant rows (columns): its
  * addresses are computed once. */
+/* Writes one chunk v (row, col of the tile as stageRows computes them) into
+ * the LDS tile at element `base`. */
+static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue row, MlirValue col,
+                       int64_t tileRow, int64_t stride, int64_t base, bool transposed) {
+  if (transposed) {
+    MlirValue at = attnAddI(b, attnMulI(b, col, cIdx(b, stride)), row);
+    for (int e = 0; e < CHUNK; ++e) {
+      MlirValue a = attnAddI(b, at, cIdx(b, e * stride + tileRow + base));
+      attnStore(b, attnGpuExtract(L, b, v, e), L->smem, 1, &a);
+    }
+  } else {
+    MlirValue at = attnAddI(b, attnMulI(b, row, cIdx(b, stride)), col);
+    if (tileRow * stride + base)
+      at = attnAddI(b, at, cIdx(b, tileRow * stride + base));
+    attnGpuStore(b, v, L->smem, 1, &at);
+  }
+}
+
+/* `defer` null: copies the rows now (the synchronous stage). Otherwise only
+ * issues the global loads and records the chunks in *defer, for
+ * writeStaged: a partial pass then loads under a guard (no scf.if around
+ * both, whose values would not reach the writes). */
 static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
-                      int64_t rows, int64_t cols, int64_t stride, bool transposed) {
+                      int64_t rows, int64_t cols, int64_t stride, bool transposed, int64_t base,
+                      Staged *defer) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
   MlirType chunkType = attnGpuVecT(CHUNK, L->elem);
   MlirType idxType = attnIndexType(b);
@@ -112,8 +177,9 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
     MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
     AttnGpuIf guard;
     bool partial = (i + 1) * threads > total;
-    if (partial)
-      guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
+    MlirValue has = partial ? attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)) : attnNullValue();
+    if (partial && !defer)
+      guard = attnGpuIfBegin(b, has);
     MlirValue f = fast, sl = attnAddI(b, slow, cIdx(b, i * threads / walk));
     if (!uniformStep) {
       f = attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, walk)}, idxType);
@@ -123,22 +189,52 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
     MlirValue col = attnMulI(b, transposed ? sl : f, cIdx(b, CHUNK));
     MlirValue idx[4];
     attnGpuShifted(b, x, row, col, idx);
-    MlirValue v = x->rowsInBounds ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
-                                  : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
-                                                       chunkType, x->mem, x->rank, idx, x->pad);
-    if (transposed) {
-      MlirValue at = attnAddI(b, attnMulI(b, col, cIdx(b, stride)), row);
-      for (int e = 0; e < CHUNK; ++e) {
-        MlirValue a = attnAddI(b, at, cIdx(b, e * stride + tileRow));
-        attnStore(b, attnGpuExtract(L, b, v, e), L->smem, 1, &a);
-      }
-    } else {
-      MlirValue at = attnAddI(b, attnMulI(b, row, cIdx(b, stride)), col);
-      if (tileRow)
-        at = attnAddI(b, at, cIdx(b, tileRow * stride));
-      attnGpuStore(b, v, L->smem, 1, &at);
+    MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
+    if (defer && partial)
+      valid = mlirValueIsNull(valid) ? has : attnAndI(b, has, valid);
+    MlirValue v = mlirValueIsNull(valid)
+                      ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
+                      : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
+    if (defer) {
+      int k = defer->n++;
+      defer->value[k] = v;
+      defer->row[k] = row;
+      defer->col[k] = col;
+      defer->has[k] = has;
+      defer->tileRow[k] = tileRow;
+      continue;
     }
+    writeChunk(L, b, v, row, col, tileRow, stride, base, transposed);
     if (partial)
+      attnGpuIfEnd(b, &guard);
+  }
+}
+
+/* Chunks a thread holds for tile t (MAX_STAGED + 1 when too many). */
+static int stagedChunks(const AttnGpuLower *L, const AttnTileRead *t) {
+  int64_t threads = (int64_t)L->W * WAVE, n = 0;
+  for (int i = 0; i < t->n; ++i)
+    n += (t->rows[i] * (t->cols / CHUNK) + threads - 1) / threads;
+  return n > MAX_STAGED ? MAX_STAGED + 1 : (int)n;
+}
+
+/* Issues the global loads of tile t into registers. */
+static void loadStaged(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t stride,
+                       bool transposed, Staged *s) {
+  s->n = 0;
+  for (int i = 0; i < t->n; ++i)
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s);
+}
+
+/* Writes the chunks of s into the LDS tile at element `base`. */
+static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_t stride,
+                        int64_t base, bool transposed) {
+  for (int k = 0; k < s->n; ++k) {
+    AttnGpuIf guard;
+    if (!mlirValueIsNull(s->has[k]))
+      guard = attnGpuIfBegin(b, s->has[k]);
+    writeChunk(L, b, s->value[k], s->row[k], s->col[k], s->tileRow[k], stride, base, transposed);
+    if (!mlirValueIsNull(s->has[k]))
       attnGpuIfEnd(b, &guard);
   }
 }
@@ -164,7 +260,7 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
   int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
   attnGpuBarrier(b); /* the previous tile's readers are done */
   for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed);
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, 0, NULL);
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
@@ -173,6 +269,168 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
                        .stride = stride,
                        .transposed = transposed,
                        .generation = ++L->smemGeneration[0]});
+}
+
+/*===--- Pipelined KV loops (num_stages >= 2) ----------------------------------===*/
+
+/* K and V get a buffer each, K's first (V^T after it); the tiles of one
+ * loop have one shape. */
+static int64_t kElems(const AttnGpuLower *L, int64_t rows, int64_t cols) {
+  return rows * (cols + ((const AmdState *)L->state)->KPL);
+}
+
+static int64_t vElems(const AttnGpuLower *L, int64_t rows, int64_t cols) {
+  return cols * (rows + ((const AmdState *)L->state)->KPL);
+}
+
+static MlirOperation parentOp(MlirOperation op) { return mlirOperationGetParentOperation(op); }
+
+/* rocdl.sched.barrier 0: the backend's scheduler moves nothing across it.
+ * It pins the schedule's points: left alone, the scheduler sinks a
+ * prefetch's global loads down to their LDS writes, or hoists the writes,
+ * with their waits on the loads, up to just after the loads; a barrier that
+ * lets other work (MFMAs, ds_reads) cross has the same effect, as that work
+ * moves instead. */
+static void schedBarrier(AttnGpuLower *L, AttnBuilder *b) {
+  MlirNamedAttribute mask =
+      attnNamedAttr(b, "mask", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), 0));
+  attnBuildOp(b, "rocdl.sched.barrier", 0, NULL, 0, NULL, 1, &mask, 0, NULL);
+}
+
+/* The right operand of the PV matmul of the body of `loop` (kernel IR), or
+ * null. */
+static MlirValue pvTileOf(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
+      return mlirOperationGetOperand(o, 1);
+  return attnNullValue();
+}
+
+/* Whether `v` is made by an op after `op` in op's block: the V read comes
+ * after the K read (the schedule writes V into its buffer at the V read and
+ * expects K in its own from the K read on). */
+static bool madeAfter(MlirOperation op, MlirValue v) {
+  MlirOperation def = mlirOpResultGetOwner(v);
+  for (MlirOperation o = mlirOperationGetNextInBlock(op); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (mlirOperationEqual(o, def))
+      return true;
+  return false;
+}
+
+/* Whether the loop around K read `op` (tile t) can be pipelined: its K and V
+ * tiles are computable at any iteration (attnGpuTileReadable), V is read
+ * after K, they have one shape and fit the registers that hold them between
+ * load and write. */
+static bool pipelinable(AttnGpuLower *L, MlirOperation op, const AttnTileRead *t,
+                        MlirOperation loop, MlirOperation newLoop, MlirValue vTile) {
+  MlirValue kTile = mlirOperationGetResult(op, 0);
+  return attnIsOp(loop, "scf.for") && attnIsOp(newLoop, "scf.for") && !mlirValueIsNull(vTile) &&
+         mlirValueIsAOpResult(vTile) && madeAfter(op, vTile) &&
+         attnGpuDim(vTile, 0) == attnGpuDim(kTile, 0) &&
+         attnGpuDim(vTile, 1) == attnGpuDim(kTile, 1) &&
+         mlirTypeEqual(attnGpuElemOf(vTile), L->elem) &&
+         mlirTypeEqual(attnGpuElemOf(kTile), L->elem) && t->cols % CHUNK == 0 &&
+         stagedChunks(L, t) <= MAX_STAGED && attnGpuTileReadable(L, kTile, loop) &&
+         attnGpuTileReadable(L, vTile, loop);
+}
+
+/* Sets up the pipeline of the loop around K read `op` and stages its first
+ * K tile (if the loop runs) before it, between barriers: the one before
+ * ends the use of the buffer by whatever came earlier. */
+static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
+  MlirOperation loop = parentOp(op);
+  MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
+  MlirValue vTile = attnIsOp(loop, "scf.for") ? pvTileOf(loop) : attnNullValue();
+  if (!pipelinable(L, op, t, loop, newLoop, vTile))
+    return false;
+  AmdPipe p = {.oldLoop = loop,
+               .iv = mlirBlockGetArgument(b->block, 0),
+               .ub = mlirOperationGetOperand(newLoop, 1),
+               .step = mlirOperationGetOperand(newLoop, 2),
+               .kTile = mlirOperationGetResult(op, 0),
+               .vTile = vTile,
+               .kStride = t->cols + A(L)->KPL};
+  AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
+  MlirValue lb = mlirOperationGetOperand(newLoop, 0);
+  attnGpuBarrier(&pre);
+  AttnGpuIf guard = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, p.ub));
+  AttnTileRead k;
+  if (attnGpuTileReadAt(L, &pre, p.kTile, loop, lb, &k)) {
+    loadStaged(L, &pre, &k, p.kStride, false, &p.pending);
+    writeStaged(L, &pre, &p.pending, p.kStride, 0, false);
+  }
+  attnGpuIfEnd(&pre, &guard);
+  attnGpuBarrier(&pre);
+  p.pending.n = 0;
+  A(L)->pipe = p;
+  return !L->failed;
+}
+
+/* The K read of a pipelined loop: K[n] is in its buffer (staged before the
+ * loop or at the end of the previous iteration). The global loads of V[n]
+ * go out now, into registers, and land during QK^T and the softmax. */
+static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
+  AmdPipe *p = &A(L)->pipe;
+  AttnTileRead v;
+  if (attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v))
+    loadStaged(L, b, &v, v.tileRows + A(L)->KPL, true, &p->pending);
+  schedBarrier(L, b);
+  p->pendingK = false;
+  attnGpuPut(L, mlirOperationGetResult(op, 0),
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .rows = t->tileRows,
+                       .cols = t->cols,
+                       .stride = p->kStride,
+                       .generation = ++L->smemGeneration[0]});
+}
+
+/* The V read of a pipelined loop: V[n] goes from registers into its buffer
+ * (PV of n - 1, its last reader, ended before the barrier that closed the
+ * previous iteration); after a barrier the global loads of K[n + step] go
+ * out, into registers, and land during PV. Past the loop's end they read
+ * K[n] again, whose reads are in bounds like this iteration's, instead of
+ * branching around the loads. */
+static void pipedV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
+  AmdPipe *p = &A(L)->pipe;
+  int64_t stride = t->tileRows + A(L)->KPL, base = kElems(L, t->tileRows, t->cols);
+  schedBarrier(L, b);
+  writeStaged(L, b, &p->pending, stride, base, true);
+  attnGpuBarrier(b); /* V[n] is in LDS; every wave is done with K[n] */
+  MlirValue next = attnAddI(b, p->iv, p->step);
+  next = attnSelect(b, attnCmpI(b, ATTN_CMPI_SLT, next, p->ub), next, p->iv);
+  AttnTileRead k;
+  p->pending.n = 0;
+  if (attnGpuTileReadAt(L, b, p->kTile, p->oldLoop, next, &k))
+    loadStaged(L, b, &k, p->kStride, false, &p->pending);
+  schedBarrier(L, b);
+  p->pendingK = true;
+  attnGpuPut(L, mlirOperationGetResult(op, 0),
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .rows = t->tileRows,
+                       .cols = t->cols,
+                       .stride = stride,
+                       .base = base,
+                       .transposed = true,
+                       .slot = 1,
+                       .generation = ++L->smemGeneration[1]});
+}
+
+/* After the PV MFMAs of a pipelined loop (V operand `v`, kernel IR): K[n +
+ * step] goes from registers into K's buffer (every wave finished QK^T of n
+ * before the barrier of pipedV), then a barrier makes it visible and ends
+ * this iteration's reads of V's buffer. */
+static void pipedPVDone(AttnGpuLower *L, AttnBuilder *b, MlirValue v) {
+  AmdPipe *p = &A(L)->pipe;
+  if (L->failed || !p->pendingK || !mlirValueEqual(v, p->vTile))
+    return;
+  schedBarrier(L, b);
+  writeStaged(L, b, &p->pending, p->kStride, 0, false);
+  attnGpuBarrier(b);
+  p->pendingK = false;
+  p->pending.n = 0;
 }
 
 /*===--- Matmuls -----------------------------------------------------------------===*/
@@ -214,6 +472,8 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   }
   MlirValue laneOff =
       attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, kr->stride)), attnMulI(b, A(L)->g, cIdx(b, CHUNK)));
+  if (kr->base)
+    laneOff = attnAddI(b, laneOff, cIdx(b, kr->base));
   for (int t = 0; t < nb && !L->failed; ++t) {
     MlirValue c = attnGpuColOf(L, b, op, acc, t);
     for (int s = 0; s < steps; s += perChunk) {
@@ -264,6 +524,8 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
    * runs of four consecutive keys, one 64-bit LDS read each. */
   MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, vr->stride)),
                                attnMulI(b, A(L)->g, cIdx(b, A(L)->crowDelta[0])));
+  if (vr->base)
+    laneOff = attnAddI(b, laneOff, cIdx(b, vr->base));
   MlirType run = attnGpuVecT(4, L->elem);
   MlirValue blocks[ATTN_GPU_MAXB];
   for (int u = 0; u < nd && !L->failed; ++u) {
@@ -283,6 +545,7 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   }
   if (!L->failed)
     attnGpuPutTile(L, res, nd, blocks);
+  pipedPVDone(L, b, v);
 }
 
 /*===--- Row reductions across lanes ---------------------------------------------===*/
@@ -347,8 +610,16 @@ static bool readLayout(AttnGpuLower *L) {
   return true;
 }
 
+/* attn.kernel's num_stages (1 when absent). */
+static int numStages(MlirAttribute kernel) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("num_stages"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? (int)mlirIntegerAttrGetValueInt(a)
+                                                               : 1;
+}
+
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
-  (void)kernel; /* the core read chip, block_m and num_warps */
+  /* The core read chip, block_m and num_warps. */
   const char *chip = L->chip;
   L->state = calloc(1, sizeof(AmdState));
   char msg[256];
@@ -373,6 +644,7 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     return false;
   }
   A(L)->permlaneSwap = !strcmp(chip, "gfx950");
+  A(L)->stages = numStages(kernel);
   A(L)->R = (int)(L->bm / L->W);
   A(L)->G = WAVE / A(L)->R;
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
@@ -437,13 +709,31 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
  * consecutive rows start a_per_lane/2 banks apart, so a wave's 64/128-bit
  * reads cover all banks once. */
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
-  int64_t pad = ((const AmdState *)L->state)->KPL;
-  return isV ? cols * (rows + pad) : rows * (cols + pad);
+  if (((const AmdState *)L->state)->stages >= 2) /* K's buffer, then V's */
+    return kElems(L, rows, cols) + vElems(L, rows, cols);
+  return isV ? vElems(L, rows, cols) : kElems(L, rows, cols);
 }
 
+/* K/V reads of a pipelined loop follow its schedule; every other one is
+ * staged where it is, in the first buffer. */
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
-  lowerReadTile(L, b, op, t, isV);
+  AmdPipe *p = &A(L)->pipe;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  bool piped = A(L)->stages >= 2 && !mlirOperationIsNull(p->oldLoop) &&
+               mlirOperationEqual(p->oldLoop, parentOp(op));
+  if (A(L)->stages >= 2 && !isV && !piped)
+    piped = startPipe(L, b, op, t);
+  if (L->failed)
+    return;
+  if (piped && !isV && mlirValueEqual(res, p->kTile))
+    pipedK(L, b, op, t);
+  else if (piped && isV && mlirValueEqual(res, p->vTile))
+    pipedV(L, b, op, t);
+  else if (piped)
+    attnGpuFail(L, op, "reads a K/V tile other than the pipelined ones of its loop");
+  else
+    lowerReadTile(L, b, op, t, isV);
 }
 
 /* v_exp_f32 / v_log_f32: their inputs here are never denormal-sensitive

@@ -153,9 +153,10 @@ static void testShippedTables(const char *dir) {
   const AttnDType F16 = ATTN_DTYPE_F16, BF16 = ATTN_DTYPE_BF16, F32 = ATTN_DTYPE_F32;
   if (gfx942) {
     EXPECT_LOOKUP(gfx942, query(BF16, 128, true, false), 0, 128, 64, 4, 1, 1);
-    /* D = 64 pipelined (num_stages 2) but bf16 causal; paged kernels not. */
+    /* D = 64 f16 pipelined (num_stages 2); bf16 and paged kernels not. */
     EXPECT_LOOKUP(gfx942, query(F16, 64, false, true), 8, 128, 64, 4, 2, 1);
-    EXPECT_LOOKUP(gfx942, query(BF16, 64, false, false), 8, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(gfx942, query(F16, 64, true, false), 8, 128, 64, 4, 2, 1);
+    EXPECT_LOOKUP(gfx942, query(BF16, 64, false, false), 9, 128, 64, 4, 1, 1);
     EXPECT_LOOKUP(gfx942, query(BF16, 64, true, false), 9, 128, 64, 4, 1, 1);
     AttnTileQuery paged64 = query(F16, 64, false, true);
     paged64.paged = ATTN_PAGED_PREFILL;
@@ -165,13 +166,15 @@ static void testShippedTables(const char *dir) {
     EXPECT_LOOKUP(gfx942, query(F32, 256, false, false), 3, 128, 16, 4, 1, 1);
   }
   if (gfx950) {
-    /* Pipelined (num_stages 2) but at D = 256 and in the paged decode kernel. */
+    /* Pipelined (num_stages 2) but at D = 256 and in the paged kernels. */
     EXPECT_LOOKUP(gfx950, query(BF16, 128, true, false), 0, 128, 64, 4, 2, 1);
     EXPECT_LOOKUP(gfx950, query(F16, 256, false, true), 1, 128, 32, 4, 1, 1);
     EXPECT_LOOKUP(gfx950, query(F32, 256, false, false), 1, 128, 32, 4, 1, 1);
     AttnTileQuery decode = query(BF16, 128, false, true);
     decode.paged = ATTN_PAGED_DECODE;
     EXPECT_LOOKUP(gfx950, decode, 2, 32, 64, 1, 1, 0);
+    decode.paged = ATTN_PAGED_PREFILL;
+    EXPECT_LOOKUP(gfx950, decode, 4, 128, 64, 4, 1, 0);
   }
   if (sm90) {
     /* D = 64, 128, 192, 256 (not paged): the wgmma tiling; other head dims
