@@ -302,6 +302,7 @@ static bool printReport(const Options *o, const AttnCompileResult *r) {
   if (!rows)
     return error("out of memory");
   attnPrintReport(rep, rows, count, o->reportJson);
+  fflush(rep); /* the report, then the note, when both go to one pipe */
   for (int i = 0; i < count; ++i)
     if (rows[i].info.estimateNote[0]) {
       fprintf(stderr, "attn-compile: note: no llvm-mca estimate for %s on %s: %s\n",
