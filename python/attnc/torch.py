@@ -305,7 +305,14 @@ def _run_fast(f, ins, out, want_lse):
         # one stream is ordered) or per thread (CPU launches finish before returning).
         wkey = stream if stream is not None else _thread_ident()
         ws = f.ws.get(wkey)
-        if ws is None:
+        if stream is not None and torch.cuda.is_current_stream_capturing():
+            # Under CUDA graph capture the workspace is a temporary of the graph's private
+            # pool (freed when the call returns, its memory kept for the replays): a cached
+            # one would be a live pool allocation that no output tracks, which
+            # torch.compile(mode="reduce-overhead")'s cudagraph trees refuse.
+            ws = tuple(torch.empty(sh, dtype=torch.float32, device=f.device)
+                       for sh in f.ws_shapes)
+        elif ws is None:
             if len(f.ws) > 64:
                 f.ws.clear()
             ws = f.ws[wkey] = tuple(torch.empty(sh, dtype=torch.float32, device=f.device)
