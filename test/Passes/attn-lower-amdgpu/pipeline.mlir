@@ -73,6 +73,31 @@
 // S2: gpu.barrier
 // S2-NEXT: scf.yield
 
+// The code object keeps the schedule: the unmasked KV loop (the one that
+// starts with global loads) of the gfx950 kernel, label to backward branch.
+// RUN: attn-compile %s --target=gfx950 --emit=asm | awk '/^\.LBB/ { label = 1; next } label && !done && /global_load_dwordx4/ { p = 1 } { label = 0 } p { print } p && /s_cbranch_vcc/ { p = 0; done = 1 }' | FileCheck %s --check-prefix=ASM
+// ASM: global_load_dwordx4
+// ASM-NEXT: global_load_dwordx4
+// ASM-NOT: s_barrier
+// ASM-COUNT-8: v_mfma_f32_32x32x16_f16
+// ASM-NOT: s_barrier
+// ASM: v_exp_f32
+// ASM-NOT: s_barrier
+// ASM: ds_write_b16
+// ASM: s_barrier
+// ASM-NOT: v_mfma
+// ASM: global_load_dwordx4
+// ASM-NOT: v_mfma
+// ASM: global_load_dwordx4
+// ASM-NOT: s_barrier
+// ASM-COUNT-8: v_mfma_f32_32x32x16_f16
+// ASM-NOT: s_barrier
+// ASM: ds_write_b128
+// ASM-NOT: v_mfma
+// ASM: s_barrier
+// ASM-NOT: global_load
+// ASM: s_cbranch_vcc
+
 // GFX942: workgroup(%{{[a-z0-9]+}} : memref<8704xf16, #gpu.address_space<workgroup>>)
 // GFX942: scf.for
 // GFX942: rocdl.sched.barrier 0
