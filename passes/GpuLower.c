@@ -730,6 +730,15 @@ bool attnGpuUsedByPV(MlirValue v) {
   return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
 }
 
+MlirValue attnGpuLoopVTile(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
+      return mlirOperationGetOperand(o, 1);
+  return attnNullValue();
+}
+
 bool attnGpuHasMatmul(MlirOperation func) {
   bool found = false;
   mlirOperationWalk(func, findContract, &found, MlirWalkPreOrder);

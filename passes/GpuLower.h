@@ -229,6 +229,9 @@ void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirVa
 MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
 /* Whether a K/V tile read feeds the PV matmul (as V). */
 bool attnGpuUsedByPV(MlirValue v);
+/* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
+ * IR), or null. */
+MlirValue attnGpuLoopVTile(MlirOperation loop);
 /* Whether the kernel function multiplies tiles at all (the paged merge
  * kernel does not: it has no Q and no K/V tiles). */
 bool attnGpuHasMatmul(MlirOperation func);

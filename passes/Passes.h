@@ -77,6 +77,20 @@ typedef struct {
 
 MlirPass attnCreatePass(const AttnPassInfo *info);
 
+/* Plumbing for passes with options: the pass owns a copy of the `size`
+ * bytes at `options` (copied again for each clone) and hands it to `run`,
+ * null when a clone's copy could not be made. Null when out of memory. */
+typedef void (*AttnOptionsRunFn)(MlirOperation op, MlirExternalPass pass, const void *options);
+MlirPass attnCreateOptionsPass(const AttnPassInfo *info, const void *options, size_t size,
+                               AttnOptionsRunFn run);
+
+/* A pass-pipeline builder's body for a pass with options: the option text
+ * (not NUL-terminated) goes to `create`, whose error message is reported. */
+typedef MlirPass (*AttnOptionsPassFactory)(const char *options, char *err, size_t errLen);
+MlirLogicalResult attnBuildOptionsPass(MlirOpPassManager pm, MlirStringRef options,
+                                       MlirStringCallback emitError, void *errorUserData,
+                                       const char *argument, AttnOptionsPassFactory create);
+
 /* The dialects attnc passes may create ops of (for mlirCreateExternalPass). */
 enum { ATTN_MAX_PASS_DIALECTS = 16 };
 intptr_t attnPassDialects(MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS]);

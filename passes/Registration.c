@@ -18,6 +18,9 @@
 #include "mlir-c/Dialect/Tensor.h"
 #include "mlir-c/Dialect/Vector.h"
 
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void noop(void *userData) { (void)userData; }
@@ -57,24 +60,66 @@ MlirPass attnCreatePass(const AttnPassInfo *info) {
       numDeps, deps, callbacks, (void *)info);
 }
 
-static void registerPass(const char *argument, const char *description, AttnPassFactory factory) {
-  attnRegisterPass(mlirStringRefCreateFromCString(argument),
-                   mlirStringRefCreateFromCString(description), factory);
+/* The user data of a pass with options: its run function and a copy of the
+ * options. */
+typedef struct {
+  AttnOptionsRunFn run;
+  size_t size;
+  max_align_t data[];
+} OptionsPass;
+
+static OptionsPass *optionsPassCopy(AttnOptionsRunFn run, const void *options, size_t size) {
+  OptionsPass *p = malloc(sizeof(OptionsPass) + size);
+  if (p) {
+    p->run = run;
+    p->size = size;
+    memcpy(p->data, options, size);
+  }
+  return p;
 }
 
-/* attn-tile takes options, which external passes cannot parse: it is
- * registered as a pipeline whose builder receives the option text. */
-static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
-                                   MlirStringCallback emitError, void *errorUserData) {
+static void freeOptions(void *userData) { free(userData); }
+static void *cloneOptions(void *userData) {
+  const OptionsPass *p = userData;
+  return p ? optionsPassCopy(p->run, p->data, p->size) : NULL;
+}
+static void runOptions(MlirOperation op, MlirExternalPass pass, void *userData) {
+  const OptionsPass *p = userData;
+  if (!p) { /* a clone whose copy failed */
+    mlirExternalPassSignalFailure(pass);
+    return;
+  }
+  p->run(op, pass, p->data);
+}
+
+MlirPass attnCreateOptionsPass(const AttnPassInfo *info, const void *options, size_t size,
+                               AttnOptionsRunFn run) {
+  OptionsPass *p = optionsPassCopy(run, options, size);
+  if (!p)
+    return (MlirPass){NULL};
+  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
+  intptr_t numDeps = attnPassDialects(deps);
+  MlirExternalPassCallbacks callbacks = {noop, freeOptions, NULL, cloneOptions, runOptions};
+  return mlirCreateExternalPass(mlirTypeIDCreate(info->typeIdAnchor),
+                                mlirStringRefCreateFromCString(info->name),
+                                mlirStringRefCreateFromCString(info->argument),
+                                mlirStringRefCreateFromCString(info->description),
+                                mlirStringRefCreateFromCString(""), numDeps, deps, callbacks, p);
+}
+
+MlirLogicalResult attnBuildOptionsPass(MlirOpPassManager pm, MlirStringRef options,
+                                       MlirStringCallback emitError, void *errorUserData,
+                                       const char *argument, AttnOptionsPassFactory create) {
   char text[2048], err[512];
   if (options.length >= sizeof(text)) {
-    emitError(mlirStringRefCreateFromCString("attn-tile: options too long"), errorUserData);
+    snprintf(err, sizeof(err), "%s: options too long", argument);
+    emitError(mlirStringRefCreateFromCString(err), errorUserData);
     return mlirLogicalResultFailure();
   }
   if (options.length) /* data may be NULL when there are no options */
     memcpy(text, options.data, options.length);
   text[options.length] = '\0';
-  MlirPass pass = attnCreateTilePass(text, err, sizeof(err));
+  MlirPass pass = create(text, err, sizeof(err));
   if (!pass.ptr) {
     emitError(mlirStringRefCreateFromCString(err), errorUserData);
     return mlirLogicalResultFailure();
@@ -83,24 +128,24 @@ static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
   return mlirLogicalResultSuccess();
 }
 
-/* attn-gpu-layout takes options too. */
+static void registerPass(const char *argument, const char *description, AttnPassFactory factory) {
+  attnRegisterPass(mlirStringRefCreateFromCString(argument),
+                   mlirStringRefCreateFromCString(description), factory);
+}
+
+/* attn-tile and attn-gpu-layout take options, which external passes cannot
+ * parse: they are registered as pipelines whose builder receives the option
+ * text. */
+static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
+                                   MlirStringCallback emitError, void *errorUserData) {
+  return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-tile",
+                              attnCreateTilePass);
+}
+
 static MlirLogicalResult buildGpuLayout(MlirOpPassManager pm, MlirStringRef options,
                                         MlirStringCallback emitError, void *errorUserData) {
-  char text[256], err[512];
-  if (options.length >= sizeof(text)) {
-    emitError(mlirStringRefCreateFromCString("attn-gpu-layout: options too long"), errorUserData);
-    return mlirLogicalResultFailure();
-  }
-  if (options.length)
-    memcpy(text, options.data, options.length);
-  text[options.length] = '\0';
-  MlirPass pass = attnCreateGpuLayoutPass(text, err, sizeof(err));
-  if (!pass.ptr) {
-    emitError(mlirStringRefCreateFromCString(err), errorUserData);
-    return mlirLogicalResultFailure();
-  }
-  mlirOpPassManagerAddOwnedPass(pm, pass);
-  return mlirLogicalResultSuccess();
+  return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-gpu-layout",
+                              attnCreateGpuLayoutPass);
 }
 
 void attnRegisterAllPasses(void) {

@@ -217,8 +217,8 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   return true;
 }
 
-static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
-  const LayoutOptions *o = userData;
+static void run(MlirOperation root, MlirExternalPass pass, const void *options) {
+  const LayoutOptions *o = options;
   AttnKernelList list;
   attnCollectKernelFuncs(root, &list);
   bool ok = o && !list.overflow;
@@ -230,31 +230,17 @@ static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
     mlirExternalPassSignalFailure(pass);
 }
 
-static void construct(void *userData) { (void)userData; }
-static void destruct(void *userData) { free(userData); }
-static void *clone(void *userData) {
-  LayoutOptions *copy = malloc(sizeof(LayoutOptions));
-  if (copy)
-    memcpy(copy, userData, sizeof(*copy));
-  return copy;
-}
-
 static const int64_t passId = 0;
 
+static const AttnPassInfo info = {&passId, "AttnGpuLayout", "attn-gpu-layout",
+                                  "Choose matmul forms and operand layouts of GPU kernels", NULL};
+
 MlirPass attnCreateGpuLayoutPass(const char *options, char *err, size_t errLen) {
-  LayoutOptions *o = malloc(sizeof(LayoutOptions));
-  if (!o || !parseOptions(options, o, err, errLen)) {
-    if (!o)
-      snprintf(err, errLen, "attn-gpu-layout: out of memory");
-    free(o);
+  LayoutOptions o;
+  if (!parseOptions(options, &o, err, errLen))
     return (MlirPass){NULL};
-  }
-  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
-  intptr_t numDeps = attnPassDialects(deps);
-  MlirExternalPassCallbacks callbacks = {construct, destruct, NULL, clone, run};
-  return mlirCreateExternalPass(
-      mlirTypeIDCreate(&passId), mlirStringRefCreateFromCString("AttnGpuLayout"),
-      mlirStringRefCreateFromCString(passName),
-      mlirStringRefCreateFromCString("Choose matmul forms and operand layouts of GPU kernels"),
-      mlirStringRefCreateFromCString(""), numDeps, deps, callbacks, o);
+  MlirPass pass = attnCreateOptionsPass(&info, &o, sizeof(o), run);
+  if (!pass.ptr)
+    snprintf(err, errLen, "attn-gpu-layout: out of memory");
+  return pass;
 }

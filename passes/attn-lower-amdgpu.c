@@ -297,17 +297,6 @@ static void schedBarrier(AttnGpuLower *L, AttnBuilder *b) {
   attnBuildOp(b, "rocdl.sched.barrier", 0, NULL, 0, NULL, 1, &mask, 0, NULL);
 }
 
-/* The right operand of the PV matmul of the body of `loop` (kernel IR), or
- * null. */
-static MlirValue pvTileOf(MlirOperation loop) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
-  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
-       o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
-      return mlirOperationGetOperand(o, 1);
-  return attnNullValue();
-}
-
 /* Whether `v` is made by an op after `op` in op's block: the V read comes
  * after the K read (the schedule writes V into its buffer at the V read and
  * expects K in its own from the K read on). */
@@ -343,7 +332,7 @@ static bool pipelinable(AttnGpuLower *L, MlirOperation op, const AttnTileRead *t
 static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
   MlirOperation loop = parentOp(op);
   MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
-  MlirValue vTile = attnIsOp(loop, "scf.for") ? pvTileOf(loop) : attnNullValue();
+  MlirValue vTile = attnIsOp(loop, "scf.for") ? attnGpuLoopVTile(loop) : attnNullValue();
   if (!pipelinable(L, op, t, loop, newLoop, vTile))
     return false;
   AmdPipe p = {.oldLoop = loop,

@@ -300,17 +300,6 @@ static void issueRead(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, in
 
 static MlirOperation parentOp(MlirOperation op) { return mlirOperationGetParentOperation(op); }
 
-/* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
- * IR), or null. */
-static MlirValue findVTile(MlirOperation loop) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
-  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
-       o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
-      return mlirOperationGetOperand(o, 1);
-  return attnNullValue();
-}
-
 /* A K/V tile of this shape fits the buffers and fragments. */
 static bool stageable(AttnGpuLower *L, MlirValue tile) {
   return attnGpuDim(tile, 0) % 16 == 0 && attnGpuDim(tile, 1) % 16 == 0 &&
@@ -326,7 +315,7 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
   if (!attnIsOp(loop, "scf.for") || !attnIsOp(newLoop, "scf.for"))
     return false;
-  MlirValue kTile = mlirOperationGetResult(op, 0), vTile = findVTile(loop);
+  MlirValue kTile = mlirOperationGetResult(op, 0), vTile = attnGpuLoopVTile(loop);
   if (mlirValueIsNull(vTile) || !stageable(L, vTile) || !attnGpuTileReadable(L, kTile, loop) ||
       !attnGpuTileReadable(L, vTile, loop))
     return false;

@@ -304,12 +304,8 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   return true;
 }
 
-static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
-  const AttnTileOptions *o = userData;
-  if (!o) { /* a clone whose allocation failed */
-    mlirExternalPassSignalFailure(pass);
-    return;
-  }
+static void run(MlirOperation root, MlirExternalPass pass, const void *options) {
+  const AttnTileOptions *o = options;
   AttnOpList list = attnCollectAttnOps(root);
   bool ok = !list.outOfMemory;
   if (ok && list.count > 0) {
@@ -331,31 +327,17 @@ static void run(MlirOperation root, MlirExternalPass pass, void *userData) {
     mlirExternalPassSignalFailure(pass);
 }
 
-static void construct(void *userData) { (void)userData; }
-static void destruct(void *userData) { free(userData); }
-static void *clone(void *userData) {
-  AttnTileOptions *copy = malloc(sizeof(AttnTileOptions));
-  if (copy)
-    memcpy(copy, userData, sizeof(*copy));
-  return copy;
-}
-
 static const int64_t passId = 0;
 
+static const AttnPassInfo info = {&passId, "AttnTile", "attn-tile",
+                                  "Choose tile configurations and form the program grid", NULL};
+
 MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen) {
-  AttnTileOptions *o = malloc(sizeof(AttnTileOptions));
-  if (!o || !parseOptions(options, strlen(options), o, err, errLen)) {
-    if (!o)
-      snprintf(err, errLen, "attn-tile: out of memory");
-    free(o);
+  AttnTileOptions o;
+  if (!parseOptions(options, strlen(options), &o, err, errLen))
     return (MlirPass){NULL};
-  }
-  MlirDialectHandle deps[ATTN_MAX_PASS_DIALECTS];
-  intptr_t numDeps = attnPassDialects(deps);
-  MlirExternalPassCallbacks callbacks = {construct, destruct, NULL, clone, run};
-  return mlirCreateExternalPass(
-      mlirTypeIDCreate(&passId), mlirStringRefCreateFromCString("AttnTile"),
-      mlirStringRefCreateFromCString("attn-tile"),
-      mlirStringRefCreateFromCString("Choose tile configurations and form the program grid"),
-      mlirStringRefCreateFromCString(""), numDeps, deps, callbacks, o);
+  MlirPass pass = attnCreateOptionsPass(&info, &o, sizeof(o), run);
+  if (!pass.ptr)
+    snprintf(err, errLen, "attn-tile: out of memory");
+  return pass;
 }
