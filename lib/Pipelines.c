@@ -43,7 +43,6 @@ static const char *const cpuLowering =
  * launch is defined last, on the LLVM dialect. */
 static const char *const flashCpuFront = "attn-gqa-map,attn-tile{target=%s%s}";
 static const char *const flashCpu =
-    "attn-online-softmax,"
     "attn-lower-cpu,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
@@ -104,14 +103,16 @@ static bool hostHasAvx512(void) {
 }
 
 /* attn-to-cpu{isa=host|avx512|generic tiles=cpu|gfx942|gfx950|sm_90a
- * kv-splits=N}: isa host (default) picks by the CPU features of the
- * compiling machine; tiles takes the tile configuration of another target's
- * table (default cpu), so that the kernel IR exactly as tiled for a GPU runs,
- * and is checked, on the CPU; kv-splits fixes the number of KV splits of
- * paged ops (default: chosen at run time), so every split count can be
- * checked. */
+ * kv-splits=N sw-pipeline=true|false}: isa host (default) picks by the CPU
+ * features of the compiling machine; tiles takes the tile configuration of
+ * another target's table (default cpu), so that the kernel IR exactly as
+ * tiled for a GPU runs, and is checked, on the CPU; kv-splits fixes the
+ * number of KV splits of paged ops (default: chosen at run time), so every
+ * split count can be checked; sw-pipeline runs attn-gpu-pipeline{force=true}
+ * on the kernel IR, so the software-pipelined KV loops of the wgmma path are
+ * checked on the CPU too. */
 typedef struct {
-  bool avx512;
+  bool avx512, swPipeline;
   char tiles[16];
   int kvSplits; /* 0: attn-tile's default */
 } CpuOptions;
@@ -138,6 +139,8 @@ static bool parseCpuToken(const char *tok, CpuOptions *o) {
     snprintf(o->tiles, sizeof(o->tiles), "%s", tok + 6);
   else if (!strncmp(tok, "kv-splits=", 10))
     return parseSplits(tok + 10, &o->kvSplits);
+  else if (!strcmp(tok, "sw-pipeline=true") || !strcmp(tok, "sw-pipeline=false"))
+    o->swPipeline = tok[12] == 't';
   else
     return false;
   return true;
@@ -153,6 +156,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
   o->avx512 = hostHasAvx512();
   snprintf(o->tiles, sizeof(o->tiles), "cpu");
   o->kvSplits = 0;
+  o->swPipeline = false;
   char copy[128];
   memcpy(copy, text, sizeof(copy));
   for (char *tok = copy; *tok;) {
@@ -165,7 +169,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
       onError(str("attn-to-cpu: unknown options '"), userData);
       onError(str(text), userData);
       onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a and "
-                  "kv-splits=1..256)"),
+                  "kv-splits=1..256 and sw-pipeline=true|false)"),
               userData);
       return mlirLogicalResultFailure();
     }
@@ -188,6 +192,12 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
   char front[128];
   snprintf(front, sizeof(front), flashCpuFront, o.tiles, overrides);
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
+    return mlirLogicalResultFailure();
+  if (mlirLogicalResultIsFailure(
+          mlirOpPassManagerAddPipeline(pm, str("attn-online-softmax"), onError, userData)))
+    return mlirLogicalResultFailure();
+  if (o.swPipeline && mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
+                          pm, str("attn-gpu-pipeline{force=true}"), onError, userData)))
     return mlirLogicalResultFailure();
   return mlirOpPassManagerAddPipeline(pm, str(flashCpu), onError, userData);
 }

@@ -38,6 +38,12 @@ MlirPass attnCreateOnlineSoftmaxPass(void);
  * invalid. */
 MlirPass attnCreateGpuLayoutPass(const char *options, char *err, size_t errLen);
 
+/* attn-gpu-pipeline: on wgmma kernels with num_stages >= 2 (every kernel
+ * with force=true), splits each KV loop into prologue / steady / epilogue
+ * loops (attn.pipeline) in which the P V matmul of tile n-1 follows the
+ * Q K^T matmul of tile n. `options`: force=true|false. */
+MlirPass attnCreateGpuPipelinePass(const char *options, char *err, size_t errLen);
+
 /* attn-lower-cpu: kernel IR -> host vector code (query rows in SIMD lanes,
  * register-blocked tile matmuls, polynomial exp2). */
 MlirPass attnCreateLowerCpuPass(void);

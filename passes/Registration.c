@@ -133,7 +133,7 @@ static void registerPass(const char *argument, const char *description, AttnPass
                    mlirStringRefCreateFromCString(description), factory);
 }
 
-/* attn-tile and attn-gpu-layout take options, which external passes cannot
+/* attn-tile, attn-gpu-layout and attn-gpu-pipeline take options, which external passes cannot
  * parse: they are registered as pipelines whose builder receives the option
  * text. */
 static MlirLogicalResult buildTile(MlirOpPassManager pm, MlirStringRef options,
@@ -146,6 +146,12 @@ static MlirLogicalResult buildGpuLayout(MlirOpPassManager pm, MlirStringRef opti
                                         MlirStringCallback emitError, void *errorUserData) {
   return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-gpu-layout",
                               attnCreateGpuLayoutPass);
+}
+
+static MlirLogicalResult buildGpuPipeline(MlirOpPassManager pm, MlirStringRef options,
+                                          MlirStringCallback emitError, void *errorUserData) {
+  return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-gpu-pipeline",
+                              attnCreateGpuPipelinePass);
 }
 
 void attnRegisterAllPasses(void) {
@@ -161,6 +167,12 @@ void attnRegisterAllPasses(void) {
                            "Choose the matmul form (wgmma / mma.sync) and operand layouts of "
                            "NVIDIA kernels, recorded as attn.mma / attn.layout"),
                        buildGpuLayout);
+  attnRegisterPipeline(mlirStringRefCreateFromCString("attn-gpu-pipeline"),
+                       mlirStringRefCreateFromCString(
+                           "Software-pipeline the KV loops of wgmma kernels with num_stages >= 2: "
+                           "the P V matmul of tile n-1 behind the Q K^T matmul of tile n "
+                           "(attn.pipeline = prologue | steady | epilogue)"),
+                       buildGpuPipeline);
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",
                attnCreateLowerReferencePass);

@@ -1,6 +1,8 @@
 // attn.mha on f32, f16 and bf16 with head dims 16..256, sizes that are no
 // multiple of any tile, fresh random inputs on every run.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// The software-pipelined KV loops of the wgmma path (attn-gpu-pipeline, sm_90a tiles), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
 
 // CHECK: seed=
 // CHECK: @f32_d16 result 0 (out 2x4x19x16xf32): {{.*}} PASS

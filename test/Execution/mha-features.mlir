@@ -4,6 +4,8 @@
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 // The kernel IR exactly as tiled for AMD (BLOCK_M 128, BLOCK_N 64/32), run on the CPU:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// The software-pipelined KV loops of the wgmma path (attn-gpu-pipeline, sm_90a tiles), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
 
 // CHECK: @sliding_window result 0 (out 1x2x45x32xbf16): {{.*}} PASS
 func.func @sliding_window(%q: tensor<1x2x45x32xbf16>, %k: tensor<1x2x45x32xbf16>, %v: tensor<1x2x45x32xbf16>) -> tensor<1x2x45x32xbf16> {

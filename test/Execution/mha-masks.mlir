@@ -6,6 +6,8 @@
 // The kernel IR exactly as tiled for AMD (BLOCK_M 128, BLOCK_N 64/32), run on the CPU:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
+// The software-pipelined KV loops of the wgmma path (attn-gpu-pipeline, sm_90a tiles), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
 
 // CHECK: @causal_square result 0 (out 2x4x33x64xf16): {{.*}} PASS
 func.func @causal_square(%q: tensor<2x4x33x64xf16>, %k: tensor<2x4x33x64xf16>, %v: tensor<2x4x33x64xf16>) -> tensor<2x4x33x64xf16> {

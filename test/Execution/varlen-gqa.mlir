@@ -1,6 +1,8 @@
 // Varlen with GQA 32/8 and MQA, bf16 and f32, many sequences (random
 // lengths, one empty), generic op syntax.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// The software-pipelined KV loops of the wgmma path (attn-gpu-pipeline, sm_90a tiles), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
 
 // CHECK: @varlen_gqa result 0 (out 73x32x64xbf16): {{.*}} PASS
 // CHECK: @varlen_gqa result 1 (lse 32x73xf32): {{.*}} PASS
