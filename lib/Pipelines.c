@@ -168,7 +168,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
     if (!ok) {
       onError(str("attn-to-cpu: unknown options '"), userData);
       onError(str(text), userData);
-      onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a and "
+      onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, "
                   "kv-splits=1..256 and sw-pipeline=true|false)"),
               userData);
       return mlirLogicalResultFailure();
@@ -241,7 +241,7 @@ static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
  * gpu.module @attn_kernels. Math ops become LLVM intrinsics before the GPU
  * conversion, which would otherwise call libdevice (not linked). */
 static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-online-softmax,"
-                                     "attn-gpu-layout,attn-lower-nvgpu,";
+                                     "attn-gpu-layout,attn-gpu-pipeline,attn-lower-nvgpu,";
 static const char *const nvvmDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-"

@@ -36,6 +36,84 @@ void attnGpuPut(AttnGpuLower *L, MlirValue v, AttnRep rep) {
     L->outOfMemory = L->failed = true;
 }
 
+void attnGpuPutPending(AttnGpuLower *L, MlirOperation op, MlirValue v, AttnRep rep) {
+  if (L->nPending == (int)(sizeof(L->pending) / sizeof(L->pending[0]))) {
+    attnGpuFail(L, op, "has more asynchronous matmuls in flight than the lowering tracks");
+    return;
+  }
+  rep.kind = ATTN_REP_PENDING;
+  attnGpuPut(L, v, rep);
+  L->pending[L->nPending++] = v;
+}
+
+static void settleValue(AttnGpuLower *L, AttnBuilder *b, MlirValue v) {
+  AttnRep *r = attnGpuFind(L, v);
+  if (!r || r->kind != ATTN_REP_PENDING)
+    return;
+  L->tgt->settle(L, b, r);
+  for (int i = 0; i < L->nPending; ++i)
+    if (mlirValueEqual(L->pending[i], v)) {
+      L->pending[i] = L->pending[--L->nPending];
+      break;
+    }
+}
+
+/* Every pending result, in the order they were issued: before a loop (its
+ * body must not wait for work of the code around it) and at the end of a
+ * loop body (nothing is in flight across the back edge: ptxas would
+ * serialize the warpgroup MMAs, warning C7514). */
+static void settleAll(AttnGpuLower *L, AttnBuilder *b) {
+  while (L->nPending > 0 && !L->failed) {
+    int first = 0;
+    for (int i = 1; i < L->nPending; ++i)
+      if (attnGpuFind(L, L->pending[i])->generation < attnGpuFind(L, L->pending[first])->generation)
+        first = i;
+    settleValue(L, b, L->pending[first]);
+  }
+}
+
+/* The pending results op uses, directly or through the lazily evaluated
+ * values it reads (a lazy op is evaluated where its user is). */
+static void settleOperands(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, int depth) {
+  if (L->nPending == 0 || depth > 8)
+    return;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    MlirValue v = mlirOperationGetOperand(op, i);
+    AttnRep *r = attnGpuFind(L, v);
+    if (r && r->kind == ATTN_REP_PENDING)
+      settleValue(L, b, v);
+    else if (r && r->kind == ATTN_REP_LAZY && !mlirOperationIsNull(r->def))
+      settleOperands(L, b, r->def, depth + 1);
+  }
+}
+
+/* Whether a pending matmul reads the loop-carried value that `op`'s result
+ * replaces (the result is yielded at the position of an iter_arg the
+ * matmul takes). Then the matmul is settled first: otherwise the new value
+ * may be made in the very registers the asynchronous matmul is still
+ * reading (LLVM coalesces a loop-carried value with its next one; ptxas
+ * then serializes every wgmma of the kernel, C7513). */
+static void settleReplaced(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  for (intptr_t r = 0; r < mlirOperationGetNumResults(op) && L->nPending > 0; ++r)
+    for (MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, r));
+         !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+      MlirOperation user = mlirOpOperandGetOwner(u);
+      if (!attnIsOp(user, "scf.yield"))
+        continue;
+      MlirBlock body = mlirOperationGetBlock(user);
+      MlirValue carried = mlirBlockGetArgument(body, 1 + mlirOpOperandGetOperandNumber(u));
+      for (int i = 0; i < L->nPending; ++i) {
+        MlirOperation mm = mlirOpResultGetOwner(L->pending[i]);
+        for (intptr_t k = 0; k < mlirOperationGetNumOperands(mm); ++k)
+          if (mlirValueEqual(mlirOperationGetOperand(mm, k), carried)) {
+            settleValue(L, b, L->pending[i]);
+            i = -1; /* the list changed */
+            break;
+          }
+      }
+    }
+}
+
 /* Block arrays live until the kernel is done. */
 MlirValue *attnGpuNewBlocks(AttnGpuLower *L, int n) {
   if (L->arenaCount == L->arenaCap) {
@@ -706,6 +784,20 @@ static bool onlyOperand(MlirValue v, const char *opName, unsigned number) {
   return true;
 }
 
+/* Whether a vector.contract other than v's user lies between op and the
+ * (single) user of its result v, in op's block. */
+static bool matmulBetween(MlirOperation op, MlirValue v) {
+  MlirOperation user = mlirOpOperandGetOwner(mlirValueGetFirstUse(v));
+  for (MlirOperation o = mlirOperationGetNextInBlock(op); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o)) {
+    if (mlirOperationEqual(o, user))
+      return false;
+    if (attnIsOp(o, "vector.contract"))
+      return true;
+  }
+  return false;
+}
+
 static MlirWalkResult findContract(MlirOperation op, void *userData) {
   if (!attnIsOp(op, "vector.contract"))
     return MlirWalkResultAdvance;
@@ -1351,6 +1443,7 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue lb = plain(L, op, mlirOperationGetOperand(op, 0));
   MlirValue ub = plain(L, op, mlirOperationGetOperand(op, 1));
   MlirValue step = plain(L, op, mlirOperationGetOperand(op, 2));
+  settleAll(L, b);
   if (L->failed)
     return;
   AttnFor loop = attnForBegin(b, lb, ub, step, total, inits);
@@ -1360,6 +1453,8 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
   lowerBlock(L, b, body);
   MlirOperation yield = mlirBlockGetTerminator(body);
+  settleOperands(L, b, yield, 0);
+  settleAll(L, b);
   MlirValue yielded[ATTN_FOR_MAX_ITER];
   int n = 0;
   for (intptr_t i = 0; i < nIter && !L->failed; ++i)
@@ -1383,6 +1478,12 @@ static bool hasVector(MlirOperation op) {
 }
 
 static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  if (attnIsOp(op, "scf.for"))
+    settleAll(L, b);
+  else {
+    settleOperands(L, b, op, 0);
+    settleReplaced(L, b, op);
+  }
   bool oneResult = mlirOperationGetNumResults(op) == 1;
   MlirValue res = oneResult ? mlirOperationGetResult(op, 0) : attnNullValue();
   if (attnIsOp(op, "scf.for") && hasVector(op)) {
@@ -1406,11 +1507,14 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
      * need when they need it. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
   } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
-             onlyOperand(res, "vector.contract", 2)) {
+             onlyOperand(res, "vector.contract", 2) && !matmulBetween(op, res)) {
     /* The accumulator's rescale is computed block by block right before
      * the matrix instructions that consume it (after the V tile is staged),
      * so that no rescaled copy of the whole accumulator lives across the
-     * staging. */
+     * staging. Where the schedule put another matmul in between (the
+     * software-pipelined loops of attn-gpu-pipeline), it is computed where
+     * it stands: the matmul's inputs are then ready before that other
+     * matmul is issued, which the asynchronous ones need. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
   } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
              !mlirOpOperandIsNull(mlirValueGetFirstUse(res)) &&

@@ -45,13 +45,16 @@ enum {
 };
 
 typedef enum {
-  ATTN_REP_PLAIN, /* not a vector: `value` is the rewritten value */
-  ATTN_REP_ROW,   /* row vector: `nb` = RL scalars in `blocks` */
-  ATTN_REP_TILE,  /* tile: `nb` blocks */
-  ATTN_REP_LAZY,  /* 1-D vector or 2-D broadcast/constant: evaluated per use */
-  ATTN_REP_QFRAG, /* Q tile as matrix fragments: `nb` fragments (target-defined order) */
-  ATTN_REP_SMEM,  /* K/V tile staged in shared memory (LDS) */
-  ATTN_REP_PIECE, /* a piece of a K/V tile, or tile so far: staged with the whole tile */
+  ATTN_REP_PLAIN,  /* not a vector: `value` is the rewritten value */
+  ATTN_REP_ROW,    /* row vector: `nb` = RL scalars in `blocks` */
+  ATTN_REP_TILE,   /* tile: `nb` blocks */
+  ATTN_REP_LAZY,   /* 1-D vector or 2-D broadcast/constant: evaluated per use */
+  ATTN_REP_QFRAG,  /* Q tile as matrix fragments: `nb` fragments (target-defined order) */
+  ATTN_REP_SMEM,   /* K/V tile staged in shared memory (LDS) */
+  ATTN_REP_PIECE,  /* a piece of a K/V tile, or tile so far: staged with the whole tile */
+  ATTN_REP_PENDING /* a matmul result still being computed asynchronously (wgmma):
+                    * the target's settle hook waits for it and makes it a TILE,
+                    * before its first use, before any loop and at a loop's end */
 } AttnRepKind;
 
 typedef struct {
@@ -62,8 +65,12 @@ typedef struct {
   MlirOperation def;
   /* SMEM: the tile's rows x cols, stored row-major with row stride
    * `stride`, or (transposed) column-major with column stride `stride`, at
-   * element `base` of the shared buffer. */
+   * element `base` (+ `dynBase`, an index value, when not null: a buffer of
+   * a ring chosen at run time) of the shared buffer. A wgmma V tile may
+   * carry the `nb` descriptors of its k16 steps in `blocks`, made when it
+   * was staged. */
   int64_t rows, cols, stride, base;
+  MlirValue dynBase;
   bool transposed;
   int slot, generation; /* slot: which buffer (AMD: one; NVIDIA: K and V) */
   /* LAZY caches, valid in the scope they were made in */
@@ -110,6 +117,9 @@ typedef struct AttnGpuTarget {
   void (*lowerPV)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
   /* Combines a lane's row value with the other lanes holding the same row. */
   MlirValue (*reduceLanes)(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x);
+  /* Waits for the ATTN_REP_PENDING result `rep` and rewrites it to a TILE
+   * (null when the target makes no pending results). */
+  void (*settle)(AttnGpuLower *L, AttnBuilder *b, AttnRep *rep);
 } AttnGpuTarget;
 
 struct AttnGpuLower {
@@ -127,6 +137,8 @@ struct AttnGpuLower {
   int smemGeneration[2];     /* per slot: the tile it holds now */
   void *state;               /* the target's */
   int scopes[32], depth, nextScope;
+  MlirValue pending[8]; /* kernel IR values whose rep is ATTN_REP_PENDING */
+  int nPending;
   AttnValueMap map;
   void **arena;
   size_t arenaCount, arenaCap;
@@ -179,6 +191,8 @@ AttnRep *attnGpuFind(AttnGpuLower *L, MlirValue v);
 void attnGpuPut(AttnGpuLower *L, MlirValue v, AttnRep rep);
 MlirValue *attnGpuNewBlocks(AttnGpuLower *L, int n);
 void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks);
+/* Records `rep` (ATTN_REP_PENDING) for v: settled by the core when needed. */
+void attnGpuPutPending(AttnGpuLower *L, MlirOperation op, MlirValue v, AttnRep rep);
 /* Block i of a tile (or of a column vector, i modulo its column blocks). */
 MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i);
 /* All RL * C / CB blocks of a tile. */

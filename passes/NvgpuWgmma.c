@@ -71,9 +71,11 @@ static MlirValue stepped(AttnBuilder *b, MlirValue desc, int64_t bytes) {
   return bytes ? attnAddI(b, desc, cI64(b, bytes >> 4)) : desc;
 }
 
-static MlirValue byteAddr(AttnBuilder *b, const AttnWgmmaLanes *w, int64_t elemBase,
+static MlirValue byteAddr(AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *t,
                           MlirValue rowBytes) {
-  MlirValue at = attnAddI(b, w->smemAddr, cI64(b, 2 * elemBase));
+  MlirValue at = attnAddI(b, w->smemAddr, cI64(b, 2 * t->base));
+  if (!mlirValueIsNull(t->dynBase))
+    at = attnAddI(b, at, attnIndexCast(b, attnMulI(b, t->dynBase, cIdx(b, 2)), attnIntType(b, 64)));
   if (!mlirValueIsNull(rowBytes))
     at = attnAddI(b, at, attnIndexCast(b, rowBytes, attnIntType(b, 64)));
   return at;
@@ -101,7 +103,7 @@ static MlirValue packAcc(AttnGpuLower *L, AttnBuilder *b, const MlirValue *block
   return s;
 }
 
-static void unpackAcc(AttnGpuLower *L, AttnBuilder *b, MlirValue s, int n, MlirValue *blocks) {
+void attnWgmmaUnpack(AttnGpuLower *L, AttnBuilder *b, MlirValue s, int n, MlirValue *blocks) {
   int ncb = n / 4;
   MlirType f32 = mlirF32TypeGet(L->ctx);
   for (int64_t i = 0; i < n; i += 2) {
@@ -120,23 +122,22 @@ static void simpleOp(AttnBuilder *b, const char *name) {
   attnBuildOp(b, name, 0, NULL, 0, NULL, 0, NULL, 0, NULL);
 }
 
-/* commit_group; wait_group 0: the accumulators are final and the shared
- * operands free once the warpgroup passes this point. */
-static void commitAndWait(AttnGpuLower *L, AttnBuilder *b) {
-  simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned");
+/* wait_group N: the accumulators of all but the last N committed groups are
+ * final, and their shared operands free, once the warpgroup passes it. */
+void attnWgmmaWait(AttnGpuLower *L, AttnBuilder *b, int64_t inFlight) {
   MlirNamedAttribute g =
-      attnNamedAttr(b, "group", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), 0));
+      attnNamedAttr(b, "group", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), inFlight));
   attnBuildOp(b, "nvvm.wgmma.wait.group.sync.aligned", 0, NULL, 0, NULL, 1, &g, 0, NULL);
 }
 
 static const char *elemName(AttnGpuLower *L) { return mlirTypeIsABF16(L->elem) ? "bf16" : "f16"; }
 
-void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *q,
-                 const AttnWgmmaTile *k, MlirValue *acc) {
-  int n = (int)(k->rows / 2);
+MlirValue attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w,
+                      const AttnWgmmaTile *q, const AttnWgmmaTile *k, const MlirValue *acc) {
+  int n = (int)(k->rows / 2), chunks = (int)(q->cols / 16);
   MlirValue qRow = attnMulI(b, w->wgRow, cIdx(b, ROW_BYTES));
-  MlirValue descQ = descriptor(b, byteAddr(b, w, q->base, qRow), 16);
-  MlirValue descK = descriptor(b, byteAddr(b, w, k->base, attnNullValue()), 16);
+  MlirValue descQ = descriptor(b, byteAddr(b, w, q, qRow), 16);
+  MlirValue descK = descriptor(b, byteAddr(b, w, k, attnNullValue()), 16);
   char text[160];
   snprintf(text, sizeof(text), "#nvvm.shape<m = 64, n = %lld, k = 16>", (long long)k->rows);
   MlirAttribute shape = attnGpuParseAttr(L, text);
@@ -152,16 +153,29 @@ void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const
       attnNamedAttr(b, "scaleB", attnGpuParseAttr(L, "#nvvm.wgmma_scale_in<one>")),
       attnNamedAttr(b, "layoutA", attnGpuParseAttr(L, "#nvvm.mma_layout<row>")),
       attnNamedAttr(b, "layoutB", attnGpuParseAttr(L, "#nvvm.mma_layout<col>"))};
-  MlirValue s = packAcc(L, b, acc, n);
-  simpleOp(b, "nvvm.wgmma.fence.aligned");
-  for (int64_t c = 0; c < q->cols / 16; ++c) {
+  /* A zero accumulator is not loaded: the first step does not read it
+   * (scale-d 0), so no instruction writes the registers of the group. */
+  MlirValue s = acc ? packAcc(L, b, acc, n)
+                    : attnGpuOp1(b, "llvm.mlir.poison", 0, NULL, accType(L, n), 0, NULL);
+  /* Every descriptor is made before the fence: ptxas serializes a group
+   * whose inputs other instructions write while wgmmas are in flight (C7513). */
+  MlirValue dq[ATTN_WGMMA_MAX_N / 16 * 2], dk[ATTN_WGMMA_MAX_N / 16 * 2];
+  for (int64_t c = 0; c < chunks; ++c) {
     int64_t box = c / 4, inRow = (c % 4) * 32;
-    MlirValue operands[3] = {s, stepped(b, descQ, box * q->rows * ROW_BYTES + inRow),
-                             stepped(b, descK, box * k->rows * ROW_BYTES + inRow)};
+    dq[c] = stepped(b, descQ, box * q->rows * ROW_BYTES + inRow);
+    dk[c] = stepped(b, descK, box * k->rows * ROW_BYTES + inRow);
+  }
+  simpleOp(b, "nvvm.wgmma.fence.aligned");
+  for (int64_t c = 0; c < chunks; ++c) {
+    if (c == 1 && !acc)
+      attrs[4] = attnNamedAttr(b, "scaleD", attnGpuParseAttr(L, "#nvvm.wgmma_scale_out<one>"));
+    else if (c == 0 && !acc)
+      attrs[4] = attnNamedAttr(b, "scaleD", attnGpuParseAttr(L, "#nvvm.wgmma_scale_out<zero>"));
+    MlirValue operands[3] = {s, dq[c], dk[c]};
     s = attnGpuOp1(b, "nvvm.wgmma.mma_async", 3, operands, mlirValueGetType(s), 9, attrs);
   }
-  commitAndWait(L, b);
-  unpackAcc(L, b, s, n, acc);
+  simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned");
+  return s;
 }
 
 /* One pair of P (vector<2 x bf16|f16>) as the b32 register PTX packs it in. */
@@ -194,10 +208,21 @@ static void rsAsm(AttnGpuLower *L, int n, char *text, size_t size, char *cons, s
     at += (size_t)snprintf(cons + at, consSize - at, ",%d", i);
 }
 
-void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
-                 const AttnWgmmaTile *v, MlirValue *acc) {
+void attnWgmmaDescriptorsV(AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *v,
+                           MlirValue *out) {
+  MlirValue descV = descriptor(b, byteAddr(b, w, v, attnNullValue()), v->rows * ROW_BYTES);
+  for (int j = 0; j < v->rows / 16; ++j)
+    out[j] = stepped(b, descV, (int64_t)j * 16 * ROW_BYTES);
+}
+
+MlirValue attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
+                      const AttnWgmmaTile *v, const MlirValue *vDesc, const MlirValue *acc) {
   int n = (int)(v->cols / 2), npt = (int)(v->rows / 8);
-  MlirValue descV = descriptor(b, byteAddr(b, w, v->base, attnNullValue()), v->rows * ROW_BYTES);
+  MlirValue made[ATTN_WGMMA_MAX_N / 16];
+  if (!vDesc) {
+    attnWgmmaDescriptorsV(b, w, v, made);
+    vDesc = made;
+  }
   char text[4096], cons[2048];
   rsAsm(L, n, text, sizeof(text), cons, sizeof(cons));
   MlirNamedAttribute attrs[3] = {
@@ -208,23 +233,31 @@ void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const
       attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(L->ctx))};
   MlirValue s = packAcc(L, b, acc, n);
   MlirType t = mlirValueGetType(s), f32 = mlirF32TypeGet(L->ctx);
-  simpleOp(b, "nvvm.wgmma.fence.aligned");
-  MlirValue operands[5 + MAX_ACC];
+  /* Every input register is defined before the fence: ptxas serializes a
+   * pipeline stage (C7513) in which other instructions write wgmma inputs,
+   * and the Q K^T of the next tile may be in flight here. */
+  MlirValue aRegs[ATTN_WGMMA_MAX_N / 16][4];
   for (int j = 0; j < v->rows / 16; ++j) {
     /* k-chunk j of P: keys [16j, 16j + 16) = column blocks 2j and 2j + 1 of
      * both row slots, in the A fragment's register order. */
     const MlirValue parts[4] = {p[2 * j], p[npt + 2 * j], p[2 * j + 1], p[npt + 2 * j + 1]};
     for (int r = 0; r < 4; ++r)
-      operands[r] = packPair(L, b, parts[r]);
-    operands[4] = stepped(b, descV, (int64_t)j * 16 * ROW_BYTES);
+      aRegs[j][r] = packPair(L, b, parts[r]);
+  }
+  simpleOp(b, "nvvm.wgmma.fence.aligned");
+  MlirValue operands[5 + MAX_ACC];
+  for (int j = 0; j < v->rows / 16; ++j) {
+    for (int r = 0; r < 4; ++r)
+      operands[r] = aRegs[j][r];
+    operands[4] = vDesc[j];
     for (int64_t i = 0; i < n; ++i) {
       MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
       operands[5 + i] = attnGpuOp1(b, "llvm.extractvalue", 1, &s, f32, 1, &pos);
     }
     s = attnGpuOp1(b, "llvm.inline_asm", 5 + n, operands, t, 3, attrs);
   }
-  commitAndWait(L, b);
-  unpackAcc(L, b, s, n, acc);
+  simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned");
+  return s;
 }
 
 void attnWgmmaFenceProxy(AttnGpuLower *L, AttnBuilder *b) {

@@ -35,6 +35,7 @@ enum {
  * `base` of the shared buffer. */
 typedef struct {
   int64_t rows, cols, base;
+  MlirValue dynBase; /* index: elements added to base (a ring buffer), or null */
 } AttnWgmmaTile;
 
 /* Per-kernel values the matmuls need: the shared buffer's byte address
@@ -54,17 +55,36 @@ MlirValue attnWgmmaChunkOffset(AttnBuilder *b, MlirValue row, MlirValue col, int
 /* Sets up the per-kernel values (at the top of the kernel). */
 AttnWgmmaLanes attnWgmmaLanes(AttnGpuLower *L, AttnBuilder *b);
 
-/* S += Q K^T for this warpgroup's 64 rows: both operands K-major in shared
- * memory (SS). `acc` holds 2 * K.rows / 8 blocks vector<2xf32> in the
- * core's order (row slot major); it is updated in place. */
-void attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *q,
-                 const AttnWgmmaTile *k, MlirValue *acc);
+/* Both matmuls issue their wgmma instructions and commit them as one
+ * group, without waiting: the result is the accumulator struct (n f32
+ * registers), to be read only after attnWgmmaWait has waited for the group
+ * (attn-lower-nvgpu makes it an ATTN_REP_PENDING result). */
 
-/* O += P V: P from registers (the blocks of S's layout truncated to Q's
- * dtype, 2 * V.rows / 8 of them), V MN-major in shared memory (RS, inline
- * PTX: MLIR 22 has no register-A wgmma op). `acc`: 2 * V.cols / 8 blocks. */
-void attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
-                 const AttnWgmmaTile *v, MlirValue *acc);
+/* S = acc + Q K^T for this warpgroup's 64 rows: both operands K-major in
+ * shared memory (SS). `acc` holds 2 * K.rows / 8 blocks vector<2xf32> in
+ * the core's order (row slot major), or is null for zero. */
+MlirValue attnWgmmaQK(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w,
+                      const AttnWgmmaTile *q, const AttnWgmmaTile *k, const MlirValue *acc);
+
+/* The descriptors of V's k16 steps (V.rows / 16 of them), for attnWgmmaPV:
+ * made when V is staged, they need no instruction once the Q K^T before
+ * the P V of a software-pipelined loop is in flight. */
+void attnWgmmaDescriptorsV(AttnBuilder *b, const AttnWgmmaLanes *w, const AttnWgmmaTile *v,
+                           MlirValue *out);
+
+/* O = acc + P V: P from registers (the blocks of S's layout truncated to
+ * Q's dtype, 2 * V.rows / 8 of them), V MN-major in shared memory (RS,
+ * inline PTX: MLIR 22 has no register-A wgmma op). `acc`: 2 * V.cols / 8
+ * blocks; vDesc: V's descriptors (attnWgmmaDescriptorsV) or null. */
+MlirValue attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, const MlirValue *p,
+                      const AttnWgmmaTile *v, const MlirValue *vDesc, const MlirValue *acc);
+
+/* wgmma.wait_group `inFlight`: at most that many of this warpgroup's
+ * committed groups are still running. */
+void attnWgmmaWait(AttnGpuLower *L, AttnBuilder *b, int64_t inFlight);
+
+/* The accumulator struct of `n` registers as the core's 2 * n / 4 blocks. */
+void attnWgmmaUnpack(AttnGpuLower *L, AttnBuilder *b, MlirValue acc, int n, MlirValue *blocks);
 
 /* fence.proxy.async.shared::cta: generic-proxy writes of shared memory
  * (cp.async included) become visible to the async proxy that wgmma reads

@@ -14,8 +14,10 @@
  *
  *     "prologue"  lb to min(lb + BN, ub):   stage 0 of the first tile
  *     "steady"    lb + BN to ub:            stage 0 of tile iv, with
- *                                           stage 1 of tile iv - BN placed
- *                                           right after its Q K^T
+ *                                           stage 1 of tile iv - BN: its
+ *                                           V read and O's rescale before
+ *                                           the Q K^T, its P V matmul
+ *                                           right after it
  *     "epilogue"  last to ub (last = the    stage 1 of the last tile
  *                 first tile's iv if ub <= lb + BN, else the last one's)
  *
@@ -310,14 +312,15 @@ static MlirValue zeroOf(AttnBuilder *b, MlirType type) {
   return mlirOperationGetResult(c, 0);
 }
 
-/* The dual ops, then stage 1, for the tile `prev` maps the iv to. */
-static bool cloneStage1(AttnBuilder *b, const Stages *s, Remap *prev) {
+/* The dual ops, then stage 1 (with its P V matmul or not), for the tile
+ * `prev` maps the iv to. */
+static bool cloneStage1(AttnBuilder *b, const Stages *s, Remap *prev, bool withMatmul) {
   bool ok = true;
   for (int j = 0; ok && j < s->nOps; ++j)
     if (s->dual[j])
       ok = cloneInto(b, s->ops[j], prev);
   for (int j = 0; ok && j < s->nOps; ++j)
-    if (s->stage1[j])
+    if (s->stage1[j] && (withMatmul || !mlirOperationEqual(s->ops[j], s->pv)))
       ok = cloneInto(b, s->ops[j], prev);
   return ok;
 }
@@ -352,15 +355,18 @@ static bool buildPart(const Stages *s, AttnBuilder *b, Part part, MlirValue lb, 
     ok &= bind(&prev, s->cross[c], f.iterArgs[nIter + c]);
   MlirValue pvNew = attnNullValue();
   for (int i = 0; ok && i < s->nOps; ++i) {
-    if (part != EPILOGUE && !s->stage1[i])
+    if (part == STEADY && mlirOperationEqual(s->ops[i], s->qk))
+      ok = cloneStage1(b, s, &prev, false); /* V read, O's rescale */
+    if (ok && part != EPILOGUE && !s->stage1[i])
       ok = cloneInto(b, s->ops[i], &now);
-    if (part == STEADY && mlirOperationEqual(s->ops[i], s->qk)) {
-      /* stage 1 of the previous tile, issued behind this tile's Q K^T */
-      ok = cloneStage1(b, s, &prev);
+    if (part == STEADY && mlirOperationEqual(s->ops[i], s->qk) && ok) {
+      /* the P V matmul of the previous tile, issued behind this tile's
+       * Q K^T; its inputs were made before the Q K^T (below) */
+      ok = cloneInto(b, s->pv, &prev);
     }
   }
   if (ok && part == EPILOGUE)
-    ok = cloneStage1(b, s, &prev);
+    ok = cloneStage1(b, s, &prev, true);
   if (ok && part != PROLOGUE)
     pvNew = lookup(&prev, mlirOperationGetResult(s->pv, 0));
   MlirOperation yield = mlirBlockGetTerminator(s->body);

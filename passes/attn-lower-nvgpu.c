@@ -65,15 +65,28 @@ typedef struct {
   MlirValue kTile, vTile; /* kernel IR: the K and V operands of its matmuls */
 } Pipe;
 
+/* The K/V ring of loops software-pipelined by attn-gpu-pipeline: two
+ * buffers each for K and V, tile iv in buffer (iv / BLOCK_N) % 2. The three
+ * kernel IR loops of one KV loop and the reads stage 1 makes. */
+typedef struct {
+  MlirOperation prologue, steady, epilogue; /* kernel IR */
+  MlirValue steadyK, steadyV, epilogueV;    /* their tile reads (kernel IR) */
+} Ring;
+
 /* The NVIDIA part of the lowering state. */
 typedef struct {
   int MT;       /* 16-row MMA tiles per warp */
   bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
   bool qShared; /* Q staged in shared memory (the layout of its read says so) */
+  bool ring;    /* the kernel has software-pipelined loops (attn.pipeline) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
   AttnWgmmaLanes wl;
   Pipe pipe;
+  /* wgmma groups committed and known complete, in program order (equal at
+   * every loop boundary: the core settles all results there, so the count
+   * is the same on every path) */
+  int64_t committed, done;
 } NvState;
 
 static NvState *N(AttnGpuLower *L) { return L->state; }
@@ -193,7 +206,8 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
 
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
   (void)isV;
-  return 2 * rows * rowStride(L, cols); /* a K and a V buffer of the largest tile */
+  /* a K and a V buffer of the largest tile; two of each for a ring */
+  return (((const NvState *)L->state)->ring ? 4 : 2) * rows * rowStride(L, cols);
 }
 
 static void commitGroup(AttnBuilder *b) {
@@ -241,7 +255,8 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
  * 16-byte chunks of a row (coalesced reads, contiguous shared writes). The
  * caller commits the group. */
 static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
-                      int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base) {
+                      int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base,
+                      MlirValue dyn) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WARP;
   int64_t stride = rowStride(L, cols), tileBase = base;
   base += tileRow * stride;
@@ -277,6 +292,8 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
         N(L)->wg
             ? attnWgmmaChunkOffset(b, attnAddI(b, r, cIdx(b, tileRow)), col, tileRows, tileBase)
             : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
+    if (!mlirValueIsNull(dyn))
+      dst = attnAddI(b, dst, dyn);
     asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems);
     if (partial)
       attnGpuIfEnd(b, &guard);
@@ -286,16 +303,22 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
 
 static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t rows, int64_t cols, int64_t base) {
-  issueRows(L, b, x, row0, 0, rows, cols, rows, base);
+  issueRows(L, b, x, row0, 0, rows, cols, rows, base, attnNullValue());
   commitGroup(b);
 }
 
-/* Issues a K/V tile, piece by piece, as one group of copies. */
-static void issueRead(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base) {
+/* Issues a K/V tile, piece by piece, as one group of copies, into the
+ * buffer at element base (+ dyn, when not null). */
+static void issueReadAt(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base,
+                        MlirValue dyn) {
   for (int i = 0; i < t->n; ++i)
     issueRows(L, b, &t->x[i], t->x[i].idx[t->x[i].rowDim], t->row[i], t->rows[i], t->cols,
-              t->tileRows, base);
+              t->tileRows, base, dyn);
   commitGroup(b);
+}
+
+static void issueRead(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t base) {
+  issueReadAt(L, b, t, base, attnNullValue());
 }
 
 static MlirOperation parentOp(MlirOperation op) { return mlirOperationGetParentOperation(op); }
@@ -379,6 +402,119 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b) {
   attnGpuIfEnd(b, &guard);
 }
 
+/*===--- The K/V ring of software-pipelined loops -------------------------------===*/
+
+static bool hasString(MlirOperation op, const char *name, const char *want, size_t prefix);
+
+static bool isPart(MlirOperation loop, const char *part) {
+  return hasString(loop, "attn.pipeline", part, 0);
+}
+
+/* The first scf.for after `op` in its block, if it is marked `part`. */
+static MlirOperation nextPart(MlirOperation op, const char *part) {
+  for (MlirOperation o = mlirOperationGetNextInBlock(op); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "scf.for"))
+      return isPart(o, part) ? o : (MlirOperation){NULL};
+  return (MlirOperation){NULL};
+}
+
+/* The K tile (right operand of Q K^T) of the body of `loop` (kernel IR). */
+static MlirValue loopKTile(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_QK)
+      return mlirOperationGetOperand(o, 1);
+  return attnNullValue();
+}
+
+/* Element offset, past the K (or V) base, of the ring buffer of the tile at
+ * `iv`: tile iv and the next (iv + BLOCK_N) never share one. */
+static MlirValue ringSlot(AttnGpuLower *L, AttnBuilder *b, MlirValue iv, int64_t bn) {
+  MlirValue parity = attnGpuURem(b, attnGpuUDiv(b, iv, bn), 2);
+  return attnMulI(b, parity, cIdx(b, L->smemKV / 4));
+}
+
+/* Issues tile `tile` (kernel IR, in `loop`) at iteration `at` into ring
+ * buffer `base` + slot, when `when` (null: always). */
+static void ringIssue(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOperation loop,
+                      MlirValue at, int64_t base, int64_t bn, MlirValue when) {
+  AttnTileRead t;
+  if (!attnGpuTileReadAt(L, b, tile, loop, at, &t)) {
+    attnGpuFail(L, mlirOpResultGetOwner(tile),
+                "reads a K/V tile of a pipelined loop whose rows depend on more than the loop's "
+                "induction variable");
+    return;
+  }
+  MlirValue slot = ringSlot(L, b, at, bn);
+  if (mlirValueIsNull(when)) {
+    issueReadAt(L, b, &t, base, slot);
+    return;
+  }
+  AttnGpuIf guard = attnGpuIfBegin(b, when);
+  issueReadAt(L, b, &t, base, slot);
+  attnGpuIfEnd(b, &guard);
+}
+
+/* A K/V read of a loop split by attn-gpu-pipeline. K[iv] and V[iv - BLOCK_N]
+ * are read by iteration iv of the steady loop; each iteration waits for
+ * both (issued one iteration before), then issues V[iv] and K[iv + BLOCK_N]
+ * into the other buffers of the ring, which the previous iteration's
+ * matmuls have finished with (the core settled them before its back edge;
+ * the barrier makes that true of every warp). The prologue issues K[lb]
+ * before its loop and V[lb], K[lb + BLOCK_N] after its wait; the epilogue
+ * only waits for V of the last tile. Returns the ring slot of the tile
+ * read (null on failure). */
+static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, MlirOperation loop,
+                          bool isV, int64_t bn) {
+  NvState *s = N(L);
+  MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
+  MlirValue tile = mlirOperationGetResult(op, 0);
+  if (!attnIsOp(newLoop, "scf.for") || mlirOperationGetParentOperation(op).ptr != loop.ptr) {
+    attnGpuFail(L, op, "is a K/V read of a pipelined loop, but not in the loop's body");
+    return attnNullValue();
+  }
+  MlirValue iv = mlirBlockGetArgument(b->block, 0), step = mlirOperationGetOperand(newLoop, 2);
+  MlirValue next = attnAddI(b, iv, step);
+  if (isPart(loop, "prologue") && !isV) {
+    MlirOperation steady = nextPart(loop, "steady");
+    MlirOperation epilogue = mlirOperationIsNull(steady) ? steady : nextPart(steady, "epilogue");
+    AttnRep *ub =
+        mlirOperationIsNull(steady) ? NULL : attnGpuFind(L, mlirOperationGetOperand(steady, 1));
+    if (mlirOperationIsNull(epilogue) || !ub || ub->kind != ATTN_REP_PLAIN) {
+      attnGpuFail(L, loop, "is a pipelined prologue without its steady and epilogue loops");
+      return attnNullValue();
+    }
+    AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
+    MlirValue lb = mlirOperationGetOperand(newLoop, 0);
+    ringIssue(L, &pre, tile, loop, lb, 0, bn,
+              attnCmpI(&pre, ATTN_CMPI_SLT, lb, mlirOperationGetOperand(newLoop, 1)));
+    waitAll(L, b); /* K[iv] is here; every warp is past the previous loop's reads */
+    ringIssue(L, b, attnGpuLoopVTile(epilogue), epilogue, iv, s->vBase, bn, attnNullValue());
+    ringIssue(L, b, loopKTile(steady), steady, next, 0, bn,
+              attnCmpI(b, ATTN_CMPI_SLT, next, ub->value));
+    return L->failed ? attnNullValue() : ringSlot(L, b, iv, bn);
+  }
+  if (isPart(loop, "steady") && !isV) {
+    MlirValue ub = mlirOperationGetOperand(newLoop, 1);
+    waitAll(L, b); /* K[iv] and V[iv - BLOCK_N] are here */
+    /* the loop's V read is of tile iv - BLOCK_N: at iteration iv + BLOCK_N,
+     * of tile iv */
+    ringIssue(L, b, attnGpuLoopVTile(loop), loop, next, s->vBase, bn, attnNullValue());
+    ringIssue(L, b, tile, loop, next, 0, bn, attnCmpI(b, ATTN_CMPI_SLT, next, ub));
+    return L->failed ? attnNullValue() : ringSlot(L, b, iv, bn);
+  }
+  if (isPart(loop, "steady") && isV)
+    return ringSlot(L, b, attnSubI(b, iv, step), bn); /* waited for with K[iv] */
+  if (isPart(loop, "epilogue") && isV) {
+    waitAll(L, b);
+    return ringSlot(L, b, iv, bn);
+  }
+  attnGpuFail(L, op, "is a K/V read the pipelined loop does not stage (see attn-gpu-pipeline)");
+  return attnNullValue();
+}
+
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
   NvState *s = N(L);
@@ -395,6 +531,29 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
   int slot = isV ? 1 : 0;
   int64_t base = isV ? s->vBase : 0;
   MlirOperation loop = parentOp(op);
+  if (s->wg && attnIsOp(loop, "scf.for") &&
+      !mlirAttributeIsNull(attnGetAttr(loop, "attn.pipeline"))) {
+    MlirValue dyn = ringRead(L, b, op, loop, isV, rows);
+    MlirValue *desc = isV ? attnGpuNewBlocks(L, (int)(rows / 16)) : NULL;
+    if (L->failed)
+      return;
+    if (desc) {
+      AttnWgmmaTile vt = {rows, cols, base, dyn};
+      attnWgmmaDescriptorsV(b, &s->wl, &vt, desc);
+    }
+    attnGpuPut(L, res,
+               (AttnRep){.kind = ATTN_REP_SMEM,
+                         .nb = desc ? (int)(rows / 16) : 0,
+                         .blocks = desc,
+                         .rows = rows,
+                         .cols = cols,
+                         .stride = rowStride(L, cols),
+                         .base = base,
+                         .dynBase = dyn,
+                         .slot = slot,
+                         .generation = L->smemGeneration[slot]});
+    return;
+  }
   bool piped = !mlirOperationIsNull(s->pipe.oldLoop) && mlirOperationEqual(s->pipe.oldLoop, loop);
   if (!isV && !piped)
     piped = startPipe(L, b, op);
@@ -504,6 +663,44 @@ static bool accBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, MlirVal
   return true;
 }
 
+/* Whether `v` (kernel IR) is a zero constant. */
+static bool isZero(MlirValue v) {
+  if (!mlirValueIsAOpResult(v) || !attnIsOp(mlirOpResultGetOwner(v), "arith.constant"))
+    return false;
+  MlirAttribute a = mlirOperationGetAttributeByName(mlirOpResultGetOwner(v),
+                                                    mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a) ||
+      !mlirDenseElementsAttrIsSplat(a))
+    return false;
+  MlirAttribute e = mlirDenseElementsAttrGetSplatValue(a);
+  return mlirAttributeIsAFloat(e) && mlirFloatAttrGetValueDouble(e) == 0.0;
+}
+
+/* A wgmma result, committed as group `committed` and not waited for: the
+ * core settles it (settle, below) before its first use. */
+static void putPending(AttnGpuLower *L, MlirOperation op, MlirValue res, MlirValue acc, int nb) {
+  attnGpuPutPending(
+      L, op, res,
+      (AttnRep){
+          .kind = ATTN_REP_PENDING, .value = acc, .nb = nb, .generation = (int)N(L)->committed++});
+}
+
+/* Waits until the group of `rep` is complete (the groups committed after it
+ * may keep running) and unpacks its accumulator. */
+static void settle(AttnGpuLower *L, AttnBuilder *b, AttnRep *rep) {
+  NvState *s = N(L);
+  int64_t group = rep->generation;
+  if (group >= s->done) {
+    attnWgmmaWait(L, b, s->committed - group - 1);
+    s->done = group + 1;
+  }
+  MlirValue acc = rep->value, *blocks = attnGpuNewBlocks(L, rep->nb);
+  if (!blocks)
+    return;
+  attnWgmmaUnpack(L, b, acc, 2 * rep->nb, blocks);
+  *rep = (AttnRep){.kind = ATTN_REP_TILE, .nb = rep->nb, .blocks = blocks};
+}
+
 /* S = Q K^T with Q in shared memory, k-chunk pairs outermost (FA2's order):
  * per pair, the A fragments of every MMA tile (ldmatrix.x4: rows l%8 +
  * 8((l/8)%2), column 8(l/16) of a 16x16 block) are read once, then every
@@ -562,9 +759,11 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   if ((int64_t)chunks * 16 != kr->cols || !accBlocks(L, b, op, acc, blocks, L->RL * ncb))
     return;
   if (N(L)->wg) {
-    AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base}, kt = {kr->rows, kr->cols, kr->base};
-    attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, blocks);
-    attnGpuPutTile(L, res, L->RL * ncb, blocks);
+    AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base, attnNullValue()},
+                  kt = {kr->rows, kr->cols, kr->base, kr->dynBase};
+    bool zero = isZero(acc);
+    putPending(L, op, res, attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, zero ? NULL : blocks),
+               L->RL * ncb);
     return;
   }
   if (!qf) {
@@ -616,9 +815,8 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     MlirValue blocks[ATTN_GPU_MAXB];
     if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
       return;
-    AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base};
-    attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, blocks);
-    attnGpuPutTile(L, res, L->RL * nd, blocks);
+    AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base, vr->dynBase};
+    putPending(L, op, res, attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, vr->blocks, blocks), L->RL * nd);
     return;
   }
   MlirValue afrag[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 4];
@@ -735,6 +933,21 @@ static MlirWalkResult findQRead(MlirOperation op, void *userData) {
   return MlirWalkResultAdvance;
 }
 
+static MlirWalkResult findPipelined(MlirOperation op, void *userData) {
+  if (attnIsOp(op, "scf.for") && !mlirAttributeIsNull(attnGetAttr(op, "attn.pipeline"))) {
+    *(bool *)userData = true;
+    return MlirWalkResultInterrupt;
+  }
+  return MlirWalkResultAdvance;
+}
+
+/* Whether attn-gpu-pipeline split a loop of the kernel (its K/V ring). */
+static bool hasPipelinedLoop(MlirOperation func) {
+  bool found = false;
+  mlirOperationWalk(func, findPipelined, &found, MlirWalkPreOrder);
+  return found;
+}
+
 /* Reads attn-gpu-layout's decisions: the matmul form and where Q lives. */
 static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   NvState *s = N(L);
@@ -758,6 +971,7 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   }
   if (wg)
     L->smemAlign = ATTN_WGMMA_ALIGN; /* 128-byte swizzle atoms */
+  s->ring = wg && hasPipelinedLoop(func);
   return true;
 }
 
@@ -830,6 +1044,7 @@ static const AttnGpuTarget nvTarget = {
     .lowerQK = lowerQK,
     .lowerPV = lowerPV,
     .reduceLanes = reduceLanes,
+    .settle = settle,
 };
 
 /* f32 adds, subtracts and multiplies of the kernels may contract into FMAs

@@ -1,7 +1,8 @@
 // attn-gpu-pipeline splits each KV loop of a wgmma kernel (num_stages 2, the
 // sm_90a default) into prologue / steady / epilogue loops: the steady loop
 // issues P V of the previous tile (its V read at iv - BLOCK_N) right after
-// Q K^T of this one, and carries P (bf16) and the rescale factor to it.
+// Q K^T of this one (its V read and O's rescale before that Q K^T), and
+// carries P (bf16) and the rescale factor to it.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline | FileCheck %s
 // num_stages 1, or the mma.sync path: nothing to overlap, the loops stay.
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=1" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline | FileCheck %s --check-prefix=NONE
@@ -21,12 +22,12 @@
 // CHECK: } {attn.pipeline = "prologue"}
 // CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[O:[a-z0-9_]+]] = {{.*}}, %[[ALPHA:[a-z0-9_]+]] = {{.*}}, %[[P:[a-z0-9_]+]] = {{.*}})
 // CHECK:   %[[PREV:.*]] = arith.subi %[[J]], %[[BN]] : index
-// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[J]], {{.*}}]
-// CHECK:   %[[S:.*]] = vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
+// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[J]], {{.*}}], %{{.*}} {attn.layout = "smem.swizzle128"
 // CHECK:   vector.transfer_read %arg2[{{.*}}, %[[PREV]], {{.*}}], %{{.*}} {attn.layout = "smem.swizzle128"
 // CHECK:   vector.broadcast %[[ALPHA]] : vector<128xf32> to vector<128x128xf32>
 // CHECK:   %[[SCALED:.*]] = arith.mulf %[[O]],
-// CHECK:   %[[PV:.*]] = vector.contract {{.*}} %[[P]], %{{.*}}, %[[SCALED]] {attn.layout = "wgmma.m64n128k16.rs"}
+// CHECK-NEXT:   %[[S:.*]] = vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
+// CHECK-NEXT:   %[[PV:.*]] = vector.contract {{.*}} %[[P]], %{{.*}}, %[[SCALED]] {attn.layout = "wgmma.m64n128k16.rs"}
 // CHECK:   arith.mulf %[[S]],
 // CHECK:   vector.multi_reduction <maximumf>
 // CHECK:   scf.yield {{.*}}, {{.*}}, %[[PV]], {{.*}}, {{.*}}

@@ -37,9 +37,11 @@
 // CHECK: nvvm.cp.async.commit.group
 // Descriptors: 128-byte swizzle (1 << 62), SBO 1024 bytes (64 << 32), LBO 16 (K-major).
 // CHECK: arith.constant 4611686293305360384 : i64
-// S = Q K^T: 8 k-steps of m64n128k16, both operands K-major from shared memory.
+// S = Q K^T: 8 k-steps of m64n128k16, both operands K-major from shared memory;
+// the first does not read the (zero) accumulator. Waited for at its first use.
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK-COUNT-8: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-NEXT: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <zero>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
+// CHECK-COUNT-7: nvvm.wgmma.mma_async {{.*}}, <m = 64, n = 128, k = 16>, D[<f32>, <one>], A[<f16>, <one>, <row>], B[<f16>, <one>, <col>]
 // CHECK-NEXT: nvvm.wgmma.commit.group.sync.aligned
 // CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // Row max over the quad, as with mma.sync (the accumulator layouts agree).
