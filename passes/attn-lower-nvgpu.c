@@ -436,10 +436,11 @@ static MlirValue ringSlot(AttnGpuLower *L, AttnBuilder *b, MlirValue iv, int64_t
   return attnMulI(b, parity, cIdx(b, L->smemKV / 4));
 }
 
-/* Issues tile `tile` (kernel IR, in `loop`) at iteration `at` into ring
- * buffer `base` + slot, when `when` (null: always). */
+/* Issues tile `tile` (kernel IR, in `loop`) as read at iteration `at` into
+ * the ring buffer of the tile at `tileIv` (its position: `at` itself, or,
+ * for a steady loop's V read, `at` - BLOCK_N), when `when` (null: always). */
 static void ringIssue(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOperation loop,
-                      MlirValue at, int64_t base, int64_t bn, MlirValue when) {
+                      MlirValue at, MlirValue tileIv, int64_t base, int64_t bn, MlirValue when) {
   AttnTileRead t;
   if (!attnGpuTileReadAt(L, b, tile, loop, at, &t)) {
     attnGpuFail(L, mlirOpResultGetOwner(tile),
@@ -447,7 +448,7 @@ static void ringIssue(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOpera
                 "induction variable");
     return;
   }
-  MlirValue slot = ringSlot(L, b, at, bn);
+  MlirValue slot = ringSlot(L, b, tileIv, bn);
   if (mlirValueIsNull(when)) {
     issueReadAt(L, b, &t, base, slot);
     return;
@@ -488,11 +489,11 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
     }
     AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
     MlirValue lb = mlirOperationGetOperand(newLoop, 0);
-    ringIssue(L, &pre, tile, loop, lb, 0, bn,
+    ringIssue(L, &pre, tile, loop, lb, lb, 0, bn,
               attnCmpI(&pre, ATTN_CMPI_SLT, lb, mlirOperationGetOperand(newLoop, 1)));
     waitAll(L, b); /* K[iv] is here; every warp is past the previous loop's reads */
-    ringIssue(L, b, attnGpuLoopVTile(epilogue), epilogue, iv, s->vBase, bn, attnNullValue());
-    ringIssue(L, b, loopKTile(steady), steady, next, 0, bn,
+    ringIssue(L, b, attnGpuLoopVTile(epilogue), epilogue, iv, iv, s->vBase, bn, attnNullValue());
+    ringIssue(L, b, loopKTile(steady), steady, next, next, 0, bn,
               attnCmpI(b, ATTN_CMPI_SLT, next, ub->value));
     return L->failed ? attnNullValue() : ringSlot(L, b, iv, bn);
   }
@@ -501,8 +502,8 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
     waitAll(L, b); /* K[iv] and V[iv - BLOCK_N] are here */
     /* the loop's V read is of tile iv - BLOCK_N: at iteration iv + BLOCK_N,
      * of tile iv */
-    ringIssue(L, b, attnGpuLoopVTile(loop), loop, next, s->vBase, bn, attnNullValue());
-    ringIssue(L, b, tile, loop, next, 0, bn, attnCmpI(b, ATTN_CMPI_SLT, next, ub));
+    ringIssue(L, b, attnGpuLoopVTile(loop), loop, next, iv, s->vBase, bn, attnNullValue());
+    ringIssue(L, b, tile, loop, next, next, 0, bn, attnCmpI(b, ATTN_CMPI_SLT, next, ub));
     return L->failed ? attnNullValue() : ringSlot(L, b, iv, bn);
   }
   if (isPart(loop, "steady") && isV)

@@ -18,16 +18,24 @@
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NEXT: gpu.barrier
 // V[iv] goes to V's buffer (iv / 128) % 2, after K's two (32768 elements) ...
-// CHECK: %[[T:.*]] = arith.divui %[[IV]], %{{.*}} : index
-// CHECK: arith.remui %[[T]], %{{.*}} : index
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: %[[VT:.*]] = arith.divui %[[IV]], %{{.*}} : index
+// CHECK-NOT: nvgpu.device_async_copy
+// CHECK: %[[VP:.*]] = arith.remui %[[VT]], %{{.*}} : index
+// CHECK: %[[VS:.*]] = arith.muli %[[VP]], %{{.*}} : index
+// CHECK-NOT: nvgpu.device_async_copy
 // CHECK: arith.constant 32768 : index
-// CHECK: nvgpu.device_async_copy %arg2
+// CHECK: %[[DST:.*]] = arith.addi %{{.*}}, %[[VS]] : index
+// CHECK-NEXT: nvgpu.device_async_copy %arg2[{{.*}}], %{{.*}}[%[[DST]]]
 // CHECK: nvvm.cp.async.commit.group
 // ... and K[iv + BN], if the loop has it, to K's buffer of its parity.
 // CHECK: %[[HAS:.*]] = arith.cmpi slt, %[[NEXT]], %{{.*}} : index
-// CHECK: arith.divui %[[NEXT]], %{{.*}} : index
+// CHECK: %[[KT:.*]] = arith.divui %[[NEXT]], %{{.*}} : index
+// CHECK: %[[KP:.*]] = arith.remui %[[KT]], %{{.*}} : index
+// CHECK: %[[KS:.*]] = arith.muli %[[KP]], %{{.*}} : index
 // CHECK: scf.if %[[HAS]] {
-// CHECK: nvgpu.device_async_copy %arg1
+// CHECK: %[[KDST:.*]] = arith.addi %{{.*}}, %[[KS]] : index
+// CHECK-NEXT: nvgpu.device_async_copy %arg1[{{.*}}], %{{.*}}[%[[KDST]]]
 // CHECK: nvvm.cp.async.commit.group
 // CHECK: }
 // S = Q K^T of tile iv, then P V of tile iv - BN: two groups in flight.
