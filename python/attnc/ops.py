@@ -79,11 +79,12 @@ def _define(torch):
                         window_right: int, softcap: float, return_lse: bool,
                         num_splits: Optional[int],
                         max_query_len: Optional[int]) -> Tuple[Tensor, Tensor]:
-        res = at.paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
-                                 causal=causal, scale=scale, window=(window_left, window_right),
-                                 softcap=softcap, alibi_slopes=alibi_slopes,
-                                 return_lse=return_lse, num_splits=num_splits,
-                                 max_query_len=max_query_len)
+        with at._FreshWorkspace():  # see there: CUDA graph trees' private pool
+            res = at.paged_attention(q, k_cache, v_cache, block_tables, seq_lens,
+                                     query_start_loc, causal=causal, scale=scale,
+                                     window=(window_left, window_right), softcap=softcap,
+                                     alibi_slopes=alibi_slopes, return_lse=return_lse,
+                                     num_splits=num_splits, max_query_len=max_query_len)
         return res if return_lse else (res, _empty_lse(q))
 
     def paged_attention_fake(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,

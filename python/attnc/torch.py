@@ -292,6 +292,26 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
     _fast[sig] = f
 
 
+_private_ws = threading.local()
+
+
+class _FreshWorkspace:
+    """Within it, the paged split kernel's workspace is a temporary of the call, not the
+    cached one: calls through torch.ops.attnc (torch.compile's graphs) may run in the
+    private memory pool of torch.compile(mode="reduce-overhead")'s CUDA graph trees, whose
+    warm-up runs are not captures; a workspace cached there would be a live pool
+    allocation no output tracks, which they refuse."""
+
+    def __enter__(self):
+        self.before = getattr(_private_ws, "on", False)
+        _private_ws.on = True
+        return self
+
+    def __exit__(self, *exc):
+        _private_ws.on = self.before
+        return False
+
+
 def _run_fast(f, ins, out, want_lse):
     """Runs plan `f` on the input objects `ins`; None when the checked path must run."""
     torch = _T
@@ -305,7 +325,8 @@ def _run_fast(f, ins, out, want_lse):
         # one stream is ordered) or per thread (CPU launches finish before returning).
         wkey = stream if stream is not None else _thread_ident()
         ws = f.ws.get(wkey)
-        if stream is not None and torch.cuda.is_current_stream_capturing():
+        if getattr(_private_ws, "on", False) or (
+                stream is not None and torch.cuda.is_current_stream_capturing()):
             # Under CUDA graph capture the workspace is a temporary of the graph's private
             # pool (freed when the call returns, its memory kept for the replays): a cached
             # one would be a live pool allocation that no output tracks, which

@@ -693,6 +693,23 @@ def test_fast_path_varlen_and_paged(seed, monkeypatch):
             run_paged(c_paged, *MIXED_BATCH, seed, "decode")
 
 
+def test_fresh_workspace_is_not_cached(seed):
+    """Paged calls through torch.ops.attnc (at._FreshWorkspace) use a workspace of their own
+    and leave none cached: under torch.compile(mode="reduce-overhead") a cached one would be
+    a live allocation of the CUDA graph pool (test_flash_cuda.py::test_cuda_graph_of_compiled)."""
+    c_paged = PAGED[0][0]
+    at._fast.clear()
+    with at._FreshWorkspace():
+        for _ in range(3):  # the checked call, then the fast path
+            run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+    plans = [f for f in at._fast.values() if f.ws_shapes is not None]
+    assert plans, "the paged call did not take the fast path"
+    assert all(not f.ws for f in plans), "a workspace was cached inside _FreshWorkspace"
+    run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+    run_paged(c_paged, *MIXED_BATCH, seed, "decode")
+    assert any(f.ws for f in at._fast.values() if f.ws_shapes is not None)
+
+
 def test_fast_path_keeps_data_checks(seed):
     """What depends on the data is checked on every call: requires_grad under grad mode."""
     c = DENSE[0][0]
