@@ -23,12 +23,23 @@
  * otherwise mma_sync. mma=wgmma on a kernel that does not fit is a located
  * error that says why; mma=mma_sync forces the older path.
  *
- * AMD kernels (gfx942, gfx950) are left as they are: attn-lower-amdgpu still
- * chooses its MFMA layout itself. CPU kernels are not GPU kernels.
+ * On AMD kernels (gfx942, gfx950) the form is MFMA, one wave per 32 or 16
+ * query rows (block_m / num_warps): it records
+ *   on the kernel function   attn.mma = "mfma" | "none"
+ *   on each tile read        attn.layout = "regs.mfma_a" (Q: A operands in
+ *                            registers) | "lds.pad" (K, V: LDS, rows or
+ *                            columns padded by one A operand's elements)
+ *   on each matmul           attn.layout = "mfma.<M>x<N>x<K>.<f16|bf16>.rs"
+ *                            (the instruction of MfmaLayout.h's table for
+ *                            the chip; A from registers, B from LDS)
+ * and attn-lower-amdgpu takes that instruction. A kernel no instruction fits
+ * (rows per wave other than 32 or 16, f32 tiles) is a located error.
+ * CPU kernels are not GPU kernels.
  *
  *===----------------------------------------------------------------------===*/
 
 #include "KernelIR.h"
+#include "MfmaLayout.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
@@ -178,10 +189,72 @@ static void markMatmul(MlirOperation op, bool wg, bool aInRegs) {
   setString(op, "attn.layout", text);
 }
 
+/* The chip of an AMD kernel ("gfx942", "gfx950"), or null. */
+static const char *amdChip(MlirAttribute kernel) {
+  if (kernelTarget(kernel, "gfx942"))
+    return "gfx942";
+  return kernelTarget(kernel, "gfx950") ? "gfx950" : NULL;
+}
+
+/* AMD: the MFMA instruction of the kernel's chip, dtype and rows per wave. */
+static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char *chip,
+                            const Matmuls *m) {
+  if (m->nqk == 0 && m->npv == 0) {
+    setString(func, "attn.mma", "none");
+    return true;
+  }
+  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
+  int64_t rows = w > 0 && bm % w == 0 ? bm / w : 0;
+  MlirType e = mlirShapedTypeGetElementType(
+      mlirValueGetType(mlirOperationGetOperand(m->npv ? m->pv[0] : m->qk[0], 1)));
+  bool bf16 = mlirTypeIsABF16(e);
+  const AttnMfmaInstr *in =
+      (rows == 32 || rows == 16) && (bf16 || mlirTypeIsAF16(e))
+          ? attnMfmaSelect(chip, bf16 ? ATTN_MFMA_BF16 : ATTN_MFMA_F16, (int)rows)
+          : NULL;
+  char message[300] = "";
+  if (m->overflow)
+    snprintf(message, sizeof(message), "has matmuls other than Q K^T and P V");
+  else if (!bf16 && !mlirTypeIsAF16(e))
+    snprintf(message, sizeof(message), "has tiles that are not f16 or bf16 (MFMA needs them)");
+  else if (rows != 32 && rows != 16)
+    snprintf(message, sizeof(message),
+             "has block_m %lld and num_warps %lld: each wave must own 32 or 16 query rows (an "
+             "MFMA block)",
+             (long long)bm, (long long)w);
+  else if (!in)
+    snprintf(message, sizeof(message), "has no MFMA instruction on %s for its dtype", chip);
+  if (message[0]) {
+    attnEmitOpError(func, passName, message);
+    return false;
+  }
+  setString(func, "attn.mma", "mfma");
+  char text[80];
+  snprintf(text, sizeof(text), "mfma.%dx%dx%d.%s.rs", in->m, in->n, in->k, bf16 ? "bf16" : "f16");
+  for (int i = 0; i < m->nqk; ++i) {
+    markRead(mlirOperationGetOperand(m->qk[i], 0), "regs.mfma_a");
+    markRead(mlirOperationGetOperand(m->qk[i], 1), "lds.pad");
+    setString(m->qk[i], "attn.layout", text);
+  }
+  for (int i = 0; i < m->npv; ++i) {
+    markRead(mlirOperationGetOperand(m->pv[i], 1), "lds.pad");
+    setString(m->pv[i], "attn.layout", text);
+  }
+  return true;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
-  if (!mlirAttributeIsADictionary(kernel) || !kernelTarget(kernel, "sm_90a"))
-    return true; /* not an NVIDIA kernel: nothing to decide here */
+  if (!mlirAttributeIsADictionary(kernel))
+    return true;
+  const char *chip = amdChip(kernel);
+  if (chip) {
+    Matmuls m = {0};
+    mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
+    return layoutAmdKernel(func, kernel, chip, &m);
+  }
+  if (!kernelTarget(kernel, "sm_90a"))
+    return true; /* a CPU kernel: nothing to decide here */
   Matmuls m = {0};
   mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
   if (m.nqk == 0 && m.npv == 0) {

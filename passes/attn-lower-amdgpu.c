@@ -599,6 +599,56 @@ static bool readLayout(AttnGpuLower *L) {
   return true;
 }
 
+static MlirWalkResult findMatmulLayout(MlirOperation op, void *userData) {
+  if (!attnIsOp(op, "vector.contract"))
+    return MlirWalkResultAdvance;
+  *(MlirAttribute *)userData = attnGetAttr(op, "attn.layout");
+  return MlirWalkResultInterrupt;
+}
+
+/* The MFMA instruction attn-gpu-layout chose (attn.mma = "mfma" on the
+ * kernel, "mfma.<M>x<N>x<K>.<elem>.rs" on its matmuls), checked against the
+ * chip, the dtype and the rows per wave; null after a located error. */
+static const AttnMfmaInstr *recordedMfma(MlirOperation func, const char *chip, AttnMfmaElem elem,
+                                         int rows) {
+  MlirAttribute mma = attnGetAttr(func, "attn.mma"), layout = {NULL};
+  mlirOperationWalk(func, findMatmulLayout, &layout, MlirWalkPreOrder);
+  int m = 0, n = 0, k = 0;
+  char type[8] = "";
+  bool ok =
+      !mlirAttributeIsNull(mma) && mlirAttributeIsAString(mma) &&
+      mlirStringRefEqual(mlirStringAttrGetValue(mma), mlirStringRefCreateFromCString("mfma")) &&
+      !mlirAttributeIsNull(layout) && mlirAttributeIsAString(layout);
+  if (ok) {
+    MlirStringRef text = mlirStringAttrGetValue(layout);
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*s", (int)text.length, text.data);
+    ok = sscanf(buf, "mfma.%dx%dx%d.%7[a-z0-9].rs", &m, &n, &k, type) == 4;
+  }
+  if (!ok) {
+    attnEmitOpError(func, passName,
+                    "has no attn.mma = \"mfma\" and MFMA attn.layout on its matmuls: run "
+                    "attn-gpu-layout first");
+    return NULL;
+  }
+  for (int i = 0; i < attnMfmaCount(); ++i) {
+    const AttnMfmaInstr *in = attnMfmaAt(i);
+    bool sameElem = (in->elem == ATTN_MFMA_BF16) == !strcmp(type, "bf16");
+    if (in->m == m && in->n == n && in->k == k && sameElem &&
+        in == attnMfmaSelect(chip, in->elem, m)) {
+      if (in->elem != elem || in->m != rows) {
+        attnEmitOpError(func, passName,
+                        "has an attn.layout MFMA instruction that does not match its dtype and "
+                        "rows per wave");
+        return NULL;
+      }
+      return in;
+    }
+  }
+  attnEmitOpError(func, passName, "has an attn.layout MFMA instruction its chip does not have");
+  return NULL;
+}
+
 /* attn.kernel's num_stages (1 when absent). */
 static int numStages(MlirAttribute kernel) {
   MlirAttribute a =
@@ -652,11 +702,10 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (MFMA needs them)");
     return false;
   }
-  A(L)->mma = attnMfmaSelect(chip, elem, A(L)->R);
-  if (!A(L)->mma) {
-    attnEmitOpError(func, passName, "has no MFMA instruction for its chip, dtype and block");
+  A(L)->mma =
+      matmul ? recordedMfma(func, chip, elem, A(L)->R) : attnMfmaSelect(chip, elem, A(L)->R);
+  if (!A(L)->mma)
     return false;
-  }
   L->elem = matmul ? qElem : mlirF32TypeGet(L->ctx);
   L->CE = A(L)->mma->c_per_lane;
   A(L)->KPL = A(L)->mma->a_per_lane;

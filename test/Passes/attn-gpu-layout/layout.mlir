@@ -11,8 +11,13 @@
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=WG
 // Head dims that are not multiples of 64 cannot use the 128-byte swizzle boxes: mma.sync.
 // RUN: sed 's/x128xbf16/x96xbf16/g' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D96
-// Kernels of other targets are left alone.
+// AMD kernels: MFMA, the instruction of the chip, dtype and rows per wave (32: 32x32x8 on
+// gfx942, 32x32x16 on gfx950); Q's A operands in registers, K and V in padded LDS.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=AMD
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=AMD950
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=gfx942 num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=AMD16
+// CPU kernels are left alone.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
 // WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma"}
 // WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
@@ -35,8 +40,17 @@
 // D96: attn.mma = "mma_sync"
 // D96: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
 
-// AMD-NOT: attn.mma
-// AMD-NOT: attn.layout
+// AMD: attn.mma = "mfma"
+// AMD: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mfma_a"
+// AMD: scf.for
+// AMD: vector.transfer_read %arg1{{.*}} {attn.layout = "lds.pad"
+// AMD: vector.contract {{.*}} {attn.layout = "mfma.32x32x8.bf16.rs"}
+// AMD: vector.transfer_read %arg2{{.*}} {attn.layout = "lds.pad"
+// AMD: vector.contract {{.*}} {attn.layout = "mfma.32x32x8.bf16.rs"}
+// AMD950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
+// AMD16: vector.contract {{.*}} {attn.layout = "mfma.16x16x{{[0-9]+}}.bf16.rs"}
+// CPU-NOT: attn.mma
+// CPU-NOT: attn.layout
 func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
     -> tensor<?x8x?x128xbf16> {
   %o = attn.mha %q, %k, %v {causal}

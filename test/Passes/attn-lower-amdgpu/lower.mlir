@@ -1,9 +1,9 @@
 // attn-lower-amdgpu: one kernel IR program -> one gpu.func workgroup of
 // 4 wave64 waves (BLOCK_M = 128, 32 rows per wave), MFMA per chip and dtype,
 // K/V staged in LDS, row reductions across lane groups, gpu.launch_func.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX942
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX950
-// RUN: sed s/f16/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=BF16
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX942
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX950
+// RUN: sed s/f16/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=BF16
 
 // GFX942: module attributes {gpu.container_module}
 // GFX942: func.func private @__attn_launch_f_attn0(%[[Q:[a-z0-9]+]]: memref<?x?x?x128xf16, strided<[?, ?, ?, 1], offset: ?>>,

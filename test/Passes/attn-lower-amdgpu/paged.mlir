@@ -5,13 +5,13 @@
 // no matmul and loads the partial results straight into the MFMA C layout.
 // Decode: one wave, 32 rows (the 4 query heads of a KV group), 64-key tiles
 // of four 16-row pieces (blocks of 16 tokens).
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu --canonicalize --cse | FileCheck %s
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=GFX950
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=GFX950
 // Blocks of one token: 32-key tiles (a wave's 32 rows, the MFMA block of
 // keys), 32 pieces of one row.
-// RUN: sed 's/x16x8x128/x1x8x128/g' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=BS1
+// RUN: sed 's/x16x8x128/x1x8x128/g' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=BS1
 // Prefill: the flash kernel (4 waves), same pieces.
-// RUN: sed 's/"decode"/"prefill"/' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=PREFILL
+// RUN: sed 's/"decode"/"prefill"/' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=PREFILL
 // The whole pipeline to ROCDL.
 // RUN: attn-opt %s --attn-to-rocdl=chip=gfx942 | FileCheck %s --check-prefix=ROCDL
 

@@ -7,12 +7,12 @@
 // written to K's buffer after them. Two barriers per iteration, and
 // rocdl.sched.barrier pins the loads above and the writes below the work
 // they overlap.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=S2
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX942
-// RUN: attn-opt %s --pass-pipeline='builtin.module(attn-gqa-map,attn-tile{target=gfx950 num-stages=1},attn-online-softmax,attn-lower-amdgpu)' | FileCheck %s --check-prefix=S1
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=S2
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=GFX942
+// RUN: attn-opt %s --pass-pipeline='builtin.module(attn-gqa-map,attn-tile{target=gfx950 num-stages=1},attn-online-softmax,attn-gpu-layout,attn-lower-amdgpu)' | FileCheck %s --check-prefix=S1
 // At D = 128 gfx942 keeps num_stages 1: two buffers (33.5 KiB) would leave
 // one workgroup per CU.
-// RUN: sed s/x64xf16/x128xf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-lower-amdgpu | FileCheck %s --check-prefix=S1-D128
+// RUN: sed s/x64xf16/x128xf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=S1-D128
 
 // Two buffers of 64 x (64 + 8) elements (K rows, V^T columns padded by
 // a_per_lane = 8 on gfx950).

@@ -15,7 +15,7 @@
 
 func.func @f32(%q: tensor<1x2x17x32xf32>, %k: tensor<1x2x70x32xf32>, %v: tensor<1x2x70x32xf32>) -> tensor<1x2x17x32xf32> {
   // F32-NV: located-errors.mlir:[[@LINE+2]]:8: error: attn-lower-nvgpu: {{.*}} not f16 or bf16
-  // F32-AMD: located-errors.mlir:[[@LINE+1]]:8: error: attn-lower-amdgpu: {{.*}} not f16 or bf16
+  // F32-AMD: located-errors.mlir:[[@LINE+1]]:8: error: attn-gpu-layout: {{.*}} not f16 or bf16
   %o = attn.mha %q, %k, %v : (tensor<1x2x17x32xf32>, tensor<1x2x70x32xf32>, tensor<1x2x70x32xf32>) -> tensor<1x2x17x32xf32>
   return %o : tensor<1x2x17x32xf32>
 }
