@@ -2,6 +2,7 @@
 
 #include "PassUtil.h"
 
+#include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 #include "mlir-c/Diagnostics.h"
 
@@ -47,6 +48,26 @@ bool attnIsOp(MlirOperation op, const char *name) {
   return mlirStringRefEqual(mlirIdentifierStr(mlirOperationGetName(op)),
                             mlirStringRefCreateFromCString(name));
 }
+
+/* Operand `fromEnd` groups before the end (1: the last group), or null when
+ * that group is empty. Ops without operandSegmentSizes have no optional
+ * operands. */
+static MlirValue optionalOperand(MlirOperation op, intptr_t fromEnd) {
+  MlirAttribute sizes =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("operandSegmentSizes"));
+  if (mlirAttributeIsNull(sizes) || !mlirAttributeIsADenseI32Array(sizes))
+    return (MlirValue){NULL};
+  intptr_t groups = mlirDenseArrayGetNumElements(sizes), group = groups - fromEnd, first = 0;
+  if (group < 0 || mlirDenseI32ArrayGetElement(sizes, group) != 1)
+    return (MlirValue){NULL};
+  for (intptr_t i = 0; i < group; ++i)
+    first += mlirDenseI32ArrayGetElement(sizes, i);
+  return first < mlirOperationGetNumOperands(op) ? mlirOperationGetOperand(op, first)
+                                                 : (MlirValue){NULL};
+}
+
+MlirValue attnOpAlibi(MlirOperation op) { return optionalOperand(op, 2); }
+MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1); }
 
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));

@@ -23,6 +23,13 @@ bool attnOpListAppend(AttnOpList *list, MlirOperation op);
 
 bool attnIsOp(MlirOperation op, const char *name);
 
+/* The optional operands of an attention op, or a null value when absent.
+ * Every attn op ends with the groups alibi_slopes, sinks (0 or 1 operand
+ * each, counted by operandSegmentSizes): both are Hq x f32, so the operand
+ * count alone cannot tell them apart. */
+MlirValue attnOpAlibi(MlirOperation op);
+MlirValue attnOpSinks(MlirOperation op);
+
 /* Emits "<pass>: <message>" at the op's location. */
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message);
 

@@ -72,6 +72,7 @@ typedef struct {
   AttnOptions opt;
   AttnAccess q, k, v, out, lse; /* lse.mem null when not requested */
   MlirValue slope;              /* f32 alibi slope of this head, or null */
+  MlirValue sink;               /* f32 sink logit of this head, or null */
   MlirValue lenQ, lenK, row;    /* sequence lengths and the local query row */
   MlirValue scratch;            /* memref<?xf32>, at least lenK long */
   int64_t headDim, valueDim;
@@ -132,8 +133,9 @@ static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue d
 /* Pass 1: logits of row i into scratch; returns the row max. */
 static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
   MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
-  MlirValue negInf = attnConstF32(b, -INFINITY);
-  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &negInf);
+  /* A sink is one more logit of the row (without a value): it joins the max. */
+  MlirValue init = mlirValueIsNull(r->sink) ? attnConstF32(b, -INFINITY) : r->sink;
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &init);
   MlirValue j = keys.iv;
   {
     MlirValue zero = attnConstF32(b, 0.0);
@@ -162,19 +164,23 @@ static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
   return keys.results[0];
 }
 
-/* Pass 2: scratch[j] = exp(scratch[j] - m); returns the sum. A row whose max
- * is -inf has no visible key: its weights are 0 rather than exp(NaN). */
+/* exp(s - m) of one logit, 0 for a row whose max is -inf (no visible key
+ * and no sink: 0 rather than exp(NaN)); s == m gives 1 even when both are
+ * +inf (an overflowed logit), where exp(s - m) would be NaN. */
+static MlirValue emitWeight(AttnBuilder *b, MlirValue s, MlirValue m) {
+  MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
+  MlirValue atMax = attnCmpF(b, ATTN_CMPF_OEQ, s, m);
+  return attnSelect(b, empty, attnConstF32(b, 0.0),
+                    attnSelect(b, atMax, attnConstF32(b, 1.0), attnExpF(b, attnSubF(b, s, m))));
+}
+
+/* Pass 2: scratch[j] = exp(scratch[j] - m); returns the sum, the sink's
+ * weight included (it has no value, so it only enlarges the sum). */
 static MlirValue emitExpSum(AttnBuilder *b, AttnRow *r, MlirValue m) {
   MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
-  MlirValue zero = attnConstF32(b, 0.0);
-  MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
-  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
-  MlirValue s = attnLoad(b, r->scratch, 1, &keys.iv);
-  /* s == m gives weight 1 even when both are +inf (an overflowed logit),
-   * where exp(s - m) would be NaN. */
-  MlirValue atMax = attnCmpF(b, ATTN_CMPF_OEQ, s, m);
-  MlirValue e = attnSelect(
-      b, empty, zero, attnSelect(b, atMax, attnConstF32(b, 1.0), attnExpF(b, attnSubF(b, s, m))));
+  MlirValue init = mlirValueIsNull(r->sink) ? attnConstF32(b, 0.0) : emitWeight(b, r->sink, m);
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &init);
+  MlirValue e = emitWeight(b, attnLoad(b, r->scratch, 1, &keys.iv), m);
   attnStore(b, e, r->scratch, 1, &keys.iv);
   MlirValue sum = attnAddF(b, keys.iterArgs[0], e);
   attnForEnd(b, &keys, 1, &sum);
@@ -275,11 +281,34 @@ static void emitFill(AttnBuilder *b, MlirValue mem, MlirValue value) {
     attnForEnd(b, &loops[i], 0, NULL);
 }
 
-/* Output rows outside every sequence: 0, and lse -inf. */
-static void fillUncovered(AttnBuilder *b, MlirValue out, MlirValue lse, MlirType elemType) {
+/* lse (Hq x T) = sinks[h] in every row. */
+static void fillLseWithSinks(AttnBuilder *b, MlirValue lse, MlirValue sinks) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  AttnFor head = attnForBegin(b, c0, attnDim(b, lse, 0), c1, 0, NULL);
+  MlirValue sink = attnLoad(b, sinks, 1, &head.iv);
+  AttnFor tok = attnForBegin(b, c0, attnDim(b, lse, 1), c1, 0, NULL);
+  MlirValue idx[2] = {head.iv, tok.iv};
+  attnStore(b, sink, lse, 2, idx);
+  attnForEnd(b, &tok, 0, NULL);
+  attnForEnd(b, &head, 0, NULL);
+}
+
+/* Output rows outside every sequence: 0, and lse -inf, or the head's sink
+ * (such a row sees no key, so its log-sum-exp is the sink's). */
+static void fillUncovered(AttnBuilder *b, MlirValue out, MlirValue lse, MlirValue sinks,
+                          MlirType elemType) {
   emitFill(b, out, attnConvertF(b, attnConstF32(b, 0.0), elemType));
-  if (!mlirValueIsNull(lse))
+  if (mlirValueIsNull(lse))
+    return;
+  if (mlirValueIsNull(sinks))
     emitFill(b, lse, attnConstF32(b, -INFINITY));
+  else
+    fillLseWithSinks(b, lse, sinks);
+}
+
+/* The buffer of an optional operand, or null. */
+static MlirValue optionalBuffer(AttnBuilder *b, MlirValue operand) {
+  return mlirValueIsNull(operand) ? attnNullValue() : attnToBuffer(b, operand);
 }
 
 /*===--- attn.mha ----------------------------------------------------------===*/
@@ -288,13 +317,13 @@ static void lowerMha(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
             vT = mlirOperationGetOperand(op, 2);
-  bool hasAlibi = mlirOperationGetNumOperands(op) > 3;
   bool hasLse = mlirOperationGetNumResults(op) > 1;
   int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 3),
           dv = staticDim(vT, 3);
 
   MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
-  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 3)) : attnNullValue();
+  MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
+  MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue outSrc[4] = {q, q, q, v};
   int outDims[4] = {0, 1, 2, 3};
   MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
@@ -319,7 +348,8 @@ static void lowerMha(MlirOperation op) {
     r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL};
     r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL};
     r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue(), NULL};
-    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
+    r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
     r.lenQ = lenQ;
     r.lenK = lenK;
     r.row = i;
@@ -344,7 +374,7 @@ static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
 /* out (Tq x Hq x Dv, Dv from dim `dvDim` of v) and lse (Hq x Tq, or null)
  * of a packed op, pre-filled for the tokens outside every sequence. */
 static void allocPackedResults(AttnBuilder *b, MlirOperation op, MlirValue q, MlirValue v,
-                               int dvDim, MlirValue *out, MlirValue *lse) {
+                               MlirValue sinks, int dvDim, MlirValue *out, MlirValue *lse) {
   MlirValue outSrc[3] = {q, q, v};
   int outDims[3] = {0, 1, dvDim};
   *out = attnAllocLike(b, mlirOperationGetResult(op, 0), outSrc, outDims);
@@ -353,23 +383,23 @@ static void allocPackedResults(AttnBuilder *b, MlirOperation op, MlirValue q, Ml
   *lse = mlirOperationGetNumResults(op) > 1
              ? attnAllocLike(b, mlirOperationGetResult(op, 1), lseSrc, lseDims)
              : attnNullValue();
-  fillUncovered(b, *out, *lse, mlirShapedTypeGetElementType(mlirValueGetType(q)));
+  fillUncovered(b, *out, *lse, sinks, mlirShapedTypeGetElementType(mlirValueGetType(q)));
 }
 
 static void lowerMhaVarlen(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
             vT = mlirOperationGetOperand(op, 2);
-  bool hasAlibi = mlirOperationGetNumOperands(op) > 5;
   int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 2),
           dv = staticDim(vT, 2);
 
   MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
   MlirValue cuQ = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
   MlirValue cuK = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
-  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 5)) : attnNullValue();
+  MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
+  MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue out, lse;
-  allocPackedResults(&b, op, q, v, 2, &out, &lse);
+  allocPackedResults(&b, op, q, v, sinks, 2, &out, &lse);
   MlirValue scratch = scratchFor(&b, k, 0);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
@@ -399,7 +429,8 @@ static void lowerMhaVarlen(MlirOperation op) {
     r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
     r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
     r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
-    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
+    r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
     r.lenQ = lenQ;
     r.lenK = lenK;
     r.row = rows.iv;
@@ -429,7 +460,6 @@ static void lowerPaged(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
             vT = mlirOperationGetOperand(op, 2);
-  bool hasAlibi = mlirOperationGetNumOperands(op) > 6;
   int64_t hq = staticDim(qT, 1), bs = staticDim(kT, 1), hkv = staticDim(kT, 2),
           d = staticDim(qT, 2), dv = staticDim(vT, 3);
   MlirType elemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
@@ -438,9 +468,10 @@ static void lowerPaged(MlirOperation op) {
   MlirValue table = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
   MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
   MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, 5));
-  MlirValue alibi = hasAlibi ? attnToBuffer(&b, mlirOperationGetOperand(op, 6)) : attnNullValue();
+  MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
+  MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue out, lse;
-  allocPackedResults(&b, op, q, v, 3, &out, &lse);
+  allocPackedResults(&b, op, q, v, sinks, 3, &out, &lse);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
   /* A sequence has at most MaxBlocks * BS keys, none if the cache has no
@@ -474,7 +505,8 @@ static void lowerPaged(MlirOperation op) {
     r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
     r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
     r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
-    r.slope = hasAlibi ? attnLoad(&b, alibi, 1, &h) : attnNullValue();
+    r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
+    r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
     /* emitRow puts local row t at t + lenK - lenQ = seq_len - q_len + t. */
     r.lenQ = lenQ;
     r.lenK = lenK;

@@ -29,6 +29,12 @@
  *     acc = acc * alpha + contract(p, V tile)
  *   out = l > 0 ? acc / l : 0;   lse = l > 0 ? (m + log2 l) * ln 2 : -inf
  *
+ * Sinks (one logit per head that joins every row's denominator without a
+ * value) enter only here, after the last KV tile: with sk = sink * log2(e)
+ * and M = max(m, sk), l' = l * exp2(m - M) + exp2(sk - M),
+ * out = acc * exp2(m - M) / l', lse = (M + log2 l') * ln 2. A paged op's
+ * split kernels leave them out; its merge kernel adds them once.
+ *
  * Tiles are vector values, the tile matmuls vector.contract (QK^T: B
  * transposed; PV: plain) with f16/bf16 operands accumulating in f32, the row
  * reductions vector.multi_reduction, the exponential math.exp2: every role is
@@ -71,7 +77,7 @@ typedef enum { KIND_MHA, KIND_VARLEN, KIND_PAGED } OpKind;
 
 typedef struct {
   OpKind kind;
-  bool varlen, paged, decode, hasAlibi, hasLse;
+  bool varlen, paged, decode, hasAlibi, hasSinks, hasLse;
   bool causal, hasWindowLeft, hasRightBound, hasSoftcap;
   int64_t windowLeft, rightBound; /* rightBound: causal ? 0 : window_right */
   double scale, softcap;
@@ -106,6 +112,7 @@ typedef struct {
   MlirValue sq, sk, m0, off; /* lengths, first row of the tile, Sk - Sq */
   MlirValue slope2;          /* -slope * log2(e), f32, or null */
   MlirValue slopeRow;        /* the same per row, vector<BM x f32> (GQA-packed rows), or null */
+  MlirValue sinkRow;         /* sink * log2(e) per row, vector<BM x f32>, or null */
   MlirValue qTile;           /* vector<BM x D x E> */
   MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
   /* Positions (i + off) of the tile's first and last real rows; null: from m0, sq, off. */
@@ -175,7 +182,8 @@ static bool readSpec(MlirOperation op, Spec *s) {
     attnEmitOpError(op, pass, "has an attn.kv_head_map or attn.grid of the wrong arity");
     return false;
   }
-  s->hasAlibi = mlirOperationGetNumOperands(op) > (s->paged ? 6 : s->varlen ? 5 : 3);
+  s->hasAlibi = !mlirValueIsNull(attnOpAlibi(op));
+  s->hasSinks = !mlirValueIsNull(attnOpSinks(op));
   s->hasLse = mlirOperationGetNumResults(op) > 1;
   MlirType qType = mlirValueGetType(mlirOperationGetOperand(op, 0));
   MlirType kType = mlirValueGetType(mlirOperationGetOperand(op, 1));
@@ -272,9 +280,11 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   return n + pidTypes(ctx, types + n);
 }
 
-/* The merge kernel: split_out, split_lse, out, [lse], pids. */
+/* The merge kernel: split_out, split_lse, [sinks], out, [lse], pids. */
 static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   intptr_t n = splitTypes(ctx, s, types);
+  if (s->hasSinks)
+    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
   types[n++] = stridedMemRef(ctx, 3, s->dv, true, s->elem);
   if (s->hasLse)
     types[n++] = stridedMemRef(ctx, 2, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
@@ -282,7 +292,7 @@ static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
 }
 
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
- * out, [lse], pid_x, pid_y, pid_z. */
+ * [sinks], out, [lse], pid_x, pid_y, pid_z. */
 static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   if (s->paged)
     return pagedParamTypes(ctx, s, types);
@@ -296,6 +306,8 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
     types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
   }
   if (s->hasAlibi)
+    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
+  if (s->hasSinks)
     types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
   types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
@@ -601,6 +613,40 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   bounds[3] = hi;
 }
 
+/* What the epilogue writes for the running (m, l) of BLOCK_M rows (log2
+ * domain): the factor of acc and the lse. */
+typedef struct {
+  MlirValue outScale, lse;
+} RowsEnd;
+
+/* out = acc * outScale, lse as documented: rows with l = 0 (no visible key,
+ * no sink) give 0 and -inf; a row whose max is +Inf (a logit beyond f32)
+ * gives lse = +Inf (docs/limits.md). sink2: the rows' sink * log2(e), or
+ * null; it joins l as one more term without a value (the file comment). */
+static RowsEnd finishRows(AttnBuilder *b, int64_t rows, MlirValue m, MlirValue l,
+                          MlirValue sink2) {
+  MlirType row = vec1(rows, attnF32Type(b));
+  MlirValue zero = splatF(b, row, 0.0), one = splatF(b, row, 1.0);
+  MlirValue top = m, scale = one;
+  if (sink2.ptr) {
+    top = attnMaximumF(b, m, sink2);
+    /* No key and a -inf sink: subtract 0, not -inf (exp2(NaN)). */
+    top = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, top, splatF(b, row, -INFINITY)), zero, top);
+    scale = attnUnary(b, "math.exp2", attnSubF(b, m, top));
+    l = attnAddF(b, attnMulF(b, l, scale), attnUnary(b, "math.exp2", attnSubF(b, sink2, top)));
+  }
+  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
+  RowsEnd e;
+  e.outScale = attnSelect(b, seen, attnDivF(b, scale, l), zero);
+  MlirValue lse = attnMulF(b, attnAddF(b, top, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
+  lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
+  /* A logit beyond f32's range made the max +Inf (and l NaN): the row's
+   * log-sum-exp is beyond f32 too, +Inf, not "no key" (docs/limits.md). */
+  MlirValue inf = splatF(b, row, INFINITY);
+  e.lse = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, top, inf), inf, lse);
+  return e;
+}
+
 static void emitProgram(AttnBuilder *b, Program *p) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), idx = attnIndexType(b);
@@ -626,26 +672,18 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
   emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
 
-  MlirValue m = carry[0], l = carry[1], acc = carry[2];
-  MlirValue zero = splatF(b, row, 0.0);
-  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
-  MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
-  MlirValue out = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
+  RowsEnd end = finishRows(b, s->blockM, carry[0], carry[1], p->sinkRow);
+  MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, end.outScale, s->dv));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
   if (!mlirTypeEqual(outElem, f32))
     out = attnConvertF(b, out, vec2(s->blockM, s->dv, outElem));
   writeTile(b, &p->out, p->m0, out);
   if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
-    MlirValue lse = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
-    lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
-    /* A logit beyond f32's range made the max +Inf (and l NaN): the row's
-     * log-sum-exp is beyond f32 too, +Inf, not "no key" (docs/limits.md). */
-    MlirValue inf = splatF(b, row, INFINITY);
-    lse = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, m, inf), inf, lse);
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
-    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse), inBounds);
+    attnTransferWrite(b, end.lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
+                      inBounds);
   }
 }
 
@@ -654,11 +692,18 @@ static MlirValue loadSlope(AttnBuilder *b, MlirValue alibi, MlirValue h) {
   return attnMulF(b, slope, attnConstF32(b, -log2e));
 }
 
+/* sinks[h] * log2(e) in every row: the program's rows are all of head h. */
+static MlirValue loadSinkRow(AttnBuilder *b, const Spec *s, MlirValue sinks, MlirValue h) {
+  MlirValue sink = attnMulF(b, attnLoad(b, sinks, 1, &h), attnConstF32(b, log2e));
+  return splatOf(b, sink, vec1(s->blockM, attnF32Type(b)));
+}
+
 /* attn.mha: pid_y = batch * Hq + head. */
 static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int a = 0;
   MlirValue q = args[a++], k = args[a++], v = args[a++];
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
+  MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], pidY = args[a + 1];
@@ -678,6 +723,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.sk = attnDim(b, k, 2);
   p.m0 = attnMulI(b, pidX, cst(b, s->blockM));
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
+  p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
   emitProgram(b, &p);
 }
 
@@ -714,6 +760,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int a = 0;
   MlirValue q = args[a++], k = args[a++], v = args[a++], cuQ = args[a++], cuK = args[a++];
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
+  MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], head = args[a + 1];
@@ -759,6 +806,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.sk = lenK;
   p.m0 = attnMulI(b, scan.results[5], bm);
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
+  p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
   emitProgram(b, &p);
 }
 
@@ -989,7 +1037,9 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
  * are all empty gets 0 and -inf. One program: BLOCK_M tokens of one head. */
 static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int i = 0;
-  MlirValue splitOut = args[i++], splitLse = args[i++], out = args[i++];
+  MlirValue splitOut = args[i++], splitLse = args[i++];
+  MlirValue sinks = s->hasSinks ? args[i++] : attnNullValue();
+  MlirValue out = args[i++];
   MlirValue lse = s->hasLse ? args[i++] : attnNullValue();
   MlirValue t0 = attnMulI(b, args[i], cst(b, s->blockM)), head = args[i + 1];
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
@@ -1024,12 +1074,22 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue zero = splatF(b, row, 0.0);
   MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
   MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
+  MlirValue lse2 = attnNullValue();
+  if (s->hasSinks) {
+    /* The sinks join here, once, not in every split. */
+    RowsEnd end = finishRows(b, s->blockM, m, l, loadSinkRow(b, s, sinks, head));
+    inv = end.outScale;
+    lse2 = end.lse;
+  }
   MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
   Access outA = {out, 3, {c0, head, c0, c0}, 0, 2};
   writeTile(b, &outA, t0, attnConvertF(b, o, vec2(s->blockM, s->dv, s->elem)));
   if (s->hasLse) {
-    MlirValue v = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
-    v = attnSelect(b, seen, v, splatF(b, row, -INFINITY));
+    MlirValue v = lse2;
+    if (!v.ptr) {
+      v = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
+      v = attnSelect(b, seen, v, splatF(b, row, -INFINITY));
+    }
     Access lseA = {lse, 2, {head, c0, c0, c0}, 1, -1};
     place(b, &lseA, t0);
     bool inBounds[1] = {false};
@@ -1134,7 +1194,7 @@ static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
   MlirValue args[12];
   intptr_t n = 0;
   intptr_t numIn = mlirOperationGetNumOperands(op);
-  MlirValue in[6];
+  MlirValue in[8];
   for (intptr_t i = 0; i < numIn; ++i) {
     in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
     args[n] = castToParam(&b, in[i], params[n]);
@@ -1220,8 +1280,9 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
                             const MlirType *splitParams, const char *mergeLaunch,
                             const MlirType *mergeParams) {
   AttnBuilder b = attnBuilderBefore(op);
-  MlirValue args[16], in[7];
-  intptr_t n = 0, numIn = mlirOperationGetNumOperands(op);
+  MlirValue args[16], in[8];
+  /* The split kernel takes every operand but the sinks (the merge's). */
+  intptr_t n = 0, numIn = mlirOperationGetNumOperands(op) - (s->hasSinks ? 1 : 0);
   for (intptr_t i = 0; i < numIn; ++i) {
     in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
     args[n] = castToParam(&b, in[i], splitParams[n]);
@@ -1257,6 +1318,10 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
   ++n;
   args[n] = castToParam(&b, splitLse, mergeParams[n]);
   ++n;
+  if (s->hasSinks) {
+    args[n] = castToParam(&b, attnToBuffer(&b, attnOpSinks(op)), mergeParams[n]);
+    ++n;
+  }
   args[n] = castToParam(&b, out, mergeParams[n]);
   ++n;
   if (s->hasLse) {

@@ -231,6 +231,16 @@ LogicalResult verifyAlibi(Operation *op, Value alibi, const Dim &hq) {
   return checkSame(op, hq, Dim{alibi, "alibi_slopes", 0, "Hq"});
 }
 
+/// sinks: tensor<Hq x f32>, one logit per query head.
+LogicalResult verifySinks(Operation *op, Value sinks, const Dim &hq) {
+  if (!sinks)
+    return success();
+  if (failed(checkRank(op, sinks, "sinks", 1, "Hq")) ||
+      failed(checkElementKind(op, sinks, "sinks", Elements::F32)))
+    return failure();
+  return checkSame(op, hq, Dim{sinks, "sinks", 0, "Hq"});
+}
+
 } // namespace
 
 LogicalResult attn::MhaOp::verify() {
@@ -271,7 +281,7 @@ LogicalResult attn::MhaOp::verify() {
         failed(checkSame(op, qS, lS)))
       return failure();
   }
-  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
     return failure();
   return verifyCommonAttrs(*this);
 }
@@ -318,7 +328,7 @@ LogicalResult attn::MhaVarlenOp::verify() {
     if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
       return failure();
   }
-  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
     return failure();
   return verifyCommonAttrs(*this);
 }
@@ -389,7 +399,7 @@ LogicalResult attn::PagedAttentionOp::verify() {
     if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
       return failure();
   }
-  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)))
+  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
     return failure();
   return verifyCommonAttrs(*this);
 }

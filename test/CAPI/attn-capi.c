@@ -54,12 +54,17 @@ static MlirModule buildModule(MlirContext ctx, int64_t hq, int64_t hkv) {
   MlirOperationState mha = mlirOperationStateGet(mlirStringRefCreateFromCString("attn.mha"), loc);
   mlirOperationStateAddOperands(&mha, 3, args);
   mlirOperationStateAddResults(&mha, 1, &q);
-  MlirNamedAttribute attrs[2] = {
+  /* One entry per operand group: q, k, v, alibi_slopes, sinks. */
+  static const int32_t segments[5] = {1, 1, 1, 0, 0};
+  MlirNamedAttribute attrs[3] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("causal")),
                             mlirUnitAttrGet(ctx)),
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("window_left")),
-                            mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 4))};
-  mlirOperationStateAddAttributes(&mha, 2, attrs);
+                            mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 4)),
+      mlirNamedAttributeGet(
+          mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
+          mlirDenseI32ArrayGet(ctx, 5, segments))};
+  mlirOperationStateAddAttributes(&mha, 3, attrs);
   MlirOperation mhaOp = mlirOperationCreate(&mha);
   mlirBlockAppendOwnedOperation(body, mhaOp);
   MlirValue out = mlirOperationGetResult(mhaOp, 0);

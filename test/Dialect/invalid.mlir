@@ -477,7 +477,7 @@ func.func @mha_window_i32(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, 
 // Causal given as a bool in the generic form.
 func.func @mha_causal_bool(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{Invalid attribute `causal` in property conversion: true}}
-  %o = "attn.mha"(%q, %k, %v) <{causal = true}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, causal = true}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -486,7 +486,7 @@ func.func @mha_causal_bool(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>,
 // A verifier error in the generic form.
 func.func @mha_generic_softcap(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'softcap' must be positive and finite, got -1}}
-  %o = "attn.mha"(%q, %k, %v) <{softcap = -1.0 : f32}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, softcap = -1.0 : f32}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -495,7 +495,7 @@ func.func @mha_generic_softcap(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf
 // Two operands.
 func.func @mha_two_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op expected 3 or more operands, but found 2}}
-  %o = "attn.mha"(%q, %k) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -504,7 +504,7 @@ func.func @mha_two_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>
 // Five operands.
 func.func @mha_five_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<8xf32>) {
   // expected-error@+1 {{'attn.mha' op operand group starting at #3 requires 0 or 1 element, but found 2}}
-  %o = "attn.mha"(%q, %k, %v, %s, %s) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 2, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -513,7 +513,7 @@ func.func @mha_five_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16
 // No result.
 func.func @mha_no_result(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op expected 1 or more results}}
-  "attn.mha"(%q, %k, %v) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> ()
+  "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> ()
   return
 }
 
@@ -522,7 +522,7 @@ func.func @mha_no_result(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %
 // Three results.
 func.func @mha_three_results(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op result group starting at #1 requires 0 or 1 element, but found 2}}
-  %o:3 = "attn.mha"(%q, %k, %v) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16xf32>)
+  %o:3 = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16xf32>)
   return
 }
 
@@ -846,7 +846,7 @@ func.func @varlen_scale(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: te
 // Cu_seqlens_k missing.
 func.func @varlen_four_operands(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: tensor<56x2x64xf16>, %cq: tensor<3xi32>) {
   // expected-error@+1 {{'attn.mha_varlen' op expected 5 or more operands, but found 4}}
-  %o = "attn.mha_varlen"(%q, %k, %v, %cq) : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>) -> tensor<40x8x64xf16>
+  %o = "attn.mha_varlen"(%q, %k, %v, %cq) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0>}> : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>) -> tensor<40x8x64xf16>
   return
 }
 
@@ -1260,6 +1260,59 @@ func.func @paged_scale(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc
 // Query_start_loc missing.
 func.func @paged_five_operands(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>) {
   // expected-error@+1 {{'attn.paged_attention' op expected 6 or more operands, but found 5}}
-  %o = "attn.paged_attention"(%q, %kc, %vc, %bt, %sl) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>) -> tensor<12x8x64xf16>
+  %o = "attn.paged_attention"(%q, %kc, %vc, %bt, %sl) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0>}> : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// One sink per key/value head instead of per query head.
+func.func @mha_sinks_size(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<2xf32>) {
+  // expected-error@+1 {{'sinks' dimension 0 (Hq = 2) must equal 'q' dimension 1 (Hq = 8)}}
+  %o = attn.mha %q, %k, %v sinks(%s) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2xf32>) -> tensor<2x8x16x64xf16>
+  return
+}
+
+// -----
+
+// Sinks per (batch, head).
+func.func @mha_sinks_rank(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<2x8xf32>) {
+  // expected-error@+1 {{'sinks' must have rank 1 (Hq), got 'tensor<2x8xf32>'}}
+  %o = attn.mha %q, %k, %v sinks(%s) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2x8xf32>) -> tensor<2x8x16x64xf16>
+  return
+}
+
+// -----
+
+// Sinks in the element type of q (aiter takes them as f32).
+func.func @mha_sinks_type(%q: tensor<2x8x16x64xbf16>, %k: tensor<2x2x32x64xbf16>, %v: tensor<2x2x32x64xbf16>, %s: tensor<8xbf16>) {
+  // expected-error@+1 {{'sinks' element type must be f32, got 'bf16'}}
+  %o = attn.mha %q, %k, %v sinks(%s) : (tensor<2x8x16x64xbf16>, tensor<2x2x32x64xbf16>, tensor<2x2x32x64xbf16>, tensor<8xbf16>) -> tensor<2x8x16x64xbf16>
+  return
+}
+
+// -----
+
+// The alibi check comes first when both are wrong; a wrong sinks after a right alibi.
+func.func @varlen_sinks_size(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: tensor<56x2x64xf16>, %cq: tensor<3xi32>, %ck: tensor<3xi32>, %a: tensor<8xf32>, %s: tensor<7xf32>) {
+  // expected-error@+1 {{'sinks' dimension 0 (Hq = 7) must equal 'q' dimension 1 (Hq = 8)}}
+  %o = attn.mha_varlen %q, %k, %v, %cq, %ck alibi(%a) sinks(%s) : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>, tensor<3xi32>, tensor<8xf32>, tensor<7xf32>) -> tensor<40x8x64xf16>
+  return
+}
+
+// -----
+
+func.func @paged_sinks_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>, %vc: tensor<20x16x2x64xf16>, %bt: tensor<3x4xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<f32>) {
+  // expected-error@+1 {{'sinks' must have rank 1 (Hq), got 'tensor<f32>'}}
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl sinks(%s) : (tensor<12x8x64xf16>, tensor<20x16x2x64xf16>, tensor<20x16x2x64xf16>, tensor<3x4xi32>, tensor<3xi32>, tensor<4xi32>, tensor<f32>) -> tensor<12x8x64xf16>
+  return
+}
+
+// -----
+
+// Two sinks groups in the generic form.
+func.func @mha_two_sinks(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<8xf32>) {
+  // expected-error@+1 {{'attn.mha' op operand group starting at #3 requires 0 or 1 element, but found 2}}
+  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 2>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
   return
 }

@@ -248,3 +248,20 @@ func.func @paged_forms(%q: tensor<4x32x128xbf16>, %kc: tensor<1024x16x8x128xbf16
   %5 = attn.paged_attention %q2, %c2, %c2, %bt2, %sl2, %qsl2 {scale = 0.5 : f32} : (tensor<7x4x32xf32>, tensor<3x544x4x32xf32>, tensor<3x544x4x32xf32>, tensor<2x2xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<7x4x32xf32>
   return
 }
+
+// Sinks on every op: alone, after alibi, with lse; dynamic sizes.
+// CHECK-LABEL: func.func @sinks_forms
+// CHECK-NEXT: attn.mha %arg0, %arg1, %arg2 sinks(%arg3) {causal, window_left = 128 : i64} : (tensor<?x64x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<64xf32>) -> (tensor<?x64x?x64xbf16>, tensor<?x64x?xf32>)
+// CHECK-NEXT: attn.mha %arg0, %arg1, %arg2 alibi(%arg4) sinks(%arg3) : (tensor<?x64x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64x?x64xbf16>
+// CHECK-NEXT: attn.mha_varlen %arg5, %arg6, %arg6, %arg7, %arg7 sinks(%arg8) {causal} : (tensor<?x4x32xf16>, tensor<?x2x32xf16>, tensor<?x2x32xf16>, tensor<?xi32>, tensor<?xi32>, tensor<4xf32>) -> (tensor<?x4x32xf16>, tensor<4x?xf32>)
+// CHECK-NEXT: attn.paged_attention %arg9, %arg10, %arg10, %arg11, %arg12, %arg13 alibi(%arg8) sinks(%arg8) {window_left = 3 : i64} : (tensor<?x4x32xf16>, tensor<?x16x2x32xf16>, tensor<?x16x2x32xf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x32xf16>
+// CHECK-NEXT: return
+func.func @sinks_forms(%q: tensor<?x64x?x64xbf16>, %k: tensor<?x8x?x64xbf16>, %v: tensor<?x8x?x64xbf16>, %s: tensor<64xf32>, %a: tensor<64xf32>,
+                       %q1: tensor<?x4x32xf16>, %k1: tensor<?x2x32xf16>, %c1: tensor<?xi32>, %s1: tensor<4xf32>,
+                       %q2: tensor<?x4x32xf16>, %kc2: tensor<?x16x2x32xf16>, %bt2: tensor<?x?xi32>, %sl2: tensor<?xi32>, %qsl2: tensor<?xi32>) {
+  %0:2 = attn.mha %q, %k, %v sinks(%s) {causal, window_left = 128 : i64} : (tensor<?x64x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<64xf32>) -> (tensor<?x64x?x64xbf16>, tensor<?x64x?xf32>)
+  %1 = attn.mha %q, %k, %v alibi(%a) sinks(%s) : (tensor<?x64x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<?x8x?x64xbf16>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x64x?x64xbf16>
+  %2:2 = attn.mha_varlen %q1, %k1, %k1, %c1, %c1 sinks(%s1) {causal} : (tensor<?x4x32xf16>, tensor<?x2x32xf16>, tensor<?x2x32xf16>, tensor<?xi32>, tensor<?xi32>, tensor<4xf32>) -> (tensor<?x4x32xf16>, tensor<4x?xf32>)
+  %3 = attn.paged_attention %q2, %kc2, %kc2, %bt2, %sl2, %qsl2 alibi(%s1) sinks(%s1) {window_left = 3 : i64} : (tensor<?x4x32xf16>, tensor<?x16x2x32xf16>, tensor<?x16x2x32xf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x32xf16>
+  return
+}

@@ -104,6 +104,23 @@ static bool setRole(AttnFuncInfo *info, int arg, AttnRole role, MlirOperation op
   return false;
 }
 
+/* The operand group (operandSegmentSizes) operand i belongs to: the optional
+ * alibi_slopes and sinks are both Hq x f32, so only the op's segment sizes
+ * tell them apart. Verified ops have one entry per group. */
+static int operandGroup(MlirOperation op, intptr_t i) {
+  MlirAttribute sizes =
+      mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("operandSegmentSizes"));
+  if (mlirAttributeIsNull(sizes) || !mlirAttributeIsADenseI32Array(sizes))
+    return (int)i;
+  intptr_t end = 0, n = mlirDenseArrayGetNumElements(sizes);
+  for (intptr_t g = 0; g < n; ++g) {
+    end += mlirDenseI32ArrayGetElement(sizes, g);
+    if (i < end)
+      return (int)g;
+  }
+  return (int)i;
+}
+
 static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, AttnFuncInfo *info,
                    FILE *err) {
   if (info->numOps == ATTN_RUN_MAX_OPS) {
@@ -118,11 +135,13 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   readParams(op, o->kind, &o->params);
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
-  /* Operand i of the op fills slot slots[i]. */
-  static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI};
-  static const AttnSlot varlenSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
-  static const AttnSlot pagedSlots[] = {
-      ATTN_Q, ATTN_K, ATTN_V, ATTN_BLOCK_TABLES, ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI};
+  /* Operand group g of the op fills slot slots[g]. */
+  static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI, ATTN_SINKS};
+  static const AttnSlot varlenSlots[] = {ATTN_Q,    ATTN_K,     ATTN_V,    ATTN_CU_Q,
+                                         ATTN_CU_K, ATTN_ALIBI, ATTN_SINKS};
+  static const AttnSlot pagedSlots[] = {ATTN_Q,          ATTN_K,           ATTN_V,
+                                        ATTN_BLOCK_TABLES, ATTN_SEQ_LENS, ATTN_QUERY_START,
+                                        ATTN_ALIBI,      ATTN_SINKS};
   static const AttnRole slotRoles[] = {
       [ATTN_Q] = ATTN_ROLE_DATA,
       [ATTN_K] = ATTN_ROLE_DATA,
@@ -133,6 +152,7 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_SEQ_LENS] = ATTN_ROLE_SEQ_LENS,
       [ATTN_QUERY_START] = ATTN_ROLE_QUERY_START,
       [ATTN_ALIBI] = ATTN_ROLE_ALIBI,
+      [ATTN_SINKS] = ATTN_ROLE_SINKS,
   };
   const AttnSlot *slots = o->kind == ATTN_OP_VARLEN  ? varlenSlots
                           : o->kind == ATTN_OP_PAGED ? pagedSlots
@@ -148,9 +168,10 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       located(mlirOperationGetLocation(op), fileName, err, message);
       return false;
     }
-    o->arg[slots[i]] = arg;
-    bool cache = o->kind == ATTN_OP_PAGED && (slots[i] == ATTN_K || slots[i] == ATTN_V);
-    if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slots[i]], op, fileName, err))
+    AttnSlot slot = slots[operandGroup(op, i)];
+    o->arg[slot] = arg;
+    bool cache = o->kind == ATTN_OP_PAGED && (slot == ATTN_K || slot == ATTN_V);
+    if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slot], op, fileName, err))
       return false;
   }
   return true;
@@ -272,6 +293,7 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
     break;
   }
   tie(parent, a[ATTN_Q], 1, a[ATTN_ALIBI], 0);
+  tie(parent, a[ATTN_Q], 1, a[ATTN_SINKS], 0);
 }
 
 /* Which (argument, dim) each dim of an op result equals; returns its rank. */

@@ -34,6 +34,7 @@ typedef enum {
   ATTN_ROLE_CU_Q,         /* cu_seqlens_q: random valid offsets */
   ATTN_ROLE_CU_K,         /* cu_seqlens_k */
   ATTN_ROLE_ALIBI,        /* ALiBi slopes 2^(-8(h+1)/Hq) */
+  ATTN_ROLE_SINKS,        /* attention sinks: normal(0, 2), head 0 -inf, head 1 +6 */
   ATTN_ROLE_KV_CACHE,     /* k_cache, v_cache: normal(0, 1), NaN where no sequence reads */
   ATTN_ROLE_BLOCK_TABLES, /* paged layout (Paged.h) */
   ATTN_ROLE_SEQ_LENS,
@@ -51,6 +52,7 @@ typedef enum {
   ATTN_SEQ_LENS,
   ATTN_QUERY_START,
   ATTN_ALIBI,
+  ATTN_SINKS,
   ATTN_NUM_SLOTS
 } AttnSlot;
 

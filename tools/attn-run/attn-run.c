@@ -343,6 +343,19 @@ static bool isLayoutRole(AttnRole r) {
          r == ATTN_ROLE_SEQ_LENS || r == ATTN_ROLE_QUERY_START;
 }
 
+/* Sinks of the size of the logits (normal(0, 2)), plus the edges when
+ * there are heads to spare: head 0 has none (-inf), head 1 one that
+ * outweighs most rows' keys (+6). */
+static void randomSinks(uint64_t *rng, double *values, size_t count) {
+  attnRandNormal(rng, values, count);
+  for (size_t h = 0; h < count; ++h)
+    values[h] *= 2.0;
+  if (count > 2) {
+    values[0] = -INFINITY;
+    values[1] = 6.0;
+  }
+}
+
 /* Paged ops first (their layout decides which cache slots are poisoned),
  * then every argument still without values by its role. `have` marks the
  * arguments from --input on entry. */
@@ -374,6 +387,9 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     case ATTN_ROLE_ALIBI:
       for (size_t h = 0; h < args[a].count; ++h)
         args[a].values[h] = exp2(-8.0 * (double)(h + 1) / (double)args[a].count);
+      break;
+    case ATTN_ROLE_SINKS:
+      randomSinks(rng, args[a].values, args[a].count);
       break;
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
@@ -511,6 +527,7 @@ static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefRe
     const AttnOpInfo *op = &info->ops[o];
     AttnRefParams p = op->params;
     const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
+    p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
     RefResult *r = &refs[o];
     referenceShapes(op, args, &p, r);
     size_t rows = (size_t)(op->kind != ATTN_OP_MHA ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;

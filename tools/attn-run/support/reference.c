@@ -60,6 +60,7 @@ typedef struct {
   int64_t off; /* lenK - lenQ: aligns the last query with the last key */
   bool hasSlope;
   double slope;
+  double sink; /* the head's sink logit, -inf without sinks */
   const int32_t *blocks; /* NULL: contiguous keys */
   int64_t blockSize, kBlockStride, vBlockStride;
 } KeyRange;
@@ -84,6 +85,11 @@ static bool isVisible(const AttnRefParams *p, int64_t dist) {
   return true;
 }
 
+/* Head h's sink, -inf (no sink) without sinks. */
+static double headSink(const AttnRefParams *p, int64_t h) {
+  return p->sinks ? p->sinks[h] : -INFINITY;
+}
+
 static double computeLogit(const AttnRefParams *p, const double *qRow, const KeyRange *r, int64_t j,
                            int64_t dist) {
   const double *kRow = r->k + keyOffset(r, j, r->kBase, r->kStride, r->kBlockStride);
@@ -99,11 +105,12 @@ static double computeLogit(const AttnRefParams *p, const double *qRow, const Key
 }
 
 /* Two-pass softmax of one query row. Rows with nothing to attend to (no
- * visible key, or only -inf logits) produce 0 and lse -inf, matching the
- * kernels' convention instead of 0/0 = NaN. */
+ * visible key, or only -inf logits, and no sink) produce 0 and lse -inf,
+ * matching the kernels' convention instead of 0/0 = NaN. The sink is one
+ * more logit of the row, without a value. */
 static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, const KeyRange *r,
                       double *outRow, double *lseOut) {
-  double m = -INFINITY;
+  double m = r->sink;
   for (int64_t j = 0; j < r->lenK; ++j) {
     int64_t dist = i + r->off - j;
     if (isVisible(p, dist)) {
@@ -117,7 +124,7 @@ static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, con
     *lseOut = -INFINITY;
     return;
   }
-  double sum = 0.0;
+  double sum = r->sink == m ? 1.0 : exp(r->sink - m);
   for (int64_t j = 0; j < r->lenK; ++j) {
     int64_t dist = i + r->off - j;
     if (!isVisible(p, dist))
@@ -152,7 +159,8 @@ void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const 
                     .lenK = p->Sk,
                     .off = p->Sk - p->Sq,
                     .hasSlope = alibi != NULL,
-                    .slope = alibi ? alibi[h] : 0.0};
+                    .slope = alibi ? alibi[h] : 0.0,
+                    .sink = headSink(p, h)};
       for (int64_t i = 0; i < p->Sq; ++i) {
         int64_t row = (b * p->Hq + h) * p->Sq + i;
         double rowLse;
@@ -197,8 +205,9 @@ static void clearVarlenOutputs(const AttnRefParams *p, double *out, double *lse)
   for (int64_t i = 0; i < p->Sq * p->Hq * p->Dv; ++i)
     out[i] = 0.0;
   if (lse != NULL) {
-    for (int64_t i = 0; i < p->Hq * p->Sq; ++i)
-      lse[i] = -INFINITY;
+    for (int64_t h = 0; h < p->Hq; ++h)
+      for (int64_t t = 0; t < p->Sq; ++t)
+        lse[h * p->Sq + t] = headSink(p, h);
   }
 }
 
@@ -227,7 +236,8 @@ int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, c
                     .lenK = lenK,
                     .off = lenK - lenQ,
                     .hasSlope = alibi != NULL,
-                    .slope = alibi ? alibi[h] : 0.0};
+                    .slope = alibi ? alibi[h] : 0.0,
+                    .sink = headSink(p, h)};
       for (int64_t i = 0; i < lenQ; ++i) {
         int64_t t = q0 + i;
         double rowLse;
@@ -326,6 +336,7 @@ int attnRefPaged(const AttnRefParams *p, const AttnRefPaging *g, const double *q
                     .off = seqLens[b] - lenQ,
                     .hasSlope = alibi != NULL,
                     .slope = alibi ? alibi[h] : 0.0,
+                    .sink = headSink(p, h),
                     /* (no table without columns: such a sequence has no key) */
                     .blocks = g->maxBlocks > 0 ? blockTables + b * g->maxBlocks : NULL,
                     .blockSize = g->blockSize,

@@ -33,6 +33,12 @@ typedef struct {
   int64_t windowRight;
   bool hasSoftcap;
   double softcap;
+  /* Attention sinks, sinks[Hq] (nullable): a per-head logit that joins every
+   * row's softmax denominator without a value, so
+   * out = sum_j e^(s_j) v_j / (e^sink + sum_j e^(s_j)) and
+   * lse = log(e^sink + sum_j e^(s_j)); a row without a visible key gets
+   * out = 0 and lse = sink (tokens outside every sequence too). */
+  const double *sinks;
 } AttnRefParams;
 
 /* Checks the preconditions both reference functions rely on: non-negative

@@ -48,11 +48,12 @@ defvar Attn_CommonAttrs = (ins
   OptionalAttr<F32Attr>:$softcap
 );
 
-def Attn_MhaOp : Attn_Op<"mha", [Pure]> {
+def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
   let description = [{
     `q: tensor<B x Hq x Sq x D>`, `k: tensor<B x Hkv x Sk x D>`,
-    `v: tensor<B x Hkv x Sk x Dv>`, optional `alibi_slopes: tensor<Hq x f32>`.
+    `v: tensor<B x Hkv x Sk x Dv>`, optional `alibi_slopes: tensor<Hq x f32>`,
+    optional `sinks: tensor<Hq x f32>`.
     Result `out: tensor<B x Hq x Sq x Dv>` (element type of q) and optionally
     `lse: tensor<B x Hq x Sq x f32>`, the natural-log log-sum-exp of the
     scaled, soft-capped, biased and masked logits of each row.
@@ -64,6 +65,13 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure]> {
     alibi: logit += -slope[h] * |i + off - j|; then mask and softmax.
     Rows that see no key produce 0 and lse = -inf.
 
+    Optional `sinks: tensor<Hq x f32>` (attention sinks, as in gpt-oss): a
+    per-head logit (natural-log domain, not scaled, capped or biased) that
+    joins every row's softmax denominator without a value:
+    out = sum_j exp(s_j - m) v_j / (exp(sinks[h] - m) + sum_j exp(s_j - m)),
+    and lse = log(exp(sinks[h]) + sum_j exp(s_j)). A row that sees no key
+    then produces 0 and lse = sinks[h]; a sink of -inf is no sink.
+
     Example:
     ```mlir
     %o = attn.mha %q, %k, %v {causal} : (tensor<2x8x128x64xf16>,
@@ -71,44 +79,49 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure]> {
     ```
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
-                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                            Optional<Attn_F32Tensor>:$alibi_slopes,
+                            Optional<Attn_F32Tensor>:$sinks),
                        Attn_CommonAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure]> {
+def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
   let summary = "attention over packed variable-length sequences";
   let description = [{
     Packed `q: tensor<Tq x Hq x D>`, `k: tensor<Tk x Hkv x D>`,
     `v: tensor<Tk x Hkv x Dv>`, `cu_seqlens_q: tensor<(B+1) x i32>`,
-    `cu_seqlens_k: tensor<(B+1) x i32>`, optional `alibi_slopes`.
+    `cu_seqlens_k: tensor<(B+1) x i32>`, optional `alibi_slopes`, optional
+    `sinks`.
     Results `out: tensor<Tq x Hq x Dv>`, optional `lse: tensor<Hq x Tq x f32>`.
     Sequence b owns query tokens [cu_seqlens_q[b], cu_seqlens_q[b+1]) and keys
     [cu_seqlens_k[b], cu_seqlens_k[b+1]); masks and alibi use indices local to
     the sequence, exactly as attn.mha. Precondition on the data: both
     cu_seqlens start at 0, are non-decreasing and end at most at Tq (Tk).
-    Query tokens past cu_seqlens_q[B] produce 0 and lse = -inf.
+    Query tokens past cu_seqlens_q[B] produce 0 and lse = -inf. Optional
+    `sinks: tensor<Hq x f32>` as in attn.mha (a row that sees no key gives 0
+    and lse = sinks[h]; tokens past cu_seqlens_q[B] too).
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_I32Tensor:$cu_seqlens_q,
                             Attn_I32Tensor:$cu_seqlens_k,
-                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                            Optional<Attn_F32Tensor>:$alibi_slopes,
+                            Optional<Attn_F32Tensor>:$sinks),
                        Attn_CommonAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $cu_seqlens_q `,` $cu_seqlens_k
-    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure]> {
+def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "attention over a paged (block-table) KV cache: decode and chunked prefill";
   let description = [{
     Packed query tokens `q: tensor<Tq x Hq x D>` of B sequences, a KV cache of
@@ -117,7 +130,8 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure]> {
     `block_tables: tensor<B x MaxBlocks x i32>`, `seq_lens: tensor<B x i32>`
     (tokens in the cache per sequence, including the new ones),
     `query_start_loc: tensor<(B+1) x i32>` (cumulative query lengths),
-    optional `alibi_slopes: tensor<Hq x f32>`. Results
+    optional `alibi_slopes: tensor<Hq x f32>`, optional
+    `sinks: tensor<Hq x f32>`. Results
     `out: tensor<Tq x Hq x Dv>` and optionally `lse: tensor<Hq x Tq x f32>`.
 
     Key j (0 <= j < seq_lens[b]) of sequence b is slot j mod BS of block
@@ -127,6 +141,8 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure]> {
     masks, causal alignment (bottom-right) and alibi use that position
     exactly as attn.mha uses i + (Sk - Sq). Query tokens past
     query_start_loc[B] produce 0 and lse = -inf, as do rows that see no key.
+    Optional `sinks: tensor<Hq x f32>` as in attn.mha (rows that see no key,
+    and tokens past query_start_loc[B], then give 0 and lse = sinks[h]).
 
     Preconditions on the data (not checkable at compile time; attn-run's
     reference checks them): query_start_loc starts at 0, is non-decreasing
@@ -147,12 +163,13 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k_cache, Attn_Tensor:$v_cache,
                             Attn_I32Tensor:$block_tables, Attn_I32Tensor:$seq_lens,
                             Attn_I32Tensor:$query_start_loc,
-                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                            Optional<Attn_F32Tensor>:$alibi_slopes,
+                            Optional<Attn_F32Tensor>:$sinks),
                        Attn_CommonAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k_cache `,` $v_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc
-    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
