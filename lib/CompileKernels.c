@@ -115,7 +115,7 @@ static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
   k->window_right = mlirAttributeIsNull(a) ? -1 : mlirIntegerAttrGetValueInt(a);
   a = inherent(op, "softcap");
   k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
-  k->has_alibi = mlirOperationGetNumOperands(op) > (paged ? 6 : varlen ? 5 : 3);
+  k->has_alibi = !mlirValueIsNull(attnOpAlibi(op));
   k->has_lse = mlirOperationGetNumResults(op) > 1;
 }
 
@@ -138,19 +138,23 @@ static const char *dtypeName(MlirType t) {
 static bool isPagedKind(const char *kind) { return !strncmp(kind, "paged", 5); }
 
 /* Roles in the kernel ABI order, outputs marked:
- *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], out, [lse]
+ *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks], out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
  *                        query_start_loc, [alibi], split_out, split_lse
- *   paged_merge:         split_out, split_lse, out, [lse] */
+ *   paged_merge:         split_out, split_lse, [sinks], out, [lse]
+ * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
+ * op's split kernel does not, its merge does). */
 enum { MAX_ROLES = 10 };
 
-static int argRoles(const AttnBundleKernel *k, const char *roles[MAX_ROLES],
+static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX_ROLES],
                     bool output[MAX_ROLES]) {
   int n = 0;
 #define ROLE(name, out) (roles[n] = (name), output[n++] = (out))
   if (!strcmp(k->kind, "paged_merge")) {
     ROLE("split_out", false);
     ROLE("split_lse", false);
+    if (sinks)
+      ROLE("sinks", false);
     ROLE("out", true);
     if (k->has_lse)
       ROLE("lse", true);
@@ -178,6 +182,8 @@ static int argRoles(const AttnBundleKernel *k, const char *roles[MAX_ROLES],
   }
   if (k->has_alibi)
     ROLE("alibi", false);
+  if (sinks)
+    ROLE("sinks", false);
   ROLE("out", true);
   if (k->has_lse)
     ROLE("lse", true);
@@ -186,10 +192,11 @@ static int argRoles(const AttnBundleKernel *k, const char *roles[MAX_ROLES],
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
-static bool readArgs(MlirOperation fn, AttnBundleKernel *k, char *err, size_t errLen) {
+static bool readArgs(MlirOperation fn, bool sinks, AttnBundleKernel *k, char *err,
+                     size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
-  int numRoles = argRoles(k, roles, output);
+  int numRoles = argRoles(k, sinks, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -269,7 +276,9 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
                   k->name);
     memcpy(k->kind, kind, sizeof(kind));
   }
-  return readArgs(fn, k, err, errLen);
+  bool sinks = !mlirAttributeIsNull(
+      mlirDictionaryAttrGetElementByName(kernelAttr(fn), str("sinks")));
+  return readArgs(fn, sinks, k, err, errLen);
 }
 
 typedef struct {

@@ -1152,9 +1152,12 @@ static MlirAttribute strAttr(MlirContext ctx, const char *v) {
 
 /* attn.kernel = {<attn.tile entries>, grid = <map>, kind = "mha"|...,
  * [grid_dims = ["ARG.DIM", ...]: the kernel arguments' dims the grid map
- * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen]}. */
+ * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen],
+ * [sinks: the kernel takes the op's sinks (a paged op's merge kernel, not
+ * its split kernel)]}. */
 static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind,
-                                MlirAffineMap grid, int numGridDims, const char *const *gridDims) {
+                                MlirAffineMap grid, int numGridDims, const char *const *gridDims,
+                                bool sinks) {
   intptr_t n = mlirDictionaryAttrGetNumElements(s->tile);
   MlirNamedAttribute entries[20];
   for (intptr_t i = 0; i < n && i < 16; ++i)
@@ -1171,6 +1174,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
         mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid_dims")),
                               mlirArrayAttrGet(ctx, numGridDims, dims));
   }
+  if (sinks)
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("sinks")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 
@@ -1377,10 +1383,12 @@ static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, co
   intptr_t ns = kernelParamTypes(ctx, s, splitParams);
   intptr_t nm = mergeParamTypes(ctx, s, mergeParams);
   buildKernel(func, op, s, kernel, launch, ns, splitParams,
-              kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims),
+              kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims,
+                         false),
               s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
   buildKernel(func, op, s, merge, mergeLaunch, nm, mergeParams,
-              kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims), emitMergeKernel);
+              kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims, s->hasSinks),
+              emitMergeKernel);
   emitPagedLaunch(op, s, launch, splitParams, mergeLaunch, mergeParams);
 }
 
@@ -1413,7 +1421,7 @@ static bool lowerOp(MlirOperation op, int *counter) {
   MlirType params[16];
   intptr_t n = kernelParamTypes(ctx, &s, params);
   buildKernel(func, op, &s, kernel, launch, n, params,
-              kernelAttr(ctx, &s, s.varlen ? "mha_varlen" : "mha", s.gridMap, 0, NULL),
+              kernelAttr(ctx, &s, s.varlen ? "mha_varlen" : "mha", s.gridMap, 0, NULL, s.hasSinks),
               s.varlen ? emitVarlenKernel : emitMhaKernel);
   emitLaunch(op, &s, launch, params);
   return true;

@@ -20,13 +20,14 @@ typedef struct {
   const char *role, *dims;
 } RoleDims;
 
-static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"},   {"v", "B Hkv Sk Dv"},
-                                    {"alibi", "Hq"},    {"out", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},
-                                    {NULL, NULL}};
+static const RoleDims mhaRoles[] = {
+    {"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"},   {"v", "B Hkv Sk Dv"}, {"alibi", "Hq"},
+    {"sinks", "Hq"},    {"out", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},   {NULL, NULL}};
 static const RoleDims varlenRoles[] = {
     {"q", "Tq Hq D"},    {"k", "Tk Hkv D"},       {"v", "Tk Hkv Dv"},
     {"alibi", "Hq"},     {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
-    {"out", "Tq Hq Dv"}, {"lse", "Hq Tq"},        {NULL, NULL}};
+    {"sinks", "Hq"},     {"out", "Tq Hq Dv"},     {"lse", "Hq Tq"},
+    {NULL, NULL}};
 static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"k_cache", "NB BS Hkv D"},
                                       {"v_cache", "NB BS Hkv Dv"},
@@ -39,6 +40,7 @@ static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {NULL, NULL}};
 static const RoleDims mergeRoles[] = {{"split_out", "S Tq Hq Dv"},
                                       {"split_lse", "S Hq Tq"},
+                                      {"sinks", "Hq"},
                                       {"out", "Tq Hq Dv"},
                                       {"lse", "Hq Tq"},
                                       {NULL, NULL}};

@@ -184,12 +184,13 @@ def grid_specs(a):
     varlen = _list(a.varlen, _bool, "--varlen")
     windows = _list(a.window, _pair, "--window")
     softcaps = _list(a.softcap, float, "--softcap")
+    sinks = _list(getattr(a, "sinks", "0"), _bool, "--sinks")
     specs = []
-    for dt, d, (hq, hkv), c, l, al, vl, w, sc in itertools.product(
-            dtypes, dims, heads, causal, lse, alibi, varlen, windows, softcaps):
+    for dt, d, (hq, hkv), c, l, al, vl, w, sc, sk in itertools.product(
+            dtypes, dims, heads, causal, lse, alibi, varlen, windows, softcaps, sinks):
         specs.append(AttentionSpec(dtype=dt, head_dim=d, num_heads_q=hq, num_heads_kv=hkv,
                                    causal=c, return_lse=l, alibi=al, varlen=vl, window=w,
-                                   softcap=sc))
+                                   softcap=sc, sinks=sk))
     return specs
 
 
@@ -226,6 +227,7 @@ def main(argv=None):
     g.add_argument("--varlen", default="0")
     g.add_argument("--window", default="-1:-1")
     g.add_argument("--softcap", default="0")
+    g.add_argument("--sinks", default="0")
     a = p.parse_args(argv)
     try:
         specs = load_specs(a.specs) if a.specs else grid_specs(a)

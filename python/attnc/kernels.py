@@ -191,6 +191,9 @@ def _expected_args(spec, kind):
     order (docs/bundle-format.md, "Kinds")."""
     e, f32, i32 = spec.dtype, "f32", "i32"
     alibi = [("alibi", f32, 1)] if spec.alibi else []
+    # Sinks follow alibi; a paged op's merge kernel takes them, its split kernel not.
+    sinks = [("sinks", f32, 1)] if getattr(spec, "sinks", False) else []
+    alibi = alibi + sinks if kind in ("mha", "mha_varlen") else alibi
     if kind == "mha":
         return ([("q", e, 4), ("k", e, 4), ("v", e, 4)] + alibi + [("out", e, 4)]
                 + ([("lse", f32, 3)] if spec.return_lse else []))
@@ -199,7 +202,7 @@ def _expected_args(spec, kind):
                  ("cu_seqlens_k", i32, 1)] + alibi + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     if kind == "paged_merge":
-        return ([("split_out", f32, 4), ("split_lse", f32, 3), ("out", e, 3)]
+        return ([("split_out", f32, 4), ("split_lse", f32, 3)] + sinks + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     return ([("q", e, 3), ("k_cache", e, 4), ("v_cache", e, 4), ("block_tables", i32, 2),
              ("seq_lens", i32, 1), ("query_start_loc", i32, 1)] + alibi

@@ -40,14 +40,16 @@ def _define(torch):
 
     def attention(q: Tensor, k: Tensor, v: Tensor, alibi_slopes: Optional[Tensor],
                   causal: bool, scale: Optional[float], window_left: int, window_right: int,
-                  softcap: float, return_lse: bool, layout: str) -> Tuple[Tensor, Tensor]:
+                  softcap: float, return_lse: bool, layout: str,
+                  sinks: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         res = at.attention(q, k, v, causal=causal, scale=scale,
                            window=(window_left, window_right), softcap=softcap,
-                           alibi_slopes=alibi_slopes, return_lse=return_lse, layout=layout)
+                           alibi_slopes=alibi_slopes, return_lse=return_lse, layout=layout,
+                           sinks=sinks)
         return res if return_lse else (res, _empty_lse(q))
 
     def attention_fake(q, k, v, alibi_slopes, causal, scale, window_left, window_right, softcap,
-                       return_lse, layout):
+                       return_lse, layout, sinks=None):
         if layout == "bshd":
             b, sq, hq, _ = q.shape
             shape = (b, sq, hq, v.shape[-1])
@@ -60,15 +62,16 @@ def _define(torch):
     def attention_varlen(q: Tensor, k: Tensor, v: Tensor, cu_seqlens_q: Tensor,
                          cu_seqlens_k: Tensor, alibi_slopes: Optional[Tensor], causal: bool,
                          scale: Optional[float], window_left: int, window_right: int,
-                         softcap: float, return_lse: bool) -> Tuple[Tensor, Tensor]:
+                         softcap: float, return_lse: bool,
+                         sinks: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         res = at.attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, causal=causal,
                                   scale=scale, window=(window_left, window_right),
                                   softcap=softcap, alibi_slopes=alibi_slopes,
-                                  return_lse=return_lse)
+                                  return_lse=return_lse, sinks=sinks)
         return res if return_lse else (res, _empty_lse(q))
 
     def attention_varlen_fake(q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, causal, scale,
-                              window_left, window_right, softcap, return_lse):
+                              window_left, window_right, softcap, return_lse, sinks=None):
         tq, hq, _ = q.shape
         lse = q.new_empty((hq, tq), dtype=torch.float32) if return_lse else _empty_lse(q)
         return q.new_empty((tq, hq, v.shape[-1])), lse
@@ -78,18 +81,20 @@ def _define(torch):
                         causal: bool, scale: Optional[float], window_left: int,
                         window_right: int, softcap: float, return_lse: bool,
                         num_splits: Optional[int],
-                        max_query_len: Optional[int]) -> Tuple[Tensor, Tensor]:
+                        max_query_len: Optional[int],
+                        sinks: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
         with at._FreshWorkspace():  # see there: CUDA graph trees' private pool
             res = at.paged_attention(q, k_cache, v_cache, block_tables, seq_lens,
                                      query_start_loc, causal=causal, scale=scale,
                                      window=(window_left, window_right), softcap=softcap,
                                      alibi_slopes=alibi_slopes, return_lse=return_lse,
-                                     num_splits=num_splits, max_query_len=max_query_len)
+                                     num_splits=num_splits, max_query_len=max_query_len,
+                                     sinks=sinks)
         return res if return_lse else (res, _empty_lse(q))
 
     def paged_attention_fake(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
                              alibi_slopes, causal, scale, window_left, window_right, softcap,
-                             return_lse, num_splits, max_query_len):
+                             return_lse, num_splits, max_query_len, sinks=None):
         tq, hq, _ = q.shape
         lse = q.new_empty((hq, tq), dtype=torch.float32) if return_lse else _empty_lse(q)
         return q.new_empty((tq, hq, v_cache.shape[-1])), lse

@@ -3,7 +3,7 @@ compiled for), its attn-dialect IR and a stable key.
 
 Batch and sequence lengths are dynamic in the generated IR, so one kernel
 serves every (B, Sq, Sk); dtype, head dims, head counts and the features
-(causal, window, softcap, ALiBi, lse, varlen, an explicit scale) are static.
+(causal, window, softcap, ALiBi, sinks, lse, varlen, an explicit scale) are static.
 A paged spec (attn.paged_attention over a block-table KV cache) also fixes the
 block size and the split kernel's mode ("decode" or "prefill"); the token,
 sequence and block counts stay dynamic.
@@ -17,10 +17,12 @@ DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode")
+           "paged_mode", "sinks")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
+# Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
+_OPTIONAL_FIELDS = ("sinks",)
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -89,7 +91,8 @@ class AttentionSpec:
     must divide num_heads_q: GQA, MQA with 1)
     causal, scale (None: 1/sqrt(head_dim)), window=(left, right) (-1: unbounded; relative to
     the bottom-right diagonal), softcap (0: none), alibi (slopes passed at run time),
-    return_lse, varlen (packed sequences with cu_seqlens)
+    return_lse, varlen (packed sequences with cu_seqlens), sinks (attention sinks: one f32
+    logit per query head, passed at run time, that joins every row's softmax denominator)
     paged (attn.paged_attention: packed queries over a block-table KV cache, docs/paged.md),
     block_size (tokens per cache block; paged only), paged_mode ("decode": GQA-packed rows,
     for short query runs; "prefill": varlen rows; paged only, default "decode")
@@ -105,7 +108,7 @@ class AttentionSpec:
     def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
-                 paged_mode=None):
+                 paged_mode=None, sinks=False):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -169,6 +172,7 @@ class AttentionSpec:
         set_(self, "paged", paged)
         set_(self, "block_size", block_size)
         set_(self, "paged_mode", paged_mode)
+        set_(self, "sinks", bool(sinks))
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -178,7 +182,9 @@ class AttentionSpec:
     def to_dict(self):
         """The JSON form (the keyword arguments that rebuild it). The paged fields are
         there for paged specs only."""
-        d = {f: getattr(self, f) for f in _FIELDS if self.paged or f not in _PAGED_FIELDS}
+        d = {f: getattr(self, f) for f in _FIELDS
+             if (self.paged or f not in _PAGED_FIELDS) and (getattr(self, f) or
+                                                            f not in _OPTIONAL_FIELDS)}
         d["window"] = list(self.window)
         return d
 
@@ -199,6 +205,8 @@ class AttentionSpec:
             parts += ["bs%d" % self.block_size, self.paged_mode]
         if self.causal:
             parts.append("causal")
+        if self.sinks:
+            parts.append("sinks")
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -268,6 +276,9 @@ class AttentionSpec:
         if self.alibi:
             ins.append(("alibi_slopes", "tensor<%dxf32>" % hq))
             alibi = " alibi(%alibi_slopes)"
+        if self.sinks:
+            ins.append(("sinks", "tensor<%dxf32>" % hq))
+            alibi += " sinks(%sinks)"
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
         res_types = ", ".join(results)
@@ -291,7 +302,7 @@ class AttentionSpec:
         if self.scale is not None or self.head_dim_v is not None or self.paged:
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
-                "--varlen %d --window %d:%d --softcap %s"
+                "--varlen %d --window %d:%d --softcap %s%s"
                 % (self.dtype, self.head_dim, self.num_heads_q, self.num_heads_kv,
                    self.causal, self.return_lse, self.alibi, self.varlen, self.window[0],
-                   self.window[1], ("%g" % self.softcap)))
+                   self.window[1], ("%g" % self.softcap), " --sinks 1" if self.sinks else ""))

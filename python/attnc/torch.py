@@ -151,6 +151,22 @@ def _check_alibi(fn, slopes, hq, dev, torch):
     return slopes
 
 
+def _check_sinks(fn, sinks, hq, dev, torch):
+    """sinks: (Hq,) float32 on q's device, or None."""
+    if sinks is None:
+        return None
+    if not isinstance(sinks, torch.Tensor):
+        raise TypeError("%s: sinks must be a torch.Tensor" % fn)
+    if tuple(sinks.shape) != (hq,):
+        raise ValueError("%s: sinks must have shape (num_heads_q,) = (%d,), got %s"
+                         % (fn, hq, tuple(sinks.shape)))
+    if sinks.dtype != torch.float32:
+        raise ValueError("%s: sinks must be float32, got %s" % (fn, sinks.dtype))
+    if sinks.device != dev:
+        raise ValueError("%s: sinks is on %s, q on %s" % (fn, sinks.device, dev))
+    return sinks
+
+
 def _check_out(fn, out, shape, dtype, dev, torch):
     if out is None:
         return None
@@ -379,7 +395,7 @@ def _grad_blocked(*ts):
 
 
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None, return_lse=False, layout="bhsd", out=None):
+              alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
     masks).
 
@@ -391,25 +407,28 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     causal: query i sees key j <= i + Sk - Sq. window=(left, right): keys within
     [i + Sk - Sq - left, i + Sk - Sq + right] (-1: unbounded). scale: default
     1/sqrt(D). softcap c > 0: logits c * tanh(logits / c). alibi_slopes: (Hq,) float32,
-    logits -= slope[h] * |i + Sk - Sq - j|.
+    logits -= slope[h] * |i + Sk - Sq - j|. sinks: (Hq,) float32 attention sinks (gpt-oss):
+    a logit per head that joins every row's softmax denominator without a value,
+    out = sum_j exp(s_j) v_j / (exp(sinks[h]) + sum_j exp(s_j)); the lse includes it.
 
     Returns out (in q's layout and dtype; `out=` a preallocated one that is written
     and returned) and, with return_lse, lse (B, Hq, Sq) float32 (natural log; -inf for
-    rows that see no key, whose out is 0).
+    rows that see no key, whose out is 0; with sinks, such rows have lse = sinks[h]).
     """
     if _compiling is not None and _compiling():
         w = tuple(window)
         return _op_result(out, _T.ops.attnc.attention(
             q, k, v, alibi_slopes, bool(causal), None if scale is None else float(scale),
-            int(w[0]), int(w[1]), float(softcap or 0.0), bool(return_lse), layout), return_lse)
+            int(w[0]), int(w[1]), float(softcap or 0.0), bool(return_lse), layout, sinks),
+            return_lse)
     try:
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
-               _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out))
+               _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
         f = _fast.get(sig)
     except Exception:  # not tensors, unhashable options: the checked path says what is wrong
         sig = f = None
     if f is not None and f.gen == kernels._generation and not _grad_blocked(q, k, v):
-        r = _run_fast(f, (q, k, v, alibi_slopes), out, return_lse)
+        r = _run_fast(f, (q, k, v, alibi_slopes, sinks), out, return_lse)
         if r is not None:
             return r
     fn = "attnc.torch.attention"
@@ -433,6 +452,7 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
     dev = q.device
     slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
     shape = (b, hq, sq, dv) if layout == "bhsd" else (b, sq, hq, dv)
     out = _check_out(fn, out, shape, q.dtype, dev, torch)
     if out is None:
@@ -441,18 +461,20 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     lse = torch.empty((b, hq, sq), dtype=torch.float32, device=dev) if return_lse else None
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
-                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse))
-    named = {"q": qb, "k": kb, "v": vb, "alibi": slopes, "out": outb, "lse": lse}
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                sinks=sinks is not None)
+    named = {"q": qb, "k": kb, "v": vb, "alibi": slopes, "sinks": sinks, "out": outb, "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
-    _remember(sig, torch, dev, kern, [(kern.info, named)], ("q", "k", "v", "alibi", "out", "lse"),
-              (0, 1, 2, 4), shape, (b, hq, sq), q.dtype)
+    _remember(sig, torch, dev, kern, [(kern.info, named)],
+              ("q", "k", "v", "alibi", "sinks", "out", "lse"), (0, 1, 2, 5), shape, (b, hq, sq),
+              q.dtype)
     return (out, lse) if return_lse else out
 
 
 def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max_seqlen_k=None,
                      *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-                     alibi_slopes=None, return_lse=False, out=None):
+                     alibi_slopes=None, return_lse=False, out=None, sinks=None):
     """Attention over packed variable-length sequences.
 
     q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv); cu_seqlens_q / cu_seqlens_k int32
@@ -460,26 +482,28 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     cu_seqlens_q[b+1]) and keys [cu_seqlens_k[b], cu_seqlens_k[b+1]); masks and ALiBi
     use positions local to each sequence. Query tokens past cu_seqlens_q[B] give 0
     (lse -inf). max_seqlen_q/k are accepted for FlashAttention compatibility and not
-    needed. Options as in attention(). Returns out (Tq, Hq, Dv) (or `out=`) and, with
-    return_lse, lse (Hq, Tq) float32.
+    needed. Options as in attention() (sinks: tokens past cu_seqlens_q[B] then have
+    lse = sinks[h]). Returns out (Tq, Hq, Dv) (or `out=`) and, with return_lse, lse
+    (Hq, Tq) float32.
     """
     if _compiling is not None and _compiling():
         w = tuple(window)
         return _op_result(out, _T.ops.attnc.attention_varlen(
             q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, bool(causal),
             None if scale is None else float(scale), int(w[0]), int(w[1]), float(softcap or 0.0),
-            bool(return_lse)), return_lse)
+            bool(return_lse), sinks), return_lse)
     try:
         sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),
                _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k), _tsig(alibi_slopes),
-               _tsig(out), max_seqlen_q is None or int(max_seqlen_q) >= 0,
+               _tsig(out), _tsig(sinks), max_seqlen_q is None or int(max_seqlen_q) >= 0,
                max_seqlen_k is None or int(max_seqlen_k) >= 0)
         f = _fast.get(sig)
     except Exception:
         sig = f = None
     if f is not None and f.gen == kernels._generation and sig[-1] and sig[-2] and \
             not _grad_blocked(q, k, v):
-        r = _run_fast(f, (q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes), out, return_lse)
+        r = _run_fast(f, (q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, sinks), out,
+                      return_lse)
         if r is not None:
             return r
     fn = "attnc.torch.attention_varlen"
@@ -510,6 +534,7 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
         if m is not None and int(m) < 0:
             raise ValueError("%s: %s must be >= 0, got %r" % (fn, name, m))
     slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
     out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
     if out is None:
         out = torch.empty((tq, hq, dv), dtype=q.dtype, device=dev)
@@ -517,14 +542,14 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                varlen=True)
+                varlen=True, sinks=sinks is not None)
     named = {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q, "cu_seqlens_k": cu_seqlens_k,
-             "alibi": slopes, "out": out, "lse": lse}
+             "alibi": slopes, "sinks": sinks, "out": out, "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
     _remember(sig, torch, dev, kern, [(kern.info, named)],
-              ("q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "out", "lse"),
-              (0, 1, 2, 6), (tq, hq, dv), (hq, tq), q.dtype)
+              ("q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "sinks", "out", "lse"),
+              (0, 1, 2, 7), (tq, hq, dv), (hq, tq), q.dtype)
     return (out, lse) if return_lse else out
 
 
@@ -603,7 +628,7 @@ def _check_int_tensor(fn, name, t, torch, rank, dev):
 
 def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, *,
                     causal=False, scale=None, window=(-1, -1), softcap=0.0, alibi_slopes=None,
-                    return_lse=False, out=None, num_splits=None, max_query_len=None):
+                    return_lse=False, out=None, num_splits=None, max_query_len=None, sinks=None):
     """Attention over a paged KV cache (vLLM's layout; decode, chunked prefill and mixed
     batches in one call).
 
@@ -630,9 +655,12 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     [0, NB). The kernels clamp indices, so bad data gives wrong numbers, never an access
     outside the tensors.
 
+    sinks: (Hq,) float32 attention sinks as in attention(), applied once by the merge
+    kernel (not per split).
+
     Returns out (Tq, Hq, Dv) in q's dtype (or `out=`, written and returned) and, with
     return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
-    no key give 0 and lse -inf.
+    no key give 0 and lse -inf (with sinks: lse = sinks[h]).
     """
     if _compiling is not None and _compiling():
         w = tuple(window)
@@ -640,18 +668,20 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
             q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, alibi_slopes,
             bool(causal), None if scale is None else float(scale), int(w[0]), int(w[1]),
             float(softcap or 0.0), bool(return_lse), None if num_splits is None else
-            int(num_splits), None if max_query_len is None else int(max_query_len)), return_lse)
+            int(num_splits), None if max_query_len is None else int(max_query_len), sinks),
+            return_lse)
     try:
         sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
                max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache), _tsig(block_tables),
-               _tsig(seq_lens), _tsig(query_start_loc), _tsig(alibi_slopes), _tsig(out))
+               _tsig(seq_lens), _tsig(query_start_loc), _tsig(alibi_slopes), _tsig(out),
+               _tsig(sinks))
         f = _fast.get(sig)
     except Exception:
         sig = f = None
     if f is not None and f.gen == kernels._generation and \
             not _grad_blocked(q, k_cache, v_cache):
         r = _run_fast(f, (q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
-                          alibi_slopes), out, return_lse)
+                          alibi_slopes, sinks), out, return_lse)
         if r is not None:
             return r
     fn = "attnc.torch.paged_attention"
@@ -698,6 +728,7 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     if max_query_len is not None and int(max_query_len) < 0:
         raise ValueError("%s: max_query_len must be >= 0, got %r" % (fn, max_query_len))
     slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
     out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
     if out is None:
         out = torch.empty((tq, hq, dv), dtype=q.dtype, device=dev)
@@ -708,7 +739,7 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                paged=True, block_size=bs, paged_mode=mode)
+                paged=True, block_size=bs, paged_mode=mode, sinks=sinks is not None)
     k = _kernel(spec, _device_string(torch, dev))
     s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, dv, max_blocks * bs)
     split_out = torch.empty((s, tq, hq, dv), dtype=torch.float32, device=dev)
@@ -716,12 +747,14 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     stream = _stream(torch, dev)
     named = {"q": q, "k_cache": k_cache, "v_cache": v_cache, "block_tables": block_tables,
              "seq_lens": seq_lens, "query_start_loc": query_start_loc, "alibi": slopes,
-             "split_out": split_out, "split_lse": split_lse, "out": out, "lse": lse}
+             "sinks": sinks, "split_out": split_out, "split_lse": split_lse, "out": out,
+             "lse": lse}
     _launch_kernel(fn, k.module, k.info, named, stream)
     _launch_kernel(fn, k.module, k.merge, named, stream)
     _remember(sig, torch, dev, k, [(k.info, named), (k.merge, named)],
               ("q", "k_cache", "v_cache", "block_tables", "seq_lens", "query_start_loc", "alibi",
-               "out", "lse", "split_out", "split_lse"), (0, 1, 2, 7), (tq, hq, dv), (hq, tq),
+               "sinks", "out", "lse", "split_out", "split_lse"), (0, 1, 2, 8), (tq, hq, dv),
+              (hq, tq),
               q.dtype, ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
     return (out, lse) if return_lse else out
 

@@ -10,8 +10,9 @@ c * tanh(logits / c), before the masks; ALiBi: -slope[h] * |i + Sk - Sq - j|; qu
 sees key j iff (causal) j <= i + Sk - Sq, (window) i + Sk - Sq - left <= j <= i + Sk -
 Sq + right (-1: unbounded), i.e. bottom-right aligned; softmax over the visible keys;
 lse = logsumexp of the visible logits; a row that sees no key gives out = 0 and lse =
--inf, never NaN. Varlen: the same per sequence, positions local to it; tokens past
-cu_seqlens_q[B] give 0 / -inf.
+-inf, never NaN. Sinks (one logit per head): join the logsumexp without a value, so a
+row that sees no key gives out = 0 and lse = sinks[h]. Varlen: the same per sequence,
+positions local to it; tokens past cu_seqlens_q[B] give 0 / -inf (sinks[h] with sinks).
 
 Every test draws fresh random inputs (the seed is printed and named in failures;
 ATTNC_TEST_SEED=N replays one) and passes out= poisoned with NaN, so an element the
@@ -52,14 +53,26 @@ def alibi_slopes(hq):
     return base * (0.75 + 0.5 * torch.rand(hq))  # jittered: a head mixup shows
 
 
+def make_sinks(hq):
+    """Attention sinks of the size of the logits, plus the edges when there are heads to
+    spare: head 0 has none (-inf), head 1 one that outweighs most keys (+6)."""
+    s = torch.randn(hq) * 2.0
+    if hq > 2:
+        s[0], s[1] = float("-inf"), 6.0
+    return s
+
+
 def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None):
+              alibi_slopes=None, sinks=None):
     """out (B, Hq, Sq, Dv) and lse (B, Hq, Sq) in float64 from BHSD q, k, v: plain
-    masked softmax, GQA by repeating k/v heads."""
+    masked softmax, GQA by repeating k/v heads; sinks (Hq,): one more logit per row,
+    without a value (it only enlarges the denominator)."""
     b, hq, sq, d = q.shape
     hkv, sk, dv = k.shape[1], k.shape[2], v.shape[3]
     out = torch.zeros(b, hq, sq, dv, dtype=torch.float64)
     lse = torch.full((b, hq, sq), float("-inf"), dtype=torch.float64)
+    if sinks is not None:
+        lse[:] = sinks.double().view(1, hq, 1)
     if sq == 0 or sk == 0 or b == 0:
         return out, lse
     scale = 1.0 / math.sqrt(d) if scale is None else scale
@@ -81,7 +94,10 @@ def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     if window[1] >= 0:
         visible &= rel >= -window[1]
     s = s.masked_fill(~visible, float("-inf"))
-    m = torch.logsumexp(s, dim=-1)
+    if sinks is not None:
+        m = torch.logsumexp(torch.cat([s, lse[..., None]], dim=-1), dim=-1)
+    else:
+        m = torch.logsumexp(s, dim=-1)
     p = torch.exp(s - torch.where(torch.isinf(m), torch.zeros_like(m), m)[..., None])
     return torch.matmul(p, vf), m
 
@@ -139,7 +155,7 @@ DENSE = [
 
 def case_id(c):
     parts = [c["dtype"], "d%d" % c["d"], "h%d-%d" % (c["hq"], c["hkv"])]
-    for key in ("dv", "causal", "window", "softcap", "alibi", "scale", "lse"):
+    for key in ("dv", "causal", "window", "softcap", "alibi", "scale", "lse", "sinks"):
         if c.get(key):
             parts.append("%s%s" % (key, "" if c[key] is True else c[key]))
     return "-".join(str(p).replace(" ", "") for p in parts)
@@ -179,6 +195,8 @@ def kwargs(c):
               return_lse=c.get("lse", False))
     if c.get("alibi"):
         kw["alibi_slopes"] = alibi_slopes(c["hq"])
+    if c.get("sinks"):
+        kw["sinks"] = make_sinks(c["hq"])
     return kw
 
 
@@ -196,7 +214,8 @@ def run_dense(c, b, sq, sk, seed, layout="bhsd", use_out=True):
         assert got.shape == out.shape and got.dtype == q.dtype
         outb = got if api_layout == "bhsd" else got.transpose(1, 2)
     ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
-    ref, ref_lse = reference(qb, kb, vb, alibi_slopes=kw.get("alibi_slopes"), **ref_kw)
+    ref, ref_lse = reference(qb, kb, vb, alibi_slopes=kw.get("alibi_slopes"),
+                             sinks=kw.get("sinks"), **ref_kw)
     empty = torch.isinf(ref_lse)
     tol = TOL[c["dtype"]]
     check("out", outb, ref, tol, seed, empty[..., None])
@@ -275,6 +294,8 @@ def run_varlen(c, q_lens, k_lens, pad, seed):
     assert got is out
     ref = torch.zeros(tq, hq, dv, dtype=torch.float64)
     ref_lse = torch.full((hq, tq), float("-inf"), dtype=torch.float64)
+    if kw.get("sinks") is not None:  # tokens of no sequence see no key: lse = the sink
+        ref_lse[:] = kw["sinks"].double()[:, None]
     ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
     for i in range(len(q_lens)):
         q0, q1, k0, k1 = cu_q[i], cu_q[i + 1], cu_k[i], cu_k[i + 1]
@@ -282,7 +303,7 @@ def run_varlen(c, q_lens, k_lens, pad, seed):
             continue
         o, l = reference(q[q0:q1].transpose(0, 1)[None], k[k0:k1].transpose(0, 1)[None],
                          v[k0:k1].transpose(0, 1)[None], alibi_slopes=kw.get("alibi_slopes"),
-                         **ref_kw)
+                         sinks=kw.get("sinks"), **ref_kw)
         ref[q0:q1] = o[0].transpose(0, 1)
         ref_lse[:, q0:q1] = l[0]
     empty = torch.isinf(ref_lse)
@@ -484,6 +505,8 @@ def paged_reference(q, k_cache, v_cache, tables, seq_lens, qsl, kw):
     dv = v_cache.shape[3]
     out = torch.zeros(tq, hq, dv, dtype=torch.float64)
     lse = torch.full((hq, tq), float("-inf"), dtype=torch.float64)
+    if kw.get("sinks") is not None:  # tokens of no sequence see no key: lse = the sink
+        lse[:] = kw["sinks"].double()[:, None]
     ref_kw = {x: kw[x] for x in ("causal", "window", "softcap", "scale")}
     for b in range(len(seq_lens)):
         q0, q1, n = int(qsl[b]), int(qsl[b + 1]), int(seq_lens[b])
@@ -492,7 +515,8 @@ def paged_reference(q, k_cache, v_cache, tables, seq_lens, qsl, kw):
         k = gather(k_cache, tables[b], n)
         v = gather(v_cache, tables[b], n)
         o, l = reference(q[q0:q1].transpose(0, 1)[None], k.transpose(0, 1)[None],
-                         v.transpose(0, 1)[None], alibi_slopes=kw.get("alibi_slopes"), **ref_kw)
+                         v.transpose(0, 1)[None], alibi_slopes=kw.get("alibi_slopes"),
+                         sinks=kw.get("sinks"), **ref_kw)
         out[q0:q1] = o[0].transpose(0, 1)
         lse[:, q0:q1] = l[0]
     return out, lse
@@ -729,3 +753,150 @@ def test_fast_path_after_clear_memory(seed):
     attnc.kernels.clear_memory()
     run_dense(c, 1, 9, 9, seed)
     run_dense(c, 1, 9, 9, seed)
+
+
+# --- attention sinks (gpt-oss; issue 17) -------------------------------------------------------
+# Sinks join every row's denominator without a value; the reference appends them as one
+# more logit per row. Rows that see no key (causal Sq > Sk, windows, Sk = 0, varlen and
+# paged padding tokens) give out = 0 and lse = the head's sink; head 0's sink is -inf (no
+# sink: 0 / -inf), head 1's (+6) outweighs most rows' keys.
+
+SINKS_DENSE = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, causal=True, lse=True, sinks=True), SHAPES),
+    # gpt-oss: GQA, sliding-window layers (window 128 and causal) next to full ones.
+    (dict(dtype="bf16", d=64, hq=8, hkv=2, causal=True, window=(127, 0), lse=True,
+          sinks=True), [(2, 1, 1), (1, 300, 300), (2, 37, 200), (1, 0, 5), (1, 5, 0)]),
+    (dict(dtype="f16", d=64, hq=8, hkv=1, window=(16, 3), lse=True, sinks=True), SHORT),  # MQA
+    (dict(dtype="f32", d=32, hq=4, hkv=2, window=(8, 8), softcap=5.0, alibi=True, lse=True,
+          gain=4.0, sinks=True), SHORT),
+    (dict(dtype="bf16", d=64, dv=32, hq=4, hkv=4, causal=True, sinks=True), SHORT),  # no lse
+]
+
+
+@pytest.mark.parametrize("c,shape", [pytest.param(c, s, id="%s-b%d-q%d-k%d" % ((case_id(c),) + s))
+                                     for c, shapes in SINKS_DENSE for s in shapes])
+def test_sinks_dense(c, shape, seed):
+    run_dense(c, *shape, seed)
+
+
+def test_sinks_fully_masked_rows(seed):
+    """Rows that see no key (causal, Sq > Sk: the first 30 rows) give out = 0 exactly and
+    lse = the head's sink (-inf for head 0, whose sink is -inf), never NaN; the sinks
+    change every other row (a kernel that ignored them fails)."""
+    c = SINKS_DENSE[0][0]
+    b, hq, sq, sk = 2, c["hq"], 50, 20
+    _, (q, k, v, out), _ = make(c, b, sq, sk)
+    sinks = make_sinks(hq)
+    got, lse = at.attention(q, k, v, causal=True, return_lse=True, out=out, sinks=sinks)
+    assert torch.equal(got[:, :, :30], torch.zeros_like(got[:, :, :30]))
+    for h in range(hq):
+        want = torch.full_like(lse[:, h, :30], float(sinks[h]))
+        check("lse of empty rows, head %d" % h, lse[:, h, :30], want.double(), 1e-6, seed)
+    plain = at.attention(q, k, v, causal=True)
+    assert not torch.allclose(got[:, 1:, 30:], plain[:, 1:, 30:], atol=1e-3), \
+        "the sinks changed nothing"
+    ref, ref_lse = reference(q, k, v, causal=True, sinks=sinks)
+    check("out", got, ref, TOL["f32"], seed)
+    check("lse", lse, ref_lse, TOL["f32"], seed)
+
+
+SINKS_VARLEN = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, causal=True, lse=True, sinks=True),
+     [([1], None, 0), ([37, 0, 100, 5], [37, 3, 257, 0], 4), ([0, 0], [5, 0], 3)]),
+    (dict(dtype="bf16", d=64, hq=8, hkv=2, causal=True, window=(127, 0), lse=True,
+          sinks=True), [([200, 1, 64], [300, 1, 64], 2)]),
+]
+
+
+@pytest.mark.parametrize("c,lens", [pytest.param(c, lens, id="%s-%d" % (case_id(c), n))
+                                    for c, cases in SINKS_VARLEN for n, lens in enumerate(cases)])
+def test_sinks_varlen(c, lens, seed):
+    run_varlen(c, *lens, seed)
+
+
+SINKS_PAGED = [
+    (dict(dtype="f32", d=64, hq=4, hkv=2, bs=16, causal=True, lse=True, sinks=True),
+     [DECODE_BATCH, MIXED_BATCH, CHUNKED]),
+    (dict(dtype="bf16", d=64, hq=8, hkv=1, bs=16, causal=True, window=(127, 0), lse=True,
+          sinks=True), [DECODE_BATCH, ([1, 3], [1000, 130], 1)]),
+    (dict(dtype="f32", d=32, hq=4, hkv=2, bs=1, window=(8, 8), softcap=5.0, alibi=True,
+          lse=True, gain=4.0, sinks=True), [MIXED_BATCH]),
+]
+
+
+@pytest.mark.parametrize("mode", ["decode", "prefill"])
+@pytest.mark.parametrize("c,lens", [pytest.param(c, lens, id="%s-%d" % (paged_case_id(c), n))
+                                    for c, cases in SINKS_PAGED for n, lens in enumerate(cases)])
+def test_sinks_paged(c, lens, mode, seed):
+    run_paged(c, *lens, seed, mode)
+
+
+@pytest.mark.parametrize("num_splits", [1, 3, 300])
+def test_sinks_paged_splits(num_splits, seed):
+    """The sinks join once (in the merge), however many KV splits there are: empty
+    splits and many splits give the same result as one."""
+    run_paged(SINKS_PAGED[0][0], *CHUNKED, seed, "prefill", num_splits=num_splits)
+    run_paged(SINKS_PAGED[0][0], *DECODE_BATCH, seed, "decode", num_splits=num_splits)
+
+
+def test_sinks_spec_is_a_variant():
+    """A sinks kernel is its own variant (key, IR, AOT flags); specs without sinks keep
+    their dict form and key (bundles built before sinks existed stay valid)."""
+    base = dict(dtype="bf16", head_dim=64, num_heads_q=8, num_heads_kv=2, causal=True)
+    s, plain = attnc.AttentionSpec(sinks=True, **base), attnc.AttentionSpec(**base)
+    assert s != plain and s.key() != plain.key() and "-sinks-" in s.key()
+    assert "sinks" not in plain.to_dict() and s.to_dict()["sinks"] is True
+    assert attnc.AttentionSpec.from_dict(s.to_dict()) == s
+    assert "sinks(%sinks)" in s.ir() and "%sinks: tensor<8xf32>" in s.ir()
+    assert "sinks" not in plain.ir()
+    assert s.aot_flags().endswith("--sinks 1") and "sinks" not in plain.aot_flags()
+    p = attnc.AttentionSpec(sinks=True, paged=True, block_size=16, **base)
+    assert "sinks(%sinks)" in p.ir() and p.key() != attnc.AttentionSpec(
+        paged=True, block_size=16, **base).key()
+
+
+def test_sinks_aot_grid():
+    from attnc import aot
+    a = aot.main.__globals__["argparse"].Namespace(
+        dtype="bf16", head_dim="64", heads="8:2", causal="1", lse="0", alibi="0", varlen="0,1",
+        window="-1:-1", softcap="0", sinks="0,1")
+    specs = aot.grid_specs(a)
+    assert sorted((x.varlen, x.sinks) for x in specs) == [(False, False), (False, True),
+                                                          (True, False), (True, True)]
+
+
+@pytest.mark.parametrize("make_sinks_arg,message", [
+    (lambda: torch.zeros(3), r"sinks must have shape \(num_heads_q,\) = \(4,\)"),
+    (lambda: torch.zeros(1, 4), r"sinks must have shape"),
+    (lambda: torch.zeros(4, dtype=torch.float64), "sinks must be float32"),
+    (lambda: torch.zeros(4, dtype=torch.bfloat16), "sinks must be float32"),
+    (lambda: [0.0] * 4, "sinks must be a torch.Tensor"),
+])
+def test_bad_sinks(make_sinks_arg, message):
+    q, k, v = qkv()
+    cu = torch.tensor([0, 8], dtype=torch.int32)
+    exc = TypeError if "Tensor" in message else ValueError
+    with pytest.raises(exc, match=message):
+        at.attention(q, k, v, sinks=make_sinks_arg())
+    with pytest.raises(exc, match=message):
+        at.attention_varlen(q[0].transpose(0, 1), k[0].transpose(0, 1), v[0].transpose(0, 1),
+                            cu, cu, sinks=make_sinks_arg())
+    args = paged_args()
+    with pytest.raises(exc, match=message):
+        at.paged_attention(*args, sinks=make_sinks_arg())
+
+
+def test_sinks_fast_path(seed, monkeypatch):
+    """The launch plans place the sinks (dense, varlen, paged merge) with fresh values on
+    every call."""
+    c, cv, cp = SINKS_DENSE[3][0], SINKS_VARLEN[0][0], SINKS_PAGED[0][0]
+    for _ in range(2):
+        run_dense(c, 2, 37, 100, seed)
+        run_varlen(cv, [5, 0, 64], [100, 3, 0], 7, seed)
+        run_paged(cp, *MIXED_BATCH, seed, "decode")
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):
+            run_dense(c, 2, 37, 100, seed)
+            run_varlen(cv, [5, 0, 64], [100, 3, 0], 7, seed)
+            run_paged(cp, *MIXED_BATCH, seed, "decode")

@@ -33,6 +33,7 @@ static const char *shapeOf(const char *role, const char *kind) {
       {"seq_lens", "", "", "B (int32 keys per sequence)"},
       {"query_start_loc", "", "", "B+1 (int32 offsets of each sequence in q)"},
       {"alibi", "Hq (ALiBi slopes)", "Hq (ALiBi slopes)", "Hq (ALiBi slopes)"},
+      {"sinks", "Hq (f32 sink logits)", "Hq (f32 sink logits)", "Hq (f32 sink logits)"},
       {"split_out", "", "", "S x Tq x Hq x Dv (f32 workspace, S splits)"},
       {"split_lse", "", "", "S x Hq x Tq (f32 workspace)"},
       {"out", "B x Hq x Sq x Dv", "Tq x Hq x Dv", "Tq x Hq x Dv"},
