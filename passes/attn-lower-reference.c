@@ -164,13 +164,13 @@ static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
   return keys.results[0];
 }
 
-/* exp(s - m) of one logit, 0 for a row whose max is -inf (no visible key
- * and no sink: 0 rather than exp(NaN)); s == m gives 1 even when both are
+/* exp(s - m) of one logit, 0 in a row whose max is -inf (`empty`: no visible
+ * key and no sink; 0 rather than exp(NaN)); s == m gives 1 even when both are
  * +inf (an overflowed logit), where exp(s - m) would be NaN. */
-static MlirValue emitWeight(AttnBuilder *b, MlirValue s, MlirValue m) {
-  MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
+static MlirValue emitWeight(AttnBuilder *b, MlirValue s, MlirValue m, MlirValue empty,
+                            MlirValue zero) {
   MlirValue atMax = attnCmpF(b, ATTN_CMPF_OEQ, s, m);
-  return attnSelect(b, empty, attnConstF32(b, 0.0),
+  return attnSelect(b, empty, zero,
                     attnSelect(b, atMax, attnConstF32(b, 1.0), attnExpF(b, attnSubF(b, s, m))));
 }
 
@@ -178,9 +178,11 @@ static MlirValue emitWeight(AttnBuilder *b, MlirValue s, MlirValue m) {
  * weight included (it has no value, so it only enlarges the sum). */
 static MlirValue emitExpSum(AttnBuilder *b, AttnRow *r, MlirValue m) {
   MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
-  MlirValue init = mlirValueIsNull(r->sink) ? attnConstF32(b, 0.0) : emitWeight(b, r->sink, m);
+  MlirValue zero = attnConstF32(b, 0.0);
+  MlirValue empty = attnCmpF(b, ATTN_CMPF_OEQ, m, attnConstF32(b, -INFINITY));
+  MlirValue init = mlirValueIsNull(r->sink) ? zero : emitWeight(b, r->sink, m, empty, zero);
   AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &init);
-  MlirValue e = emitWeight(b, attnLoad(b, r->scratch, 1, &keys.iv), m);
+  MlirValue e = emitWeight(b, attnLoad(b, r->scratch, 1, &keys.iv), m, empty, zero);
   attnStore(b, e, r->scratch, 1, &keys.iv);
   MlirValue sum = attnAddF(b, keys.iterArgs[0], e);
   attnForEnd(b, &keys, 1, &sum);

@@ -613,38 +613,45 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   bounds[3] = hi;
 }
 
-/* What the epilogue writes for the running (m, l) of BLOCK_M rows (log2
- * domain): the factor of acc and the lse. */
+/* The end of the online softmax for BLOCK_M rows: the running (m, l) (log2
+ * domain) with the sinks joined, and the factor of acc. */
 typedef struct {
-  MlirValue outScale, lse;
+  MlirValue top, l, seen, outScale;
 } RowsEnd;
 
-/* out = acc * outScale, lse as documented: rows with l = 0 (no visible key,
- * no sink) give 0 and -inf; a row whose max is +Inf (a logit beyond f32)
- * gives lse = +Inf (docs/limits.md). sink2: the rows' sink * log2(e), or
- * null; it joins l as one more term without a value (the file comment). */
+/* out = acc * outScale: rows with l = 0 (no visible key, no sink) give 0.
+ * sink2: the rows' sink * log2(e), or null; it joins l as one more term
+ * without a value (the file comment), and its max joins m. */
 static RowsEnd finishRows(AttnBuilder *b, int64_t rows, MlirValue m, MlirValue l,
                           MlirValue sink2) {
   MlirType row = vec1(rows, attnF32Type(b));
-  MlirValue zero = splatF(b, row, 0.0), one = splatF(b, row, 1.0);
-  MlirValue top = m, scale = one;
+  MlirValue zero = splatF(b, row, 0.0);
+  RowsEnd e = {m, l, attnNullValue(), attnNullValue()};
   if (sink2.ptr) {
-    top = attnMaximumF(b, m, sink2);
+    MlirValue top = attnMaximumF(b, m, sink2);
     /* No key and a -inf sink: subtract 0, not -inf (exp2(NaN)). */
-    top = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, top, splatF(b, row, -INFINITY)), zero, top);
-    scale = attnUnary(b, "math.exp2", attnSubF(b, m, top));
-    l = attnAddF(b, attnMulF(b, l, scale), attnUnary(b, "math.exp2", attnSubF(b, sink2, top)));
+    e.top = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, top, splatF(b, row, -INFINITY)), zero, top);
+    MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, e.top));
+    e.l = attnAddF(b, attnMulF(b, l, alpha), attnUnary(b, "math.exp2", attnSubF(b, sink2, e.top)));
+    e.outScale = alpha;
   }
-  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
-  RowsEnd e;
-  e.outScale = attnSelect(b, seen, attnDivF(b, scale, l), zero);
-  MlirValue lse = attnMulF(b, attnAddF(b, top, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
-  lse = attnSelect(b, seen, lse, splatF(b, row, -INFINITY));
+  e.seen = attnCmpF(b, ATTN_CMPF_OGT, e.l, zero);
+  MlirValue num = e.outScale.ptr ? e.outScale : splatF(b, row, 1.0);
+  e.outScale = attnSelect(b, e.seen, attnDivF(b, num, e.l), zero);
+  return e;
+}
+
+/* lse = (m + log2 l) * ln 2 of finished rows, -inf where l = 0; a row whose
+ * max is +Inf (a logit beyond f32) gives +Inf (docs/limits.md). */
+static MlirValue rowsLse(AttnBuilder *b, int64_t rows, const RowsEnd *e) {
+  MlirType row = vec1(rows, attnF32Type(b));
+  MlirValue lse =
+      attnMulF(b, attnAddF(b, e->top, attnUnary(b, "math.log2", e->l)), splatF(b, row, ln2));
+  lse = attnSelect(b, e->seen, lse, splatF(b, row, -INFINITY));
   /* A logit beyond f32's range made the max +Inf (and l NaN): the row's
    * log-sum-exp is beyond f32 too, +Inf, not "no key" (docs/limits.md). */
   MlirValue inf = splatF(b, row, INFINITY);
-  e.lse = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, top, inf), inf, lse);
-  return e;
+  return attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, e->top, inf), inf, lse);
 }
 
 static void emitProgram(AttnBuilder *b, Program *p) {
@@ -680,9 +687,10 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     out = attnConvertF(b, out, vec2(s->blockM, s->dv, outElem));
   writeTile(b, &p->out, p->m0, out);
   if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
+    MlirValue lse = rowsLse(b, s->blockM, &end);
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
-    attnTransferWrite(b, end.lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
+    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
                       inBounds);
   }
 }
@@ -1074,19 +1082,21 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue zero = splatF(b, row, 0.0);
   MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
   MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
-  MlirValue lse2 = attnNullValue();
+  RowsEnd end;
+  memset(&end, 0, sizeof(end));
   if (s->hasSinks) {
     /* The sinks join here, once, not in every split. */
-    RowsEnd end = finishRows(b, s->blockM, m, l, loadSinkRow(b, s, sinks, head));
+    end = finishRows(b, s->blockM, m, l, loadSinkRow(b, s, sinks, head));
     inv = end.outScale;
-    lse2 = end.lse;
   }
   MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
   Access outA = {out, 3, {c0, head, c0, c0}, 0, 2};
   writeTile(b, &outA, t0, attnConvertF(b, o, vec2(s->blockM, s->dv, s->elem)));
   if (s->hasLse) {
-    MlirValue v = lse2;
-    if (!v.ptr) {
+    MlirValue v;
+    if (s->hasSinks) {
+      v = rowsLse(b, s->blockM, &end);
+    } else {
       v = attnMulF(b, attnAddF(b, m, attnUnary(b, "math.log2", l)), splatF(b, row, ln2));
       v = attnSelect(b, seen, v, splatF(b, row, -INFINITY));
     }

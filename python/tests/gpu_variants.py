@@ -10,7 +10,7 @@ build machine and shipped as a bundle directory (bench/prepare_device.sh):
 
 A variant is the static part of an attention call (attnc.AttentionSpec kwargs:
 dtype, head dims, head counts, causal, window, softcap, alibi, return_lse,
-varlen; paged ones add paged, block_size, paged_mode); batch and sequence
+varlen, sinks; paged ones add paged, block_size, paged_mode); batch and sequence
 lengths (and for paged ones token, block and table sizes) are dynamic. The test cases below pair each
 variant with the dynamic shapes it is run on, and test_cuda.py is parametrized
 from them, so the tests can only call variants that are in SPECS.
@@ -28,24 +28,29 @@ BENCH_HIDDEN = 2048
 
 
 def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=False,
-         window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False):
+         window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False,
+         sinks=False):
     """AttentionSpec kwargs of one variant, normalized (floats, lists) so that it
-    round-trips through JSON unchanged. scale is always the default (None)."""
-    return dict(dtype=dtype, head_dim=int(head_dim), head_dim_v=None,
-                num_heads_q=int(num_heads_q),
-                num_heads_kv=int(num_heads_q if num_heads_kv is None else num_heads_kv),
-                causal=bool(causal), scale=None, window=[int(window[0]), int(window[1])],
-                softcap=float(softcap), alibi=bool(alibi), return_lse=bool(return_lse),
-                varlen=bool(varlen))
+    round-trips through JSON unchanged. scale is always the default (None). "sinks" is
+    there only when set (AttentionSpec.to_dict's form: older variants keep their JSON)."""
+    s = dict(dtype=dtype, head_dim=int(head_dim), head_dim_v=None,
+             num_heads_q=int(num_heads_q),
+             num_heads_kv=int(num_heads_q if num_heads_kv is None else num_heads_kv),
+             causal=bool(causal), scale=None, window=[int(window[0]), int(window[1])],
+             softcap=float(softcap), alibi=bool(alibi), return_lse=bool(return_lse),
+             varlen=bool(varlen))
+    if sinks:
+        s["sinks"] = True
+    return s
 
 
 def paged_spec(dtype="bf16", head_dim=128, num_heads_q=32, num_heads_kv=8, block_size=16,
                mode="decode", causal=True, window=(-1, -1), softcap=0.0, alibi=False,
-               return_lse=True):
+               return_lse=True, sinks=False):
     """AttentionSpec kwargs of one paged variant (attnc.torch.paged_attention): the split
     kernel's mode is part of it ("decode" or "prefill")."""
     s = spec(dtype, head_dim, num_heads_q, num_heads_kv, causal=causal, window=window,
-             softcap=softcap, alibi=alibi, return_lse=return_lse)
+             softcap=softcap, alibi=alibi, return_lse=return_lse, sinks=sinks)
     s.update(paged=True, block_size=int(block_size), paged_mode=mode)
     return s
 
@@ -70,6 +75,8 @@ def spec_id(s):
         parts.append("lse")
     if s["varlen"]:
         parts.append("varlen")
+    if s.get("sinks"):
+        parts.append("sinks")
     if s.get("paged"):
         parts += ["paged", "bs%d" % s["block_size"], s["paged_mode"]]
     return "-".join(parts)
@@ -128,6 +135,20 @@ _dense(spec("f16", 64, 8, 2, alibi=True), SMALL)
 _dense(spec("bf16", 96, 6, 2, causal=True, window=(256, -1), softcap=30.0, alibi=True), SMALL,
        gain=4.0)
 
+# Attention sinks (gpt-oss: GQA 64/8, D 64, alternating sliding-window (128) and full causal
+# layers), MHA and MQA, and with softcap + ALiBi; RECT's (2, 1000, 100) causal has rows that
+# see no key (out 0, lse = the head's sink).
+SINKS_SPECS = [spec("bf16", 64, 64, 8, causal=True, window=(127, 0), sinks=True),
+               spec("bf16", 64, 64, 8, causal=True, sinks=True),
+               spec("f16", 128, 3, 3, sinks=True),
+               spec("bf16", 128, 8, 1, causal=True, window=(256, -1), sinks=True),
+               spec("bf16", 96, 6, 2, causal=True, softcap=30.0, alibi=True, sinks=True)]
+for _s in SINKS_SPECS[:2]:
+    _dense(_s, [(3, 1, 1), (2, 1000, 1000), (1, 4097, 4097)] + RECT)
+for _s in SINKS_SPECS[2:4]:
+    _dense(_s, SMALL + [(3, 1, 1000)])
+_dense(SINKS_SPECS[4], SMALL, gain=4.0)
+
 # Head dims of the other sm_90a tilings: 80 (mma.sync, one 16-row tile per warp) and 192
 # (wgmma, 48-key tiles).
 for _dt, _d, _c in [("bf16", 80, True), ("f16", 192, False), ("bf16", 192, True)]:
@@ -160,7 +181,9 @@ for _s in [spec("bf16", 128, 8, 2, varlen=True), spec("bf16", 128, 8, 2, causal=
            spec("bf16", 256, 2, 2, causal=True, varlen=True),
            spec("bf16", 96, 6, 3, return_lse=False, varlen=True),
            spec("bf16", 128, 4, 4, causal=True, window=(64, 0), varlen=True),
-           spec("f16", 128, 4, 1, softcap=10.0, alibi=True, varlen=True)]:
+           spec("f16", 128, 4, 1, softcap=10.0, alibi=True, varlen=True),
+           spec("bf16", 64, 16, 2, causal=True, window=(127, 0), varlen=True, sinks=True),
+           spec("f16", 128, 4, 4, varlen=True, sinks=True)]:
     VARLEN_CASES.append((_s, VARLEN_SHAPES, 3.0 if _s["softcap"] else 1.0))
 
 
@@ -202,6 +225,14 @@ _paged(PAGED_SHAPES, num_heads_q=8, num_heads_kv=2, softcap=30.0, gain=8.0)
 _paged(PAGED_SHAPES, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=2, alibi=True)
 _paged(PAGED_SHAPES, num_heads_q=16, num_heads_kv=4, block_size=32, window=(512, -1),
        softcap=50.0, alibi=True, gain=4.0)
+
+# Sinks (applied once, in the merge kernel): gpt-oss's decode shape (GQA 64/8, D 64, a
+# sliding window of 128 and full layers) and the serving shape.
+_paged(PAGED_SHAPES + [PAGED_LONG], head_dim=64, num_heads_q=64, num_heads_kv=8,
+       window=(127, 0), sinks=True)
+_paged(PAGED_SHAPES, head_dim=64, num_heads_q=64, num_heads_kv=8, sinks=True)
+_paged(PAGED_SHAPES, block_size=32, alibi=True, softcap=30.0, gain=8.0, sinks=True,
+       modes=("decode",))
 
 # The paged benchmark's variant (bench/paged_bench.py): decode, no lse.
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)

@@ -13,7 +13,9 @@ softcap c: c * tanh(logits / c); ALiBi: -slope[h] * |i + Sk - Sq - j|; query i s
 key j iff (causal) j <= i + Sk - Sq, (window) i + Sk - Sq - left <= j <= i + Sk - Sq
 + right (-1 = unbounded), i.e. bottom-right aligned; softmax over visible keys;
 lse = logsumexp of the visible logits; a row that sees no key gives out = 0 and
-lse = -inf, never NaN. The reference is computed here in float32 on the GPU (TF32
+lse = -inf, never NaN. Sinks (gv.SINKS_SPECS and the sinks varlen/paged variants):
+one logit per query head that joins every row's logsumexp without a value; rows
+that see no key then give out = 0 and lse = sinks[h]. The reference is computed here in float32 on the GPU (TF32
 off) from the same low-precision inputs; test_reference_matches_sdpa_math checks
 it against torch's SDPA math backend wherever SDPA can express the case.
 
@@ -133,18 +135,30 @@ def alibi_slopes(hq):
     return (base * jitter).to(DEVICE)
 
 
+def make_sinks(hq):
+    """Attention sinks of the size of the logits, plus the edges when there are heads to
+    spare: head 0 has none (-inf), head 1 one that outweighs most keys (+6)."""
+    s = torch.randn(hq) * 2.0
+    if hq > 2:
+        s[0], s[1] = float("-inf"), 6.0
+    return s.to(DEVICE)
+
+
 def poisoned(shape, dtype):
     return torch.full(shape, float("nan"), dtype=dtype, device=DEVICE)
 
 
 def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None):
+              alibi_slopes=None, sinks=None):
     """out (B, Hq, Sq, Dv) and lse (B, Hq, Sq), both float32, from BHSD q/k/v of any
-    dtype. Explicit masked softmax in float32, in chunks of query rows to bound memory."""
+    dtype. Explicit masked softmax in float32, in chunks of query rows to bound memory.
+    sinks (Hq,): one more logit per row, without a value."""
     b, hq, sq, d = q.shape
     hkv, sk, dv = k.shape[1], k.shape[2], v.shape[3]
     out = torch.zeros(b, hq, sq, dv, dtype=torch.float32, device=q.device)
     lse = torch.full((b, hq, sq), float("-inf"), dtype=torch.float32, device=q.device)
+    if sinks is not None:
+        lse[:] = sinks.float().view(1, hq, 1)
     if sq == 0 or sk == 0:
         return out, lse
     scale = 1.0 / math.sqrt(d) if scale is None else scale
@@ -171,7 +185,11 @@ def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
         if right >= 0:
             visible &= rel >= -right
         s = s.masked_fill(~visible, float("-inf"))
-        m = torch.logsumexp(s, dim=-1)
+        if sinks is not None:
+            sink = sinks.float().view(1, hq, 1, 1).expand(b, hq, i1 - i0, 1)
+            m = torch.logsumexp(torch.cat([s, sink], dim=-1), dim=-1)
+        else:
+            m = torch.logsumexp(s, dim=-1)
         p = torch.exp(s - torch.where(torch.isinf(m), torch.zeros_like(m), m)[..., None])
         out[:, :, i0:i1] = torch.matmul(p, vf)
         lse[:, :, i0:i1] = m
@@ -219,12 +237,22 @@ def _call_kwargs(s, hq):
               return_lse=s["return_lse"])
     if s["alibi"]:
         kw["alibi_slopes"] = alibi_slopes(hq)
+    if s.get("sinks"):
+        kw["sinks"] = make_sinks(hq)
     return kw
 
 
 def _ref_kwargs(s, kw):
     return dict(causal=s["causal"], window=tuple(s["window"]), softcap=s["softcap"],
-                alibi_slopes=kw.get("alibi_slopes"))
+                alibi_slopes=kw.get("alibi_slopes"), sinks=kw.get("sinks"))
+
+
+def _no_key_lse(tq, hq, kw):
+    """lse (Hq, Tq) of tokens outside every sequence: -inf, or the head's sink."""
+    lse = torch.full((hq, tq), float("-inf"), dtype=torch.float32, device=DEVICE)
+    if kw.get("sinks") is not None:
+        lse[:] = kw["sinks"].float()[:, None]
+    return lse
 
 
 def poison_next_alloc(shape):
@@ -399,7 +427,7 @@ def run_varlen(s, q_lens, k_lens, pad, seed, gain=1.0, pass_max=True):
     assert got.data_ptr() == out.data_ptr(), "attention_varlen(out=...) must return out itself"
 
     ref = torch.zeros(tq, hq, dv, dtype=torch.float32, device=DEVICE)
-    ref_lse = torch.full((hq, tq), float("-inf"), dtype=torch.float32, device=DEVICE)
+    ref_lse = _no_key_lse(tq, hq, kw)
     for i in range(len(q_lens)):
         q0, q1, k0, k1 = cu_q[i], cu_q[i + 1], cu_k[i], cu_k[i + 1]
         if q1 == q0:
@@ -555,11 +583,11 @@ def _gather(cache, row, n):
 def paged_reference(q, k_cache, v_cache, tables, seq_lens, qsl, ref_kw):
     """out (Tq, Hq, Dv) and lse (Hq, Tq), float32: per sequence, reference() over the keys
     gathered through the block table (queries bottom-right aligned); tokens past
-    query_start_loc[B] give 0 / -inf."""
+    query_start_loc[B] give 0 / -inf (the head's sink with sinks)."""
     tq, hq, _ = q.shape
     dv = v_cache.shape[3]
     out = torch.zeros(tq, hq, dv, dtype=torch.float32, device=q.device)
-    lse = torch.full((hq, tq), float("-inf"), dtype=torch.float32, device=q.device)
+    lse = _no_key_lse(tq, hq, ref_kw)
     qsl_h, sl_h = qsl.tolist(), seq_lens.tolist()
     for i in range(len(sl_h)):
         q0, q1, n = qsl_h[i], qsl_h[i + 1], sl_h[i]
@@ -647,3 +675,41 @@ def test_paged_misaligned_rows_are_refused():
     with pytest.raises(ValueError, match="16-byte boundaries"):
         at.paged_attention(q, bad, v_cache, tables, sl, qsl, causal=True)
     torch.cuda.synchronize()
+
+
+# --- attention sinks (issue 17) ------------------------------------------------------------------
+# The sinks variants also run through test_dense / test_varlen / test_paged (gv.SINKS_SPECS and
+# the sinks varlen and paged cases); these check what those cannot see.
+
+
+def test_sinks_fully_masked_rows(seed):
+    """Causal with Sq > Sk: the first Sq - Sk rows see no key and must give out = 0 exactly
+    and lse = the head's sink (-inf for head 0, whose sink is -inf); the sinks must change
+    every other row (a kernel that ignored them fails)."""
+    s = gv.SINKS_SPECS[1]
+    hq = s["num_heads_q"]
+    _, (q, k, v, out), _ = make_inputs(s, 2, 1000, 100, "bhsd", 1.0)
+    sinks = make_sinks(hq)
+    poison_next_alloc((2, hq, 1000))
+    got, lse = at.attention(q, k, v, causal=True, return_lse=True, out=out, sinks=sinks)
+    _sync()
+    assert torch.equal(got[:, :, :900], torch.zeros_like(got[:, :, :900])), \
+        "rows that see no key must be 0 (seed %d)" % seed
+    want = sinks.float().view(1, hq, 1).expand(2, hq, 900)
+    check("lse of rows that see no key", lse[:, :, :900], want.contiguous(), 1e-5, seed)
+    ref, ref_lse = reference(q, k, v, causal=True, sinks=sinks)
+    check("out", got, ref, MHA_TOL, seed)
+    check("lse", lse, ref_lse, MHA_TOL, seed)
+    plain = at.attention(q, k, v, causal=True)
+    _sync()
+    assert not torch.allclose(got[:, 1:, 900:].float(), plain[:, 1:, 900:].float(), atol=1e-2), \
+        "the sinks changed nothing (seed %d)" % seed
+
+
+@pytest.mark.parametrize("mode", ["decode", "prefill"])
+@pytest.mark.parametrize("num_splits", [1, 3, 64, 256])
+def test_sinks_paged_splits(num_splits, mode, seed):
+    """The merge kernel adds the sinks once however many KV splits there are (empty splits
+    for the short sequences included)."""
+    s = gv.paged_spec(head_dim=64, num_heads_q=64, num_heads_kv=8, mode=mode, sinks=True)
+    run_paged(s, *gv.PAGED_MIXED, seed, num_splits=num_splits)
