@@ -13,6 +13,7 @@
 #include "Shapes.h"
 #include "bundle/BundleInternal.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,4 +143,68 @@ AttnStatus attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *t, cha
     }
   }
   return ATTN_OK;
+}
+
+/* Whether dim `word` of a role's layout is a token count (a bound on the
+ * positions in one sequence). */
+static bool isTokenDim(const char *word) {
+  return !strcmp(word, "Sq") || !strcmp(word, "Sk") || !strcmp(word, "Tq") || !strcmp(word, "Tk");
+}
+
+/* `what` names the size and its value ("'q' dimension 2 (Sq) = 2147483648"). */
+static AttnStatus tooManyTokens(const AttnBundleKernel *k, const char *what, char *err,
+                                size_t errLen) {
+  return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                  "kernel '%s': %s; GPU kernels take sequences of at most %lld tokens (token "
+                  "positions are 32-bit; element offsets are 64-bit)",
+                  k->name, what, (long long)ATTN_GPU_MAX_TOKENS);
+}
+
+/* A paged sequence has at most MaxBlocks * BS keys (the kernels clamp
+ * seq_lens to it): block_tables dimension 1 times k_cache dimension 1. */
+static AttnStatus checkPagedKeys(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
+                                 size_t errLen) {
+  int64_t maxBlocks = -1, blockSize = -1;
+  for (int i = 0; i < k->num_args; ++i) {
+    if (!strcmp(k->args[i].name, "block_tables") && t[i].rank == 2)
+      maxBlocks = t[i].sizes[1];
+    if (!strcmp(k->args[i].name, "k_cache") && t[i].rank == 4)
+      blockSize = t[i].sizes[1];
+  }
+  /* Divided rather than multiplied: the product may not fit in 64 bits. */
+  if (maxBlocks <= 0 || blockSize <= 0 || maxBlocks <= ATTN_GPU_MAX_TOKENS / blockSize)
+    return ATTN_OK;
+  char what[192];
+  snprintf(what, sizeof what,
+           "a sequence's keys are bounded by MaxBlocks * BS = %lld * %lld (block_tables "
+           "dimension 1, k_cache dimension 1)",
+           (long long)maxBlocks, (long long)blockSize);
+  return tooManyTokens(k, what, err, errLen);
+}
+
+AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
+                                 size_t errLen) {
+  const RoleDims *roles = rolesOf(k->kind);
+  if (!roles)
+    return ATTN_OK;
+  for (int i = 0; i < k->num_args; ++i) {
+    const RoleDims *r = roles;
+    while (r->role && strcmp(r->role, k->args[i].name))
+      ++r;
+    if (!r->role)
+      continue;
+    char dims[32];
+    snprintf(dims, sizeof dims, "%s", r->dims);
+    int d = 0;
+    for (char *save = NULL, *w = strtok_r(dims, " ", &save); w && d < t[i].rank;
+         w = strtok_r(NULL, " ", &save), ++d) {
+      if (!isTokenDim(w) || t[i].sizes[d] <= ATTN_GPU_MAX_TOKENS)
+        continue;
+      char what[128];
+      snprintf(what, sizeof what, "'%s' dimension %d (%s) is %lld", r->role, d, w,
+               (long long)t[i].sizes[d]);
+      return tooManyTokens(k, what, err, errLen);
+    }
+  }
+  return !strncmp(k->kind, "paged", 5) ? checkPagedKeys(k, t, err, errLen) : ATTN_OK;
 }

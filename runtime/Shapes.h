@@ -13,4 +13,19 @@
 __attribute__((visibility("hidden"))) AttnStatus
 attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *err, size_t errLen);
 
+/* The longest sequence (in tokens) a GPU kernel takes. Element offsets are
+ * 64-bit on every target, but token positions and their differences
+ * (masks, ALiBi distances, row bounds) live in 32-bit registers: positions
+ * of [-Sq, Sk + BLOCK_N) and distances of [-Sq - BLOCK_N, Sk] are exact
+ * when Sq and Sk stay 2^12 (> BLOCK_M + BLOCK_N) below 2^31. */
+#define ATTN_GPU_MAX_TOKENS (((int64_t)1 << 31) - ((int64_t)1 << 12))
+
+/* Checks the sizes that bound a GPU kernel's token positions (Sq, Sk; the
+ * packed token counts Tq, Tk that bound a varlen sequence; a paged
+ * sequence's MaxBlocks * BS keys) against ATTN_GPU_MAX_TOKENS. Every other
+ * size (batch, heads, blocks, splits, strides) is unbounded here. */
+__attribute__((visibility("hidden"))) AttnStatus
+attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *err,
+                      size_t errLen);
+
 #endif /* ATTNRT_SHAPES_H */

@@ -407,18 +407,12 @@ static AttnStatus evalGrid(const AttnrtModule *m, int32_t k, const AttnrtTensor 
   return s;
 }
 
-/* The GPU kernels (AMD and NVIDIA) compute row and key positions in 32
- * bits (docs/amdgpu.md): every size must stay below 2^30. */
+/* The GPU kernels (AMD and NVIDIA) address memory with 64-bit element
+ * offsets and keep token positions in 32-bit registers: only the sizes that
+ * bound a sequence's positions are limited (Shapes.h, ATTN_GPU_MAX_TOKENS). */
 static AttnStatus checkGpuSizes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
                                 size_t errLen) {
-  for (int i = 0; i < k->num_args; ++i)
-    for (int d = 0; d < t[i].rank; ++d)
-      if (t[i].sizes[d] >= ((int64_t)1 << 30))
-        return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
-                        "kernel '%s': tensor %d ('%s') has size %lld in dim %d; GPU kernels "
-                        "need sizes below 2^30",
-                        k->name, i, k->args[i].name, (long long)t[i].sizes[d], d);
-  return ATTN_OK;
+  return attnCheckGpuPositions(k, t, err, errLen);
 }
 
 AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor *tensors,

@@ -351,7 +351,9 @@ void attnHipModuleDestroy(AttnHipModule *m) {
 }
 
 /* HIP takes unsigned grid and block sizes, and a dimension's work-items
- * (blocks x threads) must fit in 32 bits. */
+ * (blocks x threads) must fit in 32 bits. The kernels sign-extend their
+ * 32-bit workgroup ids to 64-bit indices, so a grid dimension stays below
+ * 2^31 (a larger id would read as negative). */
 static AttnStatus checkLaunchSize(const int64_t grid[3], int32_t workgroupSize, char *err,
                                   size_t errLen) {
   if (workgroupSize < 1 || workgroupSize > 1024)
@@ -359,7 +361,7 @@ static AttnStatus checkLaunchSize(const int64_t grid[3], int32_t workgroupSize, 
                     "HIP: the entry's workgroup_size is %d, expected 1..1024", (int)workgroupSize);
   for (int i = 0; i < 3; ++i) {
     /* Checked in this order, the product cannot overflow. */
-    if (grid[i] > UINT32_MAX || grid[i] * (i == 0 ? workgroupSize : 1) > UINT32_MAX)
+    if (grid[i] > INT32_MAX || grid[i] * (i == 0 ? workgroupSize : 1) > UINT32_MAX)
       return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
                       "HIP: grid %c = %lld (x %d threads) exceeds what HIP can launch", "xyz"[i],
                       (long long)grid[i], i == 0 ? (int)workgroupSize : 1);

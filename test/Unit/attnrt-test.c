@@ -301,12 +301,13 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
           fake->stream);
   }
   attnrtPlanDestroy(p);
-  /* The 2^30 limit is checked when the launch is added, never at the driver. */
+  /* Sizes of 2^30 and more are no GPU limit (element offsets are 64-bit;
+   * there used to be one at 2^30): a plan takes them. */
   p = NULL;
   attnrtPlanCreate(m, &p, err, sizeof err);
   t[0].sizes[0] = t[1].sizes[0] = (int64_t)1 << 30;
-  s = p ? attnrtPlanAdd(p, "fake", t, 2, err, sizeof err) : ATTN_OK;
-  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "2^30"), "cuda plan 2^30: %d %s", s, err);
+  s = p ? attnrtPlanAdd(p, "fake", t, 2, err, sizeof err) : ATTN_ERROR_INVALID_ARGUMENT;
+  check(s == ATTN_OK, "cuda plan of 2^30 elements: %d %s", s, err);
   attnrtPlanDestroy(p);
 }
 
@@ -333,16 +334,69 @@ static void checkCudaLaunch(AttnrtModule *m, const AttnBundleKernel *k, FakeCuda
         "extra: ok %d, %zu argument bytes", fake->extraOk, fake->argBytes);
   check(fake->ctxCurrentAtLaunch && fake->depth == 0,
         "context: current at launch %d, left pushed %d", fake->ctxCurrentAtLaunch, fake->depth);
-  /* GPU limits: sizes below 2^30, grid y and z at most 65535. */
+  /* No limit on sizes of 2^30 and more (element offsets are 64-bit): the
+   * launch reaches the driver with grid x = 2^30. */
   before = fake->launches;
   t[0].sizes[0] = t[1].sizes[0] = (int64_t)1 << 30;
   s = attnrtLaunch(m, "fake", t, 2, NULL, err, sizeof err);
-  check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "2^30"), "cuda 2^30: %d %s", s, err);
+  check(s == ATTN_OK && fake->launches == before + 1 && fake->grid[0] == 1u << 30,
+        "cuda launch of 2^30 elements: %d %s (grid x %u)", s, err, fake->grid[0]);
+  /* GPU limits: grid y and z at most 65535. */
+  before = fake->launches;
   AttnrtTensor t2[2] = {{in, 2, {70000, 1}, {1, 1}}, {out, 2, {70000, 1}, {1, 1}}};
   s = attnrtLaunch(m, "fake2d", t2, 2, NULL, err, sizeof err);
   check(s == ATTN_ERROR_LAUNCH && strstr(err, "grid y = 70000"), "cuda grid y: %d %s", s, err);
   check(fake->launches == before, "refused launches reach no driver");
   checkCudaPlan(m, fake);
+}
+
+/* The one GPU size limit left: a sequence's token positions are 32-bit, so
+ * the token counts that bound them (here Tq of a varlen kernel) stay at
+ * most ATTN_GPU_MAX_TOKENS = 2^31 - 2^12; a size beyond it is refused before
+ * the driver, one at it launches. Other sizes (the batch/head dim here)
+ * are not limited. */
+static void checkCudaTokenLimit(const Spec *spec, FakeCuda *fake) {
+  Spec s;
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  AttnBundleKernel *k = &s.kernels[1];
+  snprintf(k->kind, sizeof k->kind, "mha_varlen");
+  setArg(&k->args[0], "q", 2, 0);
+  setArg(&k->args[1], "out", 2, 1);
+  for (int t = 0; t < NUM_TARGETS; ++t) {
+    AttnBundleEntry *e = &s.entries[t][1];
+    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
+    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
+    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
+  }
+  AttnBundle b;
+  if (!parseSpec(&s, &b))
+    return;
+  char err[512];
+  AttnrtModule *m = NULL;
+  AttnStatus st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+  check(st == ATTN_OK, "fake CC 9.0, varlen kind: %d %s", st, err);
+  if (st == ATTN_OK) {
+    float in[1], out[1];
+    const int64_t most = ((int64_t)1 << 31) - ((int64_t)1 << 12);
+    AttnrtTensor t[2] = {{in, 2, {most, 3}, {3, 1}}, {out, 2, {most, 3}, {3, 1}}};
+    int before = fake->launches;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_OK && fake->launches == before + 1 && fake->grid[0] == (unsigned)most,
+          "Tq = 2^31 - 2^12 launches: %d %s", st, err);
+    t[0].sizes[0] = t[1].sizes[0] = most + 1;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "'q' dimension 0 (Tq) is 2147479553") &&
+              strstr(err, "32-bit") && fake->launches == before + 1,
+          "Tq = 2^31 - 2^12 + 1 is refused before the driver: %d %s", st, err);
+    t[0].sizes[0] = t[1].sizes[0] = 5;
+    t[0].sizes[1] = t[1].sizes[1] = (int64_t)1 << 33; /* not a token count */
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_OK && fake->launches == before + 2, "Hq = 2^33 is no token limit: %d %s",
+          st, err);
+    attnrtModuleDestroy(m);
+  }
+  attnBundleDestroy(&b);
 }
 
 static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
@@ -365,6 +419,7 @@ static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
     checkCudaLaunch(m, &s.kernels[0], fake);
     attnrtModuleDestroy(m);
   }
+  checkCudaTokenLimit(spec, fake);
   check(fake->retained == 0 && fake->modules == 0 && fake->depth == 0,
         "destroy releases: context %d, modules %d", fake->retained, fake->modules);
   st = attnrtModuleLoad(&b, "cuda:1", &m, err, sizeof err);
