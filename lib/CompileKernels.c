@@ -192,8 +192,7 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
-static bool readArgs(MlirOperation fn, bool sinks, AttnBundleKernel *k, char *err,
-                     size_t errLen) {
+static bool readArgs(MlirOperation fn, bool sinks, AttnBundleKernel *k, char *err, size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
   int numRoles = argRoles(k, sinks, roles, output);
@@ -276,8 +275,8 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
                   k->name);
     memcpy(k->kind, kind, sizeof(kind));
   }
-  bool sinks = !mlirAttributeIsNull(
-      mlirDictionaryAttrGetElementByName(kernelAttr(fn), str("sinks")));
+  bool sinks =
+      !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(kernelAttr(fn), str("sinks")));
   return readArgs(fn, sinks, k, err, errLen);
 }
 

@@ -622,8 +622,7 @@ typedef struct {
 /* out = acc * outScale: rows with l = 0 (no visible key, no sink) give 0.
  * sink2: the rows' sink * log2(e), or null; it joins l as one more term
  * without a value (the file comment), and its max joins m. */
-static RowsEnd finishRows(AttnBuilder *b, int64_t rows, MlirValue m, MlirValue l,
-                          MlirValue sink2) {
+static RowsEnd finishRows(AttnBuilder *b, int64_t rows, MlirValue m, MlirValue l, MlirValue sink2) {
   MlirType row = vec1(rows, attnF32Type(b));
   MlirValue zero = splatF(b, row, 0.0);
   RowsEnd e = {m, l, attnNullValue(), attnNullValue()};
@@ -690,8 +689,7 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     MlirValue lse = rowsLse(b, s->blockM, &end);
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
-    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse),
-                      inBounds);
+    attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse), inBounds);
   }
 }
 
@@ -1392,10 +1390,10 @@ static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, co
   MlirType splitParams[20], mergeParams[20];
   intptr_t ns = kernelParamTypes(ctx, s, splitParams);
   intptr_t nm = mergeParamTypes(ctx, s, mergeParams);
-  buildKernel(func, op, s, kernel, launch, ns, splitParams,
-              kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims,
-                         false),
-              s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
+  buildKernel(
+      func, op, s, kernel, launch, ns, splitParams,
+      kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims, false),
+      s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
   buildKernel(func, op, s, merge, mergeLaunch, nm, mergeParams,
               kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims, s->hasSinks),
               emitMergeKernel);

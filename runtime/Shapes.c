@@ -21,14 +21,14 @@ typedef struct {
   const char *role, *dims;
 } RoleDims;
 
-static const RoleDims mhaRoles[] = {
-    {"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"},   {"v", "B Hkv Sk Dv"}, {"alibi", "Hq"},
-    {"sinks", "Hq"},    {"out", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},   {NULL, NULL}};
-static const RoleDims varlenRoles[] = {
-    {"q", "Tq Hq D"},    {"k", "Tk Hkv D"},       {"v", "Tk Hkv Dv"},
-    {"alibi", "Hq"},     {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
-    {"sinks", "Hq"},     {"out", "Tq Hq Dv"},     {"lse", "Hq Tq"},
-    {NULL, NULL}};
+static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"}, {"v", "B Hkv Sk Dv"},
+                                    {"alibi", "Hq"},    {"sinks", "Hq"},     {"out", "B Hq Sq Dv"},
+                                    {"lse", "B Hq Sq"}, {NULL, NULL}};
+static const RoleDims varlenRoles[] = {{"q", "Tq Hq D"},        {"k", "Tk Hkv D"},
+                                       {"v", "Tk Hkv Dv"},      {"alibi", "Hq"},
+                                       {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
+                                       {"sinks", "Hq"},         {"out", "Tq Hq Dv"},
+                                       {"lse", "Hq Tq"},        {NULL, NULL}};
 static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"k_cache", "NB BS Hkv D"},
                                       {"v_cache", "NB BS Hkv Dv"},
@@ -39,12 +39,9 @@ static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"split_out", "S Tq Hq Dv"},
                                       {"split_lse", "S Hq Tq"},
                                       {NULL, NULL}};
-static const RoleDims mergeRoles[] = {{"split_out", "S Tq Hq Dv"},
-                                      {"split_lse", "S Hq Tq"},
-                                      {"sinks", "Hq"},
-                                      {"out", "Tq Hq Dv"},
-                                      {"lse", "Hq Tq"},
-                                      {NULL, NULL}};
+static const RoleDims mergeRoles[] = {
+    {"split_out", "S Tq Hq Dv"}, {"split_lse", "S Hq Tq"}, {"sinks", "Hq"},
+    {"out", "Tq Hq Dv"},         {"lse", "Hq Tq"},         {NULL, NULL}};
 
 static const RoleDims *rolesOf(const char *kind) {
   if (!strcmp(kind, "mha"))

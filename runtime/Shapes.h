@@ -24,8 +24,8 @@ attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *er
  * packed token counts Tq, Tk that bound a varlen sequence; a paged
  * sequence's MaxBlocks * BS keys) against ATTN_GPU_MAX_TOKENS. Every other
  * size (batch, heads, blocks, splits, strides) is unbounded here. */
-__attribute__((visibility("hidden"))) AttnStatus
-attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *err,
-                      size_t errLen);
+__attribute__((visibility("hidden"))) AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k,
+                                                                       const AttnrtTensor *tensors,
+                                                                       char *err, size_t errLen);
 
 #endif /* ATTNRT_SHAPES_H */

@@ -29,8 +29,8 @@ softmax_lse = -inf (FlashAttention 2 reports +inf there).
 
 What attnc does not do raises NotImplementedError naming the option: dropout_p > 0,
 appending k/v to the cache, rotary embeddings, cache_batch_idx, cache_leftpad,
-per-batch ALiBi slopes (B, Hq), attention sinks (``sink``), aiter's ``bias``, a
-window with a sink size. There is no backward pass (tensors that require grad are
+per-batch ALiBi slopes (B, Hq), aiter's ``sink`` argument (attnc.torch's functions
+take ``sinks=``), aiter's ``bias``, a window with a sink size. There is no backward pass (tensors that require grad are
 refused, as in attnc.torch).
 """
 import math
@@ -52,7 +52,8 @@ def _window(fn, window_size):
     if len(w) == 3:  # aiter: (left, right, sink size)
         if w[2]:
             _unsupported(fn, "window_size[2] (a sink size of %r)" % (w[2],),
-                         "attention sinks do not exist yet")
+                         "sink tokens (always-visible first keys) are not supported; "
+                         "attnc.torch's sinks= is a per-head sink logit")
         w = w[:2]
     if len(w) != 2:
         raise ValueError("%s: window_size must be (left, right), got %r" % (fn, window_size))
@@ -63,7 +64,8 @@ def _common(fn, dropout_p, alibi_slopes, sink, bias=None):
     if dropout_p:
         _unsupported(fn, "dropout_p=%r" % (dropout_p,), "inference kernels only; pass 0.0")
     if sink is not None:
-        _unsupported(fn, "sink", "attention sinks do not exist yet")
+        _unsupported(fn, "sink", "aiter's sink argument is not mapped; attnc.torch's attention "
+                     "functions take sinks=")
     if bias is not None:
         _unsupported(fn, "bias", "no additive bias; ALiBi slopes are supported")
     if alibi_slopes is not None and alibi_slopes.dim() == 2:

@@ -392,8 +392,8 @@ static void checkCudaTokenLimit(const Spec *spec, FakeCuda *fake) {
     t[0].sizes[0] = t[1].sizes[0] = 5;
     t[0].sizes[1] = t[1].sizes[1] = (int64_t)1 << 33; /* not a token count */
     st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
-    check(st == ATTN_OK && fake->launches == before + 2, "Hq = 2^33 is no token limit: %d %s",
-          st, err);
+    check(st == ATTN_OK && fake->launches == before + 2, "Hq = 2^33 is no token limit: %d %s", st,
+          err);
     attnrtModuleDestroy(m);
   }
   attnBundleDestroy(&b);

@@ -139,9 +139,9 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI, ATTN_SINKS};
   static const AttnSlot varlenSlots[] = {ATTN_Q,    ATTN_K,     ATTN_V,    ATTN_CU_Q,
                                          ATTN_CU_K, ATTN_ALIBI, ATTN_SINKS};
-  static const AttnSlot pagedSlots[] = {ATTN_Q,          ATTN_K,           ATTN_V,
-                                        ATTN_BLOCK_TABLES, ATTN_SEQ_LENS, ATTN_QUERY_START,
-                                        ATTN_ALIBI,      ATTN_SINKS};
+  static const AttnSlot pagedSlots[] = {
+      ATTN_Q,        ATTN_K,           ATTN_V,     ATTN_BLOCK_TABLES,
+      ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS};
   static const AttnRole slotRoles[] = {
       [ATTN_Q] = ATTN_ROLE_DATA,
       [ATTN_K] = ATTN_ROLE_DATA,

@@ -32,8 +32,8 @@ extern "C" {
 
 /* One tensor argument of a kernel. */
 typedef struct AttnBundleArg {
-  char name[32];  /* role: "q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "out", "lse";
-                   * paged kernels: "k_cache", "v_cache", "block_tables", "seq_lens",
+  char name[32];  /* role: "q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "sinks", "out",
+                   * "lse"; paged kernels: "k_cache", "v_cache", "block_tables", "seq_lens",
                    * "query_start_loc", "split_out", "split_lse" (docs/paged.md) */
   char dtype[8];  /* element type: "f16", "bf16", "f32", "f64", "i32" */
   int32_t rank;   /* 1..4 */

@@ -60,7 +60,7 @@ typedef struct {
   int64_t off; /* lenK - lenQ: aligns the last query with the last key */
   bool hasSlope;
   double slope;
-  double sink; /* the head's sink logit, -inf without sinks */
+  double sink;           /* the head's sink logit, -inf without sinks */
   const int32_t *blocks; /* NULL: contiguous keys */
   int64_t blockSize, kBlockStride, vBlockStride;
 } KeyRange;
