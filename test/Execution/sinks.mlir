@@ -10,6 +10,7 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu --dynamic-size=1 | FileCheck %s
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{sw-pipeline=true}' | FileCheck %s
 // RUN: attn-run %s --target=cpu --func=paged_decode '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s --check-prefix=SPLITS
 // RUN: attn-run %s --target=cpu --func=paged_prefill '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s --check-prefix=SPLITS
 
