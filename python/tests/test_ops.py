@@ -114,6 +114,54 @@ def test_varlen_and_paged_impl_and_fake(return_lse, seed):
     _same_meta(fl, lse)
 
 
+def test_sinks_through_the_ops(monkeypatch, seed):
+    """sinks= goes through the ops as their last (optional) argument: the
+    implementations give what attnc.torch gives eagerly, the fakes the same metadata, and
+    attnc.torch's traced branch passes the sinks on (stand-in ops as below)."""
+    impls = ops._define(torch)
+    sinks = torch.randn(4) * 2
+    q, k, v = _dense()
+    args = (None, True, None, -1, -1, 0.0, True, "bshd", sinks)
+    out, lse = impls["attention"][0](q, k, v, *args)
+    want = at.attention(q, k, v, causal=True, return_lse=True, layout="bshd", sinks=sinks)
+    assert torch.equal(out, want[0]) and torch.equal(lse, want[1])
+    plain = at.attention(q, k, v, causal=True, layout="bshd")
+    assert not torch.equal(out, plain), "the sinks changed nothing"
+    fo, fl = impls["attention"][1](q.to("meta"), k.to("meta"), v.to("meta"), *args)
+    _same_meta(fo, out)
+    _same_meta(fl, lse)
+    vq = _varlen()
+    out, lse = impls["attention_varlen"][0](*vq, None, True, None, -1, -1, 0.0, True, sinks)
+    want = at.attention_varlen(*vq, causal=True, return_lse=True, sinks=sinks)
+    assert torch.equal(out, want[0]) and torch.equal(lse, want[1])
+    pa = _paged()
+    out, lse = impls["paged_attention"][0](*pa, None, True, None, -1, -1, 0.0, True, 2, 1, sinks)
+    want = at.paged_attention(*pa, causal=True, return_lse=True, num_splits=2, max_query_len=1,
+                              sinks=sinks)
+    assert torch.equal(out, want[0]) and torch.equal(lse, want[1])
+    got = []
+    tracing = [True]
+
+    def op(name):
+        def run(*a):  # outside the trace, as compiled code runs the op
+            got.append((name, a[-1]))
+            tracing[0] = False
+            try:
+                return impls[name][0](*a)
+            finally:
+                tracing[0] = True
+        return run
+
+    ns = types.SimpleNamespace(attnc=types.SimpleNamespace(**{n: op(n) for n in impls}))
+    monkeypatch.setattr(at, "_compiling", lambda: tracing[0])
+    monkeypatch.setattr(torch, "ops", ns)
+    at.attention(q, k, v, causal=True, layout="bshd", sinks=sinks)
+    at.attention_varlen(*vq, causal=True, sinks=sinks)
+    at.paged_attention(*pa, causal=True, max_query_len=1, sinks=sinks)
+    assert [n for n, _ in got] == ["attention", "attention_varlen", "paged_attention"]
+    assert all(last is sinks for _, last in got), "the traced branch must pass sinks on"
+
+
 def test_traced_branch_calls_the_ops(monkeypatch, seed):
     """While torch.compile traces, attnc.torch calls torch.ops.attnc.* (here stand-ins
     running the ops' implementations): positional arguments in the schema's order, out=
