@@ -1077,15 +1077,16 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     attnForEnd(b, &loop, 3, yielded);
   }
   MlirValue m = loop.results[0], l = loop.results[1], acc = loop.results[2];
-  MlirValue zero = splatF(b, row, 0.0);
-  MlirValue seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
-  MlirValue inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
+  MlirValue zero = splatF(b, row, 0.0), seen = attnNullValue(), inv;
   RowsEnd end;
   memset(&end, 0, sizeof(end));
   if (s->hasSinks) {
     /* The sinks join here, once, not in every split. */
     end = finishRows(b, s->blockM, m, l, loadSinkRow(b, s, sinks, head));
     inv = end.outScale;
+  } else {
+    seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
+    inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
   }
   MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
   Access outA = {out, 3, {c0, head, c0, c0}, 0, 2};

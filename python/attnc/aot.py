@@ -3,7 +3,7 @@
     python3 -m attnc.aot --out DIR --targets sm_90a[,cpu] --specs FILE.json
     python3 -m attnc.aot --out DIR --targets sm_90a --dtype bf16,f16 --head-dim 64,128 \\
         --heads 32:8,32:1 --causal 0,1 --lse 0,1 --alibi 0,1 --varlen 0,1 \\
-        --window -1:-1,256:0 --softcap 0,30
+        --window -1:-1,256:0 --softcap 0,30 --sinks 0,1
 
 compiles every spec (the --specs file: a JSON list of AttentionSpec dicts, or
 {"specs": [...]}; or every combination of the grid flags) for the targets into
