@@ -675,8 +675,54 @@ static void testRng(void) {
   free(x);
 }
 
+/* Sinks, from the definition: the sink is one more term of the row's
+ * denominator, without a value. Causal with Sq > Sk as above: rows 0 and 1
+ * see no key (out 0, lse = the sink; -inf for a -inf sink), rows 2..4 see
+ * 1..3 keys. Head 0's sink is 0.7, head 1's -inf (no sink: the plain
+ * softmax), and a sink of 40 leaves out ~0 with lse ~40 (no overflow). */
+static void testSinks(void) {
+  AttnRefParams p = makeParams(1, 3, 1, 5, 3, 1, 2);
+  p.causal = true;
+  p.scale = 1.0;
+  const double sinks[3] = {0.7, -INFINITY, 40.0};
+  p.sinks = sinks;
+  double q[3 * 5] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  double k[3] = {0.5, -1, 2};
+  double v[3 * 2] = {1, 2, 3, 4, 5, 6};
+  double out[3 * 5 * 2], lse[3 * 5];
+  attnRefMha(&p, q, k, v, NULL, out, lse);
+  for (int h = 0; h < 3; ++h) {
+    for (int i = 0; i < 5; ++i) {
+      const double *o = out + (h * 5 + i) * 2;
+      int n = i - 2 > 0 ? i - 1 : i == 2 ? 1 : 0; /* keys row i sees: 0, 0, 1, 2, 3 */
+      double sum = exp(sinks[h]), want[2] = {0, 0};
+      for (int j = 0; j < n; ++j) {
+        sum += exp(k[j]);
+        for (int d = 0; d < 2; ++d)
+          want[d] += exp(k[j]) * v[j * 2 + d];
+      }
+      char what[64];
+      snprintf(what, sizeof what, "sinks head %d row %d", h, i);
+      if (n == 0 && h == 1) {
+        expectMaskedRow(o, 2, lse[h * 5 + i], what);
+        continue;
+      }
+      for (int d = 0; d < 2; ++d)
+        want[d] /= sum;
+      expectClose(o, want, 2, what);
+      double wantLse = log(sum);
+      expectClose(&lse[h * 5 + i], &wantLse, 1, what);
+      if (n == 0)
+        CHECK(o[0] == 0.0 && o[1] == 0.0 && lse[h * 5 + i] == sinks[h],
+              "%s: a row that sees no key gives out 0 and lse = the sink, got %g %g %g", what, o[0],
+              o[1], lse[h * 5 + i]);
+    }
+  }
+}
+
 int main(void) {
   testSingleKey();
+  testSinks();
   testUniformLogits();
   testCausalMoreQueriesThanKeys();
   testWindows();
