@@ -148,6 +148,8 @@ for _s in SINKS_SPECS[:2]:
 for _s in SINKS_SPECS[2:4]:
     _dense(_s, SMALL + [(3, 1, 1000)])
 _dense(SINKS_SPECS[4], SMALL, gain=4.0)
+# test_sinks_fully_masked_rows compares with the same attention without sinks.
+SINKS_PLAIN_SPECS = [spec("bf16", 64, 64, 8, causal=True)]
 
 # Head dims of the other sm_90a tilings: 80 (mma.sync, one 16-row tile per warp) and 192
 # (wgmma, 48-key tiles).
@@ -257,7 +259,8 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "flash_varian
     FLASH_SPECS = json.load(_f)
 
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
-                + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS)
+                + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
+                + SINKS_PLAIN_SPECS)
 
 
 def main(argv=None):
