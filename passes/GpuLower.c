@@ -11,14 +11,15 @@
  *
  * Paged attention (docs/paged.md) adds: K/V tiles assembled from pieces
  * (vector.insert_strided_slice of reads of cache blocks), handed to the
- * target whole (AttnTileRead) and, for prefetching, rebuilt at another
- * iteration of their loop (attnGpuTileReadAt); row vectors read from memory
+ * target whole (AttnTileRead, GpuPieces.c) and, for prefetching, rebuilt at
+ * another iteration of their loop (attnGpuTileReadAt, GpuRemat.c); row
+ * vectors read from memory
  * (ALiBi slopes, a split's lse); tiles read for no matmul (the merge
  * kernel's partial outputs), loaded straight into the lanes' blocks.
  *
  *===----------------------------------------------------------------------===*/
 
-#include "GpuLower.h"
+#include "GpuLowerInternal.h"
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
@@ -151,7 +152,7 @@ void attnGpuFail(AttnGpuLower *L, MlirOperation op, const char *message) {
 }
 
 /* A message naming the target's lowering: "... the AMD lowering ...". */
-static void failWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
+void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
   char msg[256];
   snprintf(msg, sizeof(msg), fmt, L->tgt->vendor);
   attnGpuFail(L, op, msg);
@@ -159,7 +160,7 @@ static void failWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
 
 bool attnGpuIsVec(MlirValue v) { return mlirTypeIsAVector(mlirValueGetType(v)); }
 static intptr_t rankOf(MlirValue v) { return mlirShapedTypeGetRank(mlirValueGetType(v)); }
-static bool isTile(MlirValue v) { return attnGpuIsVec(v) && rankOf(v) == 2; }
+bool attnGpuIsTile(MlirValue v) { return attnGpuIsVec(v) && rankOf(v) == 2; }
 int64_t attnGpuDim(MlirValue v, intptr_t i) {
   return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
 }
@@ -167,7 +168,7 @@ MlirType attnGpuElemOf(MlirValue v) { return mlirShapedTypeGetElementType(mlirVa
 static MlirType scalarOf(MlirType t) {
   return mlirTypeIsAVector(t) ? mlirShapedTypeGetElementType(t) : t;
 }
-static MlirAttribute inherent(MlirOperation op, const char *name) {
+MlirAttribute attnGpuInherent(MlirOperation op, const char *name) {
   return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
 }
 MlirAttribute attnGpuParseAttr(AttnGpuLower *L, const char *text) {
@@ -431,13 +432,13 @@ static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
 
 /*===--- Value forms ---------------------------------------------------------===*/
 
-static MlirValue plain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
+MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
   AttnRep *r = attnGpuFind(L, old);
   if (r && r->kind == ATTN_REP_PLAIN)
     return r->value;
-  failWith(L, user,
-           r ? "uses a vector where the %s lowering expects a scalar"
-             : "uses a value the %s lowering has not seen (unsupported kernel IR)");
+  attnGpuFailWith(L, user,
+                  r ? "uses a vector where the %s lowering expects a scalar"
+                    : "uses a value the %s lowering has not seen (unsupported kernel IR)");
   return attnNullValue();
 }
 
@@ -449,13 +450,13 @@ static bool fromTileLoad(AttnGpuLower *L, MlirOperation op);
 static MlirAttribute splatValue(MlirOperation def) {
   if (!attnIsOp(def, "arith.constant"))
     return (MlirAttribute){NULL};
-  MlirAttribute v = inherent(def, "value");
+  MlirAttribute v = attnGpuInherent(def, "value");
   if (!mlirAttributeIsADenseElements(v) || !mlirDenseElementsAttrIsSplat(v))
     return (MlirAttribute){NULL};
   return mlirDenseElementsAttrGetSplatValue(v);
 }
 
-static MlirOperation defOf(MlirValue v) {
+MlirOperation attnGpuDefOf(MlirValue v) {
   return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : attnNullOp();
 }
 
@@ -495,18 +496,18 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
   if (attnIsOp(def, "vector.transfer_read")) {
     if (!row)
       return tileLoadBlock(L, b, def, i);
-    failWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
+    attnGpuFailWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
     return attnNullValue();
   }
   if (attnIsOp(def, "vector.broadcast")) {
     MlirValue src = mlirOperationGetOperand(def, 0);
     if (!attnGpuIsVec(src)) {
-      MlirValue x = plain(L, def, src);
+      MlirValue x = attnGpuPlain(L, def, src);
       return L->failed ? x : row ? x : splatBlock(b, x, type);
     }
     if (rankOf(src) == 1 && rankOf(res) == 2 && !row)
       return attnGpuColOf(L, b, def, src, i);
-    failWith(L, def, "is a broadcast the %s lowering does not support");
+    attnGpuFailWith(L, def, "is a broadcast the %s lowering does not support");
     return attnNullValue();
   }
   int t = i % colBlocks(L, attnGpuDim(res, rankOf(res) - 1));
@@ -521,11 +522,11 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
   /* step + broadcast(s): the same, with s folded into the per-lane term. */
   if (!row && attnIsOp(def, "arith.addi")) {
     for (int k = 0; k < 2; ++k) {
-      MlirOperation a = defOf(mlirOperationGetOperand(def, k));
-      MlirOperation c = defOf(mlirOperationGetOperand(def, 1 - k));
+      MlirOperation a = attnGpuDefOf(mlirOperationGetOperand(def, k));
+      MlirOperation c = attnGpuDefOf(mlirOperationGetOperand(def, 1 - k));
       if (attnIsOp(a, "vector.step") && attnIsOp(c, "vector.broadcast") &&
           !attnGpuIsVec(mlirOperationGetOperand(c, 0))) {
-        MlirValue x = plain(L, def, mlirOperationGetOperand(c, 0));
+        MlirValue x = attnGpuPlain(L, def, mlirOperationGetOperand(c, 0));
         return L->failed ? x : columnIndex(L, b, t, x, type);
       }
     }
@@ -541,7 +542,7 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
       return attnNullValue();
     return emitElementwise(L, b, def, operands, type);
   }
-  failWith(L, def, "is a vector op the %s lowering does not support");
+  attnGpuFailWith(L, def, "is a vector op the %s lowering does not support");
   return attnNullValue();
 }
 
@@ -549,7 +550,7 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
 static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s) {
   AttnRep *r = attnGpuFind(L, old);
   if (!r) {
-    failWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
+    attnGpuFailWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
     return attnNullValue();
   }
   if (r->kind == ATTN_REP_ROW)
@@ -570,7 +571,7 @@ static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, Mlir
 MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i) {
   AttnRep *r = attnGpuFind(L, old);
   if (!r) {
-    failWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
+    attnGpuFailWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
     return attnNullValue();
   }
   if (r->kind == ATTN_REP_TILE) {
@@ -671,7 +672,7 @@ static void lowerElementwiseTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
 /* transpose(broadcast(row vector)) [1, 0]: every column holds the row's value. */
 static void lowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue src = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
-  MlirOperation def = defOf(src);
+  MlirOperation def = attnGpuDefOf(src);
   if (mlirOperationIsNull(def) || !attnIsOp(def, "vector.broadcast")) {
     attnGpuFail(L, op, "transposes something other than a broadcast row vector");
     return;
@@ -683,7 +684,7 @@ static void lowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   int ncb = nb / L->RL;
   MlirValue blocks[ATTN_GPU_MAXB];
   for (int s = 0; s < L->RL && !L->failed; ++s) {
-    MlirValue x = attnGpuIsVec(row) ? rowOf(L, b, op, row, s) : plain(L, op, row);
+    MlirValue x = attnGpuIsVec(row) ? rowOf(L, b, op, row, s) : attnGpuPlain(L, op, row);
     if (L->failed)
       return;
     MlirValue v = splatBlock(b, x, blockType(L, attnGpuElemOf(res)));
@@ -696,12 +697,12 @@ static void lowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
 /* Row reduction: per row slot, its blocks, their elements, then the other
  * lanes holding the row (the target's). */
 static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
-  MlirAttribute dims = inherent(op, "reduction_dims");
-  MlirAttribute kindAttr = inherent(op, "kind");
+  MlirAttribute dims = attnGpuInherent(op, "reduction_dims");
+  MlirAttribute kindAttr = attnGpuInherent(op, "kind");
   MlirValue src = mlirOperationGetOperand(op, 0), acc = mlirOperationGetOperand(op, 1);
   bool isMax = mlirAttributeEqual(kindAttr, attnGpuParseAttr(L, "#vector.kind<maximumf>"));
   bool isAdd = mlirAttributeEqual(kindAttr, attnGpuParseAttr(L, "#vector.kind<add>"));
-  if (!isTile(src) || mlirDenseArrayGetNumElements(dims) != 1 ||
+  if (!attnGpuIsTile(src) || mlirDenseArrayGetNumElements(dims) != 1 ||
       mlirDenseI64ArrayGetElement(dims, 0) != 1 || !(isMax || isAdd) ||
       !mlirTypeIsAF32(attnGpuElemOf(src))) {
     attnGpuFail(L, op, "must reduce dim 1 of an f32 tile with <maximumf> or <add>");
@@ -732,19 +733,17 @@ static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation o
 
 /* Rebuilds the scalar ops of a loop body at another iteration (see
  * attnGpuTileReadAt); null when operands are the ones already lowered. */
-typedef struct Remat Remat;
-static MlirValue rematValue(Remat *r, MlirOperation user, MlirValue old);
 
 /* The rewritten scalar `old`, an operand of `user`: as lowered, or as
  * rebuilt by `r`. */
-static MlirValue operandOf(AttnGpuLower *L, MlirOperation user, MlirValue old, Remat *r) {
-  return r ? rematValue(r, user, old) : plain(L, user, old);
+static MlirValue operandOf(AttnGpuLower *L, MlirOperation user, MlirValue old, AttnRemat *r) {
+  return r ? attnGpuRematValue(r, user, old) : attnGpuPlain(L, user, old);
 }
 
 /* The memref, indices and (row, col) dims of a transfer with a minor
  * identity-like map; the column dim is always in bounds. */
-static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
-                         Remat *r) {
+bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
+                         AttnRemat *r) {
   intptr_t first = isWrite ? 1 : 0;
   x->mem = operandOf(L, op, mlirOperationGetOperand(op, first), r);
   x->rank = mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetOperand(op, first)));
@@ -754,8 +753,8 @@ static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTr
     x->idx[i] = operandOf(L, op, mlirOperationGetOperand(op, first + 1 + i), r);
   if (!isWrite)
     x->pad = operandOf(L, op, mlirOperationGetOperand(op, 1 + x->rank), r);
-  MlirAffineMap map = mlirAffineMapAttrGetValue(inherent(op, "permutation_map"));
-  MlirAttribute ib = inherent(op, "in_bounds");
+  MlirAffineMap map = mlirAffineMapAttrGetValue(attnGpuInherent(op, "permutation_map"));
+  MlirAttribute ib = attnGpuInherent(op, "in_bounds");
   intptr_t n = mlirAffineMapGetNumResults(map);
   if (L->failed || n < 1 || n > 2 || mlirArrayAttrGetNumElements(ib) != n)
     return false;
@@ -774,7 +773,7 @@ static bool readTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTr
   return n == 1 || inb[1];
 }
 
-static bool onlyOperand(MlirValue v, const char *opName, unsigned number) {
+bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   if (mlirOpOperandIsNull(u))
     return false;
@@ -855,250 +854,6 @@ bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop) {
   return true;
 }
 
-/*===--- K/V tiles made of pieces (paged KV caches) ----------------------------===*/
-
-static int64_t arrayInt(MlirAttribute a, intptr_t i) {
-  if (mlirAttributeIsNull(a) || !mlirAttributeIsAArray(a) || mlirArrayAttrGetNumElements(a) <= i)
-    return -1;
-  MlirAttribute e = mlirArrayAttrGetElement(a, i);
-  return mlirAttributeIsAInteger(e) ? mlirIntegerAttrGetValueInt(e) : -1;
-}
-
-/* One vector.insert_strided_slice of a piece read into the tile so far:
- * its read and the tile row it lands at, or false. */
-static bool pieceOf(MlirOperation insert, int64_t cols, MlirOperation *read, int64_t *row) {
-  MlirValue src = mlirOperationGetOperand(insert, 0);
-  MlirAttribute offsets = inherent(insert, "offsets"), strides = inherent(insert, "strides");
-  *read = defOf(src);
-  *row = arrayInt(offsets, 0);
-  return !mlirOperationIsNull(*read) && attnIsOp(*read, "vector.transfer_read") &&
-         onlyOperand(src, "vector.insert_strided_slice", 0) && isTile(src) &&
-         attnGpuDim(src, 1) == cols && *row >= 0 && arrayInt(offsets, 1) == 0 &&
-         arrayInt(strides, 0) == 1 && arrayInt(strides, 1) == 1;
-}
-
-/* The piece reads of the K/V tile that `def` makes (kernel IR), in row
- * order: `def` itself when it is a transfer_read, else the reads that a
- * chain of vector.insert_strided_slice puts into a constant tile. The
- * pieces must cover the tile's rows once (the constant is then unused). */
-static bool tilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *rowAt,
-                       int *n) {
-  MlirValue tile = mlirOperationGetResult(def, 0);
-  int64_t rows = attnGpuDim(tile, 0), cols = attnGpuDim(tile, 1);
-  *n = 0;
-  if (attnIsOp(def, "vector.transfer_read")) {
-    reads[0] = def;
-    rowAt[0] = 0;
-    *n = 1;
-    return true;
-  }
-  for (MlirOperation at = def;
-       !mlirOperationIsNull(at) && attnIsOp(at, "vector.insert_strided_slice");
-       at = defOf(mlirOperationGetOperand(at, 1))) {
-    if (*n == ATTN_GPU_MAX_PIECES || !pieceOf(at, cols, &reads[*n], &rowAt[*n])) {
-      attnGpuFail(L, at, "must insert whole-row pieces read by vector.transfer_read into a tile");
-      return false;
-    }
-    ++*n;
-  }
-  /* Insertion sort by row (the chain lists them last first). */
-  for (int i = 1; i < *n; ++i)
-    for (int j = i; j > 0 && rowAt[j - 1] > rowAt[j]; --j) {
-      MlirOperation o = reads[j];
-      int64_t r = rowAt[j];
-      reads[j] = reads[j - 1];
-      rowAt[j] = rowAt[j - 1];
-      reads[j - 1] = o;
-      rowAt[j - 1] = r;
-    }
-  int64_t next = 0;
-  for (int i = 0; i < *n && next >= 0; ++i)
-    next = rowAt[i] == next ? next + attnGpuDim(mlirOperationGetResult(reads[i], 0), 0) : -1;
-  if (next != rows) {
-    attnGpuFail(L, def, "assembles a K/V tile from pieces that do not cover its rows once");
-    return false;
-  }
-  return true;
-}
-
-/* The tile `def` makes, as pieces, operands as lowered (r null) or rebuilt
- * by r. */
-static bool tileRead(AttnGpuLower *L, MlirOperation def, Remat *r, AttnTileRead *t) {
-  MlirOperation reads[ATTN_GPU_MAX_PIECES];
-  int64_t rowAt[ATTN_GPU_MAX_PIECES];
-  if (!tilePieces(L, def, reads, rowAt, &t->n))
-    return false;
-  MlirValue tile = mlirOperationGetResult(def, 0);
-  t->tileRows = attnGpuDim(tile, 0);
-  t->cols = attnGpuDim(tile, 1);
-  for (int i = 0; i < t->n; ++i) {
-    AttnTransfer *x = &t->x[i];
-    if (!readTransfer(L, reads[i], false, x, r) || x->rowDim < 0 || x->colDim < 0) {
-      if (!L->failed)
-        attnGpuFail(L, reads[i], "must read a 2-D tile whose columns are in bounds");
-      return false;
-    }
-    t->row[i] = rowAt[i];
-    t->rows[i] = attnGpuDim(mlirOperationGetResult(reads[i], 0), 0);
-  }
-  return true;
-}
-
-/*===--- Scalar ops of a loop body at another iteration --------------------------===*/
-
-/* The backward slice of a tile's piece reads inside its loop (block-table
- * loads, index arithmetic, subviews): ops of the loop body, in no order;
- * rebuilt in body order with the induction variable replaced, so that a
- * target can stage the tile of another iteration (prefetch). */
-struct Remat {
-  AttnGpuLower *L;
-  MlirOperation loop;
-  MlirBlock body;
-  MlirValue oldIv, newIv;
-  MlirOperation *ops;
-  int n, cap;
-  AttnValueMap local; /* old value -> its rebuilt MlirValue */
-  bool ok;
-};
-
-static bool hasVector(MlirOperation op);
-static void fixMemorySpace(MlirOperation copy);
-static MlirValue plainOf(void *ud, MlirValue old);
-
-static bool rematHas(const Remat *r, MlirOperation op) {
-  for (int i = 0; i < r->n; ++i)
-    if (mlirOperationEqual(r->ops[i], op))
-      return true;
-  return false;
-}
-
-static void rematMark(Remat *r, MlirValue v);
-
-static void rematMarkOp(Remat *r, MlirOperation op) {
-  if (rematHas(r, op))
-    return;
-  if (mlirOperationGetNumRegions(op) > 0 || hasVector(op)) {
-    r->ok = false;
-    return;
-  }
-  if (r->n == r->cap) {
-    int cap = r->cap ? 2 * r->cap : 64;
-    MlirOperation *grown = realloc(r->ops, (size_t)cap * sizeof(MlirOperation));
-    if (!grown) {
-      r->ok = false;
-      r->L->outOfMemory = r->L->failed = true;
-      return;
-    }
-    r->ops = grown;
-    r->cap = cap;
-  }
-  r->ops[r->n++] = op;
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op) && r->ok; ++i)
-    rematMark(r, mlirOperationGetOperand(op, i));
-}
-
-/* Values from outside the loop are used as lowered; the induction variable
- * is replaced; anything else must be made by a scalar op of the body. */
-static void rematMark(Remat *r, MlirValue v) {
-  if (!r->ok || mlirValueEqual(v, r->oldIv))
-    return;
-  if (attnGpuDefinedOutside(v, r->loop)) {
-    AttnRep *rep = attnGpuFind(r->L, v);
-    r->ok = rep && rep->kind == ATTN_REP_PLAIN;
-    return;
-  }
-  MlirOperation def = defOf(v);
-  if (mlirOperationIsNull(def) || !mlirBlockEqual(mlirOperationGetBlock(def), r->body)) {
-    r->ok = false;
-    return;
-  }
-  rematMarkOp(r, def);
-}
-
-static MlirValue rematRemap(void *ud, MlirValue old) {
-  Remat *r = ud;
-  if (mlirValueEqual(old, r->oldIv))
-    return r->newIv;
-  MlirValue *v = attnValueMapFind(&r->local, old);
-  return v ? *v : plainOf(r->L, old);
-}
-
-static MlirValue rematValue(Remat *r, MlirOperation user, MlirValue old) {
-  MlirValue v = rematRemap(r, old);
-  if (mlirValueIsNull(v))
-    failWith(r->L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
-  return v;
-}
-
-static void rematEmit(Remat *r, AttnBuilder *b) {
-  for (MlirOperation op = mlirBlockGetFirstOperation(r->body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
-    if (!rematHas(r, op))
-      continue;
-    MlirOperation copy = attnCloneRemapped(b, op, rematRemap, r);
-    fixMemorySpace(copy);
-    for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
-      MlirValue v = mlirOperationGetResult(copy, i);
-      if (!attnValueMapPut(&r->local, mlirOperationGetResult(op, i), &v))
-        r->L->outOfMemory = r->L->failed = true;
-    }
-  }
-}
-
-/* Marks the slice of the tile's piece reads; false when some of it is not
- * a scalar op of the loop body (e.g. a loop-carried value). */
-static bool rematTile(AttnGpuLower *L, MlirValue tile, MlirOperation loop, Remat *r,
-                      MlirOperation *def) {
-  memset(r, 0, sizeof(*r));
-  r->L = L;
-  r->loop = loop;
-  r->body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
-  r->oldIv = mlirBlockGetArgument(r->body, 0);
-  r->local.elemSize = sizeof(MlirValue);
-  r->ok = true;
-  *def = defOf(tile);
-  if (mlirOperationIsNull(*def) || !mlirBlockEqual(mlirOperationGetBlock(*def), r->body))
-    return false;
-  MlirOperation reads[ATTN_GPU_MAX_PIECES];
-  int64_t rowAt[ATTN_GPU_MAX_PIECES];
-  int n = 0;
-  if (!tilePieces(L, *def, reads, rowAt, &n))
-    return false;
-  for (int i = 0; i < n && r->ok; ++i) {
-    r->ok = mlirBlockEqual(mlirOperationGetBlock(reads[i]), r->body);
-    for (intptr_t k = 0; k < mlirOperationGetNumOperands(reads[i]) && r->ok; ++k)
-      rematMark(r, mlirOperationGetOperand(reads[i], k));
-  }
-  return r->ok;
-}
-
-static void rematFree(Remat *r) {
-  free(r->ops);
-  attnValueMapFree(&r->local);
-}
-
-bool attnGpuTileReadable(AttnGpuLower *L, MlirValue tile, MlirOperation loop) {
-  Remat r;
-  MlirOperation def;
-  bool ok = rematTile(L, tile, loop, &r, &def);
-  rematFree(&r);
-  return ok;
-}
-
-bool attnGpuTileReadAt(AttnGpuLower *L, AttnBuilder *b, MlirValue tile, MlirOperation loop,
-                       MlirValue iv, AttnTileRead *out) {
-  Remat r;
-  MlirOperation def;
-  bool ok = rematTile(L, tile, loop, &r, &def);
-  if (ok) {
-    r.newIv = iv;
-    rematEmit(&r, b);
-    ok = !L->failed && tileRead(L, def, &r, out);
-  }
-  rematFree(&r);
-  return ok;
-}
-
 /*===--- Reads that feed no matmul ---------------------------------------------===*/
 
 /* A row vector (alibi slopes, the merge kernel's split lse): each lane loads
@@ -1175,7 +930,7 @@ static void guardedBlocks(AttnGpuLower *L, AttnBuilder *b, MlirValue cond, const
  * an accumulator of its size from being in registers at once. */
 static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i) {
   AttnTransfer x;
-  if (!readTransfer(L, def, false, &x, NULL))
+  if (!attnGpuReadTransfer(L, def, false, &x, NULL))
     return attnNullValue();
   MlirValue res = mlirOperationGetResult(def, 0), idx[4], out;
   int ncb = colBlocks(L, attnGpuDim(res, 1)), s = i / ncb, t = i % ncb;
@@ -1210,7 +965,7 @@ static bool tileLoadable(AttnGpuLower *L, MlirOperation op) {
 static bool fromTileLoad(AttnGpuLower *L, MlirOperation op) {
   for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); ++k) {
     AttnRep *r = attnGpuFind(L, mlirOperationGetOperand(op, k));
-    if (!r || r->kind != ATTN_REP_LAZY || !isTile(mlirOperationGetOperand(op, k)))
+    if (!r || r->kind != ATTN_REP_LAZY || !attnGpuIsTile(mlirOperationGetOperand(op, k)))
       continue;
     if (attnIsOp(r->def, "vector.transfer_read") ||
         (attnIsElementwise(r->def) && fromTileLoad(L, r->def)))
@@ -1223,13 +978,13 @@ static bool fromTileLoad(AttnGpuLower *L, MlirOperation op) {
 
 static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
-  if (onlyOperand(res, "vector.insert_strided_slice", 0)) {
+  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 0)) {
     /* A piece of a K/V tile: staged with the tile (lowerInsertSlice). */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
     return;
   }
   AttnTransfer x;
-  bool ok = readTransfer(L, op, false, &x, NULL);
+  bool ok = attnGpuReadTransfer(L, op, false, &x, NULL);
   if (ok && rankOf(res) == 1) {
     lowerRowRead(L, b, op, &x);
     return;
@@ -1239,12 +994,12 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
       attnGpuFail(L, op, "must read a 2-D tile whose columns are in bounds");
     return;
   }
-  if (onlyOperand(res, "vector.contract", 1)) {
+  if (attnGpuOnlyOperand(res, "vector.contract", 1)) {
     AttnTileRead t = {.n = 1, .tileRows = attnGpuDim(res, 0), .cols = attnGpuDim(res, 1)};
     t.x[0] = x;
     t.rows[0] = t.tileRows;
     L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
-  } else if (onlyOperand(res, "vector.contract", 0)) {
+  } else if (attnGpuOnlyOperand(res, "vector.contract", 0)) {
     L->tgt->readQ(L, b, op, &x);
   } else if (!usedByMatmul(res)) {
     /* Loaded per use (tileLoadBlock). */
@@ -1259,23 +1014,23 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
  * the target stages whole. */
 static void lowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
-  if (onlyOperand(res, "vector.insert_strided_slice", 1)) {
+  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 1)) {
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
     return;
   }
-  if (!onlyOperand(res, "vector.contract", 1)) {
+  if (!attnGpuOnlyOperand(res, "vector.contract", 1)) {
     attnGpuFail(L, op, "assembles a tile that is not only the K/V operand of a matmul");
     return;
   }
   AttnTileRead t;
-  if (tileRead(L, op, NULL, &t))
+  if (attnGpuTileRead(L, op, NULL, &t))
     L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
 }
 
 static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue val = mlirOperationGetOperand(op, 0);
   AttnTransfer x;
-  if (!readTransfer(L, op, true, &x, NULL)) {
+  if (!attnGpuReadTransfer(L, op, true, &x, NULL)) {
     if (!L->failed)
       attnGpuFail(L, op, "must write a tile or row vector whose columns are in bounds");
     return;
@@ -1354,14 +1109,14 @@ static void lowerContract(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
 static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block);
 
 /* The rewritten scalar of an old value, for ops carried over unchanged. */
-static MlirValue plainOf(void *ud, MlirValue old) {
+MlirValue attnGpuPlainOf(void *ud, MlirValue old) {
   AttnRep *r = attnGpuFind(ud, old);
   return r && r->kind == ATTN_REP_PLAIN ? r->value : attnNullValue();
 }
 
 /* Memref results of a cloned view op live in the memory space of its source
  * (the kernel's arguments are global memory). */
-static void fixMemorySpace(MlirOperation copy) {
+void attnGpuFixMemorySpace(MlirOperation copy) {
   if (mlirOperationGetNumOperands(copy) == 0 || mlirOperationGetNumResults(copy) != 1)
     return;
   MlirType src = mlirValueGetType(mlirOperationGetOperand(copy, 0));
@@ -1383,11 +1138,11 @@ static void fixMemorySpace(MlirOperation copy) {
 static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
     if (attnGpuIsVec(mlirOperationGetOperand(op, i))) {
-      failWith(L, op, "takes a vector operand the %s lowering does not support here");
+      attnGpuFailWith(L, op, "takes a vector operand the %s lowering does not support here");
       return;
     }
-  MlirOperation copy = attnCloneRemapped(b, op, plainOf, L);
-  fixMemorySpace(copy);
+  MlirOperation copy = attnCloneRemapped(b, op, attnGpuPlainOf, L);
+  attnGpuFixMemorySpace(copy);
   for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
     attnGpuPut(L, mlirOperationGetResult(op, i),
                (AttnRep){.kind = ATTN_REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
@@ -1398,7 +1153,7 @@ static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
 static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
                    MlirValue *out) {
   if (!attnGpuIsVec(old)) {
-    out[0] = plain(L, user, old);
+    out[0] = attnGpuPlain(L, user, old);
     return 1;
   }
   if (rankOf(old) == 1) {
@@ -1435,14 +1190,14 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     MlirValue init = mlirOperationGetOperand(op, 3 + i);
     counts[i] = flatCount(L, init);
     if (total + counts[i] > ATTN_FOR_MAX_ITER) {
-      failWith(L, op, "carries more values than the %s lowering supports");
+      attnGpuFailWith(L, op, "carries more values than the %s lowering supports");
       return;
     }
     total += flatten(L, b, op, init, inits + total);
   }
-  MlirValue lb = plain(L, op, mlirOperationGetOperand(op, 0));
-  MlirValue ub = plain(L, op, mlirOperationGetOperand(op, 1));
-  MlirValue step = plain(L, op, mlirOperationGetOperand(op, 2));
+  MlirValue lb = attnGpuPlain(L, op, mlirOperationGetOperand(op, 0));
+  MlirValue ub = attnGpuPlain(L, op, mlirOperationGetOperand(op, 1));
+  MlirValue step = attnGpuPlain(L, op, mlirOperationGetOperand(op, 2));
   settleAll(L, b);
   if (L->failed)
     return;
@@ -1467,7 +1222,7 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     putFlat(L, mlirOperationGetResult(op, i), loop.results + at);
 }
 
-static bool hasVector(MlirOperation op) {
+bool attnGpuHasVector(MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
     if (attnGpuIsVec(mlirOperationGetOperand(op, i)))
       return true;
@@ -1486,7 +1241,7 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   }
   bool oneResult = mlirOperationGetNumResults(op) == 1;
   MlirValue res = oneResult ? mlirOperationGetResult(op, 0) : attnNullValue();
-  if (attnIsOp(op, "scf.for") && hasVector(op)) {
+  if (attnIsOp(op, "scf.for") && attnGpuHasVector(op)) {
     lowerFor(L, b, op);
   } else if (attnIsOp(op, "vector.contract")) {
     lowerContract(L, b, op);
@@ -1506,8 +1261,8 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     /* Row/column vectors, broadcasts and constants take the form their users
      * need when they need it. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
-             onlyOperand(res, "vector.contract", 2) && !matmulBetween(op, res)) {
+  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op) &&
+             attnGpuOnlyOperand(res, "vector.contract", 2) && !matmulBetween(op, res)) {
     /* The accumulator's rescale is computed block by block right before
      * the matrix instructions that consume it (after the V tile is staged),
      * so that no rescaled copy of the whole accumulator lives across the
@@ -1516,17 +1271,17 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
      * it stands: the matmul's inputs are then ready before that other
      * matmul is issued, which the asynchronous ones need. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && isTile(res) && attnIsElementwise(op) &&
+  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op) &&
              !mlirOpOperandIsNull(mlirValueGetFirstUse(res)) &&
              mlirOpOperandIsNull(mlirOpOperandGetNextUse(mlirValueGetFirstUse(res))) &&
              fromTileLoad(L, op)) {
     /* Element-wise ops on a tile read for no matmul, used once, are
      * evaluated per block with the loads where the result is used. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && isTile(res) && attnIsElementwise(op)) {
+  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op)) {
     lowerElementwiseTile(L, b, op);
-  } else if (hasVector(op)) {
-    failWith(L, op, "operates on vectors in a way the %s lowering does not support");
+  } else if (attnGpuHasVector(op)) {
+    attnGpuFailWith(L, op, "operates on vectors in a way the %s lowering does not support");
   } else {
     clonePlain(L, b, op);
   }
@@ -1565,12 +1320,13 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
   const AttnGpuTarget *tgt = plan->L->tgt;
-  if (read && isTile(res) && tgt->sharedElemsQ && onlyOperand(res, "vector.contract", 0)) {
+  if (read && attnGpuIsTile(res) && tgt->sharedElemsQ &&
+      attnGpuOnlyOperand(res, "vector.contract", 0)) {
     int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
     plan->qElems = q > plan->qElems ? q : plan->qElems;
     return MlirWalkResultAdvance;
   }
-  if (!isTile(res) || !onlyOperand(res, "vector.contract", 1))
+  if (!attnGpuIsTile(res) || !attnGpuOnlyOperand(res, "vector.contract", 1))
     return MlirWalkResultAdvance;
   int64_t e = plan->L->tgt->sharedElems(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1),
                                         attnGpuUsedByPV(res));
