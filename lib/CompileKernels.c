@@ -95,8 +95,15 @@ static int32_t staticDim(MlirValue v, intptr_t dim) {
  * NB x BS x Hkv x D. The kind is the op's ("paged" for a paged op until its kernels
  * say "paged_decode", "paged" or "paged_merge": readKernel). */
 static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
-  bool varlen = opIs(op, "attn.mha_varlen"), paged = opIs(op, "attn.paged_attention");
-  snprintf(k->kind, sizeof(k->kind), "%s", paged ? "paged" : varlen ? "mha_varlen" : "mha");
+  bool bwd = opIs(op, "attn.mha_bwd"), varlenBwd = opIs(op, "attn.mha_varlen_bwd");
+  bool varlen = opIs(op, "attn.mha_varlen") || varlenBwd, paged = opIs(op, "attn.paged_attention");
+  /* A backward op's three kernels take their kinds from attn.kernel (readKernel). */
+  snprintf(k->kind, sizeof(k->kind), "%s",
+           bwd         ? "bwd"
+           : varlenBwd ? "varlen_bwd"
+           : paged     ? "paged"
+           : varlen    ? "mha_varlen"
+                       : "mha");
   int qDim = varlen || paged ? 2 : 3, kvDim = paged ? 3 : qDim, kvHeads = paged ? 2 : 1;
   MlirValue q = mlirOperationGetOperand(op, 0), kk = mlirOperationGetOperand(op, 1),
             v = mlirOperationGetOperand(op, 2);
@@ -116,7 +123,8 @@ static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
   a = inherent(op, "softcap");
   k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
   k->has_alibi = !mlirValueIsNull(attnOpAlibi(op));
-  k->has_lse = mlirOperationGetNumResults(op) > 1;
+  /* has_lse: the op returns lse (a backward op takes it as an input). */
+  k->has_lse = !bwd && !varlenBwd && mlirOperationGetNumResults(op) > 1;
 }
 
 /*===--- Arguments ---------------------------------------------------------===*/
@@ -137,6 +145,44 @@ static const char *dtypeName(MlirType t) {
 
 static bool isPagedKind(const char *kind) { return !strncmp(kind, "paged", 5); }
 
+/* The kernels of attn.mha_bwd (bwd_delta, bwd_dkdv, bwd_dq) and of
+ * attn.mha_varlen_bwd (varlen_delta, varlen_dkdv, varlen_dq). */
+static bool isBackwardKind(const char *kind) {
+  return !strncmp(kind, "bwd", 3) || !strncmp(kind, "varlen_", 7);
+}
+
+/* delta: out, dout -> delta; dkdv: q, k, v, dout, lse, delta, [cu_seqlens_q,
+ * cu_seqlens_k], [alibi] -> dk, dv; dq: the same -> dq. */
+static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool output[]) {
+  int n = 0;
+  const char *suffix = strrchr(k->kind, '_');
+  suffix = suffix ? suffix + 1 : "";
+#define ROLE(name, out) (roles[n] = (name), output[n++] = (out))
+  if (!strcmp(suffix, "delta")) {
+    ROLE("out", false);
+    ROLE("dout", false);
+    ROLE("delta", true);
+    return n;
+  }
+  static const char *const inputs[] = {"q", "k", "v", "dout", "lse", "delta"};
+  for (int i = 0; i < 6; ++i)
+    ROLE(inputs[i], false);
+  if (!strncmp(k->kind, "varlen", 6)) {
+    ROLE("cu_seqlens_q", false);
+    ROLE("cu_seqlens_k", false);
+  }
+  if (k->has_alibi)
+    ROLE("alibi", false);
+  if (!strcmp(suffix, "dkdv")) {
+    ROLE("dk", true);
+    ROLE("dv", true);
+  } else {
+    ROLE("dq", true);
+  }
+#undef ROLE
+  return n;
+}
+
 /* Roles in the kernel ABI order, outputs marked:
  *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks], out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
@@ -144,10 +190,12 @@ static bool isPagedKind(const char *kind) { return !strncmp(kind, "paged", 5); }
  *   paged_merge:         split_out, split_lse, [sinks], out, [lse]
  * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
  * op's split kernel does not, its merge does). */
-enum { MAX_ROLES = 10 };
+enum { MAX_ROLES = 12 };
 
 static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX_ROLES],
                     bool output[MAX_ROLES]) {
+  if (isBackwardKind(k->kind))
+    return backwardRoles(k, roles, output);
   int n = 0;
 #define ROLE(name, out) (roles[n] = (name), output[n++] = (out))
   if (!strcmp(k->kind, "paged_merge")) {
@@ -268,11 +316,13 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
   *k = features[index];
   memset(k->name, 0, sizeof(k->name));
   memcpy(k->name, name.data, name.length);
-  if (isPagedKind(k->kind)) {
+  if (isPagedKind(k->kind) || isBackwardKind(k->kind)) {
     char kind[sizeof(k->kind)];
-    if (!dictString(kernelAttr(fn), "kind", kind, sizeof(kind)) || !isPagedKind(kind))
-      return fail(err, errLen, "kernel %s of a paged op: no paged kind in its attn.kernel",
-                  k->name);
+    bool paged = isPagedKind(k->kind);
+    if (!dictString(kernelAttr(fn), "kind", kind, sizeof(kind)) ||
+        (paged ? !isPagedKind(kind) : !isBackwardKind(kind)))
+      return fail(err, errLen, "kernel %s of a %s op: no %s kind in its attn.kernel", k->name,
+                  paged ? "paged" : "backward", paged ? "paged" : "backward");
     memcpy(k->kind, kind, sizeof(kind));
   }
   bool sinks =
@@ -344,7 +394,8 @@ int attnCollectKernels(MlirModule module, const char *tileTarget, AttnBundleKern
   AttnBundleKernel *features = NULL;
   bool ok = runPipeline(analysis, front, err, errLen) &&
             (features = tagOps(analysis, &numOps, err, errLen)) != NULL &&
-            runPipeline(analysis, "builtin.module(attn-online-softmax)", err, errLen) &&
+            runPipeline(analysis, "builtin.module(attn-flash-backward,attn-online-softmax)", err,
+                        errLen) &&
             readKernels(analysis, features, numOps, &list, err, errLen);
   free(features);
   mlirModuleDestroy(analysis);
@@ -436,7 +487,9 @@ bool attnEntriesFromFront(MlirModule module, const char *tileTarget,
                           char *err, size_t errLen) {
   char pipeline[200];
   snprintf(pipeline, sizeof(pipeline),
-           "builtin.module(attn-gqa-map,attn-tile{target=%s},attn-online-softmax)", tileTarget);
+           "builtin.module(attn-gqa-map,attn-tile{target=%s},attn-flash-backward,"
+           "attn-online-softmax)",
+           tileTarget);
   MlirModule analysis = cloneModule(module);
   bool ok = runPipeline(analysis, pipeline, err, errLen);
   for (int i = 0; ok && i < count; ++i)

@@ -110,12 +110,24 @@ static bool hostHasAvx512(void) {
  * number of KV splits of paged ops (default: chosen at run time), so every
  * split count can be checked; sw-pipeline runs attn-gpu-pipeline{force=true}
  * on the kernel IR, so the software-pipelined KV loops of the wgmma path are
- * checked on the CPU too. */
+ * checked on the CPU too; block-m=N / block-n=N override the tile shape, so
+ * that small tiles exercise the masked / unmasked ranges on short sequences. */
 typedef struct {
   bool avx512, swPipeline;
   char tiles[16];
-  int kvSplits; /* 0: attn-tile's default */
+  int kvSplits;       /* 0: attn-tile's default */
+  int blockM, blockN; /* 0: the table's */
 } CpuOptions;
+
+/* A tile size in [1, 1024] (attn-tile's bound). */
+static bool parseBlock(const char *text, int *size) {
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || v < 1 || v > 1024)
+    return false;
+  *size = (int)v;
+  return true;
+}
 
 /* A split count in [1, 256] (the bound of the run-time choice). */
 static bool parseSplits(const char *text, int *splits) {
@@ -141,6 +153,10 @@ static bool parseCpuToken(const char *tok, CpuOptions *o) {
     return parseSplits(tok + 10, &o->kvSplits);
   else if (!strcmp(tok, "sw-pipeline=true") || !strcmp(tok, "sw-pipeline=false"))
     o->swPipeline = tok[12] == 't';
+  else if (!strncmp(tok, "block-m=", 8))
+    return parseBlock(tok + 8, &o->blockM);
+  else if (!strncmp(tok, "block-n=", 8))
+    return parseBlock(tok + 8, &o->blockN);
   else
     return false;
   return true;
@@ -156,6 +172,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
   o->avx512 = hostHasAvx512();
   snprintf(o->tiles, sizeof(o->tiles), "cpu");
   o->kvSplits = 0;
+  o->blockM = o->blockN = 0;
   o->swPipeline = false;
   char copy[128];
   memcpy(copy, text, sizeof(copy));
@@ -169,7 +186,8 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
       onError(str("attn-to-cpu: unknown options '"), userData);
       onError(str(text), userData);
       onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, "
-                  "kv-splits=1..256 and sw-pipeline=true|false)"),
+                  "kv-splits=1..256, block-m=1..1024, block-n=1..1024 and "
+                  "sw-pipeline=true|false)"),
               userData);
       return mlirLogicalResultFailure();
     }
@@ -187,14 +205,20 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
   char overrides[64] = "";
   if (o.kvSplits > 0)
     snprintf(overrides, sizeof(overrides), " kv-splits=%d", o.kvSplits);
-  if (ownTiles && !o.avx512)
-    strcat(overrides, " block-m=8");
+  size_t used = strlen(overrides);
+  if (o.blockM > 0)
+    snprintf(overrides + used, sizeof(overrides) - used, " block-m=%d", o.blockM);
+  else if (ownTiles && !o.avx512)
+    snprintf(overrides + used, sizeof(overrides) - used, " block-m=8");
+  used = strlen(overrides);
+  if (o.blockN > 0)
+    snprintf(overrides + used, sizeof(overrides) - used, " block-n=%d", o.blockN);
   char front[128];
   snprintf(front, sizeof(front), flashCpuFront, o.tiles, overrides);
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
     return mlirLogicalResultFailure();
-  if (mlirLogicalResultIsFailure(
-          mlirOpPassManagerAddPipeline(pm, str("attn-online-softmax"), onError, userData)))
+  if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
+          pm, str("attn-flash-backward,attn-online-softmax"), onError, userData)))
     return mlirLogicalResultFailure();
   if (o.swPipeline && mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
                           pm, str("attn-gpu-pipeline{force=true}"), onError, userData)))

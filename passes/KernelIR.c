@@ -141,7 +141,8 @@ bool attnIsElementwise(MlirOperation op) {
       "arith.andi",       "arith.ori",     "arith.xori",    "arith.extf",  "arith.truncf",
       "arith.index_cast", "arith.sitofp",  "arith.uitofp",  "arith.maxsi", "arith.minsi",
       "math.exp2",        "math.exp",      "math.tanh",     "math.absf",   "math.absi",
-      "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma"};
+      "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma",
+      "arith.shrui" /* dropout's Philox generator (Dropout.c) */};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
     if (attnIsOp(op, names[i]))
       return true;

@@ -66,7 +66,15 @@ static MlirValue optionalOperand(MlirOperation op, intptr_t fromEnd) {
                                                  : (MlirValue){NULL};
 }
 
-MlirValue attnOpAlibi(MlirOperation op) { return optionalOperand(op, 2); }
+MlirValue attnOpAlibi(MlirOperation op) {
+  /* The backward ops have one optional operand, alibi, after a fixed list
+   * (no operandSegmentSizes). */
+  intptr_t fixed = attnIsOp(op, "attn.mha_bwd") ? 6 : attnIsOp(op, "attn.mha_varlen_bwd") ? 8 : -1;
+  if (fixed >= 0)
+    return mlirOperationGetNumOperands(op) > fixed ? mlirOperationGetOperand(op, fixed)
+                                                   : (MlirValue){NULL};
+  return optionalOperand(op, 2);
+}
 MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1); }
 
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message) {
@@ -86,6 +94,16 @@ void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr) {
 
 MlirAttribute attnGetAttr(MlirOperation op, const char *name) {
   return mlirOperationGetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name));
+}
+
+bool attnHasDropout(MlirOperation op) {
+  MlirAttribute p =
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("dropout_p"));
+  return !mlirAttributeIsNull(p) && mlirAttributeIsAFloat(p) && mlirFloatAttrGetValueDouble(p) > 0;
+}
+
+bool attnIsBackwardOp(MlirOperation op) {
+  return attnIsOp(op, "attn.mha_bwd") || attnIsOp(op, "attn.mha_varlen_bwd");
 }
 
 int64_t attnPagedPiece(int64_t blockSize, int64_t blockN) {

@@ -40,6 +40,13 @@ int64_t attnOperandDim(MlirOperation op, intptr_t operand, intptr_t dim);
 void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);
 MlirAttribute attnGetAttr(MlirOperation op, const char *name);
 
+/* dropout_p > 0 (the attribute of attn.mha, attn.mha_varlen and their
+ * backward ops; absent means 0). */
+bool attnHasDropout(MlirOperation op);
+
+/* attn.mha_bwd or attn.mha_varlen_bwd. */
+bool attnIsBackwardOp(MlirOperation op);
+
 /* Rows of a paged K/V tile read from one cache block: gcd(BS, BLOCK_N)
  * (docs/paged.md). attn-tile bounds BLOCK_N with it, attn-online-softmax
  * reads tiles in pieces of it. */

@@ -30,6 +30,13 @@ MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen);
  * is described in docs/kernel-ir.md. */
 MlirPass attnCreateOnlineSoftmaxPass(void);
 
+/* attn-flash-backward: every attn.mha_bwd / attn.mha_varlen_bwd that went
+ * through attn-gqa-map and attn-tile becomes three kernels of the kernel IR
+ * (delta = rowsum(dout * out); dK/dV per KV tile over the query tiles and
+ * the GQA group's heads that see it; dQ per query tile) and their launches
+ * (docs/backward.md). */
+MlirPass attnCreateFlashBackwardPass(void);
+
 /* attn-gpu-layout: on NVIDIA kernels (sm_90a), records the matmul form
  * (attn.mma = wgmma | mma_sync | none on the kernel function) and where each
  * matmul operand lives (attn.layout on the tile reads and matmuls), which

@@ -180,6 +180,10 @@ void attnRegisterAllPasses(void) {
                "Fuse each tiled attention op into a flash-attention kernel (online softmax over "
                "KV tiles) and a grid launch of it",
                attnCreateOnlineSoftmaxPass);
+  registerPass("attn-flash-backward",
+               "Lower each tiled attention backward op to flash-attention gradient kernels "
+               "(delta, dK/dV per KV tile, dQ per Q tile) and their grid launches",
+               attnCreateFlashBackwardPass);
   registerPass("attn-lower-cpu",
                "Lower kernel IR to host vector code (rows in SIMD lanes, register-blocked tile "
                "matmuls, polynomial exp2)",

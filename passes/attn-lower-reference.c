@@ -12,6 +12,14 @@
  * every access (no gather into a contiguous copy), so the indirection itself
  * is what the flash kernels are checked against.
  *
+ * attn.mha_bwd / attn.mha_varlen_bwd recompute each row's softmax the same
+ * way and then, with f32 accumulators for dk and dv:
+ *
+ *   pass 3: p[j] = s[j] / l, dp[j] = dout_i . v_j, delta = sum p[j] dp[j]
+ *   pass 4: ds[j] = p[j] (dp[j] - delta) s'[j] (s' = scale, times 1 - tanh^2
+ *           under a softcap); dk_j += ds[j] q_i, dv_j += p[j] dout_i
+ *   pass 5: dq_i = sum_j ds[j] k_j
+ *
  * Rows that see no key give out = 0 and lse = -inf. No tiling, no fusion: the
  * flash pipeline is checked against this (and both against attn-run's
  * independent double-precision implementation).
@@ -448,6 +456,290 @@ static void lowerMhaVarlen(MlirOperation op) {
   replaceResults(&b, op, out, lse);
 }
 
+/*===--- attn.mha_bwd and attn.mha_varlen_bwd ---------------------------===*/
+
+/* What one query row of a backward op needs besides its forward row (q, k,
+ * v, options, lengths; the forward's out and lse are not read: the softmax is
+ * recomputed): dout, dq, the f32 accumulators of dk and dv (laid out as k
+ * and v) and a second scratch row. */
+typedef struct {
+  AttnRow fwd;
+  AttnAccess dout, dq, dkAcc, dvAcc;
+  MlirValue dsScratch; /* memref<?xf32>, at least lenK long: dp[j], then ds[j] */
+} AttnGradRow;
+
+/* d(logit)/d(q . k) of key j: scale, times 1 - tanh^2 under a softcap (the
+ * dot product recomputed). */
+static MlirValue emitLogitSlope(AttnBuilder *b, AttnRow *r, MlirValue j) {
+  MlirValue scale = attnConstF32(b, r->opt.scale);
+  if (!r->opt.hasSoftcap)
+    return scale;
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1), zero = attnConstF32(b, 0.0);
+  AttnFor dims = attnForBegin(b, c0, attnConstIndex(b, r->headDim), c1, 1, &zero);
+  MlirValue prod = attnMulF(b, loadF32(b, &r->q, r->row, dims.iv), loadF32(b, &r->k, j, dims.iv));
+  MlirValue acc = attnAddF(b, dims.iterArgs[0], prod);
+  attnForEnd(b, &dims, 1, &acc);
+  MlirValue th = attnTanhF(
+      b, attnDivF(b, attnMulF(b, dims.results[0], scale), attnConstF32(b, r->opt.softcap)));
+  return attnMulF(b, scale, attnSubF(b, attnConstF32(b, 1.0), attnMulF(b, th, th)));
+}
+
+/* sum over the columns [0, n) of f(col): a dot product of row vectors. */
+static MlirValue emitDot(AttnBuilder *b, int64_t n, AttnAccess *x, MlirValue xRow, AttnAccess *y,
+                         MlirValue yRow) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1), zero = attnConstF32(b, 0.0);
+  AttnFor cols = attnForBegin(b, c0, attnConstIndex(b, n), c1, 1, &zero);
+  MlirValue prod = attnMulF(b, loadF32(b, x, xRow, cols.iv), loadF32(b, y, yRow, cols.iv));
+  MlirValue acc = attnAddF(b, cols.iterArgs[0], prod);
+  attnForEnd(b, &cols, 1, &acc);
+  return cols.results[0];
+}
+
+/* Pass 3: scratch[j] = p[j], dsScratch[j] = dp[j]; returns delta. */
+static MlirValue emitProbsAndDp(AttnBuilder *b, AttnGradRow *g, MlirValue sum) {
+  AttnRow *r = &g->fwd;
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1), zero = attnConstF32(b, 0.0);
+  MlirValue nonEmpty = attnCmpF(b, ATTN_CMPF_OGT, sum, zero);
+  MlirValue inv = attnSelect(b, nonEmpty, attnDivF(b, attnConstF32(b, 1.0), sum), zero);
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
+  MlirValue j = keys.iv;
+  MlirValue p = attnMulF(b, attnLoad(b, r->scratch, 1, &j), inv);
+  attnStore(b, p, r->scratch, 1, &j);
+  MlirValue dp = emitDot(b, r->valueDim, &g->dout, r->row, &r->v, j);
+  attnStore(b, dp, g->dsScratch, 1, &j);
+  MlirValue delta = attnAddF(b, keys.iterArgs[0], attnMulF(b, p, dp));
+  attnForEnd(b, &keys, 1, &delta);
+  return keys.results[0];
+}
+
+/* acc[row][col] += x for the columns [0, n) of an f32 accumulator row. */
+static void emitAccumulateRow(AttnBuilder *b, AttnAccess *acc, MlirValue row, int64_t n,
+                              MlirValue scale, AttnAccess *x, MlirValue xRow) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  AttnFor cols = attnForBegin(b, c0, attnConstIndex(b, n), c1, 0, NULL);
+  MlirValue *idx = at(acc, row, cols.iv, b);
+  MlirValue old = attnLoad(b, acc->mem, acc->rank, idx);
+  MlirValue add = attnMulF(b, scale, loadF32(b, x, xRow, cols.iv));
+  attnStore(b, attnAddF(b, old, add), acc->mem, acc->rank, at(acc, row, cols.iv, b));
+  attnForEnd(b, &cols, 0, NULL);
+}
+
+/* Pass 4: dsScratch[j] = ds[j]; dk_j += ds[j] q_i, dv_j += p[j] dout_i. */
+static void emitDsAndKv(AttnBuilder *b, AttnGradRow *g, MlirValue delta) {
+  AttnRow *r = &g->fwd;
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 0, NULL);
+  MlirValue j = keys.iv;
+  MlirValue p = attnLoad(b, r->scratch, 1, &j);
+  MlirValue dp = attnLoad(b, g->dsScratch, 1, &j);
+  MlirValue ds = attnMulF(b, attnMulF(b, p, attnSubF(b, dp, delta)), emitLogitSlope(b, r, j));
+  attnStore(b, ds, g->dsScratch, 1, &j);
+  emitAccumulateRow(b, &g->dkAcc, j, r->headDim, ds, &r->q, r->row);
+  emitAccumulateRow(b, &g->dvAcc, j, r->valueDim, p, &g->dout, r->row);
+  attnForEnd(b, &keys, 0, NULL);
+}
+
+/* Pass 5: dq_i = sum_j ds[j] k_j, in dq's element type. */
+static void emitDq(AttnBuilder *b, AttnGradRow *g) {
+  AttnRow *r = &g->fwd;
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1), zero = attnConstF32(b, 0.0);
+  AttnFor cols = attnForBegin(b, c0, attnConstIndex(b, r->headDim), c1, 0, NULL);
+  {
+    AttnFor keys = attnForBegin(b, c0, r->lenK, c1, 1, &zero);
+    MlirValue ds = attnLoad(b, g->dsScratch, 1, &keys.iv);
+    MlirValue acc =
+        attnAddF(b, keys.iterArgs[0], attnMulF(b, ds, loadF32(b, &r->k, keys.iv, cols.iv)));
+    attnForEnd(b, &keys, 1, &acc);
+    MlirValue dq = attnConvertF(b, keys.results[0], r->outElemType);
+    attnStore(b, dq, g->dq.mem, g->dq.rank, at(&g->dq, r->row, cols.iv, b));
+  }
+  attnForEnd(b, &cols, 0, NULL);
+}
+
+static void emitGradRow(AttnBuilder *b, AttnGradRow *g) {
+  AttnRow *r = &g->fwd;
+  MlirValue diag = attnAddI(b, r->row, attnSubI(b, r->lenK, r->lenQ));
+  MlirValue m = emitLogits(b, r, diag);
+  MlirValue sum = emitExpSum(b, r, m);
+  MlirValue delta = emitProbsAndDp(b, g, sum);
+  emitDsAndKv(b, g, delta);
+  emitDq(b, g);
+}
+
+/* A zero-filled f32 buffer of the shape of `like`. */
+static MlirValue allocF32Like(AttnBuilder *b, MlirValue like) {
+  MlirType t = mlirValueGetType(like);
+  intptr_t rank = mlirShapedTypeGetRank(t);
+  int64_t shape[4];
+  MlirValue dyn[4];
+  intptr_t nDyn = 0;
+  for (intptr_t i = 0; i < rank; ++i) {
+    shape[i] = mlirShapedTypeGetDimSize(t, i);
+    if (mlirShapedTypeIsDynamicSize(shape[i]))
+      dyn[nDyn++] = attnDim(b, like, i);
+  }
+  MlirType type = mlirMemRefTypeContiguousGet(attnF32Type(b), rank, shape, mlirAttributeGetNull());
+  MlirValue mem = attnAlloc(b, type, nDyn, dyn);
+  emitFill(b, mem, attnConstF32(b, 0.0));
+  return mem;
+}
+
+/* dst = src converted to dst's element type, element by element. */
+static void emitConvertCopy(AttnBuilder *b, MlirValue src, MlirValue dst) {
+  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(dst));
+  MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(dst));
+  MlirValue idx[4];
+  AttnFor loops[4];
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  for (intptr_t i = 0; i < rank; ++i) {
+    loops[i] = attnForBegin(b, c0, attnDim(b, dst, i), c1, 0, NULL);
+    idx[i] = loops[i].iv;
+  }
+  attnStore(b, attnConvertF(b, attnLoad(b, src, rank, idx), elem), dst, rank, idx);
+  for (intptr_t i = rank - 1; i >= 0; --i)
+    attnForEnd(b, &loops[i], 0, NULL);
+}
+
+/* The gradients' buffers (dq, dk, dv in the shapes of q, k, v), the f32
+ * accumulators of dk and dv, and the two scratch rows. */
+typedef struct {
+  MlirValue q, k, v, dout, alibi, dq, dk, dv, dkAcc, dvAcc, scratch, dsScratch;
+} GradBuffers;
+
+static GradBuffers gradBuffers(AttnBuilder *b, MlirOperation op, int alibiOperand, int keyDim) {
+  GradBuffers g;
+  memset(&g, 0, sizeof(g));
+  g.q = attnToBuffer(b, mlirOperationGetOperand(op, 0));
+  g.k = attnToBuffer(b, mlirOperationGetOperand(op, 1));
+  g.v = attnToBuffer(b, mlirOperationGetOperand(op, 2));
+  g.dout = attnToBuffer(b, mlirOperationGetOperand(op, 4));
+  g.alibi = mlirOperationGetNumOperands(op) > alibiOperand
+                ? attnToBuffer(b, mlirOperationGetOperand(op, alibiOperand))
+                : attnNullValue();
+  MlirValue src[3] = {g.q, g.k, g.v};
+  MlirValue *dst[3] = {&g.dq, &g.dk, &g.dv};
+  for (int i = 0; i < 3; ++i) {
+    MlirValue from[4] = {src[i], src[i], src[i], src[i]};
+    int dims[4] = {0, 1, 2, 3};
+    *dst[i] = attnAllocLike(b, mlirOperationGetResult(op, i), from, dims);
+  }
+  g.dkAcc = allocF32Like(b, g.k);
+  g.dvAcc = allocF32Like(b, g.v);
+  g.scratch = scratchFor(b, g.k, keyDim);
+  g.dsScratch = scratchFor(b, g.k, keyDim);
+  return g;
+}
+
+/* dk and dv from their accumulators; the op's results replaced. */
+static void finishGrads(AttnBuilder *b, MlirOperation op, const GradBuffers *g) {
+  emitConvertCopy(b, g->dkAcc, g->dk);
+  emitConvertCopy(b, g->dvAcc, g->dv);
+  MlirValue grads[3] = {g->dq, g->dk, g->dv};
+  for (int i = 0; i < 3; ++i) {
+    MlirValue res = mlirOperationGetResult(op, i);
+    mlirValueReplaceAllUsesOfWith(res, attnToTensor(b, grads[i], mlirValueGetType(res)));
+  }
+}
+
+static void lowerMhaBwd(MlirOperation op) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
+            vT = mlirOperationGetOperand(op, 2);
+  int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 3),
+          dv = staticDim(vT, 3);
+  GradBuffers g = gradBuffers(&b, op, 6, 2);
+  MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1), none = attnNullValue();
+  MlirValue lenQ = attnDim(&b, g.q, 2), lenK = attnDim(&b, g.k, 2);
+  AttnFor batch = attnForBegin(&b, c0, attnDim(&b, g.q, 0), c1, 0, NULL);
+  AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
+  MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
+  AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);
+  {
+    MlirValue bi = batch.iv, h = head.iv, i = rows.iv;
+    AttnGradRow gr;
+    memset(&gr, 0, sizeof(gr));
+    AttnRow *r = &gr.fwd;
+    r->opt = readOptions(op, d);
+    r->q = (AttnAccess){g.q, 4, {bi, h, i, c0}, -1, 3, none, NULL};
+    r->k = (AttnAccess){g.k, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    r->v = (AttnAccess){g.v, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    r->slope = mlirValueIsNull(g.alibi) ? none : attnLoad(&b, g.alibi, 1, &h);
+    r->lenQ = lenQ;
+    r->lenK = lenK;
+    r->row = i;
+    r->scratch = g.scratch;
+    r->headDim = d;
+    r->valueDim = dv;
+    r->outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    gr.dout = (AttnAccess){g.dout, 4, {bi, h, i, c0}, -1, 3, none, NULL};
+    gr.dq = (AttnAccess){g.dq, 4, {bi, h, i, c0}, -1, 3, none, NULL};
+    gr.dkAcc = (AttnAccess){g.dkAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    gr.dvAcc = (AttnAccess){g.dvAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    gr.dsScratch = g.dsScratch;
+    emitGradRow(&b, &gr);
+  }
+  attnForEnd(&b, &rows, 0, NULL);
+  attnForEnd(&b, &head, 0, NULL);
+  attnForEnd(&b, &batch, 0, NULL);
+  finishGrads(&b, op, &g);
+}
+
+/* Tokens outside every sequence keep the dq of 0 filled first; keys outside
+ * every sequence keep the accumulators' 0. */
+static void lowerMhaVarlenBwd(MlirOperation op) {
+  AttnBuilder b = attnBuilderBefore(op);
+  MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
+            vT = mlirOperationGetOperand(op, 2);
+  int64_t hq = staticDim(qT, 1), hkv = staticDim(kT, 1), d = staticDim(qT, 2),
+          dv = staticDim(vT, 2);
+  MlirType elemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+  GradBuffers g = gradBuffers(&b, op, 8, 0);
+  emitFill(&b, g.dq, attnConvertF(&b, attnConstF32(&b, 0.0), elemType));
+  MlirValue cuQ = attnToBuffer(&b, mlirOperationGetOperand(op, 6));
+  MlirValue cuK = attnToBuffer(&b, mlirOperationGetOperand(op, 7));
+  MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1), none = attnNullValue();
+  MlirValue numSeq = attnSubI(&b, attnDim(&b, cuQ, 0), c1);
+  AttnFor seq = attnForBegin(&b, c0, numSeq, c1, 0, NULL);
+  MlirValue next = attnAddI(&b, seq.iv, c1);
+  MlirValue tq = attnDim(&b, g.q, 0), tk = attnDim(&b, g.k, 0);
+  MlirValue qEnd = clampIndex(&b, loadOffset(&b, cuQ, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
+  MlirValue kEnd = clampIndex(&b, loadOffset(&b, cuK, next), c0, tk);
+  MlirValue kStart = clampIndex(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
+  MlirValue lenQ = attnSubI(&b, qEnd, qStart), lenK = attnSubI(&b, kEnd, kStart);
+  AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
+  MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
+  AttnFor rows = attnForBegin(&b, c0, lenQ, c1, 0, NULL);
+  {
+    MlirValue h = head.iv;
+    AttnGradRow gr;
+    memset(&gr, 0, sizeof(gr));
+    AttnRow *r = &gr.fwd;
+    r->opt = readOptions(op, d);
+    r->q = (AttnAccess){g.q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r->k = (AttnAccess){g.k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    r->v = (AttnAccess){g.v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    r->slope = mlirValueIsNull(g.alibi) ? none : attnLoad(&b, g.alibi, 1, &h);
+    r->lenQ = lenQ;
+    r->lenK = lenK;
+    r->row = rows.iv;
+    r->scratch = g.scratch;
+    r->headDim = d;
+    r->valueDim = dv;
+    r->outElemType = elemType;
+    gr.dout = (AttnAccess){g.dout, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    gr.dq = (AttnAccess){g.dq, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    gr.dkAcc = (AttnAccess){g.dkAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    gr.dvAcc = (AttnAccess){g.dvAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    gr.dsScratch = g.dsScratch;
+    emitGradRow(&b, &gr);
+  }
+  attnForEnd(&b, &rows, 0, NULL);
+  attnForEnd(&b, &head, 0, NULL);
+  attnForEnd(&b, &seq, 0, NULL);
+  finishGrads(&b, op, &g);
+}
+
 /*===--- attn.paged_attention ---------------------------------------------===*/
 
 /* The number of sequences every per-sequence operand has an entry for: B of
@@ -532,12 +824,21 @@ static void run(MlirOperation root, MlirExternalPass pass) {
   bool failed = list.outOfMemory;
   for (size_t i = 0; i < list.count && !failed; ++i) {
     MlirOperation op = list.ops[i];
+    if (attnHasDropout(op)) {
+      attnEmitOpError(op, "attn-lower-reference", "has dropout_p > 0, which it does not implement");
+      failed = true;
+      continue;
+    }
     if (attnIsOp(op, "attn.mha")) {
       lowerMha(op);
     } else if (attnIsOp(op, "attn.mha_varlen")) {
       lowerMhaVarlen(op);
     } else if (attnIsOp(op, "attn.paged_attention")) {
       lowerPaged(op);
+    } else if (attnIsOp(op, "attn.mha_bwd")) {
+      lowerMhaBwd(op);
+    } else if (attnIsOp(op, "attn.mha_varlen_bwd")) {
+      lowerMhaVarlenBwd(op);
     } else {
       attnEmitOpError(op, "attn-lower-reference", "has no reference lowering");
       failed = true;

@@ -56,6 +56,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "Dropout.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
@@ -86,6 +87,7 @@ typedef struct {
   MlirType elem;             /* element type of q, k, v and out */
   MlirAffineMap kvHeadMap, gridMap;
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
+  AttnDropout dropout;
 } Spec;
 
 /* How a tile is read from / written to a memref: fixed indices plus the
@@ -120,6 +122,7 @@ typedef struct {
   /* KV split: keys in [kvLo, kvEnd) only; null: all keys. */
   MlirValue kvLo, kvEnd;
   const Paged *paged; /* K and V through a block table, or null */
+  MlirValue dropBH;   /* dropout: b * Hq + h (varlen: b the sequence) */
 } Program;
 
 static MlirAttribute attr(MlirOperation op, const char *name) {
@@ -219,6 +222,7 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->hasSoftcap = true;
     s->softcap = mlirFloatAttrGetValueDouble(a);
   }
+  s->dropout = attnReadDropout(op);
   return true;
 }
 
@@ -539,6 +543,17 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
   return t;
 }
 
+/* Dropout's factor (0 or 1 / (1 - p)) of each probability of the tile at
+ * key n0: Dropout.h's generator of (query i, key j), i = (i + off) - off. */
+static MlirValue dropoutTile(AttnBuilder *b, const Program *p, MlirValue n0) {
+  const Spec *s = p->s;
+  MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
+  MlirValue rows = attnSubI(b, p->rowIndex, splatOf(b, p->off, vec1(s->blockM, idx)));
+  MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
+  return attnDropoutScale(b, &s->dropout, p->dropBH, attnRowBroadcast(b, rows, s->blockN),
+                          attnBroadcast(b, keys, tileIdx));
+}
+
 /* scf.for over [lo, hi) step BN carrying (m, l, acc). */
 static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue hi, bool masked,
                        MlirValue carry[3]) {
@@ -560,8 +575,10 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
   MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
   MlirValue lNew = attnMultiReduction(b, "add", prob, attnMulF(b, l, alpha), 1);
 
-  /* P in the element type of V, as the GPU kernels feed the PV matmul. */
-  MlirValue pv = attnConvertF(b, prob, vec2(s->blockM, s->blockN, s->elem));
+  /* P in the element type of V, as the GPU kernels feed the PV matmul; with
+   * dropout, the kept probabilities scaled (l and lse are dropout's). */
+  MlirValue kept = s->dropout.p > 0 ? attnMulF(b, prob, dropoutTile(b, p, n0)) : prob;
+  MlirValue pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
   MlirValue vTile = readKv(b, p, true, n0, masked);
   MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv));
   MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
@@ -730,6 +747,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.m0 = attnMulI(b, pidX, cst(b, s->blockM));
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
+  p.dropBH = pidY;
   emitProgram(b, &p);
 }
 
@@ -774,9 +792,11 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue tq = attnDim(b, q, 0), tk = attnDim(b, k, 0);
   MlirValue numSeq = attnSubI(b, attnDim(b, cuQ, 0), c1);
 
-  /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke, tile. */
-  MlirValue init[6] = {c0, c0, c0, c0, c0, c0};
-  AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 6, init);
+  /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke,
+   * tile, and with dropout the sequence (its mask's batch index). */
+  int picks = s->dropout.p > 0 ? 6 : 5;
+  MlirValue init[7] = {c0, c0, c0, c0, c0, c0, c0};
+  AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 1 + picks, init);
   {
     MlirValue g = scan.iv, before = scan.iterArgs[0];
     MlirValue tail = attnCmpI(b, ATTN_CMPI_EQ, g, numSeq);
@@ -789,12 +809,12 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     MlirValue after = attnAddI(b, before, tiles);
     MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, pidX, before),
                              attnCmpI(b, ATTN_CMPI_SLT, pidX, after));
-    MlirValue picked[5] = {qs, qe, ks, ke, attnSubI(b, pidX, before)};
-    MlirValue yielded[6];
+    MlirValue picked[6] = {qs, qe, ks, ke, attnSubI(b, pidX, before), g};
+    MlirValue yielded[7];
     yielded[0] = after;
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < picks; ++i)
       yielded[1 + i] = attnSelect(b, hit, picked[i], scan.iterArgs[1 + i]);
-    attnForEnd(b, &scan, 6, yielded);
+    attnForEnd(b, &scan, 1 + picks, yielded);
   }
   MlirValue qs = scan.results[1], qe = scan.results[2], ks = scan.results[3], ke = scan.results[4];
   MlirValue lenQ = attnSubI(b, qe, qs), lenK = attnSubI(b, ke, ks);
@@ -813,6 +833,8 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.m0 = attnMulI(b, scan.results[5], bm);
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
+  if (s->dropout.p > 0)
+    p.dropBH = attnAddI(b, attnMulI(b, scan.results[6], cst(b, s->hq)), head);
   emitProgram(b, &p);
 }
 

@@ -256,10 +256,30 @@ static int64_t pagedBlockN(int64_t blockN, int64_t bs, const char *target,
 }
 
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
-  bool varlen = attnIsOp(op, "attn.mha_varlen");
+  bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   bool paged = attnIsOp(op, "attn.paged_attention");
-  if (!varlen && !paged && !attnIsOp(op, "attn.mha")) {
+  if (!varlen && !paged && !attnIsOp(op, "attn.mha") && !attnIsOp(op, "attn.mha_bwd")) {
     attnEmitOpError(op, "attn-tile", "has no tiling");
+    return false;
+  }
+  /* Dropout and the backward kernels exist in kernel IR and for the CPU
+   * lowering; the GPU lowerings do not take them yet. */
+  if (attnHasDropout(op) && strcmp(o->target, "cpu") != 0) {
+    char message[200];
+    snprintf(message, sizeof(message),
+             "has dropout_p > 0, which target '%s' does not implement yet (dropout runs on "
+             "the CPU: attn-to-cpu)",
+             o->target);
+    attnEmitOpError(op, "attn-tile", message);
+    return false;
+  }
+  if (attnIsBackwardOp(op) && strcmp(o->target, "cpu") != 0) {
+    char message[200];
+    snprintf(message, sizeof(message),
+             "has no backward kernels for target '%s' yet (the backward runs on the CPU: "
+             "attn-to-cpu)",
+             o->target);
+    attnEmitOpError(op, "attn-tile", message);
     return false;
   }
   AttnTileQuery query;

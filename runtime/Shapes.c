@@ -43,7 +43,25 @@ static const RoleDims mergeRoles[] = {
     {"split_out", "S Tq Hq Dv"}, {"split_lse", "S Hq Tq"}, {"sinks", "Hq"},
     {"out", "Tq Hq Dv"},         {"lse", "Hq Tq"},         {NULL, NULL}};
 
+/* The backward kernels (docs/backward.md): the forward's tensors, dout as
+ * out, delta as lse, the gradients as what they differentiate. */
+static const RoleDims bwdRoles[] = {
+    {"q", "B Hq Sq D"},    {"k", "B Hkv Sk D"},    {"v", "B Hkv Sk Dv"},  {"alibi", "Hq"},
+    {"out", "B Hq Sq Dv"}, {"dout", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},    {"delta", "B Hq Sq"},
+    {"dq", "B Hq Sq D"},   {"dk", "B Hkv Sk D"},   {"dv", "B Hkv Sk Dv"}, {NULL, NULL}};
+static const RoleDims varlenBwdRoles[] = {{"q", "Tq Hq D"},        {"k", "Tk Hkv D"},
+                                          {"v", "Tk Hkv Dv"},      {"alibi", "Hq"},
+                                          {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
+                                          {"out", "Tq Hq Dv"},     {"dout", "Tq Hq Dv"},
+                                          {"lse", "Hq Tq"},        {"delta", "Hq Tq"},
+                                          {"dq", "Tq Hq D"},       {"dk", "Tk Hkv D"},
+                                          {"dv", "Tk Hkv Dv"},     {NULL, NULL}};
+
 static const RoleDims *rolesOf(const char *kind) {
+  if (!strncmp(kind, "bwd_", 4))
+    return bwdRoles;
+  if (!strncmp(kind, "varlen_", 7))
+    return varlenBwdRoles;
   if (!strcmp(kind, "mha"))
     return mhaRoles;
   if (!strcmp(kind, "mha_varlen"))

@@ -142,13 +142,14 @@ LogicalResult checkRanges(Operation *op, std::initializer_list<Dim> heads,
 /// Discardable attributes must carry a dialect prefix ("attn.tile"): a bare
 /// name is a misspelled inherent one ({casual, windw_left = 3}) that would
 /// otherwise be ignored silently and change the meaning of the op.
-LogicalResult checkAttributeNames(Operation *op) {
+LogicalResult checkAttributeNames(Operation *op, bool dropout) {
   for (NamedAttribute a : op->getDiscardableAttrs())
     if (!a.getName().strref().contains('.'))
-      return op->emitOpError()
-             << "unknown attribute '" << a.getName().strref()
-             << "' (the op's attributes are scale, causal, window_left, window_right and "
-                "softcap; other attributes need a dialect prefix, such as 'attn.')";
+      return op->emitOpError() << "unknown attribute '" << a.getName().strref()
+                               << "' (the op's attributes are scale, causal, window_left, "
+                               << (dropout ? "window_right, softcap, dropout_p, seed and offset"
+                                           : "window_right and softcap")
+                               << "; other attributes need a dialect prefix, such as 'attn.')";
   return success();
 }
 
@@ -172,8 +173,8 @@ const char *f32RangeHint(double v) {
 /// scale and softcap are f32: a literal beyond f32's range parses as +-Inf and
 /// one below its smallest subnormal (1.4e-45) as 0, so those are the values
 /// the messages explain.
-template <typename OpT> LogicalResult verifyCommonAttrs(OpT op) {
-  if (failed(checkAttributeNames(op.getOperation())))
+template <typename OpT> LogicalResult verifyCommonAttrs(OpT op, bool dropout = false) {
+  if (failed(checkAttributeNames(op.getOperation(), dropout)))
     return failure();
   if (auto scale = op.getScaleAttr()) {
     double v = scale.getValueAsDouble();
@@ -241,26 +242,56 @@ LogicalResult verifySinks(Operation *op, Value sinks, const Dim &hq) {
   return checkSame(op, hq, Dim{sinks, "sinks", 0, "Hq"});
 }
 
-} // namespace
-
-LogicalResult attn::MhaOp::verify() {
-  Operation *op = getOperation();
-  if (failed(checkRank(op, getQ(), "q", 4, "B x Hq x Sq x D")) ||
-      failed(checkRank(op, getK(), "k", 4, "B x Hkv x Sk x D")) ||
-      failed(checkRank(op, getV(), "v", 4, "B x Hkv x Sk x Dv")) ||
-      failed(checkRank(op, getOut(), "out", 4, "B x Hq x Sq x Dv")))
+/// dropout_p in [0, 1) (1 would drop everything and scale by 1/0); the
+/// Philox offset counts draws already used, so it is non-negative.
+template <typename OpT> LogicalResult verifyDropoutAttrs(OpT op) {
+  if (failed(verifyCommonAttrs(op, /*dropout=*/true)))
     return failure();
-  if (failed(verifyElementTypes(op, getQ(), getK(), getV(), getOut(), getLse())))
+  if (auto p = op.getDropoutPAttr()) {
+    double v = p.getValueAsDouble();
+    if (!(v >= 0.0 && v < 1.0))
+      return op.emitOpError() << "'dropout_p' must be in [0, 1), got " << toString(p);
+  }
+  if (auto off = op.getOffsetAttr(); off && off.getInt() < 0)
+    return op.emitOpError() << "'offset' must be non-negative, got " << off.getInt();
+  return success();
+}
+
+/// `other` has the rank, element type and (static) sizes of `ref`: dout of
+/// out, and the gradients of the tensors they differentiate.
+LogicalResult checkSameShape(Operation *op, Value ref, const char *refName, Value other,
+                             const char *otherName, const char *layout,
+                             std::initializer_list<const char *> dimNames) {
+  int64_t rank = static_cast<int64_t>(dimNames.size());
+  if (failed(checkRank(op, other, otherName, rank, layout)) ||
+      failed(checkSameElementType(op, ref, refName, other, otherName)))
+    return failure();
+  unsigned i = 0;
+  for (const char *name : dimNames) {
+    if (failed(checkSame(op, Dim{ref, refName, i, name}, Dim{other, otherName, i, name})))
+      return failure();
+    ++i;
+  }
+  return success();
+}
+
+/// attn.mha's operands and results (q, k, v, out, [lse], [alibi]): ranks,
+/// element types, static head dims, every shape relation, supported ranges.
+LogicalResult verifyMhaShapes(Operation *op, Value q, Value k, Value v, Value out, Value lse,
+                              Value alibi) {
+  if (failed(checkRank(op, q, "q", 4, "B x Hq x Sq x D")) ||
+      failed(checkRank(op, k, "k", 4, "B x Hkv x Sk x D")) ||
+      failed(checkRank(op, v, "v", 4, "B x Hkv x Sk x Dv")) ||
+      failed(checkRank(op, out, "out", 4, "B x Hq x Sq x Dv")))
+    return failure();
+  if (failed(verifyElementTypes(op, q, k, v, out, lse)))
     return failure();
 
-  Dim qB{getQ(), "q", 0, "B"}, qH{getQ(), "q", 1, "Hq"}, qS{getQ(), "q", 2, "Sq"},
-      qD{getQ(), "q", 3, "D"};
-  Dim kB{getK(), "k", 0, "B"}, kH{getK(), "k", 1, "Hkv"}, kS{getK(), "k", 2, "Sk"},
-      kD{getK(), "k", 3, "D"};
-  Dim vB{getV(), "v", 0, "B"}, vH{getV(), "v", 1, "Hkv"}, vS{getV(), "v", 2, "Sk"},
-      vD{getV(), "v", 3, "Dv"};
-  Dim oB{getOut(), "out", 0, "B"}, oH{getOut(), "out", 1, "Hq"}, oS{getOut(), "out", 2, "Sq"},
-      oD{getOut(), "out", 3, "Dv"};
+  Dim qB{q, "q", 0, "B"}, qH{q, "q", 1, "Hq"}, qS{q, "q", 2, "Sq"}, qD{q, "q", 3, "D"};
+  Dim kB{k, "k", 0, "B"}, kH{k, "k", 1, "Hkv"}, kS{k, "k", 2, "Sk"}, kD{k, "k", 3, "D"};
+  Dim vB{v, "v", 0, "B"}, vH{v, "v", 1, "Hkv"}, vS{v, "v", 2, "Sk"}, vD{v, "v", 3, "Dv"};
+  Dim oB{out, "out", 0, "B"}, oH{out, "out", 1, "Hq"}, oS{out, "out", 2, "Sq"},
+      oD{out, "out", 3, "Dv"};
 
   for (const Dim &d : {qH, qD, kH, kD, vH, vD, oH, oD})
     if (failed(checkStatic(op, d)))
@@ -273,7 +304,7 @@ LogicalResult attn::MhaOp::verify() {
     return failure();
   if (failed(verifyHeads(op, qH, kH, qD, vD)) || failed(checkRanges(op, {qH, kH}, {qD, vD})))
     return failure();
-  if (Value lse = getLse()) {
+  if (lse) {
     if (failed(checkRank(op, lse, "lse", 3, "B x Hq x Sq")))
       return failure();
     Dim lB{lse, "lse", 0, "B"}, lH{lse, "lse", 1, "Hq"}, lS{lse, "lse", 2, "Sq"};
@@ -281,31 +312,31 @@ LogicalResult attn::MhaOp::verify() {
         failed(checkSame(op, qS, lS)))
       return failure();
   }
-  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
-    return failure();
-  return verifyCommonAttrs(*this);
+  return verifyAlibi(op, alibi, qH);
 }
 
-LogicalResult attn::MhaVarlenOp::verify() {
-  Operation *op = getOperation();
-  if (failed(checkRank(op, getQ(), "q", 3, "Tq x Hq x D")) ||
-      failed(checkRank(op, getK(), "k", 3, "Tk x Hkv x D")) ||
-      failed(checkRank(op, getV(), "v", 3, "Tk x Hkv x Dv")) ||
-      failed(checkRank(op, getOut(), "out", 3, "Tq x Hq x Dv")) ||
-      failed(checkRank(op, getCuSeqlensQ(), "cu_seqlens_q", 1, "B+1")) ||
-      failed(checkRank(op, getCuSeqlensK(), "cu_seqlens_k", 1, "B+1")) ||
-      failed(checkElementKind(op, getCuSeqlensQ(), "cu_seqlens_q", Elements::I32)) ||
-      failed(checkElementKind(op, getCuSeqlensK(), "cu_seqlens_k", Elements::I32)))
+/// attn.mha_varlen's operands and results (q, k, v, cu_seqlens_q/k, out,
+/// [lse], [alibi]).
+LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value cuQ, Value cuK,
+                                 Value out, Value lse, Value alibi) {
+  if (failed(checkRank(op, q, "q", 3, "Tq x Hq x D")) ||
+      failed(checkRank(op, k, "k", 3, "Tk x Hkv x D")) ||
+      failed(checkRank(op, v, "v", 3, "Tk x Hkv x Dv")) ||
+      failed(checkRank(op, out, "out", 3, "Tq x Hq x Dv")) ||
+      failed(checkRank(op, cuQ, "cu_seqlens_q", 1, "B+1")) ||
+      failed(checkRank(op, cuK, "cu_seqlens_k", 1, "B+1")) ||
+      failed(checkElementKind(op, cuQ, "cu_seqlens_q", Elements::I32)) ||
+      failed(checkElementKind(op, cuK, "cu_seqlens_k", Elements::I32)))
     return failure();
-  if (failed(verifyElementTypes(op, getQ(), getK(), getV(), getOut(), getLse())))
+  if (failed(verifyElementTypes(op, q, k, v, out, lse)))
     return failure();
 
-  Dim qT{getQ(), "q", 0, "Tq"}, qH{getQ(), "q", 1, "Hq"}, qD{getQ(), "q", 2, "D"};
-  Dim kT{getK(), "k", 0, "Tk"}, kH{getK(), "k", 1, "Hkv"}, kD{getK(), "k", 2, "D"};
-  Dim vT{getV(), "v", 0, "Tk"}, vH{getV(), "v", 1, "Hkv"}, vD{getV(), "v", 2, "Dv"};
-  Dim oT{getOut(), "out", 0, "Tq"}, oH{getOut(), "out", 1, "Hq"}, oD{getOut(), "out", 2, "Dv"};
-  Dim cq{getCuSeqlensQ(), "cu_seqlens_q", 0, "B+1"};
-  Dim ck{getCuSeqlensK(), "cu_seqlens_k", 0, "B+1"};
+  Dim qT{q, "q", 0, "Tq"}, qH{q, "q", 1, "Hq"}, qD{q, "q", 2, "D"};
+  Dim kT{k, "k", 0, "Tk"}, kH{k, "k", 1, "Hkv"}, kD{k, "k", 2, "D"};
+  Dim vT{v, "v", 0, "Tk"}, vH{v, "v", 1, "Hkv"}, vD{v, "v", 2, "Dv"};
+  Dim oT{out, "out", 0, "Tq"}, oH{out, "out", 1, "Hq"}, oD{out, "out", 2, "Dv"};
+  Dim cq{cuQ, "cu_seqlens_q", 0, "B+1"};
+  Dim ck{cuK, "cu_seqlens_k", 0, "B+1"};
 
   for (const Dim &d : {qH, qD, kH, kD, vH, vD, oH, oD})
     if (failed(checkStatic(op, d)))
@@ -321,16 +352,70 @@ LogicalResult attn::MhaVarlenOp::verify() {
                                << c.size();
   if (failed(verifyHeads(op, qH, kH, qD, vD)) || failed(checkRanges(op, {qH, kH}, {qD, vD})))
     return failure();
-  if (Value lse = getLse()) {
+  if (lse) {
     if (failed(checkRank(op, lse, "lse", 2, "Hq x Tq")))
       return failure();
     Dim lH{lse, "lse", 0, "Hq"}, lT{lse, "lse", 1, "Tq"};
     if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
       return failure();
   }
-  if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
+  return verifyAlibi(op, alibi, qH);
+}
+
+} // namespace
+
+LogicalResult attn::MhaOp::verify() {
+  if (failed(verifyMhaShapes(getOperation(), getQ(), getK(), getV(), getOut(), getLse(),
+                             getAlibiSlopes())) ||
+      failed(verifySinks(getOperation(), getSinks(), Dim{getQ(), "q", 1, "Hq"})))
     return failure();
-  return verifyCommonAttrs(*this);
+  return verifyDropoutAttrs(*this);
+}
+
+LogicalResult attn::MhaVarlenOp::verify() {
+  if (failed(verifyVarlenShapes(getOperation(), getQ(), getK(), getV(), getCuSeqlensQ(),
+                                getCuSeqlensK(), getOut(), getLse(), getAlibiSlopes())) ||
+      failed(verifySinks(getOperation(), getSinks(), Dim{getQ(), "q", 1, "Hq"})))
+    return failure();
+  return verifyDropoutAttrs(*this);
+}
+
+/// dout has out's shape and type; dq, dk, dv those of q, k, v.
+template <typename OpT>
+static LogicalResult verifyGradients(OpT op, bool varlen, const char *qLayout, const char *kLayout,
+                                     const char *vLayout, const char *outLayout) {
+  Operation *o = op.getOperation();
+  std::initializer_list<const char *> qDims = {"B", "Hq", "Sq", "D"},
+                                      kDims = {"B", "Hkv", "Sk", "D"},
+                                      vDims = {"B", "Hkv", "Sk", "Dv"},
+                                      oDims = {"B", "Hq", "Sq", "Dv"};
+  std::initializer_list<const char *> qDimsV = {"Tq", "Hq", "D"}, kDimsV = {"Tk", "Hkv", "D"},
+                                      vDimsV = {"Tk", "Hkv", "Dv"}, oDimsV = {"Tq", "Hq", "Dv"};
+  if (failed(checkSameShape(o, op.getOut(), "out", op.getDout(), "dout", outLayout,
+                            varlen ? oDimsV : oDims)) ||
+      failed(
+          checkSameShape(o, op.getQ(), "q", op.getDq(), "dq", qLayout, varlen ? qDimsV : qDims)) ||
+      failed(
+          checkSameShape(o, op.getK(), "k", op.getDk(), "dk", kLayout, varlen ? kDimsV : kDims)) ||
+      failed(checkSameShape(o, op.getV(), "v", op.getDv(), "dv", vLayout, varlen ? vDimsV : vDims)))
+    return failure();
+  return verifyDropoutAttrs(op);
+}
+
+LogicalResult attn::MhaBwdOp::verify() {
+  if (failed(verifyMhaShapes(getOperation(), getQ(), getK(), getV(), getOut(), getLse(),
+                             getAlibiSlopes())))
+    return failure();
+  return verifyGradients(*this, false, "B x Hq x Sq x D", "B x Hkv x Sk x D", "B x Hkv x Sk x Dv",
+                         "B x Hq x Sq x Dv");
+}
+
+LogicalResult attn::MhaVarlenBwdOp::verify() {
+  if (failed(verifyVarlenShapes(getOperation(), getQ(), getK(), getV(), getCuSeqlensQ(),
+                                getCuSeqlensK(), getOut(), getLse(), getAlibiSlopes())))
+    return failure();
+  return verifyGradients(*this, true, "Tq x Hq x D", "Tk x Hkv x D", "Tk x Hkv x Dv",
+                         "Tq x Hq x Dv");
 }
 
 LogicalResult attn::PagedAttentionOp::verify() {

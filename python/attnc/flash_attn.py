@@ -30,8 +30,9 @@ softmax_lse = -inf (FlashAttention 2 reports +inf there).
 What attnc does not do raises NotImplementedError naming the option: dropout_p > 0,
 appending k/v to the cache, rotary embeddings, cache_batch_idx, cache_leftpad,
 per-batch ALiBi slopes (B, Hq), aiter's ``sink`` argument (attnc.torch's functions
-take ``sinks=``), aiter's ``bias``, a window with a sink size. There is no backward pass (tensors that require grad are
-refused, as in attnc.torch).
+take ``sinks=``), aiter's ``bias``, a window with a sink size. flash_attn_func and
+flash_attn_varlen_func are differentiable on the CPU through attnc.torch
+(docs/backward.md); flash_attn_with_kvcache is not.
 """
 import math
 

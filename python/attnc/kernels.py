@@ -46,11 +46,18 @@ class Kernel:
     spec has two kernels: ``info`` / ``name`` are the split kernel's, ``merge``
     the merge kernel's KernelInfo (None for the others)."""
 
-    __slots__ = ("module", "name", "info", "merge", "spec", "source", "path")
+    __slots__ = ("module", "name", "info", "merge", "infos", "spec", "source", "path")
 
     def __init__(self, module, spec, source, path):
         self.module = module
-        self.info, self.merge = _split_merge(module)
+        if spec.backward:
+            # Three kernels, in launch order (delta, dK/dV, dQ): `infos`.
+            by_kind = {k.kind: k for k in module.kernels}
+            self.infos = tuple(by_kind[kind] for kind in _kinds(spec))
+            self.info, self.merge = self.infos[0], None
+        else:
+            self.info, self.merge = _split_merge(module)
+            self.infos = (self.info,) if self.merge is None else (self.info, self.merge)
         self.name = self.info.name
         self.spec = spec
         self.source = source
@@ -181,6 +188,9 @@ def _split_merge(module):
 
 
 def _kinds(spec):
+    if spec.backward:  # in launch order
+        prefix = "varlen" if spec.varlen else "bwd"
+        return tuple("%s_%s" % (prefix, k) for k in ("delta", "dkdv", "dq"))
     if spec.paged:
         return ("paged_decode" if spec.paged_mode == "decode" else "paged", "paged_merge")
     return ("mha_varlen" if spec.varlen else "mha",)
@@ -194,6 +204,14 @@ def _expected_args(spec, kind):
     # Sinks follow alibi; a paged op's merge kernel takes them, its split kernel not.
     sinks = [("sinks", f32, 1)] if getattr(spec, "sinks", False) else []
     alibi = alibi + sinks if kind in ("mha", "mha_varlen") else alibi
+    if spec.backward:
+        r = 3 if spec.varlen else 4
+        if kind.endswith("_delta"):
+            return [("out", e, r), ("dout", e, r), ("delta", f32, r - 1)]
+        cu = [("cu_seqlens_q", i32, 1), ("cu_seqlens_k", i32, 1)] if spec.varlen else []
+        ins = ([("q", e, r), ("k", e, r), ("v", e, r), ("dout", e, r), ("lse", f32, r - 1),
+                ("delta", f32, r - 1)] + cu + alibi)
+        return ins + ([("dk", e, r), ("dv", e, r)] if kind.endswith("_dkdv") else [("dq", e, r)])
     if kind == "mha":
         return ([("q", e, 4), ("k", e, 4), ("v", e, 4)] + alibi + [("out", e, 4)]
                 + ([("lse", f32, 3)] if spec.return_lse else []))
@@ -246,8 +264,20 @@ def _load_checked(bundle, spec, device):
     """Loads `bundle` on `device` after checking that its kernels are what `spec`
     compiles to, field by field; anything else raises AttncError before a launch."""
     infos = list(bundle.kernels)
-    split = [k for k in infos if k.kind != "paged_merge"]
     kinds = _kinds(spec)
+    if spec.backward:
+        by_kind = {k.kind: k for k in infos}
+        if len(infos) != len(kinds) or set(by_kind) != set(kinds):
+            raise AttncError("the bundle has %d kernels (%s), %r needs %s"
+                             % (len(infos), ", ".join("%s (%s)" % (k.name, k.kind) for k in infos),
+                                spec, ", ".join(kinds)))
+        for kind in kinds:
+            bad = _mismatches(by_kind[kind], spec, kind)
+            if bad:
+                raise AttncError("the bundle's kernel %s does not match %r: %s"
+                                 % (by_kind[kind].name, spec, "; ".join(bad)))
+        return Module(bundle, device)
+    split = [k for k in infos if k.kind != "paged_merge"]
     if len(infos) != len(kinds) or len(split) != 1:
         raise AttncError("the bundle has %d kernels (%s), %r needs %d (%s)"
                          % (len(infos), ", ".join("%s (%s)" % (k.name, k.kind) for k in infos),

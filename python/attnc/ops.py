@@ -17,7 +17,8 @@ attnc.flash_attn) call these ops, so user code needs no change:
 
 The ops return (out, lse) always; lse is an empty float32 tensor when return_lse is
 false. They have no out= (ops do not write their inputs); attnc.torch's out= under
-torch.compile is a copy into out. No autograd: there is no backward pass yet.
+torch.compile is a copy into out. The ops have no autograd registration yet (the eager
+attnc.torch functions are differentiable on the CPU).
 """
 import sys
 

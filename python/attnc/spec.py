@@ -17,12 +17,12 @@ DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode", "sinks")
+           "paged_mode", "sinks", "backward")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks",)
+_OPTIONAL_FIELDS = ("sinks", "backward")
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -96,6 +96,8 @@ class AttentionSpec:
     paged (attn.paged_attention: packed queries over a block-table KV cache, docs/paged.md),
     block_size (tokens per cache block; paged only), paged_mode ("decode": GQA-packed rows,
     for short query runs; "prefill": varlen rows; paged only, default "decode")
+    backward: the gradients of this variant (attn.mha_bwd / attn.mha_varlen_bwd: three
+    kernels, docs/backward.md); not paged, no return_lse (lse is an input)
 
     Equal variants are one spec (one key, one kernel): scale equal to 1/sqrt(head_dim) (in
     f32) is None; window (-1, -1) is no window; softcap 0 / None is none; head_dim_v =
@@ -108,7 +110,7 @@ class AttentionSpec:
     def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
-                 paged_mode=None, sinks=False):
+                 paged_mode=None, sinks=False, backward=False):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -156,6 +158,11 @@ class AttentionSpec:
                                  % (", ".join(PAGED_MODES), paged_mode))
         elif block_size is not None or paged_mode is not None:
             raise ValueError("AttentionSpec: block_size and paged_mode go with paged=True")
+        backward = bool(backward)
+        if backward and (paged or return_lse or sinks):
+            raise ValueError("AttentionSpec: a backward spec is of attn.mha or attn.mha_varlen "
+                             "(not paged, no sinks yet) and takes lse as an input (no "
+                             "return_lse)")
         set_ = object.__setattr__
         set_(self, "dtype", dtype)
         set_(self, "head_dim", d)
@@ -173,6 +180,7 @@ class AttentionSpec:
         set_(self, "block_size", block_size)
         set_(self, "paged_mode", paged_mode)
         set_(self, "sinks", bool(sinks))
+        set_(self, "backward", backward)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -181,7 +189,8 @@ class AttentionSpec:
 
     def to_dict(self):
         """The JSON form (the keyword arguments that rebuild it). The paged fields are
-        there for paged specs only."""
+        there for paged specs only; sinks and backward only when set (so the keys of the
+        others stay what they were)."""
         d = {f: getattr(self, f) for f in _FIELDS
              if (self.paged or f not in _PAGED_FIELDS) and (getattr(self, f) or
                                                             f not in _OPTIONAL_FIELDS)}
@@ -207,6 +216,8 @@ class AttentionSpec:
             parts.append("causal")
         if self.sinks:
             parts.append("sinks")
+        if self.backward:
+            parts.append("bwd")
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -271,6 +282,10 @@ class AttentionSpec:
             out, lse = "tensor<?x%dx?x%dx%s>" % (hq, dv, t), "tensor<?x%dx?xf32>" % hq
             ins = [("q", q), ("k", k), ("v", v)]
             op = "attn.mha"
+        if self.backward:
+            # The forward's tensors, then its out and lse and the gradient of out.
+            ins = ins[:3] + [("out", out), ("dout", out), ("lse", lse)] + ins[3:]
+            op = "attn.mha_varlen_bwd" if self.varlen else "attn.mha_bwd"
         operands = ", ".join("%" + n for n, _ in ins)
         alibi = ""
         if self.alibi:
@@ -281,6 +296,8 @@ class AttentionSpec:
             alibi += " sinks(%sinks)"
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
+        if self.backward:
+            results, names = [q, k, v], ["%dq", "%dk", "%dv"]
         res_types = ", ".join(results)
         res_sig = "(%s)" % res_types if len(results) > 1 else res_types
         params = ",\n    ".join("%%%s: %s" % (n, ty) for n, ty in ins)
@@ -299,7 +316,7 @@ class AttentionSpec:
     def aot_flags(self):
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
         express it (explicit scale, head_dim_v != head_dim, paged)."""
-        if self.scale is not None or self.head_dim_v is not None or self.paged:
+        if self.scale is not None or self.head_dim_v is not None or self.paged or self.backward:
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s%s"

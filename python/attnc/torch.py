@@ -76,8 +76,8 @@ def _check_tensor(fn, name, t, torch, rank):
         raise ValueError("%s: the last dimension of %s must be contiguous (stride 1), got "
                          "strides %s (use .contiguous())" % (fn, name, tuple(t.stride())))
     if t.requires_grad and torch.is_grad_enabled():
-        raise ValueError("%s: %s requires grad; attnc has no backward pass (call under "
-                         "torch.no_grad() or pass .detach())" % (fn, name))
+        raise ValueError("%s: %s requires grad; %s has no backward pass (call under "
+                         "torch.no_grad() or pass .detach())" % (fn, name, fn))
 
 
 def _check_gpu_alignment(fn, name, t):
@@ -194,7 +194,9 @@ _by_signature = {}
 
 
 def _kernel(spec_args, device):
-    sig = (device,) + tuple(spec_args.values())  # built in one order by each caller
+    # Names and values: the forward spec with return_lse and the backward spec with the
+    # same values in other fields (backward=True) must not share an entry.
+    sig = (device,) + tuple(spec_args.items())
     hit = _by_signature.get(sig)
     if hit is not None and hit[0] == kernels._generation:
         return hit[1]
@@ -394,6 +396,149 @@ def _grad_blocked(*ts):
     return _T.is_grad_enabled() and any(t is not None and t.requires_grad for t in ts)
 
 
+# --- autograd (docs/backward.md) ----------------------------------------------------------------
+#
+# When q, k or v require grad (and grad mode is on), attention and attention_varlen run as a
+# torch.autograd.Function: the forward launches the forward kernel with lse and saves q, k,
+# v, out and lse; the backward launches the three backward kernels of the backward spec
+# (delta = rowsum(dout * out), dK/dV, dQ). lse is not differentiable; ALiBi slopes get no
+# gradient. The backward kernels run on the CPU only so far.
+
+_functions = {}
+
+
+def _needs_autograd(*ts):
+    return any(getattr(t, "requires_grad", False) for t in ts) and _torch().is_grad_enabled()
+
+
+def _as_window(window):
+    left, right = window
+    return (int(left), int(right))
+
+
+def _backward_launch(fn, spec, dev, named):
+    """Launches the delta, dK/dV and dQ kernels of the backward `spec` (a dict) in order
+    with the tensors of `named`."""
+    torch = _torch()
+    if dev.type != "cpu":
+        raise NotImplementedError("%s: the backward kernels run on the CPU only so far "
+                                  "(docs/backward.md); got tensors on %s" % (fn, dev))
+    k = _kernel(spec, _device_string(torch, dev))
+    for info in k.infos:
+        _launch_kernel(fn, k.module, info, named, None)
+
+
+def _new_grad(t):
+    """The buffer of t's gradient (every element is written by the backward kernels;
+    tests replace this with a NaN-filled one to check that)."""
+    return _torch().empty(t.shape, dtype=t.dtype, device=t.device)
+
+
+def _contiguous_rows(t):
+    return t.contiguous() if t.size(-1) > 1 and t.stride(-1) != 1 else t
+
+
+def _attention_backward(ctx, dout):
+    torch = _torch()
+    q, k, v, out, lse = ctx.saved_tensors[:5]
+    slopes = ctx.slopes
+    o = ctx.opts
+    fn = "attnc.torch.attention (backward)"
+    dout = _contiguous_rows(dout)
+    tr = (lambda t: t.transpose(1, 2)) if o["layout"] == "bshd" else (lambda t: t)
+    qb, kb, vb = tr(q), tr(k), tr(v)
+    b, hq, sq, d = qb.shape
+    hkv, dv = kb.shape[1], vb.shape[3]
+    grads = [_new_grad(t) for t in (q, k, v)]
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(o["causal"]), scale=o["scale"],
+                window=_as_window(o["window"]), softcap=float(o["softcap"]),
+                alibi=slopes is not None, backward=True)
+    named = {"q": qb, "k": kb, "v": vb, "out": tr(out), "dout": tr(dout), "lse": lse,
+             "delta": torch.empty((b, hq, sq), dtype=torch.float32, device=q.device),
+             "alibi": slopes, "dq": tr(grads[0]), "dk": tr(grads[1]), "dv": tr(grads[2])}
+    _backward_launch(fn, spec, q.device, named)
+    return grads
+
+
+def _varlen_backward(ctx, dout):
+    torch = _torch()
+    q, k, v, out, lse, cu_q, cu_k = ctx.saved_tensors[:7]
+    slopes = ctx.slopes
+    o = ctx.opts
+    fn = "attnc.torch.attention_varlen (backward)"
+    tq, hq, d = q.shape
+    hkv, dv = k.shape[1], v.shape[2]
+    grads = [_new_grad(t) for t in (q, k, v)]
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(o["causal"]), scale=o["scale"],
+                window=_as_window(o["window"]), softcap=float(o["softcap"]),
+                alibi=slopes is not None, varlen=True, backward=True)
+    named = {"q": q, "k": k, "v": v, "out": out, "dout": _contiguous_rows(dout), "lse": lse,
+             "delta": torch.empty((hq, tq), dtype=torch.float32, device=q.device),
+             "cu_seqlens_q": cu_q, "cu_seqlens_k": cu_k, "alibi": slopes,
+             "dq": grads[0], "dk": grads[1], "dv": grads[2]}
+    _backward_launch(fn, spec, q.device, named)
+    return grads
+
+
+def _autograd_functions():
+    """The torch.autograd.Function classes of attention and attention_varlen (made when
+    torch is imported)."""
+    if _functions:
+        return _functions
+    torch = _torch()
+    # The backward kernels are not themselves differentiable: a double backward
+    # (create_graph=True) raises instead of returning gradients without history.
+    from torch.autograd.function import once_differentiable
+
+    class Attention(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v, slopes, opts):
+            out, lse = attention(q, k, v, alibi_slopes=slopes, return_lse=True, **opts)
+            ctx.save_for_backward(q, k, v, out, lse)
+            ctx.slopes, ctx.opts = slopes, opts
+            ctx.mark_non_differentiable(lse)
+            return out, lse
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, dout, _dlse):
+            dq, dk, dv = _attention_backward(ctx, dout)
+            return dq, dk, dv, None, None
+
+    class AttentionVarlen(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, q, k, v, cu_q, cu_k, slopes, opts):
+            out, lse = attention_varlen(q, k, v, cu_q, cu_k, alibi_slopes=slopes,
+                                        return_lse=True, **opts)
+            ctx.save_for_backward(q, k, v, out, lse, cu_q, cu_k)
+            ctx.slopes, ctx.opts = slopes, opts
+            ctx.mark_non_differentiable(lse)
+            return out, lse
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, dout, _dlse):
+            dq, dk, dv = _varlen_backward(ctx, dout)
+            return dq, dk, dv, None, None, None, None
+
+    _functions.update(mha=Attention, varlen=AttentionVarlen)
+    return _functions
+
+
+def _no_sinks(fn, sinks):
+    if sinks is not None:
+        raise NotImplementedError("%s: sinks with inputs that require grad: the backward "
+                                  "kernels have no sinks yet (docs/backward.md)" % fn)
+
+
+def _no_out(fn, out):
+    if out is not None:
+        raise ValueError("%s: out= cannot be used when q, k or v require grad (autograd "
+                         "allocates the output)" % fn)
+
+
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
               alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
@@ -414,6 +559,10 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     Returns out (in q's layout and dtype; `out=` a preallocated one that is written
     and returned) and, with return_lse, lse (B, Hq, Sq) float32 (natural log; -inf for
     rows that see no key, whose out is 0; with sinks, such rows have lse = sinks[h]).
+
+    Differentiable on the CPU: when q, k or v require grad, out has a grad_fn whose
+    backward runs attnc's backward kernels (docs/backward.md); lse is not differentiable
+    and alibi_slopes get no gradient; out= is not allowed then.
     """
     if _compiling is not None and _compiling():
         w = tuple(window)
@@ -421,6 +570,12 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
             q, k, v, alibi_slopes, bool(causal), None if scale is None else float(scale),
             int(w[0]), int(w[1]), float(softcap or 0.0), bool(return_lse), layout, sinks),
             return_lse)
+    if _needs_autograd(q, k, v):
+        _no_out("attnc.torch.attention", out)
+        _no_sinks("attnc.torch.attention", sinks)
+        opts = dict(causal=causal, scale=scale, window=window, softcap=softcap, layout=layout)
+        res, lse = _autograd_functions()["mha"].apply(q, k, v, alibi_slopes, opts)
+        return (res, lse) if return_lse else res
     try:
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
                _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
@@ -484,7 +639,7 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     (lse -inf). max_seqlen_q/k are accepted for FlashAttention compatibility and not
     needed. Options as in attention() (sinks: tokens past cu_seqlens_q[B] then have
     lse = sinks[h]). Returns out (Tq, Hq, Dv) (or `out=`) and, with return_lse, lse
-    (Hq, Tq) float32.
+    (Hq, Tq) float32. Differentiable on the CPU as attention().
     """
     if _compiling is not None and _compiling():
         w = tuple(window)
@@ -492,6 +647,14 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
             q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, bool(causal),
             None if scale is None else float(scale), int(w[0]), int(w[1]), float(softcap or 0.0),
             bool(return_lse), sinks), return_lse)
+    if _needs_autograd(q, k, v):
+        _no_out("attnc.torch.attention_varlen", out)
+        _no_sinks("attnc.torch.attention_varlen", sinks)
+        opts = dict(causal=causal, scale=scale, window=window, softcap=softcap,
+                    max_seqlen_q=max_seqlen_q, max_seqlen_k=max_seqlen_k)
+        res, lse = _autograd_functions()["varlen"].apply(q, k, v, cu_seqlens_q, cu_seqlens_k,
+                                                         alibi_slopes, opts)
+        return (res, lse) if return_lse else res
     try:
         sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),
                _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k), _tsig(alibi_slopes),

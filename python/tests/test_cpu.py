@@ -386,8 +386,9 @@ def test_bad_options():
                          "overlap")]:
         with pytest.raises((ValueError, TypeError), match=message):
             at.attention(q, k, v, **kw)
-    with pytest.raises(ValueError, match="requires grad"):
-        at.attention(q.requires_grad_(), k, v)
+    # Differentiable (test_autograd.py), but not into a caller's buffer.
+    with pytest.raises(ValueError, match="out= cannot be used"):
+        at.attention(q.requires_grad_(), k, v, out=torch.empty(1, 4, 8, 32))
 
 
 class _DeviceTensor:
@@ -735,14 +736,16 @@ def test_fresh_workspace_is_not_cached(seed):
 
 
 def test_fast_path_keeps_data_checks(seed):
-    """What depends on the data is checked on every call: requires_grad under grad mode."""
+    """What depends on the data is checked on every call: requires_grad under grad mode
+    takes the autograd path (which refuses out=) instead of the launch plan."""
     c = DENSE[0][0]
     _, (q, k, v, out), _ = make(c, 1, 9, 9)
     at.attention(q, k, v, out=out)
     at.attention(q, k, v, out=out)
     q.requires_grad_(True)
-    with pytest.raises(ValueError, match="requires grad"):
+    with pytest.raises(ValueError, match="out= cannot be used"):
         at.attention(q, k, v, out=out)
+    assert at.attention(q, k, v).grad_fn is not None
     with torch.no_grad():
         at.attention(q, k, v, out=out)
 

@@ -1,5 +1,6 @@
 /* Unit tests for reference.h: hand-computed attention cases (masking, softcap,
- * alibi, GQA, varlen, paged), the comparison helper and the RNG.
+ * alibi, GQA, varlen, paged), the gradients against finite differences of the
+ * forward, Philox4x32-10's known answers, the comparison helper and the RNG.
  * Build from the repository root:
  *   gcc -std=c11 -Wall -Wextra -Werror -O2 -Itools/attn-run/support \
  *     test/Unit/reference-test.c tools/attn-run/support/{half,npy,reference}.c -lm */
@@ -720,6 +721,134 @@ static void testSinks(void) {
   }
 }
 
+/* Philox4x32-10's known-answer vectors (Random123, kat_vectors: word 0). */
+static void testPhilox(void) {
+  uint32_t c0[4] = {0, 0, 0, 0}, k0[2] = {0, 0};
+  uint32_t c1[4] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu};
+  uint32_t k1[2] = {0xffffffffu, 0xffffffffu};
+  uint32_t c2[4] = {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u};
+  uint32_t k2[2] = {0xa4093822u, 0x299f31d0u};
+  CHECK(attnRefPhilox(c0, k0) == 0x6627e8d5u, "philox(0, 0) = %08x", attnRefPhilox(c0, k0));
+  CHECK(attnRefPhilox(c1, k1) == 0x408f276du, "philox(~0, ~0) = %08x", attnRefPhilox(c1, k1));
+  CHECK(attnRefPhilox(c2, k2) == 0xd16cfe09u, "philox(pi) = %08x", attnRefPhilox(c2, k2));
+  /* The keep rate of the dropout factor over many draws is 1 - p. */
+  AttnRefParams p = makeParams(1, 1, 1, 1, 1, 1, 1);
+  p.dropoutP = 0.25;
+  p.seed = 123456789012345;
+  p.offset = 77;
+  int kept = 0, n = 40000;
+  for (int i = 0; i < n; ++i) {
+    double z = attnRefDropoutScale(&p, i % 7, i / 200, i % 200);
+    CHECK(z == 0.0 || z == 1.0 / 0.75, "dropout factor %g", z);
+    kept += z != 0.0;
+  }
+  CHECK(fabs((double)kept / n - 0.75) < 0.01, "kept %d of %d", kept, n);
+}
+
+/* L = sum(out * w) for the forward of q, k, v (mha, or varlen with cu). */
+static double forwardLoss(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                          const int32_t *cuQ, const int32_t *cuK, const double *alibi,
+                          const double *w, size_t outCount) {
+  double *out = calloc(outCount + 1, sizeof *out);
+  double *lse = calloc((size_t)(p->B * p->Hq * p->Sq) + (size_t)(p->Hq * p->Sq) + 1, sizeof *lse);
+  if (cuQ)
+    attnRefMhaVarlen(p, q, k, v, cuQ, cuK, alibi, out, lse, NULL, 0);
+  else
+    attnRefMha(p, q, k, v, alibi, out, lse);
+  double loss = 0.0;
+  for (size_t i = 0; i < outCount; ++i)
+    loss += out[i] * w[i];
+  free(out);
+  free(lse);
+  return loss;
+}
+
+/* Central differences of forwardLoss for every element of x (one of q, k, v),
+ * compared with the analytic gradient. */
+static void expectFiniteDifferences(const AttnRefParams *p, double *q, double *k, double *v,
+                                    const int32_t *cuQ, const int32_t *cuK, const double *alibi,
+                                    const double *w, size_t outCount, double *x, size_t n,
+                                    const double *analytic, const char *what) {
+  const double h = 1e-6;
+  for (size_t i = 0; i < n; ++i) {
+    double old = x[i];
+    x[i] = old + h;
+    double up = forwardLoss(p, q, k, v, cuQ, cuK, alibi, w, outCount);
+    x[i] = old - h;
+    double down = forwardLoss(p, q, k, v, cuQ, cuK, alibi, w, outCount);
+    x[i] = old;
+    double numeric = (up - down) / (2 * h);
+    CHECK(fabs(analytic[i] - numeric) <= 1e-6 + 1e-6 * fabs(numeric),
+          "%s[%zu]: analytic %.12g, finite differences %.12g", what, i, analytic[i], numeric);
+  }
+}
+
+/* attnRefMhaBwd is the derivative of attnRefMha: GQA, causal with Sq > Sk (rows
+ * without keys), a window, softcap, alibi and dropout (the same mask in both). */
+static void testGradients(void) {
+  AttnRefParams p = makeParams(2, 4, 2, 6, 5, 3, 2);
+  p.causal = true;
+  p.hasWindowLeft = true;
+  p.windowLeft = 2;
+  p.hasSoftcap = true;
+  p.softcap = 1.5;
+  p.dropoutP = 0.3;
+  p.seed = 42;
+  p.offset = 5;
+  uint64_t rng = 7;
+  size_t nq = 2 * 4 * 6 * 3, nk = 2 * 2 * 5 * 3, nv = 2 * 2 * 5 * 2, no = 2 * 4 * 6 * 2;
+  double *q = randomTensor(&rng, nq), *k = randomTensor(&rng, nk), *v = randomTensor(&rng, nv);
+  double *w = randomTensor(&rng, no);
+  double alibi[4] = {0.5, 0.25, 0.125, 0.0625};
+  double *dq = calloc(nq, sizeof *dq), *dk = calloc(nk, sizeof *dk), *dv = calloc(nv, sizeof *dv);
+  CHECK(attnRefMhaBwd(&p, q, k, v, w, alibi, dq, dk, dv, NULL, 0) == 0, "attnRefMhaBwd failed");
+  /* Row 0 of every head sees no key (Sq - Sk = 1): dq = 0 there. */
+  for (int64_t bh = 0; bh < 8; ++bh)
+    for (int d = 0; d < 3; ++d)
+      CHECK(dq[bh * 6 * 3 + d] == 0.0, "dq of a row without keys: %g", dq[bh * 6 * 3 + d]);
+  expectFiniteDifferences(&p, q, k, v, NULL, NULL, alibi, w, no, q, nq, dq, "mha dq");
+  expectFiniteDifferences(&p, q, k, v, NULL, NULL, alibi, w, no, k, nk, dk, "mha dk");
+  expectFiniteDifferences(&p, q, k, v, NULL, NULL, alibi, w, no, v, nv, dv, "mha dv");
+  free(q);
+  free(k);
+  free(v);
+  free(w);
+  free(dq);
+  free(dk);
+  free(dv);
+}
+
+/* attnRefMhaVarlenBwd likewise: an empty sequence, one of a single query and
+ * tokens past the last sequence (gradient 0). */
+static void testVarlenGradients(void) {
+  AttnRefParams p = makeParams(3, 2, 1, 9, 10, 3, 3);
+  p.causal = true;
+  p.dropoutP = 0.5;
+  p.seed = -3;
+  int32_t cuQ[4] = {0, 0, 1, 7}, cuK[4] = {0, 2, 4, 9};
+  uint64_t rng = 11;
+  size_t nq = 9 * 2 * 3, nk = 10 * 1 * 3, nv = 10 * 1 * 3, no = 9 * 2 * 3;
+  double *q = randomTensor(&rng, nq), *k = randomTensor(&rng, nk), *v = randomTensor(&rng, nv);
+  double *w = randomTensor(&rng, no);
+  double *dq = calloc(nq, sizeof *dq), *dk = calloc(nk, sizeof *dk), *dv = calloc(nv, sizeof *dv);
+  CHECK(attnRefMhaVarlenBwd(&p, q, k, v, w, cuQ, cuK, NULL, dq, dk, dv, NULL, 0) == 0,
+        "attnRefMhaVarlenBwd failed");
+  for (size_t i = 7 * 2 * 3; i < nq; ++i)
+    CHECK(dq[i] == 0.0, "dq past the last sequence: %g", dq[i]);
+  for (size_t i = 0; i < 2 * 3; ++i)
+    CHECK(dk[i] == 0.0 && dv[i] == 0.0, "dk/dv of a sequence without queries");
+  expectFiniteDifferences(&p, q, k, v, cuQ, cuK, NULL, w, no, q, nq, dq, "varlen dq");
+  expectFiniteDifferences(&p, q, k, v, cuQ, cuK, NULL, w, no, k, nk, dk, "varlen dk");
+  expectFiniteDifferences(&p, q, k, v, cuQ, cuK, NULL, w, no, v, nv, dv, "varlen dv");
+  free(q);
+  free(k);
+  free(v);
+  free(w);
+  free(dq);
+  free(dk);
+  free(dv);
+}
+
 int main(void) {
   testSingleKey();
   testSinks();
@@ -734,6 +863,9 @@ int main(void) {
   testPaged();
   testInvalidPaged();
   testLargeLogits();
+  testPhilox();
+  testGradients();
+  testVarlenGradients();
   testCompare();
   testRng();
   if (failures != 0) {

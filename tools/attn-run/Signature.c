@@ -59,7 +59,8 @@ static MlirAttribute inherent(MlirOperation op, const char *name) {
 }
 
 /* Attributes as the dialect defines them; the default scale is 1/sqrt(D). */
-static void readParams(MlirOperation op, AttnOpKind kind, AttnRefParams *p) {
+static void readParams(MlirOperation op, AttnOpKind opKind, AttnRefParams *p) {
+  AttnOpKind kind = attnForwardKind(opKind);
   MlirType q = mlirValueGetType(mlirOperationGetOperand(op, 0));
   MlirType k = mlirValueGetType(mlirOperationGetOperand(op, 1));
   MlirType v = mlirValueGetType(mlirOperationGetOperand(op, 2));
@@ -82,6 +83,12 @@ static void readParams(MlirOperation op, AttnOpKind kind, AttnRefParams *p) {
     p->windowRight = mlirIntegerAttrGetValueInt(a);
   if ((p->hasSoftcap = !mlirAttributeIsNull(a = inherent(op, "softcap"))))
     p->softcap = (double)(float)mlirFloatAttrGetValueDouble(a);
+  if (!mlirAttributeIsNull(a = inherent(op, "dropout_p")))
+    p->dropoutP = (double)(float)mlirFloatAttrGetValueDouble(a);
+  if (!mlirAttributeIsNull(a = inherent(op, "seed")))
+    p->seed = mlirIntegerAttrGetValueInt(a);
+  if (!mlirAttributeIsNull(a = inherent(op, "offset")))
+    p->offset = mlirIntegerAttrGetValueInt(a);
 }
 
 /* Index of `v` among the entry block's arguments, or -1. */
@@ -130,6 +137,8 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   AttnOpInfo *o = &info->ops[info->numOps++];
   o->kind = isNamed(op, "attn.mha_varlen")        ? ATTN_OP_VARLEN
             : isNamed(op, "attn.paged_attention") ? ATTN_OP_PAGED
+            : isNamed(op, "attn.mha_bwd")         ? ATTN_OP_MHA_BWD
+            : isNamed(op, "attn.mha_varlen_bwd")  ? ATTN_OP_VARLEN_BWD
                                                   : ATTN_OP_MHA;
   o->hasLse = mlirOperationGetNumResults(op) > 1;
   readParams(op, o->kind, &o->params);
@@ -139,6 +148,11 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI, ATTN_SINKS};
   static const AttnSlot varlenSlots[] = {ATTN_Q,    ATTN_K,     ATTN_V,    ATTN_CU_Q,
                                          ATTN_CU_K, ATTN_ALIBI, ATTN_SINKS};
+  /* The backward ops have no operand groups: operand i fills slot slots[i]. */
+  static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,    ATTN_OUT,
+                                         ATTN_DOUT, ATTN_LSE, ATTN_ALIBI};
+  static const AttnSlot varlenBwdSlots[] = {ATTN_Q,   ATTN_K,    ATTN_V,    ATTN_OUT,  ATTN_DOUT,
+                                            ATTN_LSE, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
   static const AttnSlot pagedSlots[] = {
       ATTN_Q,        ATTN_K,           ATTN_V,     ATTN_BLOCK_TABLES,
       ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS};
@@ -153,10 +167,15 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_QUERY_START] = ATTN_ROLE_QUERY_START,
       [ATTN_ALIBI] = ATTN_ROLE_ALIBI,
       [ATTN_SINKS] = ATTN_ROLE_SINKS,
+      [ATTN_OUT] = ATTN_ROLE_FWD_OUT,
+      [ATTN_DOUT] = ATTN_ROLE_DATA,
+      [ATTN_LSE] = ATTN_ROLE_FWD_LSE,
   };
-  const AttnSlot *slots = o->kind == ATTN_OP_VARLEN  ? varlenSlots
-                          : o->kind == ATTN_OP_PAGED ? pagedSlots
-                                                     : mhaSlots;
+  const AttnSlot *slots = o->kind == ATTN_OP_VARLEN       ? varlenSlots
+                          : o->kind == ATTN_OP_PAGED      ? pagedSlots
+                          : o->kind == ATTN_OP_MHA_BWD    ? mhaBwdSlots
+                          : o->kind == ATTN_OP_VARLEN_BWD ? varlenBwdSlots
+                                                          : mhaSlots;
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
     int arg = argNumber(mlirOperationGetOperand(op, i), entry);
     if (arg < 0) {
@@ -231,7 +250,8 @@ bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, 
   for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op)) {
     if (isNamed(op, "attn.mha") || isNamed(op, "attn.mha_varlen") ||
-        isNamed(op, "attn.paged_attention")) {
+        isNamed(op, "attn.paged_attention") || isNamed(op, "attn.mha_bwd") ||
+        isNamed(op, "attn.mha_varlen_bwd")) {
       if (!readOp(op, entry, fileName, info, err))
         return false;
       ops[info->numOps - 1] = op;
@@ -268,10 +288,34 @@ static void tie(int *parent, int argA, int dimA, int argB, int dimB) {
   parent[a] = b;
 }
 
+/* A backward op's out and dout (the forward's out shape) and lse. */
+static void tieBwd(int *parent, const AttnOpInfo *o) {
+  const int *a = o->arg;
+  if (o->kind == ATTN_OP_MHA_BWD) { /* out, dout: B x Hq x Sq x Dv; lse: B x Hq x Sq */
+    for (int d = 0; d < 3; ++d) {
+      tie(parent, a[ATTN_Q], d, a[ATTN_OUT], d);
+      tie(parent, a[ATTN_Q], d, a[ATTN_DOUT], d);
+      tie(parent, a[ATTN_Q], d, a[ATTN_LSE], d);
+    }
+    tie(parent, a[ATTN_V], 3, a[ATTN_OUT], 3);
+    tie(parent, a[ATTN_V], 3, a[ATTN_DOUT], 3);
+  } else if (o->kind == ATTN_OP_VARLEN_BWD) { /* out, dout: Tq x Hq x Dv; lse: Hq x Tq */
+    for (int d = 0; d < 2; ++d) {
+      tie(parent, a[ATTN_Q], d, a[ATTN_OUT], d);
+      tie(parent, a[ATTN_Q], d, a[ATTN_DOUT], d);
+    }
+    tie(parent, a[ATTN_V], 2, a[ATTN_OUT], 2);
+    tie(parent, a[ATTN_V], 2, a[ATTN_DOUT], 2);
+    tie(parent, a[ATTN_Q], 1, a[ATTN_LSE], 0);
+    tie(parent, a[ATTN_Q], 0, a[ATTN_LSE], 1);
+  }
+}
+
 /* The dims each op contract says are equal. */
 static void tieOp(int *parent, const AttnOpInfo *o) {
   const int *a = o->arg;
-  switch (o->kind) {
+  tieBwd(parent, o);
+  switch (attnForwardKind(o->kind)) {
   case ATTN_OP_MHA:
     tie(parent, a[ATTN_Q], 0, a[ATTN_K], 0);
     tie(parent, a[ATTN_Q], 0, a[ATTN_V], 0);
@@ -291,6 +335,9 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
     tie(parent, a[ATTN_Q], 2, a[ATTN_K], 3);
     tie(parent, a[ATTN_BLOCK_TABLES], 0, a[ATTN_SEQ_LENS], 0);
     break;
+  case ATTN_OP_MHA_BWD: /* not a forward kind */
+  case ATTN_OP_VARLEN_BWD:
+    break;
   }
   tie(parent, a[ATTN_Q], 1, a[ATTN_ALIBI], 0);
   tie(parent, a[ATTN_Q], 1, a[ATTN_SINKS], 0);
@@ -299,6 +346,15 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
 /* Which (argument, dim) each dim of an op result equals; returns its rank. */
 static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
   const int q = o->arg[ATTN_Q], v = o->arg[ATTN_V];
+  if (attnIsBwdKind(o->kind)) { /* dq, dk, dv: the shapes of q, k, v */
+    int src = o->arg[index == 0 ? ATTN_Q : index == 1 ? ATTN_K : ATTN_V];
+    int rank = o->kind == ATTN_OP_MHA_BWD ? 4 : 3;
+    for (int d = 0; d < rank; ++d) {
+      arg[d] = src;
+      dim[d] = d;
+    }
+    return rank;
+  }
   if (o->kind == ATTN_OP_PAGED && index == 0) { /* out: Tq x Hq x Dv, Dv of NB x BS x Hkv x Dv */
     int a[3] = {q, q, v}, d[3] = {0, 1, 3};
     memcpy(arg, a, sizeof(a));

@@ -39,6 +39,8 @@ typedef enum {
   ATTN_ROLE_BLOCK_TABLES, /* paged layout (Paged.h) */
   ATTN_ROLE_SEQ_LENS,
   ATTN_ROLE_QUERY_START,
+  ATTN_ROLE_FWD_OUT, /* a backward op's out: the reference forward of its q, k, v */
+  ATTN_ROLE_FWD_LSE, /* a backward op's lse: likewise */
 } AttnRole;
 
 /* Operand slots of attention ops. K and V are the caches of a paged op. */
@@ -53,10 +55,28 @@ typedef enum {
   ATTN_QUERY_START,
   ATTN_ALIBI,
   ATTN_SINKS,
+  ATTN_OUT, /* backward ops: the forward's out and lse, and dout */
+  ATTN_DOUT,
+  ATTN_LSE,
   ATTN_NUM_SLOTS
 } AttnSlot;
 
-typedef enum { ATTN_OP_MHA, ATTN_OP_VARLEN, ATTN_OP_PAGED } AttnOpKind;
+typedef enum {
+  ATTN_OP_MHA,
+  ATTN_OP_VARLEN,
+  ATTN_OP_PAGED,
+  ATTN_OP_MHA_BWD,
+  ATTN_OP_VARLEN_BWD
+} AttnOpKind;
+
+/* attn.mha_bwd or attn.mha_varlen_bwd. */
+static inline bool attnIsBwdKind(AttnOpKind k) {
+  return k == ATTN_OP_MHA_BWD || k == ATTN_OP_VARLEN_BWD;
+}
+/* The forward kind whose shapes an op has (a backward op's forward). */
+static inline AttnOpKind attnForwardKind(AttnOpKind k) {
+  return k == ATTN_OP_MHA_BWD ? ATTN_OP_MHA : k == ATTN_OP_VARLEN_BWD ? ATTN_OP_VARLEN : k;
+}
 
 typedef struct {
   AttnOpKind kind;
@@ -72,7 +92,7 @@ typedef struct {
   AttnRole roles[ATTN_RUN_MAX_ARGS];
   AttnTensorType results[ATTN_RUN_MAX_ARGS];
   int resultOp[ATTN_RUN_MAX_ARGS];    /* op computing each result */
-  int resultIndex[ATTN_RUN_MAX_ARGS]; /* 0: out, 1: lse */
+  int resultIndex[ATTN_RUN_MAX_ARGS]; /* 0: out, 1: lse; backward: 0 dq, 1 dk, 2 dv */
   AttnOpInfo ops[ATTN_RUN_MAX_OPS];
 } AttnFuncInfo;
 

@@ -356,6 +356,53 @@ static void randomSinks(uint64_t *rng, double *values, size_t count) {
   }
 }
 
+/* A backward op's out and lse (unless given by --input): the double
+ * reference forward of its q, k, v (and alibi, cu_seqlens), rounded to the
+ * arguments' types, so the op differentiates the attention its inputs came
+ * from and the check is against the true gradient. */
+static bool forwardOutputs(const AttnFuncInfo *info, int opIndex, const bool *have,
+                           AttnTensor *args) {
+  const AttnOpInfo *op = &info->ops[opIndex];
+  int outArg = op->arg[ATTN_OUT], lseArg = op->arg[ATTN_LSE];
+  if (have[outArg] && have[lseArg])
+    return true;
+  const AttnTensor *q = &args[op->arg[ATTN_Q]], *k = &args[op->arg[ATTN_K]];
+  AttnRefParams p = op->params;
+  const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
+  double *out = malloc(args[outArg].count * sizeof(double) + 1);
+  double *lse = malloc(args[lseArg].count * sizeof(double) + 1);
+  char err[512] = "out of memory";
+  bool ok = out && lse && attnRefCheckParams(&p, err, sizeof(err)) == 0;
+  if (ok && op->kind == ATTN_OP_MHA_BWD) {
+    p.B = q->dims[0];
+    p.Sq = q->dims[2];
+    p.Sk = k->dims[2];
+    attnRefMha(&p, q->values, k->values, args[op->arg[ATTN_V]].values, alibi, out, lse);
+  } else if (ok) {
+    p.B = args[op->arg[ATTN_CU_Q]].dims[0] - 1;
+    p.Sq = q->dims[0];
+    p.Sk = k->dims[0];
+    ok = attnRefMhaVarlen(&p, q->values, k->values, args[op->arg[ATTN_V]].values,
+                          args[op->arg[ATTN_CU_Q]].data, args[op->arg[ATTN_CU_K]].data, alibi, out,
+                          lse, err, sizeof(err)) == 0;
+  }
+  if (ok) {
+    if (!have[outArg]) {
+      memcpy(args[outArg].values, out, args[outArg].count * sizeof(double));
+      attnTensorStoreValues(&args[outArg]);
+    }
+    if (!have[lseArg]) {
+      memcpy(args[lseArg].values, lse, args[lseArg].count * sizeof(double));
+      attnTensorStoreValues(&args[lseArg]);
+    }
+  } else {
+    fprintf(stderr, "attn-run: error: @%s: the forward of op %d: %s\n", info->name, opIndex, err);
+  }
+  free(out);
+  free(lse);
+  return ok;
+}
+
 /* Paged ops first (their layout decides which cache slots are poisoned),
  * then every argument still without values by its role. `have` marks the
  * arguments from --input on entry. */
@@ -391,11 +438,17 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     case ATTN_ROLE_SINKS:
       randomSinks(rng, args[a].values, args[a].count);
       break;
+    case ATTN_ROLE_FWD_OUT:
+    case ATTN_ROLE_FWD_LSE:
+      continue; /* from q, k, v below, once they exist */
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
     }
     attnTensorStoreValues(&args[a]);
   }
+  for (int op = 0; op < info->numOps; ++op)
+    if (attnIsBwdKind(info->ops[op].kind) && !forwardOutputs(info, op, have, args))
+      return false;
   attnPagedPoisonCaches(info, args, poison);
   for (int op = 0; op < info->numOps; ++op)
     if (info->ops[op].kind == ATTN_OP_PAGED)
@@ -475,6 +528,9 @@ typedef struct {
   double *out, *lse;
   int64_t outDims[4], lseDims[4];
   int outRank, lseRank;
+  double *grad[3]; /* backward ops: dq, dk, dv */
+  int64_t gradDims[3][4];
+  int gradRank;
 } RefResult;
 
 /* Sizes of the op's reference call and the shapes of its results. */
@@ -522,9 +578,48 @@ static int referenceRagged(const AttnOpInfo *op, const AttnRefParams *p, const A
                       args[op->arg[ATTN_QUERY_START]].data, alibi, r->out, r->lse, err, errLen);
 }
 
+/* dq, dk, dv of a backward op in the shapes of q, k and v. */
+static bool referenceBwd(const AttnFuncInfo *info, const AttnOpInfo *op, const AttnTensor *args,
+                         RefResult *r) {
+  AttnRefParams p = op->params;
+  const AttnTensor *src[3] = {&args[op->arg[ATTN_Q]], &args[op->arg[ATTN_K]],
+                              &args[op->arg[ATTN_V]]};
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) {
+    r->gradRank = src[i]->rank;
+    memcpy(r->gradDims[i], src[i]->dims, sizeof(r->gradDims[i]));
+    ok &= (r->grad[i] = malloc(src[i]->count * sizeof(double) + 1)) != NULL;
+  }
+  const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
+  const double *dout = args[op->arg[ATTN_DOUT]].values;
+  char err[512] = "out of memory";
+  if (ok && op->kind == ATTN_OP_MHA_BWD) {
+    p.B = src[0]->dims[0];
+    p.Sq = src[0]->dims[2];
+    p.Sk = src[1]->dims[2];
+    ok = attnRefMhaBwd(&p, src[0]->values, src[1]->values, src[2]->values, dout, alibi, r->grad[0],
+                       r->grad[1], r->grad[2], err, sizeof(err)) == 0;
+  } else if (ok) {
+    p.B = args[op->arg[ATTN_CU_Q]].dims[0] - 1;
+    p.Sq = src[0]->dims[0];
+    p.Sk = src[1]->dims[0];
+    ok = attnRefMhaVarlenBwd(&p, src[0]->values, src[1]->values, src[2]->values, dout,
+                             args[op->arg[ATTN_CU_Q]].data, args[op->arg[ATTN_CU_K]].data, alibi,
+                             r->grad[0], r->grad[1], r->grad[2], err, sizeof(err)) == 0;
+  }
+  if (!ok)
+    fprintf(stderr, "attn-run: error: @%s: %s\n", info->name, err);
+  return ok;
+}
+
 static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefResult *refs) {
   for (int o = 0; o < info->numOps; ++o) {
     const AttnOpInfo *op = &info->ops[o];
+    if (attnIsBwdKind(op->kind)) {
+      if (!referenceBwd(info, op, args, &refs[o]))
+        return false;
+      continue;
+    }
     AttnRefParams p = op->params;
     const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
     p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
@@ -726,27 +821,45 @@ static void formatDims(const int64_t *dims, int rank, char *buf, size_t len) {
     n += (size_t)snprintf(buf + n, len - n, d ? "x%" PRId64 : "%" PRId64, dims[d]);
 }
 
+/* What result r is compared with: its name, shape and reference values. */
+typedef struct {
+  const char *name;
+  const int64_t *dims;
+  int rank;
+  const double *values;
+} Expected;
+
+static Expected expected(const AttnFuncInfo *info, int r, const RefResult *ref) {
+  int index = info->resultIndex[r];
+  if (attnIsBwdKind(info->ops[info->resultOp[r]].kind)) {
+    static const char *const names[3] = {"dq", "dk", "dv"};
+    return (Expected){names[index], ref->gradDims[index], ref->gradRank, ref->grad[index]};
+  }
+  if (index == 1)
+    return (Expected){"lse", ref->lseDims, ref->lseRank, ref->lse};
+  return (Expected){"out", ref->outDims, ref->outRank, ref->out};
+}
+
 static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
                         const AttnTensor *args, const RefResult *refs) {
-  const RefResult *ref = &refs[info->resultOp[r]];
-  bool isLse = info->resultIndex[r] == 1;
-  const int64_t *wantDims = isLse ? ref->lseDims : ref->outDims;
-  int wantRank = isLse ? ref->lseRank : ref->outRank;
+  Expected want = expected(info, r, &refs[info->resultOp[r]]);
+  const int64_t *wantDims = want.dims;
+  int wantRank = want.rank;
   char gotShape[64], wantShape[64];
   formatDims(got->dims, got->rank, gotShape, sizeof(gotShape));
   formatDims(wantDims, wantRank, wantShape, sizeof(wantShape));
   if (strcmp(gotShape, wantShape) != 0) {
-    printf("@%s result %d (%s): shape %s, expected %s  FAIL\n", info->name, r,
-           isLse ? "lse" : "out", gotShape, wantShape);
+    printf("@%s result %d (%s): shape %s, expected %s  FAIL\n", info->name, r, want.name, gotShape,
+           wantShape);
     return false;
   }
   double atol, rtol;
   tolerance(args[info->ops[info->resultOp[r]].arg[ATTN_Q]].elem, &atol, &rtol);
   AttnCompareStats stats;
-  bool pass = attnCompare(got->values, isLse ? ref->lse : ref->out, got->count, atol, rtol, &stats);
+  bool pass = attnCompare(got->values, want.values, got->count, atol, rtol, &stats);
   printf("@%s result %d (%s %sx%s): max_abs_err=%.3e max_rel_err=%.3e (atol=%.0e rtol=%.0e)",
-         info->name, r, isLse ? "lse" : "out", gotShape, attnElemName(got->elem), stats.maxAbs,
-         stats.maxRel, atol, rtol);
+         info->name, r, want.name, gotShape, attnElemName(got->elem), stats.maxAbs, stats.maxRel,
+         atol, rtol);
   if (!pass)
     printf(" bad=%" PRId64 "%s worst_index=%" PRId64, stats.numBad,
            stats.nanMismatch ? " (NaN)" : "", stats.worstIndex);
@@ -860,6 +973,8 @@ static bool runFunc(const RunOptions *o, MlirExecutionEngine jit, const AttnFunc
   for (int i = 0; i < ATTN_RUN_MAX_OPS; ++i) {
     free(refs[i].out);
     free(refs[i].lse);
+    for (int g = 0; g < 3; ++g)
+      free(refs[i].grad[g]);
   }
   free(frame);
   return ok;

@@ -23,7 +23,8 @@ for prefill and for each KV-cache decode step:
 Calls attnc cannot serve exactly are run by torch's SDPA with the model's mask and counted
 in ``stats["sdpa_fallback"]``: a padded batch (an attention_mask with padding), a 4-D mask
 that is not known to be plain causal, dropout > 0 while training. ``stats["attnc"]`` counts
-the calls attnc ran. There is no backward pass: use it for inference (torch.no_grad()).
+the calls attnc ran. Calls whose query requires grad go to SDPA too: attnc's backward runs
+on the CPU only so far (docs/backward.md); use it for inference (torch.no_grad()).
 """
 import math
 

@@ -45,7 +45,9 @@ typedef struct AttnBundleArg {
 /* One kernel. */
 typedef struct AttnBundleKernel {
   char name[128]; /* kernel name, e.g. "attention_attn0"; also its symbol on GPU targets */
-  char kind[16];  /* "mha" | "mha_varlen" | "paged_decode" | "paged" | "paged_merge" */
+  char kind[16];  /* "mha" | "mha_varlen" | "paged_decode" | "paged" | "paged_merge" |
+                     "bwd_delta" | "bwd_dkdv" | "bwd_dq" | "varlen_delta" | "varlen_dkdv" |
+                     "varlen_dq" (docs/backward.md) */
   int32_t num_args;
   AttnBundleArg args[ATTN_BUNDLE_MAX_ARGS];
   /* Features, for inspection and for choosing a variant. */

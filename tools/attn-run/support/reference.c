@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #if defined(__GNUC__)
 #define ATTN_PRINTF(fmtIdx, argIdx) __attribute__((format(printf, fmtIdx, argIdx)))
@@ -46,6 +47,30 @@ int attnRefCheckParams(const AttnRefParams *p, char *err, size_t errLen) {
   return 0;
 }
 
+uint32_t attnRefPhilox(const uint32_t counter[4], const uint32_t key[2]) {
+  uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]}, k[2] = {key[0], key[1]};
+  for (int round = 0; round < 10; ++round) {
+    uint64_t p0 = (uint64_t)0xD2511F53u * c[0], p1 = (uint64_t)0xCD9E8D57u * c[2];
+    uint32_t next[4] = {(uint32_t)(p1 >> 32) ^ c[1] ^ k[0], (uint32_t)p1,
+                        (uint32_t)(p0 >> 32) ^ c[3] ^ k[1], (uint32_t)p0};
+    for (int w = 0; w < 4; ++w)
+      c[w] = next[w];
+    k[0] += 0x9E3779B9u;
+    k[1] += 0xBB67AE85u;
+  }
+  return c[0];
+}
+
+double attnRefDropoutScale(const AttnRefParams *p, int64_t bh, int64_t i, int64_t j) {
+  if (!(p->dropoutP > 0))
+    return 1.0;
+  uint64_t seed = (uint64_t)p->seed, offset = (uint64_t)p->offset;
+  uint32_t key[2] = {(uint32_t)seed, (uint32_t)((seed >> 32) ^ (offset >> 32))};
+  uint32_t counter[4] = {(uint32_t)j, (uint32_t)i, (uint32_t)bh, (uint32_t)offset};
+  uint64_t threshold = (uint64_t)floor(p->dropoutP * 4294967296.0);
+  return attnRefPhilox(counter, key) >= threshold ? 1.0 / (1.0 - p->dropoutP) : 0.0;
+}
+
 /* The keys one query row attends to: rows of k and v starting at element
  * kBase/vBase, consecutive keys kStride/vStride elements apart. Offsets rather
  * than derived pointers so an empty tensor may be NULL. With `blocks` (a
@@ -61,6 +86,7 @@ typedef struct {
   bool hasSlope;
   double slope;
   double sink;           /* the head's sink logit, -inf without sinks */
+  int64_t bh;            /* b * Hq + h: the dropout mask's head */
   const int32_t *blocks; /* NULL: contiguous keys */
   int64_t blockSize, kBlockStride, vBlockStride;
 } KeyRange;
@@ -133,9 +159,11 @@ static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, con
     /* logit == m special-cased so that m == +inf gives weight 1, not NaN. */
     double w = logit == m ? 1.0 : exp(logit - m);
     const double *vRow = r->v + keyOffset(r, j, r->vBase, r->vStride, r->vBlockStride);
+    /* Dropout scales the weights of out, not the normalizer (nor lse). */
+    double z = attnRefDropoutScale(p, r->bh, i, j);
     sum += w;
     for (int64_t d = 0; d < p->Dv; ++d)
-      outRow[d] += w * vRow[d];
+      outRow[d] += w * z * vRow[d];
   }
   for (int64_t d = 0; d < p->Dv; ++d)
     outRow[d] /= sum;
@@ -160,7 +188,8 @@ void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const 
                     .off = p->Sk - p->Sq,
                     .hasSlope = alibi != NULL,
                     .slope = alibi ? alibi[h] : 0.0,
-                    .sink = headSink(p, h)};
+                    .sink = headSink(p, h),
+                    .bh = b * p->Hq + h};
       for (int64_t i = 0; i < p->Sq; ++i) {
         int64_t row = (b * p->Hq + h) * p->Sq + i;
         double rowLse;
@@ -237,7 +266,8 @@ int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, c
                     .off = lenK - lenQ,
                     .hasSlope = alibi != NULL,
                     .slope = alibi ? alibi[h] : 0.0,
-                    .sink = headSink(p, h)};
+                    .sink = headSink(p, h),
+                    .bh = b * p->Hq + h};
       for (int64_t i = 0; i < lenQ; ++i) {
         int64_t t = q0 + i;
         double rowLse;
@@ -247,6 +277,183 @@ int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, c
       }
     }
   }
+  return 0;
+}
+
+/*===--- Gradients ---------------------------------------------------------===*/
+
+/* Scratch of one query row's backward: per key its logit and d(logit)/d(q.k). */
+typedef struct {
+  double *logit, *slope, *dp, *drop;
+} GradScratch;
+
+/* The logit of key j as computeLogit, and its derivative with respect to the
+ * dot product q.k: scale, times 1 - tanh^2 under a softcap. */
+static double logitAndSlope(const AttnRefParams *p, const double *qRow, const KeyRange *r,
+                            int64_t j, int64_t dist, double *slope) {
+  const double *kRow = r->k + keyOffset(r, j, r->kBase, r->kStride, r->kBlockStride);
+  double dot = 0.0;
+  for (int64_t d = 0; d < p->D; ++d)
+    dot += qRow[d] * kRow[d];
+  double logit = p->scale * dot;
+  *slope = p->scale;
+  if (p->hasSoftcap) {
+    double th = tanh(logit / p->softcap);
+    logit = p->softcap * th;
+    *slope = p->scale * (1.0 - th * th);
+  }
+  if (r->hasSlope)
+    logit -= r->slope * (double)(dist < 0 ? -dist : dist);
+  return logit;
+}
+
+/* The exact gradient of one query row's output: with P the row's softmax
+ * and z_j its dropout factor (1 without dropout), dP_j = z_j dout.v_j,
+ * delta = sum_j P_j dP_j and dS_j = P_j (dP_j - delta), dq += dS_j s'_j k_j,
+ * dk_j += dS_j s'_j q, dv_j += P_j z_j dout. A row that
+ * sees no key contributes nothing. dk/dv rows are addressed as k/v rows. */
+static void gradRow(const AttnRefParams *p, const double *qRow, const double *doRow, int64_t i,
+                    const KeyRange *r, double *dqRow, double *dk, double *dv, GradScratch *g) {
+  double m = -INFINITY;
+  for (int64_t j = 0; j < r->lenK; ++j) {
+    int64_t dist = i + r->off - j;
+    g->logit[j] = isVisible(p, dist) ? logitAndSlope(p, qRow, r, j, dist, &g->slope[j]) : -INFINITY;
+    m = g->logit[j] > m ? g->logit[j] : m;
+  }
+  if (m == -INFINITY)
+    return;
+  double sum = 0.0, delta = 0.0;
+  for (int64_t j = 0; j < r->lenK; ++j) {
+    if (g->logit[j] == -INFINITY)
+      continue;
+    const double *vRow = r->v + keyOffset(r, j, r->vBase, r->vStride, r->vBlockStride);
+    double dp = 0.0;
+    for (int64_t d = 0; d < p->Dv; ++d)
+      dp += doRow[d] * vRow[d];
+    g->drop[j] = attnRefDropoutScale(p, r->bh, i, j);
+    g->dp[j] = dp * g->drop[j];         /* the gradient of the kept (undropped) probability */
+    g->logit[j] = exp(g->logit[j] - m); /* now the unnormalized probability */
+    sum += g->logit[j];
+  }
+  for (int64_t j = 0; j < r->lenK; ++j)
+    if (g->logit[j] != -INFINITY)
+      delta += g->logit[j] / sum * g->dp[j];
+  for (int64_t j = 0; j < r->lenK; ++j) {
+    if (g->logit[j] == -INFINITY)
+      continue;
+    double prob = g->logit[j] / sum, ds = prob * (g->dp[j] - delta) * g->slope[j];
+    int64_t kOff = keyOffset(r, j, r->kBase, r->kStride, r->kBlockStride);
+    int64_t vOff = keyOffset(r, j, r->vBase, r->vStride, r->vBlockStride);
+    for (int64_t d = 0; d < p->D; ++d) {
+      dqRow[d] += ds * r->k[kOff + d];
+      dk[kOff + d] += ds * qRow[d];
+    }
+    for (int64_t d = 0; d < p->Dv; ++d)
+      dv[vOff + d] += prob * g->drop[j] * doRow[d];
+  }
+}
+
+static bool gradScratchCreate(GradScratch *g, int64_t lenK) {
+  size_t n = (size_t)(lenK > 0 ? lenK : 1);
+  g->logit = malloc(n * sizeof(double));
+  g->slope = malloc(n * sizeof(double));
+  g->dp = malloc(n * sizeof(double));
+  g->drop = malloc(n * sizeof(double));
+  return g->logit && g->slope && g->dp && g->drop;
+}
+
+static void gradScratchDestroy(GradScratch *g) {
+  free(g->logit);
+  free(g->slope);
+  free(g->dp);
+  free(g->drop);
+}
+
+static void zero(double *x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    x[i] = 0.0;
+}
+
+int attnRefMhaBwd(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                  const double *dout, const double *alibi, double *dq, double *dk, double *dv,
+                  char *err, size_t errLen) {
+  GradScratch g;
+  if (attnRefCheckParams(p, err, errLen) != 0)
+    return 1;
+  if (!gradScratchCreate(&g, p->Sk)) {
+    gradScratchDestroy(&g);
+    setErr(err, errLen, "attention reference: out of memory");
+    return 1;
+  }
+  zero(dq, p->B * p->Hq * p->Sq * p->D);
+  zero(dk, p->B * p->Hkv * p->Sk * p->D);
+  zero(dv, p->B * p->Hkv * p->Sk * p->Dv);
+  int64_t group = p->Hq / p->Hkv;
+  for (int64_t b = 0; b < p->B; ++b)
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      int64_t kvHead = b * p->Hkv + h / group;
+      KeyRange r = {.k = k,
+                    .kBase = kvHead * p->Sk * p->D,
+                    .kStride = p->D,
+                    .v = v,
+                    .vBase = kvHead * p->Sk * p->Dv,
+                    .vStride = p->Dv,
+                    .lenK = p->Sk,
+                    .off = p->Sk - p->Sq,
+                    .hasSlope = alibi != NULL,
+                    .slope = alibi ? alibi[h] : 0.0,
+                    .bh = b * p->Hq + h};
+      for (int64_t i = 0; i < p->Sq; ++i) {
+        int64_t row = (b * p->Hq + h) * p->Sq + i;
+        gradRow(p, q + row * p->D, dout + row * p->Dv, i, &r, dq + row * p->D, dk, dv, &g);
+      }
+    }
+  gradScratchDestroy(&g);
+  return 0;
+}
+
+int attnRefMhaVarlenBwd(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                        const double *dout, const int32_t *cuQ, const int32_t *cuK,
+                        const double *alibi, double *dq, double *dk, double *dv, char *err,
+                        size_t errLen) {
+  GradScratch g;
+  if (attnRefCheckParams(p, err, errLen) != 0 ||
+      !checkCuSeqlens("cu_seqlens_q", cuQ, p->B, p->Sq, err, errLen) ||
+      !checkCuSeqlens("cu_seqlens_k", cuK, p->B, p->Sk, err, errLen))
+    return 1;
+  if (!gradScratchCreate(&g, p->Sk)) {
+    gradScratchDestroy(&g);
+    setErr(err, errLen, "attention reference: out of memory");
+    return 1;
+  }
+  zero(dq, p->Sq * p->Hq * p->D);
+  zero(dk, p->Sk * p->Hkv * p->D);
+  zero(dv, p->Sk * p->Hkv * p->Dv);
+  int64_t group = p->Hq / p->Hkv;
+  for (int64_t b = 0; b < p->B; ++b) {
+    int64_t q0 = cuQ[b], lenQ = cuQ[b + 1] - cuQ[b];
+    int64_t k0 = cuK[b], lenK = cuK[b + 1] - cuK[b];
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      int64_t kvHead = h / group;
+      KeyRange r = {.k = k,
+                    .kBase = (k0 * p->Hkv + kvHead) * p->D,
+                    .kStride = p->Hkv * p->D,
+                    .v = v,
+                    .vBase = (k0 * p->Hkv + kvHead) * p->Dv,
+                    .vStride = p->Hkv * p->Dv,
+                    .lenK = lenK,
+                    .off = lenK - lenQ,
+                    .hasSlope = alibi != NULL,
+                    .slope = alibi ? alibi[h] : 0.0,
+                    .bh = b * p->Hq + h};
+      for (int64_t i = 0; i < lenQ; ++i) {
+        int64_t t = q0 + i;
+        gradRow(p, q + (t * p->Hq + h) * p->D, dout + (t * p->Hq + h) * p->Dv, i, &r,
+                dq + (t * p->Hq + h) * p->D, dk, dv, &g);
+      }
+    }
+  }
+  gradScratchDestroy(&g);
   return 0;
 }
 

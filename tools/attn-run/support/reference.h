@@ -39,7 +39,21 @@ typedef struct {
    * lse = log(e^sink + sum_j e^(s_j)); a row without a visible key gets
    * out = 0 and lse = sink (tokens outside every sequence too). */
   const double *sinks;
+  /* Dropout (attn.mha, attn.mha_varlen and their backward ops): 0 for none. */
+  double dropoutP;
+  int64_t seed, offset;
 } AttnRefParams;
+
+/* Word 0 of Philox4x32-10 (Salmon et al., SC'11) of a counter and key. */
+uint32_t attnRefPhilox(const uint32_t counter[4], const uint32_t key[2]);
+
+/* The dropout factor of query i and key j of head bh = b * Hq + h (b the
+ * sequence for varlen), indices local to the sequence: 1 / (1 - p) when the
+ * element is kept, 0 when dropped, 1 without dropout. The generator is the
+ * kernels' (passes/Dropout.h): key (seed mod 2^32, (seed >> 32) xor (offset
+ * >> 32)), counter (j, i, bh, offset mod 2^32), kept iff word 0 >=
+ * floor(p * 2^32). */
+double attnRefDropoutScale(const AttnRefParams *p, int64_t bh, int64_t i, int64_t j);
 
 /* Checks the preconditions both reference functions rely on: non-negative
  * sizes, Hkv > 0 dividing Hq, softcap > 0 when present. Returns 0 if valid,
@@ -75,6 +89,26 @@ void attnRefMha(const AttnRefParams *p, const double *q, const double *k, const 
 int attnRefMhaVarlen(const AttnRefParams *p, const double *q, const double *k, const double *v,
                      const int32_t *cuQ, const int32_t *cuK, const double *alibi, double *out,
                      double *lse, char *err, size_t errLen);
+
+/* The gradients of attn.mha (attn.mha_bwd) with respect to q, k and v for
+ * the output gradient dout[B][Hq][Sq][Dv], computed exactly from q, k, v (the
+ * softmax recomputed in double, not from a given out or lse):
+ * dq[B][Hq][Sq][D], dk[B][Hkv][Sk][D], dv[B][Hkv][Sk][Dv]. Softcap's
+ * derivative included; alibi slopes are constants; rows with no visible key
+ * contribute nothing. Returns non-zero with a message if p is invalid or
+ * memory runs out. */
+int attnRefMhaBwd(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                  const double *dout, const double *alibi, double *dq, double *dk, double *dv,
+                  char *err, size_t errLen);
+
+/* The same for attn.mha_varlen (attn.mha_varlen_bwd) on packed tensors:
+ * dout[Tq][Hq][Dv] -> dq[Tq][Hq][D], dk[Tk][Hkv][D], dv[Tk][Hkv][Dv]; tokens
+ * outside every sequence get 0. Validates the cu_seqlens as
+ * attnRefMhaVarlen. */
+int attnRefMhaVarlenBwd(const AttnRefParams *p, const double *q, const double *k, const double *v,
+                        const double *dout, const int32_t *cuQ, const int32_t *cuK,
+                        const double *alibi, double *dq, double *dk, double *dv, char *err,
+                        size_t errLen);
 
 /* The cache geometry of attn.paged_attention: NB blocks of BS tokens, and
  * MaxBlocks block-table entries per sequence. */

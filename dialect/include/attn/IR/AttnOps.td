@@ -48,6 +48,17 @@ defvar Attn_CommonAttrs = (ins
   OptionalAttr<F32Attr>:$softcap
 );
 
+// Dropout on the attention probabilities (FlashAttention's semantics): each
+// probability is kept with probability 1 - dropout_p and then scaled by
+// 1 / (1 - dropout_p). The keep mask is a pure function of (seed, offset,
+// batch, head, query row, key) through a counter-based generator, so the
+// backward regenerates it instead of storing it. Absent dropout_p means 0.
+defvar Attn_DropoutAttrs = (ins
+  OptionalAttr<F32Attr>:$dropout_p,
+  OptionalAttr<I64Attr>:$seed,
+  OptionalAttr<I64Attr>:$offset
+);
+
 def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
   let description = [{
@@ -63,7 +74,10 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     `j <= i + off + window_right` (absent windows are unbounded).
     logit = scale * q.k; softcap: logit = softcap * tanh(logit / softcap);
     alibi: logit += -slope[h] * |i + off - j|; then mask and softmax.
-    Rows that see no key produce 0 and lse = -inf.
+    Rows that see no key produce 0 and lse = -inf. With `dropout_p` > 0 each
+    softmax probability is kept with probability 1 - dropout_p and scaled by
+    1 / (1 - dropout_p) (the keep mask from `seed` and `offset`); lse is that
+    of the probabilities before dropout.
 
     Optional `sinks: tensor<Hq x f32>` (attention sinks, as in gpt-oss): a
     per-head logit (natural-log domain, not scaled, capped or biased) that
@@ -81,7 +95,7 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_CommonAttrs);
+                       Attn_CommonAttrs, Attn_DropoutAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
@@ -111,11 +125,74 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
                             Attn_I32Tensor:$cu_seqlens_k,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_CommonAttrs);
+                       Attn_CommonAttrs, Attn_DropoutAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $cu_seqlens_q `,` $cu_seqlens_k
     (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MhaBwdOp : Attn_Op<"mha_bwd", [Pure]> {
+  let summary = "gradients of attn.mha with respect to q, k and v";
+  let description = [{
+    The forward's operands `q: tensor<B x Hq x Sq x D>`,
+    `k: tensor<B x Hkv x Sk x D>`, `v: tensor<B x Hkv x Sk x Dv>`, its results
+    `out: tensor<B x Hq x Sq x Dv>` and `lse: tensor<B x Hq x Sq x f32>`, the
+    gradient of the loss with respect to out, `dout` (shape and element type
+    of out), and optionally the forward's `alibi_slopes: tensor<Hq x f32>`.
+    Results `dq`, `dk`, `dv`: the exact gradients of the loss with respect to
+    q, k and v, in their shapes and element types, for the attn.mha with the
+    same attributes (scale, causal, windows, softcap's tanh derivative
+    included; alibi slopes are constants and get no gradient). Query rows
+    that see no key contribute nothing: their dq is 0, and they add nothing
+    to dk and dv. With `dropout_p` > 0 the keep mask of the forward is
+    regenerated from `seed` and `offset`.
+
+    Example:
+    ```mlir
+    %dq, %dk, %dv = attn.mha_bwd %q, %k, %v, %o, %do, %lse {causal}
+        : (tensor<2x8x128x64xf16>, tensor<2x2x128x64xf16>, tensor<2x2x128x64xf16>,
+           tensor<2x8x128x64xf16>, tensor<2x8x128x64xf16>, tensor<2x8x128xf32>)
+        -> (tensor<2x8x128x64xf16>, tensor<2x2x128x64xf16>, tensor<2x2x128x64xf16>)
+    ```
+  }];
+  let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
+                            Attn_Tensor:$out, Attn_Tensor:$dout, Attn_F32Tensor:$lse,
+                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                       Attn_CommonAttrs, Attn_DropoutAttrs);
+  let results = (outs Attn_Tensor:$dq, Attn_Tensor:$dk, Attn_Tensor:$dv);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out `,` $dout `,` $lse (`alibi` `(` $alibi_slopes^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MhaVarlenBwdOp : Attn_Op<"mha_varlen_bwd", [Pure]> {
+  let summary = "gradients of attn.mha_varlen with respect to q, k and v";
+  let description = [{
+    attn.mha_bwd over packed sequences: `q: tensor<Tq x Hq x D>`,
+    `k: tensor<Tk x Hkv x D>`, `v: tensor<Tk x Hkv x Dv>`,
+    `out` and `dout: tensor<Tq x Hq x Dv>`, `lse: tensor<Hq x Tq x f32>`,
+    `cu_seqlens_q`, `cu_seqlens_k: tensor<(B+1) x i32>`, optional
+    `alibi_slopes`. Results `dq`, `dk`, `dv` in the shapes and element types
+    of q, k and v: the gradients of the attn.mha_varlen with the same
+    attributes. Query tokens past cu_seqlens_q[B] get dq = 0; keys past
+    cu_seqlens_k[B] get dk = dv = 0.
+  }];
+  let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
+                            Attn_Tensor:$out, Attn_Tensor:$dout, Attn_F32Tensor:$lse,
+                            Attn_I32Tensor:$cu_seqlens_q,
+                            Attn_I32Tensor:$cu_seqlens_k,
+                            Optional<Attn_F32Tensor>:$alibi_slopes),
+                       Attn_CommonAttrs, Attn_DropoutAttrs);
+  let results = (outs Attn_Tensor:$dq, Attn_Tensor:$dk, Attn_Tensor:$dv);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out `,` $dout `,` $lse `,` $cu_seqlens_q `,` $cu_seqlens_k
+    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -1,0 +1,30 @@
+// attn-tile refuses, located, what the GPU lowerings do not implement yet:
+// dropout_p > 0 and the backward ops (their kernels run on the CPU only);
+// the CPU takes both. attn-lower-reference refuses dropout (it lowers the
+// backward ops), and every GPU pipeline stops at the op.
+// RUN: attn-opt %s --split-input-file --attn-tile 2>&1 | FileCheck %s --check-prefix=HOST
+// RUN: not attn-opt %s --split-input-file --attn-tile=target=sm_90a 2>&1 | FileCheck %s --check-prefix=SM90
+// RUN: not attn-opt %s --split-input-file --attn-tile=target=gfx942 2>&1 | FileCheck %s --check-prefix=GFX
+// RUN: not attn-opt %s --split-input-file --attn-lower-reference 2>&1 | FileCheck %s --check-prefix=REF
+// RUN: not attn-opt %s --split-input-file --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90
+// RUN: not attn-opt %s --split-input-file --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX
+
+// HOST-NOT: error
+// SM90: bwd-errors.mlir:[[@LINE+4]]:8: error: attn-tile: 'attn.mha' has dropout_p > 0, which target 'sm_90a' does not implement yet (dropout runs on the CPU: attn-to-cpu)
+// GFX: bwd-errors.mlir:[[@LINE+3]]:8: error: attn-tile: 'attn.mha' has dropout_p > 0, which target 'gfx{{942|950}}' does not implement yet (dropout runs on the CPU: attn-to-cpu)
+// REF: bwd-errors.mlir:[[@LINE+2]]:8: error: attn-lower-reference: 'attn.mha' has dropout_p > 0, which it does not implement
+func.func @dropout(%q: tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16> {
+  %o = attn.mha %q, %q, %q {dropout_p = 0.1 : f32} : (tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>) -> tensor<1x4x8x64xf16>
+  return %o : tensor<1x4x8x64xf16>
+}
+
+// -----
+
+// HOST-NOT: error
+// SM90: bwd-errors.mlir:[[@LINE+4]]:19: error: attn-tile: 'attn.mha_bwd' has no backward kernels for target 'sm_90a' yet (the backward runs on the CPU: attn-to-cpu)
+// GFX: bwd-errors.mlir:[[@LINE+3]]:19: error: attn-tile: 'attn.mha_bwd' has no backward kernels for target 'gfx{{942|950}}' yet (the backward runs on the CPU: attn-to-cpu)
+// REF-NOT: error
+func.func @bwd(%q: tensor<1x4x8x64xf16>, %lse: tensor<1x4x8xf32>) -> tensor<1x4x8x64xf16> {
+  %dq, %dk, %dv = attn.mha_bwd %q, %q, %q, %q, %q, %lse : (tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8xf32>) -> (tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16>)
+  return %dq : tensor<1x4x8x64xf16>
+}
