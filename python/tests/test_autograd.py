@@ -226,6 +226,8 @@ def test_rules(seed):
         at.attention(q, k, v, out=torch.empty(1, 2, 5, 16))
     with torch.no_grad():
         assert not at.attention(q, k, v).requires_grad
+    with pytest.raises(NotImplementedError, match="sinks"):
+        at.attention(q, k, v, sinks=torch.zeros(2))
     # The backward is not differentiable again: create_graph=True then a second grad raises.
     g = torch.autograd.grad(at.attention(q, k, v).sum(), (q,), create_graph=True)[0]
     with pytest.raises(RuntimeError, match="does not require grad|differentiate twice"):
