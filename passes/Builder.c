@@ -464,3 +464,44 @@ MlirValue attnSubView(AttnBuilder *b, MlirValue source, MlirType resultType, int
       attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(b->ctx, 4, seg))};
   return build1(b, "memref.subview", n, operands, resultType, 4, attrs);
 }
+
+MlirType attnStridedMemRefType(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
+                               MlirType elem) {
+  int64_t shape[4], strides[4];
+  int64_t dyn = mlirShapedTypeGetDynamicSize(),
+          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  for (intptr_t i = 0; i < rank; ++i) {
+    shape[i] = dyn;
+    strides[i] = dynStride;
+  }
+  shape[rank - 1] = last;
+  if (unitLast)
+    strides[rank - 1] = 1;
+  MlirAttribute layout = mlirStridedLayoutAttrGet(ctx, dynStride, rank, strides);
+  return mlirMemRefTypeGet(elem, rank, shape, layout, mlirAttributeGetNull());
+}
+
+MlirValue attnRowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows) {
+  MlirType type = mlirValueGetType(mem);
+  intptr_t rank = mlirShapedTypeGetRank(type);
+  int64_t dyn = mlirShapedTypeGetDynamicSize();
+  int64_t offs[4], sizes[4];
+  MlirValue dynSizes[4];
+  intptr_t nSizes = 0;
+  for (intptr_t i = 0; i < rank; ++i) {
+    int64_t st = mlirShapedTypeGetDimSize(type, i);
+    offs[i] = i == dim ? dyn : 0;
+    sizes[i] = i == dim ? dyn : st;
+    if (i == dim || st == dyn)
+      dynSizes[nSizes++] = i == dim ? rows : attnDim(b, mem, i);
+  }
+  return attnSubView(b, mem, type, rank, offs, sizes, 1, &start, nSizes, dynSizes);
+}
+
+MlirValue attnLoadIndex(AttnBuilder *b, MlirValue mem, MlirValue i) {
+  return attnIndexCast(b, attnLoad(b, mem, 1, &i), attnIndexType(b));
+}
+
+MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
+  return attnMinSI(b, attnMaxSI(b, x, lo), hi);
+}

@@ -165,4 +165,16 @@ MlirValue attnMultiReduction(AttnBuilder *b, const char *kind, MlirValue source,
 MlirValue attnAffineApply(AttnBuilder *b, MlirAffineMap map, intptr_t n, const MlirValue *operands);
 void attnCall(AttnBuilder *b, const char *callee, intptr_t n, const MlirValue *operands);
 
+/* memref<?x..x?xlast x elem, strided<[?,..,?,unit?], offset: ?>> of rank <= 4
+ * (unitLast: the last stride is 1). */
+MlirType attnStridedMemRefType(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
+                               MlirType elem);
+/* memref.subview of `rows` rows from `start` along dim `dim`, the other dims
+ * whole; keeps the (fully dynamic) type of `mem`. */
+MlirValue attnRowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows);
+/* mem[i] of a 1-D integer memref (cu_seqlens, seq_lens) as an index. */
+MlirValue attnLoadIndex(AttnBuilder *b, MlirValue mem, MlirValue i);
+/* min(max(x, lo), hi), signed. */
+MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi);
+
 #endif /* ATTN_PASSES_BUILDER_H */

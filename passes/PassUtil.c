@@ -115,3 +115,23 @@ int64_t attnPagedPiece(int64_t blockSize, int64_t blockN) {
   }
   return a;
 }
+
+MlirAttribute attnStringAttr(MlirContext ctx, const char *v) {
+  return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(v));
+}
+
+MlirOperation attnParentOfType(MlirOperation op, const char *name) {
+  for (MlirOperation p = mlirOperationGetParentOperation(op); !mlirOperationIsNull(p);
+       p = mlirOperationGetParentOperation(p))
+    if (attnIsOp(p, name))
+      return p;
+  return (MlirOperation){NULL};
+}
+
+bool attnSymbolTaken(MlirOperation module, const char *name) {
+  MlirSymbolTable table = mlirSymbolTableCreate(module);
+  bool taken =
+      !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
+  mlirSymbolTableDestroy(table);
+  return taken;
+}

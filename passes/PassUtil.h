@@ -52,4 +52,10 @@ bool attnIsBackwardOp(MlirOperation op);
  * reads tiles in pieces of it. */
 int64_t attnPagedPiece(int64_t blockSize, int64_t blockN);
 
+MlirAttribute attnStringAttr(MlirContext ctx, const char *v);
+/* The closest enclosing op named `name`, or null. */
+MlirOperation attnParentOfType(MlirOperation op, const char *name);
+/* Whether `module`'s symbol table has `name`. */
+bool attnSymbolTaken(MlirOperation module, const char *name);
+
 #endif /* ATTN_PASSES_PASSUTIL_H */

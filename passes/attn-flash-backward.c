@@ -149,23 +149,6 @@ static bool readSpec(MlirOperation op, Spec *s) {
 
 /*===--- Types and small emitters --------------------------------------------===*/
 
-/* memref<?x..x?xlast x elem, strided<[?,..,?,unit?], offset: ?>>. */
-static MlirType stridedMemRef(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
-                              MlirType elem) {
-  int64_t shape[4], strides[4];
-  int64_t dyn = mlirShapedTypeGetDynamicSize(),
-          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
-  for (intptr_t i = 0; i < rank; ++i) {
-    shape[i] = dyn;
-    strides[i] = dynStride;
-  }
-  shape[rank - 1] = last;
-  if (unitLast)
-    strides[rank - 1] = 1;
-  MlirAttribute layout = mlirStridedLayoutAttrGet(ctx, dynStride, rank, strides);
-  return mlirMemRefTypeGet(elem, rank, shape, layout, mlirAttributeGetNull());
-}
-
 static MlirType vec1(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
 static MlirType vec2(int64_t r, int64_t c, MlirType elem) {
   int64_t shape[2] = {r, c};
@@ -175,9 +158,6 @@ static MlirType vec2(int64_t r, int64_t c, MlirType elem) {
 static MlirValue cst(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 static MlirValue minI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMinSI(b, x, y); }
 static MlirValue maxI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMaxSI(b, x, y); }
-static MlirValue clampI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
-  return minI(b, maxI(b, x, lo), hi);
-}
 static MlirValue splatF(AttnBuilder *b, MlirType type, double v) {
   return attnConstSplatF(b, type, v);
 }
@@ -290,12 +270,12 @@ static void visibleRanges(AttnBuilder *b, const Reach *r, MlirValue first, MlirV
   MlirValue c0 = cst(b, 0), blk = cst(b, r->block);
   MlirValue lo = c0, hi = len, uLo = c0, uHi = len;
   if (r->hasLeft) {
-    lo = clampI(b, attnSubI(b, first, cst(b, r->left)), c0, len);
+    lo = attnClampSI(b, attnSubI(b, first, cst(b, r->left)), c0, len);
     uLo = attnSubI(b, last, cst(b, r->left));
   }
   if (r->hasRight) {
     MlirValue right1 = cst(b, r->right + 1);
-    hi = clampI(b, attnAddI(b, last, right1), lo, len);
+    hi = attnClampSI(b, attnAddI(b, last, right1), lo, len);
     uHi = minI(b, attnAddI(b, first, right1), hi);
   }
   MlirValue lead = attnBinary(b, "arith.ceildivsi", maxI(b, attnSubI(b, uLo, lo), c0), blk);
@@ -679,28 +659,6 @@ static void emitMhaDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
 /*===--- attn.mha_varlen_bwd ---------------------------------------------------===*/
 
-/* memref.subview of `rows` rows from `start` along dim `dim`. */
-static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows) {
-  MlirType type = mlirValueGetType(mem);
-  intptr_t rank = mlirShapedTypeGetRank(type);
-  int64_t dyn = mlirShapedTypeGetDynamicSize();
-  int64_t offs[4], sizes[4];
-  MlirValue dynSizes[4];
-  intptr_t nSizes = 0;
-  for (intptr_t i = 0; i < rank; ++i) {
-    int64_t st = mlirShapedTypeGetDimSize(type, i);
-    offs[i] = i == dim ? dyn : 0;
-    sizes[i] = i == dim ? dyn : st;
-    if (i == dim || st == dyn)
-      dynSizes[nSizes++] = i == dim ? rows : attnDim(b, mem, i);
-  }
-  return attnSubView(b, mem, type, rank, offs, sizes, 1, &start, nSizes, dynSizes);
-}
-
-static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
-  return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
-}
-
 /* The sequence of tile `pid` when tiles of BLOCK_M rows of the `byKeys`
  * side (keys: cu_seqlens_k, else cu_seqlens_q) are numbered sequence after
  * sequence, then the rows past the last sequence (a pseudo sequence with
@@ -722,12 +680,12 @@ static SeqTile findSeqTile(AttnBuilder *b, const Spec *s, const GradArgs *g, boo
     MlirValue next = minI(b, attnAddI(b, i, c1), numSeq);
     /* The tail owns the rows of its side from the last offset on, and
      * none of the other side. */
-    MlirValue qe =
-        attnSelect(b, tail, byKeys ? c0 : tq, clampI(b, loadOffset(b, g->cuQ, next), c0, tq));
-    MlirValue ke =
-        attnSelect(b, tail, byKeys ? tk : c0, clampI(b, loadOffset(b, g->cuK, next), c0, tk));
-    MlirValue qs = clampI(b, loadOffset(b, g->cuQ, i), c0, qe);
-    MlirValue ks = clampI(b, loadOffset(b, g->cuK, i), c0, ke);
+    MlirValue qe = attnSelect(b, tail, byKeys ? c0 : tq,
+                              attnClampSI(b, attnLoadIndex(b, g->cuQ, next), c0, tq));
+    MlirValue ke = attnSelect(b, tail, byKeys ? tk : c0,
+                              attnClampSI(b, attnLoadIndex(b, g->cuK, next), c0, tk));
+    MlirValue qs = attnClampSI(b, attnLoadIndex(b, g->cuQ, i), c0, qe);
+    MlirValue ks = attnClampSI(b, attnLoadIndex(b, g->cuK, i), c0, ke);
     MlirValue len = byKeys ? attnSubI(b, ke, ks) : attnSubI(b, qe, qs);
     MlirValue after = attnAddI(b, before, ceilDiv(b, len, s->blockM));
     MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, g->pidX, before),
@@ -759,12 +717,12 @@ static void varlenProgram(AttnBuilder *b, const Spec *s, const GradArgs *g, cons
   MlirValue lenQ = attnSubI(b, t->qe, t->qs), lenK = attnSubI(b, t->ke, t->ks);
   memset(p, 0, sizeof(*p));
   p->s = s;
-  p->q = (Access){rowSlice(b, g->q, 0, t->qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
-  p->k = (Access){rowSlice(b, g->k, 0, t->ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
-  p->v = (Access){rowSlice(b, g->v, 0, t->ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
-  p->dout = (Access){rowSlice(b, g->dout, 0, t->qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
-  p->lse = (Access){rowSlice(b, g->lse, 1, t->qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
-  p->delta = (Access){rowSlice(b, g->delta, 1, t->qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
+  p->q = (Access){attnRowSlice(b, g->q, 0, t->qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p->k = (Access){attnRowSlice(b, g->k, 0, t->ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p->v = (Access){attnRowSlice(b, g->v, 0, t->ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p->dout = (Access){attnRowSlice(b, g->dout, 0, t->qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p->lse = (Access){attnRowSlice(b, g->lse, 1, t->qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
+  p->delta = (Access){attnRowSlice(b, g->delta, 1, t->qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
   p->sq = lenQ;
   p->sk = lenK;
   p->off = attnSubI(b, lenK, lenQ);
@@ -781,8 +739,8 @@ static void emitVarlenDkdvKernel(AttnBuilder *b, const Spec *s, MlirValue *args)
   varlenProgram(b, s, &g, &t, c0, kvHead, &p);
   p.rowsAreKeys = true;
   MlirValue lenK = attnSubI(b, t.ke, t.ks);
-  Access dk = {rowSlice(b, g.res0, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
-  Access dv = {rowSlice(b, g.res1, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  Access dk = {attnRowSlice(b, g.res0, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  Access dv = {attnRowSlice(b, g.res1, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
   emitDkdvProgram(b, &p, attnMulI(b, t.tile, cst(b, s->blockM)), kvHead, g.alibi, setVarlenHead,
                   &dk, &dv);
 }
@@ -799,7 +757,7 @@ static void emitVarlenDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.slope2 = s->hasAlibi ? loadSlope(b, g.alibi, head) : attnNullValue();
   p.dropBH = dropHead(b, &p, head);
   MlirValue lenQ = attnSubI(b, t.qe, t.qs);
-  Access dq = {rowSlice(b, g.res0, 0, t.qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  Access dq = {attnRowSlice(b, g.res0, 0, t.qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
   emitDqProgram(b, &p, attnMulI(b, t.tile, cst(b, s->blockM)), &dq);
 }
 
@@ -814,29 +772,29 @@ static intptr_t paramTypes(MlirContext ctx, const Spec *s, KernelKind kind, Mlir
   intptr_t n = 0, rank = s->varlen ? 3 : 4;
   int64_t dyn = mlirShapedTypeGetDynamicSize();
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
-  MlirType rowType = stridedMemRef(ctx, rank - 1, dyn, false, f32);
+  MlirType rowType = attnStridedMemRefType(ctx, rank - 1, dyn, false, f32);
   if (kind == KERNEL_DELTA) {
-    types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
-    types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
     types[n++] = rowType;
   } else {
-    types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
-    types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
-    types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
-    types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
     types[n++] = rowType;
     types[n++] = rowType;
     if (s->varlen) {
-      types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
-      types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
+      types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
+      types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
     }
     if (s->hasAlibi)
-      types[n++] = stridedMemRef(ctx, 1, dyn, false, f32);
+      types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, f32);
     if (kind == KERNEL_DKDV) {
-      types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
-      types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+      types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
+      types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
     } else {
-      types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
+      types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
     }
   }
   for (int i = 0; i < 3; ++i)
@@ -870,10 +828,6 @@ static MlirAffineMap gridMap(MlirContext ctx, const Spec *s, KernelKind kind) {
   return mlirAffineMapGet(ctx, gridDims(s, kind), 0, 3, results);
 }
 
-static MlirAttribute strAttr(MlirContext ctx, const char *v) {
-  return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(v));
-}
-
 static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute a) {
   return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)), a);
 }
@@ -889,12 +843,13 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, KernelKind kind)
   char name[64];
   snprintf(name, sizeof(name), "%s_%s", s->varlen ? "varlen" : "bwd", kernelSuffix[kind]);
   entries[n++] = named(ctx, "grid", mlirAffineMapAttrGet(gridMap(ctx, s, kind)));
-  entries[n++] = named(ctx, "kind", strAttr(ctx, name));
+  entries[n++] = named(ctx, "kind", attnStringAttr(ctx, name));
   /* The kernel arguments' dims the grid map takes: (len, B). */
   static const char *const lenDims[2][NUM_KERNELS] = {{"out.2", "k.2", "q.2"},
                                                       {"out.0", "k.0", "q.0"}};
   const char *batchDim = !s->varlen ? (kind == KERNEL_DELTA ? "out.0" : "q.0") : "cu_seqlens_q.0-1";
-  MlirAttribute dimAttrs[2] = {strAttr(ctx, lenDims[s->varlen][kind]), strAttr(ctx, batchDim)};
+  MlirAttribute dimAttrs[2] = {attnStringAttr(ctx, lenDims[s->varlen][kind]),
+                               attnStringAttr(ctx, batchDim)};
   entries[n++] = named(ctx, "grid_dims", mlirArrayAttrGet(ctx, gridDims(s, kind), dimAttrs));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
@@ -908,10 +863,10 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
   MlirType fnType = mlirFunctionTypeGet(b.ctx, n, types, 0, NULL);
   MlirNamedAttribute attrs[3];
   intptr_t nAttrs = 0;
-  attrs[nAttrs++] = attnNamedAttr(&b, "sym_name", strAttr(b.ctx, name));
+  attrs[nAttrs++] = attnNamedAttr(&b, "sym_name", attnStringAttr(b.ctx, name));
   attrs[nAttrs++] = attnNamedAttr(&b, "function_type", mlirTypeAttrGet(fnType));
   if (declaration)
-    attrs[nAttrs++] = attnNamedAttr(&b, "sym_visibility", strAttr(b.ctx, "private"));
+    attrs[nAttrs++] = attnNamedAttr(&b, "sym_visibility", attnStringAttr(b.ctx, "private"));
   MlirRegion region = mlirRegionCreate();
   if (!declaration) {
     MlirLocation locs[24];
@@ -1025,22 +980,6 @@ static void emitHost(MlirOperation op, const Spec *s, const Kernels *k) {
   }
 }
 
-static MlirOperation parentOfType(MlirOperation op, const char *name) {
-  for (MlirOperation p = mlirOperationGetParentOperation(op); !mlirOperationIsNull(p);
-       p = mlirOperationGetParentOperation(p))
-    if (attnIsOp(p, name))
-      return p;
-  return attnNullOp();
-}
-
-static bool symbolTaken(MlirOperation module, const char *name) {
-  MlirSymbolTable table = mlirSymbolTableCreate(module);
-  bool taken =
-      !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
-  mlirSymbolTableDestroy(table);
-  return taken;
-}
-
 /* @<func>_attn_bwd<N>_{delta,dkdv,dq} and their launches, N the first
  * counter value for which none of the six symbols exists. */
 static void nameKernels(MlirOperation module, MlirStringRef fname, int *counter, Kernels *k) {
@@ -1052,7 +991,7 @@ static void nameKernels(MlirOperation module, MlirStringRef fname, int *counter,
                (int)(fname.length > 200 ? 200 : fname.length), fname.data, *counter,
                kernelSuffix[i]);
       snprintf(k->launch[i], sizeof(k->launch[i]), "__attn_launch_%s", k->name[i]);
-      taken |= symbolTaken(module, k->name[i]) || symbolTaken(module, k->launch[i]);
+      taken |= attnSymbolTaken(module, k->name[i]) || attnSymbolTaken(module, k->launch[i]);
     }
     ++*counter;
   }
@@ -1062,8 +1001,8 @@ static bool lowerOp(MlirOperation op, int *counter) {
   Spec s;
   if (!readSpec(op, &s))
     return false;
-  MlirOperation func = parentOfType(op, "func.func");
-  MlirOperation module = parentOfType(op, "builtin.module");
+  MlirOperation func = attnParentOfType(op, "func.func");
+  MlirOperation module = attnParentOfType(op, "builtin.module");
   if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {
     attnEmitOpError(op, passName, "must be inside a func.func in a module");
     return false;

@@ -377,10 +377,6 @@ static void lowerMha(MlirOperation op) {
 
 /*===--- attn.mha_varlen ---------------------------------------------------===*/
 
-static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
-  return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
-}
-
 /* out (Tq x Hq x Dv, Dv from dim `dvDim` of v) and lse (Hq x Tq, or null)
  * of a packed op, pre-filled for the tokens outside every sequence. */
 static void allocPackedResults(AttnBuilder *b, MlirOperation op, MlirValue q, MlirValue v,
@@ -420,10 +416,10 @@ static void lowerMhaVarlen(MlirOperation op) {
    * are clamped into range: wrong data gives wrong numbers, never accesses
    * outside the tensors. */
   MlirValue tq = attnDim(&b, q, 0), tk = attnDim(&b, k, 0);
-  MlirValue qEnd = clampIndex(&b, loadOffset(&b, cuQ, next), c0, tq);
-  MlirValue qStart = clampIndex(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
-  MlirValue kEnd = clampIndex(&b, loadOffset(&b, cuK, next), c0, tk);
-  MlirValue kStart = clampIndex(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
+  MlirValue qEnd = clampIndex(&b, attnLoadIndex(&b, cuQ, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, attnLoadIndex(&b, cuQ, seq.iv), c0, qEnd);
+  MlirValue kEnd = clampIndex(&b, attnLoadIndex(&b, cuK, next), c0, tk);
+  MlirValue kStart = clampIndex(&b, attnLoadIndex(&b, cuK, seq.iv), c0, kEnd);
   MlirValue lenQ = attnSubI(&b, qEnd, qStart);
   MlirValue lenK = attnSubI(&b, kEnd, kStart);
   AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
@@ -702,10 +698,10 @@ static void lowerMhaVarlenBwd(MlirOperation op) {
   AttnFor seq = attnForBegin(&b, c0, numSeq, c1, 0, NULL);
   MlirValue next = attnAddI(&b, seq.iv, c1);
   MlirValue tq = attnDim(&b, g.q, 0), tk = attnDim(&b, g.k, 0);
-  MlirValue qEnd = clampIndex(&b, loadOffset(&b, cuQ, next), c0, tq);
-  MlirValue qStart = clampIndex(&b, loadOffset(&b, cuQ, seq.iv), c0, qEnd);
-  MlirValue kEnd = clampIndex(&b, loadOffset(&b, cuK, next), c0, tk);
-  MlirValue kStart = clampIndex(&b, loadOffset(&b, cuK, seq.iv), c0, kEnd);
+  MlirValue qEnd = clampIndex(&b, attnLoadIndex(&b, cuQ, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, attnLoadIndex(&b, cuQ, seq.iv), c0, qEnd);
+  MlirValue kEnd = clampIndex(&b, attnLoadIndex(&b, cuK, next), c0, tk);
+  MlirValue kStart = clampIndex(&b, attnLoadIndex(&b, cuK, seq.iv), c0, kEnd);
   MlirValue lenQ = attnSubI(&b, qEnd, qStart), lenK = attnSubI(&b, kEnd, kStart);
   AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
   MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));
@@ -781,10 +777,10 @@ static void lowerPaged(MlirOperation op) {
   MlirValue next = attnAddI(&b, seq.iv, c1);
   /* query_start_loc and seq_lens are clamped like varlen's offsets. */
   MlirValue tq = attnDim(&b, q, 0);
-  MlirValue qEnd = clampIndex(&b, loadOffset(&b, qsl, next), c0, tq);
-  MlirValue qStart = clampIndex(&b, loadOffset(&b, qsl, seq.iv), c0, qEnd);
+  MlirValue qEnd = clampIndex(&b, attnLoadIndex(&b, qsl, next), c0, tq);
+  MlirValue qStart = clampIndex(&b, attnLoadIndex(&b, qsl, seq.iv), c0, qEnd);
   MlirValue lenQ = attnSubI(&b, qEnd, qStart);
-  MlirValue lenK = clampIndex(&b, loadOffset(&b, seqLens, seq.iv), c0, keyCap);
+  MlirValue lenK = clampIndex(&b, attnLoadIndex(&b, seqLens, seq.iv), c0, keyCap);
   AttnPaging paging = {table, seq.iv, attnSubI(&b, maxBlocks, c1), attnSubI(&b, numBlocks, c1), bs};
   AttnFor head = attnForBegin(&b, c0, attnConstIndex(&b, hq), c1, 0, NULL);
   MlirValue kvHead = attnDivSI(&b, head.iv, attnConstIndex(&b, hq / hkv));

@@ -228,23 +228,6 @@ static bool readSpec(MlirOperation op, Spec *s) {
 
 /*===--- Types ---------------------------------------------------------------===*/
 
-/* memref<?x..x?xlast x elem, strided<[?,..,?,unit?], offset: ?>>. */
-static MlirType stridedMemRef(MlirContext ctx, intptr_t rank, int64_t last, bool unitLast,
-                              MlirType elem) {
-  int64_t shape[4], strides[4];
-  int64_t dyn = mlirShapedTypeGetDynamicSize(),
-          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
-  for (intptr_t i = 0; i < rank; ++i) {
-    shape[i] = dyn;
-    strides[i] = dynStride;
-  }
-  shape[rank - 1] = last;
-  if (unitLast)
-    strides[rank - 1] = 1;
-  MlirAttribute layout = mlirStridedLayoutAttrGet(ctx, dynStride, rank, strides);
-  return mlirMemRefTypeGet(elem, rank, shape, layout, mlirAttributeGetNull());
-}
-
 static MlirType vec1(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
 static MlirType vec2(int64_t r, int64_t c, MlirType elem) {
   int64_t shape[2] = {r, c};
@@ -261,8 +244,8 @@ static intptr_t pidTypes(MlirContext ctx, MlirType *types) {
  * split_lse S x Hq x Tq, f32. */
 static intptr_t splitTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   MlirType f32 = mlirF32TypeGet(ctx);
-  types[0] = stridedMemRef(ctx, 4, s->dv, true, f32);
-  types[1] = stridedMemRef(ctx, 3, mlirShapedTypeGetDynamicSize(), false, f32);
+  types[0] = attnStridedMemRefType(ctx, 4, s->dv, true, f32);
+  types[1] = attnStridedMemRefType(ctx, 3, mlirShapedTypeGetDynamicSize(), false, f32);
   return 2;
 }
 
@@ -272,14 +255,14 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   intptr_t n = 0;
   int64_t dyn = mlirShapedTypeGetDynamicSize();
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
-  types[n++] = stridedMemRef(ctx, 3, s->d, true, s->elem);
-  types[n++] = stridedMemRef(ctx, 4, s->d, true, s->elem);
-  types[n++] = stridedMemRef(ctx, 4, s->dv, true, s->elem);
-  types[n++] = stridedMemRef(ctx, 2, dyn, false, i32);
-  types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
-  types[n++] = stridedMemRef(ctx, 1, dyn, false, i32);
+  types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, 4, s->dv, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, 2, dyn, false, i32);
+  types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
+  types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
   if (s->hasAlibi)
-    types[n++] = stridedMemRef(ctx, 1, dyn, false, f32);
+    types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, f32);
   n += splitTypes(ctx, s, types + n);
   return n + pidTypes(ctx, types + n);
 }
@@ -288,10 +271,12 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
 static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   intptr_t n = splitTypes(ctx, s, types);
   if (s->hasSinks)
-    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
-  types[n++] = stridedMemRef(ctx, 3, s->dv, true, s->elem);
+    types[n++] =
+        attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
+  types[n++] = attnStridedMemRefType(ctx, 3, s->dv, true, s->elem);
   if (s->hasLse)
-    types[n++] = stridedMemRef(ctx, 2, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
+    types[n++] =
+        attnStridedMemRefType(ctx, 2, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
   return n + pidTypes(ctx, types + n);
 }
 
@@ -302,20 +287,20 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
     return pagedParamTypes(ctx, s, types);
   intptr_t n = 0, rank = s->varlen ? 3 : 4;
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
-  types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
-  types[n++] = stridedMemRef(ctx, rank, s->d, true, s->elem);
-  types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->varlen) {
-    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
-    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
+    types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
+    types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
   }
   if (s->hasAlibi)
-    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
+    types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
   if (s->hasSinks)
-    types[n++] = stridedMemRef(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
-  types[n++] = stridedMemRef(ctx, rank, s->dv, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
-    types[n++] = stridedMemRef(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
+    types[n++] = attnStridedMemRefType(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
   for (int i = 0; i < 3; ++i)
     types[n++] = mlirIndexTypeGet(ctx);
   return n;
@@ -326,10 +311,6 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
 static MlirValue cst(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 static MlirValue minI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMinSI(b, x, y); }
 static MlirValue maxI(AttnBuilder *b, MlirValue x, MlirValue y) { return attnMaxSI(b, x, y); }
-static MlirValue clampI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
-  return minI(b, maxI(b, x, lo), hi);
-}
-
 static MlirValue splatF(AttnBuilder *b, MlirType vectorType, double v) {
   return attnConstSplatF(b, vectorType, v);
 }
@@ -404,9 +385,9 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
     MlirValue column =
         minI(b, attnBinary(b, "arith.divui", key, cBs), maxI(b, attnSubI(b, pg->tableLen, c1), c0));
     MlirValue id = attnIndexCast(b, attnLoad(b, pg->table, 1, &column), attnIndexType(b));
-    MlirValue blk = clampI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
+    MlirValue blk = attnClampSI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
     MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
-    MlirValue valid = clampI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
+    MlirValue valid = attnClampSI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
     MlirValue view = blockRows(b, cache, blk, pg->kvHead, valid, cols);
     MlirValue idx[2] = {slot, c0};
     MlirValue part =
@@ -602,7 +583,7 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   MlirValue lo = start, hi = end, uLo = start, uHi = end;
   if (s->hasWindowLeft) {
     MlirValue wl = cst(b, s->windowLeft);
-    lo = clampI(b, attnSubI(b, firstDiag, wl), start, end);
+    lo = attnClampSI(b, attnSubI(b, firstDiag, wl), start, end);
     uLo = attnSubI(b, lastDiag, wl);
     /* Through a block table, tiles start on piece boundaries (a piece must
      * not straddle two blocks): round the window's edge down; the masked
@@ -617,7 +598,7 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   }
   if (s->hasRightBound) {
     MlirValue rb1 = cst(b, s->rightBound + 1);
-    hi = clampI(b, attnAddI(b, lastDiag, rb1), lo, end);
+    hi = attnClampSI(b, attnAddI(b, lastDiag, rb1), lo, end);
     uHi = minI(b, attnAddI(b, firstDiag, rb1), hi);
   }
   MlirValue lead = attnBinary(b, "arith.ceildivsi", maxI(b, attnSubI(b, uLo, lo), c0), bn);
@@ -751,29 +732,6 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   emitProgram(b, &p);
 }
 
-/* memref.subview of `rows` rows starting at `start` along dim `dim`; the
- * other dims are taken whole. Keeps the (fully dynamic) type of `mem`. */
-static MlirValue rowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows) {
-  MlirType type = mlirValueGetType(mem);
-  intptr_t rank = mlirShapedTypeGetRank(type);
-  int64_t dyn = mlirShapedTypeGetDynamicSize();
-  int64_t offs[4], sizes[4];
-  MlirValue dynSizes[4];
-  intptr_t nSizes = 0;
-  for (intptr_t i = 0; i < rank; ++i) {
-    int64_t st = mlirShapedTypeGetDimSize(type, i);
-    offs[i] = i == dim ? dyn : 0;
-    sizes[i] = i == dim ? dyn : st;
-    if (i == dim || st == dyn)
-      dynSizes[nSizes++] = i == dim ? rows : attnDim(b, mem, i);
-  }
-  return attnSubView(b, mem, type, rank, offs, sizes, 1, &start, nSizes, dynSizes);
-}
-
-static MlirValue loadOffset(AttnBuilder *b, MlirValue cu, MlirValue i) {
-  return attnIndexCast(b, attnLoad(b, cu, 1, &i), attnIndexType(b));
-}
-
 /* attn.mha_varlen: pid_x enumerates the q tiles of sequence 0, then of
  * sequence 1, ..., then of the tokens past cu_seqlens_q[B] (a pseudo
  * sequence without keys, so they get 0 and lse = -inf); pid_y is the head.
@@ -801,10 +759,10 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     MlirValue g = scan.iv, before = scan.iterArgs[0];
     MlirValue tail = attnCmpI(b, ATTN_CMPI_EQ, g, numSeq);
     MlirValue next = minI(b, attnAddI(b, g, c1), numSeq);
-    MlirValue qe = attnSelect(b, tail, tq, clampI(b, loadOffset(b, cuQ, next), c0, tq));
-    MlirValue qs = clampI(b, loadOffset(b, cuQ, g), c0, qe);
-    MlirValue ke = attnSelect(b, tail, c0, clampI(b, loadOffset(b, cuK, next), c0, tk));
-    MlirValue ks = attnSelect(b, tail, c0, clampI(b, loadOffset(b, cuK, g), c0, ke));
+    MlirValue qe = attnSelect(b, tail, tq, attnClampSI(b, attnLoadIndex(b, cuQ, next), c0, tq));
+    MlirValue qs = attnClampSI(b, attnLoadIndex(b, cuQ, g), c0, qe);
+    MlirValue ke = attnSelect(b, tail, c0, attnClampSI(b, attnLoadIndex(b, cuK, next), c0, tk));
+    MlirValue ks = attnSelect(b, tail, c0, attnClampSI(b, attnLoadIndex(b, cuK, g), c0, ke));
     MlirValue tiles = attnBinary(b, "arith.ceildivsi", attnSubI(b, qe, qs), bm);
     MlirValue after = attnAddI(b, before, tiles);
     MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, pidX, before),
@@ -822,12 +780,12 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   Program p;
   memset(&p, 0, sizeof(p));
   p.s = s;
-  p.q = (Access){rowSlice(b, q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
-  p.k = (Access){rowSlice(b, k, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
-  p.v = (Access){rowSlice(b, v, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
-  p.out = (Access){rowSlice(b, out, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p.q = (Access){attnRowSlice(b, q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p.k = (Access){attnRowSlice(b, k, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p.v = (Access){attnRowSlice(b, v, 0, ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
+  p.out = (Access){attnRowSlice(b, out, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
   if (s->hasLse)
-    p.lse = (Access){rowSlice(b, lse, 1, qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
+    p.lse = (Access){attnRowSlice(b, lse, 1, qs, lenQ), 2, {head, c0, c0, c0}, 1, -1};
   p.sq = lenQ;
   p.sk = lenK;
   p.m0 = attnMulI(b, scan.results[5], bm);
@@ -866,13 +824,13 @@ static Owner findOwner(AttnBuilder *b, MlirValue qsl, MlirValue numSeq, MlirValu
     MlirValue cand = attnAddI(b, g, attnBinary(b, "arith.shli", c1, shift));
     MlirValue probe = minI(b, cand, last);
     MlirValue ok = attnAndI(b, attnCmpI(b, ATTN_CMPI_SLE, cand, last),
-                            attnCmpI(b, ATTN_CMPI_SLE, loadOffset(b, qsl, probe), t));
+                            attnCmpI(b, ATTN_CMPI_SLE, attnLoadIndex(b, qsl, probe), t));
     MlirValue yielded[1] = {attnSelect(b, ok, cand, g)};
     attnForEnd(b, &search, 1, yielded);
   }
   MlirValue g = search.results[0];
-  MlirValue qe = clampI(b, loadOffset(b, qsl, minI(b, attnAddI(b, g, c1), numSeq)), c0, tq);
-  MlirValue qs = clampI(b, loadOffset(b, qsl, g), c0, qe);
+  MlirValue qe = attnClampSI(b, attnLoadIndex(b, qsl, minI(b, attnAddI(b, g, c1), numSeq)), c0, tq);
+  MlirValue qs = attnClampSI(b, attnLoadIndex(b, qsl, g), c0, qe);
   MlirValue found =
       attnAndI(b, attnCmpI(b, ATTN_CMPI_SLT, c0, numSeq),
                attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, t, qs), attnCmpI(b, ATTN_CMPI_SLT, t, qe)));
@@ -887,7 +845,7 @@ static MlirValue loadOffsetIf(AttnBuilder *b, MlirValue found, MlirValue mem, Ml
   MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
   inner.block = thenBlock;
   inner.before = attnNullOp();
-  MlirValue loaded = loadOffset(&inner, mem, i);
+  MlirValue loaded = attnLoadIndex(&inner, mem, i);
   attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
   inner.block = elseBlock;
   MlirValue zero = cst(&inner, 0);
@@ -906,7 +864,7 @@ static MlirValue loadOffsetIf(AttnBuilder *b, MlirValue found, MlirValue mem, Ml
 static MlirValue seqLength(AttnBuilder *b, const Spec *s, MlirValue seqLens, MlirValue table,
                            MlirValue seq, MlirValue found) {
   MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
-  return clampI(b, loadOffsetIf(b, found, seqLens, seq), cst(b, 0), maxKeys);
+  return attnClampSI(b, loadOffsetIf(b, found, seqLens, seq), cst(b, 0), maxKeys);
 }
 
 /* Row `seq` of block_tables as a 1-D memref. */
@@ -972,7 +930,7 @@ static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args
   MlirValue tq = attnDim(b, a.q, 0);
   MlirValue numSeq = attnDim(b, a.seqLens, 0);
   Owner o = findOwner(b, a.qsl, numSeq, tq, t);
-  MlirValue seq = clampI(b, o.seq, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
+  MlirValue seq = attnClampSI(b, o.seq, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
   MlirValue table = tableRow(b, a.table, seq);
   MlirValue sk = seqLength(b, s, a.seqLens, a.table, seq, o.found);
   /* position = seq_len - q_len + local index */
@@ -983,9 +941,9 @@ static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args
   memset(&p, 0, sizeof(p));
   p.s = s;
   p.paged = &pg;
-  p.q = (Access){rowSlice(b, a.q, 1, h0, rows), 3, {t, c0, c0, c0}, 1, 2};
-  p.out = (Access){rowSlice(b, a.splitOut, 2, h0, rows), 4, {split, t, c0, c0}, 2, 3};
-  p.lse = (Access){rowSlice(b, a.splitLse, 1, h0, rows), 3, {split, c0, t, c0}, 1, -1};
+  p.q = (Access){attnRowSlice(b, a.q, 1, h0, rows), 3, {t, c0, c0, c0}, 1, 2};
+  p.out = (Access){attnRowSlice(b, a.splitOut, 2, h0, rows), 4, {split, t, c0, c0}, 2, 3};
+  p.lse = (Access){attnRowSlice(b, a.splitLse, 1, h0, rows), 3, {split, c0, t, c0}, 1, -1};
   p.sq = rows;
   p.sk = sk;
   p.m0 = c0;
@@ -994,7 +952,7 @@ static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args
   splitRange(b, s, a.table, attnDim(b, a.splitLse, 0), split, &p);
   if (s->hasAlibi) {
     /* One slope per row (head): -slope * log2(e), rows past the group 0. */
-    MlirValue slopes = rowSlice(b, a.alibi, 0, h0, rows);
+    MlirValue slopes = attnRowSlice(b, a.alibi, 0, h0, rows);
     MlirValue zero = attnConstF32(b, 0.0);
     bool inBounds[1] = {false};
     MlirValue idx[1] = {c0};
@@ -1023,8 +981,8 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
     MlirValue g = scan.iv, before = scan.iterArgs[0];
     MlirValue tail = attnCmpI(b, ATTN_CMPI_EQ, g, numSeq);
     MlirValue next = minI(b, attnAddI(b, g, c1), numSeq);
-    MlirValue qe = attnSelect(b, tail, tq, clampI(b, loadOffset(b, a.qsl, next), c0, tq));
-    MlirValue qs = clampI(b, loadOffset(b, a.qsl, g), c0, qe);
+    MlirValue qe = attnSelect(b, tail, tq, attnClampSI(b, attnLoadIndex(b, a.qsl, next), c0, tq));
+    MlirValue qs = attnClampSI(b, attnLoadIndex(b, a.qsl, g), c0, qe);
     MlirValue tiles = attnBinary(b, "arith.ceildivsi", attnSubI(b, qe, qs), bm);
     MlirValue after = attnAddI(b, before, tiles);
     MlirValue hit = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, pidX, before),
@@ -1038,7 +996,7 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
   }
   MlirValue g = scan.results[1], qs = scan.results[2], qe = scan.results[3];
   MlirValue found = attnCmpI(b, ATTN_CMPI_SLT, g, numSeq);
-  MlirValue seq = clampI(b, g, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
+  MlirValue seq = attnClampSI(b, g, c0, maxI(b, attnSubI(b, numSeq, c1), c0));
   MlirValue table = tableRow(b, a.table, seq);
   MlirValue lenQ = attnSubI(b, qe, qs);
   MlirValue kvHead = attnAffineApply(b, s->kvHeadMap, 1, &head);
@@ -1048,9 +1006,9 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
   memset(&p, 0, sizeof(p));
   p.s = s;
   p.paged = &pg;
-  p.q = (Access){rowSlice(b, a.q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
-  p.out = (Access){rowSlice(b, a.splitOut, 1, qs, lenQ), 4, {split, c0, head, c0}, 1, 3};
-  p.lse = (Access){rowSlice(b, a.splitLse, 2, qs, lenQ), 3, {split, head, c0, c0}, 2, -1};
+  p.q = (Access){attnRowSlice(b, a.q, 0, qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
+  p.out = (Access){attnRowSlice(b, a.splitOut, 1, qs, lenQ), 4, {split, c0, head, c0}, 1, 3};
+  p.lse = (Access){attnRowSlice(b, a.splitLse, 2, qs, lenQ), 3, {split, head, c0, c0}, 2, -1};
   p.sq = lenQ;
   p.sk = seqLength(b, s, a.seqLens, a.table, seq, found);
   p.m0 = attnMulI(b, scan.results[4], bm);
@@ -1130,22 +1088,6 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
 /*===--- Functions and the launch ---------------------------------------------===*/
 
-static MlirOperation parentOfType(MlirOperation op, const char *name) {
-  for (MlirOperation p = mlirOperationGetParentOperation(op); !mlirOperationIsNull(p);
-       p = mlirOperationGetParentOperation(p))
-    if (attnIsOp(p, name))
-      return p;
-  return attnNullOp();
-}
-
-static bool symbolTaken(MlirOperation module, const char *name) {
-  MlirSymbolTable table = mlirSymbolTableCreate(module);
-  bool taken =
-      !mlirOperationIsNull(mlirSymbolTableLookup(table, mlirStringRefCreateFromCString(name)));
-  mlirSymbolTableDestroy(table);
-  return taken;
-}
-
 /* func.func @name(types) with an entry block (or a private declaration),
  * inserted before `anchor`, at `loc`: the attention op's location, so that
  * what a target lowering reports about the kernel function (f32 on
@@ -1177,10 +1119,6 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
   return fn;
 }
 
-static MlirAttribute strAttr(MlirContext ctx, const char *v) {
-  return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(v));
-}
-
 /* attn.kernel = {<attn.tile entries>, grid = <map>, kind = "mha"|...,
  * [grid_dims = ["ARG.DIM", ...]: the kernel arguments' dims the grid map
  * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen],
@@ -1196,11 +1134,11 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   entries[n++] = mlirNamedAttributeGet(
       mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid")), mlirAffineMapAttrGet(grid));
   entries[n++] = mlirNamedAttributeGet(
-      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")), strAttr(ctx, kind));
+      mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("kind")), attnStringAttr(ctx, kind));
   if (numGridDims > 0) {
     MlirAttribute dims[4];
     for (int i = 0; i < numGridDims; ++i)
-      dims[i] = strAttr(ctx, gridDims[i]);
+      dims[i] = attnStringAttr(ctx, gridDims[i]);
     entries[n++] =
         mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("grid_dims")),
                               mlirArrayAttrGet(ctx, numGridDims, dims));
@@ -1294,7 +1232,7 @@ static MlirValue hostSplits(AttnBuilder *b, const Spec *s, MlirValue programs, M
   MlirValue want = attnBinary(b, "arith.ceildivsi", cst(b, 64), maxI(b, programs, c1));
   MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
   MlirValue cap = minI(b, attnBinary(b, "arith.ceildivsi", maxKeys, cst(b, 256)), cst(b, 256));
-  return clampI(b, want, c1, maxI(b, cap, c1));
+  return attnClampSI(b, want, c1, maxI(b, cap, c1));
 }
 
 static MlirValue allocF32(AttnBuilder *b, int rank, const int64_t *staticDims,
@@ -1427,8 +1365,8 @@ static bool lowerOp(MlirOperation op, int *counter) {
   Spec s;
   if (!readSpec(op, &s))
     return false;
-  MlirOperation func = parentOfType(op, "func.func");
-  MlirOperation module = parentOfType(op, "builtin.module");
+  MlirOperation func = attnParentOfType(op, "func.func");
+  MlirOperation module = attnParentOfType(op, "builtin.module");
   if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {
     attnEmitOpError(op, "attn-online-softmax", "must be inside a func.func in a module");
     return false;
@@ -1441,8 +1379,8 @@ static bool lowerOp(MlirOperation op, int *counter) {
              fname.data, (*counter)++);
     snprintf(launch, sizeof(launch), "__attn_launch_%s", kernel);
     snprintf(merge, sizeof(merge), "%s_merge", kernel);
-  } while (symbolTaken(module, kernel) || symbolTaken(module, launch) ||
-           (s.paged && symbolTaken(module, merge)));
+  } while (attnSymbolTaken(module, kernel) || attnSymbolTaken(module, launch) ||
+           (s.paged && attnSymbolTaken(module, merge)));
 
   if (s.paged) {
     lowerPagedOp(op, func, &s, kernel, launch);
