@@ -27,8 +27,9 @@ MlirPass attnCreateTilePass(const char *options, char *err, size_t errLen);
 /* attn-online-softmax: every attention op that went through attn-gqa-map and
  * attn-tile becomes a kernel function (one program of the flash-attention
  * grid: online softmax over KV tiles) plus a grid launch of it. The kernel IR
- * is described in docs/kernel-ir.md. */
-MlirPass attnCreateOnlineSoftmaxPass(void);
+ * is described in docs/kernel-ir.md. Option fold-scale=true|false (default
+ * true): keep plain logits unscaled and fold scale * log2(e) into exp2. */
+MlirPass attnCreateOnlineSoftmaxPass(const char *options, char *err, size_t errLen);
 
 /* attn-flash-backward: every attn.mha_bwd / attn.mha_varlen_bwd that went
  * through attn-gqa-map and attn-tile becomes three kernels of the kernel IR

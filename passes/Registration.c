@@ -148,6 +148,12 @@ static MlirLogicalResult buildGpuLayout(MlirOpPassManager pm, MlirStringRef opti
                               attnCreateGpuLayoutPass);
 }
 
+static MlirLogicalResult buildOnlineSoftmax(MlirOpPassManager pm, MlirStringRef options,
+                                            MlirStringCallback emitError, void *errorUserData) {
+  return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-online-softmax",
+                              attnCreateOnlineSoftmaxPass);
+}
+
 static MlirLogicalResult buildGpuPipeline(MlirOpPassManager pm, MlirStringRef options,
                                           MlirStringCallback emitError, void *errorUserData) {
   return attnBuildOptionsPass(pm, options, emitError, errorUserData, "attn-gpu-pipeline",
@@ -176,10 +182,12 @@ void attnRegisterAllPasses(void) {
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",
                attnCreateLowerReferencePass);
-  registerPass("attn-online-softmax",
-               "Fuse each tiled attention op into a flash-attention kernel (online softmax over "
-               "KV tiles) and a grid launch of it",
-               attnCreateOnlineSoftmaxPass);
+  attnRegisterPipeline(mlirStringRefCreateFromCString("attn-online-softmax"),
+                       mlirStringRefCreateFromCString(
+                           "Fuse each tiled attention op into a flash-attention kernel (online "
+                           "softmax over KV tiles) and a grid launch of it; fold-scale=false "
+                           "scales every logit tile instead of folding the scale into exp2"),
+                       buildOnlineSoftmax);
   registerPass("attn-flash-backward",
                "Lower each tiled attention backward op to flash-attention gradient kernels "
                "(delta, dK/dV per KV tile, dQ per Q tile) and their grid launches",

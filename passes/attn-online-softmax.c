@@ -29,6 +29,10 @@
  *     acc = acc * alpha + contract(p, V tile)
  *   out = l > 0 ? acc / l : 0;   lse = l > 0 ? (m + log2 l) * ln 2 : -inf
  *
+ * With fold-scale (the default; foldedScale) plain logits stay unscaled in
+ * the loops: m is the max of s, p = exp2(s * c - m * c) (one FMA on a GPU),
+ * and m * c enters the epilogue (docs/kernel-ir.md, "Folded scale").
+ *
  * Sinks (one logit per head that joins every row's denominator without a
  * value) enter only here, after the last KV tile: with sk = sink * log2(e)
  * and M = max(m, sk), l' = l * exp2(m - M) + exp2(sk - M),
@@ -88,7 +92,13 @@ typedef struct {
   MlirAffineMap kvHeadMap, gridMap;
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
   AttnDropout dropout;
+  bool foldScale; /* the pass option fold-scale (foldedScale) */
 } Spec;
+
+/* attn-online-softmax{fold-scale=true|false}. */
+typedef struct {
+  bool foldScale;
+} SoftmaxOptions;
 
 /* How a tile is read from / written to a memref: fixed indices plus the
  * memref dims that carry the tile's rows and columns (colDim < 0: 1-D). */
@@ -501,13 +511,30 @@ static MlirValue softcapTile(AttnBuilder *b, const Spec *s, MlirValue t, MlirTyp
   return attnSelect(b, small, plain, capped);
 }
 
-/* The logits of one tile in the log2 domain (scale, softcap, alibi, mask). */
+/* The factor c = scale * log2(e) when the loops may keep logits unscaled:
+ * max commutes with a positive factor, so the running max m is taken over
+ * the raw logits s and exp2(s * c - m * c) is one fused multiply-add per
+ * element instead of a multiply and a subtraction (FlashAttention-3's
+ * softmax). Only plain logits (no softcap or alibi: those are not linear in
+ * s) and 0 < c <= 1, so that s * c and m * c never overflow where s is
+ * finite and the documented results for logits beyond f32 stay exactly
+ * those of the scaled form (docs/limits.md). 0: scale each tile. */
+static double foldedScale(const Spec *s) {
+  double c = s->scale * log2e;
+  return s->foldScale && !s->hasSoftcap && !s->hasAlibi && c >= FLT_MIN && c <= 1.0 ? c : 0.0;
+}
+
+/* The logits of one tile in the log2 domain (scale, softcap, alibi, mask);
+ * unscaled where foldedScale folds the scale into the exponentials. */
 static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
   MlirValue kTile = readKv(b, p, false, n0, masked);
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
-  t = s->hasSoftcap ? softcapTile(b, s, t, tileF) : mulConst(b, t, s->scale * log2e, tileF);
+  if (s->hasSoftcap)
+    t = softcapTile(b, s, t, tileF);
+  else if (foldedScale(s) == 0.0)
+    t = mulConst(b, t, s->scale * log2e, tileF);
   MlirValue dist = attnNullValue();
   if (s->hasAlibi || masked)
     dist = distanceTile(b, p, n0);
@@ -552,8 +579,16 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
   if (masked)
     mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
                        splatF(b, row, 0.0), mNew);
-  MlirValue prob = attnUnary(b, "math.exp2", attnSubF(b, t, attnRowBroadcast(b, mSafe, s->blockN)));
-  MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
+  /* With a folded scale, m and t are unscaled: exp2(t * c - m * c). */
+  double c = foldedScale(s);
+  MlirValue mTop = c != 0.0 ? attnMulF(b, mSafe, splatF(b, row, c)) : mSafe;
+  MlirValue tTop = c != 0.0 ? attnMulF(b, t, splatF(b, vec2(s->blockM, s->blockN, f32), c)) : t;
+  MlirValue prob =
+      attnUnary(b, "math.exp2", attnSubF(b, tTop, attnRowBroadcast(b, mTop, s->blockN)));
+  MlirValue mDrop = attnSubF(b, m, mSafe);
+  if (c != 0.0)
+    mDrop = attnMulF(b, mDrop, splatF(b, row, c));
+  MlirValue alpha = attnUnary(b, "math.exp2", mDrop);
   MlirValue lNew = attnMultiReduction(b, "add", prob, attnMulF(b, l, alpha), 1);
 
   /* P in the element type of V, as the GPU kernels feed the PV matmul; with
@@ -676,7 +711,11 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
   emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
 
-  RowsEnd end = finishRows(b, s->blockM, carry[0], carry[1], p->sinkRow);
+  /* The running max in the log2 domain (unscaled while the scale was folded). */
+  MlirValue m = carry[0];
+  if (foldedScale(s) != 0.0)
+    m = attnMulF(b, m, splatF(b, row, foldedScale(s)));
+  RowsEnd end = finishRows(b, s->blockM, m, carry[1], p->sinkRow);
   MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, end.outScale, s->dv));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
@@ -1361,10 +1400,11 @@ static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, co
   emitPagedLaunch(op, s, launch, splitParams, mergeLaunch, mergeParams);
 }
 
-static bool lowerOp(MlirOperation op, int *counter) {
+static bool lowerOp(MlirOperation op, const SoftmaxOptions *o, int *counter) {
   Spec s;
   if (!readSpec(op, &s))
     return false;
+  s.foldScale = o->foldScale;
   MlirOperation func = attnParentOfType(op, "func.func");
   MlirOperation module = attnParentOfType(op, "builtin.module");
   if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {
@@ -1396,12 +1436,13 @@ static bool lowerOp(MlirOperation op, int *counter) {
   return true;
 }
 
-static void run(MlirOperation root, MlirExternalPass pass) {
+static void run(MlirOperation root, MlirExternalPass pass, const void *options) {
+  const SoftmaxOptions *o = options;
   AttnOpList list = attnCollectAttnOps(root);
-  bool ok = !list.outOfMemory;
+  bool ok = o && !list.outOfMemory;
   int counter = 0;
   for (size_t i = 0; i < list.count && ok; ++i) {
-    if (!lowerOp(list.ops[i], &counter)) {
+    if (!lowerOp(list.ops[i], o, &counter)) {
       ok = false;
       break;
     }
@@ -1412,11 +1453,47 @@ static void run(MlirOperation root, MlirExternalPass pass) {
     mlirExternalPassSignalFailure(pass);
 }
 
+/* fold-scale=true (the default) keeps plain logits unscaled in the KV loops
+ * (foldedScale); attn-to-rocdl turns it off: on gfx942 the folded form
+ * raised the kernels' SGPRs to the limit (61 spilled at D = 128) for no
+ * change in llvm-mca's cycles per KV tile. */
+static bool parseOptions(const char *text, SoftmaxOptions *o, char *err, size_t errLen) {
+  o->foldScale = true;
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ')
+      ++p;
+    if (!*p)
+      break;
+    size_t len = strcspn(p, " ");
+    if (len == 15 && !strncmp(p, "fold-scale=true", 15))
+      o->foldScale = true;
+    else if (len == 16 && !strncmp(p, "fold-scale=false", 16))
+      o->foldScale = false;
+    else {
+      snprintf(err, errLen,
+               "attn-online-softmax: unknown option '%.*s' (expected fold-scale=true|false)",
+               (int)len, p);
+      return false;
+    }
+    p += len;
+  }
+  return true;
+}
+
 static const int64_t passId = 0;
 
 static const AttnPassInfo info = {&passId, "AttnOnlineSoftmax", "attn-online-softmax",
                                   "Fuse each tiled attention op into a flash-attention kernel "
                                   "(online softmax over KV tiles) and a grid launch of it",
-                                  run};
+                                  NULL};
 
-MlirPass attnCreateOnlineSoftmaxPass(void) { return attnCreatePass(&info); }
+MlirPass attnCreateOnlineSoftmaxPass(const char *options, char *err, size_t errLen) {
+  SoftmaxOptions o;
+  if (!parseOptions(options, &o, err, errLen))
+    return (MlirPass){NULL};
+  MlirPass pass = attnCreateOptionsPass(&info, &o, sizeof(o), run);
+  if (!pass.ptr)
+    snprintf(err, errLen, "attn-online-softmax: out of memory");
+  return pass;
+}

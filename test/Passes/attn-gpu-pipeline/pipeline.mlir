@@ -28,8 +28,8 @@
 // CHECK:   %[[SCALED:.*]] = arith.mulf %[[O]],
 // CHECK-NEXT:   %[[S:.*]] = vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
 // CHECK-NEXT:   %[[PV:.*]] = vector.contract {{.*}} %[[P]], %{{.*}}, %[[SCALED]] {attn.layout = "wgmma.m64n128k16.rs"}
-// CHECK:   arith.mulf %[[S]],
-// CHECK:   vector.multi_reduction <maximumf>
+// CHECK:   %[[T:.*]] = arith.select %{{.*}}, %[[S]],
+// CHECK:   vector.multi_reduction <maximumf>, %[[T]]
 // CHECK:   scf.yield {{.*}}, {{.*}}, %[[PV]], {{.*}}, {{.*}}
 // CHECK: } {attn.pipeline = "steady"}
 // CHECK: arith.divui

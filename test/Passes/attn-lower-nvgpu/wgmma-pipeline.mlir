@@ -49,8 +49,11 @@
 // CHECK-NOT: arith.{{mulf|addf|subf|ori|addi}}
 // CHECK: wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
-// The softmax waits for S only; P V still runs.
-// CHECK-NEXT: nvvm.wgmma.wait.group.sync.aligned 1
+// The softmax waits for S only (at S's first use, after the mask's index
+// arithmetic); P V still runs.
+// CHECK-NOT: llvm.extractvalue
+// CHECK: nvvm.wgmma.wait.group.sync.aligned 1
+// CHECK-NEXT: llvm.extractvalue
 // CHECK: gpu.shuffle  xor
 // CHECK: ex2.approx.f32
 // P V is waited for before P of this tile is made (LLVM may put it in the

@@ -1,6 +1,21 @@
 // The kernel IR of attn.mha: one kernel function per op (one program of the
 // grid), a launch declaration, and the host side (buffers, grid, launch).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=block-m=16,block-n=64 --attn-online-softmax --split-input-file | FileCheck %s
+// fold-scale=false (attn-to-rocdl's choice): every logit tile is scaled first.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=block-m=16,block-n=64 "--attn-online-softmax=fold-scale=false" --split-input-file | FileCheck %s --check-prefix=NOFOLD
+// RUN: not attn-opt %s "--attn-online-softmax=fold-scale=maybe" 2>&1 | FileCheck %s --check-prefix=OPT
+// OPT: attn-online-softmax: unknown option 'fold-scale=maybe' (expected fold-scale=true|false)
+// NOFOLD-LABEL: func.func @causal_attn0(
+// NOFOLD: %[[S:.*]] = vector.contract
+// NOFOLD-NEXT: %[[C:.*]] = arith.constant dense<0.180336878> : vector<16x64xf32>
+// NOFOLD-NEXT: %[[T:.*]] = arith.mulf %[[S]], %[[C]] : vector<16x64xf32>
+// NOFOLD: arith.select %{{.*}}, %[[T]], %{{.*}} : vector<16x64xi1>, vector<16x64xf32>
+// NOFOLD: scf.for
+// NOFOLD: %[[R3:.*]]:3 = scf.for
+// NOFOLD: scf.yield
+// NOFOLD-NEXT: }
+// NOFOLD-NOT: arith.mulf %[[R3]]#0
+// NOFOLD: arith.cmpf ogt, %[[R3]]#1
 
 // Causal GQA 8/2 with lse: masked / unmasked / masked KV ranges, the running
 // (max, sum, acc) carried through all three, exp2 with scale*log2(e) folded.
@@ -25,14 +40,27 @@
 // First range: masked (the ragged / diagonal tiles), reads K/V with bounds checks.
 // CHECK: %[[R1:.*]]:3 = scf.for %[[N1:.*]] = %{{.*}} to %[[U0:.*]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16x64xf32>)
 // CHECK: vector.transfer_read %[[K]][%[[B]], %[[KVH]], %[[N1]], %{{.*}}], %{{.*}} {in_bounds = [false, true]} {{.*}} vector<64x64xf16>
-// CHECK: vector.contract {indexing_maps = [#[[QK_A]], #[[QK_B]], #[[QK_C]]], {{.*}} %[[QT]], {{.*}} : vector<16x64xf16>, vector<64x64xf16> into vector<16x64xf32>
-// CHECK: arith.constant dense<0.180336878> : vector<16x64xf32>
+// CHECK: %[[S1:.*]] = vector.contract {indexing_maps = [#[[QK_A]], #[[QK_B]], #[[QK_C]]], {{.*}} %[[QT]], {{.*}} : vector<16x64xf16>, vector<64x64xf16> into vector<16x64xf32>
+// The scale is folded into the exponentials (fold-scale, the default): the
+// mask and the running max work on the unscaled logits, and the exponent is
+// t * c - m * c with c = scale * log2(e) = 0.18.
+// CHECK-NOT: dense<0.180336878>
 // CHECK: arith.cmpi sge
-// CHECK: arith.select %{{.*}} : vector<16x64xi1>, vector<16x64xf32>
-// CHECK: vector.multi_reduction <maximumf>
-// CHECK: arith.cmpf oeq
-// CHECK: math.exp2 %{{.*}} : vector<16x64xf32>
-// CHECK: math.exp2 %{{.*}} : vector<16xf32>
+// CHECK: %[[T1:.*]] = arith.select %{{.*}}, %[[S1]], %{{.*}} : vector<16x64xi1>, vector<16x64xf32>
+// CHECK: %[[MX1:.*]] = vector.multi_reduction <maximumf>, %[[T1]]
+// CHECK: %[[MOK:.*]] = arith.cmpf oeq, %[[MX1]]
+// CHECK: %[[MS1:.*]] = arith.select %[[MOK]]
+// CHECK: %[[C1:.*]] = arith.constant dense<0.180336878> : vector<16xf32>
+// CHECK: %[[MC1:.*]] = arith.mulf %[[MS1]], %[[C1]] : vector<16xf32>
+// CHECK: %[[CT1:.*]] = arith.constant dense<0.180336878> : vector<16x64xf32>
+// CHECK: %[[TC1:.*]] = arith.mulf %[[T1]], %[[CT1]] : vector<16x64xf32>
+// CHECK: %[[MB1:.*]] = vector.broadcast %[[MC1]]
+// CHECK: %[[MT1:.*]] = vector.transpose %[[MB1]]
+// CHECK: %[[E1:.*]] = arith.subf %[[TC1]], %[[MT1]] : vector<16x64xf32>
+// CHECK: math.exp2 %[[E1]] : vector<16x64xf32>
+// CHECK: %[[DM1:.*]] = arith.subf %{{.*}}, %[[MS1]] : vector<16xf32>
+// CHECK: %[[DC1:.*]] = arith.mulf %[[DM1]], %{{.*}} : vector<16xf32>
+// CHECK: math.exp2 %[[DC1]] : vector<16xf32>
 // CHECK: vector.multi_reduction <add>
 // CHECK: arith.truncf %{{.*}} : vector<16x64xf32> to vector<16x64xf16>
 // CHECK: vector.contract {indexing_maps = [#[[QK_A]], #[[PV_B]], #[[QK_C]]]{{.*}} : vector<16x64xf16>, vector<64x64xf16> into vector<16x64xf32>
@@ -48,13 +76,17 @@
 // CHECK: %[[R3:.*]]:3 = scf.for %{{.*}} = %[[U1]] to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[R2]]#0, %{{.*}} = %[[R2]]#1, %{{.*}} = %[[R2]]#2)
 // CHECK: arith.select
 // CHECK: scf.yield
-// Epilogue: 1/l where l > 0 else 0; lse = (m + log2 l) * ln 2 or -inf.
+// Epilogue: m scaled back to the log2 domain; 1/l where l > 0 else 0;
+// lse = (m * c + log2 l) * ln 2 or -inf.
+// CHECK: %[[CM:.*]] = arith.constant dense<0.180336878> : vector<16xf32>
+// CHECK: %[[TOP:.*]] = arith.mulf %[[R3]]#0, %[[CM]] : vector<16xf32>
 // CHECK: %[[SEEN:.*]] = arith.cmpf ogt, %[[R3]]#1
 // CHECK: arith.divf
 // CHECK: arith.select %[[SEEN]]
 // CHECK: vector.transfer_write %{{.*}}, %[[O]][%[[B]], %[[H]], %[[M0]], %{{.*}}] {in_bounds = [false, true]} : vector<16x64xf16>
-// CHECK: arith.constant dense<0.693147182> : vector<16xf32>
-// CHECK: math.log2
+// CHECK: %[[LOGL:.*]] = math.log2 %[[R3]]#1
+// CHECK: %[[LSE2:.*]] = arith.addf %[[TOP]], %[[LOGL]]
+// CHECK: arith.mulf %[[LSE2]], %{{.*}} : vector<16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[LSE]][%[[B]], %[[H]], %[[M0]]] : vector<16xf32>
 // CHECK: return
 // CHECK: func.func private @__attn_launch_causal_attn0(memref<?x?x?x64xf16, {{.*}}, index, index, index)

@@ -23,12 +23,14 @@
 // CHECK-NOT: %[[ROW]]{{[^0-9_]}}
 // CHECK: scf.yield
 // CHECK-NEXT: }
-// M = max(m, sink), 0 where both are -inf; l' = l * exp2(m - M) + exp2(sink - M).
+// The loops' max m is unscaled (fold-scale): m2 = m * scale * log2(e) first.
+// M = max(m2, sink), 0 where both are -inf; l' = l * exp2(m2 - M) + exp2(sink - M).
+// CHECK: %[[M2:.*]] = arith.mulf %[[R3]]#0, %{{.*}} : vector<16xf32>
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<16xf32>
-// CHECK: %[[TOP:.*]] = arith.maximumf %[[R3]]#0, %[[ROW]] : vector<16xf32>
+// CHECK: %[[TOP:.*]] = arith.maximumf %[[M2]], %[[ROW]] : vector<16xf32>
 // CHECK: %[[NONE:.*]] = arith.cmpf oeq, %[[TOP]]
 // CHECK: %[[M:.*]] = arith.select %[[NONE]], %[[ZERO]], %[[TOP]]
-// CHECK: %[[D1:.*]] = arith.subf %[[R3]]#0, %[[M]]
+// CHECK: %[[D1:.*]] = arith.subf %[[M2]], %[[M]]
 // CHECK: %[[ALPHA:.*]] = math.exp2 %[[D1]]
 // CHECK: %[[D2:.*]] = arith.subf %[[ROW]], %[[M]]
 // CHECK: %[[W:.*]] = math.exp2 %[[D2]]
