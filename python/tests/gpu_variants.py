@@ -148,8 +148,9 @@ for _s in SINKS_SPECS[:2]:
 for _s in SINKS_SPECS[2:4]:
     _dense(_s, SMALL + [(3, 1, 1000)])
 _dense(SINKS_SPECS[4], SMALL, gain=4.0)
-# test_sinks_fully_masked_rows compares with the same attention without sinks.
-SINKS_PLAIN_SPECS = [spec("bf16", 64, 64, 8, causal=True)]
+# test_sinks_fully_masked_rows compares with the same attention without sinks (and without
+# lse: at.attention(q, k, v, causal=True)); the H100 run of 4b7a6e3 found it missing.
+SINKS_PLAIN_SPECS = [spec("bf16", 64, 64, 8, causal=True, return_lse=False)]
 
 # Head dims of the other sm_90a tilings: 80 (mma.sync, one 16-row tile per warp) and 192
 # (wgmma, 48-key tiles).
