@@ -1181,6 +1181,61 @@ static void putFlat(AttnGpuLower *L, MlirValue old, const MlirValue *flat) {
     attnGpuPutTile(L, old, flatCount(L, old), flat);
 }
 
+/* A loop whose body multiplies Q by a K tile: a KV loop. */
+static bool isKvLoop(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_QK)
+      return true;
+  return false;
+}
+
+/* The producer's copy of a KV loop: the same iterations, carrying only the
+ * tile count; its body keeps what the K/V reads need (lowerProducerOp). */
+static MlirWalkResult findQK(MlirOperation op, void *userData) {
+  if (attnIsOp(op, "vector.contract") && attnContractForm(op) == ATTN_CONTRACT_QK) {
+    *(bool *)userData = true;
+    return MlirWalkResultInterrupt;
+  }
+  return MlirWalkResultAdvance;
+}
+
+static bool containsQK(MlirOperation op) {
+  bool found = false;
+  mlirOperationWalk(op, findQK, &found, MlirWalkPreOrder);
+  return found;
+}
+
+static void lowerProducerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  if (!isKvLoop(op)) {
+    /* Skipping a loop around a KV loop would leave the consumers waiting
+     * for tiles nobody copies. */
+    if (containsQK(op))
+      attnGpuFailWith(L, op,
+                      "nests a KV loop in another loop, which the warp-specialized %s "
+                      "lowering does not support");
+    return; /* no tile to copy: the consumers' work only */
+  }
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  MlirValue lb = attnGpuPlain(L, op, mlirOperationGetOperand(op, 0));
+  MlirValue ub = attnGpuPlain(L, op, mlirOperationGetOperand(op, 1));
+  MlirValue step = attnGpuPlain(L, op, mlirOperationGetOperand(op, 2));
+  if (L->failed)
+    return;
+  AttnFor loop = attnForBegin(b, lb, ub, step, 1, &L->tileCount);
+  enterScope(L);
+  attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
+  L->tileCount = loop.iterArgs[0];
+  lowerBlock(L, b, body);
+  MlirValue next = attnAddI(b, L->tileCount, cIdx(b, 1));
+  leaveScope(L);
+  if (L->failed)
+    return;
+  attnForEnd(b, &loop, 1, &next);
+  L->tileCount = loop.results[0];
+}
+
 static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   intptr_t nIter = mlirOperationGetNumResults(op);
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
@@ -1189,12 +1244,16 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   for (intptr_t i = 0; i < nIter && !L->failed; ++i) {
     MlirValue init = mlirOperationGetOperand(op, 3 + i);
     counts[i] = flatCount(L, init);
-    if (total + counts[i] > ATTN_FOR_MAX_ITER) {
+    if (total + counts[i] + 1 > ATTN_FOR_MAX_ITER) {
       attnGpuFailWith(L, op, "carries more values than the %s lowering supports");
       return;
     }
     total += flatten(L, b, op, init, inits + total);
   }
+  /* Warp-specialized: the tile count rides along, last. */
+  bool counted = L->producerWarps > 0 && isKvLoop(op);
+  if (counted)
+    inits[total++] = L->tileCount;
   MlirValue lb = attnGpuPlain(L, op, mlirOperationGetOperand(op, 0));
   MlirValue ub = attnGpuPlain(L, op, mlirOperationGetOperand(op, 1));
   MlirValue step = attnGpuPlain(L, op, mlirOperationGetOperand(op, 2));
@@ -1206,6 +1265,8 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
+  if (counted)
+    L->tileCount = loop.iterArgs[total - 1];
   lowerBlock(L, b, body);
   MlirOperation yield = mlirBlockGetTerminator(body);
   settleOperands(L, b, yield, 0);
@@ -1214,12 +1275,16 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   int n = 0;
   for (intptr_t i = 0; i < nIter && !L->failed; ++i)
     n += flatten(L, b, yield, mlirOperationGetOperand(yield, i), yielded + n);
+  if (counted)
+    yielded[n++] = attnAddI(b, L->tileCount, cIdx(b, 1));
   leaveScope(L);
   if (L->failed)
     return;
   attnForEnd(b, &loop, n, yielded);
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirOperationGetResult(op, i), loop.results + at);
+  if (counted)
+    L->tileCount = loop.results[total - 1];
 }
 
 bool attnGpuHasVector(MlirOperation op) {
@@ -1232,7 +1297,29 @@ bool attnGpuHasVector(MlirOperation op) {
   return false;
 }
 
+/* The producer's copy of op (warp specialization): scalar code, KV loops
+ * and K/V tile reads; the rest is the consumers'. */
+static void lowerProducerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetNumResults(op) == 1 ? mlirOperationGetResult(op, 0)
+                                                      : attnNullValue();
+  if (attnIsOp(op, "scf.for") && attnGpuHasVector(op))
+    lowerProducerFor(L, b, op);
+  else if (attnIsOp(op, "vector.transfer_read") && attnGpuIsTile(res) &&
+           attnGpuOnlyOperand(res, "vector.contract", 1))
+    lowerTransferRead(L, b, op);
+  else if (!attnGpuHasVector(op))
+    clonePlain(L, b, op);
+  else if (mlirOperationGetNumRegions(op) > 0 && containsQK(op))
+    attnGpuFailWith(L, op,
+                    "holds a KV loop in a region the warp-specialized %s lowering does not "
+                    "follow");
+}
+
 static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  if (L->producer) {
+    lowerProducerOp(L, b, op);
+    return;
+  }
   if (attnIsOp(op, "scf.for"))
     settleAll(L, b);
   else {
@@ -1386,6 +1473,40 @@ static MlirAttribute withWarps(MlirContext ctx, MlirAttribute kernel, int W) {
   return mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
 }
 
+/* A warp-specialized kernel: the producer warps (after the W consumer
+ * warps) run the producer's copy of the kernel, the others the consumers'
+ * (see AttnGpuLower). Values of one region never reach the other: each
+ * copy lowers every kernel IR op it uses itself, in order. */
+static void lowerRoles(AttnGpuLower *L, AttnBuilder *b, MlirBlock old) {
+  L->tgt->rolesBegin(L, b);
+  MlirValue consumers = cIdx(b, (int64_t)L->W * L->tgt->warpSize);
+  MlirValue isProducer = attnCmpI(b, ATTN_CMPI_SGE, L->tid, consumers);
+  AttnGpuIf role = attnGpuIfBegin(b, isProducer);
+  L->producer = true;
+  L->copyTid = attnSubI(b, L->tid, consumers);
+  L->copyThreads = (int64_t)L->producerWarps * L->tgt->warpSize;
+  L->tileCount = cIdx(b, 0);
+  L->tgt->roleBegin(L, b, true);
+  enterScope(L);
+  lowerBlock(L, b, old);
+  leaveScope(L);
+  L->tgt->roleEnd(L, b, true);
+  attnGpuIfEnd(b, &role);
+  if (L->failed)
+    return;
+  role = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, L->tid, consumers));
+  L->producer = false;
+  L->copyTid = L->tid;
+  L->copyThreads = (int64_t)L->W * L->tgt->warpSize;
+  L->tileCount = cIdx(b, 0);
+  L->tgt->roleBegin(L, b, false);
+  enterScope(L);
+  lowerBlock(L, b, old);
+  leaveScope(L);
+  L->tgt->roleEnd(L, b, false);
+  attnGpuIfEnd(b, &role);
+}
+
 static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOperation func,
                         MlirBlock gpuBody) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
@@ -1417,7 +1538,7 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   }
   L.smemKV = plan.elems;
   L.smemElems = plan.elems + plan.qElems > 0 ? plan.elems + plan.qElems : 1;
-  int threads = L.W * tgt->warpSize;
+  int threads = (L.W + L.producerWarps) * tgt->warpSize;
   MlirOperation gfunc = attnGpuCreateFunc(&L, func, gpuBody, nMem, L.smemElems, threads);
   if (mlirOperationIsNull(gfunc)) {
     attnEmitOpError(func, tgt->passName, "could not create its gpu.func (internal error)");
@@ -1439,7 +1560,12 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   L.tid = attnGpuId(&L, &b, "gpu.thread_id", 'x');
   tgt->laneValues(&L, &b);
   L.scopes[0] = L.nextScope = 1;
-  lowerBlock(&L, &b, old);
+  L.copyTid = L.tid;
+  L.copyThreads = (int64_t)L.W * tgt->warpSize;
+  if (L.producerWarps > 0)
+    lowerRoles(&L, &b, old);
+  else
+    lowerBlock(&L, &b, old);
   MlirOperation ret = mlirBlockGetTerminator(old);
   if (!L.failed && !attnIsOp(ret, "func.return"))
     attnGpuFail(&L, ret, "must end in func.return");
@@ -1452,7 +1578,9 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     mlirOperationDestroy(gfunc);
     return false;
   }
-  attnSetAttr(gfunc, "attn.kernel", withWarps(L.ctx, kernel, L.W));
+  attnSetAttr(gfunc, "attn.kernel", withWarps(L.ctx, kernel, L.W + L.producerWarps));
+  if (L.producerWarps > 0) /* setmaxnreg needs it (ptxas ignores it otherwise, C7508) */
+    attnSetAttr(gfunc, "nvvm.minctasm", mlirIntegerAttrGet(mlirIntegerTypeGet(L.ctx, 32), 1));
   attnGpuDefineLaunch(&L, module, func, nMem, threads);
   mlirOperationDestroy(func);
   return true;

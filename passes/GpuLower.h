@@ -73,6 +73,10 @@ typedef struct {
   MlirValue dynBase;
   bool transposed;
   int slot, generation; /* slot: which buffer (AMD: one; NVIDIA: K and V) */
+  /* SMEM and PENDING of a warp-specialized kernel: the barrier its readers
+   * arrive on once the matmul that read the buffer is complete (the
+   * target's pointer), or null. */
+  MlirValue release;
   /* LAZY caches, valid in the scope they were made in */
   MlirValue rowCache[ATTN_GPU_MAX_ROWS];
   int rowScope[ATTN_GPU_MAX_ROWS];
@@ -120,6 +124,12 @@ typedef struct AttnGpuTarget {
   /* Waits for the ATTN_REP_PENDING result `rep` and rewrites it to a TILE
    * (null when the target makes no pending results). */
   void (*settle)(AttnGpuLower *L, AttnBuilder *b, AttnRep *rep);
+  /* Warp specialization (setUp set producerWarps > 0): before the two
+   * roles, the state they share (barriers) and a CTA barrier publishing it;
+   * then at the top of each role's region (producer: true). */
+  void (*rolesBegin)(AttnGpuLower *L, AttnBuilder *b);
+  void (*roleBegin)(AttnGpuLower *L, AttnBuilder *b, bool producer);
+  void (*roleEnd)(AttnGpuLower *L, AttnBuilder *b, bool producer);
 } AttnGpuTarget;
 
 struct AttnGpuLower {
@@ -140,6 +150,17 @@ struct AttnGpuLower {
   MlirValue pending[8]; /* kernel IR values whose rep is ATTN_REP_PENDING */
   int nPending;
   AttnValueMap map;
+  /* Warp specialization: producerWarps > 0 adds that many warps after the
+   * W consumer warps, and the kernel IR is lowered twice, into one region
+   * per role: the producer's copy keeps the scalar code, the KV loops and
+   * their K/V reads (the target issues the copies), the consumers' copy
+   * everything. Both count the KV tiles they visit in tileCount (an index
+   * carried through the KV loops), which names a tile's ring buffer. */
+  int producerWarps;
+  bool producer;       /* lowering the producer's copy */
+  MlirValue copyTid;   /* this thread's index among the threads that copy K/V tiles */
+  int64_t copyThreads; /* how many threads copy them */
+  MlirValue tileCount;
   void **arena;
   size_t arenaCount, arenaCap;
   bool failed, outOfMemory;

@@ -23,6 +23,11 @@
  * otherwise mma_sync. mma=wgmma on a kernel that does not fit is a located
  * error that says why; mma=mma_sync forces the older path.
  *
+ *   on the kernel function   attn.schedule = "warp-specialized"
+ *       (ws=auto, the default, where it fits; ws=false never; ws=true or a
+ *       located error): a producer warpgroup fills a K/V ring, the others
+ *       compute (layoutSchedule).
+ *
  * On AMD kernels (gfx942, gfx950) the form is MFMA, one wave per 32 or 16
  * query rows (block_m / num_warps): it records
  *   on the kernel function   attn.mma = "mfma" | "none"
@@ -54,14 +59,18 @@ static const char *const passName = "attn-gpu-layout";
 
 typedef enum { MMA_AUTO, MMA_SYNC, MMA_WGMMA } MmaChoice;
 
+typedef enum { WS_AUTO, WS_OFF, WS_ON } WsChoice;
+
 typedef struct {
   MmaChoice mma;
+  WsChoice ws;
 } LayoutOptions;
 
 /*===--- Options -----------------------------------------------------------===*/
 
 static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
   o->mma = MMA_AUTO;
+  o->ws = WS_AUTO;
   const char *p = text;
   while (*p) {
     while (*p == ' ')
@@ -75,9 +84,16 @@ static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t e
       o->mma = MMA_SYNC;
     else if (len == 9 && !strncmp(p, "mma=wgmma", 9))
       o->mma = MMA_WGMMA;
+    else if (len == 7 && !strncmp(p, "ws=auto", 7))
+      o->ws = WS_AUTO;
+    else if (len == 8 && !strncmp(p, "ws=false", 8))
+      o->ws = WS_OFF;
+    else if (len == 7 && !strncmp(p, "ws=true", 7))
+      o->ws = WS_ON;
     else {
       snprintf(err, errLen,
-               "attn-gpu-layout: unknown option '%.*s' (expected mma=auto|mma_sync|wgmma)",
+               "attn-gpu-layout: unknown option '%.*s' (expected mma=auto|mma_sync|wgmma, "
+               "ws=auto|true|false)",
                (int)len, p);
       return false;
     }
@@ -243,6 +259,30 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
   return true;
 }
 
+/* attn.schedule = "warp-specialized" (ws=auto: wherever it fits): a
+ * producer warpgroup copies K/V tiles into a ring guarded by mbarriers while
+ * the two consumer warpgroups compute (attn-lower-nvgpu). It fits wgmma
+ * kernels of two warpgroups (block_m 128, num_warps 8) with FA2's schedule
+ * (num_stages 1; attn-gpu-pipeline's loops keep their own K/V ring). */
+static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg,
+                           const LayoutOptions *o) {
+  const char *misfit = !wg ? "it does not use wgmma"
+                       : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
+                           ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
+                       : kernelInt(kernel, "num_stages") >= 2
+                           ? "its KV loops are software-pipelined (num_stages >= 2)"
+                           : NULL;
+  if (o->ws == WS_ON && misfit) {
+    char message[200];
+    snprintf(message, sizeof(message), "cannot warp-specialize (ws=true): %s", misfit);
+    attnEmitOpError(func, passName, message);
+    return false;
+  }
+  if (!misfit && o->ws != WS_OFF)
+    setString(func, "attn.schedule", "warp-specialized");
+  return true;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
   if (!mlirAttributeIsADictionary(kernel))
@@ -271,6 +311,8 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
     return false;
   }
   setString(func, "attn.mma", wg ? "wgmma" : "mma_sync");
+  if (!layoutSchedule(func, kernel, wg, o))
+    return false;
   /* mma.sync with two 16-row tiles per warp has no registers left for Q's
    * fragments next to the 32-row accumulators (FA2's budget): Q is staged in
    * shared memory and read with ldmatrix per k-chunk. */

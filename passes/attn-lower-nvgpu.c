@@ -79,6 +79,10 @@ typedef struct {
   bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
   bool qShared; /* Q staged in shared memory (the layout of its read says so) */
   bool ring;    /* the kernel has software-pipelined loops (attn.pipeline) */
+  /* attn.schedule = "warp-specialized": a producer warpgroup fills a two-
+   * buffer K/V ring guarded by mbarriers (wsReadTile) */
+  bool ws;
+  MlirValue barBase; /* i64: byte address of the 8 mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
   AttnWgmmaLanes wl;
@@ -151,8 +155,13 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
   return ((const NvState *)L->state)->wg ? cols : cols + PAD;
 }
 
+/* The last WS_BAR_ELEMS elements of a warp-specialized kernel's buffer
+ * (after Q, 1024-byte aligned) hold its 8 mbarriers (8 bytes each). */
+enum { WS_BAR_ELEMS = 64 };
+
 static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
-  return qInShared(L) ? rows * rowStride(L, cols) : 0;
+  int64_t bars = ((const NvState *)L->state)->ws ? WS_BAR_ELEMS : 0;
+  return (qInShared(L) ? rows * rowStride(L, cols) : 0) + bars;
 }
 
 static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
@@ -207,7 +216,20 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
   (void)isV;
   /* a K and a V buffer of the largest tile; two of each for a ring */
-  return (((const NvState *)L->state)->ring ? 4 : 2) * rows * rowStride(L, cols);
+  const NvState *s = L->state;
+  return (s->ring || s->ws ? 4 : 2) * rows * rowStride(L, cols);
+}
+
+static MlirValue cI32(AttnBuilder *b, int64_t v) {
+  return attnGpuConstInt(b, mlirIntegerTypeGet(mlirLocationGetContext(b->loc), 32), v);
+}
+
+/* bar.sync 1, W * 32: the consumer warps of a warp-specialized kernel. */
+static void consumerBarrier(AttnGpuLower *L, AttnBuilder *b) {
+  MlirValue ops[2] = {cI32(b, 1), cI32(b, (int64_t)L->W * WARP)};
+  int32_t seg[3] = {1, 1, 0};
+  MlirNamedAttribute a = attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 3, seg));
+  attnBuildOp(b, "nvvm.barrier", 2, ops, 0, NULL, 1, &a, 0, NULL);
 }
 
 static void commitGroup(AttnBuilder *b) {
@@ -223,7 +245,10 @@ static void waitAll(AttnGpuLower *L, AttnBuilder *b) {
   attnBuildOp(b, "nvvm.cp.async.wait.group", 0, NULL, 0, NULL, 1, &n, 0, NULL);
   if (N(L)->wg)
     attnWgmmaFenceProxy(L, b); /* the copies are read by wgmma (the async proxy) */
-  attnGpuBarrier(b);
+  if (N(L)->ws)
+    consumerBarrier(L, b); /* the producer warpgroup never comes here */
+  else
+    attnGpuBarrier(b);
 }
 
 static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intptr_t rank,
@@ -257,15 +282,15 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
 static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base,
                       MlirValue dyn) {
-  int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WARP;
+  int64_t perRow = cols / CHUNK, total = rows * perRow, threads = L->copyThreads;
   int64_t stride = rowStride(L, cols), tileBase = base;
   base += tileRow * stride;
   bool uniformStep = threads % perRow == 0;
-  MlirValue fast = attnGpuURem(b, L->tid, perRow), slow = attnGpuUDiv(b, L->tid, perRow);
+  MlirValue fast = attnGpuURem(b, L->copyTid, perRow), slow = attnGpuUDiv(b, L->copyTid, perRow);
   MlirValue limit = attnDim(b, x->mem, x->rowDim);
   MlirType idx = attnIndexType(b);
   for (int64_t i = 0; i * threads < total; ++i) {
-    MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
+    MlirValue c = attnAddI(b, L->copyTid, cIdx(b, i * threads));
     AttnGpuIf guard;
     bool partial = (i + 1) * threads > total;
     if (partial)
@@ -516,6 +541,133 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
   return attnNullValue();
 }
 
+/*===--- Warp specialization: a producer warpgroup and an mbarrier ring --------===*
+ *
+ * attn.schedule = "warp-specialized" (attn-gpu-layout): warps W..W+3 (the
+ * producer warpgroup) run the producer's copy of the kernel (GpuLower.h),
+ * which issues the cp.async copies of every K/V tile into a two-buffer ring;
+ * warps 0..W-1 (the consumers) compute. Tile n (the tile count of both
+ * copies) sits in buffer n % 2. Per buffer and operand two mbarriers:
+ *   full  (128 arrivals: cp.async.mbarrier.arrive.noinc of each producer
+ *          thread, which completes when that thread's copies have landed);
+ *   empty (W * 32 arrivals: each consumer thread once the wgmma that read
+ *          the buffer is complete, in settle).
+ * Use n of a buffer is phase n / 2 of its barriers: consumers wait for full
+ * phase (n / 2) % 2, the producer for empty phase (n / 2) % 2 ^ 1 (which a
+ * fresh barrier reports complete). No CTA barrier remains in the KV loops:
+ * a consumer warpgroup waits only for its data, not for the other one (ncu
+ * at 4b7a6e3: 40% of the D=128 kernel's stall cycles were bar.sync). */
+
+/* 56 + 224: 4 x 32 x 56 + 8 x 32 x 224 = 64512 of the SM's 65536
+ * registers; with 40 the producer's address arithmetic spilled (ptxas, D=128). */
+enum { WS_PRODUCER_WARPS = 4, WS_PRODUCER_REGS = 56, WS_CONSUMER_REGS = 224 };
+
+/* The mbarrier of operand K or V (isV), buffer `slot` (index), full or
+ * empty, as a shared-memory pointer. */
+static MlirValue wsBarrier(AttnGpuLower *L, AttnBuilder *b, bool empty, bool isV, MlirValue slot) {
+  MlirType i64 = attnIntType(b, 64);
+  int64_t first = 8 * (4 * (int64_t)empty + 2 * (int64_t)isV);
+  MlirValue at = attnAddI(b, N(L)->barBase, attnGpuConstInt(b, i64, first));
+  at = attnAddI(b, at, attnMulI(b, attnIndexCast(b, slot, i64), attnGpuConstInt(b, i64, 8)));
+  MlirType ptr = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<3>"));
+  return attnGpuOp1(b, "llvm.inttoptr", 1, &at, ptr, 0, NULL);
+}
+
+/* Blocks until the phase of parity `parity` (index 0/1) of `bar` completed. */
+static void wsWait(AttnBuilder *b, MlirValue bar, MlirValue parity) {
+  MlirValue ops[3] = {bar, attnIndexCast(b, parity, attnIntType(b, 32)), cI32(b, 10000000)};
+  attnBuildOp(b, "nvvm.mbarrier.try_wait.parity", 3, ops, 0, NULL, 0, NULL, 0, NULL);
+}
+
+static void wsArrive(AttnBuilder *b, MlirValue bar) {
+  attnBuildOp(b, "nvvm.mbarrier.arrive", 1, &bar, 0, NULL, 0, NULL, 0, NULL);
+}
+
+/* Before the roles: thread 0 initializes the barriers; the CTA barrier
+ * makes them visible to every thread. */
+static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
+  NvState *s = N(L);
+  MlirType i64 = attnIntType(b, 64);
+  s->barBase = attnAddI(b, s->wl.smemAddr,
+                        attnGpuConstInt(b, i64, 2 * (L->smemElems - WS_BAR_ELEMS)));
+  AttnGpuIf first = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->tid, cIdx(b, 0)));
+  for (int empty = 0; empty < 2; ++empty)
+    for (int isV = 0; isV < 2; ++isV)
+      for (int slot = 0; slot < 2; ++slot) {
+        MlirValue ops[2] = {wsBarrier(L, b, empty, isV, cIdx(b, slot)),
+                            cI32(b, empty ? (int64_t)L->W * WARP : WS_PRODUCER_WARPS * WARP)};
+        attnBuildOp(b, "nvvm.mbarrier.init", 2, ops, 0, NULL, 0, NULL, 0, NULL);
+      }
+  attnGpuIfEnd(b, &first);
+  attnGpuBarrier(b);
+}
+
+/* Registers move from the producer (copies only) to the consumers. */
+static void roleBegin(AttnGpuLower *L, AttnBuilder *b, bool producer) {
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(b, "regCount", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32),
+                                                      producer ? WS_PRODUCER_REGS
+                                                               : WS_CONSUMER_REGS)),
+      attnNamedAttr(b, "action",
+                    attnGpuParseAttr(L, producer ? "#nvvm<action decrease>"
+                                                 : "#nvvm<action increase>"))};
+  attnBuildOp(b, "nvvm.setmaxregister", 0, NULL, 0, NULL, 2, attrs, 0, NULL);
+}
+
+/* The producer's copies are tracked by the barriers, but a thread leaves
+ * only once its own have landed. */
+static void roleEnd(AttnGpuLower *L, AttnBuilder *b, bool producer) {
+  (void)L;
+  if (producer) {
+    MlirNamedAttribute n =
+        attnNamedAttr(b, "n", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), 0));
+    attnBuildOp(b, "nvvm.cp.async.wait.group", 0, NULL, 0, NULL, 1, &n, 0, NULL);
+  }
+}
+
+/* A K/V read of a warp-specialized kernel. Producer: wait until the
+ * consumers released the buffer, copy, arrive (asynchronously, when the
+ * copies land). Consumers: wait until the tile landed; the buffer is
+ * released when the matmul reading it is complete (settle). */
+static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
+                       bool isV) {
+  NvState *s = N(L);
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
+  MlirValue slot = attnGpuURem(b, L->tileCount, 2);
+  MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, L->tileCount, 2), 2);
+  MlirValue dyn = attnMulI(b, slot, cIdx(b, L->smemKV / 4));
+  if (L->producer) {
+    wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
+    issueReadAt(L, b, t, base, dyn);
+    MlirNamedAttribute noinc = attnNamedAttr(b, "noinc", mlirBoolAttrGet(L->ctx, 1));
+    MlirValue full = wsBarrier(L, b, false, isV, slot);
+    attnBuildOp(b, "nvvm.cp.async.mbarrier.arrive", 1, &full, 0, NULL, 1, &noinc, 0, NULL);
+    return;
+  }
+  wsWait(b, wsBarrier(L, b, false, isV, slot), phase);
+  attnWgmmaFenceProxy(L, b); /* cp.async wrote it (generic proxy); wgmma reads it */
+  MlirValue *desc = isV ? attnGpuNewBlocks(L, (int)(rows / 16)) : NULL;
+  if (L->failed)
+    return;
+  if (desc) {
+    AttnWgmmaTile vt = {rows, cols, base, dyn};
+    attnWgmmaDescriptorsV(b, &s->wl, &vt, desc);
+  }
+  attnGpuPut(L, res,
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .nb = desc ? (int)(rows / 16) : 0,
+                       .blocks = desc,
+                       .rows = rows,
+                       .cols = cols,
+                       .stride = rowStride(L, cols),
+                       .base = base,
+                       .dynBase = dyn,
+                       .slot = isV ? 1 : 0,
+                       .generation = L->smemGeneration[isV ? 1 : 0],
+                       .release = wsBarrier(L, b, true, isV, slot)});
+}
+
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
   NvState *s = N(L);
@@ -529,6 +681,10 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
   }
   if (!smemFits(L, op))
     return;
+  if (s->ws) {
+    wsReadTile(L, b, op, t, isV);
+    return;
+  }
   int slot = isV ? 1 : 0;
   int64_t base = isV ? s->vBase : 0;
   MlirOperation loop = parentOp(op);
@@ -679,11 +835,14 @@ static bool isZero(MlirValue v) {
 
 /* A wgmma result, committed as group `committed` and not waited for: the
  * core settles it (settle, below) before its first use. */
-static void putPending(AttnGpuLower *L, MlirOperation op, MlirValue res, MlirValue acc, int nb) {
-  attnGpuPutPending(
-      L, op, res,
-      (AttnRep){
-          .kind = ATTN_REP_PENDING, .value = acc, .nb = nb, .generation = (int)N(L)->committed++});
+static void putPending(AttnGpuLower *L, MlirOperation op, MlirValue res, MlirValue acc, int nb,
+                       MlirValue release) {
+  attnGpuPutPending(L, op, res,
+                    (AttnRep){.kind = ATTN_REP_PENDING,
+                              .value = acc,
+                              .nb = nb,
+                              .generation = (int)N(L)->committed++,
+                              .release = release});
 }
 
 /* Waits until the group of `rep` is complete (the groups committed after it
@@ -695,6 +854,8 @@ static void settle(AttnGpuLower *L, AttnBuilder *b, AttnRep *rep) {
     attnWgmmaWait(L, b, s->committed - group - 1);
     s->done = group + 1;
   }
+  if (!mlirValueIsNull(rep->release))
+    wsArrive(b, rep->release); /* its shared operand is free for the producer */
   MlirValue acc = rep->value, *blocks = attnGpuNewBlocks(L, rep->nb);
   if (!blocks)
     return;
@@ -764,7 +925,7 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
                   kt = {kr->rows, kr->cols, kr->base, kr->dynBase};
     bool zero = isZero(acc);
     putPending(L, op, res, attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, zero ? NULL : blocks),
-               L->RL * ncb);
+               L->RL * ncb, kr->release);
     return;
   }
   if (!qf) {
@@ -817,7 +978,8 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
       return;
     AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base, vr->dynBase};
-    putPending(L, op, res, attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, vr->blocks, blocks), L->RL * nd);
+    putPending(L, op, res, attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, vr->blocks, blocks), L->RL * nd,
+               vr->release);
     return;
   }
   MlirValue afrag[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 4];
@@ -973,6 +1135,16 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   if (wg)
     L->smemAlign = ATTN_WGMMA_ALIGN; /* 128-byte swizzle atoms */
   s->ring = wg && hasPipelinedLoop(func);
+  s->ws = hasString(func, "attn.schedule", "warp-specialized", 0);
+  if (s->ws && (!wg || s->ring || L->W != 8)) {
+    attnEmitOpError(func, passName,
+                    "has attn.schedule = \"warp-specialized\", which needs a wgmma kernel of "
+                    "two consumer warpgroups (block_m 128, num_warps 8) without "
+                    "software-pipelined loops");
+    return false;
+  }
+  if (s->ws)
+    L->producerWarps = WS_PRODUCER_WARPS;
   return true;
 }
 
@@ -1046,6 +1218,9 @@ static const AttnGpuTarget nvTarget = {
     .lowerPV = lowerPV,
     .reduceLanes = reduceLanes,
     .settle = settle,
+    .rolesBegin = rolesBegin,
+    .roleBegin = roleBegin,
+    .roleEnd = roleEnd,
 };
 
 /* f32 adds, subtracts and multiplies of the kernels may contract into FMAs
