@@ -1300,8 +1300,8 @@ bool attnGpuHasVector(MlirOperation op) {
 /* The producer's copy of op (warp specialization): scalar code, KV loops
  * and K/V tile reads; the rest is the consumers'. */
 static void lowerProducerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
-  MlirValue res = mlirOperationGetNumResults(op) == 1 ? mlirOperationGetResult(op, 0)
-                                                      : attnNullValue();
+  MlirValue res =
+      mlirOperationGetNumResults(op) == 1 ? mlirOperationGetResult(op, 0) : attnNullValue();
   if (attnIsOp(op, "scf.for") && attnGpuHasVector(op))
     lowerProducerFor(L, b, op);
   else if (attnIsOp(op, "vector.transfer_read") && attnGpuIsTile(res) &&

@@ -228,7 +228,8 @@ static MlirValue cI32(AttnBuilder *b, int64_t v) {
 static void consumerBarrier(AttnGpuLower *L, AttnBuilder *b) {
   MlirValue ops[2] = {cI32(b, 1), cI32(b, (int64_t)L->W * WARP)};
   int32_t seg[3] = {1, 1, 0};
-  MlirNamedAttribute a = attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 3, seg));
+  MlirNamedAttribute a =
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 3, seg));
   attnBuildOp(b, "nvvm.barrier", 2, ops, 0, NULL, 1, &a, 0, NULL);
 }
 
@@ -588,8 +589,8 @@ static void wsArrive(AttnBuilder *b, MlirValue bar) {
 static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
   NvState *s = N(L);
   MlirType i64 = attnIntType(b, 64);
-  s->barBase = attnAddI(b, s->wl.smemAddr,
-                        attnGpuConstInt(b, i64, 2 * (L->smemElems - WS_BAR_ELEMS)));
+  s->barBase =
+      attnAddI(b, s->wl.smemAddr, attnGpuConstInt(b, i64, 2 * (L->smemElems - WS_BAR_ELEMS)));
   AttnGpuIf first = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->tid, cIdx(b, 0)));
   for (int empty = 0; empty < 2; ++empty)
     for (int isV = 0; isV < 2; ++isV)
@@ -605,12 +606,12 @@ static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
 /* Registers move from the producer (copies only) to the consumers. */
 static void roleBegin(AttnGpuLower *L, AttnBuilder *b, bool producer) {
   MlirNamedAttribute attrs[2] = {
-      attnNamedAttr(b, "regCount", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32),
-                                                      producer ? WS_PRODUCER_REGS
-                                                               : WS_CONSUMER_REGS)),
-      attnNamedAttr(b, "action",
-                    attnGpuParseAttr(L, producer ? "#nvvm<action decrease>"
-                                                 : "#nvvm<action increase>"))};
+      attnNamedAttr(b, "regCount",
+                    mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32),
+                                       producer ? WS_PRODUCER_REGS : WS_CONSUMER_REGS)),
+      attnNamedAttr(
+          b, "action",
+          attnGpuParseAttr(L, producer ? "#nvvm<action decrease>" : "#nvvm<action increase>"))};
   attnBuildOp(b, "nvvm.setmaxregister", 0, NULL, 0, NULL, 2, attrs, 0, NULL);
 }
 

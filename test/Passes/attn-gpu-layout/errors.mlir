@@ -5,9 +5,9 @@
 // RUN: sed 's/bf16/f32/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=F32
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
 // RUN: not attn-opt %s --attn-gpu-layout=mma=tensorcore 2>&1 | FileCheck %s --check-prefix=OPT
-// ws=true where warp specialization does not fit: this causal D=128 kernel is
-// software-pipelined (num_stages 2), D=64's is one warpgroup, mma.sync has no warpgroups.
-// RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSPIPE
+// ws=true where warp specialization does not fit: a software-pipelined kernel
+// (num_stages 2), D=64's is one warpgroup, mma.sync has no warpgroups.
+// RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSPIPE
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSWG
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=1" --attn-online-softmax "--attn-gpu-layout=mma=mma_sync ws=true" 2>&1 | FileCheck %s --check-prefix=WSSYNC
 // RUN: not attn-opt %s --attn-gpu-layout=ws=maybe 2>&1 | FileCheck %s --check-prefix=WSOPT

@@ -1,8 +1,14 @@
 // attn-gpu-layout records the matmul form of each NVIDIA kernel (attn.mma on
 // the kernel function) and where every matmul operand lives (attn.layout on
 // the tile reads and the matmuls); attn-lower-nvgpu follows it.
-// Default sm_90a tiling of D = 128 (128 rows, 8 warps): wgmma.
+// Default sm_90a tiling of D = 128 (128 rows, 8 warps, FA2's schedule): wgmma, warp-specialized.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WG
+// ws=false leaves the schedule alone; so do pipelined kernels (num_stages 2) and one warpgroup (D = 64).
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false | FileCheck %s --check-prefix=NOWS
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
+// RUN: sed 's/x128xbf16/x64xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
+// NOWS: attn.mma = "wgmma"
+// NOWS-NOT: attn.schedule
 // 4 warps of 32 rows are not whole warpgroups: mma.sync, Q staged in shared memory.
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=4" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SYNC2
 // mma.sync forced on 16 rows per warp: Q in A fragments in registers.
@@ -19,7 +25,7 @@
 // CPU kernels are left alone.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
-// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma"}
+// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.schedule = "warp-specialized"}
 // WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
 // WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"

@@ -3,10 +3,10 @@
 // issues P V of the previous tile (its V read at iv - BLOCK_N) right after
 // Q K^T of this one (its V read and O's rescale before that Q K^T), and
 // carries P (bf16) and the rescale factor to it.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline | FileCheck %s
 // num_stages 1, or the mma.sync path: nothing to overlap, the loops stay.
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=1" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline | FileCheck %s --check-prefix=NONE
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync --attn-gpu-pipeline | FileCheck %s --check-prefix=NONE
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=mma=mma_sync --attn-gpu-pipeline | FileCheck %s --check-prefix=NONE
 // force=true pipelines any kernel (the CPU's too: test/Execution runs them).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax "--attn-gpu-pipeline=force=true" | FileCheck %s --check-prefix=FORCE
 // RUN: not attn-opt %s "--attn-gpu-pipeline=force=maybe" 2>&1 | FileCheck %s --check-prefix=OPT

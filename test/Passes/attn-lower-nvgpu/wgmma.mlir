@@ -4,15 +4,16 @@
 // 128-byte-swizzled shared memory (1024-byte aligned), QK^T as wgmma with
 // both operands in shared memory (own descriptors), PV as wgmma with P from
 // registers (inline PTX), fence.proxy.async between the copies and the
-// tensor cores' reads. docs/nvgpu.md.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s
+// tensor cores' reads. docs/nvgpu.md. FA2's schedule without warp specialization
+// (ws=false; wgmma-ws.mlir has the warp-specialized form).
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s
 // D = 64: one warpgroup of 64 rows per CTA, one swizzle box per row, 4 k-steps of QK^T, PV's N = 64.
-// RUN: sed 's/x128xf16/x64xf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=D64
+// RUN: sed 's/x128xf16/x64xf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s --check-prefix=D64
 // bf16 operands.
-// RUN: sed 's/f16/bf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
+// RUN: sed 's/f16/bf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s --check-prefix=BF16
 
 // f32 arithmetic may contract into FMAs (no `mul.rn`/`sub.rn` in the PTX).
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=FMA
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s --check-prefix=FMA
 // FMA: gpu.module @attn_kernels
 // FMA-NOT: {{arith\.(mulf|addf|subf) %[^ ]+, %[^ ]+ :}}
 // FMA: arith.mulf {{.*}} fastmath<contract>
