@@ -1181,41 +1181,49 @@ static void putFlat(AttnGpuLower *L, MlirValue old, const MlirValue *flat) {
     attnGpuPutTile(L, old, flatCount(L, old), flat);
 }
 
-/* A loop whose body multiplies Q by a K tile: a KV loop. */
-static bool isKvLoop(MlirOperation loop) {
+/* A K or V tile read: a tile read whose only use is the right operand of a
+ * matmul. */
+static bool isKvRead(MlirOperation op) {
+  if (!attnIsOp(op, "vector.transfer_read") || mlirOperationGetNumResults(op) != 1)
+    return false;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  return attnGpuIsTile(res) && attnGpuOnlyOperand(res, "vector.contract", 1);
+}
+
+/* A loop whose body (not a nested region) reads K or V tiles: it carries the
+ * read counts of a warp-specialized kernel. */
+static bool readsKv(MlirOperation loop) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
   for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
        o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_QK)
+    if (isKvRead(o))
       return true;
   return false;
 }
 
-/* The producer's copy of a KV loop: the same iterations, carrying only the
- * tile count; its body keeps what the K/V reads need (lowerProducerOp). */
-static MlirWalkResult findQK(MlirOperation op, void *userData) {
-  if (attnIsOp(op, "vector.contract") && attnContractForm(op) == ATTN_CONTRACT_QK) {
+static MlirWalkResult findKvRead(MlirOperation op, void *userData) {
+  if (isKvRead(op)) {
     *(bool *)userData = true;
     return MlirWalkResultInterrupt;
   }
   return MlirWalkResultAdvance;
 }
 
-static bool containsQK(MlirOperation op) {
+static bool containsKvRead(MlirOperation op) {
   bool found = false;
-  mlirOperationWalk(op, findQK, &found, MlirWalkPreOrder);
+  mlirOperationWalk(op, findKvRead, &found, MlirWalkPreOrder);
   return found;
 }
 
 static void lowerProducerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
-  if (!isKvLoop(op)) {
-    /* Skipping a loop around a KV loop would leave the consumers waiting
+  if (!readsKv(op)) {
+    /* Skipping a loop around K/V reads would leave the consumers waiting
      * for tiles nobody copies. */
-    if (containsQK(op))
+    if (containsKvRead(op))
       attnGpuFailWith(L, op,
-                      "nests a KV loop in another loop, which the warp-specialized %s "
+                      "nests K/V reads in a loop of a loop, which the warp-specialized %s "
                       "lowering does not support");
-    return; /* no tile to copy: the consumers' work only */
+    return; /* nothing to copy: the consumers' work only */
   }
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
   MlirValue lb = attnGpuPlain(L, op, mlirOperationGetOperand(op, 0));
@@ -1223,17 +1231,19 @@ static void lowerProducerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
   MlirValue step = attnGpuPlain(L, op, mlirOperationGetOperand(op, 2));
   if (L->failed)
     return;
-  AttnFor loop = attnForBegin(b, lb, ub, step, 1, &L->tileCount);
+  AttnFor loop = attnForBegin(b, lb, ub, step, 2, L->readCount);
   enterScope(L);
   attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
-  L->tileCount = loop.iterArgs[0];
+  L->readCount[0] = loop.iterArgs[0];
+  L->readCount[1] = loop.iterArgs[1];
   lowerBlock(L, b, body);
-  MlirValue next = attnAddI(b, L->tileCount, cIdx(b, 1));
+  MlirValue next[2] = {L->readCount[0], L->readCount[1]};
   leaveScope(L);
   if (L->failed)
     return;
-  attnForEnd(b, &loop, 1, &next);
-  L->tileCount = loop.results[0];
+  attnForEnd(b, &loop, 2, next);
+  L->readCount[0] = loop.results[0];
+  L->readCount[1] = loop.results[1];
 }
 
 static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
@@ -1244,16 +1254,18 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   for (intptr_t i = 0; i < nIter && !L->failed; ++i) {
     MlirValue init = mlirOperationGetOperand(op, 3 + i);
     counts[i] = flatCount(L, init);
-    if (total + counts[i] + 1 > ATTN_FOR_MAX_ITER) {
+    if (total + counts[i] + 2 > ATTN_FOR_MAX_ITER) {
       attnGpuFailWith(L, op, "carries more values than the %s lowering supports");
       return;
     }
     total += flatten(L, b, op, init, inits + total);
   }
-  /* Warp-specialized: the tile count rides along, last. */
-  bool counted = L->producerWarps > 0 && isKvLoop(op);
-  if (counted)
-    inits[total++] = L->tileCount;
+  /* Warp-specialized: the K and V read counts ride along, last. */
+  bool counted = L->producerWarps > 0 && readsKv(op);
+  if (counted) {
+    inits[total++] = L->readCount[0];
+    inits[total++] = L->readCount[1];
+  }
   MlirValue lb = attnGpuPlain(L, op, mlirOperationGetOperand(op, 0));
   MlirValue ub = attnGpuPlain(L, op, mlirOperationGetOperand(op, 1));
   MlirValue step = attnGpuPlain(L, op, mlirOperationGetOperand(op, 2));
@@ -1265,8 +1277,10 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
-  if (counted)
-    L->tileCount = loop.iterArgs[total - 1];
+  if (counted) {
+    L->readCount[0] = loop.iterArgs[total - 2];
+    L->readCount[1] = loop.iterArgs[total - 1];
+  }
   lowerBlock(L, b, body);
   MlirOperation yield = mlirBlockGetTerminator(body);
   settleOperands(L, b, yield, 0);
@@ -1275,16 +1289,20 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   int n = 0;
   for (intptr_t i = 0; i < nIter && !L->failed; ++i)
     n += flatten(L, b, yield, mlirOperationGetOperand(yield, i), yielded + n);
-  if (counted)
-    yielded[n++] = attnAddI(b, L->tileCount, cIdx(b, 1));
+  if (counted) {
+    yielded[n++] = L->readCount[0];
+    yielded[n++] = L->readCount[1];
+  }
   leaveScope(L);
   if (L->failed)
     return;
   attnForEnd(b, &loop, n, yielded);
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirOperationGetResult(op, i), loop.results + at);
-  if (counted)
-    L->tileCount = loop.results[total - 1];
+  if (counted) {
+    L->readCount[0] = loop.results[total - 2];
+    L->readCount[1] = loop.results[total - 1];
+  }
 }
 
 bool attnGpuHasVector(MlirOperation op) {
@@ -1300,18 +1318,15 @@ bool attnGpuHasVector(MlirOperation op) {
 /* The producer's copy of op (warp specialization): scalar code, KV loops
  * and K/V tile reads; the rest is the consumers'. */
 static void lowerProducerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
-  MlirValue res =
-      mlirOperationGetNumResults(op) == 1 ? mlirOperationGetResult(op, 0) : attnNullValue();
   if (attnIsOp(op, "scf.for") && attnGpuHasVector(op))
     lowerProducerFor(L, b, op);
-  else if (attnIsOp(op, "vector.transfer_read") && attnGpuIsTile(res) &&
-           attnGpuOnlyOperand(res, "vector.contract", 1))
+  else if (isKvRead(op))
     lowerTransferRead(L, b, op);
   else if (!attnGpuHasVector(op))
     clonePlain(L, b, op);
-  else if (mlirOperationGetNumRegions(op) > 0 && containsQK(op))
+  else if (mlirOperationGetNumRegions(op) > 0 && containsKvRead(op))
     attnGpuFailWith(L, op,
-                    "holds a KV loop in a region the warp-specialized %s lowering does not "
+                    "holds K/V reads in a region the warp-specialized %s lowering does not "
                     "follow");
 }
 
@@ -1485,7 +1500,7 @@ static void lowerRoles(AttnGpuLower *L, AttnBuilder *b, MlirBlock old) {
   L->producer = true;
   L->copyTid = attnSubI(b, L->tid, consumers);
   L->copyThreads = (int64_t)L->producerWarps * L->tgt->warpSize;
-  L->tileCount = cIdx(b, 0);
+  L->readCount[0] = L->readCount[1] = cIdx(b, 0);
   L->tgt->roleBegin(L, b, true);
   enterScope(L);
   lowerBlock(L, b, old);
@@ -1498,7 +1513,7 @@ static void lowerRoles(AttnGpuLower *L, AttnBuilder *b, MlirBlock old) {
   L->producer = false;
   L->copyTid = L->tid;
   L->copyThreads = (int64_t)L->W * L->tgt->warpSize;
-  L->tileCount = cIdx(b, 0);
+  L->readCount[0] = L->readCount[1] = cIdx(b, 0);
   L->tgt->roleBegin(L, b, false);
   enterScope(L);
   lowerBlock(L, b, old);

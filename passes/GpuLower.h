@@ -154,13 +154,15 @@ struct AttnGpuLower {
    * W consumer warps, and the kernel IR is lowered twice, into one region
    * per role: the producer's copy keeps the scalar code, the KV loops and
    * their K/V reads (the target issues the copies), the consumers' copy
-   * everything. Both count the KV tiles they visit in tileCount (an index
-   * carried through the KV loops), which names a tile's ring buffer. */
+   * everything. Both count the K and the V tiles they read in readCount[0]
+   * and [1] (indices carried through the loops that read them, advanced by
+   * the target's readTile), which name a tile's ring buffer and phase: the
+   * two copies read the same tiles in the same order. */
   int producerWarps;
   bool producer;       /* lowering the producer's copy */
   MlirValue copyTid;   /* this thread's index among the threads that copy K/V tiles */
   int64_t copyThreads; /* how many threads copy them */
-  MlirValue tileCount;
+  MlirValue readCount[2];
   void **arena;
   size_t arenaCount, arenaCap;
   bool failed, outOfMemory;

@@ -261,16 +261,15 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
 
 /* attn.schedule = "warp-specialized" (ws=auto: wherever it fits): a
  * producer warpgroup copies K/V tiles into a ring guarded by mbarriers while
- * the two consumer warpgroups compute (attn-lower-nvgpu). It fits wgmma
- * kernels of two warpgroups (block_m 128, num_warps 8) with FA2's schedule
- * (num_stages 1; attn-gpu-pipeline's loops keep their own K/V ring). */
+ * the two consumer warpgroups compute (attn-lower-nvgpu); with
+ * software-pipelined loops (num_stages 2) the consumers also take turns
+ * issuing their matmuls (ping-pong). It fits wgmma kernels of two
+ * warpgroups (block_m 128, num_warps 8). */
 static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg,
                            const LayoutOptions *o) {
   const char *misfit = !wg ? "it does not use wgmma"
                        : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
                            ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
-                       : kernelInt(kernel, "num_stages") >= 2
-                           ? "its KV loops are software-pipelined (num_stages >= 2)"
                            : NULL;
   if (o->ws == WS_ON && misfit) {
     char message[200];

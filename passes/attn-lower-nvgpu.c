@@ -603,6 +603,65 @@ static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
   attnGpuBarrier(b);
 }
 
+/* Ping-pong (warp-specialized kernels with software-pipelined loops): the
+ * consumer warpgroups take turns issuing their matmuls, so that one's
+ * softmax runs while the other's wgmmas do (FA3). Named barrier 2 + w is
+ * warpgroup w's turn: it syncs there (its 128 threads and the other
+ * warpgroup's 128 arrivals) before a loop body's first matmul and arrives
+ * on the other's barrier after the body's last. Warpgroup 1 arrives on
+ * barrier 2 once at the start so that warpgroup 0 goes first, and
+ * warpgroup 0 takes that surplus arrival back at the end. */
+static MlirValue warpgroup(AttnGpuLower *L, AttnBuilder *b) { return attnGpuUDiv(b, L->tid, 128); }
+
+static MlirValue turnBarrier(AttnGpuLower *L, AttnBuilder *b, bool other) {
+  MlirValue wg = warpgroup(L, b);
+  MlirValue id = other ? attnSubI(b, cIdx(b, 3), wg) : attnAddI(b, wg, cIdx(b, 2));
+  return attnIndexCast(b, id, attnIntType(b, 32));
+}
+
+static void turnSync(AttnGpuLower *L, AttnBuilder *b, MlirValue id) {
+  MlirValue ops[2] = {id, cI32(b, 2 * 128)};
+  int32_t seg[3] = {1, 1, 0};
+  MlirNamedAttribute a =
+      attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 3, seg));
+  attnBuildOp(b, "nvvm.barrier", 2, ops, 0, NULL, 1, &a, 0, NULL);
+}
+
+static void turnArrive(AttnBuilder *b, MlirValue id) {
+  MlirValue ops[2] = {id, cI32(b, 2 * 128)};
+  attnBuildOp(b, "nvvm.barrier.arrive", 2, ops, 0, NULL, 0, NULL, 0, NULL);
+}
+
+/* Whether `op` is the first (or the last) vector.contract of its block. */
+static bool matmulAtEdge(MlirOperation op, bool first) {
+  MlirOperation o = mlirBlockGetFirstOperation(mlirOperationGetBlock(op));
+  MlirOperation firstSeen = {NULL}, lastSeen = {NULL};
+  for (; !mlirOperationIsNull(o); o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.contract")) {
+      if (mlirOperationIsNull(firstSeen))
+        firstSeen = o;
+      lastSeen = o;
+    }
+  return mlirOperationEqual(first ? firstSeen : lastSeen, op);
+}
+
+static bool pingPong(AttnGpuLower *L, MlirOperation op) {
+  MlirOperation loop = mlirOperationGetParentOperation(op);
+  return N(L)->ws && !L->producer && attnIsOp(loop, "scf.for") &&
+         !mlirAttributeIsNull(attnGetAttr(loop, "attn.pipeline"));
+}
+
+/* Around the matmuls of a pipelined loop body (lowerQK, lowerPV). */
+static void turnBegin(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  if (pingPong(L, op) && matmulAtEdge(op, true))
+    turnSync(L, b, turnBarrier(L, b, false));
+}
+
+static void turnEnd(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  if (pingPong(L, op) && matmulAtEdge(op, false))
+    turnArrive(b, turnBarrier(L, b, true));
+}
+
 /* Registers move from the producer (copies only) to the consumers. */
 static void roleBegin(AttnGpuLower *L, AttnBuilder *b, bool producer) {
   MlirNamedAttribute attrs[2] = {
@@ -613,12 +672,21 @@ static void roleBegin(AttnGpuLower *L, AttnBuilder *b, bool producer) {
           b, "action",
           attnGpuParseAttr(L, producer ? "#nvvm<action decrease>" : "#nvvm<action increase>"))};
   attnBuildOp(b, "nvvm.setmaxregister", 0, NULL, 0, NULL, 2, attrs, 0, NULL);
+  if (!producer && N(L)->ring) { /* warpgroup 0 takes the first turn */
+    AttnGpuIf second = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, warpgroup(L, b), cIdx(b, 1)));
+    turnArrive(b, cI32(b, 2));
+    attnGpuIfEnd(b, &second);
+  }
 }
 
 /* The producer's copies are tracked by the barriers, but a thread leaves
  * only once its own have landed. */
 static void roleEnd(AttnGpuLower *L, AttnBuilder *b, bool producer) {
-  (void)L;
+  if (!producer && N(L)->ring) { /* warpgroup 1's surplus arrival */
+    AttnGpuIf first = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, warpgroup(L, b), cIdx(b, 0)));
+    turnSync(L, b, cI32(b, 2));
+    attnGpuIfEnd(b, &first);
+  }
   if (producer) {
     MlirNamedAttribute n =
         attnNamedAttr(b, "n", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), 0));
@@ -635,8 +703,10 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   NvState *s = N(L);
   MlirValue res = mlirOperationGetResult(op, 0);
   int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
-  MlirValue slot = attnGpuURem(b, L->tileCount, 2);
-  MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, L->tileCount, 2), 2);
+  MlirValue n = L->readCount[isV];
+  L->readCount[isV] = attnAddI(b, n, cIdx(b, 1));
+  MlirValue slot = attnGpuURem(b, n, 2);
+  MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, n, 2), 2);
   MlirValue dyn = attnMulI(b, slot, cIdx(b, L->smemKV / 4));
   if (L->producer) {
     wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
@@ -925,8 +995,10 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base, attnNullValue()},
                   kt = {kr->rows, kr->cols, kr->base, kr->dynBase};
     bool zero = isZero(acc);
+    turnBegin(L, b, op);
     putPending(L, op, res, attnWgmmaQK(L, b, &N(L)->wl, &qt, &kt, zero ? NULL : blocks),
                L->RL * ncb, kr->release);
+    turnEnd(L, b, op);
     return;
   }
   if (!qf) {
@@ -979,8 +1051,10 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
       return;
     AttnWgmmaTile vt = {vr->rows, vr->cols, vr->base, vr->dynBase};
+    turnBegin(L, b, op);
     putPending(L, op, res, attnWgmmaPV(L, b, &N(L)->wl, pb, &vt, vr->blocks, blocks), L->RL * nd,
                vr->release);
+    turnEnd(L, b, op);
     return;
   }
   MlirValue afrag[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 4];
@@ -1137,11 +1211,10 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
     L->smemAlign = ATTN_WGMMA_ALIGN; /* 128-byte swizzle atoms */
   s->ring = wg && hasPipelinedLoop(func);
   s->ws = hasString(func, "attn.schedule", "warp-specialized", 0);
-  if (s->ws && (!wg || s->ring || L->W != 8)) {
+  if (s->ws && (!wg || L->W != 8)) {
     attnEmitOpError(func, passName,
                     "has attn.schedule = \"warp-specialized\", which needs a wgmma kernel of "
-                    "two consumer warpgroups (block_m 128, num_warps 8) without "
-                    "software-pipelined loops");
+                    "two consumer warpgroups (block_m 128, num_warps 8)");
     return false;
   }
   if (s->ws)

@@ -5,13 +5,11 @@
 // RUN: sed 's/bf16/f32/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=F32
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
 // RUN: not attn-opt %s --attn-gpu-layout=mma=tensorcore 2>&1 | FileCheck %s --check-prefix=OPT
-// ws=true where warp specialization does not fit: a software-pipelined kernel
-// (num_stages 2), D=64's is one warpgroup, mma.sync has no warpgroups.
-// RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSPIPE
+// ws=true where warp specialization does not fit: D=64's kernel is one warpgroup,
+// mma.sync has no warpgroups.
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSWG
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=1" --attn-online-softmax "--attn-gpu-layout=mma=mma_sync ws=true" 2>&1 | FileCheck %s --check-prefix=WSSYNC
 // RUN: not attn-opt %s --attn-gpu-layout=ws=maybe 2>&1 | FileCheck %s --check-prefix=WSOPT
-// WSPIPE: errors.mlir:[[@LINE+18]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): its KV loops are software-pipelined (num_stages >= 2)
 // WSWG: <stdin>:[[@LINE+17]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): it is not two warpgroups of 64 rows (block_m 128, num_warps 8)
 // WSSYNC: errors.mlir:[[@LINE+16]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): it does not use wgmma
 // WSOPT: attn-gpu-layout: unknown option 'ws=maybe' (expected mma=auto|mma_sync|wgmma, ws=auto|true|false)

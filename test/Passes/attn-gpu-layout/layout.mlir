@@ -3,9 +3,10 @@
 // the tile reads and the matmuls); attn-lower-nvgpu follows it.
 // Default sm_90a tiling of D = 128 (128 rows, 8 warps, FA2's schedule): wgmma, warp-specialized.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WG
-// ws=false leaves the schedule alone; so do pipelined kernels (num_stages 2) and one warpgroup (D = 64).
+// ws=false leaves the schedule alone; so does one warpgroup (D = 64). Pipelined kernels
+// (num_stages 2) are warp-specialized too.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false | FileCheck %s --check-prefix=NOWS
-// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WG
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
 // NOWS: attn.mma = "wgmma"
 // NOWS-NOT: attn.schedule

@@ -3,7 +3,7 @@
 // (iv / BLOCK_N) % 2), and the wgmma groups are waited for where their
 // results are first needed, so the P V of tile n-1 runs during the softmax
 // of tile n.
-// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=ws=false --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s
 
 // Q, then K0 K1 V0 V1 of 128 x 128: 5 x 16384 elements.
 // CHECK: workgroup(%{{.*}} : memref<81920xf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64})

@@ -6,6 +6,9 @@
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s
 // ws=false keeps the FA2 schedule (one CTA barrier per tile, 256 threads).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s --check-prefix=OFF
+// Software-pipelined loops (num_stages 2) warp-specialized: the consumer warpgroups take
+// turns issuing their matmuls (ping-pong, named barriers 2 and 3).
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s --check-prefix=PING
 // A kernel marked warp-specialized that cannot be (mma.sync) is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync | sed 's/attn.mma = "mma_sync"/attn.mma = "mma_sync", attn.schedule = "warp-specialized"/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -23,8 +26,10 @@
 // CHECK-NEXT: scf.if %[[PROD]] {
 // CHECK-NEXT: %[[PT:.*]] = arith.subi %thread_id_x, %c256 : index
 // CHECK: nvvm.setmaxregister decrease 56
-// Its KV loop carries only the tile count n; buffer n % 2, phase (n / 2) % 2.
-// CHECK: scf.for %{{.*}} iter_args(%[[N:.*]] = %{{.*}}) -> (index) {
+// Its KV loop carries only the counts of K and V tiles read; K tile n sits in
+// buffer n % 2, its barriers in phase (n / 2) % 2.
+// CHECK: scf.for %{{.*}} iter_args(%[[N:.*]] = %{{.*}}, %[[NV:.*]] = %{{.*}}) -> (index, index) {
+// CHECK: %[[NEXT:.*]] = arith.addi %[[N]], %c1
 // CHECK: %[[SLOT:.*]] = arith.remui %[[N]], %c2
 // CHECK: %[[HALF:.*]] = arith.divui %[[N]], %c2
 // CHECK: %[[PHASE:.*]] = arith.remui %[[HALF]], %c2
@@ -44,7 +49,8 @@
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-COUNT-16: nvgpu.device_async_copy %arg2
 // CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
-// CHECK: scf.yield %{{.*}} : index
+// CHECK: %[[NEXTV:.*]] = arith.addi %[[NV]], %c1
+// CHECK: scf.yield %[[NEXT]], %[[NEXTV]] : index, index
 // The producer computes nothing: no matmul, no store in its region.
 // CHECK-NOT: nvvm.wgmma
 // CHECK-NOT: vector.store
@@ -59,7 +65,7 @@
 // CHECK-NEXT: nvvm.fence.proxy
 // CHECK-NOT: gpu.barrier
 // CHECK: nvvm.barrier id = %c1_i32 number_of_threads = %c256_i32
-// CHECK: scf.for {{.*}} -> ({{.*}}vector<2xf32>, index) {
+// CHECK: scf.for {{.*}} -> ({{.*}}vector<2xf32>, index, index) {
 // K landed (full phase (n / 2) % 2), fence for wgmma's async proxy.
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-NEXT: nvvm.fence.proxy
@@ -78,13 +84,72 @@
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.yield
 
+// The producer's copies of the three loops of a pipelined range: K only (prologue),
+// K then V (steady: V of the previous tile), V only (epilogue); K and V are counted
+// apart (two index iter_args).
+// PING: nvvm.setmaxregister decrease 56
+// PING: scf.for {{.*}} -> (index, index) {
+// PING-COUNT-16: nvgpu.device_async_copy %arg1
+// PING-NOT: nvgpu.device_async_copy %arg2
+// PING: scf.yield %{{.*}}, %{{.*}} : index, index
+// PING: scf.for {{.*}} -> (index, index) {
+// PING-COUNT-16: nvgpu.device_async_copy %arg1
+// PING-COUNT-16: nvgpu.device_async_copy %arg2
+// PING: scf.yield
+// PING: scf.for {{.*}} -> (index, index) {
+// PING-NOT: nvgpu.device_async_copy %arg1
+// PING-COUNT-16: nvgpu.device_async_copy %arg2
+// PING: scf.yield
+// Consumers: warpgroup 1 lets warpgroup 0 go first.
+// PING: nvvm.setmaxregister increase 224
+// PING: %[[WG1:.*]] = arith.cmpi eq, %{{.*}}, %c1
+// PING-NEXT: scf.if %[[WG1]] {
+// PING-NEXT: %[[C2:.*]] = arith.constant 2 : i32
+// PING: nvvm.barrier.arrive id = %[[C2]] number_of_threads = %c256_i32{{[_0-9]*}}
+// Prologue: the turn (barrier 2 + w) around Q K^T; the data waits come before it.
+// PING: scf.for
+// PING: nvvm.mbarrier.try_wait.parity
+// PING: %[[MINE:.*]] = arith.addi %{{.*}}, %c2{{.*}} : index
+// PING-NEXT: %[[MINE32:.*]] = arith.index_cast %[[MINE]] : index to i32
+// PING: nvvm.barrier id = %[[MINE32]] number_of_threads = %c256_i32{{[_0-9]*}}
+// PING-NOT: nvvm.wgmma.mma_async
+// PING: nvvm.wgmma.fence.aligned
+// PING: nvvm.wgmma.commit.group.sync.aligned
+// PING-NOT: nvvm.wgmma
+// PING: %[[WG:.*]] = arith.divui %thread_id_x, %c128
+// PING: %[[THEIRS:.*]] = arith.subi %c3{{.*}}, %[[WG]] : index
+// PING-NEXT: %[[THEIRS32:.*]] = arith.index_cast %[[THEIRS]] : index to i32
+// PING: nvvm.barrier.arrive id = %[[THEIRS32]] number_of_threads = %c256_i32{{[_0-9]*}}
+// Steady: one turn covers Q K^T of tile n and P V of tile n-1.
+// PING: scf.for
+// PING-COUNT-2: nvvm.mbarrier.try_wait.parity
+// PING: nvvm.barrier id = %{{.*}} number_of_threads = %c256_i32{{[_0-9]*}}
+// PING-NOT: nvvm.barrier
+// PING: nvvm.wgmma.commit.group.sync.aligned
+// PING-NOT: nvvm.barrier
+// PING: nvvm.wgmma.commit.group.sync.aligned
+// PING-NOT: nvvm.barrier id
+// PING: nvvm.barrier.arrive id = %{{.*}} number_of_threads = %c256_i32{{[_0-9]*}}
+// Q K^T's buffer is released at the softmax's wait (P V still running).
+// PING-NOT: nvvm.wgmma
+// PING: nvvm.wgmma.wait.group.sync.aligned 1
+// PING-NEXT: nvvm.mbarrier.arrive
+// At the end warpgroup 0 takes back warpgroup 1's first arrival.
+// PING: %[[WG0:.*]] = arith.cmpi eq, %{{.*}}, %c0
+// PING-NEXT: scf.if %[[WG0]] {
+// PING-NEXT: %[[B2:.*]] = arith.constant 2 : i32
+// PING: nvvm.barrier id = %[[B2]] number_of_threads = %c256_i32{{[_0-9]*}}
+// PING-NEXT: }
+// PING-NEXT: }
+// PING-NEXT: gpu.return
+
 // OFF: known_block_size = array<i32: 256, 1, 1>
 // OFF-NOT: nvvm.minctasm
 // OFF-NOT: mbarrier
 // OFF-NOT: setmaxregister
 // OFF: gpu.barrier
 
-// BAD: error: attn-lower-nvgpu: 'func.func' has attn.schedule = "warp-specialized", which needs a wgmma kernel of two consumer warpgroups (block_m 128, num_warps 8) without software-pipelined loops
+// BAD: <stdin>:{{[0-9]+}}:{{[0-9]+}}: error: attn-lower-nvgpu: 'func.func' has attn.schedule = "warp-specialized", which needs a wgmma kernel of two consumer warpgroups (block_m 128, num_warps 8)
 func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
     -> tensor<?x8x?x128xbf16> {
   %o = attn.mha %q, %k, %v
