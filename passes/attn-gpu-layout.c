@@ -259,15 +259,32 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
   return true;
 }
 
+static void setInt(MlirOperation op, const char *name, int64_t value) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  attnSetAttr(op, name, mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), value));
+}
+
+/* K/V buffers per operand of a warp-specialized kernel's ring (attn.ring):
+ * RING_BUFFERS where Q, the ring and the mbarriers fit sm_90a's 227 KiB of
+ * shared memory (D = 128: 32 + 3 x 64 KiB), else 2. */
+enum { RING_BUFFERS = 3 };
+
+static int64_t ringBuffers(MlirAttribute kernel, const Matmuls *m) {
+  MlirValue k = mlirOperationGetOperand(m->qk[0], 1), v = mlirOperationGetOperand(m->pv[0], 1);
+  int64_t d = dimOf(k, 1), dv = dimOf(v, 1), bn = dimOf(k, 0);
+  int64_t bytes = 2 * (kernelInt(kernel, "block_m") * d + RING_BUFFERS * bn * (d + dv)) + 128;
+  return bytes <= 227 * 1024 ? RING_BUFFERS : 2;
+}
+
 /* attn.schedule = "warp-specialized" (ws=auto: wherever it fits): a
  * producer warpgroup copies K/V tiles into a ring guarded by mbarriers while
  * the two consumer warpgroups compute (attn-lower-nvgpu); with
  * software-pipelined loops (num_stages 2) the consumers also take turns
  * issuing their matmuls (ping-pong). It fits wgmma kernels of two
  * warpgroups (block_m 128, num_warps 8). */
-static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg,
+static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, const Matmuls *m,
                            const LayoutOptions *o) {
-  const char *misfit = !wg ? "it does not use wgmma"
+  const char *misfit = !wg || m->nqk == 0 || m->npv == 0 ? "it does not use wgmma"
                        : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
                            ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
                            : NULL;
@@ -277,8 +294,10 @@ static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg,
     attnEmitOpError(func, passName, message);
     return false;
   }
-  if (!misfit && o->ws != WS_OFF)
+  if (!misfit && o->ws != WS_OFF) {
     setString(func, "attn.schedule", "warp-specialized");
+    setInt(func, "attn.ring", ringBuffers(kernel, m));
+  }
   return true;
 }
 
@@ -310,7 +329,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
     return false;
   }
   setString(func, "attn.mma", wg ? "wgmma" : "mma_sync");
-  if (!layoutSchedule(func, kernel, wg, o))
+  if (!layoutSchedule(func, kernel, wg, &m, o))
     return false;
   /* mma.sync with two 16-row tiles per warp has no registers left for Q's
    * fragments next to the 32-row accumulators (FA2's budget): Q is staged in

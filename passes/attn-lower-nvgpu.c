@@ -82,7 +82,8 @@ typedef struct {
   /* attn.schedule = "warp-specialized": a producer warpgroup fills a two-
    * buffer K/V ring guarded by mbarriers (wsReadTile) */
   bool ws;
-  MlirValue barBase; /* i64: byte address of the 8 mbarriers (ws) */
+  int wsStages;      /* ws: buffers per operand (attn.ring) */
+  MlirValue barBase; /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
   AttnWgmmaLanes wl;
@@ -156,7 +157,8 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
 }
 
 /* The last WS_BAR_ELEMS elements of a warp-specialized kernel's buffer
- * (after Q, 1024-byte aligned) hold its 8 mbarriers (8 bytes each). */
+ * (after Q, 1024-byte aligned) hold its mbarriers (8 bytes each, 4 per ring
+ * buffer: at most 16). */
 enum { WS_BAR_ELEMS = 64 };
 
 static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
@@ -217,7 +219,7 @@ static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bo
   (void)isV;
   /* a K and a V buffer of the largest tile; two of each for a ring */
   const NvState *s = L->state;
-  return (s->ring || s->ws ? 4 : 2) * rows * rowStride(L, cols);
+  return (s->ws ? 2 * s->wsStages : s->ring ? 4 : 2) * rows * rowStride(L, cols);
 }
 
 static MlirValue cI32(AttnBuilder *b, int64_t v) {
@@ -546,15 +548,16 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
  *
  * attn.schedule = "warp-specialized" (attn-gpu-layout): warps W..W+3 (the
  * producer warpgroup) run the producer's copy of the kernel (GpuLower.h),
- * which issues the cp.async copies of every K/V tile into a two-buffer ring;
- * warps 0..W-1 (the consumers) compute. Tile n (the tile count of both
- * copies) sits in buffer n % 2. Per buffer and operand two mbarriers:
+ * which issues the cp.async copies of every K/V tile into a ring of S
+ * buffers per operand (attn.ring, default 2); warps 0..W-1 (the consumers)
+ * compute. The n-th K (or V) tile both copies read sits in buffer n % S.
+ * Per buffer and operand two mbarriers:
  *   full  (128 arrivals: cp.async.mbarrier.arrive.noinc of each producer
  *          thread, which completes when that thread's copies have landed);
  *   empty (W * 32 arrivals: each consumer thread once the wgmma that read
  *          the buffer is complete, in settle).
- * Use n of a buffer is phase n / 2 of its barriers: consumers wait for full
- * phase (n / 2) % 2, the producer for empty phase (n / 2) % 2 ^ 1 (which a
+ * Use n of a buffer is phase n / S of its barriers: consumers wait for full
+ * phase (n / S) % 2, the producer for empty phase (n / S) % 2 ^ 1 (which a
  * fresh barrier reports complete). No CTA barrier remains in the KV loops:
  * a consumer warpgroup waits only for its data, not for the other one (ncu
  * at 4b7a6e3: 40% of the D=128 kernel's stall cycles were bar.sync). */
@@ -567,7 +570,7 @@ enum { WS_PRODUCER_WARPS = 4, WS_PRODUCER_REGS = 56, WS_CONSUMER_REGS = 224 };
  * empty, as a shared-memory pointer. */
 static MlirValue wsBarrier(AttnGpuLower *L, AttnBuilder *b, bool empty, bool isV, MlirValue slot) {
   MlirType i64 = attnIntType(b, 64);
-  int64_t first = 8 * (4 * (int64_t)empty + 2 * (int64_t)isV);
+  int64_t first = 8 * (2 * (int64_t)empty + (int64_t)isV) * N(L)->wsStages;
   MlirValue at = attnAddI(b, N(L)->barBase, attnGpuConstInt(b, i64, first));
   at = attnAddI(b, at, attnMulI(b, attnIndexCast(b, slot, i64), attnGpuConstInt(b, i64, 8)));
   MlirType ptr = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<3>"));
@@ -594,7 +597,7 @@ static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
   AttnGpuIf first = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->tid, cIdx(b, 0)));
   for (int empty = 0; empty < 2; ++empty)
     for (int isV = 0; isV < 2; ++isV)
-      for (int slot = 0; slot < 2; ++slot) {
+      for (int slot = 0; slot < s->wsStages; ++slot) {
         MlirValue ops[2] = {wsBarrier(L, b, empty, isV, cIdx(b, slot)),
                             cI32(b, empty ? (int64_t)L->W * WARP : WS_PRODUCER_WARPS * WARP)};
         attnBuildOp(b, "nvvm.mbarrier.init", 2, ops, 0, NULL, 0, NULL, 0, NULL);
@@ -705,9 +708,10 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
   MlirValue n = L->readCount[isV];
   L->readCount[isV] = attnAddI(b, n, cIdx(b, 1));
-  MlirValue slot = attnGpuURem(b, n, 2);
-  MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, n, 2), 2);
-  MlirValue dyn = attnMulI(b, slot, cIdx(b, L->smemKV / 4));
+  int64_t stages = s->wsStages;
+  MlirValue slot = attnGpuURem(b, n, stages);
+  MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, n, stages), 2);
+  MlirValue dyn = attnMulI(b, slot, cIdx(b, L->smemKV / (2 * stages)));
   if (L->producer) {
     wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
     issueReadAt(L, b, t, base, dyn);
@@ -1217,8 +1221,17 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
                     "two consumer warpgroups (block_m 128, num_warps 8)");
     return false;
   }
-  if (s->ws)
+  if (s->ws) {
     L->producerWarps = WS_PRODUCER_WARPS;
+    MlirAttribute ring = attnGetAttr(func, "attn.ring");
+    s->wsStages = mlirAttributeIsNull(ring)       ? 2
+                  : mlirAttributeIsAInteger(ring) ? (int)mlirIntegerAttrGetValueInt(ring)
+                                                  : 0;
+    if (s->wsStages < 2 || s->wsStages > 4) {
+      attnEmitOpError(func, passName, "has an attn.ring other than 2, 3 or 4 buffers");
+      return false;
+    }
+  }
   return true;
 }
 

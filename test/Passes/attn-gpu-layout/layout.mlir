@@ -8,6 +8,9 @@
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false | FileCheck %s --check-prefix=NOWS
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WG
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
+// 256-key tiles: three K/V buffers would not fit 227 KiB of shared memory, two are recorded.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=256" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=RING2
+// RING2: attn.mma = "wgmma", attn.ring = 2 : i64, attn.schedule = "warp-specialized"
 // NOWS: attn.mma = "wgmma"
 // NOWS-NOT: attn.schedule
 // 4 warps of 32 rows are not whole warpgroups: mma.sync, Q staged in shared memory.
@@ -26,7 +29,7 @@
 // CPU kernels are left alone.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
-// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.schedule = "warp-specialized"}
+// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
 // WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
 // WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"

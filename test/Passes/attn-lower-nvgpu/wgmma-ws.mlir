@@ -9,17 +9,20 @@
 // Software-pipelined loops (num_stages 2) warp-specialized: the consumer warpgroups take
 // turns issuing their matmuls (ping-pong, named barriers 2 and 3).
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s --check-prefix=PING
+// A ring of another size than 2-4 buffers is refused, located.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | sed 's/attn.ring = 3 : i64/attn.ring = 7 : i64/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=RING
+// RING: <stdin>:{{[0-9]+}}:{{[0-9]+}}: error: attn-lower-nvgpu: 'func.func' has an attn.ring other than 2, 3 or 4 buffers
 // A kernel marked warp-specialized that cannot be (mma.sync) is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync | sed 's/attn.mma = "mma_sync"/attn.mma = "mma_sync", attn.schedule = "warp-specialized"/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BAD
 
-// 12 warps; the four K/V buffers, Q and 64 elements (128 bytes) of mbarriers;
+// 12 warps; three K and three V buffers (attn.ring = 3), Q and 64 elements (128 bytes) of mbarriers;
 // nvvm.minctasm makes ptxas honour setmaxnreg.
-// CHECK: gpu.func @f_attn0({{.*}} workgroup(%{{.*}} : memref<81984xbf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64}) kernel attributes {attn.kernel = {{.*}}num_warps = 12 : i64{{.*}}known_block_size = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32}
-// Thread 0 makes 4 full barriers (128 producer arrivals) and 4 empty ones
+// CHECK: gpu.func @f_attn0({{.*}} workgroup(%{{.*}} : memref<114752xbf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64}) kernel attributes {attn.kernel = {{.*}}num_warps = 12 : i64{{.*}}known_block_size = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32}
+// Thread 0 makes 6 full barriers (128 producer arrivals) and 6 empty ones
 // (256 consumer arrivals); a CTA barrier publishes them.
 // CHECK: scf.if
-// CHECK-COUNT-4: nvvm.mbarrier.init %{{.*}}, %c128_i32
-// CHECK-COUNT-4: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %c128_i32
+// CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %c256_i32
 // CHECK: gpu.barrier
 // The producer: threads 256..383, registers given away.
 // CHECK: %[[PROD:.*]] = arith.cmpi sge, %thread_id_x, %c256 : index
@@ -27,15 +30,15 @@
 // CHECK-NEXT: %[[PT:.*]] = arith.subi %thread_id_x, %c256 : index
 // CHECK: nvvm.setmaxregister decrease 56
 // Its KV loop carries only the counts of K and V tiles read; K tile n sits in
-// buffer n % 2, its barriers in phase (n / 2) % 2.
+// buffer n % 3, its barriers in phase (n / 3) % 2.
 // CHECK: scf.for %{{.*}} iter_args(%[[N:.*]] = %{{.*}}, %[[NV:.*]] = %{{.*}}) -> (index, index) {
 // CHECK: %[[NEXT:.*]] = arith.addi %[[N]], %c1
-// CHECK: %[[SLOT:.*]] = arith.remui %[[N]], %c2
-// CHECK: %[[HALF:.*]] = arith.divui %[[N]], %c2
+// CHECK: %[[SLOT:.*]] = arith.remui %[[N]], %c3
+// CHECK: %[[HALF:.*]] = arith.divui %[[N]], %c3
 // CHECK: %[[PHASE:.*]] = arith.remui %[[HALF]], %c2
 // CHECK: %[[FREE:.*]] = arith.xori %[[PHASE]], %c1
-// Wait until the consumers released K's buffer (empty: barriers 4-5, byte 32).
-// CHECK: arith.addi %{{.*}}, %c32_i64 : i64
+// Wait until the consumers released K's buffer (empty: barriers 6-8, byte 48).
+// CHECK: arith.addi %{{.*}}, %c48_i64 : i64
 // CHECK: %[[EPAR:.*]] = arith.index_cast %[[FREE]] : index to i32
 // CHECK: nvvm.mbarrier.try_wait.parity %{{.*}}, %[[EPAR]]
 // 16 copies of 16 bytes per producer thread (128 x 128 bf16), then the
@@ -44,8 +47,8 @@
 // CHECK-COUNT-16: nvgpu.device_async_copy %arg1
 // CHECK: nvvm.cp.async.commit.group
 // CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
-// V: empty barriers 6-7 (byte 48), the same copies, full barriers 2-3.
-// CHECK: arith.addi %{{.*}}, %c48_i64 : i64
+// V: empty barriers 9-11 (byte 72), the same copies, full barriers 3-5.
+// CHECK: arith.addi %{{.*}}, %c72_i64 : i64
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-COUNT-16: nvgpu.device_async_copy %arg2
 // CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
