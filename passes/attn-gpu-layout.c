@@ -284,10 +284,17 @@ static int64_t ringBuffers(MlirAttribute kernel, const Matmuls *m) {
  * warpgroups (block_m 128, num_warps 8). */
 static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, const Matmuls *m,
                            const LayoutOptions *o) {
-  const char *misfit = !wg || m->nqk == 0 || m->npv == 0 ? "it does not use wgmma"
-                       : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
-                           ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
-                           : NULL;
+  bool pipelined = kernelInt(kernel, "num_stages") >= 2;
+  const char *misfit =
+      !wg || m->nqk == 0 || m->npv == 0 ? "it does not use wgmma"
+      : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
+          ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
+      /* P and S of two tiles and a 64 x Dv accumulator per warpgroup: past Dv = 128
+       * the 224 registers a consumer thread gets spill (ptxas: 8 bytes at D = 256) */
+      : pipelined && dimOf(mlirOperationGetOperand(m->pv[0], 1), 1) > 128
+          ? "its software-pipelined loops need more registers than a consumer warpgroup "
+            "gets past Dv = 128"
+          : NULL;
   if (o->ws == WS_ON && misfit) {
     char message[200];
     snprintf(message, sizeof(message), "cannot warp-specialize (ws=true): %s", misfit);

@@ -6,7 +6,9 @@
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
 // RUN: not attn-opt %s --attn-gpu-layout=mma=tensorcore 2>&1 | FileCheck %s --check-prefix=OPT
 // ws=true where warp specialization does not fit: D=64's kernel is one warpgroup,
-// mma.sync has no warpgroups.
+// mma.sync has no warpgroups, pipelined loops past Dv = 128 need too many registers.
+// RUN: sed 's/x128xbf16/x256xbf16/g' %s | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSREGS
+// WSREGS: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): its software-pipelined loops need more registers than a consumer warpgroup gets past Dv = 128
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=true 2>&1 | FileCheck %s --check-prefix=WSWG
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=1" --attn-online-softmax "--attn-gpu-layout=mma=mma_sync ws=true" 2>&1 | FileCheck %s --check-prefix=WSSYNC
 // RUN: not attn-opt %s --attn-gpu-layout=ws=maybe 2>&1 | FileCheck %s --check-prefix=WSOPT
