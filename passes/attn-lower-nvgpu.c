@@ -544,6 +544,34 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
   return attnNullValue();
 }
 
+/* A K/V tile in a ring buffer (dyn: its offset, chosen at run time) as a
+ * wgmma operand; a V tile gets its descriptors now (attnWgmmaDescriptorsV).
+ * release: the barrier its readers arrive on when done (warp-specialized
+ * kernels), or null. */
+static void putRingTile(AttnGpuLower *L, AttnBuilder *b, MlirValue res, const AttnTileRead *t,
+                        bool isV, MlirValue dyn, MlirValue release) {
+  int64_t rows = t->tileRows, cols = t->cols, base = isV ? N(L)->vBase : 0;
+  MlirValue *desc = isV ? attnGpuNewBlocks(L, (int)(rows / 16)) : NULL;
+  if (L->failed)
+    return;
+  if (desc) {
+    AttnWgmmaTile vt = {rows, cols, base, dyn};
+    attnWgmmaDescriptorsV(b, &N(L)->wl, &vt, desc);
+  }
+  attnGpuPut(L, res,
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .nb = desc ? (int)(rows / 16) : 0,
+                       .blocks = desc,
+                       .rows = rows,
+                       .cols = cols,
+                       .stride = rowStride(L, cols),
+                       .base = base,
+                       .dynBase = dyn,
+                       .slot = isV ? 1 : 0,
+                       .generation = L->smemGeneration[isV ? 1 : 0],
+                       .release = release});
+}
+
 /*===--- Warp specialization: a producer warpgroup and an mbarrier ring --------===*
  *
  * attn.schedule = "warp-specialized" (attn-gpu-layout): warps W..W+3 (the
@@ -705,7 +733,7 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
                        bool isV) {
   NvState *s = N(L);
   MlirValue res = mlirOperationGetResult(op, 0);
-  int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
+  int64_t base = isV ? s->vBase : 0;
   MlirValue n = L->readCount[isV];
   L->readCount[isV] = attnAddI(b, n, cIdx(b, 1));
   int64_t stages = s->wsStages;
@@ -722,25 +750,7 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   }
   wsWait(b, wsBarrier(L, b, false, isV, slot), phase);
   attnWgmmaFenceProxy(L, b); /* cp.async wrote it (generic proxy); wgmma reads it */
-  MlirValue *desc = isV ? attnGpuNewBlocks(L, (int)(rows / 16)) : NULL;
-  if (L->failed)
-    return;
-  if (desc) {
-    AttnWgmmaTile vt = {rows, cols, base, dyn};
-    attnWgmmaDescriptorsV(b, &s->wl, &vt, desc);
-  }
-  attnGpuPut(L, res,
-             (AttnRep){.kind = ATTN_REP_SMEM,
-                       .nb = desc ? (int)(rows / 16) : 0,
-                       .blocks = desc,
-                       .rows = rows,
-                       .cols = cols,
-                       .stride = rowStride(L, cols),
-                       .base = base,
-                       .dynBase = dyn,
-                       .slot = isV ? 1 : 0,
-                       .generation = L->smemGeneration[isV ? 1 : 0],
-                       .release = wsBarrier(L, b, true, isV, slot)});
+  putRingTile(L, b, res, t, isV, dyn, wsBarrier(L, b, true, isV, slot));
 }
 
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
@@ -766,24 +776,8 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
   if (s->wg && attnIsOp(loop, "scf.for") &&
       !mlirAttributeIsNull(attnGetAttr(loop, "attn.pipeline"))) {
     MlirValue dyn = ringRead(L, b, op, loop, isV, rows);
-    MlirValue *desc = isV ? attnGpuNewBlocks(L, (int)(rows / 16)) : NULL;
-    if (L->failed)
-      return;
-    if (desc) {
-      AttnWgmmaTile vt = {rows, cols, base, dyn};
-      attnWgmmaDescriptorsV(b, &s->wl, &vt, desc);
-    }
-    attnGpuPut(L, res,
-               (AttnRep){.kind = ATTN_REP_SMEM,
-                         .nb = desc ? (int)(rows / 16) : 0,
-                         .blocks = desc,
-                         .rows = rows,
-                         .cols = cols,
-                         .stride = rowStride(L, cols),
-                         .base = base,
-                         .dynBase = dyn,
-                         .slot = slot,
-                         .generation = L->smemGeneration[slot]});
+    if (!L->failed)
+      putRingTile(L, b, res, t, isV, dyn, attnNullValue());
     return;
   }
   bool piped = !mlirOperationIsNull(s->pipe.oldLoop) && mlirOperationEqual(s->pipe.oldLoop, loop);
