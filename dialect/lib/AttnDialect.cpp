@@ -12,6 +12,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 
@@ -31,6 +32,27 @@ void attn::AttnDialect::initialize() {
 
 #define GET_OP_CLASSES
 #include "attn/IR/AttnOps.cpp.inc"
+
+namespace {
+/// TypeID::get<Trait>() names a trait by the compiler's spelling of
+/// `Trait<Empty>` with a local struct Empty: libMLIR.so (clang) spells it
+/// "mlir::OpTrait::IsTerminator<Empty>", this file (gcc) differently, so
+/// the core verifier would not see attn.yield as a terminator ("block with
+/// no terminator"). This resolves the core's spelling by name.
+struct ForeignTypeID : detail::FallbackTypeIDResolver {
+  static TypeID byName(llvm::StringRef name) { return registerImplicitTypeID(name); }
+};
+} // namespace
+
+OperationName::HasTraitFn attn::YieldOp::getHasTraitFn() {
+  static TypeID coreTerminator = ForeignTypeID::byName("mlir::OpTrait::IsTerminator<Empty>");
+  return [](TypeID id) {
+    return id == coreTerminator ||
+           op_definition_impl::hasTrait<OpTrait::ZeroRegions, OpTrait::ZeroResults,
+                                        OpTrait::ZeroSuccessors, OpTrait::OneOperand,
+                                        OpTrait::OpInvariants, OpTrait::IsTerminator>(id);
+  };
+}
 
 namespace {
 
@@ -143,12 +165,15 @@ LogicalResult checkRanges(Operation *op, std::initializer_list<Dim> heads,
 /// name is a misspelled inherent one ({casual, windw_left = 3}) that would
 /// otherwise be ignored silently and change the meaning of the op.
 LogicalResult checkAttributeNames(Operation *op, bool dropout) {
+  bool blockMask = isa<attn::MhaOp, attn::MhaVarlenOp>(op);
   for (NamedAttribute a : op->getDiscardableAttrs())
     if (!a.getName().strref().contains('.'))
       return op->emitOpError() << "unknown attribute '" << a.getName().strref()
                                << "' (the op's attributes are scale, causal, window_left, "
-                               << (dropout ? "window_right, softcap, dropout_p, seed and offset"
-                                           : "window_right and softcap")
+                               << (blockMask ? "window_right, softcap, dropout_p, seed, offset, "
+                                               "q_block_size and kv_block_size"
+                                   : dropout ? "window_right, softcap, dropout_p, seed and offset"
+                                             : "window_right and softcap")
                                << "; other attributes need a dialect prefix, such as 'attn.')";
   return success();
 }
@@ -362,22 +387,164 @@ LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value
   return verifyAlibi(op, alibi, qH);
 }
 
+
+/// The block mask's operands, block sizes and mask_mod region
+/// (docs/masks.md). `batch` is the dim that B' must match or be 1 (q's B;
+/// for varlen cu_seqlens_q's B+1, so one less); `sq`, `sk` the sequence
+/// dims that fix NQB and NKB (varlen: null, as sequences vary).
+struct BlockMaskOperands {
+  Value kvNum, kvIdx, fullNum, fullIdx;
+  IntegerAttr qBlock, kvBlock;
+  MutableArrayRef<Region> regions;
+};
+
+/// dim (B' or H') of a block tensor: `want` (when static) or 1.
+LogicalResult checkSameOrOne(Operation *op, const Dim &want, int64_t wantSize, const Dim &d) {
+  if (!d.isStatic() || d.size() == 1 || ShapedType::isDynamic(wantSize) || d.size() == wantSize)
+    return success();
+  return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
+                           << " = " << d.size() << ") must equal '" << want.operand
+                           << "' dimension " << want.index << " (" << want.name << " = "
+                           << wantSize << ") or 1 (broadcast)";
+}
+
+/// NQB = ceil(S / block) of a static S.
+LogicalResult checkBlockCount(Operation *op, const Dim &d, const Dim &seq, int64_t block,
+                              const char *blockName) {
+  if (!d.isStatic() || !seq.isStatic())
+    return success();
+  int64_t want = (seq.size() + block - 1) / block;
+  if (d.size() == want)
+    return success();
+  return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
+                           << " = " << d.size() << ") must equal ceil(" << seq.name << " / "
+                           << blockName << ") = " << want << " ('" << seq.operand
+                           << "' dimension " << seq.index << ", " << seq.name << " = "
+                           << seq.size() << ", " << blockName << " = " << block << ")";
+}
+
+/// One pair (num_blocks: B' x H' x NQB, indices: B' x H' x NQB x NKB).
+LogicalResult verifyBlockPair(Operation *op, Value num, const char *numName, Value idx,
+                              const char *idxName, const Dim &batch, int64_t batchSize,
+                              const Dim &hq, const Dim *sq, const Dim *sk, int64_t qBlock,
+                              int64_t kvBlock) {
+  if (failed(checkRank(op, num, numName, 3, "B x Hq x NQB")) ||
+      failed(checkRank(op, idx, idxName, 4, "B x Hq x NQB x NKB")) ||
+      failed(checkElementKind(op, num, numName, Elements::I32)) ||
+      failed(checkElementKind(op, idx, idxName, Elements::I32)))
+    return failure();
+  Dim nB{num, numName, 0, "B"}, nH{num, numName, 1, "Hq"}, nQ{num, numName, 2, "NQB"};
+  Dim iB{idx, idxName, 0, "B"}, iH{idx, idxName, 1, "Hq"}, iQ{idx, idxName, 2, "NQB"},
+      iK{idx, idxName, 3, "NKB"};
+  if (failed(checkSameOrOne(op, batch, batchSize, nB)) ||
+      failed(checkSameOrOne(op, hq, hq.size(), nH)) || failed(checkSame(op, nB, iB)) ||
+      failed(checkSame(op, nH, iH)) || failed(checkSame(op, nQ, iQ)))
+    return failure();
+  if (sq && failed(checkBlockCount(op, nQ, *sq, qBlock, "q_block_size")))
+    return failure();
+  if (sk && failed(checkBlockCount(op, iK, *sk, kvBlock, "kv_block_size")))
+    return failure();
+  return success();
+}
+
+/// mask_mod: one block (b, h, q_idx, kv_idx : index or i64) of pure arith
+/// ops ending in attn.yield. Anything else could read memory or have
+/// effects the kernels cannot replay per element.
+LogicalResult verifyMaskMod(Operation *op, Region &region) {
+  Block &block = region.front();
+  if (block.getNumArguments() != 4)
+    return op->emitOpError() << "'mask_mod' must take 4 arguments (b, h, q_idx, kv_idx), got "
+                             << block.getNumArguments();
+  for (BlockArgument arg : block.getArguments())
+    if (!arg.getType().isIndex() && !arg.getType().isSignlessInteger(64))
+      return op->emitOpError() << "'mask_mod' argument " << arg.getArgNumber()
+                               << " must be index or i64, got " << arg.getType();
+  for (Operation &inner : block) {
+    bool pureArith = inner.getDialect() && inner.getDialect()->getNamespace() == "arith" &&
+                     inner.getNumRegions() == 0 && isMemoryEffectFree(&inner);
+    if (!pureArith && !isa<attn::YieldOp>(inner))
+      return inner.emitOpError() << "is not allowed in 'mask_mod' (only pure arith ops and "
+                                    "attn.yield)";
+    // The region is replayed per element inside the kernels: it may use
+    // its arguments, its own values and constants (a canonicalizer may
+    // hoist those out of it), nothing else of the enclosing function.
+    for (Value operand : inner.getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (operand.getParentRegion() == &region || (def && def->getName().getStringRef() == "arith.constant"))
+        continue;
+      return inner.emitOpError() << "in 'mask_mod' uses a value defined outside it (only its "
+                                    "arguments, its own values and constants)";
+    }
+  }
+  if (!isa<attn::YieldOp>(block.back()))
+    return op->emitOpError() << "'mask_mod' must end in attn.yield";
+  return success();
+}
+
+LogicalResult verifyBlockMask(Operation *op, const BlockMaskOperands &m, const Dim &batch,
+                              int64_t batchSize, const Dim &hq, const Dim *sq, const Dim *sk) {
+  bool any = m.kvNum || m.kvIdx || m.fullNum || m.fullIdx || m.qBlock || m.kvBlock ||
+             !m.regions.empty();
+  if (!any)
+    return success();
+  if (m.regions.size() > 1)
+    return op->emitOpError() << "takes at most one 'mask_mod' region, got " << m.regions.size();
+  if (!m.kvNum || !m.kvIdx)
+    return op->emitOpError() << "a block mask needs 'kv_num_blocks' and 'kv_indices' "
+                                "(block_mask(...)); 'full_blocks', 'mask_mod', "
+                                "'q_block_size' and 'kv_block_size' belong to it";
+  if (!m.fullNum != !m.fullIdx)
+    return op->emitOpError() << "'full_kv_num_blocks' and 'full_kv_indices' must be given together";
+  if (!m.qBlock || !m.kvBlock)
+    return op->emitOpError() << "a block mask needs 'q_block_size' and 'kv_block_size'";
+  for (auto [a, name] : {std::pair<IntegerAttr, const char *>{m.qBlock, "q_block_size"},
+                         {m.kvBlock, "kv_block_size"}})
+    if (a.getInt() < 1 || a.getInt() > kMaxLength)
+      return op->emitOpError() << "'" << name << "' must be in [1, " << kMaxLength << "], got "
+                               << a.getInt();
+  int64_t qb = m.qBlock.getInt(), kb = m.kvBlock.getInt();
+  if (failed(verifyBlockPair(op, m.kvNum, "kv_num_blocks", m.kvIdx, "kv_indices", batch, batchSize,
+                             hq, sq, sk, qb, kb)))
+    return failure();
+  if (m.fullNum) {
+    if (failed(verifyBlockPair(op, m.fullNum, "full_kv_num_blocks", m.fullIdx, "full_kv_indices",
+                               batch, batchSize, hq, sq, sk, qb, kb)) ||
+        failed(checkSameShape(op, m.kvIdx, "kv_indices", m.fullIdx, "full_kv_indices",
+                              "B x Hq x NQB x NKB", {"B", "Hq", "NQB", "NKB"})) ||
+        failed(checkSameShape(op, m.kvNum, "kv_num_blocks", m.fullNum, "full_kv_num_blocks",
+                              "B x Hq x NQB", {"B", "Hq", "NQB"})))
+      return failure();
+  }
+  if (!m.regions.empty() && failed(verifyMaskMod(op, m.regions.front())))
+    return failure();
+  return success();
+}
 } // namespace
 
 LogicalResult attn::MhaOp::verify() {
+  Dim qB{getQ(), "q", 0, "B"}, qH{getQ(), "q", 1, "Hq"}, qS{getQ(), "q", 2, "Sq"},
+      kS{getK(), "k", 2, "Sk"};
+  BlockMaskOperands mask{getKvNumBlocks(),  getKvIndices(),     getFullKvNumBlocks(),
+                         getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
+                         getMaskMod()};
   if (failed(verifyMhaShapes(getOperation(), getQ(), getK(), getV(), getOut(), getLse(),
                              getAlibiSlopes())) ||
-      failed(verifySinks(getOperation(), getSinks(), Dim{getQ(), "q", 1, "Hq"})))
+      failed(verifySinks(getOperation(), getSinks(), qH)) || failed(verifyDropoutAttrs(*this)))
     return failure();
-  return verifyDropoutAttrs(*this);
+  return verifyBlockMask(getOperation(), mask, qB, qB.size(), qH, &qS, &kS);
 }
 
 LogicalResult attn::MhaVarlenOp::verify() {
+  Dim qH{getQ(), "q", 1, "Hq"}, cq{getCuSeqlensQ(), "cu_seqlens_q", 0, "B+1"};
+  BlockMaskOperands mask{getKvNumBlocks(),  getKvIndices(),     getFullKvNumBlocks(),
+                         getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
+                         getMaskMod()};
   if (failed(verifyVarlenShapes(getOperation(), getQ(), getK(), getV(), getCuSeqlensQ(),
                                 getCuSeqlensK(), getOut(), getLse(), getAlibiSlopes())) ||
-      failed(verifySinks(getOperation(), getSinks(), Dim{getQ(), "q", 1, "Hq"})))
+      failed(verifySinks(getOperation(), getSinks(), qH)) || failed(verifyDropoutAttrs(*this)))
     return failure();
-  return verifyDropoutAttrs(*this);
+  int64_t batch = cq.isStatic() ? cq.size() - 1 : ShapedType::kDynamic;
+  return verifyBlockMask(getOperation(), mask, cq, batch, qH, nullptr, nullptr);
 }
 
 /// dout has out's shape and type; dq, dk, dv those of q, k, v.

@@ -59,6 +59,24 @@ defvar Attn_DropoutAttrs = (ins
   OptionalAttr<I64Attr>:$offset
 );
 
+// Block-sparse and custom masks (FlexAttention's BlockMask; docs/masks.md).
+// For each (batch, head, query block of q_block_size rows): kv_num_blocks
+// partial key blocks listed in kv_indices (the element mask region decides
+// per element) and full_kv_num_blocks full key blocks listed in
+// full_kv_indices (every element visible); key blocks in neither list are
+// skipped and never read. All are int32; batch and head dims may be 1
+// (broadcast).
+defvar Attn_BlockMaskOperands = (ins
+  Optional<Attn_I32Tensor>:$kv_num_blocks,
+  Optional<Attn_I32Tensor>:$kv_indices,
+  Optional<Attn_I32Tensor>:$full_kv_num_blocks,
+  Optional<Attn_I32Tensor>:$full_kv_indices
+);
+defvar Attn_BlockMaskAttrs = (ins
+  OptionalAttr<I64Attr>:$q_block_size,
+  OptionalAttr<I64Attr>:$kv_block_size
+);
+
 def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
   let description = [{
@@ -86,6 +104,20 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     and lse = log(exp(sinks[h]) + sum_j exp(s_j)). A row that sees no key
     then produces 0 and lse = sinks[h]; a sink of -inf is no sink.
 
+    Optional block mask (FlexAttention's BlockMask, docs/masks.md):
+    `block_mask(%kv_num_blocks, %kv_indices)` with
+    `kv_num_blocks: tensor<B' x H' x NQB x i32>`,
+    `kv_indices: tensor<B' x H' x NQB x NKB x i32>`, optionally
+    `full_blocks(%full_kv_num_blocks, %full_kv_indices)` of the same shapes,
+    attributes `q_block_size`, `kv_block_size` (NQB = ceil(Sq / q_block_size),
+    NKB = ceil(Sk / kv_block_size), B' in {B, 1}, H' in {Hq, 1}), and
+    optionally `mask_mod`, a region (b, h, q_idx, kv_idx : index or i64) of
+    pure arith ops yielding an i1 with attn.yield. Key j is visible to row i
+    iff its block is among the first full_kv_num_blocks[b][h][i / QB] entries
+    of full_kv_indices, or among the first kv_num_blocks entries of
+    kv_indices and mask_mod(b, h, i, j) is true (true without a region),
+    and causal / windows allow it. Other blocks are never read.
+
     Example:
     ```mlir
     %o = attn.mha %q, %k, %v {causal} : (tensor<2x8x128x64xf16>,
@@ -95,11 +127,17 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_CommonAttrs, Attn_DropoutAttrs);
+                       Attn_BlockMaskOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
+                       Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  // At most one region (absent: no element mask); variadic so that ops
+  // written without one keep their generic form.
+  let regions = (region VariadicRegion<SizedRegion<1>>:$mask_mod);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
-    functional-type(operands, results)
+    $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)?
+    (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
+    (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
+    (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -118,19 +156,26 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     cu_seqlens start at 0, are non-decreasing and end at most at Tq (Tk).
     Query tokens past cu_seqlens_q[B] produce 0 and lse = -inf. Optional
     `sinks: tensor<Hq x f32>` as in attn.mha (a row that sees no key gives 0
-    and lse = sinks[h]; tokens past cu_seqlens_q[B] too).
+    and lse = sinks[h]; tokens past cu_seqlens_q[B] too). Optional block
+    mask as in attn.mha, per sequence: B' in {B, 1}, query blocks and
+    mask_mod's q_idx / kv_idx local to the sequence, NQB and NKB at least
+    the blocks of the longest sequence.
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_I32Tensor:$cu_seqlens_q,
                             Attn_I32Tensor:$cu_seqlens_k,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_CommonAttrs, Attn_DropoutAttrs);
+                       Attn_BlockMaskOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
+                       Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  let regions = (region VariadicRegion<SizedRegion<1>>:$mask_mod);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $cu_seqlens_q `,` $cu_seqlens_k
-    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
-    functional-type(operands, results)
+    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)?
+    (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
+    (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
+    (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -250,6 +295,17 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSe
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator,
+                                      ParentOneOf<["MhaOp", "MhaVarlenOp"]>]> {
+  let summary = "the value of a mask_mod region: is key kv_idx visible to q_idx";
+  let arguments = (ins I1:$visible);
+  let assemblyFormat = "$visible attr-dict `:` type($visible)";
+  // Also answers libMLIR's query for the terminator trait (AttnDialect.cpp).
+  let extraClassDeclaration = [{
+    static ::mlir::OperationName::HasTraitFn getHasTraitFn();
+  }];
 }
 
 #endif // ATTN_OPS_TD
