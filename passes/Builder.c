@@ -502,6 +502,25 @@ MlirValue attnLoadIndex(AttnBuilder *b, MlirValue mem, MlirValue i) {
   return attnIndexCast(b, attnLoad(b, mem, 1, &i), attnIndexType(b));
 }
 
+MlirValue attnLoadIndexIf(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_t rank,
+                          const MlirValue *indices) {
+  AttnBuilder inner = *b;
+  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
+  inner.block = thenBlock;
+  inner.before = attnNullOp();
+  MlirValue loaded = attnIndexCast(&inner, attnLoad(&inner, mem, rank, indices), attnIndexType(b));
+  attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
+  inner.block = elseBlock;
+  MlirValue zero = attnConstIndex(&inner, 0);
+  attnBuildOp(&inner, "scf.yield", 1, &zero, 0, NULL, 0, NULL, 0, NULL);
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
+  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
+  MlirType idx = attnIndexType(b);
+  return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &cond, 1, &idx, 0, NULL, 2, regions),
+                                0);
+}
+
 MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
   return attnMinSI(b, attnMaxSI(b, x, lo), hi);
 }

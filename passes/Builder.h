@@ -174,6 +174,10 @@ MlirType attnStridedMemRefType(MlirContext ctx, intptr_t rank, int64_t last, boo
 MlirValue attnRowSlice(AttnBuilder *b, MlirValue mem, int dim, MlirValue start, MlirValue rows);
 /* mem[i] of a 1-D integer memref (cu_seqlens, seq_lens) as an index. */
 MlirValue attnLoadIndex(AttnBuilder *b, MlirValue mem, MlirValue i);
+/* cond ? index_cast(mem[indices]) : 0, the load inside an scf.if: for
+ * tensors that may be empty (a select would still load). */
+MlirValue attnLoadIndexIf(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_t rank,
+                          const MlirValue *indices);
 /* min(max(x, lo), hi), signed. */
 MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi);
 

@@ -29,6 +29,9 @@ static MlirWalkResult collect(MlirOperation op, void *userData) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   if (name.length < 5 || strncmp(name.data, "attn.", 5) != 0)
     return MlirWalkResultAdvance;
+  /* attn.yield ends a mask_mod region: part of its attention op. */
+  if (attnIsOp(op, "attn.yield"))
+    return MlirWalkResultAdvance;
   return attnOpListAppend(userData, op) ? MlirWalkResultAdvance : MlirWalkResultInterrupt;
 }
 
@@ -66,6 +69,11 @@ static MlirValue optionalOperand(MlirOperation op, intptr_t fromEnd) {
                                                  : (MlirValue){NULL};
 }
 
+/* attn.mha and attn.mha_varlen end with the block mask's four groups. */
+static intptr_t blockMaskGroups(MlirOperation op) {
+  return attnIsOp(op, "attn.mha") || attnIsOp(op, "attn.mha_varlen") ? 4 : 0;
+}
+
 MlirValue attnOpAlibi(MlirOperation op) {
   /* The backward ops have one optional operand, alibi, after a fixed list
    * (no operandSegmentSizes). */
@@ -73,9 +81,12 @@ MlirValue attnOpAlibi(MlirOperation op) {
   if (fixed >= 0)
     return mlirOperationGetNumOperands(op) > fixed ? mlirOperationGetOperand(op, fixed)
                                                    : (MlirValue){NULL};
-  return optionalOperand(op, 2);
+  return optionalOperand(op, 2 + blockMaskGroups(op));
 }
-MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1); }
+MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1 + blockMaskGroups(op)); }
+MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which) {
+  return blockMaskGroups(op) ? optionalOperand(op, 4 - (intptr_t)which) : (MlirValue){NULL};
+}
 
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message) {
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));

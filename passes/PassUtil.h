@@ -15,7 +15,8 @@ typedef struct {
   bool outOfMemory;
 } AttnOpList;
 
-/* Collects every op of the attn dialect nested under `root`, in post order. */
+/* Collects every op of the attn dialect nested under `root`, in post order
+ * (not attn.yield, the terminator of an op's mask_mod region). */
 AttnOpList attnCollectAttnOps(MlirOperation root);
 void attnOpListFree(AttnOpList *list);
 /* Appends `op`; false (and outOfMemory set) when the list cannot grow. */
@@ -24,11 +25,20 @@ bool attnOpListAppend(AttnOpList *list, MlirOperation op);
 bool attnIsOp(MlirOperation op, const char *name);
 
 /* The optional operands of an attention op, or a null value when absent.
- * Every attn op ends with the groups alibi_slopes, sinks (0 or 1 operand
- * each, counted by operandSegmentSizes): both are Hq x f32, so the operand
+ * The forward ops have the groups alibi_slopes, sinks (0 or 1 operand
+ * each, counted by operandSegmentSizes; last on attn.paged_attention): both are Hq x f32, so the operand
  * count alone cannot tell them apart. */
 MlirValue attnOpAlibi(MlirOperation op);
 MlirValue attnOpSinks(MlirOperation op);
+/* attn.mha and attn.mha_varlen have four more groups after the sinks: the
+ * block mask (docs/masks.md). */
+typedef enum {
+  ATTN_KV_NUM_BLOCKS,
+  ATTN_KV_INDICES,
+  ATTN_FULL_KV_NUM_BLOCKS,
+  ATTN_FULL_KV_INDICES
+} AttnBlockMaskOperand;
+MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which);
 
 /* Emits "<pass>: <message>" at the op's location. */
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message);

@@ -32,6 +32,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "MaskMod.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
@@ -85,7 +86,19 @@ typedef struct {
   MlirValue scratch;            /* memref<?xf32>, at least lenK long */
   int64_t headDim, valueDim;
   MlirType outElemType;
+  const struct AttnBlockMask *mask; /* block mask, or null */
 } AttnRow;
+
+/* A block mask (docs/masks.md) as one row reads it: the four int32
+ * tensors (full ones null when absent), the block sizes, the op (for its
+ * mask_mod region), the row's batch (varlen: sequence) and head, and the
+ * row's state of every key block (0 skipped, 1 partial, 2 full). */
+typedef struct AttnBlockMask {
+  MlirValue num, idx, fullNum, fullIdx;
+  int64_t qBlock, kvBlock;
+  MlirOperation op;
+  MlirValue batch, head, state;
+} AttnBlockMask;
 
 static MlirValue clampIndex(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
   return attnMinSI(b, attnMaxSI(b, x, lo), hi);
@@ -138,6 +151,68 @@ static MlirValue emitVisible(AttnBuilder *b, const AttnOptions *opt, MlirValue d
   return visible;
 }
 
+/* Marks the key blocks listed for the row's query block in `state`:
+ * state[blk] = value for the first num[b][h][qb] entries of idx (entries
+ * outside [0, NKB) are ignored; B' and H' of 1 broadcast). */
+static void markBlocks(AttnBuilder *b, const AttnBlockMask *m, MlirValue num, MlirValue idx,
+                       MlirValue qb, MlirValue valid, int value) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  MlirValue bb = attnMinSI(b, m->batch, attnSubI(b, attnDim(b, num, 0), c1));
+  MlirValue hh = attnMinSI(b, m->head, attnSubI(b, attnDim(b, num, 1), c1));
+  MlirValue at[4] = {bb, hh, qb, c0};
+  MlirValue nkb = attnDim(b, idx, 3);
+  MlirValue count = clampIndex(b, attnLoadIndexIf(b, valid, num, 3, at), c0, nkb);
+  AttnFor t = attnForBegin(b, c0, count, c1, 0, NULL);
+  at[3] = t.iv;
+  MlirValue blk = attnIndexCast(b, attnLoad(b, idx, 4, at), attnIndexType(b));
+  MlirValue inRange =
+      attnAndI(b, attnCmpI(b, ATTN_CMPI_SGE, blk, c0), attnCmpI(b, ATTN_CMPI_SLT, blk, nkb));
+  MlirValue slot = clampIndex(b, blk, c0, attnSubI(b, nkb, c1));
+  MlirValue old = attnLoad(b, m->state, 1, &slot);
+  MlirValue mark = attnConstIndex(b, value);
+  /* A block listed as full stays full. */
+  MlirValue set = attnAndI(b, inRange, attnCmpI(b, ATTN_CMPI_SLE, old, mark));
+  attnStore(b, attnSelect(b, set, mark, old), m->state, 1, &slot);
+  attnForEnd(b, &t, 0, NULL);
+}
+
+/* The state of every key block for query row `row` (emitRow, once per row). */
+static void emitBlockStates(AttnBuilder *b, const AttnBlockMask *m, MlirValue row) {
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  AttnFor t = attnForBegin(b, c0, attnDim(b, m->state, 0), c1, 0, NULL);
+  attnStore(b, c0, m->state, 1, &t.iv);
+  attnForEnd(b, &t, 0, NULL);
+  MlirValue nqb = attnDim(b, m->num, 2);
+  MlirValue valid = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGT, nqb, c0),
+                             attnAndI(b, attnCmpI(b, ATTN_CMPI_SGT, attnDim(b, m->num, 0), c0),
+                                      attnCmpI(b, ATTN_CMPI_SGT, attnDim(b, m->num, 1), c0)));
+  MlirValue qb = clampIndex(b, attnDivSI(b, row, attnConstIndex(b, m->qBlock)), c0,
+                            attnMaxSI(b, attnSubI(b, nqb, c1), c0));
+  markBlocks(b, m, m->num, m->idx, qb, valid, 1);
+  if (!mlirValueIsNull(m->fullNum))
+    markBlocks(b, m, m->fullNum, m->fullIdx, qb, valid, 2);
+}
+
+/* Key j passes the block mask: its block is full, or partial and
+ * mask_mod(b, h, i, j) holds (always, without a region). */
+static MlirValue emitBlockVisible(AttnBuilder *b, AttnRow *r, MlirValue j) {
+  const AttnBlockMask *m = r->mask;
+  MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
+  MlirValue kb = attnDivSI(b, j, attnConstIndex(b, m->kvBlock));
+  MlirValue n = attnDim(b, m->state, 0);
+  MlirValue slot = attnMinSI(b, kb, attnMaxSI(b, attnSubI(b, n, c1), c0));
+  MlirValue st = attnSelect(b, attnCmpI(b, ATTN_CMPI_SLT, kb, n), attnLoad(b, m->state, 1, &slot), c0);
+  MlirValue full = attnCmpI(b, ATTN_CMPI_EQ, st, attnConstIndex(b, 2));
+  MlirValue partial = attnCmpI(b, ATTN_CMPI_EQ, st, c1);
+  if (!mlirBlockIsNull(attnMaskModBlock(m->op))) {
+    MlirValue args[4] = {m->batch, m->head, r->row, j};
+    MlirValue elem = attnInlineMaskMod(b, m->op, args);
+    if (!mlirValueIsNull(elem))
+      partial = attnAndI(b, partial, elem);
+  }
+  return attnBinary(b, "arith.ori", full, partial);
+}
+
 /* Pass 1: logits of row i into scratch; returns the row max. */
 static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
   MlirValue c0 = attnConstIndex(b, 0), c1 = attnConstIndex(b, 1);
@@ -163,6 +238,10 @@ static MlirValue emitLogits(AttnBuilder *b, AttnRow *r, MlirValue diag) {
       logit = attnSubF(b, logit, attnMulF(b, r->slope, distF));
     }
     MlirValue visible = emitVisible(b, &r->opt, diag, j);
+    if (r->mask) {
+      MlirValue inMask = emitBlockVisible(b, r, j);
+      visible = mlirValueIsNull(visible) ? inMask : attnAndI(b, visible, inMask);
+    }
     if (!mlirValueIsNull(visible))
       logit = attnSelect(b, visible, logit, attnConstF32(b, -INFINITY));
     attnStore(b, logit, r->scratch, 1, &j);
@@ -222,6 +301,8 @@ static void emitOutput(AttnBuilder *b, AttnRow *r, MlirValue m, MlirValue sum) {
 }
 
 static void emitRow(AttnBuilder *b, AttnRow *r) {
+  if (r->mask)
+    emitBlockStates(b, r->mask, r->row);
   MlirValue diag = attnAddI(b, r->row, attnSubI(b, r->lenK, r->lenQ));
   MlirValue m = emitLogits(b, r, diag);
   MlirValue sum = emitExpSum(b, r, m);
@@ -321,6 +402,27 @@ static MlirValue optionalBuffer(AttnBuilder *b, MlirValue operand) {
   return mlirValueIsNull(operand) ? attnNullValue() : attnToBuffer(b, operand);
 }
 
+/* The op's block mask with its buffers and a state array of NKB (at least
+ * 1) entries; false when the op has none. */
+static bool readBlockMask(AttnBuilder *b, MlirOperation op, AttnBlockMask *m) {
+  memset(m, 0, sizeof(*m));
+  MlirValue num = attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS);
+  if (mlirValueIsNull(num))
+    return false;
+  m->num = attnToBuffer(b, num);
+  m->idx = attnToBuffer(b, attnOpBlockMask(op, ATTN_KV_INDICES));
+  m->fullNum = optionalBuffer(b, attnOpBlockMask(op, ATTN_FULL_KV_NUM_BLOCKS));
+  m->fullIdx = optionalBuffer(b, attnOpBlockMask(op, ATTN_FULL_KV_INDICES));
+  m->qBlock = mlirIntegerAttrGetValueInt(attr(op, "q_block_size"));
+  m->kvBlock = mlirIntegerAttrGetValueInt(attr(op, "kv_block_size"));
+  m->op = op;
+  int64_t shape[1] = {mlirShapedTypeGetDynamicSize()};
+  MlirType type = mlirMemRefTypeContiguousGet(attnIndexType(b), 1, shape, mlirAttributeGetNull());
+  MlirValue n = attnMaxSI(b, attnDim(b, m->idx, 3), attnConstIndex(b, 1));
+  m->state = attnAlloc(b, type, 1, &n);
+  return true;
+}
+
 /*===--- attn.mha ----------------------------------------------------------===*/
 
 static void lowerMha(MlirOperation op) {
@@ -340,6 +442,8 @@ static void lowerMha(MlirOperation op) {
   MlirValue lse =
       hasLse ? attnAllocLike(&b, mlirOperationGetResult(op, 1), outSrc, outDims) : attnNullValue();
   MlirValue scratch = scratchFor(&b, k, 2);
+  AttnBlockMask mask;
+  bool hasMask = readBlockMask(&b, op, &mask);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
   MlirValue lenQ = attnDim(&b, q, 2), lenK = attnDim(&b, k, 2);
@@ -367,6 +471,9 @@ static void lowerMha(MlirOperation op) {
     r.headDim = d;
     r.valueDim = dv;
     r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    mask.batch = bi;
+    mask.head = h;
+    r.mask = hasMask ? &mask : NULL;
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);
@@ -407,6 +514,8 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue out, lse;
   allocPackedResults(&b, op, q, v, sinks, 2, &out, &lse);
   MlirValue scratch = scratchFor(&b, k, 0);
+  AttnBlockMask mask;
+  bool hasMask = readBlockMask(&b, op, &mask);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
   MlirValue numSeq = attnSubI(&b, attnDim(&b, cuQ, 0), c1);
@@ -444,6 +553,9 @@ static void lowerMhaVarlen(MlirOperation op) {
     r.headDim = d;
     r.valueDim = dv;
     r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    mask.batch = seq.iv;
+    mask.head = h;
+    r.mask = hasMask ? &mask : NULL;
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);

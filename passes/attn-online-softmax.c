@@ -61,6 +61,7 @@
 
 #include "Builder.h"
 #include "Dropout.h"
+#include "MaskMod.h"
 #include "PassUtil.h"
 #include "Passes.h"
 
@@ -93,12 +94,24 @@ typedef struct {
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
   AttnDropout dropout;
   bool foldScale; /* the pass option fold-scale (foldedScale) */
+  /* Block mask (docs/masks.md): the op (for its mask_mod region, or null),
+   * whether full blocks are listed, the block sizes. */
+  bool hasBlockMask, hasFullBlocks;
+  MlirOperation maskOp;
+  int64_t qBlock, kvBlock;
 } Spec;
 
 /* attn-online-softmax{fold-scale=true|false}. */
 typedef struct {
   bool foldScale;
 } SoftmaxOptions;
+
+/* The block mask's tensors in a program (full ones null when absent) and
+ * the (batch or sequence, head) its rows belong to. */
+typedef struct {
+  MlirValue num, idx, fullNum, fullIdx;
+  MlirValue batch, head;
+} BlockMask;
 
 /* How a tile is read from / written to a memref: fixed indices plus the
  * memref dims that carry the tile's rows and columns (colDim < 0: 1-D). */
@@ -133,6 +146,8 @@ typedef struct {
   MlirValue kvLo, kvEnd;
   const Paged *paged; /* K and V through a block table, or null */
   MlirValue dropBH;   /* dropout: b * Hq + h (varlen: b the sequence) */
+  const BlockMask *mask;
+  bool maskMod; /* the KV loop being built applies mask_mod (partial blocks) */
 } Program;
 
 static MlirAttribute attr(MlirOperation op, const char *name) {
@@ -146,6 +161,30 @@ static int64_t dictInt(MlirAttribute dict, const char *name, int64_t fallback) {
 }
 
 static int64_t clampWindow(int64_t w) { return w > windowClamp ? windowClamp : w; }
+
+/* The block mask's sizes; the kernel's tiles must nest in its blocks: a
+ * program's BLOCK_M rows in one query block and each BLOCK_N tile of keys
+ * in one key block (docs/masks.md). */
+static bool readBlockMaskSpec(MlirOperation op, Spec *s) {
+  if (s->paged || mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)))
+    return true;
+  s->hasBlockMask = true;
+  s->hasFullBlocks = !mlirValueIsNull(attnOpBlockMask(op, ATTN_FULL_KV_NUM_BLOCKS));
+  s->maskOp = op;
+  s->qBlock = mlirIntegerAttrGetValueInt(attr(op, "q_block_size"));
+  s->kvBlock = mlirIntegerAttrGetValueInt(attr(op, "kv_block_size"));
+  if (s->qBlock % s->blockM != 0 || s->kvBlock % s->blockN != 0) {
+    char message[300];
+    snprintf(message, sizeof(message),
+             "has a block mask whose blocks (q_block_size = %lld, kv_block_size = %lld) are not "
+             "multiples of the kernel's tile (block_m = %lld, block_n = %lld)",
+             (long long)s->qBlock, (long long)s->kvBlock, (long long)s->blockM,
+             (long long)s->blockN);
+    attnEmitOpError(op, "attn-online-softmax", message);
+    return false;
+  }
+  return true;
+}
 
 static bool readSpec(MlirOperation op, Spec *s) {
   const char *pass = "attn-online-softmax";
@@ -233,7 +272,7 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->softcap = mlirFloatAttrGetValueDouble(a);
   }
   s->dropout = attnReadDropout(op);
-  return true;
+  return readBlockMaskSpec(op, s);
 }
 
 /*===--- Types ---------------------------------------------------------------===*/
@@ -291,7 +330,8 @@ static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
 }
 
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
- * [sinks], out, [lse], pid_x, pid_y, pid_z. */
+ * [sinks], [kv_num_blocks, kv_indices, [full_kv_num_blocks,
+ * full_kv_indices]], out, [lse], pid_x, pid_y, pid_z. */
 static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   if (s->paged)
     return pagedParamTypes(ctx, s, types);
@@ -308,6 +348,10 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
   if (s->hasSinks)
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, f32);
+  for (int pair = 0; s->hasBlockMask && pair < (s->hasFullBlocks ? 2 : 1); ++pair) {
+    types[n++] = attnStridedMemRefType(ctx, 3, mlirShapedTypeGetDynamicSize(), false, i32);
+    types[n++] = attnStridedMemRefType(ctx, 4, mlirShapedTypeGetDynamicSize(), false, i32);
+  }
   types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
     types[n++] = attnStridedMemRefType(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
@@ -511,6 +555,18 @@ static MlirValue softcapTile(AttnBuilder *b, const Spec *s, MlirValue t, MlirTyp
   return attnSelect(b, small, plain, capped);
 }
 
+/* mask_mod(b, h, i, j) over the tile at key n0 (i, j local to the
+ * sequence), vector<BM x BN x i1>: the region's ops on tiles. */
+static MlirValue maskModTile(AttnBuilder *b, const Program *p, MlirValue n0) {
+  const Spec *s = p->s;
+  MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
+  MlirValue rows = attnSubI(b, p->rowIndex, splatOf(b, p->off, vec1(s->blockM, idx)));
+  MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
+  MlirValue args[4] = {splatOf(b, p->mask->batch, tileIdx), splatOf(b, p->mask->head, tileIdx),
+                       attnRowBroadcast(b, rows, s->blockN), attnBroadcast(b, keys, tileIdx)};
+  return attnInlineMaskMod(b, s->maskOp, args);
+}
+
 /* The factor c = scale * log2(e) when the loops may keep logits unscaled:
  * max commutes with a positive factor, so the running max m is taken over
  * the raw logits s and exp2(s * c - m * c) is one fused multiply-add per
@@ -546,8 +602,15 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
                                       : splatOf(b, p->slope2, tileF);
     t = attnAddF(b, t, attnMulF(b, slope, distF));
   }
-  if (masked)
-    t = attnSelect(b, visibleTile(b, p, n0, dist), t, splatF(b, tileF, -INFINITY));
+  if (masked) {
+    MlirValue vis = visibleTile(b, p, n0, dist);
+    if (p->maskMod && p->s->maskOp.ptr && !mlirBlockIsNull(attnMaskModBlock(p->s->maskOp))) {
+      MlirValue elem = maskModTile(b, p, n0);
+      if (!mlirValueIsNull(elem))
+        vis = attnAndI(b, vis, elem);
+    }
+    t = attnSelect(b, vis, t, splatF(b, tileF, -INFINITY));
+  }
   return t;
 }
 
@@ -626,8 +689,10 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
      * multiple of BLOCK_N unless the split lies past the sequence (then
      * start = lo = end and nothing runs); the max keeps a split from
      * visiting keys of the one before it. */
-    if (p->paged) {
-      MlirValue piece = cst(b, attnPagedPiece(s->bs, s->blockN));
+    if (p->paged || p->mask) {
+      /* A block mask's key block is likewise read in whole tiles from its
+       * first key, so no tile reaches into the next (maybe skipped) block. */
+      MlirValue piece = cst(b, p->paged ? attnPagedPiece(s->bs, s->blockN) : s->blockN);
       lo = maxI(b, attnMulI(b, attnBinary(b, "arith.divui", lo, piece), piece), start);
     }
   }
@@ -644,6 +709,63 @@ static void emitRanges(AttnBuilder *b, const Program *p, MlirValue bounds[4]) {
   bounds[1] = u0;
   bounds[2] = u1;
   bounds[3] = hi;
+}
+
+/* One list of key blocks of the program's query block (partial: kv_indices,
+ * or full: full_kv_indices): for each of the first num[b][h][qb] blocks, the
+ * KV ranges of emitRanges inside it. Partial blocks run the masked body with
+ * mask_mod; full ones are split as without a block mask (masked only at the
+ * causal / window edges and the sequence's end). Entries are clamped into
+ * [0, Sk): a bad index gives wrong numbers, never an access outside K/V. */
+static void emitBlockList(AttnBuilder *b, Program *p, MlirValue num, MlirValue idx, MlirValue qb,
+                          MlirValue valid, bool partial, MlirValue carry[3]) {
+  const Spec *s = p->s;
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  /* B' and H' of 1 broadcast. */
+  MlirValue bb = minI(b, p->mask->batch, attnSubI(b, attnDim(b, num, 0), c1));
+  MlirValue hh = minI(b, p->mask->head, attnSubI(b, attnDim(b, num, 1), c1));
+  MlirValue at[4] = {bb, hh, qb, c0};
+  MlirValue count = attnClampSI(b, attnLoadIndexIf(b, valid, num, 3, at), c0, attnDim(b, idx, 3));
+  AttnFor loop = attnForBegin(b, c0, count, c1, 3, carry);
+  at[3] = loop.iv;
+  MlirValue blk = attnIndexCast(b, attnLoad(b, idx, 4, at), attnIndexType(b));
+  MlirValue start = attnMulI(b, blk, cst(b, s->kvBlock));
+  p->kvLo = attnClampSI(b, start, c0, p->sk);
+  p->kvEnd = attnClampSI(b, attnAddI(b, start, cst(b, s->kvBlock)), p->kvLo, p->sk);
+  MlirValue inner[3] = {loop.iterArgs[0], loop.iterArgs[1], loop.iterArgs[2]};
+  MlirValue bounds[4];
+  emitRanges(b, p, bounds);
+  if (partial) {
+    p->maskMod = true;
+    emitKvLoop(b, p, bounds[0], bounds[3], true, inner);
+    p->maskMod = false;
+  } else {
+    emitKvLoop(b, p, bounds[0], bounds[1], true, inner);
+    emitKvLoop(b, p, bounds[1], bounds[2], false, inner);
+    emitKvLoop(b, p, bounds[2], bounds[3], true, inner);
+  }
+  attnForEnd(b, &loop, 3, inner);
+  for (int i = 0; i < 3; ++i)
+    carry[i] = loop.results[i];
+  p->kvLo = p->kvEnd = attnNullValue();
+}
+
+/* The KV loops of a program with a block mask: the listed partial blocks,
+ * then the full ones; unlisted blocks are never visited. */
+static void emitBlockLoops(AttnBuilder *b, Program *p, MlirValue carry[3]) {
+  const BlockMask *m = p->mask;
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirValue nqb = attnDim(b, m->num, 2);
+  /* Empty block tensors (no batch, head or query block) are never read. */
+  MlirValue valid = attnAndI(b, attnCmpI(b, ATTN_CMPI_SGT, nqb, c0),
+                             attnAndI(b, attnCmpI(b, ATTN_CMPI_SGT, attnDim(b, m->num, 0), c0),
+                                      attnCmpI(b, ATTN_CMPI_SGT, attnDim(b, m->num, 1), c0)));
+  /* block_m divides q_block_size: the program's rows share one query block. */
+  MlirValue qb = minI(b, attnBinary(b, "arith.divui", p->m0, cst(b, p->s->qBlock)),
+                      maxI(b, attnSubI(b, nqb, c1), c0));
+  emitBlockList(b, p, m->num, m->idx, qb, valid, true, carry);
+  if (!mlirValueIsNull(m->fullNum))
+    emitBlockList(b, p, m->fullNum, m->fullIdx, qb, valid, false, carry);
 }
 
 /* The end of the online softmax for BLOCK_M rows: the running (m, l) (log2
@@ -703,13 +825,17 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   }
   p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->d, false);
 
-  MlirValue bounds[4];
-  emitRanges(b, p, bounds);
   MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0),
                         splatF(b, vec2(s->blockM, s->dv, f32), 0.0)};
-  emitKvLoop(b, p, bounds[0], bounds[1], true, carry);
-  emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
-  emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
+  if (p->mask) {
+    emitBlockLoops(b, p, carry);
+  } else {
+    MlirValue bounds[4];
+    emitRanges(b, p, bounds);
+    emitKvLoop(b, p, bounds[0], bounds[1], true, carry);
+    emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
+    emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
+  }
 
   /* The running max in the log2 domain (unscaled while the scale was folded). */
   MlirValue m = carry[0];
@@ -741,12 +867,28 @@ static MlirValue loadSinkRow(AttnBuilder *b, const Spec *s, MlirValue sinks, Mli
   return splatOf(b, sink, vec1(s->blockM, attnF32Type(b)));
 }
 
+/* The block mask's kernel arguments (after the sinks), advancing *a. */
+static BlockMask readMaskArgs(const Spec *s, MlirValue *args, int *a) {
+  BlockMask m;
+  memset(&m, 0, sizeof(m));
+  if (!s->hasBlockMask)
+    return m;
+  m.num = args[(*a)++];
+  m.idx = args[(*a)++];
+  if (s->hasFullBlocks) {
+    m.fullNum = args[(*a)++];
+    m.fullIdx = args[(*a)++];
+  }
+  return m;
+}
+
 /* attn.mha: pid_y = batch * Hq + head. */
 static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int a = 0;
   MlirValue q = args[a++], k = args[a++], v = args[a++];
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
   MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
+  BlockMask mask = readMaskArgs(s, args, &a);
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], pidY = args[a + 1];
@@ -768,6 +910,9 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
   p.dropBH = pidY;
+  mask.batch = batch;
+  mask.head = head;
+  p.mask = s->hasBlockMask ? &mask : NULL;
   emitProgram(b, &p);
 }
 
@@ -782,6 +927,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue q = args[a++], k = args[a++], v = args[a++], cuQ = args[a++], cuK = args[a++];
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
   MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
+  BlockMask mask = readMaskArgs(s, args, &a);
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], head = args[a + 1];
@@ -790,8 +936,8 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue numSeq = attnSubI(b, attnDim(b, cuQ, 0), c1);
 
   /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke,
-   * tile, and with dropout the sequence (its mask's batch index). */
-  int picks = s->dropout.p > 0 ? 6 : 5;
+   * tile, and with dropout or a block mask the sequence (their batch index). */
+  int picks = s->dropout.p > 0 || s->hasBlockMask ? 6 : 5;
   MlirValue init[7] = {c0, c0, c0, c0, c0, c0, c0};
   AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 1 + picks, init);
   {
@@ -832,6 +978,11 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
   if (s->dropout.p > 0)
     p.dropBH = attnAddI(b, attnMulI(b, scan.results[6], cst(b, s->hq)), head);
+  if (s->hasBlockMask) {
+    mask.batch = scan.results[6];
+    mask.head = head;
+    p.mask = &mask;
+  }
   emitProgram(b, &p);
 }
 
@@ -876,34 +1027,13 @@ static Owner findOwner(AttnBuilder *b, MlirValue qsl, MlirValue numSeq, MlirValu
   return (Owner){g, qs, qe, found};
 }
 
-/* found ? index_cast(mem[i]) : 0, the load inside an scf.if: with B = 0
- * sequences seq_lens is empty (and a framework's pointer for it may be
- * null), so no index into it is safe, and a select would still load. */
-static MlirValue loadOffsetIf(AttnBuilder *b, MlirValue found, MlirValue mem, MlirValue i) {
-  AttnBuilder inner = *b;
-  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
-  inner.block = thenBlock;
-  inner.before = attnNullOp();
-  MlirValue loaded = attnLoadIndex(&inner, mem, i);
-  attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
-  inner.block = elseBlock;
-  MlirValue zero = cst(&inner, 0);
-  attnBuildOp(&inner, "scf.yield", 1, &zero, 0, NULL, 0, NULL, 0, NULL);
-  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
-  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
-  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
-  MlirType idx = attnIndexType(b);
-  return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &found, 1, &idx, 0, NULL, 2, regions),
-                                0);
-}
-
 /* Keys of sequence `seq` in the cache: seq_lens[seq] clamped into
  * [0, MaxBlocks * BS]; 0 when `found` is false, without reading seq_lens
  * (tokens past query_start_loc[B], B = 0 included). */
 static MlirValue seqLength(AttnBuilder *b, const Spec *s, MlirValue seqLens, MlirValue table,
                            MlirValue seq, MlirValue found) {
   MlirValue maxKeys = attnMulI(b, attnDim(b, table, 1), cst(b, s->bs));
-  return attnClampSI(b, loadOffsetIf(b, found, seqLens, seq), cst(b, 0), maxKeys);
+  return attnClampSI(b, attnLoadIndexIf(b, found, seqLens, 1, &seq), cst(b, 0), maxKeys);
 }
 
 /* Row `seq` of block_tables as a 1-D memref. */
@@ -1147,7 +1277,7 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
         &b, "sym_visibility", mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString("private")));
   MlirRegion region = mlirRegionCreate();
   if (!declaration) {
-    MlirLocation locs[16];
+    MlirLocation locs[24];
     for (intptr_t i = 0; i < n; ++i)
       locs[i] = b.loc;
     mlirRegionAppendOwnedBlock(region, mlirBlockCreate(n, types, locs));
@@ -1162,7 +1292,7 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
  * [grid_dims = ["ARG.DIM", ...]: the kernel arguments' dims the grid map
  * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen],
  * [sinks: the kernel takes the op's sinks (a paged op's merge kernel, not
- * its split kernel)]}. */
+ * its split kernel)], [block_mask: it takes a block mask (docs/masks.md)]}. */
 static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind,
                                 MlirAffineMap grid, int numGridDims, const char *const *gridDims,
                                 bool sinks) {
@@ -1185,6 +1315,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   if (sinks)
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("sinks")), mlirUnitAttrGet(ctx));
+  if (s->hasBlockMask)
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("block_mask")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 
@@ -1205,10 +1338,10 @@ static MlirValue castToParam(AttnBuilder *b, MlirValue mem, MlirType paramType) 
 static void emitLaunch(MlirOperation op, const Spec *s, const char *launchName,
                        const MlirType *params) {
   AttnBuilder b = attnBuilderBefore(op);
-  MlirValue args[12];
+  MlirValue args[24];
   intptr_t n = 0;
   intptr_t numIn = mlirOperationGetNumOperands(op);
-  MlirValue in[8];
+  MlirValue in[16];
   for (intptr_t i = 0; i < numIn; ++i) {
     in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
     args[n] = castToParam(&b, in[i], params[n]);
@@ -1372,7 +1505,7 @@ static void buildKernel(MlirOperation anchor, MlirOperation op, const Spec *s, c
   createFunc(anchor, loc, launch, n, params, true, mlirAttributeGetNull());
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(kfn, 0));
   AttnBuilder b = {mlirOperationGetContext(op), mlirOperationGetLocation(op), entry, attnNullOp()};
-  MlirValue args[20];
+  MlirValue args[24];
   for (intptr_t i = 0; i < n; ++i)
     args[i] = mlirBlockGetArgument(entry, i);
   emit(&b, s, args);
@@ -1427,7 +1560,7 @@ static bool lowerOp(MlirOperation op, const SoftmaxOptions *o, int *counter) {
     return true;
   }
   MlirContext ctx = mlirOperationGetContext(op);
-  MlirType params[16];
+  MlirType params[24];
   intptr_t n = kernelParamTypes(ctx, &s, params);
   buildKernel(func, op, &s, kernel, launch, n, params,
               kernelAttr(ctx, &s, s.varlen ? "mha_varlen" : "mha", s.gridMap, 0, NULL, s.hasSinks),

@@ -255,6 +255,32 @@ static int64_t pagedBlockN(int64_t blockN, int64_t bs, const char *target,
   return blockN;
 }
 
+static int64_t gcd(int64_t a, int64_t b) {
+  while (b != 0) {
+    int64_t r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/* A block mask's tiles nest in its blocks (docs/masks.md): the table's
+ * block_m and block_n become their gcd with q_block_size and
+ * kv_block_size. Sizes given as options are kept (attn-online-softmax
+ * refuses them if they do not divide the blocks). */
+static void fitBlockMask(MlirOperation op, const AttnTileOptions *o, AttnTileConfig *c) {
+  MlirAttribute qb = mlirOperationGetInherentAttributeByName(
+      op, mlirStringRefCreateFromCString("q_block_size"));
+  MlirAttribute kb = mlirOperationGetInherentAttributeByName(
+      op, mlirStringRefCreateFromCString("kv_block_size"));
+  if (mlirAttributeIsNull(qb) || mlirAttributeIsNull(kb))
+    return;
+  if (!strstr(o->overrides, "block_m"))
+    c->blockM = gcd(c->blockM, mlirIntegerAttrGetValueInt(qb));
+  if (!strstr(o->overrides, "block_n"))
+    c->blockN = gcd(c->blockN, mlirIntegerAttrGetValueInt(kb));
+}
+
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   bool paged = attnIsOp(op, "attn.paged_attention");
@@ -269,6 +295,15 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     snprintf(message, sizeof(message),
              "has dropout_p > 0, which target '%s' does not implement yet (dropout runs on "
              "the CPU: attn-to-cpu)",
+             o->target);
+    attnEmitOpError(op, "attn-tile", message);
+    return false;
+  }
+  if (!mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)) && strcmp(o->target, "cpu") != 0) {
+    char message[240];
+    snprintf(message, sizeof(message),
+             "has a block mask, which target '%s' does not implement yet (block masks run on the "
+             "CPU: attn-to-cpu; docs/masks.md)",
              o->target);
     attnEmitOpError(op, "attn-tile", message);
     return false;
@@ -308,6 +343,8 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   }
   if (paged)
     config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1), o->target, &config);
+  if (!mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)))
+    fitBlockMask(op, o, &config);
   size_t line = 0, col = 0;
   attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
   char source[1200];

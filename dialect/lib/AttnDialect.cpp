@@ -36,9 +36,10 @@ void attn::AttnDialect::initialize() {
 namespace {
 /// TypeID::get<Trait>() names a trait by the compiler's spelling of
 /// `Trait<Empty>` with a local struct Empty: libMLIR.so (clang) spells it
-/// "mlir::OpTrait::IsTerminator<Empty>", this file (gcc) differently, so
-/// the core verifier would not see attn.yield as a terminator ("block with
-/// no terminator"). This resolves the core's spelling by name.
+/// "mlir::OpTrait::IsTerminator<Empty>", gcc differently, and both share one
+/// static for it, so a gcc instantiation (ODS's `Terminator` on attn.yield)
+/// made every terminator unrecognizable to the C API. attn.yield therefore
+/// does not declare the trait; it answers the core's spelling by name.
 struct ForeignTypeID : detail::FallbackTypeIDResolver {
   static TypeID byName(llvm::StringRef name) { return registerImplicitTypeID(name); }
 };
@@ -50,7 +51,7 @@ OperationName::HasTraitFn attn::YieldOp::getHasTraitFn() {
     return id == coreTerminator ||
            op_definition_impl::hasTrait<OpTrait::ZeroRegions, OpTrait::ZeroResults,
                                         OpTrait::ZeroSuccessors, OpTrait::OneOperand,
-                                        OpTrait::OpInvariants, OpTrait::IsTerminator>(id);
+                                        OpTrait::OpInvariants>(id);
   };
 }
 
@@ -478,6 +479,9 @@ LogicalResult verifyMaskMod(Operation *op, Region &region) {
   }
   if (!isa<attn::YieldOp>(block.back()))
     return op->emitOpError() << "'mask_mod' must end in attn.yield";
+  for (Operation &inner : block)
+    if (isa<attn::YieldOp>(inner) && &inner != &block.back())
+      return inner.emitOpError() << "must be the last op of 'mask_mod'";
   return success();
 }
 

@@ -297,12 +297,15 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSe
   let hasVerifier = 1;
 }
 
-def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator,
-                                      ParentOneOf<["MhaOp", "MhaVarlenOp"]>]> {
+// Not declared `Terminator`: that trait's TypeID is spelled differently by
+// gcc (this dialect) and clang (libMLIR.so), and instantiating it here
+// breaks libMLIR's own terminator checks; getHasTraitFn answers libMLIR's
+// spelling instead, and the verifier checks the position.
+def Attn_YieldOp : Attn_Op<"yield", [Pure, ParentOneOf<["MhaOp", "MhaVarlenOp"]>]> {
   let summary = "the value of a mask_mod region: is key kv_idx visible to q_idx";
   let arguments = (ins I1:$visible);
   let assemblyFormat = "$visible attr-dict `:` type($visible)";
-  // Also answers libMLIR's query for the terminator trait (AttnDialect.cpp).
+  // Answers libMLIR's query for the terminator trait (AttnDialect.cpp).
   let extraClassDeclaration = [{
     static ::mlir::OperationName::HasTraitFn getHasTraitFn();
   }];
