@@ -128,6 +128,76 @@ static int operandGroup(MlirOperation op, intptr_t i) {
   return (int)i;
 }
 
+/* Value number of `v` in the program: a block argument (0..3), or the
+ * result of an earlier instruction (4 + n); -1 otherwise. */
+static int maskValue(MlirValue v, MlirBlock body, MlirOperation *defs, int n) {
+  if (mlirValueIsABlockArgument(v) && mlirBlockEqual(mlirBlockArgumentGetOwner(v), body))
+    return (int)mlirBlockArgumentGetArgNumber(v);
+  if (!mlirValueIsAOpResult(v))
+    return -1;
+  MlirOperation owner = mlirOpResultGetOwner(v);
+  for (int i = 0; i < n; ++i)
+    if (mlirOperationEqual(owner, defs[i]))
+      return 4 + i;
+  return -1;
+}
+
+static int bitWidth(MlirType t) {
+  return mlirTypeIsAIndex(t) ? 64 : mlirTypeIsAInteger(t) ? (int)mlirIntegerTypeGetWidth(t) : -1;
+}
+
+/* The op's mask_mod region as an AttnMaskProgram (absent: present = false). */
+static bool readMaskMod(MlirOperation op, AttnMaskProgram *prog) {
+  memset(prog, 0, sizeof(*prog));
+  if (mlirOperationGetNumRegions(op) < 1)
+    return true;
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+  if (mlirBlockIsNull(body))
+    return true;
+  prog->present = true;
+  MlirOperation defs[ATTN_MASK_MAX_INSTS];
+  int n = 0;
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o)) {
+    if (isNamed(o, "attn.yield")) {
+      prog->result = maskValue(mlirOperationGetOperand(o, 0), body, defs, n);
+      prog->numInsts = n;
+      return prog->result >= 0;
+    }
+    MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(o));
+    if (n == ATTN_MASK_MAX_INSTS || name.length < 7 || name.length > 28 ||
+        strncmp(name.data, "arith.", 6) != 0 || mlirOperationGetNumResults(o) != 1)
+      return false;
+    AttnMaskInst *in = &prog->insts[n];
+    snprintf(in->op, sizeof(in->op), "%.*s", (int)name.length - 6, name.data + 6);
+    int *slots[3] = {&in->a, &in->b, &in->c};
+    in->a = in->b = in->c = -1;
+    intptr_t k = mlirOperationGetNumOperands(o);
+    if (k > 3)
+      return false;
+    for (intptr_t i = 0; i < k; ++i)
+      if ((*slots[i] = maskValue(mlirOperationGetOperand(o, i), body, defs, n)) < 0)
+        return false;
+    in->width = bitWidth(mlirValueGetType(mlirOperationGetResult(o, 0)));
+    in->srcWidth = k > 0 ? bitWidth(mlirValueGetType(mlirOperationGetOperand(o, k - 1))) : 0;
+    MlirAttribute a;
+    if (!strcmp(in->op, "constant")) {
+      a = inherent(o, "value");
+      if (!mlirAttributeIsAInteger(a))
+        return false;
+      in->imm = mlirTypeIsAIndex(mlirAttributeGetType(a)) || bitWidth(mlirAttributeGetType(a)) > 1
+                    ? mlirIntegerAttrGetValueInt(a)
+                    : (int64_t)(mlirIntegerAttrGetValueInt(a) & 1);
+    } else if (!strcmp(in->op, "cmpi")) {
+      in->imm = mlirIntegerAttrGetValueInt(inherent(o, "predicate"));
+    }
+    if (in->width < 0)
+      return false;
+    defs[n++] = o;
+  }
+  return false;
+}
+
 static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, AttnFuncInfo *info,
                    FILE *err) {
   if (info->numOps == ATTN_RUN_MAX_OPS) {
@@ -145,9 +215,12 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
   /* Operand group g of the op fills slot slots[g]. */
-  static const AttnSlot mhaSlots[] = {ATTN_Q, ATTN_K, ATTN_V, ATTN_ALIBI, ATTN_SINKS};
-  static const AttnSlot varlenSlots[] = {ATTN_Q,    ATTN_K,     ATTN_V,    ATTN_CU_Q,
-                                         ATTN_CU_K, ATTN_ALIBI, ATTN_SINKS};
+  static const AttnSlot mhaSlots[] = {ATTN_Q,      ATTN_K,      ATTN_V,        ATTN_ALIBI,
+                                      ATTN_SINKS,  ATTN_KV_NUM, ATTN_KV_IDX,   ATTN_FULL_NUM,
+                                      ATTN_FULL_IDX};
+  static const AttnSlot varlenSlots[] = {ATTN_Q,      ATTN_K,      ATTN_V,        ATTN_CU_Q,
+                                         ATTN_CU_K,   ATTN_ALIBI,  ATTN_SINKS,    ATTN_KV_NUM,
+                                         ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
   /* The backward ops have no operand groups: operand i fills slot slots[i]. */
   static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,    ATTN_OUT,
                                          ATTN_DOUT, ATTN_LSE, ATTN_ALIBI};
@@ -170,6 +243,10 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_OUT] = ATTN_ROLE_FWD_OUT,
       [ATTN_DOUT] = ATTN_ROLE_DATA,
       [ATTN_LSE] = ATTN_ROLE_FWD_LSE,
+      [ATTN_KV_NUM] = ATTN_ROLE_BLOCK_MASK,
+      [ATTN_KV_IDX] = ATTN_ROLE_BLOCK_MASK,
+      [ATTN_FULL_NUM] = ATTN_ROLE_BLOCK_MASK,
+      [ATTN_FULL_IDX] = ATTN_ROLE_BLOCK_MASK,
   };
   const AttnSlot *slots = o->kind == ATTN_OP_VARLEN       ? varlenSlots
                           : o->kind == ATTN_OP_PAGED      ? pagedSlots
@@ -192,6 +269,16 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
     bool cache = o->kind == ATTN_OP_PAGED && (slot == ATTN_K || slot == ATTN_V);
     if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slot], op, fileName, err))
       return false;
+  }
+  if (o->arg[ATTN_KV_NUM] >= 0) {
+    o->qBlock = mlirIntegerAttrGetValueInt(inherent(op, "q_block_size"));
+    o->kvBlock = mlirIntegerAttrGetValueInt(inherent(op, "kv_block_size"));
+    if (!readMaskMod(op, &o->maskMod)) {
+      located(mlirOperationGetLocation(op), fileName, err,
+              "mask_mod has more ops than attn-run's interpreter takes (64) or an op it does "
+              "not know");
+      return false;
+    }
   }
   return true;
 }

@@ -41,6 +41,7 @@ typedef enum {
   ATTN_ROLE_QUERY_START,
   ATTN_ROLE_FWD_OUT, /* a backward op's out: the reference forward of its q, k, v */
   ATTN_ROLE_FWD_LSE, /* a backward op's lse: likewise */
+  ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
 } AttnRole;
 
 /* Operand slots of attention ops. K and V are the caches of a paged op. */
@@ -58,8 +59,30 @@ typedef enum {
   ATTN_OUT, /* backward ops: the forward's out and lse, and dout */
   ATTN_DOUT,
   ATTN_LSE,
+  ATTN_KV_NUM, /* block mask: kv_num_blocks, kv_indices, full_kv_num_blocks, full_kv_indices */
+  ATTN_KV_IDX,
+  ATTN_FULL_NUM,
+  ATTN_FULL_IDX,
   ATTN_NUM_SLOTS
 } AttnSlot;
+
+/* A mask_mod region as a straight-line program over int64 values: values
+ * 0..3 are (b, h, q_idx, kv_idx), value 4 + n the result of instruction n
+ * (docs/masks.md). attn-run evaluates it with its own interpreter
+ * (BlockMask.c), independently of the compiler's lowering. */
+enum { ATTN_MASK_MAX_INSTS = 64 };
+typedef struct {
+  char op[24];     /* the arith op's name without "arith." */
+  int a, b, c;     /* operand values, -1 if absent */
+  int width;       /* result bit width (index: 64) */
+  int srcWidth;    /* operand bit width (casts, unsigned ops) */
+  int64_t imm;     /* constant value, or cmpi predicate */
+} AttnMaskInst;
+typedef struct {
+  bool present;
+  int numInsts, result;
+  AttnMaskInst insts[ATTN_MASK_MAX_INSTS];
+} AttnMaskProgram;
 
 typedef enum {
   ATTN_OP_MHA,
@@ -83,6 +106,8 @@ typedef struct {
   int arg[ATTN_NUM_SLOTS]; /* function argument feeding each slot, -1 if absent */
   bool hasLse;
   AttnRefParams params; /* static parts and attributes; sizes filled at run time */
+  int64_t qBlock, kvBlock; /* block mask sizes (arg[ATTN_KV_NUM] >= 0) */
+  AttnMaskProgram maskMod;
 } AttnOpInfo;
 
 typedef struct {

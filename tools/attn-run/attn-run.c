@@ -12,6 +12,7 @@
 
 #include "Diagnostics.h"
 #include "Input.h"
+#include "BlockMask.h"
 #include "Paged.h"
 #include "Signature.h"
 #include "Tensor.h"
@@ -442,11 +443,16 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     case ATTN_ROLE_FWD_OUT:
     case ATTN_ROLE_FWD_LSE:
       continue; /* from q, k, v below, once they exist */
+    case ATTN_ROLE_BLOCK_MASK:
+      continue; /* from the op's shapes below (BlockMask.h) */
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
     }
     attnTensorStoreValues(&args[a]);
   }
+  for (int op = 0; op < info->numOps; ++op)
+    if (info->ops[op].arg[ATTN_KV_NUM] >= 0 && !attnBlockMaskMake(info, op, args, have, rng, stderr))
+      return false;
   for (int op = 0; op < info->numOps; ++op)
     if (attnIsBwdKind(info->ops[op].kind) && !forwardOutputs(info, op, have, args))
       return false;
@@ -624,6 +630,17 @@ static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefRe
     AttnRefParams p = op->params;
     const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
     p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
+    AttnBlockMaskRef mask = {op, NULL, NULL, NULL, NULL};
+    if (op->arg[ATTN_KV_NUM] >= 0) {
+      mask.num = &args[op->arg[ATTN_KV_NUM]];
+      mask.idx = &args[op->arg[ATTN_KV_IDX]];
+      if (op->arg[ATTN_FULL_NUM] >= 0) {
+        mask.fullNum = &args[op->arg[ATTN_FULL_NUM]];
+        mask.fullIdx = &args[op->arg[ATTN_FULL_IDX]];
+      }
+      p.keyMask = attnBlockMaskVisible;
+      p.keyMaskCtx = &mask;
+    }
     RefResult *r = &refs[o];
     referenceShapes(op, args, &p, r);
     size_t rows = (size_t)(op->kind != ATTN_OP_MHA ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;

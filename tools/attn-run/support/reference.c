@@ -111,6 +111,11 @@ static bool isVisible(const AttnRefParams *p, int64_t dist) {
   return true;
 }
 
+/* The extra element mask of key j for row i of the range's (b, h). */
+static bool keyVisible(const AttnRefParams *p, const KeyRange *r, int64_t i, int64_t j) {
+  return !p->keyMask || p->keyMask(p->keyMaskCtx, r->bh / p->Hq, r->bh % p->Hq, i, j);
+}
+
 /* Head h's sink, -inf (no sink) without sinks. */
 static double headSink(const AttnRefParams *p, int64_t h) {
   return p->sinks ? p->sinks[h] : -INFINITY;
@@ -139,7 +144,7 @@ static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, con
   double m = r->sink;
   for (int64_t j = 0; j < r->lenK; ++j) {
     int64_t dist = i + r->off - j;
-    if (isVisible(p, dist)) {
+    if (isVisible(p, dist) && keyVisible(p, r, i, j)) {
       double logit = computeLogit(p, qRow, r, j, dist);
       m = logit > m ? logit : m;
     }
@@ -153,7 +158,7 @@ static void attendRow(const AttnRefParams *p, const double *qRow, int64_t i, con
   double sum = r->sink == m ? 1.0 : exp(r->sink - m);
   for (int64_t j = 0; j < r->lenK; ++j) {
     int64_t dist = i + r->off - j;
-    if (!isVisible(p, dist))
+    if (!isVisible(p, dist) || !keyVisible(p, r, i, j))
       continue;
     double logit = computeLogit(p, qRow, r, j, dist);
     /* logit == m special-cased so that m == +inf gives weight 1, not NaN. */

@@ -39,6 +39,11 @@ typedef struct {
    * lse = log(e^sink + sum_j e^(s_j)); a row without a visible key gets
    * out = 0 and lse = sink (tokens outside every sequence too). */
   const double *sinks;
+  /* An extra element mask (a block mask, docs/masks.md), nullable: key j
+   * is visible to query row i of batch (varlen: sequence) b and head h only
+   * if it returns true (i, j local to the sequence). */
+  bool (*keyMask)(const void *ctx, int64_t b, int64_t h, int64_t i, int64_t j);
+  const void *keyMaskCtx;
   /* Dropout (attn.mha, attn.mha_varlen and their backward ops): 0 for none. */
   double dropoutP;
   int64_t seed, offset;
