@@ -54,8 +54,9 @@ static MlirModule buildModule(MlirContext ctx, int64_t hq, int64_t hkv) {
   MlirOperationState mha = mlirOperationStateGet(mlirStringRefCreateFromCString("attn.mha"), loc);
   mlirOperationStateAddOperands(&mha, 3, args);
   mlirOperationStateAddResults(&mha, 1, &q);
-  /* One entry per operand group: q, k, v, alibi_slopes, sinks. */
-  static const int32_t segments[5] = {1, 1, 1, 0, 0};
+  /* One entry per operand group: q, k, v, alibi_slopes, sinks and the block
+   * mask's kv_num_blocks, kv_indices, full_kv_num_blocks, full_kv_indices. */
+  static const int32_t segments[9] = {1, 1, 1, 0, 0, 0, 0, 0, 0};
   MlirNamedAttribute attrs[3] = {
       mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("causal")),
                             mlirUnitAttrGet(ctx)),
@@ -63,7 +64,7 @@ static MlirModule buildModule(MlirContext ctx, int64_t hq, int64_t hkv) {
                             mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), 4)),
       mlirNamedAttributeGet(
           mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("operandSegmentSizes")),
-          mlirDenseI32ArrayGet(ctx, 5, segments))};
+          mlirDenseI32ArrayGet(ctx, 9, segments))};
   mlirOperationStateAddAttributes(&mha, 3, attrs);
   MlirOperation mhaOp = mlirOperationCreate(&mha);
   mlirBlockAppendOwnedOperation(body, mhaOp);

@@ -477,7 +477,7 @@ func.func @mha_window_i32(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, 
 // Causal given as a bool in the generic form.
 func.func @mha_causal_bool(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{Invalid attribute `causal` in property conversion: true}}
-  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, causal = true}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>, causal = true}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -486,7 +486,7 @@ func.func @mha_causal_bool(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>,
 // A verifier error in the generic form.
 func.func @mha_generic_softcap(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'softcap' must be positive and finite, got -1}}
-  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, softcap = -1.0 : f32}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>, softcap = -1.0 : f32}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -495,7 +495,7 @@ func.func @mha_generic_softcap(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf
 // Two operands.
 func.func @mha_two_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op expected 3 or more operands, but found 2}}
-  %o = "attn.mha"(%q, %k) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -504,7 +504,7 @@ func.func @mha_two_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>
 // Five operands.
 func.func @mha_five_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<8xf32>) {
   // expected-error@+1 {{'attn.mha' op operand group starting at #3 requires 0 or 1 element, but found 2}}
-  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 2, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 2, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
   return
 }
 
@@ -513,7 +513,7 @@ func.func @mha_five_operands(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16
 // No result.
 func.func @mha_no_result(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op expected 1 or more results}}
-  "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> ()
+  "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> ()
   return
 }
 
@@ -522,7 +522,7 @@ func.func @mha_no_result(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %
 // Three results.
 func.func @mha_three_results(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>) {
   // expected-error@+1 {{'attn.mha' op result group starting at #1 requires 0 or 1 element, but found 2}}
-  %o:3 = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16xf32>)
+  %o:3 = "attn.mha"(%q, %k, %v) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16xf32>)
   return
 }
 
@@ -846,7 +846,7 @@ func.func @varlen_scale(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: te
 // Cu_seqlens_k missing.
 func.func @varlen_four_operands(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v: tensor<56x2x64xf16>, %cq: tensor<3xi32>) {
   // expected-error@+1 {{'attn.mha_varlen' op expected 5 or more operands, but found 4}}
-  %o = "attn.mha_varlen"(%q, %k, %v, %cq) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0>}> : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>) -> tensor<40x8x64xf16>
+  %o = "attn.mha_varlen"(%q, %k, %v, %cq) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0>}> : (tensor<40x8x64xf16>, tensor<56x2x64xf16>, tensor<56x2x64xf16>, tensor<3xi32>) -> tensor<40x8x64xf16>
   return
 }
 
@@ -1313,6 +1313,6 @@ func.func @paged_sinks_rank(%q: tensor<12x8x64xf16>, %kc: tensor<20x16x2x64xf16>
 // Two sinks groups in the generic form.
 func.func @mha_two_sinks(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %v: tensor<2x2x32x64xf16>, %s: tensor<8xf32>) {
   // expected-error@+1 {{'attn.mha' op operand group starting at #3 requires 0 or 1 element, but found 2}}
-  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 2>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
+  %o = "attn.mha"(%q, %k, %v, %s, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 2, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<8xf32>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
   return
 }

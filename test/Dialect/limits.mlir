@@ -8,7 +8,7 @@
 // A misspelled inherent attribute is not silently ignored (it used to compute
 // non-causal attention with exit 0).
 func.func @misspelled(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error@+1 {{'attn.mha' op unknown attribute 'casual' (the op's attributes are scale, causal, window_left, window_right, softcap, dropout_p, seed and offset; other attributes need a dialect prefix, such as 'attn.')}}
+  // expected-error@+1 {{'attn.mha' op unknown attribute 'casual' (the op's attributes are scale, causal, window_left, window_right, softcap, dropout_p, seed, offset, q_block_size and kv_block_size; other attributes need a dialect prefix, such as 'attn.')}}
   %o = attn.mha %q, %q, %q {casual, windw_left = 3 : i64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -17,7 +17,7 @@ func.func @misspelled(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 func.func @misspelled_generic(%q: tensor<4x2x16xf16>, %c: tensor<3xi32>) -> tensor<4x2x16xf16> {
   // expected-error@+1 {{unknown attribute 'window_lft'}}
-  %o = "attn.mha_varlen"(%q, %q, %q, %c, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>}> {causal, window_lft = 3 : i64} : (tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<3xi32>, tensor<3xi32>) -> tensor<4x2x16xf16>
+  %o = "attn.mha_varlen"(%q, %q, %q, %c, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>}> {causal, window_lft = 3 : i64} : (tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<3xi32>, tensor<3xi32>) -> tensor<4x2x16xf16>
   return %o : tensor<4x2x16xf16>
 }
 

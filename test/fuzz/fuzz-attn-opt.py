@@ -74,7 +74,7 @@ BUILTIN_SEEDS = [
     b""""builtin.module"() ({
   "func.func"() <{function_type = (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>, sym_name = "g"}> ({
   ^bb0(%arg0: tensor<1x2x8x16xf32>, %arg1: tensor<1x2x8x16xf32>):
-    %0 = "attn.mha"(%arg0, %arg1, %arg1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, causal, scale = 1.250000e-01 : f32, window_left = 3 : i64}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+    %0 = "attn.mha"(%arg0, %arg1, %arg1) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>, causal, scale = 1.250000e-01 : f32, window_left = 3 : i64}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
     "func.return"(%0) : (tensor<1x2x8x16xf32>) -> ()
   }) : () -> ()
 }) : () -> ()
@@ -87,7 +87,7 @@ BUILTIN_SEEDS = [
     b""""builtin.module"() ({
   "func.func"() <{function_type = (tensor<?x2x8xf16>, tensor<?xi32>, tensor<2xf32>) -> tensor<?x2x8xf16>, sym_name = "varlen_generic"}> ({
   ^bb0(%arg0: tensor<?x2x8xf16>, %arg1: tensor<?xi32>, %arg2: tensor<2xf32>):
-    %0 = "attn.mha_varlen"(%arg0, %arg0, %arg0, %arg1, %arg1, %arg2) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0>, softcap = 3.000000e+01 : f32, window_right = 1 : i64}> : (tensor<?x2x8xf16>, tensor<?x2x8xf16>, tensor<?x2x8xf16>, tensor<?xi32>, tensor<?xi32>, tensor<2xf32>) -> tensor<?x2x8xf16>
+    %0 = "attn.mha_varlen"(%arg0, %arg0, %arg0, %arg1, %arg1, %arg2) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0>, softcap = 3.000000e+01 : f32, window_right = 1 : i64}> : (tensor<?x2x8xf16>, tensor<?x2x8xf16>, tensor<?x2x8xf16>, tensor<?xi32>, tensor<?xi32>, tensor<2xf32>) -> tensor<?x2x8xf16>
     "func.return"(%0) : (tensor<?x2x8xf16>) -> ()
   }) : () -> ()
 }) : () -> ()

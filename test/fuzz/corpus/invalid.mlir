@@ -43,7 +43,7 @@ func.func @window(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
 
 func.func @softcap(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
   // expected-error@+1 {{'softcap' must be positive and finite}}
-  %o = "attn.mha"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, softcap = 0.0 : f32}> : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
+  %o = "attn.mha"(%q, %q, %q) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>, softcap = 0.0 : f32}> : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
   return %o : tensor<1x1x4x8xf32>
 }
 
@@ -75,7 +75,7 @@ func.func @varlen_offsets(%q: tensor<9x2x8xf16>, %c: tensor<0xi32>) -> tensor<9x
 
 func.func @varlen_type(%q: tensor<9x2x8xf16>, %c: tensor<3xi64>) -> tensor<9x2x8xf16> {
   // expected-error@+1 {{'cu_seqlens_q' element type must be i32, got 'i64'}}
-  %o = "attn.mha_varlen"(%q, %q, %q, %c, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>}> : (tensor<9x2x8xf16>, tensor<9x2x8xf16>, tensor<9x2x8xf16>, tensor<3xi64>, tensor<3xi64>) -> tensor<9x2x8xf16>
+  %o = "attn.mha_varlen"(%q, %q, %q, %c, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<9x2x8xf16>, tensor<9x2x8xf16>, tensor<9x2x8xf16>, tensor<3xi64>, tensor<3xi64>) -> tensor<9x2x8xf16>
   return %o : tensor<9x2x8xf16>
 }
 
