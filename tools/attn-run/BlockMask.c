@@ -169,6 +169,8 @@ bool attnBlockMaskMake(const AttnFuncInfo *info, int opIndex, AttnTensor *args, 
             state = (int)attnRandRange(rng, 0, 2);
           if (attnRandRange(rng, 0, 4) == 0)
             state = 0; /* skipped although visible: the lists decide */
+          else if (state == 0 && attnRandRange(rng, 0, 2) == 0)
+            state = (int)attnRandRange(rng, 1, 2); /* listed although mask_mod hides it */
           if (state == 2 && (!haveFull || attnRandRange(rng, 0, 3) == 0))
             state = 1; /* full blocks may be listed as partial */
           if (state == 1)
