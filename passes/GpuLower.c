@@ -1533,6 +1533,14 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
                     "must be a kernel function with attn.kernel and one block");
     return false;
   }
+  /* Block masks (docs/masks.md): checked on the CPU only so far. */
+  if (!mlirAttributeIsNull(
+          mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("block_mask")))) {
+    attnEmitOpError(func, tgt->passName,
+                    "takes a block mask, which this GPU lowering does not implement yet (block "
+                    "masks run on the CPU: attn-to-cpu)");
+    return false;
+  }
   AttnGpuLower L;
   memset(&L, 0, sizeof(L));
   L.tgt = tgt;

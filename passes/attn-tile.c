@@ -264,21 +264,19 @@ static int64_t gcd(int64_t a, int64_t b) {
   return a;
 }
 
-/* A block mask's tiles nest in its blocks (docs/masks.md): the table's
- * block_m and block_n become their gcd with q_block_size and
- * kv_block_size. Sizes given as options are kept (attn-online-softmax
- * refuses them if they do not divide the blocks). */
-static void fitBlockMask(MlirOperation op, const AttnTileOptions *o, AttnTileConfig *c) {
+/* A block mask's tiles nest in its blocks (docs/masks.md): block_m and
+ * block_n (the table's or the options') become their gcd with q_block_size
+ * and kv_block_size, so a program's rows lie in one query block and a KV
+ * tile in one key block. */
+static void fitBlockMask(MlirOperation op, AttnTileConfig *c) {
   MlirAttribute qb = mlirOperationGetInherentAttributeByName(
       op, mlirStringRefCreateFromCString("q_block_size"));
   MlirAttribute kb = mlirOperationGetInherentAttributeByName(
       op, mlirStringRefCreateFromCString("kv_block_size"));
   if (mlirAttributeIsNull(qb) || mlirAttributeIsNull(kb))
     return;
-  if (!strstr(o->overrides, "block_m"))
-    c->blockM = gcd(c->blockM, mlirIntegerAttrGetValueInt(qb));
-  if (!strstr(o->overrides, "block_n"))
-    c->blockN = gcd(c->blockN, mlirIntegerAttrGetValueInt(kb));
+  c->blockM = gcd(c->blockM, mlirIntegerAttrGetValueInt(qb));
+  c->blockN = gcd(c->blockN, mlirIntegerAttrGetValueInt(kb));
 }
 
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
@@ -344,7 +342,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   if (paged)
     config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1), o->target, &config);
   if (!mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)))
-    fitBlockMask(op, o, &config);
+    fitBlockMask(op, &config);
   size_t line = 0, col = 0;
   attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
   char source[1200];
