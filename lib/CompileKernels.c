@@ -184,16 +184,20 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
 }
 
 /* Roles in the kernel ABI order, outputs marked:
- *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks], out, [lse]
+ *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks],
+ *                        [kv_num_blocks, kv_indices, [full_kv_num_blocks,
+ *                        full_kv_indices]], out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
  *                        query_start_loc, [alibi], split_out, split_lse
  *   paged_merge:         split_out, split_lse, [sinks], out, [lse]
  * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
- * op's split kernel does not, its merge does). */
-enum { MAX_ROLES = 12 };
+ * op's split kernel does not, its merge does). `blockMask`: 0 none, 1 the
+ * partial lists, 2 also the full ones (attn.kernel's block_mask and
+ * full_blocks entries; docs/masks.md). */
+enum { MAX_ROLES = 16 };
 
-static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX_ROLES],
-                    bool output[MAX_ROLES]) {
+static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
+                    const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
   if (isBackwardKind(k->kind))
     return backwardRoles(k, roles, output);
   int n = 0;
@@ -232,6 +236,14 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX
     ROLE("alibi", false);
   if (sinks)
     ROLE("sinks", false);
+  if (blockMask > 0) {
+    ROLE("kv_num_blocks", false);
+    ROLE("kv_indices", false);
+  }
+  if (blockMask > 1) {
+    ROLE("full_kv_num_blocks", false);
+    ROLE("full_kv_indices", false);
+  }
   ROLE("out", true);
   if (k->has_lse)
     ROLE("lse", true);
@@ -240,10 +252,11 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, const char *roles[MAX
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
-static bool readArgs(MlirOperation fn, bool sinks, AttnBundleKernel *k, char *err, size_t errLen) {
+static bool readArgs(MlirOperation fn, bool sinks, int blockMask, AttnBundleKernel *k, char *err,
+                     size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
-  int numRoles = argRoles(k, sinks, roles, output);
+  int numRoles = argRoles(k, sinks, blockMask, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -325,9 +338,13 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
                   paged ? "paged" : "backward", paged ? "paged" : "backward");
     memcpy(k->kind, kind, sizeof(kind));
   }
-  bool sinks =
-      !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(kernelAttr(fn), str("sinks")));
-  return readArgs(fn, sinks, k, err, errLen);
+  MlirAttribute dict = kernelAttr(fn);
+  bool sinks = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("sinks")));
+  int blockMask =
+      mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("block_mask")))    ? 0
+      : mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("full_blocks"))) ? 1
+                                                                                          : 2;
+  return readArgs(fn, sinks, blockMask, k, err, errLen);
 }
 
 typedef struct {

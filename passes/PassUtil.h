@@ -26,8 +26,8 @@ bool attnIsOp(MlirOperation op, const char *name);
 
 /* The optional operands of an attention op, or a null value when absent.
  * The forward ops have the groups alibi_slopes, sinks (0 or 1 operand
- * each, counted by operandSegmentSizes; last on attn.paged_attention): both are Hq x f32, so the operand
- * count alone cannot tell them apart. */
+ * each, counted by operandSegmentSizes; last on attn.paged_attention): both are Hq x f32, so the
+ * operand count alone cannot tell them apart. */
 MlirValue attnOpAlibi(MlirOperation op);
 MlirValue attnOpSinks(MlirOperation op);
 /* attn.mha and attn.mha_varlen have four more groups after the sinks: the

@@ -201,7 +201,8 @@ static MlirValue emitBlockVisible(AttnBuilder *b, AttnRow *r, MlirValue j) {
   MlirValue kb = attnDivSI(b, j, attnConstIndex(b, m->kvBlock));
   MlirValue n = attnDim(b, m->state, 0);
   MlirValue slot = attnMinSI(b, kb, attnMaxSI(b, attnSubI(b, n, c1), c0));
-  MlirValue st = attnSelect(b, attnCmpI(b, ATTN_CMPI_SLT, kb, n), attnLoad(b, m->state, 1, &slot), c0);
+  MlirValue st =
+      attnSelect(b, attnCmpI(b, ATTN_CMPI_SLT, kb, n), attnLoad(b, m->state, 1, &slot), c0);
   MlirValue full = attnCmpI(b, ATTN_CMPI_EQ, st, attnConstIndex(b, 2));
   MlirValue partial = attnCmpI(b, ATTN_CMPI_EQ, st, c1);
   if (!mlirBlockIsNull(attnMaskModBlock(m->op))) {

@@ -1292,7 +1292,8 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
  * [grid_dims = ["ARG.DIM", ...]: the kernel arguments' dims the grid map
  * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen],
  * [sinks: the kernel takes the op's sinks (a paged op's merge kernel, not
- * its split kernel)], [block_mask: it takes a block mask (docs/masks.md)]}. */
+ * its split kernel)], [block_mask: it takes a block mask (docs/masks.md)],
+ * [full_blocks: with full_kv_num_blocks / full_kv_indices]}. */
 static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind,
                                 MlirAffineMap grid, int numGridDims, const char *const *gridDims,
                                 bool sinks) {
@@ -1318,6 +1319,10 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   if (s->hasBlockMask)
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("block_mask")), mlirUnitAttrGet(ctx));
+  if (s->hasFullBlocks)
+    entries[n++] =
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("full_blocks")),
+                              mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

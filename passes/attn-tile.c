@@ -269,10 +269,10 @@ static int64_t gcd(int64_t a, int64_t b) {
  * and kv_block_size, so a program's rows lie in one query block and a KV
  * tile in one key block. */
 static void fitBlockMask(MlirOperation op, AttnTileConfig *c) {
-  MlirAttribute qb = mlirOperationGetInherentAttributeByName(
-      op, mlirStringRefCreateFromCString("q_block_size"));
-  MlirAttribute kb = mlirOperationGetInherentAttributeByName(
-      op, mlirStringRefCreateFromCString("kv_block_size"));
+  MlirAttribute qb =
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("q_block_size"));
+  MlirAttribute kb =
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("kv_block_size"));
   if (mlirAttributeIsNull(qb) || mlirAttributeIsNull(kb))
     return;
   c->blockM = gcd(c->blockM, mlirIntegerAttrGetValueInt(qb));

@@ -21,14 +21,35 @@ typedef struct {
   const char *role, *dims;
 } RoleDims;
 
-static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"}, {"k", "B Hkv Sk D"}, {"v", "B Hkv Sk Dv"},
-                                    {"alibi", "Hq"},    {"sinks", "Hq"},     {"out", "B Hq Sq Dv"},
-                                    {"lse", "B Hq Sq"}, {NULL, NULL}};
-static const RoleDims varlenRoles[] = {{"q", "Tq Hq D"},        {"k", "Tk Hkv D"},
-                                       {"v", "Tk Hkv Dv"},      {"alibi", "Hq"},
-                                       {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
-                                       {"sinks", "Hq"},         {"out", "Tq Hq Dv"},
-                                       {"lse", "Hq Tq"},        {NULL, NULL}};
+/* A block mask's tensors (docs/masks.md, last in mhaRoles and varlenRoles):
+ * their batch and head dims (Bm, Hm) are B or 1 and Hq or 1, which the
+ * kernels clamp; NQB and NKB only have to agree between the tensors. */
+static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"},
+                                    {"k", "B Hkv Sk D"},
+                                    {"v", "B Hkv Sk Dv"},
+                                    {"alibi", "Hq"},
+                                    {"sinks", "Hq"},
+                                    {"out", "B Hq Sq Dv"},
+                                    {"lse", "B Hq Sq"},
+                                    {"kv_num_blocks", "Bm Hm NQB"},
+                                    {"kv_indices", "Bm Hm NQB NKB"},
+                                    {"full_kv_num_blocks", "Bm Hm NQB"},
+                                    {"full_kv_indices", "Bm Hm NQB NKB"},
+                                    {NULL, NULL}};
+static const RoleDims varlenRoles[] = {{"q", "Tq Hq D"},
+                                       {"k", "Tk Hkv D"},
+                                       {"v", "Tk Hkv Dv"},
+                                       {"alibi", "Hq"},
+                                       {"cu_seqlens_q", "B+1"},
+                                       {"cu_seqlens_k", "B+1"},
+                                       {"sinks", "Hq"},
+                                       {"out", "Tq Hq Dv"},
+                                       {"lse", "Hq Tq"},
+                                       {"kv_num_blocks", "Bm Hm NQB"},
+                                       {"kv_indices", "Bm Hm NQB NKB"},
+                                       {"full_kv_num_blocks", "Bm Hm NQB"},
+                                       {"full_kv_indices", "Bm Hm NQB NKB"},
+                                       {NULL, NULL}};
 static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"k_cache", "NB BS Hkv D"},
                                       {"v_cache", "NB BS Hkv Dv"},

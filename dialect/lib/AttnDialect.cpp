@@ -388,7 +388,6 @@ LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value
   return verifyAlibi(op, alibi, qH);
 }
 
-
 /// The block mask's operands, block sizes and mask_mod region
 /// (docs/masks.md). `batch` is the dim that B' must match or be 1 (q's B;
 /// for varlen cu_seqlens_q's B+1, so one less); `sq`, `sk` the sequence
@@ -405,8 +404,8 @@ LogicalResult checkSameOrOne(Operation *op, const Dim &want, int64_t wantSize, c
     return success();
   return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
                            << " = " << d.size() << ") must equal '" << want.operand
-                           << "' dimension " << want.index << " (" << want.name << " = "
-                           << wantSize << ") or 1 (broadcast)";
+                           << "' dimension " << want.index << " (" << want.name << " = " << wantSize
+                           << ") or 1 (broadcast)";
 }
 
 /// NQB = ceil(S / block) of a static S.
@@ -419,9 +418,9 @@ LogicalResult checkBlockCount(Operation *op, const Dim &d, const Dim &seq, int64
     return success();
   return op->emitOpError() << "'" << d.operand << "' dimension " << d.index << " (" << d.name
                            << " = " << d.size() << ") must equal ceil(" << seq.name << " / "
-                           << blockName << ") = " << want << " ('" << seq.operand
-                           << "' dimension " << seq.index << ", " << seq.name << " = "
-                           << seq.size() << ", " << blockName << " = " << block << ")";
+                           << blockName << ") = " << want << " ('" << seq.operand << "' dimension "
+                           << seq.index << ", " << seq.name << " = " << seq.size() << ", "
+                           << blockName << " = " << block << ")";
 }
 
 /// One pair (num_blocks: B' x H' x NQB, indices: B' x H' x NQB x NKB).
@@ -471,7 +470,8 @@ LogicalResult verifyMaskMod(Operation *op, Region &region) {
     // hoist those out of it), nothing else of the enclosing function.
     for (Value operand : inner.getOperands()) {
       Operation *def = operand.getDefiningOp();
-      if (operand.getParentRegion() == &region || (def && def->getName().getStringRef() == "arith.constant"))
+      if (operand.getParentRegion() == &region ||
+          (def && def->getName().getStringRef() == "arith.constant"))
         continue;
       return inner.emitOpError() << "in 'mask_mod' uses a value defined outside it (only its "
                                     "arguments, its own values and constants)";
@@ -487,8 +487,8 @@ LogicalResult verifyMaskMod(Operation *op, Region &region) {
 
 LogicalResult verifyBlockMask(Operation *op, const BlockMaskOperands &m, const Dim &batch,
                               int64_t batchSize, const Dim &hq, const Dim *sq, const Dim *sk) {
-  bool any = m.kvNum || m.kvIdx || m.fullNum || m.fullIdx || m.qBlock || m.kvBlock ||
-             !m.regions.empty();
+  bool any =
+      m.kvNum || m.kvIdx || m.fullNum || m.fullIdx || m.qBlock || m.kvBlock || !m.regions.empty();
   if (!any)
     return success();
   if (m.regions.size() > 1)
@@ -528,7 +528,7 @@ LogicalResult verifyBlockMask(Operation *op, const BlockMaskOperands &m, const D
 LogicalResult attn::MhaOp::verify() {
   Dim qB{getQ(), "q", 0, "B"}, qH{getQ(), "q", 1, "Hq"}, qS{getQ(), "q", 2, "Sq"},
       kS{getK(), "k", 2, "Sk"};
-  BlockMaskOperands mask{getKvNumBlocks(),  getKvIndices(),     getFullKvNumBlocks(),
+  BlockMaskOperands mask{getKvNumBlocks(),   getKvIndices(),      getFullKvNumBlocks(),
                          getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
                          getMaskMod()};
   if (failed(verifyMhaShapes(getOperation(), getQ(), getK(), getV(), getOut(), getLse(),
@@ -540,7 +540,7 @@ LogicalResult attn::MhaOp::verify() {
 
 LogicalResult attn::MhaVarlenOp::verify() {
   Dim qH{getQ(), "q", 1, "Hq"}, cq{getCuSeqlensQ(), "cu_seqlens_q", 0, "B+1"};
-  BlockMaskOperands mask{getKvNumBlocks(),  getKvIndices(),     getFullKvNumBlocks(),
+  BlockMaskOperands mask{getKvNumBlocks(),   getKvIndices(),      getFullKvNumBlocks(),
                          getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
                          getMaskMod()};
   if (failed(verifyVarlenShapes(getOperation(), getQ(), getK(), getV(), getCuSeqlensQ(),

@@ -23,6 +23,8 @@ from .compiler import compile, compiler_available, compiler_version, emit
 from .runtime import (Bundle, KernelInfo, Module, Tensor, cpu_target_name, load, load_runtime,
                       runtime_available)
 from .spec import AttentionSpec
+from . import masks  # noqa: E402  (block masks: attnc.masks, docs/masks.md)
+from .masks import BlockMask, MaskMod, create_block_mask  # noqa: E402
 from . import kernels  # noqa: E402  (attnc.kernels.get)
 
 __version__ = "0.1.0"
@@ -30,4 +32,5 @@ __version__ = "0.1.0"
 __all__ = ["AttncError", "CompileError", "KernelNotFoundError", "LibraryNotFoundError",
            "RuntimeError", "compile", "compiler_available", "compiler_version", "emit", "Bundle",
            "KernelInfo", "Module", "Tensor", "cpu_target_name", "load", "load_runtime",
-           "runtime_available", "AttentionSpec", "kernels", "__version__"]
+           "runtime_available", "AttentionSpec", "kernels", "masks", "BlockMask", "MaskMod",
+           "create_block_mask", "__version__"]

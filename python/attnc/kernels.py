@@ -204,6 +204,12 @@ def _expected_args(spec, kind):
     # Sinks follow alibi; a paged op's merge kernel takes them, its split kernel not.
     sinks = [("sinks", f32, 1)] if getattr(spec, "sinks", False) else []
     alibi = alibi + sinks if kind in ("mha", "mha_varlen") else alibi
+    # A block mask's tensors follow the sinks (docs/masks.md).
+    bm = getattr(spec, "block_mask", None)
+    if bm and kind in ("mha", "mha_varlen"):
+        alibi = alibi + [("kv_num_blocks", i32, 3), ("kv_indices", i32, 4)]
+        if bm["full"]:
+            alibi = alibi + [("full_kv_num_blocks", i32, 3), ("full_kv_indices", i32, 4)]
     if spec.backward:
         r = 3 if spec.varlen else 4
         if kind.endswith("_delta"):

@@ -11,18 +11,19 @@ sequence and block counts stay dynamic.
 import hashlib
 import json
 import math
+import re
 import struct
 
 DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode", "sinks", "backward")
+           "paged_mode", "sinks", "backward", "block_mask")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks", "backward")
+_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask")
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -41,6 +42,29 @@ def _mlir_f32(x):
 MAX_HEAD_DIM = 576
 MAX_HEADS = 4096
 MAX_BLOCK_SIZE = 4096
+
+
+def _block_mask_field(m, unsupported):
+    """The block_mask field: None, or {q_block_size, kv_block_size, full, mask_mod} (the
+    static part of an attnc.masks.BlockMask: block sizes, whether full lists are given,
+    mask_mod's MLIR region body or None; docs/masks.md)."""
+    if not m:
+        return None
+    if unsupported:
+        raise ValueError("AttentionSpec: block_mask goes with attn.mha / attn.mha_varlen "
+                         "forward specs (not paged, not backward)")
+    try:
+        m = dict(m)  # a dict, or its (name, value) pairs (BlockMask.spec_field)
+        d = {"q_block_size": int(m["q_block_size"]), "kv_block_size": int(m["kv_block_size"]),
+             "full": bool(m.get("full", False)), "mask_mod": m.get("mask_mod") or None}
+    except (TypeError, KeyError, ValueError):
+        raise ValueError("AttentionSpec: block_mask must be a dict with q_block_size, "
+                         "kv_block_size, full, mask_mod, got %r" % (m,))
+    if d["q_block_size"] < 1 or d["kv_block_size"] < 1:
+        raise ValueError("AttentionSpec: block sizes must be >= 1, got %r" % (m,))
+    if d["mask_mod"] is not None and not isinstance(d["mask_mod"], str):
+        raise ValueError("AttentionSpec: block_mask's mask_mod must be MLIR text")
+    return d
 
 
 def _f32_value(name, x):
@@ -110,7 +134,7 @@ class AttentionSpec:
     def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
-                 paged_mode=None, sinks=False, backward=False):
+                 paged_mode=None, sinks=False, backward=False, block_mask=None):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -181,6 +205,7 @@ class AttentionSpec:
         set_(self, "paged_mode", paged_mode)
         set_(self, "sinks", bool(sinks))
         set_(self, "backward", backward)
+        set_(self, "block_mask", _block_mask_field(block_mask, paged or backward))
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -218,6 +243,8 @@ class AttentionSpec:
             parts.append("sinks")
         if self.backward:
             parts.append("bwd")
+        if self.block_mask:
+            parts.append("bm")
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -240,8 +267,33 @@ class AttentionSpec:
     def head_dim_out(self):
         return self.head_dim_v or self.head_dim
 
+    def _block_mask_ir(self, ins):
+        """The block mask's operands (appended to ins) and region, as attn.mha spells them."""
+        m = self.block_mask
+        names = ["kv_num_blocks", "kv_indices"]
+        if m["full"]:
+            names += ["full_kv_num_blocks", "full_kv_indices"]
+        for n in names:
+            ins.append((n, "tensor<?x?x?xi32>" if n.endswith("blocks") else "tensor<?x?x?x?xi32>"))
+        text = " block_mask(%kv_num_blocks, %kv_indices)"
+        if m["full"]:
+            text += " full_blocks(%full_kv_num_blocks, %full_kv_indices)"
+        if m["mask_mod"]:
+            # The region is not isolated from the function: its value names get a prefix
+            # so that they cannot redefine the function's (%q, %k, %v, ...).
+            text_ = re.sub(r"%([A-Za-z_0-9][\w$.-]*)",
+                           lambda g: g.group(0) if g.group(1) in ("b", "h", "q_idx", "kv_idx")
+                           else "%mm_" + g.group(1), m["mask_mod"])
+            body = "\n".join("    " + line for line in text_.splitlines())
+            text += (" mask_mod {\n  ^bb0(%b: index, %h: index, %q_idx: index, %kv_idx: index):\n"
+                     + body + "\n  }")
+        return text
+
     def _attrs(self):
         a = []
+        if self.block_mask:
+            a.append("q_block_size = %d : i64" % self.block_mask["q_block_size"])
+            a.append("kv_block_size = %d : i64" % self.block_mask["kv_block_size"])
         if self.paged:
             a.append('attn.paged_mode = "%s"' % self.paged_mode)
         if self.causal:
@@ -294,6 +346,8 @@ class AttentionSpec:
         if self.sinks:
             ins.append(("sinks", "tensor<%dxf32>" % hq))
             alibi += " sinks(%sinks)"
+        if self.block_mask:
+            alibi += self._block_mask_ir(ins)
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
         if self.backward:
@@ -316,7 +370,8 @@ class AttentionSpec:
     def aot_flags(self):
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
         express it (explicit scale, head_dim_v != head_dim, paged)."""
-        if self.scale is not None or self.head_dim_v is not None or self.paged or self.backward:
+        if (self.scale is not None or self.head_dim_v is not None or self.paged or self.backward
+                or self.block_mask):
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s%s"

@@ -527,6 +527,55 @@ def _autograd_functions():
     return _functions
 
 
+def _check_block_mask(fn, bm, b, hq, sq, sk, dev, torch):
+    """block_mask: an attnc.masks.BlockMask whose int32 tensors are on q's device, of
+    shapes (B', H', NQB) / (B', H', NQB, NKB) with B' in {B, 1}, H' in {Hq, 1}, and for
+    attn.mha (sq, sk given) NQB = ceil(Sq / Q_BLOCK_SIZE), NKB = ceil(Sk / KV_BLOCK_SIZE).
+    Returns the named tensors for the launch."""
+    from .masks import BlockMask
+    if not isinstance(bm, BlockMask):
+        raise TypeError("%s: block_mask must be an attnc.masks.BlockMask, got %r" % (fn, bm))
+    pairs = [("kv_num_blocks", bm.kv_num_blocks, "kv_indices", bm.kv_indices)]
+    if bm.full_kv_num_blocks is not None:
+        pairs.append(("full_kv_num_blocks", bm.full_kv_num_blocks, "full_kv_indices",
+                      bm.full_kv_indices))
+    named = {}
+    want = None
+    for nname, num, iname, idx in pairs:
+        for name, t, rank in ((nname, num, 3), (iname, idx, 4)):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError("%s: block_mask.%s must be a torch.Tensor" % (fn, name))
+            if t.dtype != torch.int32 or t.dim() != rank:
+                raise ValueError("%s: block_mask.%s must be int32 of rank %d, got %s %s"
+                                 % (fn, name, rank, t.dtype, tuple(t.shape)))
+            if t.device != dev:
+                raise ValueError("%s: block_mask.%s is on %s, q on %s" % (fn, name, t.device, dev))
+        if tuple(idx.shape[:3]) != tuple(num.shape):
+            raise ValueError("%s: block_mask.%s %s and %s %s disagree" % (
+                fn, iname, tuple(idx.shape), nname, tuple(num.shape)))
+        if want is None:
+            want = tuple(idx.shape)
+        elif tuple(idx.shape) != want:
+            raise ValueError("%s: block_mask.%s must have the shape of kv_indices %s, got %s"
+                             % (fn, iname, want, tuple(idx.shape)))
+        named[nname], named[iname] = num, idx
+    mb, mh, nqb, nkb = want
+    if mb not in (b, 1) or mh not in (hq, 1):
+        raise ValueError("%s: block_mask tensors must have batch B = %d or 1 and heads Hq = %d "
+                         "or 1, got %s" % (fn, b, hq, want))
+    if sq is not None:
+        need = (-(-sq // bm.q_block_size), -(-sk // bm.kv_block_size))
+        if (nqb, nkb) != need:
+            raise ValueError("%s: block_mask has %d x %d blocks; Sq = %d, Sk = %d with BLOCK_SIZE "
+                             "%r need %d x %d" % ((fn, nqb, nkb, sq, sk, bm.BLOCK_SIZE) + need))
+    return named
+
+
+def _no_block_mask(fn, block_mask, why):
+    if block_mask is not None:
+        raise NotImplementedError("%s: block_mask %s (docs/masks.md)" % (fn, why))
+
+
 def _no_sinks(fn, sinks):
     if sinks is not None:
         raise NotImplementedError("%s: sinks with inputs that require grad: the backward "
@@ -540,7 +589,8 @@ def _no_out(fn, out):
 
 
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None):
+              alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None,
+              block_mask=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
     masks).
 
@@ -560,10 +610,17 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     and returned) and, with return_lse, lse (B, Hq, Sq) float32 (natural log; -inf for
     rows that see no key, whose out is 0; with sinks, such rows have lse = sinks[h]).
 
+    block_mask: an attnc.masks.BlockMask (FlexAttention's BlockMask form, docs/masks.md):
+    only keys of listed blocks are visible (partial ones where its mask_mod holds), and
+    the other masks still apply; unlisted blocks are never read. CPU; no autograd.
+
     Differentiable on the CPU: when q, k or v require grad, out has a grad_fn whose
     backward runs attnc's backward kernels (docs/backward.md); lse is not differentiable
     and alibi_slopes get no gradient; out= is not allowed then.
     """
+    if block_mask is not None:
+        return _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes,
+                                 return_lse, layout, out, sinks, block_mask)
     if _compiling is not None and _compiling():
         w = tuple(window)
         return _op_result(out, _T.ops.attnc.attention(
@@ -627,9 +684,98 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     return (out, lse) if return_lse else out
 
 
+def _masked_guards(fn, q, k, v, block_mask):
+    if _compiling is not None and _compiling():
+        raise NotImplementedError("%s: block_mask under torch.compile (docs/masks.md)" % fn)
+    if _needs_autograd(q, k, v):
+        _no_block_mask(fn, block_mask, "with inputs that require grad: the backward kernels "
+                                       "have no block masks yet")
+
+
+def _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
+                      layout, out, sinks, block_mask):
+    """attention() with a block mask: the checked path, no launch-plan cache."""
+    fn = "attnc.torch.attention"
+    _masked_guards(fn, q, k, v, block_mask)
+    torch = _torch()
+    if layout not in ("bhsd", "bshd"):
+        raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
+    _check_qkv(fn, q, k, v, torch, 4)
+    qb, kb, vb = (q, k, v) if layout == "bhsd" else (q.transpose(1, 2), k.transpose(1, 2),
+                                                     v.transpose(1, 2))
+    b, hq, sq, d = qb.shape
+    bk, hkv, sk, dk = kb.shape
+    bv, hv, skv, dv = vb.shape
+    if not (b == bk == bv) or hv != hkv or skv != sk:
+        raise ValueError("%s: q, k and v must agree in batch, and k and v in heads and "
+                         "sequence length, got %s, %s, %s (%s)"
+                         % (fn, tuple(q.shape), tuple(k.shape), tuple(v.shape), layout))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    dev = q.device
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
+    masks = _check_block_mask(fn, block_mask, b, hq, sq, sk, dev, torch)
+    shape = (b, hq, sq, dv) if layout == "bhsd" else (b, sq, hq, dv)
+    out = _check_out(fn, out, shape, q.dtype, dev, torch)
+    if out is None:
+        out = torch.empty(shape, dtype=q.dtype, device=dev)
+    outb = out if layout == "bhsd" else out.transpose(1, 2)
+    lse = torch.empty((b, hq, sq), dtype=torch.float32, device=dev) if return_lse else None
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                sinks=sinks is not None, block_mask=block_mask.spec_field())
+    named = dict(q=qb, k=kb, v=vb, alibi=slopes, sinks=sinks, out=outb, lse=lse, **masks)
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    return (out, lse) if return_lse else out
+
+
+def _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, window,
+                             softcap, alibi_slopes, return_lse, out, sinks, block_mask):
+    """attention_varlen() with a block mask (B' is the number of sequences or 1)."""
+    fn = "attnc.torch.attention_varlen"
+    _masked_guards(fn, q, k, v, block_mask)
+    torch = _torch()
+    _check_qkv(fn, q, k, v, torch, 3)
+    tq, hq, d = q.shape
+    tk, hkv, dk = k.shape
+    tv, hv, dv = v.shape
+    if hv != hkv or tv != tk:
+        raise ValueError("%s: k and v must have the same tokens and heads, got %s and %s"
+                         % (fn, tuple(k.shape), tuple(v.shape)))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    dev = q.device
+    for name, cu in (("cu_seqlens_q", cu_seqlens_q), ("cu_seqlens_k", cu_seqlens_k)):
+        if not isinstance(cu, torch.Tensor) or cu.dtype != torch.int32 or cu.dim() != 1 or \
+                cu.numel() < 1 or cu.device != dev:
+            raise ValueError("%s: %s must be an int32 (B+1,) tensor on q's device" % (fn, name))
+    if cu_seqlens_q.numel() != cu_seqlens_k.numel():
+        raise ValueError("%s: cu_seqlens_q and cu_seqlens_k must have the same length (B+1), "
+                         "got %d and %d" % (fn, cu_seqlens_q.numel(), cu_seqlens_k.numel()))
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
+    masks = _check_block_mask(fn, block_mask, cu_seqlens_q.numel() - 1, hq, None, None, dev,
+                              torch)
+    out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, dv), dtype=q.dtype, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                varlen=True, sinks=sinks is not None, block_mask=block_mask.spec_field())
+    named = dict(q=q, k=k, v=v, cu_seqlens_q=cu_seqlens_q, cu_seqlens_k=cu_seqlens_k,
+                 alibi=slopes, sinks=sinks, out=out, lse=lse, **masks)
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    return (out, lse) if return_lse else out
+
+
 def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max_seqlen_k=None,
                      *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-                     alibi_slopes=None, return_lse=False, out=None, sinks=None):
+                     alibi_slopes=None, return_lse=False, out=None, sinks=None,
+                     block_mask=None):
     """Attention over packed variable-length sequences.
 
     q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv); cu_seqlens_q / cu_seqlens_k int32
@@ -639,8 +785,16 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     (lse -inf). max_seqlen_q/k are accepted for FlashAttention compatibility and not
     needed. Options as in attention() (sinks: tokens past cu_seqlens_q[B] then have
     lse = sinks[h]). Returns out (Tq, Hq, Dv) (or `out=`) and, with return_lse, lse
-    (Hq, Tq) float32. Differentiable on the CPU as attention().
+    (Hq, Tq) float32. Differentiable on the CPU as attention(). block_mask as in
+    attention(), per sequence (batch dim B or 1 with B the sequences; query blocks and
+    mask_mod indices local to each sequence; NQB / NKB cover the longest sequence).
     """
+    if block_mask is not None:
+        if max_seqlen_q is not None and int(max_seqlen_q) < 0:
+            raise ValueError("attnc.torch.attention_varlen: max_seqlen_q must be >= 0")
+        return _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale,
+                                        window, softcap, alibi_slopes, return_lse, out, sinks,
+                                        block_mask)
     if _compiling is not None and _compiling():
         w = tuple(window)
         return _op_result(out, _T.ops.attnc.attention_varlen(

@@ -14,6 +14,18 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{block-m=8 block-n=4}' | FileCheck %s
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
+// A canonicalizer hoists mask_mod's constants out of the region; both the
+// lowering and attn-run's interpreter take them from there:
+// RUN: attn-opt %s --canonicalize --cse -o %t.mlir
+// RUN: FileCheck %s --check-prefix=HOISTED < %t.mlir
+// RUN: attn-run %t.mlir --target=cpu --func=document_causal | FileCheck %s --check-prefix=HOIST
+// HOISTED-LABEL: func.func @document_causal
+// HOISTED: arith.constant 61 : index
+// HOISTED: attn.mha
+// HOISTED-NOT: arith.constant 61
+// HOISTED: attn.yield
+// HOIST: @document_causal result 0 (out 2x4x100x32xf32): {{.*}} PASS
+// HOIST: @document_causal result 1 (lse 2x4x100xf32): {{.*}} PASS
 // A layout where half the rows of @nothing_partial see keys (full blocks) and half none:
 // RUN: attn-run %s --target=cpu --func=nothing_partial --seed=2 | FileCheck %s --check-prefix=EMPTY
 

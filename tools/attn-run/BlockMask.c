@@ -36,16 +36,26 @@ static int64_t ceilDiv(int64_t a, int64_t b) {
 static bool compare(int64_t pred, int64_t x, int64_t y, int w) {
   uint64_t ux = unsignedOf(x, w), uy = unsignedOf(y, w);
   switch (pred) {
-  case 0: return x == y;
-  case 1: return x != y;
-  case 2: return x < y;
-  case 3: return x <= y;
-  case 4: return x > y;
-  case 5: return x >= y;
-  case 6: return ux < uy;
-  case 7: return ux <= uy;
-  case 8: return ux > uy;
-  default: return ux >= uy;
+  case 0:
+    return x == y;
+  case 1:
+    return x != y;
+  case 2:
+    return x < y;
+  case 3:
+    return x <= y;
+  case 4:
+    return x > y;
+  case 5:
+    return x >= y;
+  case 6:
+    return ux < uy;
+  case 7:
+    return ux <= uy;
+  case 8:
+    return ux > uy;
+  default:
+    return ux >= uy;
   }
 }
 
@@ -56,31 +66,56 @@ static int64_t step(const AttnMaskInst *in, const int64_t *v) {
   uint64_t ux = unsignedOf(x, w), uy = unsignedOf(y, w);
   const char *op = in->op;
   int64_t r = 0;
-  if (!strcmp(op, "constant")) r = in->imm;
-  else if (!strcmp(op, "addi")) r = (int64_t)((uint64_t)x + (uint64_t)y);
-  else if (!strcmp(op, "subi")) r = (int64_t)((uint64_t)x - (uint64_t)y);
-  else if (!strcmp(op, "muli")) r = (int64_t)((uint64_t)x * (uint64_t)y);
-  else if (!strcmp(op, "divsi")) r = y ? x / y : 0;
-  else if (!strcmp(op, "divui")) r = uy ? (int64_t)(ux / uy) : 0;
-  else if (!strcmp(op, "remsi")) r = y ? x % y : 0;
-  else if (!strcmp(op, "remui")) r = uy ? (int64_t)(ux % uy) : 0;
-  else if (!strcmp(op, "floordivsi")) r = y ? floorDiv(x, y) : 0;
-  else if (!strcmp(op, "ceildivsi")) r = y ? ceilDiv(x, y) : 0;
-  else if (!strcmp(op, "ceildivui")) r = uy ? (int64_t)((ux + uy - 1) / uy) : 0;
-  else if (!strcmp(op, "maxsi")) r = x > y ? x : y;
-  else if (!strcmp(op, "minsi")) r = x < y ? x : y;
-  else if (!strcmp(op, "maxui")) r = ux > uy ? x : y;
-  else if (!strcmp(op, "minui")) r = ux < uy ? x : y;
-  else if (!strcmp(op, "andi")) r = x & y;
-  else if (!strcmp(op, "ori")) r = x | y;
-  else if (!strcmp(op, "xori")) r = x ^ y;
-  else if (!strcmp(op, "shli")) r = uy < (uint64_t)w ? (int64_t)(ux << uy) : 0;
-  else if (!strcmp(op, "shrui")) r = uy < (uint64_t)w ? (int64_t)(ux >> uy) : 0;
-  else if (!strcmp(op, "shrsi")) r = uy < (uint64_t)w ? x >> uy : (x < 0 ? -1 : 0);
-  else if (!strcmp(op, "cmpi")) r = compare(in->imm, x, y, w);
-  else if (!strcmp(op, "select")) r = v[in->a] & 1 ? v[in->b] : v[in->c];
-  else if (!strcmp(op, "extui") || !strcmp(op, "index_castui")) r = (int64_t)ux;
-  else r = x; /* index_cast, extsi, trunci: the value, re-extended below */
+  if (!strcmp(op, "constant"))
+    r = in->imm;
+  else if (!strcmp(op, "addi"))
+    r = (int64_t)((uint64_t)x + (uint64_t)y);
+  else if (!strcmp(op, "subi"))
+    r = (int64_t)((uint64_t)x - (uint64_t)y);
+  else if (!strcmp(op, "muli"))
+    r = (int64_t)((uint64_t)x * (uint64_t)y);
+  else if (!strcmp(op, "divsi"))
+    r = y ? x / y : 0;
+  else if (!strcmp(op, "divui"))
+    r = uy ? (int64_t)(ux / uy) : 0;
+  else if (!strcmp(op, "remsi"))
+    r = y ? x % y : 0;
+  else if (!strcmp(op, "remui"))
+    r = uy ? (int64_t)(ux % uy) : 0;
+  else if (!strcmp(op, "floordivsi"))
+    r = y ? floorDiv(x, y) : 0;
+  else if (!strcmp(op, "ceildivsi"))
+    r = y ? ceilDiv(x, y) : 0;
+  else if (!strcmp(op, "ceildivui"))
+    r = uy ? (int64_t)((ux + uy - 1) / uy) : 0;
+  else if (!strcmp(op, "maxsi"))
+    r = x > y ? x : y;
+  else if (!strcmp(op, "minsi"))
+    r = x < y ? x : y;
+  else if (!strcmp(op, "maxui"))
+    r = ux > uy ? x : y;
+  else if (!strcmp(op, "minui"))
+    r = ux < uy ? x : y;
+  else if (!strcmp(op, "andi"))
+    r = x & y;
+  else if (!strcmp(op, "ori"))
+    r = x | y;
+  else if (!strcmp(op, "xori"))
+    r = x ^ y;
+  else if (!strcmp(op, "shli"))
+    r = uy < (uint64_t)w ? (int64_t)(ux << uy) : 0;
+  else if (!strcmp(op, "shrui"))
+    r = uy < (uint64_t)w ? (int64_t)(ux >> uy) : 0;
+  else if (!strcmp(op, "shrsi"))
+    r = uy < (uint64_t)w ? x >> uy : (x < 0 ? -1 : 0);
+  else if (!strcmp(op, "cmpi"))
+    r = compare(in->imm, x, y, w);
+  else if (!strcmp(op, "select"))
+    r = v[in->a] & 1 ? v[in->b] : v[in->c];
+  else if (!strcmp(op, "extui") || !strcmp(op, "index_castui"))
+    r = (int64_t)ux;
+  else
+    r = x; /* index_cast, extsi, trunci: the value, re-extended below */
   return signExtend((uint64_t)r, in->width);
 }
 
@@ -114,8 +149,8 @@ static void lengths(const AttnOpInfo *op, const AttnTensor *args, int64_t b, int
 }
 
 /* 0: no element visible, 2: all, 1: some (by mask_mod alone). */
-static int classify(const AttnOpInfo *op, int64_t b, int64_t h, int64_t q0, int64_t q1,
-                    int64_t k0, int64_t k1) {
+static int classify(const AttnOpInfo *op, int64_t b, int64_t h, int64_t q0, int64_t q1, int64_t k0,
+                    int64_t k1) {
   bool any = false, all = true;
   for (int64_t i = q0; i < q1; ++i)
     for (int64_t j = k0; j < k1; ++j) {

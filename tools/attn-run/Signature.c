@@ -146,6 +146,60 @@ static int bitWidth(MlirType t) {
   return mlirTypeIsAIndex(t) ? 64 : mlirTypeIsAInteger(t) ? (int)mlirIntegerTypeGetWidth(t) : -1;
 }
 
+/* The arith constants outside the region that `o` uses (a canonicalizer
+ * may hoist the region's constants out of it), read first as instructions. */
+static bool addInst(AttnMaskProgram *prog, MlirOperation *defs, int *n, MlirOperation o,
+                    MlirBlock body);
+
+static bool addOuterConstants(AttnMaskProgram *prog, MlirOperation *defs, int *n, MlirOperation o,
+                              MlirBlock body) {
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(o); ++i) {
+    MlirValue v = mlirOperationGetOperand(o, i);
+    if (maskValue(v, body, defs, *n) >= 0 || !mlirValueIsAOpResult(v))
+      continue;
+    MlirOperation def = mlirOpResultGetOwner(v);
+    if (!isNamed(def, "arith.constant") || !addInst(prog, defs, n, def, body))
+      return false;
+  }
+  return true;
+}
+
+/* Appends arith op `o` as an instruction. */
+static bool addInst(AttnMaskProgram *prog, MlirOperation *defs, int *n, MlirOperation o,
+                    MlirBlock body) {
+  if (!addOuterConstants(prog, defs, n, o, body))
+    return false;
+  MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(o));
+  if (*n == ATTN_MASK_MAX_INSTS || name.length < 7 || name.length > 28 ||
+      strncmp(name.data, "arith.", 6) != 0 || mlirOperationGetNumResults(o) != 1)
+    return false;
+  AttnMaskInst *in = &prog->insts[*n];
+  snprintf(in->op, sizeof(in->op), "%.*s", (int)name.length - 6, name.data + 6);
+  int *slots[3] = {&in->a, &in->b, &in->c};
+  in->a = in->b = in->c = -1;
+  intptr_t k = mlirOperationGetNumOperands(o);
+  if (k > 3)
+    return false;
+  for (intptr_t i = 0; i < k; ++i)
+    if ((*slots[i] = maskValue(mlirOperationGetOperand(o, i), body, defs, *n)) < 0)
+      return false;
+  in->width = bitWidth(mlirValueGetType(mlirOperationGetResult(o, 0)));
+  in->srcWidth = k > 0 ? bitWidth(mlirValueGetType(mlirOperationGetOperand(o, k - 1))) : 0;
+  if (!strcmp(in->op, "constant")) {
+    MlirAttribute a = inherent(o, "value");
+    if (!mlirAttributeIsAInteger(a))
+      return false;
+    in->imm = bitWidth(mlirAttributeGetType(a)) > 1 ? mlirIntegerAttrGetValueInt(a)
+                                                    : (int64_t)(mlirIntegerAttrGetValueInt(a) & 1);
+  } else if (!strcmp(in->op, "cmpi")) {
+    in->imm = mlirIntegerAttrGetValueInt(inherent(o, "predicate"));
+  }
+  if (in->width < 0)
+    return false;
+  defs[(*n)++] = o;
+  return true;
+}
+
 /* The op's mask_mod region as an AttnMaskProgram (absent: present = false). */
 static bool readMaskMod(MlirOperation op, AttnMaskProgram *prog) {
   memset(prog, 0, sizeof(*prog));
@@ -160,40 +214,14 @@ static bool readMaskMod(MlirOperation op, AttnMaskProgram *prog) {
   for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
        o = mlirOperationGetNextInBlock(o)) {
     if (isNamed(o, "attn.yield")) {
+      if (!addOuterConstants(prog, defs, &n, o, body))
+        return false;
       prog->result = maskValue(mlirOperationGetOperand(o, 0), body, defs, n);
       prog->numInsts = n;
       return prog->result >= 0;
     }
-    MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(o));
-    if (n == ATTN_MASK_MAX_INSTS || name.length < 7 || name.length > 28 ||
-        strncmp(name.data, "arith.", 6) != 0 || mlirOperationGetNumResults(o) != 1)
+    if (!addInst(prog, defs, &n, o, body))
       return false;
-    AttnMaskInst *in = &prog->insts[n];
-    snprintf(in->op, sizeof(in->op), "%.*s", (int)name.length - 6, name.data + 6);
-    int *slots[3] = {&in->a, &in->b, &in->c};
-    in->a = in->b = in->c = -1;
-    intptr_t k = mlirOperationGetNumOperands(o);
-    if (k > 3)
-      return false;
-    for (intptr_t i = 0; i < k; ++i)
-      if ((*slots[i] = maskValue(mlirOperationGetOperand(o, i), body, defs, n)) < 0)
-        return false;
-    in->width = bitWidth(mlirValueGetType(mlirOperationGetResult(o, 0)));
-    in->srcWidth = k > 0 ? bitWidth(mlirValueGetType(mlirOperationGetOperand(o, k - 1))) : 0;
-    MlirAttribute a;
-    if (!strcmp(in->op, "constant")) {
-      a = inherent(o, "value");
-      if (!mlirAttributeIsAInteger(a))
-        return false;
-      in->imm = mlirTypeIsAIndex(mlirAttributeGetType(a)) || bitWidth(mlirAttributeGetType(a)) > 1
-                    ? mlirIntegerAttrGetValueInt(a)
-                    : (int64_t)(mlirIntegerAttrGetValueInt(a) & 1);
-    } else if (!strcmp(in->op, "cmpi")) {
-      in->imm = mlirIntegerAttrGetValueInt(inherent(o, "predicate"));
-    }
-    if (in->width < 0)
-      return false;
-    defs[n++] = o;
   }
   return false;
 }
@@ -215,11 +243,11 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
   /* Operand group g of the op fills slot slots[g]. */
-  static const AttnSlot mhaSlots[] = {ATTN_Q,      ATTN_K,      ATTN_V,        ATTN_ALIBI,
-                                      ATTN_SINKS,  ATTN_KV_NUM, ATTN_KV_IDX,   ATTN_FULL_NUM,
-                                      ATTN_FULL_IDX};
-  static const AttnSlot varlenSlots[] = {ATTN_Q,      ATTN_K,      ATTN_V,        ATTN_CU_Q,
-                                         ATTN_CU_K,   ATTN_ALIBI,  ATTN_SINKS,    ATTN_KV_NUM,
+  static const AttnSlot mhaSlots[] = {ATTN_Q,      ATTN_K,        ATTN_V,
+                                      ATTN_ALIBI,  ATTN_SINKS,    ATTN_KV_NUM,
+                                      ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
+  static const AttnSlot varlenSlots[] = {ATTN_Q,      ATTN_K,        ATTN_V,       ATTN_CU_Q,
+                                         ATTN_CU_K,   ATTN_ALIBI,    ATTN_SINKS,   ATTN_KV_NUM,
                                          ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
   /* The backward ops have no operand groups: operand i fills slot slots[i]. */
   static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,    ATTN_OUT,

@@ -39,8 +39,8 @@ typedef enum {
   ATTN_ROLE_BLOCK_TABLES, /* paged layout (Paged.h) */
   ATTN_ROLE_SEQ_LENS,
   ATTN_ROLE_QUERY_START,
-  ATTN_ROLE_FWD_OUT, /* a backward op's out: the reference forward of its q, k, v */
-  ATTN_ROLE_FWD_LSE, /* a backward op's lse: likewise */
+  ATTN_ROLE_FWD_OUT,    /* a backward op's out: the reference forward of its q, k, v */
+  ATTN_ROLE_FWD_LSE,    /* a backward op's lse: likewise */
   ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
 } AttnRole;
 
@@ -72,11 +72,11 @@ typedef enum {
  * (BlockMask.c), independently of the compiler's lowering. */
 enum { ATTN_MASK_MAX_INSTS = 64 };
 typedef struct {
-  char op[24];     /* the arith op's name without "arith." */
-  int a, b, c;     /* operand values, -1 if absent */
-  int width;       /* result bit width (index: 64) */
-  int srcWidth;    /* operand bit width (casts, unsigned ops) */
-  int64_t imm;     /* constant value, or cmpi predicate */
+  char op[24];  /* the arith op's name without "arith." */
+  int a, b, c;  /* operand values, -1 if absent */
+  int width;    /* result bit width (index: 64) */
+  int srcWidth; /* operand bit width (casts, unsigned ops) */
+  int64_t imm;  /* constant value, or cmpi predicate */
 } AttnMaskInst;
 typedef struct {
   bool present;
@@ -105,7 +105,7 @@ typedef struct {
   AttnOpKind kind;
   int arg[ATTN_NUM_SLOTS]; /* function argument feeding each slot, -1 if absent */
   bool hasLse;
-  AttnRefParams params; /* static parts and attributes; sizes filled at run time */
+  AttnRefParams params;    /* static parts and attributes; sizes filled at run time */
   int64_t qBlock, kvBlock; /* block mask sizes (arg[ATTN_KV_NUM] >= 0) */
   AttnMaskProgram maskMod;
 } AttnOpInfo;

@@ -10,9 +10,9 @@
 
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, getpid */
 
+#include "BlockMask.h"
 #include "Diagnostics.h"
 #include "Input.h"
-#include "BlockMask.h"
 #include "Paged.h"
 #include "Signature.h"
 #include "Tensor.h"
@@ -451,7 +451,8 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     attnTensorStoreValues(&args[a]);
   }
   for (int op = 0; op < info->numOps; ++op)
-    if (info->ops[op].arg[ATTN_KV_NUM] >= 0 && !attnBlockMaskMake(info, op, args, have, rng, stderr))
+    if (info->ops[op].arg[ATTN_KV_NUM] >= 0 &&
+        !attnBlockMaskMake(info, op, args, have, rng, stderr))
       return false;
   for (int op = 0; op < info->numOps; ++op)
     if (attnIsBwdKind(info->ops[op].kind) && !forwardOutputs(info, op, have, args))
