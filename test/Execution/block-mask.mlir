@@ -9,11 +9,13 @@
 // region on top of causal / windows, broadcast and per-(b, h) lists, GQA,
 // Sq / Sk not multiples of the blocks, rows that see nothing (0 and -inf),
 // varlen with an empty sequence, f32 / f16 / bf16. Tiles: the table's, tiny
-// ones that split a KV block into several BLOCK_N tiles, and the reference
-// lowering.
+// ones that split a KV block into several BLOCK_N tiles, the software-pipelined
+// loops, and the reference lowering.
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{block-m=8 block-n=4}' | FileCheck %s
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
+// The software-pipelined KV loops (attn-gpu-pipeline{force=true}) inside the block loops:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{sw-pipeline=true}' | FileCheck %s
 // A canonicalizer hoists mask_mod's constants out of the region; both the
 // lowering and attn-run's interpreter take them from there:
 // RUN: attn-opt %s --canonicalize --cse -o %t.mlir
