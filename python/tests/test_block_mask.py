@@ -227,3 +227,26 @@ def test_errors():
         at.attention(q, k, v, block_mask=(n, i))
     with pytest.raises(NotImplementedError, match="block_mask"):
         at.attention(q.requires_grad_(), k, v, block_mask=attnc.BlockMask(n, i, BLOCK_SIZE=32))
+
+
+def test_unlisted_blocks_are_never_read(seed):
+    """K and V rows of key blocks listed for no query block hold NaN: they must not reach
+    out or lse (a read of them, even one that is masked afterwards, would put NaN in the
+    row's max or in P V)."""
+    q, k, v = qkv(1, 2, 2, 96, 128, 16, "f32")
+    # Query block qb lists key blocks {qb, qb + 1} (partial, causal mask_mod) and {0} (full);
+    # key blocks 4..7 (rows 64..127) are listed for nobody.
+    n = torch.full((1, 1, 3), 2, dtype=torch.int32)
+    i = torch.full((1, 1, 3, 8), 6, dtype=torch.int32)  # past the counts: never read either
+    i[..., :2] = torch.tensor([[1, 2], [2, 3], [3, 1]], dtype=torch.int32)
+    fn = torch.ones(1, 1, 3, dtype=torch.int32)
+    fi = torch.full((1, 1, 3, 8), 7, dtype=torch.int32)
+    fi[..., 0] = 0
+    bm = attnc.BlockMask(n, i, fn, fi, BLOCK_SIZE=(32, 16), mask_mod=masks.causal())
+    vis = bm.to_dense(1, 2, 96, 128)
+    assert not vis[..., 64:].any()
+    k[:, :, 64:], v[:, :, 64:] = math.nan, math.nan
+    o, lse = at.attention(q, k, v, block_mask=bm, return_lse=True)
+    want_o, want_lse = reference(q, k.nan_to_num(0.0), v.nan_to_num(0.0), vis)
+    check(o, want_o, "f32", "out")
+    check(lse, want_lse, "f32", "lse")
