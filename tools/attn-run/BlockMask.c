@@ -175,9 +175,17 @@ bool attnBlockMaskMake(const AttnFuncInfo *info, int opIndex, AttnTensor *args, 
   const AttnOpInfo *op = &info->ops[opIndex];
   int slots[4] = {ATTN_KV_NUM, ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
   bool haveFull = op->arg[ATTN_FULL_NUM] >= 0;
-  for (int s = 0; s < (haveFull ? 4 : 2); ++s)
-    if (have[op->arg[slots[s]]])
-      return true; /* given: the reference checks them as they are */
+  int given = 0, needed = haveFull ? 4 : 2;
+  for (int s = 0; s < needed; ++s)
+    given += have[op->arg[slots[s]]] ? 1 : 0;
+  if (given == needed)
+    return true; /* from --input: used as they are (the kernels clamp bad entries) */
+  if (given > 0) {
+    fprintf(err,
+            "attn-run: error: @%s: give all of the block mask's tensors with --input, or none\n",
+            info->name);
+    return false;
+  }
   AttnTensor *num = &args[op->arg[ATTN_KV_NUM]], *idx = &args[op->arg[ATTN_KV_IDX]];
   AttnTensor *fnum = haveFull ? &args[op->arg[ATTN_FULL_NUM]] : NULL;
   AttnTensor *fidx = haveFull ? &args[op->arg[ATTN_FULL_IDX]] : NULL;
