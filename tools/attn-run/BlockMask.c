@@ -170,6 +170,62 @@ static void shuffle(int32_t *x, int64_t n, uint64_t *rng) {
   }
 }
 
+/* The four tensors of an op's block mask (full ones null when absent). */
+typedef struct {
+  AttnTensor *num, *idx, *fullNum, *fullIdx;
+} MaskTensors;
+
+/* The listed state of key block kb for one (b, h, query block) whose rows
+ * are [q0, q1): mask_mod's classification (random without a region or where
+ * the block lies past the sequence), then randomly perturbed. */
+static int blockState(const AttnOpInfo *op, bool haveFull, int64_t b, int64_t h, int64_t q0,
+                      int64_t q1, int64_t kb, int64_t lk, uint64_t *rng) {
+  int64_t k0 = kb * op->kvBlock, k1 = k0 + op->kvBlock < lk ? k0 + op->kvBlock : lk;
+  int state = op->maskMod.present && q0 < q1 && k0 < k1 ? classify(op, b, h, q0, q1, k0, k1)
+                                                        : (int)attnRandRange(rng, 0, 2);
+  if (attnRandRange(rng, 0, 4) == 0)
+    state = 0; /* skipped although visible: the lists decide */
+  else if (state == 0 && attnRandRange(rng, 0, 2) == 0)
+    state = (int)attnRandRange(rng, 1, 2); /* listed although mask_mod hides it */
+  if (state == 2 && (!haveFull || attnRandRange(rng, 0, 3) == 0))
+    state = 1; /* full blocks may be listed as partial */
+  return state;
+}
+
+/* Row `row` of a (num, idx) pair: n shuffled entries, garbage after them. */
+static void writeList(AttnTensor *num, AttnTensor *idx, size_t row, int32_t *list, int64_t n,
+                      int64_t garbage, uint64_t *rng) {
+  int64_t nkb = idx->dims[3];
+  shuffle(list, n, rng);
+  num->values[row] = (double)n;
+  for (int64_t t = 0; t < nkb; ++t)
+    idx->values[row * (size_t)nkb + (size_t)t] = t < n ? list[t] : garbage + t;
+}
+
+/* The lists of every (b, h, query block); `part` and `full` hold NKB entries. */
+static void fillLists(const AttnOpInfo *op, const AttnTensor *args, MaskTensors *m, int32_t *part,
+                      int32_t *full, uint64_t *rng) {
+  int64_t nb = m->num->dims[0], nh = m->num->dims[1], nqb = m->num->dims[2], nkb = m->idx->dims[3];
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t h = 0; h < nh; ++h)
+      for (int64_t qb = 0; qb < nqb; ++qb) {
+        int64_t lq, lk, np = 0, nf = 0;
+        lengths(op, args, b, &lq, &lk);
+        int64_t q0 = qb * op->qBlock, q1 = q0 + op->qBlock < lq ? q0 + op->qBlock : lq;
+        for (int64_t kb = 0; kb < nkb; ++kb) {
+          int state = blockState(op, m->fullNum != NULL, b, h, q0, q1, kb, lk, rng);
+          if (state == 1)
+            part[np++] = (int32_t)kb;
+          else if (state == 2)
+            full[nf++] = (int32_t)kb;
+        }
+        size_t row = (size_t)((b * nh + h) * nqb + qb);
+        writeList(m->num, m->idx, row, part, np, -1000000, rng);
+        if (m->fullNum)
+          writeList(m->fullNum, m->fullIdx, row, full, nf, 1000000, rng);
+      }
+}
+
 bool attnBlockMaskMake(const AttnFuncInfo *info, int opIndex, AttnTensor *args, const bool *have,
                        uint64_t *rng, FILE *err) {
   const AttnOpInfo *op = &info->ops[opIndex];
@@ -186,62 +242,22 @@ bool attnBlockMaskMake(const AttnFuncInfo *info, int opIndex, AttnTensor *args, 
             info->name);
     return false;
   }
-  AttnTensor *num = &args[op->arg[ATTN_KV_NUM]], *idx = &args[op->arg[ATTN_KV_IDX]];
-  AttnTensor *fnum = haveFull ? &args[op->arg[ATTN_FULL_NUM]] : NULL;
-  AttnTensor *fidx = haveFull ? &args[op->arg[ATTN_FULL_IDX]] : NULL;
-  int64_t nb = num->dims[0], nh = num->dims[1], nqb = num->dims[2], nkb = idx->dims[3];
+  MaskTensors m = {&args[op->arg[ATTN_KV_NUM]], &args[op->arg[ATTN_KV_IDX]],
+                   haveFull ? &args[op->arg[ATTN_FULL_NUM]] : NULL,
+                   haveFull ? &args[op->arg[ATTN_FULL_IDX]] : NULL};
+  int64_t nkb = m.idx->dims[3];
   int32_t *part = malloc((size_t)(nkb + 1) * sizeof(int32_t));
   int32_t *full = malloc((size_t)(nkb + 1) * sizeof(int32_t));
-  if (!part || !full) {
-    free(part);
-    free(full);
+  if (part && full)
+    fillLists(op, args, &m, part, full, rng);
+  else
     fprintf(err, "attn-run: error: @%s: out of memory for a block mask\n", info->name);
-    return false;
-  }
-  for (int64_t b = 0; b < nb; ++b)
-    for (int64_t h = 0; h < nh; ++h)
-      for (int64_t qb = 0; qb < nqb; ++qb) {
-        int64_t lq, lk, np = 0, nf = 0;
-        lengths(op, args, b, &lq, &lk);
-        int64_t q0 = qb * op->qBlock, q1 = q0 + op->qBlock < lq ? q0 + op->qBlock : lq;
-        for (int64_t kb = 0; kb < nkb; ++kb) {
-          int64_t k0 = kb * op->kvBlock, k1 = k0 + op->kvBlock < lk ? k0 + op->kvBlock : lk;
-          int state = q0 < q1 && k0 < k1 ? classify(op, b, h, q0, q1, k0, k1)
-                                         : (int)attnRandRange(rng, 0, 2);
-          if (!op->maskMod.present)
-            state = (int)attnRandRange(rng, 0, 2);
-          if (attnRandRange(rng, 0, 4) == 0)
-            state = 0; /* skipped although visible: the lists decide */
-          else if (state == 0 && attnRandRange(rng, 0, 2) == 0)
-            state = (int)attnRandRange(rng, 1, 2); /* listed although mask_mod hides it */
-          if (state == 2 && (!haveFull || attnRandRange(rng, 0, 3) == 0))
-            state = 1; /* full blocks may be listed as partial */
-          if (state == 1)
-            part[np++] = (int32_t)kb;
-          else if (state == 2)
-            full[nf++] = (int32_t)kb;
-        }
-        shuffle(part, np, rng);
-        shuffle(full, nf, rng);
-        size_t row = (size_t)((b * nh + h) * nqb + qb);
-        num->values[row] = (double)np;
-        for (int64_t t = 0; t < nkb; ++t)
-          idx->values[row * (size_t)nkb + (size_t)t] = t < np ? part[t] : -1000000 - t;
-        if (haveFull) {
-          fnum->values[row] = (double)nf;
-          for (int64_t t = 0; t < nkb; ++t)
-            fidx->values[row * (size_t)nkb + (size_t)t] = t < nf ? full[t] : 1000000 + t;
-        }
-      }
+  bool ok = part && full;
   free(part);
   free(full);
-  attnTensorStoreValues(num);
-  attnTensorStoreValues(idx);
-  if (haveFull) {
-    attnTensorStoreValues(fnum);
-    attnTensorStoreValues(fidx);
-  }
-  return true;
+  for (int s = 0; ok && s < needed; ++s)
+    attnTensorStoreValues(&args[op->arg[slots[s]]]);
+  return ok;
 }
 
 /* Whether key block kb is among the first num[b][h][qb] entries of idx. */
