@@ -685,6 +685,12 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
 
 
 def _masked_guards(fn, q, k, v, block_mask):
+    dev = getattr(q, "device", None)
+    if dev is not None and dev.type != "cpu":
+        # attn-tile refuses block masks for the GPU targets (docs/masks.md); say so here
+        # instead of through a compile error.
+        raise NotImplementedError("%s: block_mask runs on the CPU only so far, q is on %s "
+                                  "(docs/masks.md)" % (fn, dev))
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: block_mask under torch.compile (docs/masks.md)" % fn)
     if _needs_autograd(q, k, v):
