@@ -14,6 +14,8 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{block-m=8 block-n=4}' | FileCheck %s
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
+// GPU-sized tiles (64 x 64) inside 128-blocks, as the sm_90a table would pick them:
+// RUN: attn-run %s --target=cpu --func=big_blocks '--pipeline=attn-to-cpu{block-m=64 block-n=64}' | FileCheck %s --check-prefix=BIG
 // The software-pipelined KV loops (attn-gpu-pipeline{force=true}) inside the block loops:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{sw-pipeline=true}' | FileCheck %s
 // A canonicalizer hoists mask_mod's constants out of the region; both the
@@ -161,4 +163,31 @@ func.func @varlen_docs(%q: tensor<150x4x32xbf16>, %k: tensor<170x2x32xbf16>, %v:
        tensor<3x4x10xi32>, tensor<3x4x10x11xi32>, tensor<3x4x10xi32>, tensor<3x4x10x11xi32>)
     -> (tensor<150x4x32xbf16>, tensor<4x150xf32>)
   return %o, %l : tensor<150x4x32xbf16>, tensor<4x150xf32>
+}
+
+// FlexAttention's default 128 x 128 blocks, Sq / Sk not multiples of them,
+// sliding chunks of 100 with a sink per head.
+// CHECK: @big_blocks result 0 (out 1x4x300x64xbf16): {{.*}} PASS
+// CHECK: @big_blocks result 1 (lse 1x4x300xf32): {{.*}} PASS
+// BIG: @big_blocks result 0 (out 1x4x300x64xbf16): {{.*}} PASS
+// BIG: @big_blocks result 1 (lse 1x4x300xf32): {{.*}} PASS
+func.func @big_blocks(%q: tensor<1x4x300x64xbf16>, %k: tensor<1x4x400x64xbf16>, %v: tensor<1x4x400x64xbf16>, %s: tensor<4xf32>,
+                      %n: tensor<1x1x3xi32>, %i: tensor<1x1x3x4xi32>, %fn: tensor<1x1x3xi32>, %fi: tensor<1x1x3x4xi32>)
+    -> (tensor<1x4x300x64xbf16>, tensor<1x4x300xf32>) {
+  %o, %l = attn.mha %q, %k, %v sinks(%s) block_mask(%n, %i) full_blocks(%fn, %fi) mask_mod {
+  ^bb0(%b: index, %h: index, %qi: index, %kj: index):
+    %c100 = arith.constant 100 : index
+    %c1 = arith.constant 1 : index
+    %qc = arith.divui %qi, %c100 : index
+    %kc = arith.divui %kj, %c100 : index
+    %lo = arith.subi %qc, %c1 : index
+    %near = arith.cmpi sge, %kc, %lo : index
+    %causal = arith.cmpi sge, %qi, %kj : index
+    %vis = arith.andi %near, %causal : i1
+    attn.yield %vis : i1
+  } {q_block_size = 128 : i64, kv_block_size = 128 : i64}
+    : (tensor<1x4x300x64xbf16>, tensor<1x4x400x64xbf16>, tensor<1x4x400x64xbf16>, tensor<4xf32>,
+       tensor<1x1x3xi32>, tensor<1x1x3x4xi32>, tensor<1x1x3xi32>, tensor<1x1x3x4xi32>)
+    -> (tensor<1x4x300x64xbf16>, tensor<1x4x300xf32>)
+  return %o, %l : tensor<1x4x300x64xbf16>, tensor<1x4x300xf32>
 }
