@@ -205,3 +205,66 @@ func.func @varlen_batch(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %v: tens
     : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<5xi32>, tensor<5xi32>, tensor<3x1x?xi32>, tensor<3x1x?x?xi32>) -> tensor<?x8x64xf16>
   return
 }
+
+// -----
+
+// Two mask_mod regions (generic form).
+func.func @two_regions(%q: tensor<1x2x16x16xf32>, %n: tensor<1x1x1xi32>, %i: tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32> {
+  // expected-error@+1 {{'attn.mha' op takes at most one 'mask_mod' region, got 2}}
+  %o = "attn.mha"(%q, %q, %q, %n, %i) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0>, q_block_size = 16 : i64, kv_block_size = 16 : i64}> ({
+  ^bb0(%b: index, %h: index, %x: index, %y: index):
+    %t = arith.constant true
+    "attn.yield"(%t) : (i1) -> ()
+  }, {
+  ^bb0(%b: index, %h: index, %x: index, %y: index):
+    %t = arith.constant true
+    "attn.yield"(%t) : (i1) -> ()
+  }) : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x1x1xi32>, tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}
+
+// -----
+
+// attn.yield before the end of the region.
+func.func @two_yields(%q: tensor<1x2x16x16xf32>, %n: tensor<1x1x1xi32>, %i: tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32> {
+  %o = "attn.mha"(%q, %q, %q, %n, %i) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0>, q_block_size = 16 : i64, kv_block_size = 16 : i64}> ({
+  ^bb0(%b: index, %h: index, %x: index, %y: index):
+    %t = arith.constant true
+    // expected-error@+1 {{'attn.yield' op must be the last op of 'mask_mod'}}
+    "attn.yield"(%t) : (i1) -> ()
+    "attn.yield"(%t) : (i1) -> ()
+  }) : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x1x1xi32>, tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}
+
+// -----
+
+// No attn.yield at the end.
+func.func @no_yield(%q: tensor<1x2x16x16xf32>, %n: tensor<1x1x1xi32>, %i: tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32> {
+  // expected-error@+1 {{'attn.mha' op 'mask_mod' must end in attn.yield}}
+  %o = "attn.mha"(%q, %q, %q, %n, %i) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0>, q_block_size = 16 : i64, kv_block_size = 16 : i64}> ({
+  ^bb0(%b: index, %h: index, %x: index, %y: index):
+    %t = arith.constant true
+  }) : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x1x1xi32>, tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}
+
+// -----
+
+// An empty region (ODS: one block).
+func.func @empty_region(%q: tensor<1x2x16x16xf32>, %n: tensor<1x1x1xi32>, %i: tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32> {
+  // expected-error@+1 {{'attn.mha' op region #0 ('mask_mod') failed to verify constraint: region with 1 blocks}}
+  %o = "attn.mha"(%q, %q, %q, %n, %i) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0>, q_block_size = 16 : i64, kv_block_size = 16 : i64}> ({
+
+  }) : (tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x1x1xi32>, tensor<1x1x1x1xi32>) -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}
+
+// -----
+
+// attn.yield outside a mask_mod region.
+func.func @stray_yield(%t: i1) {
+  // expected-error@+1 {{'attn.yield' op expects parent op to be one of 'attn.mha, attn.mha_varlen'}}
+  "attn.yield"(%t) : (i1) -> ()
+  return
+}
