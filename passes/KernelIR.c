@@ -143,18 +143,21 @@ bool attnIsElementwise(MlirOperation op) {
       "math.exp2",        "math.exp",      "math.tanh",     "math.absf",   "math.absi",
       "math.log2",        "math.log",      "math.sqrt",     "math.rsqrt",  "math.fma",
       "arith.shrui" /* dropout's Philox generator (Dropout.c) */};
-  /* The integer ops a block mask's mask_mod may use (MaskMod.c, docs/masks.md). */
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
+    if (attnIsOp(op, names[i]))
+      return true;
+  return false;
+}
+
+bool attnIsMaskModElementwise(MlirOperation op) {
   static const char *const maskNames[] = {
       "arith.divsi",     "arith.divui",     "arith.remsi", "arith.remui",  "arith.floordivsi",
       "arith.ceildivsi", "arith.ceildivui", "arith.maxui", "arith.minui",  "arith.shli",
       "arith.shrsi",     "arith.extsi",     "arith.extui", "arith.trunci", "arith.index_castui"};
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); ++i)
-    if (attnIsOp(op, names[i]))
-      return true;
   for (size_t i = 0; i < sizeof(maskNames) / sizeof(maskNames[0]); ++i)
     if (attnIsOp(op, maskNames[i]))
       return true;
-  return false;
+  return attnIsElementwise(op);
 }
 
 MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,

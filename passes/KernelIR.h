@@ -45,6 +45,11 @@ AttnContractForm attnContractForm(MlirOperation contract);
 
 /* arith/math ops that apply per element (on scalars or vectors). */
 bool attnIsElementwise(MlirOperation op);
+/* attnIsElementwise, plus the integer ops a block mask's mask_mod may put on
+ * tiles (division, remainder, shifts, extensions; MaskMod.c, docs/masks.md).
+ * Separate because only the CPU lowering takes block masks: the GPU
+ * lowerings' scalar code (rematerialization) treats element-wise ops as cheap. */
+bool attnIsMaskModElementwise(MlirOperation op);
 /* `op` again on new operands with result type `type`, keeping its inherent
  * attributes (predicate, fastmath, rounding mode, overflow flags). */
 MlirValue attnRebuildElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,

@@ -263,7 +263,8 @@ static MlirValue emitExp2(AttnBuilder *b, MlirValue x) {
 
 /*===--- Element-wise ops ----------------------------------------------------===*/
 
-static bool isElementwise(MlirOperation op) { return attnIsElementwise(op); }
+/* The CPU lowering takes block masks, so also mask_mod's integer ops. */
+static bool isElementwise(MlirOperation op) { return attnIsMaskModElementwise(op); }
 
 /* Re-creates the element-wise `op` on new operands with result type `type`,
  * keeping its inherent attributes (predicate, fastmath, ...). math.exp2 on

@@ -825,13 +825,14 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   }
   p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->d, false);
 
+  MlirValue bounds[4];
+  if (!p->mask) /* before the carried values: kernels without a block mask keep their IR */
+    emitRanges(b, p, bounds);
   MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0),
                         splatF(b, vec2(s->blockM, s->dv, f32), 0.0)};
   if (p->mask) {
     emitBlockLoops(b, p, carry);
   } else {
-    MlirValue bounds[4];
-    emitRanges(b, p, bounds);
     emitKvLoop(b, p, bounds[0], bounds[1], true, carry);
     emitKvLoop(b, p, bounds[1], bounds[2], false, carry);
     emitKvLoop(b, p, bounds[2], bounds[3], true, carry);
