@@ -603,13 +603,15 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
     t = attnAddF(b, t, attnMulF(b, slope, distF));
   }
   if (masked) {
+    /* -inf first: the order of the ops kernels without mask_mod always had. */
+    MlirValue negInf = splatF(b, tileF, -INFINITY);
     MlirValue vis = visibleTile(b, p, n0, dist);
     if (p->maskMod && p->s->maskOp.ptr && !mlirBlockIsNull(attnMaskModBlock(p->s->maskOp))) {
       MlirValue elem = maskModTile(b, p, n0);
       if (!mlirValueIsNull(elem))
         vis = attnAndI(b, vis, elem);
     }
-    t = attnSelect(b, vis, t, splatF(b, tileF, -INFINITY));
+    t = attnSelect(b, vis, t, negInf);
   }
   return t;
 }
