@@ -666,6 +666,39 @@ def test_paged_repeatable(seed):
         "two runs on the same inputs differ (seed %d)" % seed
 
 
+@pytest.mark.parametrize("mode", ["decode", "prefill"])
+def test_paged_no_sequences(mode, seed):
+    """B = 0 (issue 19): block_tables (0, 3), seq_lens (0,), query_start_loc [0] and 6
+    query tokens, all past query_start_loc[B]: out = 0 and lse = -inf for every token.
+    torch's pointers for the empty seq_lens and block_tables are null, so a split kernel
+    that read seq_lens[0] (the CPU's SIGSEGV) faults here; the grids are not empty (Tq
+    decode programs, Tq / BLOCK_M + B prefill ones) and both kernels must write all 6
+    tokens. Three calls: the checked path, the call that makes a launch plan (null data
+    pointers in it) and the plan's launch."""
+    s = gv.paged_spec(mode=mode)  # a bundled variant (gv.PAGED_CASES)
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d, bs = s["num_heads_q"], s["num_heads_kv"], s["head_dim"], s["block_size"]
+    tq = 6
+    q = torch.randn(tq, hq, d, device=DEVICE).to(dt)
+    k_cache = torch.randn(3, bs, hkv, d, device=DEVICE).to(dt)
+    v_cache = torch.randn(3, bs, hkv, d, device=DEVICE).to(dt)
+    tables = torch.zeros(0, 3, dtype=torch.int32, device=DEVICE)
+    sl = torch.zeros(0, dtype=torch.int32, device=DEVICE)
+    qsl = torch.zeros(1, dtype=torch.int32, device=DEVICE)
+    for call in range(3):
+        out = poisoned((tq, hq, d), dt)
+        poison_next_alloc((hq, tq))
+        got, lse = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True,
+                                      return_lse=True, out=out,
+                                      max_query_len=1 if mode == "decode" else tq)
+        _sync()
+        assert got.data_ptr() == out.data_ptr()
+        assert torch.equal(got, torch.zeros_like(got)), \
+            "call %d: out must be 0 for tokens past query_start_loc[B] (seed %d)" % (call, seed)
+        assert tuple(lse.shape) == (hq, tq) and torch.isneginf(lse).all(), \
+            "call %d: lse must be -inf for tokens past query_start_loc[B] (seed %d)" % (call, seed)
+
+
 def test_paged_misaligned_rows_are_refused():
     """A cache whose rows do not start on 16-byte boundaries is refused before any launch."""
     s = gv.paged_spec()

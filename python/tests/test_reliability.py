@@ -172,16 +172,19 @@ def test_logits_beyond_f32_are_documented_nan(cache):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
 def test_paged_no_sequences(cache, mode, dtype):
     """B = 0: the split kernels read seq_lens[0] (SIGSEGV: torch passes NULL for empty
-    tensors). Tokens past query_start_loc[B] give 0 and lse = -inf."""
+    tensors). Tokens past query_start_loc[B] give 0 and lse = -inf. Three calls: the
+    checked path, the one that makes a launch plan, the plan's launch; out poisoned."""
     q = torch.randn(6, 4, 16, dtype=dtype)
     kc, vc = torch.randn(3, 8, 2, 16, dtype=dtype), torch.randn(3, 8, 2, 16, dtype=dtype)
     bt = torch.zeros(0, 3, dtype=torch.int32)
     sl = torch.zeros(0, dtype=torch.int32)
     qsl = torch.zeros(1, dtype=torch.int32)
-    out, lse = at.paged_attention(q, kc, vc, bt, sl, qsl, return_lse=True,
-                                  max_query_len=1 if mode == "decode" else 6)
-    assert (out == 0).all()
-    assert torch.isneginf(lse).all()
+    for _ in range(3):
+        out = torch.full((6, 4, 16), math.nan, dtype=dtype)
+        res, lse = at.paged_attention(q, kc, vc, bt, sl, qsl, return_lse=True, out=out,
+                                      max_query_len=1 if mode == "decode" else 6)
+        assert res is out and (out == 0).all()
+        assert torch.isneginf(lse).all()
 
 
 # --- raw launches ------------------------------------------------------------------------
