@@ -23,13 +23,6 @@ using namespace mlir;
 
 #include "attn/IR/AttnOpsDialect.cpp.inc"
 
-void attn::AttnDialect::initialize() {
-  addOperations<
-#define GET_OP_LIST
-#include "attn/IR/AttnOps.cpp.inc"
-      >();
-}
-
 #define GET_OP_CLASSES
 #include "attn/IR/AttnOps.cpp.inc"
 
@@ -53,6 +46,126 @@ OperationName::HasTraitFn attn::YieldOp::getHasTraitFn() {
                                         OpTrait::ZeroSuccessors, OpTrait::OneOperand,
                                         OpTrait::OpInvariants>(id);
   };
+}
+
+namespace {
+
+/// Holds the ODS model; a base class so that it is built before the Impl
+/// base, which takes its interface map (Op::getInterfaceMap is private to
+/// RegisteredOperationName; the model's own copy is not used).
+template <typename OpT> struct OdsModel {
+  RegisteredOperationName::Model<OpT> model;
+  explicit OdsModel(Dialect *dialect) : model(dialect) {}
+};
+
+/// An op's registration (RegisteredOperationName::Model<OpT>, whose methods
+/// are final) with one change: a property dictionary naming a property the op
+/// does not have is an error. The generic form's `<{casual}>` goes straight
+/// to ODS's setPropertiesFromAttr, which reads the names it knows and drops
+/// the rest, so the typo would give a non-causal op that the verifier cannot
+/// tell from a correct one (`{casual}` is a discardable attribute, which
+/// checkAttributeNames refuses). MLIR has no hook for this in ODS, so
+/// everything else is forwarded to the ODS model unchanged.
+template <typename OpT>
+struct StrictPropertiesModel final : private OdsModel<OpT>, OperationName::Impl {
+  using Properties = typename OpT::Properties;
+  using OdsModel<OpT>::model;
+
+  explicit StrictPropertiesModel(Dialect *dialect)
+      : OdsModel<OpT>(dialect), Impl(OpT::getOperationName(), dialect, TypeID::get<OpT>(),
+                                     std::move(model.getInterfaceMap())) {}
+
+  /// Whether ODS knows `name` (getInherentAttr answers for every property,
+  /// operandSegmentSizes and its legacy spelling included).
+  static bool isProperty(MLIRContext *ctx, StringRef name) {
+    return OpT::getInherentAttr(ctx, Properties{}, name).has_value();
+  }
+
+  static LogicalResult unknownProperty(StringRef name,
+                                       function_ref<InFlightDiagnostic()> emitError) {
+    InFlightDiagnostic diag = emitError();
+    diag << "unknown property '" << name << "' (the op's properties are ";
+    llvm::interleaveComma(OpT::getAttributeNames(), diag);
+    diag << "; other attributes go in the attribute dictionary with a dialect prefix)";
+    return failure();
+  }
+
+  LogicalResult setPropertiesFromAttr(OperationName name, OpaqueProperties props, Attribute attr,
+                                      function_ref<InFlightDiagnostic()> emitError) final {
+    if (auto dict = dyn_cast_or_null<DictionaryAttr>(attr))
+      for (NamedAttribute a : dict)
+        if (!isProperty(dict.getContext(), a.getName().strref()))
+          return unknownProperty(a.getName().strref(), emitError);
+    return model.setPropertiesFromAttr(name, props, attr, emitError);
+  }
+
+  // The rest: Model<OpT> as it is.
+  LogicalResult foldHook(Operation *op, ArrayRef<Attribute> attrs,
+                         SmallVectorImpl<OpFoldResult> &results) final {
+    return model.foldHook(op, attrs, results);
+  }
+  void getCanonicalizationPatterns(RewritePatternSet &set, MLIRContext *ctx) final {
+    model.getCanonicalizationPatterns(set, ctx);
+  }
+  bool hasTrait(TypeID id) final { return model.hasTrait(id); }
+  OperationName::ParseAssemblyFn getParseAssemblyFn() final { return model.getParseAssemblyFn(); }
+  void populateDefaultAttrs(const OperationName &name, NamedAttrList &attrs) final {
+    model.populateDefaultAttrs(name, attrs);
+  }
+  void printAssembly(Operation *op, OpAsmPrinter &p, StringRef dialect) final {
+    model.printAssembly(op, p, dialect);
+  }
+  LogicalResult verifyInvariants(Operation *op) final { return model.verifyInvariants(op); }
+  LogicalResult verifyRegionInvariants(Operation *op) final {
+    return model.verifyRegionInvariants(op);
+  }
+  std::optional<Attribute> getInherentAttr(Operation *op, StringRef name) final {
+    return model.getInherentAttr(op, name);
+  }
+  void setInherentAttr(Operation *op, StringAttr name, Attribute value) final {
+    model.setInherentAttr(op, name, value);
+  }
+  void populateInherentAttrs(Operation *op, NamedAttrList &attrs) final {
+    model.populateInherentAttrs(op, attrs);
+  }
+  LogicalResult verifyInherentAttrs(OperationName name, NamedAttrList &attrs,
+                                    function_ref<InFlightDiagnostic()> emitError) final {
+    return model.verifyInherentAttrs(name, attrs, emitError);
+  }
+  int getOpPropertyByteSize() final { return model.getOpPropertyByteSize(); }
+  void initProperties(OperationName name, OpaqueProperties storage, OpaqueProperties init) final {
+    model.initProperties(name, storage, init);
+  }
+  void deleteProperties(OpaqueProperties props) final { model.deleteProperties(props); }
+  void populateDefaultProperties(OperationName name, OpaqueProperties props) final {
+    model.populateDefaultProperties(name, props);
+  }
+  Attribute getPropertiesAsAttr(Operation *op) final { return model.getPropertiesAsAttr(op); }
+  void copyProperties(OpaqueProperties lhs, OpaqueProperties rhs) final {
+    model.copyProperties(lhs, rhs);
+  }
+  bool compareProperties(OpaqueProperties lhs, OpaqueProperties rhs) final {
+    return model.compareProperties(lhs, rhs);
+  }
+  llvm::hash_code hashProperties(OpaqueProperties props) final {
+    return model.hashProperties(props);
+  }
+};
+
+/// Dialect::addOperations<OpTs...>() with StrictPropertiesModel.
+template <typename... OpTs> void addStrictOperations(Dialect *dialect) {
+  (RegisteredOperationName::insert(std::make_unique<StrictPropertiesModel<OpTs>>(dialect),
+                                   OpTs::getAttributeNames()),
+   ...);
+}
+
+} // namespace
+
+void attn::AttnDialect::initialize() {
+  addStrictOperations<
+#define GET_OP_LIST
+#include "attn/IR/AttnOps.cpp.inc"
+      >(this);
 }
 
 namespace {

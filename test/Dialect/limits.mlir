@@ -31,6 +31,63 @@ func.func @misspelled_paged(%q: tensor<4x2x16xf16>, %kc: tensor<8x16x2x16xf16>, 
 
 // -----
 
+// The same typos in the generic form's property dictionary: ODS's property
+// parser reads the names it knows and used to drop the rest (computing
+// non-causal attention, exit 0).
+func.func @misspelled_property(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error@+1 {{invalid properties {casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} for op attn.mha: unknown property 'casual' (the op's properties are causal, dropout_p, offset, scale, seed, softcap, window_left, window_right, operandSegmentSizes; other attributes go in the attribute dictionary with a dialect prefix)}}
+  %o = "attn.mha"(%q, %q, %q) <{casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @misspelled_property_varlen(%q: tensor<4x2x16xf16>, %c: tensor<3xi32>) -> tensor<4x2x16xf16> {
+  // expected-error@+1 {{unknown property 'windw_left'}}
+  %o = "attn.mha_varlen"(%q, %q, %q, %c, %c) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0>, windw_left = 3 : i64}> : (tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<4x2x16xf16>, tensor<3xi32>, tensor<3xi32>) -> tensor<4x2x16xf16>
+  return %o : tensor<4x2x16xf16>
+}
+
+// -----
+
+func.func @misspelled_property_paged(%q: tensor<4x2x16xf16>, %kc: tensor<8x16x2x16xf16>, %bt: tensor<2x4xi32>, %sl: tensor<2xi32>, %qsl: tensor<3xi32>) -> tensor<4x2x16xf16> {
+  // expected-error@+1 {{unknown property 'softcapp' (the op's properties are causal, scale, softcap, window_left, window_right, operandSegmentSizes;}}
+  %o = "attn.paged_attention"(%q, %kc, %kc, %bt, %sl, %qsl) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0>, softcapp = 30.0 : f32}> : (tensor<4x2x16xf16>, tensor<8x16x2x16xf16>, tensor<8x16x2x16xf16>, tensor<2x4xi32>, tensor<2xi32>, tensor<3xi32>) -> tensor<4x2x16xf16>
+  return %o : tensor<4x2x16xf16>
+}
+
+// -----
+
+func.func @misspelled_property_bwd(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error@+1 {{unknown property 'dropout' (the op's properties are causal, dropout_p, offset, scale, seed, softcap, window_left, window_right;}}
+  %dq, %dk, %dv = "attn.mha_bwd"(%q, %q, %q, %q, %q, %l) <{dropout = 0.1 : f32}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
+  return %dq : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A dialect-prefixed annotation is an attribute, not a property.
+func.func @annotation_as_property(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error@+1 {{unknown property 'attn.note'}}
+  %o = "attn.mha"(%q, %q, %q) <{attn.note = "x", operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Every property the op has is accepted in the dictionary (operandSegmentSizes
+// also in its legacy spelling, which ODS still reads).
+// CHECK-LABEL: func.func @all_properties
+// CHECK: attn.mha {{.*}}{causal, dropout_p = 1.000000e-01 : f32, offset = 2 : i64, scale = 2.500000e-01 : f32, seed = 1 : i64, softcap = 3.000000e+01 : f32, window_left = 4 : i64, window_right = 0 : i64}
+// CHECK: attn.mha {{.*}}{causal}
+func.func @all_properties(%q: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %o = "attn.mha"(%q, %q, %q) <{causal, dropout_p = 0.1 : f32, offset = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, scale = 0.25 : f32, seed = 1 : i64, softcap = 30.0 : f32, window_left = 4 : i64, window_right = 0 : i64}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %p = "attn.mha"(%q, %q, %q) <{causal, operand_segment_sizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o, %p : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+
+// -----
+
 // Dialect-prefixed attributes (the passes' annotations) are kept.
 // CHECK-LABEL: func.func @prefixed
 // CHECK: attn.mha {{.*}}{attn.note = "kept", causal}
