@@ -8,7 +8,11 @@ time is what Python, ctypes and the runtime add:
   total_us   median wall time of one call (CPU: includes running the tiny kernel on the
              runtime's thread pool; CUDA: the launch only, the GPU is not waited for)
   python_us  the same with the runtime's launch replaced by a no-op: the Python side
-             alone (argument checks, kernel lookup, output allocation, packing)
+             alone (signature, plan lookup, output allocation, data pointers)
+  launch_us  (the out= cases) the launch plan's one C call alone, on the pointers of the
+             last call: packing the pointers, ctypes, attnrtPlanLaunch (CUDA: enqueueing
+             every kernel of the call, e.g. paged's split and merge kernels; CPU: also
+             running them). total_us is about python_us + launch_us.
 
     PYTHONPATH=python ATTNC_LIB_DIR=build/lib:build/runtime python3 bench/host_overhead.py
     ... --device cuda      (on the H100; with ATTNC_BUNDLE_DIR holding the variants)
@@ -59,6 +63,39 @@ class _Stub:
             setattr(obj, name, fn)
 
 
+class _Record:
+    """Records the last launch plan call (plan, pointers, stream) while active."""
+
+    def __enter__(self):
+        from attnc import runtime
+        self.cls = runtime.LaunchPlan
+        self.real = real = self.cls.launch
+        self.last = None
+
+        def launch(plan, ptrs, stream=None):
+            self.last = (plan, list(ptrs), stream)
+            return real(plan, ptrs, stream)
+        self.cls.launch = launch
+        return self
+
+    def __exit__(self, *exc):
+        self.cls.launch = self.real
+
+
+def launch_us(fn, n, sync):
+    """The plan launch of fn's calls alone (None without a plan). Only for calls whose
+    tensors all outlive them (out= given): the launches reuse the last call's pointers."""
+    with _Record() as rec:
+        fn()
+    sync()
+    if rec.last is None:
+        return None
+    plan, ptrs, stream = rec.last
+    t = median_us(lambda: plan.launch(ptrs, stream), n)
+    sync()
+    return round(t, 2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cpu")
@@ -82,10 +119,17 @@ def main():
     bt = torch.arange(nb, dtype=torch.int32, device=dev).reshape(1, nb)
     sl = torch.tensor([40], dtype=torch.int32, device=dev)
     qsl = torch.tensor([0, 1], dtype=torch.int32, device=dev)
+    out = torch.empty_like(q)
+    outp = torch.empty_like(qp)
     cases = {
         "attention": lambda: at.attention(q, k, v, causal=True, layout="bshd"),
         "paged_attention": lambda: at.paged_attention(qp, kc, vc, bt, sl, qsl, causal=True,
                                                       max_query_len=1),
+        # As bench/gpu_bench.py and bench/paged_bench.py call them (their attnc_host_us).
+        "attention(out=)": lambda: at.attention(q, k, v, causal=True, layout="bshd", out=out),
+        "paged_attention(out=)": lambda: at.paged_attention(qp, kc, vc, bt, sl, qsl,
+                                                            causal=True, max_query_len=1,
+                                                            out=outp),
     }
     try:
         from attnc import flash_attn as fa
@@ -107,6 +151,8 @@ def main():
             if name != "sdpa":
                 with _Stub():
                     row["python_us"] = round(median_us(fn, a.n), 2)
+            if name.endswith("(out=)"):
+                row["launch_us"] = launch_us(fn, a.n, sync)
             print(json.dumps(row), flush=True)
 
 

@@ -212,6 +212,23 @@ def has_plans():
     return hasattr(runtime(), "attnrtPlanLaunch")
 
 
+_plan_launch_packed = {}
+
+
+def plan_launch_packed(lib):
+    """attnrtPlanLaunch of `lib` with its data pointers passed as bytes (native uint64s,
+    struct.pack("%dQ")): packing them is cheaper than building a ctypes array per call,
+    and bytes are immutable, so concurrent launches need no per-thread buffer. A second
+    function object: the shared one keeps its c_void_p prototype."""
+    fn = _plan_launch_packed.get(id(lib))
+    if fn is None or fn[0] is not lib:
+        c = ctypes
+        proto = c.CFUNCTYPE(c.c_int, c.c_void_p, c.c_char_p, c.c_int, c.c_void_p, c.c_char_p,
+                            c.c_size_t)
+        fn = _plan_launch_packed[id(lib)] = (lib, proto(("attnrtPlanLaunch", lib)))
+    return fn[1]
+
+
 def _prototypes_compiler(lib):
     c = ctypes
     p = c.POINTER

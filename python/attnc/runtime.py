@@ -10,6 +10,7 @@ No torch or numpy needed here (attnc.torch builds on it).
 """
 import ctypes
 import os
+import struct
 import threading
 from collections import namedtuple
 
@@ -253,7 +254,7 @@ class LaunchPlan:
     The tensors' data pointers at construction are not used (only whether a tensor is
     empty). Holds a reference to the module."""
 
-    __slots__ = ("module", "num_data", "_handle", "_fn", "_arr", "__weakref__")
+    __slots__ = ("module", "num_data", "_handle", "_fn", "_pack", "__weakref__")
 
     def __init__(self, module, launches):
         rt = module._rt
@@ -268,7 +269,7 @@ class LaunchPlan:
                    "cannot create a launch plan")
         self.module = module
         self._handle = handle
-        self._fn = rt.attnrtPlanLaunch
+        self._fn = _lib.plan_launch_packed(rt)
         n = 0
         for name, tensors in launches:
             arr = (_lib.RtTensor * max(1, len(tensors)))()
@@ -281,13 +282,16 @@ class LaunchPlan:
             _lib.check(code, err, "launch plan of %s on %s" % (name, module.device))
             n += len(tensors)
         self.num_data = n
-        self._arr = ctypes.c_void_p * n
+        self._pack = struct.Struct("=%dQ" % n).pack
 
     def launch(self, ptrs, stream=None):
         """Runs the plan on data pointers `ptrs` (ints; 0 for empty tensors) on `stream`
         (a CUstream / hipStream_t as an int; ignored on the CPU)."""
+        if len(ptrs) != self.num_data:  # struct.pack would raise struct.error
+            raise RuntimeError_("launch plan on %s: %d data pointers, the plan takes %d"
+                                % (self.module.device, len(ptrs), self.num_data))
         err = _err_buffer()
-        code = self._fn(self._handle, self._arr(*ptrs), self.num_data, stream, err, 4096)
+        code = self._fn(self._handle, self._pack(*ptrs), self.num_data, stream, err, 4096)
         if code:
             _lib.check(code, err, "launch on %s failed" % self.module.device)
 

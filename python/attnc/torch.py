@@ -25,8 +25,7 @@ def _torch():
     return torch
 
 
-def _thread_ident():
-    return threading.get_ident()
+_thread_ident = threading.get_ident
 
 
 _DTYPE_NAMES = {"bfloat16": "bf16", "float16": "f16", "float32": "f32"}
@@ -253,7 +252,7 @@ def _tsig(t):
 
 class _Fast:
     __slots__ = ("gen", "plan", "idx", "align", "out_shape", "lse_shape", "dtype", "device",
-                 "stream", "ws_shapes", "ws")
+                 "stream", "capturing", "ws_shapes", "ws")
 
 
 def _stream_fn(torch, dev):
@@ -265,6 +264,15 @@ def _stream_fn(torch, dev):
     if raw is not None:
         return lambda: raw(index) or None
     return lambda: torch.cuda.current_stream(index).cuda_stream or None
+
+
+def _capturing_fn(torch, dev):
+    """A function () -> whether the current stream of `dev` is capturing a CUDA graph (None
+    on the CPU): torch's C binding when it has one (its Python wrapper costs a call)."""
+    if dev.type == "cpu":
+        return None
+    fn = getattr(torch._C, "_cuda_isCurrentStreamCapturing", None)
+    return fn if fn is not None else torch.cuda.is_current_stream_capturing
 
 
 def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, dtype,
@@ -298,9 +306,12 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
         f.gen = kernels._generation
         f.plan = LaunchPlan(k.module, spec)
         f.idx = tuple(idx)
-        f.align = tuple(align) if dev.type != "cpu" else ()
+        # Positions in the launch's pointer list (not in the objects tuple): the fast path
+        # checks the pointers it already read.
+        f.align = tuple(idx.index(i) for i in align) if dev.type != "cpu" else ()
         f.out_shape, f.lse_shape, f.dtype, f.device = tuple(out_shape), lse_shape, dtype, dev
         f.stream = _stream_fn(torch, dev)
+        f.capturing = _capturing_fn(torch, dev)
         f.ws_shapes = ws_shapes
         f.ws = {}
     except (AttncError, KeyError, ValueError):
@@ -310,7 +321,11 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
     _fast[sig] = f
 
 
-_private_ws = threading.local()
+class _PrivateWs(threading.local):
+    on = False  # inside _FreshWorkspace (per thread)
+
+
+_private_ws = _PrivateWs()
 
 
 class _FreshWorkspace:
@@ -321,7 +336,7 @@ class _FreshWorkspace:
     allocation no output tracks, which they refuse."""
 
     def __enter__(self):
-        self.before = getattr(_private_ws, "on", False)
+        self.before = _private_ws.on
         _private_ws.on = True
         return self
 
@@ -343,8 +358,7 @@ def _run_fast(f, ins, out, want_lse):
         # one stream is ordered) or per thread (CPU launches finish before returning).
         wkey = stream if stream is not None else _thread_ident()
         ws = f.ws.get(wkey)
-        if getattr(_private_ws, "on", False) or (
-                stream is not None and torch.cuda.is_current_stream_capturing()):
+        if _private_ws.on or (stream is not None and f.capturing()):
             # Under CUDA graph capture the workspace is a temporary of the graph's private
             # pool (freed when the call returns, its memory kept for the replays): a cached
             # one would be a live pool allocation that no output tracks, which
@@ -359,7 +373,7 @@ def _run_fast(f, ins, out, want_lse):
         objs = objs + ws
     ptrs = [objs[i].data_ptr() for i in f.idx]
     for i in f.align:
-        if objs[i].data_ptr() % 16:
+        if ptrs[i] & 15:
             return None
     f.plan.launch(ptrs, stream)
     return (out, lse) if want_lse else out
