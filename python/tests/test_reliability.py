@@ -213,6 +213,28 @@ def test_module_launch_sizes_checked(cache):
             k.module.launch(k.name, [_tensor(t) for t in args])
 
 
+def test_launch_plan_pointers_checked(cache):
+    """A launch plan takes its data pointers packed (one uint64 each): the wrong number of
+    them, or a null one for a non-empty tensor, is an AttncError before anything runs; the
+    right ones compute what a checked launch does."""
+    from attnc.runtime import LaunchPlan
+    spec = AttentionSpec(dtype="f32", head_dim=8, num_heads_q=2, num_heads_kv=1)
+    k = kernels.get(spec, "cpu")
+    q, kk, v = qkv(b=2, hq=2, hkv=1, sq=5, sk=7, d=8)
+    want = torch.empty(2, 2, 5, 8)
+    k.module.launch(k.name, [_tensor(t) for t in (q, kk, v, want)])
+    plan = LaunchPlan(k.module, [(k.name, [_tensor(t) for t in (q, kk, v, want)])])
+    out = torch.full((2, 2, 5, 8), math.nan)
+    ptrs = [t.data_ptr() for t in (q, kk, v, out)]
+    with pytest.raises(attnc.AttncError, match="3 data pointers, the plan takes 4"):
+        plan.launch(ptrs[:3])
+    with pytest.raises(attnc.AttncError, match="null data"):
+        plan.launch(ptrs[:3] + [0])
+    assert torch.isnan(out).all()  # nothing ran
+    plan.launch(ptrs)
+    assert torch.equal(out, want)
+
+
 # --- the kernel cache and AOT bundles ----------------------------------------------------
 
 BASE = dict(dtype="bf16", head_dim=16, num_heads_q=4, num_heads_kv=2)
