@@ -710,6 +710,30 @@ def test_paged_misaligned_rows_are_refused():
     torch.cuda.synchronize()
 
 
+@pytest.mark.parametrize("which", ["q", "out"])
+def test_paged_fast_path_checks_alignment(which):
+    """Once a signature has a launch plan, a call with the same shapes and strides but a
+    q or out that does not start on a 16-byte boundary is refused as on a first call (the
+    fast path re-checks the addresses of q, the caches and out)."""
+    s = gv.paged_spec()
+    q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, [1], [16], 0, 1.0)
+    out = torch.empty_like(q)
+    for _ in range(3):  # the plan is made at the second call, launched at the third
+        at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True, out=out,
+                           return_lse=True, max_query_len=1)
+    buf = torch.empty(q.numel() + 1, device=DEVICE, dtype=q.dtype)
+    shifted = buf[1:].view(q.shape)  # same shape and strides, address 2 bytes off
+    if which == "q":
+        shifted.copy_(q)
+        args = (shifted, out)
+    else:
+        args = (q, shifted)
+    with pytest.raises(ValueError, match="16-byte boundaries"):
+        at.paged_attention(args[0], k_cache, v_cache, tables, sl, qsl, causal=True, out=args[1],
+                           return_lse=True, max_query_len=1)
+    torch.cuda.synchronize()
+
+
 # --- attention sinks (issue 17) ------------------------------------------------------------------
 # The sinks variants also run through test_dense / test_varlen / test_paged (gv.SINKS_SPECS and
 # the sinks varlen and paged cases); these check what those cannot see.
