@@ -287,11 +287,13 @@ class LaunchPlan:
     def launch(self, ptrs, stream=None):
         """Runs the plan on data pointers `ptrs` (ints; 0 for empty tensors) on `stream`
         (a CUstream / hipStream_t as an int; ignored on the CPU)."""
-        if len(ptrs) != self.num_data:  # struct.pack would raise struct.error
-            raise RuntimeError_("launch plan on %s: %d data pointers, the plan takes %d"
-                                % (self.module.device, len(ptrs), self.num_data))
+        try:
+            data = self._pack(*ptrs)
+        except struct.error as e:  # a count other than num_data, None, a negative int
+            raise RuntimeError_("launch plan on %s: it takes %d data pointers (ints >= 0): %s"
+                                % (self.module.device, self.num_data, e)) from None
         err = _err_buffer()
-        code = self._fn(self._handle, self._pack(*ptrs), self.num_data, stream, err, 4096)
+        code = self._fn(self._handle, data, self.num_data, stream, err, 4096)
         if code:
             _lib.check(code, err, "launch on %s failed" % self.module.device)
 

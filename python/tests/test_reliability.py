@@ -215,8 +215,8 @@ def test_module_launch_sizes_checked(cache):
 
 def test_launch_plan_pointers_checked(cache):
     """A launch plan takes its data pointers packed (one uint64 each): the wrong number of
-    them, or a null one for a non-empty tensor, is an AttncError before anything runs; the
-    right ones compute what a checked launch does."""
+    them, one that is not an int >= 0, or a null one for a non-empty tensor, is an
+    AttncError before anything runs; the right ones compute what a checked launch does."""
     from attnc.runtime import LaunchPlan
     spec = AttentionSpec(dtype="f32", head_dim=8, num_heads_q=2, num_heads_kv=1)
     k = kernels.get(spec, "cpu")
@@ -226,8 +226,9 @@ def test_launch_plan_pointers_checked(cache):
     plan = LaunchPlan(k.module, [(k.name, [_tensor(t) for t in (q, kk, v, want)])])
     out = torch.full((2, 2, 5, 8), math.nan)
     ptrs = [t.data_ptr() for t in (q, kk, v, out)]
-    with pytest.raises(attnc.AttncError, match="3 data pointers, the plan takes 4"):
-        plan.launch(ptrs[:3])
+    for bad in (ptrs[:3], ptrs + [0], ptrs[:3] + [None], ptrs[:3] + [-16]):
+        with pytest.raises(attnc.AttncError, match="it takes 4 data pointers"):
+            plan.launch(bad)
     with pytest.raises(attnc.AttncError, match="null data"):
         plan.launch(ptrs[:3] + [0])
     assert torch.isnan(out).all()  # nothing ran
