@@ -28,11 +28,15 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 
 
-def median_us(fn, n, warm=20):
+def median_us(fn, n, warm=20, sync=None):
+    """Median wall time of fn() in microseconds; sync (untimed) every 100 calls keeps a
+    GPU's launch queue from filling up when fn only enqueues work."""
     for _ in range(warm):
         fn()
     ts = []
-    for _ in range(n):
+    for i in range(n):
+        if sync is not None and i % 100 == 0:
+            sync()
         t0 = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
@@ -91,7 +95,7 @@ def launch_us(fn, n, sync):
     if rec.last is None:
         return None
     plan, ptrs, stream = rec.last
-    t = median_us(lambda: plan.launch(ptrs, stream), n)
+    t = median_us(lambda: plan.launch(ptrs, stream), n, sync=sync)
     sync()
     return round(t, 2)
 
