@@ -105,9 +105,16 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--dtype", default="bf16")
+    ap.add_argument("--attnc", metavar="DIR",
+                    help="import attnc from DIR (a python/ directory) instead of this "
+                         "checkout's: another version's host overhead on the same machine, e.g. "
+                         "`git archive main python | tar -x -C before` then --attnc before/python")
     a = ap.parse_args()
+    if a.attnc:
+        sys.path.insert(0, os.path.abspath(a.attnc))
     import torch
     import attnc.torch as at
+    src = os.path.dirname(os.path.dirname(os.path.abspath(at.__file__)))
     dev = torch.device(a.device)
     dt = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[a.dtype]
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
@@ -151,7 +158,8 @@ def main():
         for name, fn in cases.items():
             total = median_us(fn, a.n)
             sync()
-            row = {"case": name, "device": str(dev), "dtype": a.dtype, "total_us": round(total, 2)}
+            row = {"case": name, "device": str(dev), "dtype": a.dtype, "attnc": src,
+                   "total_us": round(total, 2)}
             if name != "sdpa":
                 with _Stub():
                     row["python_us"] = round(median_us(fn, a.n), 2)
