@@ -35,8 +35,8 @@ func.func @misspelled_paged(%q: tensor<4x2x16xf16>, %kc: tensor<8x16x2x16xf16>, 
 // parser reads the names it knows and used to drop the rest (computing
 // non-causal attention, exit 0).
 func.func @misspelled_property(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error@+1 {{invalid properties {casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>} for op attn.mha: unknown property 'casual' (the op's properties are causal, dropout_p, offset, scale, seed, softcap, window_left, window_right, operandSegmentSizes; other attributes go in the attribute dictionary with a dialect prefix)}}
-  %o = "attn.mha"(%q, %q, %q) <{casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  // expected-error@+1 {{invalid properties {casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>} for op attn.mha: unknown property 'casual' (the op's properties are causal, dropout_p,}}
+  %o = "attn.mha"(%q, %q, %q) <{casual, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -69,7 +69,7 @@ func.func @misspelled_property_bwd(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf3
 // A dialect-prefixed annotation is an attribute, not a property.
 func.func @annotation_as_property(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error@+1 {{unknown property 'attn.note'}}
-  %o = "attn.mha"(%q, %q, %q) <{attn.note = "x", operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %o = "attn.mha"(%q, %q, %q) <{attn.note = "x", operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -81,8 +81,8 @@ func.func @annotation_as_property(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf
 // CHECK: attn.mha {{.*}}{causal, dropout_p = 1.000000e-01 : f32, offset = 2 : i64, scale = 2.500000e-01 : f32, seed = 1 : i64, softcap = 3.000000e+01 : f32, window_left = 4 : i64, window_right = 0 : i64}
 // CHECK: attn.mha {{.*}}{causal}
 func.func @all_properties(%q: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
-  %o = "attn.mha"(%q, %q, %q) <{causal, dropout_p = 0.1 : f32, offset = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>, scale = 0.25 : f32, seed = 1 : i64, softcap = 30.0 : f32, window_left = 4 : i64, window_right = 0 : i64}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
-  %p = "attn.mha"(%q, %q, %q) <{causal, operand_segment_sizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %o = "attn.mha"(%q, %q, %q) <{causal, dropout_p = 0.1 : f32, offset = 2 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>, scale = 0.25 : f32, seed = 1 : i64, softcap = 30.0 : f32, window_left = 4 : i64, window_right = 0 : i64}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %p = "attn.mha"(%q, %q, %q) <{causal, operand_segment_sizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0>}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o, %p : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
 }
 
