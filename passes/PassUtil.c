@@ -146,3 +146,24 @@ bool attnSymbolTaken(MlirOperation module, const char *name) {
   mlirSymbolTableDestroy(table);
   return taken;
 }
+
+bool attnParseOptionWords(const char *text, const AttnOptionWord *words, int n, const char *pass,
+                          const char *expected, char *err, size_t errLen) {
+  for (const char *p = text; *p;) {
+    while (*p == ' ')
+      ++p;
+    if (!*p)
+      break;
+    size_t len = strcspn(p, " ");
+    int i = 0;
+    while (i < n && !(strlen(words[i].word) == len && !strncmp(p, words[i].word, len)))
+      ++i;
+    if (i == n) {
+      snprintf(err, errLen, "%s: unknown option '%.*s' (expected %s)", pass, (int)len, p, expected);
+      return false;
+    }
+    *words[i].field = words[i].value;
+    p += len;
+  }
+  return true;
+}

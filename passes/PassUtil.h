@@ -68,4 +68,18 @@ MlirOperation attnParentOfType(MlirOperation op, const char *name);
 /* Whether `module`'s symbol table has `name`. */
 bool attnSymbolTaken(MlirOperation module, const char *name);
 
+/* One accepted pass option word ("force=true") and what it sets: *field =
+ * value. */
+typedef struct {
+  const char *word;
+  int *field;
+  int value;
+} AttnOptionWord;
+
+/* Parses the space-separated words of a pass's options text against
+ * `words`; an unknown word is "<pass>: unknown option '<w>' (expected
+ * <expected>)" in err, and false. */
+bool attnParseOptionWords(const char *text, const AttnOptionWord *words, int n, const char *pass,
+                          const char *expected, char *err, size_t errLen);
+
 #endif /* ATTN_PASSES_PASSUTIL_H */

@@ -69,37 +69,15 @@ typedef struct {
 /*===--- Options -----------------------------------------------------------===*/
 
 static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
-  o->mma = MMA_AUTO;
-  o->ws = WS_AUTO;
-  const char *p = text;
-  while (*p) {
-    while (*p == ' ')
-      ++p;
-    if (!*p)
-      break;
-    size_t len = strcspn(p, " ");
-    if (len == 8 && !strncmp(p, "mma=auto", 8))
-      o->mma = MMA_AUTO;
-    else if (len == 12 && !strncmp(p, "mma=mma_sync", 12))
-      o->mma = MMA_SYNC;
-    else if (len == 9 && !strncmp(p, "mma=wgmma", 9))
-      o->mma = MMA_WGMMA;
-    else if (len == 7 && !strncmp(p, "ws=auto", 7))
-      o->ws = WS_AUTO;
-    else if (len == 8 && !strncmp(p, "ws=false", 8))
-      o->ws = WS_OFF;
-    else if (len == 7 && !strncmp(p, "ws=true", 7))
-      o->ws = WS_ON;
-    else {
-      snprintf(err, errLen,
-               "attn-gpu-layout: unknown option '%.*s' (expected mma=auto|mma_sync|wgmma, "
-               "ws=auto|true|false)",
-               (int)len, p);
-      return false;
-    }
-    p += len;
-  }
-  return true;
+  int mma = MMA_AUTO, ws = WS_AUTO;
+  const AttnOptionWord words[] = {{"mma=auto", &mma, MMA_AUTO},   {"mma=mma_sync", &mma, MMA_SYNC},
+                                  {"mma=wgmma", &mma, MMA_WGMMA}, {"ws=auto", &ws, WS_AUTO},
+                                  {"ws=false", &ws, WS_OFF},      {"ws=true", &ws, WS_ON}};
+  bool ok = attnParseOptionWords(text, words, 6, passName,
+                                 "mma=auto|mma_sync|wgmma, ws=auto|true|false", err, errLen);
+  o->mma = (MmaChoice)mma;
+  o->ws = (WsChoice)ws;
+  return ok;
 }
 
 /*===--- What the kernel multiplies -----------------------------------------===*/

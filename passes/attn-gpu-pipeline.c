@@ -64,26 +64,11 @@ typedef struct {
 /*===--- Options -----------------------------------------------------------===*/
 
 static bool parseOptions(const char *text, PipelineOptions *o, char *err, size_t errLen) {
-  o->force = false;
-  const char *p = text;
-  while (*p) {
-    while (*p == ' ')
-      ++p;
-    if (!*p)
-      break;
-    size_t len = strcspn(p, " ");
-    if (len == 10 && !strncmp(p, "force=true", 10))
-      o->force = true;
-    else if (len == 11 && !strncmp(p, "force=false", 11))
-      o->force = false;
-    else {
-      snprintf(err, errLen, "attn-gpu-pipeline: unknown option '%.*s' (expected force=true|false)",
-               (int)len, p);
-      return false;
-    }
-    p += len;
-  }
-  return true;
+  int force = 0;
+  const AttnOptionWord words[] = {{"force=true", &force, 1}, {"force=false", &force, 0}};
+  bool ok = attnParseOptionWords(text, words, 2, passName, "force=true|false", err, errLen);
+  o->force = force;
+  return ok;
 }
 
 /*===--- The loop's stages -------------------------------------------------===*/

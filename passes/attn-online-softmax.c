@@ -1599,27 +1599,12 @@ static void run(MlirOperation root, MlirExternalPass pass, const void *options) 
  * raised the kernels' SGPRs to the limit (61 spilled at D = 128) for no
  * change in llvm-mca's cycles per KV tile. */
 static bool parseOptions(const char *text, SoftmaxOptions *o, char *err, size_t errLen) {
-  o->foldScale = true;
-  const char *p = text;
-  while (*p) {
-    while (*p == ' ')
-      ++p;
-    if (!*p)
-      break;
-    size_t len = strcspn(p, " ");
-    if (len == 15 && !strncmp(p, "fold-scale=true", 15))
-      o->foldScale = true;
-    else if (len == 16 && !strncmp(p, "fold-scale=false", 16))
-      o->foldScale = false;
-    else {
-      snprintf(err, errLen,
-               "attn-online-softmax: unknown option '%.*s' (expected fold-scale=true|false)",
-               (int)len, p);
-      return false;
-    }
-    p += len;
-  }
-  return true;
+  int fold = 1;
+  const AttnOptionWord words[] = {{"fold-scale=true", &fold, 1}, {"fold-scale=false", &fold, 0}};
+  bool ok = attnParseOptionWords(text, words, 2, "attn-online-softmax", "fold-scale=true|false",
+                                 err, errLen);
+  o->foldScale = fold;
+  return ok;
 }
 
 static const int64_t passId = 0;
