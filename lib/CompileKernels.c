@@ -470,6 +470,7 @@ static void fillEntry(MlirAttribute dict, const AttnBundleKernel *k, AttnBundleE
 typedef struct {
   const char *name;
   MlirAttribute found;
+  MlirOperation op;
 } FindKernel;
 
 static MlirWalkResult findKernel(MlirOperation op, void *userData) {
@@ -478,21 +479,43 @@ static MlirWalkResult findKernel(MlirOperation op, void *userData) {
   if (mlirAttributeIsNull(dict) || !mlirStringRefEqual(symName(op), str(f->name)))
     return MlirWalkResultAdvance;
   f->found = dict;
+  f->op = op;
   return MlirWalkResultInterrupt;
+}
+
+/* The kernel's TMA tensor maps (attn.tensor_maps of its GPU function:
+ * [{arg, box}], in parameter order) into the entry; 128-byte swizzle, the
+ * one layout the NVIDIA lowering stages tiles in. */
+static void fillTensorMaps(MlirOperation fn, AttnBundleEntry *e) {
+  MlirAttribute maps = mlirOperationGetDiscardableAttributeByName(fn, str("attn.tensor_maps"));
+  if (mlirAttributeIsNull(maps) || !mlirAttributeIsAArray(maps))
+    return;
+  intptr_t n = mlirArrayAttrGetNumElements(maps);
+  for (intptr_t i = 0; i < n && e->num_tensor_maps < ATTN_BUNDLE_MAX_TENSOR_MAPS; ++i) {
+    MlirAttribute m = mlirArrayAttrGetElement(maps, i);
+    MlirAttribute box = mlirDictionaryAttrGetElementByName(m, str("box"));
+    AttnBundleTensorMap *out = &e->tensor_maps[e->num_tensor_maps++];
+    out->arg = (int32_t)dictInt(m, "arg", -1);
+    out->swizzle = 128;
+    intptr_t rank = mlirAttributeIsNull(box) ? 0 : mlirDenseArrayGetNumElements(box);
+    for (intptr_t d = 0; d < rank && d < 4; ++d)
+      out->box[d] = (int32_t)mlirDenseI64ArrayGetElement(box, d);
+  }
 }
 
 bool attnEntryFromLowered(MlirModule lowered, const AttnBundleKernel *kernel,
                           AttnBundleEntry *entry) {
-  FindKernel f = {kernel->name, mlirAttributeGetNull()};
+  FindKernel f = {kernel->name, mlirAttributeGetNull(), {NULL}};
   mlirOperationWalk(mlirModuleGetOperation(lowered), findKernel, &f, MlirWalkPreOrder);
   if (mlirAttributeIsNull(f.found))
     return false;
   fillEntry(f.found, kernel, entry);
+  fillTensorMaps(f.op, entry);
   return true;
 }
 
 void attnKindFromLowered(MlirModule lowered, AttnBundleKernel *kernel) {
-  FindKernel f = {kernel->name, mlirAttributeGetNull()};
+  FindKernel f = {kernel->name, mlirAttributeGetNull(), {NULL}};
   mlirOperationWalk(mlirModuleGetOperation(lowered), findKernel, &f, MlirWalkPreOrder);
   if (mlirAttributeIsNull(f.found))
     return;

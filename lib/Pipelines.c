@@ -271,7 +271,7 @@ static const char *const nvvmDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-"
     "vector-to-llvm,"
-    "convert-nvvm-to-llvm,attn-nvvm-l2-prefetch,reconcile-unrealized-casts,canonicalize,cse)";
+    "convert-nvvm-to-llvm,attn-nvvm-l2-prefetch,attn-nvvm-tensor-maps,reconcile-unrealized-casts,canonicalize,cse)";
 
 static MlirLogicalResult buildNvvm(MlirOpPassManager pm, MlirStringRef options,
                                    MlirStringCallback onError, void *userData) {

@@ -1534,8 +1534,8 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     return false;
   }
   /* Block masks (docs/masks.md): checked on the CPU only so far. */
-  if (!mlirAttributeIsNull(
-          mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("block_mask")))) {
+  if (!mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(
+          kernel, mlirStringRefCreateFromCString("block_mask")))) {
     attnEmitOpError(func, tgt->passName,
                     "takes a block mask, which this GPU lowering does not implement yet (block "
                     "masks run on the CPU: attn-to-cpu)");
@@ -1559,6 +1559,10 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     free(L.state);
     return false;
   }
+  if (!attnGpuCollectTensorMaps(&L, func)) {
+    free(L.state);
+    return false;
+  }
   L.smemKV = plan.elems;
   L.smemElems = plan.elems + plan.qElems > 0 ? plan.elems + plan.qElems : 1;
   int threads = (L.W + L.producerWarps) * tgt->warpSize;
@@ -1574,7 +1578,11 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   for (int i = 0; i < nMem; ++i)
     attnGpuPut(&L, mlirBlockGetArgument(old, i),
                (AttnRep){.kind = ATTN_REP_PLAIN, .value = mlirBlockGetArgument(fresh, i)});
-  L.smem = mlirBlockGetArgument(fresh, nMem);
+  for (int i = 0; i < L.nMaps; ++i) {
+    L.maps[i].value = mlirBlockGetArgument(fresh, nMem + i);
+    L.maps[i].mem = mlirBlockGetArgument(fresh, L.maps[i].arg);
+  }
+  L.smem = mlirBlockGetArgument(fresh, nMem + L.nMaps);
   static const char dims[3] = {'x', 'y', 'z'};
   for (int i = 0; i < 3; ++i)
     attnGpuPut(

@@ -86,6 +86,20 @@ typedef struct {
 
 typedef struct AttnGpuLower AttnGpuLower;
 typedef struct AttnTransfer AttnTransfer;
+
+/* A TMA tensor map the kernel takes (docs/bundle-format.md, "TMAP"): for
+ * every read marked attn.copy = "tma" (attn-gpu-layout), one per kernel
+ * argument and box. box[d] elements along memref dim d: the tile's rows
+ * along its row dim, one 128-byte swizzle box (64 16-bit elements) along
+ * the last dim, 1 elsewhere. `value` is the gpu.func parameter (!llvm.ptr,
+ * a 128-byte CUtensorMap passed by value), `mem` the memref it describes. */
+enum { ATTN_GPU_MAX_TENSOR_MAPS = 4 };
+typedef struct AttnGpuTensorMap {
+  int arg;
+  intptr_t rank;
+  int64_t box[4];
+  MlirValue value, mem;
+} AttnGpuTensorMap;
 typedef struct AttnTileRead AttnTileRead;
 
 /* What a target supplies. Every hook reports failure through attnGpuFail. */
@@ -163,6 +177,9 @@ struct AttnGpuLower {
   MlirValue copyTid;   /* this thread's index among the threads that copy K/V tiles */
   int64_t copyThreads; /* how many threads copy them */
   MlirValue readCount[2];
+  /* TMA tensor maps: kernel parameters after the memrefs (GpuOutline.c). */
+  AttnGpuTensorMap maps[ATTN_GPU_MAX_TENSOR_MAPS];
+  int nMaps;
   void **arena;
   size_t arenaCount, arenaCap;
   bool failed, outOfMemory;
@@ -194,13 +211,24 @@ struct AttnTileRead {
 /* The module's gpu.module @attn_kernels (its body), created on first use;
  * null when it cannot be. */
 MlirBlock attnGpuKernelModule(MlirOperation module, const char *passName);
-/* gpu.func @K(<memrefs in global memory>) workgroup(<shared buffer of
- * smemElems elements, aligned to L->smemAlign>) kernel, appended to
- * gpuBody with an empty body to fill; null on failure. */
+/* Finds the TMA reads of kernel function `func` (attn.copy = "tma") and
+ * fills L->maps / L->nMaps with one map per argument and box (value and
+ * mem still null); false (with a located error) past
+ * ATTN_GPU_MAX_TENSOR_MAPS. */
+bool attnGpuCollectTensorMaps(AttnGpuLower *L, MlirOperation func);
+/* The map of reads of `mem` (a gpu.func memref) with `rows` rows, or null. */
+const AttnGpuTensorMap *attnGpuTensorMapOf(const AttnGpuLower *L, MlirValue mem, int64_t rows);
+/* gpu.func @K(<memrefs in global memory>, <L->nMaps tensor maps>)
+ * workgroup(<shared buffer of smemElems elements, aligned to
+ * L->smemAlign>) kernel, appended to gpuBody with an empty body to fill;
+ * the maps' parameters are !llvm.ptr, and attn.tensor_maps lists them for
+ * attn-nvvm-tensor-maps and the bundle (arg, box). Null on failure. */
 MlirOperation attnGpuCreateFunc(AttnGpuLower *L, MlirOperation func, MlirBlock gpuBody, int nMem,
                                 int64_t smemElems, int threads);
 /* Gives func.func private @__attn_launch_K (if the module declares it) the
- * body gpu.launch_func @attn_kernels::@K with `threads` threads per block. */
+ * body gpu.launch_func @attn_kernels::@K with `threads` threads per block
+ * (tensor-map parameters get null pointers: attnrt encodes the maps; the
+ * host-side launch is not what runs kernels). */
 void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation func, int nMem,
                          int threads);
 

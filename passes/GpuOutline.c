@@ -10,6 +10,8 @@
 
 #include "GpuLower.h"
 
+#include "mlir-c/AffineExpr.h"
+#include "mlir-c/AffineMap.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
@@ -66,6 +68,80 @@ static void printName(MlirOperation func, Text *t) {
   textAppend(s, t);
 }
 
+/*===--- TMA tensor maps ---------------------------------------------------===*/
+
+typedef struct {
+  AttnGpuLower *L;
+  MlirOperation func;
+  bool overflow;
+} MapScan;
+
+static MlirWalkResult scanTmaRead(MlirOperation op, void *userData) {
+  MapScan *scan = userData;
+  AttnGpuLower *L = scan->L;
+  if (!attnIsOp(op, "vector.transfer_read"))
+    return MlirWalkResultAdvance;
+  MlirAttribute copy = attnGetAttr(op, "attn.copy");
+  if (mlirAttributeIsNull(copy) || !mlirAttributeIsAString(copy) ||
+      !mlirStringRefEqual(mlirStringAttrGetValue(copy), mlirStringRefCreateFromCString("tma")))
+    return MlirWalkResultAdvance;
+  MlirValue src = mlirOperationGetOperand(op, 0);
+  MlirType vt = mlirValueGetType(mlirOperationGetResult(op, 0));
+  MlirAffineMap perm = mlirAffineMapAttrGetValue(mlirOperationGetInherentAttributeByName(
+      op, mlirStringRefCreateFromCString("permutation_map")));
+  AttnGpuTensorMap m = {0};
+  m.arg = (int)mlirBlockArgumentGetArgNumber(src);
+  m.rank = mlirShapedTypeGetRank(mlirValueGetType(src));
+  for (intptr_t d = 0; d < m.rank && d < 4; ++d)
+    m.box[d] = 1;
+  intptr_t rowDim = mlirAffineDimExprGetPosition(mlirAffineMapGetResult(perm, 0));
+  m.box[rowDim] = mlirShapedTypeGetDimSize(vt, 0);
+  m.box[m.rank - 1] = 64; /* one 128-byte swizzle box of 16-bit elements */
+  for (int i = 0; i < L->nMaps; ++i)
+    if (L->maps[i].arg == m.arg && !memcmp(L->maps[i].box, m.box, sizeof m.box))
+      return MlirWalkResultAdvance;
+  if (L->nMaps == ATTN_GPU_MAX_TENSOR_MAPS || m.rank > 4) {
+    scan->overflow = true;
+    return MlirWalkResultInterrupt;
+  }
+  L->maps[L->nMaps++] = m;
+  return MlirWalkResultAdvance;
+}
+
+bool attnGpuCollectTensorMaps(AttnGpuLower *L, MlirOperation func) {
+  MapScan scan = {L, func, false};
+  L->nMaps = 0;
+  mlirOperationWalk(func, scanTmaRead, &scan, MlirWalkPreOrder);
+  if (scan.overflow)
+    attnEmitOpError(func, L->tgt->passName,
+                    "needs more than 4 TMA tensor maps (distinct arguments and boxes)");
+  return !scan.overflow;
+}
+
+const AttnGpuTensorMap *attnGpuTensorMapOf(const AttnGpuLower *L, MlirValue mem, int64_t rows) {
+  for (int i = 0; i < L->nMaps; ++i) {
+    const AttnGpuTensorMap *m = &L->maps[i];
+    for (intptr_t d = 0; d + 1 < m->rank; ++d)
+      if (m->box[d] == rows && mlirValueEqual(m->mem, mem))
+        return m;
+  }
+  return NULL;
+}
+
+/* attn.tensor_maps = [{arg = A : i64, box = array<i64: ...>}, ...] */
+static MlirAttribute tensorMapsAttr(AttnGpuLower *L) {
+  MlirAttribute items[ATTN_GPU_MAX_TENSOR_MAPS];
+  for (int i = 0; i < L->nMaps; ++i) {
+    MlirNamedAttribute fields[2] = {
+        mlirNamedAttributeGet(mlirIdentifierGet(L->ctx, mlirStringRefCreateFromCString("arg")),
+                              mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), L->maps[i].arg)),
+        mlirNamedAttributeGet(mlirIdentifierGet(L->ctx, mlirStringRefCreateFromCString("box")),
+                              mlirDenseI64ArrayGet(L->ctx, L->maps[i].rank, L->maps[i].box))};
+    items[i] = mlirDictionaryAttrGet(L->ctx, 2, fields);
+  }
+  return mlirArrayAttrGet(L->ctx, L->nMaps, items);
+}
+
 /* gpu.func @K(<memrefs in global memory>) workgroup(<shared buffer>) kernel,
  * parsed from text (its custom form is the readable way to get every
  * attribute right), with an empty body to fill. */
@@ -82,6 +158,8 @@ MlirOperation attnGpuCreateFunc(AttnGpuLower *L, MlirOperation func, MlirBlock g
     mlirTypePrint(globalType(L->ctx, mlirValueGetType(mlirBlockGetArgument(old, i))), textAppend,
                   &t);
   }
+  for (int i = 0; i < L->nMaps; ++i)
+    textPrintf(&t, "%s%%tensor_map%lld: !llvm.ptr", nMem + i ? ", " : "", (long long)i);
   textPrintf(&t, ") workgroup(%%lds : memref<%s%lldx", "", smemElems);
   mlirTypePrint(L->elem, textAppend, &t);
   textPrintf(&t, ", #gpu.address_space<workgroup>>%s", "", 0);
@@ -103,6 +181,8 @@ MlirOperation attnGpuCreateFunc(AttnGpuLower *L, MlirOperation func, MlirBlock g
   mlirOperationRemoveFromParent(op);
   mlirOperationDestroy(scratch);
   mlirBlockAppendOwnedOperation(gpuBody, op);
+  if (L->nMaps > 0)
+    attnSetAttr(op, "attn.tensor_maps", tensorMapsAttr(L));
   return op;
 }
 
@@ -150,15 +230,18 @@ void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation fu
     operands[6 + i] =
         attnOp1(&b, "memref.memory_space_cast", 1, &a, globalType(L->ctx, mlirValueGetType(a)));
   }
+  MlirType ptr = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr"));
+  for (int i = 0; i < L->nMaps; ++i)
+    operands[6 + nMem + i] = attnOp1(&b, "llvm.mlir.zero", 0, NULL, ptr);
   MlirStringRef fname = mlirStringAttrGetValue(inherent(func, "sym_name"));
   MlirAttribute leaf = mlirFlatSymbolRefAttrGet(L->ctx, fname);
   MlirAttribute kernel =
       mlirSymbolRefAttrGet(L->ctx, mlirStringRefCreateFromCString("attn_kernels"), 1, &leaf);
-  int32_t segments[13] = {0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, nMem, 0};
+  int32_t segments[13] = {0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, nMem + L->nMaps, 0};
   MlirNamedAttribute attrs[2] = {
       attnNamedAttr(&b, "kernel", kernel),
       attnNamedAttr(&b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 13, segments))};
-  attnBuildOp(&b, "gpu.launch_func", 6 + nMem, operands, 0, NULL, 2, attrs, 0, NULL);
+  attnBuildOp(&b, "gpu.launch_func", 6 + nMem + L->nMaps, operands, 0, NULL, 2, attrs, 0, NULL);
   attnBuildOp(&b, "func.return", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
 }
 

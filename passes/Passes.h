@@ -71,6 +71,9 @@ MlirPass attnCreateLowerNvgpuPass(void);
  * nvvm.cp.async.shared.global copies become the same PTX copy with a
  * 256-byte L2 prefetch (inline asm). */
 MlirPass attnCreateNvvmL2PrefetchPass(void);
+/* attn-nvvm-tensor-maps: the trailing tensor-map parameters of NVVM kernels
+ * with attn.tensor_maps become 128-byte by-value grid constants. */
+MlirPass attnCreateNvvmTensorMapsPass(void);
 /* attn-cpu-launch: on the LLVM dialect, defines each grid launch declared by
  * attn-online-softmax as a call into the runtime's CPU launcher
  * (attnrt/CpuLaunch.h) with a per-program trampoline. */

@@ -208,6 +208,9 @@ void attnRegisterAllPasses(void) {
                "Give the 16-byte L2-only cp.async copies (NVVM) of paged decode kernels a "
                "256-byte L2 prefetch",
                attnCreateNvvmL2PrefetchPass);
+  registerPass("attn-nvvm-tensor-maps",
+               "Pass the TMA tensor maps of NVVM kernels as 128-byte grid-constant parameters",
+               attnCreateNvvmTensorMapsPass);
   registerPass("attn-cpu-launch",
                "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",
                attnCreateCpuLaunchPass);

@@ -27,6 +27,14 @@
  *       (ws=auto, the default, where it fits; ws=false never; ws=true or a
  *       located error): a producer warpgroup fills a K/V ring, the others
  *       compute (layoutSchedule).
+ *   on each K/V tile read of a warp-specialized kernel
+ *       attn.copy = "tma"   (tma=auto, the default, where every K/V read
+ *       fits; tma=false never; tma=true or a located error): the producer
+ *       loads the tile with TMA (cp.async.bulk.tensor, one thread, a tensor
+ *       map per tensor that attnrt encodes at launch; zero fill past the
+ *       tensor) instead of 128 threads' cp.async. A read fits when it reads
+ *       a kernel argument directly, its columns are the argument's
+ *       contiguous last dim, and its padding is zero (TMA's fill).
  *
  * On AMD kernels (gfx942, gfx950) the form is MFMA, one wave per 32 or 16
  * query rows (block_m / num_warps): it records
@@ -48,6 +56,8 @@
 #include "PassUtil.h"
 #include "Passes.h"
 
+#include "mlir-c/AffineExpr.h"
+#include "mlir-c/AffineMap.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 
@@ -64,19 +74,24 @@ typedef enum { WS_AUTO, WS_OFF, WS_ON } WsChoice;
 typedef struct {
   MmaChoice mma;
   WsChoice ws;
+  WsChoice tma; /* auto | off | on, as ws */
 } LayoutOptions;
 
 /*===--- Options -----------------------------------------------------------===*/
 
 static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
-  int mma = MMA_AUTO, ws = WS_AUTO;
+  int mma = MMA_AUTO, ws = WS_AUTO, tma = WS_AUTO;
   const AttnOptionWord words[] = {{"mma=auto", &mma, MMA_AUTO},   {"mma=mma_sync", &mma, MMA_SYNC},
                                   {"mma=wgmma", &mma, MMA_WGMMA}, {"ws=auto", &ws, WS_AUTO},
-                                  {"ws=false", &ws, WS_OFF},      {"ws=true", &ws, WS_ON}};
-  bool ok = attnParseOptionWords(text, words, 6, passName,
-                                 "mma=auto|mma_sync|wgmma, ws=auto|true|false", err, errLen);
+                                  {"ws=false", &ws, WS_OFF},      {"ws=true", &ws, WS_ON},
+                                  {"tma=auto", &tma, WS_AUTO},    {"tma=false", &tma, WS_OFF},
+                                  {"tma=true", &tma, WS_ON}};
+  bool ok = attnParseOptionWords(text, words, 9, passName,
+                                 "mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false",
+                                 err, errLen);
   o->mma = (MmaChoice)mma;
   o->ws = (WsChoice)ws;
+  o->tma = (WsChoice)tma;
   return ok;
 }
 
@@ -286,6 +301,74 @@ static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, co
   return true;
 }
 
+/* Null when a TMA load can replace the K/V read making `v`, else why not. */
+static const char *tmaMisfit(MlirValue v) {
+  MlirOperation def = defOf(v);
+  if (mlirOperationIsNull(def) || !attnIsOp(def, "vector.transfer_read"))
+    return "its K/V tiles are not read with one vector.transfer_read";
+  MlirValue src = mlirOperationGetOperand(def, 0);
+  MlirOperation view = defOf(src);
+  /* A tensor map covers the whole argument: past a sequence's last row it
+   * would load the next sequence's rows (or the padding between them, NaN
+   * as far as anyone knows) where the subview's bound loads zeros. */
+  if (!mlirOperationIsNull(view) && attnIsOp(view, "memref.subview"))
+    return "its K/V tiles are read through a per-sequence subview (varlen), whose rows past "
+           "the sequence must read as zeros";
+  if (!mlirValueIsABlockArgument(src))
+    return "its K/V tiles are not read from a kernel argument";
+  MlirType t = mlirValueGetType(src);
+  intptr_t rank = mlirShapedTypeGetRank(t);
+  MlirAttribute map = mlirOperationGetInherentAttributeByName(
+      def, mlirStringRefCreateFromCString("permutation_map"));
+  MlirAffineMap m = mlirAffineMapAttrGetValue(map);
+  MlirAffineExpr last = mlirAffineMapGetResult(m, mlirAffineMapGetNumResults(m) - 1);
+  int64_t strides[8], offset = 0;
+  if (rank > 8 ||
+      mlirLogicalResultIsFailure(mlirMemRefTypeGetStridesAndOffset(t, strides, &offset)) ||
+      strides[rank - 1] != 1 || !mlirAffineExprIsADim(last) ||
+      mlirAffineDimExprGetPosition(last) != rank - 1)
+    return "its K/V tile columns are not the contiguous last dim of the tensor";
+  MlirValue pad = mlirOperationGetOperand(def, 1 + rank); /* base, rank indices, padding */
+  MlirOperation padDef = defOf(pad);
+  if (!mlirOperationIsNull(padDef) && attnIsOp(padDef, "arith.truncf")) /* 0.0 : f32 -> bf16 */
+    padDef = defOf(mlirOperationGetOperand(padDef, 0));
+  MlirAttribute padValue = mlirOperationIsNull(padDef) || !attnIsOp(padDef, "arith.constant")
+                               ? (MlirAttribute){NULL}
+                               : mlirOperationGetInherentAttributeByName(
+                                     padDef, mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(padValue) || !mlirAttributeIsAFloat(padValue) ||
+      mlirFloatAttrGetValueDouble(padValue) != 0.0)
+    return "its K/V reads pad with a value other than 0 (TMA fills with zeros)";
+  return NULL;
+}
+
+/* attn.copy = "tma" on every K/V read of a warp-specialized kernel (tma=auto:
+ * when all fit; the producer has one way to fill its ring). */
+static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptions *o) {
+  if (o->tma == WS_OFF)
+    return true;
+  bool ws = !mlirAttributeIsNull(attnGetAttr(func, "attn.schedule"));
+  const char *misfit =
+      ws ? NULL : "it is not warp-specialized (TMA loads feed the producer's ring)";
+  for (int i = 0; i < m->nqk && !misfit; ++i)
+    misfit = tmaMisfit(mlirOperationGetOperand(m->qk[i], 1));
+  for (int i = 0; i < m->npv && !misfit; ++i)
+    misfit = tmaMisfit(mlirOperationGetOperand(m->pv[i], 1));
+  if (misfit && o->tma == WS_ON) {
+    char message[200];
+    snprintf(message, sizeof(message), "cannot load K/V with TMA (tma=true): %s", misfit);
+    attnEmitOpError(func, passName, message);
+    return false;
+  }
+  if (misfit)
+    return true;
+  for (int i = 0; i < m->nqk; ++i)
+    setString(defOf(mlirOperationGetOperand(m->qk[i], 1)), "attn.copy", "tma");
+  for (int i = 0; i < m->npv; ++i)
+    setString(defOf(mlirOperationGetOperand(m->pv[i], 1)), "attn.copy", "tma");
+  return true;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
   if (!mlirAttributeIsADictionary(kernel))
@@ -332,7 +415,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
     markRead(mlirOperationGetOperand(m.pv[i], 1), kv);
     markMatmul(m.pv[i], wg, true); /* P stays in the accumulator's registers */
   }
-  return true;
+  return layoutCopies(func, &m, o);
 }
 
 static void run(MlirOperation root, MlirExternalPass pass, const void *options) {

@@ -615,6 +615,11 @@ static void wsArrive(AttnBuilder *b, MlirValue bar) {
   attnBuildOp(b, "nvvm.mbarrier.arrive", 1, &bar, 0, NULL, 0, NULL, 0, NULL);
 }
 
+/* K/V tiles come by TMA (attn.copy = "tma" on the reads: the kernel takes
+ * tensor maps): one producer thread arrives on a full barrier, with the
+ * tile's bytes as its transaction count. */
+static bool tmaKernel(const AttnGpuLower *L) { return L->nMaps > 0; }
+
 /* Before the roles: thread 0 initializes the barriers; the CTA barrier
  * makes them visible to every thread. */
 static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
@@ -626,8 +631,9 @@ static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
   for (int empty = 0; empty < 2; ++empty)
     for (int isV = 0; isV < 2; ++isV)
       for (int slot = 0; slot < s->wsStages; ++slot) {
+        int64_t producers = tmaKernel(L) ? 1 : WS_PRODUCER_WARPS * WARP;
         MlirValue ops[2] = {wsBarrier(L, b, empty, isV, cIdx(b, slot)),
-                            cI32(b, empty ? (int64_t)L->W * WARP : WS_PRODUCER_WARPS * WARP)};
+                            cI32(b, empty ? (int64_t)L->W * WARP : producers)};
         attnBuildOp(b, "nvvm.mbarrier.init", 2, ops, 0, NULL, 0, NULL, 0, NULL);
       }
   attnGpuIfEnd(b, &first);
@@ -725,6 +731,66 @@ static void roleEnd(AttnGpuLower *L, AttnBuilder *b, bool producer) {
   }
 }
 
+static bool isTmaRead(MlirOperation op) {
+  MlirAttribute a = attnGetAttr(op, "attn.copy");
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) &&
+         mlirStringRefEqual(mlirStringAttrGetValue(a), mlirStringRefCreateFromCString("tma"));
+}
+
+/* The producer's TMA load of a K/V tile: thread 0 of the producer waits
+ * until the consumers released buffer `slot`, announces the tile's bytes on
+ * its full barrier (mbarrier.arrive.expect_tx) and issues one
+ * cp.async.bulk.tensor per 64-column box of the tile into the box's 1024-
+ * byte-aligned place (the hardware's 128-byte swizzle is the layout the
+ * wgmma descriptors read, NvgpuWgmma.h). Coordinates are the read's indices,
+ * innermost first; rows past the tensor come back as zeros. */
+static void tmaReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
+                        bool isV, MlirValue slot, MlirValue phase, MlirValue dyn) {
+  NvState *s = N(L);
+  const AttnTransfer *x = &t->x[0];
+  const AttnGpuTensorMap *map = t->n == 1 ? attnGpuTensorMapOf(L, x->mem, t->tileRows) : NULL;
+  if (!map) {
+    attnGpuFail(L, op, "is a TMA read (attn.copy = \"tma\") without a tensor map of its tile");
+    return;
+  }
+  int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
+  MlirType i32 = attnIntType(b, 32), i64 = attnIntType(b, 64);
+  AttnGpuIf one = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->copyTid, cIdx(b, 0)));
+  wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
+  MlirValue full = wsBarrier(L, b, false, isV, slot);
+  MlirValue expect[2] = {full, cI32(b, 2 * rows * cols)};
+  attnBuildOp(b, "nvvm.mbarrier.arrive.expect_tx", 2, expect, 0, NULL, 0, NULL, 0, NULL);
+  MlirType p3 = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<3>"));
+  MlirType p7 = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<7>"));
+  MlirValue dynBytes = attnIndexCast(b, attnMulI(b, dyn, cIdx(b, 2)), i64);
+  for (int64_t box = 0; box * ATTN_WGMMA_BOX < cols; ++box) {
+    int64_t at = 2 * (base + box * rows * ATTN_WGMMA_BOX);
+    MlirValue addr =
+        attnAddI(b, attnAddI(b, s->wl.smemAddr, attnGpuConstInt(b, i64, at)), dynBytes);
+    MlirValue dst = attnGpuOp1(b, "llvm.inttoptr", 1, &addr, p3, 0, NULL);
+    dst = attnGpuOp1(b, "llvm.addrspacecast", 1, &dst, p7, 0, NULL);
+    MlirValue ops[8];
+    int n = 0;
+    ops[n++] = dst;
+    ops[n++] = map->value;
+    for (intptr_t d = x->rank - 1; d >= 0; --d) {
+      MlirValue c = x->idx[d];
+      if (d == x->colDim)
+        c = attnAddI(b, c, cIdx(b, box * ATTN_WGMMA_BOX));
+      ops[n++] = attnIndexCast(b, c, i32);
+    }
+    ops[n++] = full;
+    int32_t seg[8] = {1, 1, (int32_t)x->rank, 1, 0, 0, 0, 0};
+    MlirNamedAttribute attrs[3] = {
+        attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 8, seg)),
+        attnNamedAttr(b, "mode", attnGpuParseAttr(L, "#nvvm.tma_load_mode<tile>")),
+        attnNamedAttr(b, "isCTAOnly", mlirBoolAttrGet(L->ctx, 0))};
+    attnBuildOp(b, "nvvm.cp.async.bulk.tensor.shared.cluster.global", n, ops, 0, NULL, 3, attrs, 0,
+                NULL);
+  }
+  attnGpuIfEnd(b, &one);
+}
+
 /* A K/V read of a warp-specialized kernel. Producer: wait until the
  * consumers released the buffer, copy, arrive (asynchronously, when the
  * copies land). Consumers: wait until the tile landed; the buffer is
@@ -740,6 +806,14 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   MlirValue slot = attnGpuURem(b, n, stages);
   MlirValue phase = attnGpuURem(b, attnGpuUDiv(b, n, stages), 2);
   MlirValue dyn = attnMulI(b, slot, cIdx(b, L->smemKV / (2 * stages)));
+  if (isTmaRead(op) != tmaKernel(L)) {
+    attnGpuFail(L, op, "mixes TMA and cp.async K/V reads in one warp-specialized kernel");
+    return;
+  }
+  if (L->producer && tmaKernel(L)) {
+    tmaReadTile(L, b, op, t, isV, slot, phase, dyn);
+    return;
+  }
   if (L->producer) {
     wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
     issueReadAt(L, b, t, base, dyn);
@@ -749,7 +823,8 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
     return;
   }
   wsWait(b, wsBarrier(L, b, false, isV, slot), phase);
-  attnWgmmaFenceProxy(L, b); /* cp.async wrote it (generic proxy); wgmma reads it */
+  if (!tmaKernel(L))           /* TMA and wgmma are both the async proxy */
+    attnWgmmaFenceProxy(L, b); /* cp.async wrote it (generic proxy); wgmma reads it */
   putRingTile(L, b, res, t, isV, dyn, wsBarrier(L, b, true, isV, slot));
 }
 

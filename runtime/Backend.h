@@ -10,6 +10,7 @@
 #define ATTNRT_BACKEND_H
 
 #include "attnrt/Bundle.h"
+#include "attnrt/attnrt.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -84,10 +85,13 @@ ATTN_BACKEND_INTERNAL AttnStatus attnCudaModuleLoad(AttnCudaDevice *d,
 ATTN_BACKEND_INTERNAL void attnCudaModuleDestroy(AttnCudaModule *m);
 
 /* Launches on `stream` (a CUstream; null = the legacy default stream) with
- * blocks of (workgroupSize, 1, 1) threads. */
+ * blocks of (workgroupSize, 1, 1) threads; `maps` (numMaps of them, the
+ * entry's tensor maps described for this launch) are encoded after the flat
+ * arguments (attnrt.h, "TMA tensor maps"). */
 ATTN_BACKEND_INTERNAL AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel,
                                                 const int64_t grid[3], int32_t workgroupSize,
-                                                void *kernargs, size_t kernargBytes, void *stream,
-                                                char *err, size_t errLen);
+                                                void *kernargs, size_t kernargBytes,
+                                                const AttnrtTensorMapDesc *maps, int numMaps,
+                                                void *stream, char *err, size_t errLen);
 
 #endif /* ATTNRT_BACKEND_H */

@@ -415,6 +415,26 @@ static AttnStatus checkGpuSizes(const AttnBundleKernel *k, const AttnrtTensor *t
   return attnCheckGpuPositions(k, t, err, errLen);
 }
 
+/* The tensor maps of kernel k's entry, described for `t`. Only the CUDA
+ * backend encodes them (a bundle puts them on sm_90a entries only). */
+static AttnStatus describeMaps(const AttnrtModule *m, int32_t k, const AttnrtTensor *t,
+                               AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS], int *n,
+                               char *err, size_t errLen) {
+  const AttnBundleEntry *e = &m->entries[k];
+  *n = e->num_tensor_maps;
+  if (*n > 0 && m->backend != BACKEND_CUDA)
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s' on %s takes TMA tensor maps, which only the CUDA backend encodes",
+                    m->kernels[k].name, m->target);
+  for (int i = 0; i < *n; ++i) {
+    AttnStatus s =
+        attnrtDescribeTensorMap(&m->kernels[k], &e->tensor_maps[i], t, &maps[i], err, errLen);
+    if (s != ATTN_OK)
+      return s;
+  }
+  return ATTN_OK;
+}
+
 AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor *tensors,
                         int numTensors, void *stream, char *err, size_t errLen) {
   if (err && errLen)
@@ -440,9 +460,13 @@ AttnStatus attnrtLaunch(AttnrtModule *m, const char *kernel, const AttnrtTensor 
     return attnCpuLaunch(m->cpu, k, grid, args.slots, err, errLen);
   if ((s = checkGpuSizes(&m->kernels[k], tensors, err, errLen)) != ATTN_OK)
     return s;
+  AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
+  int numMaps = 0;
+  if ((s = describeMaps(m, k, tensors, maps, &numMaps, err, errLen)) != ATTN_OK)
+    return s;
   if (m->backend == BACKEND_CUDA)
-    return attnCudaLaunch(m->cuda, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream,
-                          err, errLen);
+    return attnCudaLaunch(m->cuda, k, grid, m->entries[k].workgroup_size, args.bytes, used, maps,
+                          numMaps, stream, err, errLen);
   return attnHipLaunch(m->hip, k, grid, m->entries[k].workgroup_size, args.bytes, used, stream, err,
                        errLen);
 }
@@ -458,6 +482,8 @@ typedef struct PlanLaunch {
    * whether it is empty (then a null pointer is fine). */
   size_t offset[ATTN_BUNDLE_MAX_ARGS];
   uint8_t empty[ATTN_BUNDLE_MAX_ARGS];
+  /* Tensor maps depend on the data pointers: described again at each launch. */
+  AttnrtTensor tensors[ATTN_BUNDLE_MAX_ARGS];
   union {
     int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8];
     uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
@@ -516,6 +542,18 @@ AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *
     return s;
   if (m->backend != BACKEND_CPU && (s = checkGpuSizes(&m->kernels[k], t, err, errLen)) != ATTN_OK)
     return s;
+  /* The maps' checks of sizes and strides now, with aligned stand-in pointers;
+   * the pointers' own alignment at launch. */
+  AttnrtTensor aligned[ATTN_BUNDLE_MAX_ARGS];
+  AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
+  int numMaps = 0;
+  for (int i = 0; i < n; ++i) {
+    aligned[i] = t[i];
+    aligned[i].data = (void *)(uintptr_t)ATTNRT_TENSOR_MAP_ALIGN;
+  }
+  if ((s = describeMaps(m, k, aligned, maps, &numMaps, err, errLen)) != ATTN_OK)
+    return s;
+  memcpy(l->tensors, t, (size_t)n * sizeof *t);
   size_t offset = 0;
   for (int i = 0; i < n; ++i) {
     l->offset[i] = offset;
@@ -567,11 +605,22 @@ AttnStatus attnrtPlanLaunch(const AttnrtPlan *p, const void *const *data, int nu
       putWord(putWord(args.bytes + l->offset[j], ptr), ptr);
     }
     AttnStatus s;
+    AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
+    int numMaps = 0;
+    if (m->entries[l->kernel].num_tensor_maps > 0) {
+      AttnrtTensor t[ATTN_BUNDLE_MAX_ARGS];
+      for (int j = 0; j < l->numTensors; ++j) {
+        t[j] = l->tensors[j];
+        t[j].data = (void *)ptrs[j];
+      }
+      if ((s = describeMaps(m, l->kernel, t, maps, &numMaps, err, errLen)) != ATTN_OK)
+        return s;
+    }
     if (m->backend == BACKEND_CPU)
       s = attnCpuLaunch(m->cpu, l->kernel, l->grid, args.slots, err, errLen);
     else if (m->backend == BACKEND_CUDA)
       s = attnCudaLaunch(m->cuda, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
-                         args.bytes, l->used, stream, err, errLen);
+                         args.bytes, l->used, maps, numMaps, stream, err, errLen);
     else
       s = attnHipLaunch(m->hip, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
                         args.bytes, l->used, stream, err, errLen);

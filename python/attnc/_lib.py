@@ -124,13 +124,23 @@ class BundleKernel(ctypes.Structure):
                 ("has_alibi", ctypes.c_int32), ("has_lse", ctypes.c_int32)]
 
 
+class BundleTensorMap(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_int32), ("box", ctypes.c_int32 * 4),
+                ("swizzle", ctypes.c_int32)]
+
+
+MAX_TENSOR_MAPS = 4
+
+
 class BundleEntry(ctypes.Structure):
     _fields_ = [("symbol", ctypes.c_char * 128), ("grid_map", ctypes.c_char * 256),
                 ("num_grid_dims", ctypes.c_int32), ("grid_dims", (ctypes.c_char * 48) * 4),
                 ("block_m", ctypes.c_int32), ("block_n", ctypes.c_int32),
                 ("num_warps", ctypes.c_int32), ("num_stages", ctypes.c_int32),
                 ("kv_splits", ctypes.c_int32), ("workgroup_size", ctypes.c_int32),
-                ("lds_bytes", ctypes.c_int32)]
+                ("lds_bytes", ctypes.c_int32),
+                ("num_tensor_maps", ctypes.c_int32),
+                ("tensor_maps", BundleTensorMap * MAX_TENSOR_MAPS)]
 
 
 class BundleTarget(ctypes.Structure):

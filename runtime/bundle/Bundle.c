@@ -127,6 +127,28 @@ AttnStatus attnCheckEntry(const AttnBundleEntry *e, const char *what, AttnStatus
   return ATTN_OK;
 }
 
+AttnStatus attnCheckTensorMaps(const AttnBundleEntry *e, const AttnBundleKernel *k,
+                               const char *what, AttnStatus status, char *err, size_t errLen) {
+  if (e->num_tensor_maps < 0 || e->num_tensor_maps > ATTN_BUNDLE_MAX_TENSOR_MAPS)
+    return attnFail(err, errLen, status, "%s has %d tensor maps, expected 0..%d", what,
+                    (int)e->num_tensor_maps, ATTN_BUNDLE_MAX_TENSOR_MAPS);
+  for (int i = 0; i < e->num_tensor_maps; ++i) {
+    const AttnBundleTensorMap *m = &e->tensor_maps[i];
+    if (m->arg < 0 || m->arg >= k->num_args)
+      return attnFail(err, errLen, status, "%s: tensor map %d names argument %d of %d", what, i,
+                      (int)m->arg, (int)k->num_args);
+    /* TMA boxes: 1..256 elements per dim; swizzle modes of CUtensorMapSwizzle */
+    for (int d = 0; d < k->args[m->arg].rank; ++d)
+      if (m->box[d] < 1 || m->box[d] > 256)
+        return attnFail(err, errLen, status, "%s: tensor map %d has box size %d in dim %d", what, i,
+                        (int)m->box[d], d);
+    if (m->swizzle != 0 && m->swizzle != 32 && m->swizzle != 64 && m->swizzle != 128)
+      return attnFail(err, errLen, status, "%s: tensor map %d has swizzle %d (0, 32, 64 or 128)",
+                      what, i, (int)m->swizzle);
+  }
+  return ATTN_OK;
+}
+
 AttnStatus attnCheckUniqueNames(const AttnBundle *b, AttnStatus status, char *err, size_t errLen) {
   for (int i = 0; i < b->num_kernels; ++i)
     for (int j = 0; j < i; ++j)

@@ -28,6 +28,8 @@
 #define ATTN_SECTION_KERN ATTN_FOURCC('K', 'E', 'R', 'N')
 #define ATTN_SECTION_TARG ATTN_FOURCC('T', 'A', 'R', 'G')
 #define ATTN_SECTION_CODE ATTN_FOURCC('C', 'O', 'D', 'E')
+/* Tensor-map parameters (written only when a kernel has some; required). */
+#define ATTN_SECTION_TMAP ATTN_FOURCC('T', 'M', 'A', 'P')
 #define ATTN_SECTION_REQUIRED 1u /* flags bit 0: a reader that does not know it must fail */
 #define ATTN_SECTION_ENTRY_SIZE 24u
 #define ATTN_BUNDLE_MAX_SECTIONS 64u
@@ -59,6 +61,11 @@ ATTN_INTERNAL AttnStatus attnCheckKernel(const AttnBundleKernel *k, const char *
                                          AttnStatus status, char *err, size_t errLen);
 ATTN_INTERNAL AttnStatus attnCheckEntry(const AttnBundleEntry *e, const char *what,
                                         AttnStatus status, char *err, size_t errLen);
+/* Checks an entry's tensor maps against its kernel: count, argument index,
+ * box sizes for the argument's rank, swizzle. */
+ATTN_INTERNAL AttnStatus attnCheckTensorMaps(const AttnBundleEntry *e, const AttnBundleKernel *k,
+                                             const char *what, AttnStatus status, char *err,
+                                             size_t errLen);
 
 /* Checks that kernel and target names are unique (lookups by name must be
  * unambiguous). */

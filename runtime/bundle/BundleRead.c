@@ -173,16 +173,17 @@ static AttnStatus readHeader(Reader *r, Reader *payload) {
 
 /*--- section table -------------------------------------------------------===*/
 
+/* The four sections every bundle has, and TMAP (optional). */
 typedef struct {
-  Reader info, kern, targ, code;
-  int seen[4];
+  Reader info, kern, targ, code, tmap;
+  int seen[5];
 } Sections;
 
 static Reader *knownSection(Sections *secs, uint32_t id, int **seen) {
-  static const uint32_t ids[4] = {ATTN_SECTION_INFO, ATTN_SECTION_KERN, ATTN_SECTION_TARG,
-                                  ATTN_SECTION_CODE};
-  Reader *readers[4] = {&secs->info, &secs->kern, &secs->targ, &secs->code};
-  for (int i = 0; i < 4; ++i)
+  static const uint32_t ids[5] = {ATTN_SECTION_INFO, ATTN_SECTION_KERN, ATTN_SECTION_TARG,
+                                  ATTN_SECTION_CODE, ATTN_SECTION_TMAP};
+  Reader *readers[5] = {&secs->info, &secs->kern, &secs->targ, &secs->code, &secs->tmap};
+  for (int i = 0; i < 5; ++i)
     if (ids[i] == id) {
       *seen = &secs->seen[i];
       return readers[i];
@@ -451,6 +452,58 @@ static AttnStatus checkCounts(const Info *info, const Sections *secs, char *err,
   return ATTN_OK;
 }
 
+/* One TMAP record: the next tensor map of entry (target, kernel). */
+static AttnStatus readTensorMap(Reader *r, AttnBundle *out) {
+  Reader rec;
+  uint32_t t, k;
+  int32_t arg, rank, box[4] = {0, 0, 0, 0}, swizzle;
+  AttnStatus s;
+  if ((s = openRecord(r, &rec, "tensor map record")) != ATTN_OK ||
+      (s = readU32(&rec, &t, "tensor map target")) != ATTN_OK ||
+      (s = readU32(&rec, &k, "tensor map kernel")) != ATTN_OK ||
+      (s = readI32(&rec, &arg, "tensor map argument")) != ATTN_OK ||
+      (s = readI32(&rec, &rank, "tensor map rank")) != ATTN_OK)
+    return s;
+  if (t >= (uint32_t)out->num_targets || k >= (uint32_t)out->num_kernels)
+    return attnFail(r->err, r->errLen, ATTN_ERROR_BAD_BUNDLE,
+                    "bad bundle: a tensor map names target %u, kernel %u (%d targets, %d kernels)",
+                    t, k, (int)out->num_targets, (int)out->num_kernels);
+  const AttnBundleKernel *kernel = &out->kernels[k];
+  if (arg < 0 || arg >= kernel->num_args || rank != kernel->args[arg].rank)
+    return attnFail(r->err, r->errLen, ATTN_ERROR_BAD_BUNDLE,
+                    "bad bundle: kernel %u: a tensor map of argument %d with rank %d", k, (int)arg,
+                    (int)rank);
+  for (int d = 0; d < rank; ++d)
+    if ((s = readI32(&rec, &box[d], "tensor map box")) != ATTN_OK)
+      return s;
+  if ((s = readI32(&rec, &swizzle, "tensor map swizzle")) != ATTN_OK)
+    return s;
+  AttnBundleEntry *e = &out->targets[t].entries[k];
+  if (e->num_tensor_maps == ATTN_BUNDLE_MAX_TENSOR_MAPS)
+    return attnFail(r->err, r->errLen, ATTN_ERROR_BAD_BUNDLE,
+                    "bad bundle: target '%s', kernel %u: more than %d tensor maps",
+                    out->targets[t].name, k, ATTN_BUNDLE_MAX_TENSOR_MAPS);
+  AttnBundleTensorMap *m = &e->tensor_maps[e->num_tensor_maps++];
+  m->arg = arg;
+  memcpy(m->box, box, sizeof box);
+  m->swizzle = swizzle;
+  char what[80];
+  snprintf(what, sizeof what, "bad bundle: target '%s', kernel %u", out->targets[t].name, k);
+  return attnCheckTensorMaps(e, kernel, what, ATTN_ERROR_BAD_BUNDLE, r->err, r->errLen);
+}
+
+static AttnStatus readTensorMaps(Reader *r, AttnBundle *out) {
+  uint32_t count;
+  AttnStatus s = readU32(r, &count, "tensor map count");
+  /* each record is at least 24 bytes: bound the count by the section */
+  if (s == ATTN_OK && (uint64_t)count * 24u > left(r))
+    return attnFail(r->err, r->errLen, ATTN_ERROR_BAD_BUNDLE,
+                    "bad bundle: %u tensor maps cannot fit in TMAP (%zu bytes)", count, left(r));
+  for (uint32_t i = 0; s == ATTN_OK && i < count; ++i)
+    s = readTensorMap(r, out);
+  return s;
+}
+
 static AttnStatus readRecords(Sections *secs, AttnBundle *out, const uint8_t *code,
                               uint64_t codeSize) {
   AttnStatus s;
@@ -461,6 +514,8 @@ static AttnStatus readRecords(Sections *secs, AttnBundle *out, const uint8_t *co
     if ((s = readTarget(&secs->targ, &out->targets[i], out->num_kernels, code, codeSize)) !=
         ATTN_OK)
       return s;
+  if (secs->seen[4] && (s = readTensorMaps(&secs->tmap, out)) != ATTN_OK)
+    return s;
   return attnCheckUniqueNames(out, ATTN_ERROR_BAD_BUNDLE, secs->kern.err, secs->kern.errLen);
 }
 

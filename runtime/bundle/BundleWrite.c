@@ -1,7 +1,8 @@
 /*===- BundleWrite.c - serialize a kernel bundle (docs/bundle-format.md) --===*
  *
- * Builds the four sections in growable buffers, then the file: header,
- * section table, INFO, KERN, TARG, CODE (each section 16-byte aligned in the
+ * Builds the sections in growable buffers, then the file: header, section
+ * table, INFO, KERN, TARG, CODE and, when a kernel takes tensor maps, TMAP
+ * (each section 16-byte aligned in the
  * payload, each code object 16-byte aligned in CODE, padding zero). The
  * bundle is checked with the reader's own checks first, so the output always
  * parses.
@@ -127,6 +128,9 @@ static AttnStatus checkTarget(const AttnBundle *b, int i, char *err, size_t errL
     char what[80];
     snprintf(what, sizeof what, "target %d ('%.31s'), kernel %d", i, t->name, k);
     AttnStatus s = attnCheckEntry(&t->entries[k], what, ATTN_ERROR_INVALID_ARGUMENT, err, errLen);
+    if (s == ATTN_OK)
+      s = attnCheckTensorMaps(&t->entries[k], &b->kernels[k], what, ATTN_ERROR_INVALID_ARGUMENT,
+                              err, errLen);
     if (s != ATTN_OK)
       return s;
   }
@@ -217,20 +221,51 @@ static void writeTarget(Writer *targ, Writer *code, const AttnBundle *b, int i) 
   endRecord(targ, at);
 }
 
-/* Header + section table + sections, the payload checksummed last. */
-static void assemble(Writer *out, Writer secs[4]) {
-  static const uint32_t ids[4] = {ATTN_SECTION_INFO, ATTN_SECTION_KERN, ATTN_SECTION_TARG,
-                                  ATTN_SECTION_CODE};
+/* TMAP: u32 count, then per tensor map a record (u32 size, u32 target,
+ * u32 kernel, i32 arg, i32 rank, rank x i32 box, i32 swizzle), in
+ * parameter order per (target, kernel). Returns the count. */
+static uint32_t writeTensorMaps(Writer *w, const AttnBundle *b) {
+  uint32_t count = 0;
+  putU32(w, 0); /* patched below */
+  for (int t = 0; t < b->num_targets; ++t)
+    for (int k = 0; k < b->num_kernels; ++k) {
+      const AttnBundleEntry *e = &b->targets[t].entries[k];
+      for (int i = 0; i < e->num_tensor_maps; ++i, ++count) {
+        const AttnBundleTensorMap *m = &e->tensor_maps[i];
+        int32_t rank = b->kernels[k].args[m->arg].rank;
+        size_t at = beginRecord(w);
+        putU32(w, (uint32_t)t);
+        putU32(w, (uint32_t)k);
+        putI32(w, m->arg);
+        putI32(w, rank);
+        for (int d = 0; d < rank; ++d)
+          putI32(w, m->box[d]);
+        putI32(w, m->swizzle);
+        endRecord(w, at);
+      }
+    }
+  if (!w->failed) {
+    Writer patch = {w->data, 0, 4, 0};
+    putU32(&patch, count);
+  }
+  return count;
+}
+
+/* Header + section table + sections (INFO, KERN, TARG, CODE and, when n is
+ * 5, TMAP), the payload checksummed last. */
+static void assemble(Writer *out, Writer secs[5], int n) {
+  static const uint32_t ids[5] = {ATTN_SECTION_INFO, ATTN_SECTION_KERN, ATTN_SECTION_TARG,
+                                  ATTN_SECTION_CODE, ATTN_SECTION_TMAP};
   putBytes(out, ATTN_BUNDLE_MAGIC, 8);
   putU32(out, ATTN_BUNDLE_VERSION);
-  putU32(out, 0);                                  /* flags */
-  putU64(out, 0);                                  /* payload size, patched below */
-  putU32(out, 0);                                  /* checksum, patched below */
-  putU32(out, 0);                                  /* reserved */
-  size_t offset = 8 + 4 * ATTN_SECTION_ENTRY_SIZE; /* payload-relative */
-  putU32(out, 4);
+  putU32(out, 0);                                          /* flags */
+  putU64(out, 0);                                          /* payload size, patched below */
+  putU32(out, 0);                                          /* checksum, patched below */
+  putU32(out, 0);                                          /* reserved */
+  size_t offset = 8 + (size_t)n * ATTN_SECTION_ENTRY_SIZE; /* payload-relative */
+  putU32(out, (uint32_t)n);
   putU32(out, 0);
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < n; ++i) {
     offset += (16 - offset % 16) % 16;
     putU32(out, ids[i]);
     putU32(out, ATTN_SECTION_REQUIRED);
@@ -238,7 +273,7 @@ static void assemble(Writer *out, Writer secs[4]) {
     putU64(out, secs[i].size);
     offset += secs[i].size;
   }
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < n; ++i) {
     putZeros(out, (16 - (out->size - ATTN_BUNDLE_HEADER_SIZE) % 16) % 16);
     putBytes(out, secs[i].data, secs[i].size);
   }
@@ -261,15 +296,17 @@ AttnStatus attnBundleSerialize(const AttnBundle *bundle, uint8_t **data, size_t 
   AttnStatus s = checkBundle(bundle, err, errLen);
   if (s != ATTN_OK)
     return s;
-  Writer secs[4] = {{0}}, out = {0};
+  Writer secs[5] = {{0}}, out = {0};
   writeInfo(&secs[0], bundle);
   for (int i = 0; i < bundle->num_kernels; ++i)
     writeKernel(&secs[1], &bundle->kernels[i]);
   for (int i = 0; i < bundle->num_targets; ++i)
     writeTarget(&secs[2], &secs[3], bundle, i);
-  assemble(&out, secs);
+  /* Version-1 bundles without tensor maps stay byte for byte what they were. */
+  int numSections = writeTensorMaps(&secs[4], bundle) ? 5 : 4;
+  assemble(&out, secs, numSections);
   int failed = out.failed;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 5; ++i) {
     failed |= secs[i].failed;
     free(secs[i].data);
   }

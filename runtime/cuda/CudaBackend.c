@@ -63,6 +63,7 @@ typedef struct AttnICuStream *CuStream;
 #define ATTN_CUDA_MAX_GRID_YZ 65535
 #define ATTN_CUDA_MAX_BLOCK 1024
 #define ATTN_CUDA_JIT_LOG_BYTES 4096
+#define ATTN_CU_TENSOR_MAP_L2_256B 3
 
 #ifdef ATTN_HAVE_CUDA_HEADERS
 #include <cuda.h>
@@ -86,6 +87,14 @@ _Static_assert(CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES == ATTN_CU_JIT_ERROR_LOG_BUFFE
 _Static_assert(CU_LAUNCH_PARAM_END_AS_INT == 0x00, "CU_LAUNCH_PARAM_END");
 _Static_assert(CU_LAUNCH_PARAM_BUFFER_POINTER_AS_INT == 0x01, "CU_LAUNCH_PARAM_BUFFER_POINTER");
 _Static_assert(CU_LAUNCH_PARAM_BUFFER_SIZE_AS_INT == 0x02, "CU_LAUNCH_PARAM_BUFFER_SIZE");
+_Static_assert(sizeof(CUtensorMap) == ATTNRT_TENSOR_MAP_BYTES, "CUtensorMap size");
+_Static_assert(CU_TENSOR_MAP_DATA_TYPE_FLOAT16 == 6 && CU_TENSOR_MAP_DATA_TYPE_FLOAT32 == 7 &&
+                   CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 == 9,
+               "CUtensorMapDataType");
+_Static_assert(CU_TENSOR_MAP_SWIZZLE_128B == 3, "CUtensorMapSwizzle");
+_Static_assert(CU_TENSOR_MAP_L2_PROMOTION_L2_256B == ATTN_CU_TENSOR_MAP_L2_256B, "L2 promotion");
+_Static_assert(CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE == 0, "zero fill");
+_Static_assert(CU_TENSOR_MAP_INTERLEAVE_NONE == 0, "no interleave");
 #endif
 
 typedef struct {
@@ -105,6 +114,11 @@ typedef struct {
   CuResult (*moduleUnload)(CuModuleRef);
   CuResult (*launchKernel)(CuFunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, CuStream, void **, void **);
+  /* cuTensorMapEncodeTiled (CUDA 12+): optional, needed by kernels with
+   * tensor maps; enums are int-sized, the map is 16 x u64. */
+  CuResult (*tensorMapEncodeTiled)(void *, int, uint32_t, void *, const uint64_t *,
+                                   const uint64_t *, const uint32_t *, const uint32_t *, int, int,
+                                   int, int);
   CuResult (*getErrorName)(CuResult, const char **);
   CuResult (*getErrorString)(CuResult, const char **);
 } CudaApi;
@@ -199,6 +213,8 @@ static AttnStatus bindApi(CudaApi *api, char *err, size_t errLen) {
   /* Optional: cuErr falls back to the code. */
   bindFirst(api->lib, NAMES("cuGetErrorName"), &api->getErrorName, sizeof api->getErrorName);
   bindFirst(api->lib, NAMES("cuGetErrorString"), &api->getErrorString, sizeof api->getErrorString);
+  bindFirst(api->lib, NAMES("cuTensorMapEncodeTiled"), &api->tensorMapEncodeTiled,
+            sizeof api->tensorMapEncodeTiled);
   struct {
     const char *const *names;
     void *fn;
@@ -465,9 +481,37 @@ static AttnStatus checkLaunchSize(const int64_t grid[3], int32_t workgroupSize, 
   return ATTN_OK;
 }
 
+/* Encodes map `d` into `at` (128 bytes, 64-byte aligned): zero fill out of
+ * bounds (sequence tails), no interleave, L2 promotion of 256 bytes. */
+static AttnStatus encodeMap(const CudaApi *api, const AttnrtTensorMapDesc *d, uint8_t *at,
+                            char *err, size_t errLen) {
+  memset(at, 0, ATTNRT_TENSOR_MAP_BYTES);
+  if (d->empty)
+    return ATTN_OK; /* the kernel never reads an empty tensor */
+  if (!api->tensorMapEncodeTiled)
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: %s does not export cuTensorMapEncodeTiled (a CUDA 12 driver is needed "
+                    "for kernels with TMA loads)",
+                    api->libName);
+  const uint32_t ones[4] = {1, 1, 1, 1};
+  CuResult e = api->tensorMapEncodeTiled(at, d->data_type, (uint32_t)d->rank, d->address, d->dims,
+                                         d->strides, d->box, ones, 0, d->swizzle,
+                                         ATTN_CU_TENSOR_MAP_L2_256B, 0);
+  char buf[160];
+  if (e != ATTN_CUDA_SUCCESS)
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: cuTensorMapEncodeTiled failed (rank %d, dims %llu x %llu x %llu x %llu "
+                    "innermost first, box %u x %u): %s",
+                    (int)d->rank, (unsigned long long)d->dims[0], (unsigned long long)d->dims[1],
+                    (unsigned long long)d->dims[2], (unsigned long long)d->dims[3], d->box[0],
+                    d->box[1], cuErr(api, e, buf));
+  return ATTN_OK;
+}
+
 AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[3],
-                          int32_t workgroupSize, void *kernargs, size_t kernargBytes, void *stream,
-                          char *err, size_t errLen) {
+                          int32_t workgroupSize, void *kernargs, size_t kernargBytes,
+                          const AttnrtTensorMapDesc *maps, int numMaps, void *stream, char *err,
+                          size_t errLen) {
   if (!m->functions[kernel])
     return attnFail(err, errLen, ATTN_ERROR_NOT_FOUND, "kernel %d has no code on sm_%d%d",
                     (int)kernel, m->dev->ccMajor, m->dev->ccMinor);
@@ -475,6 +519,22 @@ AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[
   if (s != ATTN_OK)
     return s;
   size_t size = kernargBytes;
+  /* With tensor maps: flat words, padding, 128-byte maps at 64-byte offsets
+   * (attnrtTensorMapOffset), as the PTX's .param .align 64 .b8 [128] lay out. */
+  _Alignas(ATTNRT_TENSOR_MAP_ALIGN) uint8_t params[ATTNRT_MAX_PARAM_BYTES];
+  if (numMaps > 0) {
+    if (numMaps > ATTN_BUNDLE_MAX_TENSOR_MAPS || kernargBytes > ATTNRT_MAX_KERNARG_BYTES)
+      return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: %d tensor maps, at most %d", numMaps,
+                      ATTN_BUNDLE_MAX_TENSOR_MAPS);
+    memset(params, 0, sizeof params);
+    memcpy(params, kernargs, kernargBytes);
+    for (int i = 0; i < numMaps; ++i)
+      if ((s = encodeMap(&m->dev->api, &maps[i], params + attnrtTensorMapOffset(kernargBytes, i),
+                         err, errLen)) != ATTN_OK)
+        return s;
+    kernargs = params;
+    size = attnrtTensorMapOffset(kernargBytes, numMaps);
+  }
   void *extra[] = {ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER, kernargs, ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE,
                    &size, ATTN_CU_LAUNCH_PARAM_END};
   int pushed;

@@ -469,6 +469,96 @@ static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
         fake->depth);
 }
 
+/* TMA tensor maps: "fake2d" on sm_90a takes a map of "in" (box 32 x 64,
+ * 128-byte swizzle) and one of "out". The launch encodes them after the
+ * flat words at 64-byte offsets; an empty tensor's map is zeros; plans
+ * re-encode with each launch's pointers; what TMA cannot address is refused
+ * before the driver sees it. */
+static AttnrtTensor mat(void *data, int64_t rows, int64_t cols, int64_t stride) {
+  AttnrtTensor t = {data, 2, {rows, cols}, {stride, 1}};
+  return t;
+}
+
+static uint64_t mapWord(const FakeCuda *fake, size_t offset, int i) {
+  uint64_t w;
+  memcpy(&w, fake->args + offset + 8 * (size_t)i, 8);
+  return w;
+}
+
+static void testCudaTensorMaps(const Spec *spec, FakeCuda *fake) {
+  Spec s;
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  AttnBundleEntry *e = &s.entries[2][1];
+  e->num_tensor_maps = 2;
+  e->tensor_maps[0] = (AttnBundleTensorMap){0, {32, 64}, 128};
+  e->tensor_maps[1] = (AttnBundleTensorMap){1, {32, 64}, 128};
+  AttnBundle b;
+  AttnrtModule *m = NULL;
+  char err[512];
+  if (!parseSpec(&s, &b))
+    return;
+  fake->initResult = 0, fake->ccMajor = 9, fake->ccMinor = 0, fake->encodeResult = 0;
+  AttnStatus st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+  check(st == ATTN_OK, "tensor maps: load: %d %s", st, err);
+  attnBundleDestroy(&b);
+  if (st != ATTN_OK)
+    return;
+  static _Alignas(16) float a[8], c[8], o[8];
+  AttnrtTensor t[2] = {mat(a, 100, 64, 64), mat(o, 0, 64, 64)};
+  int encodes = fake->encodes;
+  st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+  check(st == ATTN_OK && fake->encodes == encodes + 1, "tensor maps: launch: %d %s (%d encodes)",
+        st, err, fake->encodes - encodes);
+  uint8_t flat[ATTNRT_MAX_KERNARG_BYTES];
+  size_t used = 0;
+  attnrtPackKernargs(&s.kernels[1], t, 2, flat, sizeof flat, &used, err, sizeof err);
+  check(used == 112 && fake->argBytes == 128 + 2 * 128 && memcmp(fake->args, flat, used) == 0,
+        "tensor maps: %zu flat bytes, %zu in all (want 112, 384)", used, fake->argBytes);
+  uint8_t zeros[128] = {0};
+  check(memcmp(fake->args + 112, zeros, 16) == 0 && memcmp(fake->args + 256, zeros, 128) == 0,
+        "tensor maps: zero padding, and a zero map for the empty tensor");
+  check(mapWord(fake, 128, 0) == (uint64_t)(uintptr_t)a && mapWord(fake, 128, 1) == 64 &&
+            mapWord(fake, 128, 2) == 100 && mapWord(fake, 128, 3) == 64 &&
+            mapWord(fake, 128, 4) == 32 && mapWord(fake, 128, 5) == 7 &&
+            mapWord(fake, 128, 6) == 3 && mapWord(fake, 128, 7) == 0xfeed &&
+            fake->mapStrides[0] == 256,
+        "tensor maps: map 0 at byte 128 (dims innermost first, box, f32, 128B swizzle)");
+  /* A plan encodes the pointers of each launch. */
+  AttnrtPlan *p = NULL;
+  attnrtPlanCreate(m, &p, err, sizeof err);
+  st = p ? attnrtPlanAdd(p, "fake2d", t, 2, err, sizeof err) : ATTN_ERROR_INVALID_ARGUMENT;
+  const void *data[2] = {c, NULL};
+  if (st == ATTN_OK)
+    st = attnrtPlanLaunch(p, data, 2, NULL, err, sizeof err);
+  check(st == ATTN_OK && mapWord(fake, 128, 0) == (uint64_t)(uintptr_t)c,
+        "tensor maps: plan launch encodes its pointer: %d %s", st, err);
+  /* What TMA cannot address. */
+  AttnrtTensor odd[2] = {mat(a + 1, 100, 64, 64), t[1]};
+  st = attnrtLaunch(m, "fake2d", odd, 2, NULL, err, sizeof err);
+  check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "'in'") && strstr(err, "16-byte aligned"),
+        "tensor maps: misaligned: %d %s", st, err);
+  odd[0] = mat(a, 100, 64, 65);
+  st = attnrtLaunch(m, "fake2d", odd, 2, NULL, err, sizeof err);
+  check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "260 bytes"),
+        "tensor maps: 260-byte rows: %d %s", st, err);
+  st = p ? attnrtPlanAdd(p, "fake2d", odd, 2, err, sizeof err) : ATTN_ERROR_INVALID_ARGUMENT;
+  check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "260 bytes"),
+        "tensor maps: plans check strides when added: %d %s", st, err);
+  odd[0] = t[0];
+  odd[0].strides[1] = 2;
+  st = attnrtLaunch(m, "fake2d", odd, 2, NULL, err, sizeof err);
+  check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "stride 2 in its last dim"),
+        "tensor maps: strided rows: %d %s", st, err);
+  fake->encodeResult = 1;
+  st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+  check(st == ATTN_ERROR_LAUNCH && strstr(err, "cuTensorMapEncodeTiled failed"),
+        "tensor maps: the driver refuses: %d %s", st, err);
+  fake->encodeResult = 0;
+  attnrtPlanDestroy(p);
+  attnrtModuleDestroy(m);
+}
+
 static void testCuda(const Spec *spec, const char *fakeCudaPath, int hipPresent) {
   AttnBundle b;
   if (parseSpec(spec, &b)) {
@@ -488,6 +578,7 @@ static void testCuda(const Spec *spec, const char *fakeCudaPath, int hipPresent)
     attnBundleDestroy(&b);
   }
   testCudaFake(spec, state(), hipPresent);
+  testCudaTensorMaps(spec, state());
   unsetenv("ATTN_CUDA_LIBRARY");
   dlclose(lib);
 }

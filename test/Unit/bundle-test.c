@@ -189,6 +189,13 @@ static void sameEntry(const AttnBundleEntry *a, const AttnBundleEntry *b) {
   SAME_INT("kv_splits", a->kv_splits, b->kv_splits);
   SAME_INT("workgroup_size", a->workgroup_size, b->workgroup_size);
   SAME_INT("lds_bytes", a->lds_bytes, b->lds_bytes);
+  SAME_INT("num_tensor_maps", a->num_tensor_maps, b->num_tensor_maps);
+  for (int i = 0; i < a->num_tensor_maps && i < ATTN_BUNDLE_MAX_TENSOR_MAPS; ++i) {
+    SAME_INT("tensor map arg", a->tensor_maps[i].arg, b->tensor_maps[i].arg);
+    SAME_INT("tensor map swizzle", a->tensor_maps[i].swizzle, b->tensor_maps[i].swizzle);
+    for (int d = 0; d < 4; ++d)
+      SAME_INT("tensor map box", a->tensor_maps[i].box[d], b->tensor_maps[i].box[d]);
+  }
 }
 
 static void sameBundle(const AttnBundle *a, const AttnBundle *b) {
@@ -755,6 +762,76 @@ static void testGrid(void) {
         "null sizes");
 }
 
+/* Tensor maps (section TMAP): round trip, a required section written only
+ * when some kernel has maps, the writer's and the reader's checks. */
+static void addMaps(Fixture *f) {
+  /* sm_90a (target 2), kernel 0 (q, k, v: bf16, rank 4) and kernel 1 (varlen: rank 3) */
+  AttnBundleEntry *e = &f->entries[2][0];
+  e->num_tensor_maps = 2;
+  e->tensor_maps[0] = (AttnBundleTensorMap){1, {1, 1, 128, 64}, 128};
+  e->tensor_maps[1] = (AttnBundleTensorMap){2, {1, 1, 128, 64}, 128};
+  e = &f->entries[2][1];
+  e->num_tensor_maps = 1;
+  e->tensor_maps[0] = (AttnBundleTensorMap){2, {176, 1, 64, 0}, 0};
+}
+
+static void testTensorMaps(void) {
+  Fixture *f = malloc(sizeof *f);
+  makeFixture(f);
+  uint8_t *plain = NULL, *data = NULL;
+  size_t plainSize = 0, size = 0;
+  char err[512];
+  check(attnBundleSerialize(&f->b, &plain, &plainSize, err, sizeof err) == ATTN_OK &&
+            sectionOffset(plain, 0x50414D54u /* "TMAP" */) == 0,
+        "a bundle without tensor maps has no TMAP section");
+  addMaps(f);
+  testRoundTrip(&f->b, "tensor maps");
+  AttnStatus s = attnBundleSerialize(&f->b, &data, &size, err, sizeof err);
+  check(s == ATTN_OK, "tensor maps: serialize: %s", err);
+  if (s == ATTN_OK) {
+    size_t at = sectionOffset(data, 0x50414D54u);
+    uint32_t n = getU32(data + 32), flags = 0;
+    for (uint32_t i = 0; i < n; ++i)
+      if (getU32(data + 40 + 24 * i) == 0x50414D54u)
+        flags = getU32(data + 40 + 24 * i + 4);
+    check(at != 0 && getU32(data + at) == 3 && (flags & 1),
+          "TMAP: 3 records in a required section (flags %u)", flags);
+    /* record 0: size, target, kernel, ... -> a kernel that does not exist */
+    uint8_t *bad = malloc(size);
+    memcpy(bad, data, size);
+    setU32(bad + at + 4 + 8, 7);
+    fixHeader(bad, size);
+    AttnBundle b;
+    s = attnBundleParse(bad, size, &b, err, sizeof err);
+    check(s == ATTN_ERROR_BAD_BUNDLE && strstr(err, "tensor map"), "TMAP naming kernel 7: %d '%s'",
+          (int)s, err);
+    /* record 0's box, dim 0 -> 0 elements */
+    memcpy(bad, data, size);
+    setU32(bad + at + 4 + 20, 0);
+    fixHeader(bad, size);
+    s = attnBundleParse(bad, size, &b, err, sizeof err);
+    check(s == ATTN_ERROR_BAD_BUNDLE && strstr(err, "box size 0"), "TMAP box 0: %d '%s'", (int)s,
+          err);
+    free(bad);
+    testMutations(data, size, 5000);
+  }
+  free(data);
+  free(plain);
+  /* The writer refuses what the reader would. */
+  const AttnBundleTensorMap bads[3] = {
+      {6, {1, 1, 128, 64}, 128}, {1, {1, 1, 300, 64}, 128}, {1, {1, 1, 128, 64}, 96}};
+  const char *why[3] = {"names argument 6", "box size 300", "swizzle 96"};
+  for (int i = 0; i < 3; ++i) {
+    f->entries[2][0].tensor_maps[0] = bads[i];
+    s = attnBundleSerialize(&f->b, &data, &size, err, sizeof err);
+    check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, why[i]), "writer, bad map %d: '%s'", i,
+          err);
+    if (s == ATTN_OK)
+      free(data);
+  }
+  free(f);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: bundle-test DIR\n");
@@ -769,6 +846,7 @@ int main(int argc, char **argv) {
   testFile(&f->b, argv[1]);
   testSerializeChecks();
   testLookups(&f->b);
+  testTensorMaps();
 
   uint8_t *data;
   size_t size;

@@ -33,6 +33,13 @@ static void printEntry(const AttnBundleEntry *e, const AttnBundleKernel *k) {
          e->workgroup_size, e->lds_bytes, e->grid_map);
   for (int i = 0; i < e->num_grid_dims; ++i)
     printf("%s%s", i ? "," : "", e->grid_dims[i]);
+  for (int i = 0; i < e->num_tensor_maps; ++i) {
+    const AttnBundleTensorMap *m = &e->tensor_maps[i];
+    printf(" tensor_map=%s:", k->args[m->arg].name);
+    for (int d = 0; d < k->args[m->arg].rank; ++d)
+      printf("%s%d", d ? "x" : "", m->box[d]);
+    printf(":swizzle%d", m->swizzle);
+  }
   printf("\n");
 }
 

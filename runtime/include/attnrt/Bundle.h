@@ -58,6 +58,19 @@ typedef struct AttnBundleKernel {
   int32_t has_alibi, has_lse;
 } AttnBundleKernel;
 
+/* A TMA tensor map a kernel takes after its flat arguments (NVIDIA sm_90a;
+ * docs/bundle-format.md, "TMAP"): attnrt encodes it at launch from tensor
+ * `arg` (cuTensorMapEncodeTiled: dims innermost first, byte strides, a box
+ * of box[d] elements in tensor dim d, zero fill out of bounds) and passes
+ * its 128 bytes as a 64-byte-aligned kernel parameter. */
+typedef struct AttnBundleTensorMap {
+  int32_t arg;     /* index into the kernel's args */
+  int32_t box[4];  /* box size per dim of that tensor, tensor order (rank of the arg) */
+  int32_t swizzle; /* shared-memory swizzle in bytes: 0 (none), 32, 64 or 128 */
+} AttnBundleTensorMap;
+
+#define ATTN_BUNDLE_MAX_TENSOR_MAPS 4
+
 /* How one kernel runs on one target: the tile configuration differs per
  * target, and with it the grid. */
 typedef struct AttnBundleEntry {
@@ -74,6 +87,9 @@ typedef struct AttnBundleEntry {
   int32_t block_m, block_n, num_warps, num_stages, kv_splits;
   int32_t workgroup_size; /* GPU threads per workgroup (x); 0 on the CPU */
   int32_t lds_bytes;      /* static shared memory (GPU) */
+  /* The kernel's tensor-map parameters, in parameter order (section TMAP). */
+  int32_t num_tensor_maps;
+  AttnBundleTensorMap tensor_maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
 } AttnBundleEntry;
 
 /* Code object of one target, with an entry per kernel. */

@@ -102,6 +102,46 @@ AttnStatus attnrtPackKernargs(const AttnBundleKernel *kernel, const AttnrtTensor
 /* The largest kernarg segment a kernel can have: 16 tensors of rank 4. */
 #define ATTNRT_MAX_KERNARG_BYTES (ATTN_BUNDLE_MAX_ARGS * (3 + 2 * 4) * 8)
 
+/* TMA tensor maps (NVIDIA sm_90a; docs/bundle-format.md, "TMAP"). A kernel
+ * whose entry lists tensor maps takes, after its flat arguments, one
+ * 128-byte CUtensorMap per map, each at a 64-byte-aligned parameter offset:
+ * flat words, zero padding to a multiple of 64 bytes, then the maps.
+ * attnrtLaunch and plans encode them on the CUDA backend
+ * (cuTensorMapEncodeTiled); attnrtDescribeTensorMap says what is encoded
+ * for a tensor, and checks what TMA requires of it. */
+#define ATTNRT_TENSOR_MAP_BYTES 128
+#define ATTNRT_TENSOR_MAP_ALIGN 64
+/* The largest parameter buffer: flat words, padding, four maps. */
+#define ATTNRT_MAX_PARAM_BYTES                                                                     \
+  (ATTNRT_MAX_KERNARG_BYTES + ATTNRT_TENSOR_MAP_ALIGN +                                            \
+   ATTN_BUNDLE_MAX_TENSOR_MAPS * ATTNRT_TENSOR_MAP_BYTES)
+
+/* The arguments of cuTensorMapEncodeTiled for one map, dims innermost first. */
+typedef struct AttnrtTensorMapDesc {
+  int32_t data_type; /* CUtensorMapDataType: 6 f16, 7 f32, 9 bf16 */
+  int32_t rank;
+  void *address;
+  uint64_t dims[4];    /* elements per dim, innermost first */
+  uint64_t strides[3]; /* bytes between consecutive indices of dims 1..rank-1 */
+  uint32_t box[4];     /* box elements per dim, innermost first */
+  int32_t swizzle;     /* CUtensorMapSwizzle: 0 none, 1 32B, 2 64B, 3 128B */
+  int32_t empty;       /* 1: the tensor has no elements, the kernel never reads it, the map is
+                          all zero */
+} AttnrtTensorMapDesc;
+
+/* Describes tensor map `map` of `kernel` for `tensors` (the launch's, in
+ * argument order): ATTN_ERROR_INVALID_ARGUMENT, naming the tensor, when TMA
+ * cannot address it (innermost stride not 1, byte strides not multiples of
+ * 16 or >= 2^40, a data pointer not 16-byte aligned, sizes >= 2^32, a dtype
+ * other than f16/bf16/f32). */
+AttnStatus attnrtDescribeTensorMap(const AttnBundleKernel *kernel, const AttnBundleTensorMap *map,
+                                   const AttnrtTensor *tensors, AttnrtTensorMapDesc *out, char *err,
+                                   size_t errLen);
+
+/* Byte offset of tensor map i in a parameter buffer whose flat arguments
+ * take `flatBytes`. */
+size_t attnrtTensorMapOffset(size_t flatBytes, int i);
+
 /* A launch plan: one or more launches of a module's kernels, checked, packed and with
  * their grids evaluated once for fixed tensor sizes and strides, then run many times on
  * new data pointers with one call. For callers that launch the same kernels on tensors

@@ -13,6 +13,18 @@
 // RING2: attn.mma = "wgmma", attn.ring = 2 : i64, attn.schedule = "warp-specialized"
 // NOWS: attn.mma = "wgmma"
 // NOWS-NOT: attn.schedule
+// NOWS-NOT: attn.copy
+// The K/V reads of warp-specialized kernels are TMA loads (attn.copy = "tma") unless
+// tma=false; Q is not (its read is the consumers', not the producer's).
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=false | FileCheck %s --check-prefix=NOTMA
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax "--attn-gpu-layout=tma=true ws=true" | FileCheck %s --check-prefix=WG
+// NOTMA: attn.schedule = "warp-specialized"
+// NOTMA: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"
+// NOTMA-NOT: attn.copy
+// Varlen kernels read K/V through a subview per sequence, whose rows end with the
+// sequence: a tensor map of the whole tensor would read the next sequence's rows (or
+// padding) instead of zeros, so they keep the producer's cp.async copies.
+// (test/Passes/attn-gpu-layout/varlen.mlir)
 // 4 warps of 32 rows are not whole warpgroups: mma.sync, Q staged in shared memory.
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=4" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SYNC2
 // mma.sync forced on 16 rows per warp: Q in A fragments in registers.
@@ -32,9 +44,9 @@
 // WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
 // WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
-// WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"
+// WG: vector.transfer_read %arg1{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
 // WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
-// WG: vector.transfer_read %arg2{{.*}} {attn.layout = "smem.swizzle128"
+// WG: vector.transfer_read %arg2{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
 // WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.rs"}
 
 // SYNC2: attn.mma = "mma_sync"

@@ -3,12 +3,14 @@
 // software pipelining): warps 8-11 (the producer warpgroup) copy every K/V
 // tile into a two-buffer ring guarded by mbarriers; warps 0-7 compute, with
 // no CTA barrier in their KV loops. docs/nvgpu.md, "Warp specialization".
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s
+// The producer's copies here are cp.async (tma=false: varlen kernels keep them);
+// wgmma-tma.mlir has the TMA loads that dense kernels get by default.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=false --attn-lower-nvgpu | FileCheck %s
 // ws=false keeps the FA2 schedule (one CTA barrier per tile, 256 threads).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=ws=false --attn-lower-nvgpu | FileCheck %s --check-prefix=OFF
 // Software-pipelined loops (num_stages 2) warp-specialized: the consumer warpgroups take
 // turns issuing their matmuls (ping-pong, named barriers 2 and 3).
-// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s --check-prefix=PING
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-stages=2" --attn-online-softmax --attn-gpu-layout=tma=false --attn-gpu-pipeline --attn-lower-nvgpu | FileCheck %s --check-prefix=PING
 // A ring of another size than 2-4 buffers is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | sed 's/attn.ring = 3 : i64/attn.ring = 7 : i64/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=RING
 // RING: <stdin>:{{[0-9]+}}:{{[0-9]+}}: error: attn-lower-nvgpu: 'func.func' has an attn.ring other than 2, 3 or 4 buffers

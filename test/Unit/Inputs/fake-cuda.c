@@ -144,6 +144,26 @@ static void recordArgs(void **extra) {
     memcpy(state.args, extra[1], state.argBytes);
 }
 
+CUresult cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *address,
+                                const unsigned long long *dims, const unsigned long long *strides,
+                                const unsigned *box, const unsigned *elementStrides, int interleave,
+                                int swizzle, int l2, int oob) {
+  (void)elementStrides, (void)interleave, (void)l2, (void)oob;
+  ++state.encodes;
+  for (unsigned i = 0; i + 1 < rank && i < 3; ++i)
+    state.mapStrides[i] = strides[i];
+  unsigned long long words[16] = {(unsigned long long)(uintptr_t)address,
+                                  dims[0],
+                                  rank > 1 ? dims[1] : 0,
+                                  box[0],
+                                  rank > 1 ? box[1] : 0,
+                                  (unsigned long long)type,
+                                  (unsigned long long)swizzle,
+                                  0xfeed};
+  memcpy(map, words, sizeof words);
+  return state.encodeResult;
+}
+
 CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                         unsigned bz, unsigned sharedBytes, void *stream, void **params,
                         void **extra) {

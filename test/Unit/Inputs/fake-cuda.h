@@ -28,6 +28,12 @@ typedef struct FakeCuda {
   int paramsNull;         /* kernelParams was null */
   size_t argBytes;
   unsigned char args[2048];
+  /* cuTensorMapEncodeTiled: calls, and the arguments of the last one. It
+   * writes FAKE_MAP_WORDS into the map: address, dims[0], dims[1], box[0],
+   * box[1], data type, swizzle, 0xfeed. */
+  int encodes;
+  int encodeResult; /* set by the test: what it returns */
+  unsigned long long mapStrides[3];
 } FakeCuda;
 
 /* The one instance, exported by fake-cuda.so. */
