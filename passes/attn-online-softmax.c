@@ -909,6 +909,13 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.lse = (Access){lse, 3, {batch, head, c0, c0}, 2, -1};
   p.sq = attnDim(b, q, 2);
   p.sk = attnDim(b, k, 2);
+  /* Causal: the last query tile (the most keys) first. GPUs start programs
+   * in pid_x order within each head, so the longest programs no longer end
+   * up in the last wave (FA2/FA3 do the same). */
+  if (s->causal && !s->hasBlockMask) {
+    MlirValue tiles = attnBinary(b, "arith.ceildivui", p.sq, cst(b, s->blockM));
+    pidX = attnSubI(b, attnSubI(b, tiles, cst(b, 1)), pidX);
+  }
   p.m0 = attnMulI(b, pidX, cst(b, s->blockM));
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();

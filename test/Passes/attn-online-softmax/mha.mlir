@@ -35,7 +35,11 @@
 // CHECK: %[[B:.*]] = arith.divui %[[PY]], %{{.*}}
 // CHECK: %[[H:.*]] = arith.remui %[[PY]], %{{.*}}
 // CHECK: %[[KVH:.*]] = affine.apply #[[KV]](%[[H]])
-// CHECK: %[[M0:.*]] = arith.muli %[[PX]], %{{.*}}
+// Causal: program x takes query tile (tiles - 1 - x), the longest programs first.
+// CHECK: %[[TILES:.*]] = arith.ceildivui %{{.*}}, %c16{{.*}} : index
+// CHECK: %[[LAST:.*]] = arith.subi %[[TILES]], %c1{{.*}} : index
+// CHECK: %[[TILE:.*]] = arith.subi %[[LAST]], %[[PX]] : index
+// CHECK: %[[M0:.*]] = arith.muli %[[TILE]], %{{.*}}
 // CHECK: %[[QT:.*]] = vector.transfer_read %[[Q]][%[[B]], %[[H]], %[[M0]], %{{.*}}], %{{.*}} {in_bounds = [false, true]} : {{.*}}, vector<16x64xf16>
 // First range: masked (the ragged / diagonal tiles), reads K/V with bounds checks.
 // CHECK: %[[R1:.*]]:3 = scf.for %[[N1:.*]] = %{{.*}} to %[[U0:.*]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16x64xf32>)
