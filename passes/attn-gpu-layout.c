@@ -27,8 +27,8 @@
  *       (ws=auto, the default, where it fits; ws=false never; ws=true or a
  *       located error): a producer warpgroup fills a K/V ring, the others
  *       compute (layoutSchedule).
- *   on each K/V tile read of a warp-specialized kernel
- *       attn.copy = "tma"   (tma=auto, the default, where every K/V read
+ *   on each Q, K and V tile read of a warp-specialized kernel
+ *       attn.copy = "tma"   (tma=auto, the default, where every such read
  *       fits; tma=false never; tma=true or a located error): the producer
  *       loads the tile with TMA (cp.async.bulk.tensor, one thread, a tensor
  *       map per tensor that attnrt encodes at launch; zero fill past the
@@ -265,7 +265,7 @@ enum { RING_BUFFERS = 3 };
 static int64_t ringBuffers(MlirAttribute kernel, const Matmuls *m) {
   MlirValue k = mlirOperationGetOperand(m->qk[0], 1), v = mlirOperationGetOperand(m->pv[0], 1);
   int64_t d = dimOf(k, 1), dv = dimOf(v, 1), bn = dimOf(k, 0);
-  int64_t bytes = 2 * (kernelInt(kernel, "block_m") * d + RING_BUFFERS * bn * (d + dv)) + 128;
+  int64_t bytes = 2 * (kernelInt(kernel, "block_m") * d + RING_BUFFERS * bn * (d + dv)) + 144;
   return bytes <= 227 * 1024 ? RING_BUFFERS : 2;
 }
 
@@ -342,16 +342,19 @@ static const char *tmaMisfit(MlirValue v) {
   return NULL;
 }
 
-/* attn.copy = "tma" on every K/V read of a warp-specialized kernel (tma=auto:
- * when all fit; the producer has one way to fill its ring). */
+/* attn.copy = "tma" on every Q, K and V read of a warp-specialized kernel
+ * (tma=auto: when all fit; the producer has one way to fill its ring). */
 static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptions *o) {
   if (o->tma == WS_OFF)
     return true;
   bool ws = !mlirAttributeIsNull(attnGetAttr(func, "attn.schedule"));
   const char *misfit =
       ws ? NULL : "it is not warp-specialized (TMA loads feed the producer's ring)";
-  for (int i = 0; i < m->nqk && !misfit; ++i)
+  for (int i = 0; i < m->nqk && !misfit; ++i) {
     misfit = tmaMisfit(mlirOperationGetOperand(m->qk[i], 1));
+    if (!misfit)
+      misfit = tmaMisfit(mlirOperationGetOperand(m->qk[i], 0));
+  }
   for (int i = 0; i < m->npv && !misfit; ++i)
     misfit = tmaMisfit(mlirOperationGetOperand(m->pv[i], 1));
   if (misfit && o->tma == WS_ON) {
@@ -362,8 +365,10 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
   }
   if (misfit)
     return true;
-  for (int i = 0; i < m->nqk; ++i)
+  for (int i = 0; i < m->nqk; ++i) {
+    setString(defOf(mlirOperationGetOperand(m->qk[i], 0)), "attn.copy", "tma");
     setString(defOf(mlirOperationGetOperand(m->qk[i], 1)), "attn.copy", "tma");
+  }
   for (int i = 0; i < m->npv; ++i)
     setString(defOf(mlirOperationGetOperand(m->pv[i], 1)), "attn.copy", "tma");
   return true;

@@ -144,6 +144,10 @@ static MlirValue twoRows(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i
 static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t rows, int64_t cols, int64_t base);
 static void waitAll(AttnGpuLower *L, AttnBuilder *b);
+static bool isTmaRead(MlirOperation op);
+static void tmaReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+                     int64_t d);
+static bool tmaKernel(const AttnGpuLower *L);
 
 /* Where Q lives is attn-gpu-layout's decision (the attn.layout of its
  * read): in shared memory QK^T reads its A fragments with ldmatrix.x4 per
@@ -157,9 +161,9 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
 }
 
 /* The last WS_BAR_ELEMS elements of a warp-specialized kernel's buffer
- * (after Q, 1024-byte aligned) hold its mbarriers (8 bytes each, 4 per ring
- * buffer: at most 16). */
-enum { WS_BAR_ELEMS = 64 };
+ * (after Q, 1024-byte aligned) hold its mbarriers (8 bytes each): 4 per ring
+ * buffer (at most 16), then Q's (TMA kernels). */
+enum { WS_BAR_ELEMS = 72, WS_Q_BARRIER = 16 };
 
 static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
   int64_t bars = ((const NvState *)L->state)->ws ? WS_BAR_ELEMS : 0;
@@ -177,11 +181,19 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
     attnGpuFail(L, op, "reads Q into registers, but wgmma QK^T takes Q from shared memory");
     return;
   }
-  if (qInShared(L)) {
+  if (qInShared(L) && isTmaRead(op)) {
+    if (!N(L)->ws || !tmaKernel(L)) {
+      attnGpuFail(L, op, "is a TMA Q read in a kernel whose K/V reads are not TMA loads");
+      return;
+    }
+    tmaReadQ(L, b, op, x, d);
+  } else if (qInShared(L)) {
     AttnTransfer at = *x;
     at.idx[x->rowDim] = cIdx(b, 0);
     issueTile(L, b, &at, x->idx[x->rowDim], L->bm, d, N(L)->qBase);
     waitAll(L, b);
+  }
+  if (qInShared(L)) {
     attnGpuPut(L, res,
                (AttnRep){.kind = ATTN_REP_QFRAG,
                          .nb = 0,
@@ -605,6 +617,14 @@ static MlirValue wsBarrier(AttnGpuLower *L, AttnBuilder *b, bool empty, bool isV
   return attnGpuOp1(b, "llvm.inttoptr", 1, &at, ptr, 0, NULL);
 }
 
+/* Q's mbarrier (TMA kernels), after the ring's. */
+static MlirValue qBarrier(AttnGpuLower *L, AttnBuilder *b) {
+  MlirValue at =
+      attnAddI(b, N(L)->barBase, attnGpuConstInt(b, attnIntType(b, 64), 8 * WS_Q_BARRIER));
+  MlirType ptr = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<3>"));
+  return attnGpuOp1(b, "llvm.inttoptr", 1, &at, ptr, 0, NULL);
+}
+
 /* Blocks until the phase of parity `parity` (index 0/1) of `bar` completed. */
 static void wsWait(AttnBuilder *b, MlirValue bar, MlirValue parity) {
   MlirValue ops[3] = {bar, attnIndexCast(b, parity, attnIntType(b, 32)), cI32(b, 10000000)};
@@ -636,6 +656,10 @@ static void rolesBegin(AttnGpuLower *L, AttnBuilder *b) {
                             cI32(b, empty ? (int64_t)L->W * WARP : producers)};
         attnBuildOp(b, "nvvm.mbarrier.init", 2, ops, 0, NULL, 0, NULL, 0, NULL);
       }
+  if (tmaKernel(L)) { /* Q's: one arrival (consumer thread 0's expect_tx) */
+    MlirValue ops[2] = {qBarrier(L, b), cI32(b, 1)};
+    attnBuildOp(b, "nvvm.mbarrier.init", 2, ops, 0, NULL, 0, NULL, 0, NULL);
+  }
   attnGpuIfEnd(b, &first);
   attnGpuBarrier(b);
 }
@@ -737,27 +761,13 @@ static bool isTmaRead(MlirOperation op) {
          mlirStringRefEqual(mlirStringAttrGetValue(a), mlirStringRefCreateFromCString("tma"));
 }
 
-/* The producer's TMA load of a K/V tile: thread 0 of the producer waits
- * until the consumers released buffer `slot`, announces the tile's bytes on
- * its full barrier (mbarrier.arrive.expect_tx) and issues one
- * cp.async.bulk.tensor per 64-column box of the tile into the box's 1024-
- * byte-aligned place (the hardware's 128-byte swizzle is the layout the
- * wgmma descriptors read, NvgpuWgmma.h). Coordinates are the read's indices,
- * innermost first; rows past the tensor come back as zeros. */
-static void tmaReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
-                        bool isV, MlirValue slot, MlirValue phase, MlirValue dyn) {
-  NvState *s = N(L);
-  const AttnTransfer *x = &t->x[0];
-  const AttnGpuTensorMap *map = t->n == 1 ? attnGpuTensorMapOf(L, x->mem, t->tileRows) : NULL;
-  if (!map) {
-    attnGpuFail(L, op, "is a TMA read (attn.copy = \"tma\") without a tensor map of its tile");
-    return;
-  }
-  int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
+/* Announces rows x cols 16-bit elements on `bar` and issues one
+ * cp.async.bulk.tensor per 64-column box into the box's 1024-byte-aligned
+ * place at element base + dyn. */
+static void tmaLoad(AttnGpuLower *L, AttnBuilder *b, const AttnGpuTensorMap *map,
+                    const AttnTransfer *x, int64_t base, MlirValue dyn, int64_t rows, int64_t cols,
+                    MlirValue full) {
   MlirType i32 = attnIntType(b, 32), i64 = attnIntType(b, 64);
-  AttnGpuIf one = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->copyTid, cIdx(b, 0)));
-  wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
-  MlirValue full = wsBarrier(L, b, false, isV, slot);
   MlirValue expect[2] = {full, cI32(b, 2 * rows * cols)};
   attnBuildOp(b, "nvvm.mbarrier.arrive.expect_tx", 2, expect, 0, NULL, 0, NULL, 0, NULL);
   MlirType p3 = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr<3>"));
@@ -766,7 +776,7 @@ static void tmaReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const
   for (int64_t box = 0; box * ATTN_WGMMA_BOX < cols; ++box) {
     int64_t at = 2 * (base + box * rows * ATTN_WGMMA_BOX);
     MlirValue addr =
-        attnAddI(b, attnAddI(b, s->wl.smemAddr, attnGpuConstInt(b, i64, at)), dynBytes);
+        attnAddI(b, attnAddI(b, N(L)->wl.smemAddr, attnGpuConstInt(b, i64, at)), dynBytes);
     MlirValue dst = attnGpuOp1(b, "llvm.inttoptr", 1, &addr, p3, 0, NULL);
     dst = attnGpuOp1(b, "llvm.addrspacecast", 1, &dst, p7, 0, NULL);
     MlirValue ops[8];
@@ -788,7 +798,45 @@ static void tmaReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const
     attnBuildOp(b, "nvvm.cp.async.bulk.tensor.shared.cluster.global", n, ops, 0, NULL, 3, attrs, 0,
                 NULL);
   }
+}
+
+/* The producer's TMA load of a K/V tile: thread 0 of the producer waits
+ * until the consumers released buffer `slot`, announces the tile's bytes on
+ * its full barrier (mbarrier.arrive.expect_tx) and issues one
+ * cp.async.bulk.tensor per 64-column box of the tile into the box's 1024-
+ * byte-aligned place (the hardware's 128-byte swizzle is the layout the
+ * wgmma descriptors read, NvgpuWgmma.h). Coordinates are the read's indices,
+ * innermost first; rows past the tensor come back as zeros. */
+static void tmaReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
+                        bool isV, MlirValue slot, MlirValue phase, MlirValue dyn) {
+  NvState *s = N(L);
+  const AttnTransfer *x = &t->x[0];
+  const AttnGpuTensorMap *map = t->n == 1 ? attnGpuTensorMapOf(L, x->mem, t->tileRows) : NULL;
+  if (!map) {
+    attnGpuFail(L, op, "is a TMA read (attn.copy = \"tma\") without a tensor map of its tile");
+    return;
+  }
+  int64_t rows = t->tileRows, cols = t->cols, base = isV ? s->vBase : 0;
+  AttnGpuIf one = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->copyTid, cIdx(b, 0)));
+  wsWait(b, wsBarrier(L, b, true, isV, slot), attnBinary(b, "arith.xori", phase, cIdx(b, 1)));
+  tmaLoad(L, b, map, x, base, dyn, rows, cols, wsBarrier(L, b, false, isV, slot));
   attnGpuIfEnd(b, &one);
+}
+
+/* Q of a TMA kernel: consumer thread 0 loads it on Q's barrier (one phase:
+ * each CTA reads one Q tile), every consumer waits for it. */
+static void tmaReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
+                     int64_t d) {
+  const AttnGpuTensorMap *map = attnGpuTensorMapOf(L, x->mem, L->bm);
+  if (!map) {
+    attnGpuFail(L, op, "is a TMA read (attn.copy = \"tma\") without a tensor map of its tile");
+    return;
+  }
+  MlirValue bar = qBarrier(L, b);
+  AttnGpuIf one = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_EQ, L->tid, cIdx(b, 0)));
+  tmaLoad(L, b, map, x, N(L)->qBase, cIdx(b, 0), L->bm, d, bar);
+  attnGpuIfEnd(b, &one);
+  wsWait(b, bar, cIdx(b, 0));
 }
 
 /* A K/V read of a warp-specialized kernel. Producer: wait until the

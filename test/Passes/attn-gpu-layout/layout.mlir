@@ -14,8 +14,8 @@
 // NOWS: attn.mma = "wgmma"
 // NOWS-NOT: attn.schedule
 // NOWS-NOT: attn.copy
-// The K/V reads of warp-specialized kernels are TMA loads (attn.copy = "tma") unless
-// tma=false; Q is not (its read is the consumers', not the producer's).
+// The Q, K and V reads of warp-specialized kernels are TMA loads (attn.copy = "tma")
+// unless tma=false.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=false | FileCheck %s --check-prefix=NOTMA
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax "--attn-gpu-layout=tma=true ws=true" | FileCheck %s --check-prefix=WG
 // NOTMA: attn.schedule = "warp-specialized"
@@ -42,7 +42,7 @@
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
 // WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
-// WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
+// WG: vector.transfer_read %arg0{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
 // WG: vector.transfer_read %arg1{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
 // WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}

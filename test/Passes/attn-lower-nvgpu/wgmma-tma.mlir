@@ -8,10 +8,16 @@
 // parameters (attn-nvvm-tensor-maps), in PTX .param .align 64 .b8 [128].
 // RUN: attn-opt %s --pass-pipeline="builtin.module(attn-to-nvvm{chip=sm_90a})" | FileCheck %s --check-prefix=NVVM
 
-// CHECK: gpu.func @f_attn0({{.*}}, %[[KMAP:[a-z0-9]+]]: !llvm.ptr, %[[VMAP:[a-z0-9]+]]: !llvm.ptr) workgroup
-// CHECK-SAME: attn.tensor_maps = [{arg = 1 : i64, box = array<i64: 1, 1, 128, 64>}, {arg = 2 : i64, box = array<i64: 1, 1, 128, 64>}]
+// Maps of Q, K and V (scanned in that order); six full barriers of one arrival, six empty
+// ones of 256 (the consumers), and Q's (one arrival).
+// CHECK: gpu.func @f_attn0({{.*}}, %[[QMAP:[a-z0-9]+]]: !llvm.ptr, %[[KMAP:[a-z0-9]+]]: !llvm.ptr, %[[VMAP:[a-z0-9]+]]: !llvm.ptr) workgroup
+// CHECK-SAME: attn.tensor_maps = [{arg = 0 : i64, box = array<i64: 1, 1, 128, 64>}, {arg = 1 : i64, box = array<i64: 1, 1, 128, 64>}, {arg = 2 : i64, box = array<i64: 1, 1, 128, 64>}]
 // CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %c1_i32
 // CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %c256_i32
+// CHECK-NEXT: arith.constant 128 : i64
+// CHECK-NEXT: %[[QBAR:.*]] = arith.addi
+// CHECK-NEXT: %[[QB:.*]] = llvm.inttoptr %[[QBAR]]
+// CHECK: nvvm.mbarrier.init %[[QB]], %c1_i32
 // The producer: only its thread 0 loads; it waits for the buffer to be free, expects
 // 128 x 128 x 2 bytes and loads two 64-column boxes (coordinates innermost first:
 // column, row, head, batch).
@@ -25,11 +31,17 @@
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[KMAP]], %[[FULL]], box[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
 // CHECK-NOT: nvvm.cp.async.shared.global
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[VMAP]]
-// The consumers wait for the full barrier; no proxy fence after it (TMA and wgmma are
-// both the async proxy; the one fence is Q's, which the consumers copy with cp.async).
+// The consumers: thread 0 loads Q (two boxes on Q's barrier), all of them wait for it
+// (parity 0), then for each K/V tile's full barrier; no proxy fence (TMA and wgmma are
+// both the async proxy) and no cp.async.
 // CHECK: arith.cmpi slt, %thread_id_x, %c256 : index
-// CHECK: nvvm.cp.async.wait.group 0
-// CHECK-NEXT: nvvm.fence.proxy
+// CHECK-NOT: nvvm.fence.proxy
+// CHECK: nvvm.mbarrier.arrive.expect_tx %{{.*}}, %c32768_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[QMAP]]
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %[[QMAP]]
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NOT: nvvm.cp.async.shared.global
+// CHECK-NOT: nvvm.fence.proxy
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-NOT: nvvm.fence.proxy
 // CHECK: nvvm.wgmma.fence.aligned
@@ -38,9 +50,10 @@
 // LAUNCH: func.func private @__attn_launch_f_attn0(
 // LAUNCH: %[[Z0:.*]] = llvm.mlir.zero : !llvm.ptr
 // LAUNCH: %[[Z1:.*]] = llvm.mlir.zero : !llvm.ptr
-// LAUNCH: gpu.launch_func @attn_kernels::@f_attn0 {{.*}} args({{.*}}, %[[Z0]] : !llvm.ptr, %[[Z1]] : !llvm.ptr)
+// LAUNCH: %[[Z2:.*]] = llvm.mlir.zero : !llvm.ptr
+// LAUNCH: gpu.launch_func @attn_kernels::@f_attn0 {{.*}} args({{.*}}, %[[Z0]] : !llvm.ptr, %[[Z1]] : !llvm.ptr, %[[Z2]] : !llvm.ptr)
 
-// NVVM: llvm.func @f_attn0({{.*}}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant})
+// NVVM: llvm.func @f_attn0({{.*}}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant}, %{{.*}}: !llvm.ptr {llvm.align = 64 : i64, llvm.byval = !llvm.array<128 x i8>, nvvm.grid_constant})
 func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
     -> tensor<?x8x?x128xbf16> {
   %o = attn.mha %q, %k, %v {causal}

@@ -17,9 +17,9 @@
 // A kernel marked warp-specialized that cannot be (mma.sync) is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync | sed 's/attn.mma = "mma_sync"/attn.mma = "mma_sync", attn.schedule = "warp-specialized"/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BAD
 
-// 12 warps; three K and three V buffers (attn.ring = 3), Q and 64 elements (128 bytes) of mbarriers;
+// 12 warps; three K and three V buffers (attn.ring = 3), Q and 72 elements (144 bytes) of mbarriers;
 // nvvm.minctasm makes ptxas honour setmaxnreg.
-// CHECK: gpu.func @f_attn0({{.*}} workgroup(%{{.*}} : memref<114752xbf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64}) kernel attributes {attn.kernel = {{.*}}num_warps = 12 : i64{{.*}}known_block_size = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32}
+// CHECK: gpu.func @f_attn0({{.*}} workgroup(%{{.*}} : memref<114760xbf16, #gpu.address_space<workgroup>> {llvm.align = 1024 : i64}) kernel attributes {attn.kernel = {{.*}}num_warps = 12 : i64{{.*}}known_block_size = array<i32: 384, 1, 1>, nvvm.minctasm = 1 : i32}
 // Thread 0 makes 6 full barriers (128 producer arrivals) and 6 empty ones
 // (256 consumer arrivals); a CTA barrier publishes them.
 // CHECK: scf.if
