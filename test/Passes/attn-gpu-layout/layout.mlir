@@ -14,10 +14,16 @@
 // NOWS: attn.mma = "wgmma"
 // NOWS-NOT: attn.schedule
 // NOWS-NOT: attn.copy
-// The Q, K and V reads of warp-specialized kernels are TMA loads (attn.copy = "tma")
-// unless tma=false.
+// With tma=auto (or true) the Q, K and V reads of warp-specialized kernels are TMA loads
+// (attn.copy = "tma"); the default (tma=false for now) and tma=false leave them alone.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=auto | FileCheck %s --check-prefix=TMA
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax "--attn-gpu-layout=tma=true ws=true" | FileCheck %s --check-prefix=TMA
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=false | FileCheck %s --check-prefix=NOTMA
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax "--attn-gpu-layout=tma=true ws=true" | FileCheck %s --check-prefix=WG
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOTMA
+// TMA: attn.schedule = "warp-specialized"
+// TMA: vector.transfer_read %arg0{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// TMA: vector.transfer_read %arg1{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// TMA: vector.transfer_read %arg2{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
 // NOTMA: attn.schedule = "warp-specialized"
 // NOTMA: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"
 // NOTMA-NOT: attn.copy
@@ -42,11 +48,11 @@
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
 // WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
-// WG: vector.transfer_read %arg0{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128", in_bounds = [false, true]}
+// WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
-// WG: vector.transfer_read %arg1{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"
 // WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
-// WG: vector.transfer_read %arg2{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// WG: vector.transfer_read %arg2{{.*}} {attn.layout = "smem.swizzle128"
 // WG: vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.rs"}
 
 // SYNC2: attn.mma = "mma_sync"

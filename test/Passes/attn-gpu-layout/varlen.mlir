@@ -2,7 +2,7 @@
 // through a subview per sequence whose rows end with the sequence (reads past it are
 // zeros), and a tensor map of the whole packed tensor would load the next sequence's rows
 // or the padding between sequences instead. tma=true says so, located.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=auto | FileCheck %s
 // RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=true 2>&1 | FileCheck %s --check-prefix=ERR
 // CHECK: attn.schedule = "warp-specialized"
 // CHECK: memref.subview %arg1

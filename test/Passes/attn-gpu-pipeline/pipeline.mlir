@@ -14,7 +14,7 @@
 // The first (masked, diagonal) loop of the causal kernel:
 // CHECK-LABEL: func.func @f_attn0
 // CHECK: scf.for %[[IV:[a-z0-9_]+]] = %{{[^ ]*}} to %{{[^ ]*}} step %[[BN:[a-z0-9_]+]] iter_args({{.*}}) -> (vector<128xf32>, vector<128xf32>, vector<128x128xf32>, vector<128xf32>, vector<128x128xbf16>)
-// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[IV]], {{.*}}], %{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[IV]], {{.*}}], %{{.*}} {attn.layout = "smem.swizzle128"
 // CHECK:   vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}
 // CHECK-NOT: vector.contract
 // CHECK:   %[[P0:.*]] = arith.truncf {{.*}} : vector<128x128xf32> to vector<128x128xbf16>
@@ -22,8 +22,8 @@
 // CHECK: } {attn.pipeline = "prologue"}
 // CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[O:[a-z0-9_]+]] = {{.*}}, %[[ALPHA:[a-z0-9_]+]] = {{.*}}, %[[P:[a-z0-9_]+]] = {{.*}})
 // CHECK:   %[[PREV:.*]] = arith.subi %[[J]], %[[BN]] : index
-// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[J]], {{.*}}], %{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
-// CHECK:   vector.transfer_read %arg2[{{.*}}, %[[PREV]], {{.*}}], %{{.*}} {attn.copy = "tma", attn.layout = "smem.swizzle128"
+// CHECK:   vector.transfer_read %arg1[{{.*}}, %[[J]], {{.*}}], %{{.*}} {attn.layout = "smem.swizzle128"
+// CHECK:   vector.transfer_read %arg2[{{.*}}, %[[PREV]], {{.*}}], %{{.*}} {attn.layout = "smem.swizzle128"
 // CHECK:   vector.broadcast %[[ALPHA]] : vector<128xf32> to vector<128x128xf32>
 // CHECK:   %[[SCALED:.*]] = arith.mulf %[[O]],
 // CHECK-NEXT:   %[[S:.*]] = vector.contract {{.*}} {attn.layout = "wgmma.m64n128k16.ss"}

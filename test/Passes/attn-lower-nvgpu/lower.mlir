@@ -11,12 +11,11 @@
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=64 num-warps=8" --attn-online-softmax --attn-gpu-layout=mma=mma_sync --attn-lower-nvgpu | FileCheck %s --check-prefix=MT1
 // The whole pipeline to NVVM (the default tiling: wgmma).
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
-// The flash kernel is compute-bound: its loads (TMA in the default tiling, which is
-// warp-specialized) keep no L2 prefetch (attn-nvvm-l2-prefetch is for paged decode
-// kernels).
+// The flash kernel is compute-bound: its copies keep no L2 prefetch
+// (attn-nvvm-l2-prefetch is for paged decode kernels).
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NOPF
 // NOPF-NOT: L2::256B
-// NOPF: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// NOPF: nvvm.cp.async.shared.global {{.*}} cache =  cg
 // NOPF-NOT: L2::256B
 
 // CHECK: module attributes {gpu.container_module}

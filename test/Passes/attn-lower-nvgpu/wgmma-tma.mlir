@@ -3,10 +3,10 @@
 // (box 1 x 1 x 128 x 64: 128 rows of one 128-byte swizzle box), thread 0 of the producer
 // issues them, and each full barrier expects one arrival.
 // docs/nvgpu.md, "TMA loads".
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=auto --attn-lower-nvgpu | FileCheck %s
 // The same through the whole NVVM pipeline: the maps become 128-byte grid-constant
 // parameters (attn-nvvm-tensor-maps), in PTX .param .align 64 .b8 [128].
-// RUN: attn-opt %s --pass-pipeline="builtin.module(attn-to-nvvm{chip=sm_90a})" | FileCheck %s --check-prefix=NVVM
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=auto --attn-gpu-pipeline --attn-lower-nvgpu | attn-opt --pass-pipeline="builtin.module(gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-vector-to-llvm,convert-nvvm-to-llvm,attn-nvvm-tensor-maps,reconcile-unrealized-casts))" | FileCheck %s --check-prefix=NVVM
 
 // Maps of Q, K and V (scanned in that order); six full barriers of one arrival, six empty
 // ones of 256 (the consumers), and Q's (one arrival).
@@ -46,7 +46,7 @@
 // CHECK-NOT: nvvm.fence.proxy
 // CHECK: nvvm.wgmma.fence.aligned
 // The launch passes null pointers for the maps (attnrt encodes them).
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=LAUNCH
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=auto --attn-lower-nvgpu | FileCheck %s --check-prefix=LAUNCH
 // LAUNCH: func.func private @__attn_launch_f_attn0(
 // LAUNCH: %[[Z0:.*]] = llvm.mlir.zero : !llvm.ptr
 // LAUNCH: %[[Z1:.*]] = llvm.mlir.zero : !llvm.ptr
