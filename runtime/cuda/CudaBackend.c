@@ -520,8 +520,12 @@ AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[
     return s;
   size_t size = kernargBytes;
   /* With tensor maps: flat words, padding, 128-byte maps at 64-byte offsets
-   * (attnrtTensorMapOffset), as the PTX's .param .align 64 .b8 [128] lay out. */
+   * (attnrtTensorMapOffset), as the PTX's .param .align 64 .b8 [128] lay out,
+   * passed as kernelParams (one pointer per parameter: the driver places
+   * them from the kernel image) rather than as one packed buffer. */
   _Alignas(ATTNRT_TENSOR_MAP_ALIGN) uint8_t params[ATTNRT_MAX_PARAM_BYTES];
+  void *paramPtrs[ATTNRT_MAX_KERNARG_BYTES / 8 + ATTN_BUNDLE_MAX_TENSOR_MAPS];
+  void **kernelParams = NULL;
   if (numMaps > 0) {
     if (numMaps > ATTN_BUNDLE_MAX_TENSOR_MAPS || kernargBytes > ATTNRT_MAX_KERNARG_BYTES)
       return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: %d tensor maps, at most %d", numMaps,
@@ -532,8 +536,12 @@ AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[
       if ((s = encodeMap(&m->dev->api, &maps[i], params + attnrtTensorMapOffset(kernargBytes, i),
                          err, errLen)) != ATTN_OK)
         return s;
-    kernargs = params;
-    size = attnrtTensorMapOffset(kernargBytes, numMaps);
+    size_t words = kernargBytes / 8;
+    for (size_t i = 0; i < words; ++i)
+      paramPtrs[i] = params + 8 * i;
+    for (int i = 0; i < numMaps; ++i)
+      paramPtrs[words + (size_t)i] = params + attnrtTensorMapOffset(kernargBytes, i);
+    kernelParams = paramPtrs;
   }
   void *extra[] = {ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER, kernargs, ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE,
                    &size, ATTN_CU_LAUNCH_PARAM_END};
@@ -543,9 +551,10 @@ AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[
                     "CUDA: cannot make the context of cuda:%d current", m->dev->ordinal);
   /* 0 dynamic shared bytes: it is all static (top of the file). A null
    * stream is the legacy default stream. */
-  CuResult e = m->dev->api.launchKernel(m->functions[kernel], (unsigned)grid[0], (unsigned)grid[1],
-                                        (unsigned)grid[2], (unsigned)workgroupSize, 1, 1, 0,
-                                        (CuStream)stream, NULL, extra);
+  CuResult e =
+      m->dev->api.launchKernel(m->functions[kernel], (unsigned)grid[0], (unsigned)grid[1],
+                               (unsigned)grid[2], (unsigned)workgroupSize, 1, 1, 0,
+                               (CuStream)stream, kernelParams, kernelParams ? NULL : extra);
   leaveContext(m->dev, pushed);
   char buf[160];
   if (e != ATTN_CUDA_SUCCESS)

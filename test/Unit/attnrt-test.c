@@ -506,6 +506,10 @@ static void testCudaTensorMaps(const Spec *spec, FakeCuda *fake) {
     return;
   static _Alignas(16) float a[8], c[8], o[8];
   AttnrtTensor t[2] = {mat(a, 100, 64, 64), mat(o, 0, 64, 64)};
+  /* kernelParams: 14 words, then the two maps */
+  fake->numParams = 16;
+  for (int i = 0; i < 16; ++i)
+    fake->paramSizes[i] = i < 14 ? 8 : 128;
   int encodes = fake->encodes;
   st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
   check(st == ATTN_OK && fake->encodes == encodes + 1, "tensor maps: launch: %d %s (%d encodes)",
@@ -513,8 +517,10 @@ static void testCudaTensorMaps(const Spec *spec, FakeCuda *fake) {
   uint8_t flat[ATTNRT_MAX_KERNARG_BYTES];
   size_t used = 0;
   attnrtPackKernargs(&s.kernels[1], t, 2, flat, sizeof flat, &used, err, sizeof err);
-  check(used == 112 && fake->argBytes == 128 + 2 * 128 && memcmp(fake->args, flat, used) == 0,
-        "tensor maps: %zu flat bytes, %zu in all (want 112, 384)", used, fake->argBytes);
+  check(used == 112 && fake->argBytes == 128 + 2 * 128 && memcmp(fake->args, flat, used) == 0 &&
+            !fake->paramsNull,
+        "tensor maps: %zu flat bytes, %zu in all (want 112, 384), as kernelParams", used,
+        fake->argBytes);
   uint8_t zeros[128] = {0};
   check(memcmp(fake->args + 112, zeros, 16) == 0 && memcmp(fake->args + 256, zeros, 128) == 0,
         "tensor maps: zero padding, and a zero map for the empty tensor");
@@ -555,6 +561,7 @@ static void testCudaTensorMaps(const Spec *spec, FakeCuda *fake) {
   check(st == ATTN_ERROR_LAUNCH && strstr(err, "cuTensorMapEncodeTiled failed"),
         "tensor maps: the driver refuses: %d %s", st, err);
   fake->encodeResult = 0;
+  fake->numParams = 0;
   attnrtPlanDestroy(p);
   attnrtModuleDestroy(m);
 }

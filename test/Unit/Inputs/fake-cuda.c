@@ -144,6 +144,21 @@ static void recordArgs(void **extra) {
     memcpy(state.args, extra[1], state.argBytes);
 }
 
+static void recordParams(void **params) {
+  size_t at = 0;
+  state.extraOk = 0;
+  memset(state.args, 0, sizeof state.args);
+  for (int i = 0; i < state.numParams && i < 64; ++i) {
+    unsigned n = state.paramSizes[i];
+    size_t align = n > 8 ? 64 : n;
+    at = (at + align - 1) / align * align;
+    if (at + n <= sizeof state.args)
+      memcpy(state.args + at, params[i], n);
+    at += n;
+  }
+  state.argBytes = at;
+}
+
 CUresult cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *address,
                                 const unsigned long long *dims, const unsigned long long *strides,
                                 const unsigned *box, const unsigned *elementStrides, int interleave,
@@ -175,6 +190,9 @@ CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigne
   state.stream = stream;
   state.ctxCurrentAtLaunch = contextCurrent();
   state.paramsNull = params == NULL;
-  recordArgs(extra);
+  if (params)
+    recordParams(params);
+  else
+    recordArgs(extra);
   return 0;
 }

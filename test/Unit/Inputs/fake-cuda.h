@@ -31,6 +31,11 @@ typedef struct FakeCuda {
   /* cuTensorMapEncodeTiled: calls, and the arguments of the last one. It
    * writes FAKE_MAP_WORDS into the map: address, dims[0], dims[1], box[0],
    * box[1], data type, swizzle, 0xfeed. */
+  /* kernelParams launches: the test gives the parameters' sizes (8 or 128
+   * bytes; 128-byte ones 64-byte aligned), the fake lays the bytes out in
+   * args as a packed buffer would be (argBytes = the end of the last). */
+  int numParams;
+  unsigned paramSizes[64];
   int encodes;
   int encodeResult; /* set by the test: what it returns */
   unsigned long long mapStrides[3];
