@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../../.."
 OUT=${OUT:-out}; mkdir -p "$OUT"
 export PYTHONPATH=$PWD/python ATTNC_LIB_DIR=$PWD/.device/lib ATTNC_NO_COMPILER=1 PYTHONDONTWRITEBYTECODE=1
 B=$PWD/.device/bundles
-ATTNC_BUNDLE_DIR=$B ATTNC_REQUIRE_GPU=1 timeout 150 python3 -m pytest -q -rs -x -p no:cacheprovider \
+ATTNC_BUNDLE_DIR=${TMA_BUNDLES:-$B} ATTNC_REQUIRE_GPU=1 timeout 150 python3 -m pytest -q -rs -x -p no:cacheprovider \
   python/tests/test_cuda.py > "$OUT/pytest.log" 2>&1
 echo "rc=$?" >> "$OUT/pytest.log"; tail -3 "$OUT/pytest.log"
 for which in bundles:128 old:128 d64:64 bundles:64 bundles:128 old:128 d64:64 bundles:64; do
