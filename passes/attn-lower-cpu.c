@@ -490,6 +490,14 @@ static int64_t registerBlock(int64_t n) {
   return nr;
 }
 
+/* The columns of a tile `cols` wide that a transfer through a memref whose
+ * column dim is `colDim` reaches: all, or the memref's head dim when the
+ * tile is padded past it. */
+static int64_t validCols(MlirValue mem, int colDim, int64_t cols) {
+  int64_t size = mlirShapedTypeGetDimSize(mlirValueGetType(mem), colDim);
+  return mlirShapedTypeIsDynamicSize(size) || size > cols ? cols : size;
+}
+
 /* Copies the rows of the K/V read `o` into rows [row0, row0 + rows) of the
  * contiguous f32 buffer `pack`, one vector row at a time. */
 static void packRows(Lower *L, AttnBuilder *b, const Rep *o, MlirValue pack, int64_t row0,
@@ -505,7 +513,7 @@ static void packRows(Lower *L, AttnBuilder *b, const Rep *o, MlirValue pack, int
     row = attnMaxSI(b, attnMinSI(b, row, attnSubI(b, size, cIdx(b, 1))), cIdx(b, 0));
   }
   idx[o->rowDim] = row;
-  bool inBounds[1] = {true};
+  bool inBounds[1] = {validCols(o->mem, o->colDim, cols) == cols};
   MlirValue v = attnTransferRead(b, mlirVectorTypeGet(1, &cols, elem), o->mem, o->rank, idx, o->pad,
                                  singleDimMapCtx(L->ctx, o->rank, o->colDim), inBounds);
   if (!o->rowsInBounds)
@@ -736,7 +744,11 @@ static bool transferDims(MlirOperation op, int *rowDim, int *colDim, bool inBoun
   }
   *rowDim = dims[0];
   *colDim = dims[1];
-  return n == 1 || inBounds[1];
+  /* Columns past the memref (a tile padded to a GPU's matrix granule) need
+   * its head dim to be static: they are the columns [size, tile width). */
+  MlirType mem =
+      mlirValueGetType(mlirOperationGetOperand(op, attnIsOp(op, "vector.transfer_write")));
+  return n == 1 || inBounds[1] || !mlirShapedTypeIsDynamicDim(mem, dims[1]);
 }
 
 static MlirAffineMap singleDimMap(Lower *L, intptr_t rank, int dim) {
@@ -775,9 +787,17 @@ static void lowerTransferRead(Lower *L, AttnBuilder *b, MlirOperation op) {
     fail(L, op, "reads a tile whose rows are not the kernel's BLOCK_M rows");
     return;
   }
-  /* A lane-major tile (Q): one strided column read per head-dim element. */
+  /* A lane-major tile (Q): one strided column read per head-dim element;
+   * the columns of a padded tile past the head dim are 0. */
   MlirValue buf = allocaBuffer(L, dimOf(res, 1), elemOf(res));
-  AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, dimOf(res, 1)), cIdx(b, 1), 0, NULL);
+  int64_t valid = validCols(mem, colDim, dimOf(res, 1));
+  if (valid < dimOf(res, 1)) {
+    AttnFor zero = attnForBegin(b, cIdx(b, valid), cIdx(b, dimOf(res, 1)), cIdx(b, 1), 0, NULL);
+    storeColumn(b, attnBroadcast(b, r.pad, vecBM(L, elemOf(res))), buf, zero.iv);
+    attnForEnd(b, &zero, 0, NULL);
+  }
+  inBounds[1] = true;
+  AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, valid), cIdx(b, 1), 0, NULL);
   MlirValue idx[4];
   memcpy(idx, r.idx, sizeof(idx));
   idx[colDim] = attnAddI(b, r.idx[colDim], loop.iv);
@@ -803,7 +823,8 @@ static void lowerTransferWrite(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue base[4];
   for (intptr_t i = 0; i < rank; ++i)
     base[i] = plain(L, op, mlirOperationGetOperand(op, 2 + i));
-  AttnFor loop = beginColumns(L, b, dimOf(value, 1), 0, NULL);
+  /* The columns of a padded tile past the head dim are not written. */
+  AttnFor loop = beginColumns(L, b, validCols(mem, colDim, dimOf(value, 1)), 0, NULL);
   MlirValue col = column(L, b, value, loop.iv, true);
   if (!L->failed) {
     MlirValue idx[4];

@@ -88,6 +88,10 @@ typedef struct {
   int64_t windowLeft, rightBound; /* rightBound: causal ? 0 : window_right */
   double scale, softcap;
   int64_t hq, d, dv, blockM, blockN;
+  /* The tiles' columns: d and dv, or wider where attn-tile padded them to
+   * a GPU's matrix granule (d_tile, dv_tile); the extra columns read as 0
+   * (so they add nothing to Q K^T) and are never written. */
+  int64_t dt, dvt;
   int64_t hkv, bs, kvSplits; /* paged: KV heads, block size, fixed splits (0: chosen) */
   MlirType elem;             /* element type of q, k, v and out */
   MlirAffineMap kvHeadMap, gridMap;
@@ -254,6 +258,12 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->bs = mlirShapedTypeGetDimSize(kType, 1);
   }
   s->elem = mlirShapedTypeGetElementType(qType);
+  s->dt = dictInt(tile, "d_tile", s->d);
+  s->dvt = dictInt(tile, "dv_tile", s->dv);
+  if (s->dt < s->d || s->dvt < s->dv || s->dt > 1024 || s->dvt > 1024) {
+    attnEmitOpError(op, pass, "has an attn.tile whose d_tile / dv_tile are not in [D, 1024]");
+    return false;
+  }
 
   MlirAttribute a = attr(op, "scale");
   s->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)s->d) : mlirFloatAttrGetValueDouble(a);
@@ -384,6 +394,12 @@ static MlirAffineMap accessMap(AttnBuilder *b, const Access *a) {
   return mlirAffineMapGet(b->ctx, a->rank, 0, n, results);
 }
 
+/* The static size of dim `dim` of memref `mem`: the head dim of a tile's
+ * rows (a padded tile is wider). */
+static int64_t colsOf(MlirValue mem, int dim) {
+  return mlirShapedTypeGetDimSize(mlirValueGetType(mem), dim);
+}
+
 static void place(AttnBuilder *b, Access *a, MlirValue row) {
   a->idx[a->rowDim] = row;
   if (a->colDim >= 0)
@@ -397,7 +413,7 @@ static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows
   place(b, a, row);
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(a->mem));
   MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
-  bool inBounds[2] = {rowsInBounds, true};
+  bool inBounds[2] = {rowsInBounds, cols <= colsOf(a->mem, a->colDim)};
   return attnTransferRead(b, vec2(rows, cols, elem), a->mem, a->rank, a->idx, pad, accessMap(b, a),
                           inBounds);
 }
@@ -432,7 +448,8 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
   MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1), cBs = cst(b, bs);
   MlirAffineMap rowsCols = mlirAffineMapMultiDimIdentityGet(b->ctx, 2);
-  bool inBounds[2] = {rowsInBounds, true};
+  MlirType cacheType = mlirValueGetType(cache);
+  bool inBounds[2] = {rowsInBounds, cols <= mlirShapedTypeGetDimSize(cacheType, 3)};
   MlirValue tile = attnNullValue();
   for (int64_t i = 0; i < rows / piece; ++i) {
     MlirValue key = attnAddI(b, n0, cst(b, i * piece));
@@ -442,7 +459,8 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
     MlirValue blk = attnClampSI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
     MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
     MlirValue valid = attnClampSI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
-    MlirValue view = blockRows(b, cache, blk, pg->kvHead, valid, cols);
+    MlirValue view =
+        blockRows(b, cache, blk, pg->kvHead, valid, mlirShapedTypeGetDimSize(cacheType, 3));
     MlirValue idx[2] = {slot, c0};
     MlirValue part =
         attnTransferRead(b, vec2(piece, cols, elem), view, 2, idx, pad, rowsCols, inBounds);
@@ -457,7 +475,8 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
 
 static void writeTile(AttnBuilder *b, Access *a, MlirValue row, MlirValue value) {
   place(b, a, row);
-  bool inBounds[2] = {false, true};
+  int64_t cols = mlirShapedTypeGetDimSize(mlirValueGetType(value), 1);
+  bool inBounds[2] = {false, cols <= colsOf(a->mem, a->colDim)};
   attnTransferWrite(b, value, a->mem, a->rank, a->idx, accessMap(b, a), inBounds);
 }
 
@@ -504,7 +523,7 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
 /* The K (isV false) or V tile at key n0. */
 static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0, bool masked) {
   const Spec *s = p->s;
-  int64_t cols = isV ? s->dv : s->d;
+  int64_t cols = isV ? s->dvt : s->dt;
   if (p->paged)
     return readPagedTile(b, p, isV ? p->paged->vCache : p->paged->kCache, n0, s->blockN, cols,
                          !masked);
@@ -661,7 +680,7 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
   MlirValue kept = s->dropout.p > 0 ? attnMulF(b, prob, dropoutTile(b, p, n0)) : prob;
   MlirValue pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
   MlirValue vTile = readKv(b, p, true, n0, masked);
-  MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv));
+  MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt));
   MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
 
   MlirValue yielded[3] = {mNew, lNew, accNew};
@@ -825,13 +844,13 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     /* GQA-packed rows: every row is the same query token. */
     p->rowIndex = splatOf(b, p->firstPos, vec1(s->blockM, idx));
   }
-  p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->d, false);
+  p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->dt, false);
 
   MlirValue bounds[4];
   if (!p->mask) /* before the carried values: kernels without a block mask keep their IR */
     emitRanges(b, p, bounds);
   MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0),
-                        splatF(b, vec2(s->blockM, s->dv, f32), 0.0)};
+                        splatF(b, vec2(s->blockM, s->dvt, f32), 0.0)};
   if (p->mask) {
     emitBlockLoops(b, p, carry);
   } else {
@@ -845,11 +864,11 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   if (foldedScale(s) != 0.0)
     m = attnMulF(b, m, splatF(b, row, foldedScale(s)));
   RowsEnd end = finishRows(b, s->blockM, m, carry[1], p->sinkRow);
-  MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, end.outScale, s->dv));
+  MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, end.outScale, s->dvt));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
   if (!mlirTypeEqual(outElem, f32))
-    out = attnConvertF(b, out, vec2(s->blockM, s->dv, outElem));
+    out = attnConvertF(b, out, vec2(s->blockM, s->dvt, outElem));
   writeTile(b, &p->out, p->m0, out);
   if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
     MlirValue lse = rowsLse(b, s->blockM, &end);
@@ -1208,7 +1227,7 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue lse = s->hasLse ? args[i++] : attnNullValue();
   MlirValue t0 = attnMulI(b, args[i], cst(b, s->blockM)), head = args[i + 1];
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
-  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32), tile = vec2(s->blockM, s->dv, f32);
+  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32), tile = vec2(s->blockM, s->dvt, f32);
   Access partOut = {splitOut, 4, {c0, c0, head, c0}, 1, 3};
   Access partLse = {splitLse, 3, {c0, head, c0, c0}, 2, -1};
 
@@ -1223,15 +1242,15 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     MlirValue lseS = attnTransferRead(b, row, splitLse, 3, partLse.idx, attnConstF32(b, -INFINITY),
                                       accessMap(b, &partLse), inBounds);
     lseS = attnMulF(b, lseS, splatF(b, row, log2e));
-    MlirValue outS = readTile(b, &partOut, t0, s->blockM, s->dv, false);
+    MlirValue outS = readTile(b, &partOut, t0, s->blockM, s->dvt, false);
     MlirValue mNew = attnMaximumF(b, m, lseS);
     MlirValue mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
                                  splatF(b, row, 0.0), mNew);
     MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
     MlirValue w = attnUnary(b, "math.exp2", attnSubF(b, lseS, mSafe));
     MlirValue lNew = attnAddF(b, attnMulF(b, l, alpha), w);
-    MlirValue accNew = attnAddF(b, attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dv)),
-                                attnMulF(b, outS, attnRowBroadcast(b, w, s->dv)));
+    MlirValue accNew = attnAddF(b, attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt)),
+                                attnMulF(b, outS, attnRowBroadcast(b, w, s->dvt)));
     MlirValue yielded[3] = {mNew, lNew, accNew};
     attnForEnd(b, &loop, 3, yielded);
   }
@@ -1247,9 +1266,9 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     seen = attnCmpF(b, ATTN_CMPF_OGT, l, zero);
     inv = attnSelect(b, seen, attnDivF(b, splatF(b, row, 1.0), l), zero);
   }
-  MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dv));
+  MlirValue o = attnMulF(b, acc, attnRowBroadcast(b, inv, s->dvt));
   Access outA = {out, 3, {c0, head, c0, c0}, 0, 2};
-  writeTile(b, &outA, t0, attnConvertF(b, o, vec2(s->blockM, s->dv, s->elem)));
+  writeTile(b, &outA, t0, attnConvertF(b, o, vec2(s->blockM, s->dvt, s->elem)));
   if (s->hasLse) {
     MlirValue v;
     if (s->hasSinks) {

@@ -169,9 +169,19 @@ static MlirAttribute i64(MlirContext ctx, int64_t v) {
   return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
 }
 
+/* How a GPU tile pads the head dims (docs/limits.md, "Head dims"): the
+ * tile's columns (d, dv) are the head dims rounded up to what the matrix
+ * instructions take, the extra columns read as 0 and never written; align
+ * is the alignment, in elements, of every row start the kernel may assume
+ * (its copy width; attnrt checks it at launch). */
+typedef struct {
+  int64_t d, dv, align;
+} TilePad;
+
 static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const char *target,
-                              const char *source, AttnPagedMode paged) {
-  MlirNamedAttribute entries[8] = {
+                              const char *source, AttnPagedMode paged, const TilePad *pad,
+                              int64_t d, int64_t dv) {
+  MlirNamedAttribute entries[11] = {
       named(ctx, "block_m", i64(ctx, c->blockM)),
       named(ctx, "block_n", i64(ctx, c->blockN)),
       named(ctx, "num_warps", i64(ctx, c->numWarps)),
@@ -183,7 +193,57 @@ static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const ch
             mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(
                                        paged == ATTN_PAGED_DECODE ? "decode" : "prefill"))),
   };
-  return mlirDictionaryAttrGet(ctx, paged == ATTN_PAGED_NONE ? 7 : 8, entries);
+  intptr_t n = paged == ATTN_PAGED_NONE ? 7 : 8;
+  /* Only what differs from the unpadded, 16-byte-aligned tiling, so that
+   * kernels of the common head dims keep their attn.tile. */
+  if (pad->d != d || pad->dv != dv) {
+    entries[n++] = named(ctx, "d_tile", i64(ctx, pad->d));
+    entries[n++] = named(ctx, "dv_tile", i64(ctx, pad->dv));
+  }
+  if (pad->align != 8)
+    entries[n++] = named(ctx, "align", i64(ctx, pad->align));
+  return mlirDictionaryAttrGet(ctx, n, entries);
+}
+
+static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+/* The head-dim granules of a GPU target's matrix instructions: sm_90a's
+ * mma.sync m16n8k16 takes 16 columns of Q/K per k-step and V in pairs of
+ * 8-column n-tiles (ldmatrix.x4.trans); an AMD wave of R rows (32x32 or
+ * 16x16 MFMA) reads Q in spans of 8 elements per lane group (64 / R groups)
+ * and O^T in blocks of R head-dim rows. 0: no padding (the CPU). */
+static void granules(const char *target, const AttnTileConfig *c, int64_t *gd, int64_t *gdv) {
+  *gd = *gdv = 0;
+  if (!strcmp(target, "sm_90a")) {
+    *gd = *gdv = 16;
+  } else if (!strncmp(target, "gfx", 3)) {
+    int64_t r = c->numWarps > 0 && c->blockM / c->numWarps == 16 ? 16 : 32;
+    *gd = 8 * (64 / r);
+    *gdv = r;
+  }
+}
+
+/* The largest power of two up to 8 dividing n (8: 16-byte rows of f16). */
+static int64_t alignOf(int64_t n) {
+  int64_t a = 8;
+  while (a > 1 && n % a)
+    a /= 2;
+  return a;
+}
+
+/* The op's attn.align (an i64 power of two in [1, 8]: what the caller
+ * guarantees about its rows), else the alignment of contiguous rows of
+ * head dims d and dv. 0 after a located error. */
+static int64_t rowAlign(MlirOperation op, int64_t d, int64_t dv) {
+  MlirAttribute a = attnGetAttr(op, "attn.align");
+  if (mlirAttributeIsNull(a))
+    return alignOf(d) < alignOf(dv) ? alignOf(d) : alignOf(dv);
+  int64_t v = mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : 0;
+  if (v != 1 && v != 2 && v != 4 && v != 8) {
+    attnEmitOpError(op, "attn-tile", "has an attn.align other than 1, 2, 4 or 8 (elements)");
+    return 0;
+  }
+  return v;
 }
 
 static MlirAttribute gridAttr(MlirContext ctx, bool varlen, int64_t hq, const AttnTileConfig *c) {
@@ -279,6 +339,19 @@ static void fitBlockMask(MlirOperation op, AttnTileConfig *c) {
   c->blockN = gcd(c->blockN, mlirIntegerAttrGetValueInt(kb));
 }
 
+/* The table's entry for the query with the options' overrides applied;
+ * -1 after a located error. */
+static int lookUp(MlirOperation op, const AttnConfigTable *table, const AttnTileQuery *query,
+                  const AttnTileOptions *o, AttnTileConfig *config) {
+  int entry = attnConfigTableLookup(table, query, config);
+  char err[256];
+  if (entry < 0 || attnTileConfigOverride(config, o->overrides, err, sizeof(err)) != 0) {
+    attnEmitOpError(op, "attn-tile", entry < 0 ? "matches no config entry" : err);
+    return -1;
+  }
+  return entry;
+}
+
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   bool paged = attnIsOp(op, "attn.paged_attention");
@@ -327,13 +400,28 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   query.varlen = varlen || paged;
   if (paged && (query.paged = pagedMode(op)) == ATTN_PAGED_NONE)
     return false;
-  AttnTileConfig config;
-  int entry = attnConfigTableLookup(table, &query, &config);
-  char err[256];
-  if (entry < 0 || attnTileConfigOverride(&config, o->overrides, err, sizeof(err)) != 0) {
-    attnEmitOpError(op, "attn-tile", entry < 0 ? "matches no config entry" : err);
+  int64_t d = query.headDim, dv = attnOperandDim(op, 2, varlen ? 2 : 3);
+  TilePad pad = {d, dv, rowAlign(op, d, dv)};
+  if (pad.align == 0)
     return false;
+  AttnTileConfig config;
+  int entry = lookUp(op, table, &query, o, &config);
+  if (entry < 0)
+    return false;
+  /* A padded head dim takes the table entry of the padded width: its tile
+   * is that wide (D = 100 runs as D = 112 does). */
+  int64_t gd, gdv;
+  granules(o->target, &config, &gd, &gdv);
+  if (gd > 0 && (d % gd || dv % gdv)) {
+    query.headDim = roundUp(d, gd);
+    if ((entry = lookUp(op, table, &query, o, &config)) < 0)
+      return false;
+    granules(o->target, &config, &gd, &gdv);
+    pad.d = roundUp(d, gd);
+    pad.dv = roundUp(dv, gdv);
   }
+  if (gd == 0)
+    pad.align = 8; /* the CPU reads rows of any alignment */
   if (!paged && config.kvSplits != 1) {
     attnEmitOpError(op, "attn-tile",
                     "has kv_splits != 1: split-KV is implemented for attn.paged_attention only");
@@ -351,7 +439,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   snprintf(source, sizeof(source), "%s:%zu%s", slash ? slash + 1 : path, line,
            o->overrides[0] ? " + options" : "");
   MlirContext ctx = mlirOperationGetContext(op);
-  attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source, query.paged));
+  attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source, query.paged, &pad, d, dv));
   int64_t hq = attnOperandDim(op, 0, 1);
   attnSetAttr(op, "attn.grid",
               paged ? pagedGridAttr(ctx, query.paged, hq, attnOperandDim(op, 1, 2), config.blockM)
