@@ -740,8 +740,89 @@ static MlirValue operandOf(AttnGpuLower *L, MlirOperation user, MlirValue old, A
   return r ? attnGpuRematValue(r, user, old) : attnGpuPlain(L, user, old);
 }
 
+/* The largest power of two up to 8 dividing n. */
+static int64_t pow2Divisor(int64_t n) {
+  int64_t a = 8;
+  while (a > 1 && n % a)
+    a /= 2;
+  return a;
+}
+
+/* The alignment of a memref's row starts, in elements: attn.kernel's for
+ * the tensors of the attention's element type; the f32 workspace of a
+ * paged op is contiguous, so its rows follow its head dim. */
+static int64_t transferAlign(AttnGpuLower *L, MlirType memType, int colDim) {
+  if (colDim < 0 || !mlirTypeIsAF32(mlirShapedTypeGetElementType(memType)) ||
+      mlirShapedTypeIsDynamicDim(memType, colDim))
+    return L->align;
+  return pow2Divisor(mlirShapedTypeGetDimSize(memType, colDim));
+}
+
+AttnTransfer attnGpuColumnsUpTo(const AttnTransfer *x, int64_t end) {
+  AttnTransfer y = *x;
+  if (end <= y.cols)
+    y.cols = INT64_MAX;
+  return y;
+}
+
+int64_t attnGpuRunPiece(const AttnTransfer *x, int64_t n) {
+  int64_t w = n < x->align ? n : x->align;
+  while (w > 1 && x->cols != INT64_MAX && x->cols % w)
+    w /= 2;
+  return w;
+}
+
+/* cond && column `col` + `at` is below x->cols (no test when it always is). */
+static MlirValue columnValid(AttnBuilder *b, const AttnTransfer *x, MlirValue col, int64_t at,
+                             MlirValue cond) {
+  if (x->cols == INT64_MAX)
+    return cond;
+  MlirValue c = attnCmpI(b, ATTN_CMPI_SLT, attnAddI(b, col, cIdx(b, at)), cIdx(b, x->cols));
+  return mlirValueIsNull(cond) ? c : attnAndI(b, cond, c);
+}
+
+MlirValue attnGpuLoadRun(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
+                         const MlirValue *idx, MlirValue valid, int64_t n, MlirType elem) {
+  int64_t w = attnGpuRunPiece(x, n);
+  MlirValue parts[16], at[4];
+  int k = 0;
+  for (intptr_t i = 0; i < x->rank; ++i)
+    at[i] = idx[i];
+  for (int64_t p = 0; p < n; p += w) {
+    at[x->colDim] = p ? attnAddI(b, idx[x->colDim], cIdx(b, p)) : idx[x->colDim];
+    MlirValue cond = columnValid(b, x, idx[x->colDim], p, valid);
+    MlirType type = attnGpuVecT(w, elem);
+    parts[k++] = mlirValueIsNull(cond)
+                     ? attnGpuLoad(b, type, x->mem, x->rank, at)
+                     : attnGpuGuardedLoad(b, cond, type, x->mem, x->rank, at, x->pad);
+  }
+  for (; k > 1; k /= 2) /* n / w is a power of two */
+    for (int i = 0; i < k / 2; ++i)
+      parts[i] = attnGpuConcat(L, b, parts[2 * i], parts[2 * i + 1]);
+  return parts[0];
+}
+
+void attnGpuStoreRun(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, const MlirValue *idx,
+                     MlirValue v) {
+  int64_t n = attnGpuDim(v, 0), w = attnGpuRunPiece(x, n);
+  MlirValue at[4];
+  for (intptr_t i = 0; i < x->rank; ++i)
+    at[i] = idx[i];
+  for (int64_t p = 0; p < n; p += w) {
+    at[x->colDim] = p ? attnAddI(b, idx[x->colDim], cIdx(b, p)) : idx[x->colDim];
+    MlirValue cond = columnValid(b, x, idx[x->colDim], p, attnNullValue());
+    AttnGpuIf guard;
+    if (!mlirValueIsNull(cond))
+      guard = attnGpuIfBegin(b, cond);
+    attnGpuStore(b, w == n ? v : attnGpuSlice(L, b, v, p, w), x->mem, x->rank, at);
+    if (!mlirValueIsNull(cond))
+      attnGpuIfEnd(b, &guard);
+  }
+}
+
 /* The memref, indices and (row, col) dims of a transfer with a minor
- * identity-like map; the column dim is always in bounds. */
+ * identity-like map; columns past a static head dim (a padded tile) are
+ * recorded in x->cols. */
 bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
                          AttnRemat *r) {
   intptr_t first = isWrite ? 1 : 0;
@@ -770,7 +851,17 @@ bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTr
   x->rowDim = dims[0];
   x->colDim = dims[1];
   x->rowsInBounds = inb[0];
-  return n == 1 || inb[1];
+  x->cols = INT64_MAX;
+  MlirType memType = mlirValueGetType(mlirOperationGetOperand(op, first));
+  x->align = transferAlign(L, memType, dims[1]);
+  if (n == 1 || inb[1])
+    return true;
+  /* A tile padded past the memref's head dim: static, so the columns
+   * reached are known. */
+  if (mlirShapedTypeIsDynamicDim(memType, dims[1]))
+    return false;
+  x->cols = mlirShapedTypeGetDimSize(memType, dims[1]);
+  return true;
 }
 
 bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number) {
@@ -888,7 +979,9 @@ static void loadBlocks(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, M
     int k = 0;
     for (int e = 0; e < L->CE; e += L->storeRun) {
       idx[x->colDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
-      runs[k++] = attnGpuLoad(b, run, x->mem, x->rank, idx);
+      runs[k++] = attnGpuRunPiece(x, L->storeRun) == L->storeRun && x->cols == INT64_MAX
+                      ? attnGpuLoad(b, run, x->mem, x->rank, idx)
+                      : attnGpuLoadRun(L, b, x, idx, attnNullValue(), L->storeRun, elem);
     }
     for (; k > 1; k /= 2) /* a power of two: checked by lowerTransferRead */
       for (int i = 0; i < k / 2; ++i)
@@ -1068,12 +1161,14 @@ static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op
     AttnGpuIf guard;
     if (!x.rowsInBounds)
       guard = attnGpuIfBegin(b, attnGpuRowValid(b, &x, idx[x.rowDim]));
-    for (int t = 0; t < ncb; ++t)
+    for (int t = 0; t < ncb; ++t) {
+      /* blocks wholly inside the head dim store without column guards */
+      AttnTransfer xt = attnGpuColumnsUpTo(&x, (int64_t)(t + 1) * L->CB);
       for (int e = 0; e < L->CE; e += L->storeRun) {
         idx[x.colDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
-        attnGpuStore(b, attnGpuSlice(L, b, blocks[s * ncb + t], e, L->storeRun), x.mem, x.rank,
-                     idx);
+        attnGpuStoreRun(L, b, &xt, idx, attnGpuSlice(L, b, blocks[s * ncb + t], e, L->storeRun));
       }
+    }
     if (!x.rowsInBounds)
       attnGpuIfEnd(b, &guard);
   }
@@ -1470,6 +1565,8 @@ static void readKernelAttr(AttnGpuLower *L, MlirAttribute kernel) {
   }
   L->bm = kernelInt(kernel, "block_m");
   L->W = (int)kernelInt(kernel, "num_warps");
+  int64_t align = kernelInt(kernel, "align");
+  L->align = align == 1 || align == 2 || align == 4 ? align : 8; /* 8: 16-byte f16 rows */
 }
 
 /* attn.kernel with num_warps = W: a target may pick the warps of a kernel

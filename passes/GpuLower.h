@@ -158,8 +158,12 @@ struct AttnGpuLower {
   MlirValue rowBase[ATTN_GPU_MAX_ROWS];
   int64_t smemElems, smemKV; /* all of the shared buffer; its K/V part */
   int64_t smemAlign;         /* bytes, when the target needs more than the default */
-  int smemGeneration[2];     /* per slot: the tile it holds now */
-  void *state;               /* the target's */
+  /* attn.kernel's align: every row start of q, k, v and out is a multiple
+   * of this many elements (1, 2, 4 or 8; attnrt checks it at launch), so
+   * global accesses are at most this wide. */
+  int64_t align;
+  int smemGeneration[2]; /* per slot: the tile it holds now */
+  void *state;           /* the target's */
   int scopes[32], depth, nextScope;
   MlirValue pending[8]; /* kernel IR values whose rep is ATTN_REP_PENDING */
   int nPending;
@@ -192,6 +196,10 @@ struct AttnTransfer {
   int rowDim, colDim;
   bool rowsInBounds;
   MlirValue pad;
+  /* Columns at or past `cols` (the memref's head dim, when the tile is
+   * padded to the matrix granule; else INT64_MAX) read the padding and are
+   * not written. Row starts are multiples of `align` elements. */
+  int64_t cols, align;
 };
 
 /* A K/V tile as the target stages it: rows [row[i], row[i] + rows[i]) of
@@ -287,6 +295,22 @@ void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s);
 /* cond ? vector.load : splat(pad). */
 MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
                              intptr_t n, const MlirValue *idx, MlirValue pad);
+
+/* n elements of a row, at indices idx (whose column is a multiple of n),
+ * as vector<n x elem>: one load, or pieces as wide as x's alignment allows;
+ * columns at or past x->cols, and everything where `valid` (null: always)
+ * is false, read x->pad. */
+MlirValue attnGpuLoadRun(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
+                         const MlirValue *idx, MlirValue valid, int64_t n, MlirType elem);
+/* The store of vector<n> `v` at idx, in the same pieces; columns at or past
+ * x->cols are not written. The caller guards the row. */
+void attnGpuStoreRun(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, const MlirValue *idx,
+                     MlirValue v);
+/* x, without the column limit when columns [0, end) are all that will be
+ * accessed through it and lie in the head dim (no guards to build). */
+AttnTransfer attnGpuColumnsUpTo(const AttnTransfer *x, int64_t end);
+/* The elements a piece of a run of n moves (a power of two up to n). */
+int64_t attnGpuRunPiece(const AttnTransfer *x, int64_t n);
 
 /* Transfer indices with `row` added to the row index and `col` to the column. */
 void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,

@@ -105,6 +105,19 @@ static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); 
 
 /*===--- Q, K, V ------------------------------------------------------------------===*/
 
+/* CHUNK elements of a row: one 128-bit load where the rows are 16-byte
+ * aligned and the chunk lies in the head dim, else pieces the alignment
+ * allows, those past the head dim of a padded tile 0 (attnGpuLoadRun).
+ * Where `valid` (null: always) is false, the padding. */
+static MlirValue loadChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
+                           const MlirValue *idx, MlirValue valid, MlirType chunkType) {
+  if (attnGpuRunPiece(x, CHUNK) == CHUNK && x->cols == INT64_MAX)
+    return mlirValueIsNull(valid)
+               ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
+               : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
+  return attnGpuLoadRun(L, b, x, idx, valid, CHUNK, L->elem);
+}
+
 /* Q: MFMA B fragments kept in registers, one 128-bit load per lane and chunk
  * of CHUNK head-dim elements; rows past the tensor read the padding. */
 static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
@@ -124,9 +137,8 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   for (int64_t c = 0; c < d / span; ++c) {
     MlirValue col = attnAddI(b, attnMulI(b, A(L)->g, cIdx(b, CHUNK)), cIdx(b, c * span));
     attnGpuShifted(b, x, L->rowBase[0], col, idx);
-    MlirValue v = x->rowsInBounds ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
-                                  : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
-                                                       chunkType, x->mem, x->rank, idx, x->pad);
+    MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
+    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType);
     for (int j = 0; j < perChunk; ++j)
       frags[c * perChunk + j] = attnGpuSlice(L, b, v, (int64_t)j * A(L)->KPL, A(L)->KPL);
   }
@@ -192,9 +204,7 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
     MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
     if (defer && partial)
       valid = mlirValueIsNull(valid) ? has : attnAndI(b, has, valid);
-    MlirValue v = mlirValueIsNull(valid)
-                      ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
-                      : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
+    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType);
     if (defer) {
       int k = defer->n++;
       defer->value[k] = v;

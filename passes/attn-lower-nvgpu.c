@@ -212,13 +212,19 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
   MlirValue colLane = attnMulI(b, N(L)->q, cIdx(b, 2)), idx[4];
   for (int m = 0; m < mt; ++m)
     for (int c = 0; c < chunks; ++c) {
+      /* chunks wholly inside the head dim load without column guards */
+      AttnTransfer xc = attnGpuColumnsUpTo(x, 16 * (c + 1));
       MlirValue parts[4];
       for (int k = 0; k < 4; ++k) {
         MlirValue col = attnAddI(b, colLane, cIdx(b, 16 * c + 8 * (k / 2)));
-        attnGpuShifted(b, x, L->rowBase[2 * m + k % 2], col, idx);
-        parts[k] = x->rowsInBounds ? attnGpuLoad(b, pair, x->mem, x->rank, idx)
-                                   : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
-                                                        pair, x->mem, x->rank, idx, x->pad);
+        attnGpuShifted(b, &xc, L->rowBase[2 * m + k % 2], col, idx);
+        MlirValue valid =
+            xc.rowsInBounds ? attnNullValue() : attnGpuRowValid(b, &xc, idx[xc.rowDim]);
+        parts[k] = attnGpuRunPiece(&xc, 2) == 2 && xc.cols == INT64_MAX
+                       ? (xc.rowsInBounds
+                              ? attnGpuLoad(b, pair, xc.mem, xc.rank, idx)
+                              : attnGpuGuardedLoad(b, valid, pair, xc.mem, xc.rank, idx, xc.pad))
+                       : attnGpuLoadRun(L, b, &xc, idx, valid, 2, L->elem);
       }
       frags[m * chunks + c] = shapeCast(b, concat4(L, b, parts), vec2T(4, 2, L->elem));
     }
@@ -267,7 +273,8 @@ static void waitAll(AttnGpuLower *L, AttnBuilder *b) {
 }
 
 static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intptr_t rank,
-                           const MlirValue *srcIdx, MlirValue dstIdx, MlirValue srcElems) {
+                           const MlirValue *srcIdx, MlirValue dstIdx, MlirValue srcElems,
+                           int64_t width) {
   MlirValue operands[8];
   intptr_t n = 0;
   operands[n++] = L->smem;
@@ -279,13 +286,15 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
   if (guarded)
     operands[n++] = srcElems;
   int32_t segments[5] = {1, 1, 1, (int32_t)rank, guarded};
+  /* cp.async.cg (L2 only) exists for 16-byte copies; narrower ones are .ca */
   MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(b, "dstElements", mlirIntegerAttrGet(attnIndexType(b), CHUNK)),
+      attnNamedAttr(b, "dstElements", mlirIntegerAttrGet(attnIndexType(b), width)),
       attnNamedAttr(b, "operandSegmentSizes", mlirDenseI32ArrayGet(L->ctx, 5, segments)),
       attnNamedAttr(b, "bypassL1", mlirUnitAttrGet(L->ctx))};
   MlirType token =
       mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!nvgpu.device.async.token"));
-  return attnGpuOp1(b, "nvgpu.device_async_copy", n, operands, token, 3, attrs);
+  return attnGpuOp1(b, "nvgpu.device_async_copy", n, operands, token, width == CHUNK ? 3 : 2,
+                    attrs);
 }
 
 /* Issues the copies of `rows` rows of `cols` columns read through x from
@@ -294,10 +303,61 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
  * `base`, row stride cols + PAD. Consecutive threads copy consecutive
  * 16-byte chunks of a row (coalesced reads, contiguous shared writes). The
  * caller commits the group. */
+/* The shared-memory element of column `col` (a multiple of the copy width)
+ * of tile row `row`: in a wgmma tile, inside the 16-byte chunk of its
+ * 128-byte-swizzled box. */
+static MlirValue copyDest(AttnBuilder *b, MlirValue row, MlirValue col, int64_t width,
+                          int64_t tileRows, int64_t tileBase) {
+  if (width == CHUNK)
+    return attnWgmmaChunkOffset(b, row, col, tileRows, tileBase);
+  MlirValue chunk = attnMulI(b, attnGpuUDiv(b, col, CHUNK), cIdx(b, CHUNK));
+  return attnAddI(b, attnWgmmaChunkOffset(b, row, chunk, tileRows, tileBase),
+                  attnSubI(b, col, chunk));
+}
+
+/* One copy of `width` elements (x's row alignment allows no wider) of
+ * global row srcRow, column col into shared element dst. Columns past the
+ * head dim of a padded tile (x->cols) and rows past the tensor (when
+ * `valid` is not null) are zero-filled: cp.async reads only the source
+ * bytes it is given, from an address clamped into the row. 2-byte rows
+ * have no cp.async: a guarded load and a store, which the barrier that
+ * publishes the tile orders like the copies. */
+static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue *src,
+                      MlirValue srcRow, MlirValue col, MlirValue valid, MlirValue dst,
+                      int64_t width) {
+  MlirValue srcElems = attnNullValue(), c0 = cIdx(b, 0);
+  if (!mlirValueIsNull(valid)) {
+    srcElems = attnSelect(b, valid, cIdx(b, width), c0);
+    srcRow = attnSelect(b, valid, srcRow, c0);
+  }
+  MlirValue srcCol = attnAddI(b, x->idx[x->colDim], col);
+  if (x->cols != INT64_MAX) {
+    MlirValue left = attnSubI(b, cIdx(b, x->cols), col); /* > 0: in the row */
+    MlirValue inRow = attnCmpI(b, ATTN_CMPI_SGT, left, c0);
+    MlirValue n = attnSelect(b, inRow, attnMinSI(b, left, cIdx(b, width)), c0);
+    srcElems = mlirValueIsNull(srcElems) ? n : attnMinSI(b, srcElems, n);
+    srcCol = attnSelect(b, inRow, srcCol, x->idx[x->colDim]);
+    valid = mlirValueIsNull(valid) ? inRow : attnAndI(b, valid, inRow);
+  }
+  src[x->rowDim] = srcRow;
+  src[x->colDim] = srcCol;
+  if (width > 1) {
+    asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems, width);
+    return;
+  }
+  MlirType one = attnGpuVecT(1, L->elem);
+  MlirValue v = mlirValueIsNull(valid)
+                    ? attnGpuLoad(b, one, x->mem, x->rank, src)
+                    : attnGpuGuardedLoad(b, valid, one, x->mem, x->rank, src, x->pad);
+  attnGpuStore(b, v, L->smem, 1, &dst);
+}
+
 static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base,
                       MlirValue dyn) {
-  int64_t perRow = cols / CHUNK, total = rows * perRow, threads = L->copyThreads;
+  /* Copies as wide as the rows' alignment allows, up to 16 bytes. */
+  int64_t width = x->align < CHUNK ? x->align : CHUNK;
+  int64_t perRow = cols / width, total = rows * perRow, threads = L->copyThreads;
   int64_t stride = rowStride(L, cols), tileBase = base;
   base += tileRow * stride;
   bool uniformStep = threads % perRow == 0;
@@ -315,26 +375,18 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
       f = attnGpuURem(b, c, perRow);
       r = attnGpuUDiv(b, c, perRow);
     }
-    MlirValue col = attnMulI(b, f, cIdx(b, CHUNK)), src[4];
-    MlirValue srcRow = attnAddI(b, row0, r), srcElems = attnNullValue();
-    if (!x->rowsInBounds) {
-      /* Rows past the tensor: no bytes read (the address is clamped to row
-       * 0 anyway), the chunk zero-filled. */
-      MlirValue valid = attnCmpI(b, ATTN_CMPI_SLT, srcRow, limit);
-      srcElems = attnSelect(b, valid, cIdx(b, CHUNK), cIdx(b, 0));
-      srcRow = attnSelect(b, valid, srcRow, cIdx(b, 0));
-    }
+    MlirValue col = attnMulI(b, f, cIdx(b, width)), src[4];
+    MlirValue srcRow = attnAddI(b, row0, r), valid = attnNullValue();
+    if (!x->rowsInBounds) /* rows past the tensor: no bytes read, zero-filled */
+      valid = attnCmpI(b, ATTN_CMPI_SLT, srcRow, limit);
     for (intptr_t k = 0; k < x->rank; ++k)
       src[k] = x->idx[k];
-    src[x->rowDim] = srcRow;
-    src[x->colDim] = attnAddI(b, x->idx[x->colDim], col);
     MlirValue dst =
-        N(L)->wg
-            ? attnWgmmaChunkOffset(b, attnAddI(b, r, cIdx(b, tileRow)), col, tileRows, tileBase)
-            : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
+        N(L)->wg ? copyDest(b, attnAddI(b, r, cIdx(b, tileRow)), col, width, tileRows, tileBase)
+                 : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
     if (!mlirValueIsNull(dyn))
       dst = attnAddI(b, dst, dyn);
-    asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems);
+    copyChunk(L, b, x, src, srcRow, col, valid, dst, width);
     if (partial)
       attnGpuIfEnd(b, &guard);
   }
