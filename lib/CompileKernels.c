@@ -125,6 +125,8 @@ static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
   k->has_alibi = !mlirValueIsNull(attnOpAlibi(op));
   /* has_lse: the op returns lse (a backward op takes it as an input). */
   k->has_lse = !bwd && !varlenBwd && mlirOperationGetNumResults(op) > 1;
+  /* The GPU kernels' copy width (attn-tile's align), checked by attnrt. */
+  k->row_align = (int32_t)attnOpRowAlign(op);
 }
 
 /*===--- Arguments ---------------------------------------------------------===*/

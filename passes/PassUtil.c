@@ -167,3 +167,24 @@ bool attnParseOptionWords(const char *text, const AttnOptionWord *words, int n, 
   }
   return true;
 }
+
+/* The largest power of two up to 8 dividing n (a dynamic n: 1). */
+static int64_t pow2UpTo8(int64_t n) {
+  int64_t a = 8;
+  while (a > 1 && (n <= 0 || n % a))
+    a /= 2;
+  return a;
+}
+
+int64_t attnOpRowAlign(MlirOperation op) {
+  MlirAttribute a = attnGetAttr(op, "attn.align");
+  if (!mlirAttributeIsNull(a)) {
+    int64_t v = mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : 0;
+    return v == 1 || v == 2 || v == 4 || v == 8 ? v : 0;
+  }
+  bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
+  bool paged = attnIsOp(op, "attn.paged_attention");
+  int64_t d = pow2UpTo8(attnOperandDim(op, 0, varlen || paged ? 2 : 3));
+  int64_t dv = pow2UpTo8(attnOperandDim(op, 2, varlen ? 2 : 3));
+  return d < dv ? d : dv;
+}

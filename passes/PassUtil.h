@@ -45,6 +45,11 @@ void attnEmitOpError(MlirOperation op, const char *pass, const char *message);
 
 /* Static dim of an operand's shaped type. */
 int64_t attnOperandDim(MlirOperation op, intptr_t operand, intptr_t dim);
+/* The alignment, in elements, of the rows of an attention op's tensors on
+ * a GPU: its attn.align (1, 2, 4 or 8; anything else is 0, which attn-tile
+ * reports), else that of contiguous rows of its head dims (the largest
+ * power of two up to 8 dividing D and Dv). */
+int64_t attnOpRowAlign(MlirOperation op);
 
 /* Sets / reads a discardable attribute by name. */
 void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);

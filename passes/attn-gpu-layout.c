@@ -145,10 +145,6 @@ static const char *wgmmaMisfit(MlirAttribute kernel, const Matmuls *m, char *why
   int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
   if (m->overflow || m->nqk == 0 || m->npv == 0)
     return "it does not multiply Q K^T and P V";
-  /* Rows of odd element offsets cannot be copied with cp.async (4 bytes at
-   * least), which the warp-specialized producer's barriers count on. */
-  if (kernelInt(kernel, "align") == 1)
-    return "its rows are aligned to 1 element only (attn.align = 1: copies of 2 bytes)";
   if (bm <= 0 || bm % 64 || w * 16 != bm) {
     snprintf(why, n,
              "block_m %lld with %lld warps is not whole warpgroups of 64 rows (16 rows per warp)",
@@ -293,6 +289,11 @@ static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, co
       : pipelined && dimOf(mlirOperationGetOperand(m->pv[0], 1), 1) > 128
           ? "its software-pipelined loops need more registers than a consumer warpgroup "
             "gets past Dv = 128"
+      /* narrower copies are more of them: the producer's 56 registers spilled 440
+       * bytes at D = 128 with 4-byte rows */
+      : kernelInt(kernel, "align") > 0 && kernelInt(kernel, "align") < 8
+          ? "its rows are not 16-byte aligned (attn.align < 8: the producer's copies would "
+            "spill)"
           : NULL;
   if (o->ws == WS_ON && misfit) {
     char message[200];

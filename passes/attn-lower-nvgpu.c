@@ -297,12 +297,6 @@ static MlirValue asyncCopy(AttnGpuLower *L, AttnBuilder *b, MlirValue src, intpt
                     attrs);
 }
 
-/* Issues the copies of `rows` rows of `cols` columns read through x from
- * row `row0` on (rows past the memref are zero-filled: cp.async with 0
- * source bytes) into rows [tileRow, tileRow + rows) of the buffer at
- * `base`, row stride cols + PAD. Consecutive threads copy consecutive
- * 16-byte chunks of a row (coalesced reads, contiguous shared writes). The
- * caller commits the group. */
 /* The shared-memory element of column `col` (a multiple of the copy width)
  * of tile row `row`: in a wgmma tile, inside the 16-byte chunk of its
  * 128-byte-swizzled box. */
@@ -315,20 +309,19 @@ static MlirValue copyDest(AttnBuilder *b, MlirValue row, MlirValue col, int64_t 
                   attnSubI(b, col, chunk));
 }
 
-/* One copy of `width` elements (x's row alignment allows no wider) of
- * global row srcRow, column col into shared element dst. Columns past the
- * head dim of a padded tile (x->cols) and rows past the tensor (when
- * `valid` is not null) are zero-filled: cp.async reads only the source
- * bytes it is given, from an address clamped into the row. 2-byte rows
- * have no cp.async: a guarded load and a store, which the barrier that
- * publishes the tile orders like the copies. */
-static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue *src,
-                      MlirValue srcRow, MlirValue col, MlirValue valid, MlirValue dst,
-                      int64_t width) {
+/* The source of one copy of `width` elements (x's row alignment allows no
+ * wider) of global row srcRow, column col: src (x's indices at that row and
+ * column) and the elements to read, null when all of them. Columns past the
+ * head dim of a padded tile (x->cols) and rows past the tensor (where `valid`,
+ * when not null, is false) read none: cp.async zero-fills them, from an
+ * address clamped into the tensor. *valid becomes the condition that any
+ * element is read. */
+static MlirValue copySource(AttnBuilder *b, const AttnTransfer *x, MlirValue *src, MlirValue srcRow,
+                            MlirValue col, MlirValue *valid, int64_t width) {
   MlirValue srcElems = attnNullValue(), c0 = cIdx(b, 0);
-  if (!mlirValueIsNull(valid)) {
-    srcElems = attnSelect(b, valid, cIdx(b, width), c0);
-    srcRow = attnSelect(b, valid, srcRow, c0);
+  if (!mlirValueIsNull(*valid)) {
+    srcElems = attnSelect(b, *valid, cIdx(b, width), c0);
+    srcRow = attnSelect(b, *valid, srcRow, c0);
   }
   MlirValue srcCol = attnAddI(b, x->idx[x->colDim], col);
   if (x->cols != INT64_MAX) {
@@ -337,10 +330,18 @@ static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
     MlirValue n = attnSelect(b, inRow, attnMinSI(b, left, cIdx(b, width)), c0);
     srcElems = mlirValueIsNull(srcElems) ? n : attnMinSI(b, srcElems, n);
     srcCol = attnSelect(b, inRow, srcCol, x->idx[x->colDim]);
-    valid = mlirValueIsNull(valid) ? inRow : attnAndI(b, valid, inRow);
+    *valid = mlirValueIsNull(*valid) ? inRow : attnAndI(b, *valid, inRow);
   }
   src[x->rowDim] = srcRow;
   src[x->colDim] = srcCol;
+  return srcElems;
+}
+
+/* Copies from src (copySource) into shared element dst: cp.async of 4, 8
+ * or 16 bytes. 2-byte rows have no cp.async: a guarded load and a store,
+ * which the barrier that publishes the tile orders like the copies. */
+static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, const MlirValue *src,
+                      MlirValue srcElems, MlirValue valid, MlirValue dst, int64_t width) {
   if (width > 1) {
     asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems, width);
     return;
@@ -352,18 +353,68 @@ static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
   attnGpuStore(b, v, L->smem, 1, &dst);
 }
 
+/* Where a tile's copies go: the tile at element tileBase of tileRows rows,
+ * its rows from tileRow on, plus dyn (a ring buffer's offset) when not null. */
+typedef struct {
+  MlirValue row0, limit, dyn;
+  int64_t tileRow, tileRows, tileBase, width;
+} CopyPlan;
+
+/* Copy (row r, column chunk f) of a tile: see issueRows. */
+static void copyOne(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, const CopyPlan *p,
+                    int64_t cols, MlirValue f, MlirValue r) {
+  int64_t stride = rowStride(L, cols), base = p->tileBase + p->tileRow * stride;
+  MlirValue col = attnMulI(b, f, cIdx(b, p->width)), src[4];
+  MlirValue srcRow = attnAddI(b, p->row0, r), valid = attnNullValue();
+  if (!x->rowsInBounds) /* rows past the tensor: no bytes read, zero-filled */
+    valid = attnCmpI(b, ATTN_CMPI_SLT, srcRow, p->limit);
+  for (intptr_t k = 0; k < x->rank; ++k)
+    src[k] = x->idx[k];
+  MlirValue srcElems = copySource(b, x, src, srcRow, col, &valid, p->width);
+  MlirValue dst =
+      N(L)->wg ? copyDest(b, attnAddI(b, r, cIdx(b, p->tileRow)), col, p->width, p->tileRows,
+                          p->tileBase)
+               : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
+  if (!mlirValueIsNull(p->dyn))
+    dst = attnAddI(b, dst, p->dyn);
+  copyChunk(L, b, x, src, srcElems, valid, dst, p->width);
+}
+
+/* Issues the copies of `rows` rows of `cols` columns read through x from
+ * row `row0` on into rows [tileRow, tileRow + rows) of the buffer at
+ * `base` (see copySource for what is zero-filled). Consecutive threads copy
+ * consecutive chunks of a row (coalesced reads, contiguous shared writes),
+ * as wide as the rows' alignment allows, up to 16 bytes. 16-byte copies are
+ * unrolled; narrower ones, of which a thread has several times as many,
+ * are an scf.for, whose addresses are not all live at once (unrolled, 4-
+ * and 2-byte copies spilled hundreds of bytes at D = 128). The caller
+ * commits the group. */
 static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,
                       int64_t tileRow, int64_t rows, int64_t cols, int64_t tileRows, int64_t base,
                       MlirValue dyn) {
-  /* Copies as wide as the rows' alignment allows, up to 16 bytes. */
-  int64_t width = x->align < CHUNK ? x->align : CHUNK;
-  int64_t perRow = cols / width, total = rows * perRow, threads = L->copyThreads;
-  int64_t stride = rowStride(L, cols), tileBase = base;
-  base += tileRow * stride;
+  CopyPlan p = {.row0 = row0,
+                .limit = attnDim(b, x->mem, x->rowDim),
+                .dyn = dyn,
+                .tileRow = tileRow,
+                .tileRows = tileRows,
+                .tileBase = base,
+                .width = x->align < CHUNK ? x->align : CHUNK};
+  int64_t perRow = cols / p.width, total = rows * perRow, threads = L->copyThreads;
+  if (p.width < CHUNK) {
+    int64_t n = (total + threads - 1) / threads;
+    AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, n), cIdx(b, 1), 0, NULL);
+    MlirValue c = attnAddI(b, L->copyTid, attnMulI(b, loop.iv, cIdx(b, threads)));
+    AttnGpuIf guard;
+    if (total % threads)
+      guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
+    copyOne(L, b, x, &p, cols, attnGpuURem(b, c, perRow), attnGpuUDiv(b, c, perRow));
+    if (total % threads)
+      attnGpuIfEnd(b, &guard);
+    attnForEnd(b, &loop, 0, NULL);
+    return;
+  }
   bool uniformStep = threads % perRow == 0;
   MlirValue fast = attnGpuURem(b, L->copyTid, perRow), slow = attnGpuUDiv(b, L->copyTid, perRow);
-  MlirValue limit = attnDim(b, x->mem, x->rowDim);
-  MlirType idx = attnIndexType(b);
   for (int64_t i = 0; i * threads < total; ++i) {
     MlirValue c = attnAddI(b, L->copyTid, cIdx(b, i * threads));
     AttnGpuIf guard;
@@ -375,22 +426,10 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
       f = attnGpuURem(b, c, perRow);
       r = attnGpuUDiv(b, c, perRow);
     }
-    MlirValue col = attnMulI(b, f, cIdx(b, width)), src[4];
-    MlirValue srcRow = attnAddI(b, row0, r), valid = attnNullValue();
-    if (!x->rowsInBounds) /* rows past the tensor: no bytes read, zero-filled */
-      valid = attnCmpI(b, ATTN_CMPI_SLT, srcRow, limit);
-    for (intptr_t k = 0; k < x->rank; ++k)
-      src[k] = x->idx[k];
-    MlirValue dst =
-        N(L)->wg ? copyDest(b, attnAddI(b, r, cIdx(b, tileRow)), col, width, tileRows, tileBase)
-                 : attnAddI(b, attnMulI(b, r, cIdx(b, stride)), attnAddI(b, col, cIdx(b, base)));
-    if (!mlirValueIsNull(dyn))
-      dst = attnAddI(b, dst, dyn);
-    copyChunk(L, b, x, src, srcRow, col, valid, dst, width);
+    copyOne(L, b, x, &p, cols, f, r);
     if (partial)
       attnGpuIfEnd(b, &guard);
   }
-  (void)idx;
 }
 
 static void issueTile(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, MlirValue row0,

@@ -223,26 +223,13 @@ static void granules(const char *target, const AttnTileConfig *c, int64_t *gd, i
   }
 }
 
-/* The largest power of two up to 8 dividing n (8: 16-byte rows of f16). */
-static int64_t alignOf(int64_t n) {
-  int64_t a = 8;
-  while (a > 1 && n % a)
-    a /= 2;
-  return a;
-}
-
-/* The op's attn.align (an i64 power of two in [1, 8]: what the caller
- * guarantees about its rows), else the alignment of contiguous rows of
- * head dims d and dv. 0 after a located error. */
-static int64_t rowAlign(MlirOperation op, int64_t d, int64_t dv) {
-  MlirAttribute a = attnGetAttr(op, "attn.align");
-  if (mlirAttributeIsNull(a))
-    return alignOf(d) < alignOf(dv) ? alignOf(d) : alignOf(dv);
-  int64_t v = mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : 0;
-  if (v != 1 && v != 2 && v != 4 && v != 8) {
+/* The op's attn.align (what the caller guarantees about its rows), else
+ * the alignment of contiguous rows of its head dims. 0 after a located
+ * error. */
+static int64_t rowAlign(MlirOperation op) {
+  int64_t v = attnOpRowAlign(op);
+  if (v == 0)
     attnEmitOpError(op, "attn-tile", "has an attn.align other than 1, 2, 4 or 8 (elements)");
-    return 0;
-  }
   return v;
 }
 
@@ -401,7 +388,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   if (paged && (query.paged = pagedMode(op)) == ATTN_PAGED_NONE)
     return false;
   int64_t d = query.headDim, dv = attnOperandDim(op, 2, varlen ? 2 : 3);
-  TilePad pad = {d, dv, rowAlign(op, d, dv)};
+  TilePad pad = {d, dv, rowAlign(op)};
   if (pad.align == 0)
     return false;
   AttnTileConfig config;

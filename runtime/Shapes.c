@@ -244,3 +244,33 @@ AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *
   }
   return !strncmp(k->kind, "paged", 5) ? checkPagedKeys(k, t, err, errLen) : ATTN_OK;
 }
+
+/* Bytes of an element of an f16/bf16 argument, else 0 (not moved in rows). */
+static int64_t halfBytes(const char *dtype) {
+  return !strcmp(dtype, "f16") || !strcmp(dtype, "bf16") ? 2 : 0;
+}
+
+AttnStatus attnCheckGpuAlignment(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
+                                 size_t errLen) {
+  int64_t align = k->row_align;
+  for (int i = 0; align > 1 && i < k->num_args; ++i) {
+    int64_t bytes = halfBytes(k->args[i].dtype);
+    if (!bytes || t[i].rank < 2)
+      continue;
+    bool empty = false;
+    for (int d = 0; d < t[i].rank; ++d)
+      empty |= t[i].sizes[d] == 0;
+    if (empty)
+      continue;
+    bool ok = (uintptr_t)t[i].data % (uintptr_t)(align * bytes) == 0;
+    for (int d = 0; d + 1 < t[i].rank; ++d)
+      ok &= t[i].sizes[d] == 1 || t[i].strides[d] % align == 0;
+    if (!ok)
+      return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                      "kernel '%s': the rows of '%s' must start on multiples of %lld elements "
+                      "(%lld bytes: the kernel's copy width); its address or strides are not "
+                      "(compile it for the tensors' alignment: attn.align)",
+                      k->name, k->args[i].name, (long long)align, (long long)(align * bytes));
+  }
+  return ATTN_OK;
+}

@@ -24,6 +24,12 @@ attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *er
  * packed token counts Tq, Tk that bound a varlen sequence; a paged
  * sequence's MaxBlocks * BS keys) against ATTN_GPU_MAX_TOKENS. Every other
  * size (batch, heads, blocks, splits, strides) is unbounded here. */
+/* GPU launches: every f16/bf16 tensor's rows start on a multiple of the
+ * kernel's row_align elements (data pointer and the strides of all dims but
+ * the last, where that dim has more than one element). */
+__attribute__((visibility("hidden"))) AttnStatus attnCheckGpuAlignment(const AttnBundleKernel *k,
+                                                                       const AttnrtTensor *tensors,
+                                                                       char *err, size_t errLen);
 __attribute__((visibility("hidden"))) AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k,
                                                                        const AttnrtTensor *tensors,
                                                                        char *err, size_t errLen);

@@ -412,7 +412,8 @@ static AttnStatus evalGrid(const AttnrtModule *m, int32_t k, const AttnrtTensor 
  * bound a sequence's positions are limited (Shapes.h, ATTN_GPU_MAX_TOKENS). */
 static AttnStatus checkGpuSizes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
                                 size_t errLen) {
-  return attnCheckGpuPositions(k, t, err, errLen);
+  AttnStatus s = attnCheckGpuPositions(k, t, err, errLen);
+  return s != ATTN_OK ? s : attnCheckGpuAlignment(k, t, err, errLen);
 }
 
 /* The tensor maps of kernel k's entry, described for `t`. Only the CUDA

@@ -121,7 +121,8 @@ class BundleKernel(ctypes.Structure):
                 ("causal", ctypes.c_int32),
                 ("window_left", ctypes.c_int64), ("window_right", ctypes.c_int64),
                 ("scale", ctypes.c_float), ("softcap", ctypes.c_float),
-                ("has_alibi", ctypes.c_int32), ("has_lse", ctypes.c_int32)]
+                ("has_alibi", ctypes.c_int32), ("has_lse", ctypes.c_int32),
+                ("row_align", ctypes.c_int32)]
 
 
 class BundleTensorMap(ctypes.Structure):

@@ -239,19 +239,21 @@ def _mismatches(k, spec, kind):
     bundle whose kernel has another dtype or window than its key says must never run:
     an f32 kernel under a bf16 key writes twice the bytes of `out`."""
     import math
-    from .spec import _f32
+    from .spec import _f32, natural_row_align
     scale = spec.scale if spec.scale is not None else _f32(1.0 / math.sqrt(spec.head_dim))
     want = {"kind": kind, "head_dim": spec.head_dim, "head_dim_v": spec.head_dim_out,
             "num_q_heads": spec.num_heads_q, "num_kv_heads": spec.num_heads_kv,
             "causal": bool(spec.causal), "window_left": spec.window[0],
             "window_right": spec.window[1], "scale": scale, "softcap": spec.softcap,
             "has_alibi": bool(spec.alibi), "has_lse": bool(spec.return_lse),
+            "row_align": spec.row_align or natural_row_align(spec.head_dim, spec.head_dim_out),
             "args": _expected_args(spec, kind)}
     got = {"kind": k.kind, "head_dim": k.head_dim, "head_dim_v": k.head_dim_v,
            "num_q_heads": k.num_q_heads, "num_kv_heads": k.num_kv_heads,
            "causal": bool(k.causal), "window_left": k.window_left,
            "window_right": k.window_right, "scale": k.scale, "softcap": k.softcap,
            "has_alibi": bool(k.has_alibi), "has_lse": bool(k.has_lse),
+           "row_align": k.row_align or 8,  # 0: written before row_align, 16-byte rows
            "args": [(a.name, a.dtype, a.rank) for a in k.args]}
     bad = []
     for field, w in want.items():

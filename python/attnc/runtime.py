@@ -23,8 +23,9 @@ Arg.__doc__ = "One tensor argument of a kernel: role (q, k, v, cu_seqlens_q, ...
 
 class KernelInfo(namedtuple("KernelInfo", "name kind args head_dim head_dim_v num_q_heads "
                                           "num_kv_heads causal window_left window_right scale "
-                                          "softcap has_alibi has_lse")):
-    """What a bundle says about one kernel (attnrt/Bundle.h AttnBundleKernel)."""
+                                          "softcap has_alibi has_lse row_align")):
+    """What a bundle says about one kernel (attnrt/Bundle.h AttnBundleKernel); row_align
+    is 0 in bundles written before it (their GPU kernels take 16-byte rows)."""
 
     def arg_names(self):
         return [a.name for a in self.args]
@@ -81,7 +82,8 @@ def _kernel_info(k):
                  for a in k.args[:k.num_args])
     return KernelInfo(_lib.decode(k.name), _lib.decode(k.kind), args, k.head_dim, k.head_dim_v,
                       k.num_q_heads, k.num_kv_heads, bool(k.causal), k.window_left,
-                      k.window_right, k.scale, k.softcap, bool(k.has_alibi), bool(k.has_lse))
+                      k.window_right, k.scale, k.softcap, bool(k.has_alibi), bool(k.has_lse),
+                      k.row_align)
 
 
 def _entry(e):

@@ -18,13 +18,22 @@ DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode", "sinks", "backward", "block_mask")
+           "paged_mode", "sinks", "backward", "block_mask", "row_align")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask")
+_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align")
 PAGED_MODES = ("decode", "prefill")
+
+
+def natural_row_align(d, dv):
+    """The alignment, in elements, of contiguous rows of head dims d and dv: the
+    largest power of two up to 8 dividing both (8: 16-byte rows of f16/bf16)."""
+    a = 8
+    while a > 1 and (d % a or dv % a):
+        a //= 2
+    return a
 
 
 def _f32(x):
@@ -134,7 +143,8 @@ class AttentionSpec:
     def __init__(self, dtype="bf16", head_dim=None, head_dim_v=None, num_heads_q=None,
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
-                 paged_mode=None, sinks=False, backward=False, block_mask=None):
+                 paged_mode=None, sinks=False, backward=False, block_mask=None,
+                 row_align=None):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -206,6 +216,15 @@ class AttentionSpec:
         set_(self, "sinks", bool(sinks))
         set_(self, "backward", backward)
         set_(self, "block_mask", _block_mask_field(block_mask, paged or backward))
+        # The GPU kernels' copy width (attn.align): what the tensors' rows guarantee, when
+        # that is less than contiguous rows of these head dims have (None: that).
+        if row_align is not None:
+            if row_align not in (1, 2, 4, 8) or isinstance(row_align, bool):
+                raise ValueError("AttentionSpec: row_align must be 1, 2, 4 or 8 (elements), "
+                                 "got %r" % (row_align,))
+            if row_align == natural_row_align(d, dv):
+                row_align = None
+        set_(self, "row_align", row_align)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -245,6 +264,8 @@ class AttentionSpec:
             parts.append("bwd")
         if self.block_mask:
             parts.append("bm")
+        if self.row_align:
+            parts.append("a%d" % self.row_align)
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -296,6 +317,8 @@ class AttentionSpec:
             a.append("kv_block_size = %d : i64" % self.block_mask["kv_block_size"])
         if self.paged:
             a.append('attn.paged_mode = "%s"' % self.paged_mode)
+        if self.row_align:
+            a.append("attn.align = %d : i64" % self.row_align)
         if self.causal:
             a.append("causal")
         if self.scale is not None:
@@ -371,7 +394,7 @@ class AttentionSpec:
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
         express it (explicit scale, head_dim_v != head_dim, paged)."""
         if (self.scale is not None or self.head_dim_v is not None or self.paged or self.backward
-                or self.block_mask):
+                or self.block_mask or self.row_align):
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s%s"

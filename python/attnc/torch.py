@@ -13,7 +13,7 @@ import threading
 from . import _lib, kernels
 from ._errors import AttncError
 from ._lib import RtTensor as _RtTensor
-from .spec import AttentionSpec
+from .spec import AttentionSpec, natural_row_align
 
 
 def _torch():
@@ -79,19 +79,31 @@ def _check_tensor(fn, name, t, torch, rank):
                          "torch.no_grad() or pass .detach())" % (fn, name, fn))
 
 
-def _check_gpu_alignment(fn, name, t):
-    """GPU kernels move rows in 16-byte pieces (cp.async on NVIDIA, 128-bit loads on
-    AMD): each row must start on a 16-byte boundary. A misaligned access would fault
-    on the device (and poison the CUDA context), so it is refused here."""
-    if t.device.type == "cpu" or t.numel() == 0:
-        return
+def _tensor_row_align(t):
+    """The alignment, in elements (1, 2, 4 or 8), that every row start of t has: its
+    address and the strides of its dims but the last (those of more than one element)."""
     size = t.element_size()
-    bad = t.data_ptr() % 16 or any(
-        (st * size) % 16 for st, sz in zip(t.stride()[:-1], t.shape[:-1]) if sz > 1)
-    if bad:
-        raise ValueError("%s: %s rows must start on 16-byte boundaries on the GPU (address %#x, "
-                         "strides %s, %d-byte elements); use .contiguous()"
-                         % (fn, name, t.data_ptr(), tuple(t.stride()), size))
+    ptr = t.data_ptr()
+    strides = [st for st, sz in zip(t.stride()[:-1], t.shape[:-1]) if sz > 1]
+    a = 8
+    while a > 1 and (ptr % (a * size) or any(st % a for st in strides)):
+        a //= 2
+    return a
+
+
+def _row_align(dev, d, dv, tensors):
+    """The spec's row_align for tensors on `dev`: None on the CPU and where the rows are
+    as aligned as contiguous ones of head dims d, dv (the default kernel), else the
+    alignment they have. GPU kernels copy rows in pieces of that many elements (16 bytes
+    at most: cp.async on NVIDIA, global loads on AMD), and attnrt checks it at launch, so
+    rows of any alignment work (a bf16 q of head dim 33 has 66-byte rows)."""
+    if dev.type == "cpu":
+        return None
+    a = natural_row_align(d, dv)
+    for t in tensors:
+        if t is not None and t.numel() > 0 and t.element_size() == 2:
+            a = min(a, _tensor_row_align(t))
+    return a
 
 
 def _check_qkv(fn, q, k, v, torch, rank):
@@ -106,8 +118,6 @@ def _check_qkv(fn, q, k, v, torch, rank):
     if not (q.device == k.device == v.device):
         raise ValueError("%s: q, k and v must be on one device, got %s, %s, %s"
                          % (fn, q.device, k.device, v.device))
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        _check_gpu_alignment(fn, name, t)
 
 
 def _check_common(fn, hq, hkv, d, dk, scale, window, softcap):
@@ -181,7 +191,6 @@ def _check_out(fn, out, shape, dtype, dev, torch):
     if out.size(-1) > 1 and out.stride(-1) != 1:
         raise ValueError("%s: the last dimension of out must be contiguous (stride 1), got "
                          "strides %s" % (fn, tuple(out.stride())))
-    _check_gpu_alignment(fn, "out", out)
     if any(st == 0 and sz > 1 for st, sz in zip(out.stride(), out.shape)):
         raise ValueError("%s: out must not overlap itself (a zero stride), got strides %s"
                          % (fn, tuple(out.stride())))
@@ -309,6 +318,12 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
         # Positions in the launch's pointer list (not in the objects tuple): the fast path
         # checks the pointers it already read.
         f.align = tuple(idx.index(i) for i in align) if dev.type != "cpu" else ()
+        # The kernel's rows start on multiples of its row_align elements: a pointer off
+        # that (the strides are in the signature) takes the checked path, which picks
+        # the kernel for its alignment.
+        sp = k.spec
+        f.align_mask = 2 * (sp.row_align or natural_row_align(sp.head_dim,
+                                                               sp.head_dim_out)) - 1
         f.out_shape, f.lse_shape, f.dtype, f.device = tuple(out_shape), lse_shape, dtype, dev
         f.stream = _stream_fn(torch, dev)
         f.capturing = _capturing_fn(torch, dev)
@@ -373,7 +388,7 @@ def _run_fast(f, ins, out, want_lse):
         objs = objs + ws
     ptrs = [objs[i].data_ptr() for i in f.idx]
     for i in f.align:
-        if ptrs[i] & 15:
+        if ptrs[i] & f.align_mask:
             return None
     f.plan.launch(ptrs, stream)
     return (out, lse) if want_lse else out
@@ -688,7 +703,7 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                sinks=sinks is not None)
+                sinks=sinks is not None, row_align=_row_align(dev, d, dv, (qb, kb, vb, outb)))
     named = {"q": qb, "k": kb, "v": vb, "alibi": slopes, "sinks": sinks, "out": outb, "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
@@ -879,7 +894,8 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                varlen=True, sinks=sinks is not None)
+                varlen=True, sinks=sinks is not None,
+                row_align=_row_align(dev, d, dv, (q, k, v, out)))
     named = {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q, "cu_seqlens_k": cu_seqlens_k,
              "alibi": slopes, "sinks": sinks, "out": out, "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
@@ -1036,8 +1052,6 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     if not (dev == k_cache.device == v_cache.device):
         raise ValueError("%s: q, k_cache and v_cache must be on one device, got %s, %s, %s"
                          % (fn, dev, k_cache.device, v_cache.device))
-    for name, t in (("q", q), ("k_cache", k_cache), ("v_cache", v_cache)):
-        _check_gpu_alignment(fn, name, t)
     tq, hq, d = q.shape
     nb, bs, hkv, dk = k_cache.shape
     nbv, bsv, hv, dv = v_cache.shape
@@ -1076,7 +1090,8 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                paged=True, block_size=bs, paged_mode=mode, sinks=sinks is not None)
+                paged=True, block_size=bs, paged_mode=mode, sinks=sinks is not None,
+                row_align=_row_align(dev, d, dv, (q, k_cache, v_cache, out)))
     k = _kernel(spec, _device_string(torch, dev))
     s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, dv, max_blocks * bs)
     split_out = torch.empty((s, tq, hq, dv), dtype=torch.float32, device=dev)

@@ -29,11 +29,17 @@ BENCH_HIDDEN = 2048
 
 def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=False,
          window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False,
-         sinks=False):
+         sinks=False, head_dim_v=None, row_align=None):
     """AttentionSpec kwargs of one variant, normalized (floats, lists) so that it
-    round-trips through JSON unchanged. scale is always the default (None). "sinks" is
-    there only when set (AttentionSpec.to_dict's form: older variants keep their JSON)."""
-    s = dict(dtype=dtype, head_dim=int(head_dim), head_dim_v=None,
+    round-trips through JSON unchanged. scale is always the default (None). "sinks" and
+    "row_align" are there only when set, head_dim_v only when it differs from head_dim
+    (AttentionSpec.to_dict's form: older variants keep their JSON). row_align: the rows'
+    alignment in elements when below that of contiguous rows (attnc.torch picks the
+    variant from the tensors)."""
+    if head_dim_v is not None and int(head_dim_v) == int(head_dim):
+        head_dim_v = None
+    s = dict(dtype=dtype, head_dim=int(head_dim),
+             head_dim_v=None if head_dim_v is None else int(head_dim_v),
              num_heads_q=int(num_heads_q),
              num_heads_kv=int(num_heads_q if num_heads_kv is None else num_heads_kv),
              causal=bool(causal), scale=None, window=[int(window[0]), int(window[1])],
@@ -41,7 +47,18 @@ def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=Fa
              varlen=bool(varlen))
     if sinks:
         s["sinks"] = True
+    if row_align is not None and row_align != natural_row_align(head_dim, head_dim_v or head_dim):
+        s["row_align"] = int(row_align)
     return s
+
+
+def natural_row_align(d, dv):
+    """attnc.spec.natural_row_align (no attnc import here: this module runs without the
+    libraries): the largest power of two up to 8 dividing both head dims."""
+    a = 8
+    while a > 1 and (d % a or dv % a):
+        a //= 2
+    return a
 
 
 def paged_spec(dtype="bf16", head_dim=128, num_heads_q=32, num_heads_kv=8, block_size=16,
@@ -63,6 +80,10 @@ def bench_spec(head_dim, causal):
 def spec_id(s):
     """A short readable name for a variant (pytest ids)."""
     parts = [s["dtype"], "d%d" % s["head_dim"], "h%d-%d" % (s["num_heads_q"], s["num_heads_kv"])]
+    if s.get("head_dim_v"):
+        parts[1] += "v%d" % s["head_dim_v"]
+    if s.get("row_align"):
+        parts.append("a%d" % s["row_align"])
     if s["causal"]:
         parts.append("causal")
     if list(s["window"]) != [-1, -1]:
@@ -156,6 +177,50 @@ SINKS_PLAIN_SPECS = [spec("bf16", 64, 64, 8, causal=True, return_lse=False)]
 # (wgmma, 48-key tiles).
 for _dt, _d, _c in [("bf16", 80, True), ("f16", 192, False), ("bf16", 192, True)]:
     _dense(spec(_dt, _d, 3, 3, causal=_c), SQUARE + RECT)
+
+# Any head dim (issue 17): tiles padded to the MMA granule (16 on sm_90a), rows of any
+# alignment (D = 33: 66-byte bf16 rows, 2-byte copies; D = 100: 8-byte ones), Dv != D. Odd
+# head counts, causal and not, shapes that are no multiples of any tile, lengths 1.
+HEAD_DIMS = (1, 8, 33, 40, 72, 80, 96, 100, 112, 160, 192, 200, 256)
+HEAD_DIM_SHAPES = [(3, 1, 1), (2, 100, 100), (2, 257, 1000), (2, 1000, 77), (1, 1500, 1500)]
+HEAD_DIM_SPECS = []
+for _i, _d in enumerate(HEAD_DIMS):
+    for _c in (False, True):
+        HEAD_DIM_SPECS.append(spec(("bf16", "f16")[_i % 2], _d, 3, 3, causal=_c))
+for _dt, _d, _dv, _c in [("bf16", 192, 128, True), ("bf16", 192, 128, False),
+                         ("bf16", 40, 72, False), ("f16", 40, 72, True),
+                         ("bf16", 72, 40, True), ("bf16", 33, 64, True)]:
+    HEAD_DIM_SPECS.append(spec(_dt, _d, 4, 2, causal=_c, head_dim_v=_dv))
+# GQA with a window and softcap at the odd head dims.
+HEAD_DIM_SPECS.append(spec("bf16", 33, 8, 2, causal=True, window=(100, -1), softcap=30.0))
+HEAD_DIM_SPECS.append(spec("f16", 100, 6, 3, alibi=True))
+for _s in HEAD_DIM_SPECS:
+    _dense(_s, HEAD_DIM_SHAPES, gain=4.0 if _s["softcap"] else 1.0)
+
+# aiter's test_mha.py with HEAD_SZ = 33 (its BATCH x SEQLEN_Q x SEQLEN_K x NUM_Q_HEADS x
+# NUM_K_HEADS grid, bf16 and f16, causal and not, with and without dropout: no dropout on
+# the GPU, so without): GQA 48/8 and MHA 16/16, sequence lengths 1 .. 4096.
+AITER_D33_SPECS = [spec(_dt, 33, _hq, _hkv, causal=_c)
+                   for _dt in ("bf16", "f16") for _hq, _hkv in ((48, 8), (16, 16))
+                   for _c in (False, True)]
+AITER_D33_SHAPES = [(1, 1, 1), (4, 128, 128), (4, 1, 1024), (2, 1024, 1), (3, 513, 257),
+                    (1, 4096, 4096)]
+for _s in AITER_D33_SPECS:
+    _dense(_s, AITER_D33_SHAPES)
+
+# Rows less aligned than their head dim allows (views with odd strides; test_cuda.py's
+# test_odd_row_strides builds the tensors): q whose rows are 66 bytes apart (D = 32 sliced
+# from 33, align 1), 4 bytes (align 2) and 8 bytes (align 4) at D = 64 and 128 (the wgmma
+# kernels keep wgmma down to align 2), and a q two bytes past a 16-byte boundary.
+ODD_STRIDE_CASES = [(spec("bf16", 32, 3, 3, causal=True, row_align=1), 33),
+                    (spec("bf16", 64, 3, 3, row_align=1), 65),
+                    (spec("f16", 64, 3, 3, causal=True, row_align=2), 66),
+                    (spec("bf16", 128, 3, 3, causal=True, row_align=2), 130),
+                    (spec("bf16", 128, 3, 3, row_align=4), 132)]
+ODD_STRIDE_SHAPES = [(2, 1, 1), (2, 300, 300), (1, 1000, 77)]
+# test_misaligned_rows and the fast-path tests: a q 2 bytes past a 16-byte boundary.
+MISALIGNED_SPECS = [spec("bf16", 128, 3, 3, row_align=1),
+                    spec("bf16", 128, 3, 3, causal=True, row_align=1)]
 
 # The benchmark's variants (no lse), on shapes up to one of the benchmark's own.
 for _d in BENCH_DIMS:
@@ -253,15 +318,26 @@ def _unique(specs):
 
 BENCH_SPECS = [bench_spec(d, c) for d in BENCH_DIMS for c in (False, True)]
 
+# The kernels a call of misaligned tensors picks (row_align 1) for the fast-path tests of
+# test_cuda.py (paged, serving shape) and test_flash_cuda.py (flash_common.OPS_DENSE).
+ALIGN_SPECS = [dict(paged_spec(mode="decode"), row_align=1),
+               dict(paged_spec(mode="decode"), row_align=4)]
+
 # attnc.flash_attn's CUDA cases, custom ops and CUDA graphs (test_flash_cuda.py), as
 # flash_common.record_cuda_specs() records them (test_flash_cpu.py checks the file is
 # complete; `python3 python/tests/flash_common.py` regenerates it).
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "flash_variants.json")) as _f:
     FLASH_SPECS = json.load(_f)
+# flash_common.OPS_DENSE's kernel for a q two bytes off (test_fast_path_checks_alignment).
+ALIGN_SPECS += [dict(_s, row_align=1) for _s in FLASH_SPECS
+                if (_s["dtype"], _s["head_dim"], _s["num_heads_q"], _s["num_heads_kv"],
+                    _s["causal"], _s["return_lse"], _s.get("varlen"), _s.get("paged")) ==
+                ("bf16", 64, 8, 2, True, True, False, None)][:1]
 
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
-                + SINKS_PLAIN_SPECS)
+                + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
+                + ALIGN_SPECS)
 
 
 def main(argv=None):

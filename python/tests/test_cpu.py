@@ -392,7 +392,7 @@ def test_bad_options():
 
 
 class _DeviceTensor:
-    """What _check_gpu_alignment reads of a tensor on a GPU (none exists here)."""
+    """What _tensor_row_align reads of a tensor on a GPU (none exists here)."""
 
     def __init__(self, ptr, shape, stride, size=2):
         self.device = type("dev", (), {"type": "cuda"})()
@@ -414,16 +414,31 @@ class _DeviceTensor:
         return self._stride
 
 
-def test_gpu_alignment_check():
-    check = at._check_gpu_alignment
-    check("f", "q", _DeviceTensor(4096, (2, 4, 8, 64), (2048, 512, 64, 1)))  # contiguous: fine
-    check("f", "q", _DeviceTensor(4096, (2, 8, 4, 64), (2048, 64, 512, 1)))  # BSHD view: fine
-    check("f", "q", _DeviceTensor(4096, (1, 1, 1, 60), (60, 60, 60, 1)))  # one row: no row stride
-    with pytest.raises(ValueError, match="16-byte boundaries"):
-        check("f", "q", _DeviceTensor(4098, (2, 4, 8, 64), (2048, 512, 64, 1)))  # base + 2 bytes
-    with pytest.raises(ValueError, match="16-byte boundaries"):
-        check("f", "k", _DeviceTensor(4096, (2, 4, 8, 60), (1920, 480, 60, 1)))  # 120-byte rows
-    check("f", "q", _DeviceTensor(2, (0, 4, 8, 60), (1920, 480, 60, 1)))  # empty: nothing read
+def test_gpu_row_alignment():
+    """The alignment attnc.torch compiles a GPU kernel for (row_align, in elements): that
+    of the rows' addresses, 16 bytes at most. Rows of any alignment run (issue 17); they
+    used to be refused below 16 bytes."""
+    align = at._tensor_row_align
+    assert align(_DeviceTensor(4096, (2, 4, 8, 64), (2048, 512, 64, 1))) == 8  # contiguous
+    assert align(_DeviceTensor(4096, (2, 8, 4, 64), (2048, 64, 512, 1))) == 8  # BSHD view
+    assert align(_DeviceTensor(4096, (1, 1, 1, 60), (60, 60, 60, 1))) == 8  # one row
+    assert align(_DeviceTensor(4098, (2, 4, 8, 64), (2048, 512, 64, 1))) == 1  # base + 2 bytes
+    assert align(_DeviceTensor(4096, (2, 4, 8, 60), (1920, 480, 60, 1))) == 4  # 120-byte rows
+    assert align(_DeviceTensor(4096, (2, 4, 8, 33), (1056, 264, 33, 1))) == 1  # 66-byte rows
+    assert align(_DeviceTensor(4100, (2, 4, 8, 64), (2048, 512, 64, 1))) == 2  # base + 4 bytes
+
+    class _Dev:
+        type = "cuda"
+    t33 = _DeviceTensor(4096, (2, 4, 8, 33), (1056, 264, 33, 1))
+    t64 = _DeviceTensor(4096, (2, 4, 8, 64), (2048, 512, 64, 1))
+    assert at._row_align(_Dev(), 64, 64, (t64, t64, t64)) == 8
+    assert at._row_align(_Dev(), 33, 33, (t33, t33)) == 1
+    assert at._row_align(_Dev(), 64, 64, (t64, _DeviceTensor(4098, (2, 4, 8, 64),
+                                                             (2048, 512, 64, 1)))) == 1
+    empty = _DeviceTensor(2, (0, 4, 8, 60), (1920, 480, 60, 1))
+    assert at._row_align(_Dev(), 64, 64, (t64, empty)) == 8  # empty: nothing read
+    cpu = type("C", (), {"type": "cpu"})()
+    assert at._row_align(cpu, 33, 33, (t33,)) is None
 
 
 def test_bad_varlen_inputs():

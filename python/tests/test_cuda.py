@@ -505,14 +505,55 @@ def test_reference_empty_rows(seed):
     assert torch.isfinite(lse[:, :, 6:]).all()
 
 
-def test_misaligned_rows_are_refused():
-    """Rows that do not start on 16-byte boundaries would fault in cp.async: refused
-    with a ValueError before any launch (the CUDA context stays usable)."""
-    q = torch.randn(1, 3, 16, 130, device=DEVICE, dtype=torch.bfloat16)[..., 1:129]
-    k = torch.randn(1, 3, 16, 128, device=DEVICE, dtype=torch.bfloat16)
-    with pytest.raises(ValueError, match="16-byte boundaries"):
-        at.attention(q, k, k)
-    torch.cuda.synchronize()
+@pytest.mark.parametrize("causal", [False, True])
+def test_misaligned_rows(causal, seed):
+    """Rows that do not start on 16-byte boundaries (here 2 bytes past one, 260 bytes
+    apart) cannot take 16-byte copies: attnc.torch picks the kernel compiled for their
+    alignment (row_align 1: 2-byte copies; issue 17), which computes the right numbers.
+    They used to be refused."""
+    q = torch.randn(1, 3, 300, 130, device=DEVICE, dtype=torch.bfloat16)[..., 1:129]
+    k = torch.randn(1, 3, 257, 128, device=DEVICE, dtype=torch.bfloat16)
+    out = poisoned((1, 3, 300, 128), torch.bfloat16)
+    poison_next_alloc((1, 3, 300))
+    got, lse = at.attention(q, k, k, causal=causal, return_lse=True, out=out)
+    _sync()
+    ref, ref_lse = reference(q, k, k, causal=causal)
+    empty = torch.isinf(ref_lse)
+    check("out", got, ref, MHA_TOL, seed, empty_rows=empty[..., None])
+    check("lse", lse, ref_lse, MHA_TOL, seed, empty_rows=empty)
+
+
+def _odd_stride_params():
+    for s, stride in gv.ODD_STRIDE_CASES:
+        for shape in gv.ODD_STRIDE_SHAPES:
+            yield pytest.param(s, stride, shape, id="%s-stride%d-b%d-q%d-k%d" % (
+                (gv.spec_id(s), stride) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,stride,shape", list(_odd_stride_params()))
+def test_odd_row_strides(s, stride, shape, seed):
+    """q, k, v and out are views of buffers whose rows are `stride` elements apart (a bf16
+    q of head dim 32 in rows of 66 bytes, ...): the rows' alignment is below what their
+    head dim allows, and attnc.torch runs the variant compiled for it (gv.ODD_STRIDE_CASES:
+    its row_align is the one these views have)."""
+    b, sq, sk = shape
+    dt = DTYPES[s["dtype"]]
+    hq, d = s["num_heads_q"], s["head_dim"]
+    q = torch.randn(b, hq, sq, stride, device=DEVICE).to(dt)[..., :d]
+    k = torch.randn(b, hq, sk, stride, device=DEVICE).to(dt)[..., :d]
+    v = torch.randn(b, hq, sk, stride, device=DEVICE).to(dt)[..., :d]
+    wide = poisoned((b, hq, sq, stride), dt)
+    out = wide[..., :d]
+    assert at._row_align(q.device, d, d, (q, k, v, out)) == s["row_align"]
+    poison_next_alloc((b, hq, sq))
+    got, lse = at.attention(q, k, v, causal=s["causal"], return_lse=True, out=out)
+    _sync()
+    ref, ref_lse = reference(q, k, v, causal=s["causal"])
+    empty = torch.isinf(ref_lse)
+    check("out", got, ref, MHA_TOL, seed, empty_rows=empty[..., None])
+    check("lse", lse, ref_lse, MHA_TOL, seed, empty_rows=empty)
+    # the columns between rows are not written
+    assert torch.isnan(wide[..., d:].float()).all(), "wrote past the head dim of out"
 
 
 # --- paged attention (docs/paged.md) ---------------------------------------------------------
@@ -699,22 +740,28 @@ def test_paged_no_sequences(mode, seed):
             "call %d: lse must be -inf for tokens past query_start_loc[B] (seed %d)" % (call, seed)
 
 
-def test_paged_misaligned_rows_are_refused():
-    """A cache whose rows do not start on 16-byte boundaries is refused before any launch."""
+def test_paged_misaligned_rows():
+    """A cache whose rows start 8 bytes past 16-byte boundaries takes the kernel of 8-byte
+    copies (row_align 4) and gives what the aligned cache gives (it used to be refused)."""
     s = gv.paged_spec()
     q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, [1], [16], 0, 1.0)
-    wide = torch.zeros(*k_cache.shape[:3], 136, dtype=k_cache.dtype, device=DEVICE)
-    bad = wide[..., 4:132]
-    with pytest.raises(ValueError, match="16-byte boundaries"):
-        at.paged_attention(q, bad, v_cache, tables, sl, qsl, causal=True)
-    torch.cuda.synchronize()
+    k_cache = torch.nan_to_num(k_cache)
+    wide = torch.full((*k_cache.shape[:3], 136), float("nan"), dtype=k_cache.dtype,
+                      device=DEVICE)
+    odd = wide[..., 4:132]
+    odd.copy_(k_cache)
+    want = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True)
+    got = at.paged_attention(q, odd, v_cache, tables, sl, qsl, causal=True)
+    _sync()
+    assert torch.equal(got, want), "the 8-byte aligned cache gives other numbers"
 
 
 @pytest.mark.parametrize("which", ["q", "out"])
 def test_paged_fast_path_checks_alignment(which):
     """Once a signature has a launch plan, a call with the same shapes and strides but a
-    q or out that does not start on a 16-byte boundary is refused as on a first call (the
-    fast path re-checks the addresses of q, the caches and out)."""
+    q or out that does not start on a 16-byte boundary leaves the fast path (which
+    re-checks the addresses of q, the caches and out against the kernel's row alignment)
+    for the checked one, which runs the kernel of 2-byte rows: the same numbers."""
     s = gv.paged_spec()
     q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, [1], [16], 0, 1.0)
     out = torch.empty_like(q)
@@ -728,10 +775,12 @@ def test_paged_fast_path_checks_alignment(which):
         args = (shifted, out)
     else:
         args = (q, shifted)
-    with pytest.raises(ValueError, match="16-byte boundaries"):
-        at.paged_attention(args[0], k_cache, v_cache, tables, sl, qsl, causal=True, out=args[1],
-                           return_lse=True, max_query_len=1)
+    want = out.clone()
+    got, _ = at.paged_attention(args[0], k_cache, v_cache, tables, sl, qsl, causal=True,
+                                out=args[1], return_lse=True, max_query_len=1)
     torch.cuda.synchronize()
+    assert got.data_ptr() == args[1].data_ptr()
+    assert torch.equal(got, want), "the misaligned call gives other numbers"
 
 
 # --- attention sinks (issue 17) ------------------------------------------------------------------

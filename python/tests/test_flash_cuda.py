@@ -105,8 +105,9 @@ def test_repeated_calls_fast_path(seed):
 
 
 def test_fast_path_checks_alignment():
-    """A call whose signature has a plan but whose data is not 16-byte aligned is refused
-    as on its first call (the fast path re-checks the addresses)."""
+    """A call whose signature has a plan but whose data is not 16-byte aligned leaves the
+    fast path (it re-checks the addresses against the kernel's row alignment) for the
+    checked one, which runs the kernel of 2-byte rows: the same numbers."""
     c = fc.OPS_DENSE
     q = torch.randn(c["b"], c["sq"], c["hq"], c["d"], device=DEV, dtype=torch.bfloat16)
     k = torch.randn(c["b"], c["sq"], c["hkv"], c["d"], device=DEV, dtype=torch.bfloat16)
@@ -115,8 +116,13 @@ def test_fast_path_checks_alignment():
     assert at._fast, "no launch plan was made"
     buf = torch.randn(q.numel() + 1, device=DEV, dtype=torch.bfloat16)
     shifted = buf[1:].view(q.shape)  # same shape and strides, address 2 bytes off
-    with pytest.raises(ValueError, match="16-byte"):
-        fa.flash_attn_func(shifted, k, k, causal=True, return_attn_probs=True)
+    shifted.copy_(q)
+    want = fa.flash_attn_func(q, k, k, causal=True, return_attn_probs=True)
+    got = fa.flash_attn_func(shifted, k, k, causal=True, return_attn_probs=True)
+    torch.cuda.synchronize()
+    for g, w in zip(got, want):
+        if torch.is_tensor(w):
+            assert torch.equal(g, w), "the misaligned q gives other numbers"
 
 
 # --- torch.compile ------------------------------------------------------------------------------

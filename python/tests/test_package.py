@@ -107,6 +107,35 @@ def test_spec_rejects_bad_values():
                 attnc.AttentionSpec(**kw)
 
 
+def test_row_align_spec():
+    """row_align (issue 17): the GPU kernels' copy width, in the key and the IR
+    (attn.align) only when below that of contiguous rows of the head dims."""
+    s = attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=2, row_align=1)
+    assert s.row_align == 1 and "-a1-" in s.key()
+    assert "attn.align = 1 : i64" in s.ir()
+    assert attnc.AttentionSpec.from_dict(s.to_dict()) == s
+    plain = attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=2)
+    assert "row_align" not in plain.to_dict() and "attn.align" not in plain.ir()
+    assert attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=2, row_align=8) == plain
+    d33 = attnc.AttentionSpec(dtype="bf16", head_dim=33, num_heads_q=2, row_align=1)
+    assert d33.row_align is None  # 66-byte rows: the default of D = 33
+    for bad in (3, 16, 0, True, "8"):
+        with pytest.raises(ValueError, match="row_align"):
+            attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=2, row_align=bad)
+
+
+def test_row_align_compiles_for_the_gpus():
+    """A spec with row_align compiles for sm_90a and gfx942 (narrower copies) and the
+    bundle records it; D = 33 records its default, 1."""
+    from attnc import runtime
+    for s, want in ((attnc.AttentionSpec(dtype="bf16", head_dim=64, num_heads_q=2,
+                                         row_align=2), 2),
+                    (attnc.AttentionSpec(dtype="f16", head_dim=33, num_heads_q=2,
+                                         causal=True), 1)):
+        data = attnc.compile(s.ir(), ["sm_90a", "gfx942"])
+        assert [k.row_align for k in runtime.Bundle(data).kernels] == [want]
+
+
 def test_gpu_variant_dicts():
     """The GPU test driver's variant dicts (python/tests/gpu_variants.py) are specs."""
     sys.path.insert(0, HERE)

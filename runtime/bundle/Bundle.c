@@ -109,6 +109,10 @@ AttnStatus attnCheckKernel(const AttnBundleKernel *k, const char *what, AttnStat
         return attnFail(err, errLen, status, "%s ('%s'): arguments %d and %d are both named '%s'",
                         what, k->name, j, i, k->args[i].name);
   }
+  if (k->row_align != 0 && k->row_align != 1 && k->row_align != 2 && k->row_align != 4 &&
+      k->row_align != 8)
+    return attnFail(err, errLen, status, "%s ('%s') has row_align %d, expected 0, 1, 2, 4 or 8",
+                    what, k->name, (int)k->row_align);
   return ATTN_OK;
 }
 

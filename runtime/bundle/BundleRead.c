@@ -323,6 +323,9 @@ static AttnStatus readKernel(Reader *r, AttnBundleKernel *k, int index) {
       return s;
   if ((s = readKernelFeatures(&rec, k)) != ATTN_OK)
     return s;
+  /* Added after version 1's first fields: absent in older records. */
+  if (left(&rec) >= 4 && (s = readI32(&rec, &k->row_align, "kernel row_align")) != ATTN_OK)
+    return s;
   char what[48];
   snprintf(what, sizeof what, "bad bundle: kernel %d", index);
   return attnCheckKernel(k, what, ATTN_ERROR_BAD_BUNDLE, r->err, r->errLen);

@@ -190,6 +190,8 @@ static void writeKernel(Writer *w, const AttnBundleKernel *k) {
   putF32(w, k->softcap);
   putI32(w, k->has_alibi);
   putI32(w, k->has_lse);
+  if (k->row_align != 0) /* older records end before it, and re-serialize as they were */
+    putI32(w, k->row_align);
   endRecord(w, at);
 }
 

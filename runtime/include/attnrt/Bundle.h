@@ -56,6 +56,11 @@ typedef struct AttnBundleKernel {
   int64_t window_left, window_right; /* -1: unbounded */
   float scale, softcap;
   int32_t has_alibi, has_lse;
+  /* On a GPU the rows of every f16/bf16 tensor must start on a multiple of
+   * row_align elements (1, 2, 4 or 8): the kernel's copy width. attnrt
+   * checks the data pointers and strides at launch. 0: not recorded (a
+   * bundle written before it, whose kernels assume 16-byte rows). */
+  int32_t row_align;
 } AttnBundleKernel;
 
 /* A TMA tensor map a kernel takes after its flat arguments (NVIDIA sm_90a;
