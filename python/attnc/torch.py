@@ -260,8 +260,8 @@ def _tsig(t):
 
 
 class _Fast:
-    __slots__ = ("gen", "plan", "idx", "align", "out_shape", "lse_shape", "dtype", "device",
-                 "stream", "capturing", "ws_shapes", "ws")
+    __slots__ = ("gen", "plan", "idx", "align", "align_mask", "out_shape", "lse_shape", "dtype",
+                 "device", "stream", "capturing", "ws_shapes", "ws")
 
 
 def _stream_fn(torch, dev):

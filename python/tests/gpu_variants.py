@@ -182,7 +182,8 @@ for _dt, _d, _c in [("bf16", 80, True), ("f16", 192, False), ("bf16", 192, True)
 # alignment (D = 33: 66-byte bf16 rows, 2-byte copies; D = 100: 8-byte ones), Dv != D. Odd
 # head counts, causal and not, shapes that are no multiples of any tile, lengths 1.
 HEAD_DIMS = (1, 8, 33, 40, 72, 80, 96, 100, 112, 160, 192, 200, 256)
-HEAD_DIM_SHAPES = [(3, 1, 1), (2, 100, 100), (2, 257, 1000), (2, 1000, 77), (1, 1500, 1500)]
+HEAD_DIM_SHAPES = [(3, 1, 1), (2, 7, 0), (2, 0, 5), (2, 100, 100), (2, 257, 1000), (2, 1000, 77),
+                   (1, 1500, 1500)]
 HEAD_DIM_SPECS = []
 for _i, _d in enumerate(HEAD_DIMS):
     for _c in (False, True):

@@ -750,10 +750,12 @@ def test_paged_misaligned_rows():
                       device=DEVICE)
     odd = wide[..., 4:132]
     odd.copy_(k_cache)
-    want = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, causal=True)
-    got = at.paged_attention(q, odd, v_cache, tables, sl, qsl, causal=True)
+    kw = dict(causal=True, return_lse=True, max_query_len=1)
+    want, want_lse = at.paged_attention(q, k_cache, v_cache, tables, sl, qsl, **kw)
+    got, lse = at.paged_attention(q, odd, v_cache, tables, sl, qsl, **kw)
     _sync()
-    assert torch.equal(got, want), "the 8-byte aligned cache gives other numbers"
+    assert torch.equal(got, want) and torch.equal(lse, want_lse), \
+        "the 8-byte aligned cache gives other numbers"
 
 
 @pytest.mark.parametrize("which", ["q", "out"])
