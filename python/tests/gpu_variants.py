@@ -252,7 +252,10 @@ for _s in [spec("bf16", 128, 8, 2, varlen=True), spec("bf16", 128, 8, 2, causal=
            spec("bf16", 128, 4, 4, causal=True, window=(64, 0), varlen=True),
            spec("f16", 128, 4, 1, softcap=10.0, alibi=True, varlen=True),
            spec("bf16", 64, 16, 2, causal=True, window=(127, 0), varlen=True, sinks=True),
-           spec("f16", 128, 4, 4, varlen=True, sinks=True)]:
+           spec("f16", 128, 4, 4, varlen=True, sinks=True),
+           # head dims padded to the MMA granule, rows of 2 and 8 bytes (issue 17)
+           spec("bf16", 33, 8, 2, causal=True, varlen=True),
+           spec("f16", 100, 4, 4, varlen=True, head_dim_v=72)]:
     VARLEN_CASES.append((_s, VARLEN_SHAPES, 3.0 if _s["softcap"] else 1.0))
 
 
@@ -301,6 +304,11 @@ _paged(PAGED_SHAPES + [PAGED_LONG], head_dim=64, num_heads_q=64, num_heads_kv=8,
        window=(127, 0), sinks=True)
 _paged(PAGED_SHAPES, head_dim=64, num_heads_q=64, num_heads_kv=8, sinks=True)
 _paged(PAGED_SHAPES, block_size=32, alibi=True, softcap=30.0, gain=8.0, sinks=True,
+       modes=("decode",))
+
+# Head dims padded to the MMA granule (issue 17): D = 33 (66-byte rows) and 100 (200-byte).
+_paged(PAGED_SHAPES, head_dim=33, num_heads_q=16, num_heads_kv=4)
+_paged(PAGED_SHAPES, dtype="f16", head_dim=100, num_heads_q=8, num_heads_kv=2, block_size=32,
        modes=("decode",))
 
 # The paged benchmark's variant (bench/paged_bench.py): decode, no lse.

@@ -544,7 +544,8 @@ def test_odd_row_strides(s, stride, shape, seed):
     v = torch.randn(b, hq, sk, stride, device=DEVICE).to(dt)[..., :d]
     wide = poisoned((b, hq, sq, stride), dt)
     out = wide[..., :d]
-    assert at._row_align(q.device, d, d, (q, k, v, out)) == s["row_align"]
+    if DEVICE != "cpu":  # the CPU reads rows of any alignment: no row_align there
+        assert at._row_align(q.device, d, d, (q, k, v, out)) == s["row_align"]
     poison_next_alloc((b, hq, sq))
     got, lse = at.attention(q, k, v, causal=s["causal"], return_lse=True, out=out)
     _sync()
