@@ -399,6 +399,60 @@ static void checkCudaTokenLimit(const Spec *spec, FakeCuda *fake) {
   attnBundleDestroy(&b);
 }
 
+/* Rows of any alignment (issue 17): a kernel records the alignment its
+ * copies assume (row_align, elements); a GPU launch whose f16/bf16 rows
+ * start elsewhere (data pointer or a stride of a dim of more than one
+ * element) is refused before the driver: it would fault on the device. */
+static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
+  Spec s;
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  AttnBundleKernel *k = &s.kernels[1];
+  snprintf(k->kind, sizeof k->kind, "mha_varlen");
+  setArg(&k->args[0], "q", 2, 0);
+  setArg(&k->args[1], "out", 2, 1);
+  snprintf(k->args[0].dtype, sizeof k->args[0].dtype, "bf16");
+  snprintf(k->args[1].dtype, sizeof k->args[1].dtype, "bf16");
+  k->row_align = 8;
+  for (int t = 0; t < NUM_TARGETS; ++t) {
+    AttnBundleEntry *e = &s.entries[t][1];
+    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
+    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
+    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
+  }
+  AttnBundle b;
+  if (!parseSpec(&s, &b))
+    return;
+  check(b.kernels[1].row_align == 8, "row_align round-trips: %d", (int)b.kernels[1].row_align);
+  char err[512];
+  AttnrtModule *m = NULL;
+  AttnStatus st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+  check(st == ATTN_OK, "fake CC 9.0, row_align 8: %d %s", st, err);
+  if (st == ATTN_OK) {
+    _Alignas(16) uint16_t in[64], out[64];
+    AttnrtTensor t[2] = {{in, 2, {4, 8}, {16, 1}}, {out, 2, {4, 8}, {8, 1}}};
+    int before = fake->launches;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_OK && fake->launches == before + 1, "16-byte rows launch: %d %s", st, err);
+    t[0].data = in + 1; /* 2 bytes past a 16-byte boundary */
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rows of 'q'") &&
+              strstr(err, "multiples of 8 elements") && fake->launches == before + 1,
+          "a q 2 bytes off is refused before the driver: %d %s", st, err);
+    t[0].data = in;
+    t[1].strides[0] = 9; /* 18-byte rows */
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rows of 'out'"),
+          "18-byte rows of out are refused: %d %s", st, err);
+    t[1].sizes[0] = 1; /* one row: its stride is never used */
+    t[0].sizes[0] = 1;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_OK, "one row of any stride launches: %d %s", st, err);
+    attnrtModuleDestroy(m);
+  }
+  attnBundleDestroy(&b);
+}
+
 static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
   Spec s;
   copySpec(&s, spec);
@@ -420,6 +474,7 @@ static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
     attnrtModuleDestroy(m);
   }
   checkCudaTokenLimit(spec, fake);
+  checkCudaRowAlign(spec, fake);
   check(fake->retained == 0 && fake->modules == 0 && fake->depth == 0,
         "destroy releases: context %d, modules %d", fake->retained, fake->modules);
   st = attnrtModuleLoad(&b, "cuda:1", &m, err, sizeof err);
