@@ -3,7 +3,8 @@
 // dv_tile: columns past D read 0, never written), run on the CPU against attn-run's
 // double-precision reference on fresh random inputs. D in {1, 8, 33, 40, 72, 80, 96,
 // 100, 112, 160, 192, 200, 256}, Dv != D (192/128, 40/72, 72/40), sequence lengths not
-// multiples of any tile, Sq = Sk = 1, GQA, causal, windows, softcap, lse.
+// multiples of any tile, Sq = Sk = 1, GQA, causal, windows, softcap, lse; D = 60 and 120
+// (padded to wgmma's 64 columns).
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
@@ -144,6 +145,18 @@ func.func @d40_v72(%q: tensor<2x2x50x40xf16>, %k: tensor<2x2x133x40xf16>, %v: te
 func.func @d72_v40(%q: tensor<1x2x50x72xf32>, %k: tensor<1x2x33x72xf32>, %v: tensor<1x2x33x40xf32>) -> tensor<1x2x50x40xf32> {
   %o = attn.mha %q, %k, %v {causal} : (tensor<1x2x50x72xf32>, tensor<1x2x33x72xf32>, tensor<1x2x33x40xf32>) -> tensor<1x2x50x40xf32>
   return %o : tensor<1x2x50x40xf32>
+}
+
+// CHECK: @d120 result 0 (out 1x3x130x120xbf16): {{.*}} PASS
+func.func @d120(%q: tensor<1x3x130x120xbf16>, %k: tensor<1x3x70x120xbf16>, %v: tensor<1x3x70x120xbf16>) -> tensor<1x3x130x120xbf16> {
+  %o = attn.mha %q, %k, %v {causal} : (tensor<1x3x130x120xbf16>, tensor<1x3x70x120xbf16>, tensor<1x3x70x120xbf16>) -> tensor<1x3x130x120xbf16>
+  return %o : tensor<1x3x130x120xbf16>
+}
+
+// CHECK: @d60 result 0 (out 2x2x65x60xf16): {{.*}} PASS
+func.func @d60(%q: tensor<2x2x65x60xf16>, %k: tensor<2x2x129x60xf16>, %v: tensor<2x2x129x60xf16>) -> tensor<2x2x65x60xf16> {
+  %o = attn.mha %q, %k, %v : (tensor<2x2x65x60xf16>, tensor<2x2x129x60xf16>, tensor<2x2x129x60xf16>) -> tensor<2x2x65x60xf16>
+  return %o : tensor<2x2x65x60xf16>
 }
 
 // Varlen, D = 33 and Dv = 100 (8-byte rows of V).
