@@ -245,8 +245,9 @@ def _launch(fn, spec_args, dev, torch, named):
 # also keeps a launch plan (attnc.runtime.LaunchPlan: arguments packed and grids evaluated once in
 # libattnrt); later calls with the same signature only allocate the outputs, read the data
 # pointers and launch the plan with one C call. What depends on the data is checked on
-# every call: requires_grad under grad mode and (on the GPU) 16-byte row addresses; a call
-# failing those takes the checked path, which raises.
+# every call: requires_grad under grad mode and (on the GPU) that the data pointers keep the
+# kernel's row alignment; a call failing those takes the checked path, which raises (grad)
+# or picks the kernel for the pointers' alignment.
 
 _fast = {}
 _seen = {}  # signatures checked once (a plan is made at the second)
@@ -289,7 +290,7 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
     """After a checked call: keeps a launch plan for `sig`. launches: [(KernelInfo, {role:
     tensor})] in launch order; roles: the role of each object of the fast path's objects
     tuple (inputs, then out, lse, then the workspace); align: the positions in it whose
-    data must be 16-byte aligned on the GPU."""
+    data must keep the kernel's row alignment on the GPU (row_align elements)."""
     if sig is None or not _USE_PLANS:
         return
     # A plan costs a few tens of microseconds to build: made at a signature's second
