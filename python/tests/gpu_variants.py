@@ -193,7 +193,8 @@ for _dt, _d, _dv, _c in [("bf16", 192, 128, True), ("bf16", 192, 128, False),
                          ("bf16", 72, 40, True), ("bf16", 33, 64, True)]:
     HEAD_DIM_SPECS.append(spec(_dt, _d, 4, 2, causal=_c, head_dim_v=_dv))
 # Padded to a multiple of 64, so wgmma: D = 60 (one warpgroup, 8-byte rows), 120 (warp-
-# specialized, TMA boxes reaching past the head dim: zero-filled), 250 (4-byte rows).
+# specialized; with the opt-in TMA loads their boxes reach past the head dim, zero-filled),
+# 250 (4-byte rows).
 for _d, _c in [(60, True), (120, False), (120, True), (250, True)]:
     HEAD_DIM_SPECS.append(spec("bf16", _d, 3, 3, causal=_c))
 # GQA with a window and softcap at the odd head dims.
