@@ -280,14 +280,16 @@ LogicalResult checkRanges(Operation *op, std::initializer_list<Dim> heads,
 /// otherwise be ignored silently and change the meaning of the op.
 LogicalResult checkAttributeNames(Operation *op, bool dropout) {
   bool blockMask = isa<attn::MhaOp, attn::MhaVarlenOp>(op);
+  const char *names = isa<attn::MlaOp>(op) ? "kv_lora_rank, scale, causal and softcap"
+                      : blockMask ? "scale, causal, window_left, window_right, softcap, dropout_p, "
+                                    "seed, offset, q_block_size and kv_block_size"
+                      : dropout   ? "scale, causal, window_left, window_right, softcap, dropout_p, "
+                                    "seed and offset"
+                                  : "scale, causal, window_left, window_right and softcap";
   for (NamedAttribute a : op->getDiscardableAttrs())
     if (!a.getName().strref().contains('.'))
       return op->emitOpError() << "unknown attribute '" << a.getName().strref()
-                               << "' (the op's attributes are scale, causal, window_left, "
-                               << (blockMask ? "window_right, softcap, dropout_p, seed, offset, "
-                                               "q_block_size and kv_block_size"
-                                   : dropout ? "window_right, softcap, dropout_p, seed and offset"
-                                             : "window_right and softcap")
+                               << "' (the op's attributes are " << names
                                << "; other attributes need a dialect prefix, such as 'attn.')";
   return success();
 }
@@ -312,9 +314,8 @@ const char *f32RangeHint(double v) {
 /// scale and softcap are f32: a literal beyond f32's range parses as +-Inf and
 /// one below its smallest subnormal (1.4e-45) as 0, so those are the values
 /// the messages explain.
-template <typename OpT> LogicalResult verifyCommonAttrs(OpT op, bool dropout = false) {
-  if (failed(checkAttributeNames(op.getOperation(), dropout)))
-    return failure();
+/// scale and softcap, which every attention op has (attn.mla has no windows).
+template <typename OpT> LogicalResult verifyScaleAndSoftcap(OpT op) {
   if (auto scale = op.getScaleAttr()) {
     double v = scale.getValueAsDouble();
     if (!std::isfinite(v))
@@ -330,6 +331,12 @@ template <typename OpT> LogicalResult verifyCommonAttrs(OpT op, bool dropout = f
       return op.emitOpError() << "'softcap' must be positive and finite, got " << toString(cap)
                               << f32RangeHint(c);
   }
+  return success();
+}
+
+template <typename OpT> LogicalResult verifyCommonAttrs(OpT op, bool dropout = false) {
+  if (failed(checkAttributeNames(op.getOperation(), dropout)) || failed(verifyScaleAndSoftcap(op)))
+    return failure();
   if (auto wl = op.getWindowLeftAttr(); wl && wl.getInt() < 0)
     return op.emitOpError() << "'window_left' must be non-negative, got " << wl.getInt();
   if (auto wr = op.getWindowRightAttr(); wr && wr.getInt() < 0)
@@ -771,4 +778,78 @@ LogicalResult attn::PagedAttentionOp::verify() {
   if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
     return failure();
   return verifyCommonAttrs(*this);
+}
+
+/// attn.mla: attn.paged_attention's checks with one latent cache (no KV
+/// head dim) whose first kv_lora_rank columns are V.
+LogicalResult attn::MlaOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkRank(op, getQ(), "q", 3, "Tq x H x D")) ||
+      failed(checkRank(op, getKvCache(), "kv_cache", 3, "NB x BS x D")) ||
+      failed(checkRank(op, getBlockTables(), "block_tables", 2, "B x MaxBlocks")) ||
+      failed(checkRank(op, getSeqLens(), "seq_lens", 1, "B")) ||
+      failed(checkRank(op, getQueryStartLoc(), "query_start_loc", 1, "B+1")) ||
+      failed(checkRank(op, getOut(), "out", 3, "Tq x H x kv_lora_rank")))
+    return failure();
+  for (auto [v, name] : {std::pair<Value, const char *>{getBlockTables(), "block_tables"},
+                         {getSeqLens(), "seq_lens"},
+                         {getQueryStartLoc(), "query_start_loc"}})
+    if (failed(checkElementKind(op, v, name, Elements::I32)))
+      return failure();
+  Value q = getQ(), kv = getKvCache(), out = getOut();
+  if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
+      failed(checkSameElementType(op, q, "q", kv, "kv_cache")) ||
+      failed(checkSameElementType(op, q, "q", out, "out")))
+    return failure();
+  if (getLse() && failed(checkElementKind(op, getLse(), "lse", Elements::F32)))
+    return failure();
+
+  Dim qT{q, "q", 0, "Tq"}, qH{q, "q", 1, "H"}, qD{q, "q", 2, "D"};
+  Dim kS{kv, "kv_cache", 1, "BS"}, kD{kv, "kv_cache", 2, "D"};
+  Dim oT{out, "out", 0, "Tq"}, oH{out, "out", 1, "H"}, oD{out, "out", 2, "kv_lora_rank"};
+  Dim tB{getBlockTables(), "block_tables", 0, "B"};
+  Dim sB{getSeqLens(), "seq_lens", 0, "B"};
+  Dim cB{getQueryStartLoc(), "query_start_loc", 0, "B+1"};
+  // Head count, head dim and block size shape the tiles: static, as for
+  // attn.paged_attention.
+  for (const Dim &d : {qH, qD, kS, kD, oH, oD})
+    if (failed(checkStatic(op, d)))
+      return failure();
+  if (kS.size() < 1)
+    return op->emitOpError() << "block size (kv_cache dimension 1, BS) must be at least 1, got "
+                             << kS.size();
+  if (qH.size() <= 0 || qD.size() <= 0)
+    return op->emitOpError() << "head count and head dim must be positive, got H = " << qH.size()
+                             << ", D = " << qD.size();
+  if (failed(checkSame(op, qD, kD)) || failed(checkSame(op, qT, oT)) ||
+      failed(checkSame(op, qH, oH)) || failed(checkSame(op, tB, sB)))
+    return failure();
+  // V is a prefix of each cache row: kv_lora_rank columns of D.
+  int64_t rank = getKvLoraRank();
+  if (rank < 1 || rank > qD.size())
+    return op->emitOpError() << "'kv_lora_rank' must be in [1, D = " << qD.size()
+                             << "] (V is the first kv_lora_rank columns of each kv_cache row), got "
+                             << rank;
+  if (oD.size() != rank)
+    return op->emitOpError() << "'out' dimension 2 (" << oD.size()
+                             << ") must equal 'kv_lora_rank' (" << rank << ")";
+  if (cB.isStatic() && cB.size() < 1)
+    return op->emitOpError() << "'query_start_loc' must hold B+1 >= 1 offsets, got " << cB.size();
+  const Dim &b = sB.isStatic() ? sB : tB;
+  if (cB.isStatic() && b.isStatic() && cB.size() != b.size() + 1)
+    return op->emitOpError() << "'query_start_loc' dimension 0 (B+1 = " << cB.size()
+                             << ") must be one more than '" << b.operand
+                             << "' dimension 0 (B = " << b.size() << ")";
+  if (failed(checkRanges(op, {qH}, {qD})) || failed(checkAtMost(op, kS, kMaxBlockSize)))
+    return failure();
+  if (Value lse = getLse()) {
+    if (failed(checkRank(op, lse, "lse", 2, "H x Tq")))
+      return failure();
+    Dim lH{lse, "lse", 0, "H"}, lT{lse, "lse", 1, "Tq"};
+    if (failed(checkSame(op, qH, lH)) || failed(checkSame(op, qT, lT)))
+      return failure();
+  }
+  if (failed(checkAttributeNames(op, false)))
+    return failure();
+  return verifyScaleAndSoftcap(*this);
 }

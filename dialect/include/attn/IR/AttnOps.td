@@ -297,6 +297,53 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSe
   let hasVerifier = 1;
 }
 
+def Attn_MlaOp : Attn_Op<"mla", [Pure]> {
+  let summary = "DeepSeek multi-head latent attention (MLA) decode over a paged latent cache";
+  let description = [{
+    MLA in its absorbed form: every query head attends over one shared
+    latent cache row per token, K = [c_kv (kv_lora_rank) | k_pe (rope dim)]
+    = D values, and V = c_kv, the first kv_lora_rank values of the same row
+    (docs/mla.md). Packed query tokens `q: tensor<Tq x H x D>` of B
+    sequences (D = kv_lora_rank + rope dim), a latent cache of NB blocks of
+    BS tokens `kv_cache: tensor<NB x BS x D>`,
+    `block_tables: tensor<B x MaxBlocks x i32>`, `seq_lens: tensor<B x i32>`,
+    `query_start_loc: tensor<(B+1) x i32>`, as attn.paged_attention; the
+    required attribute `kv_lora_rank` (1 <= kv_lora_rank <= D). Results
+    `out: tensor<Tq x H x kv_lora_rank>` (q's element type) and optionally
+    `lse: tensor<H x Tq x f32>`.
+
+    It is attn.paged_attention with one KV head, k_cache = kv_cache and
+    v_cache = its first kv_lora_rank columns: key j of sequence b is slot
+    j mod BS of block block_tables[b][j floordiv BS]; query token t of a
+    sequence with q_len queries sits at position seq_lens[b] - q_len + t
+    (causal is bottom-right aligned per sequence, for several query tokens
+    per sequence: speculative / MTP decoding); `scale` defaults to
+    1/sqrt(D) (DeepSeek passes 1/sqrt(192)); `softcap` as in attn.mha.
+    Query tokens past query_start_loc[B] and rows that see no key produce 0
+    and lse = -inf. Preconditions on the data as attn.paged_attention's.
+
+    Example (decode, DeepSeek-V3 shapes, 4 sequences, blocks of 64 tokens):
+    ```mlir
+    %o = attn.mla %q, %kv, %bt, %sl, %qsl {kv_lora_rank = 512 : i64}
+        : (tensor<4x128x576xbf16>, tensor<1024x64x576xbf16>, tensor<4x64xi32>,
+           tensor<4xi32>, tensor<5xi32>) -> tensor<4x128x512xbf16>
+    ```
+  }];
+  let arguments = (ins Attn_Tensor:$q, Attn_Tensor:$kv_cache,
+                       Attn_I32Tensor:$block_tables, Attn_I32Tensor:$seq_lens,
+                       Attn_I32Tensor:$query_start_loc,
+                       I64Attr:$kv_lora_rank,
+                       OptionalAttr<F32Attr>:$scale,
+                       UnitAttr:$causal,
+                       OptionalAttr<F32Attr>:$softcap);
+  let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
+  let assemblyFormat = [{
+    $q `,` $kv_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 // Not declared `Terminator`: that trait's TypeID is spelled differently by
 // gcc (this dialect) and clang (libMLIR.so), and instantiating it here
 // breaks libMLIR's own terminator checks; getHasTraitFn answers libMLIR's
