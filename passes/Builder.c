@@ -322,6 +322,23 @@ MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t
   return build1(b, "vector.insert_strided_slice", 2, operands, mlirValueGetType(into), 2, attrs);
 }
 
+static MlirAttribute i64Array(AttnBuilder *b, int64_t x, int64_t y) {
+  MlirAttribute e[2] = {mlirIntegerAttrGet(attnIntType(b, 64), x),
+                        mlirIntegerAttrGet(attnIntType(b, 64), y)};
+  return mlirArrayAttrGet(b->ctx, 2, e);
+}
+
+MlirValue attnExtractColumns(AttnBuilder *b, MlirValue tile, int64_t cols) {
+  MlirType t = mlirValueGetType(tile);
+  int64_t rows = mlirShapedTypeGetDimSize(t, 0);
+  MlirNamedAttribute attrs[3] = {attnNamedAttr(b, "offsets", i64Array(b, 0, 0)),
+                                 attnNamedAttr(b, "sizes", i64Array(b, rows, cols)),
+                                 attnNamedAttr(b, "strides", i64Array(b, 1, 1))};
+  int64_t shape[2] = {rows, cols};
+  return build1(b, "vector.extract_strided_slice", 1, &tile,
+                mlirVectorTypeGet(2, shape, mlirShapedTypeGetElementType(t)), 3, attrs);
+}
+
 MlirValue attnTranspose2d(AttnBuilder *b, MlirValue x) {
   MlirType t = mlirValueGetType(x);
   int64_t shape[2] = {mlirShapedTypeGetDimSize(t, 1), mlirShapedTypeGetDimSize(t, 0)};

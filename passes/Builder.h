@@ -146,6 +146,9 @@ MlirValue attnSubView(AttnBuilder *b, MlirValue source, MlirType resultType, int
                       const MlirValue *offsets, intptr_t nSizes, const MlirValue *sizes);
 /* vector.insert_strided_slice of a 2-D `part` into `into` at row `row`, column 0. */
 MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t row);
+/* vector.extract_strided_slice of columns [0, cols) of every row of the 2-D
+ * `tile`: a view of a prefix of its columns (attn.mla's V inside its K tile). */
+MlirValue attnExtractColumns(AttnBuilder *b, MlirValue tile, int64_t cols);
 /* vector<R> -> vector<R x cols>: every row r holds row[r] (broadcast along
  * the trailing dim needs the transposed broadcast). */
 MlirValue attnRowBroadcast(AttnBuilder *b, MlirValue row, int64_t cols);

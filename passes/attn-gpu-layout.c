@@ -381,11 +381,32 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
   return true;
 }
 
+/* attn.mla's kernels (kind "mla_decode": V a column slice of the K tile)
+ * have no GPU lowering yet; they run on the CPU (docs/mla.md). */
+static bool refuseMla(MlirOperation func, MlirAttribute kernel, const char *target) {
+  MlirAttribute kind =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
+  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
+      !mlirStringRefEqual(mlirStringAttrGetValue(kind),
+                          mlirStringRefCreateFromCString("mla_decode")))
+    return false;
+  char message[240];
+  snprintf(message, sizeof(message),
+           "is an attn.mla kernel (kind \"mla_decode\"), which target '%s' does not lower yet "
+           "(attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)",
+           target);
+  attnEmitOpError(func, passName, message);
+  return true;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
+  if ((chip || kernelTarget(kernel, "sm_90a")) &&
+      refuseMla(func, kernel, chip ? chip : "sm_90a"))
+    return false;
   if (chip) {
     Matmuls m = {0};
     mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);

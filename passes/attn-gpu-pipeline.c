@@ -33,7 +33,9 @@
  * registers of the f32 scores. A loop is left alone (and stays correct)
  * when it does not have this form: one Q K^T and one P V matmul at the top
  * of its body, the P V product only yielded, in O's position, and O used
- * by nothing else.
+ * by nothing else, and no K/V tile read crossing from stage 0 to stage 1
+ * (attn.mla's V is a column slice of its K tile, docs/mla.md: carrying the
+ * tile one iteration is a staging decision of that kernel's lowering).
  *
  * Which kernels: attn.mma = "wgmma" (asynchronous warpgroup matmuls to
  * overlap) and num_stages >= 2; `force=true` pipelines every kernel's KV
@@ -128,10 +130,21 @@ static bool isBlockArg(MlirValue v, MlirBlock block, intptr_t *pos) {
   return true;
 }
 
+/* A K/V tile read (or its pieces assembled), as opposed to values the
+ * softmax computes. */
+static bool isTileRead(MlirValue v) {
+  if (!mlirValueIsAOpResult(v))
+    return false;
+  MlirOperation def = mlirOpResultGetOwner(v);
+  return attnIsOp(def, "vector.transfer_read") || attnIsOp(def, "vector.insert_strided_slice");
+}
+
 static bool addCross(Stages *s, MlirValue v) {
   for (int i = 0; i < s->nCross; ++i)
     if (mlirValueEqual(s->cross[i], v))
       return true;
+  if (isTileRead(v))
+    return false;
   if (s->nCross == MAX_CROSS)
     return false;
   s->cross[s->nCross++] = v;

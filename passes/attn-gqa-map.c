@@ -42,6 +42,10 @@ static bool mapOp(MlirOperation op) {
    * Hkv divides Hq. */
   int kvDim = attnIsOp(op, "attn.paged_attention") ? 2 : 1;
   int64_t hq = attnOperandDim(op, 0, 1), hkv = attnOperandDim(op, 1, kvDim);
+  /* attn.mla's latent cache (NB x BS x D) is one KV head every query head
+   * reads: MQA. */
+  if (attnIsOp(op, "attn.mla"))
+    hkv = 1;
   MlirAttribute map = headMap(mlirOperationGetContext(op), hq, hkv);
   MlirAttribute existing = attnGetAttr(op, "attn.kv_head_map");
   if (!mlirAttributeIsNull(existing) && !mlirAttributeEqual(existing, map)) {

@@ -25,7 +25,10 @@
  * transfer's padding through a clamped address; rows the kernel IR proved in
  * bounds are read unchecked. A K/V tile read through a block table is a chain
  * of vector.insert_strided_slice of such reads (one per cache block); it is
- * packed piece by piece. Values of other shapes (scalars, row vectors
+ * packed piece by piece. attn.mla's V tile is a vector.extract_strided_slice
+ * of the first columns of its K tile: the PV matmul reads the K tile's
+ * packed buffer (packed once per KV tile, for the QK^T matmul), so the
+ * latent rows are read and converted once. Values of other shapes (scalars, row vectors
  * vector<BM>) are copied unchanged. Anything in a kernel that does not fit
  * these forms is reported with its location.
  *
@@ -55,12 +58,16 @@ typedef enum {
   REP_OPERAND, /* K/V tile: read element-wise by the matmul from `mem` */
   REP_PIECES,  /* K/V tile assembled from OPERAND pieces: `def` is the last
                   vector.insert_strided_slice of the chain (paged caches) */
+  REP_COLUMNS, /* the first columns of an OPERAND / PIECES tile `source`
+                  (vector.extract_strided_slice: attn.mla's V in its K tile) */
 } RepKind;
 
 typedef struct {
   RepKind kind;
   MlirValue value, buffer;
   MlirOperation def;
+  MlirValue source; /* COLUMNS: the tile it is a prefix of */
+  MlirValue packed; /* OPERAND / PIECES: the f32 buffer once a matmul packed it */
   bool materialize; /* LAZY that must be stored once computed */
   /* OPERAND: the transfer_read it came from. */
   MlirValue mem, idx[4];
@@ -631,18 +638,29 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   AttnContractForm form = attnContractForm(op);
   MlirValue lhs = mlirOperationGetOperand(op, 0), rhs = mlirOperationGetOperand(op, 1),
             acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
-  Rep *ro = mapFind(&L->map, rhs);
+  /* A column prefix of a tile (attn.mla's V) is read from that tile. */
+  Rep *rc = mapFind(&L->map, rhs);
+  MlirValue tile = rc && rc->kind == REP_COLUMNS ? rc->source : rhs;
+  Rep *ro = mapFind(&L->map, tile);
   if (form == ATTN_CONTRACT_OTHER || !ro || (ro->kind != REP_OPERAND && ro->kind != REP_PIECES) ||
       dimOf(lhs, 0) != L->bm || !mlirTypeIsAF32(elemOf(acc))) {
     fail(L, op,
          "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
          "read by vector.transfer_read, or assembled from such reads by "
-         "vector.insert_strided_slice, as right operand)");
+         "vector.insert_strided_slice, or the first columns of such a tile, as right "
+         "operand)");
     return;
   }
   Rep o = *ro;
   int64_t cols = dimOf(res, 1), depth = dimOf(lhs, 1), nr = registerBlock(cols);
-  MlirValue packed = packOperand(L, b, &o, dimOf(rhs, 0), dimOf(rhs, 1));
+  MlirValue packed = o.packed;
+  if (mlirValueIsNull(packed)) {
+    packed = packOperand(L, b, &o, dimOf(tile, 0), dimOf(tile, 1));
+    /* Looked up again: packing may have grown the map. */
+    Rep *again = mapFind(&L->map, tile);
+    if (again)
+      again->packed = packed;
+  }
   MlirValue a = bufferOf(L, b, lhs);
   MlirValue out = inPlaceBuffer(L, acc);
   if (mlirValueIsNull(out))
@@ -683,9 +701,10 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
 
 /*===--- Other tile ops ----------------------------------------------------===*/
 
-/* Every user of `v` is a contract that takes it as the right operand, or a
+/* Every user of `v` is a contract that takes it as the right operand, a
  * vector.insert_strided_slice whose result is only that (the pieces of a
- * paged K/V tile). */
+ * paged K/V tile), or a vector.extract_strided_slice of its first columns
+ * that is only that (attn.mla's V tile in its K tile). */
 static bool onlyRightOperand(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   if (mlirOpOperandIsNull(u))
@@ -695,10 +714,37 @@ static bool onlyRightOperand(MlirValue v) {
     bool rhs = attnIsOp(owner, "vector.contract") && mlirOpOperandGetOperandNumber(u) == 1;
     bool piece = attnIsOp(owner, "vector.insert_strided_slice") &&
                  onlyRightOperand(mlirOperationGetResult(owner, 0));
-    if (!rhs && !piece)
+    bool columns = attnIsOp(owner, "vector.extract_strided_slice") &&
+                   onlyRightOperand(mlirOperationGetResult(owner, 0));
+    if (!rhs && !piece && !columns)
       return false;
   }
   return true;
+}
+
+/* The i-th entry of an i64 array attribute of `op`. */
+static int64_t arrayEntry(MlirOperation op, const char *name, intptr_t i) {
+  return mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(inherent(op, name), i));
+}
+
+/* vector.extract_strided_slice of all rows and the first columns of a K/V
+ * tile (attn.mla's V, a prefix of each latent row): no code; the matmul
+ * reads the source tile's packed buffer. */
+static void lowerColumnSlice(Lower *L, MlirOperation op) {
+  MlirValue src = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
+  Rep *rs = mapFind(&L->map, src);
+  bool prefix = isTile(src) && mlirArrayAttrGetNumElements(inherent(op, "offsets")) == 2 &&
+                arrayEntry(op, "offsets", 0) == 0 && arrayEntry(op, "offsets", 1) == 0 &&
+                arrayEntry(op, "strides", 0) == 1 && arrayEntry(op, "strides", 1) == 1 &&
+                dimOf(res, 0) == dimOf(src, 0);
+  if (!prefix || !onlyRightOperand(res) || !rs ||
+      (rs->kind != REP_OPERAND && rs->kind != REP_PIECES)) {
+    fail(L, op,
+         "is not a column prefix of a K/V tile (all rows, columns [0, n) of a transfer_read "
+         "or its pieces, feeding tile matmuls as right operand)");
+    return;
+  }
+  mapPut(L, res, (Rep){.kind = REP_COLUMNS, .source = src});
 }
 
 /* vector.insert_strided_slice of a K/V piece (a whole-width block of rows)
@@ -981,6 +1027,9 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     lowerTransferRead(L, b, op);
   } else if (attnIsOp(op, "vector.insert_strided_slice") && isTile(mlirOperationGetResult(op, 0))) {
     lowerInsertPiece(L, op);
+  } else if (attnIsOp(op, "vector.extract_strided_slice") &&
+             isTile(mlirOperationGetResult(op, 0))) {
+    lowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write") && isTile(mlirOperationGetOperand(op, 0))) {
     lowerTransferWrite(L, b, op);
   } else if (mlirOperationGetNumResults(op) == 1 && isTile(mlirOperationGetResult(op, 0))) {

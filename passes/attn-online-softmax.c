@@ -84,6 +84,9 @@ typedef enum { KIND_MHA, KIND_VARLEN, KIND_PAGED } OpKind;
 typedef struct {
   OpKind kind;
   bool varlen, paged, decode, hasAlibi, hasSinks, hasLse;
+  /* attn.mla: a paged decode op over one latent cache (NB x BS x D) whose
+   * first dv columns are V; its PV matmul reads the K tile (docs/mla.md). */
+  bool mla;
   bool causal, hasWindowLeft, hasRightBound, hasSoftcap;
   int64_t windowLeft, rightBound; /* rightBound: causal ? 0 : window_right */
   double scale, softcap;
@@ -129,7 +132,7 @@ typedef struct {
 /* K and V of a paged cache: row j of the sequence is slot j mod BS of
  * block table[j floordiv BS] (docs/paged.md). */
 typedef struct {
-  MlirValue kCache, vCache; /* NB x BS x Hkv x D */
+  MlirValue kCache, vCache; /* NB x BS x Hkv x D; attn.mla: NB x BS x D, no vCache */
   MlirValue table;          /* the sequence's row of block_tables, 1-D */
   MlirValue kvHead, numBlocks, tableLen;
 } Paged;
@@ -190,11 +193,28 @@ static bool readBlockMaskSpec(MlirOperation op, Spec *s) {
   return true;
 }
 
+static void readCommonAttrs(MlirOperation op, Spec *s);
+static bool readMlaSpec(MlirOperation op, MlirAttribute tile, Spec *s);
+
+/* The tiles' head-dim widths (attn.tile's d_tile / dv_tile: padded on GPU
+ * targets), at least D and Dv. */
+static bool readTileWidths(MlirOperation op, MlirAttribute tile, Spec *s) {
+  s->dt = dictInt(tile, "d_tile", s->d);
+  s->dvt = dictInt(tile, "dv_tile", s->dv);
+  if (s->dt < s->d || s->dvt < s->dv || s->dt > 1024 || s->dvt > 1024) {
+    attnEmitOpError(op, "attn-online-softmax",
+                    "has an attn.tile whose d_tile / dv_tile are not in [D, 1024]");
+    return false;
+  }
+  return true;
+}
+
 static bool readSpec(MlirOperation op, Spec *s) {
   const char *pass = "attn-online-softmax";
   memset(s, 0, sizeof(*s));
   s->varlen = attnIsOp(op, "attn.mha_varlen");
-  s->paged = attnIsOp(op, "attn.paged_attention");
+  s->mla = attnIsOp(op, "attn.mla");
+  s->paged = attnIsOp(op, "attn.paged_attention") || s->mla;
   s->kind = s->paged ? KIND_PAGED : s->varlen ? KIND_VARLEN : KIND_MHA;
   if (!s->varlen && !s->paged && !attnIsOp(op, "attn.mha")) {
     attnEmitOpError(op, pass, "has no online-softmax lowering");
@@ -247,6 +267,8 @@ static bool readSpec(MlirOperation op, Spec *s) {
   int dDim = s->paged ? 3 : s->varlen ? 2 : 3;
   s->hq = mlirShapedTypeGetDimSize(qType, 1);
   s->d = mlirShapedTypeGetDimSize(qType, s->paged ? 2 : dDim);
+  if (s->mla)
+    return readMlaSpec(op, tile, s);
   s->dv = mlirShapedTypeGetDimSize(vType, dDim);
   if (s->paged) {
     MlirAttribute mode =
@@ -258,13 +280,15 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->bs = mlirShapedTypeGetDimSize(kType, 1);
   }
   s->elem = mlirShapedTypeGetElementType(qType);
-  s->dt = dictInt(tile, "d_tile", s->d);
-  s->dvt = dictInt(tile, "dv_tile", s->dv);
-  if (s->dt < s->d || s->dvt < s->dv || s->dt > 1024 || s->dvt > 1024) {
-    attnEmitOpError(op, pass, "has an attn.tile whose d_tile / dv_tile are not in [D, 1024]");
+  if (!readTileWidths(op, tile, s))
     return false;
-  }
+  readCommonAttrs(op, s);
+  s->dropout = attnReadDropout(op);
+  return readBlockMaskSpec(op, s);
+}
 
+/* scale, causal, windows and softcap. */
+static void readCommonAttrs(MlirOperation op, Spec *s) {
   MlirAttribute a = attr(op, "scale");
   s->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)s->d) : mlirFloatAttrGetValueDouble(a);
   s->causal = !mlirAttributeIsNull(attr(op, "causal"));
@@ -281,8 +305,36 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->hasSoftcap = true;
     s->softcap = mlirFloatAttrGetValueDouble(a);
   }
-  s->dropout = attnReadDropout(op);
-  return readBlockMaskSpec(op, s);
+}
+
+/* attn.mla: one KV head, V the first kv_lora_rank columns of the cache rows;
+ * only the decode kernel (its query heads are the rows). */
+static bool readMlaSpec(MlirOperation op, MlirAttribute tile, Spec *s) {
+  MlirAttribute mode =
+      mlirDictionaryAttrGetElementByName(tile, mlirStringRefCreateFromCString("paged"));
+  s->decode =
+      !mlirAttributeIsNull(mode) && mlirAttributeIsAString(mode) &&
+      mlirStringRefEqual(mlirStringAttrGetValue(mode), mlirStringRefCreateFromCString("decode"));
+  if (!s->decode) {
+    attnEmitOpError(op, "attn-online-softmax",
+                    "needs attn.tile's paged = \"decode\" (attn.mla has the decode kernel only)");
+    return false;
+  }
+  s->dv = mlirIntegerAttrGetValueInt(attr(op, "kv_lora_rank"));
+  s->hkv = 1;
+  s->bs = mlirShapedTypeGetDimSize(mlirValueGetType(mlirOperationGetOperand(op, 1)), 1);
+  s->elem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  if (!readTileWidths(op, tile, s))
+    return false;
+  /* V is a column slice of the K tile: its tile cannot be wider. */
+  if (s->dvt > s->dt) {
+    attnEmitOpError(op, "attn-online-softmax",
+                    "has an attn.tile whose dv_tile exceeds d_tile (attn.mla's V tile is a "
+                    "column slice of its K tile)");
+    return false;
+  }
+  readCommonAttrs(op, s);
+  return true;
 }
 
 /*===--- Types ---------------------------------------------------------------===*/
@@ -309,14 +361,20 @@ static intptr_t splitTypes(MlirContext ctx, const Spec *s, MlirType *types) {
 }
 
 /* attn.paged_attention's split kernel: q, k_cache, v_cache, block_tables,
- * seq_lens, query_start_loc, [alibi], split_out, split_lse, pids. */
+ * seq_lens, query_start_loc, [alibi], split_out, split_lse, pids; attn.mla's:
+ * q, kv_cache, block_tables, seq_lens, query_start_loc, split_out, split_lse,
+ * pids. */
 static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   intptr_t n = 0;
   int64_t dyn = mlirShapedTypeGetDynamicSize();
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
   types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
-  types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, s->elem);
-  types[n++] = attnStridedMemRefType(ctx, 4, s->dv, true, s->elem);
+  if (s->mla) { /* one latent cache, NB x BS x D: V is a prefix of its rows */
+    types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
+  } else {
+    types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, 4, s->dv, true, s->elem);
+  }
   types[n++] = attnStridedMemRefType(ctx, 2, dyn, false, i32);
   types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
   types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
@@ -420,7 +478,8 @@ static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows
 
 /* Rows [0, valid) of block `blk` of a cache for one KV head:
  * memref<? x cols x E, strided<[?, 1], offset: ?>> (a rank-reducing
- * subview), so rows of the block past the sequence read as padding. */
+ * subview), so rows of the block past the sequence read as padding. A
+ * latent cache (attn.mla, NB x BS x D) has no head dim. */
 static MlirValue blockRows(AttnBuilder *b, MlirValue cache, MlirValue blk, MlirValue kvHead,
                            MlirValue valid, int64_t cols) {
   int64_t dyn = mlirShapedTypeGetDynamicSize(),
@@ -430,6 +489,10 @@ static MlirValue blockRows(AttnBuilder *b, MlirValue cache, MlirValue blk, MlirV
   MlirType type =
       mlirMemRefTypeGet(elem, 2, shape, mlirStridedLayoutAttrGet(b->ctx, dynStride, 2, strides),
                         mlirAttributeGetNull());
+  if (mlirShapedTypeGetRank(mlirValueGetType(cache)) == 3) {
+    int64_t offs[3] = {dyn, 0, 0}, sizes[3] = {1, dyn, cols};
+    return attnSubView(b, cache, type, 3, offs, sizes, 1, &blk, 1, &valid);
+  }
   int64_t offs[4] = {dyn, 0, dyn, 0}, sizes[4] = {1, dyn, 1, cols};
   MlirValue dynOffs[2] = {blk, kvHead};
   return attnSubView(b, cache, type, 4, offs, sizes, 2, dynOffs, 1, &valid);
@@ -601,10 +664,12 @@ static double foldedScale(const Spec *s) {
 
 /* The logits of one tile in the log2 domain (scale, softcap, alibi, mask);
  * unscaled where foldedScale folds the scale into the exponentials. */
-static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked) {
+static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool masked,
+                           MlirValue *kTileOut) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
   MlirValue kTile = readKv(b, p, false, n0, masked);
+  *kTileOut = kTile;
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
   if (s->hasSoftcap)
     t = softcapTile(b, s, t, tileF);
@@ -646,6 +711,14 @@ static MlirValue dropoutTile(AttnBuilder *b, const Program *p, MlirValue n0) {
                           attnBroadcast(b, keys, tileIdx));
 }
 
+/* attn.mla's V tile: the first dv columns of the K tile value, not a second
+ * read. One load of the latent rows feeds both matmuls; a backend sees the
+ * aliasing in the IR (the PV matmul's right operand is a column slice of
+ * the QK^T matmul's) and stages the rows once (docs/mla.md). */
+static MlirValue mlaValueTile(AttnBuilder *b, const Spec *s, MlirValue kTile) {
+  return s->dvt == s->dt ? kTile : attnExtractColumns(b, kTile, s->dvt);
+}
+
 /* scf.for over [lo, hi) step BN carrying (m, l, acc). */
 static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue hi, bool masked,
                        MlirValue carry[3]) {
@@ -654,7 +727,8 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
   AttnFor loop = attnForBegin(b, lo, hi, cst(b, s->blockN), 3, carry);
   MlirValue n0 = loop.iv, m = loop.iterArgs[0], l = loop.iterArgs[1], acc = loop.iterArgs[2];
 
-  MlirValue t = logitTile(b, p, n0, masked);
+  MlirValue kTile;
+  MlirValue t = logitTile(b, p, n0, masked, &kTile);
   MlirValue mNew = attnMultiReduction(b, "maximumf", t, m, 1);
   /* A row that has seen no key yet keeps max -inf: subtract 0 instead, so
    * its weights are exp2(-inf) = 0 rather than exp2(NaN). Unmasked tiles
@@ -679,7 +753,7 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
    * dropout, the kept probabilities scaled (l and lse are dropout's). */
   MlirValue kept = s->dropout.p > 0 ? attnMulF(b, prob, dropoutTile(b, p, n0)) : prob;
   MlirValue pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
-  MlirValue vTile = readKv(b, p, true, n0, masked);
+  MlirValue vTile = s->mla ? mlaValueTile(b, s, kTile) : readKv(b, p, true, n0, masked);
   MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt));
   MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
 
@@ -1100,7 +1174,7 @@ static PagedArgs pagedArgs(const Spec *s, MlirValue *args) {
   int i = 0;
   a.q = args[i++];
   a.kc = args[i++];
-  a.vc = args[i++];
+  a.vc = s->mla ? attnNullValue() : args[i++];
   a.table = args[i++];
   a.seqLens = args[i++];
   a.qsl = args[i++];
@@ -1469,8 +1543,10 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
     args[n] = castToParam(&b, in[i], splitParams[n]);
     ++n;
   }
-  MlirValue q = in[0], table = in[3];
-  MlirValue tq = attnDim(&b, q, 0), batch = attnDim(&b, in[4], 0);
+  /* attn.mla has no v_cache: its table and seq_lens come one operand earlier. */
+  int tableAt = s->mla ? 2 : 3;
+  MlirValue q = in[0], table = in[tableAt];
+  MlirValue tq = attnDim(&b, q, 0), batch = attnDim(&b, in[tableAt + 1], 0);
   MlirValue gridIn[3] = {tq, batch, cst(&b, 1)};
   intptr_t r0 = 0, r1 = 1;
   MlirValue programs =
@@ -1490,8 +1566,9 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
     args[n++] = attnAffineApply(&b, mlirAffineMapGetSubMap(s->gridMap, 1, &i), 3, gridIn);
   attnCall(&b, splitLaunch, n, args);
 
-  MlirValue src[3] = {q, q, in[2]};
-  int dims[3] = {0, 1, 3};
+  /* out: Tq x Hq x Dv, Dv static (v_cache dim 3, or attn.mla's kv_lora_rank). */
+  MlirValue src[3] = {q, q, s->mla ? q : in[2]};
+  int dims[3] = {0, 1, s->mla ? 2 : 3};
   MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), src, dims),
             lse = attnNullValue();
   n = 0;
@@ -1559,7 +1636,8 @@ static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, co
   intptr_t nm = mergeParamTypes(ctx, s, mergeParams);
   buildKernel(
       func, op, s, kernel, launch, ns, splitParams,
-      kernelAttr(ctx, s, s->decode ? "paged_decode" : "paged", s->gridMap, 3, splitDims, false),
+      kernelAttr(ctx, s, s->mla ? "mla_decode" : s->decode ? "paged_decode" : "paged", s->gridMap, 3,
+                 splitDims, false),
       s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
   buildKernel(func, op, s, merge, mergeLaunch, nm, mergeParams,
               kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims, s->hasSinks),

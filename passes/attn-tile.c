@@ -21,6 +21,9 @@
  *     and B are static and Tq > B, else decode. BLOCK_N is halved (down to
  *     16, on AMD to a wave's rows) until a KV tile spans at most 16 pieces
  *     of gcd(BS, BLOCK_N) rows.
+ *   attn.mla (d0, d1, d2) = (Tq, B, S): attn.paged_attention's decode
+ *     kernel with one KV head, (Tq, ceil(H / BLOCK_M), S) (docs/mla.md);
+ *     its only kernel, so attn.paged_mode = "prefill" is an error.
  * (a varlen batch has at most one partial q tile per sequence, so
  * Tq ceildiv BLOCK_M + B programs along x cover every tile; programs past the
  * last tile of the batch exit at once).
@@ -286,6 +289,20 @@ static AttnPagedMode pagedMode(MlirOperation op) {
   return known && tq > b ? ATTN_PAGED_PREFILL : ATTN_PAGED_DECODE;
 }
 
+/* attn.mla runs the decode kernel only (its rows are the query heads, which
+ * share the latent rows); an explicit "prefill" hint is an error. */
+static AttnPagedMode mlaMode(MlirOperation op) {
+  MlirAttribute a = attnGetAttr(op, "attn.paged_mode");
+  if (mlirAttributeIsNull(a) ||
+      (mlirAttributeIsAString(a) &&
+       mlirStringRefEqual(mlirStringAttrGetValue(a), mlirStringRefCreateFromCString("decode"))))
+    return ATTN_PAGED_DECODE;
+  attnEmitOpError(op, "attn-tile",
+                  "has an attn.paged_mode other than \"decode\" (attn.mla has the decode kernel "
+                  "only: its rows are the query heads of one token)");
+  return ATTN_PAGED_NONE;
+}
+
 /* A KV tile is read in pieces of gcd(BS, BLOCK_N) rows, one per block it
  * touches; halving BLOCK_N bounds the pieces at 16 so tiny or odd block
  * sizes do not unroll without end. Not below 16, the smallest MMA k, and on
@@ -341,7 +358,8 @@ static int lookUp(MlirOperation op, const AttnConfigTable *table, const AttnTile
 
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
-  bool paged = attnIsOp(op, "attn.paged_attention");
+  bool mla = attnIsOp(op, "attn.mla");
+  bool paged = attnIsOp(op, "attn.paged_attention") || mla;
   if (!varlen && !paged && !attnIsOp(op, "attn.mha") && !attnIsOp(op, "attn.mha_bwd")) {
     attnEmitOpError(op, "attn-tile", "has no tiling");
     return false;
@@ -385,7 +403,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   query.causal = !mlirAttributeIsNull(
       mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("causal")));
   query.varlen = varlen || paged;
-  if (paged && (query.paged = pagedMode(op)) == ATTN_PAGED_NONE)
+  if (paged && (query.paged = mla ? mlaMode(op) : pagedMode(op)) == ATTN_PAGED_NONE)
     return false;
   int64_t d = query.headDim, dv = attnOperandDim(op, 2, varlen ? 2 : 3);
   TilePad pad = {d, dv, rowAlign(op)};
@@ -429,7 +447,8 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source, query.paged, &pad, d, dv));
   int64_t hq = attnOperandDim(op, 0, 1);
   attnSetAttr(op, "attn.grid",
-              paged ? pagedGridAttr(ctx, query.paged, hq, attnOperandDim(op, 1, 2), config.blockM)
+              paged ? pagedGridAttr(ctx, query.paged, hq, mla ? 1 : attnOperandDim(op, 1, 2),
+                                    config.blockM)
                     : gridAttr(ctx, varlen, hq, &config));
   return true;
 }

@@ -311,15 +311,17 @@ static void markReadSlots(const AttnOpInfo *o, const AttnTensor *args, const Att
 void attnPagedPoisonCaches(const AttnFuncInfo *info, AttnTensor *args, const bool *poison) {
   for (int a = 0; a < info->numArgs; ++a) {
     AttnTensor *cache = &args[a];
-    if (!poison[a] || cache->rank != 4)
+    /* NB x BS x Hkv x D, or attn.mla's latent NB x BS x D */
+    if (!poison[a] || (cache->rank != 4 && cache->rank != 3))
       continue;
-    int64_t slots = cache->dims[0] * cache->dims[1], width = cache->dims[2] * cache->dims[3];
+    int64_t slots = cache->dims[0] * cache->dims[1],
+            width = cache->dims[2] * (cache->rank == 4 ? cache->dims[3] : 1);
     bool *read = calloc((size_t)slots + 1, sizeof(bool));
     if (!read)
       continue; /* then without poison: the check stays valid, only weaker */
     for (int op = 0; op < info->numOps; ++op) {
       const AttnOpInfo *o = &info->ops[op];
-      if (o->kind == ATTN_OP_PAGED && (o->arg[ATTN_K] == a || o->arg[ATTN_V] == a))
+      if (attnIsPagedKind(o->kind) && (o->arg[ATTN_K] == a || o->arg[ATTN_V] == a))
         markReadSlots(o, args, cache, read);
     }
     for (int64_t s = 0; s < slots; ++s)

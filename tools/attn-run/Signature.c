@@ -69,10 +69,16 @@ static void readParams(MlirOperation op, AttnOpKind opKind, AttnRefParams *p) {
   intptr_t kvHeads = kind == ATTN_OP_PAGED ? 2 : 1, kvDim = kind == ATTN_OP_VARLEN ? 2 : 3;
   memset(p, 0, sizeof(*p));
   p->Hq = mlirShapedTypeGetDimSize(q, 1);
-  p->Hkv = mlirShapedTypeGetDimSize(k, kvHeads);
   p->D = mlirShapedTypeGetDimSize(q, qDim);
-  p->Dv = mlirShapedTypeGetDimSize(v, kvDim);
-  MlirAttribute a = inherent(op, "scale");
+  MlirAttribute a;
+  if (kind == ATTN_OP_MLA) { /* one latent cache: MQA, V = its first kv_lora_rank columns */
+    p->Hkv = 1;
+    p->Dv = mlirIntegerAttrGetValueInt(inherent(op, "kv_lora_rank"));
+  } else {
+    p->Hkv = mlirShapedTypeGetDimSize(k, kvHeads);
+    p->Dv = mlirShapedTypeGetDimSize(v, kvDim);
+  }
+  a = inherent(op, "scale");
   p->scale = mlirAttributeIsNull(a) ? 1.0 / sqrt((double)p->D) : mlirFloatAttrGetValueDouble(a);
   /* The op stores the scale as f32: use exactly the value the kernel sees. */
   p->scale = (double)(float)p->scale;
@@ -237,6 +243,7 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
             : isNamed(op, "attn.paged_attention") ? ATTN_OP_PAGED
             : isNamed(op, "attn.mha_bwd")         ? ATTN_OP_MHA_BWD
             : isNamed(op, "attn.mha_varlen_bwd")  ? ATTN_OP_VARLEN_BWD
+            : isNamed(op, "attn.mla")             ? ATTN_OP_MLA
                                                   : ATTN_OP_MHA;
   o->hasLse = mlirOperationGetNumResults(op) > 1;
   readParams(op, o->kind, &o->params);
@@ -257,6 +264,8 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   static const AttnSlot pagedSlots[] = {
       ATTN_Q,        ATTN_K,           ATTN_V,     ATTN_BLOCK_TABLES,
       ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS};
+  static const AttnSlot mlaSlots[] = {ATTN_Q, ATTN_K, ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
+                                      ATTN_QUERY_START};
   static const AttnRole slotRoles[] = {
       [ATTN_Q] = ATTN_ROLE_DATA,
       [ATTN_K] = ATTN_ROLE_DATA,
@@ -280,6 +289,7 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
                           : o->kind == ATTN_OP_PAGED      ? pagedSlots
                           : o->kind == ATTN_OP_MHA_BWD    ? mhaBwdSlots
                           : o->kind == ATTN_OP_VARLEN_BWD ? varlenBwdSlots
+                          : o->kind == ATTN_OP_MLA        ? mlaSlots
                                                           : mhaSlots;
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
     int arg = argNumber(mlirOperationGetOperand(op, i), entry);
@@ -294,7 +304,7 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
     }
     AttnSlot slot = slots[operandGroup(op, i)];
     o->arg[slot] = arg;
-    bool cache = o->kind == ATTN_OP_PAGED && (slot == ATTN_K || slot == ATTN_V);
+    bool cache = attnIsPagedKind(o->kind) && (slot == ATTN_K || slot == ATTN_V);
     if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slot], op, fileName, err))
       return false;
   }
@@ -366,7 +376,7 @@ bool attnReadFunc(MlirOperation func, const char *fileName, AttnFuncInfo *info, 
        op = mlirOperationGetNextInBlock(op)) {
     if (isNamed(op, "attn.mha") || isNamed(op, "attn.mha_varlen") ||
         isNamed(op, "attn.paged_attention") || isNamed(op, "attn.mha_bwd") ||
-        isNamed(op, "attn.mha_varlen_bwd")) {
+        isNamed(op, "attn.mha_varlen_bwd") || isNamed(op, "attn.mla")) {
       if (!readOp(op, entry, fileName, info, err))
         return false;
       ops[info->numOps - 1] = op;
@@ -450,6 +460,10 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
     tie(parent, a[ATTN_Q], 2, a[ATTN_K], 3);
     tie(parent, a[ATTN_BLOCK_TABLES], 0, a[ATTN_SEQ_LENS], 0);
     break;
+  case ATTN_OP_MLA: /* D of q and the latent cache; B */
+    tie(parent, a[ATTN_Q], 2, a[ATTN_K], 2);
+    tie(parent, a[ATTN_BLOCK_TABLES], 0, a[ATTN_SEQ_LENS], 0);
+    break;
   case ATTN_OP_MHA_BWD: /* not a forward kind */
   case ATTN_OP_VARLEN_BWD:
     break;
@@ -472,6 +486,12 @@ static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
   }
   if (o->kind == ATTN_OP_PAGED && index == 0) { /* out: Tq x Hq x Dv, Dv of NB x BS x Hkv x Dv */
     int a[3] = {q, q, v}, d[3] = {0, 1, 3};
+    memcpy(arg, a, sizeof(a));
+    memcpy(dim, d, sizeof(d));
+    return 3;
+  }
+  if (o->kind == ATTN_OP_MLA && index == 0) { /* out: Tq x Hq x kv_lora_rank (static) */
+    int a[3] = {q, q, -1}, d[3] = {0, 1, 0};
     memcpy(arg, a, sizeof(a));
     memcpy(dim, d, sizeof(d));
     return 3;
@@ -585,7 +605,7 @@ bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RA
     }
   }
   for (int o = 0; o < info->numOps; ++o)
-    if (info->ops[o].kind == ATTN_OP_PAGED &&
+    if (attnIsPagedKind(info->ops[o].kind) &&
         !resolveBatchPlusOne(info, &info->ops[o], parent, size, defaultSize, err))
       return false;
   for (int a = 0; a < info->numArgs; ++a)

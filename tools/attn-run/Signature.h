@@ -44,7 +44,8 @@ typedef enum {
   ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
 } AttnRole;
 
-/* Operand slots of attention ops. K and V are the caches of a paged op. */
+/* Operand slots of attention ops. K and V are the caches of a paged op;
+ * attn.mla has K only (its latent cache). */
 typedef enum {
   ATTN_Q,
   ATTN_K,
@@ -89,8 +90,14 @@ typedef enum {
   ATTN_OP_VARLEN,
   ATTN_OP_PAGED,
   ATTN_OP_MHA_BWD,
-  ATTN_OP_VARLEN_BWD
+  ATTN_OP_VARLEN_BWD,
+  ATTN_OP_MLA /* attn.mla: slot K is the latent cache, V its first kv_lora_rank columns */
 } AttnOpKind;
+
+/* attn.paged_attention or attn.mla: a block-table cache (Paged.h). */
+static inline bool attnIsPagedKind(AttnOpKind k) {
+  return k == ATTN_OP_PAGED || k == ATTN_OP_MLA;
+}
 
 /* attn.mha_bwd or attn.mha_varlen_bwd. */
 static inline bool attnIsBwdKind(AttnOpKind k) {

@@ -93,6 +93,8 @@ static void usage(FILE *out) {
         "in NB blocks), decode and prefill query lengths (some tokens may be left past the\n"
         "last sequence), shuffled block tables with a shared prefix block and garbage past\n"
         "the used entries, NaN in every cache slot no sequence reads; printed per op.\n"
+        "attn.mla: the same layouts over its latent cache (reference: K the whole row, V\n"
+        "its first kv_lora_rank values).\n"
         "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2;\n"
         "for gradients (backward ops) atol is scaled by max(1, max|want|) of the result.\n",
         out);
@@ -414,7 +416,7 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
   for (int a = 0; a < info->numArgs; ++a)
     poison[a] = info->roles[a] == ATTN_ROLE_KV_CACHE && !have[a];
   for (int op = 0; op < info->numOps; ++op)
-    if (info->ops[op].kind == ATTN_OP_PAGED &&
+    if (attnIsPagedKind(info->ops[op].kind) &&
         !attnPagedMakeLayout(info, op, args, have, rng, stderr))
       return false;
   for (int a = 0; a < info->numArgs; ++a) {
@@ -459,7 +461,7 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
       return false;
   attnPagedPoisonCaches(info, args, poison);
   for (int op = 0; op < info->numOps; ++op)
-    if (info->ops[op].kind == ATTN_OP_PAGED)
+    if (attnIsPagedKind(info->ops[op].kind))
       attnPagedPrintLayout(info, op, args, stdout);
   return true;
 }
@@ -575,13 +577,16 @@ static void referenceShapes(const AttnOpInfo *op, const AttnTensor *args, AttnRe
  * compiled code reads) before the compiled code may index with them. */
 static int referenceRagged(const AttnOpInfo *op, const AttnRefParams *p, const AttnTensor *args,
                            const double *alibi, RefResult *r, char *err, size_t errLen) {
-  const double *q = args[op->arg[ATTN_Q]].values, *k = args[op->arg[ATTN_K]].values,
-               *v = args[op->arg[ATTN_V]].values;
+  const double *q = args[op->arg[ATTN_Q]].values, *k = args[op->arg[ATTN_K]].values;
+  const double *v = op->arg[ATTN_V] >= 0 ? args[op->arg[ATTN_V]].values : NULL;
   if (op->kind == ATTN_OP_VARLEN)
     return attnRefMhaVarlen(p, q, k, v, args[op->arg[ATTN_CU_Q]].data,
                             args[op->arg[ATTN_CU_K]].data, alibi, r->out, r->lse, err, errLen);
   const AttnTensor *kc = &args[op->arg[ATTN_K]], *table = &args[op->arg[ATTN_BLOCK_TABLES]];
   AttnRefPaging g = {kc->dims[0], kc->dims[1], table->dims[1]};
+  if (op->kind == ATTN_OP_MLA)
+    return attnRefMla(p, &g, q, k, table->data, args[op->arg[ATTN_SEQ_LENS]].data,
+                      args[op->arg[ATTN_QUERY_START]].data, r->out, r->lse, err, errLen);
   return attnRefPaged(p, &g, q, k, v, table->data, args[op->arg[ATTN_SEQ_LENS]].data,
                       args[op->arg[ATTN_QUERY_START]].data, alibi, r->out, r->lse, err, errLen);
 }

@@ -566,6 +566,47 @@ int attnRefPaged(const AttnRefParams *p, const AttnRefPaging *g, const double *q
   return 0;
 }
 
+int attnRefMla(const AttnRefParams *p, const AttnRefPaging *g, const double *q,
+               const double *kvCache, const int32_t *blockTables, const int32_t *seqLens,
+               const int32_t *queryStartLoc, double *out, double *lse, char *err, size_t errLen) {
+  if (p->Hkv != 1 || p->Dv < 1 || p->Dv > p->D) {
+    setErr(err, errLen, "attn.mla needs Hkv = 1 and 1 <= kv_lora_rank <= D, got Hkv = %lld, "
+           "kv_lora_rank = %lld, D = %lld", (long long)p->Hkv, (long long)p->Dv,
+           (long long)p->D);
+    return 1;
+  }
+  if (attnRefCheckPaged(p, g, blockTables, seqLens, queryStartLoc, err, errLen) != 0)
+    return 1;
+  clearVarlenOutputs(p, out, lse);
+  for (int64_t b = 0; b < p->B; ++b) {
+    int64_t q0 = queryStartLoc[b], lenQ = queryStartLoc[b + 1] - queryStartLoc[b];
+    for (int64_t h = 0; h < p->Hq; ++h) {
+      /* K is the whole latent row, V its first Dv values: both D apart. */
+      KeyRange r = {.k = kvCache,
+                    .kBase = 0,
+                    .kStride = p->D,
+                    .v = kvCache,
+                    .vBase = 0,
+                    .vStride = p->D,
+                    .lenK = seqLens[b],
+                    .off = seqLens[b] - lenQ,
+                    .sink = -INFINITY,
+                    .blocks = g->maxBlocks > 0 ? blockTables + b * g->maxBlocks : NULL,
+                    .blockSize = g->blockSize,
+                    .kBlockStride = g->blockSize * p->D,
+                    .vBlockStride = g->blockSize * p->D};
+      for (int64_t i = 0; i < lenQ; ++i) {
+        int64_t t = q0 + i;
+        double rowLse;
+        attendRow(p, q + (t * p->Hq + h) * p->D, i, &r, out + (t * p->Hq + h) * p->Dv, &rowLse);
+        if (lse != NULL)
+          lse[h * p->Sq + t] = rowLse;
+      }
+    }
+  }
+  return 0;
+}
+
 /* How far an element is past its tolerance (> 1 means failing); used only to
  * pick the element worth reporting. */
 static double badness(double err, double tol) {

@@ -146,6 +146,14 @@ int attnRefPaged(const AttnRefParams *p, const AttnRefPaging *g, const double *q
                  const int32_t *seqLens, const int32_t *queryStartLoc, const double *alibi,
                  double *out, double *lse, char *err, size_t errLen);
 
+/* attn.mla (docs/mla.md): attnRefPaged with one KV head over a latent cache
+ *   kvCache[NB][BS][D], where K is a whole row and V its first p->Dv
+ *   (kv_lora_rank) values; p->Hkv must be 1. -> out[Tq][Hq][Dv],
+ *   lse[Hq][Tq] (nullable). Same checks and conventions as attnRefPaged. */
+int attnRefMla(const AttnRefParams *p, const AttnRefPaging *g, const double *q,
+               const double *kvCache, const int32_t *blockTables, const int32_t *seqLens,
+               const int32_t *queryStartLoc, double *out, double *lse, char *err, size_t errLen);
+
 typedef struct {
   double maxAbs;      /* max |got - want| (inf for an inf/finite mismatch) */
   double maxRel;      /* max |got - want| / max(|want|, DBL_MIN), finite pairs */
