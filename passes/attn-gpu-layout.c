@@ -404,8 +404,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
-  if ((chip || kernelTarget(kernel, "sm_90a")) &&
-      refuseMla(func, kernel, chip ? chip : "sm_90a"))
+  if ((chip || kernelTarget(kernel, "sm_90a")) && refuseMla(func, kernel, chip ? chip : "sm_90a"))
     return false;
   if (chip) {
     Matmuls m = {0};

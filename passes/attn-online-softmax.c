@@ -1634,11 +1634,13 @@ static void lowerPagedOp(MlirOperation op, MlirOperation func, const Spec *s, co
   MlirType splitParams[20], mergeParams[20];
   intptr_t ns = kernelParamTypes(ctx, s, splitParams);
   intptr_t nm = mergeParamTypes(ctx, s, mergeParams);
-  buildKernel(
-      func, op, s, kernel, launch, ns, splitParams,
-      kernelAttr(ctx, s, s->mla ? "mla_decode" : s->decode ? "paged_decode" : "paged", s->gridMap, 3,
-                 splitDims, false),
-      s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
+  buildKernel(func, op, s, kernel, launch, ns, splitParams,
+              kernelAttr(ctx, s,
+                         s->mla      ? "mla_decode"
+                         : s->decode ? "paged_decode"
+                                     : "paged",
+                         s->gridMap, 3, splitDims, false),
+              s->decode ? emitPagedDecodeKernel : emitPagedPrefillKernel);
   buildKernel(func, op, s, merge, mergeLaunch, nm, mergeParams,
               kernelAttr(ctx, s, "paged_merge", mergeGrid(ctx, s), 1, mergeDims, s->hasSinks),
               emitMergeKernel);

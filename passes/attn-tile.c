@@ -446,10 +446,10 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   MlirContext ctx = mlirOperationGetContext(op);
   attnSetAttr(op, "attn.tile", tileAttr(ctx, &config, o->target, source, query.paged, &pad, d, dv));
   int64_t hq = attnOperandDim(op, 0, 1);
-  attnSetAttr(op, "attn.grid",
-              paged ? pagedGridAttr(ctx, query.paged, hq, mla ? 1 : attnOperandDim(op, 1, 2),
-                                    config.blockM)
-                    : gridAttr(ctx, varlen, hq, &config));
+  attnSetAttr(
+      op, "attn.grid",
+      paged ? pagedGridAttr(ctx, query.paged, hq, mla ? 1 : attnOperandDim(op, 1, 2), config.blockM)
+            : gridAttr(ctx, varlen, hq, &config));
   return true;
 }
 

@@ -95,9 +95,7 @@ typedef enum {
 } AttnOpKind;
 
 /* attn.paged_attention or attn.mla: a block-table cache (Paged.h). */
-static inline bool attnIsPagedKind(AttnOpKind k) {
-  return k == ATTN_OP_PAGED || k == ATTN_OP_MLA;
-}
+static inline bool attnIsPagedKind(AttnOpKind k) { return k == ATTN_OP_PAGED || k == ATTN_OP_MLA; }
 
 /* attn.mha_bwd or attn.mha_varlen_bwd. */
 static inline bool attnIsBwdKind(AttnOpKind k) {

@@ -570,9 +570,10 @@ int attnRefMla(const AttnRefParams *p, const AttnRefPaging *g, const double *q,
                const double *kvCache, const int32_t *blockTables, const int32_t *seqLens,
                const int32_t *queryStartLoc, double *out, double *lse, char *err, size_t errLen) {
   if (p->Hkv != 1 || p->Dv < 1 || p->Dv > p->D) {
-    setErr(err, errLen, "attn.mla needs Hkv = 1 and 1 <= kv_lora_rank <= D, got Hkv = %lld, "
-           "kv_lora_rank = %lld, D = %lld", (long long)p->Hkv, (long long)p->Dv,
-           (long long)p->D);
+    setErr(err, errLen,
+           "attn.mla needs Hkv = 1 and 1 <= kv_lora_rank <= D, got Hkv = %lld, "
+           "kv_lora_rank = %lld, D = %lld",
+           (long long)p->Hkv, (long long)p->Dv, (long long)p->D);
     return 1;
   }
   if (attnRefCheckPaged(p, g, blockTables, seqLens, queryStartLoc, err, errLen) != 0)
