@@ -90,11 +90,37 @@ static int32_t staticDim(MlirValue v, intptr_t dim) {
   return mlirShapedTypeIsDynamicSize(d) ? 0 : (int32_t)d;
 }
 
+/* attn.mla: q Tq x H x D, kv_cache NB x BS x D, V its first kv_lora_rank
+ * columns (head_dim_v), one KV head. The kind is "mla" until its kernels say
+ * "mla_decode" or "paged_merge" (readKernel). */
+static void readMlaFeatures(MlirOperation op, AttnBundleKernel *k) {
+  MlirValue q = mlirOperationGetOperand(op, 0);
+  snprintf(k->kind, sizeof(k->kind), "mla");
+  k->head_dim = staticDim(q, 2);
+  k->head_dim_v = (int32_t)mlirIntegerAttrGetValueInt(inherent(op, "kv_lora_rank"));
+  k->num_q_heads = staticDim(q, 1);
+  k->num_kv_heads = 1;
+  MlirAttribute a = inherent(op, "scale");
+  k->scale = !mlirAttributeIsNull(a) ? (float)mlirFloatAttrGetValueDouble(a)
+             : k->head_dim > 0       ? (float)(1.0 / sqrt((double)k->head_dim))
+                                     : 0.0f;
+  k->causal = !mlirAttributeIsNull(inherent(op, "causal"));
+  k->window_left = k->window_right = -1;
+  a = inherent(op, "softcap");
+  k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
+  k->has_alibi = false;
+  k->has_lse = mlirOperationGetNumResults(op) > 1;
+}
+
 /* attn.mha: q B x Hq x Sq x D, k/v B x Hkv x Sk x D; attn.mha_varlen: q Tq x Hq x D,
  * k/v Tk x Hkv x D; attn.paged_attention: q Tq x Hq x D, k_cache/v_cache
  * NB x BS x Hkv x D. The kind is the op's ("paged" for a paged op until its kernels
  * say "paged_decode", "paged" or "paged_merge": readKernel). */
 static void readFeatures(MlirOperation op, AttnBundleKernel *k) {
+  if (opIs(op, "attn.mla")) {
+    readMlaFeatures(op, k);
+    return;
+  }
   bool bwd = opIs(op, "attn.mha_bwd"), varlenBwd = opIs(op, "attn.mha_varlen_bwd");
   bool varlen = opIs(op, "attn.mha_varlen") || varlenBwd, paged = opIs(op, "attn.paged_attention");
   /* A backward op's three kernels take their kinds from attn.kernel (readKernel). */
@@ -147,6 +173,10 @@ static const char *dtypeName(MlirType t) {
 
 static bool isPagedKind(const char *kind) { return !strncmp(kind, "paged", 5); }
 
+/* attn.mla's op ("mla") and split kernel ("mla_decode"); its merge kernel
+ * is paged_attention's "paged_merge". */
+static bool isMlaKind(const char *kind) { return !strncmp(kind, "mla", 3); }
+
 /* The kernels of attn.mha_bwd (bwd_delta, bwd_dkdv, bwd_dq) and of
  * attn.mha_varlen_bwd (varlen_delta, varlen_dkdv, varlen_dq). */
 static bool isBackwardKind(const char *kind) {
@@ -192,6 +222,8 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
  *                        query_start_loc, [alibi], split_out, split_lse
  *   paged_merge:         split_out, split_lse, [sinks], out, [lse]
+ *   mla_decode:          q, kv_cache, block_tables, seq_lens, query_start_loc,
+ *                        split_out, split_lse
  * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
  * op's split kernel does not, its merge does). `blockMask`: 0 none, 1 the
  * partial lists, 2 also the full ones (attn.kernel's block_mask and
@@ -212,6 +244,16 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
     ROLE("out", true);
     if (k->has_lse)
       ROLE("lse", true);
+    return n;
+  }
+  if (isMlaKind(k->kind)) {
+    ROLE("q", false);
+    ROLE("kv_cache", false);
+    ROLE("block_tables", false);
+    ROLE("seq_lens", false);
+    ROLE("query_start_loc", false);
+    ROLE("split_out", true);
+    ROLE("split_lse", true);
     return n;
   }
   if (isPagedKind(k->kind)) {
@@ -331,11 +373,11 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
   *k = features[index];
   memset(k->name, 0, sizeof(k->name));
   memcpy(k->name, name.data, name.length);
-  if (isPagedKind(k->kind) || isBackwardKind(k->kind)) {
+  if (isPagedKind(k->kind) || isMlaKind(k->kind) || isBackwardKind(k->kind)) {
     char kind[sizeof(k->kind)];
-    bool paged = isPagedKind(k->kind);
+    bool paged = isPagedKind(k->kind) || isMlaKind(k->kind);
     if (!dictString(kernelAttr(fn), "kind", kind, sizeof(kind)) ||
-        (paged ? !isPagedKind(kind) : !isBackwardKind(kind)))
+        (paged ? !isPagedKind(kind) && !isMlaKind(kind) : !isBackwardKind(kind)))
       return fail(err, errLen, "kernel %s of a %s op: no %s kind in its attn.kernel", k->name,
                   paged ? "paged" : "backward", paged ? "paged" : "backward");
     memcpy(k->kind, kind, sizeof(kind));

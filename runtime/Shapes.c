@@ -60,6 +60,15 @@ static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"split_out", "S Tq Hq Dv"},
                                       {"split_lse", "S Hq Tq"},
                                       {NULL, NULL}};
+/* attn.mla's split kernel: one latent cache, V its first Dv columns. */
+static const RoleDims mlaRoles[] = {{"q", "Tq Hq D"},
+                                    {"kv_cache", "NB BS D"},
+                                    {"block_tables", "B MB"},
+                                    {"seq_lens", "B"},
+                                    {"query_start_loc", "B+1"},
+                                    {"split_out", "S Tq Hq Dv"},
+                                    {"split_lse", "S Hq Tq"},
+                                    {NULL, NULL}};
 static const RoleDims mergeRoles[] = {
     {"split_out", "S Tq Hq Dv"}, {"split_lse", "S Hq Tq"}, {"sinks", "Hq"},
     {"out", "Tq Hq Dv"},         {"lse", "Hq Tq"},         {NULL, NULL}};
@@ -91,6 +100,8 @@ static const RoleDims *rolesOf(const char *kind) {
     return pagedRoles;
   if (!strcmp(kind, "paged_merge"))
     return mergeRoles;
+  if (!strcmp(kind, "mla_decode"))
+    return mlaRoles;
   return NULL;
 }
 
@@ -204,7 +215,8 @@ static AttnStatus checkPagedKeys(const AttnBundleKernel *k, const AttnrtTensor *
   for (int i = 0; i < k->num_args; ++i) {
     if (!strcmp(k->args[i].name, "block_tables") && t[i].rank == 2)
       maxBlocks = t[i].sizes[1];
-    if (!strcmp(k->args[i].name, "k_cache") && t[i].rank == 4)
+    if ((!strcmp(k->args[i].name, "k_cache") && t[i].rank == 4) ||
+        (!strcmp(k->args[i].name, "kv_cache") && t[i].rank == 3))
       blockSize = t[i].sizes[1];
   }
   /* Divided rather than multiplied: the product may not fit in 64 bits. */
@@ -242,7 +254,9 @@ AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *
       return tooManyTokens(k, what, err, errLen);
     }
   }
-  return !strncmp(k->kind, "paged", 5) ? checkPagedKeys(k, t, err, errLen) : ATTN_OK;
+  return !strncmp(k->kind, "paged", 5) || !strcmp(k->kind, "mla_decode")
+             ? checkPagedKeys(k, t, err, errLen)
+             : ATTN_OK;
 }
 
 /* Bytes of an element of an f16/bf16 argument, else 0 (not moved in rows). */

@@ -177,7 +177,8 @@ def _split_merge(module):
         return module.kernel(), None
     split = [k for k in module.kernels if k.kind != "paged_merge"]
     names = ", ".join("%s (%s)" % (k.name, k.kind) for k in module.kernels)
-    if len(module.kernels) != 2 or len(split) != 1 or not split[0].kind.startswith("paged"):
+    if len(module.kernels) != 2 or len(split) != 1 or \
+            not split[0].kind.startswith(("paged", "mla")):
         raise AttncError("a bundle of one attention variant has one kernel, or a paged split "
                          "kernel and its merge kernel; this one has %s" % names)
     merge = [k for k in module.kernels if k.name == split[0].name + "_merge"]
@@ -191,6 +192,8 @@ def _kinds(spec):
     if spec.backward:  # in launch order
         prefix = "varlen" if spec.varlen else "bwd"
         return tuple("%s_%s" % (prefix, k) for k in ("delta", "dkdv", "dq"))
+    if getattr(spec, "mla", False):
+        return ("mla_decode", "paged_merge")
     if spec.paged:
         return ("paged_decode" if spec.paged_mode == "decode" else "paged", "paged_merge")
     return ("mha_varlen" if spec.varlen else "mha",)
@@ -225,6 +228,9 @@ def _expected_args(spec, kind):
         return ([("q", e, 3), ("k", e, 3), ("v", e, 3), ("cu_seqlens_q", i32, 1),
                  ("cu_seqlens_k", i32, 1)] + alibi + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
+    if kind == "mla_decode":
+        return ([("q", e, 3), ("kv_cache", e, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),
+                 ("query_start_loc", i32, 1), ("split_out", f32, 4), ("split_lse", f32, 3)])
     if kind == "paged_merge":
         return ([("split_out", f32, 4), ("split_lse", f32, 3)] + sinks + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))

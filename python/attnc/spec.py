@@ -6,7 +6,9 @@ serves every (B, Sq, Sk); dtype, head dims, head counts and the features
 (causal, window, softcap, ALiBi, sinks, lse, varlen, an explicit scale) are static.
 A paged spec (attn.paged_attention over a block-table KV cache) also fixes the
 block size and the split kernel's mode ("decode" or "prefill"); the token,
-sequence and block counts stay dynamic.
+sequence and block counts stay dynamic. An MLA spec (mla=True: attn.mla, DeepSeek's
+latent attention over one paged latent cache, docs/mla.md) is a paged decode spec
+with one KV head whose V is the first head_dim_v (kv_lora_rank) columns of K.
 """
 import hashlib
 import json
@@ -18,12 +20,12 @@ DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode", "sinks", "backward", "block_mask", "row_align")
+           "paged_mode", "sinks", "backward", "block_mask", "row_align", "mla")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align")
+_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla")
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -51,6 +53,19 @@ def _mlir_f32(x):
 MAX_HEAD_DIM = 576
 MAX_HEADS = 4096
 MAX_BLOCK_SIZE = 4096
+
+
+def _check_mla(paged, paged_mode, hkv, left, right, alibi, sinks):
+    """An MLA spec is a paged decode spec with one KV head and none of the features
+    attn.mla does not have."""
+    if not paged or (paged_mode or "decode") != "decode":
+        raise ValueError("AttentionSpec: an mla spec is paged (paged=True, block_size) "
+                         "with paged_mode \"decode\"")
+    if hkv != 1:
+        raise ValueError("AttentionSpec: an mla spec has one KV head (the latent cache), "
+                         "got num_heads_kv = %d" % hkv)
+    if left >= 0 or right >= 0 or alibi or sinks:
+        raise ValueError("AttentionSpec: attn.mla has no window, alibi or sinks")
 
 
 def _block_mask_field(m, unsupported):
@@ -131,6 +146,9 @@ class AttentionSpec:
     for short query runs; "prefill": varlen rows; paged only, default "decode")
     backward: the gradients of this variant (attn.mha_bwd / attn.mha_varlen_bwd: three
     kernels, docs/backward.md); not paged, no return_lse (lse is an input)
+    mla: attn.mla (DeepSeek MLA decode, docs/mla.md): paged, paged_mode "decode",
+    num_heads_kv 1, head_dim = kv_lora_rank + rope dim, head_dim_v = kv_lora_rank (V is
+    a prefix of each latent cache row); no window, alibi or sinks
 
     Equal variants are one spec (one key, one kernel): scale equal to 1/sqrt(head_dim) (in
     f32) is None; window (-1, -1) is no window; softcap 0 / None is none; head_dim_v =
@@ -144,7 +162,7 @@ class AttentionSpec:
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
                  paged_mode=None, sinks=False, backward=False, block_mask=None,
-                 row_align=None):
+                 row_align=None, mla=False):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -192,6 +210,9 @@ class AttentionSpec:
                                  % (", ".join(PAGED_MODES), paged_mode))
         elif block_size is not None or paged_mode is not None:
             raise ValueError("AttentionSpec: block_size and paged_mode go with paged=True")
+        mla = bool(mla)
+        if mla:
+            _check_mla(paged, paged_mode, hkv, left, right, alibi, sinks)
         backward = bool(backward)
         if backward and (paged or return_lse or sinks):
             raise ValueError("AttentionSpec: a backward spec is of attn.mha or attn.mha_varlen "
@@ -225,6 +246,7 @@ class AttentionSpec:
             if row_align == natural_row_align(d, dv):
                 row_align = None
         set_(self, "row_align", row_align)
+        set_(self, "mla", mla)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -252,7 +274,8 @@ class AttentionSpec:
         """A stable name for the variant: readable, plus a hash of all fields."""
         canon = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         h = hashlib.sha256(canon.encode()).hexdigest()[:12]
-        parts = ["paged" if self.paged else "varlen" if self.varlen else "mha", self.dtype,
+        parts = ["mla" if self.mla else "paged" if self.paged else "varlen" if self.varlen
+                 else "mha", self.dtype,
                  "d%d" % self.head_dim, "h%dx%d" % (self.num_heads_q, self.num_heads_kv)]
         if self.paged:
             parts += ["bs%d" % self.block_size, self.paged_mode]
@@ -315,7 +338,9 @@ class AttentionSpec:
         if self.block_mask:
             a.append("q_block_size = %d : i64" % self.block_mask["q_block_size"])
             a.append("kv_block_size = %d : i64" % self.block_mask["kv_block_size"])
-        if self.paged:
+        if self.mla:
+            a.append("kv_lora_rank = %d : i64" % self.head_dim_out)
+        elif self.paged:
             a.append('attn.paged_mode = "%s"' % self.paged_mode)
         if self.row_align:
             a.append("attn.align = %d : i64" % self.row_align)
@@ -336,7 +361,14 @@ class AttentionSpec:
         (kernel name <func_name>_attn0; a paged op adds <func_name>_attn0_merge)."""
         t, d, dv = self.dtype, self.head_dim, self.head_dim_out
         hq, hkv = self.num_heads_q, self.num_heads_kv
-        if self.paged:
+        if self.mla:
+            bs = self.block_size
+            q, kv = "tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (bs, d, t)
+            out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
+            ins = [("q", q), ("kv_cache", kv), ("block_tables", "tensor<?x?xi32>"),
+                   ("seq_lens", "tensor<?xi32>"), ("query_start_loc", "tensor<?xi32>")]
+            op = "attn.mla"
+        elif self.paged:
             bs = self.block_size
             q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%dx%s>" % (bs, hkv, d, t),
                        "tensor<?x%dx%dx%dx%s>" % (bs, hkv, dv, t))

@@ -1,5 +1,5 @@
-"""attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen`` and
-``paged_attention``.
+"""attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen``,
+``paged_attention`` and ``mla_decode`` (CPU only for now).
 
 torch is imported when a function is called, not when this module is; tensors
 are passed to the kernels as they are (address, sizes, strides: no copies),
@@ -1109,6 +1109,133 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
                "sinks", "out", "lse", "split_out", "split_lse"), (0, 1, 2, 8), (tq, hq, dv),
               (hq, tq),
               q.dtype, ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
+    return (out, lse) if return_lse else out
+
+
+# --- MLA decode (docs/mla.md) ------------------------------------------------------------------
+
+
+def _check_kv_lora_rank(fn, kv_lora_rank, d):
+    if isinstance(kv_lora_rank, bool):
+        raise ValueError("%s: kv_lora_rank must be an integer, got %r" % (fn, kv_lora_rank))
+    try:
+        rank = int(kv_lora_rank)
+        if rank != kv_lora_rank:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("%s: kv_lora_rank must be an integer, got %r" % (fn, kv_lora_rank))
+    if not 1 <= rank <= d:
+        raise ValueError("%s: kv_lora_rank must be in [1, D = %d] (V is the first kv_lora_rank "
+                         "columns of each kv_cache row), got %d" % (fn, d, rank))
+    return rank
+
+
+def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_rank,
+               scale=None, causal=False, softcap=0.0, return_lse=False, out=None,
+               num_splits=None):
+    """DeepSeek's multi-head latent attention (MLA), decode, in the absorbed form over a
+    paged latent cache (attn.mla, docs/mla.md).
+
+    q (Tq, H, D): the query tokens of B sequences, packed (D = kv_lora_rank + rope dim,
+    e.g. 512 + 64); sequence b owns tokens [query_start_loc[b], query_start_loc[b+1]).
+    kv_cache (NB, BS, D): NB blocks of BS latent rows [c_kv | k_pe]; every query head
+    attends over them with K = the whole row and V = its first kv_lora_rank values (any
+    strides with a unit last stride). block_tables int32 (B, MaxBlocks): key j of
+    sequence b is slot j % BS of block block_tables[b][j // BS]. seq_lens int32 (B,):
+    keys per sequence, its new tokens included; query_start_loc int32 (B+1,). All on
+    q's device. Query token t of a sequence with n queries sits at position
+    seq_lens[b] - n + t: causal is bottom-right aligned per sequence (several query
+    tokens per sequence: speculative / MTP decoding).
+
+    scale: None for 1/sqrt(D) (DeepSeek passes 1/sqrt(192) = softmax_scale of its
+    qk_head_dim); softcap as in attention(). Two kernels, as paged_attention's: the
+    split kernel (one program per query token, 16 heads and KV split, each K tile read
+    once for both matmuls) into a float32 workspace (S, Tq, H, kv_lora_rank), (S, H, Tq),
+    then the merge. num_splits: S (None: docs/paged.md's heuristic).
+
+    Returns out (Tq, H, kv_lora_rank) in q's dtype (or `out=`, written and returned)
+    and, with return_lse, lse (H, Tq) float32. Tokens past query_start_loc[B] and rows
+    that see no key give 0 and lse -inf. The data preconditions (not checked) are
+    paged_attention's. CPU tensors only for now: the GPU lowerings come later.
+    """
+    try:
+        sig = ("mla", kv_lora_rank, causal, scale, softcap, return_lse, num_splits, _tsig(q),
+               _tsig(kv_cache), _tsig(block_tables), _tsig(seq_lens), _tsig(query_start_loc),
+               _tsig(out))
+        f = _fast.get(sig)
+    except Exception:
+        sig = f = None
+    if f is not None and f.gen == kernels._generation and not _grad_blocked(q, kv_cache):
+        r = _run_fast(f, (q, kv_cache, block_tables, seq_lens, query_start_loc), out,
+                      return_lse)
+        if r is not None:
+            return r
+    fn = "attnc.torch.mla_decode"
+    torch = _torch()
+    _check_tensor(fn, "q", q, torch, 3)
+    _check_tensor(fn, "kv_cache", kv_cache, torch, 3)
+    if q.dtype != kv_cache.dtype:
+        raise ValueError("%s: q and kv_cache must have the same dtype, got %s, %s"
+                         % (fn, q.dtype, kv_cache.dtype))
+    if _dtype_name(q) is None:
+        raise ValueError("%s: dtype %s is not supported (bfloat16, float16, float32)"
+                         % (fn, q.dtype))
+    dev = q.device
+    if kv_cache.device != dev:
+        raise ValueError("%s: q and kv_cache must be on one device, got %s, %s"
+                         % (fn, dev, kv_cache.device))
+    if dev.type != "cpu":
+        raise NotImplementedError("%s: %s tensors are not supported yet (attn.mla runs on the "
+                                  "CPU; its GPU lowerings come later, docs/mla.md)"
+                                  % (fn, dev.type))
+    tq, hq, d = q.shape
+    nb, bs, dk = kv_cache.shape
+    if dk != d:
+        raise ValueError("%s: q and kv_cache must have the same head dim D, got %d and %d"
+                         % (fn, d, dk))
+    if bs < 1 or nb < 1:
+        raise ValueError("%s: the cache needs at least one block of at least one token, got "
+                         "kv_cache %s" % (fn, tuple(kv_cache.shape)))
+    rank = _check_kv_lora_rank(fn, kv_lora_rank, d)
+    _check_common(fn, hq, 1, d, dk, scale, (-1, -1), softcap)
+    _check_int_tensor(fn, "block_tables", block_tables, torch, 2, dev)
+    _check_int_tensor(fn, "seq_lens", seq_lens, torch, 1, dev)
+    _check_int_tensor(fn, "query_start_loc", query_start_loc, torch, 1, dev)
+    b, max_blocks = block_tables.shape
+    if seq_lens.numel() != b or query_start_loc.numel() != b + 1:
+        raise ValueError("%s: block_tables (B, MaxBlocks), seq_lens (B,) and query_start_loc "
+                         "(B+1,) disagree on B: shapes %s, %s, %s"
+                         % (fn, tuple(block_tables.shape), tuple(seq_lens.shape),
+                            tuple(query_start_loc.shape)))
+    if num_splits is not None:
+        if isinstance(num_splits, bool) or int(num_splits) != num_splits or num_splits < 1:
+            raise ValueError("%s: num_splits must be an integer >= 1 (None: chosen), got %r"
+                             % (fn, num_splits))
+        num_splits = int(num_splits)
+    out = _check_out(fn, out, (tq, hq, rank), q.dtype, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, rank), dtype=q.dtype, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    if tq == 0:
+        return (out, lse) if return_lse else out
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=rank, num_heads_q=hq,
+                num_heads_kv=1, causal=bool(causal), scale=scale, softcap=float(softcap),
+                return_lse=bool(return_lse), paged=True, block_size=bs, paged_mode="decode",
+                mla=True)
+    k = _kernel(spec, _device_string(torch, dev))
+    s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, rank, max_blocks * bs)
+    split_out = torch.empty((s, tq, hq, rank), dtype=torch.float32, device=dev)
+    split_lse = torch.empty((s, hq, tq), dtype=torch.float32, device=dev)
+    stream = _stream(torch, dev)
+    named = {"q": q, "kv_cache": kv_cache, "block_tables": block_tables, "seq_lens": seq_lens,
+             "query_start_loc": query_start_loc, "split_out": split_out,
+             "split_lse": split_lse, "out": out, "lse": lse}
+    _launch_kernel(fn, k.module, k.info, named, stream)
+    _launch_kernel(fn, k.module, k.merge, named, stream)
+    _remember(sig, torch, dev, k, [(k.info, named), (k.merge, named)],
+              ("q", "kv_cache", "block_tables", "seq_lens", "query_start_loc", "out", "lse",
+               "split_out", "split_lse"), (0, 1, 5), (tq, hq, rank), (hq, tq), q.dtype,
+              ws_shapes=((s, tq, hq, rank), (s, hq, tq)))
     return (out, lse) if return_lse else out
 
 

@@ -34,7 +34,8 @@ extern "C" {
 typedef struct AttnBundleArg {
   char name[32];  /* role: "q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "sinks", "out",
                    * "lse"; paged kernels: "k_cache", "v_cache", "block_tables", "seq_lens",
-                   * "query_start_loc", "split_out", "split_lse" (docs/paged.md) */
+                   * "query_start_loc", "split_out", "split_lse" (docs/paged.md); attn.mla's
+                   * split kernel: "kv_cache" in place of the two caches (docs/mla.md) */
   char dtype[8];  /* element type: "f16", "bf16", "f32", "f64", "i32" */
   int32_t rank;   /* 1..4 */
   int32_t output; /* 1 when the kernel writes it */
@@ -47,7 +48,7 @@ typedef struct AttnBundleKernel {
   char name[128]; /* kernel name, e.g. "attention_attn0"; also its symbol on GPU targets */
   char kind[16];  /* "mha" | "mha_varlen" | "paged_decode" | "paged" | "paged_merge" |
                      "bwd_delta" | "bwd_dkdv" | "bwd_dq" | "varlen_delta" | "varlen_dkdv" |
-                     "varlen_dq" (docs/backward.md) */
+                     "varlen_dq" (docs/backward.md) | "mla_decode" (docs/mla.md) */
   int32_t num_args;
   AttnBundleArg args[ATTN_BUNDLE_MAX_ARGS];
   /* Features, for inspection and for choosing a variant. */
