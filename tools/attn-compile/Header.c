@@ -17,7 +17,7 @@ void attnCIdentifier(const char *text, char *out, size_t size) {
 }
 
 /* The shape of a tensor role, in the op's terms (per kernel kind: mha,
- * mha_varlen, the paged kernels). */
+ * mha_varlen, the paged kernels, attn.mla's split kernel). */
 static const char *shapeOf(const char *role, const char *kind) {
   static const struct {
     const char *role, *mha, *varlen, *paged;
@@ -29,6 +29,7 @@ static const char *shapeOf(const char *role, const char *kind) {
       {"cu_seqlens_k", "", "B+1 (int32 offsets of each sequence in k/v)", ""},
       {"k_cache", "", "", "NB x BS x Hkv x D (blocks of BS tokens)"},
       {"v_cache", "", "", "NB x BS x Hkv x Dv"},
+      {"kv_cache", "", "", "NB x BS x D (latent rows; V = the first Dv columns)"},
       {"block_tables", "", "", "B x MaxBlocks (int32 block ids)"},
       {"seq_lens", "", "", "B (int32 keys per sequence)"},
       {"query_start_loc", "", "", "B+1 (int32 offsets of each sequence in q)"},
@@ -46,9 +47,9 @@ static const char *shapeOf(const char *role, const char *kind) {
   };
   for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); ++i)
     if (!strcmp(shapes[i].role, role))
-      return !strncmp(kind, "paged", 5)    ? shapes[i].paged
-             : !strcmp(kind, "mha_varlen") ? shapes[i].varlen
-                                           : shapes[i].mha;
+      return !strncmp(kind, "paged", 5) || !strcmp(kind, "mla_decode") ? shapes[i].paged
+             : !strcmp(kind, "mha_varlen")                             ? shapes[i].varlen
+                                                                       : shapes[i].mha;
   return "";
 }
 
