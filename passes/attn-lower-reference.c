@@ -859,22 +859,31 @@ static MlirValue pagedBatch(AttnBuilder *b, MlirValue table, MlirValue seqLens, 
   return attnMinSI(b, n, attnSubI(b, attnDim(b, qsl, 0), attnConstIndex(b, 1)));
 }
 
+/* attn.paged_attention, and attn.mla: one latent cache NB x BS x D (no head
+ * dim) whose rows are K and whose first kv_lora_rank values are V. */
 static void lowerPaged(MlirOperation op) {
   AttnBuilder b = attnBuilderBefore(op);
+  bool mla = attnIsOp(op, "attn.mla");
+  int tableAt = mla ? 2 : 3; /* attn.mla has no v_cache operand */
   MlirValue qT = mlirOperationGetOperand(op, 0), kT = mlirOperationGetOperand(op, 1),
-            vT = mlirOperationGetOperand(op, 2);
-  int64_t hq = staticDim(qT, 1), bs = staticDim(kT, 1), hkv = staticDim(kT, 2),
-          d = staticDim(qT, 2), dv = staticDim(vT, 3);
+            vT = mla ? kT : mlirOperationGetOperand(op, 2);
+  int64_t hq = staticDim(qT, 1), bs = staticDim(kT, 1), hkv = mla ? 1 : staticDim(kT, 2),
+          d = staticDim(qT, 2),
+          dv = mla ? mlirIntegerAttrGetValueInt(mlirOperationGetInherentAttributeByName(
+                         op, mlirStringRefCreateFromCString("kv_lora_rank")))
+                   : staticDim(vT, 3);
   MlirType elemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
 
-  MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
-  MlirValue table = attnToBuffer(&b, mlirOperationGetOperand(op, 3));
-  MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
-  MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, 5));
+  MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT);
+  MlirValue v = mla ? k : attnToBuffer(&b, vT);
+  MlirValue table = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt));
+  MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt + 1));
+  MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt + 2));
   MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
   MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue out, lse;
-  allocPackedResults(&b, op, q, v, sinks, 3, &out, &lse);
+  /* out's Dv is static: v_cache's dim 3, or kv_lora_rank (q's dim 2 is a stand-in). */
+  allocPackedResults(&b, op, q, mla ? q : v, sinks, mla ? 2 : 3, &out, &lse);
 
   MlirValue c0 = attnConstIndex(&b, 0), c1 = attnConstIndex(&b, 1);
   /* A sequence has at most MaxBlocks * BS keys, none if the cache has no
@@ -904,8 +913,13 @@ static void lowerPaged(MlirOperation op) {
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
     r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    r.k = (AttnAccess){k, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
-    r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+    if (mla) { /* V: columns [0, dv) of the same rows */
+      r.k = (AttnAccess){k, 3, {c0, c0, c0, c0}, -1, 2, attnNullValue(), &paging};
+      r.v = r.k;
+    } else {
+      r.k = (AttnAccess){k, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+      r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+    }
     r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
     r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
     r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
@@ -942,7 +956,7 @@ static void run(MlirOperation root, MlirExternalPass pass) {
       lowerMha(op);
     } else if (attnIsOp(op, "attn.mha_varlen")) {
       lowerMhaVarlen(op);
-    } else if (attnIsOp(op, "attn.paged_attention")) {
+    } else if (attnIsOp(op, "attn.paged_attention") || attnIsOp(op, "attn.mla")) {
       lowerPaged(op);
     } else if (attnIsOp(op, "attn.mha_bwd")) {
       lowerMhaBwd(op);

@@ -13,6 +13,8 @@
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic kv-splits=1}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
+// The reference loops (attn-lower-reference) against the same reference:
+// RUN: attn-run %s --target=cpu --pipeline=attn-to-cpu-reference | FileCheck %s
 
 // DeepSeek-V3 decode: 16 heads, blocks of 64, up to 512 keys, with the lse.
 // CHECK: @deepseek_h16_bs64 result 0 (out 8x16x512xbf16): {{.*}} PASS
