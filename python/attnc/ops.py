@@ -1,5 +1,6 @@
 """attnc's kernels as torch.library custom ops: ``torch.ops.attnc.attention``,
-``torch.ops.attnc.attention_varlen`` and ``torch.ops.attnc.paged_attention``, with fake
+``torch.ops.attnc.attention_varlen``, ``torch.ops.attnc.paged_attention`` and
+``torch.ops.attnc.mla_decode``, with fake
 (meta) implementations for shape inference, so that ``torch.compile(fullgraph=True)``
 traces them and CUDA graphs capture them.
 
@@ -8,7 +9,8 @@ this module is imported (attnc.torch imports it once torch is loaded). ``AVAILAB
 says whether they are; ``REASON`` why not. Elsewhere (e.g. Debian's torch 1.13) the
 plain functions of attnc.torch work as before, eagerly.
 
-Under torch.compile, attnc.torch.attention / attention_varlen / paged_attention (and so
+Under torch.compile, attnc.torch.attention / attention_varlen / paged_attention /
+mla_decode (and so
 attnc.flash_attn) call these ops, so user code needs no change:
 
     @torch.compile(fullgraph=True)
@@ -100,9 +102,26 @@ def _define(torch):
         lse = q.new_empty((hq, tq), dtype=torch.float32) if return_lse else _empty_lse(q)
         return q.new_empty((tq, hq, v_cache.shape[-1])), lse
 
+    def mla_decode(q: Tensor, kv_cache: Tensor, block_tables: Tensor, seq_lens: Tensor,
+                   query_start_loc: Tensor, kv_lora_rank: int, scale: Optional[float],
+                   causal: bool, softcap: float, return_lse: bool,
+                   num_splits: Optional[int]) -> Tuple[Tensor, Tensor]:
+        with at._FreshWorkspace():
+            res = at.mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc,
+                                kv_lora_rank=kv_lora_rank, scale=scale, causal=causal,
+                                softcap=softcap, return_lse=return_lse, num_splits=num_splits)
+        return res if return_lse else (res, _empty_lse(q))
+
+    def mla_decode_fake(q, kv_cache, block_tables, seq_lens, query_start_loc, kv_lora_rank,
+                        scale, causal, softcap, return_lse, num_splits):
+        tq, hq, _ = q.shape
+        lse = q.new_empty((hq, tq), dtype=torch.float32) if return_lse else _empty_lse(q)
+        return q.new_empty((tq, hq, kv_lora_rank)), lse
+
     return {"attention": (attention, attention_fake),
             "attention_varlen": (attention_varlen, attention_varlen_fake),
-            "paged_attention": (paged_attention, paged_attention_fake)}
+            "paged_attention": (paged_attention, paged_attention_fake),
+            "mla_decode": (mla_decode, mla_decode_fake)}
 
 
 def _register():

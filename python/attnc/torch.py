@@ -1158,6 +1158,11 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     that see no key give 0 and lse -inf. The data preconditions (not checked) are
     paged_attention's. CPU tensors only for now: the GPU lowerings come later.
     """
+    if _compiling is not None and _compiling():
+        return _op_result(out, _T.ops.attnc.mla_decode(
+            q, kv_cache, block_tables, seq_lens, query_start_loc, int(kv_lora_rank),
+            None if scale is None else float(scale), bool(causal), float(softcap or 0.0),
+            bool(return_lse), None if num_splits is None else int(num_splits)), return_lse)
     try:
         sig = ("mla", kv_lora_rank, causal, scale, softcap, return_lse, num_splits, _tsig(q),
                _tsig(kv_cache), _tsig(block_tables), _tsig(seq_lens), _tsig(query_start_loc),

@@ -230,6 +230,26 @@ def test_mla_repeated_calls(seed):
         run_mla("bf16", 16, 256, 32, 16, *SHORT, seed)
 
 
+def test_mla_op_plumbing(seed):
+    """torch.ops.attnc.mla_decode's implementation and fake (attnc.ops._define, tested on
+    any torch): (out, lse) always, lse empty without return_lse; the fake's shapes and
+    dtypes are the implementation's."""
+    from attnc import ops
+    impl, fake = ops._define(torch)["mla_decode"]
+    kv, tables = latent_cache([5, 20], 16, torch.bfloat16, 288)
+    q = torch.randn(3, 16, 288).to(torch.bfloat16)
+    sl = torch.tensor([5, 20], dtype=torch.int32)
+    qsl = torch.tensor([0, 1, 3], dtype=torch.int32)
+    for lse in (False, True):
+        got = impl(q, kv, tables, sl, qsl, 256, None, True, 0.0, lse, None)
+        want = fake(q, kv, tables, sl, qsl, 256, None, True, 0.0, lse, None)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.dtype == w.dtype
+        assert tuple(got[1].shape) == ((16, 3) if lse else (0,))
+        ref, _ = mla_reference(q, kv, tables, sl, qsl, 256, True)
+        check("out", got[0], ref, TOL["bf16"], seed)
+
+
 def test_mla_no_tokens():
     q = torch.empty(0, 16, 288, dtype=torch.bfloat16)
     kv = torch.randn(4, 16, 288, dtype=torch.bfloat16)

@@ -206,12 +206,16 @@ static void testShippedTables(const char *dir) {
           "cpu entry 1 at %zu:%zu", line, col);
     CHECK(attnConfigTableEntryLocation(cpu, 2, &line, &col) && line == 10 && col == 5,
           "cpu entry 2 at %zu:%zu", line, col);
-    CHECK(!attnConfigTableEntryLocation(cpu, 5, &line, &col), "entry 5 of cpu exists");
+    CHECK(!attnConfigTableEntryLocation(cpu, 6, &line, &col), "entry 6 of cpu exists");
     AttnTileQuery paged = query(BF16, 128, true, true);
     paged.paged = ATTN_PAGED_DECODE;
     EXPECT_LOOKUP(cpu, paged, 3, 16, 64, 1, 1, 0);
     paged.paged = ATTN_PAGED_PREFILL;
     EXPECT_LOOKUP(cpu, paged, 4, 16, 64, 1, 1, 0);
+    /* attn.mla's D = 576 decode kernel: half the K tile rows (docs/mla.md). */
+    paged.paged = ATTN_PAGED_DECODE;
+    paged.headDim = 576;
+    EXPECT_LOOKUP(cpu, paged, 5, 16, 32, 1, 1, 0);
     CHECK(attnConfigTableDefaultIndex(cpu) == 0, "default index");
   }
   for (int i = 0; i < NUM_TARGETS; ++i)

@@ -1,5 +1,5 @@
 /* Unit tests for reference.h: hand-computed attention cases (masking, softcap,
- * alibi, GQA, varlen, paged), the gradients against finite differences of the
+ * alibi, GQA, varlen, paged, MLA), the gradients against finite differences of the
  * forward, Philox4x32-10's known answers, the comparison helper and the RNG.
  * Build from the repository root:
  *   gcc -std=c11 -Wall -Wextra -Werror -O2 -Itools/attn-run/support \
@@ -518,6 +518,52 @@ static void testPaged(void) {
   testPagedDecodeAgainstMha();
 }
 
+/* attnRefMla over a latent cache NB x BS x D equals attnRefPaged with one KV
+ * head, k_cache = the cache and v_cache = a copy of its first Dv columns; it
+ * never reads the NaN slots, and refuses Hkv != 1 or Dv outside [1, D]. */
+static void testMla(void) {
+  enum { B = 3, TQ = 6, HQ = 3, D = 5, DV = 3, BS = 2, NB = 7, MB = 4 };
+  const int32_t qsl[B + 1] = {0, 1, 1, 4}, seqLens[B] = {3, 0, 5};
+  const int32_t table[B * MB] = {4, 0, -3, 70, 9, 9, 9, 9, 6, 1, 2, 2147483647};
+  AttnRefParams p = makeParams(B, HQ, 1, TQ, 0, D, DV);
+  p.causal = true;
+  p.hasSoftcap = true;
+  p.softcap = 2.0;
+  uint64_t st = 13;
+  double *q = randomTensor(&st, TQ * HQ * D), *rows = randomTensor(&st, NB * BS * D);
+  double kv[NB * BS * D], vc[NB * BS * DV];
+  for (int i = 0; i < NB * BS * D; ++i)
+    kv[i] = NAN;
+  for (int b = 0; b < B; ++b)
+    for (int j = 0; j < seqLens[b]; ++j) {
+      int slot = table[b * MB + j / BS] * BS + j % BS;
+      memcpy(kv + slot * D, rows + slot * D, D * sizeof(double));
+    }
+  for (int s = 0; s < NB * BS; ++s)
+    memcpy(vc + s * DV, kv + s * D, DV * sizeof(double));
+  double want[TQ * HQ * DV], wantLse[HQ * TQ], got[TQ * HQ * DV], gotLse[HQ * TQ];
+  AttnRefPaging g = {NB, BS, MB};
+  char err[256] = "";
+  CHECK(attnRefPaged(&p, &g, q, kv, vc, table, seqLens, qsl, NULL, want, wantLse, err,
+                     sizeof err) == 0,
+        "mla via paged: %s", err);
+  CHECK(attnRefMla(&p, &g, q, kv, table, seqLens, qsl, got, gotLse, err, sizeof err) == 0,
+        "mla: %s", err);
+  expectClose(got, want, TQ * HQ * DV, "mla out");
+  expectClose(gotLse, wantLse, HQ * TQ, "mla lse");
+  p.Dv = D + 1;
+  CHECK(attnRefMla(&p, &g, q, kv, table, seqLens, qsl, got, NULL, err, sizeof err) != 0 &&
+            strstr(err, "kv_lora_rank") != NULL,
+        "Dv > D accepted: %s", err);
+  p.Dv = DV;
+  p.Hkv = 3;
+  CHECK(attnRefMla(&p, &g, q, kv, table, seqLens, qsl, got, NULL, err, sizeof err) != 0 &&
+            strstr(err, "Hkv = 1") != NULL,
+        "Hkv = 3 accepted: %s", err);
+  free(q);
+  free(rows);
+}
+
 /* Data that breaks a precondition is reported, naming the entry, and
  * nothing is written. */
 static void expectPagedError(const int32_t *table, const int32_t *seqLens, const int32_t *qsl,
@@ -862,6 +908,7 @@ int main(void) {
   testInvalidCuSeqlens();
   testPaged();
   testInvalidPaged();
+  testMla();
   testLargeLogits();
   testPhilox();
   testGradients();
