@@ -218,6 +218,14 @@ def test_mla_splits(num_splits, seed):
     run_mla("bf16", 32, 256, 32, 16, *BATCH, seed, num_splits=num_splits)
 
 
+@pytest.mark.parametrize("dtype", ["f32", "bf16"])
+def test_mla_odd_shapes(dtype, seed):
+    """20 heads (the second 16-row head tile partial), kv_lora_rank 100 + rope 27 (no
+    power of two anywhere), blocks of 5, and a single head."""
+    run_mla(dtype, 20, 100, 27, 5, *BATCH, seed)
+    run_mla(dtype, 1, 100, 27, 5, *SHORT, seed)
+
+
 def test_mla_f32_strided(seed):
     """f32; the cache a view of wider rows (row stride D + 64), q a transposed view."""
     run_mla("f32", 16, 64, 16, 5, *BATCH, seed, row_pad=64, q_view=True)
