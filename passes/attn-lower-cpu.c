@@ -67,7 +67,9 @@ typedef struct {
   MlirValue value, buffer;
   MlirOperation def;
   MlirValue source; /* COLUMNS: the tile it is a prefix of */
-  MlirValue packed; /* OPERAND / PIECES: the f32 buffer once a matmul packed it */
+  MlirValue packed; /* OPERAND / PIECES: the f32 buffer once a matmul packed it, */
+  int packedEpoch;  /* valid while the scratch pool is not released (reusePack) */
+  MlirBlock packedBlock;
   bool materialize; /* LAZY that must be stored once computed */
   /* OPERAND: the transfer_read it came from. */
   MlirValue mem, idx[4];
@@ -99,6 +101,7 @@ typedef struct {
   ColumnCache cache;
   PoolEntry pool[32];
   int poolCount;
+  int scratchEpoch; /* bumped whenever the pool is released */
   bool failed, outOfMemory;
 } Lower;
 
@@ -195,6 +198,7 @@ static MlirValue scratchBuffer(Lower *L, int64_t cols, MlirType elem) {
 static void releaseScratch(Lower *L) {
   for (int i = 0; i < L->poolCount; ++i)
     L->pool[i].busy = false;
+  ++L->scratchEpoch;
 }
 
 static MlirValue loadColumn(Lower *L, AttnBuilder *b, MlirValue buffer, MlirValue n) {
@@ -632,6 +636,17 @@ static MlirValue inPlaceBuffer(Lower *L, MlirValue acc) {
   return attnNullValue();
 }
 
+/* The buffer an earlier matmul packed this K/V tile into, while it still
+ * holds it: built in the same block, and the scratch pool (which owns the
+ * buffer) not released since (a tile-carrying loop in between releases
+ * it). attn.mla's PV matmul reads the QK^T matmul's pack this way. */
+static MlirValue reusePack(Lower *L, AttnBuilder *b, const Rep *o) {
+  if (mlirValueIsNull(o->packed) || o->packedEpoch != L->scratchEpoch ||
+      !mlirBlockEqual(o->packedBlock, b->block))
+    return attnNullValue();
+  return o->packed;
+}
+
 /* C[:, x] = acc[:, x] + sum_r A[:, r] * B(x, r), columns x in blocks of NR
  * register accumulators. QK: B(x, r) = K[x][r]; PV: B(x, r) = V[r][x]. */
 static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
@@ -653,13 +668,16 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   }
   Rep o = *ro;
   int64_t cols = dimOf(res, 1), depth = dimOf(lhs, 1), nr = registerBlock(cols);
-  MlirValue packed = o.packed;
+  MlirValue packed = reusePack(L, b, &o);
   if (mlirValueIsNull(packed)) {
     packed = packOperand(L, b, &o, dimOf(tile, 0), dimOf(tile, 1));
     /* Looked up again: packing may have grown the map. */
     Rep *again = mapFind(&L->map, tile);
-    if (again)
+    if (again) {
       again->packed = packed;
+      again->packedEpoch = L->scratchEpoch;
+      again->packedBlock = b->block;
+    }
   }
   MlirValue a = bufferOf(L, b, lhs);
   MlirValue out = inPlaceBuffer(L, acc);
