@@ -66,11 +66,11 @@ typedef struct {
   RepKind kind;
   MlirValue value, buffer;
   MlirOperation def;
-  MlirValue source; /* COLUMNS: the tile it is a prefix of */
-  MlirValue packed; /* OPERAND / PIECES: the f32 buffer once a matmul packed it, */
-  int packedEpoch;  /* valid while the scratch pool is not released (reusePack) */
-  MlirBlock packedBlock;
-  bool materialize; /* LAZY that must be stored once computed */
+  MlirValue source;      /* COLUMNS: the tile it is a prefix of */
+  MlirValue packed;      /* OPERAND / PIECES: the f32 buffer once a matmul packed it */
+  int packedEpoch;       /* valid while the scratch pool is not released (reusePack) */
+  MlirBlock packedBlock; /* the block the pack was built in */
+  bool materialize;      /* LAZY that must be stored once computed */
   /* OPERAND: the transfer_read it came from. */
   MlirValue mem, idx[4];
   intptr_t rank;
