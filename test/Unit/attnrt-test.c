@@ -940,6 +940,39 @@ static void testShapeChecks(void) {
   s = attnrtPackKernargs(&k, p, 8, buf, sizeof buf, &used, err, sizeof err);
   check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "disagrees"),
         "query_start_loc of B+1 = 3 with B = 0: %d %s", s, err);
+
+  /* attn.mla's split kernel (docs/mla.md): one latent cache NB x BS x D with
+   * q's D; Dv (kv_lora_rank) is the workspace's. */
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "mla");
+  snprintf(k.kind, sizeof k.kind, "mla_decode");
+  const char *mlaRoles[] = {"q",         "kv_cache", "block_tables", "seq_lens", "query_start_loc",
+                            "split_out", "split_lse"};
+  const int mlaRanks[] = {3, 3, 2, 1, 1, 4, 3};
+  for (int i = 0; i < 7; ++i)
+    setArg(&k.args[i], mlaRoles[i], mlaRanks[i], i >= 5);
+  k.num_args = 7;
+  k.head_dim = 12;
+  k.head_dim_v = 8;
+  k.num_q_heads = 4;
+  k.num_kv_heads = 1;
+  const int64_t mq[3] = {5, 4, 12}, latent[3] = {3, 16, 12}, mtable[2] = {2, 3}, mlens[1] = {2},
+                mstarts[1] = {3}, mso[4] = {2, 5, 4, 8}, msl[3] = {2, 4, 5};
+  AttnrtTensor mt[7] = {dense(3, mq),      dense(3, latent), dense(2, mtable), dense(1, mlens),
+                        dense(1, mstarts), dense(4, mso),    dense(3, msl)};
+  s = attnrtPackKernargs(&k, mt, 7, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_OK, "consistent mla sizes: %d %s", s, err);
+  mt[1].sizes[2] = 8;
+  s = attnrtPackKernargs(&k, mt, 7, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT &&
+            strstr(err, "'kv_cache' dimension 2 (D = 8) disagrees with the kernel (D = 12)"),
+        "mla cache of another D: %d %s", s, err);
+  mt[1].sizes[2] = 12;
+  mt[5].sizes[3] = 12;
+  s = attnrtPackKernargs(&k, mt, 7, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_ERROR_INVALID_ARGUMENT &&
+            strstr(err, "'split_out' dimension 3 (Dv = 12) disagrees with the kernel (Dv = 8)"),
+        "mla workspace of another Dv: %d %s", s, err);
 }
 
 static int runFake(AttnrtModule *m, int64_t n) {
