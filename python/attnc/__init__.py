@@ -10,7 +10,8 @@
                                causal=True)
     k = attnc.kernels.get(spec, "cpu")             # memory / disk cache / compile / AOT dirs
 
-    import attnc.torch                             # attention(), attention_varlen(), paged_attention()
+    import attnc.torch                             # attention(), attention_varlen(), paged_attention(),
+                                                   # mla_decode() (CPU)
     import attnc.flash_attn                        # FlashAttention / aiter drop-ins
     import attnc.integrations.transformers         # register(): attn_implementation="attnc"
 
