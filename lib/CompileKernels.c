@@ -110,6 +110,7 @@ static void readMlaFeatures(MlirOperation op, AttnBundleKernel *k) {
   k->softcap = mlirAttributeIsNull(a) ? 0.0f : (float)mlirFloatAttrGetValueDouble(a);
   k->has_alibi = false;
   k->has_lse = mlirOperationGetNumResults(op) > 1;
+  k->row_align = (int32_t)attnOpRowAlign(op);
 }
 
 /* attn.mha: q B x Hq x Sq x D, k/v B x Hkv x Sk x D; attn.mha_varlen: q Tq x Hq x D,

@@ -183,8 +183,16 @@ int64_t attnOpRowAlign(MlirOperation op) {
     return v == 1 || v == 2 || v == 4 || v == 8 ? v : 0;
   }
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
-  bool paged = attnIsOp(op, "attn.paged_attention");
+  bool paged = attnIsOp(op, "attn.paged_attention") || attnIsOp(op, "attn.mla");
   int64_t d = pow2UpTo8(attnOperandDim(op, 0, varlen || paged ? 2 : 3));
-  int64_t dv = pow2UpTo8(attnOperandDim(op, 2, varlen ? 2 : 3));
+  int64_t dv = pow2UpTo8(attnOpValueDim(op));
   return d < dv ? d : dv;
+}
+
+int64_t attnOpValueDim(MlirOperation op) {
+  if (attnIsOp(op, "attn.mla")) /* V: the first kv_lora_rank columns of the cache rows */
+    return mlirIntegerAttrGetValueInt(mlirOperationGetInherentAttributeByName(
+        op, mlirStringRefCreateFromCString("kv_lora_rank")));
+  bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
+  return attnOperandDim(op, 2, varlen ? 2 : 3);
 }

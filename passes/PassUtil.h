@@ -50,6 +50,9 @@ int64_t attnOperandDim(MlirOperation op, intptr_t operand, intptr_t dim);
  * reports), else that of contiguous rows of its head dims (the largest
  * power of two up to 8 dividing D and Dv). */
 int64_t attnOpRowAlign(MlirOperation op);
+/* The value head dim Dv of an attention op: v's (v_cache's) last dim, or
+ * attn.mla's kv_lora_rank. */
+int64_t attnOpValueDim(MlirOperation op);
 
 /* Sets / reads a discardable attribute by name. */
 void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);

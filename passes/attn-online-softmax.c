@@ -512,7 +512,9 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1), cBs = cst(b, bs);
   MlirAffineMap rowsCols = mlirAffineMapMultiDimIdentityGet(b->ctx, 2);
   MlirType cacheType = mlirValueGetType(cache);
-  bool inBounds[2] = {rowsInBounds, cols <= mlirShapedTypeGetDimSize(cacheType, 3)};
+  /* The head dim: the last (NB x BS x Hkv x D, or attn.mla's NB x BS x D). */
+  int64_t width = mlirShapedTypeGetDimSize(cacheType, mlirShapedTypeGetRank(cacheType) - 1);
+  bool inBounds[2] = {rowsInBounds, cols <= width};
   MlirValue tile = attnNullValue();
   for (int64_t i = 0; i < rows / piece; ++i) {
     MlirValue key = attnAddI(b, n0, cst(b, i * piece));
@@ -522,8 +524,7 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
     MlirValue blk = attnClampSI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
     MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
     MlirValue valid = attnClampSI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
-    MlirValue view =
-        blockRows(b, cache, blk, pg->kvHead, valid, mlirShapedTypeGetDimSize(cacheType, 3));
+    MlirValue view = blockRows(b, cache, blk, pg->kvHead, valid, width);
     MlirValue idx[2] = {slot, c0};
     MlirValue part =
         attnTransferRead(b, vec2(piece, cols, elem), view, 2, idx, pad, rowsCols, inBounds);

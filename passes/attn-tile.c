@@ -405,7 +405,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   query.varlen = varlen || paged;
   if (paged && (query.paged = mla ? mlaMode(op) : pagedMode(op)) == ATTN_PAGED_NONE)
     return false;
-  int64_t d = query.headDim, dv = attnOperandDim(op, 2, varlen ? 2 : 3);
+  int64_t d = query.headDim, dv = attnOpValueDim(op);
   TilePad pad = {d, dv, rowAlign(op)};
   if (pad.align == 0)
     return false;
