@@ -47,7 +47,7 @@ for path in sys.argv[1:]:
 # A launch of the D=128 TMA kernel through kernelParams (one pointer per parameter) with
 # maps encoded here: if it runs, the packed-buffer launch is what the driver refuses.
 import torch
-path = [p for p in sys.argv[1:] if "bundles/" in p][0]
+path = [p for p in sys.argv[1:] if "/tma/" in p][0]
 b = _lib.Bundle()
 err = ctypes.create_string_buffer(512)
 rt.attnBundleReadFile(path.encode(), ctypes.byref(b), err, 512)
