@@ -38,6 +38,9 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
+from gpu_variants import HEAD_DIM_BENCH_DIMS as ALL_DIMS  # noqa: E402  (the bundled ones)
+
 TOKENS = 16384
 HIDDEN = 2048
 DIMS = (64, 128)
@@ -60,7 +63,10 @@ def parse_args(argv=None):
     p.add_argument("--seqs", default=",".join(map(str, SEQS)),
                    help="sequence lengths (default %(default)s; add 8192 for 8k)")
     p.add_argument("--dims", default=",".join(map(str, DIMS)),
-                   help="head dims, a subset of 64,128 (the precompiled variants)")
+                   help="head dims, a subset of %s (the precompiled variants; H = %d // D)"
+                   % (",".join(map(str, ALL_DIMS)), HIDDEN))
+    p.add_argument("--no-flex", action="store_true",
+                   help="skip FlexAttention (its torch.compile per shape costs seconds)")
     p.add_argument("--causal", choices=["both", "yes", "no"], default="both")
     p.add_argument("--reps", type=int, default=30, help="timed calls per measurement")
     p.add_argument("--inner", type=int, default=1,
@@ -74,10 +80,10 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     a.seqs = [int(x) for x in a.seqs.split(",") if x]
     a.dims = [int(x) for x in a.dims.split(",") if x]
-    bad = [d for d in a.dims if d not in DIMS]
+    bad = [d for d in a.dims if d not in ALL_DIMS]
     if bad:
-        p.error("--dims: no precompiled variants for D=%s (gpu_variants.BENCH_DIMS = %s)"
-                % (bad, list(DIMS)))
+        p.error("--dims: no precompiled variants for D=%s (gpu_variants.HEAD_DIM_BENCH_DIMS = "
+                "%s)" % (bad, list(ALL_DIMS)))
     return a
 
 
@@ -138,7 +144,9 @@ class Runner:
             self.attnc_error = short_error(e)
             log("attnc unavailable: " + self.attnc_error)
         self.flex, self.create_block_mask, self.flex_error = None, None, None
-        if not args.attnc_only:
+        if args.no_flex:
+            self.flex_error = "skipped (--no-flex)"
+        elif not args.attnc_only:
             try:
                 from torch.nn.attention.flex_attention import create_block_mask, flex_attention
                 torch._dynamo.config.cache_size_limit = 256
