@@ -265,7 +265,7 @@ static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
  * gpu.func kernels (attn-lower-nvgpu) -> NVVM/LLVM dialect inside
  * gpu.module @attn_kernels. Math ops become LLVM intrinsics before the GPU
  * conversion, which would otherwise call libdevice (not linked). */
-static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-online-softmax,"
+static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-flash-backward,attn-online-softmax,"
                                      "attn-gpu-layout,attn-gpu-pipeline,attn-lower-nvgpu,";
 static const char *const nvvmDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"

@@ -444,6 +444,7 @@ MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
 
 static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s);
 static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
+static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
 static bool fromTileLoad(AttnGpuLower *L, MlirOperation op);
 
 /* A splat constant's scalar, or null. */
@@ -494,6 +495,8 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
     return row ? c : splatBlock(b, c, type);
   }
   if (attnIsOp(def, "vector.transfer_read")) {
+    if (!row && rankOf(res) == 1)
+      return columnLoadBlock(L, b, def, i % colBlocks(L, attnGpuDim(res, 0)));
     if (!row)
       return tileLoadBlock(L, b, def, i);
     attnGpuFailWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
@@ -912,6 +915,19 @@ bool attnGpuUsedByPV(MlirValue v) {
   return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
 }
 
+bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (!L->backward)
+    return attnGpuUsedByPV(res);
+  MlirBlock block = mlirOperationGetBlock(op);
+  for (MlirOperation o = mlirBlockGetFirstOperation(block); !mlirOperationEqual(o, op);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.transfer_read") && attnGpuIsTile(mlirOperationGetResult(o, 0)) &&
+        attnGpuOnlyOperand(mlirOperationGetResult(o, 0), "vector.contract", 1))
+      return true;
+  return false;
+}
+
 MlirValue attnGpuLoopVTile(MlirOperation loop) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
   for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
@@ -966,6 +982,55 @@ static void lowerRowRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, cons
                                         attnGpuElemOf(res), x->mem, x->rank, idx, x->pad);
   }
   putRow(L, res, slots);
+}
+
+/* Whether a 1-D read is a column vector: broadcast down the columns of
+ * tiles (vector.broadcast to 2-D, no transpose after it), as the backward's
+ * lse and delta of the queries that are a dK/dV tile's columns. A row
+ * vector is broadcast and then transposed. */
+static bool isColumnVectorAt(MlirValue v, int depth) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u) || depth > 16)
+    return false;
+  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    /* element-wise ops on it (lse == -inf ? 0 : lse * log2 e) are too */
+    if (attnIsElementwise(user) && mlirOperationGetNumResults(user) == 1 &&
+        rankOf(mlirOperationGetResult(user, 0)) == 1) {
+      if (!isColumnVectorAt(mlirOperationGetResult(user, 0), depth + 1))
+        return false;
+      continue;
+    }
+    if (!attnIsOp(user, "vector.broadcast") || rankOf(mlirOperationGetResult(user, 0)) != 2)
+      return false;
+    for (MlirOpOperand w = mlirValueGetFirstUse(mlirOperationGetResult(user, 0));
+         !mlirOpOperandIsNull(w); w = mlirOpOperandGetNextUse(w))
+      if (attnIsOp(mlirOpOperandGetOwner(w), "vector.transpose"))
+        return false;
+  }
+  return true;
+}
+
+static bool isColumnVector(MlirValue v) { return isColumnVectorAt(v, 0); }
+
+/* Column block t of a column vector read: a lane's CE columns (t * CB +
+ * colBase[e] + colLane), each loaded on its own; past the memref (unless
+ * in bounds) the padding. Loaded where used, as tileLoadBlock. */
+static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t) {
+  AttnTransfer x;
+  if (!attnGpuReadTransfer(L, def, false, &x, NULL))
+    return attnNullValue();
+  MlirType elem = attnGpuElemOf(mlirOperationGetResult(def, 0));
+  MlirValue base = attnAddI(b, x.idx[x.rowDim], L->colLaneIdx), elems[ATTN_GPU_MAX_CE], idx[4];
+  for (int e = 0; e < L->CE; ++e) {
+    for (intptr_t k = 0; k < x.rank; ++k)
+      idx[k] = x.idx[k];
+    idx[x.rowDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
+    elems[e] = x.rowsInBounds ? attnLoad(b, x.mem, x.rank, idx)
+                              : attnGpuGuardedLoad(b, attnGpuRowValid(b, &x, idx[x.rowDim]), elem,
+                                                   x.mem, x.rank, idx, x.pad);
+  }
+  return fromElements(b, L->CE, elems);
 }
 
 /* Blocks [t0, t0 + n) of one row slot (`idx` at its row) of a tile: runs
@@ -1078,6 +1143,10 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
   }
   AttnTransfer x;
   bool ok = attnGpuReadTransfer(L, op, false, &x, NULL);
+  if (ok && rankOf(res) == 1 && isColumnVector(res)) {
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op}); /* columnLoadBlock */
+    return;
+  }
   if (ok && rankOf(res) == 1) {
     lowerRowRead(L, b, op, &x);
     return;
@@ -1091,7 +1160,7 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
     AttnTileRead t = {.n = 1, .tileRows = attnGpuDim(res, 0), .cols = attnGpuDim(res, 1)};
     t.x[0] = x;
     t.rows[0] = t.tileRows;
-    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
+    L->tgt->readTile(L, b, op, &t, attnGpuSecondBuffer(L, op));
   } else if (attnGpuOnlyOperand(res, "vector.contract", 0)) {
     L->tgt->readQ(L, b, op, &x);
   } else if (!usedByMatmul(res)) {
@@ -1526,7 +1595,7 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   if (!attnGpuIsTile(res) || !attnGpuOnlyOperand(res, "vector.contract", 1))
     return MlirWalkResultAdvance;
   int64_t e = plan->L->tgt->sharedElems(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1),
-                                        attnGpuUsedByPV(res));
+                                        attnGpuSecondBuffer(plan->L, op));
   if (e > plan->elems)
     plan->elems = e;
   if (mlirTypeIsNull(plan->elem))
@@ -1565,6 +1634,7 @@ static void readKernelAttr(AttnGpuLower *L, MlirAttribute kernel) {
   }
   L->bm = kernelInt(kernel, "block_m");
   L->W = (int)kernelInt(kernel, "num_warps");
+  L->backward = attnIsBackwardKernel(kernel);
   int64_t align = kernelInt(kernel, "align");
   L->align = align == 1 || align == 2 || align == 4 ? align : 8; /* 8: 16-byte f16 rows */
 }

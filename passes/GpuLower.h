@@ -162,6 +162,9 @@ struct AttnGpuLower {
    * of this many elements (1, 2, 4 or 8; attnrt checks it at launch), so
    * global accesses are at most this wide. */
   int64_t align;
+  /* attn-flash-backward's kernels (kind "bwd_*"): their right-operand tiles
+   * take shared buffers by read order, not by matmul form (attnGpuSecondBuffer). */
+  bool backward;
   int smemGeneration[2]; /* per slot: the tile it holds now */
   void *state;           /* the target's */
   int scopes[32], depth, nextScope;
@@ -318,6 +321,10 @@ void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirVa
 MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
 /* Whether a K/V tile read feeds the PV matmul (as V). */
 bool attnGpuUsedByPV(MlirValue v);
+/* Whether the right-operand tile read `op` takes the second (V's) shared
+ * buffer: a forward kernel's P V operand; in a backward kernel, the second
+ * such read of its loop body (its tiles feed matmuls of both forms). */
+bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op);
 /* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
  * IR), or null. */
 MlirValue attnGpuLoopVTile(MlirOperation loop);

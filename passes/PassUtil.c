@@ -117,6 +117,18 @@ bool attnIsBackwardOp(MlirOperation op) {
   return attnIsOp(op, "attn.mha_bwd") || attnIsOp(op, "attn.mha_varlen_bwd");
 }
 
+bool attnIsBackwardKernel(MlirAttribute kernel) {
+  if (!mlirAttributeIsADictionary(kernel))
+    return false;
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef k = mlirStringAttrGetValue(a);
+  return (k.length > 4 && !strncmp(k.data, "bwd_", 4)) ||
+         (k.length > 7 && !strncmp(k.data, "varlen_", 7));
+}
+
 int64_t attnPagedPiece(int64_t blockSize, int64_t blockN) {
   int64_t a = blockSize, b = blockN;
   while (b) {

@@ -64,6 +64,9 @@ bool attnHasDropout(MlirOperation op);
 
 /* attn.mha_bwd or attn.mha_varlen_bwd. */
 bool attnIsBackwardOp(MlirOperation op);
+/* Whether an attn.kernel dictionary is one of attn-flash-backward's kernels
+ * (kind "bwd_delta" / "bwd_dkdv" / "bwd_dq", varlen: "varlen_delta", ...). */
+bool attnIsBackwardKernel(MlirAttribute kernel);
 
 /* Rows of a paged K/V tile read from one cache block: gcd(BS, BLOCK_N)
  * (docs/paged.md). attn-tile bounds BLOCK_N with it, attn-online-softmax

@@ -145,6 +145,10 @@ static const char *wgmmaMisfit(MlirAttribute kernel, const Matmuls *m, char *why
   int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
   if (m->overflow || m->nqk == 0 || m->npv == 0)
     return "it does not multiply Q K^T and P V";
+  /* Its shared tiles are right operands of both forms (Q in K Q^T and ds^T Q),
+   * which the wgmma path's per-role buffers and descriptors do not express. */
+  if (attnIsBackwardKernel(kernel))
+    return "it is a backward kernel (mma.sync only for now: docs/backward.md)";
   if (bm <= 0 || bm % 64 || w * 16 != bm) {
     snprintf(why, n,
              "block_m %lld with %lld warps is not whole warpgroups of 64 rows (16 rows per warp)",

@@ -470,6 +470,11 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   if (!attnIsOp(loop, "scf.for") || !attnIsOp(newLoop, "scf.for"))
     return false;
   MlirValue kTile = mlirOperationGetResult(op, 0), vTile = attnGpuLoopVTile(loop);
+  /* The schedule issues K[n+1] once V[n] is read: only where K's tile is
+   * done by then, i.e. used by Q K^T alone (not the backward's Q, which
+   * ds^T Q uses last). */
+  if (L->backward)
+    return false;
   if (mlirValueIsNull(vTile) || !stageable(L, vTile) || !attnGpuTileReadable(L, kTile, loop) ||
       !attnGpuTileReadable(L, vTile, loop))
     return false;
@@ -1194,7 +1199,9 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   AttnRep *kr = attnGpuSmemOperand(L, op, k);
   if (!kr)
     return;
-  if (!qr || qr->kind != ATTN_REP_QFRAG || kr->slot != 0) {
+  /* mma.sync reads B fragments of any shared tile (ldmatrix); the wgmma
+   * path's buffers and descriptors are per role. */
+  if (!qr || qr->kind != ATTN_REP_QFRAG || (N(L)->wg && kr->slot != 0)) {
     attnGpuFail(L, op, "must multiply the Q tile read by a K tile read");
     return;
   }
@@ -1254,7 +1261,8 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   if (!attnGpuTileBlocks(L, b, op, p, pb, &np))
     return;
   int mt = N(L)->MT, npt = np / L->RL, nd = (int)(vr->cols / 8), chunks = (int)(vr->rows / 16);
-  if (vr->slot != 1 || !mlirTypeEqual(attnGpuElemOf(p), L->elem) || (int64_t)npt * 8 != vr->rows) {
+  if ((N(L)->wg && vr->slot != 1) || !mlirTypeEqual(attnGpuElemOf(p), L->elem) ||
+      (int64_t)npt * 8 != vr->rows) {
     attnGpuFail(L, op, "has a P tile that does not match the V tile");
     return;
   }

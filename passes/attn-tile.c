@@ -2,7 +2,8 @@
  *
  * For every attention op, looks up the tile configuration of the target in
  * its config table (config/<target>-MHA-DEFAULT.json, keyed by dtype, head
- * dim, causal and varlen), applies the pass options' overrides, and records
+ * dim, causal and varlen; backward ops: <target>-MHA-BWD.json where it
+ * exists), applies the pass options' overrides, and records
  *
  *   attn.tile = {block_m, block_n, num_warps, num_stages, kv_splits : i64,
  *                target : string, source : "path:line" of the table entry}
@@ -384,11 +385,13 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", message);
     return false;
   }
-  if (attnIsBackwardOp(op) && strcmp(o->target, "cpu") != 0) {
+  /* sm_90a lowers the backward kernels with mma.sync (docs/backward.md); the
+   * AMD lowering has not been checked on them. */
+  if (attnIsBackwardOp(op) && strcmp(o->target, "cpu") != 0 && strcmp(o->target, "sm_90a") != 0) {
     char message[200];
     snprintf(message, sizeof(message),
              "has no backward kernels for target '%s' yet (the backward runs on the CPU: "
-             "attn-to-cpu)",
+             "attn-to-cpu, and on sm_90a)",
              o->target);
     attnEmitOpError(op, "attn-tile", message);
     return false;
@@ -453,24 +456,40 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   return true;
 }
 
+/* The target's table: <target>-MHA-DEFAULT.json, or for the backward ops
+ * <target>-MHA-BWD.json where the target has one (their kernels hold more
+ * tiles per program than the forward's: sm_90a), else the forward's. */
+static AttnConfigTable *loadTable(MlirOperation op, const AttnTileOptions *o, bool bwd) {
+  char path[1200], err[512];
+  snprintf(path, sizeof(path), "%s/%s-MHA-BWD.json", o->configDir, o->target);
+  FILE *probe = bwd ? fopen(path, "r") : NULL;
+  if (probe)
+    fclose(probe);
+  else
+    snprintf(path, sizeof(path), "%s/%s-MHA-DEFAULT.json", o->configDir, o->target);
+  AttnConfigTable *table = attnConfigTableLoad(path, err, sizeof(err));
+  if (!table) {
+    char message[600];
+    snprintf(message, sizeof(message), "cannot be tiled for target '%s': %s", o->target, err);
+    attnEmitOpError(op, "attn-tile", message);
+  }
+  return table;
+}
+
 static void run(MlirOperation root, MlirExternalPass pass, const void *options) {
   const AttnTileOptions *o = options;
   AttnOpList list = attnCollectAttnOps(root);
   bool ok = !list.outOfMemory;
-  if (ok && list.count > 0) {
-    char path[1200], err[512];
-    snprintf(path, sizeof(path), "%s/%s-MHA-DEFAULT.json", o->configDir, o->target);
-    AttnConfigTable *table = attnConfigTableLoad(path, err, sizeof(err));
-    if (!table) {
-      char message[600];
-      snprintf(message, sizeof(message), "cannot be tiled for target '%s': %s", o->target, err);
-      attnEmitOpError(list.ops[0], "attn-tile", message);
+  AttnConfigTable *tables[2] = {NULL, NULL}; /* forward, backward */
+  for (size_t i = 0; ok && i < list.count; ++i) {
+    bool bwd = attnIsBackwardOp(list.ops[i]);
+    if (!tables[bwd] && !(tables[bwd] = loadTable(list.ops[i], o, bwd)))
       ok = false;
-    }
-    for (size_t i = 0; table && i < list.count; ++i)
-      ok &= tileOp(list.ops[i], o, table);
-    attnConfigTableDestroy(table);
+    else
+      ok &= tileOp(list.ops[i], o, tables[bwd]);
   }
+  attnConfigTableDestroy(tables[0]);
+  attnConfigTableDestroy(tables[1]);
   attnOpListFree(&list);
   if (!ok)
     mlirExternalPassSignalFailure(pass);

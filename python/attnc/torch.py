@@ -432,7 +432,7 @@ def _grad_blocked(*ts):
 # torch.autograd.Function: the forward launches the forward kernel with lse and saves q, k,
 # v, out and lse; the backward launches the three backward kernels of the backward spec
 # (delta = rowsum(dout * out), dK/dV, dQ). lse is not differentiable; ALiBi slopes get no
-# gradient. The backward kernels run on the CPU only so far.
+# gradient. The backward kernels run on the CPU and on sm_90a (CUDA tensors).
 
 _functions = {}
 
@@ -450,12 +450,14 @@ def _backward_launch(fn, spec, dev, named):
     """Launches the delta, dK/dV and dQ kernels of the backward `spec` (a dict) in order
     with the tensors of `named`."""
     torch = _torch()
-    if dev.type != "cpu":
-        raise NotImplementedError("%s: the backward kernels run on the CPU only so far "
-                                  "(docs/backward.md); got tensors on %s" % (fn, dev))
+    if dev.type not in ("cpu", "cuda"):
+        raise NotImplementedError("%s: the backward kernels run on the CPU and NVIDIA GPUs "
+                                  "(sm_90a) so far (docs/backward.md); got tensors on %s"
+                                  % (fn, dev))
     k = _kernel(spec, _device_string(torch, dev))
+    stream = _stream(torch, dev)
     for info in k.infos:
-        _launch_kernel(fn, k.module, info, named, None)
+        _launch_kernel(fn, k.module, info, named, stream)
 
 
 def _new_grad(t):

@@ -335,6 +335,30 @@ def _unique(specs):
 
 BENCH_SPECS = [bench_spec(d, c) for d in HEAD_DIM_BENCH_DIMS for c in (False, True)]
 
+# The backward on the GPU (test_backward_cuda.py, docs/backward.md): each case is a forward
+# spec with lse (what autograd's forward launches) and (B, Sq, Sk) shapes; its backward
+# variant (backward_spec) is bundled too. Sizes that are no multiple of any tile, Sq != Sk
+# both ways, GQA, every mask, softcap, ALiBi, f16 and bf16, D 64 and 128, Dv != D.
+BWD_CASES = [
+    (spec("bf16", 64, 4, 4), [(2, 77, 77), (1, 300, 300), (1, 1, 1)]),
+    (spec("bf16", 64, 4, 4, causal=True), [(2, 77, 77), (1, 300, 200), (1, 129, 513)]),
+    (spec("f16", 64, 8, 2, causal=True), [(2, 100, 100), (1, 1, 300)]),
+    (spec("bf16", 128, 4, 2), [(2, 100, 130), (1, 257, 257)]),
+    (spec("bf16", 128, 4, 4, causal=True), [(1, 300, 300), (2, 64, 64)]),
+    (spec("bf16", 64, 4, 2, causal=True, window=(48, 0), softcap=30.0, alibi=True),
+     [(2, 200, 200)]),
+    (spec("bf16", 64, 4, 4, window=(16, 16)), [(1, 150, 150)]),
+    (spec("bf16", 128, 4, 4, head_dim_v=64, causal=True), [(2, 90, 90)]),
+]
+
+
+def backward_spec(s):
+    """The backward variant of forward spec `s` (attnc.torch's autograd builds the same)."""
+    b = dict(s, return_lse=False, backward=True)
+    if b.get("head_dim_v") is None:
+        b["head_dim_v"] = b["head_dim"]
+    return b
+
 # The kernels a call of misaligned tensors picks (row_align 1) for the fast-path tests of
 # test_cuda.py (paged, serving shape) and test_flash_cuda.py (flash_common.OPS_DENSE).
 ALIGN_SPECS = [dict(paged_spec(mode="decode"), row_align=1),
@@ -354,7 +378,8 @@ ALIGN_SPECS += [dict(_s, row_align=1) for _s in FLASH_SPECS
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
-                + ALIGN_SPECS)
+                + ALIGN_SPECS + [c[0] for c in BWD_CASES]
+                + [backward_spec(c[0]) for c in BWD_CASES])
 
 
 def main(argv=None):

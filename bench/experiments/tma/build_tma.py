@@ -11,7 +11,7 @@ import sys
 from attnc import aot, compiler
 from attnc.spec import AttentionSpec
 
-FRONT = ("attn-gqa-map,attn-tile{target=sm_90a},attn-online-softmax,"
+FRONT = ("attn-gqa-map,attn-tile{target=sm_90a},attn-flash-backward,attn-online-softmax,"
          "attn-gpu-layout{tma=auto},attn-gpu-pipeline,attn-lower-nvgpu,")
 DEVICE = ("gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
           "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"

@@ -14,6 +14,10 @@ nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm --format=csv > "$OUT/attrs.l
 timeout 45 python3 bench/experiments/tma/attrs.py .device/tma/mha-bf16-d128-h16x16-18cca301b086.attnb \
   .device/bundles/mha-bf16-d128-h16x16-18cca301b086.attnb >> "$OUT/attrs.log" 2>&1
 echo "attrs rc=$?" >> "$OUT/attrs.log"; tail -8 "$OUT/attrs.log"
+# the backward kernels on the GPU (default bundles)
+ATTNC_BUNDLE_DIR=$PWD/.device/bundles ATTNC_REQUIRE_GPU=1 timeout 120 python3 -m pytest -q -rs \
+  -p no:cacheprovider python/tests/test_backward_cuda.py -s > "$OUT/pytest-bwd.log" 2>&1
+echo "rc=$?" >> "$OUT/pytest-bwd.log"; grep -E "err |FAILED|Error|passed|failed" "$OUT/pytest-bwd.log" | tail -30
 T=$PWD/.device/tma
 ATTNC_BUNDLE_DIR=$T ATTNC_REQUIRE_GPU=1 timeout 120 python3 -m pytest -q -rs -x -p no:cacheprovider \
   python/tests/test_cuda.py > "$OUT/pytest-tma.log" 2>&1
