@@ -2,6 +2,8 @@
 // {32, 64, 80, 128, 256} (causal and not, GQA 2/1, Sq != Sk, no multiple of a tile),
 // against the exact gradient (see bwd-dtypes.mlir).
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
 // The reference lowering too (f32 accumulation, the softmax recomputed per row):
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
 

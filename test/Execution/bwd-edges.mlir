@@ -3,6 +3,8 @@
 // varlen with no sequence (cu_seqlens of one entry, every token past it: gradients 0)
 // and with queries but no keys.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
 // The reference lowering too (f32 accumulation, the softmax recomputed per row):
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
 

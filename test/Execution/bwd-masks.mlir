@@ -5,6 +5,8 @@
 // visited), softcap (its tanh derivative), alibi (no gradient), both at once;
 // Sq and Sk in {0, 1, 17, 1000}.
 // RUN: attn-run %s --target=cpu | FileCheck %s
+// The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 // Small tiles (5 keys per dK/dV program, 3 queries per tile): many masked,
 // unmasked and skipped ranges on short sequences.
