@@ -211,15 +211,41 @@ static MlirAttribute tileAttr(MlirContext ctx, const AttnTileConfig *c, const ch
 
 static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+/* What decides whether an sm_90a tile pads its head dims to wgmma's 64. */
+typedef struct {
+  int64_t d, dv, align;
+  bool eligible; /* f16/bf16, not paged, not a backward op */
+} WgmmaPad;
+
+/* sm_90a: a forward f16/bf16 op (not paged) whose head dims are not both
+ * multiples of 64 pads them to 64 when D > 32: wgmma (128-byte swizzled
+ * boxes) then runs it, which is faster than mma.sync on the narrower tile
+ * (H200, bench/RESULTS.md: D = 72/80/96 on mma.sync reach 161-235 TFLOP/s,
+ * D = 128 on wgmma 380-540, so even 128/72 of the work wins). Not below 33
+ * (mostly padding), not past 256 (wgmma's N), not with rows aligned to
+ * fewer than 2 elements (wgmma needs attn.align >= 2), not for paged tiles
+ * and backward kernels, which take mma.sync anyway. */
+static bool wgmmaPads(const WgmmaPad *w) {
+  if (!w || !w->eligible || w->d <= 32 || w->d > 256 || w->dv > 256 || w->align < 2)
+    return false;
+  /* D = 192's warp-specialized kernel spills 620 bytes (ptxas), padded ones
+   * more: head dims in (128, 192) stay on mma.sync until it does not. */
+  if (roundUp(w->d, 64) == 192 || roundUp(w->dv, 64) == 192)
+    return false;
+  return roundUp(w->d, 16) % 64 != 0 || roundUp(w->dv, 16) % 64 != 0;
+}
+
 /* The head-dim granules of a GPU target's matrix instructions: sm_90a's
  * mma.sync m16n8k16 takes 16 columns of Q/K per k-step and V in pairs of
  * 8-column n-tiles (ldmatrix.x4.trans); an AMD wave of R rows (32x32 or
  * 16x16 MFMA) reads Q in spans of 8 elements per lane group (64 / R groups)
- * and O^T in blocks of R head-dim rows. 0: no padding (the CPU). */
-static void granules(const char *target, const AttnTileConfig *c, int64_t *gd, int64_t *gdv) {
+ * and O^T in blocks of R head-dim rows; sm_90a pads to 64 where wgmmaPads
+ * says. 0: no padding (the CPU). */
+static void granules(const char *target, const AttnTileConfig *c, const WgmmaPad *w, int64_t *gd,
+                     int64_t *gdv) {
   *gd = *gdv = 0;
   if (!strcmp(target, "sm_90a")) {
-    *gd = *gdv = 16;
+    *gd = *gdv = wgmmaPads(w) ? 64 : 16;
   } else if (!strncmp(target, "gfx", 3)) {
     int64_t r = c->numWarps > 0 && c->blockM / c->numWarps == 16 ? 16 : 32;
     *gd = 8 * (64 / r);
@@ -419,12 +445,15 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   /* A padded head dim takes the table entry of the padded width: its tile
    * is that wide (D = 100 runs as D = 112 does). */
   int64_t gd, gdv;
-  granules(o->target, &config, &gd, &gdv);
+  WgmmaPad wp = {d, dv, pad.align,
+                 !paged && !attnIsBackwardOp(op) &&
+                     (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16)};
+  granules(o->target, &config, &wp, &gd, &gdv);
   if (gd > 0 && (d % gd || dv % gdv)) {
     query.headDim = roundUp(d, gd);
     if ((entry = lookUp(op, table, &query, o, &config)) < 0)
       return false;
-    granules(o->target, &config, &gd, &gdv);
+    granules(o->target, &config, &wp, &gd, &gdv);
     pad.d = roundUp(d, gd);
     pad.dv = roundUp(dv, gdv);
   }

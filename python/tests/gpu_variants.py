@@ -352,6 +352,11 @@ BWD_CASES = [
 ]
 
 
+# bench/bwd_bench.py: the benchmark's shapes (bench_spec) with lse, whose backward it times.
+BWD_BENCH_SPECS = [dict(bench_spec(d, c), return_lse=True) for d in BENCH_DIMS
+                   for c in (False, True)]
+
+
 def backward_spec(s):
     """The backward variant of forward spec `s` (attnc.torch's autograd builds the same)."""
     b = dict(s, return_lse=False, backward=True)
@@ -379,7 +384,8 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
-                + [backward_spec(c[0]) for c in BWD_CASES])
+                + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
+                + [backward_spec(s) for s in BWD_BENCH_SPECS])
 
 
 def main(argv=None):

@@ -20,14 +20,20 @@
 // SM90: d_tile = 16 : i64, dv_tile = 16 : i64
 // SM90-LABEL: func.func @d33(
 // SM90: attn.tile = {align = 1 : i64, {{.*}}d_tile = 48 : i64, dv_tile = 48 : i64
+// Forward f16/bf16 tiles past D = 32 pad to wgmma's 64 (attn-tile's wgmmaPads; f32,
+// rows aligned to 1 element and widths that would pad to 192 keep mma.sync's 16):
 // SM90-LABEL: func.func @d80(
-// SM90-NOT: d_tile
+// SM90: d_tile = 128 : i64, dv_tile = 128 : i64
 // SM90-LABEL: func.func @d100(
-// SM90: attn.tile = {align = 4 : i64, block_m = 128 : i64, block_n = 48 : i64, d_tile = 112 : i64, dv_tile = 112 : i64
+// SM90: attn.tile = {align = 4 : i64, block_m = 128 : i64, block_n = 128 : i64, d_tile = 128 : i64, dv_tile = 128 : i64
+// SM90-LABEL: func.func @d160(
+// SM90-NOT: d_tile
 // SM90-LABEL: func.func @d200(
-// SM90: block_n = 32 : i64, d_tile = 208 : i64, dv_tile = 208 : i64
+// SM90: block_n = 32 : i64, d_tile = 256 : i64, dv_tile = 256 : i64
 // SM90-LABEL: func.func @d40_v72(
-// SM90: d_tile = 48 : i64, dv_tile = 80 : i64
+// SM90: d_tile = 64 : i64, dv_tile = 128 : i64
+// SM90-LABEL: func.func @d72_v40(
+// SM90: d_tile = 80 : i64, dv_tile = 48 : i64
 // GFX942-LABEL: func.func @d33(
 // GFX942: attn.tile = {align = 1 : i64, {{.*}}d_tile = 48 : i64, dv_tile = 64 : i64
 // GFX942-LABEL: func.func @d100(

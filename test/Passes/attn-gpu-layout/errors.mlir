@@ -1,6 +1,6 @@
 // mma=wgmma on a kernel wgmma cannot take is a located error that says why;
 // a bad option is refused before anything runs.
-// RUN: sed 's/x128xbf16/x96xbf16/g' %s | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=D96
+// RUN: sed 's/x128xbf16/x160xbf16/g' %s | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=D160
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=4" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=WARPS
 // RUN: sed 's/bf16/f32/g' %s | not attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=F32
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=BN
@@ -27,7 +27,7 @@
 // PAGEDAUTO: attn.mma = "mma_sync"
 // PAGEDAUTO: attn.mma = "none"
 
-// D96: <stdin>:[[@LINE+7]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): the head dim is not a multiple of 64 (128-byte swizzle boxes)
+// D160: <stdin>:[[@LINE+7]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): the head dim is not a multiple of 64 (128-byte swizzle boxes)
 // WARPS: errors.mlir:[[@LINE+6]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_m 128 with 4 warps is not whole warpgroups of 64 rows (16 rows per warp)
 // F32: <stdin>:[[@LINE+5]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its tiles are not f16 or bf16
 // BN: errors.mlir:[[@LINE+4]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_n is not a multiple of 16 up to 256

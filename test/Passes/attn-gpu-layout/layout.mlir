@@ -38,7 +38,7 @@
 // mma=auto spelled out is the default.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=WG
 // Head dims that are not multiples of 64 cannot use the 128-byte swizzle boxes: mma.sync.
-// RUN: sed 's/x128xbf16/x96xbf16/g' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D96
+// RUN: sed 's/x128xbf16/x160xbf16/g' %s | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D160
 // AMD kernels: MFMA, the instruction of the chip, dtype and rows per wave (32: 32x32x8 on
 // gfx942, 32x32x16 on gfx950); Q's A operands in registers, K and V in padded LDS.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=AMD
@@ -65,8 +65,8 @@
 // SYNC1: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
 // SYNC1: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.rs"}
 
-// D96: attn.mma = "mma_sync"
-// D96: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
+// D160: attn.mma = "mma_sync"
+// D160: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mma_a"
 
 // AMD: attn.mma = "mfma"
 // AMD: vector.transfer_read %arg0{{.*}} {attn.layout = "regs.mfma_a"
