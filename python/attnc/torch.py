@@ -644,7 +644,8 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
 
     block_mask: an attnc.masks.BlockMask (FlexAttention's BlockMask form, docs/masks.md):
     only keys of listed blocks are visible (partial ones where its mask_mod holds), and
-    the other masks still apply; unlisted blocks are never read. CPU; no autograd.
+    the other masks still apply; unlisted blocks are never read. CPU and GPUs; no
+    autograd.
 
     Differentiable on the CPU: when q, k or v require grad, out has a grad_fn whose
     backward runs attnc's backward kernels (docs/backward.md); lse is not differentiable
@@ -717,12 +718,6 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
 
 
 def _masked_guards(fn, q, k, v, block_mask):
-    dev = getattr(q, "device", None)
-    if dev is not None and dev.type != "cpu":
-        # attn-tile refuses block masks for the GPU targets (docs/masks.md); say so here
-        # instead of through a compile error.
-        raise NotImplementedError("%s: block_mask runs on the CPU only so far, q is on %s "
-                                  "(docs/masks.md)" % (fn, dev))
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: block_mask under torch.compile (docs/masks.md)" % fn)
     if _needs_autograd(q, k, v):
@@ -762,7 +757,8 @@ def _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes, ret
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                sinks=sinks is not None, block_mask=block_mask.spec_field())
+                sinks=sinks is not None, block_mask=block_mask.spec_field(),
+                row_align=_row_align(dev, d, dv, (qb, kb, vb, outb)))
     named = dict(q=qb, k=kb, v=vb, alibi=slopes, sinks=sinks, out=outb, lse=lse, **masks)
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
@@ -802,7 +798,8 @@ def _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale,
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                varlen=True, sinks=sinks is not None, block_mask=block_mask.spec_field())
+                varlen=True, sinks=sinks is not None, block_mask=block_mask.spec_field(),
+                row_align=_row_align(dev, d, dv, (q, k, v, out)))
     named = dict(q=q, k=k, v=v, cu_seqlens_q=cu_seqlens_q, cu_seqlens_k=cu_seqlens_k,
                  alibi=slopes, sinks=sinks, out=out, lse=lse, **masks)
     kern = _kernel(spec, _device_string(torch, dev))
