@@ -14,8 +14,9 @@ counts are checked against attnc.create_block_mask's.
 
 Columns: attnc, flex (torch.compile(flex_attention), same BlockMask), and for reference
 dense causal SDPA (flash backend, is_causal=True) over the whole 16k sequence. Times are
-the median of --reps calls each timed with CUDA events after 5 warm-up calls (as
-bench/peers.py); TFLOP/s = 4 * B * H * D * (visible (query, key) pairs) / time, the
+the median of --reps CUDA-event pairs around --inner back-to-back calls (default 4, so
+that the host's side of a call overlaps the previous kernel; --inner 1 is bench/peers.py's
+timing), after 5 warm-up calls; attnc's host time per call is recorded too; TFLOP/s = 4 * B * H * D * (visible (query, key) pairs) / time, the
 visible pairs being the mask's own (sum of L(L+1)/2 over the documents; S(S+1)/2 for
 dense causal). attnc's output (out poisoned with NaN first) is checked against flex's:
 max |attnc - flex|, and WRONG where an element is NaN or off by more than 2e-2 +
@@ -25,7 +26,7 @@ From the repository root on the GPU machine (bundles from bench/prepare_device.s
 
     ATTNC_BUNDLE_DIR=.device/bundles ATTNC_LIB_DIR=.device/lib PYTHONPATH=python \\
         ATTNC_NO_COMPILER=1 python3 bench/block_mask_gpu.py [--dims 128,64] [--reps 20]
-        [--json out/block_mask.json] [--no-flex] [--no-sdpa]
+        [--inner 4] [--json out/block_mask.json] [--no-flex] [--no-sdpa]
 """
 import argparse
 import datetime
@@ -57,7 +58,10 @@ def short_error(e):
     return ("%s: %s" % (type(e).__name__, e))[:400]
 
 
-def median_ms(fn, reps):
+def median_ms(fn, reps, inner):
+    """The median over reps of (CUDA-event time of `inner` back-to-back calls) / inner,
+    after 5 warm-up calls: with inner > 1 the host's side of a call (attnc's checks of its
+    arguments, torch.compile's guards) overlaps the previous call's kernel, as in a model."""
     import torch
     for _ in range(5):
         fn()
@@ -66,12 +70,26 @@ def median_ms(fn, reps):
     times = []
     for _ in range(reps):
         start.record()
-        fn()
+        for _ in range(inner):
+            fn()
         end.record()
         torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
+        times.append(start.elapsed_time(end) / inner)
     times.sort()
     return times[len(times) // 2]
+
+
+def host_us(fn, n=20):
+    """Median host time of one call in microseconds (the GPU work is not waited for)."""
+    import torch
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    torch.cuda.synchronize()
+    times.sort()
+    return round(times[len(times) // 2] * 1e6, 1)
 
 
 def visible_pairs(lengths):
@@ -139,7 +157,7 @@ def row(args, d, flex, create_block_mask):
             ref = flex(q, k, v, block_mask=fbm)
             torch.cuda.synchronize()
             r["flex_first_call_s"] = round(time.time() - t0, 1)
-            ms = median_ms(lambda: flex(q, k, v, block_mask=fbm), args.reps)
+            ms = median_ms(lambda: flex(q, k, v, block_mask=fbm), args.reps, args.inner)
             r["flex"], r["flex_ms"] = tflops(ms), round(ms, 4)
         except Exception as e:
             r["errors"]["flex"] = short_error(e)
@@ -161,8 +179,10 @@ def row(args, d, flex, create_block_mask):
             del diff
         else:
             r["attnc_ok"] = None if nan == 0 else False
-        ms = median_ms(lambda: at.attention(q, k, v, block_mask=bm, out=out), args.reps)
+        call = lambda: at.attention(q, k, v, block_mask=bm, out=out)  # noqa: E731
+        ms = median_ms(call, args.reps, args.inner)
         r["attnc"], r["attnc_ms"] = tflops(ms), round(ms, 4)
+        r["attnc_host_us"] = host_us(call)
     except Exception as e:
         r["errors"]["attnc"] = short_error(e)
         log("attnc D=%d: %s" % (d, traceback.format_exc()))
@@ -172,7 +192,7 @@ def row(args, d, flex, create_block_mask):
             F = torch.nn.functional
             with sdpa_kernel([SDPBackend.FLASH_ATTENTION]):
                 ms = median_ms(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
-                               args.reps)
+                               args.reps, args.inner)
             r["sdpa_causal"] = tflops(ms, 4.0 * h * d * SEQ * (SEQ + 1) / 2)
             r["sdpa_causal_ms"] = round(ms, 4)
         except Exception as e:
@@ -214,7 +234,9 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--dims", default="128,64", help="head dims, of 128,64 (default %(default)s)")
-    p.add_argument("--reps", type=int, default=20, help="timed calls per number")
+    p.add_argument("--reps", type=int, default=20, help="timed events per number")
+    p.add_argument("--inner", type=int, default=4,
+                   help="back-to-back calls per timed event pair (default %(default)s)")
     p.add_argument("--json", metavar="PATH", help="write the rows and the environment")
     p.add_argument("--no-flex", action="store_true", help="leave FlexAttention out (no check)")
     p.add_argument("--no-sdpa", action="store_true", help="leave dense causal SDPA out")
