@@ -472,10 +472,20 @@ BWD_CASES = [
 BWD_BENCH_SPECS = [dict(bench_spec(d, c), return_lse=True) for d in BENCH_DIMS
                    for c in (False, True)]
 
+# Sinks with autograd (issue 17 section 2): the forward with sinks and lse, the backward
+# kernels of the same spec without sinks (the lse holds them), dsink reduced by attnc.torch.
+BWD_SINKS_CASES = [
+    (spec("bf16", 64, 4, 2, causal=True, sinks=True), [(2, 77, 77), (1, 300, 200)]),
+    (spec("bf16", 64, 8, 8, causal=True, window=(127, 0), sinks=True), [(1, 257, 257)]),
+    (spec("f16", 128, 4, 4, sinks=True), [(2, 100, 130)]),
+]
+
 
 def backward_spec(s):
-    """The backward variant of forward spec `s` (attnc.torch's autograd builds the same)."""
+    """The backward variant of forward spec `s` (attnc.torch's autograd builds the same:
+    no sinks, which the forward's lse carries)."""
     b = dict(s, return_lse=False, backward=True)
+    b.pop("sinks", None)
     if b.get("head_dim_v") is None:
         b["head_dim_v"] = b["head_dim"]
     return b
@@ -501,7 +511,8 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
-                + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BLOCK_MASK_CASES]
+                + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BWD_SINKS_CASES]
+                + [backward_spec(c[0]) for c in BWD_SINKS_CASES] + [c[0] for c in BLOCK_MASK_CASES]
                 + [c[0] for c in BLOCK_MASK_VARLEN_CASES])
 
 
