@@ -521,9 +521,11 @@ def make_block_mask(s, lists, b, hq, sq, sk, skip_kb=None):
 def _seen_rows(vis, s, sq, sk):
     """Rows (B|1, H|1, Sq) that see a key under the block mask's visibility and the
     variant's causal / window masks (bottom-right)."""
+    left, right = s["window"]
+    if not s["causal"] and left < 0 and right < 0:
+        return vis.any(-1)  # (no S x S distances: 2 GiB of int64 at the benchmark's 16k)
     rel = (torch.arange(sq, device=DEVICE) + sk - sq)[:, None] - torch.arange(sk, device=DEVICE)
     ok = torch.ones_like(rel, dtype=torch.bool)
-    left, right = s["window"]
     if s["causal"]:
         ok &= rel >= 0
     if left >= 0:
