@@ -13,7 +13,10 @@ part of attnc's precompiled variant, gpu_variants.BLOCK_MASK_BENCH_SPECS). The b
 counts are checked against attnc.create_block_mask's.
 
 Columns: attnc, flex (torch.compile(flex_attention), same BlockMask), and for reference
-dense causal SDPA (flash backend, is_causal=True) over the whole 16k sequence. Times are
+dense causal attention over the whole 16k sequence with SDPA (flash backend,
+is_causal=True) and with attnc's own causal kernel (gpu_variants.bench_spec, no block mask):
+the block-mask kernel's TFLOP/s next to attnc causal's shows what the loop over listed
+blocks costs. Times are
 the median of --reps CUDA-event pairs around --inner back-to-back calls (default 4, so
 that the host's side of a call overlaps the previous kernel; --inner 1 is bench/peers.py's
 timing), after 5 warm-up calls; attnc's host time per call is recorded too; TFLOP/s = 4 * B * H * D * (visible (query, key) pairs) / time, the
@@ -143,7 +146,8 @@ def row(args, d, flex, create_block_mask):
     pairs = visible_pairs(gv.BENCH_DOC_LENGTHS)
     flops = 4.0 * h * d * pairs
     r = dict(D=d, H=h, B=1, S=SEQ, dtype="bf16", docs=list(gv.BENCH_DOC_LENGTHS), block=BLOCK,
-             visible_pairs=pairs, attnc=None, flex=None, sdpa_causal=None, errors={})
+             visible_pairs=pairs, attnc=None, flex=None, sdpa_causal=None, attnc_causal=None,
+             errors={})
     tflops = lambda ms, f=flops: round(f / ms / 1e9, 1)  # noqa: E731
     torch.manual_seed(0)
     q, k, v = (torch.randn(1, h, SEQ, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
@@ -186,6 +190,15 @@ def row(args, d, flex, create_block_mask):
     except Exception as e:
         r["errors"]["attnc"] = short_error(e)
         log("attnc D=%d: %s" % (d, traceback.format_exc()))
+    causal_flops = 4.0 * h * d * SEQ * (SEQ + 1) / 2
+    try:  # attnc's dense causal kernel (the gpu_bench variant), for the block loop's cost
+        dense_out = torch.empty_like(q)
+        ms = median_ms(lambda: at.attention(q, k, v, causal=True, out=dense_out), args.reps,
+                       args.inner)
+        r["attnc_causal"], r["attnc_causal_ms"] = tflops(ms, causal_flops), round(ms, 4)
+        del dense_out
+    except Exception as e:
+        r["errors"]["attnc_causal"] = short_error(e)
     if not args.no_sdpa:
         try:
             from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -193,7 +206,7 @@ def row(args, d, flex, create_block_mask):
             with sdpa_kernel([SDPBackend.FLASH_ATTENTION]):
                 ms = median_ms(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
                                args.reps, args.inner)
-            r["sdpa_causal"] = tflops(ms, 4.0 * h * d * SEQ * (SEQ + 1) / 2)
+            r["sdpa_causal"] = tflops(ms, causal_flops)
             r["sdpa_causal_ms"] = round(ms, 4)
         except Exception as e:
             r["errors"]["sdpa_causal"] = short_error(e)
@@ -210,7 +223,7 @@ def fmt(x, spec="%.1f"):
 
 def table(rows):
     head = ["D", "H", "attnc TF/s", "flex TF/s", "attnc/flex", "attnc ms", "flex ms",
-            "SDPA causal TF/s", "SDPA causal ms", "blocks p/f/of", "max|attnc-flex|"]
+            "causal: attnc TF/s", "SDPA TF/s", "SDPA ms", "blocks p/f/of", "max|attnc-flex|"]
     lines = [head]
     for r in rows:
         err = fmt(r.get("attnc_max_abs_err_vs_flex"), "%.2e")
@@ -220,7 +233,8 @@ def table(rows):
         ratio = r["attnc"] / r["flex"] if r.get("attnc") and r.get("flex") else None
         lines.append([str(r["D"]), str(r["H"]), fmt(r.get("attnc")), fmt(r.get("flex")),
                       fmt(ratio, "%.2f"), fmt(r.get("attnc_ms"), "%.3f"),
-                      fmt(r.get("flex_ms"), "%.3f"), fmt(r.get("sdpa_causal")),
+                      fmt(r.get("flex_ms"), "%.3f"), fmt(r.get("attnc_causal")),
+                      fmt(r.get("sdpa_causal")),
                       fmt(r.get("sdpa_causal_ms"), "%.3f"),
                       "%s/%s/%s" % (b.get("partial"), b.get("full"), b.get("of")), err])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
