@@ -214,7 +214,7 @@ static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 /* What decides whether an sm_90a tile pads its head dims to wgmma's 64. */
 typedef struct {
   int64_t d, dv, align;
-  bool eligible; /* f16/bf16, not paged, not a backward op */
+  bool eligible; /* f16/bf16, not paged, not a backward op, whole warpgroups */
 } WgmmaPad;
 
 /* sm_90a: a forward f16/bf16 op (not paged) whose head dims are not both
@@ -224,7 +224,9 @@ typedef struct {
  * D = 128 on wgmma 380-540, so even 128/72 of the work wins). Not below 33
  * (mostly padding), not past 256 (wgmma's N), not with rows aligned to
  * fewer than 2 elements (wgmma needs attn.align >= 2), not for paged tiles
- * and backward kernels, which take mma.sync anyway. */
+ * and backward kernels, which take mma.sync anyway, nor for tiles that are
+ * not whole warpgroups of 16-row warps (a block mask's query blocks below 64
+ * rows, attn-tile's fitBlockMask), which attn-gpu-layout keeps on mma.sync. */
 static bool wgmmaPads(const WgmmaPad *w) {
   if (!w || !w->eligible || w->d <= 32 || w->d > 256 || w->dv > 256 || w->align < 2)
     return false;
@@ -474,7 +476,8 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   int64_t gd, gdv;
   WgmmaPad wp = {d, dv, pad.align,
                  !paged && !attnIsBackwardOp(op) &&
-                     (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16)};
+                     (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16) &&
+                     config.blockM % 64 == 0 && config.numWarps * 16 == config.blockM};
   granules(o->target, &config, &wp, &gd, &gdv);
   if (gd > 0 && (d % gd || dv % gdv)) {
     query.headDim = roundUp(d, gd);
