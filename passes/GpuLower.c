@@ -405,15 +405,18 @@ static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
     return mapScalar(L, b, L->tgt->log2, operands[0]);
   if (attnIsOp(op, "math.tanh"))
     return emitTanh(L, b, operands[0]);
-  if (attnIsOp(op, "arith.index_cast") &&
+  bool unsignedCast = attnIsOp(op, "arith.index_castui");
+  if ((unsignedCast || attnIsOp(op, "arith.index_cast")) &&
       !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0]))) &&
       !mlirTypeIsAIndex(scalarOf(type))) {
-    /* Index tiles are i32 already: a sign extension or truncation remains. */
+    /* Index tiles are i32 already: an extension or truncation remains
+     * (mask_mod's i64 arguments, docs/masks.md). */
     unsigned from = mlirIntegerTypeGetWidth(scalarOf(mlirValueGetType(operands[0])));
     unsigned to = mlirIntegerTypeGetWidth(scalarOf(type));
     if (from == to)
       return operands[0];
-    return attnGpuOp1(b, from < to ? "arith.extsi" : "arith.trunci", 1, operands, type, 0, NULL);
+    const char *ext = unsignedCast ? "arith.extui" : "arith.extsi";
+    return attnGpuOp1(b, from < to ? ext : "arith.trunci", 1, operands, type, 0, NULL);
   }
   /* i32 index tiles never wrap (sequence lengths < 2^30): saying so lets
    * LLVM move the per-element constants across compares. */
@@ -534,7 +537,7 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
       }
     }
   }
-  if (attnIsElementwise(def)) {
+  if (attnIsMaskModElementwise(def)) {
     intptr_t n = mlirOperationGetNumOperands(def);
     MlirValue operands[3];
     for (intptr_t k = 0; k < n && k < 3; ++k) {
@@ -1126,7 +1129,7 @@ static bool fromTileLoad(AttnGpuLower *L, MlirOperation op) {
     if (!r || r->kind != ATTN_REP_LAZY || !attnGpuIsTile(mlirOperationGetOperand(op, k)))
       continue;
     if (attnIsOp(r->def, "vector.transfer_read") ||
-        (attnIsElementwise(r->def) && fromTileLoad(L, r->def)))
+        (attnIsMaskModElementwise(r->def) && fromTileLoad(L, r->def)))
       return true;
   }
   return false;
@@ -1527,7 +1530,7 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     /* Row/column vectors, broadcasts and constants take the form their users
      * need when they need it. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op) &&
+  } else if (oneResult && attnGpuIsTile(res) && attnIsMaskModElementwise(op) &&
              attnGpuOnlyOperand(res, "vector.contract", 2) && !matmulBetween(op, res)) {
     /* The accumulator's rescale is computed block by block right before
      * the matrix instructions that consume it (after the V tile is staged),
@@ -1537,14 +1540,14 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
      * it stands: the matmul's inputs are then ready before that other
      * matmul is issued, which the asynchronous ones need. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op) &&
+  } else if (oneResult && attnGpuIsTile(res) && attnIsMaskModElementwise(op) &&
              !mlirOpOperandIsNull(mlirValueGetFirstUse(res)) &&
              mlirOpOperandIsNull(mlirOpOperandGetNextUse(mlirValueGetFirstUse(res))) &&
              fromTileLoad(L, op)) {
     /* Element-wise ops on a tile read for no matmul, used once, are
      * evaluated per block with the loads where the result is used. */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-  } else if (oneResult && attnGpuIsTile(res) && attnIsElementwise(op)) {
+  } else if (oneResult && attnGpuIsTile(res) && attnIsMaskModElementwise(op)) {
     lowerElementwiseTile(L, b, op);
   } else if (attnGpuHasVector(op)) {
     attnGpuFailWith(L, op, "operates on vectors in a way the %s lowering does not support");
@@ -1700,14 +1703,6 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
                     "must be a kernel function with attn.kernel and one block");
     return false;
   }
-  /* Block masks (docs/masks.md): checked on the CPU only so far. */
-  if (!mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(
-          kernel, mlirStringRefCreateFromCString("block_mask")))) {
-    attnEmitOpError(func, tgt->passName,
-                    "takes a block mask, which this GPU lowering does not implement yet (block "
-                    "masks run on the CPU: attn-to-cpu)");
-    return false;
-  }
   AttnGpuLower L;
   memset(&L, 0, sizeof(L));
   L.tgt = tgt;
@@ -1777,7 +1772,13 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
     return false;
   }
   attnSetAttr(gfunc, "attn.kernel", withWarps(L.ctx, kernel, L.W + L.producerWarps));
-  if (L.producerWarps > 0) /* setmaxnreg needs it (ptxas ignores it otherwise, C7508) */
+  /* setmaxnreg needs it (ptxas ignores it otherwise, C7508). Block-mask
+   * kernels of query blocks below 64 rows have one or two warps (attn-tile),
+   * whose registers ptxas capped at 168 without it (12 bytes spilled at
+   * D = 128 with a window; 249 registers with it). */
+  bool blockMask = !mlirAttributeIsNull(
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("block_mask")));
+  if (L.producerWarps > 0 || (blockMask && tgt->warpSize == 32 && L.W < 4))
     attnSetAttr(gfunc, "nvvm.minctasm", mlirIntegerAttrGet(mlirIntegerTypeGet(L.ctx, 32), 1));
   attnGpuDefineLaunch(&L, module, func, nMem, threads);
   mlirOperationDestroy(func);

@@ -275,6 +275,11 @@ static int64_t ringBuffers(MlirAttribute kernel, const Matmuls *m) {
   return bytes <= 227 * 1024 ? RING_BUFFERS : 2;
 }
 
+static bool hasBlockMask(MlirAttribute kernel) {
+  return !mlirAttributeIsNull(
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("block_mask")));
+}
+
 /* attn.schedule = "warp-specialized" (ws=auto: wherever it fits): a
  * producer warpgroup copies K/V tiles into a ring guarded by mbarriers while
  * the two consumer warpgroups compute (attn-lower-nvgpu); with
@@ -288,6 +293,11 @@ static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, co
       !wg || m->nqk == 0 || m->npv == 0 ? "it does not use wgmma"
       : kernelInt(kernel, "block_m") != 128 || kernelInt(kernel, "num_warps") != 8
           ? "it is not two warpgroups of 64 rows (block_m 128, num_warps 8)"
+      /* The producer keeps the loops that read K/V tiles, but not a loop of
+       * such loops (GpuLower.c refuses it): a block mask's KV loops nest in
+       * the loop over its listed blocks (docs/masks.md). */
+      : hasBlockMask(kernel) ? "it takes a block mask (its KV loops nest in a loop over the "
+                               "listed key blocks, which the producer does not mirror)"
       /* P and S of two tiles and a 64 x Dv accumulator per warpgroup: past Dv = 128
        * the 224 registers a consumer thread gets spill (ptxas: 8 bytes at D = 256) */
       : pipelined && dimOf(mlirOperationGetOperand(m->pv[0], 1), 1) > 128

@@ -214,7 +214,7 @@ static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 /* What decides whether an sm_90a tile pads its head dims to wgmma's 64. */
 typedef struct {
   int64_t d, dv, align;
-  bool eligible; /* f16/bf16, not paged, not a backward op */
+  bool eligible; /* f16/bf16, not paged, not a backward op, whole warpgroups */
 } WgmmaPad;
 
 /* sm_90a: a forward f16/bf16 op (not paged) whose head dims are not both
@@ -224,7 +224,9 @@ typedef struct {
  * D = 128 on wgmma 380-540, so even 128/72 of the work wins). Not below 33
  * (mostly padding), not past 256 (wgmma's N), not with rows aligned to
  * fewer than 2 elements (wgmma needs attn.align >= 2), not for paged tiles
- * and backward kernels, which take mma.sync anyway. */
+ * and backward kernels, which take mma.sync anyway, nor for tiles that are
+ * not whole warpgroups of 16-row warps (a block mask's query blocks below 64
+ * rows, attn-tile's fitBlockMask), which attn-gpu-layout keeps on mma.sync. */
 static bool wgmmaPads(const WgmmaPad *w) {
   if (!w || !w->eligible || w->d <= 32 || w->d > 256 || w->dv > 256 || w->align < 2)
     return false;
@@ -358,16 +360,51 @@ static int64_t gcd(int64_t a, int64_t b) {
 /* A block mask's tiles nest in its blocks (docs/masks.md): block_m and
  * block_n (the table's or the options') become their gcd with q_block_size
  * and kv_block_size, so a program's rows lie in one query block and a KV
- * tile in one key block. */
-static void fitBlockMask(MlirOperation op, AttnTileConfig *c) {
+ * tile in one key block. On the GPUs a warp keeps the table's rows (one or
+ * two MMA tiles, an AMD wave's MFMA block) and the warps follow block_m;
+ * where block_m no longer holds such warps, or block_n no longer holds an
+ * AMD wave's MFMA blocks of keys (S^T = K Q^T takes keys in blocks of the
+ * wave's rows), a warp takes 16 rows (mma.sync m16n8k16, MFMA 16x16). Tiles
+ * below 16 rows or 16 keys (32 on gfx950): an MMA tile, a k-step of P V,
+ * are a located error.
+ * Returns false after it. */
+static bool fitBlockMask(MlirOperation op, const char *target, AttnTileConfig *c) {
   MlirAttribute qb =
       mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("q_block_size"));
   MlirAttribute kb =
       mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("kv_block_size"));
   if (mlirAttributeIsNull(qb) || mlirAttributeIsNull(kb))
-    return;
+    return true;
+  int64_t rows = c->numWarps > 0 ? c->blockM / c->numWarps : 1;
   c->blockM = gcd(c->blockM, mlirIntegerAttrGetValueInt(qb));
   c->blockN = gcd(c->blockN, mlirIntegerAttrGetValueInt(kb));
+  bool amd = !strncmp(target, "gfx", 3);
+  if (!amd && strcmp(target, "sm_90a") != 0)
+    return true; /* the CPU takes any tile */
+  /* gfx950's 16 x 16 MFMA reduces 32 keys per step of P V (16x16x32), its
+   * 32 x 32 one takes keys in blocks of 32 rows of K: 32 keys either way. */
+  int64_t keys = !strcmp(target, "gfx950") ? 32 : 16;
+  if (c->blockM % 16 || c->blockN % keys) {
+    char message[320];
+    snprintf(message, sizeof(message),
+             "has a block mask (q_block_size = %lld, kv_block_size = %lld) whose blocks give "
+             "%lld x %lld tiles, which target '%s' cannot run: its tiles nest in the blocks and "
+             "take multiples of 16 rows and %lld keys (docs/masks.md)",
+             (long long)mlirIntegerAttrGetValueInt(qb), (long long)mlirIntegerAttrGetValueInt(kb),
+             (long long)c->blockM, (long long)c->blockN, target, (long long)keys);
+    attnEmitOpError(op, "attn-tile", message);
+    return false;
+  }
+  if (rows <= 0 || c->blockM % rows || (amd && c->blockN % rows))
+    rows = 16;
+  c->numWarps = c->blockM / rows;
+  /* Below whole warpgroups sm_90a takes mma.sync (attn-gpu-layout) with
+   * one 16-row tile per warp: at D = 128 a 16 x 128 S tile next to Q's
+   * fragments and O spilled 164 bytes, at D = 64 with a window 64-key tiles
+   * 8 bytes (ptxas); 32-key tiles spill at neither. */
+  if (!amd && c->blockM % 64)
+    c->blockN = gcd(c->blockN, 32);
+  return true;
 }
 
 /* The table's entry for the query with the options' overrides applied;
@@ -402,15 +439,6 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", message);
     return false;
   }
-  if (!mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)) && strcmp(o->target, "cpu") != 0) {
-    char message[240];
-    snprintf(message, sizeof(message),
-             "has a block mask, which target '%s' does not implement yet (block masks run on the "
-             "CPU: attn-to-cpu; docs/masks.md)",
-             o->target);
-    attnEmitOpError(op, "attn-tile", message);
-    return false;
-  }
   /* sm_90a lowers the backward kernels with mma.sync (docs/backward.md); the
    * AMD lowering has not been checked on them. */
   if (attnIsBackwardOp(op) && strcmp(o->target, "cpu") != 0 && strcmp(o->target, "sm_90a") != 0) {
@@ -439,19 +467,22 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   if (pad.align == 0)
     return false;
   AttnTileConfig config;
+  bool blockMask = !mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS));
   int entry = lookUp(op, table, &query, o, &config);
-  if (entry < 0)
+  if (entry < 0 || (blockMask && !fitBlockMask(op, o->target, &config)))
     return false;
   /* A padded head dim takes the table entry of the padded width: its tile
    * is that wide (D = 100 runs as D = 112 does). */
   int64_t gd, gdv;
   WgmmaPad wp = {d, dv, pad.align,
                  !paged && !attnIsBackwardOp(op) &&
-                     (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16)};
+                     (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16) &&
+                     config.blockM % 64 == 0 && config.numWarps * 16 == config.blockM};
   granules(o->target, &config, &wp, &gd, &gdv);
   if (gd > 0 && (d % gd || dv % gdv)) {
     query.headDim = roundUp(d, gd);
-    if ((entry = lookUp(op, table, &query, o, &config)) < 0)
+    if ((entry = lookUp(op, table, &query, o, &config)) < 0 ||
+        (blockMask && !fitBlockMask(op, o->target, &config)))
       return false;
     granules(o->target, &config, &wp, &gd, &gdv);
     pad.d = roundUp(d, gd);
@@ -466,8 +497,6 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   }
   if (paged)
     config.blockN = pagedBlockN(config.blockN, attnOperandDim(op, 1, 1), o->target, &config);
-  if (!mlirValueIsNull(attnOpBlockMask(op, ATTN_KV_NUM_BLOCKS)))
-    fitBlockMask(op, &config);
   size_t line = 0, col = 0;
   attnConfigTableEntryLocation(table, (size_t)entry, &line, &col);
   char source[1200];

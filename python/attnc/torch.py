@@ -428,11 +428,15 @@ def _grad_blocked(*ts):
 
 # --- autograd (docs/backward.md) ----------------------------------------------------------------
 #
-# When q, k or v require grad (and grad mode is on), attention and attention_varlen run as a
-# torch.autograd.Function: the forward launches the forward kernel with lse and saves q, k,
-# v, out and lse; the backward launches the three backward kernels of the backward spec
-# (delta = rowsum(dout * out), dK/dV, dQ). lse is not differentiable; ALiBi slopes get no
-# gradient. The backward kernels run on the CPU and on sm_90a (CUDA tensors).
+# When q, k, v or sinks require grad (and grad mode is on), attention and attention_varlen
+# run as a torch.autograd.Function: the forward launches the forward kernel with lse and
+# saves q, k, v, out and lse; the backward launches the three backward kernels of the
+# backward spec (delta = rowsum(dout * out), dK/dV, dQ). lse is not differentiable; ALiBi
+# slopes get no gradient. With sinks the forward's lse includes them, which is all the
+# backward kernels need for dq, dk and dv (the sink joins the softmax without a value, so
+# ds = p * (dp - delta) holds as it is); the sinks' own gradient, dsink[h] = -sum over the
+# rows of exp(sinks[h] - lse) * delta, is reduced here from the kernels' delta workspace.
+# The backward kernels run on the CPU and on sm_90a (CUDA tensors).
 
 _functions = {}
 
@@ -470,6 +474,23 @@ def _contiguous_rows(t):
     return t.contiguous() if t.size(-1) > 1 and t.stride(-1) != 1 else t
 
 
+def _sinks_grad(sinks, lse, delta, head_dim):
+    """dsink[h] = -sum over the rows r of head h of exp(sinks[h] - lse_r) * delta_r (aiter's
+    dsink): out_r depends on the sink only through lse_r, d out_r / d sink = -p_sink * out_r
+    with p_sink = exp(sink - lse_r), and delta_r = dout_r . out_r. lse and delta have the
+    heads at dim head_dim; a head without a sink (-inf) gets 0, so do rows with lse = -inf
+    (no key and no sink: their delta is 0 too). Float64 sums, returned as float32."""
+    torch = _torch()
+    shape = [1] * lse.dim()
+    shape[head_dim] = -1
+    s = sinks.detach().double().view(shape)
+    lse = lse.double()
+    p = torch.where(torch.isneginf(s) | torch.isneginf(lse), torch.zeros_like(lse),
+                    torch.exp(s - lse))
+    dims = [i for i in range(lse.dim()) if i != head_dim]
+    return (-(p * delta.double()).sum(dims)).to(torch.float32)
+
+
 def _attention_backward(ctx, dout):
     torch = _torch()
     q, k, v, out, lse = ctx.saved_tensors[:5]
@@ -487,10 +508,12 @@ def _attention_backward(ctx, dout):
                 window=_as_window(o["window"]), softcap=float(o["softcap"]),
                 alibi=slopes is not None, backward=True)
     named = {"q": qb, "k": kb, "v": vb, "out": tr(out), "dout": tr(dout), "lse": lse,
-             "delta": torch.empty((b, hq, sq), dtype=torch.float32, device=q.device),
+             "delta": torch.zeros((b, hq, sq), dtype=torch.float32, device=q.device),
              "alibi": slopes, "dq": tr(grads[0]), "dk": tr(grads[1]), "dv": tr(grads[2])}
     _backward_launch(fn, spec, q.device, named)
-    return grads
+    sinks = ctx.sinks
+    dsink = _sinks_grad(sinks, lse, named["delta"], 1) if sinks is not None else None
+    return grads + [dsink]
 
 
 def _varlen_backward(ctx, dout):
@@ -506,12 +529,16 @@ def _varlen_backward(ctx, dout):
                 num_heads_kv=hkv, causal=bool(o["causal"]), scale=o["scale"],
                 window=_as_window(o["window"]), softcap=float(o["softcap"]),
                 alibi=slopes is not None, varlen=True, backward=True)
+    # zeros: tokens past cu_seqlens_q[B] then add nothing to dsink whatever the kernel
+    # leaves there
     named = {"q": q, "k": k, "v": v, "out": out, "dout": _contiguous_rows(dout), "lse": lse,
-             "delta": torch.empty((hq, tq), dtype=torch.float32, device=q.device),
+             "delta": torch.zeros((hq, tq), dtype=torch.float32, device=q.device),
              "cu_seqlens_q": cu_q, "cu_seqlens_k": cu_k, "alibi": slopes,
              "dq": grads[0], "dk": grads[1], "dv": grads[2]}
     _backward_launch(fn, spec, q.device, named)
-    return grads
+    sinks = ctx.sinks
+    dsink = _sinks_grad(sinks, lse, named["delta"], 0) if sinks is not None else None
+    return grads + [dsink]
 
 
 def _autograd_functions():
@@ -526,34 +553,35 @@ def _autograd_functions():
 
     class Attention(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, q, k, v, slopes, opts):
-            out, lse = attention(q, k, v, alibi_slopes=slopes, return_lse=True, **opts)
+        def forward(ctx, q, k, v, slopes, sinks, opts):
+            out, lse = attention(q, k, v, alibi_slopes=slopes, sinks=sinks, return_lse=True,
+                                 **opts)
             ctx.save_for_backward(q, k, v, out, lse)
-            ctx.slopes, ctx.opts = slopes, opts
+            ctx.slopes, ctx.sinks, ctx.opts = slopes, sinks, opts
             ctx.mark_non_differentiable(lse)
             return out, lse
 
         @staticmethod
         @once_differentiable
         def backward(ctx, dout, _dlse):
-            dq, dk, dv = _attention_backward(ctx, dout)
-            return dq, dk, dv, None, None
+            dq, dk, dv, dsink = _attention_backward(ctx, dout)
+            return dq, dk, dv, None, dsink, None
 
     class AttentionVarlen(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, q, k, v, cu_q, cu_k, slopes, opts):
-            out, lse = attention_varlen(q, k, v, cu_q, cu_k, alibi_slopes=slopes,
+        def forward(ctx, q, k, v, cu_q, cu_k, slopes, sinks, opts):
+            out, lse = attention_varlen(q, k, v, cu_q, cu_k, alibi_slopes=slopes, sinks=sinks,
                                         return_lse=True, **opts)
             ctx.save_for_backward(q, k, v, out, lse, cu_q, cu_k)
-            ctx.slopes, ctx.opts = slopes, opts
+            ctx.slopes, ctx.sinks, ctx.opts = slopes, sinks, opts
             ctx.mark_non_differentiable(lse)
             return out, lse
 
         @staticmethod
         @once_differentiable
         def backward(ctx, dout, _dlse):
-            dq, dk, dv = _varlen_backward(ctx, dout)
-            return dq, dk, dv, None, None, None, None
+            dq, dk, dv, dsink = _varlen_backward(ctx, dout)
+            return dq, dk, dv, None, None, None, dsink, None
 
     _functions.update(mha=Attention, varlen=AttentionVarlen)
     return _functions
@@ -608,12 +636,6 @@ def _no_block_mask(fn, block_mask, why):
         raise NotImplementedError("%s: block_mask %s (docs/masks.md)" % (fn, why))
 
 
-def _no_sinks(fn, sinks):
-    if sinks is not None:
-        raise NotImplementedError("%s: sinks with inputs that require grad: the backward "
-                                  "kernels have no sinks yet (docs/backward.md)" % fn)
-
-
 def _no_out(fn, out):
     if out is not None:
         raise ValueError("%s: out= cannot be used when q, k or v require grad (autograd "
@@ -644,11 +666,13 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
 
     block_mask: an attnc.masks.BlockMask (FlexAttention's BlockMask form, docs/masks.md):
     only keys of listed blocks are visible (partial ones where its mask_mod holds), and
-    the other masks still apply; unlisted blocks are never read. CPU; no autograd.
+    the other masks still apply; unlisted blocks are never read. CPU and GPUs; no
+    autograd.
 
-    Differentiable on the CPU: when q, k or v require grad, out has a grad_fn whose
-    backward runs attnc's backward kernels (docs/backward.md); lse is not differentiable
-    and alibi_slopes get no gradient; out= is not allowed then.
+    Differentiable on the CPU: when q, k, v or sinks require grad, out has a grad_fn whose
+    backward runs attnc's backward kernels (docs/backward.md); sinks get their gradient
+    (aiter's dsink); lse is not differentiable and alibi_slopes get no gradient; out= is
+    not allowed then.
     """
     if block_mask is not None:
         return _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes,
@@ -659,11 +683,10 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
             q, k, v, alibi_slopes, bool(causal), None if scale is None else float(scale),
             int(w[0]), int(w[1]), float(softcap or 0.0), bool(return_lse), layout, sinks),
             return_lse)
-    if _needs_autograd(q, k, v):
+    if _needs_autograd(q, k, v, sinks):
         _no_out("attnc.torch.attention", out)
-        _no_sinks("attnc.torch.attention", sinks)
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap, layout=layout)
-        res, lse = _autograd_functions()["mha"].apply(q, k, v, alibi_slopes, opts)
+        res, lse = _autograd_functions()["mha"].apply(q, k, v, alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
     try:
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
@@ -716,16 +739,10 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     return (out, lse) if return_lse else out
 
 
-def _masked_guards(fn, q, k, v, block_mask):
-    dev = getattr(q, "device", None)
-    if dev is not None and dev.type != "cpu":
-        # attn-tile refuses block masks for the GPU targets (docs/masks.md); say so here
-        # instead of through a compile error.
-        raise NotImplementedError("%s: block_mask runs on the CPU only so far, q is on %s "
-                                  "(docs/masks.md)" % (fn, dev))
+def _masked_guards(fn, q, k, v, block_mask, sinks=None):
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: block_mask under torch.compile (docs/masks.md)" % fn)
-    if _needs_autograd(q, k, v):
+    if _needs_autograd(q, k, v, sinks):
         _no_block_mask(fn, block_mask, "with inputs that require grad: the backward kernels "
                                        "have no block masks yet")
 
@@ -734,7 +751,7 @@ def _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes, ret
                       layout, out, sinks, block_mask):
     """attention() with a block mask: the checked path, no launch-plan cache."""
     fn = "attnc.torch.attention"
-    _masked_guards(fn, q, k, v, block_mask)
+    _masked_guards(fn, q, k, v, block_mask, sinks)
     torch = _torch()
     if layout not in ("bhsd", "bshd"):
         raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
@@ -762,7 +779,8 @@ def _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes, ret
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                sinks=sinks is not None, block_mask=block_mask.spec_field())
+                sinks=sinks is not None, block_mask=block_mask.spec_field(),
+                row_align=_row_align(dev, d, dv, (qb, kb, vb, outb)))
     named = dict(q=qb, k=kb, v=vb, alibi=slopes, sinks=sinks, out=outb, lse=lse, **masks)
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
@@ -773,7 +791,7 @@ def _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale,
                              softcap, alibi_slopes, return_lse, out, sinks, block_mask):
     """attention_varlen() with a block mask (B' is the number of sequences or 1)."""
     fn = "attnc.torch.attention_varlen"
-    _masked_guards(fn, q, k, v, block_mask)
+    _masked_guards(fn, q, k, v, block_mask, sinks)
     torch = _torch()
     _check_qkv(fn, q, k, v, torch, 3)
     tq, hq, d = q.shape
@@ -802,7 +820,8 @@ def _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale,
     spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
                 num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
-                varlen=True, sinks=sinks is not None, block_mask=block_mask.spec_field())
+                varlen=True, sinks=sinks is not None, block_mask=block_mask.spec_field(),
+                row_align=_row_align(dev, d, dv, (q, k, v, out)))
     named = dict(q=q, k=k, v=v, cu_seqlens_q=cu_seqlens_q, cu_seqlens_k=cu_seqlens_k,
                  alibi=slopes, sinks=sinks, out=out, lse=lse, **masks)
     kern = _kernel(spec, _device_string(torch, dev))
@@ -839,13 +858,12 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
             q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, bool(causal),
             None if scale is None else float(scale), int(w[0]), int(w[1]), float(softcap or 0.0),
             bool(return_lse), sinks), return_lse)
-    if _needs_autograd(q, k, v):
+    if _needs_autograd(q, k, v, sinks):
         _no_out("attnc.torch.attention_varlen", out)
-        _no_sinks("attnc.torch.attention_varlen", sinks)
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap,
                     max_seqlen_q=max_seqlen_q, max_seqlen_k=max_seqlen_k)
         res, lse = _autograd_functions()["varlen"].apply(q, k, v, cu_seqlens_q, cu_seqlens_k,
-                                                         alibi_slopes, opts)
+                                                         alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
     try:
         sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),

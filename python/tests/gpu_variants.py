@@ -32,13 +32,14 @@ HEAD_DIM_BENCH_DIMS = (64, 72, 80, 96, 128, 192, 256)
 
 def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=False,
          window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False,
-         sinks=False, head_dim_v=None, row_align=None):
+         sinks=False, head_dim_v=None, row_align=None, block_mask=None):
     """AttentionSpec kwargs of one variant, normalized (floats, lists) so that it
     round-trips through JSON unchanged. scale is always the default (None). "sinks" and
     "row_align" are there only when set, head_dim_v only when it differs from head_dim
     (AttentionSpec.to_dict's form: older variants keep their JSON). row_align: the rows'
     alignment in elements when below that of contiguous rows (attnc.torch picks the
-    variant from the tensors)."""
+    variant from the tensors). block_mask: the static part of an attnc.BlockMask
+    (block_mask_field), only when set."""
     if head_dim_v is not None and int(head_dim_v) == int(head_dim):
         head_dim_v = None
     s = dict(dtype=dtype, head_dim=int(head_dim),
@@ -52,6 +53,8 @@ def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=Fa
         s["sinks"] = True
     if row_align is not None and row_align != natural_row_align(head_dim, head_dim_v or head_dim):
         s["row_align"] = int(row_align)
+    if block_mask is not None:
+        s["block_mask"] = dict(block_mask)
     return s
 
 
@@ -103,6 +106,11 @@ def spec_id(s):
         parts.append("sinks")
     if s.get("paged"):
         parts += ["paged", "bs%d" % s["block_size"], s["paged_mode"]]
+    if s.get("block_mask"):
+        m = s["block_mask"]
+        parts.append("bm%dx%d%s-%s" % (m["q_block_size"], m["kv_block_size"],
+                                       "f" if m["full"] else "",
+                                       BLOCK_MASK_MOD_NAMES.get(m["mask_mod"], "lut")))
     return "-".join(parts)
 
 
@@ -323,6 +331,114 @@ _paged(PAGED_SHAPES, dtype="f16", head_dim=100, num_heads_q=8, num_heads_kv=2, b
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)
 
 
+# --- block masks (issue 17 section 4, docs/masks.md): (spec, lists, [(B, Sq, Sk), ...]) -------
+# The static part of an attnc.BlockMask is part of the variant: block sizes, whether full lists
+# are given, and mask_mod's MLIR text (the document boundaries, the prefix, the chunk are
+# constants of the kernel). attnc/masks.py builds that text without torch; it is loaded from
+# its file so that this module needs no attnc import.
+def _load_masks():
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "attnc",
+                        "masks.py")
+    spec_ = importlib.util.spec_from_file_location("_attnc_masks_for_variants", path)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    return mod
+
+
+MASKS = _load_masks()
+
+
+def block_mask_field(q_block_size, kv_block_size, full, mask_mod):
+    """AttentionSpec's block_mask field (attnc.BlockMask.spec_field as a dict); mask_mod a
+    masks.MaskMod or None."""
+    return dict(q_block_size=int(q_block_size), kv_block_size=int(kv_block_size),
+                full=bool(full), mask_mod=None if mask_mod is None else mask_mod.mlir)
+
+
+# The mask_mods of the cases (test_cuda.py rebuilds them by name with attnc.masks).
+# Documents of the test shapes (a last one takes the positions past their sum), and the
+# benchmark's document masking: 8 documents in 16k tokens (lengths drawn once, seed 17).
+BLOCK_MASK_DOCS = [300, 211, 450]
+BENCH_DOC_LENGTHS = [5001, 226, 1019, 795, 1767, 4664, 2520, 392]
+BLOCK_MASK_MODS = {
+    "docs": ("document_causal", BLOCK_MASK_DOCS),
+    "bench_docs": ("document_causal", BENCH_DOC_LENGTHS),
+    "prefix": ("prefix_lm", 100),
+    "chunks": ("sliding_chunks", 200),
+    "causal": ("causal", None),
+}
+
+
+def mask_mod(name):
+    """The masks.MaskMod of BLOCK_MASK_MODS[name] (None: no region, aiter's block-sparse
+    LUT), from the module given (attnc.masks on the GPU machine, MASKS here)."""
+    return make_mask_mod(MASKS, name)
+
+
+def make_mask_mod(masks_module, name):
+    if name is None:
+        return None
+    fn, arg = BLOCK_MASK_MODS[name]
+    return getattr(masks_module, fn)() if arg is None else getattr(masks_module, fn)(arg)
+
+
+BLOCK_MASK_MOD_NAMES = {mask_mod(n).mlir: n for n in BLOCK_MASK_MODS}
+
+# lists: "exact" (create_block_mask of the mask_mod: skipped / partial / full as its
+# elements say), "random" (each key block randomly skipped, partial or full (full only with
+# full lists), shuffled, garbage past the counts, one query block with empty lists: rows
+# that see nothing), "broadcast" (random, B' = H' = 1).
+BLOCK_MASK_SHAPES = [(2, 300, 300), (1, 1000, 1000), (2, 777, 1000), (2, 1000, 130),
+                     (1, 4097, 4097)]
+BLOCK_MASK_CASES = []
+
+
+def _block(dtype, d, hq, hkv, qb, kvb, full, mm, lists, shapes=None, **kw):
+    s = spec(dtype, d, hq, hkv, block_mask=block_mask_field(qb, kvb, full, mask_mod(mm)), **kw)
+    BLOCK_MASK_CASES.append((s, lists, list(shapes or BLOCK_MASK_SHAPES)))
+    return s
+
+
+# sm_90a: 128 x 128 blocks at D = 128 (wgmma, the software-pipelined loops), at D = 64 (one
+# warpgroup), GQA, lse; the three example masks; random lists with and without a region;
+# causal and a window on top (rows that see nothing when Sq > Sk); sinks; 64 x 64 blocks
+# (one warpgroup at D = 128), 32 x 128 (mma.sync, two warps, 32-key tiles), 128 x 32.
+for _lists in ("exact", "random"):
+    _block("bf16", 128, 4, 4, 128, 128, True, "docs", _lists)
+    _block("bf16", 64, 8, 2, 128, 128, True, "docs", _lists)
+_block("f16", 128, 8, 2, 64, 64, True, "prefix", "exact")
+_block("bf16", 64, 4, 2, 128, 128, True, "chunks", "exact")
+_block("bf16", 128, 8, 2, 128, 128, True, None, "random", causal=True)
+_block("f16", 64, 6, 3, 128, 128, False, "causal", "broadcast", window=(300, -1))
+_block("bf16", 64, 8, 2, 128, 128, True, "docs", "random", sinks=True)
+_block("bf16", 128, 4, 2, 32, 128, True, "docs", "random")
+_block("bf16", 128, 4, 2, 128, 32, True, "chunks", "random", return_lse=False)
+
+# Varlen: per sequence (B' = the sequences), lists of the longest sequence's blocks, an
+# empty sequence and one without keys; (q_lens, k_lens).
+BLOCK_MASK_VARLEN_SHAPES = [([300, 0, 1000, 77], [300, 5, 1000, 0]),
+                            ([1000, 129], None)]
+BLOCK_MASK_VARLEN_CASES = [
+    (spec("bf16", 128, 8, 2, varlen=True, block_mask=block_mask_field(128, 128, True,
+                                                                      mask_mod("docs"))),
+     "random", BLOCK_MASK_VARLEN_SHAPES),
+    (spec("f16", 64, 4, 4, causal=True, varlen=True,
+          block_mask=block_mask_field(64, 64, False, None)),
+     "random", BLOCK_MASK_VARLEN_SHAPES),
+]
+
+# The benchmark's variants (bench/block_mask_gpu.py): document masking of 8 documents in 16k
+# tokens, 128 x 128 blocks (FlexAttention's create_block_mask default), B = 1, bf16, no lse,
+# D = 128 with 16 heads and D = 64 with 32; tested here on the benchmark's own shape too.
+BLOCK_MASK_BENCH_SPECS = {
+    _d: spec("bf16", _d, _h, _h, return_lse=False,
+             block_mask=block_mask_field(128, 128, True, mask_mod("bench_docs")))
+    for _d, _h in ((128, 16), (64, 32))}
+for _s in BLOCK_MASK_BENCH_SPECS.values():
+    BLOCK_MASK_CASES.append((_s, "exact", [(1, 16384, 16384)]))
+
+
 def _unique(specs):
     seen, out = set(), []
     for s in specs:
@@ -356,10 +472,20 @@ BWD_CASES = [
 BWD_BENCH_SPECS = [dict(bench_spec(d, c), return_lse=True) for d in BENCH_DIMS
                    for c in (False, True)]
 
+# Sinks with autograd (issue 17 section 2): the forward with sinks and lse, the backward
+# kernels of the same spec without sinks (the lse holds them), dsink reduced by attnc.torch.
+BWD_SINKS_CASES = [
+    (spec("bf16", 64, 4, 2, causal=True, sinks=True), [(2, 77, 77), (1, 300, 200)]),
+    (spec("bf16", 64, 8, 8, causal=True, window=(127, 0), sinks=True), [(1, 257, 257)]),
+    (spec("f16", 128, 4, 4, sinks=True), [(2, 100, 130)]),
+]
+
 
 def backward_spec(s):
-    """The backward variant of forward spec `s` (attnc.torch's autograd builds the same)."""
+    """The backward variant of forward spec `s` (attnc.torch's autograd builds the same:
+    no sinks, which the forward's lse carries)."""
     b = dict(s, return_lse=False, backward=True)
+    b.pop("sinks", None)
     if b.get("head_dim_v") is None:
         b["head_dim_v"] = b["head_dim"]
     return b
@@ -385,7 +511,9 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
-                + [backward_spec(s) for s in BWD_BENCH_SPECS])
+                + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BWD_SINKS_CASES]
+                + [backward_spec(c[0]) for c in BWD_SINKS_CASES] + [c[0] for c in BLOCK_MASK_CASES]
+                + [c[0] for c in BLOCK_MASK_VARLEN_CASES])
 
 
 def main(argv=None):

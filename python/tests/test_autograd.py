@@ -52,9 +52,10 @@ def poisoned_gradients(monkeypatch):
 
 
 def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None):
+              alibi_slopes=None, sinks=None):
     """out (B, Hq, Sq, Dv) in float64 from BHSD float64 q, k, v, differentiable: the
-    softmax without NaN for rows that see no key (their out is 0)."""
+    softmax without NaN for rows that see no key (their out is 0). sinks (Hq,) float64:
+    one more logit per row without a value (differentiable too)."""
     b, hq, sq, d = q.shape
     hkv, sk = k.shape[1], k.shape[2]
     scale = 1.0 / math.sqrt(d) if scale is None else scale
@@ -74,10 +75,13 @@ def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     if window[1] >= 0:
         visible &= rel >= -window[1]
     s = s.masked_fill(~visible, float("-inf"))
-    m = s.detach().amax(dim=-1, keepdim=True) if sk else s.new_zeros(s.shape[:-1] + (1,))
+    if sinks is not None:
+        s = torch.cat([s, sinks.view(1, hq, 1, 1).expand(b, hq, sq, 1)], dim=-1)
+    m = s.detach().amax(dim=-1, keepdim=True) if s.shape[-1] else \
+        s.new_zeros(s.shape[:-1] + (1,))
     e = torch.exp(s - torch.where(torch.isinf(m), torch.zeros_like(m), m))
     p = e / e.sum(dim=-1, keepdim=True).clamp_min(1e-300)
-    return torch.matmul(p, vf)
+    return torch.matmul(p[..., :sk], vf)
 
 
 def check(what, got, want, tol, seed):
@@ -211,6 +215,129 @@ def test_finite_differences(seed):
                                                         numeric.flatten().tolist(), seed))
 
 
+# --- sinks: dq, dk, dv with the sinks in the softmax, and dsink (issue 17 section 2) ---------
+
+def sinks_for(hq, edge=True):
+    """Sinks around the size of the logits; with edge and hq > 2: head 0 without one
+    (-inf: dsink 0), head 1 one that outweighs most keys."""
+    s = torch.randn(hq) * 1.5
+    if edge and hq > 2:
+        s[0], s[1] = float("-inf"), 4.0
+    return s
+
+
+# (dtype, B, Hq, Hkv, Sq, Sk, D, options): GQA, causal with Sq > Sk (rows that see no key:
+# their out is 0 whatever the sink, and they add nothing to dsink), windows, softcap +
+# alibi, BSHD, a head without a sink.
+SINKS = [
+    ("f32", 2, 4, 2, 19, 23, 32, {}),
+    ("f32", 1, 4, 2, 37, 25, 32, dict(causal=True)),
+    ("bf16", 1, 8, 2, 45, 29, 64, dict(causal=True, window=(7, -1))),
+    ("f16", 2, 3, 1, 17, 40, 32, dict(window=(3, 2))),
+    ("f32", 1, 4, 2, 21, 30, 32, dict(softcap=5.0, alibi=True, causal=True)),
+    ("f32", 2, 4, 4, 13, 13, 16, dict(layout="bshd", causal=True)),
+]
+
+
+@pytest.mark.parametrize("case", SINKS, ids=lambda c: "%s-%dx%d-%d-%d-%s" % (
+    c[0], c[2], c[3], c[4], c[5], "-".join("%s=%s" % kv for kv in sorted(c[7].items()))))
+def test_sinks_gradients(case, seed):
+    """dq, dk, dv and dsink (the sinks' gradient, aiter's dsink) against float64 autograd
+    of the reference with the sinks as a value-less logit."""
+    dtype, b, hq, hkv, sq, sk, d, opts = case
+    opts = dict(opts)
+    layout = opts.pop("layout", "bhsd")
+    alibi = opts.pop("alibi", False)
+    t = DTYPES[dtype]
+    q, k, v = (torch.randn(b, h, n, d).to(t) for h, n in ((hq, sq), (hkv, sk), (hkv, sk)))
+    w = torch.randn(b, hq, sq, d).to(t)
+    slopes = (torch.rand(hq) * 0.5 + 0.1) if alibi else None
+    sinks = sinks_for(hq)
+    if layout == "bshd":
+        q, k, v, w = (x.transpose(1, 2).contiguous() for x in (q, k, v, w))
+    lq, lk, lv, ls = leaves(q, k, v, sinks)
+    out = at.attention(lq, lk, lv, alibi_slopes=slopes, sinks=ls, layout=layout, **opts)
+    got = torch.autograd.grad(out, (lq, lk, lv, ls), w)
+    tr = (lambda x: x.transpose(1, 2)) if layout == "bshd" else (lambda x: x)
+    rq, rk, rv, rs = leaves(*(x.double() for x in (q, k, v, sinks)))
+    ref = reference(tr(rq), tr(rk), tr(rv), alibi_slopes=slopes, sinks=rs, **opts)
+    want = torch.autograd.grad(ref, (rq, rk, rv, rs), tr(w.double()))
+    for name, g, x in zip(("dq", "dk", "dv", "dsink"), got, want):
+        check("%s %s" % (name, case), g, x, TOL[dtype], seed)
+    assert got[3].dtype == torch.float32 and got[3].shape == (hq,)
+    if hq > 2:
+        assert got[3][0].item() == 0.0, "a head without a sink (-inf) has dsink 0"
+
+
+def test_sinks_only_require_grad(seed):
+    """Only the sinks require grad: attention() still takes the autograd path and gives
+    dsink (q, k, v get none)."""
+    q, k, v = torch.randn(1, 4, 9, 16), torch.randn(1, 2, 12, 16), torch.randn(1, 2, 12, 16)
+    (ls,) = leaves(sinks_for(4, edge=False))
+    out = at.attention(q, k, v, sinks=ls, causal=True)
+    assert out.requires_grad
+    w = torch.randn(1, 4, 9, 16)
+    (got,) = torch.autograd.grad(out, (ls,), w)
+    (rs,) = leaves(ls.detach().double())
+    ref = reference(q.double(), k.double(), v.double(), causal=True, sinks=rs)
+    (want,) = torch.autograd.grad(ref, (rs,), w.double())
+    check("dsink", got, want, TOL["f32"], seed)
+
+
+def test_sinks_varlen_gradients(seed):
+    """Varlen with sinks: sequences of 0/3, 1/1, 17/40, 1/0 (a query without keys: out 0,
+    nothing to dsink) and 5/17, tokens past the last sequence, GQA, causal; dq, dk, dv and
+    dsink against float64 autograd per sequence."""
+    hq, hkv, d = 4, 2, 32
+    cu_q = torch.tensor([0, 0, 1, 18, 19, 24], dtype=torch.int32)
+    cu_k = torch.tensor([0, 3, 4, 44, 44, 61], dtype=torch.int32)
+    tq, tk = 28, 63
+    q, k, v = torch.randn(tq, hq, d), torch.randn(tk, hkv, d), torch.randn(tk, hkv, d)
+    w = torch.randn(tq, hq, d)
+    sinks = sinks_for(hq)
+    lq, lk, lv, ls = leaves(q, k, v, sinks)
+    out = at.attention_varlen(lq, lk, lv, cu_q, cu_k, causal=True, sinks=ls)
+    got = torch.autograd.grad(out, (lq, lk, lv, ls), w)
+    rq, rk, rv, rs = leaves(q.double(), k.double(), v.double(), sinks.double())
+    loss = 0.0
+    for j in range(len(cu_q) - 1):
+        a, e, ka, ke = int(cu_q[j]), int(cu_q[j + 1]), int(cu_k[j]), int(cu_k[j + 1])
+        o = reference(rq[a:e].transpose(0, 1)[None], rk[ka:ke].transpose(0, 1)[None],
+                      rv[ka:ke].transpose(0, 1)[None], causal=True, sinks=rs)
+        loss = loss + (o[0].transpose(0, 1) * w[a:e].double()).sum()
+    want = torch.autograd.grad(loss, (rq, rk, rv, rs), allow_unused=True)
+    want = [torch.zeros_like(x) if g is None else g for g, x in zip(want, (rq, rk, rv, rs))]
+    for name, g, x in zip(("dq", "dk", "dv", "dsink"), got, want):
+        check("varlen sinks " + name, g, x, TOL["f32"], seed)
+    assert (got[0][24:] == 0).all()
+
+
+def test_sinks_finite_differences(seed):
+    """dsink by central differences of the kernels' own forward (float64 loss), on a tiny
+    f32 case with GQA, causal Sq > Sk (a row without keys) and softcap."""
+    q, k, v = torch.randn(1, 2, 4, 4), torch.randn(1, 1, 3, 4), torch.randn(1, 1, 3, 4)
+    sinks = torch.tensor([0.4, -1.1])
+    w = torch.randn(1, 2, 4, 4).double()
+    opts = dict(causal=True, softcap=3.0)
+
+    def loss(s):
+        with torch.no_grad():
+            return (at.attention(q, k, v, sinks=s, **opts).double() * w).sum().item()
+
+    (ls,) = leaves(sinks)
+    (analytic,) = torch.autograd.grad(at.attention(q, k, v, sinks=ls, **opts), (ls,),
+                                      w.float())
+    eps = 1e-2
+    for h in range(2):
+        up, down = sinks.clone(), sinks.clone()
+        up[h] += eps
+        down[h] -= eps
+        numeric = (loss(up) - loss(down)) / (2 * eps)
+        assert abs(analytic[h].item() - numeric) <= 2e-3 + 2e-3 * abs(numeric), (
+            "dsink[%d]: analytic %r, numeric %r (seed %d)" % (h, analytic[h].item(), numeric,
+                                                             seed))
+
+
 def test_deterministic(seed):
     """dK/dV and dQ are each written by one program (no atomics): bitwise repeatable."""
     q, k, v = leaves(torch.randn(2, 8, 50, 64).bfloat16(), torch.randn(2, 2, 70, 64).bfloat16(),
@@ -232,8 +359,9 @@ def test_rules(seed):
         at.attention(q, k, v, out=torch.empty(1, 2, 5, 16))
     with torch.no_grad():
         assert not at.attention(q, k, v).requires_grad
-    with pytest.raises(NotImplementedError, match="sinks"):
-        at.attention(q, k, v, sinks=torch.zeros(2))
+    # sinks take part in autograd (test_sinks_gradients); lse stays non-differentiable
+    out, lse = at.attention(q, k, v, sinks=torch.zeros(2), return_lse=True)
+    assert out.requires_grad and not lse.requires_grad
     # The backward is not differentiable again: create_graph=True then a second grad raises.
     g = torch.autograd.grad(at.attention(q, k, v).sum(), (q,), create_graph=True)[0]
     with pytest.raises(RuntimeError, match="does not require grad|differentiate twice"):

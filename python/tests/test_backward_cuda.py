@@ -77,9 +77,10 @@ def nan_grads(monkeypatch):
                                                                dtype=t.dtype, device=t.device))
 
 
-def reference(q, k, v, *, causal, window, softcap, alibi_slopes):
+def reference(q, k, v, *, causal, window, softcap, alibi_slopes, sinks=None):
     """out (B, Hq, Sq, Dv) in q's dtype's math (f32 if q is f32): explicit masked softmax,
-    bottom-right aligned masks, rows that see no key give 0 (differentiable: no NaN)."""
+    bottom-right aligned masks, rows that see no key give 0 (differentiable: no NaN).
+    sinks (Hq,): one more logit per row without a value (differentiable too)."""
     b, hq, sq, d = q.shape
     hkv, sk = k.shape[1], k.shape[2]
     kf = k.repeat_interleave(hq // hkv, dim=1)
@@ -99,12 +100,14 @@ def reference(q, k, v, *, causal, window, softcap, alibi_slopes):
     if window[1] >= 0:
         visible &= rel >= -window[1]
     s = s.masked_fill(~visible, float("-inf"))
+    if sinks is not None:
+        s = torch.cat([s, sinks.to(s.dtype).view(1, hq, 1, 1).expand(b, hq, sq, 1)], dim=-1)
     m = s.detach().amax(-1, keepdim=True)
     m = torch.where(torch.isinf(m), torch.zeros_like(m), m)
     e = torch.exp(s - m)
     den = e.sum(-1, keepdim=True)
     p = e / torch.where(den == 0, torch.ones_like(den), den)
-    return torch.matmul(p.to(vf.dtype), vf)
+    return torch.matmul(p[..., :sk].to(vf.dtype), vf)
 
 
 def _grads(fn, q, k, v, dout):
@@ -189,3 +192,52 @@ def test_deterministic(seed):
     torch.cuda.synchronize()
     for a, b in zip(g1, g2):
         assert torch.equal(a, b)
+
+
+def _sinks_params():
+    for s, shapes in gv.BWD_SINKS_CASES:
+        for shape in shapes:
+            yield pytest.param(s, shape, id="%s-b%d-q%d-k%d" % ((gv.spec_id(s),) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,shape", list(_sinks_params()))
+def test_backward_sinks(s, shape, seed):
+    """Sinks with autograd: dq, dk, dv from the backward kernels with the forward's
+    sink-including lse, and dsink (aiter's) reduced by attnc.torch from the delta
+    workspace, against the f32 reference's autograd (aiter's tolerance as test_backward's;
+    for dsink relative to its largest magnitude). Head 0 has no sink (-inf: dsink 0)."""
+    b, sq, sk = shape
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dt = {"bf16": torch.bfloat16, "f16": torch.float16}[s["dtype"]]
+    q = torch.randn(b, hq, sq, d, device="cuda", dtype=dt)
+    k = torch.randn(b, hkv, sk, d, device="cuda", dtype=dt)
+    v = torch.randn(b, hkv, sk, d, device="cuda", dtype=dt)
+    dout = torch.randn(b, hq, sq, d, device="cuda", dtype=dt)
+    sinks = torch.randn(hq, device="cuda") * 1.5
+    sinks[0] = float("-inf")
+    opts = dict(causal=s["causal"], window=tuple(s["window"]), softcap=s["softcap"])
+
+    def run(fn):
+        leaves = [t.detach().clone().requires_grad_(True) for t in (q, k, v, sinks)]
+        out = fn(*leaves)
+        out.backward(dout.to(out.dtype))
+        return [t.grad for t in leaves]
+
+    grads = run(lambda q, k, v, sk_: at.attention(q, k, v, sinks=sk_, **opts))
+    torch.cuda.synchronize()
+    refs = run(lambda q, k, v, sk_: reference(q.float(), k.float(), v.float(), sinks=sk_,
+                                              alibi_slopes=None, **opts))
+    pts = run(lambda q, k, v, sk_: reference(q, k, v, sinks=sk_, alibi_slopes=None, **opts))
+    where = "(seed %d; replay with ATTNC_TEST_SEED=%d)" % (seed, seed)
+    report = []
+    for name, got, ref, pt in zip(("dq", "dk", "dv", "dsink"), grads, refs, pts):
+        assert got is not None and got.shape == ref.shape, name
+        assert not torch.isnan(got).any(), "%s: NaN %s" % (name, where)
+        err = (got.float() - ref).abs().max().item()
+        pt_err = (pt.float() - ref).abs().max().item()
+        scale = max(1.0, ref.abs().max().item()) if name == "dsink" else 1.0
+        tol = max(10 * pt_err, 0.01 * scale)
+        report.append("%s err %.3g (tol %.3g)" % (name, err, tol))
+        assert err <= tol, "%s: max |attnc - ref| = %.4g > %.4g %s" % (name, err, tol, where)
+    assert grads[3][0].item() == 0.0, "a head without a sink has dsink 0"
+    print("; ".join(report))

@@ -102,7 +102,9 @@ if _REASON is not None:
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+import attnc  # noqa: E402
 import attnc.torch as at  # noqa: E402
+from attnc import masks  # noqa: E402
 
 DTYPES = {"bf16": torch.bfloat16, "f16": torch.float16}
 
@@ -149,10 +151,11 @@ def poisoned(shape, dtype):
 
 
 def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
-              alibi_slopes=None, sinks=None):
+              alibi_slopes=None, sinks=None, visible=None):
     """out (B, Hq, Sq, Dv) and lse (B, Hq, Sq), both float32, from BHSD q/k/v of any
     dtype. Explicit masked softmax in float32, in chunks of query rows to bound memory.
-    sinks (Hq,): one more logit per row, without a value."""
+    sinks (Hq,): one more logit per row, without a value. visible: a bool (B or 1, Hq or
+    1, Sq, Sk) mask ANDed with the others (a block mask's, BlockMask.to_dense)."""
     b, hq, sq, d = q.shape
     hkv, sk, dv = k.shape[1], k.shape[2], v.shape[3]
     out = torch.zeros(b, hq, sq, dv, dtype=torch.float32, device=q.device)
@@ -177,14 +180,16 @@ def reference(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
         rel = diag - j[None, :]         # > 0: key left of the diagonal
         if alibi_slopes is not None:
             s = s - alibi_slopes.float().view(1, hq, 1, 1) * rel.abs().float()
-        visible = torch.ones_like(rel, dtype=torch.bool)
+        vis = torch.ones_like(rel, dtype=torch.bool)
         if causal:
-            visible &= rel >= 0
+            vis &= rel >= 0
         if left >= 0:
-            visible &= rel <= left
+            vis &= rel <= left
         if right >= 0:
-            visible &= rel >= -right
-        s = s.masked_fill(~visible, float("-inf"))
+            vis &= rel >= -right
+        if visible is not None:
+            vis = vis & visible[:, :, i0:i1]
+        s = s.masked_fill(~vis, float("-inf"))
         if sinks is not None:
             sink = sinks.float().view(1, hq, 1, 1).expand(b, hq, i1 - i0, 1)
             m = torch.logsumexp(torch.cat([s, sink], dim=-1), dim=-1)
@@ -456,6 +461,193 @@ def test_varlen(s, q_lens, k_lens, pad, gain, pass_max, seed):
     if QUICK and max(q_lens + (k_lens or [])) > 2048:
         skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
     run_varlen(s, q_lens, k_lens, pad, seed, gain=gain, pass_max=pass_max)
+
+
+# --- block masks (docs/masks.md) ---------------------------------------------------------------
+
+
+def _block_mask_mod(s):
+    """The attnc.masks.MaskMod of the variant's mask_mod text (None: no region)."""
+    text = s["block_mask"]["mask_mod"]
+    if text is None:
+        return None
+    mm = gv.make_mask_mod(masks, gv.BLOCK_MASK_MOD_NAMES[text])
+    assert mm.mlir == text, "gpu_variants and attnc.masks disagree on %s" % mm
+    return mm
+
+
+def random_block_lists(nb, nh, nqb, nkb, full, skip_kb=None):
+    """Random valid lists on the device: each (b', h', query block, key block) skipped,
+    partial or full (no full without full lists), each list shuffled, garbage (-77 or past
+    NKB) past its count. Query block 0 of (0, 0) lists nothing (its rows see no key); key
+    block skip_kb is listed for nobody."""
+    state = torch.randint(0, 3, (nb, nh, nqb, nkb), device=DEVICE)
+    if not full:
+        state[state == 2] = 1
+    state[0, 0, 0] = 0
+    if skip_kb is not None:
+        state[..., skip_kb] = 0
+
+    def lists(which):
+        sel = state == which
+        count = sel.sum(-1).to(torch.int32)
+        key = torch.where(sel, torch.rand(sel.shape, device=DEVICE),
+                          torch.full(sel.shape, 2.0, device=DEVICE))
+        idx = key.argsort(-1).to(torch.int32)
+        after = torch.arange(nkb, device=DEVICE).expand_as(idx) >= count.unsqueeze(-1)
+        junk = torch.where(torch.rand(idx.shape, device=DEVICE) < 0.5,
+                           torch.full_like(idx, -77), torch.full_like(idx, nkb + 5))
+        return count.contiguous(), torch.where(after, junk, idx).contiguous()
+    n, i = lists(1)
+    fn, fi = lists(2) if full else (None, None)
+    return n, i, fn, fi
+
+
+def make_block_mask(s, lists, b, hq, sq, sk, skip_kb=None):
+    """The attnc.BlockMask of a case: "exact" (create_block_mask of the mask_mod),
+    "random" (random_block_lists per (b, h)), "broadcast" (random, B' = H' = 1)."""
+    m = s["block_mask"]
+    qb, kvb = m["q_block_size"], m["kv_block_size"]
+    mm = _block_mask_mod(s)
+    if lists == "exact":
+        assert m["full"] and mm is not None
+        return masks.create_block_mask(mm, None, None, sq, sk, device=DEVICE,
+                                       BLOCK_SIZE=(qb, kvb))
+    nb, nh = (1, 1) if lists == "broadcast" else (b, hq)
+    n, i, fn, fi = random_block_lists(nb, nh, -(-sq // qb), -(-sk // kvb), m["full"], skip_kb)
+    return attnc.BlockMask(n, i, fn, fi, BLOCK_SIZE=(qb, kvb), mask_mod=mm)
+
+
+def _seen_rows(vis, s, sq, sk):
+    """Rows (B|1, H|1, Sq) that see a key under the block mask's visibility and the
+    variant's causal / window masks (bottom-right)."""
+    left, right = s["window"]
+    if not s["causal"] and left < 0 and right < 0:
+        return vis.any(-1)  # (no S x S distances: 2 GiB of int64 at the benchmark's 16k)
+    rel = (torch.arange(sq, device=DEVICE) + sk - sq)[:, None] - torch.arange(sk, device=DEVICE)
+    ok = torch.ones_like(rel, dtype=torch.bool)
+    if s["causal"]:
+        ok &= rel >= 0
+    if left >= 0:
+        ok &= rel <= left
+    if right >= 0:
+        ok &= rel >= -right
+    return (vis & ok).any(-1)
+
+
+def run_block_mask(s, lists, b, sq, sk, seed):
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    qb, kvb = s["block_mask"]["q_block_size"], s["block_mask"]["kv_block_size"]
+    nkb = -(-sk // kvb)
+    skip_kb = nkb // 2 if lists != "exact" and nkb > 1 else None
+    bm = make_block_mask(s, lists, b, hq, sq, sk, skip_kb)
+    q = torch.randn(b, hq, sq, d, device=DEVICE).to(dt)
+    k = torch.randn(b, hkv, sk, d, device=DEVICE).to(dt)
+    v = torch.randn(b, hkv, sk, d, device=DEVICE).to(dt)
+    if skip_kb is not None:
+        # K/V rows of a key block no list names: a kernel that reads them, even masked,
+        # puts NaN into the row's max or P V.
+        k[:, :, skip_kb * kvb:(skip_kb + 1) * kvb] = float("nan")
+        v[:, :, skip_kb * kvb:(skip_kb + 1) * kvb] = float("nan")
+    out = poisoned((b, hq, sq, d), dt)
+    kw = _call_kwargs(s, hq)
+    poison_next_alloc((b, hq, sq))
+    res = at.attention(q, k, v, out=out, block_mask=bm, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "attention(out=...) must return out itself"
+    nb, nh = bm.kv_indices.shape[:2]
+    vis = bm.to_dense(nb, nh, sq, sk)
+    ref, ref_lse = reference(q, k.nan_to_num(0.0), v.nan_to_num(0.0), visible=vis,
+                             **_ref_kwargs(s, kw))
+    empty = ~_seen_rows(vis, s, sq, sk).expand(b, hq, sq)
+    if lists != "exact" and sq > 0 and sk > 0:
+        assert empty.any(), "the random lists must leave rows that see no key"
+    check("out", got, ref, MHA_TOL, seed, empty_rows=empty[..., None])
+    if lse is not None:  # -inf exactly where no key and no sink; a sink's lse is rounded
+        check("lse", lse, ref_lse, MHA_TOL, seed, empty_rows=empty & torch.isinf(ref_lse))
+    return bm
+
+
+def _block_mask_params():
+    for s, lists, shapes in gv.BLOCK_MASK_CASES:
+        for shape in shapes:
+            yield pytest.param(s, lists, shape, id="%s-%s-b%d-q%d-k%d" % (
+                (gv.spec_id(s), lists) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,lists,shape", list(_block_mask_params()))
+def test_block_mask(s, lists, shape, seed):
+    """attention(block_mask=...) against the f32 reference with the dense visibility the
+    BlockMask means (issue 17 section 4): skipped / partial / full blocks, mask_mod on the
+    partial ones, the op's masks on top; rows that see nothing give 0 (lse -inf, or the
+    sink); K/V rows of a block no list names are NaN and must never be read."""
+    if _too_big(shape):
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
+    bm = run_block_mask(s, lists, *shape, seed)
+    if lists == "exact":  # the case covers both kinds of listed blocks
+        assert int(bm.kv_num_blocks.sum()) > 0 and int(bm.full_kv_num_blocks.sum()) > 0
+
+
+def run_block_mask_varlen(s, lists, q_lens, k_lens, seed):
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    m = s["block_mask"]
+    qb, kvb = m["q_block_size"], m["kv_block_size"]
+    k_lens = list(q_lens if k_lens is None else k_lens)
+    cu_q, cu_k = [0], [0]
+    for a, c in zip(q_lens, k_lens):
+        cu_q.append(cu_q[-1] + a)
+        cu_k.append(cu_k[-1] + c)
+    tq, tk, nseq = cu_q[-1], cu_k[-1], len(q_lens)
+    q = torch.randn(tq, hq, d, device=DEVICE).to(dt)
+    k = torch.randn(tk, hkv, d, device=DEVICE).to(dt)
+    v = torch.randn(tk, hkv, d, device=DEVICE).to(dt)
+    nqb, nkb = max(1, -(-max(q_lens) // qb)), max(1, -(-max(k_lens) // kvb))
+    n, i, fn, fi = random_block_lists(nseq, hq, nqb, nkb, m["full"])
+    mm = _block_mask_mod(s)
+    bm = attnc.BlockMask(n, i, fn, fi, BLOCK_SIZE=(qb, kvb), mask_mod=mm)
+    cu_q_t = torch.tensor(cu_q, dtype=torch.int32, device=DEVICE)
+    cu_k_t = torch.tensor(cu_k, dtype=torch.int32, device=DEVICE)
+    out = poisoned((tq, hq, d), dt)
+    kw = _call_kwargs(s, hq)
+    poison_next_alloc((hq, tq))
+    got, lse = _unpack(at.attention_varlen(q, k, v, cu_q_t, cu_k_t, out=out, block_mask=bm,
+                                           **kw), s)
+    _sync()
+    ref = torch.zeros(tq, hq, d, dtype=torch.float32, device=DEVICE)
+    ref_lse = _no_key_lse(tq, hq, kw)
+    seen = torch.zeros(tq, hq, dtype=torch.bool, device=DEVICE)
+    for j in range(nseq):
+        q0, q1, k0, k1 = cu_q[j], cu_q[j + 1], cu_k[j], cu_k[j + 1]
+        if q1 == q0:
+            continue
+        sub = attnc.BlockMask(n[j:j + 1], i[j:j + 1], None if fn is None else fn[j:j + 1],
+                              None if fi is None else fi[j:j + 1], (qb, kvb), mm)
+        vis = sub.to_dense(1, hq, q1 - q0, k1 - k0)
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k[k0:k1].transpose(0, 1)[None],
+                         v[k0:k1].transpose(0, 1)[None], visible=vis, **_ref_kwargs(s, kw))
+        ref[q0:q1] = o[0].transpose(0, 1)
+        ref_lse[:, q0:q1] = l[0]
+        seen[q0:q1] = _seen_rows(vis, s, q1 - q0, k1 - k0)[0].t()
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=~seen[..., None])
+    if lse is not None:
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=~seen.t() & torch.isinf(ref_lse))
+
+
+def _block_mask_varlen_params():
+    for s, lists, shapes in gv.BLOCK_MASK_VARLEN_CASES:
+        for n, (q_lens, k_lens) in enumerate(shapes):
+            yield pytest.param(s, lists, q_lens, k_lens, id="%s-%d" % (gv.spec_id(s), n))
+
+
+@pytest.mark.parametrize("s,lists,q_lens,k_lens", list(_block_mask_varlen_params()))
+def test_block_mask_varlen(s, lists, q_lens, k_lens, seed):
+    """attention_varlen(block_mask=...): lists per sequence (B' = the sequences), query
+    blocks and mask_mod indices local to each sequence, an empty sequence and one without
+    keys."""
+    run_block_mask_varlen(s, lists, q_lens, k_lens, seed)
 
 
 # --- the reference itself --------------------------------------------------------------------
