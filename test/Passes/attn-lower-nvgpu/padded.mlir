@@ -1,7 +1,10 @@
 // Head dims padded to the MMA granule and rows of any alignment (issue 17;
-// docs/limits.md). D = 40 (16-byte rows, tile of 48 columns): 16-byte cp.async whose
-// source bytes stop at the head dim (arith.minsi of 40 - col and 8, 0 past it).
-// RUN: sed -e s/DH/40/g -e s/ET/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=D40
+// docs/limits.md). D = 40 (16-byte rows, tile of 64 columns: attn-tile pads it for
+// wgmma; mma.sync forced here, with Q in fragments): 16-byte cp.async whose source
+// bytes stop at the head dim (arith.minsi of 40 - col and 8, 0 past it).
+// RUN: sed -e s/DH/40/g -e s/ET/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync --attn-lower-nvgpu | FileCheck %s --check-prefix=D40
+// The default (wgmma on the 64-column tile): Q, K and V staged by cp.async clamped the same way.
+// RUN: sed -e s/DH/40/g -e s/ET/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=D40WG
 // D = 100 (200-byte rows: 8-byte copies, cp.async.ca without bypassL1, in an scf.for).
 // RUN: sed -e s/DH/100/g -e s/ET/f16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=D100
 // D = 33 (66-byte rows: no cp.async of 2 bytes; loads and stores of one element, Q's
@@ -9,6 +12,11 @@
 // RUN: sed -e s/DH/33/g -e s/ET/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=D33
 // The same on gfx942: D = 33 reads Q and stages K/V one element at a time.
 // RUN: sed -e s/DH/33/g -e s/ET/bf16/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu | FileCheck %s --check-prefix=AMD33
+
+// D40WG: arith.subi %c40{{[_0-9]*}}, %{{.*}} : index
+// D40WG: arith.minsi {{.*}}, %c8{{[_0-9]*}} : index
+// D40WG: nvgpu.device_async_copy %arg0{{.*}}, 8, %{{.*}} {bypassL1} : memref<?x?x?x40xbf16
+// D40WG: nvvm.wgmma.mma_async
 
 // Q's pairs past column 40 load the padding.
 // D40: arith.cmpi slt, %{{.*}}, %c40{{[_0-9]*}} : index
