@@ -217,6 +217,14 @@ def row(args, d, flex, create_block_mask):
     return r
 
 
+def write_json(path, env, rows):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(dict(env=env, rows=rows), f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def fmt(x, spec="%.1f"):
     return "-" if x is None else spec % x
 
@@ -284,6 +292,8 @@ def main(argv=None):
         r["wall_s"] = round(time.time() - t0, 1)
         rows.append(r)
         print(json.dumps(r), flush=True)
+        if args.json:  # after every row: a run stopped at its time limit keeps what it measured
+            write_json(args.json, env, rows)
     env["wall_s"] = round(time.time() - t_start, 1)
     print()
     print("document masking, %d documents in %d tokens (%s), B=1, bf16, BLOCK_SIZE=%d; %s" % (
@@ -291,9 +301,7 @@ def main(argv=None):
         env["device"]))
     print(table(rows), flush=True)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(dict(env=env, rows=rows), f, indent=1)
-            f.write("\n")
+        write_json(args.json, env, rows)
     wrong = [r for r in rows if r.get("attnc_ok") is False or "attnc" in r.get("errors", {})]
     if wrong:
         print("attnc WRONG or failed for D=%s" % [r["D"] for r in wrong])
