@@ -5,7 +5,9 @@
 #include "PassUtil.h"
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +217,81 @@ void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), 
       break;
     fn(ud, op);
   }
+}
+
+/*===--- fp8 decoding --------------------------------------------------------===*/
+
+/* `like`'s shape with element type `elem` (scalars stay scalars). */
+static MlirType shapeOf(MlirType like, MlirType elem) {
+  if (!mlirTypeIsAVector(like))
+    return elem;
+  int64_t shape[4];
+  intptr_t rank = mlirShapedTypeGetRank(like);
+  for (intptr_t i = 0; i < rank && i < 4; ++i)
+    shape[i] = mlirShapedTypeGetDimSize(like, i);
+  return mlirVectorTypeGet(rank, shape, elem);
+}
+
+static MlirValue constOf(AttnBuilder *b, MlirType like, MlirAttribute scalar) {
+  MlirAttribute a = mlirTypeIsAVector(like) ? mlirDenseElementsAttrSplatGet(like, scalar) : scalar;
+  MlirNamedAttribute value = attnNamedAttr(b, "value", a);
+  return mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &like, 1, &value, 0, NULL), 0);
+}
+
+static MlirValue constI32(AttnBuilder *b, MlirType like, int64_t v) {
+  MlirType elem = mlirTypeIsAVector(like) ? mlirShapedTypeGetElementType(like) : like;
+  return constOf(b, like, mlirIntegerAttrGet(elem, v));
+}
+
+static MlirValue constF(AttnBuilder *b, MlirType like, double v) {
+  MlirType elem = mlirTypeIsAVector(like) ? mlirShapedTypeGetElementType(like) : like;
+  return constOf(b, like, mlirFloatAttrDoubleGet(mlirTypeGetContext(like), elem, v));
+}
+
+/* x (f8E4M3FN or f8E4M3FNUZ, scalar or vector) as f32, exactly. MLIR 22 has
+ * no lowering of arith.extf from these types to LLVM (arith-expand covers
+ * f8E8M0FNU and f4E2M1FN only, and LLVM IR has no fp8 type: the type
+ * converter makes them i8), so the bits are decoded with integer ops:
+ *   e4m3fn   (bias 7): S.EEEE.MMM, NaN = S.1111.111, no infinities;
+ *   e4m3fnuz (bias 8): NaN = 0x80 (no negative zero), no infinities.
+ * A normal number (E > 0) is the f32 with the bits S, E and M placed at
+ * 31, 23.. and 20.. (exponent E - 127) scaled by 2^(127 - bias): exact, as
+ * both factors are powers of two times the significand; a subnormal (E =
+ * 0) is M * 2^(-2 - bias) with S's sign. */
+MlirValue attnDecodeFp8(AttnBuilder *b, MlirValue x) {
+  MlirType from = mlirValueGetType(x);
+  MlirType elem = mlirTypeIsAVector(from) ? mlirShapedTypeGetElementType(from) : from;
+  bool fnuz = mlirTypeIsAFloat8E4M3FNUZ(elem);
+  int bias = fnuz ? 8 : 7;
+  MlirType i8 = shapeOf(from, attnIntType(b, 8)), i32 = shapeOf(from, attnIntType(b, 32));
+  MlirType f32 = shapeOf(from, attnF32Type(b));
+  MlirValue bits = attnOp1(b, "arith.bitcast", 1, &x, i8);
+  MlirValue u = attnOp1(b, "arith.extui", 1, &bits, i32);
+  MlirValue sign = attnAndI(b, u, constI32(b, i32, 0x80));
+  MlirValue mag = attnAndI(b, u, constI32(b, i32, 0x7f));
+  MlirValue placed =
+      attnBinary(b, "arith.ori", attnBinary(b, "arith.shli", sign, constI32(b, i32, 24)),
+                 attnBinary(b, "arith.shli", mag, constI32(b, i32, 20)));
+  MlirValue normal = attnMulF(b, attnOp1(b, "arith.bitcast", 1, &placed, f32),
+                              constF(b, f32, ldexp(1.0, 127 - bias)));
+  MlirValue m = attnAndI(b, u, constI32(b, i32, 7));
+  MlirValue sub =
+      attnMulF(b, attnOp1(b, "arith.uitofp", 1, &m, f32), constF(b, f32, ldexp(1.0, -2 - bias)));
+  sub = attnSelect(b, attnCmpI(b, ATTN_CMPI_NE, sign, constI32(b, i32, 0)),
+                   attnUnary(b, "arith.negf", sub), sub);
+  MlirValue isSub =
+      attnCmpI(b, ATTN_CMPI_EQ, attnAndI(b, u, constI32(b, i32, 0x78)), constI32(b, i32, 0));
+  MlirValue v = attnSelect(b, isSub, sub, normal);
+  MlirValue nan = fnuz ? attnCmpI(b, ATTN_CMPI_EQ, u, constI32(b, i32, 0x80))
+                       : attnCmpI(b, ATTN_CMPI_EQ, mag, constI32(b, i32, 0x7f));
+  return attnSelect(b, nan, constF(b, f32, NAN), v);
+}
+
+MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to) {
+  MlirType from = mlirValueGetType(x);
+  MlirType elem = mlirTypeIsAVector(from) ? mlirShapedTypeGetElementType(from) : from;
+  if (!attnIsFp8Type(elem))
+    return attnConvertF(b, x, to);
+  return attnConvertF(b, attnDecodeFp8(b, x), to);
 }

@@ -66,4 +66,11 @@ MlirOperation attnCloneRemapped(AttnBuilder *b, MlirOperation op, AttnRemapFn re
 void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), void *ud,
                        const bool *stop);
 
+/* fp8 (docs/fp8.md) on the CPU: x (f8E4M3FN or f8E4M3FNUZ, scalar or
+ * vector) decoded exactly to f32 with integer ops (LLVM has no fp8 types);
+ * attnConvertFromFp8 converts to `to` through it, other types as
+ * attnConvertF. */
+MlirValue attnDecodeFp8(AttnBuilder *b, MlirValue x);
+MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to);
+
 #endif /* ATTN_PASSES_KERNELIR_H */

@@ -69,9 +69,18 @@ static MlirValue optionalOperand(MlirOperation op, intptr_t fromEnd) {
                                                  : (MlirValue){NULL};
 }
 
-/* attn.mha and attn.mha_varlen end with the block mask's four groups. */
+static bool isMhaOrVarlen(MlirOperation op) {
+  return attnIsOp(op, "attn.mha") || attnIsOp(op, "attn.mha_varlen");
+}
+
+/* The groups after the sinks: attn.mha and attn.mha_varlen have the block
+ * mask's four and the three descales, attn.paged_attention k_scale and
+ * v_scale. */
+static intptr_t fp8Groups(MlirOperation op) {
+  return isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0;
+}
 static intptr_t blockMaskGroups(MlirOperation op) {
-  return attnIsOp(op, "attn.mha") || attnIsOp(op, "attn.mha_varlen") ? 4 : 0;
+  return (isMhaOrVarlen(op) ? 4 : 0) + fp8Groups(op);
 }
 
 MlirValue attnOpAlibi(MlirOperation op) {
@@ -85,7 +94,27 @@ MlirValue attnOpAlibi(MlirOperation op) {
 }
 MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1 + blockMaskGroups(op)); }
 MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which) {
-  return blockMaskGroups(op) ? optionalOperand(op, 4 - (intptr_t)which) : (MlirValue){NULL};
+  return isMhaOrVarlen(op) ? optionalOperand(op, 4 - (intptr_t)which + fp8Groups(op))
+                           : (MlirValue){NULL};
+}
+MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
+  if (isMhaOrVarlen(op))
+    return which <= ATTN_V_DESCALE ? optionalOperand(op, 3 - (intptr_t)which) : (MlirValue){NULL};
+  if (attnIsOp(op, "attn.paged_attention"))
+    return which >= ATTN_K_SCALE ? optionalOperand(op, 2 - (intptr_t)(which - ATTN_K_SCALE))
+                                 : (MlirValue){NULL};
+  return (MlirValue){NULL};
+}
+
+bool attnIsFp8Type(MlirType t) {
+  return mlirTypeIsAFloat8E4M3FN(t) || mlirTypeIsAFloat8E4M3FNUZ(t);
+}
+
+bool attnOpIsFp8(MlirOperation op) {
+  if (!isMhaOrVarlen(op) && !attnIsOp(op, "attn.paged_attention"))
+    return false;
+  MlirType k = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1)));
+  return attnIsFp8Type(k);
 }
 
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message) {

@@ -26,7 +26,8 @@ bool attnIsOp(MlirOperation op, const char *name);
 
 /* The optional operands of an attention op, or a null value when absent.
  * The forward ops have the groups alibi_slopes, sinks (0 or 1 operand
- * each, counted by operandSegmentSizes; last on attn.paged_attention): both are Hq x f32, so the
+ * each, counted by operandSegmentSizes; on attn.paged_attention followed by
+ * k_scale, v_scale): both are Hq x f32, so the
  * operand count alone cannot tell them apart. */
 MlirValue attnOpAlibi(MlirOperation op);
 MlirValue attnOpSinks(MlirOperation op);
@@ -39,6 +40,22 @@ typedef enum {
   ATTN_FULL_KV_INDICES
 } AttnBlockMaskOperand;
 MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which);
+/* fp8 (docs/fp8.md): attn.mha and attn.mha_varlen end with the groups
+ * q_descale, k_descale, v_descale (after the block mask),
+ * attn.paged_attention with k_scale, v_scale (after the sinks). Null when
+ * absent or not an operand of the op. */
+typedef enum {
+  ATTN_Q_DESCALE,
+  ATTN_K_DESCALE,
+  ATTN_V_DESCALE,
+  ATTN_K_SCALE,
+  ATTN_V_SCALE
+} AttnScaleOperand;
+MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which);
+/* f8E4M3FN or f8E4M3FNUZ. */
+bool attnIsFp8Type(MlirType t);
+/* An attention op whose k (k_cache) is fp8. */
+bool attnOpIsFp8(MlirOperation op);
 
 /* Emits "<pass>: <message>" at the op's location. */
 void attnEmitOpError(MlirOperation op, const char *pass, const char *message);

@@ -280,8 +280,12 @@ static bool isElementwise(MlirOperation op) { return attnIsMaskModElementwise(op
 /* Re-creates the element-wise `op` on new operands with result type `type`,
  * keeping its inherent attributes (predicate, fastmath, ...). math.exp2 on
  * f32 becomes the polynomial. */
+static bool isFp8Extf(MlirOperation op);
+
 static MlirValue emitElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
                                  MlirType type) {
+  if (isFp8Extf(op))
+    return attnConvertFromFp8(b, operands[0], type);
   if (attnIsOp(op, "math.exp2") &&
       mlirTypeIsAF32(mlirTypeIsAVector(type) ? mlirShapedTypeGetElementType(type) : type))
     return emitExp2(b, operands[0]);
@@ -529,7 +533,7 @@ static void packRows(Lower *L, AttnBuilder *b, const Rep *o, MlirValue pack, int
                                  singleDimMapCtx(L->ctx, o->rank, o->colDim), inBounds);
   if (!o->rowsInBounds)
     v = attnSelect(b, valid, v, attnBroadcast(b, o->pad, mlirVectorTypeGet(1, &cols, elem)));
-  v = attnConvertF(b, v, mlirVectorTypeGet(1, &cols, f32));
+  v = attnConvertFromFp8(b, v, mlirVectorTypeGet(1, &cols, f32));
   MlirValue at = row0 ? attnAddI(b, loop.iv, cIdx(b, row0)) : loop.iv;
   MlirValue operands[4] = {v, pack, at, cIdx(b, 0)};
   attnBuildOp(b, "vector.store", 4, operands, 0, NULL, 0, NULL, 0, NULL);
@@ -723,6 +727,17 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
  * vector.insert_strided_slice whose result is only that (the pieces of a
  * paged K/V tile), or a vector.extract_strided_slice of its first columns
  * that is only that (attn.mla's V tile in its K tile). */
+/* arith.extf from an fp8 type: the dequantization of an fp8 tile after
+ * its load (docs/fp8.md). LLVM has no fp8 types, so the CPU decodes the
+ * bits (attnDecodeFp8) where the values are converted anyway: when a K/V
+ * tile is packed, or a Q column is read. */
+static bool isFp8Extf(MlirOperation op) {
+  if (!attnIsOp(op, "arith.extf"))
+    return false;
+  MlirType t = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  return attnIsFp8Type(mlirTypeIsAShaped(t) ? mlirShapedTypeGetElementType(t) : t);
+}
+
 static bool onlyRightOperand(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   if (mlirOpOperandIsNull(u))
@@ -734,10 +749,25 @@ static bool onlyRightOperand(MlirValue v) {
                  onlyRightOperand(mlirOperationGetResult(owner, 0));
     bool columns = attnIsOp(owner, "vector.extract_strided_slice") &&
                    onlyRightOperand(mlirOperationGetResult(owner, 0));
-    if (!rhs && !piece && !columns)
+    /* An fp8 tile's dequantization (docs/fp8.md). */
+    bool dequant = isFp8Extf(owner) && onlyRightOperand(mlirOperationGetResult(owner, 0));
+    if (!rhs && !piece && !columns && !dequant)
       return false;
   }
   return true;
+}
+
+/* arith.extf of an fp8 K/V tile feeding a matmul: no code; the tile is
+ * the source read (or pieces), which packing decodes to f32 exactly. */
+static void lowerDequantOperand(Lower *L, MlirOperation op) {
+  Rep *rs = mapFind(&L->map, mlirOperationGetOperand(op, 0));
+  if (!rs || (rs->kind != REP_OPERAND && rs->kind != REP_PIECES)) {
+    fail(L, op, "dequantizes a tile that is not a K/V read (unsupported on the CPU)");
+    return;
+  }
+  Rep r = *rs;
+  r.packed = attnNullValue();
+  mapPut(L, mlirOperationGetResult(op, 0), r);
 }
 
 /* The i-th entry of an i64 array attribute of `op`. */
@@ -1050,6 +1080,9 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     lowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write") && isTile(mlirOperationGetOperand(op, 0))) {
     lowerTransferWrite(L, b, op);
+  } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0)) &&
+             onlyRightOperand(mlirOperationGetResult(op, 0))) {
+    lowerDequantOperand(L, op);
   } else if (mlirOperationGetNumResults(op) == 1 && isTile(mlirOperationGetResult(op, 0))) {
     /* Element-wise, broadcast, transpose, constant: evaluated per column by
      * their consumers; unsupported forms are reported when evaluated. */

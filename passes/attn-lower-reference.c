@@ -32,6 +32,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Builder.h"
+#include "KernelIR.h"
 #include "MaskMod.h"
 #include "PassUtil.h"
 #include "Passes.h"
@@ -74,7 +75,18 @@ typedef struct {
   int rowSlot, colSlot;
   MlirValue rowBase;        /* null: rows start at 0 */
   const AttnPaging *paging; /* null: not paged */
+  /* fp8 (docs/fp8.md): the f32 factor every element is multiplied by after
+   * its exact decoding (a descale, or a paged cache's per-tensor or per-head
+   * scale), or null; with `tokenScale` (NB x BS x Hkv) instead the factor
+   * of the key's (block, slot, scaleHead). */
+  struct {
+    MlirValue scale, tokenScale, scaleHead;
+  } dq;
 } AttnAccess;
+#define NO_DEQUANT                                                                                 \
+  {                                                                                                \
+    {NULL}, {NULL}, { NULL }                                                                       \
+  }
 
 /* Everything one query row needs. */
 typedef struct {
@@ -127,8 +139,32 @@ static MlirValue *at(AttnAccess *a, MlirValue row, MlirValue col, AttnBuilder *b
 }
 
 static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue col) {
-  MlirValue x = attnLoad(b, a->mem, a->rank, at(a, row, col, b));
-  return attnConvertF(b, x, attnF32Type(b));
+  MlirValue *idx = at(a, row, col, b);
+  MlirValue x = attnConvertFromFp8(b, attnLoad(b, a->mem, a->rank, idx), attnF32Type(b));
+  if (!mlirValueIsNull(a->dq.tokenScale)) {
+    MlirValue sidx[3] = {idx[0], idx[1], a->dq.scaleHead};
+    return attnMulF(b, x, attnLoad(b, a->dq.tokenScale, 3, sidx));
+  }
+  return mlirValueIsNull(a->dq.scale) ? x : attnMulF(b, x, a->dq.scale);
+}
+
+/* An fp8 scale of (batch, KV head): shape [], [Hkv] or [B, Hkv] (paged:
+ * [] or [Hkv] here; [NB, BS, Hkv] is read per key by loadF32). */
+static MlirValue loadScale(AttnBuilder *b, MlirValue scale, MlirValue batch, MlirValue kvHead) {
+  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(scale));
+  MlirValue idx[2] = {rank == 2 ? batch : kvHead, kvHead};
+  return attnLoad(b, scale, rank, idx);
+}
+
+/* Dequantization of an fp8 attn.mha / attn.mha_varlen (q, k, v times their
+ * descales); nothing for other ops. */
+static void setDescales(AttnBuilder *b, AttnRow *r, const MlirValue desc[3], MlirValue batch,
+                        MlirValue kvHead) {
+  if (mlirValueIsNull(desc[0]))
+    return;
+  r->q.dq.scale = loadScale(b, desc[0], batch, kvHead);
+  r->k.dq.scale = loadScale(b, desc[1], batch, kvHead);
+  r->v.dq.scale = loadScale(b, desc[2], batch, kvHead);
 }
 
 /* visible(i, j) per the dialect: j <= i + off (causal), i + off - wl <= j,
@@ -424,6 +460,18 @@ static bool readBlockMask(AttnBuilder *b, MlirOperation op, AttnBlockMask *m) {
   return true;
 }
 
+/* The buffers of an fp8 op's q_descale, k_descale, v_descale (null when
+ * absent). */
+static void readDescales(AttnBuilder *b, MlirOperation op, MlirValue desc[3]) {
+  for (int i = 0; i < 3; ++i)
+    desc[i] = optionalBuffer(b, attnOpScale(op, (AttnScaleOperand)(ATTN_Q_DESCALE + i)));
+}
+
+/* out's element type (q's, or for fp8 inputs the op's bf16 / f16 result). */
+static MlirType resultElemType(MlirOperation op) {
+  return mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
+}
+
 /*===--- attn.mha ----------------------------------------------------------===*/
 
 static void lowerMha(MlirOperation op) {
@@ -437,6 +485,9 @@ static void lowerMha(MlirOperation op) {
   MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT), v = attnToBuffer(&b, vT);
   MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
   MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
+  MlirValue desc[3];
+  readDescales(&b, op, desc);
+  MlirType resultElem = resultElemType(op);
   MlirValue outSrc[4] = {q, q, q, v};
   int outDims[4] = {0, 1, 2, 3};
   MlirValue out = attnAllocLike(&b, mlirOperationGetResult(op, 0), outSrc, outDims);
@@ -458,11 +509,11 @@ static void lowerMha(MlirOperation op) {
     AttnRow r;
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
-    r.q = (AttnAccess){q, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL};
-    r.k = (AttnAccess){k, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL};
-    r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL};
-    r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL};
-    r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue(), NULL};
+    r.q = (AttnAccess){q, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL, NO_DEQUANT};
+    r.k = (AttnAccess){k, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL, NO_DEQUANT};
+    r.v = (AttnAccess){v, 4, {bi, kvHead, c0, c0}, 2, 3, attnNullValue(), NULL, NO_DEQUANT};
+    r.out = (AttnAccess){out, 4, {bi, h, i, c0}, -1, 3, attnNullValue(), NULL, NO_DEQUANT};
+    r.lse = (AttnAccess){lse, 3, {bi, h, i, c0}, -1, -1, attnNullValue(), NULL, NO_DEQUANT};
     r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
     r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
     r.lenQ = lenQ;
@@ -471,10 +522,11 @@ static void lowerMha(MlirOperation op) {
     r.scratch = scratch;
     r.headDim = d;
     r.valueDim = dv;
-    r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    r.outElemType = resultElem;
     mask.batch = bi;
     mask.head = h;
     r.mask = hasMask ? &mask : NULL;
+    setDescales(&b, &r, desc, bi, kvHead);
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);
@@ -497,7 +549,8 @@ static void allocPackedResults(AttnBuilder *b, MlirOperation op, MlirValue q, Ml
   *lse = mlirOperationGetNumResults(op) > 1
              ? attnAllocLike(b, mlirOperationGetResult(op, 1), lseSrc, lseDims)
              : attnNullValue();
-  fillUncovered(b, *out, *lse, sinks, mlirShapedTypeGetElementType(mlirValueGetType(q)));
+  fillUncovered(b, *out, *lse, sinks,
+                mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0))));
 }
 
 static void lowerMhaVarlen(MlirOperation op) {
@@ -512,6 +565,9 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue cuK = attnToBuffer(&b, mlirOperationGetOperand(op, 4));
   MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
   MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
+  MlirValue desc[3];
+  readDescales(&b, op, desc);
+  MlirType resultElem = resultElemType(op);
   MlirValue out, lse;
   allocPackedResults(&b, op, q, v, sinks, 2, &out, &lse);
   MlirValue scratch = scratchFor(&b, k, 0);
@@ -540,11 +596,11 @@ static void lowerMhaVarlen(MlirOperation op) {
     AttnRow r;
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
-    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    r.k = (AttnAccess){k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
-    r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
-    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
+    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    r.k = (AttnAccess){k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
+    r.v = (AttnAccess){v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
+    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL, NO_DEQUANT};
     r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
     r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
     r.lenQ = lenQ;
@@ -553,10 +609,11 @@ static void lowerMhaVarlen(MlirOperation op) {
     r.scratch = scratch;
     r.headDim = d;
     r.valueDim = dv;
-    r.outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
+    r.outElemType = resultElem;
     mask.batch = seq.iv;
     mask.head = h;
     r.mask = hasMask ? &mask : NULL;
+    setDescales(&b, &r, desc, seq.iv, kvHead);
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);
@@ -769,9 +826,9 @@ static void lowerMhaBwd(MlirOperation op) {
     memset(&gr, 0, sizeof(gr));
     AttnRow *r = &gr.fwd;
     r->opt = readOptions(op, d);
-    r->q = (AttnAccess){g.q, 4, {bi, h, i, c0}, -1, 3, none, NULL};
-    r->k = (AttnAccess){g.k, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
-    r->v = (AttnAccess){g.v, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    r->q = (AttnAccess){g.q, 4, {bi, h, i, c0}, -1, 3, none, NULL, NO_DEQUANT};
+    r->k = (AttnAccess){g.k, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL, NO_DEQUANT};
+    r->v = (AttnAccess){g.v, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL, NO_DEQUANT};
     r->slope = mlirValueIsNull(g.alibi) ? none : attnLoad(&b, g.alibi, 1, &h);
     r->lenQ = lenQ;
     r->lenK = lenK;
@@ -780,10 +837,10 @@ static void lowerMhaBwd(MlirOperation op) {
     r->headDim = d;
     r->valueDim = dv;
     r->outElemType = mlirShapedTypeGetElementType(mlirValueGetType(qT));
-    gr.dout = (AttnAccess){g.dout, 4, {bi, h, i, c0}, -1, 3, none, NULL};
-    gr.dq = (AttnAccess){g.dq, 4, {bi, h, i, c0}, -1, 3, none, NULL};
-    gr.dkAcc = (AttnAccess){g.dkAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
-    gr.dvAcc = (AttnAccess){g.dvAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL};
+    gr.dout = (AttnAccess){g.dout, 4, {bi, h, i, c0}, -1, 3, none, NULL, NO_DEQUANT};
+    gr.dq = (AttnAccess){g.dq, 4, {bi, h, i, c0}, -1, 3, none, NULL, NO_DEQUANT};
+    gr.dkAcc = (AttnAccess){g.dkAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL, NO_DEQUANT};
+    gr.dvAcc = (AttnAccess){g.dvAcc, 4, {bi, kvHead, c0, c0}, 2, 3, none, NULL, NO_DEQUANT};
     gr.dsScratch = g.dsScratch;
     emitGradRow(&b, &gr);
   }
@@ -825,9 +882,9 @@ static void lowerMhaVarlenBwd(MlirOperation op) {
     memset(&gr, 0, sizeof(gr));
     AttnRow *r = &gr.fwd;
     r->opt = readOptions(op, d);
-    r->q = (AttnAccess){g.q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    r->k = (AttnAccess){g.k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
-    r->v = (AttnAccess){g.v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    r->q = (AttnAccess){g.q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    r->k = (AttnAccess){g.k, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
+    r->v = (AttnAccess){g.v, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
     r->slope = mlirValueIsNull(g.alibi) ? none : attnLoad(&b, g.alibi, 1, &h);
     r->lenQ = lenQ;
     r->lenK = lenK;
@@ -836,10 +893,10 @@ static void lowerMhaVarlenBwd(MlirOperation op) {
     r->headDim = d;
     r->valueDim = dv;
     r->outElemType = elemType;
-    gr.dout = (AttnAccess){g.dout, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    gr.dq = (AttnAccess){g.dq, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    gr.dkAcc = (AttnAccess){g.dkAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
-    gr.dvAcc = (AttnAccess){g.dvAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL};
+    gr.dout = (AttnAccess){g.dout, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    gr.dq = (AttnAccess){g.dq, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    gr.dkAcc = (AttnAccess){g.dkAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
+    gr.dvAcc = (AttnAccess){g.dvAcc, 3, {c0, kvHead, c0, c0}, 0, 2, kStart, NULL, NO_DEQUANT};
     gr.dsScratch = g.dsScratch;
     emitGradRow(&b, &gr);
   }
@@ -876,6 +933,8 @@ static void lowerPaged(MlirOperation op) {
 
   MlirValue q = attnToBuffer(&b, qT), k = attnToBuffer(&b, kT);
   MlirValue v = mla ? k : attnToBuffer(&b, vT);
+  MlirValue kScale = optionalBuffer(&b, attnOpScale(op, ATTN_K_SCALE));
+  MlirValue vScale = optionalBuffer(&b, attnOpScale(op, ATTN_V_SCALE));
   MlirValue table = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt));
   MlirValue seqLens = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt + 1));
   MlirValue qsl = attnToBuffer(&b, mlirOperationGetOperand(op, tableAt + 2));
@@ -912,18 +971,30 @@ static void lowerPaged(MlirOperation op) {
     AttnRow r;
     memset(&r, 0, sizeof(r));
     r.opt = readOptions(op, d);
-    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
+    r.q = (AttnAccess){q, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
     if (mla) { /* V: columns [0, dv) of the same rows */
-      r.k = (AttnAccess){k, 3, {c0, c0, c0, c0}, -1, 2, attnNullValue(), &paging};
+      r.k = (AttnAccess){k, 3, {c0, c0, c0, c0}, -1, 2, attnNullValue(), &paging, NO_DEQUANT};
       r.v = r.k;
     } else {
-      r.k = (AttnAccess){k, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
-      r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging};
+      r.k = (AttnAccess){k, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging, NO_DEQUANT};
+      r.v = (AttnAccess){v, 4, {c0, c0, kvHead, c0}, -1, 3, attnNullValue(), &paging, NO_DEQUANT};
     }
-    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL};
-    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL};
+    r.out = (AttnAccess){out, 3, {c0, h, c0, c0}, 0, 2, qStart, NULL, NO_DEQUANT};
+    r.lse = (AttnAccess){lse, 2, {h, c0, c0, c0}, 1, -1, qStart, NULL, NO_DEQUANT};
     r.slope = mlirValueIsNull(alibi) ? attnNullValue() : attnLoad(&b, alibi, 1, &h);
     r.sink = mlirValueIsNull(sinks) ? attnNullValue() : attnLoad(&b, sinks, 1, &h);
+    if (!mlirValueIsNull(kScale)) { /* fp8 caches: keys and values times their scales */
+      AttnAccess *kv[2] = {&r.k, &r.v};
+      MlirValue sc[2] = {kScale, vScale};
+      for (int i = 0; i < 2; ++i) {
+        if (mlirShapedTypeGetRank(mlirValueGetType(sc[i])) == 3) {
+          kv[i]->dq.tokenScale = sc[i];
+          kv[i]->dq.scaleHead = kvHead;
+        } else {
+          kv[i]->dq.scale = loadScale(&b, sc[i], c0, kvHead);
+        }
+      }
+    }
     /* emitRow puts local row t at t + lenK - lenQ = seq_len - q_len + t. */
     r.lenQ = lenQ;
     r.lenK = lenK;

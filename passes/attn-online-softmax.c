@@ -96,7 +96,14 @@ typedef struct {
    * (so they add nothing to Q K^T) and are never written. */
   int64_t dt, dvt;
   int64_t hkv, bs, kvSplits; /* paged: KV heads, block size, fixed splits (0: chosen) */
-  MlirType elem;             /* element type of q, k, v and out */
+  MlirType elem;             /* element type of out (and of q, k, v unless fp8) */
+  /* fp8 attn.mha / attn.mha_varlen (docs/fp8.md): q, k, v of type inElem
+   * (f8E4M3FN or f8E4M3FNUZ), dequantized after each load (arith.extf to
+   * elem, exact) and scaled by the descales, whose ranks (0, 1: Hkv, 2:
+   * B x Hkv) are descaleRank. */
+  bool fp8;
+  MlirType inElem;
+  int descaleRank[3];
   MlirAffineMap kvHeadMap, gridMap;
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
   AttnDropout dropout;
@@ -145,6 +152,7 @@ typedef struct {
   MlirValue slope2;          /* -slope * log2(e), f32, or null */
   MlirValue slopeRow;        /* the same per row, vector<BM x f32> (GQA-packed rows), or null */
   MlirValue sinkRow;         /* sink * log2(e) per row, vector<BM x f32>, or null */
+  MlirValue qkScale, vScale; /* fp8: q_descale * k_descale and v_descale (f32), or null */
   MlirValue qTile;           /* vector<BM x D x E> */
   MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
   /* Positions (i + off) of the tile's first and last real rows; null: from m0, sq, off. */
@@ -195,6 +203,27 @@ static bool readBlockMaskSpec(MlirOperation op, Spec *s) {
 
 static void readCommonAttrs(MlirOperation op, Spec *s);
 static bool readMlaSpec(MlirOperation op, MlirAttribute tile, Spec *s);
+
+/* fp8 inputs: attn.mha and attn.mha_varlen compute in out's type after
+ * dequantizing; fp8 caches of attn.paged_attention run in the reference
+ * lowering only for now. */
+static bool readFp8Spec(MlirOperation op, Spec *s) {
+  if (!attnOpIsFp8(op))
+    return true;
+  if (s->paged) {
+    attnEmitOpError(op, "attn-online-softmax",
+                    "has fp8 caches, which the flash kernels do not implement yet (they run in the "
+                    "reference lowering: attn-to-cpu-reference; docs/fp8.md)");
+    return false;
+  }
+  s->fp8 = true;
+  s->inElem = s->elem;
+  s->elem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
+  for (int i = 0; i < 3; ++i)
+    s->descaleRank[i] = (int)mlirShapedTypeGetRank(
+        mlirValueGetType(attnOpScale(op, (AttnScaleOperand)(ATTN_Q_DESCALE + i))));
+  return true;
+}
 
 /* The tiles' head-dim widths (attn.tile's d_tile / dv_tile: padded on GPU
  * targets), at least D and Dv. */
@@ -280,6 +309,8 @@ static bool readSpec(MlirOperation op, Spec *s) {
     s->bs = mlirShapedTypeGetDimSize(kType, 1);
   }
   s->elem = mlirShapedTypeGetElementType(qType);
+  if (!readFp8Spec(op, s))
+    return false;
   if (!readTileWidths(op, tile, s))
     return false;
   readCommonAttrs(op, s);
@@ -397,17 +428,29 @@ static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   return n + pidTypes(ctx, types + n);
 }
 
+/* An fp8 scale's memref: f32 of rank 0, 1 or 2, all strides dynamic. */
+static MlirType scaleMemRefType(MlirContext ctx, int rank) {
+  MlirType f32 = mlirF32TypeGet(ctx);
+  if (rank > 0)
+    return attnStridedMemRefType(ctx, rank, mlirShapedTypeGetDynamicSize(), false, f32);
+  MlirAttribute layout =
+      mlirStridedLayoutAttrGet(ctx, mlirShapedTypeGetDynamicStrideOrOffset(), 0, NULL);
+  return mlirMemRefTypeGet(f32, 0, NULL, layout, mlirAttributeGetNull());
+}
+
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
  * [sinks], [kv_num_blocks, kv_indices, [full_kv_num_blocks,
- * full_kv_indices]], out, [lse], pid_x, pid_y, pid_z. */
+ * full_kv_indices]], [q_descale, k_descale, v_descale], out, [lse], pid_x,
+ * pid_y, pid_z. */
 static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   if (s->paged)
     return pagedParamTypes(ctx, s, types);
   intptr_t n = 0, rank = s->varlen ? 3 : 4;
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
-  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
-  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
-  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
+  MlirType in = s->fp8 ? s->inElem : s->elem;
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, in);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, in);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, in);
   if (s->varlen) {
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
@@ -420,6 +463,8 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
     types[n++] = attnStridedMemRefType(ctx, 3, mlirShapedTypeGetDynamicSize(), false, i32);
     types[n++] = attnStridedMemRefType(ctx, 4, mlirShapedTypeGetDynamicSize(), false, i32);
   }
+  for (int i = 0; s->fp8 && i < 3; ++i)
+    types[n++] = scaleMemRefType(ctx, s->descaleRank[i]);
   types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
     types[n++] = attnStridedMemRefType(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
@@ -464,13 +509,23 @@ static void place(AttnBuilder *b, Access *a, MlirValue row) {
     a->idx[a->colDim] = cst(b, 0);
 }
 
+/* 0 of a tile's element type: a constant of it (fp8 has no truncf on the
+ * CPU, so not a conversion of f32's 0 as for the 16-bit types). */
+static MlirValue zeroOf(AttnBuilder *b, MlirType elem) {
+  if (!attnIsFp8Type(elem))
+    return attnConvertF(b, attnConstF32(b, 0.0), elem);
+  MlirNamedAttribute value = attnNamedAttr(b, "value", mlirFloatAttrDoubleGet(b->ctx, elem, 0.0));
+  return mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &elem, 1, &value, 0, NULL), 0);
+}
+
 /* rows x cols tile at row `row`; rowsInBounds: the caller proved every row
  * exists (no masking). Out-of-bounds rows read as 0. */
 static MlirValue readTile(AttnBuilder *b, Access *a, MlirValue row, int64_t rows, int64_t cols,
                           bool rowsInBounds) {
   place(b, a, row);
   MlirType elem = mlirShapedTypeGetElementType(mlirValueGetType(a->mem));
-  MlirValue pad = attnConvertF(b, attnConstF32(b, 0.0), elem);
+  MlirValue pad = zeroOf(b, elem);
   bool inBounds[2] = {rowsInBounds, cols <= colsOf(a->mem, a->colDim)};
   return attnTransferRead(b, vec2(rows, cols, elem), a->mem, a->rank, a->idx, pad, accessMap(b, a),
                           inBounds);
@@ -584,6 +639,17 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
   return vis;
 }
 
+/* An fp8 tile read, dequantized: arith.extf to the 16-bit type the math
+ * runs in (exact: every e4m3 value is a bf16 and an f16). The descales are
+ * applied to the logits and the output instead of every element. */
+static MlirValue dequantTile(AttnBuilder *b, const Spec *s, MlirValue tile) {
+  if (!s->fp8)
+    return tile;
+  MlirType t = mlirValueGetType(tile);
+  return attnConvertF(
+      b, tile, vec2(mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1), s->elem));
+}
+
 /* The K (isV false) or V tile at key n0. */
 static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0, bool masked) {
   const Spec *s = p->s;
@@ -591,7 +657,8 @@ static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0
   if (p->paged)
     return readPagedTile(b, p, isV ? p->paged->vCache : p->paged->kCache, n0, s->blockN, cols,
                          !masked);
-  return readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
+  MlirValue tile = readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
+  return dequantTile(b, s, tile);
 }
 
 /* t * k for a constant k that may not be a normal f32 (beyond 3.4e38, or
@@ -660,7 +727,9 @@ static MlirValue maskModTile(AttnBuilder *b, const Program *p, MlirValue n0) {
  * those of the scaled form (docs/limits.md). 0: scale each tile. */
 static double foldedScale(const Spec *s) {
   double c = s->scale * log2e;
-  return s->foldScale && !s->hasSoftcap && !s->hasAlibi && c >= FLT_MIN && c <= 1.0 ? c : 0.0;
+  return s->foldScale && !s->fp8 && !s->hasSoftcap && !s->hasAlibi && c >= FLT_MIN && c <= 1.0
+             ? c
+             : 0.0;
 }
 
 /* The logits of one tile in the log2 domain (scale, softcap, alibi, mask);
@@ -672,10 +741,18 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
   MlirValue kTile = readKv(b, p, false, n0, masked);
   *kTileOut = kTile;
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
-  if (s->hasSoftcap)
-    t = softcapTile(b, s, t, tileF);
-  else if (foldedScale(s) == 0.0)
-    t = mulConst(b, t, s->scale * log2e, tileF);
+  double c = s->scale * log2e;
+  if (p->qkScale.ptr && !s->hasSoftcap && c >= FLT_MIN && c <= FLT_MAX) {
+    /* fp8: q_descale * k_descale folded into the scale, one multiply. */
+    t = attnMulF(b, t, splatOf(b, attnMulF(b, p->qkScale, attnConstF32(b, c)), tileF));
+  } else {
+    if (p->qkScale.ptr) /* the dequantized logits, then softcap or scale */
+      t = attnMulF(b, t, splatOf(b, p->qkScale, tileF));
+    if (s->hasSoftcap)
+      t = softcapTile(b, s, t, tileF);
+    else if (foldedScale(s) == 0.0)
+      t = mulConst(b, t, c, tileF);
+  }
   MlirValue dist = attnNullValue();
   if (s->hasAlibi || masked)
     dist = distanceTile(b, p, n0);
@@ -919,7 +996,7 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     /* GQA-packed rows: every row is the same query token. */
     p->rowIndex = splatOf(b, p->firstPos, vec1(s->blockM, idx));
   }
-  p->qTile = readTile(b, &p->q, p->m0, s->blockM, s->dt, false);
+  p->qTile = dequantTile(b, s, readTile(b, &p->q, p->m0, s->blockM, s->dt, false));
 
   MlirValue bounds[4];
   if (!p->mask) /* before the carried values: kernels without a block mask keep their IR */
@@ -939,7 +1016,10 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   if (foldedScale(s) != 0.0)
     m = attnMulF(b, m, splatF(b, row, foldedScale(s)));
   RowsEnd end = finishRows(b, s->blockM, m, carry[1], p->sinkRow);
-  MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, end.outScale, s->dvt));
+  /* fp8: v_descale joins the epilogue's factor (a row op, not a tile op). */
+  MlirValue outScale =
+      p->vScale.ptr ? attnMulF(b, end.outScale, splatOf(b, p->vScale, row)) : end.outScale;
+  MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, outScale, s->dvt));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
   if (!mlirTypeEqual(outElem, f32))
@@ -979,6 +1059,31 @@ static BlockMask readMaskArgs(const Spec *s, MlirValue *args, int *a) {
   return m;
 }
 
+/* The fp8 descales' kernel arguments (after the block mask), advancing *a;
+ * null when the kernel is not fp8. */
+static void readDescaleArgs(const Spec *s, MlirValue *args, int *a, MlirValue desc[3]) {
+  for (int i = 0; i < 3; ++i)
+    desc[i] = s->fp8 ? args[(*a)++] : attnNullValue();
+}
+
+/* A descale of (batch or sequence, KV head): shape [], [Hkv] or [B, Hkv]. */
+static MlirValue loadDescale(AttnBuilder *b, MlirValue mem, int rank, MlirValue batch,
+                             MlirValue kvHead) {
+  MlirValue idx[2] = {rank == 2 ? batch : kvHead, kvHead};
+  return attnLoad(b, mem, rank, idx);
+}
+
+/* p->qkScale and p->vScale of an fp8 program. */
+static void setDescales(AttnBuilder *b, const Spec *s, Program *p, const MlirValue desc[3],
+                        MlirValue batch, MlirValue kvHead) {
+  if (!s->fp8)
+    return;
+  MlirValue qd = loadDescale(b, desc[0], s->descaleRank[0], batch, kvHead);
+  MlirValue kd = loadDescale(b, desc[1], s->descaleRank[1], batch, kvHead);
+  p->qkScale = attnMulF(b, qd, kd);
+  p->vScale = loadDescale(b, desc[2], s->descaleRank[2], batch, kvHead);
+}
+
 /* attn.mha: pid_y = batch * Hq + head. */
 static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int a = 0;
@@ -986,6 +1091,8 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
   MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
   BlockMask mask = readMaskArgs(s, args, &a);
+  MlirValue desc[3];
+  readDescaleArgs(s, args, &a, desc);
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], pidY = args[a + 1];
@@ -1017,6 +1124,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   mask.batch = batch;
   mask.head = head;
   p.mask = s->hasBlockMask ? &mask : NULL;
+  setDescales(b, s, &p, desc, batch, kvHead);
   emitProgram(b, &p);
 }
 
@@ -1032,6 +1140,8 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue alibi = s->hasAlibi ? args[a++] : attnNullValue();
   MlirValue sinks = s->hasSinks ? args[a++] : attnNullValue();
   BlockMask mask = readMaskArgs(s, args, &a);
+  MlirValue desc[3];
+  readDescaleArgs(s, args, &a, desc);
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], head = args[a + 1];
@@ -1041,7 +1151,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
   /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke,
    * tile, and with dropout or a block mask the sequence (their batch index). */
-  int picks = s->dropout.p > 0 || s->hasBlockMask ? 6 : 5;
+  int picks = s->dropout.p > 0 || s->hasBlockMask || s->fp8 ? 6 : 5;
   MlirValue init[7] = {c0, c0, c0, c0, c0, c0, c0};
   AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 1 + picks, init);
   {
@@ -1087,6 +1197,11 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     mask.head = head;
     p.mask = &mask;
   }
+  /* The pseudo-sequence past cu_seqlens_q[B] has no keys: its descales
+   * (clamped to sequence B - 1) multiply nothing but zeros. */
+  if (s->fp8)
+    setDescales(b, s, &p, desc, minI(b, scan.results[6], maxI(b, attnSubI(b, numSeq, c1), c0)),
+                kvHead);
   emitProgram(b, &p);
 }
 
@@ -1427,6 +1542,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
     entries[n++] =
         mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("full_blocks")),
                               mlirUnitAttrGet(ctx));
+  if (s->fp8) /* the kernel takes q_descale, k_descale, v_descale (docs/fp8.md) */
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("fp8")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

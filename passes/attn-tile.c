@@ -154,6 +154,10 @@ static bool parseOptions(const char *text, size_t length, AttnTileOptions *o, ch
 
 static bool dtypeOf(MlirOperation op, AttnDType *out) {
   MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  /* fp8 tiles are dequantized after the load: the math is that of the
+   * result's 16-bit type (docs/fp8.md), whose config entry applies. */
+  if (attnIsFp8Type(e))
+    e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
   if (mlirTypeIsAF16(e))
     *out = ATTN_DTYPE_F16;
   else if (mlirTypeIsABF16(e))
@@ -420,6 +424,29 @@ static int lookUp(MlirOperation op, const AttnConfigTable *table, const AttnTile
   return entry;
 }
 
+/* The fp8 format of a chip (docs/fp8.md): NVIDIA sm_90a and gfx950 have
+ * e4m3 with bias 7 (f8E4M3FN), gfx942 the bias-8 one (f8E4M3FNUZ); the CPU
+ * takes both (it is the numerics oracle for both chips). An op in a format
+ * its chip lacks is refused here, where the op is still there to point at. */
+static bool fp8FormatOk(MlirOperation op, const char *target) {
+  if (!attnOpIsFp8(op))
+    return true;
+  MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1)));
+  bool fn = mlirTypeIsAFloat8E4M3FN(e);
+  const char *want = !strcmp(target, "gfx942")                                ? "f8E4M3FNUZ"
+                     : !strcmp(target, "sm_90a") || !strcmp(target, "gfx950") ? "f8E4M3FN"
+                                                                              : NULL;
+  if (!want || !strcmp(want, fn ? "f8E4M3FN" : "f8E4M3FNUZ"))
+    return true;
+  char message[300];
+  snprintf(message, sizeof(message),
+           "has %s operands, a format target '%s' lacks (it takes %s; sm_90a and gfx950 take "
+           "f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)",
+           fn ? "f8E4M3FN" : "f8E4M3FNUZ", target, want);
+  attnEmitOpError(op, "attn-tile", message);
+  return false;
+}
+
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   bool mla = attnIsOp(op, "attn.mla");
@@ -450,6 +477,8 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", message);
     return false;
   }
+  if (!fp8FormatOk(op, o->target))
+    return false;
   AttnTileQuery query;
   memset(&query, 0, sizeof(query));
   if (!dtypeOf(op, &query.dtype)) {

@@ -344,8 +344,45 @@ template <typename OpT> LogicalResult verifyCommonAttrs(OpT op, bool dropout = f
   return success();
 }
 
-/// q, k, v and out share one of f16, bf16, f32; lse is f32.
-LogicalResult verifyElementTypes(Operation *op, Value q, Value k, Value v, Value out, Value lse) {
+/// The fp8 formats of docs/fp8.md: e4m3 with bias 7 (NVIDIA, gfx950) or 8
+/// (gfx942), neither with infinities.
+bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E4M3FNUZType>(t); }
+
+/// The element type of an fp8 op's result: bf16 or f16 (the math after the
+/// dequantization is 16-bit, as on the GPUs).
+LogicalResult checkFp8Result(Operation *op, Value out, const char *inputs) {
+  Type t = getElementTypeOrSelf(out.getType());
+  if (t.isBF16() || t.isF16())
+    return success();
+  return op->emitOpError() << "'out' element type must be bf16 or f16 with fp8 " << inputs
+                           << ", got " << t;
+}
+
+/// q, k, v and out share one of f16, bf16, f32; lse is f32. With fp8Ok
+/// (the forward ops), q, k and v may instead share one fp8 type, out then
+/// bf16 or f16.
+LogicalResult verifyElementTypes(Operation *op, Value q, Value k, Value v, Value out, Value lse,
+                                 bool fp8Ok) {
+  Type qe = getElementTypeOrSelf(q.getType());
+  if (isFp8(qe)) {
+    if (!fp8Ok)
+      return op->emitOpError() << "'q' element type must be f16, bf16 or f32, got " << qe
+                               << " (fp8 is implemented for the forward ops only)";
+    for (auto [x, name] : {std::pair<Value, const char *>{k, "k"}, {v, "v"}})
+      if (getElementTypeOrSelf(x.getType()) != qe)
+        return op->emitOpError() << "'" << name << "' element type "
+                                 << getElementTypeOrSelf(x.getType())
+                                 << " must match 'q' element type " << qe
+                                 << " (q, k and v share one fp8 format)";
+    if (failed(checkFp8Result(op, out, "q, k and v")))
+      return failure();
+    return lse ? checkElementKind(op, lse, "lse", Elements::F32) : success();
+  }
+  if (fp8Ok &&
+      (isFp8(getElementTypeOrSelf(k.getType())) || isFp8(getElementTypeOrSelf(v.getType()))))
+    return op->emitOpError() << "'q' element type must be the fp8 type of 'k' and 'v' ("
+                             << getElementTypeOrSelf(k.getType()) << "), got " << qe
+                             << " (q, k and v share one fp8 format)";
   if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
       failed(checkSameElementType(op, q, "q", k, "k")) ||
       failed(checkSameElementType(op, q, "q", v, "v")) ||
@@ -424,13 +461,13 @@ LogicalResult checkSameShape(Operation *op, Value ref, const char *refName, Valu
 /// attn.mha's operands and results (q, k, v, out, [lse], [alibi]): ranks,
 /// element types, static head dims, every shape relation, supported ranges.
 LogicalResult verifyMhaShapes(Operation *op, Value q, Value k, Value v, Value out, Value lse,
-                              Value alibi) {
+                              Value alibi, bool fp8Ok = false) {
   if (failed(checkRank(op, q, "q", 4, "B x Hq x Sq x D")) ||
       failed(checkRank(op, k, "k", 4, "B x Hkv x Sk x D")) ||
       failed(checkRank(op, v, "v", 4, "B x Hkv x Sk x Dv")) ||
       failed(checkRank(op, out, "out", 4, "B x Hq x Sq x Dv")))
     return failure();
-  if (failed(verifyElementTypes(op, q, k, v, out, lse)))
+  if (failed(verifyElementTypes(op, q, k, v, out, lse, fp8Ok)))
     return failure();
 
   Dim qB{q, "q", 0, "B"}, qH{q, "q", 1, "Hq"}, qS{q, "q", 2, "Sq"}, qD{q, "q", 3, "D"};
@@ -464,7 +501,7 @@ LogicalResult verifyMhaShapes(Operation *op, Value q, Value k, Value v, Value ou
 /// attn.mha_varlen's operands and results (q, k, v, cu_seqlens_q/k, out,
 /// [lse], [alibi]).
 LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value cuQ, Value cuK,
-                                 Value out, Value lse, Value alibi) {
+                                 Value out, Value lse, Value alibi, bool fp8Ok = false) {
   if (failed(checkRank(op, q, "q", 3, "Tq x Hq x D")) ||
       failed(checkRank(op, k, "k", 3, "Tk x Hkv x D")) ||
       failed(checkRank(op, v, "v", 3, "Tk x Hkv x Dv")) ||
@@ -474,7 +511,7 @@ LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value
       failed(checkElementKind(op, cuQ, "cu_seqlens_q", Elements::I32)) ||
       failed(checkElementKind(op, cuK, "cu_seqlens_k", Elements::I32)))
     return failure();
-  if (failed(verifyElementTypes(op, q, k, v, out, lse)))
+  if (failed(verifyElementTypes(op, q, k, v, out, lse, fp8Ok)))
     return failure();
 
   Dim qT{q, "q", 0, "Tq"}, qH{q, "q", 1, "Hq"}, qD{q, "q", 2, "D"};
@@ -506,6 +543,62 @@ LogicalResult verifyVarlenShapes(Operation *op, Value q, Value k, Value v, Value
       return failure();
   }
   return verifyAlibi(op, alibi, qH);
+}
+
+/// One fp8 scale operand: f32 of rank 0 (per tensor) or one of the ranks
+/// in `dims` (the dims it must match, e.g. {Hkv} or {B, Hkv}; a Dim with a
+/// null tensor is a count known only as a number, B of varlen).
+LogicalResult verifyScaleShape(Operation *op, Value scale, const char *name, const char *shapes,
+                               ArrayRef<ArrayRef<std::pair<Dim, int64_t>>> ranks) {
+  if (failed(checkElementKind(op, scale, name, Elements::F32)))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(scale.getType());
+  if (type && type.getRank() == 0)
+    return success();
+  for (ArrayRef<std::pair<Dim, int64_t>> dims : ranks) {
+    if (!type || type.getRank() != static_cast<int64_t>(dims.size()))
+      continue;
+    for (unsigned i = 0; i < dims.size(); ++i) {
+      const Dim &want = dims[i].first;
+      int64_t size = type.getDimSize(i), wantSize = dims[i].second;
+      if (ShapedType::isDynamic(size) || ShapedType::isDynamic(wantSize) || size == wantSize)
+        continue;
+      return op->emitOpError() << "'" << name << "' dimension " << i << " (" << want.name << " = "
+                               << size << ") must equal '" << want.operand << "' dimension "
+                               << want.index << " (" << want.name << " = " << wantSize << ")";
+    }
+    return success();
+  }
+  return op->emitOpError() << "'" << name << "' must have shape " << shapes << ", got "
+                           << scale.getType();
+}
+
+/// attn.mha / attn.mha_varlen's descales: present iff q, k, v are fp8, all
+/// three, each [] or [Hkv] or [B, Hkv] (batch: q's B, or varlen's number of
+/// sequences).
+LogicalResult verifyDescales(Operation *op, Value q, Value qd, Value kd, Value vd, const Dim &batch,
+                             int64_t batchSize, const Dim &hkv) {
+  Type qe = getElementTypeOrSelf(q.getType());
+  int given = (qd ? 1 : 0) + (kd ? 1 : 0) + (vd ? 1 : 0);
+  if (!isFp8(qe)) {
+    if (given == 0)
+      return success();
+    return op->emitOpError() << "'q_descale', 'k_descale' and 'v_descale' apply to fp8 q, k and "
+                                "v only (f8E4M3FN or f8E4M3FNUZ), got "
+                             << qe;
+  }
+  if (given != 3)
+    return op->emitOpError() << "fp8 q, k and v (" << qe
+                             << ") need 'q_descale', 'k_descale' and 'v_descale' "
+                                "(descale(%q_descale, %k_descale, %v_descale))";
+  std::pair<Dim, int64_t> h{hkv, hkv.size()}, b{batch, batchSize};
+  std::pair<Dim, int64_t> perHead[] = {h}, perBatch[] = {b, h};
+  ArrayRef<std::pair<Dim, int64_t>> ranks[] = {perHead, perBatch};
+  for (auto [v, name] :
+       {std::pair<Value, const char *>{qd, "q_descale"}, {kd, "k_descale"}, {vd, "v_descale"}})
+    if (failed(verifyScaleShape(op, v, name, "[] (per tensor), [Hkv] or [B, Hkv]", ranks)))
+      return failure();
+  return success();
 }
 
 /// The block mask's operands, block sizes and mask_mod region
@@ -652,8 +745,11 @@ LogicalResult attn::MhaOp::verify() {
                          getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
                          getMaskMod()};
   if (failed(verifyMhaShapes(getOperation(), getQ(), getK(), getV(), getOut(), getLse(),
-                             getAlibiSlopes())) ||
+                             getAlibiSlopes(), /*fp8Ok=*/true)) ||
       failed(verifySinks(getOperation(), getSinks(), qH)) || failed(verifyDropoutAttrs(*this)))
+    return failure();
+  if (failed(verifyDescales(getOperation(), getQ(), getQDescale(), getKDescale(), getVDescale(), qB,
+                            qB.size(), Dim{getK(), "k", 1, "Hkv"})))
     return failure();
   return verifyBlockMask(getOperation(), mask, qB, qB.size(), qH, &qS, &kS);
 }
@@ -664,10 +760,15 @@ LogicalResult attn::MhaVarlenOp::verify() {
                          getFullKvIndices(), getQBlockSizeAttr(), getKvBlockSizeAttr(),
                          getMaskMod()};
   if (failed(verifyVarlenShapes(getOperation(), getQ(), getK(), getV(), getCuSeqlensQ(),
-                                getCuSeqlensK(), getOut(), getLse(), getAlibiSlopes())) ||
+                                getCuSeqlensK(), getOut(), getLse(), getAlibiSlopes(),
+                                /*fp8Ok=*/true)) ||
       failed(verifySinks(getOperation(), getSinks(), qH)) || failed(verifyDropoutAttrs(*this)))
     return failure();
   int64_t batch = cq.isStatic() ? cq.size() - 1 : ShapedType::kDynamic;
+  if (failed(verifyDescales(getOperation(), getQ(), getQDescale(), getKDescale(), getVDescale(),
+                            Dim{getCuSeqlensQ(), "cu_seqlens_q", 0, "B"}, batch,
+                            Dim{getK(), "k", 1, "Hkv"})))
+    return failure();
   return verifyBlockMask(getOperation(), mask, cq, batch, qH, nullptr, nullptr);
 }
 
@@ -709,6 +810,30 @@ LogicalResult attn::MhaVarlenBwdOp::verify() {
                          "Tq x Hq x Dv");
 }
 
+/// attn.paged_attention's k_scale and v_scale: present iff the caches are
+/// fp8, both, each [] or [Hkv] or [NB, BS, Hkv] (per token and head).
+static LogicalResult verifyCacheScales(Operation *op, bool fp8, Type cacheElem, Value ks, Value vs,
+                                       const Dim &nb, const Dim &bs, const Dim &hkv) {
+  int given = (ks ? 1 : 0) + (vs ? 1 : 0);
+  if (!fp8) {
+    if (given == 0)
+      return success();
+    return op->emitOpError() << "'k_scale' and 'v_scale' apply to fp8 caches only (f8E4M3FN or "
+                                "f8E4M3FNUZ), got "
+                             << cacheElem;
+  }
+  if (given != 2)
+    return op->emitOpError() << "fp8 'k_cache' and 'v_cache' (" << cacheElem
+                             << ") need 'k_scale' and 'v_scale' (kv_scale(%k_scale, %v_scale))";
+  std::pair<Dim, int64_t> h{hkv, hkv.size()}, n{nb, nb.size()}, s{bs, bs.size()};
+  std::pair<Dim, int64_t> perHead[] = {h}, perToken[] = {n, s, h};
+  ArrayRef<std::pair<Dim, int64_t>> ranks[] = {perHead, perToken};
+  for (auto [v, name] : {std::pair<Value, const char *>{ks, "k_scale"}, {vs, "v_scale"}})
+    if (failed(verifyScaleShape(op, v, name, "[] (per tensor), [Hkv] or [NB, BS, Hkv]", ranks)))
+      return failure();
+  return success();
+}
+
 LogicalResult attn::PagedAttentionOp::verify() {
   Operation *op = getOperation();
   if (failed(checkRank(op, getQ(), "q", 3, "Tq x Hq x D")) ||
@@ -725,11 +850,22 @@ LogicalResult attn::PagedAttentionOp::verify() {
     if (failed(checkElementKind(op, v, name, Elements::I32)))
       return failure();
   Value q = getQ(), k = getKCache(), v = getVCache(), out = getOut();
+  Type ke = getElementTypeOrSelf(k.getType());
+  bool fp8 = isFp8(ke);
   if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
-      failed(checkSameElementType(op, q, "q", k, "k_cache")) ||
-      failed(checkSameElementType(op, q, "q", v, "v_cache")) ||
       failed(checkSameElementType(op, q, "q", out, "out")))
     return failure();
+  if (fp8) {
+    if (failed(checkSameElementType(op, k, "k_cache", v, "v_cache")))
+      return failure();
+    Type qe = getElementTypeOrSelf(q.getType());
+    if (!qe.isBF16() && !qe.isF16())
+      return op->emitOpError() << "'q' element type must be bf16 or f16 with fp8 caches (" << ke
+                               << "), got " << qe;
+  } else if (failed(checkSameElementType(op, q, "q", k, "k_cache")) ||
+             failed(checkSameElementType(op, q, "q", v, "v_cache"))) {
+    return failure();
+  }
   if (getLse() && failed(checkElementKind(op, getLse(), "lse", Elements::F32)))
     return failure();
 
@@ -776,6 +912,8 @@ LogicalResult attn::PagedAttentionOp::verify() {
       return failure();
   }
   if (failed(verifyAlibi(op, getAlibiSlopes(), qH)) || failed(verifySinks(op, getSinks(), qH)))
+    return failure();
+  if (failed(verifyCacheScales(op, fp8, ke, getKScale(), getVScale(), kN, kS, kH)))
     return failure();
   return verifyCommonAttrs(*this);
 }

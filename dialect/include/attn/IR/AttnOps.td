@@ -77,6 +77,19 @@ defvar Attn_BlockMaskAttrs = (ins
   OptionalAttr<I64Attr>:$kv_block_size
 );
 
+// fp8 attention (docs/fp8.md): with q, k and v of one fp8 type
+// (f8E4M3FN or f8E4M3FNUZ) the op takes the three descales, f32 tensors of
+// rank 0 (per tensor), 1 (Hkv: per KV head) or 2 (B x Hkv: per batch and
+// KV head, FA3's), and computes attention of (q * q_descale, k * k_descale,
+// v * v_descale); query head h uses KV head h / (Hq / Hkv)'s descales. The
+// result element type (bf16 or f16) is out's. They come after every other
+// optional operand.
+defvar Attn_DescaleOperands = (ins
+  Optional<Attn_F32Tensor>:$q_descale,
+  Optional<Attn_F32Tensor>:$k_descale,
+  Optional<Attn_F32Tensor>:$v_descale
+);
+
 def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
   let description = [{
@@ -104,6 +117,12 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     and lse = log(exp(sinks[h]) + sum_j exp(s_j)). A row that sees no key
     then produces 0 and lse = sinks[h]; a sink of -inf is no sink.
 
+    fp8 (docs/fp8.md): q, k and v of one fp8 type (f8E4M3FN or
+    f8E4M3FNUZ) with `descale(%q_descale, %k_descale, %v_descale)`, f32
+    tensors of shape [] (per tensor), [Hkv] or [B, Hkv]; the op is then
+    attention of (q * q_descale, k * k_descale, v * v_descale), query head h
+    using KV head h / (Hq / Hkv)'s descales, and out is bf16 or f16.
+
     Optional block mask (FlexAttention's BlockMask, docs/masks.md):
     `block_mask(%kv_num_blocks, %kv_indices)` with
     `kv_num_blocks: tensor<B' x H' x NQB x i32>`,
@@ -127,8 +146,8 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_BlockMaskOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
-                       Attn_BlockMaskAttrs);
+                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_CommonAttrs,
+                       Attn_DropoutAttrs, Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   // At most one region (absent: no element mask); variadic so that ops
   // written without one keep their generic form.
@@ -137,6 +156,7 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     $q `,` $k `,` $v (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)?
     (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
+    (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -159,15 +179,17 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     and lse = sinks[h]; tokens past cu_seqlens_q[B] too). Optional block
     mask as in attn.mha, per sequence: B' in {B, 1}, query blocks and
     mask_mod's q_idx / kv_idx local to the sequence, NQB and NKB at least
-    the blocks of the longest sequence.
+    the blocks of the longest sequence. fp8 q, k, v with
+    `descale(%q_descale, %k_descale, %v_descale)` as in attn.mha (B is the
+    number of sequences).
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_I32Tensor:$cu_seqlens_q,
                             Attn_I32Tensor:$cu_seqlens_k,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_BlockMaskOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
-                       Attn_BlockMaskAttrs);
+                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_CommonAttrs,
+                       Attn_DropoutAttrs, Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let regions = (region VariadicRegion<SizedRegion<1>>:$mask_mod);
   let assemblyFormat = [{
@@ -175,6 +197,7 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)?
     (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
+    (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -266,6 +289,12 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSe
     Optional `sinks: tensor<Hq x f32>` as in attn.mha (rows that see no key,
     and tokens past query_start_loc[B], then give 0 and lse = sinks[h]).
 
+    fp8 caches (docs/fp8.md): k_cache and v_cache of one fp8 type
+    (f8E4M3FN or f8E4M3FNUZ) with `kv_scale(%k_scale, %v_scale)`, f32
+    tensors of shape [] (per tensor), [Hkv] or [NB, BS, Hkv] (per token and
+    head); keys and values are k_cache * k_scale and v_cache * v_scale, q
+    and out stay bf16 or f16.
+
     Preconditions on the data (not checkable at compile time; attn-run's
     reference checks them): query_start_loc starts at 0, is non-decreasing
     and ends at most at Tq; 0 <= seq_lens[b] <= MaxBlocks * BS and
@@ -286,12 +315,15 @@ def Attn_PagedAttentionOp : Attn_Op<"paged_attention", [Pure, AttrSizedOperandSe
                             Attn_I32Tensor:$block_tables, Attn_I32Tensor:$seq_lens,
                             Attn_I32Tensor:$query_start_loc,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
-                            Optional<Attn_F32Tensor>:$sinks),
+                            Optional<Attn_F32Tensor>:$sinks,
+                            Optional<Attn_F32Tensor>:$k_scale,
+                            Optional<Attn_F32Tensor>:$v_scale),
                        Attn_CommonAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k_cache `,` $v_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc
-    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)? attr-dict `:`
+    (`alibi` `(` $alibi_slopes^ `)`)? (`sinks` `(` $sinks^ `)`)?
+    (`kv_scale` `(` $k_scale^ `,` $v_scale `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
