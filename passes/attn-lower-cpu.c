@@ -770,6 +770,26 @@ static void lowerDequantOperand(Lower *L, MlirOperation op) {
   mapPut(L, mlirOperationGetResult(op, 0), r);
 }
 
+/* arith.extf of an fp8 tile held in a buffer (Q, read once per program):
+ * decoded here, once, into a buffer of the 16-bit type. Left lazy, it
+ * would be materialized inside the first KV loop that reads it, which may
+ * run no iteration while a later loop reads the buffer. */
+static void lowerDequantBuffer(Lower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue src = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
+  Rep *rs = mapFind(&L->map, src);
+  if (!rs || rs->kind != REP_BUFFER || dimOf(res, 0) != L->bm) {
+    fail(L, op, "dequantizes a tile the CPU lowering does not hold in a buffer (unsupported)");
+    return;
+  }
+  MlirValue from = rs->buffer;
+  MlirValue buf = allocaBuffer(L, dimOf(res, 1), elemOf(res));
+  AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, dimOf(res, 1)), cIdx(b, 1), 0, NULL);
+  MlirValue col = attnConvertFromFp8(b, loadColumn(L, b, from, loop.iv), vecBM(L, elemOf(res)));
+  storeColumn(b, col, buf, loop.iv);
+  attnForEnd(b, &loop, 0, NULL);
+  mapPut(L, res, (Rep){.kind = REP_BUFFER, .buffer = buf});
+}
+
 /* The i-th entry of an i64 array attribute of `op`. */
 static int64_t arrayEntry(MlirOperation op, const char *name, intptr_t i) {
   return mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(inherent(op, name), i));
@@ -1083,6 +1103,8 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
   } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0)) &&
              onlyRightOperand(mlirOperationGetResult(op, 0))) {
     lowerDequantOperand(L, op);
+  } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0))) {
+    lowerDequantBuffer(L, b, op);
   } else if (mlirOperationGetNumResults(op) == 1 && isTile(mlirOperationGetResult(op, 0))) {
     /* Element-wise, broadcast, transpose, constant: evaluated per column by
      * their consumers; unsupported forms are reported when evaluated. */

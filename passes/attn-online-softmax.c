@@ -71,6 +71,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const int64_t windowClamp = (int64_t)1 << 40;

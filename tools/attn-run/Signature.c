@@ -20,6 +20,10 @@ const char *attnElemName(AttnElem e) {
     return "bf16";
   case ATTN_ELEM_I32:
     return "i32";
+  case ATTN_ELEM_F8E4M3FN:
+    return "f8E4M3FN";
+  case ATTN_ELEM_F8E4M3FNUZ:
+    return "f8E4M3FNUZ";
   }
   return "?";
 }
@@ -46,6 +50,10 @@ static bool readTensorType(MlirType t, AttnTensorType *out) {
     out->elem = ATTN_ELEM_BF16;
   else if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32)
     out->elem = ATTN_ELEM_I32;
+  else if (mlirTypeIsAFloat8E4M3FN(e))
+    out->elem = ATTN_ELEM_F8E4M3FN;
+  else if (mlirTypeIsAFloat8E4M3FNUZ(e))
+    out->elem = ATTN_ELEM_F8E4M3FNUZ;
   else
     return false;
   out->rank = (int)mlirShapedTypeGetRank(t);
@@ -250,20 +258,21 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
   /* Operand group g of the op fills slot slots[g]. */
-  static const AttnSlot mhaSlots[] = {ATTN_Q,      ATTN_K,        ATTN_V,
-                                      ATTN_ALIBI,  ATTN_SINKS,    ATTN_KV_NUM,
-                                      ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
-  static const AttnSlot varlenSlots[] = {ATTN_Q,      ATTN_K,        ATTN_V,       ATTN_CU_Q,
-                                         ATTN_CU_K,   ATTN_ALIBI,    ATTN_SINKS,   ATTN_KV_NUM,
-                                         ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX};
+  static const AttnSlot mhaSlots[] = {
+      ATTN_Q,      ATTN_K,        ATTN_V,        ATTN_ALIBI,     ATTN_SINKS,     ATTN_KV_NUM,
+      ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
+  static const AttnSlot varlenSlots[] = {
+      ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_CU_Q,     ATTN_CU_K,
+      ATTN_ALIBI,    ATTN_SINKS,     ATTN_KV_NUM,    ATTN_KV_IDX,   ATTN_FULL_NUM,
+      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
   /* The backward ops have no operand groups: operand i fills slot slots[i]. */
   static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,    ATTN_OUT,
                                          ATTN_DOUT, ATTN_LSE, ATTN_ALIBI};
   static const AttnSlot varlenBwdSlots[] = {ATTN_Q,   ATTN_K,    ATTN_V,    ATTN_OUT,  ATTN_DOUT,
                                             ATTN_LSE, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
   static const AttnSlot pagedSlots[] = {
-      ATTN_Q,        ATTN_K,           ATTN_V,     ATTN_BLOCK_TABLES,
-      ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS};
+      ATTN_Q,           ATTN_K,     ATTN_V,     ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
+      ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS, ATTN_K_DESCALE,    ATTN_V_DESCALE};
   static const AttnSlot mlaSlots[] = {ATTN_Q, ATTN_K, ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
                                       ATTN_QUERY_START};
   static const AttnRole slotRoles[] = {
@@ -284,6 +293,9 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_KV_IDX] = ATTN_ROLE_BLOCK_MASK,
       [ATTN_FULL_NUM] = ATTN_ROLE_BLOCK_MASK,
       [ATTN_FULL_IDX] = ATTN_ROLE_BLOCK_MASK,
+      [ATTN_Q_DESCALE] = ATTN_ROLE_FP8_SCALE,
+      [ATTN_K_DESCALE] = ATTN_ROLE_FP8_SCALE,
+      [ATTN_V_DESCALE] = ATTN_ROLE_FP8_SCALE,
   };
   const AttnSlot *slots = o->kind == ATTN_OP_VARLEN       ? varlenSlots
                           : o->kind == ATTN_OP_PAGED      ? pagedSlots

@@ -19,7 +19,19 @@
 
 enum { ATTN_RUN_MAX_RANK = 4, ATTN_RUN_MAX_ARGS = 16, ATTN_RUN_MAX_OPS = 8 };
 
-typedef enum { ATTN_ELEM_F32, ATTN_ELEM_F16, ATTN_ELEM_BF16, ATTN_ELEM_I32 } AttnElem;
+/* fp8 (docs/fp8.md) is stored as its bit patterns, one byte each. */
+typedef enum {
+  ATTN_ELEM_F32,
+  ATTN_ELEM_F16,
+  ATTN_ELEM_BF16,
+  ATTN_ELEM_I32,
+  ATTN_ELEM_F8E4M3FN,
+  ATTN_ELEM_F8E4M3FNUZ
+} AttnElem;
+
+static inline bool attnElemIsFp8(AttnElem e) {
+  return e == ATTN_ELEM_F8E4M3FN || e == ATTN_ELEM_F8E4M3FNUZ;
+}
 
 typedef struct {
   AttnElem elem;
@@ -42,6 +54,7 @@ typedef enum {
   ATTN_ROLE_FWD_OUT,    /* a backward op's out: the reference forward of its q, k, v */
   ATTN_ROLE_FWD_LSE,    /* a backward op's lse: likewise */
   ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
+  ATTN_ROLE_FP8_SCALE,  /* fp8 descales / cache scales: uniform in [0.5, 2) */
 } AttnRole;
 
 /* Operand slots of attention ops. K and V are the caches of a paged op;
@@ -64,6 +77,9 @@ typedef enum {
   ATTN_KV_IDX,
   ATTN_FULL_NUM,
   ATTN_FULL_IDX,
+  ATTN_Q_DESCALE, /* fp8: q_descale, k_descale (paged: k_scale), v_descale (v_scale) */
+  ATTN_K_DESCALE,
+  ATTN_V_DESCALE,
   ATTN_NUM_SLOTS
 } AttnSlot;
 

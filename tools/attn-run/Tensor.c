@@ -4,10 +4,53 @@
 
 #include "half.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t attnElemBytes(AttnElem e) { return e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2 : 4; }
+size_t attnElemBytes(AttnElem e) {
+  return attnElemIsFp8(e) ? 1 : e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2 : 4;
+}
+
+/* fp8 bits -> value, written from the formats' definitions (independent of
+ * the compiler's decoder, passes/KernelIR.c): e4m3fn has bias 7, no
+ * infinities and NaN = S.1111.111; e4m3fnuz has bias 8, no infinities, no
+ * negative zero and NaN = 0x80. */
+double attnFp8ToDouble(AttnElem e, uint8_t bits) {
+  bool fnuz = e == ATTN_ELEM_F8E4M3FNUZ;
+  int bias = fnuz ? 8 : 7, exponent = (bits >> 3) & 15, mantissa = bits & 7;
+  bool negative = (bits & 0x80) != 0;
+  if (fnuz ? bits == 0x80 : (bits & 0x7f) == 0x7f)
+    return NAN;
+  double magnitude = exponent == 0 ? ldexp(mantissa / 8.0, 1 - bias)
+                                   : ldexp(1.0 + mantissa / 8.0, exponent - bias);
+  return negative ? -magnitude : magnitude;
+}
+
+/* value -> the nearest fp8 bits (ties to the even bit pattern, as the
+ * mantissa's last bit), saturating at the largest finite value (448 for
+ * e4m3fn, 240 for e4m3fnuz); NaN -> the NaN pattern. */
+uint8_t attnDoubleToFp8(AttnElem e, double v) {
+  bool fnuz = e == ATTN_ELEM_F8E4M3FNUZ;
+  if (isnan(v))
+    return fnuz ? 0x80 : 0x7f;
+  uint8_t best = 0;
+  double bestErr = INFINITY, mag = fabs(v);
+  for (int b = 0; b < 0x80; ++b) {
+    double x = attnFp8ToDouble(e, (uint8_t)b);
+    if (isnan(x))
+      continue;
+    double err = fabs(x - mag);
+    if (err < bestErr || (err == bestErr && !(b & 1))) {
+      bestErr = err;
+      best = (uint8_t)b;
+    }
+  }
+  /* -0 is 0x80 in e4m3fn; e4m3fnuz has no negative zero (0x80 is NaN). */
+  if (v < 0 && !(fnuz && best == 0))
+    best |= 0x80;
+  return best;
+}
 
 bool attnTensorAlloc(AttnTensor *t, AttnElem elem, int rank, const int64_t *dims) {
   memset(t, 0, sizeof(*t));
@@ -43,6 +86,9 @@ double attnElemLoad(AttnElem e, const void *data, size_t i) {
     return attnBF16ToF32(((const uint16_t *)data)[i]);
   case ATTN_ELEM_I32:
     return ((const int32_t *)data)[i];
+  case ATTN_ELEM_F8E4M3FN:
+  case ATTN_ELEM_F8E4M3FNUZ:
+    return attnFp8ToDouble(e, ((const uint8_t *)data)[i]);
   }
   return 0.0;
 }
@@ -62,6 +108,10 @@ void attnTensorStoreValues(AttnTensor *t) {
       break;
     case ATTN_ELEM_I32:
       ((int32_t *)t->data)[i] = (int32_t)v;
+      break;
+    case ATTN_ELEM_F8E4M3FN:
+    case ATTN_ELEM_F8E4M3FNUZ:
+      ((uint8_t *)t->data)[i] = attnDoubleToFp8(t->elem, v);
       break;
     }
     t->values[i] = attnElemLoad(t->elem, t->data, i);

@@ -27,5 +27,8 @@ void attnTensorDestroy(AttnTensor *t);
 void attnTensorStoreValues(AttnTensor *t);
 /* Reads element i of raw storage as double. */
 double attnElemLoad(AttnElem e, const void *data, size_t i);
+/* fp8 (docs/fp8.md) bits <-> values: exact decoding; nearest encoding. */
+double attnFp8ToDouble(AttnElem e, uint8_t bits);
+uint8_t attnDoubleToFp8(AttnElem e, double v);
 
 #endif /* ATTN_RUN_TENSOR_H */

@@ -266,8 +266,10 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   AttnElem elem = info->args[a].elem;
   AttnNpyDType want = elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                      : attnElemIsFp8(elem)   ? ATTN_NPY_U8
                                               : ATTN_NPY_F32;
-  static const char *const npyNames[] = {"float16", "float32", "float64", "int32", "int64"};
+  static const char *const npyNames[] = {"float16", "float32", "float64",
+                                         "int32",   "int64",   "uint8 (fp8 bit patterns)"};
   bool ok = false;
   if (arr.dtype != want) {
     fprintf(
@@ -288,10 +290,16 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
         t->values[i] = attnF16ToF32(((uint16_t *)arr.data)[i]);
       else if (want == ATTN_NPY_I32)
         t->values[i] = ((int32_t *)arr.data)[i];
+      else if (want == ATTN_NPY_U8) /* the bits as given, NaN patterns included */
+        ((uint8_t *)t->data)[i] = ((uint8_t *)arr.data)[i];
       else
         t->values[i] = ((float *)arr.data)[i];
     }
-    attnTensorStoreValues(t);
+    if (want == ATTN_NPY_U8)
+      for (size_t i = 0; i < t->count; ++i)
+        t->values[i] = attnElemLoad(elem, t->data, i);
+    else
+      attnTensorStoreValues(t);
     ok = true;
   }
   attnNpyArrayDestroy(&arr);
@@ -446,7 +454,11 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     case ATTN_ROLE_FWD_LSE:
       continue; /* from q, k, v below, once they exist */
     case ATTN_ROLE_BLOCK_MASK:
-      continue; /* from the op's shapes below (BlockMask.h) */
+      continue;               /* from the op's shapes below (BlockMask.h) */
+    case ATTN_ROLE_FP8_SCALE: /* positive, away from 1, so a lost scale shows */
+      for (size_t i = 0; i < args[a].count; ++i)
+        args[a].values[i] = 0.5 + 1.5 * (double)(attnRandNext(rng) >> 11) * 0x1p-53;
+      break;
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
     }
@@ -625,46 +637,121 @@ static bool referenceBwd(const AttnFuncInfo *info, const AttnOpInfo *op, const A
   return ok;
 }
 
-static bool runReference(const AttnFuncInfo *info, const AttnTensor *args, RefResult *refs) {
+/* The double reference of one forward or backward op. */
+static bool runReferenceOp(const AttnFuncInfo *info, const AttnOpInfo *op, const AttnTensor *args,
+                           RefResult *ref) {
+  if (attnIsBwdKind(op->kind))
+    return referenceBwd(info, op, args, ref);
+  AttnRefParams p = op->params;
+  const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
+  p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
+  AttnBlockMaskRef mask = {op, NULL, NULL, NULL, NULL};
+  if (op->arg[ATTN_KV_NUM] >= 0) {
+    mask.num = &args[op->arg[ATTN_KV_NUM]];
+    mask.idx = &args[op->arg[ATTN_KV_IDX]];
+    if (op->arg[ATTN_FULL_NUM] >= 0) {
+      mask.fullNum = &args[op->arg[ATTN_FULL_NUM]];
+      mask.fullIdx = &args[op->arg[ATTN_FULL_IDX]];
+    }
+    p.keyMask = attnBlockMaskVisible;
+    p.keyMaskCtx = &mask;
+  }
+  RefResult *r = ref;
+  referenceShapes(op, args, &p, r);
+  size_t rows = (size_t)(op->kind != ATTN_OP_MHA ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;
+  r->out = malloc(rows * (size_t)p.Dv * sizeof(double) + 1);
+  r->lse = malloc(rows * sizeof(double) + 1);
+  char err[512];
+  if (!r->out || !r->lse || attnRefCheckParams(&p, err, sizeof(err)) != 0) {
+    fprintf(stderr, "attn-run: error: @%s: %s\n", info->name,
+            r->out && r->lse ? err : "out of memory");
+    return false;
+  }
+  if (op->kind == ATTN_OP_MHA) {
+    attnRefMha(&p, args[op->arg[ATTN_Q]].values, args[op->arg[ATTN_K]].values,
+               args[op->arg[ATTN_V]].values, alibi, r->out, r->lse);
+  } else if (referenceRagged(op, &p, args, alibi, r, err, sizeof(err)) != 0) {
+    fprintf(stderr, "attn-run: error: @%s: invalid inputs: %s\n", info->name, err);
+    return false;
+  }
+  return true;
+}
+
+/* The sequence (cu[b] <= t < cu[b+1]) of packed token t, -1 if none. */
+static int64_t sequenceOf(const AttnTensor *cu, int64_t t) {
+  const int32_t *c = cu->data;
+  for (int64_t b = 0; b + 1 < (int64_t)cu->count; ++b)
+    if (c[b] <= t && t < c[b + 1])
+      return b;
+  return -1;
+}
+
+/* fp8 (docs/fp8.md): the values of q, k or v (slot, whose exact fp8
+ * values args hold) times their scale (descaleSlot): [] per tensor, [Hkv],
+ * [B, Hkv] (B: q's batch, or varlen's sequence of the token), or a paged
+ * cache's [NB, BS, Hkv] per token. The reference then runs on these, which
+ * is the op's definition: attention of the dequantized tensors. */
+static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot slot,
+                          AttnSlot descaleSlot) {
+  const AttnTensor *t = &args[op->arg[slot]], *sc = &args[op->arg[descaleSlot]];
+  double *out = malloc(t->count * sizeof(double) + 1);
+  if (!out)
+    return NULL;
+  int64_t hkv = op->params.Hkv, group = op->params.Hq / (hkv > 0 ? hkv : 1);
+  bool isQ = slot == ATTN_Q;
+  int64_t inner = t->dims[t->rank - 1];
+  for (size_t i = 0; i < t->count; ++i) {
+    size_t row = i / (size_t)(inner > 0 ? inner : 1);
+    int64_t head, batch = 0, token = 0;
+    if (op->kind == ATTN_OP_MHA) { /* [B][H][S][D] */
+      int64_t s = t->dims[2] > 0 ? t->dims[2] : 1, h = t->dims[1];
+      head = (int64_t)(row / (size_t)s) % h;
+      batch = (int64_t)(row / (size_t)s) / h;
+    } else if (op->kind == ATTN_OP_VARLEN) { /* [T][H][D] */
+      head = (int64_t)row % t->dims[1];
+      batch = sequenceOf(&args[op->arg[isQ ? ATTN_CU_Q : ATTN_CU_K]], (int64_t)row / t->dims[1]);
+    } else { /* paged caches [NB][BS][Hkv][D] */
+      head = (int64_t)row % t->dims[2];
+      token = (int64_t)row / t->dims[2];
+    }
+    int64_t kvh = isQ ? head / group : head;
+    double scale = 1.0;
+    if (sc->rank == 0)
+      scale = sc->values[0];
+    else if (sc->rank == 1)
+      scale = sc->values[kvh];
+    else if (sc->rank == 2)
+      scale = batch >= 0 ? sc->values[batch * hkv + kvh] : 1.0;
+    else
+      scale = sc->values[token * hkv + kvh];
+    out[i] = t->values[i] * scale;
+  }
+  return out;
+}
+
+static bool runReference(const AttnFuncInfo *info, const AttnTensor *given, RefResult *refs) {
   for (int o = 0; o < info->numOps; ++o) {
     const AttnOpInfo *op = &info->ops[o];
-    if (attnIsBwdKind(op->kind)) {
-      if (!referenceBwd(info, op, args, &refs[o]))
-        return false;
-      continue;
-    }
-    AttnRefParams p = op->params;
-    const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
-    p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
-    AttnBlockMaskRef mask = {op, NULL, NULL, NULL, NULL};
-    if (op->arg[ATTN_KV_NUM] >= 0) {
-      mask.num = &args[op->arg[ATTN_KV_NUM]];
-      mask.idx = &args[op->arg[ATTN_KV_IDX]];
-      if (op->arg[ATTN_FULL_NUM] >= 0) {
-        mask.fullNum = &args[op->arg[ATTN_FULL_NUM]];
-        mask.fullIdx = &args[op->arg[ATTN_FULL_IDX]];
+    /* fp8: q, k and v (the caches) replaced by their dequantized values. */
+    AttnTensor args[ATTN_RUN_MAX_ARGS];
+    memcpy(args, given, sizeof(AttnTensor) * (size_t)info->numArgs);
+    double *deq[3] = {NULL, NULL, NULL};
+    static const AttnSlot data[3] = {ATTN_Q, ATTN_K, ATTN_V};
+    static const AttnSlot scales[3] = {ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
+    for (int i = 0; i < 3; ++i)
+      if (op->arg[scales[i]] >= 0 && op->arg[data[i]] >= 0) {
+        deq[i] = dequantize(op, given, data[i], scales[i]);
+        if (!deq[i]) {
+          fprintf(stderr, "attn-run: error: @%s: out of memory\n", info->name);
+          return false;
+        }
+        args[op->arg[data[i]]].values = deq[i];
       }
-      p.keyMask = attnBlockMaskVisible;
-      p.keyMaskCtx = &mask;
-    }
-    RefResult *r = &refs[o];
-    referenceShapes(op, args, &p, r);
-    size_t rows = (size_t)(op->kind != ATTN_OP_MHA ? p.Sq : p.B * p.Sq) * (size_t)p.Hq;
-    r->out = malloc(rows * (size_t)p.Dv * sizeof(double) + 1);
-    r->lse = malloc(rows * sizeof(double) + 1);
-    char err[512];
-    if (!r->out || !r->lse || attnRefCheckParams(&p, err, sizeof(err)) != 0) {
-      fprintf(stderr, "attn-run: error: @%s: %s\n", info->name,
-              r->out && r->lse ? err : "out of memory");
+    bool ok = runReferenceOp(info, op, args, &refs[o]);
+    for (int i = 0; i < 3; ++i)
+      free(deq[i]);
+    if (!ok)
       return false;
-    }
-    if (op->kind == ATTN_OP_MHA) {
-      attnRefMha(&p, args[op->arg[ATTN_Q]].values, args[op->arg[ATTN_K]].values,
-                 args[op->arg[ATTN_V]].values, alibi, r->out, r->lse);
-    } else if (referenceRagged(op, &p, args, alibi, r, err, sizeof(err)) != 0) {
-      fprintf(stderr, "attn-run: error: @%s: invalid inputs: %s\n", info->name, err);
-      return false;
-    }
   }
   return true;
 }
@@ -921,6 +1008,7 @@ static bool saveTensor(const char *dir, const char *func, const char *kind, int 
   } else {
     AttnNpyDType dt = t->elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : t->elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                      : attnElemIsFp8(t->elem)   ? ATTN_NPY_U8
                                                  : ATTN_NPY_F32;
     status = attnNpyWrite(path, dt, t->rank, t->dims, t->data, err, sizeof(err));
   }

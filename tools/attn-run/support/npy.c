@@ -54,6 +54,8 @@ static bool hostIsLittleEndian(void) {
 
 size_t attnNpyDTypeSize(AttnNpyDType dtype) {
   switch (dtype) {
+  case ATTN_NPY_U8:
+    return 1;
   case ATTN_NPY_F16:
     return 2;
   case ATTN_NPY_F32:
@@ -78,6 +80,8 @@ const char *attnNpyDTypeName(AttnNpyDType dtype) {
     return "<i4";
   case ATTN_NPY_I64:
     return "<i8";
+  case ATTN_NPY_U8:
+    return "|u1";
   }
   return "?";
 }
@@ -304,11 +308,8 @@ static bool parseDescr(Cursor *c, NpyHeader *h) {
     static const struct {
       const char *code;
       AttnNpyDType dtype;
-    } kCodes[] = {{"f2", ATTN_NPY_F16},
-                  {"f4", ATTN_NPY_F32},
-                  {"f8", ATTN_NPY_F64},
-                  {"i4", ATTN_NPY_I32},
-                  {"i8", ATTN_NPY_I64}};
+    } kCodes[] = {{"f2", ATTN_NPY_F16}, {"f4", ATTN_NPY_F32}, {"f8", ATTN_NPY_F64},
+                  {"i4", ATTN_NPY_I32}, {"i8", ATTN_NPY_I64}, {"u1", ATTN_NPY_U8}};
     for (size_t i = 0; i < sizeof kCodes / sizeof kCodes[0]; ++i) {
       if (strcmp(descr + 1, kCodes[i].code) == 0) {
         h->dtype = kCodes[i].dtype;
@@ -316,7 +317,7 @@ static bool parseDescr(Cursor *c, NpyHeader *h) {
       }
     }
   }
-  setErr(c->err, c->errLen, "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8)",
+  setErr(c->err, c->errLen, "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8, |u1)",
          c->path, descr);
   return false;
 }

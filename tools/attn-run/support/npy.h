@@ -15,7 +15,15 @@ extern "C" {
 
 #define ATTN_NPY_MAX_RANK 8
 
-typedef enum { ATTN_NPY_F16, ATTN_NPY_F32, ATTN_NPY_F64, ATTN_NPY_I32, ATTN_NPY_I64 } AttnNpyDType;
+/* U8: fp8 tensors as their bit patterns (docs/fp8.md). */
+typedef enum {
+  ATTN_NPY_F16,
+  ATTN_NPY_F32,
+  ATTN_NPY_F64,
+  ATTN_NPY_I32,
+  ATTN_NPY_I64,
+  ATTN_NPY_U8
+} AttnNpyDType;
 
 /* A dense C-order array. `data` is malloc'ed and owned by the struct; release
  * it with attnNpyArrayDestroy. shape[rank..7] are unspecified. A zero-element
