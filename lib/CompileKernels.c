@@ -169,6 +169,11 @@ static const char *dtypeName(MlirType t) {
     return "f64";
   if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 32)
     return "i32";
+  /* fp8 (docs/fp8.md), one byte per element: e4m3 with bias 7 / with bias 8. */
+  if (mlirTypeIsAFloat8E4M3FN(t))
+    return "f8fn";
+  if (mlirTypeIsAFloat8E4M3FNUZ(t))
+    return "f8fnuz";
   return NULL;
 }
 
@@ -219,9 +224,11 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
 /* Roles in the kernel ABI order, outputs marked:
  *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks],
  *                        [kv_num_blocks, kv_indices, [full_kv_num_blocks,
- *                        full_kv_indices]], out, [lse]
+ *                        full_kv_indices]], [q_descale, k_descale, v_descale],
+ *                        out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
- *                        query_start_loc, [alibi], split_out, split_lse
+ *                        query_start_loc, [alibi], [k_scale, v_scale], split_out,
+ *                        split_lse
  *   paged_merge:         split_out, split_lse, [sinks], out, [lse]
  *   mla_decode:          q, kv_cache, block_tables, seq_lens, query_start_loc,
  *                        split_out, split_lse
@@ -231,7 +238,7 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
  * full_blocks entries; docs/masks.md). */
 enum { MAX_ROLES = 16 };
 
-static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
+static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool fp8,
                     const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
   if (isBackwardKind(k->kind))
     return backwardRoles(k, roles, output);
@@ -266,6 +273,10 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
     ROLE("query_start_loc", false);
     if (k->has_alibi)
       ROLE("alibi", false);
+    if (fp8) {
+      ROLE("k_scale", false);
+      ROLE("v_scale", false);
+    }
     ROLE("split_out", true);
     ROLE("split_lse", true);
     return n;
@@ -289,6 +300,11 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
     ROLE("full_kv_num_blocks", false);
     ROLE("full_kv_indices", false);
   }
+  if (fp8) {
+    ROLE("q_descale", false);
+    ROLE("k_descale", false);
+    ROLE("v_descale", false);
+  }
   ROLE("out", true);
   if (k->has_lse)
     ROLE("lse", true);
@@ -297,11 +313,11 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask,
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
-static bool readArgs(MlirOperation fn, bool sinks, int blockMask, AttnBundleKernel *k, char *err,
-                     size_t errLen) {
+static bool readArgs(MlirOperation fn, bool sinks, int blockMask, bool fp8, AttnBundleKernel *k,
+                     char *err, size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
-  int numRoles = argRoles(k, sinks, blockMask, roles, output);
+  int numRoles = argRoles(k, sinks, blockMask, fp8, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -389,7 +405,9 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
       mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("block_mask")))    ? 0
       : mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("full_blocks"))) ? 1
                                                                                           : 2;
-  return readArgs(fn, sinks, blockMask, k, err, errLen);
+  /* fp8 kernels take their scales (attn.kernel's fp8 entry; docs/fp8.md). */
+  bool fp8 = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("fp8")));
+  return readArgs(fn, sinks, blockMask, fp8, k, err, errLen);
 }
 
 typedef struct {

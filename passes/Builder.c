@@ -306,18 +306,14 @@ MlirValue attnBroadcast(AttnBuilder *b, MlirValue x, MlirType vectorType) {
 }
 
 MlirValue attnInsertRows(AttnBuilder *b, MlirValue part, MlirValue into, int64_t row) {
-  int64_t offsets[2] = {row, 0}, strides[2] = {1, 1};
+  /* Rows of a tile, or (rank 1) elements of a vector: offsets (row[, 0]). */
+  intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(into));
+  MlirType i64 = attnIntType(b, 64);
+  MlirAttribute offsets[2] = {mlirIntegerAttrGet(i64, row), mlirIntegerAttrGet(i64, 0)};
+  MlirAttribute strides[2] = {mlirIntegerAttrGet(i64, 1), mlirIntegerAttrGet(i64, 1)};
   MlirNamedAttribute attrs[2] = {
-      attnNamedAttr(
-          b, "offsets",
-          mlirArrayAttrGet(b->ctx, 2,
-                           (MlirAttribute[]){mlirIntegerAttrGet(attnIntType(b, 64), offsets[0]),
-                                             mlirIntegerAttrGet(attnIntType(b, 64), offsets[1])})),
-      attnNamedAttr(
-          b, "strides",
-          mlirArrayAttrGet(b->ctx, 2,
-                           (MlirAttribute[]){mlirIntegerAttrGet(attnIntType(b, 64), strides[0]),
-                                             mlirIntegerAttrGet(attnIntType(b, 64), strides[1])}))};
+      attnNamedAttr(b, "offsets", mlirArrayAttrGet(b->ctx, rank, offsets)),
+      attnNamedAttr(b, "strides", mlirArrayAttrGet(b->ctx, rank, strides))};
   MlirValue operands[2] = {part, into};
   return build1(b, "vector.insert_strided_slice", 2, operands, mlirValueGetType(into), 2, attrs);
 }

@@ -98,10 +98,12 @@ typedef struct {
   int64_t dt, dvt;
   int64_t hkv, bs, kvSplits; /* paged: KV heads, block size, fixed splits (0: chosen) */
   MlirType elem;             /* element type of out (and of q, k, v unless fp8) */
-  /* fp8 attn.mha / attn.mha_varlen (docs/fp8.md): q, k, v of type inElem
-   * (f8E4M3FN or f8E4M3FNUZ), dequantized after each load (arith.extf to
-   * elem, exact) and scaled by the descales, whose ranks (0, 1: Hkv, 2:
-   * B x Hkv) are descaleRank. */
+  /* fp8 (docs/fp8.md): attn.mha / attn.mha_varlen's q, k, v, or
+   * attn.paged_attention's caches, of type inElem (f8E4M3FN or
+   * f8E4M3FNUZ), dequantized after each load (arith.extf to elem, exact)
+   * and scaled by the descales (q, k, v) or the cache scales (k, v: slots
+   * 1 and 2), whose ranks are descaleRank (0; 1: Hkv; 2: B x Hkv; 3:
+   * NB x BS x Hkv, per token). */
   bool fp8;
   MlirType inElem;
   int descaleRank[3];
@@ -143,6 +145,9 @@ typedef struct {
   MlirValue kCache, vCache; /* NB x BS x Hkv x D; attn.mla: NB x BS x D, no vCache */
   MlirValue table;          /* the sequence's row of block_tables, 1-D */
   MlirValue kvHead, numBlocks, tableLen;
+  /* fp8 caches with per-token scales (NB x BS x Hkv): k_scale / v_scale, or
+   * null (then a per-program scalar in Program's qkScale / vScale). */
+  MlirValue kScale, vScale;
 } Paged;
 
 /* Per-program values shared by the loops and the epilogue. */
@@ -206,18 +211,17 @@ static void readCommonAttrs(MlirOperation op, Spec *s);
 static bool readMlaSpec(MlirOperation op, MlirAttribute tile, Spec *s);
 
 /* fp8 inputs: attn.mha and attn.mha_varlen compute in out's type after
- * dequantizing; fp8 caches of attn.paged_attention run in the reference
- * lowering only for now. */
+ * dequantizing; attn.paged_attention's fp8 caches are dequantized to q's. */
 static bool readFp8Spec(MlirOperation op, Spec *s) {
   if (!attnOpIsFp8(op))
     return true;
-  if (s->paged) {
-    attnEmitOpError(op, "attn-online-softmax",
-                    "has fp8 caches, which the flash kernels do not implement yet (they run in the "
-                    "reference lowering: attn-to-cpu-reference; docs/fp8.md)");
-    return false;
-  }
   s->fp8 = true;
+  if (s->paged) { /* q and out keep their type; the caches are fp8 */
+    s->inElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1)));
+    s->descaleRank[1] = (int)mlirShapedTypeGetRank(mlirValueGetType(attnOpScale(op, ATTN_K_SCALE)));
+    s->descaleRank[2] = (int)mlirShapedTypeGetRank(mlirValueGetType(attnOpScale(op, ATTN_V_SCALE)));
+    return true;
+  }
   s->inElem = s->elem;
   s->elem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
   for (int i = 0; i < 3; ++i)
@@ -383,6 +387,16 @@ static intptr_t pidTypes(MlirContext ctx, MlirType *types) {
   return 3;
 }
 
+/* An fp8 scale's memref: f32 of rank 0 to 3, all strides dynamic. */
+static MlirType scaleMemRefType(MlirContext ctx, int rank) {
+  MlirType f32 = mlirF32TypeGet(ctx);
+  if (rank > 0)
+    return attnStridedMemRefType(ctx, rank, mlirShapedTypeGetDynamicSize(), false, f32);
+  MlirAttribute layout =
+      mlirStridedLayoutAttrGet(ctx, mlirShapedTypeGetDynamicStrideOrOffset(), 0, NULL);
+  return mlirMemRefTypeGet(f32, 0, NULL, layout, mlirAttributeGetNull());
+}
+
 /* The workspace of the paged split kernel: split_out S x Tq x Hq x Dv and
  * split_lse S x Hq x Tq, f32. */
 static intptr_t splitTypes(MlirContext ctx, const Spec *s, MlirType *types) {
@@ -393,7 +407,8 @@ static intptr_t splitTypes(MlirContext ctx, const Spec *s, MlirType *types) {
 }
 
 /* attn.paged_attention's split kernel: q, k_cache, v_cache, block_tables,
- * seq_lens, query_start_loc, [alibi], split_out, split_lse, pids; attn.mla's:
+ * seq_lens, query_start_loc, [alibi], [k_scale, v_scale], split_out,
+ * split_lse, pids; attn.mla's:
  * q, kv_cache, block_tables, seq_lens, query_start_loc, split_out, split_lse,
  * pids. */
 static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
@@ -404,14 +419,17 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   if (s->mla) { /* one latent cache, NB x BS x D: V is a prefix of its rows */
     types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
   } else {
-    types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, s->elem);
-    types[n++] = attnStridedMemRefType(ctx, 4, s->dv, true, s->elem);
+    MlirType cache = s->fp8 ? s->inElem : s->elem;
+    types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, cache);
+    types[n++] = attnStridedMemRefType(ctx, 4, s->dv, true, cache);
   }
   types[n++] = attnStridedMemRefType(ctx, 2, dyn, false, i32);
   types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
   types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
   if (s->hasAlibi)
     types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, f32);
+  for (int i = 1; s->fp8 && i < 3; ++i)
+    types[n++] = scaleMemRefType(ctx, s->descaleRank[i]);
   n += splitTypes(ctx, s, types + n);
   return n + pidTypes(ctx, types + n);
 }
@@ -427,16 +445,6 @@ static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
     types[n++] =
         attnStridedMemRefType(ctx, 2, mlirShapedTypeGetDynamicSize(), false, mlirF32TypeGet(ctx));
   return n + pidTypes(ctx, types + n);
-}
-
-/* An fp8 scale's memref: f32 of rank 0, 1 or 2, all strides dynamic. */
-static MlirType scaleMemRefType(MlirContext ctx, int rank) {
-  MlirType f32 = mlirF32TypeGet(ctx);
-  if (rank > 0)
-    return attnStridedMemRefType(ctx, rank, mlirShapedTypeGetDynamicSize(), false, f32);
-  MlirAttribute layout =
-      mlirStridedLayoutAttrGet(ctx, mlirShapedTypeGetDynamicStrideOrOffset(), 0, NULL);
-  return mlirMemRefTypeGet(f32, 0, NULL, layout, mlirAttributeGetNull());
 }
 
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
@@ -593,6 +601,47 @@ static MlirValue readPagedTile(AttnBuilder *b, const Program *p, MlirValue cache
   return tile;
 }
 
+/* fp8 caches with per-token scales: the scales (NB x BS x Hkv, f32) of keys
+ * [n0, n0 + rows) for the program's KV head, vector<rows x f32>, read
+ * through the block table in the pieces of readPagedTile (1-D reads of a
+ * rank-reducing subview of each block's slots); keys past the sequence
+ * read 0. */
+static MlirValue readPagedScales(AttnBuilder *b, const Program *p, MlirValue scales, MlirValue n0,
+                                 int64_t rows) {
+  const Paged *pg = p->paged;
+  int64_t bs = p->s->bs, piece = attnPagedPiece(bs, rows);
+  int64_t dyn = mlirShapedTypeGetDynamicSize(),
+          dynStride = mlirShapedTypeGetDynamicStrideOrOffset();
+  MlirType f32 = attnF32Type(b);
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1), cBs = cst(b, bs), zero = attnConstF32(b, 0.0);
+  int64_t shape[1] = {dyn}, strides[1] = {dynStride};
+  MlirType type =
+      mlirMemRefTypeGet(f32, 1, shape, mlirStridedLayoutAttrGet(b->ctx, dynStride, 1, strides),
+                        mlirAttributeGetNull());
+  MlirValue vec = attnNullValue();
+  for (int64_t i = 0; i < rows / piece; ++i) {
+    MlirValue key = attnAddI(b, n0, cst(b, i * piece));
+    MlirValue column =
+        minI(b, attnBinary(b, "arith.divui", key, cBs), maxI(b, attnSubI(b, pg->tableLen, c1), c0));
+    MlirValue id = attnIndexCast(b, attnLoad(b, pg->table, 1, &column), attnIndexType(b));
+    MlirValue blk = attnClampSI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
+    MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
+    MlirValue valid = attnClampSI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
+    int64_t offs[3] = {dyn, 0, dyn}, sizes[3] = {1, dyn, 1};
+    MlirValue dynOffs[2] = {blk, pg->kvHead};
+    MlirValue view = attnSubView(b, scales, type, 3, offs, sizes, 2, dynOffs, 1, &valid);
+    bool inBounds[1] = {false};
+    MlirValue part = attnTransferRead(b, vec1(piece, f32), view, 1, &slot, zero,
+                                      mlirAffineMapMultiDimIdentityGet(b->ctx, 1), inBounds);
+    if (rows == piece)
+      return part;
+    if (mlirValueIsNull(vec))
+      vec = splatF(b, vec1(rows, f32), 0.0);
+    vec = attnInsertRows(b, part, vec, i * piece);
+  }
+  return vec;
+}
+
 static void writeTile(AttnBuilder *b, Access *a, MlirValue row, MlirValue value) {
   place(b, a, row);
   int64_t cols = mlirShapedTypeGetDimSize(mlirValueGetType(value), 1);
@@ -644,9 +693,9 @@ static MlirValue visibleTile(AttnBuilder *b, const Program *p, MlirValue n0, Mli
  * runs in (exact: every e4m3 value is a bf16 and an f16). The descales are
  * applied to the logits and the output instead of every element. */
 static MlirValue dequantTile(AttnBuilder *b, const Spec *s, MlirValue tile) {
-  if (!s->fp8)
-    return tile;
   MlirType t = mlirValueGetType(tile);
+  if (!attnIsFp8Type(mlirShapedTypeGetElementType(t)))
+    return tile;
   return attnConvertF(
       b, tile, vec2(mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1), s->elem));
 }
@@ -656,8 +705,9 @@ static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0
   const Spec *s = p->s;
   int64_t cols = isV ? s->dvt : s->dt;
   if (p->paged)
-    return readPagedTile(b, p, isV ? p->paged->vCache : p->paged->kCache, n0, s->blockN, cols,
-                         !masked);
+    return dequantTile(b, s,
+                       readPagedTile(b, p, isV ? p->paged->vCache : p->paged->kCache, n0, s->blockN,
+                                     cols, !masked));
   MlirValue tile = readTile(b, (Access *)(isV ? &p->v : &p->k), n0, s->blockN, cols, !masked);
   return dequantTile(b, s, tile);
 }
@@ -742,6 +792,10 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
   MlirValue kTile = readKv(b, p, false, n0, masked);
   *kTileOut = kTile;
   MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
+  if (p->paged &&
+      p->paged->kScale.ptr) /* fp8 cache, per-token k_scale: column j times k_scale[j] */
+    t = attnMulF(b, t,
+                 attnBroadcast(b, readPagedScales(b, p, p->paged->kScale, n0, s->blockN), tileF));
   double c = s->scale * log2e;
   if (p->qkScale.ptr && !s->hasSoftcap && c >= FLT_MIN && c <= FLT_MAX) {
     /* fp8: q_descale * k_descale folded into the scale, one multiply. */
@@ -831,6 +885,12 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
   /* P in the element type of V, as the GPU kernels feed the PV matmul; with
    * dropout, the kept probabilities scaled (l and lse are dropout's). */
   MlirValue kept = s->dropout.p > 0 ? attnMulF(b, prob, dropoutTile(b, p, n0)) : prob;
+  /* fp8 cache, per-token v_scale: P's column j times v_scale[j] (V's row j),
+   * after l took the probabilities. */
+  if (p->paged && p->paged->vScale.ptr)
+    kept = attnMulF(b, kept,
+                    attnBroadcast(b, readPagedScales(b, p, p->paged->vScale, n0, s->blockN),
+                                  vec2(s->blockM, s->blockN, f32)));
   MlirValue pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
   MlirValue vTile = s->mla ? mlaValueTile(b, s, kTile) : readKv(b, p, true, n0, masked);
   MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt));
@@ -1283,7 +1343,7 @@ static void splitRange(AttnBuilder *b, const Spec *s, MlirValue table, MlirValue
 }
 
 typedef struct {
-  MlirValue q, kc, vc, table, seqLens, qsl, alibi, splitOut, splitLse, pid[3];
+  MlirValue q, kc, vc, table, seqLens, qsl, alibi, kScale, vScale, splitOut, splitLse, pid[3];
 } PagedArgs;
 
 static PagedArgs pagedArgs(const Spec *s, MlirValue *args) {
@@ -1296,11 +1356,31 @@ static PagedArgs pagedArgs(const Spec *s, MlirValue *args) {
   a.seqLens = args[i++];
   a.qsl = args[i++];
   a.alibi = s->hasAlibi ? args[i++] : attnNullValue();
+  a.kScale = s->fp8 ? args[i++] : attnNullValue();
+  a.vScale = s->fp8 ? args[i++] : attnNullValue();
   a.splitOut = args[i++];
   a.splitLse = args[i++];
   for (int k = 0; k < 3; ++k)
     a.pid[k] = args[i + k];
   return a;
+}
+
+/* fp8 caches: a scale of rank 0 or 1 (Hkv) is one factor per program (the
+ * program's rows share the KV head): qkScale, vScale; one of rank 3 (per
+ * token and head) is read with each KV tile (readPagedScales). */
+static void setCacheScales(AttnBuilder *b, const Spec *s, const PagedArgs *a, Paged *pg,
+                           Program *p) {
+  if (!s->fp8)
+    return;
+  MlirValue mem[2] = {a->kScale, a->vScale}, *scalar[2] = {&p->qkScale, &p->vScale},
+            *token[2] = {&pg->kScale, &pg->vScale};
+  for (int i = 0; i < 2; ++i) {
+    int rank = s->descaleRank[1 + i];
+    if (rank == 3)
+      *token[i] = mem[i];
+    else
+      *scalar[i] = attnLoad(b, mem[i], rank, &pg->kvHead);
+  }
 }
 
 /* Decode: one program per (query token, KV head [x head tile], split); its
@@ -1325,7 +1405,14 @@ static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args
   /* position = seq_len - q_len + local index */
   MlirValue pos = attnAddI(b, attnSubI(b, sk, attnSubI(b, o.qe, o.qs)), attnSubI(b, t, o.qs));
 
-  Paged pg = {a.kc, a.vc, table, kvHead, attnDim(b, a.kc, 0), attnDim(b, a.table, 1)};
+  Paged pg = {a.kc,
+              a.vc,
+              table,
+              kvHead,
+              attnDim(b, a.kc, 0),
+              attnDim(b, a.table, 1),
+              attnNullValue(),
+              attnNullValue()};
   Program p;
   memset(&p, 0, sizeof(p));
   p.s = s;
@@ -1338,6 +1425,7 @@ static void emitPagedDecodeKernel(AttnBuilder *b, const Spec *s, MlirValue *args
   p.m0 = c0;
   p.firstPos = pos;
   p.lastPos = pos;
+  setCacheScales(b, s, &a, &pg, &p);
   splitRange(b, s, a.table, attnDim(b, a.splitLse, 0), split, &p);
   if (s->hasAlibi) {
     /* One slope per row (head): -slope * log2(e), rows past the group 0. */
@@ -1390,7 +1478,14 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
   MlirValue lenQ = attnSubI(b, qe, qs);
   MlirValue kvHead = attnAffineApply(b, s->kvHeadMap, 1, &head);
 
-  Paged pg = {a.kc, a.vc, table, kvHead, attnDim(b, a.kc, 0), attnDim(b, a.table, 1)};
+  Paged pg = {a.kc,
+              a.vc,
+              table,
+              kvHead,
+              attnDim(b, a.kc, 0),
+              attnDim(b, a.table, 1),
+              attnNullValue(),
+              attnNullValue()};
   Program p;
   memset(&p, 0, sizeof(p));
   p.s = s;
@@ -1402,6 +1497,7 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
   p.sk = seqLength(b, s, a.seqLens, a.table, seq, found);
   p.m0 = attnMulI(b, scan.results[4], bm);
   p.slope2 = s->hasAlibi ? loadSlope(b, a.alibi, head) : attnNullValue();
+  setCacheScales(b, s, &a, &pg, &p);
   splitRange(b, s, a.table, attnDim(b, a.splitLse, 0), split, &p);
   emitProgram(b, &p);
 }
@@ -1649,18 +1745,32 @@ static MlirValue allocF32(AttnBuilder *b, int rank, const int64_t *staticDims,
   return attnAlloc(b, type, nDyn, dyn);
 }
 
+/* The operand number of a paged op's sinks (they come after the fixed
+ * operands and alibi), or -1. */
+static intptr_t sinksOperand(MlirOperation op) {
+  MlirValue sinks = attnOpSinks(op);
+  if (mlirValueIsNull(sinks))
+    return -1;
+  intptr_t fixed = attnIsOp(op, "attn.mla") ? 5 : 6;
+  return fixed + (mlirValueIsNull(attnOpAlibi(op)) ? 0 : 1);
+}
+
 /* The host side of a paged op: the workspace, the split kernel's grid and
  * launch, the results, the merge launch. */
 static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLaunch,
                             const MlirType *splitParams, const char *mergeLaunch,
                             const MlirType *mergeParams) {
   AttnBuilder b = attnBuilderBefore(op);
-  MlirValue args[16], in[8];
+  MlirValue args[20], in[16];
   /* The split kernel takes every operand but the sinks (the merge's). */
-  intptr_t n = 0, numIn = mlirOperationGetNumOperands(op) - (s->hasSinks ? 1 : 0);
-  for (intptr_t i = 0; i < numIn; ++i) {
-    in[i] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
-    args[n] = castToParam(&b, in[i], splitParams[n]);
+  intptr_t n = 0, numIn = 0;
+  MlirValue sinks = attnOpSinks(op);
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    MlirValue operand = mlirOperationGetOperand(op, i);
+    if (s->hasSinks && mlirValueEqual(operand, sinks) && i == sinksOperand(op))
+      continue;
+    in[numIn] = attnToBuffer(&b, operand);
+    args[n] = castToParam(&b, in[numIn++], splitParams[n]);
     ++n;
   }
   /* attn.mla has no v_cache: its table and seq_lens come one operand earlier. */

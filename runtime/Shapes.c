@@ -61,14 +61,10 @@ static const RoleDims pagedRoles[] = {{"q", "Tq Hq D"},
                                       {"split_lse", "S Hq Tq"},
                                       {NULL, NULL}};
 /* attn.mla's split kernel: one latent cache, V its first Dv columns. */
-static const RoleDims mlaRoles[] = {{"q", "Tq Hq D"},
-                                    {"kv_cache", "NB BS D"},
-                                    {"block_tables", "B MB"},
-                                    {"seq_lens", "B"},
-                                    {"query_start_loc", "B+1"},
-                                    {"split_out", "S Tq Hq Dv"},
-                                    {"split_lse", "S Hq Tq"},
-                                    {NULL, NULL}};
+static const RoleDims mlaRoles[] = {{"q", "Tq Hq D"},           {"kv_cache", "NB BS D"},
+                                    {"block_tables", "B MB"},   {"seq_lens", "B"},
+                                    {"query_start_loc", "B+1"}, {"split_out", "S Tq Hq Dv"},
+                                    {"split_lse", "S Hq Tq"},   {NULL, NULL}};
 static const RoleDims mergeRoles[] = {
     {"split_out", "S Tq Hq Dv"}, {"split_lse", "S Hq Tq"}, {"sinks", "Hq"},
     {"out", "Tq Hq Dv"},         {"lse", "Hq Tq"},         {NULL, NULL}};
@@ -157,6 +153,29 @@ static AttnStatus checkDim(const AttnBundleKernel *k, Bindings *b, const char *r
                   (long long)size, b->from[i], b->name[i], (long long)b->size[i]);
 }
 
+/* The dims of an fp8 scale (docs/fp8.md) by its rank: q_descale, k_descale,
+ * v_descale [], [Hkv] or [B, Hkv]; a paged cache's k_scale, v_scale [],
+ * [Hkv] or [NB, BS, Hkv]. NULL for other arguments (and other ranks, which
+ * the rank check refuses). */
+static const char *scaleDims(const AttnBundleArg *a) {
+  size_t len = strlen(a->name);
+  bool descale = len > 8 && !strcmp(a->name + len - 8, "_descale");
+  bool cacheScale = !strcmp(a->name, "k_scale") || !strcmp(a->name, "v_scale");
+  if (!descale && !cacheScale)
+    return NULL;
+  switch (a->rank) {
+  case 0:
+    return "";
+  case 1:
+    return "Hkv";
+  case 2:
+    return descale ? "B Hkv" : NULL;
+  case 3:
+    return cacheScale ? "NB BS Hkv" : NULL;
+  }
+  return NULL;
+}
+
 AttnStatus attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
                            size_t errLen) {
   const RoleDims *roles = rolesOf(k->kind);
@@ -177,6 +196,9 @@ AttnStatus attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *t, cha
     const RoleDims *r = roles;
     while (r->role && strcmp(r->role, k->args[i].name))
       ++r;
+    RoleDims scale = {k->args[i].name, scaleDims(&k->args[i])};
+    if (scale.dims)
+      r = &scale;
     if (!r->role)
       continue;
     char dims[32];

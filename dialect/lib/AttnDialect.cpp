@@ -18,6 +18,9 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
 using namespace mlir;
 
@@ -90,12 +93,48 @@ struct StrictPropertiesModel final : private OdsModel<OpT>, OperationName::Impl 
     return failure();
   }
 
+  /// The operand groups that fp8 added last (docs/fp8.md): attn.mha and
+  /// attn.mha_varlen's q_descale, k_descale, v_descale, attn.paged_attention's
+  /// k_scale, v_scale.
+  static constexpr int fp8Groups() {
+    if constexpr (std::is_same_v<OpT, attn::MhaOp> || std::is_same_v<OpT, attn::MhaVarlenOp>)
+      return 3;
+    else if constexpr (std::is_same_v<OpT, attn::PagedAttentionOp>)
+      return 2;
+    return 0;
+  }
+
+  /// operandSegmentSizes as written before the fp8 groups existed (generic
+  /// IR, C API users) is that of an op without them: padded with zeros.
+  /// Anything else is left for ODS to check.
+  static Attribute upgradeSegments(Attribute sizes) {
+    constexpr int extra = fp8Groups();
+    if constexpr (extra == 0) {
+      return sizes;
+    } else {
+      constexpr size_t n =
+          std::tuple_size<decltype(std::declval<Properties>().operandSegmentSizes)>::value;
+      auto array = dyn_cast_or_null<DenseI32ArrayAttr>(sizes);
+      if (!array || array.size() + extra != static_cast<int64_t>(n))
+        return sizes;
+      SmallVector<int32_t> padded(array.asArrayRef());
+      padded.append(extra, 0);
+      return DenseI32ArrayAttr::get(sizes.getContext(), padded);
+    }
+  }
+
   LogicalResult setPropertiesFromAttr(OperationName name, OpaqueProperties props, Attribute attr,
                                       function_ref<InFlightDiagnostic()> emitError) final {
-    if (auto dict = dyn_cast_or_null<DictionaryAttr>(attr))
+    if (auto dict = dyn_cast_or_null<DictionaryAttr>(attr)) {
       for (NamedAttribute a : dict)
         if (!isProperty(dict.getContext(), a.getName().strref()))
           return unknownProperty(a.getName().strref(), emitError);
+      NamedAttrList list(dict);
+      for (const char *name : {"operandSegmentSizes", "operand_segment_sizes"})
+        if (Attribute sizes = dict.get(name))
+          list.set(name, upgradeSegments(sizes));
+      attr = list.getDictionary(dict.getContext());
+    }
     return model.setPropertiesFromAttr(name, props, attr, emitError);
   }
 
@@ -123,6 +162,8 @@ struct StrictPropertiesModel final : private OdsModel<OpT>, OperationName::Impl 
     return model.getInherentAttr(op, name);
   }
   void setInherentAttr(Operation *op, StringAttr name, Attribute value) final {
+    if (name.getValue() == "operandSegmentSizes" || name.getValue() == "operand_segment_sizes")
+      value = upgradeSegments(value);
     model.setInherentAttr(op, name, value);
   }
   void populateInherentAttrs(Operation *op, NamedAttrList &attrs) final {

@@ -203,6 +203,15 @@ def _expected_args(spec, kind):
     """The (name, dtype, rank) of each argument of a `kind` kernel for `spec`, in ABI
     order (docs/bundle-format.md, "Kinds")."""
     e, f32, i32 = spec.dtype, "f32", "i32"
+    # fp8 (docs/fp8.md): q, k, v (paged: the caches) in the bundle's fp8 dtype, then
+    # the scales after the block mask (paged: after alibi).
+    fp8 = getattr(spec, "fp8", None)
+    f8 = {"e4m3fn": "f8fn", "e4m3fnuz": "f8fnuz"}.get(fp8, e)
+    scales = []
+    if fp8:
+        names = (("k_scale", "v_scale") if spec.paged
+                 else ("q_descale", "k_descale", "v_descale"))
+        scales = [(n, f32, r) for n, r in zip(names, spec.fp8_scales)]
     alibi = [("alibi", f32, 1)] if spec.alibi else []
     # Sinks follow alibi; a paged op's merge kernel takes them, its split kernel not.
     sinks = [("sinks", f32, 1)] if getattr(spec, "sinks", False) else []
@@ -222,11 +231,11 @@ def _expected_args(spec, kind):
                 ("delta", f32, r - 1)] + cu + alibi)
         return ins + ([("dk", e, r), ("dv", e, r)] if kind.endswith("_dkdv") else [("dq", e, r)])
     if kind == "mha":
-        return ([("q", e, 4), ("k", e, 4), ("v", e, 4)] + alibi + [("out", e, 4)]
+        return ([("q", f8, 4), ("k", f8, 4), ("v", f8, 4)] + alibi + scales + [("out", e, 4)]
                 + ([("lse", f32, 3)] if spec.return_lse else []))
     if kind == "mha_varlen":
-        return ([("q", e, 3), ("k", e, 3), ("v", e, 3), ("cu_seqlens_q", i32, 1),
-                 ("cu_seqlens_k", i32, 1)] + alibi + [("out", e, 3)]
+        return ([("q", f8, 3), ("k", f8, 3), ("v", f8, 3), ("cu_seqlens_q", i32, 1),
+                 ("cu_seqlens_k", i32, 1)] + alibi + scales + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     if kind == "mla_decode":
         return ([("q", e, 3), ("kv_cache", e, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),
@@ -234,8 +243,8 @@ def _expected_args(spec, kind):
     if kind == "paged_merge":
         return ([("split_out", f32, 4), ("split_lse", f32, 3)] + sinks + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
-    return ([("q", e, 3), ("k_cache", e, 4), ("v_cache", e, 4), ("block_tables", i32, 2),
-             ("seq_lens", i32, 1), ("query_start_loc", i32, 1)] + alibi
+    return ([("q", e, 3), ("k_cache", f8, 4), ("v_cache", f8, 4), ("block_tables", i32, 2),
+             ("seq_lens", i32, 1), ("query_start_loc", i32, 1)] + alibi + scales
             + [("split_out", f32, 4), ("split_lse", f32, 3)])
 
 

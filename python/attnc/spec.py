@@ -20,12 +20,19 @@ DTYPES = ("bf16", "f16", "f32")
 
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
-           "paged_mode", "sinks", "backward", "block_mask", "row_align", "mla")
+           "paged_mode", "sinks", "backward", "block_mask", "row_align", "mla", "fp8",
+           "fp8_scales")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla")
+_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla", "fp8", "fp8_scales")
+# fp8 (docs/fp8.md): the formats, their MLIR element types, and the ranks each scale
+# may have: attn.mha / attn.mha_varlen's q_descale, k_descale, v_descale ([], [Hkv],
+# [B, Hkv]); attn.paged_attention's k_scale, v_scale ([], [Hkv], [NB, BS, Hkv]).
+FP8_FORMATS = {"e4m3fn": "f8E4M3FN", "e4m3fnuz": "f8E4M3FNUZ"}
+_DESCALE_RANKS = (0, 1, 2)
+_CACHE_SCALE_RANKS = (0, 1, 3)
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -66,6 +73,34 @@ def _check_mla(paged, paged_mode, hkv, left, right, alibi, sinks):
                          "got num_heads_kv = %d" % hkv)
     if left >= 0 or right >= 0 or alibi or sinks:
         raise ValueError("AttentionSpec: attn.mla has no window, alibi or sinks")
+
+
+def _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla):
+    """The checked (fp8, fp8_scales) pair: None, None without fp8."""
+    if fp8 is None:
+        if fp8_scales is not None:
+            raise ValueError("AttentionSpec: fp8_scales goes with fp8")
+        return None, None
+    if fp8 not in FP8_FORMATS:
+        raise ValueError("AttentionSpec: fp8 must be one of %s, got %r"
+                         % (", ".join(sorted(FP8_FORMATS)), fp8))
+    if dtype not in ("bf16", "f16"):
+        raise ValueError("AttentionSpec: an fp8 spec's dtype (out's; paged: q's too) must be "
+                         "bf16 or f16, got %r" % dtype)
+    if backward or mla:
+        raise ValueError("AttentionSpec: fp8 goes with attn.mha, attn.mha_varlen and "
+                         "attn.paged_attention forward specs")
+    want, ranks = (2, _CACHE_SCALE_RANKS) if paged else (3, _DESCALE_RANKS)
+    try:
+        scales = tuple(int(r) for r in (fp8_scales if fp8_scales is not None else (0,) * want))
+    except (TypeError, ValueError):
+        raise ValueError("AttentionSpec: fp8_scales must be a tuple of ranks, got %r"
+                         % (fp8_scales,))
+    if len(scales) != want or any(r not in ranks for r in scales):
+        raise ValueError("AttentionSpec: fp8_scales must be %d ranks in %s (%s), got %r"
+                         % (want, ranks, "k_scale, v_scale" if paged else
+                            "q_descale, k_descale, v_descale", fp8_scales))
+    return fp8, scales
 
 
 def _block_mask_field(m, unsupported):
@@ -162,7 +197,7 @@ class AttentionSpec:
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
                  paged_mode=None, sinks=False, backward=False, block_mask=None,
-                 row_align=None, mla=False):
+                 row_align=None, mla=False, fp8=None, fp8_scales=None):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -247,6 +282,9 @@ class AttentionSpec:
                 row_align = None
         set_(self, "row_align", row_align)
         set_(self, "mla", mla)
+        fp8, fp8_scales = _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla)
+        set_(self, "fp8", fp8)
+        set_(self, "fp8_scales", fp8_scales)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -261,6 +299,8 @@ class AttentionSpec:
              if (self.paged or f not in _PAGED_FIELDS) and (getattr(self, f) or
                                                             f not in _OPTIONAL_FIELDS)}
         d["window"] = list(self.window)
+        if "fp8_scales" in d:
+            d["fp8_scales"] = list(self.fp8_scales)
         return d
 
     @classmethod
@@ -289,6 +329,8 @@ class AttentionSpec:
             parts.append("bm")
         if self.row_align:
             parts.append("a%d" % self.row_align)
+        if self.fp8:
+            parts.append(self.fp8)
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -301,7 +343,8 @@ class AttentionSpec:
         d = self.to_dict()
         default = AttentionSpec(self.dtype, self.head_dim, None, self.num_heads_q).to_dict()
         keep = ["dtype", "head_dim", "num_heads_q", "num_heads_kv"]
-        args = ["%s=%r" % (k, tuple(d[k]) if k == "window" else d[k]) for k in _FIELDS
+        args = ["%s=%r" % (k, tuple(d[k]) if k in ("window", "fp8_scales") else d[k])
+                for k in _FIELDS
                 if k in d and (k in keep or d[k] != default.get(k))]
         return "AttentionSpec(%s)" % ", ".join(args)
 
@@ -333,6 +376,17 @@ class AttentionSpec:
                      + body + "\n  }")
         return text
 
+    def _fp8_ir(self, ins):
+        """The fp8 scales' operands (appended to ins), as the ops spell them."""
+        hkv = self.num_heads_kv
+        shapes = {0: "tensor<f32>", 1: "tensor<%dxf32>" % hkv, 2: "tensor<?x%dxf32>" % hkv,
+                  3: "tensor<?x%dx%dxf32>" % (self.block_size or 1, hkv)}
+        names = ("k_scale", "v_scale") if self.paged else ("q_descale", "k_descale", "v_descale")
+        for n, r in zip(names, self.fp8_scales):
+            ins.append((n, shapes[r]))
+        return " %s(%s)" % ("kv_scale" if self.paged else "descale",
+                            ", ".join("%" + n for n in names))
+
     def _attrs(self):
         a = []
         if self.block_mask:
@@ -361,6 +415,8 @@ class AttentionSpec:
         (kernel name <func_name>_attn0; a paged op adds <func_name>_attn0_merge)."""
         t, d, dv = self.dtype, self.head_dim, self.head_dim_out
         hq, hkv = self.num_heads_q, self.num_heads_kv
+        # fp8: q, k, v (paged: the caches) in the fp8 type; out (paged: q too) in dtype.
+        f8 = FP8_FORMATS[self.fp8] if self.fp8 else t
         if self.mla:
             bs = self.block_size
             q, kv = "tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (bs, d, t)
@@ -370,22 +426,22 @@ class AttentionSpec:
             op = "attn.mla"
         elif self.paged:
             bs = self.block_size
-            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%dx%s>" % (bs, hkv, d, t),
-                       "tensor<?x%dx%dx%dx%s>" % (bs, hkv, dv, t))
+            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%dx%s>" % (bs, hkv, d, f8),
+                       "tensor<?x%dx%dx%dx%s>" % (bs, hkv, dv, f8))
             out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
             ins = [("q", q), ("k_cache", k), ("v_cache", v), ("block_tables", "tensor<?x?xi32>"),
                    ("seq_lens", "tensor<?xi32>"), ("query_start_loc", "tensor<?xi32>")]
             op = "attn.paged_attention"
         elif self.varlen:
-            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (hkv, d, t),
-                       "tensor<?x%dx%dx%s>" % (hkv, dv, t))
+            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, f8), "tensor<?x%dx%dx%s>" % (hkv, d, f8),
+                       "tensor<?x%dx%dx%s>" % (hkv, dv, f8))
             out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
             ins = [("q", q), ("k", k), ("v", v), ("cu_seqlens_q", "tensor<?xi32>"),
                    ("cu_seqlens_k", "tensor<?xi32>")]
             op = "attn.mha_varlen"
         else:
-            q, k, v = ("tensor<?x%dx?x%dx%s>" % (hq, d, t), "tensor<?x%dx?x%dx%s>" % (hkv, d, t),
-                       "tensor<?x%dx?x%dx%s>" % (hkv, dv, t))
+            q, k, v = ("tensor<?x%dx?x%dx%s>" % (hq, d, f8), "tensor<?x%dx?x%dx%s>" % (hkv, d, f8),
+                       "tensor<?x%dx?x%dx%s>" % (hkv, dv, f8))
             out, lse = "tensor<?x%dx?x%dx%s>" % (hq, dv, t), "tensor<?x%dx?xf32>" % hq
             ins = [("q", q), ("k", k), ("v", v)]
             op = "attn.mha"
@@ -403,6 +459,8 @@ class AttentionSpec:
             alibi += " sinks(%sinks)"
         if self.block_mask:
             alibi += self._block_mask_ir(ins)
+        if self.fp8:
+            alibi += self._fp8_ir(ins)
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
         if self.backward:
@@ -426,7 +484,7 @@ class AttentionSpec:
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
         express it (explicit scale, head_dim_v != head_dim, paged)."""
         if (self.scale is not None or self.head_dim_v is not None or self.paged or self.backward
-                or self.block_mask or self.row_align):
+                or self.block_mask or self.row_align or self.fp8):
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s%s"

@@ -642,9 +642,232 @@ def _no_out(fn, out):
                          "allocates the output)" % fn)
 
 
+# --- fp8 (docs/fp8.md) ---------------------------------------------------------------------------
+#
+# fp8 q, k, v (attention, attention_varlen) or caches (paged_attention) come as uint8 storage
+# with fp8_dtype="e4m3fn" | "e4m3fnuz" (torch 1.13 has no float8 dtypes) or as native
+# torch.float8_e4m3fn / float8_e4m3fnuz tensors where torch has them; the kernels read the
+# bytes. Scales are float32: a number or a tensor of shape (), (1,), (Hkv,) or (B, Hkv)
+# (descales; B the batch, or the sequences of varlen) or, for caches, (), (1,), (Hkv,) or
+# (NB, BS, Hkv) (per token and head); None is 1. The CPU runs fp8 (the GPU lowerings do not
+# yet); no autograd, no block_mask, no torch.compile for fp8 calls yet.
+
+FP8_DTYPES = ("e4m3fn", "e4m3fnuz")
+
+
+def _native_fp8(torch):
+    """torch's float8 dtypes that attnc takes, by format (none on torch 1.13)."""
+    found = {}
+    for name in FP8_DTYPES:
+        dt = getattr(torch, "float8_" + name, None)
+        if dt is not None:
+            found[dt] = name
+    return found
+
+
+def _is_fp8_call(tensors, fp8_dtype, scales):
+    """Whether a call is an fp8 one: a scale or fp8_dtype given, or uint8 / float8 data."""
+    if fp8_dtype is not None or any(x is not None for x in scales):
+        return True
+    for t in tensors:
+        name = str(getattr(t, "dtype", ""))
+        if name == "torch.uint8" or name.startswith("torch.float8"):
+            return True
+    return False
+
+
+def _fp8_format(fn, names, tensors, fp8_dtype, torch):
+    """The fp8 format of `tensors` (all of one dtype): uint8 with fp8_dtype, or native
+    float8 (fp8_dtype, if given, must agree)."""
+    if fp8_dtype is not None and fp8_dtype not in FP8_DTYPES:
+        raise ValueError("%s: fp8_dtype must be 'e4m3fn' or 'e4m3fnuz', got %r" % (fn, fp8_dtype))
+    dtypes = [t.dtype for t in tensors]
+    if any(dt != dtypes[0] for dt in dtypes):
+        raise ValueError("%s: %s must have one dtype (one fp8 format), got %s"
+                         % (fn, ", ".join(names), ", ".join(str(dt) for dt in dtypes)))
+    native = _native_fp8(torch)
+    if dtypes[0] in native:
+        fmt = native[dtypes[0]]
+        if fp8_dtype is not None and fp8_dtype != fmt:
+            raise ValueError("%s: fp8_dtype=%r disagrees with the tensors' dtype %s"
+                             % (fn, fp8_dtype, dtypes[0]))
+        return fmt
+    if dtypes[0] == torch.uint8:
+        if fp8_dtype is None:
+            raise ValueError("%s: %s are uint8: pass fp8_dtype='e4m3fn' or 'e4m3fnuz' to say "
+                             "which fp8 format their bytes hold" % (fn, ", ".join(names)))
+        return fp8_dtype
+    raise ValueError("%s: fp8 scales or fp8_dtype need fp8 %s (uint8 storage with fp8_dtype, "
+                     "or torch.float8_e4m3fn / float8_e4m3fnuz), got %s"
+                     % (fn, ", ".join(names), dtypes[0]))
+
+
+def _fp8_bytes(t, torch):
+    """The bytes of an fp8 tensor as uint8 (a view: same storage, sizes and strides)."""
+    return t if t.dtype == torch.uint8 else t.view(torch.uint8)
+
+
+def _fp8_guards(fn, q, tensors, torch):
+    if _compiling is not None and _compiling():
+        raise NotImplementedError("%s: fp8 inputs under torch.compile (docs/fp8.md)" % fn)
+    if q.device.type != "cpu":
+        # attn-gpu-layout refuses fp8 kernels for the GPU targets (docs/fp8.md).
+        raise NotImplementedError("%s: fp8 inputs run on the CPU only so far, q is on %s "
+                                  "(docs/fp8.md)" % (fn, q.device))
+    if any(getattr(t, "requires_grad", False) for t in tensors) and torch.is_grad_enabled():
+        raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
+
+
+def _fp8_scale(fn, name, x, shapes, full, dev, torch):
+    """A scale as a contiguous float32 tensor of shape `full`: x is None (1), a number,
+    or a float32 tensor of one of `shapes` (broadcast to `full`); (NB, BS, Hkv) and
+    (B, Hkv) scales are kept as given."""
+    if x is None:
+        x = 1.0
+    if not isinstance(x, torch.Tensor):
+        try:
+            x = torch.full((), float(x), dtype=torch.float32, device=dev)
+        except (TypeError, ValueError):
+            raise TypeError("%s: %s must be a number or a float32 tensor, got %s"
+                            % (fn, name, type(x).__name__))
+    if x.dtype != torch.float32:
+        raise ValueError("%s: %s must be float32, got %s" % (fn, name, x.dtype))
+    if x.device != dev:
+        raise ValueError("%s: %s is on %s, q on %s" % (fn, name, x.device, dev))
+    if tuple(x.shape) not in shapes:
+        raise ValueError("%s: %s must have shape %s, got %s"
+                         % (fn, name, " or ".join(str(sh) for sh in shapes), tuple(x.shape)))
+    if x.dim() == 1 and x.numel() == 1 and full[-1] != 1:
+        x = x.reshape(())
+    return x.expand(full).contiguous()
+
+
+def _fp8_descales(fn, scales, b, hkv, dev, torch):
+    """q_descale, k_descale, v_descale as (B, Hkv) float32 (FA3's granularity, which every
+    other one broadcasts to: one kernel for all of them)."""
+    shapes = ((), (1,), (hkv,), (b, hkv))
+    return [_fp8_scale(fn, n, x, shapes, (b, hkv), dev, torch)
+            for n, x in zip(("q_descale", "k_descale", "v_descale"), scales)]
+
+
+def _fp8_out_dtype(fn, out, out_dtype, torch):
+    """out's dtype for fp8 inputs: out_dtype, out's, or bfloat16; bf16 or f16."""
+    dt = out_dtype if out_dtype is not None else out.dtype if out is not None else torch.bfloat16
+    if dt not in (torch.bfloat16, torch.float16):
+        raise ValueError("%s: the output of fp8 attention is bfloat16 or float16, got %s"
+                         % (fn, dt))
+    return dt
+
+
+def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse, layout,
+                   out, sinks, block_mask, scales, fp8_dtype, out_dtype):
+    """attention() with fp8 q, k, v: the checked path, no launch-plan cache."""
+    fn = "attnc.torch.attention"
+    torch = _torch()
+    if block_mask is not None:
+        raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
+    if layout not in ("bhsd", "bshd"):
+        raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_tensor(fn, name, t, torch, 4) if not t.requires_grad else None
+    _fp8_guards(fn, q, (q, k, v), torch)
+    fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
+    if not (q.device == k.device == v.device):
+        raise ValueError("%s: q, k and v must be on one device" % fn)
+    qb, kb, vb = (q, k, v) if layout == "bhsd" else (q.transpose(1, 2), k.transpose(1, 2),
+                                                     v.transpose(1, 2))
+    b, hq, sq, d = qb.shape
+    bk, hkv, sk, dk = kb.shape
+    bv, hv, skv, dv = vb.shape
+    if not (b == bk == bv) or hv != hkv or skv != sk:
+        raise ValueError("%s: q, k and v must agree in batch, and k and v in heads and "
+                         "sequence length, got %s, %s, %s (%s)"
+                         % (fn, tuple(q.shape), tuple(k.shape), tuple(v.shape), layout))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    dev = q.device
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
+    qd, kd, vd = _fp8_descales(fn, scales, b, hkv, dev, torch)
+    dt = _fp8_out_dtype(fn, out, out_dtype, torch)
+    shape = (b, hq, sq, dv) if layout == "bhsd" else (b, sq, hq, dv)
+    out = _check_out(fn, out, shape, dt, dev, torch)
+    if out is None:
+        out = torch.empty(shape, dtype=dt, device=dev)
+    outb = out if layout == "bhsd" else out.transpose(1, 2)
+    lse = torch.empty((b, hq, sq), dtype=torch.float32, device=dev) if return_lse else None
+    spec = dict(dtype=_dtype_name(out), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                sinks=sinks is not None, fp8=fmt, fp8_scales=(2, 2, 2))
+    named = {"q": _fp8_bytes(qb, torch), "k": _fp8_bytes(kb, torch), "v": _fp8_bytes(vb, torch),
+             "alibi": slopes, "sinks": sinks, "q_descale": qd, "k_descale": kd,
+             "v_descale": vd, "out": outb, "lse": lse}
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    return (out, lse) if return_lse else out
+
+
+def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, window, softcap,
+                          alibi_slopes, return_lse, out, sinks, block_mask, scales, fp8_dtype,
+                          out_dtype):
+    """attention_varlen() with fp8 q, k, v (descales per sequence: B the sequences)."""
+    fn = "attnc.torch.attention_varlen"
+    torch = _torch()
+    if block_mask is not None:
+        raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_tensor(fn, name, t, torch, 3) if not t.requires_grad else None
+    _fp8_guards(fn, q, (q, k, v), torch)
+    fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
+    tq, hq, d = q.shape
+    tk, hkv, dk = k.shape
+    tv, hv, dv = v.shape
+    if hv != hkv or tv != tk:
+        raise ValueError("%s: k and v must have the same tokens and heads, got %s and %s"
+                         % (fn, tuple(k.shape), tuple(v.shape)))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    dev = q.device
+    for name, cu in (("cu_seqlens_q", cu_seqlens_q), ("cu_seqlens_k", cu_seqlens_k)):
+        if not isinstance(cu, torch.Tensor) or cu.dtype != torch.int32 or cu.dim() != 1 or \
+                cu.numel() < 1 or cu.device != dev:
+            raise ValueError("%s: %s must be an int32 (B+1,) tensor on q's device" % (fn, name))
+    if cu_seqlens_q.numel() != cu_seqlens_k.numel():
+        raise ValueError("%s: cu_seqlens_q and cu_seqlens_k must have the same length (B+1), "
+                         "got %d and %d" % (fn, cu_seqlens_q.numel(), cu_seqlens_k.numel()))
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
+    nseq = cu_seqlens_q.numel() - 1
+    qd, kd, vd = _fp8_descales(fn, scales, nseq, hkv, dev, torch)
+    dt = _fp8_out_dtype(fn, out, out_dtype, torch)
+    out = _check_out(fn, out, (tq, hq, dv), dt, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, dv), dtype=dt, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    if nseq == 0:
+        # No sequence: every token is past cu_seqlens_q[B] (0, lse -inf or the sink), and
+        # the kernel would read a descale row of an empty (0, Hkv) tensor.
+        out.zero_()
+        if lse is not None:
+            lse.copy_(sinks[:, None].expand(hq, tq) if sinks is not None else
+                      torch.full((hq, tq), -math.inf, dtype=torch.float32, device=dev))
+        return (out, lse) if return_lse else out
+    spec = dict(dtype=_dtype_name(out), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                varlen=True, sinks=sinks is not None, fp8=fmt, fp8_scales=(2, 2, 2))
+    named = {"q": _fp8_bytes(q, torch), "k": _fp8_bytes(k, torch), "v": _fp8_bytes(v, torch),
+             "cu_seqlens_q": cu_seqlens_q, "cu_seqlens_k": cu_seqlens_k, "alibi": slopes,
+             "sinks": sinks, "q_descale": qd, "k_descale": kd, "v_descale": vd, "out": out,
+             "lse": lse}
+    kern = _kernel(spec, _device_string(torch, dev))
+    _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    return (out, lse) if return_lse else out
+
+
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
               alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None,
-              block_mask=None):
+              block_mask=None, q_descale=None, k_descale=None, v_descale=None,
+              fp8_dtype=None, out_dtype=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
     masks).
 
@@ -673,7 +896,20 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     backward runs attnc's backward kernels (docs/backward.md); sinks get their gradient
     (aiter's dsink); lse is not differentiable and alibi_slopes get no gradient; out= is
     not allowed then.
+
+    fp8 (docs/fp8.md; CPU, no autograd): q, k, v as torch.uint8 storage of fp8 bit
+    patterns with fp8_dtype="e4m3fn" | "e4m3fnuz", or torch.float8_e4m3fn /
+    float8_e4m3fnuz tensors where torch has them; q_descale, k_descale, v_descale
+    (float32: a number, or shape (), (1,), (Hkv,) or (B, Hkv); None: 1) make the result
+    attention of (q * q_descale, k * k_descale, v * v_descale), query head h using KV
+    head h // (Hq // Hkv)'s descales. out is bfloat16 (out_dtype=torch.float16, or
+    out='s dtype, for float16).
     """
+    if _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
+            out_dtype is not None:
+        return _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
+                              layout, out, sinks, block_mask, (q_descale, k_descale, v_descale),
+                              fp8_dtype, out_dtype)
     if block_mask is not None:
         return _attention_masked(q, k, v, causal, scale, window, softcap, alibi_slopes,
                                  return_lse, layout, out, sinks, block_mask)
@@ -832,7 +1068,8 @@ def _attention_varlen_masked(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale,
 def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max_seqlen_k=None,
                      *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                      alibi_slopes=None, return_lse=False, out=None, sinks=None,
-                     block_mask=None):
+                     block_mask=None, q_descale=None, k_descale=None, v_descale=None,
+                     fp8_dtype=None, out_dtype=None):
     """Attention over packed variable-length sequences.
 
     q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv); cu_seqlens_q / cu_seqlens_k int32
@@ -845,7 +1082,14 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     (Hq, Tq) float32. Differentiable on the CPU as attention(). block_mask as in
     attention(), per sequence (batch dim B or 1 with B the sequences; query blocks and
     mask_mod indices local to each sequence; NQB / NKB cover the longest sequence).
+    fp8 q, k, v with q_descale, k_descale, v_descale, fp8_dtype, out_dtype as in
+    attention(), B the number of sequences.
     """
+    if _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
+            out_dtype is not None:
+        return _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, window,
+                                     softcap, alibi_slopes, return_lse, out, sinks, block_mask,
+                                     (q_descale, k_descale, v_descale), fp8_dtype, out_dtype)
     if block_mask is not None:
         if max_seqlen_q is not None and int(max_seqlen_q) < 0:
             raise ValueError("attnc.torch.attention_varlen: max_seqlen_q must be >= 0")
@@ -1002,7 +1246,8 @@ def _check_int_tensor(fn, name, t, torch, rank, dev):
 
 def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, *,
                     causal=False, scale=None, window=(-1, -1), softcap=0.0, alibi_slopes=None,
-                    return_lse=False, out=None, num_splits=None, max_query_len=None, sinks=None):
+                    return_lse=False, out=None, num_splits=None, max_query_len=None, sinks=None,
+                    k_scale=None, v_scale=None, fp8_dtype=None):
     """Attention over a paged KV cache (vLLM's layout; decode, chunked prefill and mixed
     batches in one call).
 
@@ -1035,7 +1280,17 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     Returns out (Tq, Hq, Dv) in q's dtype (or `out=`, written and returned) and, with
     return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
     no key give 0 and lse -inf (with sinks: lse = sinks[h]).
+
+    fp8 caches (docs/fp8.md; CPU): k_cache and v_cache as torch.uint8 storage with
+    fp8_dtype="e4m3fn" | "e4m3fnuz" (or native float8 tensors), k_scale and v_scale
+    (vLLM's names; float32: a number, shape (), (1,), (Hkv,) or (NB, BS, Hkv) per token and
+    head; None: 1): keys and values are k_cache * k_scale, v_cache * v_scale; q and out
+    stay bfloat16 / float16.
     """
+    if _is_fp8_call((k_cache, v_cache), fp8_dtype, (k_scale, v_scale)):
+        return _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, causal,
+                          scale, window, softcap, alibi_slopes, return_lse, out, num_splits,
+                          max_query_len, sinks, k_scale, v_scale, fp8_dtype)
     if _compiling is not None and _compiling():
         w = tuple(window)
         return _op_result(out, _T.ops.attnc.paged_attention(
@@ -1129,6 +1384,87 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
                "sinks", "out", "lse", "split_out", "split_lse"), (0, 1, 2, 8), (tq, hq, dv),
               (hq, tq),
               q.dtype, ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
+    return (out, lse) if return_lse else out
+
+
+def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, causal, scale,
+               window, softcap, alibi_slopes, return_lse, out, num_splits, max_query_len, sinks,
+               k_scale, v_scale, fp8_dtype):
+    """paged_attention() with fp8 caches: the checked path, no launch-plan cache."""
+    fn = "attnc.torch.paged_attention"
+    torch = _torch()
+    _check_tensor(fn, "q", q, torch, 3)
+    _check_tensor(fn, "k_cache", k_cache, torch, 4)
+    _check_tensor(fn, "v_cache", v_cache, torch, 4)
+    _fp8_guards(fn, q, (q, k_cache, v_cache), torch)
+    fmt = _fp8_format(fn, ("k_cache", "v_cache"), (k_cache, v_cache), fp8_dtype, torch)
+    if q.dtype not in (torch.bfloat16, torch.float16):
+        raise ValueError("%s: q must be bfloat16 or float16 with fp8 caches, got %s"
+                         % (fn, q.dtype))
+    dev = q.device
+    if not (dev == k_cache.device == v_cache.device):
+        raise ValueError("%s: q, k_cache and v_cache must be on one device" % fn)
+    tq, hq, d = q.shape
+    nb, bs, hkv, dk = k_cache.shape
+    nbv, bsv, hv, dv = v_cache.shape
+    if (nbv, bsv, hv) != (nb, bs, hkv):
+        raise ValueError("%s: k_cache and v_cache must have the same blocks, block size and "
+                         "heads, got %s and %s" % (fn, tuple(k_cache.shape), tuple(v_cache.shape)))
+    if bs < 1 or nb < 1:
+        raise ValueError("%s: the cache needs at least one block of at least one token, got "
+                         "k_cache %s" % (fn, tuple(k_cache.shape)))
+    window = _check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    _check_int_tensor(fn, "block_tables", block_tables, torch, 2, dev)
+    _check_int_tensor(fn, "seq_lens", seq_lens, torch, 1, dev)
+    _check_int_tensor(fn, "query_start_loc", query_start_loc, torch, 1, dev)
+    b, max_blocks = block_tables.shape
+    if seq_lens.numel() != b or query_start_loc.numel() != b + 1:
+        raise ValueError("%s: block_tables (B, MaxBlocks), seq_lens (B,) and query_start_loc "
+                         "(B+1,) disagree on B: shapes %s, %s, %s"
+                         % (fn, tuple(block_tables.shape), tuple(seq_lens.shape),
+                            tuple(query_start_loc.shape)))
+    if num_splits is not None:
+        if isinstance(num_splits, bool) or int(num_splits) != num_splits or num_splits < 1:
+            raise ValueError("%s: num_splits must be an integer >= 1 (None: chosen), got %r"
+                             % (fn, num_splits))
+        num_splits = int(num_splits)
+    if max_query_len is not None and int(max_query_len) < 0:
+        raise ValueError("%s: max_query_len must be >= 0, got %r" % (fn, max_query_len))
+    slopes = _check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = _check_sinks(fn, sinks, hq, dev, torch)
+    # Scales: per head (Hkv,) (a number or (), (1,) broadcast to it), or per token and
+    # head (NB, BS, Hkv) as given.
+    scales, ranks = [], []
+    for name, x in (("k_scale", k_scale), ("v_scale", v_scale)):
+        token = isinstance(x, torch.Tensor) and x.dim() == 3
+        full = (nb, bs, hkv) if token else (hkv,)
+        scales.append(_fp8_scale(fn, name, x, ((), (1,), (hkv,), (nb, bs, hkv)), full, dev,
+                                 torch))
+        ranks.append(3 if token else 1)
+    out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, dv), dtype=q.dtype, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    if tq == 0:
+        return (out, lse) if return_lse else out
+    mode = paged_mode(None if max_query_len is None else int(max_query_len), tq, b)
+    spec = dict(dtype=_dtype_name(q), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                paged=True, block_size=bs, paged_mode=mode, sinks=sinks is not None,
+                fp8=fmt, fp8_scales=tuple(ranks))
+    k = _kernel(spec, _device_string(torch, dev))
+    s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, dv, max_blocks * bs)
+    split_out = torch.empty((s, tq, hq, dv), dtype=torch.float32, device=dev)
+    split_lse = torch.empty((s, hq, tq), dtype=torch.float32, device=dev)
+    stream = _stream(torch, dev)
+    named = {"q": q, "k_cache": _fp8_bytes(k_cache, torch),
+             "v_cache": _fp8_bytes(v_cache, torch), "block_tables": block_tables,
+             "seq_lens": seq_lens, "query_start_loc": query_start_loc, "alibi": slopes,
+             "sinks": sinks, "k_scale": scales[0], "v_scale": scales[1],
+             "split_out": split_out, "split_lse": split_lse, "out": out, "lse": lse}
+    _launch_kernel(fn, k.module, k.info, named, stream)
+    _launch_kernel(fn, k.module, k.merge, named, stream)
     return (out, lse) if return_lse else out
 
 

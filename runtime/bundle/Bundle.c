@@ -81,8 +81,9 @@ static AttnStatus checkArg(const AttnBundleArg *a, const char *what, int i, Attn
   if (attnFieldLength(a->dtype, sizeof a->dtype) < 0)
     return attnFail(err, errLen, status, "%s: argument %d ('%s') has an unterminated dtype", what,
                     i, a->name);
-  if (a->rank < 1 || a->rank > 4)
-    return attnFail(err, errLen, status, "%s: argument %d ('%s') has rank %d, expected 1..4", what,
+  /* Rank 0: a scalar tensor (fp8's per-tensor scales, docs/fp8.md). */
+  if (a->rank < 0 || a->rank > 4)
+    return attnFail(err, errLen, status, "%s: argument %d ('%s') has rank %d, expected 0..4", what,
                     i, a->name, (int)a->rank);
   if (a->output != 0 && a->output != 1)
     return attnFail(err, errLen, status, "%s: argument %d ('%s') has output = %d, expected 0 or 1",

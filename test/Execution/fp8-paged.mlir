@@ -1,25 +1,45 @@
 // fp8 KV caches of attn.paged_attention (issue 16, docs/fp8.md): k_cache and
 // v_cache in f8E4M3FN / f8E4M3FNUZ with k_scale / v_scale per token and head
 // ([NB, BS, Hkv], aiter's paged decode), per KV head and per tensor; queries
-// and out bf16 / f16. They run in the reference lowering only for now (the
-// flash kernels refuse them with a located error, checked below); attn-run's
-// double reference decodes the cache bits exactly and multiplies by the
-// scales, NaN in every cache slot no sequence reads.
-// RUN: attn-run %s --target=cpu --reference | FileCheck %s --check-prefix=REF
-// RUN: attn-run %s --target=cpu --reference --dynamic-size=1 | FileCheck %s --check-prefix=REF
-// RUN: not attn-run %s --target=cpu 2>&1 | FileCheck %s --check-prefix=FLASH
-// FLASH: error: attn-online-softmax: 'attn.paged_attention' has fp8 caches, which the flash kernels do not implement yet
+// and out bf16 / f16. attn-run's double reference decodes the cache bits
+// exactly and multiplies by the scales; NaN in every cache slot no sequence
+// reads. Decode (GQA-packed rows) and prefill split kernels, several KV
+// splits (the merge sees per-head v scales in each split's partial result),
+// sinks, alibi, window, softcap, lse, the reference lowering.
+// RUN: attn-run %s --target=cpu | FileCheck %s
+// RUN: attn-run %s --target=cpu --dynamic-size=1 | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
+// RUN: attn-run %s --target=cpu --reference | FileCheck %s
 
-// Paged, fp8 caches: per token and head (aiter's), per KV head, per tensor.
-// REF: @paged_fn_token result 0 (out {{.*}}): {{.*}} PASS
-func.func @paged_fn_token(%q: tensor<?x8x64xbf16>, %kc: tensor<40x16x2x64xf8E4M3FN>, %vc: tensor<40x16x2x64xf8E4M3FN>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %ks: tensor<40x16x2xf32>, %vs: tensor<40x16x2xf32>) -> tensor<?x8x64xbf16> {
-  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl kv_scale(%ks, %vs) {causal} : (tensor<?x8x64xbf16>, tensor<40x16x2x64xf8E4M3FN>, tensor<40x16x2x64xf8E4M3FN>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<40x16x2xf32>, tensor<40x16x2xf32>) -> tensor<?x8x64xbf16>
-  return %o : tensor<?x8x64xbf16>
+// Per token and head, decode kernel, lse.
+// CHECK: @decode_fn_token result 0 (out {{.*}}): {{.*}} PASS
+// CHECK: @decode_fn_token result 1 (lse {{.*}}): {{.*}} PASS
+func.func @decode_fn_token(%q: tensor<?x8x64xbf16>, %kc: tensor<40x16x2x64xf8E4M3FN>, %vc: tensor<40x16x2x64xf8E4M3FN>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %ks: tensor<40x16x2xf32>, %vs: tensor<40x16x2xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>) {
+  %o, %l = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl kv_scale(%ks, %vs) {causal, attn.paged_mode = "decode"} : (tensor<?x8x64xbf16>, tensor<40x16x2x64xf8E4M3FN>, tensor<40x16x2x64xf8E4M3FN>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<40x16x2xf32>, tensor<40x16x2xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>)
+  return %o, %l : tensor<?x8x64xbf16>, tensor<8x?xf32>
 }
 
-// REF: @paged_fnuz_head result 0 (out {{.*}}): {{.*}} PASS
-func.func @paged_fnuz_head(%q: tensor<?x8x64xf16>, %kc: tensor<40x16x2x64xf8E4M3FNUZ>, %vc: tensor<40x16x2x64xf8E4M3FNUZ>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %ks: tensor<2xf32>, %vs: tensor<f32>) -> tensor<?x8x64xf16> {
-  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl kv_scale(%ks, %vs) : (tensor<?x8x64xf16>, tensor<40x16x2x64xf8E4M3FNUZ>, tensor<40x16x2x64xf8E4M3FNUZ>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<2xf32>, tensor<f32>) -> tensor<?x8x64xf16>
+// Per token (k) and per head (v), prefill kernel, sinks.
+// CHECK: @prefill_fn_mixed result 0 (out {{.*}}): {{.*}} PASS
+// CHECK: @prefill_fn_mixed result 1 (lse {{.*}}): {{.*}} PASS
+func.func @prefill_fn_mixed(%q: tensor<?x8x64xbf16>, %kc: tensor<40x16x2x64xf8E4M3FN>, %vc: tensor<40x16x2x64xf8E4M3FN>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<8xf32>, %ks: tensor<40x16x2xf32>, %vs: tensor<2xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>) {
+  %o, %l = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl sinks(%s) kv_scale(%ks, %vs) {causal, attn.paged_mode = "prefill"} : (tensor<?x8x64xbf16>, tensor<40x16x2x64xf8E4M3FN>, tensor<40x16x2x64xf8E4M3FN>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<8xf32>, tensor<40x16x2xf32>, tensor<2xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>)
+  return %o, %l : tensor<?x8x64xbf16>, tensor<8x?xf32>
+}
+
+// e4m3fnuz, per KV head and per tensor, f16, decode, alibi, window, softcap.
+// CHECK: @decode_fnuz_head result 0 (out {{.*}}): {{.*}} PASS
+func.func @decode_fnuz_head(%q: tensor<?x8x64xf16>, %kc: tensor<40x16x2x64xf8E4M3FNUZ>, %vc: tensor<40x16x2x64xf8E4M3FNUZ>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %a: tensor<8xf32>, %ks: tensor<2xf32>, %vs: tensor<f32>) -> tensor<?x8x64xf16> {
+  %o = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl alibi(%a) kv_scale(%ks, %vs) {window_left = 20 : i64, softcap = 30.0 : f32, attn.paged_mode = "decode"} : (tensor<?x8x64xf16>, tensor<40x16x2x64xf8E4M3FNUZ>, tensor<40x16x2x64xf8E4M3FNUZ>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<8xf32>, tensor<2xf32>, tensor<f32>) -> tensor<?x8x64xf16>
   return %o : tensor<?x8x64xf16>
+}
+
+// e4m3fnuz, per token, prefill, MQA, block size 1.
+// CHECK: @prefill_fnuz_token result 0 (out {{.*}}): {{.*}} PASS
+// CHECK: @prefill_fnuz_token result 1 (lse {{.*}}): {{.*}} PASS
+func.func @prefill_fnuz_token(%q: tensor<?x8x64xbf16>, %kc: tensor<300x1x1x64xf8E4M3FNUZ>, %vc: tensor<300x1x1x64xf8E4M3FNUZ>, %bt: tensor<3x128xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %ks: tensor<300x1x1xf32>, %vs: tensor<300x1x1xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>) {
+  %o, %l = attn.paged_attention %q, %kc, %vc, %bt, %sl, %qsl kv_scale(%ks, %vs) {causal, attn.paged_mode = "prefill"} : (tensor<?x8x64xbf16>, tensor<300x1x1x64xf8E4M3FNUZ>, tensor<300x1x1x64xf8E4M3FNUZ>, tensor<3x128xi32>, tensor<3xi32>, tensor<4xi32>, tensor<300x1x1xf32>, tensor<300x1x1xf32>) -> (tensor<?x8x64xbf16>, tensor<8x?xf32>)
+  return %o, %l : tensor<?x8x64xbf16>, tensor<8x?xf32>
 }
 

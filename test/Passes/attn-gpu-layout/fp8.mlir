@@ -5,8 +5,8 @@
 // RUN: not attn-opt %s --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90
 // RUN: not attn-opt %s --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX950
 // RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
-// RUN: sed s/f8E4M3FN\>/f8E4M3FNUZ/g %s | not attn-opt --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942-FNUZ
-// RUN: sed s/f8E4M3FN\>/f8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
+// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942-FNUZ
+// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
 
 // SM90: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands (f8E4M3FN), which target 'sm_90a' does not implement yet (fp8 runs on the CPU: attn-to-cpu; docs/fp8.md)
 // GFX950: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands (f8E4M3FN), which target 'gfx950' does not implement yet
