@@ -534,6 +534,25 @@ MlirValue attnLoadIndexIf(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_
                                 0);
 }
 
+MlirValue attnLoadF32If(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_t rank,
+                        const MlirValue *indices, double otherwise) {
+  AttnBuilder inner = *b;
+  MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
+  inner.block = thenBlock;
+  inner.before = attnNullOp();
+  MlirValue loaded = attnLoad(&inner, mem, rank, indices);
+  attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
+  inner.block = elseBlock;
+  MlirValue other = attnConstF32(&inner, otherwise);
+  attnBuildOp(&inner, "scf.yield", 1, &other, 0, NULL, 0, NULL, 0, NULL);
+  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
+  mlirRegionAppendOwnedBlock(regions[0], thenBlock);
+  mlirRegionAppendOwnedBlock(regions[1], elseBlock);
+  MlirType f32 = attnF32Type(b);
+  return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &cond, 1, &f32, 0, NULL, 2, regions),
+                                0);
+}
+
 MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi) {
   return attnMinSI(b, attnMaxSI(b, x, lo), hi);
 }

@@ -182,6 +182,10 @@ MlirValue attnLoadIndex(AttnBuilder *b, MlirValue mem, MlirValue i);
 MlirValue attnLoadIndexIf(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_t rank,
                           const MlirValue *indices);
 /* min(max(x, lo), hi), signed. */
+/* mem[indices] (f32) if cond, else the constant `otherwise`, without reading
+ * mem then (scf.if): a row of a tensor that may have none. */
+MlirValue attnLoadF32If(AttnBuilder *b, MlirValue cond, MlirValue mem, intptr_t rank,
+                        const MlirValue *indices, double otherwise);
 MlirValue attnClampSI(AttnBuilder *b, MlirValue x, MlirValue lo, MlirValue hi);
 
 #endif /* ATTN_PASSES_BUILDER_H */

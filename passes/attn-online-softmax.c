@@ -1127,22 +1127,27 @@ static void readDescaleArgs(const Spec *s, MlirValue *args, int *a, MlirValue de
     desc[i] = s->fp8 ? args[(*a)++] : attnNullValue();
 }
 
-/* A descale of (batch or sequence, KV head): shape [], [Hkv] or [B, Hkv]. */
+/* A descale of (batch or sequence, KV head): shape [], [Hkv] or [B, Hkv].
+ * `hasRows` (or null: always) guards the read of a [B, Hkv] one: varlen's
+ * B may be 0, and then the program (of the tokens past cu_seqlens_q[B])
+ * multiplies nothing but zeros by it. */
 static MlirValue loadDescale(AttnBuilder *b, MlirValue mem, int rank, MlirValue batch,
-                             MlirValue kvHead) {
+                             MlirValue kvHead, MlirValue hasRows) {
   MlirValue idx[2] = {rank == 2 ? batch : kvHead, kvHead};
+  if (rank == 2 && hasRows.ptr)
+    return attnLoadF32If(b, hasRows, mem, rank, idx, 1.0);
   return attnLoad(b, mem, rank, idx);
 }
 
 /* p->qkScale and p->vScale of an fp8 program. */
 static void setDescales(AttnBuilder *b, const Spec *s, Program *p, const MlirValue desc[3],
-                        MlirValue batch, MlirValue kvHead) {
+                        MlirValue batch, MlirValue kvHead, MlirValue hasRows) {
   if (!s->fp8)
     return;
-  MlirValue qd = loadDescale(b, desc[0], s->descaleRank[0], batch, kvHead);
-  MlirValue kd = loadDescale(b, desc[1], s->descaleRank[1], batch, kvHead);
+  MlirValue qd = loadDescale(b, desc[0], s->descaleRank[0], batch, kvHead, hasRows);
+  MlirValue kd = loadDescale(b, desc[1], s->descaleRank[1], batch, kvHead, hasRows);
   p->qkScale = attnMulF(b, qd, kd);
-  p->vScale = loadDescale(b, desc[2], s->descaleRank[2], batch, kvHead);
+  p->vScale = loadDescale(b, desc[2], s->descaleRank[2], batch, kvHead, hasRows);
 }
 
 /* attn.mha: pid_y = batch * Hq + head. */
@@ -1185,7 +1190,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   mask.batch = batch;
   mask.head = head;
   p.mask = s->hasBlockMask ? &mask : NULL;
-  setDescales(b, s, &p, desc, batch, kvHead);
+  setDescales(b, s, &p, desc, batch, kvHead, attnNullValue());
   emitProgram(b, &p);
 }
 
@@ -1259,10 +1264,11 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
     p.mask = &mask;
   }
   /* The pseudo-sequence past cu_seqlens_q[B] has no keys: its descales
-   * (clamped to sequence B - 1) multiply nothing but zeros. */
+   * (clamped to sequence B - 1; none read when B = 0) multiply nothing but
+   * zeros. */
   if (s->fp8)
     setDescales(b, s, &p, desc, minI(b, scan.results[6], maxI(b, attnSubI(b, numSeq, c1), c0)),
-                kvHead);
+                kvHead, attnCmpI(b, ATTN_CMPI_SGT, numSeq, c0));
   emitProgram(b, &p);
 }
 

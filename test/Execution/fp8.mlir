@@ -65,3 +65,10 @@ func.func @varlen_fnuz(%q: tensor<?x2x32xf8E4M3FNUZ>, %k: tensor<?x2x32xf8E4M3FN
   return %o : tensor<?x2x32xf16>
 }
 
+// One tensor as k and v with different descales; dynamic shapes (descale
+// sizes tied to q's B and k's Hkv).
+// FLASH: @same_kv result 0 (out {{.*}}): {{.*}} PASS
+func.func @same_kv(%q: tensor<?x4x?x32xf8E4M3FN>, %k: tensor<?x2x?x32xf8E4M3FN>, %qd: tensor<?x2xf32>, %kd: tensor<?xf32>) -> tensor<?x4x?x32xbf16> {
+  %o = attn.mha %q, %k, %k descale(%qd, %kd, %qd) : (tensor<?x4x?x32xf8E4M3FN>, tensor<?x2x?x32xf8E4M3FN>, tensor<?x2x?x32xf8E4M3FN>, tensor<?x2xf32>, tensor<?xf32>, tensor<?x2xf32>) -> tensor<?x4x?x32xbf16>
+  return %o : tensor<?x4x?x32xbf16>
+}

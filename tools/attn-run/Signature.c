@@ -484,6 +484,30 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
   tie(parent, a[ATTN_Q], 1, a[ATTN_SINKS], 0);
 }
 
+/* fp8 scales (docs/fp8.md): the last dim is Hkv; [B, Hkv] descales of
+ * attn.mha share q's B; a paged cache's [NB, BS, Hkv] scales its NB and BS.
+ * (varlen's B is cu_seqlens_q's size less one: given by the type or --shape.) */
+static void tieScales(int *parent, const AttnFuncInfo *info, const AttnOpInfo *o) {
+  const int *a = o->arg;
+  static const AttnSlot slots[3] = {ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
+  bool paged = attnIsPagedKind(o->kind);
+  for (int i = 0; i < 3; ++i) {
+    int s = a[slots[i]];
+    if (s < 0 || a[ATTN_K] < 0)
+      continue;
+    int rank = info->args[s].rank;
+    if (rank == 0)
+      continue;
+    tie(parent, a[ATTN_K], paged ? 2 : 1, s, rank - 1);
+    if (rank == 2 && o->kind == ATTN_OP_MHA)
+      tie(parent, a[ATTN_Q], 0, s, 0);
+    if (rank == 3 && paged) {
+      tie(parent, a[ATTN_K], 0, s, 0);
+      tie(parent, a[ATTN_K], 1, s, 1);
+    }
+  }
+}
+
 /* Which (argument, dim) each dim of an op result equals; returns its rank. */
 static int resultSources(const AttnOpInfo *o, int index, int *arg, int *dim) {
   const int q = o->arg[ATTN_Q], v = o->arg[ATTN_V];
@@ -566,8 +590,10 @@ bool attnResolveShapes(const AttnFuncInfo *info, int64_t fixed[][ATTN_RUN_MAX_RA
     size[n] = -1;
     source[n] = -1;
   }
-  for (int o = 0; o < info->numOps; ++o)
+  for (int o = 0; o < info->numOps; ++o) {
     tieOp(parent, &info->ops[o]);
+    tieScales(parent, info, &info->ops[o]);
+  }
   for (int a = 0; a < info->numArgs; ++a)
     for (int d = 0; d < info->args[a].rank; ++d) {
       int64_t want = info->args[a].dims[d];

@@ -731,23 +731,30 @@ static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot
 
 static bool runReference(const AttnFuncInfo *info, const AttnTensor *given, RefResult *refs) {
   for (int o = 0; o < info->numOps; ++o) {
-    const AttnOpInfo *op = &info->ops[o];
-    /* fp8: q, k and v (the caches) replaced by their dequantized values. */
-    AttnTensor args[ATTN_RUN_MAX_ARGS];
+    /* fp8: q, k and v (the caches) replaced by their dequantized values, in
+     * argument slots of their own (one tensor may feed k and v with different
+     * scales). */
+    AttnOpInfo op = info->ops[o];
+    AttnTensor args[ATTN_RUN_MAX_ARGS + 3];
     memcpy(args, given, sizeof(AttnTensor) * (size_t)info->numArgs);
     double *deq[3] = {NULL, NULL, NULL};
     static const AttnSlot data[3] = {ATTN_Q, ATTN_K, ATTN_V};
     static const AttnSlot scales[3] = {ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
     for (int i = 0; i < 3; ++i)
-      if (op->arg[scales[i]] >= 0 && op->arg[data[i]] >= 0) {
-        deq[i] = dequantize(op, given, data[i], scales[i]);
+      if (op.arg[scales[i]] >= 0 && op.arg[data[i]] >= 0) {
+        deq[i] = dequantize(&op, given, data[i], scales[i]);
         if (!deq[i]) {
           fprintf(stderr, "attn-run: error: @%s: out of memory\n", info->name);
+          for (int j = 0; j < i; ++j)
+            free(deq[j]);
           return false;
         }
-        args[op->arg[data[i]]].values = deq[i];
+        int slot = info->numArgs + i;
+        args[slot] = given[op.arg[data[i]]];
+        args[slot].values = deq[i];
+        op.arg[data[i]] = slot;
       }
-    bool ok = runReferenceOp(info, op, args, &refs[o]);
+    bool ok = runReferenceOp(info, &op, args, &refs[o]);
     for (int i = 0; i < 3; ++i)
       free(deq[i]);
     if (!ok)
