@@ -1645,7 +1645,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
     entries[n++] =
         mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("full_blocks")),
                               mlirUnitAttrGet(ctx));
-  if (s->fp8) /* the kernel takes q_descale, k_descale, v_descale (docs/fp8.md) */
+  /* the kernel takes q_descale, k_descale, v_descale or k_scale, v_scale
+   * (docs/fp8.md); a paged op's merge kernel has none of them */
+  if (s->fp8 && strcmp(kind, "paged_merge"))
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("fp8")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);

@@ -697,8 +697,8 @@ def _fp8_format(fn, names, tensors, fp8_dtype, torch):
             raise ValueError("%s: %s are uint8: pass fp8_dtype='e4m3fn' or 'e4m3fnuz' to say "
                              "which fp8 format their bytes hold" % (fn, ", ".join(names)))
         return fp8_dtype
-    raise ValueError("%s: fp8 scales or fp8_dtype need fp8 %s (uint8 storage with fp8_dtype, "
-                     "or torch.float8_e4m3fn / float8_e4m3fnuz), got %s"
+    raise ValueError("%s: fp8 scales, fp8_dtype or out_dtype need fp8 %s (uint8 storage with "
+                     "fp8_dtype, or torch.float8_e4m3fn / float8_e4m3fnuz), got %s"
                      % (fn, ", ".join(names), dtypes[0]))
 
 
@@ -710,10 +710,11 @@ def _fp8_bytes(t, torch):
 def _fp8_guards(fn, q, tensors, torch):
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: fp8 inputs under torch.compile (docs/fp8.md)" % fn)
-    if q.device.type != "cpu":
+    dev = getattr(q, "device", None)
+    if dev is not None and dev.type != "cpu":
         # attn-gpu-layout refuses fp8 kernels for the GPU targets (docs/fp8.md).
         raise NotImplementedError("%s: fp8 inputs run on the CPU only so far, q is on %s "
-                                  "(docs/fp8.md)" % (fn, q.device))
+                                  "(docs/fp8.md)" % (fn, dev))
     if any(getattr(t, "requires_grad", False) for t in tensors) and torch.is_grad_enabled():
         raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
 
@@ -768,9 +769,9 @@ def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
     if layout not in ("bhsd", "bshd"):
         raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        _check_tensor(fn, name, t, torch, 4) if not t.requires_grad else None
     _fp8_guards(fn, q, (q, k, v), torch)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_tensor(fn, name, t, torch, 4)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
     if not (q.device == k.device == v.device):
         raise ValueError("%s: q, k and v must be on one device" % fn)
@@ -815,9 +816,9 @@ def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, wi
     torch = _torch()
     if block_mask is not None:
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        _check_tensor(fn, name, t, torch, 3) if not t.requires_grad else None
     _fp8_guards(fn, q, (q, k, v), torch)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_tensor(fn, name, t, torch, 3)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
     tq, hq, d = q.shape
     tk, hkv, dk = k.shape
@@ -1393,10 +1394,10 @@ def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, cau
     """paged_attention() with fp8 caches: the checked path, no launch-plan cache."""
     fn = "attnc.torch.paged_attention"
     torch = _torch()
+    _fp8_guards(fn, q, (q, k_cache, v_cache), torch)
     _check_tensor(fn, "q", q, torch, 3)
     _check_tensor(fn, "k_cache", k_cache, torch, 4)
     _check_tensor(fn, "v_cache", v_cache, torch, 4)
-    _fp8_guards(fn, q, (q, k_cache, v_cache), torch)
     fmt = _fp8_format(fn, ("k_cache", "v_cache"), (k_cache, v_cache), fp8_dtype, torch)
     if q.dtype not in (torch.bfloat16, torch.float16):
         raise ValueError("%s: q must be bfloat16 or float16 with fp8 caches, got %s"

@@ -363,6 +363,12 @@ def test_errors():
         at.attention(qb, qb, qb, fp8_dtype="e4m3fn", v_descale=torch.ones(2, dtype=torch.float64))
     with pytest.raises(ValueError, match="bfloat16 or float16"):
         at.attention(qb, qb, qb, fp8_dtype="e4m3fn", out_dtype=torch.float32)
+    with pytest.raises(ValueError, match="out_dtype need fp8"):
+        at.attention(bf, bf, bf, out_dtype=torch.float16)
+    with pytest.raises(TypeError, match="q must be a torch.Tensor"):
+        at.attention([1], qb, qb, fp8_dtype="e4m3fn")
+    with pytest.raises(NotImplementedError, match="no backward"):
+        at.attention(qb.float().requires_grad_(), qb, qb, fp8_dtype="e4m3fn")
     kc = random_fp8((4, 16, 2, 16), "e4m3fnuz")
     q = torch.randn(2, 2, 16).to(torch.bfloat16)
     t = torch.zeros(1, 2, dtype=torch.int32)
