@@ -1753,11 +1753,11 @@ static MlirValue allocF32(AttnBuilder *b, int rank, const int64_t *staticDims,
   return attnAlloc(b, type, nDyn, dyn);
 }
 
-/* The operand number of a paged op's sinks (they come after the fixed
- * operands and alibi), or -1. */
+/* The operand number of a paged op's sinks (after the fixed operands and
+ * alibi, before the fp8 scales), or -1. By position: one value may also be
+ * another operand (the alibi slopes, say). */
 static intptr_t sinksOperand(MlirOperation op) {
-  MlirValue sinks = attnOpSinks(op);
-  if (mlirValueIsNull(sinks))
+  if (mlirValueIsNull(attnOpSinks(op)))
     return -1;
   intptr_t fixed = attnIsOp(op, "attn.mla") ? 5 : 6;
   return fixed + (mlirValueIsNull(attnOpAlibi(op)) ? 0 : 1);
@@ -1771,13 +1771,11 @@ static void emitPagedLaunch(MlirOperation op, const Spec *s, const char *splitLa
   AttnBuilder b = attnBuilderBefore(op);
   MlirValue args[20], in[16];
   /* The split kernel takes every operand but the sinks (the merge's). */
-  intptr_t n = 0, numIn = 0;
-  MlirValue sinks = attnOpSinks(op);
+  intptr_t n = 0, numIn = 0, skip = sinksOperand(op);
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
-    MlirValue operand = mlirOperationGetOperand(op, i);
-    if (s->hasSinks && mlirValueEqual(operand, sinks) && i == sinksOperand(op))
+    if (i == skip)
       continue;
-    in[numIn] = attnToBuffer(&b, operand);
+    in[numIn] = attnToBuffer(&b, mlirOperationGetOperand(op, i));
     args[n] = castToParam(&b, in[numIn++], splitParams[n]);
     ++n;
   }

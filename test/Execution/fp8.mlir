@@ -11,6 +11,11 @@
 // RUN: attn-run %s --target=cpu --dynamic-size=1 | FileCheck %s --check-prefix=FLASH
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s --check-prefix=FLASH
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s --check-prefix=FLASH
+// The GPUs' padded tiles and schedule run on the CPU, each chip in its format:
+// RUN: sed s/xf8E4M3FNUZ/xf8E4M3FN/g %s > %t.fn.mlir
+// RUN: attn-run %t.fn.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s --check-prefix=FLASH
+// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %t.fn.mlir > %t.fnuz.mlir
+// RUN: attn-run %t.fnuz.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s --check-prefix=FLASH
 
 // Per tensor, e4m3fn, bf16, GQA, causal, Sq < Sk, not tile multiples.
 // FLASH: @mha_fn_tensor result 0 (out {{.*}}): {{.*}} PASS
