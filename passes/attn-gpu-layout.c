@@ -424,10 +424,10 @@ static bool refuseFp8(MlirOperation func, const char *target) {
       continue;
     char message[300];
     snprintf(message, sizeof(message),
-             "has fp8 operands (%s), which target '%s' does not implement yet (fp8 runs on the "
+             "has fp8 operands, which target '%s' does not implement yet (%s; fp8 runs on the "
              "CPU: attn-to-cpu; docs/fp8.md)",
-             mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ",
-             target);
+             target,
+             mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");
     attnEmitOpError(func, passName, message);
     return true;
   }

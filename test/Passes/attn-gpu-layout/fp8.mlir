@@ -8,10 +8,10 @@
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942-FNUZ
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
 
-// SM90: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands (f8E4M3FN), which target 'sm_90a' does not implement yet (fp8 runs on the CPU: attn-to-cpu; docs/fp8.md)
-// GFX950: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands (f8E4M3FN), which target 'gfx950' does not implement yet
+// SM90: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'sm_90a' does not implement yet (f8E4M3FN; fp8 runs on the CPU: attn-to-cpu; docs/fp8.md)
+// GFX950: fp8.mlir:19:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN;
 // GFX942: fp8.mlir:19:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
-// GFX942-FNUZ: error: attn-gpu-layout: 'func.func' has fp8 operands (f8E4M3FNUZ), which target 'gfx942' does not implement yet
+// GFX942-FNUZ: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx942' does not implement yet (f8E4M3FNUZ;
 // SM90-FNUZ: error: attn-tile: 'attn.mha' has f8E4M3FNUZ operands, a format target 'sm_90a' lacks (it takes f8E4M3FN
 func.func @fp8(%q: tensor<1x8x128x128xf8E4M3FN>, %k: tensor<1x2x128x128xf8E4M3FN>,
                %v: tensor<1x2x128x128xf8E4M3FN>, %qd: tensor<1x2xf32>, %kd: tensor<1x2xf32>,
