@@ -89,17 +89,24 @@ def _result(out, lse, return_lse, return_attn_probs):
 
 def flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=None, causal=False,
                     window_size=(-1, -1), softcap=0.0, alibi_slopes=None, deterministic=False,
-                    return_attn_probs=False, *, return_lse=False, sink=None, bias=None):
+                    return_attn_probs=False, *, return_lse=False, sink=None, bias=None,
+                    q_descale=None, k_descale=None, v_descale=None, fp8_dtype=None):
     """FlashAttention's flash_attn_func: q (B, Sq, Hq, D), k (B, Sk, Hkv, D), v (B, Sk,
     Hkv, Dv) -> out (B, Sq, Hq, Dv); with return_attn_probs (out, softmax_lse (B, Hq, Sq)
     float32, None); aiter's return_lse: (out, softmax_lse). deterministic is accepted
-    (the forward pass is deterministic)."""
+    (the forward pass is deterministic). fp8 (FA3's names; CPU, docs/fp8.md): q, k, v
+    as uint8 storage with fp8_dtype, or float8 tensors, and q_descale, k_descale,
+    v_descale (B, Hkv) float32 (or a number, (), (Hkv,)); out is bfloat16."""
     fn = "attnc.flash_attn.flash_attn_func"
     slopes = _common(fn, dropout_p, alibi_slopes, sink, bias)
     want_lse = bool(return_lse or return_attn_probs)
+    fp8 = {}
+    if _at._is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)):
+        fp8 = dict(q_descale=q_descale, k_descale=k_descale, v_descale=v_descale,
+                   fp8_dtype=fp8_dtype)
     res = _at.attention(q, k, v, causal=causal, scale=softmax_scale,
                         window=_window(fn, window_size), softcap=softcap or 0.0,
-                        alibi_slopes=slopes, return_lse=want_lse, layout="bshd")
+                        alibi_slopes=slopes, return_lse=want_lse, layout="bshd", **fp8)
     if not want_lse:
         return res
     return _result(res[0], res[1], return_lse, return_attn_probs)
@@ -109,21 +116,31 @@ def flash_attn_varlen_func(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, ma
                            dropout_p=0.0, softmax_scale=None, causal=False, window_size=(-1, -1),
                            softcap=0.0, alibi_slopes=None, deterministic=False,
                            return_attn_probs=False, block_table=None, *, return_lse=False,
-                           sink=None, bias=None):
+                           sink=None, bias=None, q_descale=None, k_descale=None,
+                           v_descale=None, fp8_dtype=None):
     """FlashAttention's flash_attn_varlen_func: q (total_q, Hq, D), k/v (total_k, Hkv, D),
     cu_seqlens_q / cu_seqlens_k int32 (B+1,) -> out (total_q, Hq, Dv); softmax_lse
     (Hq, total_q). With block_table (B, max_blocks) int32, k/v are a paged cache
     (num_blocks, page_block_size, Hkv, D) and sequence b has cu_seqlens_k[b+1] -
-    cu_seqlens_k[b] keys in it."""
+    cu_seqlens_k[b] keys in it. fp8 q, k, v with q_descale, k_descale, v_descale as in
+    flash_attn_func (B the sequences; not with block_table: attnc.torch.paged_attention
+    takes fp8 caches with vLLM's k_scale / v_scale)."""
     fn = "attnc.flash_attn.flash_attn_varlen_func"
     slopes = _common(fn, dropout_p, alibi_slopes, sink, bias)
     want_lse = bool(return_lse or return_attn_probs)
     window = _window(fn, window_size)
+    fp8 = {}
+    if _at._is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)):
+        if block_table is not None:
+            _unsupported(fn, "q_descale / k_descale / v_descale with block_table",
+                         "attnc.torch.paged_attention takes fp8 caches with k_scale, v_scale")
+        fp8 = dict(q_descale=q_descale, k_descale=k_descale, v_descale=v_descale,
+                   fp8_dtype=fp8_dtype)
     if block_table is None:
         res = _at.attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q,
                                    max_seqlen_k, causal=causal, scale=softmax_scale,
                                    window=window, softcap=softcap or 0.0, alibi_slopes=slopes,
-                                   return_lse=want_lse)
+                                   return_lse=want_lse, **fp8)
     else:
         torch = _at._torch()
         if not isinstance(cu_seqlens_k, torch.Tensor) or cu_seqlens_k.dim() != 1:

@@ -343,6 +343,28 @@ def test_paged(fmt, ks, vs, mode, seed):
     check("lse", lse, ref_lse, TOL["bf16"], seed, empty)
 
 
+# --- attnc.flash_attn (FA3's names) ----------------------------------------------------------
+
+
+def test_flash_attn_fp8(seed):
+    """flash_attn_func / flash_attn_varlen_func with FA3's q_descale, k_descale,
+    v_descale ((B, Hkv)) on bshd / packed fp8 tensors: attnc.torch's results."""
+    from attnc.flash_attn import flash_attn_func, flash_attn_varlen_func
+    fmt = "e4m3fnuz"
+    q, k = random_fp8((2, 21, 4, 32), fmt), random_fp8((2, 30, 2, 32), fmt)
+    qd, kd, vd = (random_scale((2, 2)) for _ in range(3))
+    got = flash_attn_func(q, k, k, causal=True, q_descale=qd, k_descale=kd, v_descale=vd,
+                          fp8_dtype=fmt)
+    want = at.attention(q, k, k, causal=True, layout="bshd", q_descale=qd, k_descale=kd,
+                        v_descale=vd, fp8_dtype=fmt)
+    assert got.dtype == torch.bfloat16 and torch.equal(got, want)
+    qp, kp = q.reshape(-1, 4, 32), k.reshape(-1, 2, 32)
+    cq, ck = cu([21, 21]), cu([30, 30])
+    got = flash_attn_varlen_func(qp, kp, kp, cq, ck, 21, 30, causal=True, q_descale=qd,
+                                 k_descale=kd, v_descale=vd, fp8_dtype=fmt)
+    assert torch.equal(got.reshape(2, 21, 4, 32), want)
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 
