@@ -260,6 +260,8 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool f
     ROLE("block_tables", false);
     ROLE("seq_lens", false);
     ROLE("query_start_loc", false);
+    if (fp8)
+      ROLE("kv_scale", false);
     ROLE("split_out", true);
     ROLE("split_lse", true);
     return n;

@@ -103,6 +103,9 @@ MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
   if (attnIsOp(op, "attn.paged_attention"))
     return which >= ATTN_K_SCALE ? optionalOperand(op, 2 - (intptr_t)(which - ATTN_K_SCALE))
                                  : (MlirValue){NULL};
+  /* attn.mla: one kv_scale, after its five operands, for K and V alike. */
+  if (attnIsOp(op, "attn.mla") && which >= ATTN_K_SCALE && mlirOperationGetNumOperands(op) > 5)
+    return mlirOperationGetOperand(op, 5);
   return (MlirValue){NULL};
 }
 
@@ -111,7 +114,7 @@ bool attnIsFp8Type(MlirType t) {
 }
 
 bool attnOpIsFp8(MlirOperation op) {
-  if (!isMhaOrVarlen(op) && !attnIsOp(op, "attn.paged_attention"))
+  if (!isMhaOrVarlen(op) && !attnIsOp(op, "attn.paged_attention") && !attnIsOp(op, "attn.mla"))
     return false;
   MlirType k = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1)));
   return attnIsFp8Type(k);

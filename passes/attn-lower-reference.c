@@ -141,15 +141,17 @@ static MlirValue *at(AttnAccess *a, MlirValue row, MlirValue col, AttnBuilder *b
 static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue col) {
   MlirValue *idx = at(a, row, col, b);
   MlirValue x = attnConvertFromFp8(b, attnLoad(b, a->mem, a->rank, idx), attnF32Type(b));
-  if (!mlirValueIsNull(a->dq.tokenScale)) {
+  if (!mlirValueIsNull(a->dq.tokenScale)) { /* [NB, BS, Hkv], or attn.mla's [NB, BS] */
     MlirValue sidx[3] = {idx[0], idx[1], a->dq.scaleHead};
-    return attnMulF(b, x, attnLoad(b, a->dq.tokenScale, 3, sidx));
+    intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(a->dq.tokenScale));
+    return attnMulF(b, x, attnLoad(b, a->dq.tokenScale, rank, sidx));
   }
   return mlirValueIsNull(a->dq.scale) ? x : attnMulF(b, x, a->dq.scale);
 }
 
 /* An fp8 scale of (batch, KV head): shape [], [Hkv] or [B, Hkv] (paged:
- * [] or [Hkv] here; [NB, BS, Hkv] is read per key by loadF32). */
+ * [] or [Hkv] here; [NB, BS, Hkv] and attn.mla's [NB, BS] are read per key
+ * by loadF32). */
 static MlirValue loadScale(AttnBuilder *b, MlirValue scale, MlirValue batch, MlirValue kvHead) {
   intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(scale));
   MlirValue idx[2] = {rank == 2 ? batch : kvHead, kvHead};
@@ -987,7 +989,7 @@ static void lowerPaged(MlirOperation op) {
       AttnAccess *kv[2] = {&r.k, &r.v};
       MlirValue sc[2] = {kScale, vScale};
       for (int i = 0; i < 2; ++i) {
-        if (mlirShapedTypeGetRank(mlirValueGetType(sc[i])) == 3) {
+        if (mlirShapedTypeGetRank(mlirValueGetType(sc[i])) >= 2) { /* per token */
           kv[i]->dq.tokenScale = sc[i];
           kv[i]->dq.scaleHead = kvHead;
         } else {

@@ -360,7 +360,7 @@ static bool readMlaSpec(MlirOperation op, MlirAttribute tile, Spec *s) {
   s->hkv = 1;
   s->bs = mlirShapedTypeGetDimSize(mlirValueGetType(mlirOperationGetOperand(op, 1)), 1);
   s->elem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
-  if (!readTileWidths(op, tile, s))
+  if (!readFp8Spec(op, s) || !readTileWidths(op, tile, s))
     return false;
   /* V is a column slice of the K tile: its tile cannot be wider. */
   if (s->dvt > s->dt) {
@@ -417,7 +417,7 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
   types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
   if (s->mla) { /* one latent cache, NB x BS x D: V is a prefix of its rows */
-    types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->elem);
+    types[n++] = attnStridedMemRefType(ctx, 3, s->d, true, s->fp8 ? s->inElem : s->elem);
   } else {
     MlirType cache = s->fp8 ? s->inElem : s->elem;
     types[n++] = attnStridedMemRefType(ctx, 4, s->d, true, cache);
@@ -428,7 +428,8 @@ static intptr_t pagedParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
   types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, i32);
   if (s->hasAlibi)
     types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, f32);
-  for (int i = 1; s->fp8 && i < 3; ++i)
+  /* fp8: k_scale, v_scale; attn.mla's one kv_scale (its K and V are one cache). */
+  for (int i = 1; s->fp8 && i < (s->mla ? 2 : 3); ++i)
     types[n++] = scaleMemRefType(ctx, s->descaleRank[i]);
   n += splitTypes(ctx, s, types + n);
   return n + pidTypes(ctx, types + n);
@@ -627,9 +628,11 @@ static MlirValue readPagedScales(AttnBuilder *b, const Program *p, MlirValue sca
     MlirValue blk = attnClampSI(b, id, c0, maxI(b, attnSubI(b, pg->numBlocks, c1), c0));
     MlirValue slot = attnBinary(b, "arith.remui", key, cBs);
     MlirValue valid = attnClampSI(b, attnSubI(b, p->sk, attnSubI(b, key, slot)), c0, cBs);
+    /* [NB, BS, Hkv] at the KV head; attn.mla's [NB, BS] has no head dim. */
+    intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(scales));
     int64_t offs[3] = {dyn, 0, dyn}, sizes[3] = {1, dyn, 1};
     MlirValue dynOffs[2] = {blk, pg->kvHead};
-    MlirValue view = attnSubView(b, scales, type, 3, offs, sizes, 2, dynOffs, 1, &valid);
+    MlirValue view = attnSubView(b, scales, type, rank, offs, sizes, rank - 1, dynOffs, 1, &valid);
     bool inBounds[1] = {false};
     MlirValue part = attnTransferRead(b, vec1(piece, f32), view, 1, &slot, zero,
                                       mlirAffineMapMultiDimIdentityGet(b->ctx, 1), inBounds);
@@ -1363,7 +1366,7 @@ static PagedArgs pagedArgs(const Spec *s, MlirValue *args) {
   a.qsl = args[i++];
   a.alibi = s->hasAlibi ? args[i++] : attnNullValue();
   a.kScale = s->fp8 ? args[i++] : attnNullValue();
-  a.vScale = s->fp8 ? args[i++] : attnNullValue();
+  a.vScale = s->fp8 && !s->mla ? args[i++] : a.kScale;
   a.splitOut = args[i++];
   a.splitLse = args[i++];
   for (int k = 0; k < 3; ++k)
@@ -1382,7 +1385,7 @@ static void setCacheScales(AttnBuilder *b, const Spec *s, const PagedArgs *a, Pa
             *token[2] = {&pg->kScale, &pg->vScale};
   for (int i = 0; i < 2; ++i) {
     int rank = s->descaleRank[1 + i];
-    if (rank == 3)
+    if (rank >= 2) /* per token: [NB, BS, Hkv], attn.mla's [NB, BS] */
       *token[i] = mem[i];
     else
       *scalar[i] = attnLoad(b, mem[i], rank, &pg->kvHead);

@@ -155,21 +155,22 @@ static AttnStatus checkDim(const AttnBundleKernel *k, Bindings *b, const char *r
 
 /* The dims of an fp8 scale (docs/fp8.md) by its rank: q_descale, k_descale,
  * v_descale [], [Hkv] or [B, Hkv]; a paged cache's k_scale, v_scale [],
- * [Hkv] or [NB, BS, Hkv]. NULL for other arguments (and other ranks, which
- * the rank check refuses). */
+ * [Hkv] or [NB, BS, Hkv]; attn.mla's kv_scale [] or [NB, BS]. NULL for other arguments (and other
+ * ranks, which the rank check refuses). */
 static const char *scaleDims(const AttnBundleArg *a) {
   size_t len = strlen(a->name);
   bool descale = len > 8 && !strcmp(a->name + len - 8, "_descale");
   bool cacheScale = !strcmp(a->name, "k_scale") || !strcmp(a->name, "v_scale");
-  if (!descale && !cacheScale)
+  bool latent = !strcmp(a->name, "kv_scale"); /* attn.mla: [] or [NB, BS] */
+  if (!descale && !cacheScale && !latent)
     return NULL;
   switch (a->rank) {
   case 0:
     return "";
   case 1:
-    return "Hkv";
+    return latent ? NULL : "Hkv";
   case 2:
-    return descale ? "B Hkv" : NULL;
+    return descale ? "B Hkv" : latent ? "NB BS" : NULL;
   case 3:
     return cacheScale ? "NB BS Hkv" : NULL;
   }

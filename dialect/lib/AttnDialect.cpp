@@ -976,10 +976,31 @@ LogicalResult attn::MlaOp::verify() {
     if (failed(checkElementKind(op, v, name, Elements::I32)))
       return failure();
   Value q = getQ(), kv = getKvCache(), out = getOut();
+  Type kvElem = getElementTypeOrSelf(kv.getType());
+  bool fp8 = isFp8(kvElem);
   if (failed(checkElementKind(op, q, "q", Elements::Float)) ||
-      failed(checkSameElementType(op, q, "q", kv, "kv_cache")) ||
+      (!fp8 && failed(checkSameElementType(op, q, "q", kv, "kv_cache"))) ||
       failed(checkSameElementType(op, q, "q", out, "out")))
     return failure();
+  if (fp8) {
+    Type qe = getElementTypeOrSelf(q.getType());
+    if (!qe.isBF16() && !qe.isF16())
+      return op->emitOpError() << "'q' element type must be bf16 or f16 with an fp8 kv_cache ("
+                               << kvElem << "), got " << qe;
+    if (!getKvScale())
+      return op->emitOpError() << "an fp8 'kv_cache' (" << kvElem
+                               << ") needs 'kv_scale' (kv_scale(%kv_scale))";
+    Dim n{kv, "kv_cache", 0, "NB"}, b{kv, "kv_cache", 1, "BS"};
+    std::pair<Dim, int64_t> perToken[] = {{n, n.size()}, {b, b.size()}};
+    ArrayRef<std::pair<Dim, int64_t>> ranks[] = {perToken};
+    if (failed(
+            verifyScaleShape(op, getKvScale(), "kv_scale", "[] (per tensor) or [NB, BS]", ranks)))
+      return failure();
+  } else if (getKvScale()) {
+    return op->emitOpError() << "'kv_scale' applies to an fp8 kv_cache only (f8E4M3FN or "
+                                "f8E4M3FNUZ), got "
+                             << kvElem;
+  }
   if (getLse() && failed(checkElementKind(op, getLse(), "lse", Elements::F32)))
     return failure();
 

@@ -119,3 +119,35 @@ func.func @paged_scale_not_fp8(%q: tensor<4x8x64xbf16>, %kc: tensor<16x16x2x64xb
   %o = attn.paged_attention %q, %kc, %kc, %bt, %sl, %qsl kv_scale(%s, %s) : (tensor<4x8x64xbf16>, tensor<16x16x2x64xbf16>, tensor<16x16x2x64xbf16>, tensor<4x4xi32>, tensor<4xi32>, tensor<5xi32>, tensor<f32>, tensor<f32>) -> tensor<4x8x64xbf16>
   return
 }
+
+// -----
+
+func.func @mla_no_scale(%q: tensor<4x8x96xbf16>, %kv: tensor<16x16x96xf8E4M3FN>, %bt: tensor<4x4xi32>, %sl: tensor<4xi32>, %qsl: tensor<5xi32>) {
+  // expected-error@+1 {{an fp8 'kv_cache' ('f8E4M3FN') needs 'kv_scale' (kv_scale(%kv_scale))}}
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl {kv_lora_rank = 64 : i64} : (tensor<4x8x96xbf16>, tensor<16x16x96xf8E4M3FN>, tensor<4x4xi32>, tensor<4xi32>, tensor<5xi32>) -> tensor<4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mla_scale_shape(%q: tensor<4x8x96xbf16>, %kv: tensor<16x16x96xf8E4M3FN>, %bt: tensor<4x4xi32>, %sl: tensor<4xi32>, %qsl: tensor<5xi32>, %s: tensor<16x8xf32>) {
+  // expected-error@+1 {{'kv_scale' dimension 1 (BS = 8) must equal 'kv_cache' dimension 1 (BS = 16)}}
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl kv_scale(%s) {kv_lora_rank = 64 : i64} : (tensor<4x8x96xbf16>, tensor<16x16x96xf8E4M3FN>, tensor<4x4xi32>, tensor<4xi32>, tensor<5xi32>, tensor<16x8xf32>) -> tensor<4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mla_scale_rank(%q: tensor<4x8x96xbf16>, %kv: tensor<16x16x96xf8E4M3FN>, %bt: tensor<4x4xi32>, %sl: tensor<4xi32>, %qsl: tensor<5xi32>, %s: tensor<16xf32>) {
+  // expected-error@+1 {{'kv_scale' must have shape [] (per tensor) or [NB, BS], got 'tensor<16xf32>'}}
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl kv_scale(%s) {kv_lora_rank = 64 : i64} : (tensor<4x8x96xbf16>, tensor<16x16x96xf8E4M3FN>, tensor<4x4xi32>, tensor<4xi32>, tensor<5xi32>, tensor<16xf32>) -> tensor<4x8x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mla_scale_not_fp8(%q: tensor<4x8x96xbf16>, %kv: tensor<16x16x96xbf16>, %bt: tensor<4x4xi32>, %sl: tensor<4xi32>, %qsl: tensor<5xi32>, %s: tensor<f32>) {
+  // expected-error@+1 {{'kv_scale' applies to an fp8 kv_cache only (f8E4M3FN or f8E4M3FNUZ), got 'bf16'}}
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl kv_scale(%s) {kv_lora_rank = 64 : i64} : (tensor<4x8x96xbf16>, tensor<16x16x96xbf16>, tensor<4x4xi32>, tensor<4xi32>, tensor<5xi32>, tensor<f32>) -> tensor<4x8x64xbf16>
+  return
+}

@@ -5,7 +5,8 @@
 // exactly and multiplies by the scales; NaN in every cache slot no sequence
 // reads. Decode (GQA-packed rows) and prefill split kernels, several KV
 // splits (the merge sees per-head v scales in each split's partial result),
-// sinks, alibi, window, softcap, lse, the reference lowering.
+// sinks, alibi, window, softcap, lse, the reference lowering; attn.mla over an
+// fp8 latent cache with kv_scale.
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu --dynamic-size=1 | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
@@ -43,3 +44,18 @@ func.func @prefill_fnuz_token(%q: tensor<?x8x64xbf16>, %kc: tensor<300x1x1x64xf8
   return %o, %l : tensor<?x8x64xbf16>, tensor<8x?xf32>
 }
 
+// attn.mla over an fp8 latent cache: kv_scale per token ([NB, BS]), one scale
+// for K and its V prefix (the V tile a column slice of the dequantized K tile).
+// CHECK: @mla_fn_token result 0 (out {{.*}}): {{.*}} PASS
+// CHECK: @mla_fn_token result 1 (lse {{.*}}): {{.*}} PASS
+func.func @mla_fn_token(%q: tensor<?x16x96xbf16>, %kv: tensor<40x16x96xf8E4M3FN>, %bt: tensor<3x8xi32>, %sl: tensor<3xi32>, %qsl: tensor<4xi32>, %s: tensor<40x16xf32>) -> (tensor<?x16x64xbf16>, tensor<16x?xf32>) {
+  %o, %l = attn.mla %q, %kv, %bt, %sl, %qsl kv_scale(%s) {kv_lora_rank = 64 : i64, causal} : (tensor<?x16x96xbf16>, tensor<40x16x96xf8E4M3FN>, tensor<3x8xi32>, tensor<3xi32>, tensor<4xi32>, tensor<40x16xf32>) -> (tensor<?x16x64xbf16>, tensor<16x?xf32>)
+  return %o, %l : tensor<?x16x64xbf16>, tensor<16x?xf32>
+}
+
+// attn.mla, e4m3fnuz, per-tensor kv_scale, f16.
+// CHECK: @mla_fnuz_tensor result 0 (out {{.*}}): {{.*}} PASS
+func.func @mla_fnuz_tensor(%q: tensor<?x8x80xf16>, %kv: tensor<30x32x80xf8E4M3FNUZ>, %bt: tensor<2x6xi32>, %sl: tensor<2xi32>, %qsl: tensor<3xi32>, %s: tensor<f32>) -> tensor<?x8x48xf16> {
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl kv_scale(%s) {kv_lora_rank = 48 : i64, scale = 0.1 : f32} : (tensor<?x8x80xf16>, tensor<30x32x80xf8E4M3FNUZ>, tensor<2x6xi32>, tensor<2xi32>, tensor<3xi32>, tensor<f32>) -> tensor<?x8x48xf16>
+  return %o : tensor<?x8x48xf16>
+}

@@ -273,8 +273,8 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   static const AttnSlot pagedSlots[] = {
       ATTN_Q,           ATTN_K,     ATTN_V,     ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
       ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS, ATTN_K_DESCALE,    ATTN_V_DESCALE};
-  static const AttnSlot mlaSlots[] = {ATTN_Q, ATTN_K, ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
-                                      ATTN_QUERY_START};
+  static const AttnSlot mlaSlots[] = {ATTN_Q,        ATTN_K,           ATTN_BLOCK_TABLES,
+                                      ATTN_SEQ_LENS, ATTN_QUERY_START, ATTN_K_DESCALE};
   static const AttnRole slotRoles[] = {
       [ATTN_Q] = ATTN_ROLE_DATA,
       [ATTN_K] = ATTN_ROLE_DATA,
@@ -498,6 +498,11 @@ static void tieScales(int *parent, const AttnFuncInfo *info, const AttnOpInfo *o
     int rank = info->args[s].rank;
     if (rank == 0)
       continue;
+    if (o->kind == ATTN_OP_MLA) { /* kv_scale [NB, BS] */
+      tie(parent, a[ATTN_K], 0, s, 0);
+      tie(parent, a[ATTN_K], 1, s, 1);
+      continue;
+    }
     tie(parent, a[ATTN_K], paged ? 2 : 1, s, rank - 1);
     if (rank == 2 && o->kind == ATTN_OP_MHA)
       tie(parent, a[ATTN_Q], 0, s, 0);

@@ -712,6 +712,9 @@ static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot
     } else if (op->kind == ATTN_OP_VARLEN) { /* [T][H][D] */
       head = (int64_t)row % t->dims[1];
       batch = sequenceOf(&args[op->arg[isQ ? ATTN_CU_Q : ATTN_CU_K]], (int64_t)row / t->dims[1]);
+    } else if (op->kind == ATTN_OP_MLA) { /* the latent cache [NB][BS][D], kv_scale [NB][BS] */
+      head = 0;
+      token = (int64_t)row;
     } else { /* paged caches [NB][BS][Hkv][D] */
       head = (int64_t)row % t->dims[2];
       token = (int64_t)row / t->dims[2];
@@ -722,6 +725,8 @@ static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot
       scale = sc->values[0];
     else if (sc->rank == 1)
       scale = sc->values[kvh];
+    else if (sc->rank == 2 && op->kind == ATTN_OP_MLA)
+      scale = sc->values[token];
     else if (sc->rank == 2)
       scale = batch >= 0 ? sc->values[batch * hkv + kvh] : 1.0;
     else

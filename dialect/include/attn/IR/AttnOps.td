@@ -354,6 +354,11 @@ def Attn_MlaOp : Attn_Op<"mla", [Pure]> {
     Query tokens past query_start_loc[B] and rows that see no key produce 0
     and lse = -inf. Preconditions on the data as attn.paged_attention's.
 
+    fp8 latent cache (docs/fp8.md): kv_cache in f8E4M3FN or f8E4M3FNUZ with
+    `kv_scale(%kv_scale)`, f32 of shape [] (per tensor) or [NB, BS] (per
+    token); the cache rows are kv_cache * kv_scale (K and V alike); q and
+    out stay bf16 or f16.
+
     Example (decode, DeepSeek-V3 shapes, 4 sequences, blocks of 64 tokens):
     ```mlir
     %o = attn.mla %q, %kv, %bt, %sl, %qsl {kv_lora_rank = 512 : i64}
@@ -364,14 +369,15 @@ def Attn_MlaOp : Attn_Op<"mla", [Pure]> {
   let arguments = (ins Attn_Tensor:$q, Attn_Tensor:$kv_cache,
                        Attn_I32Tensor:$block_tables, Attn_I32Tensor:$seq_lens,
                        Attn_I32Tensor:$query_start_loc,
+                       Optional<Attn_F32Tensor>:$kv_scale,
                        I64Attr:$kv_lora_rank,
                        OptionalAttr<F32Attr>:$scale,
                        UnitAttr:$causal,
                        OptionalAttr<F32Attr>:$softcap);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let assemblyFormat = [{
-    $q `,` $kv_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc attr-dict `:`
-    functional-type(operands, results)
+    $q `,` $kv_cache `,` $block_tables `,` $seq_lens `,` $query_start_loc
+    (`kv_scale` `(` $kv_scale^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
