@@ -209,8 +209,8 @@ def _expected_args(spec, kind):
     f8 = {"e4m3fn": "f8fn", "e4m3fnuz": "f8fnuz"}.get(fp8, e)
     scales = []
     if fp8:
-        names = (("k_scale", "v_scale") if spec.paged
-                 else ("q_descale", "k_descale", "v_descale"))
+        names = (("kv_scale",) if getattr(spec, "mla", False) else ("k_scale", "v_scale")
+                 if spec.paged else ("q_descale", "k_descale", "v_descale"))
         scales = [(n, f32, r) for n, r in zip(names, spec.fp8_scales)]
     alibi = [("alibi", f32, 1)] if spec.alibi else []
     # Sinks follow alibi; a paged op's merge kernel takes them, its split kernel not.
@@ -238,8 +238,9 @@ def _expected_args(spec, kind):
                  ("cu_seqlens_k", i32, 1)] + alibi + scales + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     if kind == "mla_decode":
-        return ([("q", e, 3), ("kv_cache", e, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),
-                 ("query_start_loc", i32, 1), ("split_out", f32, 4), ("split_lse", f32, 3)])
+        return ([("q", e, 3), ("kv_cache", f8, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),
+                 ("query_start_loc", i32, 1)] + scales
+                + [("split_out", f32, 4), ("split_lse", f32, 3)])
     if kind == "paged_merge":
         return ([("split_out", f32, 4), ("split_lse", f32, 3)] + sinks + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))

@@ -33,6 +33,7 @@ _OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla", "fp8"
 FP8_FORMATS = {"e4m3fn": "f8E4M3FN", "e4m3fnuz": "f8E4M3FNUZ"}
 _DESCALE_RANKS = (0, 1, 2)
 _CACHE_SCALE_RANKS = (0, 1, 3)
+_LATENT_SCALE_RANKS = (0, 2)  # attn.mla's kv_scale: [] or [NB, BS]
 PAGED_MODES = ("decode", "prefill")
 
 
@@ -87,10 +88,11 @@ def _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla):
     if dtype not in ("bf16", "f16"):
         raise ValueError("AttentionSpec: an fp8 spec's dtype (out's; paged: q's too) must be "
                          "bf16 or f16, got %r" % dtype)
-    if backward or mla:
-        raise ValueError("AttentionSpec: fp8 goes with attn.mha, attn.mha_varlen and "
-                         "attn.paged_attention forward specs")
-    want, ranks = (2, _CACHE_SCALE_RANKS) if paged else (3, _DESCALE_RANKS)
+    if backward:
+        raise ValueError("AttentionSpec: fp8 goes with forward specs (attn.mha, "
+                         "attn.mha_varlen, attn.paged_attention, attn.mla)")
+    want, ranks = ((1, _LATENT_SCALE_RANKS) if mla else (2, _CACHE_SCALE_RANKS) if paged
+                   else (3, _DESCALE_RANKS))
     try:
         scales = tuple(int(r) for r in (fp8_scales if fp8_scales is not None else (0,) * want))
     except (TypeError, ValueError):
@@ -98,8 +100,8 @@ def _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla):
                          % (fp8_scales,))
     if len(scales) != want or any(r not in ranks for r in scales):
         raise ValueError("AttentionSpec: fp8_scales must be %d ranks in %s (%s), got %r"
-                         % (want, ranks, "k_scale, v_scale" if paged else
-                            "q_descale, k_descale, v_descale", fp8_scales))
+                         % (want, ranks, "kv_scale" if mla else "k_scale, v_scale" if paged
+                            else "q_descale, k_descale, v_descale", fp8_scales))
     return fp8, scales
 
 
@@ -381,6 +383,10 @@ class AttentionSpec:
         hkv = self.num_heads_kv
         shapes = {0: "tensor<f32>", 1: "tensor<%dxf32>" % hkv, 2: "tensor<?x%dxf32>" % hkv,
                   3: "tensor<?x%dx%dxf32>" % (self.block_size or 1, hkv)}
+        if self.mla:  # one kv_scale, [] or [NB, BS]
+            shapes[2] = "tensor<?x%dxf32>" % self.block_size
+            ins.append(("kv_scale", shapes[self.fp8_scales[0]]))
+            return " kv_scale(%kv_scale)"
         names = ("k_scale", "v_scale") if self.paged else ("q_descale", "k_descale", "v_descale")
         for n, r in zip(names, self.fp8_scales):
             ins.append((n, shapes[r]))
@@ -419,7 +425,7 @@ class AttentionSpec:
         f8 = FP8_FORMATS[self.fp8] if self.fp8 else t
         if self.mla:
             bs = self.block_size
-            q, kv = "tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (bs, d, t)
+            q, kv = "tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (bs, d, f8)
             out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
             ins = [("q", q), ("kv_cache", kv), ("block_tables", "tensor<?x?xi32>"),
                    ("seq_lens", "tensor<?xi32>"), ("query_start_loc", "tensor<?xi32>")]

@@ -738,7 +738,7 @@ def _fp8_scale(fn, name, x, shapes, full, dev, torch):
     if tuple(x.shape) not in shapes:
         raise ValueError("%s: %s must have shape %s, got %s"
                          % (fn, name, " or ".join(str(sh) for sh in shapes), tuple(x.shape)))
-    if x.dim() == 1 and x.numel() == 1 and full[-1] != 1:
+    if x.dim() == 1 and x.numel() == 1 and (not full or full[-1] != 1):
         x = x.reshape(())
     return x.expand(full).contiguous()
 
@@ -1489,7 +1489,7 @@ def _check_kv_lora_rank(fn, kv_lora_rank, d):
 
 def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_rank,
                scale=None, causal=False, softcap=0.0, return_lse=False, out=None,
-               num_splits=None):
+               num_splits=None, kv_scale=None, fp8_dtype=None):
     """DeepSeek's multi-head latent attention (MLA), decode, in the absorbed form over a
     paged latent cache (attn.mla, docs/mla.md).
 
@@ -1514,7 +1514,15 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     and, with return_lse, lse (H, Tq) float32. Tokens past query_start_loc[B] and rows
     that see no key give 0 and lse -inf. The data preconditions (not checked) are
     paged_attention's. CPU tensors only for now: the GPU lowerings come later.
+
+    fp8 latent cache (docs/fp8.md): kv_cache as torch.uint8 storage with
+    fp8_dtype="e4m3fn" | "e4m3fnuz" (or a native float8 tensor) and kv_scale (float32: a
+    number, shape (), (1,), or (NB, BS) per token; None: 1): the rows are kv_cache *
+    kv_scale, K and V alike; q and out stay bfloat16 / float16.
     """
+    fp8 = _is_fp8_call((kv_cache,), fp8_dtype, (kv_scale,))
+    if fp8:
+        _fp8_guards("attnc.torch.mla_decode", q, (q, kv_cache), _torch())
     if _compiling is not None and _compiling():
         return _op_result(out, _T.ops.attnc.mla_decode(
             q, kv_cache, block_tables, seq_lens, query_start_loc, int(kv_lora_rank),
@@ -1527,7 +1535,8 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
         f = _fast.get(sig)
     except Exception:
         sig = f = None
-    if f is not None and f.gen == kernels._generation and not _grad_blocked(q, kv_cache):
+    if f is not None and f.gen == kernels._generation and not _grad_blocked(q, kv_cache) and \
+            not fp8:
         r = _run_fast(f, (q, kv_cache, block_tables, seq_lens, query_start_loc), out,
                       return_lse)
         if r is not None:
@@ -1536,7 +1545,11 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     torch = _torch()
     _check_tensor(fn, "q", q, torch, 3)
     _check_tensor(fn, "kv_cache", kv_cache, torch, 3)
-    if q.dtype != kv_cache.dtype:
+    fmt = _fp8_format(fn, ("kv_cache",), (kv_cache,), fp8_dtype, torch) if fp8 else None
+    if fp8 and q.dtype not in (torch.bfloat16, torch.float16):
+        raise ValueError("%s: q must be bfloat16 or float16 with an fp8 kv_cache, got %s"
+                         % (fn, q.dtype))
+    if not fp8 and q.dtype != kv_cache.dtype:
         raise ValueError("%s: q and kv_cache must have the same dtype, got %s, %s"
                          % (fn, q.dtype, kv_cache.dtype))
     if _dtype_name(q) is None:
@@ -1584,6 +1597,13 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
                 num_heads_kv=1, causal=bool(causal), scale=scale, softcap=float(softcap),
                 return_lse=bool(return_lse), paged=True, block_size=bs, paged_mode="decode",
                 mla=True)
+    named_fp8 = {}
+    if fp8:
+        token = isinstance(kv_scale, torch.Tensor) and kv_scale.dim() == 2
+        named_fp8["kv_scale"] = _fp8_scale(fn, "kv_scale", kv_scale, ((), (1,), (nb, bs)),
+                                           (nb, bs) if token else (), dev, torch)
+        named_fp8["kv_cache"] = _fp8_bytes(kv_cache, torch)
+        spec.update(fp8=fmt, fp8_scales=(2 if token else 0,))
     k = _kernel(spec, _device_string(torch, dev))
     s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, rank, max_blocks * bs)
     split_out = torch.empty((s, tq, hq, rank), dtype=torch.float32, device=dev)
@@ -1592,8 +1612,11 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     named = {"q": q, "kv_cache": kv_cache, "block_tables": block_tables, "seq_lens": seq_lens,
              "query_start_loc": query_start_loc, "split_out": split_out,
              "split_lse": split_lse, "out": out, "lse": lse}
+    named.update(named_fp8)
     _launch_kernel(fn, k.module, k.info, named, stream)
     _launch_kernel(fn, k.module, k.merge, named, stream)
+    if fp8:
+        return (out, lse) if return_lse else out
     _remember(sig, torch, dev, k, [(k.info, named), (k.merge, named)],
               ("q", "kv_cache", "block_tables", "seq_lens", "query_start_loc", "out", "lse",
                "split_out", "split_lse"), (0, 1, 5), (tq, hq, rank), (hq, tq), q.dtype,

@@ -343,6 +343,42 @@ def test_paged(fmt, ks, vs, mode, seed):
     check("lse", lse, ref_lse, TOL["bf16"], seed, empty)
 
 
+# --- mla_decode ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("per_token", [True, False], ids=["token", "tensor"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_mla_decode(fmt, per_token, seed):
+    """attn.mla over an fp8 latent cache: kv_scale per token (NB, BS) or a number; the
+    rows (K, and V their first kv_lora_rank values) are kv_cache * kv_scale."""
+    from test_mla import latent_cache, mla_reference
+    h, rank, rope, bs = 16, 64, 32, 16
+    q_lens, seq_lens = [1, 3, 0, 1], [40, 17, 0, 1]
+    kv, tables = latent_cache(seq_lens, bs, torch.float32, rank + rope)
+    kvb = encode(torch.nan_to_num(kv), fmt)
+    # Slots no sequence reads hold the format's NaN (as the f32 cache held NaN there).
+    kvb[torch.isnan(kv)] = 0x7F if fmt == "e4m3fn" else 0x80
+    nb = kvb.shape[0]
+    if per_token:
+        kv_scale = random_scale((nb, bs))
+        full = kv_scale.double()
+    else:
+        kv_scale = 1.25
+        full = torch.full((nb, bs), 1.25, dtype=torch.float64)
+    qsl, sl = cu(q_lens), torch.tensor(seq_lens, dtype=torch.int32)
+    tq = int(qsl[-1]) + 2
+    q = torch.randn(tq, h, rank + rope).to(torch.float16)
+    out = nan_like_shape((tq, h, rank), torch.float16)
+    got, lse = at.mla_decode(q, kvb, tables, sl, qsl, kv_lora_rank=rank, causal=True,
+                             return_lse=True, out=out, kv_scale=kv_scale, fp8_dtype=fmt)
+    assert got is out
+    ref, ref_lse = mla_reference(q, decode(kvb, fmt) * full[..., None], tables, sl, qsl, rank,
+                                 True)
+    record(fmt, "mla out", got, ref)
+    check("out", got, ref, TOL["f16"], seed)
+    check("lse", lse, ref_lse, TOL["f16"], seed)
+
+
 # --- attnc.flash_attn (FA3's names) ----------------------------------------------------------
 
 
