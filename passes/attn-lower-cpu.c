@@ -28,7 +28,9 @@
  * packed piece by piece. attn.mla's V tile is a vector.extract_strided_slice
  * of the first columns of its K tile: the PV matmul reads the K tile's
  * packed buffer (packed once per KV tile, for the QK^T matmul), so the
- * latent rows are read and converted once. Values of other shapes (scalars, row vectors
+ * latent rows are read and converted once. fp8 tiles (docs/fp8.md) are decoded
+ * from their bits (LLVM has no fp8 types): K/V while packed, Q once per program.
+ * Values of other shapes (scalars, row vectors
  * vector<BM>) are copied unchanged. Anything in a kernel that does not fit
  * these forms is reported with its location.
  *
@@ -280,7 +282,16 @@ static bool isElementwise(MlirOperation op) { return attnIsMaskModElementwise(op
 /* Re-creates the element-wise `op` on new operands with result type `type`,
  * keeping its inherent attributes (predicate, fastmath, ...). math.exp2 on
  * f32 becomes the polynomial. */
-static bool isFp8Extf(MlirOperation op);
+/* arith.extf from an fp8 type: the dequantization of an fp8 tile after
+ * its load (docs/fp8.md). LLVM has no fp8 types, so the CPU decodes the
+ * bits (attnDecodeFp8) where the values are converted anyway: when a K/V
+ * tile is packed, or a Q column is read. */
+static bool isFp8Extf(MlirOperation op) {
+  if (!attnIsOp(op, "arith.extf"))
+    return false;
+  MlirType t = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  return attnIsFp8Type(mlirTypeIsAShaped(t) ? mlirShapedTypeGetElementType(t) : t);
+}
 
 static MlirValue emitElementwise(AttnBuilder *b, MlirOperation op, const MlirValue *operands,
                                  MlirType type) {
@@ -726,18 +737,8 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
 /* Every user of `v` is a contract that takes it as the right operand, a
  * vector.insert_strided_slice whose result is only that (the pieces of a
  * paged K/V tile), or a vector.extract_strided_slice of its first columns
- * that is only that (attn.mla's V tile in its K tile). */
-/* arith.extf from an fp8 type: the dequantization of an fp8 tile after
- * its load (docs/fp8.md). LLVM has no fp8 types, so the CPU decodes the
- * bits (attnDecodeFp8) where the values are converted anyway: when a K/V
- * tile is packed, or a Q column is read. */
-static bool isFp8Extf(MlirOperation op) {
-  if (!attnIsOp(op, "arith.extf"))
-    return false;
-  MlirType t = mlirValueGetType(mlirOperationGetOperand(op, 0));
-  return attnIsFp8Type(mlirTypeIsAShaped(t) ? mlirShapedTypeGetElementType(t) : t);
-}
-
+ * that is only that (attn.mla's V tile in its K tile), or an fp8 tile's
+ * arith.extf that is only that. */
 static bool onlyRightOperand(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   if (mlirOpOperandIsNull(u))

@@ -39,6 +39,13 @@
  * out = acc * exp2(m - M) / l', lse = (M + log2 l') * ln 2. A paged op's
  * split kernels leave them out; its merge kernel adds them once.
  *
+ * fp8 (docs/fp8.md): fp8 tiles are read as stored and dequantized right
+ * after the load (arith.extf to the 16-bit type the math runs in, exact);
+ * q_descale * k_descale (or a cache's k_scale) is one factor per program,
+ * folded into the logits' multiply, v_descale (v_scale) one in the
+ * epilogue; per-token cache scales are read with each KV tile and multiply
+ * the logits' and P's columns.
+ *
  * Tiles are vector values, the tile matmuls vector.contract (QK^T: B
  * transposed; PV: plain) with f16/bf16 operands accumulating in f32, the row
  * reductions vector.multi_reduction, the exponential math.exp2: every role is
