@@ -29,11 +29,12 @@ class Attn_Op<string mnemonic, list<Trait> traits = []>
 
 // Operand and result types. ODS only checks that they are tensors: its own
 // messages name values by index ("operand #3"), so rank and element type
-// (f16/bf16/f32 for q/k/v/out, fp8 where docs/fp8.md says, f32 for lse, alibi_slopes and scales, i32 for
-// cu_seqlens) are checked by the verifiers, which name the operand.
+// (f16/bf16/f32 for q/k/v/out, fp8 where docs/fp8.md says, f32 for lse,
+// alibi_slopes and scales, i32 for cu_seqlens) are checked by the verifiers,
+// which name the operand.
 class Attn_TensorOf<string elements>
     : Type<IsTensorTypePred, "tensor of " # elements # " values", "::mlir::TensorType">;
-def Attn_Tensor : Attn_TensorOf<"16-bit float, bfloat16, 32-bit float or fp8 (e4m3fn, e4m3fnuz)">;
+def Attn_Tensor : Attn_TensorOf<"16-bit float, bfloat16 or 32-bit float">;
 def Attn_F32Tensor : Attn_TensorOf<"32-bit float">;
 def Attn_I32Tensor : Attn_TensorOf<"32-bit signless integer">;
 
