@@ -769,7 +769,7 @@ def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
     if layout not in ("bhsd", "bshd"):
         raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
-    _fp8_guards(fn, q, (q, k, v), torch)
+    _fp8_guards(fn, q, (q, k, v, sinks), torch)
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(fn, name, t, torch, 4)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
@@ -816,7 +816,7 @@ def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, wi
     torch = _torch()
     if block_mask is not None:
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
-    _fp8_guards(fn, q, (q, k, v), torch)
+    _fp8_guards(fn, q, (q, k, v, sinks), torch)
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(fn, name, t, torch, 3)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
