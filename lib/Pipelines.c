@@ -265,13 +265,15 @@ static MlirLogicalResult buildRocdl(MlirOpPassManager pm, MlirStringRef options,
  * gpu.func kernels (attn-lower-nvgpu) -> NVVM/LLVM dialect inside
  * gpu.module @attn_kernels. Math ops become LLVM intrinsics before the GPU
  * conversion, which would otherwise call libdevice (not linked). */
-static const char *const nvvmFront = "attn-gqa-map,attn-tile{target=%s},attn-flash-backward,attn-online-softmax,"
-                                     "attn-gpu-layout,attn-gpu-pipeline,attn-lower-nvgpu,";
+static const char *const nvvmFront =
+    "attn-gqa-map,attn-tile{target=%s},attn-flash-backward,attn-online-softmax,"
+    "attn-gpu-layout,attn-gpu-pipeline,attn-lower-nvgpu,";
 static const char *const nvvmDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "canonicalize,cse,convert-math-to-llvm,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,convert-"
     "vector-to-llvm,"
-    "convert-nvvm-to-llvm,attn-nvvm-l2-prefetch,attn-nvvm-tensor-maps,reconcile-unrealized-casts,canonicalize,cse)";
+    "convert-nvvm-to-llvm,attn-nvvm-l2-prefetch,attn-nvvm-tensor-maps,reconcile-unrealized-casts,"
+    "canonicalize,cse)";
 
 static MlirLogicalResult buildNvvm(MlirOpPassManager pm, MlirStringRef options,
                                    MlirStringCallback onError, void *userData) {
