@@ -17,7 +17,6 @@ Run on the GPU machine with the variants precompiled (bench/prepare_device.sh):
 """
 import math
 import os
-import secrets
 import sys
 
 import pytest
@@ -60,14 +59,6 @@ import attnc.torch as at  # noqa: E402
 
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
-
-
-@pytest.fixture
-def seed():
-    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
-    torch.manual_seed(s)
-    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
-    return s
 
 
 @pytest.fixture(autouse=True)

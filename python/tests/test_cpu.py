@@ -21,7 +21,6 @@ kernel does not write fails. Tolerances (aiter's): f32 atol = rtol = 1e-4, f16/b
 """
 import math
 import os
-import secrets
 import sys
 
 import pytest
@@ -38,14 +37,6 @@ DTYPES = {"f32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
 TOL = {"f32": 1e-4, "bf16": 1e-2, "f16": 1e-2}
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-
-
-@pytest.fixture
-def seed():
-    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
-    torch.manual_seed(s)
-    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
-    return s
 
 
 def alibi_slopes(hq):

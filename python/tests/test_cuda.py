@@ -40,7 +40,6 @@ attnc has CPU bundles of the same variants; slow, use with ATTNC_TEST_QUICK=1).
 """
 import math
 import os
-import secrets
 import sys
 
 import pytest
@@ -115,14 +114,6 @@ torch.set_float32_matmul_precision("highest")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def seed():
-    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
-    torch.manual_seed(s)
-    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
-    return s
 
 
 def _sync():

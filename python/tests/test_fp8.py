@@ -14,7 +14,6 @@ replays), outputs poisoned with NaN, sizes that are not tile multiples, lengths 
 """
 import math
 import os
-import secrets
 import sys
 
 import pytest
@@ -32,14 +31,6 @@ from test_cpu import (TOL, alibi_slopes, check, make_sinks, nan_like_shape,  # n
 FORMATS = ("e4m3fn", "e4m3fnuz")
 OUT = {"bf16": torch.bfloat16, "f16": torch.float16}
 ERRORS = {}  # (format, what) -> (max abs error, min cosine similarity)
-
-
-@pytest.fixture
-def seed():
-    s = int(os.environ.get("ATTNC_TEST_SEED") or secrets.randbits(31))
-    torch.manual_seed(s)
-    print("seed %d (replay with ATTNC_TEST_SEED=%d)" % (s, s))
-    return s
 
 
 # --- the formats, from their definitions ----------------------------------------------------
