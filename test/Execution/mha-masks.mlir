@@ -49,11 +49,14 @@ func.func @long_row(%q: tensor<1x2x3x64xf32>, %k: tensor<1x2x1500x64xf32>, %v: t
   return %o, %l : tensor<1x2x3x64xf32>, tensor<1x2x3xf32>
 }
 
-// Large scale: logits far beyond exp's range must not overflow (max subtracted).
+// Large scale: logits far beyond exp's range (|s| up to ~400 > 88.7) must not overflow
+// (max subtracted). Not larger: rounding a logit to f32 alone moves it by |s| * 2^-24, and the
+// output by about that times |v|, so at scale 200 (|s| ~ 1700) f32 cannot meet atol 1e-4 for
+// every seed (seed 18727717: 1.16e-4 on all four CPU pipelines above).
 // CHECK: @large_logits result 0 (out 1x2x7x16xf32): {{.*}} PASS
 // CHECK: @large_logits result 1 (lse 1x2x7xf32): {{.*}} PASS
 func.func @large_logits(%q: tensor<1x2x7x16xf32>, %k: tensor<1x2x9x16xf32>, %v: tensor<1x2x9x16xf32>) -> (tensor<1x2x7x16xf32>, tensor<1x2x7xf32>) {
-  %o, %l = attn.mha %q, %k, %v {scale = 200.0 : f32} : (tensor<1x2x7x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>) -> (tensor<1x2x7x16xf32>, tensor<1x2x7xf32>)
+  %o, %l = attn.mha %q, %k, %v {scale = 40.0 : f32} : (tensor<1x2x7x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>) -> (tensor<1x2x7x16xf32>, tensor<1x2x7xf32>)
   return %o, %l : tensor<1x2x7x16xf32>, tensor<1x2x7xf32>
 }
 
