@@ -1,17 +1,18 @@
-"""Where attnc.torch.attention's host time goes on the GPU machine: 200 calls of the
-benchmark's D=128 variant with out= (gpu_bench's host_us loop), fast-path hits counted,
-cProfile's top entries, and the median host time with and without a sync per call."""
+"""Where attnc.torch.attention's host time goes on the GPU machine (issue 18: <= 10 us).
+
+For the benchmark's D=128 variant (S=4096, kernel ~0.3 ms) and a small shape (S=128, kernel
+a few us), with out=: fast-path hits counted; median host time of one call with and without
+a sync per call; the launch plan's C call alone (attnrtPlanLaunch through ctypes); the
+checked path (no plans); SDPA's host time on the same tensors; cProfile's top entries."""
 import cProfile
 import pstats
 import time
 
 import torch
+import torch.nn.functional as F
 
 import attnc.torch as at
 
-q = torch.randn(1, 16, 4096, 128, device="cuda", dtype=torch.bfloat16)
-k, v = torch.randn_like(q), torch.randn_like(q)
-out = torch.empty_like(q)
 hits = {"fast": 0, "checked": 0}
 orig = at._run_fast
 
@@ -23,25 +24,61 @@ def counted(*a, **kw):
 
 
 at._run_fast = counted
-for _ in range(5):
-    at.attention(q, k, v, out=out)
-torch.cuda.synchronize()
-for sync in (False, True):
+
+
+def median_us(fn, n=200, sync=False):
     times = []
-    for _ in range(100):
+    for _ in range(n):
         t0 = time.perf_counter()
-        at.attention(q, k, v, out=out)
+        fn()
         times.append(time.perf_counter() - t0)
         if sync:
             torch.cuda.synchronize()
     torch.cuda.synchronize()
     times.sort()
-    print("sync=%s median host us %.1f" % (sync, times[50] * 1e6))
-print("fast entries", len(at._fast), "hits", hits)
+    return times[n // 2] * 1e6
+
+
+for s in (4096, 128):
+    q = torch.randn(1, 16, s, 128, device="cuda", dtype=torch.bfloat16)
+    k, v = torch.randn_like(q), torch.randn_like(q)
+    out = torch.empty_like(q)
+    at._fast.clear()
+    at._seen.clear()
+    hits.update(fast=0, checked=0)
+    for _ in range(5):
+        at.attention(q, k, v, out=out)
+    torch.cuda.synchronize()
+    call = lambda: at.attention(q, k, v, out=out)  # noqa: E731
+    print("S=%d attention: no sync %.1f us, sync %.1f us" % (
+        s, median_us(call), median_us(call, sync=True)))
+    print("S=%d fast entries %d hits %s" % (s, len(at._fast), hits))
+    if at._fast:
+        f = next(iter(at._fast.values()))
+        objs = (q, k, v, None, None, out, None)
+        ptrs = [objs[i].data_ptr() if objs[i] is not None else 0 for i in f.idx]
+        stream = f.stream()
+        print("S=%d plan.launch alone %.1f us (stream %s, %d pointers)" % (
+            s, median_us(lambda: f.plan.launch(ptrs, stream), sync=True), stream, len(ptrs)))
+        print("S=%d stream() %.2f us, torch.empty_like %.2f us" % (
+            s, median_us(f.stream), median_us(lambda: torch.empty_like(q))))
+    at._USE_PLANS = False
+    at._fast.clear()
+    print("S=%d checked path %.1f us" % (s, median_us(call, n=100, sync=True)))
+    at._USE_PLANS = True
+    sd = lambda: F.scaled_dot_product_attention(q, k, v)  # noqa: E731
+    sd()
+    print("S=%d sdpa %.1f us (sync %.1f)" % (s, median_us(sd), median_us(sd, sync=True)))
+
+q = torch.randn(1, 16, 4096, 128, device="cuda", dtype=torch.bfloat16)
+k, v = torch.randn_like(q), torch.randn_like(q)
+out = torch.empty_like(q)
+for _ in range(3):
+    at.attention(q, k, v, out=out)
 pr = cProfile.Profile()
 pr.enable()
 for _ in range(100):
     at.attention(q, k, v, out=out)
     torch.cuda.synchronize()
 pr.disable()
-pstats.Stats(pr).sort_stats("tottime").print_stats(12)
+pstats.Stats(pr).sort_stats("tottime").print_stats(14)
