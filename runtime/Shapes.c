@@ -287,19 +287,24 @@ static int64_t halfBytes(const char *dtype) {
   return !strcmp(dtype, "f16") || !strcmp(dtype, "bf16") ? 2 : 0;
 }
 
+int64_t attnGpuDataAlignment(const AttnBundleKernel *k, int i, const AttnrtTensor *t) {
+  int64_t bytes = halfBytes(k->args[i].dtype);
+  if (k->row_align <= 1 || !bytes || t->rank < 2)
+    return 1;
+  for (int d = 0; d < t->rank; ++d)
+    if (t->sizes[d] == 0)
+      return 1; /* never read */
+  return k->row_align * bytes;
+}
+
 AttnStatus attnCheckGpuAlignment(const AttnBundleKernel *k, const AttnrtTensor *t, char *err,
                                  size_t errLen) {
   int64_t align = k->row_align;
   for (int i = 0; align > 1 && i < k->num_args; ++i) {
-    int64_t bytes = halfBytes(k->args[i].dtype);
-    if (!bytes || t[i].rank < 2)
+    int64_t bytes = attnGpuDataAlignment(k, i, &t[i]);
+    if (bytes == 1)
       continue;
-    bool empty = false;
-    for (int d = 0; d < t[i].rank; ++d)
-      empty |= t[i].sizes[d] == 0;
-    if (empty)
-      continue;
-    bool ok = (uintptr_t)t[i].data % (uintptr_t)(align * bytes) == 0;
+    bool ok = (uintptr_t)t[i].data % (uintptr_t)bytes == 0;
     for (int d = 0; d + 1 < t[i].rank; ++d)
       ok &= t[i].sizes[d] == 1 || t[i].strides[d] % align == 0;
     if (!ok)
@@ -307,7 +312,7 @@ AttnStatus attnCheckGpuAlignment(const AttnBundleKernel *k, const AttnrtTensor *
                       "kernel '%s': the rows of '%s' must start on multiples of %lld elements "
                       "(%lld bytes: the kernel's copy width); its address or strides are not "
                       "(compile it for the tensors' alignment: attn.align)",
-                      k->name, k->args[i].name, (long long)align, (long long)(align * bytes));
+                      k->name, k->args[i].name, (long long)align, (long long)bytes);
   }
   return ATTN_OK;
 }

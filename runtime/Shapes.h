@@ -20,16 +20,21 @@ attnCheckShapes(const AttnBundleKernel *k, const AttnrtTensor *tensors, char *er
  * when Sq and Sk stay 2^12 (> BLOCK_M + BLOCK_N) below 2^31. */
 #define ATTN_GPU_MAX_TOKENS (((int64_t)1 << 31) - ((int64_t)1 << 12))
 
-/* Checks the sizes that bound a GPU kernel's token positions (Sq, Sk; the
- * packed token counts Tq, Tk that bound a varlen sequence; a paged
- * sequence's MaxBlocks * BS keys) against ATTN_GPU_MAX_TOKENS. Every other
- * size (batch, heads, blocks, splits, strides) is unbounded here. */
+/* The byte alignment a GPU launch of kernel k needs of tensor i's data
+ * pointer (t: its sizes and rank; 1: none): row_align elements of an
+ * f16/bf16 tensor of rank >= 2 that has elements. */
+__attribute__((visibility("hidden"))) int64_t attnGpuDataAlignment(const AttnBundleKernel *k, int i,
+                                                                   const AttnrtTensor *t);
 /* GPU launches: every f16/bf16 tensor's rows start on a multiple of the
  * kernel's row_align elements (data pointer and the strides of all dims but
  * the last, where that dim has more than one element). */
 __attribute__((visibility("hidden"))) AttnStatus attnCheckGpuAlignment(const AttnBundleKernel *k,
                                                                        const AttnrtTensor *tensors,
                                                                        char *err, size_t errLen);
+/* Checks the sizes that bound a GPU kernel's token positions (Sq, Sk; the
+ * packed token counts Tq, Tk that bound a varlen sequence; a paged
+ * sequence's MaxBlocks * BS keys) against ATTN_GPU_MAX_TOKENS. Every other
+ * size (batch, heads, blocks, splits, strides) is unbounded here. */
 __attribute__((visibility("hidden"))) AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k,
                                                                        const AttnrtTensor *tensors,
                                                                        char *err, size_t errLen);

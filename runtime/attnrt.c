@@ -483,6 +483,9 @@ typedef struct PlanLaunch {
    * whether it is empty (then a null pointer is fine). */
   size_t offset[ATTN_BUNDLE_MAX_ARGS];
   uint8_t empty[ATTN_BUNDLE_MAX_ARGS];
+  /* GPU: the low bits that must be 0 in the tensor's data pointer (its rows
+   * start on multiples of the kernel's row_align elements); 0: any. */
+  uint64_t alignMask[ATTN_BUNDLE_MAX_ARGS];
   /* Tensor maps depend on the data pointers: described again at each launch. */
   AttnrtTensor tensors[ATTN_BUNDLE_MAX_ARGS];
   union {
@@ -541,10 +544,9 @@ AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *
                               err, errLen)) != ATTN_OK ||
       (s = evalGrid(m, k, t, l->grid, err, errLen)) != ATTN_OK)
     return s;
-  if (m->backend != BACKEND_CPU && (s = checkGpuSizes(&m->kernels[k], t, err, errLen)) != ATTN_OK)
-    return s;
-  /* The maps' checks of sizes and strides now, with aligned stand-in pointers;
-   * the pointers' own alignment at launch. */
+  /* The checks of sizes and strides now, with aligned stand-in pointers (a
+   * stand-in of 1 would fail every row alignment check: no GPU plan then);
+   * the pointers' own alignment at each launch (alignMask). */
   AttnrtTensor aligned[ATTN_BUNDLE_MAX_ARGS];
   AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
   int numMaps = 0;
@@ -552,6 +554,9 @@ AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *
     aligned[i] = t[i];
     aligned[i].data = (void *)(uintptr_t)ATTNRT_TENSOR_MAP_ALIGN;
   }
+  if (m->backend != BACKEND_CPU &&
+      (s = checkGpuSizes(&m->kernels[k], aligned, err, errLen)) != ATTN_OK)
+    return s;
   if ((s = describeMaps(m, k, aligned, maps, &numMaps, err, errLen)) != ATTN_OK)
     return s;
   memcpy(l->tensors, t, (size_t)n * sizeof *t);
@@ -559,6 +564,9 @@ AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *
   for (int i = 0; i < n; ++i) {
     l->offset[i] = offset;
     l->empty[i] = (uint8_t)isEmpty(&t[i]);
+    l->alignMask[i] = m->backend == BACKEND_CPU
+                          ? 0
+                          : (uint64_t)attnGpuDataAlignment(&m->kernels[k], i, &t[i]) - 1;
     offset += (3 + 2 * (size_t)t[i].rank) * 8;
   }
   l->kernel = k;
@@ -582,11 +590,18 @@ AttnStatus attnrtPlanLaunch(const AttnrtPlan *p, const void *const *data, int nu
   const void *const *d = data;
   for (int i = 0; i < p->numLaunches; ++i) {
     const PlanLaunch *l = &p->launches[i];
-    for (int j = 0; j < l->numTensors; ++j)
+    for (int j = 0; j < l->numTensors; ++j) {
       if (!d[j] && !l->empty[j])
         return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
                         "kernel '%s': tensor %d ('%s') has null data", m->kernels[l->kernel].name,
                         j, m->kernels[l->kernel].args[j].name);
+      if ((uint64_t)(uintptr_t)d[j] & l->alignMask[j])
+        return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                        "kernel '%s': the rows of '%s' must start on multiples of %llu bytes (the "
+                        "kernel's copy width); its address %p does not",
+                        m->kernels[l->kernel].name, m->kernels[l->kernel].args[j].name,
+                        (unsigned long long)l->alignMask[j] + 1, d[j]);
+    }
     d += l->numTensors;
   }
   d = data;

@@ -969,6 +969,40 @@ def test_paged_fast_path_checks_alignment(which):
     assert torch.equal(got, want), "the misaligned call gives other numbers"
 
 
+@pytest.mark.parametrize("kind", ["dense", "paged"])
+def test_fast_path_plans_are_made(kind, monkeypatch):
+    """From the second call of a signature on, calls launch its launch plan (one C call):
+    a GPU plan that attnrt refuses is dropped silently and every call takes the checked
+    path, which cost 80 us per call instead of ~10 (attnrtPlanAdd once checked the row
+    alignment of its stand-in pointers, so no GPU plan was ever made)."""
+    hits = []
+    orig = at._run_fast
+
+    def counted(*a, **kw):
+        r = orig(*a, **kw)
+        hits.append(r is not None)
+        return r
+
+    monkeypatch.setattr(at, "_run_fast", counted)
+    if kind == "dense":
+        s = gv.DENSE_CASES[0][0]
+        _, (q, k, v, out), _ = make_inputs(s, 1, 100, 100, "bhsd", 1.0)
+        kw = _call_kwargs(s, s["num_heads_q"])
+        call = lambda: at.attention(q, k, v, out=out, **kw)  # noqa: E731
+    else:
+        s = gv.paged_spec()
+        q, k_cache, v_cache, tables, sl, qsl = paged_inputs(s, [1], [16], 0, 1.0)
+        out = torch.empty_like(q)
+        call = lambda: at.paged_attention(  # noqa: E731
+            q, k_cache, v_cache, tables, sl, qsl, causal=True, out=out, return_lse=True,
+            max_query_len=1)
+    for _ in range(5):
+        call()
+    _sync()
+    assert len(hits) >= 3 and all(hits), \
+        "calls 3 to 5 must take the fast path (launch plans), got %s" % hits
+
+
 # --- attention sinks (issue 17) ------------------------------------------------------------------
 # The sinks variants also run through test_dense / test_varlen / test_paged (gv.SINKS_SPECS and
 # the sinks varlen and paged cases); these check what those cannot see.

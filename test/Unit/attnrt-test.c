@@ -448,6 +448,36 @@ static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
     t[0].sizes[0] = 1;
     st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
     check(st == ATTN_OK, "one row of any stride launches: %d %s", st, err);
+    /* A launch plan of such a kernel: made (the fast path of attnc.torch on
+     * the GPU; a stand-in pointer of 1 once failed the check above, so no
+     * plan was ever made), launched with aligned pointers, and a misaligned
+     * pointer refused at its launch, before the driver. */
+    AttnrtTensor pt[2] = {{in, 2, {4, 8}, {16, 1}}, {out, 2, {4, 8}, {8, 1}}};
+    AttnrtPlan *p = NULL;
+    st = attnrtPlanCreate(m, &p, err, sizeof err);
+    if (st == ATTN_OK)
+      st = attnrtPlanAdd(p, "fake2d", pt, 2, err, sizeof err);
+    check(st == ATTN_OK, "a plan of a row_align 8 kernel: %d %s", st, err);
+    if (st == ATTN_OK) {
+      const void *data[2] = {in, out};
+      before = fake->launches;
+      st = attnrtPlanLaunch(p, data, 2, NULL, err, sizeof err);
+      check(st == ATTN_OK && fake->launches == before + 1, "aligned plan launch: %d %s", st, err);
+      data[1] = out + 3; /* 6 bytes past a 16-byte boundary */
+      st = attnrtPlanLaunch(p, data, 2, NULL, err, sizeof err);
+      check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rows of 'out'") &&
+                strstr(err, "multiples of 16 bytes") && fake->launches == before + 1,
+            "a plan launch with out 6 bytes off is refused before the driver: %d %s", st, err);
+    }
+    attnrtPlanDestroy(p);
+    pt[0].strides[0] = 9; /* 18-byte rows: refused when the plan is made */
+    p = NULL;
+    st = attnrtPlanCreate(m, &p, err, sizeof err);
+    if (st == ATTN_OK)
+      st = attnrtPlanAdd(p, "fake2d", pt, 2, err, sizeof err);
+    check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rows of 'q'"),
+          "a plan of 18-byte rows is refused: %d %s", st, err);
+    attnrtPlanDestroy(p);
     attnrtModuleDestroy(m);
   }
   attnBundleDestroy(&b);
