@@ -70,6 +70,31 @@ for s in (4096, 128):
     sd()
     print("S=%d sdpa %.1f us (sync %.1f)" % (s, median_us(sd), median_us(sd, sync=True)))
 
+# Paged decode as paged_bench.py runs it: B=32, L=4096, Hq 32, Hkv 8, D 128, blocks of 16.
+B, L, BS = 32, 4096, 16
+nb = B * L // BS
+pq = torch.randn(B, 32, 128, device="cuda", dtype=torch.bfloat16)
+kc = torch.randn(nb, BS, 8, 128, device="cuda", dtype=torch.bfloat16)
+vc = torch.randn_like(kc)
+bt = torch.randperm(nb, device="cuda", dtype=torch.int32).view(B, L // BS)
+sl = torch.full((B,), L, device="cuda", dtype=torch.int32)
+qsl = torch.arange(B + 1, device="cuda", dtype=torch.int32)
+pout = torch.empty_like(pq)
+pcall = lambda: at.paged_attention(pq, kc, vc, bt, sl, qsl, out=pout, max_query_len=1)  # noqa
+hits.update(fast=0, checked=0)
+for _ in range(5):
+    pcall()
+torch.cuda.synchronize()
+print("paged: no sync %.1f us, sync %.1f us, hits %s" % (
+    median_us(pcall), median_us(pcall, sync=True), hits))
+pr = cProfile.Profile()
+pr.enable()
+for _ in range(100):
+    pcall()
+    torch.cuda.synchronize()
+pr.disable()
+pstats.Stats(pr).sort_stats("tottime").print_stats(10)
+
 q = torch.randn(1, 16, 4096, 128, device="cuda", dtype=torch.bfloat16)
 k, v = torch.randn_like(q), torch.randn_like(q)
 out = torch.empty_like(q)

@@ -19,7 +19,7 @@ if [ "${1:-tests}" = tests ]; then
     python/tests/test_backward_cuda.py > "$OUT/pytest-bwd.log" 2>&1
   echo "rc=$?" >> "$OUT/pytest-bwd.log"; grep -E "FAILED|passed|failed" "$OUT/pytest-bwd.log" | tail -6
   timeout 40 python3 bench/experiments/hostprof.py > "$OUT/host.log" 2>&1
-  echo "host rc=$?" >> "$OUT/host.log"; head -30 "$OUT/host.log"
+  echo "host rc=$?" >> "$OUT/host.log"; head -60 "$OUT/host.log"
   timeout 70 python3 bench/gpu_bench.py --no-flex --dims 72,80,96 --seqs 4096,16384 \
     --json "$OUT/hd.json" > "$OUT/hd.log" 2>&1
   echo "bench rc=$?" >> "$OUT/hd.log"; grep -v "^#" "$OUT/hd.log" | grep -v "^{" | tail -16
