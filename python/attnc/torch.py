@@ -665,13 +665,25 @@ def _native_fp8(torch):
     return found
 
 
+_fp8_storage = None  # the dtypes of fp8 data: uint8 and torch's float8 types, once known
+
+
 def _is_fp8_call(tensors, fp8_dtype, scales):
-    """Whether a call is an fp8 one: a scale or fp8_dtype given, or uint8 / float8 data."""
-    if fp8_dtype is not None or any(x is not None for x in scales):
+    """Whether a call is an fp8 one: a scale or fp8_dtype given, or uint8 / float8 data.
+    On every call's path, hence a set lookup (str(dtype) cost a microsecond per call)."""
+    global _fp8_storage
+    for x in scales:
+        if x is not None:
+            return True
+    if fp8_dtype is not None:
         return True
+    if _fp8_storage is None:
+        import torch
+        _fp8_storage = frozenset([torch.uint8] + [dt for dt in vars(torch).values()
+                                                  if isinstance(dt, torch.dtype)
+                                                  and str(dt).startswith("torch.float8")])
     for t in tensors:
-        name = str(getattr(t, "dtype", ""))
-        if name == "torch.uint8" or name.startswith("torch.float8"):
+        if getattr(t, "dtype", None) in _fp8_storage:
             return True
     return False
 
