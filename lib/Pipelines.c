@@ -230,7 +230,7 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
  * chip -> gpu.func kernels (attn-lower-amdgpu) -> ROCDL/LLVM dialect inside
  * gpu.module @attn_kernels. The host functions keep their gpu.launch_func;
  * attn-compile translates the gpu.module to a code object. */
-static const char *const rocdlFront = "attn-gqa-map,attn-tile{target=%s},"
+static const char *const rocdlFront = "attn-gqa-map,attn-tile{target=%s},attn-flash-backward,"
                                       "attn-online-softmax{fold-scale=false},"
                                       "attn-gpu-layout,attn-lower-amdgpu,";
 static const char *const rocdlDevice =

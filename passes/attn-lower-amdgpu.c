@@ -249,6 +249,18 @@ static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_
   }
 }
 
+/* Whether some use of tile `v` is a matmul of form `form`. */
+static bool usedAs(MlirValue v, AttnContractForm form) {
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
+       u = mlirOpOperandGetNextUse(u))
+    if (attnContractForm(mlirOpOperandGetOwner(u)) == form)
+      return true;
+  return false;
+}
+
+static int64_t kElems(const AttnGpuLower *L, int64_t rows, int64_t cols);
+static int64_t vElems(const AttnGpuLower *L, int64_t rows, int64_t cols);
+
 /* K/V tile: the workgroup copies it into LDS between barriers, piece by
  * piece (a paged cache's tile is read from several blocks); the matmul that
  * uses it reads fragments. K is stored row-major (its fragments are runs of
@@ -256,9 +268,16 @@ static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_
  * its fragments are runs of keys. Either way the leading dim is padded by
  * a_per_lane elements: the 64/128-bit fragment reads of 32 consecutive rows
  * then start a_per_lane/2 banks apart and cover the 32 banks without
- * conflicts. */
+ * conflicts.
+ *
+ * A tile that is the right operand of both matmul forms (the backward
+ * kernels': Q and dO in dK/dV, K in dQ) is stored both ways, row-major at
+ * its base and transposed right after it (kElems later): gfx942 has no
+ * transposing LDS read. Its value is the row-major one; lowerPV reads the
+ * transposed copy (twinBase). The backward's tiles that live at once (two
+ * per loop) take a buffer each, by read order (attnGpuSecondBuffer). */
 static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
-                          bool transposed) {
+                          bool second) {
   MlirValue res = mlirOperationGetResult(op, 0);
   int64_t rows = t->tileRows, cols = t->cols;
   if (cols % CHUNK || !mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
@@ -267,18 +286,28 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
                 "a dtype other than Q's)");
     return;
   }
+  bool asK = usedAs(res, ATTN_CONTRACT_QK), asV = usedAs(res, ATTN_CONTRACT_PV);
+  bool transposed = asV && !asK;
+  int slot = L->backward && second ? 1 : 0;
+  int64_t base = slot ? L->smemKV / 2 : 0; /* sharedElems: two buffers of the largest tile */
   int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
   attnGpuBarrier(b); /* the previous tile's readers are done */
   for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, 0, NULL);
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL);
+  if (asK && asV)
+    for (int i = 0; i < t->n; ++i)
+      stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, rows + A(L)->KPL, true,
+                base + kElems(L, rows, cols), NULL);
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
                        .rows = rows,
                        .cols = cols,
                        .stride = stride,
+                       .base = base,
                        .transposed = transposed,
-                       .generation = ++L->smemGeneration[0]});
+                       .slot = slot,
+                       .generation = ++L->smemGeneration[slot]});
 }
 
 /*===--- Pipelined KV loops (num_stages >= 2) ----------------------------------===*/
@@ -515,16 +544,16 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     frags[s] = A(L)->KPL <= L->CE ? attnGpuSlice(L, b, pb[t], e, A(L)->KPL)
                                   : attnGpuConcat(L, b, pb[t], pb[t + 1]);
   }
-  if (!vr->transposed) {
-    attnGpuFail(L, op, "uses a V tile that is also a K tile");
-    return;
-  }
+  /* A tile also used as K: its transposed copy follows the row-major one
+   * (lowerReadTile). */
+  int64_t vStride = vr->transposed ? vr->stride : vr->rows + A(L)->KPL;
+  int64_t vBase = vr->transposed ? vr->base : vr->base + kElems(L, vr->rows, vr->cols);
   /* Lane (g, r) reads row d = u*R + r of V^T at the keys of its P elements:
    * runs of four consecutive keys, one 64-bit LDS read each. */
-  MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, vr->stride)),
+  MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, vStride)),
                                attnMulI(b, A(L)->g, cIdx(b, A(L)->crowDelta[0])));
-  if (vr->base)
-    laneOff = attnAddI(b, laneOff, cIdx(b, vr->base));
+  if (vBase)
+    laneOff = attnAddI(b, laneOff, cIdx(b, vBase));
   MlirType run = attnGpuVecT(4, L->elem);
   MlirValue blocks[ATTN_GPU_MAXB];
   for (int u = 0; u < nd && !L->failed; ++u) {
@@ -534,7 +563,7 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
       for (int e = 0; e < A(L)->KPL; e += 4) {
         int f = s * A(L)->KPL + e, t = f / L->CE, ce = f % L->CE;
         int64_t key = (int64_t)t * A(L)->R + A(L)->crowBase[ce];
-        MlirValue addr = attnAddI(b, laneOff, cIdx(b, (int64_t)u * A(L)->R * vr->stride + key));
+        MlirValue addr = attnAddI(b, laneOff, cIdx(b, (int64_t)u * A(L)->R * vStride + key));
         MlirValue r4 = attnGpuLoad(b, run, L->smem, 1, &addr);
         a = mlirValueIsNull(a) ? r4 : attnGpuConcat(L, b, a, r4);
       }
@@ -757,6 +786,8 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
  * consecutive rows start a_per_lane/2 banks apart, so a wave's 64/128-bit
  * reads cover all banks once. */
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
+  if (L->backward) /* two buffers, each a tile both ways (lowerReadTile) */
+    return 2 * (kElems(L, rows, cols) + vElems(L, rows, cols));
   if (((const AmdState *)L->state)->stages >= 2) /* K's buffer, then V's */
     return kElems(L, rows, cols) + vElems(L, rows, cols);
   return isV ? vElems(L, rows, cols) : kElems(L, rows, cols);

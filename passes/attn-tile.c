@@ -466,17 +466,6 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
     attnEmitOpError(op, "attn-tile", message);
     return false;
   }
-  /* sm_90a lowers the backward kernels with mma.sync (docs/backward.md); the
-   * AMD lowering has not been checked on them. */
-  if (attnIsBackwardOp(op) && strcmp(o->target, "cpu") != 0 && strcmp(o->target, "sm_90a") != 0) {
-    char message[200];
-    snprintf(message, sizeof(message),
-             "has no backward kernels for target '%s' yet (the backward runs on the CPU: "
-             "attn-to-cpu, and on sm_90a)",
-             o->target);
-    attnEmitOpError(op, "attn-tile", message);
-    return false;
-  }
   if (!fp8FormatOk(op, o->target))
     return false;
   AttnTileQuery query;

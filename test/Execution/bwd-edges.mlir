@@ -5,6 +5,9 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
+// The AMD tilings (config/gfx942-MHA-BWD.json, gfx950-MHA-BWD.json):
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 // The reference lowering too (f32 accumulation, the softmax recomputed per row):
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
 

@@ -7,6 +7,9 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
+// The AMD tilings (config/gfx942-MHA-BWD.json, gfx950-MHA-BWD.json):
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 // Small tiles (5 keys per dK/dV program, 3 queries per tile): many masked,
 // unmasked and skipped ranges on short sequences.

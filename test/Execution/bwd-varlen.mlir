@@ -7,6 +7,9 @@
 // RUN: attn-run %s --target=cpu --func=varlen_causal --reference | FileCheck %s --check-prefix=CAUSAL
 // The sm_90a tiling of the backward (config/sm_90a-MHA-BWD.json) on the CPU:
 // RUN: attn-run %s --target=cpu --func=varlen_causal '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s --check-prefix=CAUSAL
+// The AMD tilings (config/gfx942-MHA-BWD.json, gfx950-MHA-BWD.json):
+// RUN: attn-run %s --target=cpu --func=varlen_causal '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s --check-prefix=CAUSAL
+// RUN: attn-run %s --target=cpu --func=varlen_causal '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s --check-prefix=CAUSAL
 // RUN: attn-run %s --target=cpu --func=varlen_window_alibi --reference | FileCheck %s --check-prefix=WINDOW
 // RUN: attn-run %s --target=cpu --func=varlen_window_alibi | FileCheck %s --check-prefix=WINDOW
 // RUN: attn-run %s --target=cpu --func=varlen_mqa_softcap '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s --check-prefix=MQA
