@@ -413,10 +413,32 @@ static bool fitBlockMask(MlirOperation op, const char *target, AttnTileConfig *c
 
 /* The table's entry for the query with the options' overrides applied;
  * -1 after a located error. */
+/* The forward's dropout keeps the Philox words of every element of S live
+ * next to the accumulators: on sm_90a a 64-row tile of 64 keys spills (ptxas:
+ * 150-310 bytes at D = 64, wgmma or mma.sync), one of 32 keys does not (204
+ * registers); and the warp-specialized 128-row kernels, whose consumers get
+ * 168 registers, spill at D = 128 causal (4 bytes) and D = 256 (540), so
+ * dropout kernels take one warpgroup of 64 rows. Applied before the options,
+ * which may still ask for more. */
+static void capDropoutTile(MlirOperation op, const AttnTileOptions *o, int64_t headDim,
+                           AttnTileConfig *config) {
+  if (!attnHasDropout(op) || attnIsBackwardOp(op) || strcmp(o->target, "sm_90a") != 0)
+    return;
+  int64_t cap = headDim > 128 ? 16 : 32;
+  if (config->blockN > cap)
+    config->blockN = cap;
+  if (config->blockM > 64 && config->numWarps * 16 == config->blockM) {
+    config->blockM = 64;
+    config->numWarps = 4;
+  }
+}
+
 static int lookUp(MlirOperation op, const AttnConfigTable *table, const AttnTileQuery *query,
                   const AttnTileOptions *o, AttnTileConfig *config) {
   int entry = attnConfigTableLookup(table, query, config);
   char err[256];
+  if (entry >= 0)
+    capDropoutTile(op, o, query->headDim, config);
   if (entry < 0 || attnTileConfigOverride(config, o->overrides, err, sizeof(err)) != 0) {
     attnEmitOpError(op, "attn-tile", entry < 0 ? "matches no config entry" : err);
     return -1;
@@ -453,17 +475,6 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   bool paged = attnIsOp(op, "attn.paged_attention") || mla;
   if (!varlen && !paged && !attnIsOp(op, "attn.mha") && !attnIsOp(op, "attn.mha_bwd")) {
     attnEmitOpError(op, "attn-tile", "has no tiling");
-    return false;
-  }
-  /* Dropout and the backward kernels exist in kernel IR and for the CPU
-   * lowering; the GPU lowerings do not take them yet. */
-  if (attnHasDropout(op) && strcmp(o->target, "cpu") != 0) {
-    char message[200];
-    snprintf(message, sizeof(message),
-             "has dropout_p > 0, which target '%s' does not implement yet (dropout runs on "
-             "the CPU: attn-to-cpu)",
-             o->target);
-    attnEmitOpError(op, "attn-tile", message);
     return false;
   }
   if (!fp8FormatOk(op, o->target))

@@ -455,8 +455,8 @@ def _backward_launch(fn, spec, dev, named):
     with the tensors of `named`."""
     torch = _torch()
     if dev.type not in ("cpu", "cuda"):
-        raise NotImplementedError("%s: the backward kernels run on the CPU and NVIDIA GPUs "
-                                  "(sm_90a) so far (docs/backward.md); got tensors on %s"
+        raise NotImplementedError("%s: the backward kernels run on the CPU and GPUs (sm_90a, "
+                                  "gfx942, gfx950; docs/backward.md); got tensors on %s"
                                   % (fn, dev))
     k = _kernel(spec, _device_string(torch, dev))
     stream = _stream(torch, dev)

@@ -13,6 +13,11 @@
 // Small tiles (5 keys per dK/dV program, 3 queries per tile): many masked,
 // unmasked and skipped ranges on short sequences.
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{block-m=5 block-n=3}' | FileCheck %s
+// The kernel IR as tiled for the GPUs (sm_90a: the forward's dropout tiles of 64 rows and
+// 32 keys; gfx942 / gfx950 with their backward tables), run on the CPU:
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 
 // CHECK: seed=
 // CHECK: @fwd_f32_causal_gqa result 0 (out 2x4x37x32xf32): {{.*}} PASS
