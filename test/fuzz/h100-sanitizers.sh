@@ -32,8 +32,8 @@ run_tool() {  # tool, test file, -k expression
   echo "== $1 exit $rc"
   [ "$rc" -eq 0 ] || status=1
 }
-run_tool memcheck python/tests/test_cuda.py "$SUBSET"
-run_tool memcheck python/tests/test_backward_cuda.py "$BWD_SUBSET"
-run_tool racecheck python/tests/test_cuda.py "$SUBSET"
-run_tool racecheck python/tests/test_backward_cuda.py "$BWD_SUBSET"
+for tool in ${TOOLS:-memcheck racecheck}; do  # TOOLS=racecheck: that one only
+  run_tool "$tool" python/tests/test_cuda.py "$SUBSET"
+  run_tool "$tool" python/tests/test_backward_cuda.py "$BWD_SUBSET"
+done
 exit $status
