@@ -464,19 +464,37 @@ MlirOperation attnGpuDefOf(MlirValue v) {
   return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : attnNullOp();
 }
 
-/* Column blocks of a tile (or column vector) of `cols` columns. */
-static int colBlocks(AttnGpuLower *L, int64_t cols) { return (int)(cols / L->CB); }
+int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols) {
+  return L->G > 1 && cols == L->splitCols ? cols / L->G : cols;
+}
+
+/* Column blocks of a tile (or column vector) of `cols` columns: of this
+ * warp's columns, when the tile is split among the warps. */
+static int colBlocks(AttnGpuLower *L, int64_t cols) {
+  return (int)(attnGpuOwnCols(L, cols) / L->CB);
+}
+
+/* This lane's first column of a tile (or column vector) of `cols` columns,
+ * as an index: the lane's own, plus the warp's first column when the tile
+ * is split among the warps. */
+static MlirValue laneColumn(AttnGpuLower *L, AttnBuilder *b, int64_t cols) {
+  if (attnGpuOwnCols(L, cols) == cols || mlirValueIsNull(L->warpColIdx))
+    return L->colLaneIdx;
+  return attnAddI(b, L->colLaneIdx, L->warpColIdx);
+}
 
 /* Column indices of column block t, plus the scalar `offset` (may be null):
  * the per-element part is a constant and the per-lane part one scalar, so
  * the constants fold into the ALU ops of each use instead of occupying a
  * register per element for the whole kernel. */
 static MlirValue columnIndex(AttnGpuLower *L, AttnBuilder *b, int t, MlirValue offset,
-                             MlirType type) {
+                             MlirType type, int64_t cols) {
   int64_t keys[ATTN_GPU_MAX_CE];
   for (int e = 0; e < L->CE; ++e)
     keys[e] = (int64_t)t * L->CB + L->colBase[e];
   MlirValue lane = L->colLane;
+  if (attnGpuOwnCols(L, cols) != cols && !mlirValueIsNull(L->warpColIdx))
+    lane = attnGpuNarrow(b, laneColumn(L, b, cols));
   if (!mlirValueIsNull(offset))
     lane = attnOp1(b, "arith.addi", 2, (MlirValue[]){attnGpuNarrow(b, offset), lane},
                    attnIntType(b, 32));
@@ -516,14 +534,15 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
     attnGpuFailWith(L, def, "is a broadcast the %s lowering does not support");
     return attnNullValue();
   }
-  int t = i % colBlocks(L, attnGpuDim(res, rankOf(res) - 1));
+  int64_t width = attnGpuDim(res, rankOf(res) - 1);
+  int t = i % colBlocks(L, width);
   if (attnIsOp(def, "vector.step")) {
     if (row) {
       if (attnGpuDim(res, 0) != L->bm)
         attnGpuFail(L, def, "is a row index vector whose size is not BLOCK_M");
       return L->rowBase[i];
     }
-    return columnIndex(L, b, t, attnNullValue(), type);
+    return columnIndex(L, b, t, attnNullValue(), type, width);
   }
   /* step + broadcast(s): the same, with s folded into the per-lane term. */
   if (!row && attnIsOp(def, "arith.addi")) {
@@ -533,7 +552,7 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
       if (attnIsOp(a, "vector.step") && attnIsOp(c, "vector.broadcast") &&
           !attnGpuIsVec(mlirOperationGetOperand(c, 0))) {
         MlirValue x = attnGpuPlain(L, def, mlirOperationGetOperand(c, 0));
-        return L->failed ? x : columnIndex(L, b, t, x, type);
+        return L->failed ? x : columnIndex(L, b, t, x, type, width);
       }
     }
   }
@@ -712,6 +731,11 @@ static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation o
       mlirDenseI64ArrayGetElement(dims, 0) != 1 || !(isMax || isAdd) ||
       !mlirTypeIsAF32(attnGpuElemOf(src))) {
     attnGpuFail(L, op, "must reduce dim 1 of an f32 tile with <maximumf> or <add>");
+    return;
+  }
+  if (attnGpuOwnCols(L, attnGpuDim(src, 1)) != attnGpuDim(src, 1)) {
+    /* each warp holds some of the columns: the lanes' reduction is not the row's */
+    attnGpuFail(L, op, "reduces a tile whose columns are split among the warps");
     return;
   }
   const char *combine = isMax ? "arith.maximumf" : "arith.addf";
@@ -913,6 +937,37 @@ MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row) 
   return attnCmpI(b, ATTN_CMPI_SLT, row, attnDim(b, x->mem, x->rowDim));
 }
 
+/* A vector.extract_strided_slice of all rows and columns [0, n) of a tile
+ * (unit strides). */
+static bool isColumnPrefix(MlirOperation op) {
+  if (!attnIsOp(op, "vector.extract_strided_slice"))
+    return false;
+  MlirValue src = mlirOperationGetOperand(op, 0), res = mlirOperationGetResult(op, 0);
+  MlirAttribute offsets = attnGpuInherent(op, "offsets"), strides = attnGpuInherent(op, "strides");
+  if (!attnGpuIsTile(src) || mlirArrayAttrGetNumElements(offsets) != 2 ||
+      attnGpuDim(res, 0) != attnGpuDim(src, 0))
+    return false;
+  for (intptr_t i = 0; i < 2; ++i)
+    if (mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(offsets, i)) != 0 ||
+        mlirIntegerAttrGetValueInt(mlirArrayAttrGetElement(strides, i)) != 1)
+      return false;
+  return true;
+}
+
+bool attnGpuRightOperandOnly(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u))
+    return false;
+  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation owner = mlirOpOperandGetOwner(u);
+    bool rhs = attnIsOp(owner, "vector.contract") && mlirOpOperandGetOperandNumber(u) == 1;
+    if (!rhs && !(isColumnPrefix(owner) &&
+                  attnGpuOnlyOperand(mlirOperationGetResult(owner, 0), "vector.contract", 1)))
+      return false;
+  }
+  return true;
+}
+
 bool attnGpuUsedByPV(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
@@ -1024,7 +1079,9 @@ static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
   if (!attnGpuReadTransfer(L, def, false, &x, NULL))
     return attnNullValue();
   MlirType elem = attnGpuElemOf(mlirOperationGetResult(def, 0));
-  MlirValue base = attnAddI(b, x.idx[x.rowDim], L->colLaneIdx), elems[ATTN_GPU_MAX_CE], idx[4];
+  MlirValue base =
+      attnAddI(b, x.idx[x.rowDim], laneColumn(L, b, attnGpuDim(mlirOperationGetResult(def, 0), 0)));
+  MlirValue elems[ATTN_GPU_MAX_CE], idx[4];
   for (int e = 0; e < L->CE; ++e) {
     for (intptr_t k = 0; k < x.rank; ++k)
       idx[k] = x.idx[k];
@@ -1098,7 +1155,7 @@ static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation de
   for (intptr_t k = 0; k < x.rank; ++k)
     idx[k] = x.idx[k];
   idx[x.rowDim] = attnAddI(b, x.idx[x.rowDim], L->rowBase[s]);
-  MlirValue base = attnAddI(b, x.idx[x.colDim], L->colLaneIdx);
+  MlirValue base = attnAddI(b, x.idx[x.colDim], laneColumn(L, b, attnGpuDim(res, 1)));
   MlirType elem = attnGpuElemOf(res);
   if (x.rowsInBounds)
     loadBlocks(L, b, &x, idx, base, t, 1, elem, &out);
@@ -1159,7 +1216,7 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
       attnGpuFail(L, op, "must read a 2-D tile whose columns are in bounds");
     return;
   }
-  if (attnGpuOnlyOperand(res, "vector.contract", 1)) {
+  if (attnGpuRightOperandOnly(res)) {
     AttnTileRead t = {.n = 1, .tileRows = attnGpuDim(res, 0), .cols = attnGpuDim(res, 1)};
     t.x[0] = x;
     t.rows[0] = t.tileRows;
@@ -1183,13 +1240,31 @@ static void lowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
     return;
   }
-  if (!attnGpuOnlyOperand(res, "vector.contract", 1)) {
+  if (!attnGpuRightOperandOnly(res)) {
     attnGpuFail(L, op, "assembles a tile that is not only the K/V operand of a matmul");
     return;
   }
   AttnTileRead t;
   if (attnGpuTileRead(L, op, NULL, &t))
     L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
+}
+
+/* A column prefix of a staged K/V tile (attn.mla's V: the first
+ * kv_lora_rank columns of the K tile, docs/mla.md): the same shared buffer,
+ * fewer columns. No copy, no second read. */
+static void lowerColumnSlice(AttnGpuLower *L, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  AttnRep *src = attnGpuFind(L, mlirOperationGetOperand(op, 0));
+  if (!isColumnPrefix(op) || !src || src->kind != ATTN_REP_SMEM ||
+      !attnGpuOnlyOperand(res, "vector.contract", 1)) {
+    attnGpuFail(L, op,
+                "is not a column prefix of a staged K/V tile (all rows, columns [0, n), feeding "
+                "matmuls as right operand)");
+    return;
+  }
+  AttnRep view = *src;
+  view.cols = attnGpuDim(res, 1);
+  attnGpuPut(L, res, view);
 }
 
 static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
@@ -1227,15 +1302,18 @@ static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op
   int ncb = nb / L->RL;
   /* Runs of storeRun consecutive elements are contiguous head-dim elements:
    * one vector store each. */
-  MlirValue base = attnAddI(b, idx[x.colDim], L->colLaneIdx);
+  int64_t width = attnGpuDim(val, 1);
+  bool split = attnGpuOwnCols(L, width) != width;
+  MlirValue base = attnAddI(b, idx[x.colDim], laneColumn(L, b, width));
   for (int s = 0; s < L->RL; ++s) {
     idx[x.rowDim] = attnAddI(b, rowStart, L->rowBase[s]);
     AttnGpuIf guard;
     if (!x.rowsInBounds)
       guard = attnGpuIfBegin(b, attnGpuRowValid(b, &x, idx[x.rowDim]));
     for (int t = 0; t < ncb; ++t) {
-      /* blocks wholly inside the head dim store without column guards */
-      AttnTransfer xt = attnGpuColumnsUpTo(&x, (int64_t)(t + 1) * L->CB);
+      /* blocks wholly inside the head dim store without column guards (a
+       * warp's columns of a split tile: when the whole tile is) */
+      AttnTransfer xt = attnGpuColumnsUpTo(&x, split ? width : (int64_t)(t + 1) * L->CB);
       for (int e = 0; e < L->CE; e += L->storeRun) {
         idx[x.colDim] = attnAddI(b, base, cIdx(b, (int64_t)t * L->CB + L->colBase[e]));
         attnGpuStoreRun(L, b, &xt, idx, attnGpuSlice(L, b, blocks[s * ncb + t], e, L->storeRun));
@@ -1354,7 +1432,7 @@ static bool isKvRead(MlirOperation op) {
   if (!attnIsOp(op, "vector.transfer_read") || mlirOperationGetNumResults(op) != 1)
     return false;
   MlirValue res = mlirOperationGetResult(op, 0);
-  return attnGpuIsTile(res) && attnGpuOnlyOperand(res, "vector.contract", 1);
+  return attnGpuIsTile(res) && attnGpuRightOperandOnly(res);
 }
 
 /* A loop whose body (not a nested region) reads K or V tiles: it carries the
@@ -1520,6 +1598,8 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     lowerTransferRead(L, b, op);
   } else if (attnIsOp(op, "vector.insert_strided_slice")) {
     lowerInsertSlice(L, b, op);
+  } else if (attnIsOp(op, "vector.extract_strided_slice")) {
+    lowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write")) {
     lowerTransferWrite(L, b, op);
   } else if (attnIsOp(op, "vector.transpose")) {
@@ -1595,7 +1675,7 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
     plan->qElems = q > plan->qElems ? q : plan->qElems;
     return MlirWalkResultAdvance;
   }
-  if (!attnGpuIsTile(res) || !attnGpuOnlyOperand(res, "vector.contract", 1))
+  if (!attnGpuIsTile(res) || !attnGpuRightOperandOnly(res))
     return MlirWalkResultAdvance;
   int64_t e = plan->L->tgt->sharedElems(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1),
                                         attnGpuSecondBuffer(plan->L, op));
@@ -1640,6 +1720,49 @@ static void readKernelAttr(AttnGpuLower *L, MlirAttribute kernel) {
   L->backward = attnIsBackwardKernel(kernel);
   int64_t align = kernelInt(kernel, "align");
   L->align = align == 1 || align == 2 || align == 4 ? align : 8; /* 8: 16-byte f16 rows */
+}
+
+static MlirWalkResult findPVWidth(MlirOperation op, void *userData) {
+  if (!attnIsOp(op, "vector.contract") || attnContractForm(op) != ATTN_CONTRACT_PV)
+    return MlirWalkResultAdvance;
+  *(int64_t *)userData = attnGpuDim(mlirOperationGetResult(op, 0), 1);
+  return MlirWalkResultInterrupt;
+}
+
+static MlirWalkResult findStoreWidth(MlirOperation op, void *userData) {
+  if (!attnIsOp(op, "vector.transfer_write") || !attnGpuIsTile(mlirOperationGetOperand(op, 0)))
+    return MlirWalkResultAdvance;
+  *(int64_t *)userData = attnGpuDim(mlirOperationGetOperand(op, 0), 1);
+  return MlirWalkResultInterrupt;
+}
+
+/* The column split attn-gpu-layout recorded (attn.warp_cols = G on the
+ * function): the tiles as wide as the P V product are split among G
+ * column groups of warps. S = Q K^T must not be as wide (it is whole in
+ * every warp, and tiles are told apart by width). */
+static bool readColumnSplit(AttnGpuLower *L, MlirOperation func) {
+  MlirAttribute g = attnGetAttr(func, "attn.warp_cols");
+  L->G = 1;
+  if (mlirAttributeIsNull(g))
+    return true;
+  /* the P V product's width; without matmuls (the paged merge kernel) the
+   * output tile's, and every tile is split */
+  int64_t cols = 0, bn = 0;
+  mlirOperationWalk(func, findPVWidth, &cols, MlirWalkPreOrder);
+  if (cols > 0)
+    bn = kernelInt(attnGetAttr(func, "attn.kernel"), "block_n");
+  else
+    mlirOperationWalk(func, findStoreWidth, &cols, MlirWalkPreOrder);
+  L->G = mlirAttributeIsAInteger(g) ? (int)mlirIntegerAttrGetValueInt(g) : 0;
+  L->splitCols = cols;
+  if (L->G < 1 || L->W % L->G || cols <= 0 || cols % ((int64_t)L->G * 16) ||
+      (L->G > 1 && bn == cols)) {
+    attnEmitOpError(func, L->tgt->passName,
+                    "has an attn.warp_cols that does not divide num_warps and the P V "
+                    "product's columns into groups of 16 (or block_n equals those columns)");
+    return false;
+  }
+  return true;
 }
 
 /* attn.kernel with num_warps = W: a target may pick the warps of a kernel
@@ -1710,7 +1833,8 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   L.ctx = mlirOperationGetContext(func);
   int nMem = 0;
   readKernelAttr(&L, kernel);
-  if (!tgt->setUp(&L, func, kernel) || !checkSignature(&L, func, old, &nMem)) {
+  if (!readColumnSplit(&L, func) || !tgt->setUp(&L, func, kernel) ||
+      !checkSignature(&L, func, old, &nMem)) {
     free(L.state);
     return false;
   }

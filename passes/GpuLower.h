@@ -20,6 +20,15 @@
  * A row vector vector<BM x T> is RL scalars per lane. Runs of `storeRun`
  * consecutive elements of a block are consecutive columns (vector stores).
  *
+ * Column split (attn.warp_cols = G on the kernel function, attn-gpu-layout):
+ * the warps are row groups x G column groups, and a tile as wide as the P V
+ * product (`splitCols` columns, Dv) is held by each warp for its own
+ * splitCols / G columns only: its blocks are those of a tile of
+ * splitCols / G columns, whose column 0 is column `warpColIdx` (per warp)
+ * of the whole. Every other tile (S, P) is whole in every warp; a row
+ * group's warps compute it redundantly. Row vectors are whole too, and
+ * `rowOwner` is true in one column group only.
+ *
  *===----------------------------------------------------------------------===*/
 #ifndef ATTN_PASSES_GPULOWER_H
 #define ATTN_PASSES_GPULOWER_H
@@ -155,6 +164,12 @@ struct AttnGpuLower {
   int colBase[ATTN_GPU_MAX_CE];
   MlirType elem; /* f16 / bf16 */
   MlirValue tid, colLane, colLaneIdx, rowOwner, smem;
+  /* Column split (see the contract above): G column groups of warps (1:
+   * none), the width of the tiles split among them, and this warp's first
+   * column of such a tile (index; set by the target's laneValues when G > 1). */
+  int G;
+  int64_t splitCols;
+  MlirValue warpColIdx;
   MlirValue rowBase[ATTN_GPU_MAX_ROWS];
   int64_t smemElems, smemKV; /* all of the shared buffer; its K/V part */
   int64_t smemAlign;         /* bytes, when the target needs more than the default */
@@ -321,6 +336,13 @@ void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirVa
 MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
 /* Whether a K/V tile read feeds the PV matmul (as V). */
 bool attnGpuUsedByPV(MlirValue v);
+/* Whether every use of v is the right operand of a matmul, directly or
+ * through a vector.extract_strided_slice of its first columns (attn.mla:
+ * V is a column prefix of the K tile, docs/mla.md). */
+bool attnGpuRightOperandOnly(MlirValue v);
+/* The columns of a tile of `cols` columns this warp holds (cols / G for
+ * the split width). */
+int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols);
 /* Whether the right-operand tile read `op` takes the second (V's) shared
  * buffer: a forward kernel's P V operand; in a backward kernel, the second
  * such read of its loop body (its tiles feed matmuls of both forms). */

@@ -396,7 +396,7 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
 }
 
 /* attn.mla's kernels (kind "mla_decode": V a column slice of the K tile)
- * have no GPU lowering yet; they run on the CPU (docs/mla.md). */
+ * have no AMD lowering yet; they run on the CPU there (docs/mla.md). */
 static bool refuseMla(MlirOperation func, MlirAttribute kernel, const char *target) {
   MlirAttribute kind =
       mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
@@ -434,12 +434,67 @@ static bool refuseFp8(MlirOperation func, const char *target) {
   return false;
 }
 
+/* Past this head dim Q's A fragments (D / 4 registers per thread for a
+ * 16-row tile) do not stay in registers next to the accumulators. */
+enum { Q_REGS_D = 256 };
+
+/* The column groups of an mma.sync kernel's warps: num_warps * 16 /
+ * block_m when the warps are more than 16-row tiles (attn.mla: 16 heads,
+ * 4 warps), else 1. The warps of a row group each compute S = Q K^T and the
+ * softmax of their rows (redundantly: such kernels are memory bound) and
+ * the P V product, the output and its stores for their share of the Dv
+ * columns only: a 16 x 512 f32 accumulator in one warp is 256 registers
+ * per thread (ptxas spilled 6 KB). 0 (with a located error) when the split
+ * does not fit. */
+static int64_t columnGroups(MlirOperation func, MlirAttribute kernel, const Matmuls *m) {
+  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
+  if (bm <= 0 || w <= 0 || w * 16 <= bm)
+    return 1;
+  int64_t g = w * 16 / bm;
+  int64_t dv = m->npv ? dimOf(mlirOperationGetResult(m->pv[0], 0), 1) : 0;
+  int64_t bn = m->nqk ? dimOf(mlirOperationGetResult(m->qk[0], 0), 1) : 0;
+  if (bm % 16 == 0 && w * 16 % bm == 0 && m->npv > 0 && dv % (16 * g) == 0 && bn != dv)
+    return g;
+  char message[300];
+  snprintf(message, sizeof(message),
+           "has block_m %lld and num_warps %lld: more warps than 16-row tiles split the P V "
+           "product's %lld columns into %lld groups of a multiple of 16 columns, which do not "
+           "fit (or block_n is that wide too)",
+           (long long)bm, (long long)w, (long long)dv, (long long)g);
+  attnEmitOpError(func, passName, message);
+  return 0;
+}
+
+static MlirWalkResult findTileStore(MlirOperation op, void *userData) {
+  if (!attnIsOp(op, "vector.transfer_write"))
+    return MlirWalkResultAdvance;
+  MlirType t = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  if (mlirShapedTypeGetRank(t) != 2)
+    return MlirWalkResultAdvance;
+  *(int64_t *)userData = mlirShapedTypeGetDimSize(t, 1);
+  return MlirWalkResultInterrupt;
+}
+
+/* A kernel without matmuls (attn.paged_merge) has one 16-row tile per warp
+ * (attn-lower-nvgpu); the config's num_warps beyond that split its tiles'
+ * columns as in the split kernel (attn.mla's 512: the 16 x 512 f32
+ * accumulator of one warp spilled 680 bytes), when they divide into groups
+ * of a multiple of 16 columns; else 1. */
+static int64_t mergeColumnGroups(MlirAttribute kernel, MlirOperation func) {
+  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps"), cols = 0;
+  if (bm <= 0 || bm % 16 || w <= 0 || w * 16 <= bm || w * 16 % bm)
+    return 1;
+  int64_t g = w * 16 / bm;
+  mlirOperationWalk(func, findTileStore, &cols, MlirWalkPreOrder);
+  return cols > 0 && cols % (16 * g) == 0 ? g : 1;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
-  if ((chip || kernelTarget(kernel, "sm_90a")) && refuseMla(func, kernel, chip ? chip : "sm_90a"))
+  if (chip && refuseMla(func, kernel, chip))
     return false;
   if ((chip || kernelTarget(kernel, "sm_90a")) && refuseFp8(func, chip ? chip : "sm_90a"))
     return false;
@@ -454,6 +509,9 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
   if (m.nqk == 0 && m.npv == 0) {
     setString(func, "attn.mma", "none");
+    int64_t g = mergeColumnGroups(kernel, func);
+    if (g > 1)
+      setInt(func, "attn.warp_cols", g);
     return true;
   }
   char why[160];
@@ -468,22 +526,38 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   setString(func, "attn.mma", wg ? "wgmma" : "mma_sync");
   if (!layoutSchedule(func, kernel, wg, &m, o))
     return false;
+  int64_t g = wg ? 1 : columnGroups(func, kernel, &m);
+  if (g < 1)
+    return false;
   /* mma.sync with two 16-row tiles per warp has no registers left for Q's
-   * fragments next to the 32-row accumulators (FA2's budget): Q is staged in
-   * shared memory and read with ldmatrix per k-chunk. */
-  int64_t rowsPerWarp = kernelInt(kernel, "block_m") /
-                        (kernelInt(kernel, "num_warps") > 0 ? kernelInt(kernel, "num_warps") : 1);
+   * fragments next to the 32-row accumulators (FA2's budget), nor has one
+   * tile past D = 256 (attn.mla's 576: 144 registers of A fragments): Q is
+   * staged in shared memory and read with ldmatrix per k-chunk. */
+  int64_t warps = kernelInt(kernel, "num_warps") > 0 ? kernelInt(kernel, "num_warps") : 1;
+  int64_t rowsPerWarp = kernelInt(kernel, "block_m") / (warps / g > 0 ? warps / g : 1);
+  int64_t d = m.nqk ? dimOf(mlirOperationGetOperand(m.qk[0], 0), 1) : 0;
   const char *kv = wg ? "smem.swizzle128" : "smem.pad8";
-  const char *q = wg ? "smem.swizzle128" : rowsPerWarp > 16 ? "smem.pad8" : "regs.mma_a";
+  const char *q = wg                                 ? "smem.swizzle128"
+                  : rowsPerWarp > 16 || d > Q_REGS_D ? "smem.pad8"
+                                                     : "regs.mma_a";
   for (int i = 0; i < m.nqk; ++i) {
     markRead(mlirOperationGetOperand(m.qk[i], 0), q);
     markRead(mlirOperationGetOperand(m.qk[i], 1), kv);
     markMatmul(m.qk[i], wg, !wg && q[0] == 'r');
   }
   for (int i = 0; i < m.npv; ++i) {
-    markRead(mlirOperationGetOperand(m.pv[i], 1), kv);
+    MlirValue v = mlirOperationGetOperand(m.pv[i], 1);
+    markRead(v, kv);
+    /* attn.mla's V, a column prefix of the K tile: a view of K's buffer */
+    MlirOperation vDef = defOf(v);
+    if (!mlirOperationIsNull(vDef) && attnIsOp(vDef, "vector.extract_strided_slice"))
+      setString(vDef, "attn.layout", "smem.pad8.view");
     markMatmul(m.pv[i], wg, true); /* P stays in the accumulator's registers */
+    if (g > 1)
+      setInt(m.pv[i], "attn.cols_per_warp", dimOf(mlirOperationGetResult(m.pv[i], 0), 1) / g);
   }
+  if (g > 1)
+    setInt(func, "attn.warp_cols", g);
   return layoutCopies(func, &m, o);
 }
 

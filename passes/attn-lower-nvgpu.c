@@ -63,6 +63,10 @@ typedef struct {
   MlirOperation oldLoop;  /* the kernel IR loop being pipelined, or null */
   MlirValue iv, ub, step; /* the new loop's */
   MlirValue kTile, vTile; /* kernel IR: the K and V operands of its matmuls */
+  /* V is a column prefix of the K tile (attn.mla): one staging per tile,
+   * the K and V buffers are a two-buffer ring of K tiles (kSlot) */
+  bool kOnly;
+  int64_t bn;
 } Pipe;
 
 /* The K/V ring of loops software-pipelined by attn-gpu-pipeline: two
@@ -86,6 +90,7 @@ typedef struct {
   MlirValue barBase; /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
+  MlirValue rowWarp; /* the warp's row group (warp / G: attn.warp_cols) */
   AttnWgmmaLanes wl;
   Pipe pipe;
   /* wgmma groups committed and known complete, in program order (equal at
@@ -460,6 +465,23 @@ static bool stageable(AttnGpuLower *L, MlirValue tile) {
          mlirTypeEqual(attnGpuElemOf(tile), L->elem);
 }
 
+/* Whether `v` (kernel IR) is a column prefix of `tile` (GpuLower.c checks
+ * the offsets and strides when it lowers the slice). */
+static bool sliceOf(MlirValue v, MlirValue tile) {
+  if (!mlirValueIsAOpResult(v))
+    return false;
+  MlirOperation def = mlirOpResultGetOwner(v);
+  return attnIsOp(def, "vector.extract_strided_slice") &&
+         mlirValueEqual(mlirOperationGetOperand(def, 0), tile);
+}
+
+/* The ring buffer of the K tile at `iv` in a loop whose V is a slice of K
+ * (Pipe.kOnly): the K buffer or the V buffer, alternating per tile. */
+static MlirValue kSlot(AttnGpuLower *L, AttnBuilder *b, MlirValue iv, int64_t bn) {
+  MlirValue parity = attnGpuURem(b, attnGpuUDiv(b, iv, bn), 2);
+  return attnMulI(b, parity, cIdx(b, N(L)->vBase));
+}
+
 /* Sets up the pipeline of the loop around K read `op` (a transfer_read or
  * the last insert of its pieces), and issues its first K tile before the
  * loop. False when the loop does not qualify: its K and V tiles must be
@@ -475,22 +497,29 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
    * ds^T Q uses last). */
   if (L->backward)
     return false;
+  bool kOnly = !mlirValueIsNull(vTile) && sliceOf(vTile, kTile);
   if (mlirValueIsNull(vTile) || !stageable(L, vTile) || !attnGpuTileReadable(L, kTile, loop) ||
-      !attnGpuTileReadable(L, vTile, loop))
+      (!kOnly && !attnGpuTileReadable(L, vTile, loop)))
     return false;
   Pipe p = {.oldLoop = loop,
             .iv = mlirBlockGetArgument(b->block, 0),
             .ub = mlirOperationGetOperand(newLoop, 1),
             .step = mlirOperationGetOperand(newLoop, 2),
             .kTile = kTile,
-            .vTile = vTile};
+            .vTile = vTile,
+            .kOnly = kOnly,
+            .bn = attnGpuDim(kTile, 0)};
   /* The loop's first K tile, if it has one. */
   AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
   MlirValue lb = mlirOperationGetOperand(newLoop, 0);
+  /* K-only ring: the first tile's buffer may be the one an earlier loop's
+   * last P V still reads in another warp. */
+  if (kOnly)
+    attnGpuBarrier(&pre);
   AttnGpuIf guard = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, p.ub));
   AttnTileRead k;
   if (attnGpuTileReadAt(L, &pre, kTile, loop, lb, &k))
-    issueRead(L, &pre, &k, 0);
+    issueReadAt(L, &pre, &k, 0, kOnly ? kSlot(L, &pre, lb, p.bn) : attnNullValue());
   attnGpuIfEnd(&pre, &guard);
   N(L)->pipe = p;
   return !L->failed;
@@ -514,6 +543,20 @@ static bool smemFits(AttnGpuLower *L, MlirOperation op) {
  * paged cache) are computed before the wait, so that they overlap it. */
 static void pipedK(AttnGpuLower *L, AttnBuilder *b) {
   Pipe *p = &N(L)->pipe;
+  if (p->kOnly) {
+    /* V is in this tile: K[n0 + step] goes out now into the other buffer,
+     * which every warp is done with (its P V of tile n0 - step is before
+     * the barrier), and loads during this tile's QK^T, softmax and P V. */
+    MlirValue next = attnAddI(b, p->iv, p->step);
+    AttnTileRead k;
+    bool ok = attnGpuTileReadAt(L, b, p->kTile, p->oldLoop, next, &k);
+    waitAll(L, b); /* K[n0] is here */
+    AttnGpuIf guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, p->ub));
+    if (ok)
+      issueReadAt(L, b, &k, 0, kSlot(L, b, next, p->bn));
+    attnGpuIfEnd(b, &guard);
+    return;
+  }
   AttnTileRead v;
   bool ok = attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v);
   waitAll(L, b); /* K[n0] is here; every warp is done with V[n0 - BN] */
@@ -1004,8 +1047,11 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
     piped = startPipe(L, b, op);
   if (L->failed)
     return;
+  MlirValue dyn = attnNullValue();
   if (piped && !isV && mlirValueEqual(res, s->pipe.kTile)) {
     pipedK(L, b);
+    if (s->pipe.kOnly)
+      dyn = kSlot(L, b, s->pipe.iv, s->pipe.bn);
   } else if (piped && isV && mlirValueEqual(res, s->pipe.vTile)) {
     pipedV(L, b);
   } else if (piped) {
@@ -1022,6 +1068,7 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
                        .cols = cols,
                        .stride = rowStride(L, cols),
                        .base = base,
+                       .dynBase = dyn,
                        .slot = slot,
                        .generation = ++L->smemGeneration[slot]});
 }
@@ -1160,8 +1207,10 @@ static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const 
   int mt = N(L)->MT;
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
   MlirValue laneQ = ldmatrixLane(L, b, qr->stride, true);
-  MlirValue warpRow = attnMulI(b, attnGpuUDiv(b, L->tid, WARP), cIdx(b, 16 * (int64_t)mt));
+  MlirValue warpRow = attnMulI(b, N(L)->rowWarp, cIdx(b, 16 * (int64_t)mt));
   MlirValue qAt = attnAddI(b, laneQ, attnMulI(b, warpRow, cIdx(b, qr->stride)));
+  if (!mlirValueIsNull(kr->dynBase)) /* a K ring buffer chosen at run time */
+    laneK = attnAddI(b, laneK, kr->dynBase);
   MlirValue c[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 2];
   for (int m = 0; m < mt; ++m)
     for (int t = 0; t < ncb; ++t)
@@ -1226,6 +1275,8 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   }
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
+  if (!mlirValueIsNull(kr->dynBase))
+    laneK = attnAddI(b, laneK, kr->dynBase);
   for (int t = 0; t < ncb; ++t) {
     MlirValue c[ATTN_GPU_MAX_ROWS / 2];
     for (int m = 0; m < mt; ++m)
@@ -1260,7 +1311,14 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   int np = 0;
   if (!attnGpuTileBlocks(L, b, op, p, pb, &np))
     return;
-  int mt = N(L)->MT, npt = np / L->RL, nd = (int)(vr->cols / 8), chunks = (int)(vr->rows / 16);
+  /* nd: the n-tiles of this warp's columns (all of them, or its share of
+   * a tile split among the warps: attn.warp_cols) */
+  int mt = N(L)->MT, npt = np / L->RL, nd = (int)(attnGpuOwnCols(L, vr->cols) / 8),
+      chunks = (int)(vr->rows / 16);
+  if (N(L)->wg && attnGpuOwnCols(L, vr->cols) != vr->cols) {
+    attnGpuFail(L, op, "splits the columns of a wgmma P V product among warps (mma.sync only)");
+    return;
+  }
   if ((N(L)->wg && vr->slot != 1) || !mlirTypeEqual(attnGpuElemOf(p), L->elem) ||
       (int64_t)npt * 8 != vr->rows) {
     attnGpuFail(L, op, "has a P tile that does not match the V tile");
@@ -1288,6 +1346,10 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   if (!accBlocks(L, b, op, acc, blocks, L->RL * nd))
     return;
   MlirValue laneV = ldmatrixLane(L, b, vr->stride, true);
+  if (attnGpuOwnCols(L, vr->cols) != vr->cols) /* the warp's first column */
+    laneV = attnAddI(b, laneV, L->warpColIdx);
+  if (!mlirValueIsNull(vr->dynBase))
+    laneV = attnAddI(b, laneV, vr->dynBase);
   for (int u = 0; u < nd; u += 2) {
     int tiles = u + 1 < nd ? 4 : 2;
     MlirValue c[ATTN_GPU_MAX_ROWS / 2][2];
@@ -1343,13 +1405,22 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
   MlirValue warp = attnGpuUDiv(b, L->tid, WARP), lane = attnGpuURem(b, L->tid, WARP);
   s->quad = attnGpuUDiv(b, lane, 4);
   s->q = attnGpuURem(b, lane, 4);
-  MlirValue warpRow = attnMulI(b, warp, cIdx(b, 16 * (int64_t)s->MT));
+  /* warps are row groups x G column groups (attn.warp_cols): warp w owns
+   * rows of group w / G and, of the split tiles, columns of group w % G */
+  s->rowWarp = L->G > 1 ? attnGpuUDiv(b, warp, L->G) : warp;
+  MlirValue warpRow = attnMulI(b, s->rowWarp, cIdx(b, 16 * (int64_t)s->MT));
   for (int m = 0; m < s->MT; ++m)
     for (int h = 0; h < 2; ++h)
       L->rowBase[2 * m + h] = attnAddI(b, warpRow, attnAddI(b, s->quad, cIdx(b, 16 * m + 8 * h)));
   L->colLaneIdx = attnMulI(b, s->q, cIdx(b, 2));
   L->colLane = attnGpuNarrow(b, L->colLaneIdx);
   L->rowOwner = attnCmpI(b, ATTN_CMPI_EQ, s->q, cIdx(b, 0));
+  if (L->G > 1) {
+    MlirValue group = attnGpuURem(b, warp, L->G);
+    L->warpColIdx = attnMulI(b, group, cIdx(b, L->splitCols / L->G));
+    /* row vectors (lse) are stored by one column group */
+    L->rowOwner = attnAndI(b, L->rowOwner, attnCmpI(b, ATTN_CMPI_EQ, group, cIdx(b, 0)));
+  }
   s->lane = lane;
   s->vBase = L->smemKV / 2;
   s->qBase = L->smemKV;
@@ -1472,13 +1543,18 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
    * one 16-row tile per warp halves the rows, and so the registers, of a
    * lane (a 128-row merge would otherwise spill its two 128 x Dv tiles). */
   bool matmul = attnGpuHasMatmul(func);
-  if (!matmul && L->bm > 0 && L->bm % 16 == 0 && L->bm / 16 <= 1024 / WARP)
-    L->W = (int)(L->bm / 16);
-  if (L->W <= 0 || L->bm <= 0 || L->bm % L->W || (L->bm / L->W != 16 && L->bm / L->W != 32)) {
+  if (!matmul && L->bm > 0 && L->bm % 16 == 0 && L->G * L->bm / 16 <= 1024 / WARP)
+    L->W = (int)(L->G * L->bm / 16);            /* G column groups of them (attn.warp_cols) */
+  int rowWarps = L->G > 1 ? L->W / L->G : L->W; /* the rest split columns */
+  if (L->W <= 0 || L->bm <= 0 || L->bm % rowWarps ||
+      (L->bm / rowWarps != 16 && L->bm / rowWarps != 32)) {
+    char groups[48] = "";
+    if (L->G > 1)
+      snprintf(groups, sizeof(groups), " (%d column groups)", L->G);
     snprintf(msg, sizeof(msg),
-             "has block_m %lld and num_warps %d: each warp must own 16 or 32 query rows "
+             "has block_m %lld and num_warps %d%s: each warp must own 16 or 32 query rows "
              "(one or two m16n8k16 tiles)",
-             (long long)L->bm, L->W);
+             (long long)L->bm, L->W, groups);
     attnEmitOpError(func, passName, msg);
     return false;
   }
@@ -1495,7 +1571,7 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   L->elem = qElem;
   if (!readLayout(L, func, matmul))
     return false;
-  N(L)->MT = (int)(L->bm / L->W / 16);
+  N(L)->MT = (int)(L->bm / rowWarps / 16);
   L->RL = 2 * N(L)->MT;
   L->CB = 8;
   L->CE = 2;
