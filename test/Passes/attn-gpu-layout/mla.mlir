@@ -1,17 +1,44 @@
 // attn.mla's split kernel (kind "mla_decode": V a column slice of the K tile)
-// has no GPU lowering yet: attn-gpu-layout, the first GPU stage of both the
-// NVIDIA and the AMD pipelines, refuses it with an error at the op; the CPU's
-// kernels are left alone. The named pipelines stop there too.
-// RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout 2>&1 | FileCheck %s --check-prefix=SM90
+// on sm_90a (docs/mla.md): mma.sync (16 query heads per program, not whole
+// warpgroups), Q in shared memory (D = 576: its A fragments would be 144
+// registers), the K tile staged once (smem.pad8) and V a view of it
+// (smem.pad8.view), and the 512 output columns split among the 4 warps
+// (attn.warp_cols = 4 on the function, 128 columns per warp on the P V
+// matmul). The merge kernel's 512-column tiles are split the same way.
+// AMD targets refuse the op with an error at it; the CPU's kernels are left
+// alone. The named pipelines stop there too.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=W8
+// RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout 2>&1 | FileCheck %s --check-prefix=BN512
 // RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout 2>&1 | FileCheck %s --check-prefix=GFX942
-// RUN: not attn-opt %s --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90
+// RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
 // RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
 // RUN: not attn-opt %s --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX950
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=HOST
 
-// SM90: mla.mlir:[[# @LINE + 6]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'sm_90a' does not lower yet (attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)
-// GFX942: mla.mlir:[[# @LINE + 5]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx942' does not lower yet (attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)
-// GFX950: mla.mlir:[[# @LINE + 4]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx950' does not lower yet
+// SM90-LABEL: func.func @deepseek_attn0(
+// SM90-SAME: block_m = 16 : i64, block_n = 32 : i64{{.*}}kind = "mla_decode"{{.*}}num_warps = 4 : i64
+// SM90-SAME: attn.mma = "mma_sync", attn.warp_cols = 4 : i64
+// SM90: vector.transfer_read {{.*}} {attn.layout = "smem.pad8", {{.*}} vector<16x576xbf16>
+// SM90: scf.for
+// SM90: %[[K:.+]] = vector.transfer_read {{.*}} {attn.layout = "smem.pad8", {{.*}} vector<32x576xbf16>
+// SM90: vector.contract {{.*}} %[[K]], {{.*}} {attn.layout = "mma_sync.m16n8k16.ss"}
+// SM90: %[[V:.+]] = vector.extract_strided_slice %[[K]] {attn.layout = "smem.pad8.view", offsets = [0, 0], sizes = [32, 512]
+// SM90: vector.contract {{.*}} %[[V]], {{.*}} {attn.cols_per_warp = 128 : i64, attn.layout = "mma_sync.m16n8k16.rs"} : vector<16x32xbf16>, vector<32x512xbf16> into vector<16x512xf32>
+// SM90-LABEL: func.func @deepseek_attn0_merge(
+// SM90-SAME: attn.mma = "none", attn.warp_cols = 4 : i64
+
+// W8: func.func @deepseek_attn0(
+// W8-SAME: attn.warp_cols = 8 : i64
+// W8: vector.contract {{.*}} {attn.cols_per_warp = 64 : i64, attn.layout = "mma_sync.m16n8k16.rs"}
+
+// BN512: error: attn-gpu-layout: 'func.func' has block_m 16 and num_warps 4: more warps than 16-row tiles split the P V product's 512 columns into 4 groups of a multiple of 16 columns, which do not fit (or block_n is that wide too)
+
+// GFX942: mla.mlir:[[# @LINE + 8]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx942' does not lower yet (attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)
+// GFX950: mla.mlir:[[# @LINE + 7]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx950' does not lower yet
+// NVVM: gpu.module @attn_kernels
+// NVVM: llvm.func @deepseek_attn0(
+// NVVM: llvm.func @deepseek_attn0_merge(
 // HOST-LABEL: func.func @deepseek_attn0(
 // HOST-NOT: attn.mma
 func.func @deepseek(%q: tensor<?x16x576xbf16>, %kv: tensor<?x64x576xbf16>, %bt: tensor<?x?xi32>, %sl: tensor<?xi32>, %qsl: tensor<?xi32>) -> tensor<?x16x512xbf16> {
