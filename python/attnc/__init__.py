@@ -11,7 +11,7 @@
     k = attnc.kernels.get(spec, "cpu")             # memory / disk cache / compile / AOT dirs
 
     import attnc.torch                             # attention(), attention_varlen(), paged_attention(),
-                                                   # mla_decode() (CPU)
+                                                   # mla_decode() (CPU, sm_90a)
     import attnc.flash_attn                        # FlashAttention / aiter drop-ins
     import attnc.integrations.transformers         # register(): attn_implementation="attnc"
 

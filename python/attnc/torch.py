@@ -1,5 +1,5 @@
 """attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen``,
-``paged_attention`` and ``mla_decode`` (CPU only for now).
+``paged_attention`` and ``mla_decode`` (CPU and sm_90a; not fp8 on GPUs).
 
 torch is imported when a function is called, not when this module is; tensors
 are passed to the kernels as they are (address, sizes, strides: no copies),
@@ -1525,7 +1525,8 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     Returns out (Tq, H, kv_lora_rank) in q's dtype (or `out=`, written and returned)
     and, with return_lse, lse (H, Tq) float32. Tokens past query_start_loc[B] and rows
     that see no key give 0 and lse -inf. The data preconditions (not checked) are
-    paged_attention's. CPU tensors only for now: the GPU lowerings come later.
+    paged_attention's. CPU and CUDA (sm_90a, bfloat16 / float16) tensors; other devices
+    raise NotImplementedError.
 
     fp8 latent cache (docs/fp8.md): kv_cache as torch.uint8 storage with
     fp8_dtype="e4m3fn" | "e4m3fnuz" (or a native float8 tensor) and kv_scale (float32: a
@@ -1571,9 +1572,9 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     if kv_cache.device != dev:
         raise ValueError("%s: q and kv_cache must be on one device, got %s, %s"
                          % (fn, dev, kv_cache.device))
-    if dev.type != "cpu":
+    if dev.type not in ("cpu", "cuda"):
         raise NotImplementedError("%s: %s tensors are not supported yet (attn.mla runs on the "
-                                  "CPU; its GPU lowerings come later, docs/mla.md)"
+                                  "CPU and NVIDIA GPUs (sm_90a) so far, docs/mla.md)"
                                   % (fn, dev.type))
     tq, hq, d = q.shape
     nb, bs, dk = kv_cache.shape

@@ -18,6 +18,7 @@ from them, so the tests can only call variants that are in SPECS.
 No torch here: this module is imported on the build machine too.
 """
 import json
+import math
 import os
 import sys
 
@@ -104,6 +105,10 @@ def spec_id(s):
         parts.append("varlen")
     if s.get("sinks"):
         parts.append("sinks")
+    if s.get("mla"):
+        parts.append("mla")
+        if s.get("scale") is not None:
+            parts.append("scale%.4g" % s["scale"])
     if s.get("paged"):
         parts += ["paged", "bs%d" % s["block_size"], s["paged_mode"]]
     if s.get("block_mask"):
@@ -327,6 +332,41 @@ _paged(PAGED_SHAPES, head_dim=33, num_heads_q=16, num_heads_kv=4)
 _paged(PAGED_SHAPES, dtype="f16", head_dim=100, num_heads_q=8, num_heads_kv=2, block_size=32,
        modes=("decode",))
 
+# --- MLA cases (attn.mla, docs/mla.md; test_mla_cuda.py): (spec, [(q_lens, seq_lens, pad)]) ---
+# q_lens: query tokens per sequence (causal: 1, 2 or 4, speculative / MTP decoding), seq_lens:
+# latent rows per sequence (>= q_len; 0 with no query), pad: query tokens past the last
+# sequence. Lengths 0, 1 and no multiple of the blocks (1, 16, 64) or of the 32-key tiles.
+MLA_DECODE = ([1, 0, 1, 1, 1, 1], [1, 0, 4097, 300, 65, 2048], 2)
+MLA_MTP = ([2, 4, 1, 2, 0, 4], [2, 1000, 37, 129, 0, 4], 3)
+MLA_LONG = ([1, 1, 2], [32768, 1, 20000], 0)
+MLA_SHAPES = [MLA_DECODE, MLA_MTP]
+DEEPSEEK_SCALE = 1.0 / math.sqrt(192)  # DeepSeek-V3's softmax_scale (qk_head_dim 192)
+
+
+def mla_spec(dtype="bf16", num_heads_q=16, kv_lora_rank=512, rope=64, block_size=64,
+             causal=True, return_lse=True, scale=None, softcap=0.0):
+    """AttentionSpec kwargs of one attn.mla variant (attnc.torch.mla_decode): a paged decode
+    spec with one KV head (the latent cache), D = kv_lora_rank + rope, Dv = kv_lora_rank."""
+    s = paged_spec(dtype, kv_lora_rank + rope, num_heads_q, 1, block_size, causal=causal,
+                   return_lse=return_lse, softcap=softcap, mode="decode")
+    s.update(head_dim_v=int(kv_lora_rank), mla=True,
+             scale=None if scale is None else float(scale))
+    return s
+
+
+MLA_CASES = [
+    (mla_spec("bf16", 16, block_size=64), MLA_SHAPES + [MLA_LONG]),   # DeepSeek-V3, TP 8
+    (mla_spec("bf16", 128, block_size=64), MLA_SHAPES),              # DeepSeek-V3, 128 heads
+    (mla_spec("f16", 16, block_size=1), MLA_SHAPES),                 # one row per block
+    (mla_spec("f16", 128, block_size=1, return_lse=False), MLA_SHAPES),
+    (mla_spec("bf16", 16, block_size=16, causal=False, scale=DEEPSEEK_SCALE, softcap=30.0),
+     MLA_SHAPES),
+    (mla_spec("bf16", 128, block_size=64, return_lse=False, scale=DEEPSEEK_SCALE),
+     MLA_SHAPES),
+    (mla_spec("f16", 32, kv_lora_rank=256, rope=32, block_size=16), MLA_SHAPES),
+    (mla_spec("bf16", 128, kv_lora_rank=256, rope=32, block_size=64), MLA_SHAPES),
+]
+
 # The paged benchmark's variant (bench/paged_bench.py): decode, no lse.
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)
 
@@ -513,7 +553,7 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
                 + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BWD_SINKS_CASES]
                 + [backward_spec(c[0]) for c in BWD_SINKS_CASES] + [c[0] for c in BLOCK_MASK_CASES]
-                + [c[0] for c in BLOCK_MASK_VARLEN_CASES])
+                + [c[0] for c in BLOCK_MASK_VARLEN_CASES] + [c[0] for c in MLA_CASES])
 
 
 def main(argv=None):
