@@ -969,8 +969,17 @@ bool attnGpuRightOperandOnly(MlirValue v) {
 }
 
 bool attnGpuUsedByPV(MlirValue v) {
-  MlirOpOperand u = mlirValueGetFirstUse(v);
-  return !mlirOpOperandIsNull(u) && attnContractForm(mlirOpOperandGetOwner(u)) == ATTN_CONTRACT_PV;
+  /* A tile both matmuls read (attn.mla with kv_lora_rank = D: V is the K
+   * tile itself) is K, staged once. */
+  bool pv = false;
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
+       u = mlirOpOperandGetNextUse(u)) {
+    AttnContractForm form = attnContractForm(mlirOpOperandGetOwner(u));
+    if (form == ATTN_CONTRACT_QK)
+      return false;
+    pv = pv || form == ATTN_CONTRACT_PV;
+  }
+  return pv;
 }
 
 bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op) {

@@ -465,9 +465,11 @@ static bool stageable(AttnGpuLower *L, MlirValue tile) {
          mlirTypeEqual(attnGpuElemOf(tile), L->elem);
 }
 
-/* Whether `v` (kernel IR) is a column prefix of `tile` (GpuLower.c checks
- * the offsets and strides when it lowers the slice). */
+/* Whether `v` (kernel IR) is `tile` or a column prefix of it (GpuLower.c
+ * checks the offsets and strides when it lowers the slice). */
 static bool sliceOf(MlirValue v, MlirValue tile) {
+  if (mlirValueEqual(v, tile))
+    return true;
   if (!mlirValueIsAOpResult(v))
     return false;
   MlirOperation def = mlirOpResultGetOwner(v);

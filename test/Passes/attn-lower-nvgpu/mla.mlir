@@ -71,6 +71,19 @@
 // CHECK: memref.store {{.*}} : memref<?x?x?xf32, {{.*}}>
 // CHECK: gpu.return
 
+// kv_lora_rank = D (V is the K tile itself, no slice): staged once all the same.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout --attn-lower-nvgpu | FileCheck %s --check-prefix=WHOLE
+// WHOLE-LABEL: gpu.func @whole_attn1(
+// WHOLE: = scf.for {{.*}} -> (f32, f32, f32, f32, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>, vector<2xf32>) {
+// WHOLE-NOT: nvgpu.device_async_copy
+// WHOLE: nvvm.cp.async.wait.group 0
+// WHOLE-NEXT: gpu.barrier
+// WHOLE-COUNT-18: nvgpu.device_async_copy {{.*}} : memref<?x576xbf16, {{.*}}> to memref<46720xbf16, #gpu.address_space<workgroup>>
+// WHOLE-NOT: nvgpu.device_async_copy
+// WHOLE: nvgpu.ldmatrix %arg7[%{{.+}}] {numTiles = 4 : i32, transpose = true}
+// WHOLE-NOT: nvgpu.device_async_copy
+// WHOLE: scf.yield
+
 // MERGE-LABEL: gpu.func @mla_attn0_merge(
 // MERGE-SAME: attn.kernel = {{{.*}}num_warps = 4 : i64
 // MERGE: %[[WARP:.+]] = arith.divui %{{.+}}, %c32 : index
@@ -86,4 +99,9 @@
 func.func @mla(%q: tensor<?x16x576xbf16>, %kv: tensor<?x64x576xbf16>, %bt: tensor<?x?xi32>, %sl: tensor<?xi32>, %qsl: tensor<?xi32>) -> tensor<?x16x512xbf16> {
   %o = attn.mla %q, %kv, %bt, %sl, %qsl {kv_lora_rank = 512 : i64} : (tensor<?x16x576xbf16>, tensor<?x64x576xbf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>) -> tensor<?x16x512xbf16>
   return %o : tensor<?x16x512xbf16>
+}
+
+func.func @whole(%q: tensor<?x16x576xbf16>, %kv: tensor<?x64x576xbf16>, %bt: tensor<?x?xi32>, %sl: tensor<?xi32>, %qsl: tensor<?xi32>) -> tensor<?x16x576xbf16> {
+  %o = attn.mla %q, %kv, %bt, %sl, %qsl {kv_lora_rank = 576 : i64, causal} : (tensor<?x16x576xbf16>, tensor<?x64x576xbf16>, tensor<?x?xi32>, tensor<?xi32>, tensor<?xi32>) -> tensor<?x16x576xbf16>
+  return %o : tensor<?x16x576xbf16>
 }
