@@ -10,7 +10,15 @@
  *   on each tile read feeding a matmul (Q, K, V)
  *       attn.layout = "smem.swizzle128"     wgmma operand, 128-byte swizzle
  *                     "smem.pad8"           ldmatrix operand, rows + 16 bytes
- *                     "regs.mma_a"          Q in A fragments (mma.sync)
+ *                     "regs.mma_a"          Q in A fragments (mma.sync, D <= 256)
+ *     and on a vector.extract_strided_slice feeding P V (attn.mla's V, a
+ *     column prefix of the K tile)  "smem.pad8.view": the K tile's buffer
+ *   on an mma.sync kernel function with more warps than 16-row tiles
+ *       attn.warp_cols = G  (num_warps * 16 / block_m column groups of warps)
+ *     and on its P V matmul attn.cols_per_warp = Dv / G: each warp computes
+ *     S and the softmax of its rows whole, P V and the output for its own
+ *     Dv / G columns (docs/nvgpu.md, "Column split"); also on a kernel
+ *     without matmuls (the paged merge kernel) whose tiles divide that way.
  *   on each matmul (vector.contract)
  *       attn.layout = "wgmma.m64nNk16.<A>.<B>" | "mma_sync.m16n8k16.<A>.<B>"
  *       with A, B = ss | rs: where each operand comes from (shared memory or
@@ -46,7 +54,8 @@
  *                            (the instruction of MfmaLayout.h's table for
  *                            the chip; A from registers, B from LDS)
  * and attn-lower-amdgpu takes that instruction. A kernel no instruction fits
- * (rows per wave other than 32 or 16, f32 tiles) is a located error.
+ * (rows per wave other than 32 or 16, f32 tiles) is a located error, as is
+ * an attn.mla kernel (kind "mla_decode") there, which AMD does not lower yet.
  * CPU kernels are not GPU kernels.
  *
  *===----------------------------------------------------------------------===*/

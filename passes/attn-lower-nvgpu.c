@@ -4,8 +4,10 @@
  * `gpu.func` in `gpu.module @attn_kernels` for sm_90a: one program is one
  * CTA of num_warps warps, warp w owning query rows [w*R, w*R + R) of the
  * BLOCK_M tile (R = BLOCK_M / num_warps, 16 or 32: one or two 16-row MMA
- * tiles). The target-independent part is GpuLower.c; this file is the
- * NVIDIA target of it (docs/nvgpu.md).
+ * tiles); with a column split (attn.warp_cols = G) warp w owns the rows of
+ * group w / G and columns of group w % G of the P V product. The
+ * target-independent part is GpuLower.c; this file is the NVIDIA target of
+ * it (docs/nvgpu.md).
  *
  * Layouts (per lane l, quad = l / 4, q = l % 4; PTX ISA "Matrix fragments
  * for mma.m16n8k16"). The products are S = Q K^T and O = P V with
@@ -34,7 +36,9 @@
  * Each barrier also ends every warp's use of the buffer refilled after it.
  * A tile is read at another iteration by rebuilding its addresses there
  * (attnGpuTileReadAt): for a paged cache, the block-table loads of its
- * pieces, each piece staged at its row offset of the buffer. Other reads
+ * pieces, each piece staged at its row offset of the buffer. Where V is a
+ * column prefix of the K tile (attn.mla) the two buffers are a ring of K
+ * tiles and the K read issues the next K tile (Pipe.kOnly). Other reads
  * are staged synchronously.
  *
  *===----------------------------------------------------------------------===*/
