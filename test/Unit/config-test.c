@@ -196,6 +196,12 @@ static void testShippedTables(const char *dir) {
     paged.paged = ATTN_PAGED_PREFILL;
     paged.headDim = 128;
     EXPECT_LOOKUP(sm90, paged, 9, 128, 64, 4, 2, 0);
+    /* attn.mla's decode kernels (D = 512 + 64, 256 + 32): 16 heads, 4 warps */
+    paged.paged = ATTN_PAGED_DECODE;
+    paged.headDim = 576;
+    EXPECT_LOOKUP(sm90, paged, 15, 16, 32, 4, 2, 0);
+    paged.headDim = 288;
+    EXPECT_LOOKUP(sm90, paged, 16, 16, 32, 4, 2, 0);
   }
   if (cpu) {
     EXPECT_LOOKUP(cpu, query(BF16, 128, true, false), 0, 16, 128, 1, 1, 1);
