@@ -371,6 +371,21 @@ MLA_CASES = [
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)
 
 
+def _mla_paged_bench_spec(h):
+    """bench/mla_bench.py's comparison: the MLA problem as paged_attention, one KV head,
+    K the latent rows (576), V a view of their first 512 columns."""
+    s = paged_spec("bf16", 576, h, 1, 64, return_lse=False)
+    s.update(head_dim_v=512, scale=float(DEEPSEEK_SCALE))
+    return s
+
+
+# bench/mla_bench.py (issue 15's table): decode, bf16, 512 + 64, blocks of 64, DeepSeek's
+# scale, H = 16 and 128; and the same problems as paged_attention.
+MLA_BENCH_SPECS = [mla_spec("bf16", h, block_size=64, return_lse=False, scale=DEEPSEEK_SCALE)
+                   for h in (16, 128)]
+MLA_PAGED_BENCH_SPECS = [_mla_paged_bench_spec(h) for h in (16, 128)]
+
+
 # --- block masks (issue 17 section 4, docs/masks.md): (spec, lists, [(B, Sq, Sk), ...]) -------
 # The static part of an attnc.BlockMask is part of the variant: block sizes, whether full lists
 # are given, and mask_mod's MLIR text (the document boundaries, the prefix, the chunk are
@@ -553,7 +568,8 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
                 + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BWD_SINKS_CASES]
                 + [backward_spec(c[0]) for c in BWD_SINKS_CASES] + [c[0] for c in BLOCK_MASK_CASES]
-                + [c[0] for c in BLOCK_MASK_VARLEN_CASES] + [c[0] for c in MLA_CASES])
+                + [c[0] for c in BLOCK_MASK_VARLEN_CASES] + [c[0] for c in MLA_CASES]
+                + MLA_BENCH_SPECS + MLA_PAGED_BENCH_SPECS)
 
 
 def main(argv=None):
