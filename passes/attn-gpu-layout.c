@@ -222,12 +222,13 @@ static const char *amdChip(MlirAttribute kernel) {
 
 /* AMD: the MFMA instruction of the kernel's chip, dtype and rows per wave. */
 static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char *chip,
-                            const Matmuls *m) {
+                            const Matmuls *m, int64_t g) {
   if (m->nqk == 0 && m->npv == 0) {
     setString(func, "attn.mma", "none");
     return true;
   }
-  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps");
+  /* g column groups of waves (attn.mla): the waves of a row group share its rows */
+  int64_t bm = kernelInt(kernel, "block_m"), w = kernelInt(kernel, "num_warps") / g;
   int64_t rows = w > 0 && bm % w == 0 ? bm / w : 0;
   MlirType e = mlirShapedTypeGetElementType(
       mlirValueGetType(mlirOperationGetOperand(m->npv ? m->pv[0] : m->qk[0], 1)));
@@ -404,24 +405,6 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
   return true;
 }
 
-/* attn.mla's kernels (kind "mla_decode": V a column slice of the K tile)
- * have no AMD lowering yet; they run on the CPU there (docs/mla.md). */
-static bool refuseMla(MlirOperation func, MlirAttribute kernel, const char *target) {
-  MlirAttribute kind =
-      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
-  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !mlirStringRefEqual(mlirStringAttrGetValue(kind),
-                          mlirStringRefCreateFromCString("mla_decode")))
-    return false;
-  char message[240];
-  snprintf(message, sizeof(message),
-           "is an attn.mla kernel (kind \"mla_decode\"), which target '%s' does not lower yet "
-           "(attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)",
-           target);
-  attnEmitOpError(func, passName, message);
-  return true;
-}
-
 /* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) have no GPU
  * lowering yet (fp8 MMA and P in fp8 registers); they run on the CPU. */
 static bool refuseFp8(MlirOperation func, const char *target) {
@@ -503,14 +486,22 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
-  if (chip && refuseMla(func, kernel, chip))
-    return false;
   if ((chip || kernelTarget(kernel, "sm_90a")) && refuseFp8(func, chip ? chip : "sm_90a"))
     return false;
   if (chip) {
     Matmuls m = {0};
     mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
-    return layoutAmdKernel(func, kernel, chip, &m);
+    /* attn.mla: waves beyond the 16-row tiles split the P V product's
+     * columns, as on sm_90a (columnGroups) */
+    int64_t g = m.nqk || m.npv ? columnGroups(func, kernel, &m) : mergeColumnGroups(kernel, func);
+    if (g < 1 || !layoutAmdKernel(func, kernel, chip, &m, g))
+      return false;
+    if (g > 1) {
+      setInt(func, "attn.warp_cols", g);
+      for (int i = 0; i < m.npv; ++i)
+        setInt(m.pv[i], "attn.cols_per_warp", dimOf(mlirOperationGetResult(m.pv[i], 0), 1) / g);
+    }
+    return true;
   }
   if (!kernelTarget(kernel, "sm_90a"))
     return true; /* a CPU kernel: nothing to decide here */

@@ -96,7 +96,8 @@ typedef struct {
   int R, G, KPL, K;
   int crowBase[16], crowDelta[16];
   MlirValue g, lr;
-  int stages; /* attn.kernel's num_stages: >= 2 pipelines KV loops, K and V in two buffers */
+  int stages;     /* attn.kernel's num_stages: >= 2 pipelines KV loops, K and V in two buffers */
+  bool dualTiles; /* a forward kernel stages a tile both ways (attn.mla's K, whose prefix is V) */
   AmdPipe pipe;
 } AmdState;
 
@@ -171,13 +172,16 @@ static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue r
   }
 }
 
-/* `defer` null: copies the rows now (the synchronous stage). Otherwise only
- * issues the global loads and records the chunks in *defer, for
- * writeStaged: a partial pass then loads under a guard (no scf.if around
- * both, whose values would not reach the writes). */
+/* `defer` null: copies the rows now (the synchronous stage); with
+ * twinStride > 0 each chunk is also written transposed, leading dim
+ * twinStride, at element twinBase (a tile both matmul forms read: one
+ * global load, two LDS layouts). Otherwise only issues the global loads and
+ * records the chunks in *defer, for writeStaged: a partial pass then loads
+ * under a guard (no scf.if around both, whose values would not reach the
+ * writes). */
 static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
                       int64_t rows, int64_t cols, int64_t stride, bool transposed, int64_t base,
-                      Staged *defer) {
+                      Staged *defer, int64_t twinStride, int64_t twinBase) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
   MlirType chunkType = attnGpuVecT(CHUNK, L->elem);
   MlirType idxType = attnIndexType(b);
@@ -215,6 +219,8 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
       continue;
     }
     writeChunk(L, b, v, row, col, tileRow, stride, base, transposed);
+    if (twinStride > 0)
+      writeChunk(L, b, v, row, col, tileRow, twinStride, twinBase, true);
     if (partial)
       attnGpuIfEnd(b, &guard);
   }
@@ -233,7 +239,7 @@ static void loadStaged(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, i
                        bool transposed, Staged *s) {
   s->n = 0;
   for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s);
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s, 0, 0);
 }
 
 /* Writes the chunks of s into the LDS tile at element `base`. */
@@ -249,13 +255,31 @@ static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_
   }
 }
 
-/* Whether some use of tile `v` is a matmul of form `form`. */
+/* Whether some use of tile `v` is a matmul of form `form`, directly or
+ * through a vector.extract_strided_slice (attn.mla: V a column prefix of
+ * the K tile). */
 static bool usedAs(MlirValue v, AttnContractForm form) {
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
-       u = mlirOpOperandGetNextUse(u))
-    if (attnContractForm(mlirOpOperandGetOwner(u)) == form)
+       u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    if (attnContractForm(user) == form || (attnIsOp(user, "vector.extract_strided_slice") &&
+                                           usedAs(mlirOperationGetResult(user, 0), form)))
       return true;
+  }
   return false;
+}
+
+/* Walk callback: sets *(bool *)ud when a read makes a tile that matmuls
+ * of both forms read (lowerReadTile stages it both ways). */
+static MlirWalkResult findDualTile(MlirOperation op, void *ud) {
+  if (!attnIsOp(op, "vector.transfer_read") && !attnIsOp(op, "vector.insert_strided_slice"))
+    return MlirWalkResultAdvance;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (usedAs(res, ATTN_CONTRACT_QK) && usedAs(res, ATTN_CONTRACT_PV)) {
+    *(bool *)ud = true;
+    return MlirWalkResultInterrupt;
+  }
+  return MlirWalkResultAdvance;
 }
 
 static int64_t kElems(const AttnGpuLower *L, int64_t rows, int64_t cols);
@@ -272,7 +296,8 @@ static int64_t vElems(const AttnGpuLower *L, int64_t rows, int64_t cols);
  *
  * A tile that is the right operand of both matmul forms (the backward
  * kernels': Q and dO in dK/dV, K in dQ) is stored both ways, row-major at
- * its base and transposed right after it (kElems later): gfx942 has no
+ * its base and transposed right after it (kElems later), each chunk of one
+ * global load written both ways (stageRows): gfx942 has no
  * transposing LDS read. Its value is the row-major one; lowerPV reads the
  * transposed copy (twinBase). The backward's tiles that live at once (two
  * per loop) take a buffer each, by read order (attnGpuSecondBuffer). */
@@ -292,12 +317,10 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
   int64_t base = slot ? L->smemKV / 2 : 0; /* sharedElems: two buffers of the largest tile */
   int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
   attnGpuBarrier(b); /* the previous tile's readers are done */
+  bool twin = asK && asV;
   for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL);
-  if (asK && asV)
-    for (int i = 0; i < t->n; ++i)
-      stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, rows + A(L)->KPL, true,
-                base + kElems(L, rows, cols), NULL);
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL,
+              twin ? rows + A(L)->KPL : 0, base + kElems(L, rows, cols));
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
@@ -533,8 +556,10 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     attnGpuFail(L, op, "has a P tile that does not match the V tile");
     return;
   }
-  int nd = (int)(vr->cols / A(L)->R), steps = (int)(vr->rows / A(L)->K);
-  if (vr->cols % A(L)->R || nd > ATTN_GPU_MAXB || vr->rows % A(L)->K) {
+  /* A column split (attn.mla) leaves this wave its own columns of O. */
+  int64_t own = attnGpuOwnCols(L, vr->cols);
+  int nd = (int)(own / A(L)->R), steps = (int)(vr->rows / A(L)->K);
+  if (own % A(L)->R || nd > ATTN_GPU_MAXB || vr->rows % A(L)->K) {
     attnGpuFail(L, op, "has a V tile whose head dim is not a multiple of the MFMA block");
     return;
   }
@@ -547,13 +572,15 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   /* A tile also used as K: its transposed copy follows the row-major one
    * (lowerReadTile). */
   int64_t vStride = vr->transposed ? vr->stride : vr->rows + A(L)->KPL;
-  int64_t vBase = vr->transposed ? vr->base : vr->base + kElems(L, vr->rows, vr->cols);
+  int64_t vBase = vr->transposed ? vr->base : vr->base + vr->rows * vr->stride;
   /* Lane (g, r) reads row d = u*R + r of V^T at the keys of its P elements:
    * runs of four consecutive keys, one 64-bit LDS read each. */
   MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, vStride)),
                                attnMulI(b, A(L)->g, cIdx(b, A(L)->crowDelta[0])));
   if (vBase)
     laneOff = attnAddI(b, laneOff, cIdx(b, vBase));
+  if (own != vr->cols) /* this wave's first column: a row of V^T */
+    laneOff = attnAddI(b, laneOff, attnMulI(b, L->warpColIdx, cIdx(b, vStride)));
   MlirType run = attnGpuVecT(4, L->elem);
   MlirValue blocks[ATTN_GPU_MAXB];
   for (int u = 0; u < nd && !L->failed; ++u) {
@@ -713,7 +740,11 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, msg);
     return false;
   }
-  if (L->W <= 0 || L->bm <= 0 || L->bm % L->W || (L->bm / L->W != 32 && L->bm / L->W != 16)) {
+  /* With a column split (L->G groups, attn.mla) the waves of a row group
+   * share its rows: rows per wave = block_m / (num_warps / G). */
+  int rowWaves = L->G > 0 ? L->W / L->G : 0;
+  if (rowWaves <= 0 || L->bm <= 0 || L->bm % rowWaves ||
+      (L->bm / rowWaves != 32 && L->bm / rowWaves != 16)) {
     snprintf(msg, sizeof(msg),
              "has block_m %lld and num_warps %d: each wave must own 32 or 16 "
              "query rows (an MFMA block)",
@@ -723,7 +754,14 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   }
   A(L)->permlaneSwap = !strcmp(chip, "gfx950");
   A(L)->stages = numStages(kernel);
-  A(L)->R = (int)(L->bm / L->W);
+  mlirOperationWalk(func, findDualTile, &A(L)->dualTiles, MlirWalkPreOrder);
+  if (A(L)->dualTiles && A(L)->stages >= 2) {
+    attnEmitOpError(func, passName,
+                    "has a tile that both matmul forms read (attn.mla) and num_stages >= 2, "
+                    "whose K/V pipeline this lowering does not have for it");
+    return false;
+  }
+  A(L)->R = (int)(L->bm / rowWaves);
   A(L)->G = WAVE / A(L)->R;
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
@@ -775,10 +813,20 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
   MlirValue wave = attnGpuUDiv(b, L->tid, WAVE), lane = attnGpuURem(b, L->tid, WAVE);
   s->g = attnGpuUDiv(b, lane, s->R);
   s->lr = attnGpuURem(b, lane, s->R);
-  L->rowBase[0] = attnAddI(b, attnMulI(b, wave, cIdx(b, s->R)), s->lr);
+  /* Waves are row groups x G column groups (attn.warp_cols; G = 1: one
+   * wave per R rows): a row group's waves share its rows, and each holds
+   * splitCols / G columns of the split tiles, from warpColIdx on. */
+  MlirValue rowWave = L->G > 1 ? attnGpuUDiv(b, wave, L->G) : wave;
+  L->rowBase[0] = attnAddI(b, attnMulI(b, rowWave, cIdx(b, s->R)), s->lr);
   L->colLaneIdx = attnMulI(b, s->g, cIdx(b, s->crowDelta[0]));
   L->colLane = attnGpuNarrow(b, L->colLaneIdx);
   L->rowOwner = attnCmpI(b, ATTN_CMPI_EQ, s->g, cIdx(b, 0));
+  if (L->G > 1) {
+    MlirValue colWave = attnGpuURem(b, wave, L->G);
+    L->warpColIdx = attnMulI(b, colWave, cIdx(b, L->splitCols / L->G));
+    L->rowOwner =
+        attnBinary(b, "arith.andi", L->rowOwner, attnCmpI(b, ATTN_CMPI_EQ, colWave, cIdx(b, 0)));
+  }
 }
 
 /* One buffer for K and V (V staged after QK^T has consumed K), rows (K) or
@@ -788,6 +836,8 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
 static int64_t sharedElems(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV) {
   if (L->backward) /* two buffers, each a tile both ways (lowerReadTile) */
     return 2 * (kElems(L, rows, cols) + vElems(L, rows, cols));
+  if (((const AmdState *)L->state)->dualTiles) /* attn.mla: K, and V^T of its prefix */
+    return kElems(L, rows, cols) + vElems(L, rows, cols);
   if (((const AmdState *)L->state)->stages >= 2) /* K's buffer, then V's */
     return kElems(L, rows, cols) + vElems(L, rows, cols);
   return isV ? vElems(L, rows, cols) : kElems(L, rows, cols);

@@ -347,6 +347,10 @@ static int64_t pagedBlockN(int64_t blockN, int64_t bs, const char *target,
   int64_t least = 16;
   if (!strncmp(target, "gfx", 3) && c->numWarps > 0 && c->blockM / c->numWarps > least)
     least = c->blockM / c->numWarps;
+  /* gfx950's MFMAs of 16-row waves (16x16x32) take P V's keys 32 at a time
+   * (attn.mla's 16 heads on 4 waves: blocks of 1 token keep 32-key tiles) */
+  if (!strcmp(target, "gfx950") && least < 32)
+    least = 32;
   while (blockN > least && blockN / attnPagedPiece(bs, blockN) > 16)
     blockN /= 2;
   return blockN;

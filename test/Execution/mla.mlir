@@ -13,6 +13,9 @@
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic kv-splits=1}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
+// The AMD tilings (16 heads, 16-key tiles on gfx942, 32 on gfx950, also at blocks of 1):
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 // The reference loops (attn-lower-reference) against the same reference:
 // RUN: attn-run %s --target=cpu --pipeline=attn-to-cpu-reference | FileCheck %s
 

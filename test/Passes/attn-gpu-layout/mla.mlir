@@ -5,15 +5,17 @@
 // (smem.pad8.view), and the 512 output columns split among the 4 warps
 // (attn.warp_cols = 4 on the function, 128 columns per warp on the P V
 // matmul). The merge kernel's 512-column tiles are split the same way.
-// AMD targets refuse the op with an error at it; the CPU's kernels are left
-// alone. The named pipelines stop there too.
+// gfx942 / gfx950: MFMA 16x16 with the same split (4 waves of 128 columns;
+// K in LDS, V its prefix: attn-lower-amdgpu stages the tile both ways); the
+// CPU's kernels are left alone.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=W8
 // RUN: not attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=512" --attn-online-softmax --attn-gpu-layout 2>&1 | FileCheck %s --check-prefix=BN512
-// RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout 2>&1 | FileCheck %s --check-prefix=GFX942
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX942
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX950
 // RUN: attn-opt %s --attn-to-nvvm | FileCheck %s --check-prefix=NVVM
-// RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
-// RUN: not attn-opt %s --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX950
+// RUN: attn-opt %s --attn-to-rocdl | FileCheck %s --check-prefix=ROCDL
+// RUN: attn-opt %s --attn-to-rocdl=chip=gfx950 | FileCheck %s --check-prefix=ROCDL
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=HOST
 
 // SM90-LABEL: func.func @deepseek_attn0(
@@ -34,8 +36,20 @@
 
 // BN512: error: attn-gpu-layout: 'func.func' has block_m 16 and num_warps 4: more warps than 16-row tiles split the P V product's 512 columns into 4 groups of a multiple of 16 columns, which do not fit (or block_n is that wide too)
 
-// GFX942: mla.mlir:[[# @LINE + 8]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx942' does not lower yet (attn.mla runs on the CPU: attn-to-cpu; docs/mla.md)
-// GFX950: mla.mlir:[[# @LINE + 7]]:8: error: attn-gpu-layout: 'func.func' is an attn.mla kernel (kind "mla_decode"), which target 'gfx950' does not lower yet
+// GFX942-LABEL: func.func @deepseek_attn0(
+// GFX942-SAME: block_m = 16 : i64, block_n = 16 : i64{{.*}}kind = "mla_decode"{{.*}}num_warps = 4 : i64
+// GFX942-SAME: attn.mma = "mfma", attn.warp_cols = 4 : i64
+// GFX942: vector.contract {{.*}} {attn.layout = "mfma.16x16x16.bf16.rs"} : vector<16x576xbf16>, vector<16x576xbf16>
+// GFX942: vector.contract {{.*}} {attn.cols_per_warp = 128 : i64, attn.layout = "mfma.16x16x16.bf16.rs"} : vector<16x16xbf16>, vector<16x512xbf16> into vector<16x512xf32>
+// GFX942-LABEL: func.func @deepseek_attn0_merge(
+// GFX942-SAME: attn.mma = "none", attn.warp_cols = 4 : i64
+// GFX950-LABEL: func.func @deepseek_attn0(
+// GFX950-SAME: block_m = 16 : i64, block_n = 32 : i64
+// GFX950-SAME: attn.mma = "mfma", attn.warp_cols = 4 : i64
+// GFX950: vector.contract {{.*}} {attn.cols_per_warp = 128 : i64, attn.layout = "mfma.16x16x32.bf16.rs"}
+// ROCDL: gpu.module @attn_kernels
+// ROCDL: llvm.func @deepseek_attn0(
+// ROCDL: llvm.func @deepseek_attn0_merge(
 // NVVM: gpu.module @attn_kernels
 // NVVM: llvm.func @deepseek_attn0(
 // NVVM: llvm.func @deepseek_attn0_merge(
