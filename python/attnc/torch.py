@@ -1574,7 +1574,8 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
                          % (fn, dev, kv_cache.device))
     if dev.type not in ("cpu", "cuda"):
         raise NotImplementedError("%s: %s tensors are not supported yet (attn.mla runs on the "
-                                  "CPU and NVIDIA GPUs (sm_90a) so far, docs/mla.md)"
+                                  "CPU and GPUs so far: sm_90a, and gfx942/gfx950 compiled "
+                                  "but not run; docs/mla.md)"
                                   % (fn, dev.type))
     tq, hq, d = q.shape
     nb, bs, dk = kv_cache.shape
