@@ -158,24 +158,7 @@ void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
   attnGpuFail(L, op, msg);
 }
 
-bool attnGpuIsVec(MlirValue v) { return mlirTypeIsAVector(mlirValueGetType(v)); }
-static intptr_t rankOf(MlirValue v) { return mlirShapedTypeGetRank(mlirValueGetType(v)); }
-bool attnGpuIsTile(MlirValue v) { return attnGpuIsVec(v) && rankOf(v) == 2; }
-int64_t attnGpuDim(MlirValue v, intptr_t i) {
-  return mlirShapedTypeGetDimSize(mlirValueGetType(v), i);
-}
-MlirType attnGpuElemOf(MlirValue v) { return mlirShapedTypeGetElementType(mlirValueGetType(v)); }
-static MlirType scalarOf(MlirType t) {
-  return mlirTypeIsAVector(t) ? mlirShapedTypeGetElementType(t) : t;
-}
-MlirAttribute attnGpuInherent(MlirOperation op, const char *name) {
-  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
-}
-MlirAttribute attnGpuParseAttr(AttnGpuLower *L, const char *text) {
-  return mlirAttributeParseGet(L->ctx, mlirStringRefCreateFromCString(text));
-}
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
-MlirType attnGpuVecT(int64_t n, MlirType elem) { return mlirVectorTypeGet(1, &n, elem); }
 /* A block of a tile of `elem`. Index tiles (row/key positions and their
  * differences) are 32-bit: half the registers and ALU work of 64-bit, exact
  * for sequence lengths below 2^30 (a documented precondition of the GPU
@@ -184,152 +167,9 @@ static MlirType blockType(AttnGpuLower *L, MlirType elem) {
   return attnGpuVecT(L->CE, mlirTypeIsAIndex(elem) ? mlirIntegerTypeGet(L->ctx, 32) : elem);
 }
 
-MlirValue attnGpuConstInt(AttnBuilder *b, MlirType type, int64_t v) {
-  MlirType elem = scalarOf(type);
-  MlirAttribute a = mlirIntegerAttrGet(elem, v);
-  if (mlirTypeIsAVector(type))
-    a = mlirDenseElementsAttrSplatGet(type, a);
-  MlirNamedAttribute value = attnNamedAttr(b, "value", a);
-  return mlirOperationGetResult(
-      attnBuildOp(b, "arith.constant", 0, NULL, 1, &type, 1, &value, 0, NULL), 0);
-}
-
-static MlirValue constAttr(AttnBuilder *b, MlirType type, MlirAttribute a) {
-  MlirNamedAttribute value = attnNamedAttr(b, "value", a);
-  return mlirOperationGetResult(
-      attnBuildOp(b, "arith.constant", 0, NULL, 1, &type, 1, &value, 0, NULL), 0);
-}
-
-static MlirValue constIntVector(AttnBuilder *b, int n, const int64_t *values) {
-  MlirType t = attnGpuVecT(n, attnIntType(b, 32));
-  MlirAttribute elems[ATTN_GPU_MAX_CE];
-  for (int i = 0; i < n; ++i)
-    elems[i] = mlirIntegerAttrGet(attnIntType(b, 32), values[i]);
-  return constAttr(b, t, mlirDenseElementsAttrGet(t, n, elems));
-}
-
-static MlirValue splat(AttnBuilder *b, MlirValue x, MlirType type) {
-  return attnBroadcast(b, x, type);
-}
-
-/* index -> i32, saturating (window sizes are clamped to 2^40 upstream). */
-MlirValue attnGpuNarrow(AttnBuilder *b, MlirValue x) {
-  if (!mlirTypeIsAIndex(mlirValueGetType(x)))
-    return x;
-  x = attnMaxSI(b, x, attnConstIndex(b, -2147483647));
-  x = attnMinSI(b, x, attnConstIndex(b, 2147483647));
-  return attnIndexCast(b, x, attnIntType(b, 32));
-}
-
-static MlirNamedAttribute nswAttr(AttnGpuLower *L, AttnBuilder *b) {
-  return attnNamedAttr(b, "overflowFlags", attnGpuParseAttr(L, "#arith.overflow<nsw>"));
-}
-
 /* A tile block of `type` holding x everywhere. */
 static MlirValue splatBlock(AttnBuilder *b, MlirValue x, MlirType type) {
-  return splat(b, mlirTypeIsAIndex(mlirValueGetType(x)) ? attnGpuNarrow(b, x) : x, type);
-}
-
-MlirValue attnGpuOp1(AttnBuilder *b, const char *name, intptr_t n, const MlirValue *operands,
-                     MlirType result, intptr_t nAttrs, const MlirNamedAttribute *attrs) {
-  return mlirOperationGetResult(
-      attnBuildOp(b, name, n, operands, 1, &result, nAttrs, attrs, 0, NULL), 0);
-}
-
-MlirValue attnGpuId(AttnGpuLower *L, AttnBuilder *b, const char *name, char dim) {
-  char text[32];
-  snprintf(text, sizeof(text), "#gpu<dim %c>", dim);
-  MlirNamedAttribute a = attnNamedAttr(b, "dimension", attnGpuParseAttr(L, text));
-  return attnGpuOp1(b, name, 0, NULL, attnIndexType(b), 1, &a);
-}
-
-void attnGpuBarrier(AttnBuilder *b) {
-  attnBuildOp(b, "gpu.barrier", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
-}
-
-MlirValue attnGpuUDiv(AttnBuilder *b, MlirValue x, int64_t d) {
-  return attnOp1(b, "arith.divui", 2, (MlirValue[]){x, cIdx(b, d)}, attnIndexType(b));
-}
-
-MlirValue attnGpuURem(AttnBuilder *b, MlirValue x, int64_t d) {
-  return attnOp1(b, "arith.remui", 2, (MlirValue[]){x, cIdx(b, d)}, attnIndexType(b));
-}
-
-MlirValue attnGpuLoad(AttnBuilder *b, MlirType type, MlirValue mem, intptr_t n,
-                      const MlirValue *idx) {
-  MlirValue operands[8];
-  operands[0] = mem;
-  for (intptr_t i = 0; i < n; ++i)
-    operands[1 + i] = idx[i];
-  return attnGpuOp1(b, "vector.load", 1 + n, operands, type, 0, NULL);
-}
-
-void attnGpuStore(AttnBuilder *b, MlirValue value, MlirValue mem, intptr_t n,
-                  const MlirValue *idx) {
-  MlirValue operands[8];
-  operands[0] = value;
-  operands[1] = mem;
-  for (intptr_t i = 0; i < n; ++i)
-    operands[2 + i] = idx[i];
-  attnBuildOp(b, "vector.store", 2 + n, operands, 0, NULL, 0, NULL, 0, NULL);
-}
-
-MlirValue attnGpuExtract(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t i) {
-  MlirNamedAttribute a = attnNamedAttr(b, "static_position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
-  return attnGpuOp1(b, "vector.extract", 1, &v, attnGpuElemOf(v), 1, &a);
-}
-
-/* Elements [offset, offset + size) of a 1-D vector (a vector.shuffle, which
- * every lowering to LLVM handles). */
-MlirValue attnGpuSlice(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t offset, int64_t size) {
-  if (offset == 0 && size == attnGpuDim(v, 0))
-    return v;
-  int64_t mask[64];
-  for (int64_t i = 0; i < size; ++i)
-    mask[i] = offset + i;
-  MlirNamedAttribute a = attnNamedAttr(b, "mask", mlirDenseI64ArrayGet(L->ctx, size, mask));
-  MlirValue operands[2] = {v, v};
-  return attnGpuOp1(b, "vector.shuffle", 2, operands, attnGpuVecT(size, attnGpuElemOf(v)), 1, &a);
-}
-
-/* Concatenation of two 1-D vectors of one type. */
-MlirValue attnGpuConcat(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirValue y) {
-  int64_t n = attnGpuDim(x, 0), mask[64];
-  for (int64_t i = 0; i < 2 * n; ++i)
-    mask[i] = i;
-  MlirNamedAttribute a = attnNamedAttr(b, "mask", mlirDenseI64ArrayGet(L->ctx, 2 * n, mask));
-  MlirValue operands[2] = {x, y};
-  return attnGpuOp1(b, "vector.shuffle", 2, operands, attnGpuVecT(2 * n, attnGpuElemOf(x)), 1, &a);
-}
-
-static MlirValue fromElements(AttnBuilder *b, int n, const MlirValue *elems) {
-  return attnGpuOp1(b, "vector.from_elements", n, elems, attnGpuVecT(n, mlirValueGetType(elems[0])),
-                    0, NULL);
-}
-
-MlirValue attnGpuShuffleXor(AttnGpuLower *L, AttnBuilder *b, MlirValue x, int offset) {
-  MlirType i32 = attnIntType(b, 32), i1 = attnIntType(b, 1);
-  MlirValue operands[3] = {x, attnGpuConstInt(b, i32, offset),
-                           attnGpuConstInt(b, i32, L->tgt->warpSize)};
-  MlirType results[2] = {mlirValueGetType(x), i1};
-  MlirNamedAttribute mode = attnNamedAttr(b, "mode", attnGpuParseAttr(L, "#gpu<shuffle_mode xor>"));
-  return mlirOperationGetResult(
-      attnBuildOp(b, "gpu.shuffle", 3, operands, 2, results, 1, &mode, 0, NULL), 0);
-}
-
-AttnGpuIf attnGpuIfBegin(AttnBuilder *b, MlirValue cond) {
-  AttnGpuIf s = {*b, mlirBlockCreate(0, NULL, NULL), cond};
-  b->block = s.block;
-  b->before = attnNullOp();
-  return s;
-}
-
-void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s) {
-  attnBuildOp(b, "scf.yield", 0, NULL, 0, NULL, 0, NULL, 0, NULL);
-  *b = s->outer;
-  MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
-  mlirRegionAppendOwnedBlock(regions[0], s->block);
-  attnBuildOp(b, "scf.if", 1, &s->cond, 0, NULL, 0, NULL, 2, regions);
+  return attnGpuSplat(b, mlirTypeIsAIndex(mlirValueGetType(x)) ? attnGpuNarrow(b, x) : x, type);
 }
 
 MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
@@ -342,7 +182,7 @@ MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, Mlir
   MlirValue loaded = vec ? attnGpuLoad(&inner, type, mem, n, idx) : attnLoad(&inner, mem, n, idx);
   attnBuildOp(&inner, "scf.yield", 1, &loaded, 0, NULL, 0, NULL, 0, NULL);
   inner.block = elseBlock;
-  MlirValue padded = vec ? splat(&inner, pad, type) : pad;
+  MlirValue padded = vec ? attnGpuSplat(&inner, pad, type) : pad;
   attnBuildOp(&inner, "scf.yield", 1, &padded, 0, NULL, 0, NULL, 0, NULL);
   MlirRegion regions[2] = {mlirRegionCreate(), mlirRegionCreate()};
   mlirRegionAppendOwnedBlock(regions[0], thenBlock);
@@ -376,7 +216,7 @@ static MlirValue mapScalar(AttnGpuLower *L, AttnBuilder *b, ScalarFn fn, MlirVal
   MlirValue elems[64];
   for (int64_t i = 0; i < n; ++i)
     elems[i] = fn(L, b, attnGpuExtract(L, b, x, i));
-  return fromElements(b, (int)n, elems);
+  return attnGpuFromElements(b, (int)n, elems);
 }
 
 static MlirValue constF(AttnBuilder *b, MlirType like, double v) {
@@ -407,12 +247,12 @@ static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
     return emitTanh(L, b, operands[0]);
   bool unsignedCast = attnIsOp(op, "arith.index_castui");
   if ((unsignedCast || attnIsOp(op, "arith.index_cast")) &&
-      !mlirTypeIsAIndex(scalarOf(mlirValueGetType(operands[0]))) &&
-      !mlirTypeIsAIndex(scalarOf(type))) {
+      !mlirTypeIsAIndex(attnGpuScalarOf(mlirValueGetType(operands[0]))) &&
+      !mlirTypeIsAIndex(attnGpuScalarOf(type))) {
     /* Index tiles are i32 already: an extension or truncation remains
      * (mask_mod's i64 arguments, docs/masks.md). */
-    unsigned from = mlirIntegerTypeGetWidth(scalarOf(mlirValueGetType(operands[0])));
-    unsigned to = mlirIntegerTypeGetWidth(scalarOf(type));
+    unsigned from = mlirIntegerTypeGetWidth(attnGpuScalarOf(mlirValueGetType(operands[0])));
+    unsigned to = mlirIntegerTypeGetWidth(attnGpuScalarOf(type));
     if (from == to)
       return operands[0];
     const char *ext = unsignedCast ? "arith.extui" : "arith.extsi";
@@ -421,15 +261,15 @@ static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
   /* i32 index tiles never wrap (sequence lengths < 2^30): saying so lets
    * LLVM move the per-element constants across compares. */
   bool indexTile =
-      mlirTypeIsAVector(type) && mlirTypeIsAInteger(scalarOf(type)) &&
-      mlirIntegerTypeGetWidth(scalarOf(type)) == 32 &&
+      mlirTypeIsAVector(type) && mlirTypeIsAInteger(attnGpuScalarOf(type)) &&
+      mlirIntegerTypeGetWidth(attnGpuScalarOf(type)) == 32 &&
       (attnIsOp(op, "arith.addi") || attnIsOp(op, "arith.subi") || attnIsOp(op, "arith.muli"));
   if (!indexTile)
     return attnRebuildElementwise(b, op, operands, type);
   MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
   char text[64];
   snprintf(text, sizeof(text), "%.*s", (int)name.length, name.data);
-  MlirNamedAttribute nsw = nswAttr(L, b);
+  MlirNamedAttribute nsw = attnGpuNsw(L, b);
   return attnGpuOp1(b, text, mlirOperationGetNumOperands(op), operands, type, 1, &nsw);
 }
 
@@ -458,10 +298,6 @@ static MlirAttribute splatValue(MlirOperation def) {
   if (!mlirAttributeIsADenseElements(v) || !mlirDenseElementsAttrIsSplat(v))
     return (MlirAttribute){NULL};
   return mlirDenseElementsAttrGetSplatValue(v);
-}
-
-MlirOperation attnGpuDefOf(MlirValue v) {
-  return mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : attnNullOp();
 }
 
 int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols) {
@@ -498,8 +334,8 @@ static MlirValue columnIndex(AttnGpuLower *L, AttnBuilder *b, int t, MlirValue o
   if (!mlirValueIsNull(offset))
     lane = attnOp1(b, "arith.addi", 2, (MlirValue[]){attnGpuNarrow(b, offset), lane},
                    attnIntType(b, 32));
-  MlirValue operands[2] = {constIntVector(b, L->CE, keys), splat(b, lane, type)};
-  MlirNamedAttribute nsw = nswAttr(L, b);
+  MlirValue operands[2] = {attnGpuConstIntVector(b, L->CE, keys), attnGpuSplat(b, lane, type)};
+  MlirNamedAttribute nsw = attnGpuNsw(L, b);
   return attnGpuOp1(b, "arith.addi", 2, operands, type, 1, &nsw);
 }
 
@@ -512,11 +348,11 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
   MlirType type = row ? elem : blockType(L, elem);
   MlirAttribute s = splatValue(def);
   if (!mlirAttributeIsNull(s)) {
-    MlirValue c = constAttr(b, elem, s);
+    MlirValue c = attnGpuConstAttr(b, elem, s);
     return row ? c : splatBlock(b, c, type);
   }
   if (attnIsOp(def, "vector.transfer_read")) {
-    if (!row && rankOf(res) == 1)
+    if (!row && attnGpuRank(res) == 1)
       return columnLoadBlock(L, b, def, i % colBlocks(L, attnGpuDim(res, 0)));
     if (!row)
       return tileLoadBlock(L, b, def, i);
@@ -529,12 +365,12 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
       MlirValue x = attnGpuPlain(L, def, src);
       return L->failed ? x : row ? x : splatBlock(b, x, type);
     }
-    if (rankOf(src) == 1 && rankOf(res) == 2 && !row)
+    if (attnGpuRank(src) == 1 && attnGpuRank(res) == 2 && !row)
       return attnGpuColOf(L, b, def, src, i);
     attnGpuFailWith(L, def, "is a broadcast the %s lowering does not support");
     return attnNullValue();
   }
-  int64_t width = attnGpuDim(res, rankOf(res) - 1);
+  int64_t width = attnGpuDim(res, attnGpuRank(res) - 1);
   int t = i % colBlocks(L, width);
   if (attnIsOp(def, "vector.step")) {
     if (row) {
@@ -580,7 +416,7 @@ static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, Mlir
   }
   if (r->kind == ATTN_REP_ROW)
     return r->blocks[s];
-  if (r->kind == ATTN_REP_LAZY && rankOf(old) == 1) {
+  if (r->kind == ATTN_REP_LAZY && attnGpuRank(old) == 1) {
     if (!mlirValueIsNull(r->rowCache[s]) && scopeLive(L, r->rowScope[s]))
       return r->rowCache[s];
     MlirValue v = lazyForm(L, b, r->def, true, s);
@@ -610,9 +446,9 @@ MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, Mlir
     attnGpuFail(L, user, "uses a value as a tile that is not one");
     return attnNullValue();
   }
-  int64_t cols = attnGpuDim(old, rankOf(old) - 1);
-  int ncb = colBlocks(L, cols), nb = rankOf(old) == 1 ? ncb : L->RL * ncb;
-  if (rankOf(old) == 1 && ncb > 0)
+  int64_t cols = attnGpuDim(old, attnGpuRank(old) - 1);
+  int ncb = colBlocks(L, cols), nb = attnGpuRank(old) == 1 ? ncb : L->RL * ncb;
+  if (attnGpuRank(old) == 1 && ncb > 0)
     i %= ncb;
   if (cols % L->CB || i >= nb) {
     attnGpuFail(L, user, "has a tile width that is not a multiple of the matrix block");
@@ -894,16 +730,6 @@ bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTr
   return true;
 }
 
-bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number) {
-  MlirOpOperand u = mlirValueGetFirstUse(v);
-  if (mlirOpOperandIsNull(u))
-    return false;
-  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
-    if (!attnIsOp(mlirOpOperandGetOwner(u), opName) || mlirOpOperandGetOperandNumber(u) != number)
-      return false;
-  return true;
-}
-
 /* Whether a vector.contract other than v's user lies between op and the
  * (single) user of its result v, in op's block. */
 static bool matmulBetween(MlirOperation op, MlirValue v) {
@@ -916,13 +742,6 @@ static bool matmulBetween(MlirOperation op, MlirValue v) {
       return true;
   }
   return false;
-}
-
-static MlirWalkResult findContract(MlirOperation op, void *userData) {
-  if (!attnIsOp(op, "vector.contract"))
-    return MlirWalkResultAdvance;
-  *(bool *)userData = true;
-  return MlirWalkResultInterrupt;
 }
 
 void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,
@@ -1004,28 +823,12 @@ MlirValue attnGpuLoopVTile(MlirOperation loop) {
   return attnNullValue();
 }
 
-bool attnGpuHasMatmul(MlirOperation func) {
-  bool found = false;
-  mlirOperationWalk(func, findContract, &found, MlirWalkPreOrder);
-  return found;
-}
-
 static bool usedByMatmul(MlirValue v) {
   for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
        u = mlirOpOperandGetNextUse(u))
     if (attnIsOp(mlirOpOperandGetOwner(u), "vector.contract"))
       return true;
   return false;
-}
-
-bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop) {
-  MlirBlock owner = mlirValueIsABlockArgument(v) ? mlirBlockArgumentGetOwner(v)
-                                                 : mlirOperationGetBlock(mlirOpResultGetOwner(v));
-  for (MlirOperation p = mlirBlockGetParentOperation(owner); !mlirOperationIsNull(p);
-       p = mlirOperationGetParentOperation(p))
-    if (mlirOperationEqual(p, loop))
-      return false;
-  return true;
 }
 
 /*===--- Reads that feed no matmul ---------------------------------------------===*/
@@ -1063,12 +866,12 @@ static bool isColumnVectorAt(MlirValue v, int depth) {
     MlirOperation user = mlirOpOperandGetOwner(u);
     /* element-wise ops on it (lse == -inf ? 0 : lse * log2 e) are too */
     if (attnIsElementwise(user) && mlirOperationGetNumResults(user) == 1 &&
-        rankOf(mlirOperationGetResult(user, 0)) == 1) {
+        attnGpuRank(mlirOperationGetResult(user, 0)) == 1) {
       if (!isColumnVectorAt(mlirOperationGetResult(user, 0), depth + 1))
         return false;
       continue;
     }
-    if (!attnIsOp(user, "vector.broadcast") || rankOf(mlirOperationGetResult(user, 0)) != 2)
+    if (!attnIsOp(user, "vector.broadcast") || attnGpuRank(mlirOperationGetResult(user, 0)) != 2)
       return false;
     for (MlirOpOperand w = mlirValueGetFirstUse(mlirOperationGetResult(user, 0));
          !mlirOpOperandIsNull(w); w = mlirOpOperandGetNextUse(w))
@@ -1099,7 +902,7 @@ static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
                               : attnGpuGuardedLoad(b, attnGpuRowValid(b, &x, idx[x.rowDim]), elem,
                                                    x.mem, x.rank, idx, x.pad);
   }
-  return fromElements(b, L->CE, elems);
+  return attnGpuFromElements(b, L->CE, elems);
 }
 
 /* Blocks [t0, t0 + n) of one row slot (`idx` at its row) of a tile: runs
@@ -1137,7 +940,7 @@ static void guardedBlocks(AttnGpuLower *L, AttnBuilder *b, MlirValue cond, const
   loadBlocks(L, &inner, x, idx, base, t0, n, elem, values);
   attnBuildOp(&inner, "scf.yield", n, values, 0, NULL, 0, NULL, 0, NULL);
   inner.block = elseBlock;
-  MlirValue pad = splat(&inner, x->pad, type);
+  MlirValue pad = attnGpuSplat(&inner, x->pad, type);
   for (int t = 0; t < n; ++t) {
     values[t] = pad;
     types[t] = type;
@@ -1212,11 +1015,11 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
   }
   AttnTransfer x;
   bool ok = attnGpuReadTransfer(L, op, false, &x, NULL);
-  if (ok && rankOf(res) == 1 && isColumnVector(res)) {
+  if (ok && attnGpuRank(res) == 1 && isColumnVector(res)) {
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op}); /* columnLoadBlock */
     return;
   }
-  if (ok && rankOf(res) == 1) {
+  if (ok && attnGpuRank(res) == 1) {
     lowerRowRead(L, b, op, &x);
     return;
   }
@@ -1288,7 +1091,7 @@ static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op
   for (intptr_t i = 0; i < x.rank; ++i)
     idx[i] = x.idx[i];
   MlirValue rowStart = x.idx[x.rowDim];
-  if (rankOf(val) == 1) {
+  if (attnGpuRank(val) == 1) {
     /* Row vector (lse): the lanes that own a row store it once. */
     for (int s = 0; s < L->RL && !L->failed; ++s) {
       MlirValue v = rowOf(L, b, op, val, s);
@@ -1368,27 +1171,6 @@ MlirValue attnGpuPlainOf(void *ud, MlirValue old) {
   return r && r->kind == ATTN_REP_PLAIN ? r->value : attnNullValue();
 }
 
-/* Memref results of a cloned view op live in the memory space of its source
- * (the kernel's arguments are global memory). */
-void attnGpuFixMemorySpace(MlirOperation copy) {
-  if (mlirOperationGetNumOperands(copy) == 0 || mlirOperationGetNumResults(copy) != 1)
-    return;
-  MlirType src = mlirValueGetType(mlirOperationGetOperand(copy, 0));
-  MlirValue res = mlirOperationGetResult(copy, 0);
-  MlirType t = mlirValueGetType(res);
-  if (!mlirTypeIsAMemRef(src) || !mlirTypeIsAMemRef(t))
-    return;
-  MlirAttribute space = mlirMemRefTypeGetMemorySpace(src);
-  if (mlirAttributeEqual(space, mlirMemRefTypeGetMemorySpace(t)))
-    return;
-  intptr_t rank = mlirShapedTypeGetRank(t);
-  int64_t shape[8];
-  for (intptr_t i = 0; i < rank && i < 8; ++i)
-    shape[i] = mlirShapedTypeGetDimSize(t, i);
-  mlirValueSetType(res, mlirMemRefTypeGet(mlirShapedTypeGetElementType(t), rank, shape,
-                                          mlirMemRefTypeGetLayout(t), space));
-}
-
 static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
     if (attnGpuIsVec(mlirOperationGetOperand(op, i))) {
@@ -1410,7 +1192,7 @@ static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValu
     out[0] = attnGpuPlain(L, user, old);
     return 1;
   }
-  if (rankOf(old) == 1) {
+  if (attnGpuRank(old) == 1) {
     for (int s = 0; s < L->RL; ++s)
       out[s] = rowOf(L, b, user, old, s);
     return L->RL;
@@ -1423,13 +1205,13 @@ static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValu
 static int flatCount(AttnGpuLower *L, MlirValue v) {
   if (!attnGpuIsVec(v))
     return 1;
-  return rankOf(v) == 1 ? L->RL : L->RL * colBlocks(L, attnGpuDim(v, 1));
+  return attnGpuRank(v) == 1 ? L->RL : L->RL * colBlocks(L, attnGpuDim(v, 1));
 }
 
 static void putFlat(AttnGpuLower *L, MlirValue old, const MlirValue *flat) {
   if (!attnGpuIsVec(old))
     attnGpuPut(L, old, (AttnRep){.kind = ATTN_REP_PLAIN, .value = flat[0]});
-  else if (rankOf(old) == 1)
+  else if (attnGpuRank(old) == 1)
     putRow(L, old, flat);
   else
     attnGpuPutTile(L, old, flatCount(L, old), flat);
@@ -1559,16 +1341,6 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   }
 }
 
-bool attnGpuHasVector(MlirOperation op) {
-  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
-    if (attnGpuIsVec(mlirOperationGetOperand(op, i)))
-      return true;
-  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
-    if (attnGpuIsVec(mlirOperationGetResult(op, i)))
-      return true;
-  return false;
-}
-
 /* The producer's copy of op (warp specialization): scalar code, KV loops
  * and K/V tile reads; the rest is the consumers'. */
 static void lowerProducerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
@@ -1614,7 +1386,7 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   } else if (attnIsOp(op, "vector.transpose")) {
     lowerTranspose(L, b, op);
   } else if (oneResult && attnGpuIsVec(res) &&
-             (rankOf(res) == 1 || attnIsOp(op, "vector.broadcast") ||
+             (attnGpuRank(res) == 1 || attnIsOp(op, "vector.broadcast") ||
               attnIsOp(op, "arith.constant"))) {
     /* Row/column vectors, broadcasts and constants take the form their users
      * need when they need it. */

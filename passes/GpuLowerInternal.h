@@ -1,14 +1,17 @@
 /*===- GpuLowerInternal.h - what the GPU core's files share -------*- C -*-===*
  *
  * The GPU lowering core (GpuLower.h) is split by concern:
- *   GpuLower.c     value forms, element-wise ops, reductions, transfers, loops,
- *                  kernel set-up and shared-memory planning;
+ *   GpuLower.c     the driver: state and representations, the op-by-op
+ *                  rewrite, loops, warp-specialized roles, kernel set-up and
+ *                  the pass;
+ *   GpuBuild.c     small builders and kernel IR queries;
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
  *                  and their AttnTileRead;
  *   GpuRemat.c     a tile's scalar slice rebuilt at another iteration of its
  *                  loop (prefetch: attnGpuTileReadable / attnGpuTileReadAt).
- * This header is for those files only; targets use GpuLower.h.
+ * This header is for those files only; targets use GpuLower.h. What the
+ * targets use too is declared there; here, by file, the rest.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef ATTN_PASSES_GPULOWERINTERNAL_H
@@ -24,6 +27,8 @@ extern "C" {
  * ones already lowered. */
 typedef struct AttnRemat AttnRemat;
 
+/*===--- GpuLower.c: the driver ---------------------------------------------===*/
+
 /* attnGpuFail with `fmt`'s %s replaced by the target's vendor. */
 void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt);
 /* The rewritten scalar of `old`, an operand of `user` (a located error if
@@ -31,29 +36,48 @@ void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt);
 MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old);
 /* The same for cloned ops (ud: the AttnGpuLower); null when there is none. */
 MlirValue attnGpuPlainOf(void *ud, MlirValue old);
-/* `old` as rebuilt by r (a located error if it cannot be). */
-MlirValue attnGpuRematValue(AttnRemat *r, MlirOperation user, MlirValue old);
-
-MlirOperation attnGpuDefOf(MlirValue v);
-MlirAttribute attnGpuInherent(MlirOperation op, const char *name);
-bool attnGpuIsTile(MlirValue v);
-bool attnGpuHasVector(MlirOperation op);
-/* Every use of v is operand `number` of an `opName` op (and there is one). */
-bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number);
-/* Memref results of a cloned view op live in the memory space of its source. */
-void attnGpuFixMemorySpace(MlirOperation copy);
-
 /* The memref, indices and (row, col) dims of a vector transfer, operands as
  * lowered (r null) or rebuilt by r; false when it is not a tile or row read
  * this lowering handles. */
 bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
                          AttnRemat *r);
 
-/* The piece reads of the K/V tile `def` makes, in row order (GpuPieces.c). */
+/*===--- GpuBuild.c: small builders and kernel IR queries -------------------===*/
+
+intptr_t attnGpuRank(MlirValue v);
+bool attnGpuIsTile(MlirValue v);
+/* The element type of a vector type, else the type. */
+MlirType attnGpuScalarOf(MlirType t);
+MlirAttribute attnGpuInherent(MlirOperation op, const char *name);
+/* arith.constant of `type` with value `a`. */
+MlirValue attnGpuConstAttr(AttnBuilder *b, MlirType type, MlirAttribute a);
+/* vector<n x i32> constant. */
+MlirValue attnGpuConstIntVector(AttnBuilder *b, int n, const int64_t *values);
+/* vector.broadcast of x to `type`. */
+MlirValue attnGpuSplat(AttnBuilder *b, MlirValue x, MlirType type);
+/* overflowFlags = #arith.overflow<nsw>. */
+MlirNamedAttribute attnGpuNsw(AttnGpuLower *L, AttnBuilder *b);
+/* vector.from_elements of n scalars of one type. */
+MlirValue attnGpuFromElements(AttnBuilder *b, int n, const MlirValue *elems);
+/* Memref results of a cloned view op live in the memory space of its source. */
+void attnGpuFixMemorySpace(MlirOperation copy);
+MlirOperation attnGpuDefOf(MlirValue v);
+/* Every use of v is operand `number` of an `opName` op (and there is one). */
+bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number);
+bool attnGpuHasVector(MlirOperation op);
+
+/*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
+
+/* The piece reads of the K/V tile `def` makes, in row order. */
 bool attnGpuTilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *rowAt,
                        int *n);
 /* The tile `def` makes, as pieces, operands as lowered (r null) or rebuilt by r. */
 bool attnGpuTileRead(AttnGpuLower *L, MlirOperation def, AttnRemat *r, AttnTileRead *t);
+
+/*===--- GpuRemat.c: a tile's slice at another iteration --------------------===*/
+
+/* `old` as rebuilt by r (a located error if it cannot be). */
+MlirValue attnGpuRematValue(AttnRemat *r, MlirOperation user, MlirValue old);
 
 #ifdef __cplusplus
 }
