@@ -159,19 +159,6 @@ void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
 }
 
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
-/* A block of a tile of `elem`. Index tiles (row/key positions and their
- * differences) are 32-bit: half the registers and ALU work of 64-bit, exact
- * for sequence lengths below 2^30 (a documented precondition of the GPU
- * kernels); scalars entering them saturate (attnGpuNarrow). */
-static MlirType blockType(AttnGpuLower *L, MlirType elem) {
-  return attnGpuVecT(L->CE, mlirTypeIsAIndex(elem) ? mlirIntegerTypeGet(L->ctx, 32) : elem);
-}
-
-/* A tile block of `type` holding x everywhere. */
-static MlirValue splatBlock(AttnBuilder *b, MlirValue x, MlirType type) {
-  return attnGpuSplat(b, mlirTypeIsAIndex(mlirValueGetType(x)) ? attnGpuNarrow(b, x) : x, type);
-}
-
 MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
                              intptr_t n, const MlirValue *idx, MlirValue pad) {
   AttnBuilder inner = *b;
@@ -189,17 +176,6 @@ MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, Mlir
   mlirRegionAppendOwnedBlock(regions[1], elseBlock);
   return mlirOperationGetResult(attnBuildOp(b, "scf.if", 1, &cond, 1, &type, 0, NULL, 2, regions),
                                 0);
-}
-
-/*===--- Scopes: lazily evaluated values are reused only where they dominate ===*/
-
-static void enterScope(AttnGpuLower *L) { L->scopes[++L->depth] = ++L->nextScope; }
-static void leaveScope(AttnGpuLower *L) { --L->depth; }
-static bool scopeLive(AttnGpuLower *L, int scope) {
-  for (int d = 0; d <= L->depth; ++d)
-    if (L->scopes[d] == scope)
-      return true;
-  return false;
 }
 
 /*===--- Per-element math ----------------------------------------------------===*/
@@ -237,7 +213,7 @@ static MlirValue emitTanh(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
   return attnSelect(b, isNeg, attnUnary(b, "arith.negf", r), r);
 }
 
-static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
+MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
                                  const MlirValue *operands, MlirType type) {
   if (attnIsOp(op, "math.exp2"))
     return mapScalar(L, b, L->tgt->exp2, operands[0]);
@@ -273,258 +249,20 @@ static MlirValue emitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
   return attnGpuOp1(b, text, mlirOperationGetNumOperands(op), operands, type, 1, &nsw);
 }
 
-/*===--- Value forms ---------------------------------------------------------===*/
-
-MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old) {
-  AttnRep *r = attnGpuFind(L, old);
-  if (r && r->kind == ATTN_REP_PLAIN)
-    return r->value;
-  attnGpuFailWith(L, user,
-                  r ? "uses a vector where the %s lowering expects a scalar"
-                    : "uses a value the %s lowering has not seen (unsupported kernel IR)");
-  return attnNullValue();
-}
-
-static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s);
-static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
-static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
-static bool fromTileLoad(AttnGpuLower *L, MlirOperation op);
-
-/* A splat constant's scalar, or null. */
-static MlirAttribute splatValue(MlirOperation def) {
-  if (!attnIsOp(def, "arith.constant"))
-    return (MlirAttribute){NULL};
-  MlirAttribute v = attnGpuInherent(def, "value");
-  if (!mlirAttributeIsADenseElements(v) || !mlirDenseElementsAttrIsSplat(v))
-    return (MlirAttribute){NULL};
-  return mlirDenseElementsAttrGetSplatValue(v);
-}
-
-int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols) {
-  return L->G > 1 && cols == L->splitCols ? cols / L->G : cols;
-}
-
-/* Column blocks of a tile (or column vector) of `cols` columns: of this
- * warp's columns, when the tile is split among the warps. */
-static int colBlocks(AttnGpuLower *L, int64_t cols) {
-  return (int)(attnGpuOwnCols(L, cols) / L->CB);
-}
-
-/* This lane's first column of a tile (or column vector) of `cols` columns,
- * as an index: the lane's own, plus the warp's first column when the tile
- * is split among the warps. */
-static MlirValue laneColumn(AttnGpuLower *L, AttnBuilder *b, int64_t cols) {
-  if (attnGpuOwnCols(L, cols) == cols || mlirValueIsNull(L->warpColIdx))
-    return L->colLaneIdx;
-  return attnAddI(b, L->colLaneIdx, L->warpColIdx);
-}
-
-/* Column indices of column block t, plus the scalar `offset` (may be null):
- * the per-element part is a constant and the per-lane part one scalar, so
- * the constants fold into the ALU ops of each use instead of occupying a
- * register per element for the whole kernel. */
-static MlirValue columnIndex(AttnGpuLower *L, AttnBuilder *b, int t, MlirValue offset,
-                             MlirType type, int64_t cols) {
-  int64_t keys[ATTN_GPU_MAX_CE];
-  for (int e = 0; e < L->CE; ++e)
-    keys[e] = (int64_t)t * L->CB + L->colBase[e];
-  MlirValue lane = L->colLane;
-  if (attnGpuOwnCols(L, cols) != cols && !mlirValueIsNull(L->warpColIdx))
-    lane = attnGpuNarrow(b, laneColumn(L, b, cols));
-  if (!mlirValueIsNull(offset))
-    lane = attnOp1(b, "arith.addi", 2, (MlirValue[]){attnGpuNarrow(b, offset), lane},
-                   attnIntType(b, 32));
-  MlirValue operands[2] = {attnGpuConstIntVector(b, L->CE, keys), attnGpuSplat(b, lane, type)};
-  MlirNamedAttribute nsw = attnGpuNsw(L, b);
-  return attnGpuOp1(b, "arith.addi", 2, operands, type, 1, &nsw);
-}
-
-/* The value of `def` (a LAZY op) in row form (row slot s's scalar) or
- * column form (block i of a tile; of a column vector, i modulo its column
- * blocks). */
-static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bool row, int i) {
-  MlirValue res = mlirOperationGetResult(def, 0);
-  MlirType elem = attnGpuElemOf(res);
-  MlirType type = row ? elem : blockType(L, elem);
-  MlirAttribute s = splatValue(def);
-  if (!mlirAttributeIsNull(s)) {
-    MlirValue c = attnGpuConstAttr(b, elem, s);
-    return row ? c : splatBlock(b, c, type);
-  }
-  if (attnIsOp(def, "vector.transfer_read")) {
-    if (!row && attnGpuRank(res) == 1)
-      return columnLoadBlock(L, b, def, i % colBlocks(L, attnGpuDim(res, 0)));
-    if (!row)
-      return tileLoadBlock(L, b, def, i);
-    attnGpuFailWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
-    return attnNullValue();
-  }
-  if (attnIsOp(def, "vector.broadcast")) {
-    MlirValue src = mlirOperationGetOperand(def, 0);
-    if (!attnGpuIsVec(src)) {
-      MlirValue x = attnGpuPlain(L, def, src);
-      return L->failed ? x : row ? x : splatBlock(b, x, type);
-    }
-    if (attnGpuRank(src) == 1 && attnGpuRank(res) == 2 && !row)
-      return attnGpuColOf(L, b, def, src, i);
-    attnGpuFailWith(L, def, "is a broadcast the %s lowering does not support");
-    return attnNullValue();
-  }
-  int64_t width = attnGpuDim(res, attnGpuRank(res) - 1);
-  int t = i % colBlocks(L, width);
-  if (attnIsOp(def, "vector.step")) {
-    if (row) {
-      if (attnGpuDim(res, 0) != L->bm)
-        attnGpuFail(L, def, "is a row index vector whose size is not BLOCK_M");
-      return L->rowBase[i];
-    }
-    return columnIndex(L, b, t, attnNullValue(), type, width);
-  }
-  /* step + broadcast(s): the same, with s folded into the per-lane term. */
-  if (!row && attnIsOp(def, "arith.addi")) {
-    for (int k = 0; k < 2; ++k) {
-      MlirOperation a = attnGpuDefOf(mlirOperationGetOperand(def, k));
-      MlirOperation c = attnGpuDefOf(mlirOperationGetOperand(def, 1 - k));
-      if (attnIsOp(a, "vector.step") && attnIsOp(c, "vector.broadcast") &&
-          !attnGpuIsVec(mlirOperationGetOperand(c, 0))) {
-        MlirValue x = attnGpuPlain(L, def, mlirOperationGetOperand(c, 0));
-        return L->failed ? x : columnIndex(L, b, t, x, type, width);
-      }
-    }
-  }
-  if (attnIsMaskModElementwise(def)) {
-    intptr_t n = mlirOperationGetNumOperands(def);
-    MlirValue operands[3];
-    for (intptr_t k = 0; k < n && k < 3; ++k) {
-      MlirValue o = mlirOperationGetOperand(def, k);
-      operands[k] = row ? rowOf(L, b, def, o, i) : attnGpuColOf(L, b, def, o, i);
-    }
-    if (L->failed)
-      return attnNullValue();
-    return emitElementwise(L, b, def, operands, type);
-  }
-  attnGpuFailWith(L, def, "is a vector op the %s lowering does not support");
-  return attnNullValue();
-}
-
-/* Row slot s of a row vector. */
-static MlirValue rowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s) {
-  AttnRep *r = attnGpuFind(L, old);
-  if (!r) {
-    attnGpuFailWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
-    return attnNullValue();
-  }
-  if (r->kind == ATTN_REP_ROW)
-    return r->blocks[s];
-  if (r->kind == ATTN_REP_LAZY && attnGpuRank(old) == 1) {
-    if (!mlirValueIsNull(r->rowCache[s]) && scopeLive(L, r->rowScope[s]))
-      return r->rowCache[s];
-    MlirValue v = lazyForm(L, b, r->def, true, s);
-    r = attnGpuFind(L, old); /* the map may have grown */
-    r->rowCache[s] = v;
-    r->rowScope[s] = L->scopes[L->depth];
-    return v;
-  }
-  attnGpuFail(L, user, "uses a value as a row vector that is not one");
-  return attnNullValue();
-}
-
-MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i) {
-  AttnRep *r = attnGpuFind(L, old);
-  if (!r) {
-    attnGpuFailWith(L, user, "uses a value the %s lowering has not seen (unsupported kernel IR)");
-    return attnNullValue();
-  }
-  if (r->kind == ATTN_REP_TILE) {
-    if (i >= r->nb) {
-      attnGpuFail(L, user, "mixes tiles of different widths");
-      return attnNullValue();
-    }
-    return r->blocks[i];
-  }
-  if (r->kind != ATTN_REP_LAZY) {
-    attnGpuFail(L, user, "uses a value as a tile that is not one");
-    return attnNullValue();
-  }
-  int64_t cols = attnGpuDim(old, attnGpuRank(old) - 1);
-  int ncb = colBlocks(L, cols), nb = attnGpuRank(old) == 1 ? ncb : L->RL * ncb;
-  if (attnGpuRank(old) == 1 && ncb > 0)
-    i %= ncb;
-  if (cols % L->CB || i >= nb) {
-    attnGpuFail(L, user, "has a tile width that is not a multiple of the matrix block");
-    return attnNullValue();
-  }
-  if (!r->colCache || !scopeLive(L, r->colScope)) {
-    MlirValue *cache = attnGpuNewBlocks(L, nb);
-    r = attnGpuFind(L, old);
-    if (!cache)
-      return attnNullValue();
-    r->colCache = cache;
-    r->colScope = L->scopes[L->depth];
-  }
-  if (mlirValueIsNull(r->colCache[i])) {
-    MlirValue *cache = r->colCache;
-    /* Only a block made in the cache's own scope may be reused: one made in
-     * a nested loop does not dominate later uses outside it. */
-    bool sameScope = r->colScope == L->scopes[L->depth];
-    MlirValue v = lazyForm(L, b, r->def, false, i);
-    if (!sameScope)
-      return v;
-    cache[i] = v;
-  }
-  return r->colCache[i];
-}
-
-/* Blocks of a tile of `cols` columns, or 0 when it does not fit. */
-static int tileCount(AttnGpuLower *L, MlirOperation user, int64_t cols) {
-  int nb = L->RL * colBlocks(L, cols);
-  if (cols % L->CB || nb > ATTN_GPU_MAXB || nb == 0) {
-    attnGpuFail(L, user,
-                cols % L->CB ? "has a tile width that is not a multiple of the matrix block"
-                             : "has a tile too wide for the GPU lowering");
-    return 0;
-  }
-  return nb;
-}
-
-bool attnGpuTileBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
-                       MlirValue *out, int *nb) {
-  *nb = tileCount(L, user, attnGpuDim(old, 1));
-  for (int i = 0; i < *nb && !L->failed; ++i)
-    out[i] = attnGpuColOf(L, b, user, old, i);
-  return *nb > 0 && !L->failed;
-}
-
-void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks) {
-  MlirValue *copy = attnGpuNewBlocks(L, nb);
-  if (!copy)
-    return;
-  memcpy(copy, blocks, (size_t)nb * sizeof(MlirValue));
-  attnGpuPut(L, v, (AttnRep){.kind = ATTN_REP_TILE, .nb = nb, .blocks = copy});
-}
-
-static void putRow(AttnGpuLower *L, MlirValue v, const MlirValue *slots) {
-  MlirValue *copy = attnGpuNewBlocks(L, L->RL);
-  if (!copy)
-    return;
-  memcpy(copy, slots, (size_t)L->RL * sizeof(MlirValue));
-  attnGpuPut(L, v, (AttnRep){.kind = ATTN_REP_ROW, .nb = L->RL, .blocks = copy});
-}
-
 /*===--- Tile ops --------------------------------------------------------------===*/
 
 static void lowerElementwiseTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
   intptr_t n = mlirOperationGetNumOperands(op);
   MlirValue blocks[ATTN_GPU_MAXB];
-  int nb = tileCount(L, op, attnGpuDim(res, 1));
-  MlirType type = blockType(L, attnGpuElemOf(res));
+  int nb = attnGpuTileCount(L, op, attnGpuDim(res, 1));
+  MlirType type = attnGpuBlockType(L, attnGpuElemOf(res));
   for (int i = 0; i < nb && !L->failed; ++i) {
     MlirValue operands[3];
     for (intptr_t k = 0; k < n && k < 3; ++k)
       operands[k] = attnGpuColOf(L, b, op, mlirOperationGetOperand(op, k), i);
     if (!L->failed)
-      blocks[i] = emitElementwise(L, b, op, operands, type);
+      blocks[i] = attnGpuEmitElementwise(L, b, op, operands, type);
   }
   if (!L->failed)
     attnGpuPutTile(L, res, nb, blocks);
@@ -539,16 +277,16 @@ static void lowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   }
   MlirValue row = mlirOperationGetOperand(def, 0);
-  int nb = tileCount(L, op, attnGpuDim(res, 1));
+  int nb = attnGpuTileCount(L, op, attnGpuDim(res, 1));
   if (L->failed)
     return;
   int ncb = nb / L->RL;
   MlirValue blocks[ATTN_GPU_MAXB];
   for (int s = 0; s < L->RL && !L->failed; ++s) {
-    MlirValue x = attnGpuIsVec(row) ? rowOf(L, b, op, row, s) : attnGpuPlain(L, op, row);
+    MlirValue x = attnGpuIsVec(row) ? attnGpuRowOf(L, b, op, row, s) : attnGpuPlain(L, op, row);
     if (L->failed)
       return;
-    MlirValue v = splatBlock(b, x, blockType(L, attnGpuElemOf(res)));
+    MlirValue v = attnGpuSplatBlock(b, x, attnGpuBlockType(L, attnGpuElemOf(res)));
     for (int t = 0; t < ncb; ++t)
       blocks[s * ncb + t] = v;
   }
@@ -587,12 +325,12 @@ static void lowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation o
       v = attnBinary(b, combine, v, blocks[s * ncb + t]);
     MlirValue x = attnGpuOp1(b, "vector.reduction", 1, &v, attnGpuElemOf(src), 1, &kind);
     x = L->tgt->reduceLanes(L, b, combine, x);
-    MlirValue a = rowOf(L, b, op, acc, s);
+    MlirValue a = attnGpuRowOf(L, b, op, acc, s);
     if (L->failed)
       return;
     slots[s] = attnBinary(b, combine, x, a);
   }
-  putRow(L, mlirOperationGetResult(op, 0), slots);
+  attnGpuPutRow(L, mlirOperationGetResult(op, 0), slots);
 }
 
 /*===--- Transfers -------------------------------------------------------------===*/
@@ -851,7 +589,7 @@ static void lowerRowRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, cons
                    : attnGpuGuardedLoad(b, attnGpuRowValid(b, x, idx[x->rowDim]),
                                         attnGpuElemOf(res), x->mem, x->rank, idx, x->pad);
   }
-  putRow(L, res, slots);
+  attnGpuPutRow(L, res, slots);
 }
 
 /* Whether a 1-D read is a column vector: broadcast down the columns of
@@ -885,14 +623,14 @@ static bool isColumnVector(MlirValue v) { return isColumnVectorAt(v, 0); }
 
 /* Column block t of a column vector read: a lane's CE columns (t * CB +
  * colBase[e] + colLane), each loaded on its own; past the memref (unless
- * in bounds) the padding. Loaded where used, as tileLoadBlock. */
-static MlirValue columnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t) {
+ * in bounds) the padding. Loaded where used, as attnGpuTileLoadBlock. */
+MlirValue attnGpuColumnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t) {
   AttnTransfer x;
   if (!attnGpuReadTransfer(L, def, false, &x, NULL))
     return attnNullValue();
   MlirType elem = attnGpuElemOf(mlirOperationGetResult(def, 0));
-  MlirValue base =
-      attnAddI(b, x.idx[x.rowDim], laneColumn(L, b, attnGpuDim(mlirOperationGetResult(def, 0), 0)));
+  MlirValue base = attnAddI(b, x.idx[x.rowDim],
+                            attnGpuLaneColumn(L, b, attnGpuDim(mlirOperationGetResult(def, 0), 0)));
   MlirValue elems[ATTN_GPU_MAX_CE], idx[4];
   for (int e = 0; e < L->CE; ++e) {
     for (intptr_t k = 0; k < x.rank; ++k)
@@ -931,7 +669,7 @@ static void loadBlocks(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, M
 static void guardedBlocks(AttnGpuLower *L, AttnBuilder *b, MlirValue cond, const AttnTransfer *x,
                           MlirValue *idx, MlirValue base, int t0, int n, MlirType elem,
                           MlirValue *out) {
-  MlirType types[ATTN_GPU_MAXB], type = blockType(L, elem);
+  MlirType types[ATTN_GPU_MAXB], type = attnGpuBlockType(L, elem);
   MlirValue values[ATTN_GPU_MAXB];
   AttnBuilder inner = *b;
   MlirBlock thenBlock = mlirBlockCreate(0, NULL, NULL), elseBlock = mlirBlockCreate(0, NULL, NULL);
@@ -958,16 +696,16 @@ static void guardedBlocks(AttnGpuLower *L, AttnBuilder *b, MlirValue cond, const
  * outputs), loaded where it is used: the mirror of the tile store. Rows
  * past the memref read the padding. Loading per use keeps such a tile and
  * an accumulator of its size from being in registers at once. */
-static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i) {
+MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i) {
   AttnTransfer x;
   if (!attnGpuReadTransfer(L, def, false, &x, NULL))
     return attnNullValue();
   MlirValue res = mlirOperationGetResult(def, 0), idx[4], out;
-  int ncb = colBlocks(L, attnGpuDim(res, 1)), s = i / ncb, t = i % ncb;
+  int ncb = attnGpuColBlocks(L, attnGpuDim(res, 1)), s = i / ncb, t = i % ncb;
   for (intptr_t k = 0; k < x.rank; ++k)
     idx[k] = x.idx[k];
   idx[x.rowDim] = attnAddI(b, x.idx[x.rowDim], L->rowBase[s]);
-  MlirValue base = attnAddI(b, x.idx[x.colDim], laneColumn(L, b, attnGpuDim(res, 1)));
+  MlirValue base = attnAddI(b, x.idx[x.colDim], attnGpuLaneColumn(L, b, attnGpuDim(res, 1)));
   MlirType elem = attnGpuElemOf(res);
   if (x.rowsInBounds)
     loadBlocks(L, b, &x, idx, base, t, 1, elem, &out);
@@ -980,7 +718,7 @@ static MlirValue tileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation de
 static bool tileLoadable(AttnGpuLower *L, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
   int runs = L->CE / L->storeRun;
-  tileCount(L, op, attnGpuDim(res, 1));
+  attnGpuTileCount(L, op, attnGpuDim(res, 1));
   if (L->failed)
     return false;
   if (attnGpuDim(res, 0) != L->bm || L->CE % L->storeRun || (runs & (runs - 1))) {
@@ -1016,7 +754,7 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
   AttnTransfer x;
   bool ok = attnGpuReadTransfer(L, op, false, &x, NULL);
   if (ok && attnGpuRank(res) == 1 && isColumnVector(res)) {
-    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op}); /* columnLoadBlock */
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op}); /* attnGpuColumnLoadBlock */
     return;
   }
   if (ok && attnGpuRank(res) == 1) {
@@ -1036,7 +774,7 @@ static void lowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op)
   } else if (attnGpuOnlyOperand(res, "vector.contract", 0)) {
     L->tgt->readQ(L, b, op, &x);
   } else if (!usedByMatmul(res)) {
-    /* Loaded per use (tileLoadBlock). */
+    /* Loaded per use (attnGpuTileLoadBlock). */
     if (tileLoadable(L, op))
       attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
   } else {
@@ -1094,7 +832,7 @@ static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op
   if (attnGpuRank(val) == 1) {
     /* Row vector (lse): the lanes that own a row store it once. */
     for (int s = 0; s < L->RL && !L->failed; ++s) {
-      MlirValue v = rowOf(L, b, op, val, s);
+      MlirValue v = attnGpuRowOf(L, b, op, val, s);
       if (L->failed)
         return;
       idx[x.rowDim] = attnAddI(b, rowStart, L->rowBase[s]);
@@ -1116,7 +854,7 @@ static void lowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op
    * one vector store each. */
   int64_t width = attnGpuDim(val, 1);
   bool split = attnGpuOwnCols(L, width) != width;
-  MlirValue base = attnAddI(b, idx[x.colDim], laneColumn(L, b, width));
+  MlirValue base = attnAddI(b, idx[x.colDim], attnGpuLaneColumn(L, b, width));
   for (int s = 0; s < L->RL; ++s) {
     idx[x.rowDim] = attnAddI(b, rowStart, L->rowBase[s]);
     AttnGpuIf guard;
@@ -1165,12 +903,6 @@ static void lowerContract(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
 
 static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block);
 
-/* The rewritten scalar of an old value, for ops carried over unchanged. */
-MlirValue attnGpuPlainOf(void *ud, MlirValue old) {
-  AttnRep *r = attnGpuFind(ud, old);
-  return r && r->kind == ATTN_REP_PLAIN ? r->value : attnNullValue();
-}
-
 static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
     if (attnGpuIsVec(mlirOperationGetOperand(op, i))) {
@@ -1194,7 +926,7 @@ static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValu
   }
   if (attnGpuRank(old) == 1) {
     for (int s = 0; s < L->RL; ++s)
-      out[s] = rowOf(L, b, user, old, s);
+      out[s] = attnGpuRowOf(L, b, user, old, s);
     return L->RL;
   }
   int nb = 0;
@@ -1205,14 +937,14 @@ static int flatten(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValu
 static int flatCount(AttnGpuLower *L, MlirValue v) {
   if (!attnGpuIsVec(v))
     return 1;
-  return attnGpuRank(v) == 1 ? L->RL : L->RL * colBlocks(L, attnGpuDim(v, 1));
+  return attnGpuRank(v) == 1 ? L->RL : L->RL * attnGpuColBlocks(L, attnGpuDim(v, 1));
 }
 
 static void putFlat(AttnGpuLower *L, MlirValue old, const MlirValue *flat) {
   if (!attnGpuIsVec(old))
     attnGpuPut(L, old, (AttnRep){.kind = ATTN_REP_PLAIN, .value = flat[0]});
   else if (attnGpuRank(old) == 1)
-    putRow(L, old, flat);
+    attnGpuPutRow(L, old, flat);
   else
     attnGpuPutTile(L, old, flatCount(L, old), flat);
 }
@@ -1268,13 +1000,13 @@ static void lowerProducerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
   if (L->failed)
     return;
   AttnFor loop = attnForBegin(b, lb, ub, step, 2, L->readCount);
-  enterScope(L);
+  attnGpuEnterScope(L);
   attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
   L->readCount[0] = loop.iterArgs[0];
   L->readCount[1] = loop.iterArgs[1];
   lowerBlock(L, b, body);
   MlirValue next[2] = {L->readCount[0], L->readCount[1]};
-  leaveScope(L);
+  attnGpuLeaveScope(L);
   if (L->failed)
     return;
   attnForEnd(b, &loop, 2, next);
@@ -1309,7 +1041,7 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   if (L->failed)
     return;
   AttnFor loop = attnForBegin(b, lb, ub, step, total, inits);
-  enterScope(L);
+  attnGpuEnterScope(L);
   attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
@@ -1329,7 +1061,7 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     yielded[n++] = L->readCount[0];
     yielded[n++] = L->readCount[1];
   }
-  leaveScope(L);
+  attnGpuLeaveScope(L);
   if (L->failed)
     return;
   attnForEnd(b, &loop, n, yielded);
@@ -1576,9 +1308,9 @@ static void lowerRoles(AttnGpuLower *L, AttnBuilder *b, MlirBlock old) {
   L->copyThreads = (int64_t)L->producerWarps * L->tgt->warpSize;
   L->readCount[0] = L->readCount[1] = cIdx(b, 0);
   L->tgt->roleBegin(L, b, true);
-  enterScope(L);
+  attnGpuEnterScope(L);
   lowerBlock(L, b, old);
-  leaveScope(L);
+  attnGpuLeaveScope(L);
   L->tgt->roleEnd(L, b, true);
   attnGpuIfEnd(b, &role);
   if (L->failed)
@@ -1589,9 +1321,9 @@ static void lowerRoles(AttnGpuLower *L, AttnBuilder *b, MlirBlock old) {
   L->copyThreads = (int64_t)L->W * L->tgt->warpSize;
   L->readCount[0] = L->readCount[1] = cIdx(b, 0);
   L->tgt->roleBegin(L, b, false);
-  enterScope(L);
+  attnGpuEnterScope(L);
   lowerBlock(L, b, old);
-  leaveScope(L);
+  attnGpuLeaveScope(L);
   L->tgt->roleEnd(L, b, false);
   attnGpuIfEnd(b, &role);
 }

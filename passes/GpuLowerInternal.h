@@ -5,6 +5,8 @@
  *                  rewrite, loops, warp-specialized roles, kernel set-up and
  *                  the pass;
  *   GpuBuild.c     small builders and kernel IR queries;
+ *   GpuForms.c     value forms: how a value is spread over the lanes (row and
+ *                  column form, lazily evaluated values, the column split);
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
  *                  and their AttnTileRead;
@@ -31,16 +33,18 @@ typedef struct AttnRemat AttnRemat;
 
 /* attnGpuFail with `fmt`'s %s replaced by the target's vendor. */
 void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt);
-/* The rewritten scalar of `old`, an operand of `user` (a located error if
- * it has none). */
-MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old);
-/* The same for cloned ops (ud: the AttnGpuLower); null when there is none. */
-MlirValue attnGpuPlainOf(void *ud, MlirValue old);
 /* The memref, indices and (row, col) dims of a vector transfer, operands as
  * lowered (r null) or rebuilt by r; false when it is not a tile or row read
  * this lowering handles. */
 bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
                          AttnRemat *r);
+/* The element-wise op `op` of `type` over `operands` (blocks or row scalars). */
+MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
+                                 const MlirValue *operands, MlirType type);
+/* Block i of a tile read for no matmul, loaded where it is used. */
+MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
+/* Column block t of a column vector read, loaded where it is used. */
+MlirValue attnGpuColumnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
 
 /*===--- GpuBuild.c: small builders and kernel IR queries -------------------===*/
 
@@ -65,6 +69,32 @@ MlirOperation attnGpuDefOf(MlirValue v);
 /* Every use of v is operand `number` of an `opName` op (and there is one). */
 bool attnGpuOnlyOperand(MlirValue v, const char *opName, unsigned number);
 bool attnGpuHasVector(MlirOperation op);
+
+/*===--- GpuForms.c: value forms --------------------------------------------===*/
+
+/* Lazily evaluated values are reused only in the scope they were made in,
+ * or one nested in it: a scope per loop body (and per warp role). */
+void attnGpuEnterScope(AttnGpuLower *L);
+void attnGpuLeaveScope(AttnGpuLower *L);
+/* The rewritten scalar of `old`, an operand of `user` (a located error if
+ * it has none). */
+MlirValue attnGpuPlain(AttnGpuLower *L, MlirOperation user, MlirValue old);
+/* The same for cloned ops (ud: the AttnGpuLower); null when there is none. */
+MlirValue attnGpuPlainOf(void *ud, MlirValue old);
+/* Column blocks of a tile (or column vector) of `cols` columns: this warp's. */
+int attnGpuColBlocks(AttnGpuLower *L, int64_t cols);
+/* This lane's first column of a tile (or column vector) of `cols` columns. */
+MlirValue attnGpuLaneColumn(AttnGpuLower *L, AttnBuilder *b, int64_t cols);
+/* The type of a block of a tile of `elem` (index tiles: i32). */
+MlirType attnGpuBlockType(AttnGpuLower *L, MlirType elem);
+/* A tile block of `type` holding x everywhere. */
+MlirValue attnGpuSplatBlock(AttnBuilder *b, MlirValue x, MlirType type);
+/* Row slot s of a row vector. */
+MlirValue attnGpuRowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int s);
+/* Blocks of a tile of `cols` columns, or 0 (a located error) when it does not fit. */
+int attnGpuTileCount(AttnGpuLower *L, MlirOperation user, int64_t cols);
+/* Records v as a row vector of the RL scalars `slots`. */
+void attnGpuPutRow(AttnGpuLower *L, MlirValue v, const MlirValue *slots);
 
 /*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
 
