@@ -7,6 +7,7 @@
  *   GpuBuild.c     small builders and kernel IR queries;
  *   GpuForms.c     value forms: how a value is spread over the lanes (row and
  *                  column form, lazily evaluated values, the column split);
+ *   GpuTileMath.c  element-wise ops, broadcast rows and row reductions;
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
  *                  and their AttnTileRead;
@@ -38,9 +39,6 @@ void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt);
  * this lowering handles. */
 bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
                          AttnRemat *r);
-/* The element-wise op `op` of `type` over `operands` (blocks or row scalars). */
-MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
-                                 const MlirValue *operands, MlirType type);
 /* Block i of a tile read for no matmul, loaded where it is used. */
 MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
 /* Column block t of a column vector read, loaded where it is used. */
@@ -95,6 +93,18 @@ MlirValue attnGpuRowOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, Mlir
 int attnGpuTileCount(AttnGpuLower *L, MlirOperation user, int64_t cols);
 /* Records v as a row vector of the RL scalars `slots`. */
 void attnGpuPutRow(AttnGpuLower *L, MlirValue v, const MlirValue *slots);
+
+/*===--- GpuTileMath.c: element-wise ops and row reductions -----------------===*/
+
+/* The element-wise op `op` of `type` over `operands` (blocks or row scalars). */
+MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
+                                 const MlirValue *operands, MlirType type);
+/* An element-wise op on tiles, block by block. */
+void attnGpuLowerElementwiseTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+/* vector.transpose of a broadcast row vector: every column holds the row's value. */
+void attnGpuLowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+/* vector.multi_reduction of a tile's rows (<maximumf> or <add>) into a row vector. */
+void attnGpuLowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
 
 /*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
 
