@@ -8,6 +8,8 @@
  *   GpuForms.c     value forms: how a value is spread over the lanes (row and
  *                  column form, lazily evaluated values, the column split);
  *   GpuTileMath.c  element-wise ops, broadcast rows and row reductions;
+ *   GpuTransfers.c global reads and writes: transfers, runs, guarded loads,
+ *                  the reads that feed no matmul, tile and row stores;
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
  *                  and their AttnTileRead;
@@ -34,15 +36,6 @@ typedef struct AttnRemat AttnRemat;
 
 /* attnGpuFail with `fmt`'s %s replaced by the target's vendor. */
 void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt);
-/* The memref, indices and (row, col) dims of a vector transfer, operands as
- * lowered (r null) or rebuilt by r; false when it is not a tile or row read
- * this lowering handles. */
-bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
-                         AttnRemat *r);
-/* Block i of a tile read for no matmul, loaded where it is used. */
-MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
-/* Column block t of a column vector read, loaded where it is used. */
-MlirValue attnGpuColumnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
 
 /*===--- GpuBuild.c: small builders and kernel IR queries -------------------===*/
 
@@ -105,6 +98,26 @@ void attnGpuLowerElementwiseTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
 void attnGpuLowerTranspose(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
 /* vector.multi_reduction of a tile's rows (<maximumf> or <add>) into a row vector. */
 void attnGpuLowerMultiReduction(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+
+/*===--- GpuTransfers.c: global reads and writes ----------------------------===*/
+
+/* The memref, indices and (row, col) dims of a vector transfer, operands as
+ * lowered (r null) or rebuilt by r; false when it is not a tile or row read
+ * this lowering handles. */
+bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTransfer *x,
+                         AttnRemat *r);
+/* Block i of a tile read for no matmul, loaded where it is used. */
+MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
+/* Column block t of a column vector read, loaded where it is used. */
+MlirValue attnGpuColumnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
+/* Whether `op`'s value, an element-wise tile op, is made from a tile read
+ * for no matmul through element-wise ops evaluated per use (LAZY). */
+bool attnGpuFromTileLoad(AttnGpuLower *L, MlirOperation op);
+/* A vector.transfer_read: a piece of a K/V tile, a row or column vector, a
+ * matmul operand (the target's readQ / readTile) or a tile for no matmul. */
+void attnGpuLowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+/* A vector.transfer_write of a tile or row vector. */
+void attnGpuLowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
 
 /*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
 
