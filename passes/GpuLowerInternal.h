@@ -10,6 +10,8 @@
  *   GpuTileMath.c  element-wise ops, broadcast rows and row reductions;
  *   GpuTransfers.c global reads and writes: transfers, runs, guarded loads,
  *                  the reads that feed no matmul, tile and row stores;
+ *   GpuSmem.c      shared-memory planning: which tiles live there, in which
+ *                  buffer, the buffer's size;
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
  *                  and their AttnTileRead;
@@ -118,6 +120,15 @@ bool attnGpuFromTileLoad(AttnGpuLower *L, MlirOperation op);
 void attnGpuLowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
 /* A vector.transfer_write of a tile or row vector. */
 void attnGpuLowerTransferWrite(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+
+/*===--- GpuSmem.c: shared-memory planning ----------------------------------===*/
+
+/* A column prefix of a staged K/V tile (attn.mla's V): the same buffer. */
+void attnGpuLowerColumnSlice(AttnGpuLower *L, MlirOperation op);
+/* Sizes the shared buffer (L->smemKV, L->smemElems) for the tiles `func`
+ * stages; false (a located error) when K/V tiles of another dtype than Q's
+ * would share it. */
+bool attnGpuPlanSmem(AttnGpuLower *L, MlirOperation func);
 
 /*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
 
