@@ -173,25 +173,6 @@ static bool matmulBetween(MlirOperation op, MlirValue v) {
   return false;
 }
 
-/*===--- Transfers and tiles ---------------------------------------------------===*/
-
-/* A K/V tile assembled from pieces: deferred until the last insert, which
- * the target stages whole. */
-static void lowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
-  MlirValue res = mlirOperationGetResult(op, 0);
-  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 1)) {
-    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
-    return;
-  }
-  if (!attnGpuRightOperandOnly(res)) {
-    attnGpuFail(L, op, "assembles a tile that is not only the K/V operand of a matmul");
-    return;
-  }
-  AttnTileRead t;
-  if (attnGpuTileRead(L, op, NULL, &t))
-    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
-}
-
 static void lowerContract(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   AttnContractForm form = attnContractForm(op);
   if (form == ATTN_CONTRACT_QK)
@@ -413,7 +394,7 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   } else if (attnIsOp(op, "vector.transfer_read")) {
     attnGpuLowerTransferRead(L, b, op);
   } else if (attnIsOp(op, "vector.insert_strided_slice")) {
-    lowerInsertSlice(L, b, op);
+    attnGpuLowerInsertSlice(L, b, op);
   } else if (attnIsOp(op, "vector.extract_strided_slice")) {
     attnGpuLowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write")) {

@@ -137,6 +137,9 @@ bool attnGpuTilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads,
                        int *n);
 /* The tile `def` makes, as pieces, operands as lowered (r null) or rebuilt by r. */
 bool attnGpuTileRead(AttnGpuLower *L, MlirOperation def, AttnRemat *r, AttnTileRead *t);
+/* A vector.insert_strided_slice of a piece: deferred until the last one,
+ * whose tile the target stages whole (readTile). */
+void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
 
 /*===--- GpuRemat.c: a tile's slice at another iteration --------------------===*/
 

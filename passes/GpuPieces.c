@@ -2,7 +2,8 @@
  *
  * A paged K/V tile is a chain of vector.insert_strided_slice of whole-row
  * piece reads (one per cache block) into a constant tile: recognized here
- * and handed to the target as an AttnTileRead (GpuLower.h). A plain
+ * and handed to the target as an AttnTileRead (GpuLower.h) at the last
+ * insert (the ones before and the piece reads wait for it). A plain
  * transfer_read is a tile of one piece.
  *
  *===----------------------------------------------------------------------===*/
@@ -97,4 +98,21 @@ bool attnGpuTileRead(AttnGpuLower *L, MlirOperation def, AttnRemat *r, AttnTileR
     t->rows[i] = attnGpuDim(mlirOperationGetResult(reads[i], 0), 0);
   }
   return true;
+}
+
+/* A K/V tile assembled from pieces: deferred until the last insert, which
+ * the target stages whole. */
+void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 1)) {
+    attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
+    return;
+  }
+  if (!attnGpuRightOperandOnly(res)) {
+    attnGpuFail(L, op, "assembles a tile that is not only the K/V operand of a matmul");
+    return;
+  }
+  AttnTileRead t;
+  if (attnGpuTileRead(L, op, NULL, &t))
+    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
 }

@@ -374,7 +374,7 @@ static bool usedByMatmul(MlirValue v) {
 void attnGpuLowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
   if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 0)) {
-    /* A piece of a K/V tile: staged with the tile (lowerInsertSlice). */
+    /* A piece of a K/V tile: staged with the tile (attnGpuLowerInsertSlice). */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
     return;
   }
