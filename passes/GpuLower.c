@@ -1,21 +1,20 @@
 /*===- GpuLower.c - the GPU lowering of the kernel IR, shared by targets -===*
  *
- * See GpuLower.h for the layout contract. The lowering rewrites a kernel
- * function op by op into a fresh gpu.func body. Every old value gets a
- * representation (AttnRep): a scalar, a row vector (one scalar per row slot
- * of the lane), a tile (blocks), Q fragments, a K/V tile in shared memory,
- * or a lazily evaluated vector (broadcasts, constants, index vectors and
- * element-wise chains over them), built where and in the form its user
- * needs: row form (a scalar per row slot) or column form (a block). The
- * three KV loops of the flash loop split stay as they are.
+ * The driver of the GPU core (see GpuLower.h for the layout contract and
+ * GpuLowerInternal.h for the files it is split into). The lowering rewrites
+ * a kernel function op by op into a fresh gpu.func body. Every old value
+ * gets a representation (AttnRep): a scalar, a row vector (one scalar per
+ * row slot of the lane), a tile (blocks), Q fragments, a K/V tile in shared
+ * memory, or a lazily evaluated vector, built where and in the form its
+ * user needs (GpuForms.c). The three KV loops of the flash loop split stay
+ * as they are, carrying their values flattened to scalars and blocks.
  *
- * Paged attention (docs/paged.md) adds: K/V tiles assembled from pieces
- * (vector.insert_strided_slice of reads of cache blocks), handed to the
- * target whole (AttnTileRead, GpuPieces.c) and, for prefetching, rebuilt at
- * another iteration of their loop (attnGpuTileReadAt, GpuRemat.c); row
- * vectors read from memory
- * (ALiBi slopes, a split's lse); tiles read for no matmul (the merge
- * kernel's partial outputs), loaded straight into the lanes' blocks.
+ * This file owns the state (the value map, block arrays, errors), the
+ * asynchronous matmul results a target leaves pending (settled before
+ * their first use, before a loop and at a loop's end), the dispatch of
+ * each op to the file that lowers it, loops and the two copies of a
+ * warp-specialized kernel, the kernel set-up (attn.kernel, the column
+ * split, the signature) and the pass.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -27,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 
 /*===--- Representations ----------------------------------------------------===*/
 
@@ -143,7 +144,7 @@ static void freeLower(AttnGpuLower *L) {
   attnValueMapFree(&L->map);
 }
 
-/*===--- Small queries and builders ------------------------------------------===*/
+/*===--- Errors ------------------------------------------------------------===*/
 
 void attnGpuFail(AttnGpuLower *L, MlirOperation op, const char *message) {
   if (!L->failed)
@@ -158,7 +159,8 @@ void attnGpuFailWith(AttnGpuLower *L, MlirOperation op, const char *fmt) {
   attnGpuFail(L, op, msg);
 }
 
-static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
+/*===--- Ops, blocks and loops ---------------------------------------------------===*/
+
 /* Whether a vector.contract other than v's user lies between op and the
  * (single) user of its result v, in op's block. */
 static bool matmulBetween(MlirOperation op, MlirValue v) {
@@ -182,8 +184,6 @@ static void lowerContract(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   else
     attnGpuFail(L, op, "is not a QK^T or PV tile matmul (see docs/kernel-ir.md)");
 }
-
-/*===--- Ops, blocks and loops ---------------------------------------------------===*/
 
 static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block);
 

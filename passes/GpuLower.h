@@ -258,27 +258,30 @@ MlirOperation attnGpuCreateFunc(AttnGpuLower *L, MlirOperation func, MlirBlock g
 void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation func, int nMem,
                          int threads);
 
+/*===--- The pass, state and errors (GpuLower.c) ----------------------------===*/
+
 /* Runs the GPU lowering of every kernel function of `root` for `tgt`. */
 void attnGpuLowerRun(MlirOperation root, MlirExternalPass pass, const AttnGpuTarget *tgt);
-
-/*===--- For targets: state, errors, forms --------------------------------===*/
-
 void attnGpuFail(AttnGpuLower *L, MlirOperation op, const char *message);
 AttnRep *attnGpuFind(AttnGpuLower *L, MlirValue v);
 void attnGpuPut(AttnGpuLower *L, MlirValue v, AttnRep rep);
 MlirValue *attnGpuNewBlocks(AttnGpuLower *L, int n);
-void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks);
 /* Records `rep` (ATTN_REP_PENDING) for v: settled by the core when needed. */
 void attnGpuPutPending(AttnGpuLower *L, MlirOperation op, MlirValue v, AttnRep rep);
+
+/*===--- For targets: value forms (GpuForms.c) ------------------------------===*/
+
+void attnGpuPutTile(AttnGpuLower *L, MlirValue v, int nb, const MlirValue *blocks);
 /* Block i of a tile (or of a column vector, i modulo its column blocks). */
 MlirValue attnGpuColOf(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old, int i);
 /* All RL * C / CB blocks of a tile. */
 bool attnGpuTileBlocks(AttnGpuLower *L, AttnBuilder *b, MlirOperation user, MlirValue old,
                        MlirValue *out, int *nb);
-/* The K/V tile operand of a matmul, checked to be the one shared memory holds. */
-AttnRep *attnGpuSmemOperand(AttnGpuLower *L, MlirOperation op, MlirValue v);
+/* The columns of a tile of `cols` columns this warp holds (cols / G for
+ * the split width). */
+int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols);
 
-/*===--- For targets: small builders ---------------------------------------===*/
+/*===--- For targets: small builders and queries (GpuBuild.c) ---------------===*/
 
 bool attnGpuIsVec(MlirValue v);
 int64_t attnGpuDim(MlirValue v, intptr_t i);
@@ -300,7 +303,6 @@ MlirValue attnGpuConcat(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirValue 
 MlirValue attnGpuShuffleXor(AttnGpuLower *L, AttnBuilder *b, MlirValue x, int offset);
 MlirValue attnGpuUDiv(AttnBuilder *b, MlirValue x, int64_t d);
 MlirValue attnGpuURem(AttnBuilder *b, MlirValue x, int64_t d);
-
 /* scf.if without results: the caller builds the then-block through b until
  * attnGpuIfEnd. */
 typedef struct {
@@ -310,10 +312,17 @@ typedef struct {
 } AttnGpuIf;
 AttnGpuIf attnGpuIfBegin(AttnBuilder *b, MlirValue cond);
 void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s);
+/* Whether the kernel function multiplies tiles at all (the paged merge
+ * kernel does not: it has no Q and no K/V tiles). */
+bool attnGpuHasMatmul(MlirOperation func);
+/* Whether `v` (kernel IR) is defined outside `loop`. */
+bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop);
+
+/*===--- For targets: global reads and writes (GpuTransfers.c) --------------===*/
+
 /* cond ? vector.load : splat(pad). */
 MlirValue attnGpuGuardedLoad(AttnBuilder *b, MlirValue cond, MlirType type, MlirValue mem,
                              intptr_t n, const MlirValue *idx, MlirValue pad);
-
 /* n elements of a row, at indices idx (whose column is a multiple of n),
  * as vector<n x elem>: one load, or pieces as wide as x's alignment allows;
  * columns at or past x->cols, and everything where `valid` (null: always)
@@ -329,20 +338,21 @@ void attnGpuStoreRun(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, con
 AttnTransfer attnGpuColumnsUpTo(const AttnTransfer *x, int64_t end);
 /* The elements a piece of a run of n moves (a power of two up to n). */
 int64_t attnGpuRunPiece(const AttnTransfer *x, int64_t n);
-
 /* Transfer indices with `row` added to the row index and `col` to the column. */
 void attnGpuShifted(AttnBuilder *b, const AttnTransfer *x, MlirValue row, MlirValue col,
                     MlirValue *idx);
 MlirValue attnGpuRowValid(AttnBuilder *b, const AttnTransfer *x, MlirValue row);
+
+/*===--- For targets: shared memory (GpuSmem.c) -----------------------------===*/
+
+/* The K/V tile operand of a matmul, checked to be the one shared memory holds. */
+AttnRep *attnGpuSmemOperand(AttnGpuLower *L, MlirOperation op, MlirValue v);
 /* Whether a K/V tile read feeds the PV matmul (as V). */
 bool attnGpuUsedByPV(MlirValue v);
 /* Whether every use of v is the right operand of a matmul, directly or
  * through a vector.extract_strided_slice of its first columns (attn.mla:
  * V is a column prefix of the K tile, docs/mla.md). */
 bool attnGpuRightOperandOnly(MlirValue v);
-/* The columns of a tile of `cols` columns this warp holds (cols / G for
- * the split width). */
-int64_t attnGpuOwnCols(const AttnGpuLower *L, int64_t cols);
 /* Whether the right-operand tile read `op` takes the second (V's) shared
  * buffer: a forward kernel's P V operand; in a backward kernel, the second
  * such read of its loop body (its tiles feed matmuls of both forms). */
@@ -350,13 +360,8 @@ bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op);
 /* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
  * IR), or null. */
 MlirValue attnGpuLoopVTile(MlirOperation loop);
-/* Whether the kernel function multiplies tiles at all (the paged merge
- * kernel does not: it has no Q and no K/V tiles). */
-bool attnGpuHasMatmul(MlirOperation func);
-/* Whether `v` (kernel IR) is defined outside `loop`. */
-bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop);
 
-/*===--- For targets: K/V tiles at other iterations (prefetch) -------------===*/
+/*===--- For targets: K/V tiles at other iterations (prefetch, GpuRemat.c) ---===*/
 
 /* The K/V tile `tile` (kernel IR: the right operand of a matmul inside the
  * scf.for `loop`, made by ops of the loop's body) can be read at any
