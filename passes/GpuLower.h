@@ -357,6 +357,9 @@ bool attnGpuRightOperandOnly(MlirValue v);
  * buffer: a forward kernel's P V operand; in a backward kernel, the second
  * such read of its loop body (its tiles feed matmuls of both forms). */
 bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op);
+/* The K tile (the QK^T matmul's right operand) of the body of `loop`
+ * (kernel IR), or null. */
+MlirValue attnGpuLoopKTile(MlirOperation loop);
 /* The V tile (the PV matmul's right operand) of the body of `loop` (kernel
  * IR), or null. */
 MlirValue attnGpuLoopVTile(MlirOperation loop);

@@ -8,7 +8,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
-#include "GpuLower.h"
+#include "GpuLowerInternal.h"
 
 #include "mlir-c/AffineExpr.h"
 #include "mlir-c/AffineMap.h"
@@ -18,10 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static MlirAttribute inherent(MlirOperation op, const char *name) {
-  return mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
-}
 
 static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); }
 
@@ -63,7 +59,7 @@ static MlirType globalType(MlirContext ctx, MlirType t) {
 }
 
 static void printName(MlirOperation func, Text *t) {
-  MlirAttribute name = inherent(func, "sym_name");
+  MlirAttribute name = attnGpuInherent(func, "sym_name");
   MlirStringRef s = mlirStringAttrGetValue(name);
   textAppend(s, t);
 }
@@ -197,7 +193,7 @@ void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation fu
   MlirBlock top = mlirRegionGetFirstBlock(mlirOperationGetRegion(module, 0));
   for (MlirOperation o = mlirBlockGetFirstOperation(top); !mlirOperationIsNull(o) && name.data;
        o = mlirOperationGetNextInBlock(o)) {
-    MlirAttribute sym = inherent(o, "sym_name");
+    MlirAttribute sym = attnGpuInherent(o, "sym_name");
     if (attnIsOp(o, "func.func") && !mlirAttributeIsNull(sym) &&
         mlirStringRefEqual(mlirStringAttrGetValue(sym),
                            mlirStringRefCreateFromCString(name.data)) &&
@@ -207,7 +203,7 @@ void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation fu
   free(name.data);
   if (mlirOperationIsNull(decl))
     return; /* nothing launches this kernel */
-  MlirType fnType = mlirTypeAttrGetValue(inherent(decl, "function_type"));
+  MlirType fnType = mlirTypeAttrGetValue(attnGpuInherent(decl, "function_type"));
   intptr_t n = mlirFunctionTypeGetNumInputs(fnType);
   MlirType types[32];
   MlirLocation locs[32];
@@ -233,7 +229,7 @@ void attnGpuDefineLaunch(AttnGpuLower *L, MlirOperation module, MlirOperation fu
   MlirType ptr = mlirTypeParseGet(L->ctx, mlirStringRefCreateFromCString("!llvm.ptr"));
   for (int i = 0; i < L->nMaps; ++i)
     operands[6 + nMem + i] = attnOp1(&b, "llvm.mlir.zero", 0, NULL, ptr);
-  MlirStringRef fname = mlirStringAttrGetValue(inherent(func, "sym_name"));
+  MlirStringRef fname = mlirStringAttrGetValue(attnGpuInherent(func, "sym_name"));
   MlirAttribute leaf = mlirFlatSymbolRefAttrGet(L->ctx, fname);
   MlirAttribute kernel =
       mlirSymbolRefAttrGet(L->ctx, mlirStringRefCreateFromCString("attn_kernels"), 1, &leaf);

@@ -76,14 +76,19 @@ bool attnGpuSecondBuffer(AttnGpuLower *L, MlirOperation op) {
   return false;
 }
 
-MlirValue attnGpuLoopVTile(MlirOperation loop) {
+/* The right operand of the first matmul of `form` in the body of `loop`. */
+static MlirValue loopTile(MlirOperation loop, AttnContractForm form) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
   for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
        o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_PV)
+    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == form)
       return mlirOperationGetOperand(o, 1);
   return attnNullValue();
 }
+
+MlirValue attnGpuLoopKTile(MlirOperation loop) { return loopTile(loop, ATTN_CONTRACT_QK); }
+
+MlirValue attnGpuLoopVTile(MlirOperation loop) { return loopTile(loop, ATTN_CONTRACT_PV); }
 
 /*===--- Staged tiles ---------------------------------------------------------===*/
 

@@ -604,16 +604,6 @@ static MlirOperation nextPart(MlirOperation op, const char *part) {
   return (MlirOperation){NULL};
 }
 
-/* The K tile (right operand of Q K^T) of the body of `loop` (kernel IR). */
-static MlirValue loopKTile(MlirOperation loop) {
-  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
-  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
-       o = mlirOperationGetNextInBlock(o))
-    if (attnIsOp(o, "vector.contract") && attnContractForm(o) == ATTN_CONTRACT_QK)
-      return mlirOperationGetOperand(o, 1);
-  return attnNullValue();
-}
-
 /* Element offset, past the K (or V) base, of the ring buffer of the tile at
  * `iv`: tile iv and the next (iv + BLOCK_N) never share one. */
 static MlirValue ringSlot(AttnGpuLower *L, AttnBuilder *b, MlirValue iv, int64_t bn) {
@@ -678,7 +668,7 @@ static MlirValue ringRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, Mli
               attnCmpI(&pre, ATTN_CMPI_SLT, lb, mlirOperationGetOperand(newLoop, 1)));
     waitAll(L, b); /* K[iv] is here; every warp is past the previous loop's reads */
     ringIssue(L, b, attnGpuLoopVTile(epilogue), epilogue, iv, iv, s->vBase, bn, attnNullValue());
-    ringIssue(L, b, loopKTile(steady), steady, next, next, 0, bn,
+    ringIssue(L, b, attnGpuLoopKTile(steady), steady, next, next, 0, bn,
               attnCmpI(b, ATTN_CMPI_SLT, next, ub->value));
     return L->failed ? attnNullValue() : ringSlot(L, b, iv, bn);
   }
