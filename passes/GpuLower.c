@@ -450,17 +450,19 @@ static void lowerBlock(AttnGpuLower *L, AttnBuilder *b, MlirBlock block) {
 
 /*===--- Kernel set-up -------------------------------------------------------------===*/
 
+/* Checked before the target's setUp, which reads the first memref's
+ * element type (Q's). */
 static bool checkSignature(AttnGpuLower *L, MlirOperation func, MlirBlock old, int *nMem) {
   int nArgs = (int)mlirBlockGetNumArguments(old);
   *nMem = nArgs - 3;
-  for (int i = 0; i < nArgs; ++i) {
+  bool ok = *nMem >= 1;
+  for (int i = 0; i < nArgs && ok; ++i) {
     MlirType t = mlirValueGetType(mlirBlockGetArgument(old, i));
-    if (i < *nMem ? !mlirTypeIsAMemRef(t) : !mlirTypeIsAIndex(t)) {
-      attnEmitOpError(func, L->tgt->passName, "must take memrefs followed by three program ids");
-      return false;
-    }
+    ok = i < *nMem ? mlirTypeIsAMemRef(t) : mlirTypeIsAIndex(t);
   }
-  return *nMem >= 0;
+  if (!ok)
+    attnEmitOpError(func, L->tgt->passName, "must take memrefs followed by three program ids");
+  return ok;
 }
 
 static int64_t kernelInt(MlirAttribute kernel, const char *name) {
@@ -595,8 +597,8 @@ static bool lowerKernel(const AttnGpuTarget *tgt, MlirOperation module, MlirOper
   L.ctx = mlirOperationGetContext(func);
   int nMem = 0;
   readKernelAttr(&L, kernel);
-  if (!readColumnSplit(&L, func) || !tgt->setUp(&L, func, kernel) ||
-      !checkSignature(&L, func, old, &nMem)) {
+  if (!checkSignature(&L, func, old, &nMem) || !readColumnSplit(&L, func) ||
+      !tgt->setUp(&L, func, kernel)) {
     free(L.state);
     return false;
   }
