@@ -16,6 +16,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <tuple>
@@ -93,33 +94,41 @@ struct StrictPropertiesModel final : private OdsModel<OpT>, OperationName::Impl 
     return failure();
   }
 
-  /// The operand groups that fp8 added last (docs/fp8.md): attn.mha and
-  /// attn.mha_varlen's q_descale, k_descale, v_descale, attn.paged_attention's
-  /// k_scale, v_scale.
-  static constexpr int fp8Groups() {
+  /// The operand groups added at the end of an op after generic IR had been
+  /// written without them, latest first: attn.mha and attn.mha_varlen's
+  /// rng_state (dropout's run-time Philox state), then the fp8 q_descale,
+  /// k_descale, v_descale; attn.paged_attention's k_scale, v_scale.
+  static constexpr std::array<int, 2> laterGroups() {
     if constexpr (std::is_same_v<OpT, attn::MhaOp> || std::is_same_v<OpT, attn::MhaVarlenOp>)
-      return 3;
+      return {1, 3};
     else if constexpr (std::is_same_v<OpT, attn::PagedAttentionOp>)
-      return 2;
-    return 0;
+      return {2, 0};
+    return {0, 0};
   }
 
-  /// operandSegmentSizes as written before the fp8 groups existed (generic
+  /// operandSegmentSizes as written before those groups existed (generic
   /// IR, C API users) is that of an op without them: padded with zeros.
   /// Anything else is left for ODS to check.
   static Attribute upgradeSegments(Attribute sizes) {
-    constexpr int extra = fp8Groups();
-    if constexpr (extra == 0) {
+    constexpr std::array<int, 2> later = laterGroups();
+    if constexpr (later[0] == 0) {
       return sizes;
     } else {
       constexpr size_t n =
           std::tuple_size<decltype(std::declval<Properties>().operandSegmentSizes)>::value;
       auto array = dyn_cast_or_null<DenseI32ArrayAttr>(sizes);
-      if (!array || array.size() + extra != static_cast<int64_t>(n))
+      if (!array)
         return sizes;
-      SmallVector<int32_t> padded(array.asArrayRef());
-      padded.append(extra, 0);
-      return DenseI32ArrayAttr::get(sizes.getContext(), padded);
+      int missing = 0;
+      for (int groups : later) {
+        missing += groups;
+        if (groups == 0 || array.size() + missing != static_cast<int64_t>(n))
+          continue;
+        SmallVector<int32_t> padded(array.asArrayRef());
+        padded.append(missing, 0);
+        return DenseI32ArrayAttr::get(sizes.getContext(), padded);
+      }
+      return sizes;
     }
   }
 
@@ -466,6 +475,26 @@ LogicalResult verifySinks(Operation *op, Value sinks, const Dim &hq) {
   return checkSame(op, hq, Dim{sinks, "sinks", 0, "Hq"});
 }
 
+/// rng_state: tensor<2xi64> holding [seed, offset], read at run time. It
+/// only means something with dropout, and replaces the seed and offset
+/// attributes (two sources of one value would leave it unclear which wins).
+LogicalResult verifyRngState(Operation *op, Value rng, FloatAttr dropoutP, bool seedOrOffset) {
+  if (!rng)
+    return success();
+  auto type = dyn_cast<RankedTensorType>(rng.getType());
+  if (!type || type.getRank() != 1 || type.getDimSize(0) != 2 ||
+      !type.getElementType().isSignlessInteger(64))
+    return op->emitOpError() << "'rng_state' must be tensor<2xi64> ([seed, offset]), got "
+                             << rng.getType();
+  if (!dropoutP || !(dropoutP.getValueAsDouble() > 0.0))
+    return op->emitOpError() << "'rng_state' needs 'dropout_p' > 0 (it holds dropout's seed "
+                                "and offset)";
+  if (seedOrOffset)
+    return op->emitOpError() << "'rng_state' replaces the 'seed' and 'offset' attributes; give "
+                                "one or the other";
+  return success();
+}
+
 /// dropout_p in [0, 1) (1 would drop everything and scale by 1/0); the
 /// Philox offset counts draws already used, so it is non-negative.
 template <typename OpT> LogicalResult verifyDropoutAttrs(OpT op) {
@@ -478,7 +507,8 @@ template <typename OpT> LogicalResult verifyDropoutAttrs(OpT op) {
   }
   if (auto off = op.getOffsetAttr(); off && off.getInt() < 0)
     return op.emitOpError() << "'offset' must be non-negative, got " << off.getInt();
-  return success();
+  return verifyRngState(op.getOperation(), op.getRngState(), op.getDropoutPAttr(),
+                        op.getSeedAttr() || op.getOffsetAttr());
 }
 
 /// `other` has the rank, element type and (static) sizes of `ref`: dout of

@@ -299,3 +299,66 @@ func.func @varlen_offset(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %cu: te
   %o = attn.mha_varlen %q, %k, %k, %cu, %cu {dropout_p = 0.1 : f32, offset = -5 : i64} : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<5xi32>, tensor<5xi32>) -> tensor<?x8x64xf16>
   return
 }
+
+// -----
+
+// rng_state (dropout's run-time [seed, offset]) needs dropout.
+func.func @rng_state_without_dropout(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %r: tensor<2xi64>) {
+  // expected-error@+1 {{'rng_state' needs 'dropout_p' > 0 (it holds dropout's seed and offset)}}
+  %o = attn.mha %q, %k, %k rng_state(%r) : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2xi64>) -> tensor<2x8x16x64xf16>
+  return
+}
+
+// -----
+
+// dropout_p = 0 is no dropout.
+func.func @rng_state_dropout_zero(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %cu: tensor<5xi32>, %r: tensor<2xi64>) {
+  // expected-error@+1 {{'rng_state' needs 'dropout_p' > 0}}
+  %o = attn.mha_varlen %q, %k, %k, %cu, %cu rng_state(%r) {dropout_p = 0.0 : f32} : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<5xi32>, tensor<5xi32>, tensor<2xi64>) -> tensor<?x8x64xf16>
+  return
+}
+
+// -----
+
+// rng_state and the seed attribute: two sources of one value.
+func.func @rng_state_and_seed(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %o: tensor<2x8x16x64xf16>, %lse: tensor<2x8x16xf32>, %r: tensor<2xi64>) {
+  // expected-error@+1 {{'rng_state' replaces the 'seed' and 'offset' attributes; give one or the other}}
+  %dq, %dk, %dv = attn.mha_bwd %q, %k, %k, %o, %o, %lse rng_state(%r) {dropout_p = 0.1 : f32, seed = 3 : i64} : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2xi64>) -> (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>)
+  return
+}
+
+// -----
+
+// rng_state and the offset attribute.
+func.func @rng_state_and_offset(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %o: tensor<?x8x64xf16>, %lse: tensor<8x?xf32>, %cu: tensor<5xi32>, %r: tensor<2xi64>) {
+  // expected-error@+1 {{'rng_state' replaces the 'seed' and 'offset' attributes}}
+  %dq, %dk, %dv = attn.mha_varlen_bwd %q, %k, %k, %o, %o, %lse, %cu, %cu rng_state(%r) {dropout_p = 0.1 : f32, offset = 0 : i64} : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<?x8x64xf16>, tensor<?x8x64xf16>, tensor<8x?xf32>, tensor<5xi32>, tensor<5xi32>, tensor<2xi64>) -> (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>)
+  return
+}
+
+// -----
+
+// rng_state's element type: i64.
+func.func @rng_state_i32(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %r: tensor<2xi32>) {
+  // expected-error@+1 {{'rng_state' must be tensor<2xi64> ([seed, offset]), got 'tensor<2xi32>'}}
+  %o = attn.mha %q, %k, %k rng_state(%r) {dropout_p = 0.1 : f32} : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2xi32>) -> tensor<2x8x16x64xf16>
+  return
+}
+
+// -----
+
+// rng_state's shape: [2].
+func.func @rng_state_shape(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x32x64xf16>, %o: tensor<2x8x16x64xf16>, %lse: tensor<2x8x16xf32>, %r: tensor<3xi64>) {
+  // expected-error@+1 {{'rng_state' must be tensor<2xi64> ([seed, offset]), got 'tensor<3xi64>'}}
+  %dq, %dk, %dv = attn.mha_bwd %q, %k, %k, %o, %o, %lse rng_state(%r) {dropout_p = 0.1 : f32} : (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<3xi64>) -> (tensor<2x8x16x64xf16>, tensor<2x2x32x64xf16>, tensor<2x2x32x64xf16>)
+  return
+}
+
+// -----
+
+// A dynamic dim is not [2] either.
+func.func @rng_state_dynamic(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %cu: tensor<5xi32>, %r: tensor<?xi64>) {
+  // expected-error@+1 {{'rng_state' must be tensor<2xi64> ([seed, offset]), got 'tensor<?xi64>'}}
+  %o = attn.mha_varlen %q, %k, %k, %cu, %cu rng_state(%r) {dropout_p = 0.1 : f32} : (tensor<?x8x64xf16>, tensor<?x2x64xf16>, tensor<?x2x64xf16>, tensor<5xi32>, tensor<5xi32>, tensor<?xi64>) -> tensor<?x8x64xf16>
+  return
+}

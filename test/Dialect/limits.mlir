@@ -59,7 +59,7 @@ func.func @misspelled_property_paged(%q: tensor<4x2x16xf16>, %kc: tensor<8x16x2x
 // -----
 
 func.func @misspelled_property_bwd(%q: tensor<1x2x8x16xf32>, %l: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error@+1 {{unknown property 'dropout' (the op's properties are causal, dropout_p, offset, scale, seed, softcap, window_left, window_right;}}
+  // expected-error@+1 {{unknown property 'dropout' (the op's properties are causal, dropout_p, offset, scale, seed, softcap, window_left, window_right, operandSegmentSizes;}}
   %dq, %dk, %dv = "attn.mha_bwd"(%q, %q, %q, %q, %q, %l) <{dropout = 0.1 : f32}> : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>)
   return %dq : tensor<1x2x8x16xf32>
 }

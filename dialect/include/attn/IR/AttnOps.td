@@ -37,6 +37,7 @@ class Attn_TensorOf<string elements>
 def Attn_Tensor : Attn_TensorOf<"16-bit float, bfloat16 or 32-bit float">;
 def Attn_F32Tensor : Attn_TensorOf<"32-bit float">;
 def Attn_I32Tensor : Attn_TensorOf<"32-bit signless integer">;
+def Attn_I64Tensor : Attn_TensorOf<"64-bit signless integer">;
 
 // Attributes shared by every attention op. They are inherent and stored as
 // properties; absence means "default" (scale = 1/sqrt(D), unbounded window,
@@ -59,6 +60,13 @@ defvar Attn_DropoutAttrs = (ins
   OptionalAttr<I64Attr>:$seed,
   OptionalAttr<I64Attr>:$offset
 );
+
+// The Philox state read at run time instead of the seed / offset attributes
+// (FlashAttention 2's rng_state: tensor<2xi64> holding [seed, offset]), so
+// one compiled kernel serves every training step. dropout_p stays an
+// attribute: it is part of the kernel (its threshold and scale are
+// constants). It is the last operand group of the four ops that take it.
+defvar Attn_RngStateOperand = (ins Optional<Attn_I64Tensor>:$rng_state);
 
 // Block-sparse and custom masks (FlexAttention's BlockMask; docs/masks.md).
 // For each (batch, head, query block of q_block_size rows): kv_num_blocks
@@ -109,7 +117,12 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     Rows that see no key produce 0 and lse = -inf. With `dropout_p` > 0 each
     softmax probability is kept with probability 1 - dropout_p and scaled by
     1 / (1 - dropout_p) (the keep mask from `seed` and `offset`); lse is that
-    of the probabilities before dropout.
+    of the probabilities before dropout. dropout_p is a compile-time
+    attribute; the Philox seed and offset may instead be read at run time
+    from `rng_state(%rng_state)`, a `tensor<2xi64>` holding [seed, offset]
+    (FlashAttention 2's rng_state), the op's last operand (after the
+    descales); it needs dropout_p > 0 and excludes the `seed` and `offset`
+    attributes.
 
     Optional `sinks: tensor<Hq x f32>` (attention sinks, as in gpt-oss): a
     per-head logit (natural-log domain, not scaled, capped or biased) that
@@ -147,8 +160,8 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_CommonAttrs,
-                       Attn_DropoutAttrs, Attn_BlockMaskAttrs);
+                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_RngStateOperand,
+                       Attn_CommonAttrs, Attn_DropoutAttrs, Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   // At most one region (absent: no element mask); variadic so that ops
   // written without one keep their generic form.
@@ -158,6 +171,7 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
     (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
+    (`rng_state` `(` $rng_state^ `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -182,15 +196,16 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     mask_mod's q_idx / kv_idx local to the sequence, NQB and NKB at least
     the blocks of the longest sequence. fp8 q, k, v with
     `descale(%q_descale, %k_descale, %v_descale)` as in attn.mha (B is the
-    number of sequences).
+    number of sequences). Dropout and `rng_state(%rng_state)` (the last
+    operand) as in attn.mha, b the sequence.
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_I32Tensor:$cu_seqlens_q,
                             Attn_I32Tensor:$cu_seqlens_k,
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
-                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_CommonAttrs,
-                       Attn_DropoutAttrs, Attn_BlockMaskAttrs);
+                       Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_RngStateOperand,
+                       Attn_CommonAttrs, Attn_DropoutAttrs, Attn_BlockMaskAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let regions = (region VariadicRegion<SizedRegion<1>>:$mask_mod);
   let assemblyFormat = [{
@@ -199,12 +214,13 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     (`block_mask` `(` $kv_num_blocks^ `,` $kv_indices `)`)?
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
     (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
+    (`rng_state` `(` $rng_state^ `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Attn_MhaBwdOp : Attn_Op<"mha_bwd", [Pure]> {
+def Attn_MhaBwdOp : Attn_Op<"mha_bwd", [Pure, AttrSizedOperandSegments]> {
   let summary = "gradients of attn.mha with respect to q, k and v";
   let description = [{
     The forward's operands `q: tensor<B x Hq x Sq x D>`,
@@ -218,7 +234,9 @@ def Attn_MhaBwdOp : Attn_Op<"mha_bwd", [Pure]> {
     included; alibi slopes are constants and get no gradient). Query rows
     that see no key contribute nothing: their dq is 0, and they add nothing
     to dk and dv. With `dropout_p` > 0 the keep mask of the forward is
-    regenerated from `seed` and `offset`.
+    regenerated from `seed` and `offset`, or from `rng_state(%rng_state)`
+    (`tensor<2xi64>`, [seed, offset], read at run time; the last operand,
+    after alibi), which must hold what the forward's held.
 
     Example:
     ```mlir
@@ -231,16 +249,16 @@ def Attn_MhaBwdOp : Attn_Op<"mha_bwd", [Pure]> {
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_Tensor:$out, Attn_Tensor:$dout, Attn_F32Tensor:$lse,
                             Optional<Attn_F32Tensor>:$alibi_slopes),
-                       Attn_CommonAttrs, Attn_DropoutAttrs);
+                       Attn_RngStateOperand, Attn_CommonAttrs, Attn_DropoutAttrs);
   let results = (outs Attn_Tensor:$dq, Attn_Tensor:$dk, Attn_Tensor:$dv);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out `,` $dout `,` $lse (`alibi` `(` $alibi_slopes^ `)`)?
-    attr-dict `:` functional-type(operands, results)
+    (`rng_state` `(` $rng_state^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Attn_MhaVarlenBwdOp : Attn_Op<"mha_varlen_bwd", [Pure]> {
+def Attn_MhaVarlenBwdOp : Attn_Op<"mha_varlen_bwd", [Pure, AttrSizedOperandSegments]> {
   let summary = "gradients of attn.mha_varlen with respect to q, k and v";
   let description = [{
     attn.mha_bwd over packed sequences: `q: tensor<Tq x Hq x D>`,
@@ -250,18 +268,19 @@ def Attn_MhaVarlenBwdOp : Attn_Op<"mha_varlen_bwd", [Pure]> {
     `alibi_slopes`. Results `dq`, `dk`, `dv` in the shapes and element types
     of q, k and v: the gradients of the attn.mha_varlen with the same
     attributes. Query tokens past cu_seqlens_q[B] get dq = 0; keys past
-    cu_seqlens_k[B] get dk = dv = 0.
+    cu_seqlens_k[B] get dk = dv = 0. Dropout and `rng_state(%rng_state)`
+    (the last operand, after alibi) as in attn.mha_bwd.
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_Tensor:$out, Attn_Tensor:$dout, Attn_F32Tensor:$lse,
                             Attn_I32Tensor:$cu_seqlens_q,
                             Attn_I32Tensor:$cu_seqlens_k,
                             Optional<Attn_F32Tensor>:$alibi_slopes),
-                       Attn_CommonAttrs, Attn_DropoutAttrs);
+                       Attn_RngStateOperand, Attn_CommonAttrs, Attn_DropoutAttrs);
   let results = (outs Attn_Tensor:$dq, Attn_Tensor:$dk, Attn_Tensor:$dv);
   let assemblyFormat = [{
     $q `,` $k `,` $v `,` $out `,` $dout `,` $lse `,` $cu_seqlens_q `,` $cu_seqlens_k
-    (`alibi` `(` $alibi_slopes^ `)`)? attr-dict `:`
+    (`alibi` `(` $alibi_slopes^ `)`)? (`rng_state` `(` $rng_state^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
