@@ -26,16 +26,39 @@
 typedef struct {
   double p; /* 0: no dropout */
   int64_t seed, offset;
+  /* seed and offset are read at run time from the op's rng_state operand
+   * (tensor<2xi64>, [seed, offset]; the kernels take it as a memref), not
+   * taken from the attributes. */
+  bool runtime;
 } AttnDropout;
 
-/* The op's dropout_p, seed and offset (absent: 0). */
+/* The op's dropout_p, seed and offset (absent: 0), and whether it has an
+ * rng_state operand. */
 AttnDropout attnReadDropout(MlirOperation op);
+
+/* The kernel parameter of a run-time rng_state: memref<2xi64, strided<[?],
+ * offset: ?>> (any stride, as every tensor the kernels take). */
+MlirType attnRngStateMemRefType(MlirContext ctx);
+
+/* seed and offset as i64 values of one program: null (the attributes'
+ * constants) or loaded from the rng_state memref. */
+typedef struct {
+  MlirValue seed, offset;
+} AttnDropoutState;
+
+/* Loads [seed, offset] from `rng` (attnRngStateMemRefType) at b's
+ * insertion point: once at the top of a program, so the loads are not
+ * repeated per tile. `rng` null (the attributes' seed and offset) gives the
+ * null state. */
+AttnDropoutState attnLoadDropoutState(AttnBuilder *b, MlirValue rng);
 
 /* The factor of each element of a tile: 1 / (1 - p) where kept, else 0, as
  * an f32 tile of the shape of `queries` and `keys` (index tiles holding i
- * and j); `bh` is the index b * Hq + h. Element-wise integer arithmetic on
- * i64 tiles, which the CPU lowering evaluates column by column. */
-MlirValue attnDropoutScale(AttnBuilder *b, const AttnDropout *d, MlirValue bh, MlirValue queries,
-                           MlirValue keys);
+ * and j); `bh` is the index b * Hq + h; `st` the program's run-time seed
+ * and offset (NULL or null values: d's constants). Element-wise integer
+ * arithmetic on i64 tiles, which the CPU lowering evaluates column by
+ * column. */
+MlirValue attnDropoutScale(AttnBuilder *b, const AttnDropout *d, const AttnDropoutState *st,
+                           MlirValue bh, MlirValue queries, MlirValue keys);
 
 #endif /* ATTN_PASSES_DROPOUT_H */

@@ -73,23 +73,25 @@ static bool isMhaOrVarlen(MlirOperation op) {
   return attnIsOp(op, "attn.mha") || attnIsOp(op, "attn.mha_varlen");
 }
 
+/* The last group, rng_state (dropout's run-time Philox state), of attn.mha,
+ * attn.mha_varlen and their backward ops. */
+static intptr_t rngGroups(MlirOperation op) {
+  return isMhaOrVarlen(op) || attnIsBackwardOp(op) ? 1 : 0;
+}
 /* The groups after the sinks: attn.mha and attn.mha_varlen have the block
- * mask's four and the three descales, attn.paged_attention k_scale and
- * v_scale. */
+ * mask's four and the three descales (then rng_state), attn.paged_attention
+ * k_scale and v_scale. */
 static intptr_t fp8Groups(MlirOperation op) {
-  return isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0;
+  return (isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0) + rngGroups(op);
 }
 static intptr_t blockMaskGroups(MlirOperation op) {
   return (isMhaOrVarlen(op) ? 4 : 0) + fp8Groups(op);
 }
 
 MlirValue attnOpAlibi(MlirOperation op) {
-  /* The backward ops have one optional operand, alibi, after a fixed list
-   * (no operandSegmentSizes). */
-  intptr_t fixed = attnIsOp(op, "attn.mha_bwd") ? 6 : attnIsOp(op, "attn.mha_varlen_bwd") ? 8 : -1;
-  if (fixed >= 0)
-    return mlirOperationGetNumOperands(op) > fixed ? mlirOperationGetOperand(op, fixed)
-                                                   : (MlirValue){NULL};
+  /* The backward ops: alibi, then rng_state, after a fixed list. */
+  if (attnIsBackwardOp(op))
+    return optionalOperand(op, 2);
   return optionalOperand(op, 2 + blockMaskGroups(op));
 }
 MlirValue attnOpSinks(MlirOperation op) { return optionalOperand(op, 1 + blockMaskGroups(op)); }
@@ -97,9 +99,13 @@ MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which) {
   return isMhaOrVarlen(op) ? optionalOperand(op, 4 - (intptr_t)which + fp8Groups(op))
                            : (MlirValue){NULL};
 }
+MlirValue attnOpRngState(MlirOperation op) {
+  return rngGroups(op) ? optionalOperand(op, 1) : (MlirValue){NULL};
+}
 MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
   if (isMhaOrVarlen(op))
-    return which <= ATTN_V_DESCALE ? optionalOperand(op, 3 - (intptr_t)which) : (MlirValue){NULL};
+    return which <= ATTN_V_DESCALE ? optionalOperand(op, 3 - (intptr_t)which + rngGroups(op))
+                                   : (MlirValue){NULL};
   if (attnIsOp(op, "attn.paged_attention"))
     return which >= ATTN_K_SCALE ? optionalOperand(op, 2 - (intptr_t)(which - ATTN_K_SCALE))
                                  : (MlirValue){NULL};

@@ -52,6 +52,11 @@ typedef enum {
   ATTN_V_SCALE
 } AttnScaleOperand;
 MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which);
+/* dropout's run-time Philox state, tensor<2xi64> [seed, offset]: the last
+ * operand group of attn.mha, attn.mha_varlen, attn.mha_bwd and
+ * attn.mha_varlen_bwd. Null when absent (the seed and offset attributes,
+ * or no dropout). */
+MlirValue attnOpRngState(MlirOperation op);
 /* f8E4M3FN or f8E4M3FNUZ. */
 bool attnIsFp8Type(MlirType t);
 /* An attention op whose k (k_cache) is fp8. */

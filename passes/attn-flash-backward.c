@@ -135,7 +135,7 @@ static bool readSpec(MlirOperation op, Spec *s) {
   s->d = mlirShapedTypeGetDimSize(qType, dDim);
   s->dv = mlirShapedTypeGetDimSize(vType, dDim);
   s->elem = mlirShapedTypeGetElementType(qType);
-  s->hasAlibi = mlirOperationGetNumOperands(op) > (s->varlen ? 8 : 6);
+  s->hasAlibi = !mlirValueIsNull(attnOpAlibi(op));
   readAttributes(op, s);
   s->dropout = attnReadDropout(op);
   if (s->hasSoftcap && !ordinarySoftcap(s)) {
@@ -300,6 +300,7 @@ typedef struct {
   MlirValue slope2;                 /* -slope * log2(e) of the head, or null */
   MlirValue batch;                  /* b (varlen: the sequence), for dropout */
   MlirValue dropBH;                 /* dropout: b * Hq + h */
+  AttnDropoutState drop;            /* dropout: the run-time seed and offset, or null */
   bool rowsAreKeys;
 } Program;
 
@@ -402,8 +403,9 @@ static MlirValue dropoutTile(AttnBuilder *b, const Program *p, MlirValue row0, i
   MlirValue rowPos = attnAddI(b, attnStep(b, rows), attnBroadcast(b, row0, vec1(rows, idx)));
   MlirValue colPos = attnAddI(b, attnStep(b, cols), attnBroadcast(b, col0, vec1(cols, idx)));
   MlirValue rowTile = attnRowBroadcast(b, rowPos, cols), colTile = columnBroadcast(b, colPos, rows);
-  return p->rowsAreKeys ? attnDropoutScale(b, &p->s->dropout, p->dropBH, colTile, rowTile)
-                        : attnDropoutScale(b, &p->s->dropout, p->dropBH, rowTile, colTile);
+  return p->rowsAreKeys
+             ? attnDropoutScale(b, &p->s->dropout, &p->drop, p->dropBH, colTile, rowTile)
+             : attnDropoutScale(b, &p->s->dropout, &p->drop, p->dropBH, rowTile, colTile);
 }
 
 /*===--- The delta kernel ------------------------------------------------------===*/
@@ -565,10 +567,10 @@ static void emitDqProgram(AttnBuilder *b, Program *p, MlirValue m0, Access *dqOu
 /*===--- attn.mha_bwd ----------------------------------------------------------===*/
 
 /* Kernel arguments of the dK/dV and dQ kernels, in order: q, k, v, dout,
- * lse, delta, [cu_seqlens_q, cu_seqlens_k], [alibi], then dk, dv (dK/dV) or
- * dq (dQ), then the program ids. */
+ * lse, delta, [cu_seqlens_q, cu_seqlens_k], [alibi], [rng_state], then dk,
+ * dv (dK/dV) or dq (dQ), then the program ids. */
 typedef struct {
-  MlirValue q, k, v, dout, lse, delta, cuQ, cuK, alibi, res0, res1, pidX, pidY;
+  MlirValue q, k, v, dout, lse, delta, cuQ, cuK, alibi, rng, res0, res1, pidX, pidY;
 } GradArgs;
 
 static GradArgs gradArgs(const Spec *s, MlirValue *args, int numResults) {
@@ -587,6 +589,8 @@ static GradArgs gradArgs(const Spec *s, MlirValue *args, int numResults) {
   }
   if (s->hasAlibi)
     g.alibi = args[i++];
+  if (s->dropout.runtime)
+    g.rng = args[i++];
   g.res0 = args[i++];
   if (numResults > 1)
     g.res1 = args[i++];
@@ -630,12 +634,14 @@ static void mhaProgram(AttnBuilder *b, const Spec *s, const GradArgs *g, MlirVal
 /* pid_y = batch * Hkv + KV head; pid_x the key tile. */
 static void emitMhaDkdvKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   GradArgs g = gradArgs(s, args, 2);
+  AttnDropoutState drop = attnLoadDropoutState(b, g.rng);
   MlirValue hkv = cst(b, s->hkv), c0 = cst(b, 0);
   MlirValue batch = attnBinary(b, "arith.divui", g.pidY, hkv);
   MlirValue kvHead = attnBinary(b, "arith.remui", g.pidY, hkv);
   Program p;
   mhaProgram(b, s, &g, batch, c0, kvHead, &p);
   p.rowsAreKeys = true;
+  p.drop = drop;
   Access dk = {g.res0, 4, {batch, kvHead, c0, c0}, 2, 3};
   Access dv = {g.res1, 4, {batch, kvHead, c0, c0}, 2, 3};
   emitDkdvProgram(b, &p, attnMulI(b, g.pidX, cst(b, s->blockM)), kvHead, g.alibi, setMhaHead, &dk,
@@ -645,6 +651,7 @@ static void emitMhaDkdvKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 /* pid_y = batch * Hq + head; pid_x the query tile. */
 static void emitMhaDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   GradArgs g = gradArgs(s, args, 1);
+  AttnDropoutState drop = attnLoadDropoutState(b, g.rng);
   MlirValue hq = cst(b, s->hq), c0 = cst(b, 0);
   MlirValue batch = attnBinary(b, "arith.divui", g.pidY, hq);
   MlirValue head = attnBinary(b, "arith.remui", g.pidY, hq);
@@ -653,6 +660,7 @@ static void emitMhaDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   mhaProgram(b, s, &g, batch, head, kvHead, &p);
   p.slope2 = s->hasAlibi ? loadSlope(b, g.alibi, head) : attnNullValue();
   p.dropBH = g.pidY;
+  p.drop = drop;
   Access dq = {g.res0, 4, {batch, head, c0, c0}, 2, 3};
   emitDqProgram(b, &p, attnMulI(b, g.pidX, cst(b, s->blockM)), &dq);
 }
@@ -733,11 +741,13 @@ static void varlenProgram(AttnBuilder *b, const Spec *s, const GradArgs *g, cons
  * sequence (no queries: dk = dv = 0); pid_y the KV head. */
 static void emitVarlenDkdvKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   GradArgs g = gradArgs(s, args, 2);
+  AttnDropoutState drop = attnLoadDropoutState(b, g.rng);
   MlirValue c0 = cst(b, 0), kvHead = g.pidY;
   SeqTile t = findSeqTile(b, s, &g, true);
   Program p;
   varlenProgram(b, s, &g, &t, c0, kvHead, &p);
   p.rowsAreKeys = true;
+  p.drop = drop;
   MlirValue lenK = attnSubI(b, t.ke, t.ks);
   Access dk = {attnRowSlice(b, g.res0, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
   Access dv = {attnRowSlice(b, g.res1, 0, t.ks, lenK), 3, {c0, kvHead, c0, c0}, 0, 2};
@@ -749,6 +759,7 @@ static void emitVarlenDkdvKernel(AttnBuilder *b, const Spec *s, MlirValue *args)
  * last sequence (no keys: dq = 0); pid_y the head. */
 static void emitVarlenDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   GradArgs g = gradArgs(s, args, 1);
+  AttnDropoutState drop = attnLoadDropoutState(b, g.rng);
   MlirValue c0 = cst(b, 0), head = g.pidY;
   MlirValue kvHead = attnBinary(b, "arith.divui", head, cst(b, s->hq / s->hkv));
   SeqTile t = findSeqTile(b, s, &g, false);
@@ -756,6 +767,7 @@ static void emitVarlenDqKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   varlenProgram(b, s, &g, &t, head, kvHead, &p);
   p.slope2 = s->hasAlibi ? loadSlope(b, g.alibi, head) : attnNullValue();
   p.dropBH = dropHead(b, &p, head);
+  p.drop = drop;
   MlirValue lenQ = attnSubI(b, t.qe, t.qs);
   Access dq = {attnRowSlice(b, g.res0, 0, t.qs, lenQ), 3, {c0, head, c0, c0}, 0, 2};
   emitDqProgram(b, &p, attnMulI(b, t.tile, cst(b, s->blockM)), &dq);
@@ -790,6 +802,10 @@ static intptr_t paramTypes(MlirContext ctx, const Spec *s, KernelKind kind, Mlir
     }
     if (s->hasAlibi)
       types[n++] = attnStridedMemRefType(ctx, 1, dyn, false, f32);
+    /* The delta kernel does not regenerate the mask: delta = rowsum(dout *
+     * out) of the dropped output. */
+    if (s->dropout.runtime)
+      types[n++] = attnRngStateMemRefType(ctx);
     if (kind == KERNEL_DKDV) {
       types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, s->elem);
       types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
@@ -967,7 +983,7 @@ static void emitHost(MlirOperation op, const Spec *s, const Kernels *k) {
   MlirValue common[6] = {q, kk, v, dout, lse, delta};
   for (int i = 0; i < 6; ++i)
     args[n++] = common[i];
-  for (intptr_t i = 6; i < numIn; ++i) /* [cu_seqlens_q, cu_seqlens_k], [alibi] */
+  for (intptr_t i = 6; i < numIn; ++i) /* [cu_seqlens_q, cu_seqlens_k], [alibi], [rng_state] */
     args[n++] = in[i];
   args[n] = grads[1];
   args[n + 1] = grads[2];

@@ -174,6 +174,7 @@ typedef struct {
   MlirValue kvLo, kvEnd;
   const Paged *paged; /* K and V through a block table, or null */
   MlirValue dropBH;   /* dropout: b * Hq + h (varlen: b the sequence) */
+  AttnDropoutState drop; /* dropout: the run-time seed and offset, or null */
   const BlockMask *mask;
   bool maskMod; /* the KV loop being built applies mask_mod (partial blocks) */
 } Program;
@@ -457,8 +458,9 @@ static intptr_t mergeParamTypes(MlirContext ctx, const Spec *s, MlirType *types)
 
 /* The kernel's parameter types, in order: q, k, v, [cu_q, cu_k], [alibi],
  * [sinks], [kv_num_blocks, kv_indices, [full_kv_num_blocks,
- * full_kv_indices]], [q_descale, k_descale, v_descale], out, [lse], pid_x,
- * pid_y, pid_z. */
+ * full_kv_indices]], [q_descale, k_descale, v_descale], [rng_state], out,
+ * [lse], pid_x, pid_y, pid_z (the op's operands in order, then its
+ * results). */
 static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types) {
   if (s->paged)
     return pagedParamTypes(ctx, s, types);
@@ -482,6 +484,8 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
   }
   for (int i = 0; s->fp8 && i < 3; ++i)
     types[n++] = scaleMemRefType(ctx, s->descaleRank[i]);
+  if (s->dropout.runtime)
+    types[n++] = attnRngStateMemRefType(ctx);
   types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
     types[n++] = attnStridedMemRefType(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
@@ -850,7 +854,8 @@ static MlirValue dropoutTile(AttnBuilder *b, const Program *p, MlirValue n0) {
   MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
   MlirValue rows = attnSubI(b, p->rowIndex, splatOf(b, p->off, vec1(s->blockM, idx)));
   MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
-  return attnDropoutScale(b, &s->dropout, p->dropBH, attnRowBroadcast(b, rows, s->blockN),
+  return attnDropoutScale(b, &s->dropout, &p->drop, p->dropBH,
+                          attnRowBroadcast(b, rows, s->blockN),
                           attnBroadcast(b, keys, tileIdx));
 }
 
@@ -1169,9 +1174,11 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   BlockMask mask = readMaskArgs(s, args, &a);
   MlirValue desc[3];
   readDescaleArgs(s, args, &a, desc);
+  MlirValue rng = s->dropout.runtime ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], pidY = args[a + 1];
+  AttnDropoutState drop = attnLoadDropoutState(b, rng);
   MlirValue hq = cst(b, s->hq), c0 = cst(b, 0);
   MlirValue batch = attnBinary(b, "arith.divui", pidY, hq);
   MlirValue head = attnBinary(b, "arith.remui", pidY, hq);
@@ -1197,6 +1204,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
   p.dropBH = pidY;
+  p.drop = drop;
   mask.batch = batch;
   mask.head = head;
   p.mask = s->hasBlockMask ? &mask : NULL;
@@ -1218,9 +1226,11 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   BlockMask mask = readMaskArgs(s, args, &a);
   MlirValue desc[3];
   readDescaleArgs(s, args, &a, desc);
+  MlirValue rng = s->dropout.runtime ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], head = args[a + 1];
+  AttnDropoutState drop = attnLoadDropoutState(b, rng);
   MlirValue c0 = cst(b, 0), c1 = cst(b, 1), bm = cst(b, s->blockM);
   MlirValue tq = attnDim(b, q, 0), tk = attnDim(b, k, 0);
   MlirValue numSeq = attnSubI(b, attnDim(b, cuQ, 0), c1);
@@ -1266,8 +1276,10 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   p.m0 = attnMulI(b, scan.results[5], bm);
   p.slope2 = s->hasAlibi ? loadSlope(b, alibi, head) : attnNullValue();
   p.sinkRow = s->hasSinks ? loadSinkRow(b, s, sinks, head) : attnNullValue();
-  if (s->dropout.p > 0)
+  if (s->dropout.p > 0) {
     p.dropBH = attnAddI(b, attnMulI(b, scan.results[6], cst(b, s->hq)), head);
+    p.drop = drop;
+  }
   if (s->hasBlockMask) {
     mask.batch = scan.results[6];
     mask.head = head;

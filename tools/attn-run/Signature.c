@@ -20,6 +20,8 @@ const char *attnElemName(AttnElem e) {
     return "bf16";
   case ATTN_ELEM_I32:
     return "i32";
+  case ATTN_ELEM_I64:
+    return "i64";
   case ATTN_ELEM_F8E4M3FN:
     return "f8E4M3FN";
   case ATTN_ELEM_F8E4M3FNUZ:
@@ -50,6 +52,8 @@ static bool readTensorType(MlirType t, AttnTensorType *out) {
     out->elem = ATTN_ELEM_BF16;
   else if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32)
     out->elem = ATTN_ELEM_I32;
+  else if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 64)
+    out->elem = ATTN_ELEM_I64;
   else if (mlirTypeIsAFloat8E4M3FN(e))
     out->elem = ATTN_ELEM_F8E4M3FN;
   else if (mlirTypeIsAFloat8E4M3FNUZ(e))
@@ -260,16 +264,17 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   /* Operand group g of the op fills slot slots[g]. */
   static const AttnSlot mhaSlots[] = {
       ATTN_Q,      ATTN_K,        ATTN_V,        ATTN_ALIBI,     ATTN_SINKS,     ATTN_KV_NUM,
-      ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
+      ATTN_KV_IDX, ATTN_FULL_NUM, ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE,
+      ATTN_RNG_STATE};
   static const AttnSlot varlenSlots[] = {
       ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_CU_Q,     ATTN_CU_K,
       ATTN_ALIBI,    ATTN_SINKS,     ATTN_KV_NUM,    ATTN_KV_IDX,   ATTN_FULL_NUM,
-      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
-  /* The backward ops have no operand groups: operand i fills slot slots[i]. */
-  static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,    ATTN_OUT,
-                                         ATTN_DOUT, ATTN_LSE, ATTN_ALIBI};
-  static const AttnSlot varlenBwdSlots[] = {ATTN_Q,   ATTN_K,    ATTN_V,    ATTN_OUT,  ATTN_DOUT,
-                                            ATTN_LSE, ATTN_CU_Q, ATTN_CU_K, ATTN_ALIBI};
+      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE};
+  static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,     ATTN_OUT,
+                                         ATTN_DOUT, ATTN_LSE, ATTN_ALIBI, ATTN_RNG_STATE};
+  static const AttnSlot varlenBwdSlots[] = {ATTN_Q,    ATTN_K,    ATTN_V,     ATTN_OUT,
+                                            ATTN_DOUT, ATTN_LSE,  ATTN_CU_Q,  ATTN_CU_K,
+                                            ATTN_ALIBI, ATTN_RNG_STATE};
   static const AttnSlot pagedSlots[] = {
       ATTN_Q,           ATTN_K,     ATTN_V,     ATTN_BLOCK_TABLES, ATTN_SEQ_LENS,
       ATTN_QUERY_START, ATTN_ALIBI, ATTN_SINKS, ATTN_K_DESCALE,    ATTN_V_DESCALE};
@@ -296,6 +301,7 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_Q_DESCALE] = ATTN_ROLE_FP8_SCALE,
       [ATTN_K_DESCALE] = ATTN_ROLE_FP8_SCALE,
       [ATTN_V_DESCALE] = ATTN_ROLE_FP8_SCALE,
+      [ATTN_RNG_STATE] = ATTN_ROLE_RNG_STATE,
   };
   const AttnSlot *slots = o->kind == ATTN_OP_VARLEN       ? varlenSlots
                           : o->kind == ATTN_OP_PAGED      ? pagedSlots

@@ -25,6 +25,7 @@ typedef enum {
   ATTN_ELEM_F16,
   ATTN_ELEM_BF16,
   ATTN_ELEM_I32,
+  ATTN_ELEM_I64, /* rng_state: kept exactly in `data` (`values` holds doubles) */
   ATTN_ELEM_F8E4M3FN,
   ATTN_ELEM_F8E4M3FNUZ
 } AttnElem;
@@ -55,6 +56,7 @@ typedef enum {
   ATTN_ROLE_FWD_LSE,    /* a backward op's lse: likewise */
   ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
   ATTN_ROLE_FP8_SCALE,  /* fp8 descales / cache scales: uniform in [0.5, 2) */
+  ATTN_ROLE_RNG_STATE,  /* dropout's [seed, offset]: random 64-bit seed, offset < 2^40 */
 } AttnRole;
 
 /* Operand slots of attention ops. K and V are the caches of a paged op;
@@ -80,6 +82,7 @@ typedef enum {
   ATTN_Q_DESCALE, /* fp8: q_descale, k_descale (paged: k_scale), v_descale (v_scale) */
   ATTN_K_DESCALE,
   ATTN_V_DESCALE,
+  ATTN_RNG_STATE, /* dropout's run-time [seed, offset] (tensor<2xi64>) */
   ATTN_NUM_SLOTS
 } AttnSlot;
 

@@ -9,7 +9,10 @@
 #include <string.h>
 
 size_t attnElemBytes(AttnElem e) {
-  return attnElemIsFp8(e) ? 1 : e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2 : 4;
+  return attnElemIsFp8(e)                            ? 1
+         : e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2
+         : e == ATTN_ELEM_I64                        ? 8
+                                                     : 4;
 }
 
 /* fp8 bits -> value, written from the formats' definitions (independent of
@@ -86,6 +89,8 @@ double attnElemLoad(AttnElem e, const void *data, size_t i) {
     return attnBF16ToF32(((const uint16_t *)data)[i]);
   case ATTN_ELEM_I32:
     return ((const int32_t *)data)[i];
+  case ATTN_ELEM_I64:
+    return (double)((const int64_t *)data)[i];
   case ATTN_ELEM_F8E4M3FN:
   case ATTN_ELEM_F8E4M3FNUZ:
     return attnFp8ToDouble(e, ((const uint8_t *)data)[i]);
@@ -108,6 +113,9 @@ void attnTensorStoreValues(AttnTensor *t) {
       break;
     case ATTN_ELEM_I32:
       ((int32_t *)t->data)[i] = (int32_t)v;
+      break;
+    case ATTN_ELEM_I64:
+      ((int64_t *)t->data)[i] = (int64_t)v;
       break;
     case ATTN_ELEM_F8E4M3FN:
     case ATTN_ELEM_F8E4M3FNUZ:

@@ -268,6 +268,7 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   AttnElem elem = info->args[a].elem;
   AttnNpyDType want = elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                      : elem == ATTN_ELEM_I64 ? ATTN_NPY_I64
                       : attnElemIsFp8(elem)   ? ATTN_NPY_U8
                                               : ATTN_NPY_F32;
   static const char *const npyNames[] = {"float16", "float32", "float64",
@@ -294,13 +295,15 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
         t->values[i] = ((int32_t *)arr.data)[i];
       else if (want == ATTN_NPY_U8) /* the bits as given, NaN patterns included */
         ((uint8_t *)t->data)[i] = ((uint8_t *)arr.data)[i];
+      else if (want == ATTN_NPY_I64) /* exactly, in data (doubles hold 53 bits) */
+        t->values[i] = (double)(((int64_t *)t->data)[i] = ((int64_t *)arr.data)[i]);
       else
         t->values[i] = ((float *)arr.data)[i];
     }
     if (want == ATTN_NPY_U8)
       for (size_t i = 0; i < t->count; ++i)
         t->values[i] = attnElemLoad(elem, t->data, i);
-    else
+    else if (want != ATTN_NPY_I64)
       attnTensorStoreValues(t);
     ok = true;
   }
@@ -374,6 +377,30 @@ static void randomSinks(uint64_t *rng, double *values, size_t count) {
  * reference forward of its q, k, v (and alibi, cu_seqlens), rounded to the
  * arguments' types, so the op differentiates the attention its inputs came
  * from and the check is against the true gradient. */
+/* An op's reference parameters, with dropout's seed and offset read from
+ * its rng_state argument when it has one (exactly: from the int64 data). */
+static AttnRefParams opParams(const AttnOpInfo *op, const AttnTensor *args) {
+  AttnRefParams p = op->params;
+  int rs = op->arg[ATTN_RNG_STATE];
+  if (rs >= 0 && args[rs].count == 2) {
+    p.seed = ((const int64_t *)args[rs].data)[0];
+    p.offset = ((const int64_t *)args[rs].data)[1];
+  }
+  return p;
+}
+
+/* dropout's [seed, offset]: a seed of all 64 bits and an offset in
+ * [0, 2^40), so both key words and the counter's offset word all matter. */
+static void randomRngState(uint64_t *rng, AttnTensor *t) {
+  int64_t *d = t->data;
+  if (t->count != 2)
+    return;
+  d[0] = (int64_t)attnRandNext(rng);
+  d[1] = (int64_t)(attnRandNext(rng) >> 24);
+  for (size_t i = 0; i < 2; ++i)
+    t->values[i] = (double)d[i];
+}
+
 static bool forwardOutputs(const AttnFuncInfo *info, int opIndex, const bool *have,
                            AttnTensor *args) {
   const AttnOpInfo *op = &info->ops[opIndex];
@@ -381,7 +408,7 @@ static bool forwardOutputs(const AttnFuncInfo *info, int opIndex, const bool *ha
   if (have[outArg] && have[lseArg])
     return true;
   const AttnTensor *q = &args[op->arg[ATTN_Q]], *k = &args[op->arg[ATTN_K]];
-  AttnRefParams p = op->params;
+  AttnRefParams p = opParams(op, args);
   const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
   double *out = malloc(args[outArg].count * sizeof(double) + 1);
   double *lse = malloc(args[lseArg].count * sizeof(double) + 1);
@@ -461,6 +488,9 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
       for (size_t i = 0; i < args[a].count; ++i)
         args[a].values[i] = 0.5 + 1.5 * (double)(attnRandNext(rng) >> 11) * 0x1p-53;
       break;
+    case ATTN_ROLE_RNG_STATE: /* a full 64-bit seed, an offset past 2^32: every key word */
+      randomRngState(rng, &args[a]);
+      continue;
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
     }
@@ -608,7 +638,7 @@ static int referenceRagged(const AttnOpInfo *op, const AttnRefParams *p, const A
 /* dq, dk, dv of a backward op in the shapes of q, k and v. */
 static bool referenceBwd(const AttnFuncInfo *info, const AttnOpInfo *op, const AttnTensor *args,
                          RefResult *r) {
-  AttnRefParams p = op->params;
+  AttnRefParams p = opParams(op, args);
   const AttnTensor *src[3] = {&args[op->arg[ATTN_Q]], &args[op->arg[ATTN_K]],
                               &args[op->arg[ATTN_V]]};
   bool ok = true;
@@ -644,7 +674,7 @@ static bool runReferenceOp(const AttnFuncInfo *info, const AttnOpInfo *op, const
                            RefResult *ref) {
   if (attnIsBwdKind(op->kind))
     return referenceBwd(info, op, args, ref);
-  AttnRefParams p = op->params;
+  AttnRefParams p = opParams(op, args);
   const double *alibi = op->arg[ATTN_ALIBI] >= 0 ? args[op->arg[ATTN_ALIBI]].values : NULL;
   p.sinks = op->arg[ATTN_SINKS] >= 0 ? args[op->arg[ATTN_SINKS]].values : NULL;
   AttnBlockMaskRef mask = {op, NULL, NULL, NULL, NULL};
@@ -1022,6 +1052,7 @@ static bool saveTensor(const char *dir, const char *func, const char *kind, int 
   } else {
     AttnNpyDType dt = t->elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : t->elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
+                      : t->elem == ATTN_ELEM_I64 ? ATTN_NPY_I64
                       : attnElemIsFp8(t->elem)   ? ATTN_NPY_U8
                                                  : ATTN_NPY_F32;
     status = attnNpyWrite(path, dt, t->rank, t->dims, t->data, err, sizeof(err));
