@@ -169,6 +169,8 @@ static const char *dtypeName(MlirType t) {
     return "f64";
   if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 32)
     return "i32";
+  if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 64)
+    return "i64"; /* rng_state: dropout's [seed, offset] */
   /* fp8 (docs/fp8.md), one byte per element: e4m3 with bias 7 / with bias 8. */
   if (mlirTypeIsAFloat8E4M3FN(t))
     return "f8fn";
@@ -190,8 +192,9 @@ static bool isBackwardKind(const char *kind) {
 }
 
 /* delta: out, dout -> delta; dkdv: q, k, v, dout, lse, delta, [cu_seqlens_q,
- * cu_seqlens_k], [alibi] -> dk, dv; dq: the same -> dq. */
-static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool output[]) {
+ * cu_seqlens_k], [alibi], [rng_state] -> dk, dv; dq: the same -> dq. */
+static int backwardRoles(const AttnBundleKernel *k, bool rngState, const char *roles[],
+                         bool output[]) {
   int n = 0;
   const char *suffix = strrchr(k->kind, '_');
   suffix = suffix ? suffix + 1 : "";
@@ -211,6 +214,8 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
   }
   if (k->has_alibi)
     ROLE("alibi", false);
+  if (rngState)
+    ROLE("rng_state", false);
   if (!strcmp(suffix, "dkdv")) {
     ROLE("dk", true);
     ROLE("dv", true);
@@ -225,7 +230,7 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
  *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks],
  *                        [kv_num_blocks, kv_indices, [full_kv_num_blocks,
  *                        full_kv_indices]], [q_descale, k_descale, v_descale],
- *                        out, [lse]
+ *                        [rng_state], out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
  *                        query_start_loc, [alibi], [k_scale, v_scale], split_out,
  *                        split_lse
@@ -235,13 +240,14 @@ static int backwardRoles(const AttnBundleKernel *k, const char *roles[], bool ou
  * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
  * op's split kernel does not, its merge does). `blockMask`: 0 none, 1 the
  * partial lists, 2 also the full ones (attn.kernel's block_mask and
- * full_blocks entries; docs/masks.md). */
+ * full_blocks entries; docs/masks.md). `rngState`: it takes dropout's
+ * run-time [seed, offset] (attn.kernel's rng_state entry). */
 enum { MAX_ROLES = 16 };
 
-static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool fp8,
+static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool fp8, bool rngState,
                     const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
   if (isBackwardKind(k->kind))
-    return backwardRoles(k, roles, output);
+    return backwardRoles(k, rngState, roles, output);
   int n = 0;
 #define ROLE(name, out) (roles[n] = (name), output[n++] = (out))
   if (!strcmp(k->kind, "paged_merge")) {
@@ -307,6 +313,8 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool f
     ROLE("k_descale", false);
     ROLE("v_descale", false);
   }
+  if (rngState)
+    ROLE("rng_state", false);
   ROLE("out", true);
   if (k->has_lse)
     ROLE("lse", true);
@@ -315,11 +323,11 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool f
 }
 
 /* Fills k->args from the memref parameters of the kernel function. */
-static bool readArgs(MlirOperation fn, bool sinks, int blockMask, bool fp8, AttnBundleKernel *k,
-                     char *err, size_t errLen) {
+static bool readArgs(MlirOperation fn, bool sinks, int blockMask, bool fp8, bool rngState,
+                     AttnBundleKernel *k, char *err, size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
-  int numRoles = argRoles(k, sinks, blockMask, fp8, roles, output);
+  int numRoles = argRoles(k, sinks, blockMask, fp8, rngState, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -409,7 +417,9 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
                                                                                           : 2;
   /* fp8 kernels take their scales (attn.kernel's fp8 entry; docs/fp8.md). */
   bool fp8 = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("fp8")));
-  return readArgs(fn, sinks, blockMask, fp8, k, err, errLen);
+  /* dropout's run-time [seed, offset] (docs/backward.md, "Dropout"). */
+  bool rngState = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("rng_state")));
+  return readArgs(fn, sinks, blockMask, fp8, rngState, k, err, errLen);
 }
 
 typedef struct {

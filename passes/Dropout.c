@@ -71,23 +71,37 @@ static MlirValue hi(AttnBuilder *b, const Words *w, MlirValue x) {
 }
 
 
-/* A scalar i64 constant. */
-static MlirValue constI64(AttnBuilder *b, uint64_t v) {
-  MlirType i64 = attnIntType(b, 64);
-  MlirNamedAttribute value = attnNamedAttr(b, "value", mlirIntegerAttrGet(i64, (int64_t)v));
-  return mlirOperationGetResult(
-      attnBuildOp(b, "arith.constant", 0, NULL, 1, &i64, 1, &value, 0, NULL), 0);
-}
 
 /* The key words (k0, k1) of round r and the counter's last word: splat
- * constants when seed and offset are the attributes, else scalar i64
- * arithmetic on the loaded seed and offset, broadcast to the tile (GPU
- * lowerings keep those scalars uniform: one per program, not per lane). */
+ * constants when seed and offset are the attributes, else scalar i32
+ * arithmetic on the loaded seed and offset (the words are 32-bit, and i32
+ * adds wrap exactly mod 2^32), widened to i64 and broadcast to the tile.
+ * The scalars are uniform per program; GPU compilers hoist the ten rounds'
+ * keys out of the KV loops, and i32 keeps that at 20 registers, not 40
+ * (sm_90a's causal dK/dV kernel at D = 64 spilled with i64 keys). */
 typedef struct {
   bool dynamic;
-  uint64_t k0, k1;       /* constant keys */
-  MlirValue dk0, dk1;    /* run-time keys (scalars) */
+  uint64_t k0, k1;    /* constant keys */
+  MlirValue dk0, dk1; /* run-time keys (i32 scalars) */
 } Keys;
+
+static MlirValue toI32(AttnBuilder *b, MlirValue x) {
+  return attnOp1(b, "arith.trunci", 1, &x, attnIntType(b, 32));
+}
+
+static MlirValue constI32(AttnBuilder *b, uint64_t v) {
+  MlirType i32 = attnIntType(b, 32);
+  MlirNamedAttribute value =
+      attnNamedAttr(b, "value", mlirIntegerAttrGet(i32, (int64_t)(int32_t)(uint32_t)v));
+  return mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &i32, 1, &value, 0, NULL), 0);
+}
+
+/* An i32 word as an i64 lane value in [0, 2^32). */
+static MlirValue wordTile(AttnBuilder *b, MlirValue word, MlirType tile) {
+  MlirValue wide = attnOp1(b, "arith.extui", 1, &word, attnIntType(b, 64));
+  return attnBroadcast(b, wide, tile);
+}
 
 static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutState *st,
                         MlirValue *c3, MlirType tile) {
@@ -100,20 +114,22 @@ static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutS
     k.k1 = ((seed >> 32) ^ (offset >> 32)) & low32;
     return k;
   }
-  MlirValue mask = constI64(b, low32), c32 = constI64(b, 32);
+  MlirType i64 = attnIntType(b, 64);
+  MlirNamedAttribute value = attnNamedAttr(b, "value", mlirIntegerAttrGet(i64, 32));
+  MlirValue c32 = mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &i64, 1, &value, 0, NULL), 0);
   k.dynamic = true;
-  *c3 = attnBroadcast(b, attnAndI(b, st->offset, mask), tile);
-  k.dk0 = attnAndI(b, st->seed, mask);
-  /* Both shifted words are below 2^32, and so is their xor. */
-  k.dk1 = attnBinary(b, "arith.xori", attnBinary(b, "arith.shrui", st->seed, c32),
-                     attnBinary(b, "arith.shrui", st->offset, c32));
+  *c3 = wordTile(b, toI32(b, st->offset), tile);
+  k.dk0 = toI32(b, st->seed);
+  k.dk1 = toI32(b, attnBinary(b, "arith.xori", attnBinary(b, "arith.shrui", st->seed, c32),
+                              attnBinary(b, "arith.shrui", st->offset, c32)));
   return k;
 }
 
 static MlirValue roundKey(AttnBuilder *b, const Keys *k, int which, MlirType tile) {
   if (!k->dynamic)
     return splatI64(b, tile, which ? k->k1 : k->k0);
-  return attnBroadcast(b, which ? k->dk1 : k->dk0, tile);
+  return wordTile(b, which ? k->dk1 : k->dk0, tile);
 }
 
 static void philoxRound(AttnBuilder *b, Words *w, const Keys *k) {
@@ -133,9 +149,8 @@ static void bumpKeys(AttnBuilder *b, Keys *k) {
     k->k1 = (k->k1 + philoxW1) & low32;
     return;
   }
-  MlirValue mask = constI64(b, low32);
-  k->dk0 = attnAndI(b, attnAddI(b, k->dk0, constI64(b, philoxW0)), mask);
-  k->dk1 = attnAndI(b, attnAddI(b, k->dk1, constI64(b, philoxW1)), mask);
+  k->dk0 = attnAddI(b, k->dk0, constI32(b, philoxW0));
+  k->dk1 = attnAddI(b, k->dk1, constI32(b, philoxW1));
 }
 
 MlirValue attnDropoutScale(AttnBuilder *b, const AttnDropout *d, const AttnDropoutState *st,

@@ -848,7 +848,8 @@ static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute
   return mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString(name)), a);
 }
 
-/* attn.kernel = {<attn.tile>, grid, kind = "bwd_dkdv" ..., grid_dims}. */
+/* attn.kernel = {<attn.tile>, grid, kind = "bwd_dkdv" ..., grid_dims,
+ * [rng_state]}. */
 static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, KernelKind kind) {
   intptr_t n = mlirDictionaryAttrGetNumElements(s->tile);
   MlirNamedAttribute entries[24];
@@ -867,6 +868,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, KernelKind kind)
   MlirAttribute dimAttrs[2] = {attnStringAttr(ctx, lenDims[s->varlen][kind]),
                                attnStringAttr(ctx, batchDim)};
   entries[n++] = named(ctx, "grid_dims", mlirArrayAttrGet(ctx, gridDims(s, kind), dimAttrs));
+  /* dK/dV and dQ regenerate the mask from the run-time [seed, offset]. */
+  if (s->dropout.runtime && kind != KERNEL_DELTA)
+    entries[n++] = named(ctx, "rng_state", mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

@@ -1637,7 +1637,8 @@ static MlirOperation createFunc(MlirOperation anchor, MlirLocation loc, const ch
  * takes, when they are not the (B, Sq) / (Tq, B) of attn.mha / varlen],
  * [sinks: the kernel takes the op's sinks (a paged op's merge kernel, not
  * its split kernel)], [block_mask: it takes a block mask (docs/masks.md)],
- * [full_blocks: with full_kv_num_blocks / full_kv_indices]}. */
+ * [full_blocks: with full_kv_num_blocks / full_kv_indices], [fp8: it takes
+ * the fp8 scales], [rng_state: it takes dropout's run-time [seed, offset]]}. */
 static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind,
                                 MlirAffineMap grid, int numGridDims, const char *const *gridDims,
                                 bool sinks) {
@@ -1672,6 +1673,11 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   if (s->fp8 && strcmp(kind, "paged_merge"))
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("fp8")), mlirUnitAttrGet(ctx));
+  /* the kernel takes dropout's run-time [seed, offset] */
+  if (s->dropout.runtime)
+    entries[n++] =
+        mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("rng_state")),
+                              mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 
