@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -29,6 +30,7 @@ static const RoleDims mhaRoles[] = {{"q", "B Hq Sq D"},
                                     {"v", "B Hkv Sk Dv"},
                                     {"alibi", "Hq"},
                                     {"sinks", "Hq"},
+                                    {"rng_state", "2"},
                                     {"out", "B Hq Sq Dv"},
                                     {"lse", "B Hq Sq"},
                                     {"kv_num_blocks", "Bm Hm NQB"},
@@ -43,6 +45,7 @@ static const RoleDims varlenRoles[] = {{"q", "Tq Hq D"},
                                        {"cu_seqlens_q", "B+1"},
                                        {"cu_seqlens_k", "B+1"},
                                        {"sinks", "Hq"},
+                                       {"rng_state", "2"},
                                        {"out", "Tq Hq Dv"},
                                        {"lse", "Hq Tq"},
                                        {"kv_num_blocks", "Bm Hm NQB"},
@@ -74,14 +77,16 @@ static const RoleDims mergeRoles[] = {
 static const RoleDims bwdRoles[] = {
     {"q", "B Hq Sq D"},    {"k", "B Hkv Sk D"},    {"v", "B Hkv Sk Dv"},  {"alibi", "Hq"},
     {"out", "B Hq Sq Dv"}, {"dout", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},    {"delta", "B Hq Sq"},
-    {"dq", "B Hq Sq D"},   {"dk", "B Hkv Sk D"},   {"dv", "B Hkv Sk Dv"}, {NULL, NULL}};
+    {"dq", "B Hq Sq D"},   {"dk", "B Hkv Sk D"},   {"dv", "B Hkv Sk Dv"}, {"rng_state", "2"},
+    {NULL, NULL}};
 static const RoleDims varlenBwdRoles[] = {{"q", "Tq Hq D"},        {"k", "Tk Hkv D"},
                                           {"v", "Tk Hkv Dv"},      {"alibi", "Hq"},
                                           {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
                                           {"out", "Tq Hq Dv"},     {"dout", "Tq Hq Dv"},
                                           {"lse", "Hq Tq"},        {"delta", "Hq Tq"},
                                           {"dq", "Tq Hq D"},       {"dk", "Tk Hkv D"},
-                                          {"dv", "Tk Hkv Dv"},     {NULL, NULL}};
+                                          {"dv", "Tk Hkv Dv"},     {"rng_state", "2"},
+                                          {NULL, NULL}};
 
 static const RoleDims *rolesOf(const char *kind) {
   if (!strncmp(kind, "bwd_", 4))
@@ -127,9 +132,18 @@ static int lookup(const Bindings *b, const char *name) {
   return -1;
 }
 
-/* One dim: `word` is "NAME" or "NAME+1". */
+/* One dim: `word` is "NAME", "NAME+1" or a number (rng_state's 2: dropout's
+ * [seed, offset]). */
 static AttnStatus checkDim(const AttnBundleKernel *k, Bindings *b, const char *role, int d,
                            const char *word, int64_t size, char *err, size_t errLen) {
+  if (word[0] >= '0' && word[0] <= '9') {
+    long long want = strtoll(word, NULL, 10);
+    if (size == want)
+      return ATTN_OK;
+    return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
+                    "kernel '%s': '%s' dimension %d is %lld, it must be %lld", k->name, role, d,
+                    (long long)size, want);
+  }
   char name[8];
   size_t n = strcspn(word, "+");
   snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), word);

@@ -27,8 +27,14 @@ aiter's ``return_lse`` ``(out, softmax_lse)``. softmax_lse is float32 (B, Hq, Sq
 ((Hq, total_q) for varlen). One difference: a row that sees no key has out = 0 and
 softmax_lse = -inf (FlashAttention 2 reports +inf there).
 
-What attnc does not do raises NotImplementedError naming the option: dropout_p > 0,
-appending k/v to the cache, rotary embeddings, cache_batch_idx, cache_leftpad,
+dropout_p (FlashAttention's dropout, in [0, 1), else ValueError) works in
+flash_attn_func and flash_attn_varlen_func (not with block_table, nor in
+flash_attn_with_kvcache, which has none): the mask is drawn per call from torch's
+generator and regenerated in the backward (attnc.torch.attention's dropout_p);
+S_dmask is None (the mask is not materialized).
+
+What attnc does not do raises NotImplementedError naming the option: dropout_p > 0
+with a paged cache, appending k/v to the cache, rotary embeddings, cache_batch_idx, cache_leftpad,
 per-batch ALiBi slopes (B, Hq), aiter's ``sink`` argument (attnc.torch's functions
 take ``sinks=``), aiter's ``bias``, a window with a sink size. flash_attn_func and
 flash_attn_varlen_func are differentiable on the CPU through attnc.torch
@@ -61,9 +67,7 @@ def _window(fn, window_size):
     return w
 
 
-def _common(fn, dropout_p, alibi_slopes, sink, bias=None):
-    if dropout_p:
-        _unsupported(fn, "dropout_p=%r" % (dropout_p,), "inference kernels only; pass 0.0")
+def _common(fn, alibi_slopes, sink, bias=None):
     if sink is not None:
         _unsupported(fn, "sink", "aiter's sink argument is not mapped; attnc.torch's attention "
                      "functions take sinks=")
@@ -98,7 +102,8 @@ def flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=None, causal=False,
     as uint8 storage with fp8_dtype, or float8 tensors, and q_descale, k_descale,
     v_descale (B, Hkv) float32 (or a number, (), (Hkv,)); out is bfloat16."""
     fn = "attnc.flash_attn.flash_attn_func"
-    slopes = _common(fn, dropout_p, alibi_slopes, sink, bias)
+    slopes = _common(fn, alibi_slopes, sink, bias)
+    dropout_p = _at._check_dropout(fn, dropout_p)
     want_lse = bool(return_lse or return_attn_probs)
     fp8 = {}
     if _at._is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)):
@@ -106,7 +111,8 @@ def flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=None, causal=False,
                    fp8_dtype=fp8_dtype)
     res = _at.attention(q, k, v, causal=causal, scale=softmax_scale,
                         window=_window(fn, window_size), softcap=softcap or 0.0,
-                        alibi_slopes=slopes, return_lse=want_lse, layout="bshd", **fp8)
+                        alibi_slopes=slopes, return_lse=want_lse, layout="bshd",
+                        dropout_p=dropout_p, **fp8)
     if not want_lse:
         return res
     return _result(res[0], res[1], return_lse, return_attn_probs)
@@ -126,7 +132,8 @@ def flash_attn_varlen_func(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, ma
     flash_attn_func (B the sequences; not with block_table: attnc.torch.paged_attention
     takes fp8 caches with vLLM's k_scale / v_scale)."""
     fn = "attnc.flash_attn.flash_attn_varlen_func"
-    slopes = _common(fn, dropout_p, alibi_slopes, sink, bias)
+    slopes = _common(fn, alibi_slopes, sink, bias)
+    dropout_p = _at._check_dropout(fn, dropout_p)
     want_lse = bool(return_lse or return_attn_probs)
     window = _window(fn, window_size)
     fp8 = {}
@@ -140,8 +147,11 @@ def flash_attn_varlen_func(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q, ma
         res = _at.attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q,
                                    max_seqlen_k, causal=causal, scale=softmax_scale,
                                    window=window, softcap=softcap or 0.0, alibi_slopes=slopes,
-                                   return_lse=want_lse, **fp8)
+                                   return_lse=want_lse, dropout_p=dropout_p, **fp8)
     else:
+        if dropout_p:
+            _unsupported(fn, "dropout_p > 0 with block_table", "the paged kernels are "
+                         "inference kernels")
         torch = _at._torch()
         if not isinstance(cu_seqlens_k, torch.Tensor) or cu_seqlens_k.dim() != 1:
             raise ValueError("%s: cu_seqlens_k must be a (B+1,) int32 tensor" % fn)
@@ -221,7 +231,7 @@ def flash_attn_with_kvcache(q, k_cache, v_cache, k=None, v=None, rotary_cos=None
         _unsupported(fn, "cache_batch_idx", "index the cache, or use block_table")
     if cache_leftpad is not None:
         _unsupported(fn, "cache_leftpad", "use block_table or varlen")
-    slopes = _common(fn, 0.0, alibi_slopes, sink)
+    slopes = _common(fn, alibi_slopes, sink)
     window = _window(fn, window_size)
     torch = _at._torch()
     for name, t, rank in (("q", q, 4), ("k_cache", k_cache, 4), ("v_cache", v_cache, 4)):

@@ -222,20 +222,22 @@ def _expected_args(spec, kind):
         alibi = alibi + [("kv_num_blocks", i32, 3), ("kv_indices", i32, 4)]
         if bm["full"]:
             alibi = alibi + [("full_kv_num_blocks", i32, 3), ("full_kv_indices", i32, 4)]
+    # dropout's run-time [seed, offset], the ops' last operand (docs/backward.md).
+    rng = [("rng_state", "i64", 1)] if getattr(spec, "dropout_p", None) else []
     if spec.backward:
         r = 3 if spec.varlen else 4
         if kind.endswith("_delta"):
             return [("out", e, r), ("dout", e, r), ("delta", f32, r - 1)]
         cu = [("cu_seqlens_q", i32, 1), ("cu_seqlens_k", i32, 1)] if spec.varlen else []
         ins = ([("q", e, r), ("k", e, r), ("v", e, r), ("dout", e, r), ("lse", f32, r - 1),
-                ("delta", f32, r - 1)] + cu + alibi)
+                ("delta", f32, r - 1)] + cu + alibi + rng)
         return ins + ([("dk", e, r), ("dv", e, r)] if kind.endswith("_dkdv") else [("dq", e, r)])
     if kind == "mha":
-        return ([("q", f8, 4), ("k", f8, 4), ("v", f8, 4)] + alibi + scales + [("out", e, 4)]
+        return ([("q", f8, 4), ("k", f8, 4), ("v", f8, 4)] + alibi + scales + rng + [("out", e, 4)]
                 + ([("lse", f32, 3)] if spec.return_lse else []))
     if kind == "mha_varlen":
         return ([("q", f8, 3), ("k", f8, 3), ("v", f8, 3), ("cu_seqlens_q", i32, 1),
-                 ("cu_seqlens_k", i32, 1)] + alibi + scales + [("out", e, 3)]
+                 ("cu_seqlens_k", i32, 1)] + alibi + scales + rng + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     if kind == "mla_decode":
         return ([("q", e, 3), ("kv_cache", f8, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),

@@ -21,12 +21,13 @@ DTYPES = ("bf16", "f16", "f32")
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
            "paged_mode", "sinks", "backward", "block_mask", "row_align", "mla", "fp8",
-           "fp8_scales")
+           "fp8_scales", "dropout_p")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
-_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla", "fp8", "fp8_scales")
+_OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla", "fp8", "fp8_scales",
+                    "dropout_p")
 # fp8 (docs/fp8.md): the formats, their MLIR element types, and the ranks each scale
 # may have: attn.mha / attn.mha_varlen's q_descale, k_descale, v_descale ([], [Hkv],
 # [B, Hkv]); attn.paged_attention's k_scale, v_scale ([], [Hkv], [NB, BS, Hkv]).
@@ -151,6 +152,20 @@ def _f32_value(name, x):
     return r
 
 
+def _dropout_field(p, paged, block_mask, fp8):
+    """dropout_p as the f32 the op's attribute holds, in [0, 1); 0 (no dropout) is
+    None, so the keys of specs without dropout stay what they were."""
+    p = _f32_value("dropout_p", p or 0.0)
+    if not (0.0 <= p < 1.0):
+        raise ValueError("AttentionSpec: dropout_p must be in [0, 1), got %r" % p)
+    if p == 0.0:
+        return None
+    if paged or block_mask or fp8:
+        raise ValueError("AttentionSpec: dropout_p goes with attn.mha / attn.mha_varlen "
+                         "specs and their backward (not paged, block_mask or fp8)")
+    return p
+
+
 def _int(name, v, minimum, maximum=None):
     if isinstance(v, bool) or not isinstance(v, int):
         try:
@@ -186,6 +201,10 @@ class AttentionSpec:
     mla: attn.mla (DeepSeek MLA decode, docs/mla.md): paged, paged_mode "decode",
     num_heads_kv 1, head_dim = kv_lora_rank + rope dim, head_dim_v = kv_lora_rank (V is
     a prefix of each latent cache row); no window, alibi or sinks
+    dropout_p: dropout on the attention probabilities (FlashAttention's semantics), in
+    [0, 1) as f32; 0 is none. The kernels then take rng_state, an int64 (2,) tensor of
+    [seed, offset] read at run time (docs/backward.md, "Dropout"); attn.mha /
+    attn.mha_varlen and their backward only (no block_mask, fp8)
 
     Equal variants are one spec (one key, one kernel): scale equal to 1/sqrt(head_dim) (in
     f32) is None; window (-1, -1) is no window; softcap 0 / None is none; head_dim_v =
@@ -199,7 +218,7 @@ class AttentionSpec:
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
                  paged_mode=None, sinks=False, backward=False, block_mask=None,
-                 row_align=None, mla=False, fp8=None, fp8_scales=None):
+                 row_align=None, mla=False, fp8=None, fp8_scales=None, dropout_p=0.0):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -287,6 +306,7 @@ class AttentionSpec:
         fp8, fp8_scales = _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla)
         set_(self, "fp8", fp8)
         set_(self, "fp8_scales", fp8_scales)
+        set_(self, "dropout_p", _dropout_field(dropout_p, paged, self.block_mask, fp8))
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -333,6 +353,8 @@ class AttentionSpec:
             parts.append("a%d" % self.row_align)
         if self.fp8:
             parts.append(self.fp8)
+        if self.dropout_p:
+            parts.append("dropout")
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -414,6 +436,8 @@ class AttentionSpec:
             a.append("window_right = %d : i64" % self.window[1])
         if self.softcap > 0:
             a.append("softcap = %s : f32" % _mlir_f32(self.softcap))
+        if self.dropout_p:
+            a.append("dropout_p = %s : f32" % _mlir_f32(self.dropout_p))
         return " {%s}" % ", ".join(a) if a else ""
 
     def ir(self, func_name="attention"):
@@ -467,6 +491,9 @@ class AttentionSpec:
             alibi += self._block_mask_ir(ins)
         if self.fp8:
             alibi += self._fp8_ir(ins)
+        if self.dropout_p:  # the last operand: dropout's run-time [seed, offset]
+            ins.append(("rng_state", "tensor<2xi64>"))
+            alibi += " rng_state(%rng_state)"
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
         if self.backward:
@@ -490,7 +517,7 @@ class AttentionSpec:
         """`python3 -m attnc.aot` grid flags for this spec, or None when the grid cannot
         express it (explicit scale, head_dim_v != head_dim, paged)."""
         if (self.scale is not None or self.head_dim_v is not None or self.paged or self.backward
-                or self.block_mask or self.row_align or self.fp8):
+                or self.block_mask or self.row_align or self.fp8 or self.dropout_p):
             return None
         return ("--dtype %s --head-dim %d --heads %d:%d --causal %d --lse %d --alibi %d "
                 "--varlen %d --window %d:%d --softcap %s%s"

@@ -176,6 +176,59 @@ def _check_sinks(fn, sinks, hq, dev, torch):
     return sinks
 
 
+def _check_dropout(fn, dropout_p):
+    """dropout_p as a float in [0, 1) (0: no dropout, nothing compiled for it)."""
+    if isinstance(dropout_p, bool):
+        raise ValueError("%s: dropout_p must be a number in [0, 1), got %r" % (fn, dropout_p))
+    try:
+        p = float(dropout_p or 0.0)
+    except (TypeError, ValueError):
+        raise ValueError("%s: dropout_p must be a number in [0, 1), got %r" % (fn, dropout_p))
+    if not (0.0 <= p < 1.0):
+        raise ValueError("%s: dropout_p must be in [0, 1), got %r" % (fn, dropout_p))
+    return p
+
+
+def _draw_rng_state(torch, dev):
+    """Dropout's Philox state for one forward, FlashAttention 2's rng_state: an int64
+    (2,) tensor [seed, offset] on `dev`, the seed drawn from torch's default generator
+    of that device (torch.manual_seed makes runs repeatable), offset 0 (every call has
+    its own seed). Drawn on the device: no host synchronization on CUDA."""
+    if dev.type == "cuda":
+        index = dev.index if dev.index is not None else torch.cuda.current_device()
+        gen = torch.cuda.default_generators[index]
+    else:
+        gen = torch.default_generator
+    state = torch.zeros(2, dtype=torch.int64, device=dev)
+    state[:1].random_(generator=gen)
+    return state
+
+
+def _check_rng_state(fn, rng_state, dev, torch):
+    """rng_state: int64 (2,) [seed, offset] on the device of q (the kernels read it)."""
+    if not isinstance(rng_state, torch.Tensor) or rng_state.dtype != torch.int64 or \
+            tuple(rng_state.shape) != (2,):
+        raise ValueError("%s: rng_state must be an int64 tensor of shape (2,) ([seed, offset]), "
+                         "got %s" % (fn, rng_state if not isinstance(rng_state, torch.Tensor)
+                                     else "%s %s" % (rng_state.dtype, tuple(rng_state.shape))))
+    if rng_state.device != dev:
+        raise ValueError("%s: rng_state is on %s, q on %s" % (fn, rng_state.device, dev))
+    return rng_state
+
+
+def _dropout_guards(fn, dropout_p, block_mask, fp8):
+    """Dropout goes with the plain forward and backward kernels (docs/backward.md)."""
+    if not dropout_p:
+        return
+    if block_mask is not None:
+        raise NotImplementedError("%s: dropout_p > 0 with block_mask is not supported yet" % fn)
+    if fp8:
+        raise NotImplementedError("%s: dropout_p > 0 with fp8 is not supported yet" % fn)
+    if _compiling is not None and _compiling():
+        raise NotImplementedError("%s: dropout_p > 0 under torch.compile is not supported yet "
+                                  "(call it outside the compiled region)" % fn)
+
+
 def _check_out(fn, out, shape, dtype, dev, torch):
     if out is None:
         return None
@@ -507,9 +560,12 @@ def _attention_backward(ctx, dout):
                 num_heads_kv=hkv, causal=bool(o["causal"]), scale=o["scale"],
                 window=_as_window(o["window"]), softcap=float(o["softcap"]),
                 alibi=slopes is not None, backward=True)
+    if o.get("dropout_p"):  # the forward's mask, regenerated from its rng_state
+        spec["dropout_p"] = o["dropout_p"]
     named = {"q": qb, "k": kb, "v": vb, "out": tr(out), "dout": tr(dout), "lse": lse,
              "delta": torch.zeros((b, hq, sq), dtype=torch.float32, device=q.device),
-             "alibi": slopes, "dq": tr(grads[0]), "dk": tr(grads[1]), "dv": tr(grads[2])}
+             "alibi": slopes, "dq": tr(grads[0]), "dk": tr(grads[1]), "dv": tr(grads[2]),
+             "rng_state": ctx.rng_state}
     _backward_launch(fn, spec, q.device, named)
     sinks = ctx.sinks
     dsink = _sinks_grad(sinks, lse, named["delta"], 1) if sinks is not None else None
@@ -529,12 +585,14 @@ def _varlen_backward(ctx, dout):
                 num_heads_kv=hkv, causal=bool(o["causal"]), scale=o["scale"],
                 window=_as_window(o["window"]), softcap=float(o["softcap"]),
                 alibi=slopes is not None, varlen=True, backward=True)
+    if o.get("dropout_p"):
+        spec["dropout_p"] = o["dropout_p"]
     # zeros: tokens past cu_seqlens_q[B] then add nothing to dsink whatever the kernel
     # leaves there
     named = {"q": q, "k": k, "v": v, "out": out, "dout": _contiguous_rows(dout), "lse": lse,
              "delta": torch.zeros((hq, tq), dtype=torch.float32, device=q.device),
              "cu_seqlens_q": cu_q, "cu_seqlens_k": cu_k, "alibi": slopes,
-             "dq": grads[0], "dk": grads[1], "dv": grads[2]}
+             "dq": grads[0], "dk": grads[1], "dv": grads[2], "rng_state": ctx.rng_state}
     _backward_launch(fn, spec, q.device, named)
     sinks = ctx.sinks
     dsink = _sinks_grad(sinks, lse, named["delta"], 0) if sinks is not None else None
@@ -554,10 +612,13 @@ def _autograd_functions():
     class Attention(torch.autograd.Function):
         @staticmethod
         def forward(ctx, q, k, v, slopes, sinks, opts):
+            # Dropout: one rng_state per forward, kept for the backward, which
+            # regenerates the same mask from it.
+            rng = _draw_rng_state(_T, q.device) if opts.get("dropout_p") else None
             out, lse = attention(q, k, v, alibi_slopes=slopes, sinks=sinks, return_lse=True,
-                                 **opts)
+                                 _rng_state=rng, **opts)
             ctx.save_for_backward(q, k, v, out, lse)
-            ctx.slopes, ctx.sinks, ctx.opts = slopes, sinks, opts
+            ctx.slopes, ctx.sinks, ctx.opts, ctx.rng_state = slopes, sinks, opts, rng
             ctx.mark_non_differentiable(lse)
             return out, lse
 
@@ -570,10 +631,11 @@ def _autograd_functions():
     class AttentionVarlen(torch.autograd.Function):
         @staticmethod
         def forward(ctx, q, k, v, cu_q, cu_k, slopes, sinks, opts):
+            rng = _draw_rng_state(_T, q.device) if opts.get("dropout_p") else None
             out, lse = attention_varlen(q, k, v, cu_q, cu_k, alibi_slopes=slopes, sinks=sinks,
-                                        return_lse=True, **opts)
+                                        return_lse=True, _rng_state=rng, **opts)
             ctx.save_for_backward(q, k, v, out, lse, cu_q, cu_k)
-            ctx.slopes, ctx.sinks, ctx.opts = slopes, sinks, opts
+            ctx.slopes, ctx.sinks, ctx.opts, ctx.rng_state = slopes, sinks, opts, rng
             ctx.mark_non_differentiable(lse)
             return out, lse
 
@@ -880,7 +942,7 @@ def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, wi
 def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
               alibi_slopes=None, return_lse=False, layout="bhsd", out=None, sinks=None,
               block_mask=None, q_descale=None, k_descale=None, v_descale=None,
-              fp8_dtype=None, out_dtype=None):
+              fp8_dtype=None, out_dtype=None, dropout_p=0.0, _rng_state=None):
     """Attention over batched sequences (FlashAttention semantics, bottom-right aligned
     masks).
 
@@ -910,6 +972,13 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     (aiter's dsink); lse is not differentiable and alibi_slopes get no gradient; out= is
     not allowed then.
 
+    dropout_p in [0, 1) (FlashAttention's dropout, docs/backward.md): each probability is
+    kept with probability 1 - dropout_p and scaled by 1 / (1 - dropout_p); lse is that of
+    the probabilities before dropout. Each call draws its Philox seed from torch's default
+    generator of q's device (torch.manual_seed makes it repeatable), and the backward
+    regenerates the same mask. 0 (eval) compiles no dropout; dropout_p is part of the
+    kernel (one kernel per value), the seed is not. Not with block_mask or fp8.
+
     fp8 (docs/fp8.md; CPU, no autograd): q, k, v as torch.uint8 storage of fp8 bit
     patterns with fp8_dtype="e4m3fn" | "e4m3fnuz", or torch.float8_e4m3fn /
     float8_e4m3fnuz tensors where torch has them; q_descale, k_descale, v_descale
@@ -918,8 +987,13 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     head h // (Hq // Hkv)'s descales. out is bfloat16 (out_dtype=torch.float16, or
     out='s dtype, for float16).
     """
-    if _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
-            out_dtype is not None:
+    fn = "attnc.torch.attention"
+    if dropout_p or _rng_state is not None:
+        dropout_p = _check_dropout(fn, dropout_p)
+    fp8_call = _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
+        out_dtype is not None
+    _dropout_guards(fn, dropout_p, block_mask, fp8_call)
+    if fp8_call:
         return _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
                               layout, out, sinks, block_mask, (q_descale, k_descale, v_descale),
                               fp8_dtype, out_dtype)
@@ -935,8 +1009,13 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     if _needs_autograd(q, k, v, sinks):
         _no_out("attnc.torch.attention", out)
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap, layout=layout)
+        if dropout_p:
+            opts["dropout_p"] = dropout_p
         res, lse = _autograd_functions()["mha"].apply(q, k, v, alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
+    if dropout_p:  # a fresh rng_state per call: the checked path (no launch plan)
+        return _attention_checked(q, k, v, causal, scale, window, softcap, alibi_slopes,
+                                  return_lse, layout, out, sinks, None, dropout_p, _rng_state)
     try:
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
                _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
@@ -947,6 +1026,14 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
         r = _run_fast(f, (q, k, v, alibi_slopes, sinks), out, return_lse)
         if r is not None:
             return r
+    return _attention_checked(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
+                              layout, out, sinks, sig, 0.0, None)
+
+
+def _attention_checked(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
+                       layout, out, sinks, sig, dropout_p, rng_state):
+    """attention() with every check; keeps a launch plan for `sig` (None: none). With
+    dropout, rng_state is the call's [seed, offset] (None: drawn here)."""
     fn = "attnc.torch.attention"
     torch = _torch()
     if layout not in ("bhsd", "bshd"):
@@ -980,6 +1067,10 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
                 softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
                 sinks=sinks is not None, row_align=_row_align(dev, d, dv, (qb, kb, vb, outb)))
     named = {"q": qb, "k": kb, "v": vb, "alibi": slopes, "sinks": sinks, "out": outb, "lse": lse}
+    if dropout_p:
+        spec["dropout_p"] = dropout_p
+        named["rng_state"] = (_check_rng_state(fn, rng_state, dev, torch)
+                              if rng_state is not None else _draw_rng_state(torch, dev))
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
     _remember(sig, torch, dev, kern, [(kern.info, named)],
@@ -1082,7 +1173,7 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
                      *, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                      alibi_slopes=None, return_lse=False, out=None, sinks=None,
                      block_mask=None, q_descale=None, k_descale=None, v_descale=None,
-                     fp8_dtype=None, out_dtype=None):
+                     fp8_dtype=None, out_dtype=None, dropout_p=0.0, _rng_state=None):
     """Attention over packed variable-length sequences.
 
     q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv); cu_seqlens_q / cu_seqlens_k int32
@@ -1096,10 +1187,16 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
     attention(), per sequence (batch dim B or 1 with B the sequences; query blocks and
     mask_mod indices local to each sequence; NQB / NKB cover the longest sequence).
     fp8 q, k, v with q_descale, k_descale, v_descale, fp8_dtype, out_dtype as in
-    attention(), B the number of sequences.
+    attention(), B the number of sequences. dropout_p as in attention() (b the sequence,
+    i and j positions within it).
     """
-    if _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
-            out_dtype is not None:
+    fn = "attnc.torch.attention_varlen"
+    if dropout_p or _rng_state is not None:
+        dropout_p = _check_dropout(fn, dropout_p)
+    fp8_call = _is_fp8_call((q, k, v), fp8_dtype, (q_descale, k_descale, v_descale)) or \
+        out_dtype is not None
+    _dropout_guards(fn, dropout_p, block_mask, fp8_call)
+    if fp8_call:
         return _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, window,
                                      softcap, alibi_slopes, return_lse, out, sinks, block_mask,
                                      (q_descale, k_descale, v_descale), fp8_dtype, out_dtype)
@@ -1119,17 +1216,22 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
         _no_out("attnc.torch.attention_varlen", out)
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap,
                     max_seqlen_q=max_seqlen_q, max_seqlen_k=max_seqlen_k)
+        if dropout_p:
+            opts["dropout_p"] = dropout_p
         res, lse = _autograd_functions()["varlen"].apply(q, k, v, cu_seqlens_q, cu_seqlens_k,
                                                          alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
-    try:
-        sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q), _tsig(k),
-               _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k), _tsig(alibi_slopes),
-               _tsig(out), _tsig(sinks), max_seqlen_q is None or int(max_seqlen_q) >= 0,
-               max_seqlen_k is None or int(max_seqlen_k) >= 0)
-        f = _fast.get(sig)
-    except Exception:
-        sig = f = None
+    sig = f = None
+    if not dropout_p:  # with dropout a fresh rng_state per call: the checked path
+        try:
+            sig = ("varlen", causal, scale, tuple(window), softcap, return_lse, _tsig(q),
+                   _tsig(k), _tsig(v), _tsig(cu_seqlens_q), _tsig(cu_seqlens_k),
+                   _tsig(alibi_slopes), _tsig(out), _tsig(sinks),
+                   max_seqlen_q is None or int(max_seqlen_q) >= 0,
+                   max_seqlen_k is None or int(max_seqlen_k) >= 0)
+            f = _fast.get(sig)
+        except Exception:
+            sig = f = None
     if f is not None and f.gen == kernels._generation and sig[-1] and sig[-2] and \
             not _grad_blocked(q, k, v):
         r = _run_fast(f, (q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, sinks), out,
@@ -1176,6 +1278,10 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
                 row_align=_row_align(dev, d, dv, (q, k, v, out)))
     named = {"q": q, "k": k, "v": v, "cu_seqlens_q": cu_seqlens_q, "cu_seqlens_k": cu_seqlens_k,
              "alibi": slopes, "sinks": sinks, "out": out, "lse": lse}
+    if dropout_p:
+        spec["dropout_p"] = dropout_p
+        named["rng_state"] = (_check_rng_state(fn, _rng_state, dev, torch)
+                              if _rng_state is not None else _draw_rng_state(torch, dev))
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
     _remember(sig, torch, dev, kern, [(kern.info, named)],

@@ -131,15 +131,16 @@ def test_equal_specs_share_a_kernel(seed):
 
 
 @pytest.mark.parametrize("call,option", [
-    (lambda q, k, v: fa.flash_attn_func(q, k, v, dropout_p=0.1), "dropout_p=0.1"),
-    (lambda q, k, v: fa.flash_attn_func(q, k, v, 0.5), "dropout_p=0.5"),
     (lambda q, k, v: fa.flash_attn_func(q, k, v, sink=torch.zeros(4)), "sink"),
     (lambda q, k, v: fa.flash_attn_func(q, k, v, bias=torch.zeros(1)), "bias"),
     (lambda q, k, v: fa.flash_attn_func(q, k, v, window_size=(-1, -1, 4)), "window_size[2]"),
     (lambda q, k, v: fa.flash_attn_func(q, k, v, alibi_slopes=torch.rand(2, 4)),
      "alibi_slopes of shape (2, 4)"),
-    (lambda q, k, v: fa.flash_attn_varlen_func(q[0], k[0], v[0], *_cu(), 5, 7, dropout_p=0.2),
-     "dropout_p=0.2"),
+    (lambda q, k, v: fa.flash_attn_varlen_func(
+        q[0], k.reshape(7, 1, 2, 32).expand(7, 16, 2, 32).contiguous(),
+        v.reshape(7, 1, 2, 32).expand(7, 16, 2, 32).contiguous(), *_cu(), 5, 7,
+        dropout_p=0.2, block_table=torch.zeros(1, 1, dtype=torch.int32)),
+     "dropout_p > 0 with block_table"),
     (lambda q, k, v: fa.flash_attn_varlen_func(q[0], k[0], v[0], *_cu(), 5, 7,
                                                sink=torch.zeros(4)), "sink"),
     (lambda q, k, v: fa.flash_attn_with_kvcache(q, k, v, k=k[:, :1], v=v[:, :1]), "k/v"),
