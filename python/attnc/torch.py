@@ -614,7 +614,10 @@ def _autograd_functions():
         def forward(ctx, q, k, v, slopes, sinks, opts):
             # Dropout: one rng_state per forward, kept for the backward, which
             # regenerates the same mask from it.
-            rng = _draw_rng_state(_T, q.device) if opts.get("dropout_p") else None
+            opts = dict(opts)
+            rng = opts.pop("_rng_state", None)
+            if opts.get("dropout_p") and rng is None:
+                rng = _draw_rng_state(_T, q.device)
             out, lse = attention(q, k, v, alibi_slopes=slopes, sinks=sinks, return_lse=True,
                                  _rng_state=rng, **opts)
             ctx.save_for_backward(q, k, v, out, lse)
@@ -631,7 +634,10 @@ def _autograd_functions():
     class AttentionVarlen(torch.autograd.Function):
         @staticmethod
         def forward(ctx, q, k, v, cu_q, cu_k, slopes, sinks, opts):
-            rng = _draw_rng_state(_T, q.device) if opts.get("dropout_p") else None
+            opts = dict(opts)
+            rng = opts.pop("_rng_state", None)
+            if opts.get("dropout_p") and rng is None:
+                rng = _draw_rng_state(_T, q.device)
             out, lse = attention_varlen(q, k, v, cu_q, cu_k, alibi_slopes=slopes, sinks=sinks,
                                         return_lse=True, _rng_state=rng, **opts)
             ctx.save_for_backward(q, k, v, out, lse, cu_q, cu_k)
@@ -1009,8 +1015,8 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     if _needs_autograd(q, k, v, sinks):
         _no_out("attnc.torch.attention", out)
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap, layout=layout)
-        if dropout_p:
-            opts["dropout_p"] = dropout_p
+        if dropout_p:  # the rng_state (one is drawn unless given) is kept on out.grad_fn
+            opts.update(dropout_p=dropout_p, _rng_state=_rng_state)
         res, lse = _autograd_functions()["mha"].apply(q, k, v, alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
     if dropout_p:  # a fresh rng_state per call: the checked path (no launch plan)
@@ -1217,7 +1223,7 @@ def attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None, max
         opts = dict(causal=causal, scale=scale, window=window, softcap=softcap,
                     max_seqlen_q=max_seqlen_q, max_seqlen_k=max_seqlen_k)
         if dropout_p:
-            opts["dropout_p"] = dropout_p
+            opts.update(dropout_p=dropout_p, _rng_state=_rng_state)
         res, lse = _autograd_functions()["varlen"].apply(q, k, v, cu_seqlens_q, cu_seqlens_k,
                                                          alibi_slopes, sinks, opts)
         return (res, lse) if return_lse else res
