@@ -20,6 +20,7 @@ No torch here: this module is imported on the build machine too.
 import json
 import math
 import os
+import struct
 import sys
 
 # The benchmark's prefill shapes (ANCHORS.md, ../shared/bench/peers.py): bf16, H*D = 2048,
@@ -33,7 +34,7 @@ HEAD_DIM_BENCH_DIMS = (64, 72, 80, 96, 128, 192, 256)
 
 def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=False,
          window=(-1, -1), softcap=0.0, alibi=False, return_lse=True, varlen=False,
-         sinks=False, head_dim_v=None, row_align=None, block_mask=None):
+         sinks=False, head_dim_v=None, row_align=None, block_mask=None, dropout_p=0.0):
     """AttentionSpec kwargs of one variant, normalized (floats, lists) so that it
     round-trips through JSON unchanged. scale is always the default (None). "sinks" and
     "row_align" are there only when set, head_dim_v only when it differs from head_dim
@@ -56,6 +57,8 @@ def spec(dtype="bf16", head_dim=128, num_heads_q=3, num_heads_kv=None, causal=Fa
         s["row_align"] = int(row_align)
     if block_mask is not None:
         s["block_mask"] = dict(block_mask)
+    if dropout_p:  # as the f32 AttentionSpec keeps (0.0: absent)
+        s["dropout_p"] = struct.unpack("<f", struct.pack("<f", float(dropout_p)))[0]
     return s
 
 
@@ -103,6 +106,8 @@ def spec_id(s):
         parts.append("lse")
     if s["varlen"]:
         parts.append("varlen")
+    if s.get("dropout_p"):
+        parts.append("drop%g" % s["dropout_p"])
     if s.get("sinks"):
         parts.append("sinks")
     if s.get("mla"):
@@ -536,6 +541,16 @@ BWD_SINKS_CASES = [
 ]
 
 
+# Dropout with autograd (issue 14; test_cuda.py's test_dropout): forward specs with lse and
+# dropout_p (their kernels take rng_state), each with its backward variant; shapes no
+# multiple of any tile, Sq = 1, Sq != Sk both ways.
+DROPOUT_CASES = [
+    (spec("bf16", 64, 4, 2, causal=True, dropout_p=0.17), [(2, 77, 77), (1, 1, 300),
+                                                           (1, 300, 200)]),
+    (spec("f16", 128, 4, 4, dropout_p=0.3), [(2, 100, 130)]),
+]
+
+
 def backward_spec(s):
     """The backward variant of forward spec `s` (attnc.torch's autograd builds the same:
     no sinks, which the forward's lse carries)."""
@@ -568,6 +583,7 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
                 + [backward_spec(s) for s in BWD_BENCH_SPECS] + [c[0] for c in BWD_SINKS_CASES]
                 + [backward_spec(c[0]) for c in BWD_SINKS_CASES] + [c[0] for c in BLOCK_MASK_CASES]
+                + [c[0] for c in DROPOUT_CASES] + [backward_spec(c[0]) for c in DROPOUT_CASES]
                 + [c[0] for c in BLOCK_MASK_VARLEN_CASES] + [c[0] for c in MLA_CASES]
                 + MLA_BENCH_SPECS + MLA_PAGED_BENCH_SPECS)
 

@@ -1039,3 +1039,81 @@ def test_sinks_paged_splits(num_splits, mode, seed):
     for the short sequences included)."""
     s = gv.paged_spec(head_dim=64, num_heads_q=64, num_heads_kv=8, mode=mode, sinks=True)
     run_paged(s, *gv.PAGED_MIXED, seed, num_splits=num_splits)
+
+
+# --- dropout (issue 14, docs/backward.md "Dropout") --------------------------------------------
+# The forward and the backward with dropout_p > 0 against a float32 reference that applies
+# the same keep mask, computed by philox_ref.py (numpy Philox4x32-10, independent of the
+# kernels' generator) from the rng_state the forward used (kept on out.grad_fn). Gradient
+# tolerance as test_backward_cuda.py's (aiter's): max(10 * |torch in the dtype - ref|, 0.01).
+
+from philox_ref import keep_factor  # noqa: E402
+
+
+def _dropout_reference(q, k, v, z, causal):
+    """out = (P * Z) V from BHSD q, k, v (any float dtype; computed in their dtype's
+    float32 or the dtype itself), z (B*Hq, Sq, Sk) float64 numpy."""
+    b, hq, sq, d = q.shape
+    hkv, sk = k.shape[1], k.shape[2]
+    kk = k.repeat_interleave(hq // hkv, dim=1)
+    vv = v.repeat_interleave(hq // hkv, dim=1)
+    s = torch.matmul(q, kk.transpose(-1, -2)) * (1.0 / math.sqrt(d))
+    if causal:
+        i = torch.arange(sq, device=q.device)[:, None] + (sk - sq)
+        j = torch.arange(sk, device=q.device)[None, :]
+        s = s.masked_fill(j > i, float("-inf"))
+    m = torch.logsumexp(s.float(), dim=-1)
+    p = torch.exp(s.float() - torch.where(torch.isinf(m), torch.zeros_like(m), m)[..., None])
+    zt = torch.from_numpy(z).to(device=q.device, dtype=torch.float32).view(b, hq, sq, sk)
+    return torch.matmul((p * zt).to(q.dtype), vv), m
+
+
+def _dropout_params():
+    for s, shapes in gv.DROPOUT_CASES:
+        for shape in shapes:
+            yield pytest.param(s, shape, id="%s-b%d-q%d-k%d" % ((gv.spec_id(s),) + tuple(shape)))
+
+
+@pytest.mark.parametrize("s,shape", list(_dropout_params()))
+def test_dropout(s, shape, seed):
+    b, sq, sk = shape
+    hq, hkv, d, p = s["num_heads_q"], s["num_heads_kv"], s["head_dim"], s["dropout_p"]
+    dt = DTYPES[s["dtype"]]
+    q = torch.randn(b, hq, sq, d, device=DEVICE, dtype=dt)
+    k = torch.randn(b, hkv, sk, d, device=DEVICE, dtype=dt)
+    v = torch.randn(b, hkv, sk, d, device=DEVICE, dtype=dt)
+    dout = torch.randn(b, hq, sq, d, device=DEVICE, dtype=dt)
+    leaves = [t.clone().requires_grad_(True) for t in (q, k, v)]
+    out, lse = at.attention(*leaves, causal=s["causal"], dropout_p=p, return_lse=True)
+    rng = out.grad_fn.rng_state
+    assert rng.device == q.device and rng.dtype == torch.int64
+    out.backward(dout)
+    _sync()
+    seed_, offset = (int(x) for x in rng.cpu().tolist())
+    z = keep_factor(p, seed_, offset, list(range(b * hq)), sq, sk)
+
+    def ref(dtype):
+        ls = [t.detach().to(dtype).requires_grad_(True) for t in (q, k, v)]
+        o, m = _dropout_reference(*ls, z, s["causal"])
+        o.backward(dout.to(dtype))
+        return o.detach(), m.detach(), [t.grad for t in ls]
+
+    out_ref, lse_ref, refs = ref(torch.float32)
+    # torch in the inputs' dtype (the CPU dry run's torch has no f16 matmul: f32 there,
+    # which leaves the 0.01 floor)
+    _, _, pts = ref(dt if DEVICE == "cuda" or dt == torch.bfloat16 else torch.float32)
+    check("out", out, out_ref, MHA_TOL, seed)
+    check("lse", lse, lse_ref, MHA_TOL, seed)
+    where = "(seed %d; replay with ATTNC_TEST_SEED=%d)" % (seed, seed)
+    for name, got, r, pt in zip(("dq", "dk", "dv"), [t.grad for t in leaves], refs, pts):
+        assert not torch.isnan(got).any(), "%s has NaN %s" % (name, where)
+        err = (got.float() - r).abs().max().item() if got.numel() else 0.0
+        tol = max(10 * ((pt.float() - r).abs().max().item() if got.numel() else 0.0), 0.01)
+        assert err <= tol, "%s: max |attnc - ref| = %.4g > %.4g %s" % (name, err, tol, where)
+    # Same generator state, same bits; the mask matters.
+    torch.manual_seed(seed)
+    a = at.attention(q, k, v, causal=s["causal"], dropout_p=p)
+    torch.manual_seed(seed)
+    b2 = at.attention(q, k, v, causal=s["causal"], dropout_p=p)
+    _sync()
+    assert torch.equal(a, b2), "same torch.manual_seed, different results %s" % where
