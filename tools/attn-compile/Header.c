@@ -48,6 +48,8 @@ static const char *shapeOf(const char *role, const char *kind) {
       {"k_scale", "", "", "fp8: [] | Hkv | NB x BS x Hkv (f32, per token)"},
       {"v_scale", "", "", "fp8: [] | Hkv | NB x BS x Hkv (f32, per token)"},
       {"kv_scale", "", "", "fp8: [] | NB x BS (f32, per token)"},
+      {"rng_state", "2 (int64 [seed, offset] of dropout)", "2 (int64 [seed, offset] of dropout)",
+       ""},
       {"split_out", "", "", "S x Tq x Hq x Dv (f32 workspace, S splits)"},
       {"split_lse", "", "", "S x Hq x Tq (f32 workspace)"},
       {"out", "B x Hq x Sq x Dv", "Tq x Hq x Dv", "Tq x Hq x Dv"},
