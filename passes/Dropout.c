@@ -70,8 +70,6 @@ static MlirValue hi(AttnBuilder *b, const Words *w, MlirValue x) {
   return attnBinary(b, "arith.shrui", x, splatI64(b, w->type, 32));
 }
 
-
-
 /* The key words (k0, k1) of round r and the counter's last word: splat
  * constants when seed and offset are the attributes, else scalar i32
  * arithmetic on the loaded seed and offset (the words are 32-bit, and i32

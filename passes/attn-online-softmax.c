@@ -854,8 +854,7 @@ static MlirValue dropoutTile(AttnBuilder *b, const Program *p, MlirValue n0) {
   MlirType idx = attnIndexType(b), tileIdx = vec2(s->blockM, s->blockN, idx);
   MlirValue rows = attnSubI(b, p->rowIndex, splatOf(b, p->off, vec1(s->blockM, idx)));
   MlirValue keys = attnAddI(b, attnStep(b, s->blockN), splatOf(b, n0, vec1(s->blockN, idx)));
-  return attnDropoutScale(b, &s->dropout, &p->drop, p->dropBH,
-                          attnRowBroadcast(b, rows, s->blockN),
+  return attnDropoutScale(b, &s->dropout, &p->drop, p->dropBH, attnRowBroadcast(b, rows, s->blockN),
                           attnBroadcast(b, keys, tileIdx));
 }
 
@@ -1675,9 +1674,8 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("fp8")), mlirUnitAttrGet(ctx));
   /* the kernel takes dropout's run-time [seed, offset] */
   if (s->dropout.runtime)
-    entries[n++] =
-        mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("rng_state")),
-                              mlirUnitAttrGet(ctx));
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("rng_state")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

@@ -79,14 +79,11 @@ static const RoleDims bwdRoles[] = {
     {"out", "B Hq Sq Dv"}, {"dout", "B Hq Sq Dv"}, {"lse", "B Hq Sq"},    {"delta", "B Hq Sq"},
     {"dq", "B Hq Sq D"},   {"dk", "B Hkv Sk D"},   {"dv", "B Hkv Sk Dv"}, {"rng_state", "2"},
     {NULL, NULL}};
-static const RoleDims varlenBwdRoles[] = {{"q", "Tq Hq D"},        {"k", "Tk Hkv D"},
-                                          {"v", "Tk Hkv Dv"},      {"alibi", "Hq"},
-                                          {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"},
-                                          {"out", "Tq Hq Dv"},     {"dout", "Tq Hq Dv"},
-                                          {"lse", "Hq Tq"},        {"delta", "Hq Tq"},
-                                          {"dq", "Tq Hq D"},       {"dk", "Tk Hkv D"},
-                                          {"dv", "Tk Hkv Dv"},     {"rng_state", "2"},
-                                          {NULL, NULL}};
+static const RoleDims varlenBwdRoles[] = {
+    {"q", "Tq Hq D"},        {"k", "Tk Hkv D"},       {"v", "Tk Hkv Dv"},  {"alibi", "Hq"},
+    {"cu_seqlens_q", "B+1"}, {"cu_seqlens_k", "B+1"}, {"out", "Tq Hq Dv"}, {"dout", "Tq Hq Dv"},
+    {"lse", "Hq Tq"},        {"delta", "Hq Tq"},      {"dq", "Tq Hq D"},   {"dk", "Tk Hkv D"},
+    {"dv", "Tk Hkv Dv"},     {"rng_state", "2"},      {NULL, NULL}};
 
 static const RoleDims *rolesOf(const char *kind) {
   if (!strncmp(kind, "bwd_", 4))
