@@ -944,6 +944,29 @@ static void testShapeChecks(void) {
     check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, bad[i].message), "%s: %d %s",
           bad[i].message, s, err);
   }
+  /* Dropout's run-time [seed, offset] (rng_state, before out): 2 elements. */
+  memset(&k, 0, sizeof k);
+  snprintf(k.name, sizeof k.name, "mha_dropout");
+  snprintf(k.kind, sizeof k.kind, "mha");
+  const char *dropRoles[] = {"q", "k", "v", "rng_state", "out"};
+  const int dropRanks[] = {4, 4, 4, 1, 4};
+  for (int i = 0; i < 5; ++i)
+    setArg(&k.args[i], dropRoles[i], dropRanks[i], i == 4);
+  k.num_args = 5;
+  k.head_dim = k.head_dim_v = 8;
+  k.num_q_heads = 4;
+  k.num_kv_heads = 2;
+  const int64_t two[1] = {2};
+  AttnrtTensor dt[5] = {dense(4, q), dense(4, kv), dense(4, kv), dense(1, two), dense(4, o)};
+  s = attnrtPackKernargs(&k, dt, 5, buf, sizeof buf, &used, err, sizeof err);
+  check(s == ATTN_OK, "mha with rng_state: %d %s", s, err);
+  for (int64_t size = 1; size <= 3; size += 2) {
+    dt[3].sizes[0] = size;
+    s = attnrtPackKernargs(&k, dt, 5, buf, sizeof buf, &used, err, sizeof err);
+    check(s == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "'rng_state' dimension 0 is") &&
+              strstr(err, "it must be 2"),
+          "rng_state of %lld elements: %d %s", (long long)size, s, err);
+  }
   /* A paged split kernel with B = 0 (no sequences, null data for the empty
    * tables) is consistent; query_start_loc must still hold B+1 >= 1 offsets. */
   memset(&k, 0, sizeof k);
