@@ -1,0 +1,42 @@
+// Dropout with its seed and offset read at run time (rng_state(%r), tensor<2xi64>
+// = [seed, offset]): the kernel takes a memref<2xi64> after the op's other operands and
+// before out, loads both words once at the top of the program (before the KV loops),
+// the Philox keys are scalars broadcast into the tiles, and attn.kernel says rng_state.
+// With the attributes, no such argument and splat-constant keys.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile --attn-online-softmax | FileCheck %s
+
+// CHECK-LABEL: func.func @f_attn0(
+// CHECK-SAME: %arg2: memref<?x?x?x32xf32, strided<[?, ?, ?, 1], offset: ?>>, %arg3: memref<2xi64, strided<[?], offset: ?>>, %arg4: memref<?x?x?x32xf32, strided<[?, ?, ?, 1], offset: ?>>, %arg5: memref<?x?x?xf32
+// CHECK-SAME: kind = "mha"
+// CHECK-SAME: rng_state
+// CHECK-NEXT: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[SEED:.*]] = memref.load %arg3[%[[C0]]] : memref<2xi64, strided<[?], offset: ?>>
+// CHECK-NEXT: %[[OFF:.*]] = memref.load %arg3[%[[C1]]] : memref<2xi64, strided<[?], offset: ?>>
+// CHECK-NOT: memref.load %arg3
+// CHECK: scf.for
+// CHECK: arith.trunci %[[OFF]] : i64 to i32
+// CHECK: arith.trunci %[[SEED]] : i64 to i32
+// CHECK: arith.shrui %[[SEED]]
+// CHECK: arith.shrui %[[OFF]]
+// CHECK: vector.broadcast {{.*}} : i64 to vector<16x128xi64>
+// CHECK-LABEL: func.func private @__attn_launch_f_attn0(
+// CHECK-SAME: memref<2xi64, strided<[?], offset: ?>>
+// CHECK-LABEL: func.func @f(
+// CHECK: bufferization.to_buffer %arg3
+// CHECK: call @__attn_launch_f_attn0(
+func.func @f(%q: tensor<2x4x37x32xf32>, %k: tensor<2x2x45x32xf32>, %v: tensor<2x2x45x32xf32>, %r: tensor<2xi64>) -> (tensor<2x4x37x32xf32>, tensor<2x4x37xf32>) {
+  %o, %l = attn.mha %q, %k, %v rng_state(%r) {causal, dropout_p = 0.3 : f32} : (tensor<2x4x37x32xf32>, tensor<2x2x45x32xf32>, tensor<2x2x45x32xf32>, tensor<2xi64>) -> (tensor<2x4x37x32xf32>, tensor<2x4x37xf32>)
+  return %o, %l : tensor<2x4x37x32xf32>, tensor<2x4x37xf32>
+}
+
+// CHECK-LABEL: func.func @h_attn{{[0-9]+}}(
+// CHECK-NOT: i64, strided
+// CHECK-SAME: %arg2: memref<?x?x?x32xf32, strided<[?, ?, ?, 1], offset: ?>>, %arg3: memref<?x?x?x32xf32
+// CHECK-NOT: rng_state
+// CHECK-NOT: memref.load {{.*}}memref<2xi64
+// CHECK: func.func private @__attn_launch_h_attn{{[0-9]+}}(
+func.func @h(%q: tensor<2x4x37x32xf32>, %k: tensor<2x2x45x32xf32>, %v: tensor<2x2x45x32xf32>) -> tensor<2x4x37x32xf32> {
+  %o = attn.mha %q, %k, %v {causal, dropout_p = 0.3 : f32, seed = 5 : i64, offset = 9 : i64} : (tensor<2x4x37x32xf32>, tensor<2x2x45x32xf32>, tensor<2x2x45x32xf32>) -> tensor<2x4x37x32xf32>
+  return %o : tensor<2x4x37x32xf32>
+}
