@@ -136,6 +136,8 @@ static MlirValue lazyForm(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, bo
     attnGpuFailWith(L, def, "is a tile read the %s lowering cannot use as a row vector");
     return attnNullValue();
   }
+  if (attnIsOp(def, "vector.insert_strided_slice") && !row && attnGpuRank(res) == 1)
+    return attnGpuColumnPiecesLoadBlock(L, b, def, i % attnGpuColBlocks(L, attnGpuDim(res, 0)));
   if (attnIsOp(def, "vector.broadcast")) {
     MlirValue src = mlirOperationGetOperand(def, 0);
     if (!attnGpuIsVec(src)) {

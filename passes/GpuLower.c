@@ -395,6 +395,8 @@ static void lowerOp(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     attnGpuLowerTransferRead(L, b, op);
   } else if (attnIsOp(op, "vector.insert_strided_slice")) {
     attnGpuLowerInsertSlice(L, b, op);
+  } else if (attnGpuIsDequantTile(op)) {
+    attnGpuLowerDequantTile(L, b, op);
   } else if (attnIsOp(op, "vector.extract_strided_slice")) {
     attnGpuLowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write")) {

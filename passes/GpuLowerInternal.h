@@ -110,6 +110,9 @@ bool attnGpuReadTransfer(AttnGpuLower *L, MlirOperation op, bool isWrite, AttnTr
                          AttnRemat *r);
 /* Block i of a tile read for no matmul, loaded where it is used. */
 MlirValue attnGpuTileLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int i);
+/* Whether the 1-D vector v is used as a column vector (broadcast down the
+ * rows of tiles, through element-wise ops). */
+bool attnGpuIsColumnVector(MlirValue v);
 /* Column block t of a column vector read, loaded where it is used. */
 MlirValue attnGpuColumnLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
 /* Whether `op`'s value, an element-wise tile op, is made from a tile read
@@ -132,7 +135,20 @@ bool attnGpuPlanSmem(AttnGpuLower *L, MlirOperation func);
 
 /*===--- GpuPieces.c: K/V tiles assembled from pieces -----------------------===*/
 
-/* The piece reads of the K/V tile `def` makes, in row order. */
+/* Whether `op` is an arith.extf of an fp8 tile (a dequantized K/V tile). */
+bool attnGpuIsDequantTile(MlirOperation op);
+/* Whether v, an fp8 tile (pieces so far or one read), waits for the
+ * arith.extf that is its only use: that op stages it. */
+bool attnGpuDeferredToDequant(MlirValue v);
+/* The dequantizing arith.extf of an fp8 K/V tile: the target stages it. */
+void attnGpuLowerDequantTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+/* Column block t of a column vector assembled from pieces (`def`, the last
+ * vector.insert_strided_slice: per-token scales of a paged cache, read
+ * through the block table), loaded where it is used. */
+MlirValue attnGpuColumnPiecesLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t);
+
+/* The piece reads of the K/V tile `def` makes, in row order (through a
+ * dequantizing arith.extf: the fp8 tile's). */
 bool attnGpuTilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *rowAt,
                        int *n);
 /* The tile `def` makes, as pieces, operands as lowered (r null) or rebuilt by r. */

@@ -6,6 +6,12 @@
  * insert (the ones before and the piece reads wait for it). A plain
  * transfer_read is a tile of one piece.
  *
+ * An fp8 K/V tile (a paged cache of f8E4M3FN, docs/fp8.md) is read in fp8
+ * and dequantized by an arith.extf to Q's 16-bit type: that extf is the op
+ * that makes the tile the target stages (its pieces, read in fp8, wait for
+ * it), so the target converts while staging and every user of the tile
+ * (matmuls, shared-memory planning, prefetch) sees a 16-bit tile.
+ *
  *===----------------------------------------------------------------------===*/
 
 #include "GpuLowerInternal.h"
@@ -33,15 +39,38 @@ static bool pieceOf(MlirOperation insert, int64_t cols, MlirOperation *read, int
          arrayInt(strides, 0) == 1 && arrayInt(strides, 1) == 1;
 }
 
+bool attnGpuIsDequantTile(MlirOperation op) {
+  if (mlirOperationIsNull(op) || !attnIsOp(op, "arith.extf"))
+    return false;
+  MlirValue src = mlirOperationGetOperand(op, 0);
+  return attnGpuIsTile(src) && attnIsFp8Type(attnGpuElemOf(src));
+}
+
+/* Whether the fp8 tile (or piece of one) `v` is only converted by a
+ * dequantizing arith.extf, which stages it. */
+static bool dequantizedOnly(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && mlirOpOperandIsNull(mlirOpOperandGetNextUse(u)) &&
+         attnGpuIsDequantTile(mlirOpOperandGetOwner(u));
+}
+
+bool attnGpuDeferredToDequant(MlirValue v) {
+  return attnGpuIsTile(v) && attnIsFp8Type(attnGpuElemOf(v)) && dequantizedOnly(v);
+}
+
 /* The piece reads of the K/V tile that `def` makes (kernel IR), in row
  * order: `def` itself when it is a transfer_read, else the reads that a
  * chain of vector.insert_strided_slice puts into a constant tile. The
  * pieces must cover the tile's rows once (the constant is then unused). */
 bool attnGpuTilePieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *rowAt,
                        int *n) {
+  if (attnGpuIsDequantTile(def)) /* the fp8 tile it converts */
+    def = attnGpuDefOf(mlirOperationGetOperand(def, 0));
+  *n = 0;
+  if (mlirOperationIsNull(def))
+    return false;
   MlirValue tile = mlirOperationGetResult(def, 0);
   int64_t rows = attnGpuDim(tile, 0), cols = attnGpuDim(tile, 1);
-  *n = 0;
   if (attnIsOp(def, "vector.transfer_read")) {
     reads[0] = def;
     rowAt[0] = 0;
@@ -104,8 +133,17 @@ bool attnGpuTileRead(AttnGpuLower *L, MlirOperation def, AttnRemat *r, AttnTileR
  * the target stages whole. */
 void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
-  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 1)) {
+  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 1) || attnGpuDeferredToDequant(res)) {
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
+    return;
+  }
+  if (attnGpuRank(res) == 1) {
+    /* per-token scales: a column vector loaded per use
+     * (attnGpuColumnPiecesLoadBlock) */
+    if (attnGpuIsColumnVector(res))
+      attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
+    else
+      attnGpuFail(L, op, "assembles a 1-D vector from pieces that is not a column vector");
     return;
   }
   if (!attnGpuRightOperandOnly(res)) {
@@ -115,4 +153,121 @@ void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
   AttnTileRead t;
   if (attnGpuTileRead(L, op, NULL, &t))
     L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
+}
+
+/* The arith.extf that dequantizes an fp8 K/V tile (pieces or one read,
+ * deferred to it): the target stages the tile, converting each element to
+ * Q's type on the way into shared memory (readTile sees fp8 memrefs in the
+ * transfers). */
+void attnGpuLowerDequantTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  AttnRep *src = attnGpuFind(L, mlirOperationGetOperand(op, 0));
+  if (!src || src->kind != ATTN_REP_PIECE || !attnGpuRightOperandOnly(res)) {
+    attnGpuFailWith(L, op,
+                    "dequantizes an fp8 tile that is not a K/V tile read only for a matmul's "
+                    "right operand (the only fp8 tiles the %s lowering stages)");
+    return;
+  }
+  if (!mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
+    attnGpuFail(L, op, "dequantizes an fp8 K/V tile to a type other than Q's");
+    return;
+  }
+  AttnTileRead t;
+  if (attnGpuTileRead(L, op, NULL, &t))
+    L->tgt->readTile(L, b, op, &t, attnGpuUsedByPV(res));
+}
+
+/* The 1-D piece reads of a column vector `def` assembles (the chain of
+ * vector.insert_strided_slice of vector.transfer_read), with the column
+ * each starts at; false (a located error) when it is not such a chain. */
+static bool columnPieces(AttnGpuLower *L, MlirOperation def, MlirOperation *reads, int64_t *colAt,
+                         int *n) {
+  *n = 0;
+  for (MlirOperation at = def;
+       !mlirOperationIsNull(at) && attnIsOp(at, "vector.insert_strided_slice");
+       at = attnGpuDefOf(mlirOperationGetOperand(at, 1))) {
+    MlirValue src = mlirOperationGetOperand(at, 0);
+    MlirOperation read = attnGpuDefOf(src);
+    int64_t col = arrayInt(attnGpuInherent(at, "offsets"), 0);
+    if (*n == ATTN_GPU_MAX_PIECES || mlirOperationIsNull(read) ||
+        !attnIsOp(read, "vector.transfer_read") || attnGpuRank(src) != 1 || col < 0 ||
+        arrayInt(attnGpuInherent(at, "strides"), 0) != 1) {
+      attnGpuFail(L, at, "must insert 1-D pieces read by vector.transfer_read into a vector");
+      return false;
+    }
+    reads[*n] = read;
+    colAt[(*n)++] = col;
+  }
+  return true;
+}
+
+/* Column block t of a column vector of pieces: each of a lane's CE columns
+ * c (t * CB + colBase[e] + its lane column, inside column block t) is read
+ * from the piece holding it: of the pieces overlapping the block, the last
+ * that starts at or before c (a select of memrefs and indices where blocks
+ * of the cache are shorter than a column block), at c minus the piece's
+ * start; past the piece's memref (slots past seq_len) the padding. */
+MlirValue attnGpuColumnPiecesLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t) {
+  MlirOperation reads[ATTN_GPU_MAX_PIECES];
+  int64_t colAt[ATTN_GPU_MAX_PIECES];
+  int n = 0;
+  MlirValue res = mlirOperationGetResult(def, 0);
+  int64_t cols = attnGpuDim(res, 0), lo = (int64_t)t * L->CB, hi = lo + L->CB;
+  if (!columnPieces(L, def, reads, colAt, &n))
+    return attnNullValue();
+  if (attnGpuOwnCols(L, cols) != cols) {
+    attnGpuFail(L, def, "is a column vector of pieces as wide as a column-split tile");
+    return attnNullValue();
+  }
+  AttnTransfer x[ATTN_GPU_MAX_PIECES];
+  int cand[ATTN_GPU_MAX_PIECES], nc = 0;
+  for (int j = 0; j < n; ++j) {
+    int64_t len = attnGpuDim(mlirOperationGetResult(reads[j], 0), 0);
+    if (colAt[j] >= hi || colAt[j] + len <= lo)
+      continue;
+    if (!attnGpuReadTransfer(L, reads[j], false, &x[nc], NULL) || x[nc].rowDim < 0) {
+      if (!L->failed)
+        attnGpuFail(L, reads[j], "must read a 1-D piece of a column vector");
+      return attnNullValue();
+    }
+    cand[nc++] = j;
+  }
+  /* by start column, so that the last one starting at or before c holds it */
+  for (int i = 1; i < nc; ++i)
+    for (int k = i; k > 0 && colAt[cand[k - 1]] > colAt[cand[k]]; --k) {
+      int c = cand[k];
+      AttnTransfer tx = x[k];
+      cand[k] = cand[k - 1];
+      x[k] = x[k - 1];
+      cand[k - 1] = c;
+      x[k - 1] = tx;
+    }
+  if (nc == 0) {
+    attnGpuFail(L, def, "assembles a column vector whose pieces do not cover its columns");
+    return attnNullValue();
+  }
+  MlirType elem = attnGpuElemOf(res);
+  MlirValue laneCol = attnGpuLaneColumn(L, b, cols), elems[ATTN_GPU_MAX_CE];
+  for (int e = 0; e < L->CE; ++e) {
+    MlirValue c = attnAddI(b, laneCol, attnConstIndex(b, lo + L->colBase[e]));
+    AttnTransfer at = x[0];
+    MlirValue start = attnConstIndex(b, colAt[cand[0]]);
+    for (int k = 1; k < nc; ++k) {
+      MlirValue here = attnConstIndex(b, colAt[cand[k]]);
+      MlirValue in = attnCmpI(b, ATTN_CMPI_SGE, c, here);
+      at.mem = attnSelect(b, in, x[k].mem, at.mem);
+      for (intptr_t d = 0; d < at.rank; ++d)
+        at.idx[d] = attnSelect(b, in, x[k].idx[d], at.idx[d]);
+      start = attnSelect(b, in, here, start);
+      at.rowsInBounds = at.rowsInBounds && x[k].rowsInBounds;
+    }
+    MlirValue idx[4];
+    for (intptr_t d = 0; d < at.rank; ++d)
+      idx[d] = at.idx[d];
+    idx[at.rowDim] = attnAddI(b, at.idx[at.rowDim], attnSubI(b, c, start));
+    elems[e] = at.rowsInBounds ? attnLoad(b, at.mem, at.rank, idx)
+                               : attnGpuGuardedLoad(b, attnGpuRowValid(b, &at, idx[at.rowDim]),
+                                                    elem, at.mem, at.rank, idx, at.pad);
+  }
+  return attnGpuFromElements(b, L->CE, elems);
 }

@@ -137,7 +137,8 @@ typedef struct {
 static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   SmemPlan *plan = userData;
   bool read = attnIsOp(op, "vector.transfer_read");
-  if (!read && !attnIsOp(op, "vector.insert_strided_slice")) /* pieces: the last insert */
+  /* pieces: the last insert; fp8 tiles: the arith.extf that dequantizes them */
+  if (!read && !attnIsOp(op, "vector.insert_strided_slice") && !attnGpuIsDequantTile(op))
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
   const AttnGpuTarget *tgt = plan->L->tgt;

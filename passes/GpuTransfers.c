@@ -238,7 +238,7 @@ static bool isColumnVectorAt(MlirValue v, int depth) {
   return true;
 }
 
-static bool isColumnVector(MlirValue v) { return isColumnVectorAt(v, 0); }
+bool attnGpuIsColumnVector(MlirValue v) { return isColumnVectorAt(v, 0); }
 
 /* Column block t of a column vector read: a lane's CE columns (t * CB +
  * colBase[e] + colLane), each loaded on its own; past the memref (unless
@@ -373,14 +373,15 @@ static bool usedByMatmul(MlirValue v) {
 
 void attnGpuLowerTransferRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
-  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 0)) {
-    /* A piece of a K/V tile: staged with the tile (attnGpuLowerInsertSlice). */
+  if (attnGpuOnlyOperand(res, "vector.insert_strided_slice", 0) || attnGpuDeferredToDequant(res)) {
+    /* A piece of a K/V tile (or an fp8 tile of one piece): staged with the
+     * tile (attnGpuLowerInsertSlice, attnGpuLowerDequantTile). */
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_PIECE});
     return;
   }
   AttnTransfer x;
   bool ok = attnGpuReadTransfer(L, op, false, &x, NULL);
-  if (ok && attnGpuRank(res) == 1 && isColumnVector(res)) {
+  if (ok && attnGpuRank(res) == 1 && attnGpuIsColumnVector(res)) {
     attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op}); /* attnGpuColumnLoadBlock */
     return;
   }

@@ -405,19 +405,39 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
   return true;
 }
 
-/* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) have no GPU
- * lowering yet (fp8 MMA and P in fp8 registers); they run on the CPU. */
-static bool refuseFp8(MlirOperation func, const char *target) {
+/* Whether the kernel is a split kernel of attn.paged_attention (kind
+ * paged_decode or paged): the one fp8 kernel sm_90a lowers, with fp8
+ * K/V caches dequantized to Q's 16-bit type as they are staged
+ * (attn-lower-nvgpu, docs/fp8.md). */
+static bool pagedSplitKernel(MlirAttribute kernel) {
+  MlirAttribute a =
+      mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef kind = mlirStringAttrGetValue(a);
+  return mlirStringRefEqual(kind, mlirStringRefCreateFromCString("paged_decode")) ||
+         mlirStringRefEqual(kind, mlirStringRefCreateFromCString("paged"));
+}
+
+/* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on the
+ * GPUs only as sm_90a's paged split kernels (fp8 KV caches, 16-bit math);
+ * everything else (fp8 attn.mha / mha_varlen / attn.mla on sm_90a, all fp8
+ * on AMD) needs fp8 MMA or fp8 operand layouts this lowering lacks, and runs
+ * on the CPU. */
+static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *target) {
+  if (!strcmp(target, "sm_90a") && pagedSplitKernel(kernel))
+    return false;
   MlirType fnType = mlirTypeAttrGetValue(mlirOperationGetInherentAttributeByName(
       func, mlirStringRefCreateFromCString("function_type")));
   for (intptr_t i = 0; i < mlirFunctionTypeGetNumInputs(fnType); ++i) {
     MlirType t = mlirFunctionTypeGetInput(fnType, i);
     if (!mlirTypeIsAMemRef(t) || !attnIsFp8Type(mlirShapedTypeGetElementType(t)))
       continue;
-    char message[300];
+    char message[400];
     snprintf(message, sizeof(message),
-             "has fp8 operands, which target '%s' does not implement yet (%s; fp8 runs on the "
-             "CPU: attn-to-cpu; docs/fp8.md)",
+             "has fp8 operands, which target '%s' does not implement yet (%s; of fp8 kernels "
+             "the GPUs lower only attn.paged_attention's fp8 KV caches, on sm_90a; the rest "
+             "runs on the CPU: attn-to-cpu; docs/fp8.md)",
              target,
              mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");
     attnEmitOpError(func, passName, message);
@@ -486,7 +506,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
-  if ((chip || kernelTarget(kernel, "sm_90a")) && refuseFp8(func, chip ? chip : "sm_90a"))
+  if ((chip || kernelTarget(kernel, "sm_90a")) && refuseFp8(func, kernel, chip ? chip : "sm_90a"))
     return false;
   if (chip) {
     Matmuls m = {0};

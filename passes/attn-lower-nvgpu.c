@@ -346,11 +346,105 @@ static MlirValue copySource(AttnBuilder *b, const AttnTransfer *x, MlirValue *sr
   return srcElems;
 }
 
+/*===--- fp8 K/V tiles: byte loads, converted on the way into shared memory -===*/
+
+/* fp8 K/V tiles (paged caches of f8E4M3FN, docs/fp8.md) are read as bytes
+ * (half the global traffic of a 16-bit cache) and converted, exactly, to
+ * Q's 16-bit type in registers before the shared-memory store, so the
+ * buffers, ldmatrix and mma.sync are those of a 16-bit tile. Converting
+ * after reading shared memory instead would keep cp.async but not ldmatrix:
+ * sm_90a's ldmatrix moves 16-bit elements only (the .b8 forms are sm_100's),
+ * and V's B fragments pair elements of two rows, i.e. byte loads per element
+ * in the inner loop of P V. Here a copy of the tile is a synchronous load
+ * and store, like the 2-byte rows' (copyChunk): the barrier that publishes
+ * the tile orders them like the copies. */
+static bool fp8Source(const AttnTransfer *x) {
+  return attnIsFp8Type(mlirShapedTypeGetElementType(mlirValueGetType(x->mem)));
+}
+
+/* vector<2 x i8> of e4m3 bits -> vector<2 x elem>: cvt.rn.f16x2.e4m3x2
+ * (sm_89+), exact; bf16 from the f16 pair through f32, exact too (every
+ * e4m3 value is a bf16). */
+static MlirValue e4m3PairTo(AttnGpuLower *L, AttnBuilder *b, MlirValue pair) {
+  MlirType f16 = mlirF16TypeGet(L->ctx);
+  MlirNamedAttribute a =
+      attnNamedAttr(b, "srcType", mlirTypeAttrGet(mlirFloat8E4M3FNTypeGet(L->ctx)));
+  MlirValue h = attnGpuOp1(b, "nvvm.convert.f8x2.to.f16x2", 1, &pair, attnGpuVecT(2, f16), 1, &a);
+  if (mlirTypeIsAF16(L->elem))
+    return h;
+  MlirValue f = attnGpuOp1(b, "arith.extf", 1, &h, attnGpuVecT(2, mlirF32TypeGet(L->ctx)), 0, NULL);
+  return attnGpuOp1(b, "arith.truncf", 1, &f, attnGpuVecT(2, L->elem), 0, NULL);
+}
+
+/* vector<n x f8E4M3FN> -> vector<n x elem> (n a power of two up to CHUNK),
+ * two elements per conversion. */
+static MlirValue dequantRun(AttnGpuLower *L, AttnBuilder *b, MlirValue v, int64_t n) {
+  MlirType i8 = mlirIntegerTypeGet(L->ctx, 8);
+  MlirValue bits = attnGpuOp1(b, "arith.bitcast", 1, &v, attnGpuVecT(n, i8), 0, NULL);
+  if (n == 1) { /* one byte: paired with a zero, whose half is dropped */
+    MlirValue zero = attnGpuConstInt(b, i8, 0);
+    zero = attnGpuOp1(b, "vector.broadcast", 1, &zero, attnGpuVecT(1, i8), 0, NULL);
+    return attnGpuSlice(L, b, e4m3PairTo(L, b, attnGpuConcat(L, b, bits, zero)), 0, 1);
+  }
+  MlirValue parts[CHUNK / 2];
+  int64_t m = n / 2;
+  for (int64_t i = 0; i < m; ++i)
+    parts[i] = e4m3PairTo(L, b, attnGpuSlice(L, b, bits, 2 * i, 2));
+  for (; m > 1; m /= 2) /* concatenated pairwise: m is a power of two */
+    for (int64_t i = 0; i < m / 2; ++i)
+      parts[i] = attnGpuConcat(L, b, parts[2 * i], parts[2 * i + 1]);
+  return parts[0];
+}
+
+/* One run of `width` fp8 elements at src (all read, or none where `valid`
+ * is false: copyOne's width divides the head dim), converted and stored at
+ * shared element dst. The load is unconditional, from the address
+ * copySource clamped into the tensor (as cp.async's), and `valid` selects
+ * zeros after the conversion: no branch between the loads of a tile, and
+ * whatever bytes a clamped load sees never reach the tile. The load says
+ * its alignment (width bytes: x's rows start at multiples of x->align >=
+ * width elements), else the backend splits it into byte loads. */
+static void dequantChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
+                         const MlirValue *src, MlirValue valid, MlirValue dst, int64_t width) {
+  MlirType raw = attnGpuVecT(width, mlirShapedTypeGetElementType(mlirValueGetType(x->mem)));
+  MlirValue operands[5] = {x->mem};
+  for (intptr_t i = 0; i < x->rank; ++i)
+    operands[1 + i] = src[i];
+  MlirNamedAttribute align =
+      attnNamedAttr(b, "alignment", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), width));
+  MlirValue v = attnGpuOp1(b, "vector.load", 1 + x->rank, operands, raw, 1, &align);
+  MlirValue h = dequantRun(L, b, v, width);
+  if (!mlirValueIsNull(valid)) {
+    MlirValue zero = attnGpuConstInt(b, mlirIntegerTypeGet(L->ctx, 16), 0);
+    zero = attnGpuOp1(b, "arith.bitcast", 1, &zero, L->elem, 0, NULL);
+    zero = attnGpuOp1(b, "vector.broadcast", 1, &zero, attnGpuVecT(width, L->elem), 0, NULL);
+    h = attnSelect(b, valid, h, zero);
+  }
+  attnGpuStore(b, h, L->smem, 1, &dst);
+}
+
+/* The elements one copy of x's rows moves: as many as the rows' alignment
+ * allows, up to 16 bytes of shared memory; an fp8 run also divides the head
+ * dim of a padded tile, so that it is read whole or not at all (its loads
+ * have no partial zero-fill). */
+static int64_t copyWidth(const AttnTransfer *x) {
+  int64_t width = x->align < CHUNK ? x->align : CHUNK;
+  if (fp8Source(x) && x->cols != INT64_MAX)
+    while (x->cols % width)
+      width /= 2;
+  return width;
+}
+
 /* Copies from src (copySource) into shared element dst: cp.async of 4, 8
  * or 16 bytes. 2-byte rows have no cp.async: a guarded load and a store,
- * which the barrier that publishes the tile orders like the copies. */
+ * which the barrier that publishes the tile orders like the copies. fp8
+ * runs are loaded and converted (dequantChunk). */
 static void copyChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, const MlirValue *src,
                       MlirValue srcElems, MlirValue valid, MlirValue dst, int64_t width) {
+  if (fp8Source(x)) {
+    dequantChunk(L, b, x, src, valid, dst, width);
+    return;
+  }
   if (width > 1) {
     asyncCopy(L, b, x->mem, x->rank, src, dst, srcElems, width);
     return;
@@ -407,7 +501,7 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
                 .tileRow = tileRow,
                 .tileRows = tileRows,
                 .tileBase = base,
-                .width = x->align < CHUNK ? x->align : CHUNK};
+                .width = copyWidth(x)};
   int64_t perRow = cols / p.width, total = rows * perRow, threads = L->copyThreads;
   if (p.width < CHUNK) {
     int64_t n = (total + threads - 1) / threads;
