@@ -140,9 +140,14 @@ void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
   if (attnGpuRank(res) == 1) {
     /* per-token scales: a column vector loaded per use
      * (attnGpuColumnPiecesLoadBlock) */
-    if (attnGpuIsColumnVector(res))
+    if (attnGpuIsColumnVector(res)) {
+      /* loaded here, once (the blocks are cached in this scope): loaded at
+       * their uses, the pieces' addresses (a subview per cache block) were
+       * live across the matmul before them (ptxas spilled) */
       attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_LAZY, .def = op});
-    else
+      for (int i = 0; i < attnGpuColBlocks(L, attnGpuDim(res, 0)) && !L->failed; ++i)
+        attnGpuColOf(L, b, op, res, i);
+    } else
       attnGpuFail(L, op, "assembles a 1-D vector from pieces that is not a column vector");
     return;
   }
@@ -206,7 +211,11 @@ static bool columnPieces(AttnGpuLower *L, MlirOperation def, MlirOperation *read
  * from the piece holding it: of the pieces overlapping the block, the last
  * that starts at or before c (a select of memrefs and indices where blocks
  * of the cache are shorter than a column block), at c minus the piece's
- * start; past the piece's memref (slots past seq_len) the padding. */
+ * start; past the piece's memref (slots past seq_len) the padding. The
+ * load itself is unconditional: a piece is a cache block's slots (a block
+ * id the kernel IR clamped into the cache, docs/paged.md), of which the
+ * memref keeps the valid ones, so slot c - start of it is in the tensor
+ * even where it is past the memref; a select then drops it. */
 MlirValue attnGpuColumnPiecesLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOperation def, int t) {
   MlirOperation reads[ATTN_GPU_MAX_PIECES];
   int64_t colAt[ATTN_GPU_MAX_PIECES];
@@ -246,7 +255,6 @@ MlirValue attnGpuColumnPiecesLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOper
     attnGpuFail(L, def, "assembles a column vector whose pieces do not cover its columns");
     return attnNullValue();
   }
-  MlirType elem = attnGpuElemOf(res);
   MlirValue laneCol = attnGpuLaneColumn(L, b, cols), elems[ATTN_GPU_MAX_CE];
   for (int e = 0; e < L->CE; ++e) {
     MlirValue c = attnAddI(b, laneCol, attnConstIndex(b, lo + L->colBase[e]));
@@ -265,9 +273,9 @@ MlirValue attnGpuColumnPiecesLoadBlock(AttnGpuLower *L, AttnBuilder *b, MlirOper
     for (intptr_t d = 0; d < at.rank; ++d)
       idx[d] = at.idx[d];
     idx[at.rowDim] = attnAddI(b, at.idx[at.rowDim], attnSubI(b, c, start));
-    elems[e] = at.rowsInBounds ? attnLoad(b, at.mem, at.rank, idx)
-                               : attnGpuGuardedLoad(b, attnGpuRowValid(b, &at, idx[at.rowDim]),
-                                                    elem, at.mem, at.rank, idx, at.pad);
+    elems[e] = attnLoad(b, at.mem, at.rank, idx);
+    if (!at.rowsInBounds)
+      elems[e] = attnSelect(b, attnGpuRowValid(b, &at, idx[at.rowDim]), elems[e], at.pad);
   }
   return attnGpuFromElements(b, L->CE, elems);
 }

@@ -176,6 +176,11 @@ static const char *wgmmaMisfit(MlirAttribute kernel, const Matmuls *m, char *why
     /* Paged K/V tiles (pieces of cache blocks) would stage into swizzled
      * tiles the same way, but no GPU test covers them on this path yet. */
     MlirOperation kDef = defOf(k);
+    /* fp8 K/V tiles are converted in registers on their way into shared
+     * memory (attn-lower-nvgpu's mma.sync staging), not copied into wgmma's
+     * swizzled tiles */
+    if (!mlirOperationIsNull(kDef) && attnIsOp(kDef, "arith.extf"))
+      return "its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)";
     if (!mlirOperationIsNull(kDef) && attnIsOp(kDef, "vector.insert_strided_slice"))
       return "its K/V tiles are assembled from paged-cache pieces (mma.sync only for now)";
   }

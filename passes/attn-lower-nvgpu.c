@@ -59,6 +59,7 @@ static const char *const passName = "attn-lower-nvgpu";
 enum {
   WARP = 32,
   CHUNK = 8,            /* elements per 16-byte copy */
+  FP8_RUNS = 4,         /* fp8 runs a thread loads per iteration of its copy loop */
   PAD = 8,              /* elements of row padding in shared memory */
   SMEM_MAX = 227 * 1024 /* shared memory per CTA on sm_90 (static in PTX: no opt-in needed) */
 };
@@ -503,16 +504,25 @@ static void issueRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, Ml
                 .tileBase = base,
                 .width = copyWidth(x)};
   int64_t perRow = cols / p.width, total = rows * perRow, threads = L->copyThreads;
-  if (p.width < CHUNK) {
+  if (p.width < CHUNK || fp8Source(x)) {
+    /* fp8 runs go through registers (dequantChunk): unrolled, a thread's
+     * loads of a whole tile were all in flight at once (ptxas spilled);
+     * FP8_RUNS of them per iteration still overlap their latencies. */
     int64_t n = (total + threads - 1) / threads;
-    AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, n), cIdx(b, 1), 0, NULL);
-    MlirValue c = attnAddI(b, L->copyTid, attnMulI(b, loop.iv, cIdx(b, threads)));
-    AttnGpuIf guard;
-    if (total % threads)
-      guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
-    copyOne(L, b, x, &p, cols, attnGpuURem(b, c, perRow), attnGpuUDiv(b, c, perRow));
-    if (total % threads)
-      attnGpuIfEnd(b, &guard);
+    int64_t u = fp8Source(x) && n > FP8_RUNS ? FP8_RUNS : fp8Source(x) ? n : 1;
+    int64_t iters = (n + u - 1) / u;
+    bool guarded = total % threads || n % u;
+    AttnFor loop = attnForBegin(b, cIdx(b, 0), cIdx(b, iters), cIdx(b, 1), 0, NULL);
+    for (int64_t k = 0; k < u; ++k) {
+      MlirValue i = attnAddI(b, attnMulI(b, loop.iv, cIdx(b, u)), cIdx(b, k));
+      MlirValue c = attnAddI(b, L->copyTid, attnMulI(b, i, cIdx(b, threads)));
+      AttnGpuIf guard;
+      if (guarded)
+        guard = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)));
+      copyOne(L, b, x, &p, cols, attnGpuURem(b, c, perRow), attnGpuUDiv(b, c, perRow));
+      if (guarded)
+        attnGpuIfEnd(b, &guard);
+    }
     attnForEnd(b, &loop, 0, NULL);
     return;
   }
