@@ -59,7 +59,7 @@ static const char *const passName = "attn-lower-nvgpu";
 enum {
   WARP = 32,
   CHUNK = 8,            /* elements per 16-byte copy */
-  FP8_RUNS = 4,         /* fp8 runs a thread loads per iteration of its copy loop */
+  FP8_RUNS = 2,         /* fp8 runs a thread loads per iteration of its copy loop */
   PAD = 8,              /* elements of row padding in shared memory */
   SMEM_MAX = 227 * 1024 /* shared memory per CTA on sm_90 (static in PTX: no opt-in needed) */
 };

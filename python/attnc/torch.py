@@ -1,5 +1,6 @@
 """attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen``,
-``paged_attention`` and ``mla_decode`` (CPU and sm_90a; not fp8 on GPUs).
+``paged_attention`` and ``mla_decode`` (CPU and sm_90a; fp8 on GPUs: paged_attention's
+e4m3fn caches only).
 
 torch is imported when a function is called, not when this module is; tensors
 are passed to the kernels as they are (address, sizes, strides: no copies),
@@ -717,8 +718,9 @@ def _no_out(fn, out):
 # torch.float8_e4m3fn / float8_e4m3fnuz tensors where torch has them; the kernels read the
 # bytes. Scales are float32: a number or a tensor of shape (), (1,), (Hkv,) or (B, Hkv)
 # (descales; B the batch, or the sequences of varlen) or, for caches, (), (1,), (Hkv,) or
-# (NB, BS, Hkv) (per token and head); None is 1. The CPU runs fp8 (the GPU lowerings do not
-# yet); no autograd, no block_mask, no torch.compile for fp8 calls yet.
+# (NB, BS, Hkv) (per token and head); None is 1. The CPU runs fp8; CUDA (sm_90a) runs
+# paged_attention's e4m3fn caches, the other fp8 calls not yet; no autograd, no block_mask,
+# no torch.compile for fp8 calls yet.
 
 FP8_DTYPES = ("e4m3fn", "e4m3fnuz")
 
@@ -787,14 +789,16 @@ def _fp8_bytes(t, torch):
     return t if t.dtype == torch.uint8 else t.view(torch.uint8)
 
 
-def _fp8_guards(fn, q, tensors, torch):
+def _fp8_guards(fn, q, tensors, torch, cuda=False):
+    """cuda: the call's fp8 kernels lower for sm_90a too (paged_attention's fp8 caches);
+    every other fp8 kernel is refused by attn-gpu-layout for the GPU targets."""
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: fp8 inputs under torch.compile (docs/fp8.md)" % fn)
     dev = getattr(q, "device", None)
-    if dev is not None and dev.type != "cpu":
-        # attn-gpu-layout refuses fp8 kernels for the GPU targets (docs/fp8.md).
-        raise NotImplementedError("%s: fp8 inputs run on the CPU only so far, q is on %s "
-                                  "(docs/fp8.md)" % (fn, dev))
+    if dev is not None and dev.type != "cpu" and not (cuda and dev.type == "cuda"):
+        raise NotImplementedError("%s: fp8 inputs run on the CPU only so far (on CUDA only "
+                                  "paged_attention's fp8 KV caches), q is on %s (docs/fp8.md)"
+                                  % (fn, dev))
     if any(getattr(t, "requires_grad", False) for t in tensors) and torch.is_grad_enabled():
         raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
 
@@ -1406,7 +1410,7 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     return_lse, lse (Hq, Tq) float32. Tokens past query_start_loc[B] and rows that see
     no key give 0 and lse -inf (with sinks: lse = sinks[h]).
 
-    fp8 caches (docs/fp8.md; CPU): k_cache and v_cache as torch.uint8 storage with
+    fp8 caches (docs/fp8.md; CPU, and e4m3fn on CUDA sm_90a): k_cache and v_cache as torch.uint8 storage with
     fp8_dtype="e4m3fn" | "e4m3fnuz" (or native float8 tensors), k_scale and v_scale
     (vLLM's names; float32: a number, shape (), (1,), (Hkv,) or (NB, BS, Hkv) per token and
     head; None: 1): keys and values are k_cache * k_scale, v_cache * v_scale; q and out
@@ -1518,11 +1522,15 @@ def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, cau
     """paged_attention() with fp8 caches: the checked path, no launch-plan cache."""
     fn = "attnc.torch.paged_attention"
     torch = _torch()
-    _fp8_guards(fn, q, (q, k_cache, v_cache), torch)
+    _fp8_guards(fn, q, (q, k_cache, v_cache), torch, cuda=True)
     _check_tensor(fn, "q", q, torch, 3)
     _check_tensor(fn, "k_cache", k_cache, torch, 4)
     _check_tensor(fn, "v_cache", v_cache, torch, 4)
     fmt = _fp8_format(fn, ("k_cache", "v_cache"), (k_cache, v_cache), fp8_dtype, torch)
+    if q.device.type == "cuda" and fmt != "e4m3fn":
+        # sm_90a's fp8 is e4m3fn (attn-tile refuses e4m3fnuz for it: docs/fp8.md)
+        raise NotImplementedError("%s: fp8 caches on CUDA (sm_90a) are e4m3fn, got %s "
+                                  "(docs/fp8.md)" % (fn, fmt))
     if q.dtype not in (torch.bfloat16, torch.float16):
         raise ValueError("%s: q must be bfloat16 or float16 with fp8 caches, got %s"
                          % (fn, q.dtype))

@@ -82,6 +82,15 @@ def paged_spec(dtype="bf16", head_dim=128, num_heads_q=32, num_heads_kv=8, block
     return s
 
 
+def fp8_paged_spec(k_rank, v_rank, **kw):
+    """A paged variant with e4m3fn KV caches (docs/fp8.md): k_scale / v_scale of rank 1
+    (per KV head; attnc.torch broadcasts numbers and () to it) or 3 (per token and head),
+    the ranks attnc.torch.paged_attention compiles."""
+    s = paged_spec(**kw)
+    s.update(fp8="e4m3fn", fp8_scales=[int(k_rank), int(v_rank)])
+    return s
+
+
 def bench_spec(head_dim, causal):
     h = BENCH_HIDDEN // head_dim
     return spec("bf16", head_dim, h, h, causal=causal, return_lse=False)
@@ -116,6 +125,8 @@ def spec_id(s):
             parts.append("scale%.4g" % s["scale"])
     if s.get("paged"):
         parts += ["paged", "bs%d" % s["block_size"], s["paged_mode"]]
+    if s.get("fp8"):
+        parts.append("%s-s%s" % (s["fp8"], "".join(str(r) for r in s["fp8_scales"])))
     if s.get("block_mask"):
         m = s["block_mask"]
         parts.append("bm%dx%d%s-%s" % (m["q_block_size"], m["kv_block_size"],
@@ -336,6 +347,26 @@ _paged(PAGED_SHAPES, block_size=32, alibi=True, softcap=30.0, gain=8.0, sinks=Tr
 _paged(PAGED_SHAPES, head_dim=33, num_heads_q=16, num_heads_kv=4)
 _paged(PAGED_SHAPES, dtype="f16", head_dim=100, num_heads_q=8, num_heads_kv=2, block_size=32,
        modes=("decode",))
+
+# fp8 (e4m3fn) KV caches (issue 16, docs/fp8.md; test_cuda.py's test_paged_fp8): scales
+# per token and head (rank 3) and per KV head (rank 1), mixed; bf16 and f16 queries; D 64
+# and 128; GQA, MHA and MQA; blocks of 1, 16 and 32 tokens; both split kernels.
+FP8_PAGED_CASES = []
+
+
+def _fp8_paged(shapes, k_rank, v_rank, modes=("decode", "prefill"), **kw):
+    for m in modes:
+        FP8_PAGED_CASES.append((fp8_paged_spec(k_rank, v_rank, mode=m, **kw), list(shapes)))
+
+
+_fp8_paged(PAGED_SHAPES + [PAGED_LONG], 3, 3)  # the serving shape, aiter's per-token scales
+_fp8_paged(PAGED_SHAPES, 1, 1)
+_fp8_paged(PAGED_SHAPES, 3, 1, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=2,
+           block_size=32, window=(256, 0), sinks=True)
+_fp8_paged(PAGED_SHAPES, 1, 3, num_heads_q=8, num_heads_kv=1, block_size=1, causal=False,
+           softcap=30.0, alibi=True)
+_fp8_paged(PAGED_SHAPES, 3, 3, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=8,
+           modes=("decode",))
 
 # --- MLA cases (attn.mla, docs/mla.md; test_mla_cuda.py): (spec, [(q_lens, seq_lens, pad)]) ---
 # q_lens: query tokens per sequence (causal: 1, 2 or 4, speculative / MTP decoding), seq_lens:
@@ -578,6 +609,7 @@ ALIGN_SPECS += [dict(_s, row_align=1) for _s in FLASH_SPECS
 
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
+                + [c[0] for c in FP8_PAGED_CASES]
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS
