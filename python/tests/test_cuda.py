@@ -31,7 +31,9 @@ Paged attention (attnc.torch.paged_attention, gv.PAGED_CASES): both split kernel
 every cache slot no sequence uses, against reference() per sequence over the keys
 gathered through the block table; block sizes 1/16/32/128/544, D 64/128/256, GQA
 1/4/8 and MQA, up to 64k keys, decode + prefill + padding in one batch, windows,
-softcap, ALiBi, lse, num_splits 1 to 256.
+softcap, ALiBi, lse, num_splits 1 to 256. fp8 (e4m3fn) caches with per-token and per-head
+scales (gv.FP8_PAGED_CASES) against f32 math on the dequantized caches: the 16-bit
+tolerance and aiter's fp8 floor (max abs <= 1.0, cosine >= 0.94).
 
 Environment: ATTNC_TEST_QUICK=1 leaves out the 4097- and 16384-token shapes (and paged
 shapes beyond 4097 keys);
@@ -866,6 +868,119 @@ def test_paged(s, q_lens, seq_lens, pad, gain, seed):
     run_paged(s, q_lens, seq_lens, pad, seed, gain=gain)
 
 
+# --- fp8 (e4m3fn) KV caches (issue 16, docs/fp8.md) ------------------------------------------
+
+
+def _e4m3fn_values():
+    """The value of each of the 256 e4m3fn bit patterns (bias 7, no infinities, NaN =
+    S.1111.111), from the format's definition."""
+    vals = []
+    for bits in range(256):
+        sign = -1.0 if bits & 0x80 else 1.0
+        e, m = (bits >> 3) & 15, bits & 7
+        if bits & 0x7F == 0x7F:
+            vals.append(float("nan"))
+        elif e == 0:
+            vals.append(sign * m / 8.0 * 2.0 ** -6)
+        else:
+            vals.append(sign * (1 + m / 8.0) * 2.0 ** (e - 7))
+    return torch.tensor(vals, dtype=torch.float32)
+
+
+E4M3FN = _e4m3fn_values()
+
+
+def to_e4m3fn(x):
+    """uint8 e4m3fn codes of x (rounded toward zero onto the format's magnitudes; NaN ->
+    0x7F). The reference decodes the same codes, so the rounding only needs to stay in
+    the format."""
+    mags = E4M3FN[:0x7F].to(x.device)  # 0 .. 448, increasing
+    xf = x.float()
+    a = xf.abs().clamp(max=448.0).nan_to_num(0.0)
+    code = (torch.bucketize(a, mags, right=True) - 1).clamp(min=0)
+    code = code | torch.where(xf < 0, 0x80, 0)
+    code = torch.where(torch.isnan(xf), torch.full_like(code, 0x7F), code)
+    return code.to(torch.uint8)
+
+
+def from_e4m3fn(codes):
+    return E4M3FN.to(codes.device)[codes.long()]
+
+
+def fp8_scale(rank, nb, bs, hkv):
+    """k_scale / v_scale: uniform in [0.5, 2), per KV head (rank 1) or per token (3)."""
+    shape = (hkv,) if rank == 1 else (nb, bs, hkv)
+    return torch.rand(shape, device=DEVICE) * 1.5 + 0.5
+
+
+def run_paged_fp8(s, q_lens, seq_lens, pad, seed, native=False):
+    """fp8 caches (codes of normal(0, 1) values; NaN codes in every slot no sequence
+    reads) with random scales, against f32 math (reference()) on the dequantized caches
+    (code values times their scales). The conversion is exact and the math 16-bit as
+    without fp8, so the 16-bit kernels' tolerance is asserted (atol = rtol = 1e-2), and
+    aiter's fp8 floor (max abs error <= 1.0, cosine similarity >= 0.94) as well; the
+    errors are printed (pytest -s)."""
+    hq = s["num_heads_q"]
+    dv = s["head_dim_v"] or s["head_dim"]
+    q, k16, v16, tables, sl, qsl = paged_inputs(s, q_lens, seq_lens, pad, 1.0)
+    kb, vb = to_e4m3fn(k16), to_e4m3fn(v16)
+    nb, bs, hkv, _ = kb.shape
+    ks, vs = (fp8_scale(r, nb, bs, hkv) for r in s["fp8_scales"])
+    deq = [from_e4m3fn(c) * (x.view(1, 1, hkv, 1) if x.dim() == 1 else x[..., None])
+           for c, x in ((kb, ks), (vb, vs))]
+    tq = q.shape[0]
+    kw = _call_kwargs(s, hq)
+    out = poisoned((tq, hq, dv), q.dtype)
+    max_q = 1 if s["paged_mode"] == "decode" else max(q_lens + [64])
+    caches = dict(fp8_dtype="e4m3fn")
+    kc, vc = kb, vb
+    if native:
+        kc, vc = kb.view(torch.float8_e4m3fn), vb.view(torch.float8_e4m3fn)
+        caches = {}
+    poison_next_alloc((hq, tq))
+    res = at.paged_attention(q, kc, vc, tables, sl, qsl, out=out, max_query_len=max_q,
+                             k_scale=ks, v_scale=vs, **caches, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "paged_attention(out=...) must return out itself"
+    ref, ref_lse = paged_reference(q, deq[0], deq[1], tables, sl, qsl, _ref_kwargs(s, kw))
+    empty = torch.isinf(ref_lse)
+    seen = ~empty.t()  # (Tq, Hq): rows with keys
+    g, w = got.float()[seen], ref[seen]
+    if g.numel():
+        err = (g - w).abs().max().item()
+        cos = F.cosine_similarity(g.reshape(-1, dv), w.reshape(-1, dv), dim=1, eps=1e-6)
+        cos = cos[w.reshape(-1, dv).abs().amax(dim=1) > 0].min().item() if cos.numel() else 1.0
+        print("\nfp8 paged %s: max abs error %.4g, min cosine %.6f" % (gv.spec_id(s), err, cos))
+        assert err <= 1.0 and cos >= 0.94, "below aiter's fp8 floor: max abs %.4g, cosine %.4f " \
+            "(seed %d)" % (err, cos, seed)
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=empty.t()[..., None])
+    if lse is not None:
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=empty)
+
+
+def _paged_fp8_params():
+    for s, shapes in gv.FP8_PAGED_CASES:
+        for n, (q_lens, seq_lens, pad) in enumerate(shapes):
+            yield pytest.param(s, q_lens, seq_lens, pad,
+                               id="%s-%d-k%d" % (gv.spec_id(s), n, max(seq_lens)))
+
+
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_paged_fp8_params()))
+def test_paged_fp8(s, q_lens, seq_lens, pad, seed):
+    if QUICK and max(seq_lens) > 4097:
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
+    run_paged_fp8(s, q_lens, seq_lens, pad, seed)
+
+
+def test_paged_fp8_native_float8(seed):
+    """torch.float8_e4m3fn caches (torch 2.x) take the same kernels as uint8 storage."""
+    if not hasattr(torch, "float8_e4m3fn"):
+        skip_expected("torch %s has no float8_e4m3fn" % torch.__version__)
+    s, shapes = gv.FP8_PAGED_CASES[0]
+    run_paged_fp8(s, *shapes[1], seed, native=True)
+
+
 @pytest.mark.parametrize("mode", ["decode", "prefill"])
 @pytest.mark.parametrize("num_splits", [1, 3, 64, 256])
 @pytest.mark.parametrize("shape", [gv.PAGED_MIXED, gv.PAGED_LONG], ids=["mixed", "long"])
@@ -1030,6 +1145,119 @@ def test_sinks_fully_masked_rows(seed):
     _sync()
     assert not torch.allclose(got[:, 1:, 900:].float(), plain[:, 1:, 900:].float(), atol=1e-2), \
         "the sinks changed nothing (seed %d)" % seed
+
+
+# --- fp8 (e4m3fn) KV caches (issue 16, docs/fp8.md) ------------------------------------------
+
+
+def _e4m3fn_values():
+    """The value of each of the 256 e4m3fn bit patterns (bias 7, no infinities, NaN =
+    S.1111.111), from the format's definition."""
+    vals = []
+    for bits in range(256):
+        sign = -1.0 if bits & 0x80 else 1.0
+        e, m = (bits >> 3) & 15, bits & 7
+        if bits & 0x7F == 0x7F:
+            vals.append(float("nan"))
+        elif e == 0:
+            vals.append(sign * m / 8.0 * 2.0 ** -6)
+        else:
+            vals.append(sign * (1 + m / 8.0) * 2.0 ** (e - 7))
+    return torch.tensor(vals, dtype=torch.float32)
+
+
+E4M3FN = _e4m3fn_values()
+
+
+def to_e4m3fn(x):
+    """uint8 e4m3fn codes of x (rounded toward zero onto the format's magnitudes; NaN ->
+    0x7F). The reference decodes the same codes, so the rounding only needs to stay in
+    the format."""
+    mags = E4M3FN[:0x7F].to(x.device)  # 0 .. 448, increasing
+    xf = x.float()
+    a = xf.abs().clamp(max=448.0).nan_to_num(0.0)
+    code = (torch.bucketize(a, mags, right=True) - 1).clamp(min=0)
+    code = code | torch.where(xf < 0, 0x80, 0)
+    code = torch.where(torch.isnan(xf), torch.full_like(code, 0x7F), code)
+    return code.to(torch.uint8)
+
+
+def from_e4m3fn(codes):
+    return E4M3FN.to(codes.device)[codes.long()]
+
+
+def fp8_scale(rank, nb, bs, hkv):
+    """k_scale / v_scale: uniform in [0.5, 2), per KV head (rank 1) or per token (3)."""
+    shape = (hkv,) if rank == 1 else (nb, bs, hkv)
+    return torch.rand(shape, device=DEVICE) * 1.5 + 0.5
+
+
+def run_paged_fp8(s, q_lens, seq_lens, pad, seed, native=False):
+    """fp8 caches (codes of normal(0, 1) values; NaN codes in every slot no sequence
+    reads) with random scales, against f32 math (reference()) on the dequantized caches
+    (code values times their scales). The conversion is exact and the math 16-bit as
+    without fp8, so the 16-bit kernels' tolerance is asserted (atol = rtol = 1e-2), and
+    aiter's fp8 floor (max abs error <= 1.0, cosine similarity >= 0.94) as well; the
+    errors are printed (pytest -s)."""
+    hq = s["num_heads_q"]
+    dv = s["head_dim_v"] or s["head_dim"]
+    q, k16, v16, tables, sl, qsl = paged_inputs(s, q_lens, seq_lens, pad, 1.0)
+    kb, vb = to_e4m3fn(k16), to_e4m3fn(v16)
+    nb, bs, hkv, _ = kb.shape
+    ks, vs = (fp8_scale(r, nb, bs, hkv) for r in s["fp8_scales"])
+    deq = [from_e4m3fn(c) * (x.view(1, 1, hkv, 1) if x.dim() == 1 else x[..., None])
+           for c, x in ((kb, ks), (vb, vs))]
+    tq = q.shape[0]
+    kw = _call_kwargs(s, hq)
+    out = poisoned((tq, hq, dv), q.dtype)
+    max_q = 1 if s["paged_mode"] == "decode" else max(q_lens + [64])
+    caches = dict(fp8_dtype="e4m3fn")
+    kc, vc = kb, vb
+    if native:
+        kc, vc = kb.view(torch.float8_e4m3fn), vb.view(torch.float8_e4m3fn)
+        caches = {}
+    poison_next_alloc((hq, tq))
+    res = at.paged_attention(q, kc, vc, tables, sl, qsl, out=out, max_query_len=max_q,
+                             k_scale=ks, v_scale=vs, **caches, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "paged_attention(out=...) must return out itself"
+    ref, ref_lse = paged_reference(q, deq[0], deq[1], tables, sl, qsl, _ref_kwargs(s, kw))
+    empty = torch.isinf(ref_lse)
+    seen = ~empty.t()  # (Tq, Hq): rows with keys
+    g, w = got.float()[seen], ref[seen]
+    if g.numel():
+        err = (g - w).abs().max().item()
+        cos = F.cosine_similarity(g.reshape(-1, dv), w.reshape(-1, dv), dim=1, eps=1e-6)
+        cos = cos[w.reshape(-1, dv).abs().amax(dim=1) > 0].min().item() if cos.numel() else 1.0
+        print("\nfp8 paged %s: max abs error %.4g, min cosine %.6f" % (gv.spec_id(s), err, cos))
+        assert err <= 1.0 and cos >= 0.94, "below aiter's fp8 floor: max abs %.4g, cosine %.4f " \
+            "(seed %d)" % (err, cos, seed)
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=empty.t()[..., None])
+    if lse is not None:
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=empty)
+
+
+def _paged_fp8_params():
+    for s, shapes in gv.FP8_PAGED_CASES:
+        for n, (q_lens, seq_lens, pad) in enumerate(shapes):
+            yield pytest.param(s, q_lens, seq_lens, pad,
+                               id="%s-%d-k%d" % (gv.spec_id(s), n, max(seq_lens)))
+
+
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_paged_fp8_params()))
+def test_paged_fp8(s, q_lens, seq_lens, pad, seed):
+    if QUICK and max(seq_lens) > 4097:
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
+    run_paged_fp8(s, q_lens, seq_lens, pad, seed)
+
+
+def test_paged_fp8_native_float8(seed):
+    """torch.float8_e4m3fn caches (torch 2.x) take the same kernels as uint8 storage."""
+    if not hasattr(torch, "float8_e4m3fn"):
+        skip_expected("torch %s has no float8_e4m3fn" % torch.__version__)
+    s, shapes = gv.FP8_PAGED_CASES[0]
+    run_paged_fp8(s, *shapes[1], seed, native=True)
 
 
 @pytest.mark.parametrize("mode", ["decode", "prefill"])
