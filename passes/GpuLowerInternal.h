@@ -14,7 +14,8 @@
  *                  buffer, the buffer's size;
  *   GpuOutline.c   gpu.module / gpu.func / gpu.launch_func;
  *   GpuPieces.c    K/V tiles assembled from pieces (paged caches): recognition
- *                  and their AttnTileRead;
+ *                  and their AttnTileRead; fp8 tiles staged at their
+ *                  dequantization; column vectors of pieces (per-token scales);
  *   GpuRemat.c     a tile's scalar slice rebuilt at another iteration of its
  *                  loop (prefetch: attnGpuTileReadable / attnGpuTileReadAt).
  * This header is for those files only; targets use GpuLower.h. What the
