@@ -96,21 +96,22 @@ struct StrictPropertiesModel final : private OdsModel<OpT>, OperationName::Impl 
 
   /// The operand groups added at the end of an op after generic IR had been
   /// written without them, latest first: attn.mha and attn.mha_varlen's
-  /// rng_state (dropout's run-time Philox state), then the fp8 q_descale,
-  /// k_descale, v_descale; attn.paged_attention's k_scale, v_scale.
-  static constexpr std::array<int, 2> laterGroups() {
+  /// k_mean (SAGE, docs/fp8.md), rng_state (dropout's run-time Philox
+  /// state), then the fp8 q_descale, k_descale, v_descale;
+  /// attn.paged_attention's k_scale, v_scale.
+  static constexpr std::array<int, 3> laterGroups() {
     if constexpr (std::is_same_v<OpT, attn::MhaOp> || std::is_same_v<OpT, attn::MhaVarlenOp>)
-      return {1, 3};
+      return {1, 1, 3};
     else if constexpr (std::is_same_v<OpT, attn::PagedAttentionOp>)
-      return {2, 0};
-    return {0, 0};
+      return {2, 0, 0};
+    return {0, 0, 0};
   }
 
   /// operandSegmentSizes as written before those groups existed (generic
   /// IR, C API users) is that of an op without them: padded with zeros.
   /// Anything else is left for ODS to check.
   static Attribute upgradeSegments(Attribute sizes) {
-    constexpr std::array<int, 2> later = laterGroups();
+    constexpr std::array<int, 3> later = laterGroups();
     if constexpr (later[0] == 0) {
       return sizes;
     } else {
@@ -332,7 +333,8 @@ LogicalResult checkAttributeNames(Operation *op, bool dropout) {
   bool blockMask = isa<attn::MhaOp, attn::MhaVarlenOp>(op);
   const char *names = isa<attn::MlaOp>(op) ? "kv_lora_rank, scale, causal and softcap"
                       : blockMask ? "scale, causal, window_left, window_right, softcap, dropout_p, "
-                                    "seed, offset, q_block_size and kv_block_size"
+                                    "seed, offset, q_block_size, kv_block_size, q_scale_block and "
+                                    "k_scale_block"
                       : dropout   ? "scale, causal, window_left, window_right, softcap, dropout_p, "
                                     "seed and offset"
                                   : "scale, causal, window_left, window_right and softcap";
@@ -408,12 +410,36 @@ LogicalResult checkFp8Result(Operation *op, Value out, const char *inputs) {
                            << ", got " << t;
 }
 
+/// SAGE (docs/fp8.md, "SAGE"): q and k are signless i8.
+bool isSage(Type t) { return t.isSignlessInteger(8); }
+
+/// SAGE's element types: q and k i8, v one fp8 type, out bf16 or f16, lse
+/// f32.
+LogicalResult verifySageElementTypes(Operation *op, Value q, Value k, Value v, Value out,
+                                     Value lse) {
+  for (auto [x, name] : {std::pair<Value, const char *>{q, "q"}, {k, "k"}})
+    if (!isSage(getElementTypeOrSelf(x.getType())))
+      return op->emitOpError() << "'" << name << "' element type must be i8 with i8 '"
+                               << (x == q ? "k" : "q") << "' (SAGE: i8 q and k, fp8 v), got "
+                               << getElementTypeOrSelf(x.getType());
+  Type ve = getElementTypeOrSelf(v.getType());
+  if (!isFp8(ve))
+    return op->emitOpError() << "'v' element type must be f8E4M3FN or f8E4M3FNUZ with i8 q and "
+                                "k (SAGE), got "
+                             << ve;
+  if (failed(checkFp8Result(op, out, "v and i8 q, k")))
+    return failure();
+  return lse ? checkElementKind(op, lse, "lse", Elements::F32) : success();
+}
+
 /// q, k, v and out share one of f16, bf16, f32; lse is f32. With fp8Ok
 /// (the forward ops), q, k and v may instead share one fp8 type, out then
 /// bf16 or f16.
 LogicalResult verifyElementTypes(Operation *op, Value q, Value k, Value v, Value out, Value lse,
                                  bool fp8Ok) {
   Type qe = getElementTypeOrSelf(q.getType());
+  if (fp8Ok && (isSage(qe) || isSage(getElementTypeOrSelf(k.getType()))))
+    return verifySageElementTypes(op, q, k, v, out, lse);
   if (isFp8(qe)) {
     if (!fp8Ok)
       return op->emitOpError() << "'q' element type must be f16, bf16 or f32, got " << qe
@@ -651,11 +677,13 @@ LogicalResult verifyDescales(Operation *op, Value q, Value qd, Value kd, Value v
                              int64_t batchSize, const Dim &hkv) {
   Type qe = getElementTypeOrSelf(q.getType());
   int given = (qd ? 1 : 0) + (kd ? 1 : 0) + (vd ? 1 : 0);
+  if (isSage(qe))
+    return success(); // verifySage: SAGE's granularities
   if (!isFp8(qe)) {
     if (given == 0)
       return success();
     return op->emitOpError() << "'q_descale', 'k_descale' and 'v_descale' apply to fp8 q, k and "
-                                "v only (f8E4M3FN or f8E4M3FNUZ), got "
+                                "v (f8E4M3FN or f8E4M3FNUZ) or SAGE's i8 q and k only, got "
                              << qe;
   }
   if (given != 3)
@@ -669,6 +697,110 @@ LogicalResult verifyDescales(Operation *op, Value q, Value qd, Value kd, Value v
        {std::pair<Value, const char *>{qd, "q_descale"}, {kd, "k_descale"}, {vd, "v_descale"}})
     if (failed(verifyScaleShape(op, v, name, "[] (per tensor), [Hkv] or [B, Hkv]", ranks)))
       return failure();
+  return success();
+}
+
+/// SAGE's operands and attributes (docs/fp8.md, "SAGE").
+struct SageOperands {
+  Value q, k, v, qd, kd, vd, kMean, sinks;
+  IntegerAttr qBlock, kBlock;
+  FloatAttr softcap;
+};
+
+/// A SAGE scale operand: f32 of rank 3 whose dims equal `dims` (a Dim with a
+/// null tensor is a count known only as a number: varlen's B).
+LogicalResult checkSageScale(Operation *op, Value scale, const char *name, const char *layout,
+                             ArrayRef<std::pair<Dim, int64_t>> dims) {
+  if (failed(checkElementKind(op, scale, name, Elements::F32)) ||
+      failed(checkRank(op, scale, name, static_cast<int64_t>(dims.size()), layout)))
+    return failure();
+  auto type = cast<RankedTensorType>(scale.getType());
+  for (unsigned i = 0; i < dims.size(); ++i) {
+    const Dim &want = dims[i].first;
+    int64_t size = type.getDimSize(i), wantSize = dims[i].second;
+    if (ShapedType::isDynamic(size) || ShapedType::isDynamic(wantSize) || size == wantSize)
+      continue;
+    return op->emitOpError() << "'" << name << "' dimension " << i << " (" << want.name << " = "
+                             << size << ") must equal '" << want.operand << "' dimension "
+                             << want.index << " (" << want.name << " = " << wantSize << ")";
+  }
+  return success();
+}
+
+/// The block count dim of a SAGE scale: ceil(S / block) of a static S
+/// (attn.mha; varlen's blocks are per sequence, so any count passes there).
+LogicalResult checkSageBlocks(Operation *op, Value scale, const char *name, const Dim *seq,
+                              int64_t block, const char *blockName) {
+  auto type = cast<RankedTensorType>(scale.getType());
+  int64_t n = type.getDimSize(2);
+  if (!ShapedType::isDynamic(n) && n < 1)
+    return op->emitOpError() << "'" << name << "' dimension 2 must hold at least 1 block, got "
+                             << n;
+  if (!seq || !seq->isStatic() || ShapedType::isDynamic(n))
+    return success();
+  int64_t want = (seq->size() + block - 1) / block;
+  if (n == want || (seq->size() == 0 && n == 1))
+    return success();
+  return op->emitOpError() << "'" << name << "' dimension 2 (" << n << " blocks) must equal ceil("
+                           << seq->name << " / " << blockName << ") = " << want << " ('"
+                           << seq->operand << "' dimension " << seq->index << ", " << seq->name
+                           << " = " << seq->size() << ", " << blockName << " = " << block << ")";
+}
+
+/// SAGE: with i8 q and k, the three descales in SAGE's granularities, both
+/// block sizes, an optional k_mean; without, none of them. `batch` is q's B
+/// (varlen: the number of sequences, batchSize); `sq`, `sk` the sequence
+/// dims that fix the block counts (varlen: null).
+LogicalResult verifySage(Operation *op, const SageOperands &s, const Dim &batch, int64_t batchSize,
+                         const Dim &hq, const Dim &hkv, const Dim &d, const Dim &dv, const Dim *sq,
+                         const Dim *sk) {
+  if (!isSage(getElementTypeOrSelf(s.q.getType()))) {
+    if (s.kMean)
+      return op->emitOpError() << "'k_mean' applies to SAGE (i8 q and k) only, got "
+                               << getElementTypeOrSelf(s.q.getType());
+    if (s.qBlock || s.kBlock)
+      return op->emitOpError() << "'q_scale_block' and 'k_scale_block' apply to SAGE (i8 q and "
+                                  "k) only, got "
+                               << getElementTypeOrSelf(s.q.getType());
+    return success();
+  }
+  if (!s.qd || !s.kd || !s.vd)
+    return op->emitOpError() << "SAGE (i8 q and k) needs 'q_descale', 'k_descale' and 'v_descale' "
+                                "(descale(%q_descale, %k_descale, %v_descale))";
+  if (!s.qBlock || !s.kBlock)
+    return op->emitOpError() << "SAGE (i8 q and k) needs 'q_scale_block' and 'k_scale_block' (the "
+                                "rows that share one q_descale / k_descale)";
+  for (auto [a, name] : {std::pair<IntegerAttr, const char *>{s.qBlock, "q_scale_block"},
+                         {s.kBlock, "k_scale_block"}})
+    if (a.getInt() < 1 || a.getInt() > kMaxLength)
+      return op->emitOpError() << "'" << name << "' must be in [1, " << kMaxLength << "], got "
+                               << a.getInt();
+  Dim nqb{s.qd, "q_descale", 2, "NQB"}, nkb{s.kd, "k_descale", 2, "NKB"};
+  std::pair<Dim, int64_t> b{batch, batchSize}, h{hq, hq.size()}, g{hkv, hkv.size()},
+      nq{nqb, ShapedType::kDynamic}, nk{nkb, ShapedType::kDynamic}, c{dv, dv.size()},
+      e{d, d.size()};
+  if (failed(checkSageScale(op, s.qd, "q_descale", "B x Hq x ceil(Sq / q_scale_block)",
+                            {b, h, nq})) ||
+      failed(checkSageBlocks(op, s.qd, "q_descale", sq, s.qBlock.getInt(), "q_scale_block")) ||
+      failed(checkSageScale(op, s.kd, "k_descale", "B x Hkv x ceil(Sk / k_scale_block)",
+                            {b, g, nk})) ||
+      failed(checkSageBlocks(op, s.kd, "k_descale", sk, s.kBlock.getInt(), "k_scale_block")) ||
+      failed(checkSageScale(op, s.vd, "v_descale", "B x Hkv x Dv, per channel", {b, g, c})))
+    return failure();
+  if (!s.kMean)
+    return success();
+  if (failed(checkSageScale(op, s.kMean, "k_mean", "B x Hkv x D", {b, g, e})))
+    return failure();
+  // k_mean adds q.k_mean to every logit of a row: softmax is invariant to
+  // it, and the kernels add it to lse only. softcap's tanh and a sink's
+  // fixed logit do not commute with that shift.
+  if (s.softcap)
+    return op->emitOpError() << "'softcap' cannot be combined with 'k_mean' (the smoothing term is "
+                                "added back to lse only, which is exact for the shift-invariant "
+                                "softmax; tanh is not shift-invariant)";
+  if (s.sinks)
+    return op->emitOpError() << "'sinks' cannot be combined with 'k_mean' (a sink's logit does not "
+                                "move with the smoothing term that is added back to lse only)";
   return success();
 }
 
@@ -822,6 +954,12 @@ LogicalResult attn::MhaOp::verify() {
   if (failed(verifyDescales(getOperation(), getQ(), getQDescale(), getKDescale(), getVDescale(), qB,
                             qB.size(), Dim{getK(), "k", 1, "Hkv"})))
     return failure();
+  SageOperands sage{getQ(),      getK(),          getV(),          getQDescale(),
+                    getKDescale(), getVDescale(), getKMean(),      getSinks(),
+                    getQScaleBlockAttr(), getKScaleBlockAttr(), getSoftcapAttr()};
+  if (failed(verifySage(getOperation(), sage, qB, qB.size(), qH, Dim{getK(), "k", 1, "Hkv"},
+                        Dim{getQ(), "q", 3, "D"}, Dim{getV(), "v", 3, "Dv"}, &qS, &kS)))
+    return failure();
   return verifyBlockMask(getOperation(), mask, qB, qB.size(), qH, &qS, &kS);
 }
 
@@ -839,6 +977,13 @@ LogicalResult attn::MhaVarlenOp::verify() {
   if (failed(verifyDescales(getOperation(), getQ(), getQDescale(), getKDescale(), getVDescale(),
                             Dim{getCuSeqlensQ(), "cu_seqlens_q", 0, "B"}, batch,
                             Dim{getK(), "k", 1, "Hkv"})))
+    return failure();
+  SageOperands sage{getQ(),      getK(),          getV(),          getQDescale(),
+                    getKDescale(), getVDescale(), getKMean(),      getSinks(),
+                    getQScaleBlockAttr(), getKScaleBlockAttr(), getSoftcapAttr()};
+  if (failed(verifySage(getOperation(), sage, Dim{getCuSeqlensQ(), "cu_seqlens_q", 0, "B"}, batch,
+                        qH, Dim{getK(), "k", 1, "Hkv"}, Dim{getQ(), "q", 2, "D"},
+                        Dim{getV(), "v", 2, "Dv"}, nullptr, nullptr)))
     return failure();
   return verifyBlockMask(getOperation(), mask, cq, batch, qH, nullptr, nullptr);
 }

@@ -65,7 +65,8 @@ defvar Attn_DropoutAttrs = (ins
 // (FlashAttention 2's rng_state: tensor<2xi64> holding [seed, offset]), so
 // one compiled kernel serves every training step. dropout_p stays an
 // attribute: it is part of the kernel (its threshold and scale are
-// constants). It is the last operand group of the four ops that take it.
+// constants). It is the last operand group of the backward ops, and of
+// attn.mha / attn.mha_varlen but for SAGE's k_mean, which came after it.
 defvar Attn_RngStateOperand = (ins Optional<Attn_I64Tensor>:$rng_state);
 
 // Block-sparse and custom masks (FlexAttention's BlockMask; docs/masks.md).
@@ -99,6 +100,21 @@ defvar Attn_DescaleOperands = (ins
   Optional<Attn_F32Tensor>:$v_descale
 );
 
+// SAGE-style quantized attention (docs/fp8.md, "SAGE"): q and k signless
+// i8, v fp8, with the descales in SAGE's granularities (q_descale
+// B x Hq x ceil(Sq / q_scale_block), k_descale B x Hkv x ceil(Sk /
+// k_scale_block), v_descale B x Hkv x Dv, per channel) and optionally the
+// mean that was subtracted from K before quantizing it (k_mean:
+// B x Hkv x D f32), which the op adds back (only lse changes). The block
+// sizes are attributes of the op, independent of the kernel's tiling.
+defvar Attn_SageOperands = (ins
+  Optional<Attn_F32Tensor>:$k_mean
+);
+defvar Attn_SageAttrs = (ins
+  OptionalAttr<I64Attr>:$q_scale_block,
+  OptionalAttr<I64Attr>:$k_scale_block
+);
+
 def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
   let summary = "batched multi-head (GQA/MQA) scaled dot-product attention";
   let description = [{
@@ -120,9 +136,9 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     of the probabilities before dropout. dropout_p is a compile-time
     attribute; the Philox seed and offset may instead be read at run time
     from `rng_state(%rng_state)`, a `tensor<2xi64>` holding [seed, offset]
-    (FlashAttention 2's rng_state), the op's last operand (after the
-    descales); it needs dropout_p > 0 and excludes the `seed` and `offset`
-    attributes.
+    (FlashAttention 2's rng_state), after the descales (only SAGE's
+    k_mean follows it); it needs dropout_p > 0 and excludes the `seed` and
+    `offset` attributes.
 
     Optional `sinks: tensor<Hq x f32>` (attention sinks, as in gpt-oss): a
     per-head logit (natural-log domain, not scaled, capped or biased) that
@@ -136,6 +152,18 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     tensors of shape [] (per tensor), [Hkv] or [B, Hkv]; the op is then
     attention of (q * q_descale, k * k_descale, v * v_descale), query head h
     using KV head h / (Hq / Hkv)'s descales, and out is bf16 or f16.
+
+    SAGE (docs/fp8.md, "SAGE"): q and k i8 and v fp8 (f8E4M3FN or
+    f8E4M3FNUZ) with `descale(%q_descale, %k_descale, %v_descale)` of shapes
+    [B, Hq, ceil(Sq / q_scale_block)], [B, Hkv, ceil(Sk / k_scale_block)] and
+    [B, Hkv, Dv], the attributes `q_scale_block` and `k_scale_block`, and
+    optionally `k_mean(%k_mean)` of shape [B, Hkv, D] (f32). The op is then
+    attention of (q[b, h, i, :] * q_descale[b, h, i / q_scale_block],
+    k[b, g, j, :] * k_descale[b, g, j / k_scale_block] (+ k_mean[b, g, :]
+    when given: the unsmoothed K), v[b, g, j, c] * v_descale[b, g, c]), g
+    the KV head of h; out is bf16 or f16. k_mean shifts every logit of a
+    row by the same amount, so only lse depends on it; softcap and sinks
+    do not commute with that shift and are refused with k_mean.
 
     Optional block mask (FlexAttention's BlockMask, docs/masks.md):
     `block_mask(%kv_num_blocks, %kv_indices)` with
@@ -161,7 +189,8 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
                        Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_RngStateOperand,
-                       Attn_CommonAttrs, Attn_DropoutAttrs, Attn_BlockMaskAttrs);
+                       Attn_SageOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
+                       Attn_BlockMaskAttrs, Attn_SageAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   // At most one region (absent: no element mask); variadic so that ops
   // written without one keep their generic form.
@@ -172,6 +201,7 @@ def Attn_MhaOp : Attn_Op<"mha", [Pure, AttrSizedOperandSegments]> {
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
     (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
     (`rng_state` `(` $rng_state^ `)`)?
+    (`k_mean` `(` $k_mean^ `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -196,8 +226,12 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     mask_mod's q_idx / kv_idx local to the sequence, NQB and NKB at least
     the blocks of the longest sequence. fp8 q, k, v with
     `descale(%q_descale, %k_descale, %v_descale)` as in attn.mha (B is the
-    number of sequences). Dropout and `rng_state(%rng_state)` (the last
-    operand) as in attn.mha, b the sequence.
+    number of sequences). Dropout and `rng_state(%rng_state)` as in
+    attn.mha, b the sequence. SAGE (i8 q and k, fp8 v) as in attn.mha, per
+    sequence: B the number of sequences, row i / q_scale_block and key
+    j / k_scale_block local to the sequence, the descales' last dims NQB
+    and NKB at least the blocks of the longest sequence, k_mean[b] the
+    mean of sequence b (any vector per sequence and KV head is exact).
   }];
   let arguments = !con((ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                             Attn_I32Tensor:$cu_seqlens_q,
@@ -205,7 +239,8 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
                             Optional<Attn_F32Tensor>:$alibi_slopes,
                             Optional<Attn_F32Tensor>:$sinks),
                        Attn_BlockMaskOperands, Attn_DescaleOperands, Attn_RngStateOperand,
-                       Attn_CommonAttrs, Attn_DropoutAttrs, Attn_BlockMaskAttrs);
+                       Attn_SageOperands, Attn_CommonAttrs, Attn_DropoutAttrs,
+                       Attn_BlockMaskAttrs, Attn_SageAttrs);
   let results = (outs Attn_Tensor:$out, Optional<Attn_F32Tensor>:$lse);
   let regions = (region VariadicRegion<SizedRegion<1>>:$mask_mod);
   let assemblyFormat = [{
@@ -215,6 +250,7 @@ def Attn_MhaVarlenOp : Attn_Op<"mha_varlen", [Pure, AttrSizedOperandSegments]> {
     (`full_blocks` `(` $full_kv_num_blocks^ `,` $full_kv_indices `)`)?
     (`descale` `(` $q_descale^ `,` $k_descale `,` $v_descale `)`)?
     (`rng_state` `(` $rng_state^ `)`)?
+    (`k_mean` `(` $k_mean^ `)`)?
     (`mask_mod` $mask_mod^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
