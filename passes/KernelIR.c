@@ -291,6 +291,9 @@ MlirValue attnDecodeFp8(AttnBuilder *b, MlirValue x) {
 MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to) {
   MlirType from = mlirValueGetType(x);
   MlirType elem = mlirTypeIsAVector(from) ? mlirShapedTypeGetElementType(from) : from;
+  /* SAGE's i8 q and k (docs/fp8.md, "SAGE"): every i8 is an f32 exactly. */
+  if (mlirTypeIsAInteger(elem) && mlirIntegerTypeGetWidth(elem) == 8)
+    return attnConvertF(b, attnOp1(b, "arith.sitofp", 1, &x, shapeOf(from, attnF32Type(b))), to);
   if (!attnIsFp8Type(elem))
     return attnConvertF(b, x, to);
   return attnConvertF(b, attnDecodeFp8(b, x), to);

@@ -68,8 +68,8 @@ void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), 
 
 /* fp8 (docs/fp8.md) on the CPU: x (f8E4M3FN or f8E4M3FNUZ, scalar or
  * vector) decoded exactly to f32 with integer ops (LLVM has no fp8 types);
- * attnConvertFromFp8 converts to `to` through it, other types as
- * attnConvertF. */
+ * attnConvertFromFp8 converts to `to` through it, SAGE's i8 through an
+ * exact arith.sitofp to f32, other types as attnConvertF. */
 MlirValue attnDecodeFp8(AttnBuilder *b, MlirValue x);
 MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to);
 

@@ -73,16 +73,22 @@ static bool isMhaOrVarlen(MlirOperation op) {
   return attnIsOp(op, "attn.mha") || attnIsOp(op, "attn.mha_varlen");
 }
 
-/* The last group, rng_state (dropout's run-time Philox state), of attn.mha,
- * attn.mha_varlen and their backward ops. */
+/* The group after the descales: rng_state (dropout's run-time Philox state),
+ * of attn.mha, attn.mha_varlen and their backward ops (of the backward ops the
+ * last group). */
 static intptr_t rngGroups(MlirOperation op) {
   return isMhaOrVarlen(op) || attnIsBackwardOp(op) ? 1 : 0;
 }
+/* The group after rng_state, the last of attn.mha and attn.mha_varlen:
+ * SAGE's k_mean (docs/fp8.md). */
+static intptr_t sageGroups(MlirOperation op) { return isMhaOrVarlen(op) ? 1 : 0; }
 /* The groups after the sinks: attn.mha and attn.mha_varlen have the block
- * mask's four and the three descales (then rng_state), attn.paged_attention
- * k_scale and v_scale. */
+ * mask's four, the three descales, rng_state and k_mean, attn.paged_attention
+ * k_scale and v_scale. Counted from the block mask (fp8Groups) they are the
+ * descales and what follows them. */
 static intptr_t fp8Groups(MlirOperation op) {
-  return (isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0) + rngGroups(op);
+  return (isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0) + rngGroups(op) +
+         sageGroups(op);
 }
 static intptr_t blockMaskGroups(MlirOperation op) {
   return (isMhaOrVarlen(op) ? 4 : 0) + fp8Groups(op);
@@ -100,11 +106,12 @@ MlirValue attnOpBlockMask(MlirOperation op, AttnBlockMaskOperand which) {
                            : (MlirValue){NULL};
 }
 MlirValue attnOpRngState(MlirOperation op) {
-  return rngGroups(op) ? optionalOperand(op, 1) : (MlirValue){NULL};
+  return rngGroups(op) ? optionalOperand(op, 1 + sageGroups(op)) : (MlirValue){NULL};
 }
 MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
   if (isMhaOrVarlen(op))
-    return which <= ATTN_V_DESCALE ? optionalOperand(op, 3 - (intptr_t)which + rngGroups(op))
+    return which <= ATTN_V_DESCALE
+               ? optionalOperand(op, 3 - (intptr_t)which + rngGroups(op) + sageGroups(op))
                                    : (MlirValue){NULL};
   if (attnIsOp(op, "attn.paged_attention"))
     return which >= ATTN_K_SCALE ? optionalOperand(op, 2 - (intptr_t)(which - ATTN_K_SCALE))
@@ -113,6 +120,22 @@ MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
   if (attnIsOp(op, "attn.mla") && which >= ATTN_K_SCALE && mlirOperationGetNumOperands(op) > 5)
     return mlirOperationGetOperand(op, 5);
   return (MlirValue){NULL};
+}
+
+MlirValue attnOpKMean(MlirOperation op) {
+  return isMhaOrVarlen(op) ? optionalOperand(op, 1) : (MlirValue){NULL};
+}
+
+bool attnOpIsSage(MlirOperation op) {
+  if (!isMhaOrVarlen(op))
+    return false;
+  MlirType q = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  return mlirTypeIsAInteger(q) && mlirIntegerTypeGetWidth(q) == 8;
+}
+
+int64_t attnOpScaleBlock(MlirOperation op, const char *name) {
+  MlirAttribute a = mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+  return mlirAttributeIsNull(a) ? 0 : mlirIntegerAttrGetValueInt(a);
 }
 
 bool attnIsFp8Type(MlirType t) {

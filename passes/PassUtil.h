@@ -52,11 +52,18 @@ typedef enum {
   ATTN_V_SCALE
 } AttnScaleOperand;
 MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which);
-/* dropout's run-time Philox state, tensor<2xi64> [seed, offset]: the last
- * operand group of attn.mha, attn.mha_varlen, attn.mha_bwd and
- * attn.mha_varlen_bwd. Null when absent (the seed and offset attributes,
+/* dropout's run-time Philox state, tensor<2xi64> [seed, offset]: the
+ * operand group after the descales of attn.mha and attn.mha_varlen (only
+ * SAGE's k_mean follows), the last of attn.mha_bwd and attn.mha_varlen_bwd. Null when absent (the seed and offset attributes,
  * or no dropout). */
 MlirValue attnOpRngState(MlirOperation op);
+/* SAGE (docs/fp8.md, "SAGE"): attn.mha / attn.mha_varlen with i8 q and k
+ * (fp8 v, descales per q block, k block and v channel); their optional
+ * k_mean (B x Hkv x D f32, the last operand, after rng_state), or null; the block size
+ * attribute `name` ("q_scale_block", "k_scale_block"), 0 when absent. */
+bool attnOpIsSage(MlirOperation op);
+MlirValue attnOpKMean(MlirOperation op);
+int64_t attnOpScaleBlock(MlirOperation op, const char *name);
 /* f8E4M3FN or f8E4M3FNUZ. */
 bool attnIsFp8Type(MlirType t);
 /* An attention op whose k (k_cache) is fp8. */

@@ -453,9 +453,22 @@ typedef struct {
   int n;
 } Loops;
 
+/* Whether a loop's body holds a tile matmul itself (a KV loop does). */
+static bool hasMatmul(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (attnIsOp(op, "vector.contract"))
+      return true;
+  return false;
+}
+
+/* The candidate KV loops. Only loops with a matmul in their own body: a
+ * loop nested in a KV loop's body (SAGE's per-key scale loads) is destroyed
+ * with that body when the KV loop is rebuilt, so it must not be listed. */
 static MlirWalkResult collectLoop(MlirOperation op, void *userData) {
   Loops *l = userData;
-  if (attnIsOp(op, "scf.for") && l->n < 64)
+  if (attnIsOp(op, "scf.for") && l->n < 64 && hasMatmul(op))
     l->loops[l->n++] = op;
   return MlirWalkResultAdvance;
 }

@@ -73,6 +73,7 @@ typedef struct {
   int packedEpoch;       /* valid while the scratch pool is not released (reusePack) */
   MlirBlock packedBlock; /* the block the pack was built in */
   bool materialize;      /* LAZY that must be stored once computed */
+  bool intInF32;         /* BUFFER of SAGE's i8 x i8 -> i32 matmul, held as f32 (exact) */
   /* OPERAND: the transfer_read it came from. */
   MlirValue mem, idx[4];
   intptr_t rank;
@@ -375,6 +376,11 @@ static MlirValue columnUncached(Lower *L, AttnBuilder *b, MlirValue old, MlirVal
     fail(L, mlirOperationIsNull(def) ? attnNullOp() : def, "has an unsupported tile value");
     return attnNullValue();
   }
+  if (r->kind == REP_BUFFER && r->intInF32) {
+    fail(L, def, "is an integer matmul result read other than by its arith.sitofp (unsupported "
+                 "on the CPU)");
+    return attnNullValue();
+  }
   if (r->kind == REP_BUFFER)
     return loadColumn(L, b, r->buffer, n);
   if (r->kind != REP_LAZY) {
@@ -618,6 +624,28 @@ static MlirValue packOperand(Lower *L, AttnBuilder *b, const Rep *o, int64_t row
   return pack;
 }
 
+/* A splat constant 0 (integer or float). */
+static bool isZeroSplat(MlirValue v) {
+  MlirOperation def = defOf(v);
+  if (!isOp(def, "arith.constant"))
+    return false;
+  MlirAttribute a = inherent(def, "value");
+  if (!mlirAttributeIsADenseElements(a) || !mlirDenseElementsAttrIsSplat(a))
+    return false;
+  MlirAttribute e = mlirDenseElementsAttrGetSplatValue(a);
+  return mlirAttributeIsAInteger(e) ? mlirIntegerAttrGetValueInt(e) == 0
+                                    : mlirFloatAttrGetValueDouble(e) == 0.0;
+}
+
+/* SAGE's Q K^T: i8 operands, i32 accumulator. */
+static bool isI8xI8ToI32(MlirOperation op) {
+  MlirType l = elemOf(mlirOperationGetOperand(op, 0)), r = elemOf(mlirOperationGetOperand(op, 1)),
+           a = elemOf(mlirOperationGetOperand(op, 2));
+  return mlirTypeIsAInteger(l) && mlirIntegerTypeGetWidth(l) == 8 && mlirTypeIsAInteger(r) &&
+         mlirIntegerTypeGetWidth(r) == 8 && mlirTypeIsAInteger(a) &&
+         mlirIntegerTypeGetWidth(a) == 32;
+}
+
 /* Walks the accumulator's element-wise chain to a buffer that nothing else
  * reads, so the matmul can update it in place. */
 static MlirValue inPlaceBuffer(Lower *L, MlirValue acc) {
@@ -673,12 +701,23 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue tile = rc && rc->kind == REP_COLUMNS ? rc->source : rhs;
   Rep *ro = mapFind(&L->map, tile);
   if (form == ATTN_CONTRACT_OTHER || !ro || (ro->kind != REP_OPERAND && ro->kind != REP_PIECES) ||
-      dimOf(lhs, 0) != L->bm || !mlirTypeIsAF32(elemOf(acc))) {
+      dimOf(lhs, 0) != L->bm || !(mlirTypeIsAF32(elemOf(acc)) || isI8xI8ToI32(op))) {
     fail(L, op,
-         "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, K/V tile "
+         "is not a QK^T or PV tile matmul of the kernel IR (f32 accumulator, or i32 for i8 "
+         "operands, K/V tile "
          "read by vector.transfer_read, or assembled from such reads by "
          "vector.insert_strided_slice, or the first columns of such a tile, as right "
          "operand)");
+    return;
+  }
+  /* SAGE's Q K^T: i8 x i8 into i32, from 0 (docs/fp8.md). The micro-kernel
+   * runs on the exact f32 values of the i8s; every product is an integer
+   * below 2^14 and every sum below 2^24 (D <= 576 < 2^24 / 127^2), so f32
+   * accumulates exactly what i32 does. */
+  bool integer = mlirTypeIsAInteger(elemOf(acc));
+  if (integer && !isZeroSplat(acc)) {
+    fail(L, op, "is an integer tile matmul whose accumulator is not a splat 0 (unsupported on the "
+                "CPU)");
     return;
   }
   Rep o = *ro;
@@ -705,14 +744,15 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue accs[16], colIdx[16];
   for (int64_t i = 0; i < nr && !L->failed; ++i) {
     colIdx[i] = attnAddI(b, blocks.iv, cIdx(b, i));
-    accs[i] = column(L, b, acc, colIdx[i], false);
+    accs[i] = integer ? attnConstSplatF(b, vecBM(L, attnF32Type(b)), 0.0)
+                      : column(L, b, acc, colIdx[i], false);
   }
   if (L->failed)
     return;
   AttnFor red = attnForBegin(b, cIdx(b, 0), cIdx(b, depth), cIdx(b, 1), nr, accs);
   {
     MlirType f32col = vecBM(L, attnF32Type(b));
-    MlirValue av = attnConvertF(b, loadColumn(L, b, a, red.iv), f32col);
+    MlirValue av = attnConvertFromFp8(b, loadColumn(L, b, a, red.iv), f32col);
     MlirValue next[16];
     for (int64_t i = 0; i < nr; ++i) {
       MlirValue at[2] = {colIdx[i], red.iv}; /* QK: B(x, r) = K[x][r] */
@@ -729,7 +769,16 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
   for (int64_t i = 0; i < nr; ++i)
     storeColumn(b, red.results[i], out, colIdx[i]);
   attnForEnd(b, &blocks, 0, NULL);
-  mapPut(L, res, (Rep){.kind = REP_BUFFER, .buffer = out});
+  mapPut(L, res, (Rep){.kind = REP_BUFFER, .buffer = out, .intInF32 = integer});
+}
+
+/* arith.sitofp of SAGE's i32 matmul result: the f32 buffer already holds
+ * its exact values. */
+static bool isIntMatmulToFloat(Lower *L, MlirOperation op) {
+  if (!attnIsOp(op, "arith.sitofp") || !isTile(mlirOperationGetResult(op, 0)))
+    return false;
+  Rep *r = mapFind(&L->map, mlirOperationGetOperand(op, 0));
+  return r && r->kind == REP_BUFFER && r->intInF32;
 }
 
 /*===--- Other tile ops ----------------------------------------------------===*/
@@ -1101,6 +1150,10 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
     lowerColumnSlice(L, op);
   } else if (attnIsOp(op, "vector.transfer_write") && isTile(mlirOperationGetOperand(op, 0))) {
     lowerTransferWrite(L, b, op);
+  } else if (isIntMatmulToFloat(L, op)) {
+    mapPut(L, mlirOperationGetResult(op, 0),
+           (Rep){.kind = REP_BUFFER,
+                 .buffer = mapFind(&L->map, mlirOperationGetOperand(op, 0))->buffer});
   } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0)) &&
              onlyRightOperand(mlirOperationGetResult(op, 0))) {
     lowerDequantOperand(L, op);

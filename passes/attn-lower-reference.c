@@ -81,12 +81,15 @@ typedef struct {
    * of the key's (block, slot, scaleHead). */
   struct {
     MlirValue scale, tokenScale, scaleHead;
+    /* SAGE (docs/fp8.md, "SAGE"): the factor of row r is
+     * rowScale[sb, sh, min(r / rowBlock, N - 1)] (k: one per block of keys),
+     * that of column c colScale[sb, sh, c] (v: per channel), and
+     * shift[sb, sh, c] is added after scaling (k_mean: the unsmoothed K). */
+    MlirValue rowScale, colScale, shift, sb, sh;
+    int64_t rowBlock;
   } dq;
 } AttnAccess;
-#define NO_DEQUANT                                                                                 \
-  {                                                                                                \
-    {NULL}, {NULL}, { NULL }                                                                       \
-  }
+#define NO_DEQUANT {{NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, 0}
 
 /* Everything one query row needs. */
 typedef struct {
@@ -138,9 +141,36 @@ static MlirValue *at(AttnAccess *a, MlirValue row, MlirValue col, AttnBuilder *b
   return a->idx;
 }
 
+/* The index of a row's scale block: min(row / block, N - 1), N the
+ * scale's last dim (varlen's N covers the longest sequence; clamped so
+ * that short scale tensors give wrong numbers, never reads outside). */
+static MlirValue blockIndex(AttnBuilder *b, MlirValue scale, MlirValue row, int64_t block) {
+  MlirValue last = attnSubI(b, attnDim(b, scale, 2), attnConstIndex(b, 1));
+  return attnMaxSI(b, attnMinSI(b, attnDivSI(b, row, attnConstIndex(b, block)), last),
+                   attnConstIndex(b, 0));
+}
+
+/* x (decoded exactly to f32) of element (row, col) times its SAGE scales,
+ * plus its shift (k_mean). */
+static MlirValue sageDequant(AttnBuilder *b, AttnAccess *a, MlirValue x, MlirValue row,
+                             MlirValue col) {
+  if (!mlirValueIsNull(a->dq.rowScale)) {
+    MlirValue idx[3] = {a->dq.sb, a->dq.sh, blockIndex(b, a->dq.rowScale, row, a->dq.rowBlock)};
+    x = attnMulF(b, x, attnLoad(b, a->dq.rowScale, 3, idx));
+  }
+  MlirValue cidx[3] = {a->dq.sb, a->dq.sh, col};
+  if (!mlirValueIsNull(a->dq.colScale))
+    x = attnMulF(b, x, attnLoad(b, a->dq.colScale, 3, cidx));
+  if (!mlirValueIsNull(a->dq.shift))
+    x = attnAddF(b, x, attnLoad(b, a->dq.shift, 3, cidx));
+  return x;
+}
+
 static MlirValue loadF32(AttnBuilder *b, AttnAccess *a, MlirValue row, MlirValue col) {
   MlirValue *idx = at(a, row, col, b);
   MlirValue x = attnConvertFromFp8(b, attnLoad(b, a->mem, a->rank, idx), attnF32Type(b));
+  if (!mlirValueIsNull(a->dq.rowScale) || !mlirValueIsNull(a->dq.colScale))
+    return sageDequant(b, a, x, row, col);
   if (!mlirValueIsNull(a->dq.tokenScale)) { /* [NB, BS, Hkv], or attn.mla's [NB, BS] */
     MlirValue sidx[3] = {idx[0], idx[1], a->dq.scaleHead};
     intptr_t rank = mlirShapedTypeGetRank(mlirValueGetType(a->dq.tokenScale));
@@ -167,6 +197,43 @@ static void setDescales(AttnBuilder *b, AttnRow *r, const MlirValue desc[3], Mli
   r->q.dq.scale = loadScale(b, desc[0], batch, kvHead);
   r->k.dq.scale = loadScale(b, desc[1], batch, kvHead);
   r->v.dq.scale = loadScale(b, desc[2], batch, kvHead);
+}
+
+/* SAGE (docs/fp8.md, "SAGE"): q rows and k rows times their block's
+ * descale, k plus k_mean when given (the op's K is the unsmoothed one), v
+ * columns times their channel's descale; `batch` is the batch (varlen: the
+ * sequence), rows local to it. */
+typedef struct {
+  MlirValue qd, kd, vd, kMean;
+  int64_t qBlock, kBlock;
+} AttnSage;
+
+static bool readSage(AttnBuilder *b, MlirOperation op, AttnSage *s) {
+  memset(s, 0, sizeof(*s));
+  if (!attnOpIsSage(op))
+    return false;
+  s->qd = attnToBuffer(b, attnOpScale(op, ATTN_Q_DESCALE));
+  s->kd = attnToBuffer(b, attnOpScale(op, ATTN_K_DESCALE));
+  s->vd = attnToBuffer(b, attnOpScale(op, ATTN_V_DESCALE));
+  MlirValue mean = attnOpKMean(op);
+  s->kMean = mlirValueIsNull(mean) ? attnNullValue() : attnToBuffer(b, mean);
+  s->qBlock = attnOpScaleBlock(op, "q_scale_block");
+  s->kBlock = attnOpScaleBlock(op, "k_scale_block");
+  return true;
+}
+
+static void setSage(AttnRow *r, const AttnSage *s, MlirValue batch, MlirValue head,
+                    MlirValue kvHead) {
+  r->q.dq.rowScale = s->qd;
+  r->q.dq.rowBlock = s->qBlock;
+  r->q.dq.sb = batch;
+  r->q.dq.sh = head;
+  r->k.dq.rowScale = s->kd;
+  r->k.dq.rowBlock = s->kBlock;
+  r->k.dq.shift = s->kMean;
+  r->k.dq.sb = r->v.dq.sb = batch;
+  r->k.dq.sh = r->v.dq.sh = kvHead;
+  r->v.dq.colScale = s->vd;
 }
 
 /* visible(i, j) per the dialect: j <= i + off (causal), i + off - wl <= j,
@@ -488,7 +555,10 @@ static void lowerMha(MlirOperation op) {
   MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
   MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue desc[3];
-  readDescales(&b, op, desc);
+  AttnSage sage;
+  bool isSage = readSage(&b, op, &sage);
+  if (!isSage)
+    readDescales(&b, op, desc);
   MlirType resultElem = resultElemType(op);
   MlirValue outSrc[4] = {q, q, q, v};
   int outDims[4] = {0, 1, 2, 3};
@@ -528,7 +598,10 @@ static void lowerMha(MlirOperation op) {
     mask.batch = bi;
     mask.head = h;
     r.mask = hasMask ? &mask : NULL;
-    setDescales(&b, &r, desc, bi, kvHead);
+    if (isSage)
+      setSage(&r, &sage, bi, h, kvHead);
+    else
+      setDescales(&b, &r, desc, bi, kvHead);
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);
@@ -568,7 +641,10 @@ static void lowerMhaVarlen(MlirOperation op) {
   MlirValue alibi = optionalBuffer(&b, attnOpAlibi(op));
   MlirValue sinks = optionalBuffer(&b, attnOpSinks(op));
   MlirValue desc[3];
-  readDescales(&b, op, desc);
+  AttnSage sage;
+  bool isSage = readSage(&b, op, &sage);
+  if (!isSage)
+    readDescales(&b, op, desc);
   MlirType resultElem = resultElemType(op);
   MlirValue out, lse;
   allocPackedResults(&b, op, q, v, sinks, 2, &out, &lse);
@@ -615,7 +691,10 @@ static void lowerMhaVarlen(MlirOperation op) {
     mask.batch = seq.iv;
     mask.head = h;
     r.mask = hasMask ? &mask : NULL;
-    setDescales(&b, &r, desc, seq.iv, kvHead);
+    if (isSage)
+      setSage(&r, &sage, seq.iv, h, kvHead);
+    else
+      setDescales(&b, &r, desc, seq.iv, kvHead);
     emitRow(&b, &r);
   }
   attnForEnd(&b, &rows, 0, NULL);

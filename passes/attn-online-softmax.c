@@ -114,6 +114,13 @@ typedef struct {
   bool fp8;
   MlirType inElem;
   int descaleRank[3];
+  /* SAGE (docs/fp8.md, "SAGE"): i8 q and k (Q K^T an i8 x i8 -> i32
+   * matmul, converted to f32 and scaled per row and per key), v of type
+   * inElem (fp8, dequantized as fp8's), descales B x H x N per block of
+   * qScaleBlock rows / kScaleBlock keys and B x Hkv x Dv per V channel;
+   * with hasKMean, k_mean's term added to lse. fp8 is false then. */
+  bool sage, hasKMean;
+  int64_t qScaleBlock, kScaleBlock;
   MlirAffineMap kvHeadMap, gridMap;
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
   AttnDropout dropout;
@@ -166,6 +173,14 @@ typedef struct {
   MlirValue slopeRow;        /* the same per row, vector<BM x f32> (GQA-packed rows), or null */
   MlirValue sinkRow;         /* sink * log2(e) per row, vector<BM x f32>, or null */
   MlirValue qkScale, vScale; /* fp8: q_descale * k_descale and v_descale (f32), or null */
+  /* SAGE: the descales (B x H x N, f32) and k_mean (B x Hkv x D), the batch
+   * (varlen: sequence, clamped) and heads they are read at, whether they
+   * may be read at all (null: yes; varlen with B = 0: no), the q scale of
+   * each row (vector<BM x f32>) and lse's k_mean term (natural log, or
+   * null). */
+  struct {
+    MlirValue qd, kd, vd, kMean, batch, head, kvHead, hasRows, qRow, lseShift;
+  } sage;
   MlirValue qTile;           /* vector<BM x D x E> */
   MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
   /* Positions (i + off) of the tile's first and last real rows; null: from m0, sq, off. */
@@ -236,6 +251,18 @@ static bool readFp8Spec(MlirOperation op, Spec *s) {
     s->descaleRank[i] = (int)mlirShapedTypeGetRank(
         mlirValueGetType(attnOpScale(op, (AttnScaleOperand)(ATTN_Q_DESCALE + i))));
   return true;
+}
+
+/* SAGE: i8 q and k, fp8 v; out's type is the 16-bit type of P V. */
+static void readSageSpec(MlirOperation op, Spec *s) {
+  if (!attnOpIsSage(op))
+    return;
+  s->sage = true;
+  s->inElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 2)));
+  s->elem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
+  s->qScaleBlock = attnOpScaleBlock(op, "q_scale_block");
+  s->kScaleBlock = attnOpScaleBlock(op, "k_scale_block");
+  s->hasKMean = !mlirValueIsNull(attnOpKMean(op));
 }
 
 /* The tiles' head-dim widths (attn.tile's d_tile / dv_tile: padded on GPU
@@ -324,6 +351,7 @@ static bool readSpec(MlirOperation op, Spec *s) {
   s->elem = mlirShapedTypeGetElementType(qType);
   if (!readFp8Spec(op, s))
     return false;
+  readSageSpec(op, s);
   if (!readTileWidths(op, tile, s))
     return false;
   readCommonAttrs(op, s);
@@ -467,9 +495,10 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
   intptr_t n = 0, rank = s->varlen ? 3 : 4;
   MlirType f32 = mlirF32TypeGet(ctx), i32 = mlirIntegerTypeGet(ctx, 32);
   MlirType in = s->fp8 ? s->inElem : s->elem;
-  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, in);
-  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, in);
-  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, in);
+  MlirType qk = s->sage ? mlirIntegerTypeGet(ctx, 8) : in, vIn = s->sage ? s->inElem : in;
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, qk);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->d, true, qk);
+  types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, vIn);
   if (s->varlen) {
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
     types[n++] = attnStridedMemRefType(ctx, 1, mlirShapedTypeGetDynamicSize(), false, i32);
@@ -484,8 +513,14 @@ static intptr_t kernelParamTypes(MlirContext ctx, const Spec *s, MlirType *types
   }
   for (int i = 0; s->fp8 && i < 3; ++i)
     types[n++] = scaleMemRefType(ctx, s->descaleRank[i]);
+  /* SAGE: q_descale, k_descale, v_descale (B x H x N), then rng_state, then
+   * k_mean (B x Hkv x D): the op's operand order. */
+  for (int i = 0; s->sage && i < 3; ++i)
+    types[n++] = scaleMemRefType(ctx, 3);
   if (s->dropout.runtime)
     types[n++] = attnRngStateMemRefType(ctx);
+  if (s->hasKMean)
+    types[n++] = scaleMemRefType(ctx, 3);
   types[n++] = attnStridedMemRefType(ctx, rank, s->dv, true, s->elem);
   if (s->hasLse)
     types[n++] = attnStridedMemRefType(ctx, rank - 1, mlirShapedTypeGetDynamicSize(), false, f32);
@@ -533,6 +568,11 @@ static void place(AttnBuilder *b, Access *a, MlirValue row) {
 /* 0 of a tile's element type: a constant of it (fp8 has no truncf on the
  * CPU, so not a conversion of f32's 0 as for the 16-bit types). */
 static MlirValue zeroOf(AttnBuilder *b, MlirType elem) {
+  if (mlirTypeIsAInteger(elem)) { /* SAGE's i8 q and k */
+    MlirNamedAttribute value = attnNamedAttr(b, "value", mlirIntegerAttrGet(elem, 0));
+    return mlirOperationGetResult(
+        attnBuildOp(b, "arith.constant", 0, NULL, 1, &elem, 1, &value, 0, NULL), 0);
+  }
   if (!attnIsFp8Type(elem))
     return attnConvertF(b, attnConstF32(b, 0.0), elem);
   MlirNamedAttribute value = attnNamedAttr(b, "value", mlirFloatAttrDoubleGet(b->ctx, elem, 0.0));
@@ -714,6 +754,51 @@ static MlirValue dequantTile(AttnBuilder *b, const Spec *s, MlirValue tile) {
       b, tile, vec2(mlirShapedTypeGetDimSize(t, 0), mlirShapedTypeGetDimSize(t, 1), s->elem));
 }
 
+/* SAGE: n scales of a descale or k_mean (B x H x N, f32) at the program's
+ * batch and `head`: entry min((first + r) / block, N - 1) for r < n, as
+ * vector<n x f32> (block 1: per channel). Loaded one by one in an scf.for
+ * (rows of a tile may share a block, or straddle several): n loads per
+ * program or KV tile, next to BM x BN x D multiply-adds. Rows past the
+ * tensor read a real block's scale; their logits are masked and their
+ * rows not written. Varlen with no sequences reads nothing (hasRows). */
+static MlirValue sageScales(AttnBuilder *b, const Program *p, MlirValue mem, MlirValue head,
+                            MlirValue first, int64_t n, int64_t block) {
+  MlirType f32 = attnF32Type(b), vec = vec1(n, f32);
+  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirValue last = maxI(b, attnSubI(b, attnDim(b, mem, 2), c1), c0);
+  MlirValue init = splatF(b, vec, 0.0);
+  AttnFor loop = attnForBegin(b, c0, cst(b, n), c1, 1, &init);
+  MlirValue pos = attnAddI(b, first, loop.iv);
+  MlirValue blk = minI(b, attnBinary(b, "arith.divui", pos, cst(b, block)), last);
+  MlirValue idx[3] = {p->sage.batch, head, blk};
+  MlirValue x = p->sage.hasRows.ptr ? attnLoadF32If(b, p->sage.hasRows, mem, 3, idx, 1.0)
+                                    : attnLoad(b, mem, 3, idx);
+  int64_t dynPos = mlirShapedTypeGetDynamicSize();
+  MlirValue operands[3] = {x, loop.iterArgs[0], loop.iv};
+  MlirNamedAttribute pos1 =
+      attnNamedAttr(b, "static_position", mlirDenseI64ArrayGet(b->ctx, 1, &dynPos));
+  MlirOperation ins = attnBuildOp(b, "vector.insert", 3, operands, 1, &vec, 1, &pos1, 0, NULL);
+  MlirValue next = mlirOperationGetResult(ins, 0);
+  attnForEnd(b, &loop, 1, &next);
+  return loop.results[0];
+}
+
+/* SAGE's logits before the scale: the i8 x i8 -> i32 matmul (exact), as
+ * f32, times each key's k_descale and each row's q_descale. */
+static MlirValue sageLogits(AttnBuilder *b, const Program *p, MlirValue kTile, MlirValue n0) {
+  const Spec *s = p->s;
+  MlirType tileF = vec2(s->blockM, s->blockN, attnF32Type(b));
+  MlirType tileI = vec2(s->blockM, s->blockN, attnIntType(b, 32));
+  MlirNamedAttribute zero = attnNamedAttr(
+      b, "value", mlirDenseElementsAttrSplatGet(tileI, mlirIntegerAttrGet(attnIntType(b, 32), 0)));
+  MlirValue acc = mlirOperationGetResult(
+      attnBuildOp(b, "arith.constant", 0, NULL, 1, &tileI, 1, &zero, 0, NULL), 0);
+  MlirValue t = attnSIToFP(b, attnContract(b, p->qTile, kTile, acc, qkMaps), tileF);
+  MlirValue ks = sageScales(b, p, p->sage.kd, p->sage.kvHead, n0, s->blockN, s->kScaleBlock);
+  t = attnMulF(b, t, attnBroadcast(b, ks, tileF));
+  return attnMulF(b, t, attnRowBroadcast(b, p->sage.qRow, s->blockN));
+}
+
 /* The K (isV false) or V tile at key n0. */
 static MlirValue readKv(AttnBuilder *b, const Program *p, bool isV, MlirValue n0, bool masked) {
   const Spec *s = p->s;
@@ -792,7 +877,8 @@ static MlirValue maskModTile(AttnBuilder *b, const Program *p, MlirValue n0) {
  * those of the scaled form (docs/limits.md). 0: scale each tile. */
 static double foldedScale(const Spec *s) {
   double c = s->scale * log2e;
-  return s->foldScale && !s->fp8 && !s->hasSoftcap && !s->hasAlibi && c >= FLT_MIN && c <= 1.0
+  return s->foldScale && !s->fp8 && !s->sage && !s->hasSoftcap && !s->hasAlibi && c >= FLT_MIN &&
+                 c <= 1.0
              ? c
              : 0.0;
 }
@@ -805,7 +891,8 @@ static MlirValue logitTile(AttnBuilder *b, const Program *p, MlirValue n0, bool 
   MlirType f32 = attnF32Type(b), tileF = vec2(s->blockM, s->blockN, f32);
   MlirValue kTile = readKv(b, p, false, n0, masked);
   *kTileOut = kTile;
-  MlirValue t = attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
+  MlirValue t = s->sage ? sageLogits(b, p, kTile, n0)
+                        : attnContract(b, p->qTile, kTile, splatF(b, tileF, 0.0), qkMaps);
   if (p->paged &&
       p->paged->kScale.ptr) /* fp8 cache, per-token k_scale: column j times k_scale[j] */
     t = attnMulF(b, t,
@@ -1056,6 +1143,25 @@ static MlirValue rowsLse(AttnBuilder *b, int64_t rows, const RowsEnd *e) {
   return attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, e->top, inf), inf, lse);
 }
 
+/* SAGE, once per program: the q scale of each row and, with k_mean, lse's
+ * term scale * q_i . k_mean (natural log): the logits' shift that K's
+ * smoothing removed. It is the same for every key of a row, so the
+ * softmax (and out) never sees it, and lse is exact with it added back. */
+static void sageRows(AttnBuilder *b, Program *p) {
+  const Spec *s = p->s;
+  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32);
+  p->sage.qRow = sageScales(b, p, p->sage.qd, p->sage.head, p->m0, s->blockM, s->qScaleBlock);
+  if (!s->hasKMean)
+    return;
+  MlirType tile = vec2(s->blockM, s->dt, f32);
+  MlirValue mean = sageScales(b, p, p->sage.kMean, p->sage.kvHead, cst(b, 0), s->dt, 1);
+  MlirValue qf = attnSIToFP(b, p->qTile, tile);
+  MlirValue dot =
+      attnMultiReduction(b, "add", attnMulF(b, qf, attnBroadcast(b, mean, tile)), splatF(b, row, 0.0), 1);
+  p->sage.lseShift =
+      attnMulF(b, attnMulF(b, dot, p->sage.qRow), splatF(b, row, s->scale));
+}
+
 static void emitProgram(AttnBuilder *b, Program *p) {
   const Spec *s = p->s;
   MlirType f32 = attnF32Type(b), idx = attnIndexType(b);
@@ -1072,6 +1178,8 @@ static void emitProgram(AttnBuilder *b, Program *p) {
     p->rowIndex = splatOf(b, p->firstPos, vec1(s->blockM, idx));
   }
   p->qTile = dequantTile(b, s, readTile(b, &p->q, p->m0, s->blockM, s->dt, false));
+  if (s->sage)
+    sageRows(b, p);
 
   MlirValue bounds[4];
   if (!p->mask) /* before the carried values: kernels without a block mask keep their IR */
@@ -1095,6 +1203,11 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   MlirValue outScale =
       p->vScale.ptr ? attnMulF(b, end.outScale, splatOf(b, p->vScale, row)) : end.outScale;
   MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, outScale, s->dvt));
+  /* SAGE: out's column c times v_descale[c] (V's channel c). */
+  if (s->sage)
+    out = attnMulF(b, out,
+                   attnBroadcast(b, sageScales(b, p, p->sage.vd, p->sage.kvHead, cst(b, 0), s->dvt, 1),
+                                 vec2(s->blockM, s->dvt, f32)));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));
   if (!mlirTypeEqual(outElem, f32))
@@ -1102,6 +1215,8 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   writeTile(b, &p->out, p->m0, out);
   if (s->hasLse || s->paged) { /* a paged split always writes split_lse (the merge reads it) */
     MlirValue lse = rowsLse(b, s->blockM, &end);
+    if (p->sage.lseShift.ptr) /* SAGE: the smoothing term k_mean took out of K */
+      lse = attnAddF(b, lse, p->sage.lseShift);
     place(b, &p->lse, p->m0);
     bool inBounds[1] = {false};
     attnTransferWrite(b, lse, p->lse.mem, p->lse.rank, p->lse.idx, accessMap(b, &p->lse), inBounds);
@@ -1138,7 +1253,23 @@ static BlockMask readMaskArgs(const Spec *s, MlirValue *args, int *a) {
  * null when the kernel is not fp8. */
 static void readDescaleArgs(const Spec *s, MlirValue *args, int *a, MlirValue desc[3]) {
   for (int i = 0; i < 3; ++i)
-    desc[i] = s->fp8 ? args[(*a)++] : attnNullValue();
+    desc[i] = s->fp8 || s->sage ? args[(*a)++] : attnNullValue();
+}
+
+/* SAGE's descales and k_mean in the program, read at (batch, head or KV
+ * head); `hasRows` as in loadDescale. */
+static void setSage(const Spec *s, Program *p, const MlirValue desc[3], MlirValue kMean,
+                    MlirValue batch, MlirValue head, MlirValue kvHead, MlirValue hasRows) {
+  if (!s->sage)
+    return;
+  p->sage.qd = desc[0];
+  p->sage.kd = desc[1];
+  p->sage.vd = desc[2];
+  p->sage.kMean = kMean;
+  p->sage.batch = batch;
+  p->sage.head = head;
+  p->sage.kvHead = kvHead;
+  p->sage.hasRows = hasRows;
 }
 
 /* A descale of (batch or sequence, KV head): shape [], [Hkv] or [B, Hkv].
@@ -1174,6 +1305,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue desc[3];
   readDescaleArgs(s, args, &a, desc);
   MlirValue rng = s->dropout.runtime ? args[a++] : attnNullValue();
+  MlirValue kMean = s->hasKMean ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], pidY = args[a + 1];
@@ -1208,6 +1340,7 @@ static void emitMhaKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   mask.head = head;
   p.mask = s->hasBlockMask ? &mask : NULL;
   setDescales(b, s, &p, desc, batch, kvHead, attnNullValue());
+  setSage(s, &p, desc, kMean, batch, head, kvHead, attnNullValue());
   emitProgram(b, &p);
 }
 
@@ -1226,6 +1359,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue desc[3];
   readDescaleArgs(s, args, &a, desc);
   MlirValue rng = s->dropout.runtime ? args[a++] : attnNullValue();
+  MlirValue kMean = s->hasKMean ? args[a++] : attnNullValue();
   MlirValue out = args[a++];
   MlirValue lse = s->hasLse ? args[a++] : attnNullValue();
   MlirValue pidX = args[a], head = args[a + 1];
@@ -1236,7 +1370,7 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
 
   /* iter args: tiles before this sequence, then the selected qs, qe, ks, ke,
    * tile, and with dropout or a block mask the sequence (their batch index). */
-  int picks = s->dropout.p > 0 || s->hasBlockMask || s->fp8 ? 6 : 5;
+  int picks = s->dropout.p > 0 || s->hasBlockMask || s->fp8 || s->sage ? 6 : 5;
   MlirValue init[7] = {c0, c0, c0, c0, c0, c0, c0};
   AttnFor scan = attnForBegin(b, c0, attnAddI(b, maxI(b, numSeq, c0), c1), c1, 1 + picks, init);
   {
@@ -1290,6 +1424,9 @@ static void emitVarlenKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   if (s->fp8)
     setDescales(b, s, &p, desc, minI(b, scan.results[6], maxI(b, attnSubI(b, numSeq, c1), c0)),
                 kvHead, attnCmpI(b, ATTN_CMPI_SGT, numSeq, c0));
+  if (s->sage)
+    setSage(s, &p, desc, kMean, minI(b, scan.results[6], maxI(b, attnSubI(b, numSeq, c1), c0)),
+            head, kvHead, attnCmpI(b, ATTN_CMPI_SGT, numSeq, c0));
   emitProgram(b, &p);
 }
 
@@ -1676,6 +1813,10 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   if (s->dropout.runtime)
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("rng_state")), mlirUnitAttrGet(ctx));
+  /* SAGE (docs/fp8.md): i8 q and k, fp8 v, block / channel descales */
+  if (s->sage)
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("sage")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

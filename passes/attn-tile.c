@@ -156,7 +156,7 @@ static bool dtypeOf(MlirOperation op, AttnDType *out) {
   MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
   /* fp8 tiles are dequantized after the load: the math is that of the
    * result's 16-bit type (docs/fp8.md), whose config entry applies. */
-  if (attnIsFp8Type(e))
+  if (attnIsFp8Type(e) || attnOpIsSage(op)) /* SAGE: i8 q and k, P V in out's type */
     e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(op, 0)));
   if (mlirTypeIsAF16(e))
     *out = ATTN_DTYPE_F16;
@@ -455,9 +455,11 @@ static int lookUp(MlirOperation op, const AttnConfigTable *table, const AttnTile
  * takes both (it is the numerics oracle for both chips). An op in a format
  * its chip lacks is refused here, where the op is still there to point at. */
 static bool fp8FormatOk(MlirOperation op, const char *target) {
-  if (!attnOpIsFp8(op))
+  bool sage = attnOpIsSage(op); /* SAGE: the fp8 type is v's (q and k are i8) */
+  if (!attnOpIsFp8(op) && !sage)
     return true;
-  MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 1)));
+  MlirType e =
+      mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, sage ? 2 : 1)));
   bool fn = mlirTypeIsAFloat8E4M3FN(e);
   const char *want = !strcmp(target, "gfx942")                                ? "f8E4M3FNUZ"
                      : !strcmp(target, "sm_90a") || !strcmp(target, "gfx950") ? "f8E4M3FN"

@@ -26,6 +26,8 @@ const char *attnElemName(AttnElem e) {
     return "f8E4M3FN";
   case ATTN_ELEM_F8E4M3FNUZ:
     return "f8E4M3FNUZ";
+  case ATTN_ELEM_I8:
+    return "i8";
   }
   return "?";
 }
@@ -58,6 +60,8 @@ static bool readTensorType(MlirType t, AttnTensorType *out) {
     out->elem = ATTN_ELEM_F8E4M3FN;
   else if (mlirTypeIsAFloat8E4M3FNUZ(e))
     out->elem = ATTN_ELEM_F8E4M3FNUZ;
+  else if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 8)
+    out->elem = ATTN_ELEM_I8;
   else
     return false;
   out->rank = (int)mlirShapedTypeGetRank(t);
@@ -265,11 +269,12 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   static const AttnSlot mhaSlots[] = {ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_ALIBI,
                                       ATTN_SINKS,    ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM,
                                       ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE,
-                                      ATTN_RNG_STATE};
+                                      ATTN_RNG_STATE, ATTN_K_MEAN};
   static const AttnSlot varlenSlots[] = {
       ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_CU_Q,      ATTN_CU_K,
       ATTN_ALIBI,    ATTN_SINKS,     ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM,
-      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE};
+      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE,
+      ATTN_K_MEAN};
   static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,     ATTN_OUT,
                                          ATTN_DOUT, ATTN_LSE, ATTN_ALIBI, ATTN_RNG_STATE};
   static const AttnSlot varlenBwdSlots[] = {ATTN_Q,     ATTN_K,        ATTN_V,    ATTN_OUT,
@@ -302,7 +307,16 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
       [ATTN_K_DESCALE] = ATTN_ROLE_FP8_SCALE,
       [ATTN_V_DESCALE] = ATTN_ROLE_FP8_SCALE,
       [ATTN_RNG_STATE] = ATTN_ROLE_RNG_STATE,
+      [ATTN_K_MEAN] = ATTN_ROLE_DATA,
   };
+  /* SAGE: i8 q and k, whose descales bring them to about normal(0, 1). */
+  MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(op, 0)));
+  o->sage = (o->kind == ATTN_OP_MHA || o->kind == ATTN_OP_VARLEN) && mlirTypeIsAInteger(qElem) &&
+            mlirIntegerTypeGetWidth(qElem) == 8;
+  if (o->sage) {
+    o->qScaleBlock = mlirIntegerAttrGetValueInt(inherent(op, "q_scale_block"));
+    o->kScaleBlock = mlirIntegerAttrGetValueInt(inherent(op, "k_scale_block"));
+  }
   const AttnSlot *slots = o->kind == ATTN_OP_VARLEN       ? varlenSlots
                           : o->kind == ATTN_OP_PAGED      ? pagedSlots
                           : o->kind == ATTN_OP_MHA_BWD    ? mhaBwdSlots
@@ -323,7 +337,10 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
     AttnSlot slot = slots[operandGroup(op, i)];
     o->arg[slot] = arg;
     bool cache = attnIsPagedKind(o->kind) && (slot == ATTN_K || slot == ATTN_V);
-    if (!setRole(info, arg, cache ? ATTN_ROLE_KV_CACHE : slotRoles[slot], op, fileName, err))
+    AttnRole role = cache ? ATTN_ROLE_KV_CACHE : slotRoles[slot];
+    if (o->sage && (slot == ATTN_Q_DESCALE || slot == ATTN_K_DESCALE))
+      role = ATTN_ROLE_SAGE_SCALE;
+    if (!setRole(info, arg, role, op, fileName, err))
       return false;
   }
   if (o->arg[ATTN_KV_NUM] >= 0) {
@@ -493,8 +510,30 @@ static void tieOp(int *parent, const AttnOpInfo *o) {
 /* fp8 scales (docs/fp8.md): the last dim is Hkv; [B, Hkv] descales of
  * attn.mha share q's B; a paged cache's [NB, BS, Hkv] scales its NB and BS.
  * (varlen's B is cu_seqlens_q's size less one: given by the type or --shape.) */
+/* SAGE's descales and k_mean (B x H x N): H is q's heads (q_descale) or
+ * k's; N is v's head dim (v_descale) or k's (k_mean); attn.mha's B is q's.
+ * The block counts ceil(S / block) are given by the types or --shape. */
+static void tieSage(int *parent, const AttnOpInfo *o) {
+  const int *a = o->arg;
+  bool mha = o->kind == ATTN_OP_MHA;
+  int headDim = mha ? 3 : 2;
+  int src[4] = {a[ATTN_Q], a[ATTN_K], a[ATTN_V], a[ATTN_K]};
+  int dst[4] = {a[ATTN_Q_DESCALE], a[ATTN_K_DESCALE], a[ATTN_V_DESCALE], a[ATTN_K_MEAN]};
+  for (int i = 0; i < 4; ++i) {
+    if (mha)
+      tie(parent, src[i], 0, dst[i], 0);
+    tie(parent, src[i], 1 /* heads: dim 1 in BHSD and THD */, dst[i], 1);
+    if (i >= 2)
+      tie(parent, src[i], headDim, dst[i], 2);
+  }
+}
+
 static void tieScales(int *parent, const AttnFuncInfo *info, const AttnOpInfo *o) {
   const int *a = o->arg;
+  if (o->sage) {
+    tieSage(parent, o);
+    return;
+  }
   static const AttnSlot slots[3] = {ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
   bool paged = attnIsPagedKind(o->kind);
   for (int i = 0; i < 3; ++i) {

@@ -27,7 +27,8 @@ typedef enum {
   ATTN_ELEM_I32,
   ATTN_ELEM_I64, /* rng_state: kept exactly in `data` (`values` holds doubles) */
   ATTN_ELEM_F8E4M3FN,
-  ATTN_ELEM_F8E4M3FNUZ
+  ATTN_ELEM_F8E4M3FNUZ,
+  ATTN_ELEM_I8 /* SAGE's q and k (docs/fp8.md, "SAGE") */
 } AttnElem;
 
 static inline bool attnElemIsFp8(AttnElem e) {
@@ -57,6 +58,7 @@ typedef enum {
   ATTN_ROLE_BLOCK_MASK, /* a block mask's tensors (BlockMask.h) */
   ATTN_ROLE_FP8_SCALE,  /* fp8 descales / cache scales: uniform in [0.5, 2) */
   ATTN_ROLE_RNG_STATE,  /* dropout's [seed, offset]: random 64-bit seed, offset < 2^40 */
+  ATTN_ROLE_SAGE_SCALE, /* SAGE's q / k descales: uniform in [0.5, 2) / 64 (i8 data) */
 } AttnRole;
 
 /* Operand slots of attention ops. K and V are the caches of a paged op;
@@ -83,6 +85,7 @@ typedef enum {
   ATTN_K_DESCALE,
   ATTN_V_DESCALE,
   ATTN_RNG_STATE, /* dropout's run-time [seed, offset] (tensor<2xi64>) */
+  ATTN_K_MEAN, /* SAGE: the mean taken out of K, added back */
   ATTN_NUM_SLOTS
 } AttnSlot;
 
@@ -131,6 +134,9 @@ typedef struct {
   bool hasLse;
   AttnRefParams params;    /* static parts and attributes; sizes filled at run time */
   int64_t qBlock, kvBlock; /* block mask sizes (arg[ATTN_KV_NUM] >= 0) */
+  /* SAGE (i8 q and k): q_scale_block and k_scale_block. */
+  bool sage;
+  int64_t qScaleBlock, kScaleBlock;
   AttnMaskProgram maskMod;
 } AttnOpInfo;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 size_t attnElemBytes(AttnElem e) {
-  return attnElemIsFp8(e)                            ? 1
+  return attnElemIsFp8(e) || e == ATTN_ELEM_I8                       ? 1
          : e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2
          : e == ATTN_ELEM_I64                        ? 8
                                                      : 4;
@@ -94,6 +94,8 @@ double attnElemLoad(AttnElem e, const void *data, size_t i) {
   case ATTN_ELEM_F8E4M3FN:
   case ATTN_ELEM_F8E4M3FNUZ:
     return attnFp8ToDouble(e, ((const uint8_t *)data)[i]);
+  case ATTN_ELEM_I8:
+    return ((const int8_t *)data)[i];
   }
   return 0.0;
 }
@@ -120,6 +122,9 @@ void attnTensorStoreValues(AttnTensor *t) {
     case ATTN_ELEM_F8E4M3FN:
     case ATTN_ELEM_F8E4M3FNUZ:
       ((uint8_t *)t->data)[i] = attnDoubleToFp8(t->elem, v);
+      break;
+    case ATTN_ELEM_I8: /* nearest, saturating at +-127 (SAGE's symmetric range) */
+      ((int8_t *)t->data)[i] = (int8_t)(isnan(v) ? 0 : fmax(-127.0, fmin(127.0, nearbyint(v))));
       break;
     }
     t->values[i] = attnElemLoad(t->elem, t->data, i);

@@ -269,10 +269,11 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
   AttnNpyDType want = elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
                       : elem == ATTN_ELEM_I64 ? ATTN_NPY_I64
+                      : elem == ATTN_ELEM_I8  ? ATTN_NPY_I8
                       : attnElemIsFp8(elem)   ? ATTN_NPY_U8
                                               : ATTN_NPY_F32;
-  static const char *const npyNames[] = {"float16", "float32", "float64",
-                                         "int32",   "int64",   "uint8 (fp8 bit patterns)"};
+  static const char *const npyNames[] = {"float16", "float32", "float64", "int32",
+                                         "int64",   "uint8 (fp8 bit patterns)", "int8"};
   bool ok = false;
   if (arr.dtype != want) {
     fprintf(
@@ -485,14 +486,21 @@ static bool fillInputs(const AttnFuncInfo *info, uint64_t *rng, const int64_t *e
     case ATTN_ROLE_BLOCK_MASK:
       continue;               /* from the op's shapes below (BlockMask.h) */
     case ATTN_ROLE_FP8_SCALE: /* positive, away from 1, so a lost scale shows */
-      for (size_t i = 0; i < args[a].count; ++i)
+    case ATTN_ROLE_SAGE_SCALE:
+      for (size_t i = 0; i < args[a].count; ++i) {
         args[a].values[i] = 0.5 + 1.5 * (double)(attnRandNext(rng) >> 11) * 0x1p-53;
+        if (info->roles[a] == ATTN_ROLE_SAGE_SCALE) /* i8 q, k of about normal(0, 48) */
+          args[a].values[i] /= 64.0;
+      }
       break;
     case ATTN_ROLE_RNG_STATE: /* a full 64-bit seed, an offset past 2^32: every key word */
       randomRngState(rng, &args[a]);
       continue;
     default:
       attnRandNormal(rng, args[a].values, args[a].count);
+      if (args[a].elem == ATTN_ELEM_I8) /* SAGE: normal(0, 48), saturating at +-127 */
+        for (size_t i = 0; i < args[a].count; ++i)
+          args[a].values[i] *= 48.0;
     }
     attnTensorStoreValues(&args[a]);
   }
@@ -766,6 +774,54 @@ static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot
   return out;
 }
 
+/* SAGE (docs/fp8.md, "SAGE"): the values of q, k or v (slot) as the op
+ * defines them: q[b, h, i, :] * q_descale[b, h, i / q_scale_block],
+ * k[b, g, j, :] * k_descale[b, g, j / k_scale_block] + k_mean[b, g, :],
+ * v[b, g, j, c] * v_descale[b, g, c]; varlen rows local to their sequence
+ * (tokens of no sequence unscaled: nothing reads them). Block indices are
+ * clamped to the last block, as the kernels clamp them. */
+static double *sageDequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot slot) {
+  const AttnTensor *t = &args[op->arg[slot]];
+  AttnSlot scaleSlot = slot == ATTN_Q ? ATTN_Q_DESCALE : slot == ATTN_K ? ATTN_K_DESCALE
+                                                                         : ATTN_V_DESCALE;
+  const AttnTensor *sc = &args[op->arg[scaleSlot]];
+  const AttnTensor *mean = slot == ATTN_K && op->arg[ATTN_K_MEAN] >= 0 ? &args[op->arg[ATTN_K_MEAN]]
+                                                                       : NULL;
+  double *out = malloc(t->count * sizeof(double) + 1);
+  if (!out)
+    return NULL;
+  bool mha = op->kind == ATTN_OP_MHA;
+  int64_t heads = t->dims[1], inner = t->dims[t->rank - 1] > 0 ? t->dims[t->rank - 1] : 1;
+  int64_t block = slot == ATTN_Q ? op->qScaleBlock : op->kScaleBlock;
+  const AttnTensor *cu = mha ? NULL : &args[op->arg[slot == ATTN_Q ? ATTN_CU_Q : ATTN_CU_K]];
+  for (size_t i = 0; i < t->count; ++i) {
+    int64_t row = (int64_t)(i / (size_t)inner), c = (int64_t)(i % (size_t)inner);
+    int64_t batch, head, pos;
+    if (mha) { /* [B][H][S][D] */
+      int64_t s = t->dims[2] > 0 ? t->dims[2] : 1;
+      pos = row % s;
+      head = (row / s) % heads;
+      batch = (row / s) / heads;
+    } else { /* [T][H][D] */
+      head = row % heads;
+      int64_t token = row / heads;
+      batch = sequenceOf(cu, token);
+      pos = batch >= 0 ? token - ((const int32_t *)cu->data)[batch] : 0;
+    }
+    if (batch < 0) {
+      out[i] = t->values[i];
+      continue;
+    }
+    int64_t n = sc->dims[2];
+    int64_t idx = slot == ATTN_V ? c : pos / block < n ? pos / block : n - 1;
+    double x = t->values[i] * sc->values[(batch * sc->dims[1] + head) * n + idx];
+    if (mean)
+      x += mean->values[(batch * mean->dims[1] + head) * mean->dims[2] + c];
+    out[i] = x;
+  }
+  return out;
+}
+
 static bool runReference(const AttnFuncInfo *info, const AttnTensor *given, RefResult *refs) {
   for (int o = 0; o < info->numOps; ++o) {
     /* fp8: q, k and v (the caches) replaced by their dequantized values, in
@@ -779,7 +835,8 @@ static bool runReference(const AttnFuncInfo *info, const AttnTensor *given, RefR
     static const AttnSlot scales[3] = {ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE};
     for (int i = 0; i < 3; ++i)
       if (op.arg[scales[i]] >= 0 && op.arg[data[i]] >= 0) {
-        deq[i] = dequantize(&op, given, data[i], scales[i]);
+        deq[i] = op.sage ? sageDequantize(&op, given, data[i])
+                         : dequantize(&op, given, data[i], scales[i]);
         if (!deq[i]) {
           fprintf(stderr, "attn-run: error: @%s: out of memory\n", info->name);
           for (int j = 0; j < i; ++j)
@@ -1053,6 +1110,7 @@ static bool saveTensor(const char *dir, const char *func, const char *kind, int 
     AttnNpyDType dt = t->elem == ATTN_ELEM_F16   ? ATTN_NPY_F16
                       : t->elem == ATTN_ELEM_I32 ? ATTN_NPY_I32
                       : t->elem == ATTN_ELEM_I64 ? ATTN_NPY_I64
+                      : t->elem == ATTN_ELEM_I8  ? ATTN_NPY_I8
                       : attnElemIsFp8(t->elem)   ? ATTN_NPY_U8
                                                  : ATTN_NPY_F32;
     status = attnNpyWrite(path, dt, t->rank, t->dims, t->data, err, sizeof(err));

@@ -55,6 +55,7 @@ static bool hostIsLittleEndian(void) {
 size_t attnNpyDTypeSize(AttnNpyDType dtype) {
   switch (dtype) {
   case ATTN_NPY_U8:
+  case ATTN_NPY_I8:
     return 1;
   case ATTN_NPY_F16:
     return 2;
@@ -82,6 +83,8 @@ const char *attnNpyDTypeName(AttnNpyDType dtype) {
     return "<i8";
   case ATTN_NPY_U8:
     return "|u1";
+  case ATTN_NPY_I8:
+    return "|i1";
   }
   return "?";
 }
@@ -309,7 +312,8 @@ static bool parseDescr(Cursor *c, NpyHeader *h) {
       const char *code;
       AttnNpyDType dtype;
     } kCodes[] = {{"f2", ATTN_NPY_F16}, {"f4", ATTN_NPY_F32}, {"f8", ATTN_NPY_F64},
-                  {"i4", ATTN_NPY_I32}, {"i8", ATTN_NPY_I64}, {"u1", ATTN_NPY_U8}};
+                  {"i4", ATTN_NPY_I32}, {"i8", ATTN_NPY_I64}, {"u1", ATTN_NPY_U8},
+                  {"i1", ATTN_NPY_I8}};
     for (size_t i = 0; i < sizeof kCodes / sizeof kCodes[0]; ++i) {
       if (strcmp(descr + 1, kCodes[i].code) == 0) {
         h->dtype = kCodes[i].dtype;
@@ -317,7 +321,7 @@ static bool parseDescr(Cursor *c, NpyHeader *h) {
       }
     }
   }
-  setErr(c->err, c->errLen, "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8, |u1)",
+  setErr(c->err, c->errLen, "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8, |u1, |i1)",
          c->path, descr);
   return false;
 }

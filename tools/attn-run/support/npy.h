@@ -15,14 +15,16 @@ extern "C" {
 
 #define ATTN_NPY_MAX_RANK 8
 
-/* U8: fp8 tensors as their bit patterns (docs/fp8.md). */
+/* U8: fp8 tensors as their bit patterns (docs/fp8.md); I8: SAGE's int8 q
+ * and k. */
 typedef enum {
   ATTN_NPY_F16,
   ATTN_NPY_F32,
   ATTN_NPY_F64,
   ATTN_NPY_I32,
   ATTN_NPY_I64,
-  ATTN_NPY_U8
+  ATTN_NPY_U8,
+  ATTN_NPY_I8
 } AttnNpyDType;
 
 /* A dense C-order array. `data` is malloc'ed and owned by the struct; release
