@@ -506,11 +506,30 @@ static int64_t mergeColumnGroups(MlirAttribute kernel, MlirOperation func) {
   return cols > 0 && cols % (16 * g) == 0 ? g : 1;
 }
 
+/* SAGE kernels (attn.kernel's `sage`: i8 q and k, fp8 v; docs/fp8.md)
+ * have no GPU lowering yet (int8 MMA for Q K^T, fp8 P V, 8-bit operand
+ * layouts); they run on the CPU. Refused before the fp8 check, whose
+ * message would name only v's format. */
+static bool refuseSage(MlirOperation func, MlirAttribute kernel, const char *target) {
+  if (mlirAttributeIsNull(
+          mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("sage"))))
+    return false;
+  char message[300];
+  snprintf(message, sizeof(message),
+           "is a SAGE kernel (i8 q and k, fp8 v), which target '%s' does not implement yet (SAGE "
+           "runs on the CPU: attn-to-cpu; docs/fp8.md)",
+           target);
+  attnEmitOpError(func, passName, message);
+  return true;
+}
+
 static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
   if (!mlirAttributeIsADictionary(kernel))
     return true;
   const char *chip = amdChip(kernel);
+  if ((chip || kernelTarget(kernel, "sm_90a")) && refuseSage(func, kernel, chip ? chip : "sm_90a"))
+    return false;
   if ((chip || kernelTarget(kernel, "sm_90a")) && refuseFp8(func, kernel, chip ? chip : "sm_90a"))
     return false;
   if (chip) {

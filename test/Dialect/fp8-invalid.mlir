@@ -35,7 +35,7 @@ func.func @fp8_out(%q: tensor<1x2x8x16xf8E4M3FN>, %s: tensor<f32>) {
 // -----
 
 func.func @descale_not_fp8(%q: tensor<1x2x8x16xbf16>, %s: tensor<f32>) {
-  // expected-error@+1 {{'q_descale', 'k_descale' and 'v_descale' apply to fp8 q, k and v only (f8E4M3FN or f8E4M3FNUZ), got 'bf16'}}
+  // expected-error@+1 {{'q_descale', 'k_descale' and 'v_descale' apply to fp8 q, k and v (f8E4M3FN or f8E4M3FNUZ) or SAGE's i8 q and k only, got 'bf16'}}
   %o = attn.mha %q, %q, %q descale(%s, %s, %s) : (tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2x8x16xbf16>
   return
 }

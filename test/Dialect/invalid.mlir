@@ -60,9 +60,9 @@ func.func @mha_k_memref(%q: tensor<2x8x16x64xf16>, %k: memref<2x2x32x64xf16>, %v
 
 // -----
 
-// I8 is not an attention element type.
+// I8 is an attention element type of q and k only (SAGE: docs/fp8.md).
 func.func @mha_i8(%q: tensor<2x8x16x64xi8>, %k: tensor<2x2x32x64xi8>, %v: tensor<2x2x32x64xi8>) {
-  // expected-error@+1 {{'q' element type must be f16, bf16 or f32, got 'i8'}}
+  // expected-error@+1 {{'v' element type must be f8E4M3FN or f8E4M3FNUZ with i8 q and k (SAGE), got 'i8'}}
   %o = attn.mha %q, %k, %v : (tensor<2x8x16x64xi8>, tensor<2x2x32x64xi8>, tensor<2x2x32x64xi8>) -> tensor<2x8x16x64xi8>
   return
 }
@@ -627,9 +627,9 @@ func.func @varlen_cu_empty(%q: tensor<40x8x64xf16>, %k: tensor<56x2x64xf16>, %v:
 
 // -----
 
-// I8 tokens.
+// I8 tokens: q and k only (SAGE).
 func.func @varlen_i8(%q: tensor<40x8x64xi8>, %k: tensor<56x2x64xi8>, %v: tensor<56x2x64xi8>, %cq: tensor<3xi32>, %ck: tensor<3xi32>) {
-  // expected-error@+1 {{'q' element type must be f16, bf16 or f32, got 'i8'}}
+  // expected-error@+1 {{'v' element type must be f8E4M3FN or f8E4M3FNUZ with i8 q and k (SAGE), got 'i8'}}
   %o = attn.mha_varlen %q, %k, %v, %cq, %ck : (tensor<40x8x64xi8>, tensor<56x2x64xi8>, tensor<56x2x64xi8>, tensor<3xi32>, tensor<3xi32>) -> tensor<40x8x64xi8>
   return
 }

@@ -8,7 +8,7 @@
 // A misspelled inherent attribute is not silently ignored (it used to compute
 // non-causal attention with exit 0).
 func.func @misspelled(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error@+1 {{'attn.mha' op unknown attribute 'casual' (the op's attributes are scale, causal, window_left, window_right, softcap, dropout_p, seed, offset, q_block_size and kv_block_size; other attributes need a dialect prefix, such as 'attn.')}}
+  // expected-error@+1 {{'attn.mha' op unknown attribute 'casual' (the op's attributes are scale, causal, window_left, window_right, softcap, dropout_p, seed, offset, q_block_size, kv_block_size, q_scale_block and k_scale_block; other attributes need a dialect prefix, such as 'attn.')}}
   %o = attn.mha %q, %q, %q {casual, windw_left = 3 : i64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
