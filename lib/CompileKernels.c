@@ -171,6 +171,9 @@ static const char *dtypeName(MlirType t) {
     return "i32";
   if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 64)
     return "i64"; /* rng_state: dropout's [seed, offset] */
+  /* SAGE's q and k (docs/fp8.md, "SAGE"), one signed byte per element. */
+  if (mlirTypeIsAInteger(t) && mlirIntegerTypeGetWidth(t) == 8)
+    return "i8";
   /* fp8 (docs/fp8.md), one byte per element: e4m3 with bias 7 / with bias 8. */
   if (mlirTypeIsAFloat8E4M3FN(t))
     return "f8fn";
@@ -230,7 +233,7 @@ static int backwardRoles(const AttnBundleKernel *k, bool rngState, const char *r
  *   mha, mha_varlen:     q, k, v, [cu_seqlens_q, cu_seqlens_k], [alibi], [sinks],
  *                        [kv_num_blocks, kv_indices, [full_kv_num_blocks,
  *                        full_kv_indices]], [q_descale, k_descale, v_descale],
- *                        [rng_state], out, [lse]
+ *                        [rng_state], [k_mean], out, [lse]
  *   paged_decode, paged: q, k_cache, v_cache, block_tables, seq_lens,
  *                        query_start_loc, [alibi], [k_scale, v_scale], split_out,
  *                        split_lse
@@ -240,11 +243,14 @@ static int backwardRoles(const AttnBundleKernel *k, bool rngState, const char *r
  * `sinks`: the kernel takes the op's sinks (attn.kernel says so; a paged
  * op's split kernel does not, its merge does). `blockMask`: 0 none, 1 the
  * partial lists, 2 also the full ones (attn.kernel's block_mask and
- * full_blocks entries; docs/masks.md). `rngState`: it takes dropout's
- * run-time [seed, offset] (attn.kernel's rng_state entry). */
+ * full_blocks entries; docs/masks.md). `fp8`: the kernel takes scales (fp8
+ * or SAGE: attn.kernel's fp8 / sage entry). `rngState`: it takes dropout's
+ * run-time [seed, offset] (attn.kernel's rng_state entry). `kMean`: SAGE's
+ * k_mean, last (its k_mean entry; docs/fp8.md). */
 enum { MAX_ROLES = 16 };
 
 static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool fp8, bool rngState,
+                    bool kMean,
                     const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
   if (isBackwardKind(k->kind))
     return backwardRoles(k, rngState, roles, output);
@@ -315,6 +321,8 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool f
   }
   if (rngState)
     ROLE("rng_state", false);
+  if (kMean)
+    ROLE("k_mean", false);
   ROLE("out", true);
   if (k->has_lse)
     ROLE("lse", true);
@@ -324,10 +332,10 @@ static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool f
 
 /* Fills k->args from the memref parameters of the kernel function. */
 static bool readArgs(MlirOperation fn, bool sinks, int blockMask, bool fp8, bool rngState,
-                     AttnBundleKernel *k, char *err, size_t errLen) {
+                     bool kMean, AttnBundleKernel *k, char *err, size_t errLen) {
   const char *roles[MAX_ROLES];
   bool output[MAX_ROLES];
-  int numRoles = argRoles(k, sinks, blockMask, fp8, rngState, roles, output);
+  int numRoles = argRoles(k, sinks, blockMask, fp8, rngState, kMean, roles, output);
   MlirType fnType = mlirTypeAttrGetValue(inherent(fn, "function_type"));
   intptr_t numInputs = mlirFunctionTypeGetNumInputs(fnType);
   int n = 0;
@@ -419,7 +427,10 @@ static bool readKernel(MlirOperation fn, const AttnBundleKernel *features, int n
   bool fp8 = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("fp8")));
   /* dropout's run-time [seed, offset] (docs/backward.md, "Dropout"). */
   bool rngState = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("rng_state")));
-  return readArgs(fn, sinks, blockMask, fp8, rngState, k, err, errLen);
+  /* SAGE kernels take the descales too, and k_mean when it has one. */
+  bool sage = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("sage")));
+  bool kMean = !mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(dict, str("k_mean")));
+  return readArgs(fn, sinks, blockMask, fp8 || sage, rngState, kMean, k, err, errLen);
 }
 
 typedef struct {

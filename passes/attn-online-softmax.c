@@ -1817,6 +1817,9 @@ static MlirAttribute kernelAttr(MlirContext ctx, const Spec *s, const char *kind
   if (s->sage)
     entries[n++] = mlirNamedAttributeGet(
         mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("sage")), mlirUnitAttrGet(ctx));
+  if (s->hasKMean) /* the kernel takes k_mean after the descales */
+    entries[n++] = mlirNamedAttributeGet(
+        mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("k_mean")), mlirUnitAttrGet(ctx));
   return mlirDictionaryAttrGet(ctx, n, entries);
 }
 

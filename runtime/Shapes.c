@@ -170,6 +170,17 @@ static AttnStatus checkDim(const AttnBundleKernel *k, Bindings *b, const char *r
  * ranks, which the rank check refuses). */
 static const char *scaleDims(const AttnBundleArg *a) {
   size_t len = strlen(a->name);
+  /* SAGE (docs/fp8.md): per q block, k block, V channel; k_mean per head dim.
+   * The block counts NQS and NKS are not tied to the lengths: the kernels
+   * clamp block indices. */
+  if (a->rank == 3 && !strcmp(a->name, "q_descale"))
+    return "B Hq NQS"; /* NQS, NKS: not the block mask's NQB, NKB */
+  if (a->rank == 3 && !strcmp(a->name, "k_descale"))
+    return "B Hkv NKS";
+  if (a->rank == 3 && !strcmp(a->name, "v_descale"))
+    return "B Hkv Dv";
+  if (!strcmp(a->name, "k_mean"))
+    return "B Hkv D";
   bool descale = len > 8 && !strcmp(a->name + len - 8, "_descale");
   bool cacheScale = !strcmp(a->name, "k_scale") || !strcmp(a->name, "v_scale");
   bool latent = !strcmp(a->name, "kv_scale"); /* attn.mla: [] or [NB, BS] */

@@ -207,8 +207,15 @@ def _expected_args(spec, kind):
     # the scales after the block mask (paged: after alibi).
     fp8 = getattr(spec, "fp8", None)
     f8 = {"e4m3fn": "f8fn", "e4m3fnuz": "f8fnuz"}.get(fp8, e)
+    # SAGE (docs/fp8.md): q and k are i8, the descales B x H x N; k_mean comes last
+    # (after rng_state, which a SAGE spec never has: no dropout with fp8).
+    sage = getattr(spec, "sage", None)
+    qk = "i8" if sage else f8
     scales = []
-    if fp8:
+    kmean = [("k_mean", f32, 3)] if sage and sage["k_mean"] else []
+    if sage:
+        scales = [(n, f32, 3) for n in ("q_descale", "k_descale", "v_descale")]
+    elif fp8:
         names = (("kv_scale",) if getattr(spec, "mla", False) else ("k_scale", "v_scale")
                  if spec.paged else ("q_descale", "k_descale", "v_descale"))
         scales = [(n, f32, r) for n, r in zip(names, spec.fp8_scales)]
@@ -233,11 +240,11 @@ def _expected_args(spec, kind):
                 ("delta", f32, r - 1)] + cu + alibi + rng)
         return ins + ([("dk", e, r), ("dv", e, r)] if kind.endswith("_dkdv") else [("dq", e, r)])
     if kind == "mha":
-        return ([("q", f8, 4), ("k", f8, 4), ("v", f8, 4)] + alibi + scales + rng + [("out", e, 4)]
-                + ([("lse", f32, 3)] if spec.return_lse else []))
+        return ([("q", qk, 4), ("k", qk, 4), ("v", f8, 4)] + alibi + scales + rng + kmean
+                + [("out", e, 4)] + ([("lse", f32, 3)] if spec.return_lse else []))
     if kind == "mha_varlen":
-        return ([("q", f8, 3), ("k", f8, 3), ("v", f8, 3), ("cu_seqlens_q", i32, 1),
-                 ("cu_seqlens_k", i32, 1)] + alibi + scales + rng + [("out", e, 3)]
+        return ([("q", qk, 3), ("k", qk, 3), ("v", f8, 3), ("cu_seqlens_q", i32, 1),
+                 ("cu_seqlens_k", i32, 1)] + alibi + scales + rng + kmean + [("out", e, 3)]
                 + ([("lse", f32, 2)] if spec.return_lse else []))
     if kind == "mla_decode":
         return ([("q", e, 3), ("kv_cache", f8, 3), ("block_tables", i32, 2), ("seq_lens", i32, 1),

@@ -21,13 +21,13 @@ DTYPES = ("bf16", "f16", "f32")
 _FIELDS = ("dtype", "head_dim", "head_dim_v", "num_heads_q", "num_heads_kv", "causal", "scale",
            "window", "softcap", "alibi", "return_lse", "varlen", "paged", "block_size",
            "paged_mode", "sinks", "backward", "block_mask", "row_align", "mla", "fp8",
-           "fp8_scales", "dropout_p")
+           "fp8_scales", "dropout_p", "sage")
 # Only in the dict form (and so in the key) of paged specs: the keys of the others stay
 # what they were before paged attention existed.
 _PAGED_FIELDS = ("paged", "block_size", "paged_mode")
 # Only in the dict form (and key) of specs that have it (sinks=True), for the same reason.
 _OPTIONAL_FIELDS = ("sinks", "backward", "block_mask", "row_align", "mla", "fp8", "fp8_scales",
-                    "dropout_p")
+                    "dropout_p", "sage")
 # fp8 (docs/fp8.md): the formats, their MLIR element types, and the ranks each scale
 # may have: attn.mha / attn.mha_varlen's q_descale, k_descale, v_descale ([], [Hkv],
 # [B, Hkv]); attn.paged_attention's k_scale, v_scale ([], [Hkv], [NB, BS, Hkv]).
@@ -104,6 +104,34 @@ def _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla):
                          % (want, ranks, "kv_scale" if mla else "k_scale, v_scale" if paged
                             else "q_descale, k_descale, v_descale", fp8_scales))
     return fp8, scales
+
+
+def _sage_field(sage, fp8, paged, backward, softcap, sinks):
+    """The sage field (docs/fp8.md, "SAGE"): None, or {q_block, k_block, k_mean}: the
+    scale blocks (rows sharing a q_descale / keys sharing a k_descale) and whether the
+    kernel adds k_mean's term to lse (a dict, or its sorted (name, value) pairs). A SAGE
+    spec has i8 q and k and v in format `fp8`."""
+    if sage is None or sage is False:
+        return None
+    if isinstance(sage, (tuple, list)):  # (name, value) pairs: the hashable form
+        try:
+            sage = dict(sage)
+        except (TypeError, ValueError):
+            raise ValueError("AttentionSpec: sage must be a dict with q_block, k_block and "
+                             "k_mean, got %r" % (sage,))
+    if not isinstance(sage, dict) or set(sage) - {"q_block", "k_block", "k_mean"}:
+        raise ValueError("AttentionSpec: sage must be a dict with q_block, k_block and "
+                         "k_mean, got %r" % (sage,))
+    if fp8 is None:
+        raise ValueError("AttentionSpec: a sage spec names v's fp8 format in fp8")
+    if paged or backward:
+        raise ValueError("AttentionSpec: sage goes with forward attn.mha / attn.mha_varlen specs")
+    k_mean = bool(sage.get("k_mean", False))
+    if k_mean and (softcap > 0 or sinks):
+        raise ValueError("AttentionSpec: sage's k_mean excludes softcap and sinks")
+    return {"q_block": _int("sage q_block", sage.get("q_block"), 1, 2 ** 31 - 1),
+            "k_block": _int("sage k_block", sage.get("k_block"), 1, 2 ** 31 - 1),
+            "k_mean": k_mean}
 
 
 def _block_mask_field(m, unsupported):
@@ -218,7 +246,8 @@ class AttentionSpec:
                  num_heads_kv=None, causal=False, scale=None, window=(-1, -1), softcap=0.0,
                  alibi=False, return_lse=False, varlen=False, paged=False, block_size=None,
                  paged_mode=None, sinks=False, backward=False, block_mask=None,
-                 row_align=None, mla=False, fp8=None, fp8_scales=None, dropout_p=0.0):
+                 row_align=None, mla=False, fp8=None, fp8_scales=None, dropout_p=0.0,
+                 sage=None):
         if dtype not in DTYPES:
             raise ValueError("AttentionSpec: dtype must be one of %s, got %r"
                              % (", ".join(DTYPES), dtype))
@@ -303,10 +332,19 @@ class AttentionSpec:
                 row_align = None
         set_(self, "row_align", row_align)
         set_(self, "mla", mla)
-        fp8, fp8_scales = _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla)
+        sage = _sage_field(sage, fp8, paged, backward, softcap, sinks)
+        if sage is not None:  # SAGE's descales are B x H x N (docs/fp8.md)
+            if fp8_scales not in (None, (3, 3, 3), [3, 3, 3]):
+                raise ValueError("AttentionSpec: a sage spec's scales are rank 3, got %r"
+                                 % (fp8_scales,))
+            fp8, _ = _fp8_fields(fp8, None, dtype, paged, backward, mla)
+            fp8_scales = (3, 3, 3)
+        else:
+            fp8, fp8_scales = _fp8_fields(fp8, fp8_scales, dtype, paged, backward, mla)
         set_(self, "fp8", fp8)
         set_(self, "fp8_scales", fp8_scales)
         set_(self, "dropout_p", _dropout_field(dropout_p, paged, self.block_mask, fp8))
+        set_(self, "sage", sage)
 
     def __setattr__(self, name, value):
         raise AttributeError("AttentionSpec is immutable")
@@ -355,6 +393,8 @@ class AttentionSpec:
             parts.append(self.fp8)
         if self.dropout_p:
             parts.append("dropout")
+        if self.sage:
+            parts.append("sage")
         return "-".join(parts + [h])
 
     def __eq__(self, other):
@@ -400,8 +440,17 @@ class AttentionSpec:
                      + body + "\n  }")
         return text
 
+    def _sage_ir(self, ins):
+        """SAGE's descales (appended to ins), as attn.mha spells them (k_mean: ir())."""
+        hq, hkv = self.num_heads_q, self.num_heads_kv
+        ins += [("q_descale", "tensor<?x%dx?xf32>" % hq), ("k_descale", "tensor<?x%dx?xf32>" % hkv),
+                ("v_descale", "tensor<?x%dx%dxf32>" % (hkv, self.head_dim_out))]
+        return " descale(%q_descale, %k_descale, %v_descale)"
+
     def _fp8_ir(self, ins):
         """The fp8 scales' operands (appended to ins), as the ops spell them."""
+        if self.sage:
+            return self._sage_ir(ins)
         hkv = self.num_heads_kv
         shapes = {0: "tensor<f32>", 1: "tensor<%dxf32>" % hkv, 2: "tensor<?x%dxf32>" % hkv,
                   3: "tensor<?x%dx%dxf32>" % (self.block_size or 1, hkv)}
@@ -426,6 +475,9 @@ class AttentionSpec:
             a.append('attn.paged_mode = "%s"' % self.paged_mode)
         if self.row_align:
             a.append("attn.align = %d : i64" % self.row_align)
+        if self.sage:
+            a.append("q_scale_block = %d : i64" % self.sage["q_block"])
+            a.append("k_scale_block = %d : i64" % self.sage["k_block"])
         if self.causal:
             a.append("causal")
         if self.scale is not None:
@@ -447,6 +499,8 @@ class AttentionSpec:
         hq, hkv = self.num_heads_q, self.num_heads_kv
         # fp8: q, k, v (paged: the caches) in the fp8 type; out (paged: q too) in dtype.
         f8 = FP8_FORMATS[self.fp8] if self.fp8 else t
+        # SAGE: q and k are i8, v in the fp8 format.
+        qk, f8 = ("i8", f8) if self.sage else (f8, f8)
         if self.mla:
             bs = self.block_size
             q, kv = "tensor<?x%dx%dx%s>" % (hq, d, t), "tensor<?x%dx%dx%s>" % (bs, d, f8)
@@ -463,14 +517,14 @@ class AttentionSpec:
                    ("seq_lens", "tensor<?xi32>"), ("query_start_loc", "tensor<?xi32>")]
             op = "attn.paged_attention"
         elif self.varlen:
-            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, f8), "tensor<?x%dx%dx%s>" % (hkv, d, f8),
+            q, k, v = ("tensor<?x%dx%dx%s>" % (hq, d, qk), "tensor<?x%dx%dx%s>" % (hkv, d, qk),
                        "tensor<?x%dx%dx%s>" % (hkv, dv, f8))
             out, lse = "tensor<?x%dx%dx%s>" % (hq, dv, t), "tensor<%dx?xf32>" % hq
             ins = [("q", q), ("k", k), ("v", v), ("cu_seqlens_q", "tensor<?xi32>"),
                    ("cu_seqlens_k", "tensor<?xi32>")]
             op = "attn.mha_varlen"
         else:
-            q, k, v = ("tensor<?x%dx?x%dx%s>" % (hq, d, f8), "tensor<?x%dx?x%dx%s>" % (hkv, d, f8),
+            q, k, v = ("tensor<?x%dx?x%dx%s>" % (hq, d, qk), "tensor<?x%dx?x%dx%s>" % (hkv, d, qk),
                        "tensor<?x%dx?x%dx%s>" % (hkv, dv, f8))
             out, lse = "tensor<?x%dx?x%dx%s>" % (hq, dv, t), "tensor<?x%dx?xf32>" % hq
             ins = [("q", q), ("k", k), ("v", v)]
@@ -491,9 +545,12 @@ class AttentionSpec:
             alibi += self._block_mask_ir(ins)
         if self.fp8:
             alibi += self._fp8_ir(ins)
-        if self.dropout_p:  # the last operand: dropout's run-time [seed, offset]
+        if self.dropout_p:  # after the descales: dropout's run-time [seed, offset]
             ins.append(("rng_state", "tensor<2xi64>"))
             alibi += " rng_state(%rng_state)"
+        if self.sage and self.sage["k_mean"]:  # the last operand: SAGE's k_mean
+            ins.append(("k_mean", "tensor<?x%dx%dxf32>" % (self.num_heads_kv, self.head_dim)))
+            alibi += " k_mean(%k_mean)"
         results = [out, lse] if self.return_lse else [out]
         names = ["%out", "%lse"] if self.return_lse else ["%out"]
         if self.backward:

@@ -1,6 +1,7 @@
 """attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen``,
 ``paged_attention`` and ``mla_decode`` (CPU and sm_90a; fp8 on GPUs: paged_attention's
-e4m3fn caches only).
+e4m3fn caches only), and SAGE-style quantized attention, ``sage_attention`` (CPU;
+attnc.sage).
 
 torch is imported when a function is called, not when this module is; tensors
 are passed to the kernels as they are (address, sizes, strides: no copies),
@@ -1757,6 +1758,11 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
               ws_shapes=((s, tq, hq, rank), (s, hq, tq)))
     return (out, lse) if return_lse else out
 
+
+# SAGE-style quantized attention (docs/fp8.md, "SAGE"): its own module, imported lazily
+# like the rest (it needs torch only when called).
+from .sage import (SageQuantized, sage_attention, sage_attention_quantized,  # noqa: E402,F401
+                   sage_quantize)
 
 # With torch already imported, the custom ops are registered now (so that torch.compile
 # sees them from the first traced call); otherwise at the first call.

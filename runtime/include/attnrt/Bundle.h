@@ -36,7 +36,7 @@ typedef struct AttnBundleArg {
                    * "lse"; paged kernels: "k_cache", "v_cache", "block_tables", "seq_lens",
                    * "query_start_loc", "split_out", "split_lse" (docs/paged.md); attn.mla's
                    * split kernel: "kv_cache" in place of the two caches (docs/mla.md) */
-  char dtype[8];  /* element type: "f16", "bf16", "f32", "f64", "i32", "f8fn", "f8fnuz" */
+  char dtype[8];  /* element type: "f16", "bf16", "f32", "f64", "i32", "f8fn", "f8fnuz", "i8" */
   int32_t rank;   /* 0..4 (0: fp8's per-tensor scales) */
   int32_t output; /* 1 when the kernel writes it */
 } AttnBundleArg;
