@@ -16,7 +16,9 @@ encoded here by rounding to the nearest value (ties to the even pattern).
 import math
 from collections import namedtuple
 
-__all__ = ["SageQuantized", "sage_quantize", "sage_attention", "sage_attention_quantized"]
+__all__ = ["SageQuantized", "SageQuantizedVarlen", "sage_quantize", "sage_attention",
+           "sage_attention_quantized", "sage_quantize_varlen", "sage_attention_varlen",
+           "sage_attention_varlen_quantized"]
 
 # The quantized inputs of attn.mha's SAGE form, all BHSD: q, k int8 (B, H, S, D); v the
 # fp8 bit patterns, uint8 (B, Hkv, Sk, Dv); the float32 descales (B, Hq, ceil(Sq /
@@ -246,3 +248,181 @@ def sage_attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), return
     if out is not None:
         o = out
     return (o, lse) if return_lse else o
+
+
+# --- packed variable-length sequences ------------------------------------------------------------
+#
+# attn.mha_varlen's SAGE form: the blocks are local to each sequence (row i of sequence b
+# uses q_descale[b, h, i // q_block]), the descales' last dims cover the longest sequence,
+# and k_mean[b] is the mean of sequence b's keys.
+
+SageQuantizedVarlen = namedtuple("SageQuantizedVarlen", SageQuantized._fields)
+
+
+def _offsets(fn, name, cu, dev, torch):
+    if not isinstance(cu, torch.Tensor) or cu.dtype != torch.int32 or cu.dim() != 1 or \
+            cu.numel() < 1 or cu.device != dev:
+        raise ValueError("%s: %s must be an int32 (B+1,) tensor on q's device" % (fn, name))
+    return [int(x) for x in cu.tolist()]
+
+
+def sage_quantize_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, *, q_block=128, k_block=64,
+                         smooth_k=True, fp8_dtype="e4m3fn"):
+    """sage_quantize for packed q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv) of B
+    sequences (cu_seqlens int32 (B+1,)): per sequence, its rows in blocks from its first
+    token, K smoothed by its own mean. The descales are (B, H, N) with N the blocks of the
+    longest sequence (1 at least; unused entries 1); v's scale (B, Hkv, Dv) per sequence
+    and channel; k_mean (B, Hkv, D). q, k, v stay packed (int8, int8, uint8 fp8 bits)."""
+    from .torch import _torch
+    torch = _torch()
+    fn = "attnc.torch.sage_quantize_varlen"
+    if fp8_dtype not in _FP8_BIAS:
+        raise ValueError("%s: fp8_dtype must be 'e4m3fn' or 'e4m3fnuz', got %r" % (fn, fp8_dtype))
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if not isinstance(t, torch.Tensor) or t.dim() != 3 or not t.is_floating_point():
+            raise ValueError("%s: %s must be a 3-d floating-point tensor, got %s"
+                             % (fn, name, getattr(t, "dtype", type(t).__name__)))
+    cq = _offsets(fn, "cu_seqlens_q", cu_seqlens_q, q.device, torch)
+    ck = _offsets(fn, "cu_seqlens_k", cu_seqlens_k, q.device, torch)
+    if len(cq) != len(ck):
+        raise ValueError("%s: cu_seqlens_q and cu_seqlens_k must have the same length" % fn)
+    nseq, hq, d = len(cq) - 1, q.shape[1], q.shape[2]
+    hkv, dv = k.shape[1], v.shape[2]
+    nq = max([1] + [-(-(cq[b + 1] - cq[b]) // q_block) for b in range(nseq)])
+    nk = max([1] + [-(-(ck[b + 1] - ck[b]) // k_block) for b in range(nseq)])
+    dev = q.device
+    with torch.no_grad():
+        qi, ki = torch.zeros_like(q, dtype=torch.int8), torch.zeros_like(k, dtype=torch.int8)
+        vb = torch.zeros_like(v, dtype=torch.uint8)
+        qd = torch.ones(nseq, hq, nq, dtype=torch.float32, device=dev)
+        kd = torch.ones(nseq, hkv, nk, dtype=torch.float32, device=dev)
+        vd = torch.ones(nseq, hkv, dv, dtype=torch.float32, device=dev)
+        km = torch.zeros(nseq, hkv, d, dtype=torch.float32, device=dev)
+        for b in range(nseq):
+            # One sequence as a BHSD batch of one (views of the packed tensors).
+            z = sage_quantize(q[cq[b]:cq[b + 1]].transpose(0, 1)[None],
+                              k[ck[b]:ck[b + 1]].transpose(0, 1)[None],
+                              v[ck[b]:ck[b + 1]].transpose(0, 1)[None], q_block=q_block,
+                              k_block=k_block, smooth_k=smooth_k, fp8_dtype=fp8_dtype)
+            qi[cq[b]:cq[b + 1]] = z.q[0].transpose(0, 1)
+            ki[ck[b]:ck[b + 1]] = z.k[0].transpose(0, 1)
+            vb[ck[b]:ck[b + 1]] = z.v[0].transpose(0, 1)
+            qd[b, :, :z.q_descale.shape[2]] = z.q_descale[0]
+            kd[b, :, :z.k_descale.shape[2]] = z.k_descale[0]
+            vd[b] = z.v_descale[0]
+            if z.k_mean is not None:
+                km[b] = z.k_mean[0]
+    return SageQuantizedVarlen(qi, ki, vb, qd, kd, vd, km if smooth_k else None, q_block,
+                               k_block, fp8_dtype)
+
+
+def sage_attention_varlen_quantized(q, k, v, cu_seqlens_q, cu_seqlens_k, q_descale, k_descale,
+                                    v_descale, k_mean=None, *, q_block, k_block, fp8_dtype=None,
+                                    causal=False, scale=None, window=(-1, -1), softcap=0.0,
+                                    alibi_slopes=None, sinks=None, return_lse=False, out=None,
+                                    out_dtype=None):
+    """sage_attention_quantized over packed sequences (attn.mha_varlen's SAGE form): q, k
+    int8 (Tq, Hq, D), (Tk, Hkv, D); v fp8 bits (Tk, Hkv, Dv); the descales (B, Hq, NQ),
+    (B, Hkv, NK), (B, Hkv, Dv) with per-sequence blocks, NQ / NK covering the longest
+    sequence; k_mean (B, Hkv, D) or None. Returns out (Tq, Hq, Dv) and, with return_lse,
+    lse (Hq, Tq); tokens past cu_seqlens_q[B] get 0 (lse -inf, or the sink)."""
+    from . import torch as at
+    torch = at._torch()
+    fn = "attnc.torch.sage_attention_varlen_quantized"
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        at._check_tensor(fn, name, t, torch, 3)
+    for name, t in (("q", q), ("k", k)):
+        if t.dtype != torch.int8:
+            raise ValueError("%s: %s must be int8, got %s" % (fn, name, t.dtype))
+    at._fp8_guards(fn, q, (q, k, v, sinks), torch)
+    fmt = at._fp8_format(fn, ("v",), (v,), fp8_dtype, torch)
+    tq, hq, d = q.shape
+    tk, hkv, dk = k.shape
+    tv, hv, dv = v.shape
+    if hv != hkv or tv != tk:
+        raise ValueError("%s: k and v must have the same tokens and heads, got %s and %s"
+                         % (fn, tuple(k.shape), tuple(v.shape)))
+    window = at._check_common(fn, hq, hkv, d, dk, scale, window, softcap)
+    dev = q.device
+    cq = _offsets(fn, "cu_seqlens_q", cu_seqlens_q, dev, torch)
+    ck = _offsets(fn, "cu_seqlens_k", cu_seqlens_k, dev, torch)
+    if len(cq) != len(ck):
+        raise ValueError("%s: cu_seqlens_q and cu_seqlens_k must have the same length (B+1), "
+                         "got %d and %d" % (fn, len(cq), len(ck)))
+    for name, blk in (("q_block", q_block), ("k_block", k_block)):
+        if isinstance(blk, bool) or not isinstance(blk, int) or blk < 1:
+            raise ValueError("%s: %s must be a positive int, got %r" % (fn, name, blk))
+    if k_mean is not None and (softcap or sinks is not None):
+        raise ValueError("%s: k_mean (smoothed K) cannot be combined with softcap or sinks: "
+                         "the smoothing term is added back to lse only, which is exact for "
+                         "the shift-invariant softmax alone (pass smooth_k=False)" % fn)
+    nseq = len(cq) - 1
+    nq = max([1] + [-(-(cq[b + 1] - cq[b]) // q_block) for b in range(nseq)])
+    nk = max([1] + [-(-(ck[b + 1] - ck[b]) // k_block) for b in range(nseq)])
+    for name, x, h in (("q_descale", q_descale, hq), ("k_descale", k_descale, hkv)):
+        n = x.shape[2] if isinstance(x, torch.Tensor) and x.dim() == 3 else -1
+        want = nq if name == "q_descale" else nk
+        _check_scale(fn, name, x, (nseq, h, max(n, want)), dev, torch)
+        if n < want:
+            raise ValueError("%s: %s covers %d blocks, the longest sequence has %d"
+                             % (fn, name, n, want))
+    qd, kd = q_descale.contiguous(), k_descale.contiguous()
+    vd = _check_scale(fn, "v_descale", v_descale, (nseq, hkv, dv), dev, torch)
+    km = None if k_mean is None else _check_scale(fn, "k_mean", k_mean, (nseq, hkv, d), dev,
+                                                  torch)
+    slopes = at._check_alibi(fn, alibi_slopes, hq, dev, torch)
+    sinks = at._check_sinks(fn, sinks, hq, dev, torch)
+    dt = at._fp8_out_dtype(fn, out, out_dtype, torch)
+    out = at._check_out(fn, out, (tq, hq, dv), dt, dev, torch)
+    if out is None:
+        out = torch.empty((tq, hq, dv), dtype=dt, device=dev)
+    lse = torch.empty((hq, tq), dtype=torch.float32, device=dev) if return_lse else None
+    if nseq == 0:
+        # No sequence: every token is past cu_seqlens_q[B], and the kernel would read a
+        # descale row of an empty (0, H, N) tensor.
+        out.zero_()
+        if lse is not None:
+            lse.copy_(sinks[:, None].expand(hq, tq) if sinks is not None else
+                      torch.full((hq, tq), -math.inf, dtype=torch.float32, device=dev))
+        return (out, lse) if return_lse else out
+    spec = dict(dtype=at._dtype_name(out), head_dim=d, head_dim_v=dv, num_heads_q=hq,
+                num_heads_kv=hkv, causal=bool(causal), scale=scale, window=window,
+                softcap=float(softcap), alibi=slopes is not None, return_lse=bool(return_lse),
+                varlen=True, sinks=sinks is not None, fp8=fmt,
+                sage=(("k_block", k_block), ("k_mean", km is not None), ("q_block", q_block)))
+    named = {"q": q, "k": k, "v": at._fp8_bytes(v, torch), "cu_seqlens_q": cu_seqlens_q,
+             "cu_seqlens_k": cu_seqlens_k, "alibi": slopes, "sinks": sinks, "q_descale": qd,
+             "k_descale": kd, "v_descale": vd, "k_mean": km, "out": out, "lse": lse}
+    kern = at._kernel(spec, at._device_string(torch, dev))
+    at._launch_kernel(fn, kern.module, kern.info, named, at._stream(torch, dev))
+    return (out, lse) if return_lse else out
+
+
+def sage_attention_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, max_seqlen_q=None,
+                          max_seqlen_k=None, *, causal=False, scale=None, window=(-1, -1),
+                          return_lse=False, q_block=128, k_block=64, smooth_k=True,
+                          fp8_dtype="e4m3fn", softcap=0.0, alibi_slopes=None, sinks=None,
+                          out=None, out_dtype=None):
+    """sage_attention over packed float q (Tq, Hq, D), k (Tk, Hkv, D), v (Tk, Hkv, Dv) of
+    B sequences (cu_seqlens int32 (B+1,); max_seqlen_* accepted for FlashAttention
+    compatibility, not needed): sage_quantize_varlen (blocks and K's mean per sequence),
+    then the SAGE kernel. Returns out (Tq, Hq, Dv) (q's dtype if bfloat16 / float16, else
+    bfloat16) and, with return_lse, lse (Hq, Tq)."""
+    from . import torch as at
+    torch = at._torch()
+    fn = "attnc.torch.sage_attention_varlen"
+    if smooth_k and (softcap or sinks is not None):
+        raise ValueError("%s: smooth_k cannot be combined with softcap or sinks (the smoothing "
+                         "term is added back to lse only, exact for the shift-invariant "
+                         "softmax alone); pass smooth_k=False" % fn)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        at._check_tensor(fn, name, t, torch, 3)
+    if out_dtype is None and out is None:
+        out_dtype = q.dtype if q.dtype in (torch.bfloat16, torch.float16) else torch.bfloat16
+    z = sage_quantize_varlen(q, k, v, cu_seqlens_q, cu_seqlens_k, q_block=q_block,
+                             k_block=k_block, smooth_k=smooth_k, fp8_dtype=fp8_dtype)
+    return sage_attention_varlen_quantized(
+        z.q, z.k, z.v, cu_seqlens_q, cu_seqlens_k, z.q_descale, z.k_descale, z.v_descale,
+        z.k_mean, q_block=q_block, k_block=k_block, fp8_dtype=fp8_dtype, causal=causal,
+        scale=scale, window=window, softcap=softcap, alibi_slopes=alibi_slopes, sinks=sinks,
+        return_lse=return_lse, out=out, out_dtype=out_dtype)

@@ -1761,8 +1761,9 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
 
 # SAGE-style quantized attention (docs/fp8.md, "SAGE"): its own module, imported lazily
 # like the rest (it needs torch only when called).
-from .sage import (SageQuantized, sage_attention, sage_attention_quantized,  # noqa: E402,F401
-                   sage_quantize)
+from .sage import (SageQuantized, SageQuantizedVarlen, sage_attention,  # noqa: E402,F401
+                   sage_attention_quantized, sage_attention_varlen,
+                   sage_attention_varlen_quantized, sage_quantize, sage_quantize_varlen)
 
 # With torch already imported, the custom ops are registered now (so that torch.compile
 # sees them from the first traced call); otherwise at the first call.

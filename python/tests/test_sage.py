@@ -220,6 +220,92 @@ def test_errors():
     record("softcap out", out, want)
 
 
+# --- varlen ----------------------------------------------------------------------------------
+
+
+def cu(lengths):
+    return torch.tensor([0] + list(torch.tensor(lengths).cumsum(0).tolist()), dtype=torch.int32)
+
+
+def varlen_reference(q, k, v, cq, ck, causal, hq, hkv):
+    """float64 out (Tq, Hq, Dv) and lse (Hq, Tq) of packed q, k, v (test_cpu's reference per
+    sequence); tokens past cu_seqlens_q[B] 0 and -inf."""
+    tq, dv = q.shape[0], v.shape[2]
+    out = torch.zeros(tq, hq, dv, dtype=torch.float64)
+    lse = torch.full((hq, tq), float("-inf"), dtype=torch.float64)
+    for s in range(len(cq) - 1):
+        q0, q1, k0, k1 = int(cq[s]), int(cq[s + 1]), int(ck[s]), int(ck[s + 1])
+        if q1 == q0:
+            continue
+        o, l = reference(q[q0:q1].transpose(0, 1)[None], k[k0:k1].transpose(0, 1)[None],
+                         v[k0:k1].transpose(0, 1)[None], causal=causal)
+        out[q0:q1] = o[0].transpose(0, 1)
+        lse[:, q0:q1] = l[0]
+    return out, lse
+
+
+def dequantize_varlen(z, cq, ck):
+    """The packed tensors a SageQuantizedVarlen stands for (blocks local to sequences)."""
+    q, k = z.q.double(), z.k.double()
+    v = decode(z.v, z.fp8_dtype)
+    for s in range(len(cq) - 1):
+        q0, q1, k0, k1 = int(cq[s]), int(cq[s + 1]), int(ck[s]), int(ck[s + 1])
+        q[q0:q1] *= per_row(z.q_descale[s:s + 1], z.q_block, q1 - q0)[0].transpose(0, 1)
+        k[k0:k1] *= per_row(z.k_descale[s:s + 1], z.k_block, k1 - k0)[0].transpose(0, 1)
+        if z.k_mean is not None:
+            k[k0:k1] += z.k_mean[s].double()[None]
+        v[k0:k1] *= z.v_descale[s].double()[None]
+    return q, k, v
+
+
+# (q lengths, k lengths, tokens past the last sequence): an empty sequence, length 1,
+# lengths that are not multiples of the tiles or blocks.
+VARLEN = [((37, 0, 100), (50, 20, 77), 3), ((1, 1), (200, 1), 0), ((130,), (45,), 5)]
+
+
+@pytest.mark.parametrize("lens", VARLEN, ids=["mixed", "decode", "one"])
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("smooth", [True, False])
+def test_varlen(lens, causal, smooth, seed):
+    """sage_attention_varlen: exact against the dequantized inputs (per-sequence blocks and
+    means), aiter's floor against the unquantized ones."""
+    q_lens, k_lens, pad = lens
+    hq, hkv, d = 4, 2, 64
+    tq, tk = sum(q_lens) + pad, sum(k_lens)
+    q = torch.randn(tq, hq, d).to(torch.bfloat16)
+    k = (torch.randn(tk, hkv, d) + 2.0 * torch.rand(1, hkv, d)).to(torch.bfloat16)
+    v = torch.randn(tk, hkv, d).to(torch.bfloat16)
+    cq, ck = cu(q_lens), cu(k_lens)
+    z = at.sage_quantize_varlen(q, k, v, cq, ck, q_block=16, k_block=48, smooth_k=smooth)
+    out = torch.full((tq, hq, d), float("nan"), dtype=torch.bfloat16)
+    got, lse = at.sage_attention_varlen_quantized(z.q, z.k, z.v, cq, ck, z.q_descale,
+                                                  z.k_descale, z.v_descale, z.k_mean,
+                                                  q_block=16, k_block=48, fp8_dtype="e4m3fn",
+                                                  causal=causal, return_lse=True, out=out)
+    assert got is out
+    qd, kd, vd = dequantize_varlen(z, cq, ck)
+    want, want_lse = varlen_reference(qd, kd, vd, cq, ck, causal, hq, hkv)
+    check("out", got, want, TOL["bf16"], seed)
+    check("lse", lse, want_lse, 1e-4, seed)
+    record("exact varlen out", got, want)
+    o2, l2 = at.sage_attention_varlen(q, k, v, cq, ck, causal=causal, return_lse=True,
+                                      q_block=16, k_block=48, smooth_k=smooth)
+    assert torch.equal(o2, got) and torch.equal(l2, lse)
+    orig, orig_lse = varlen_reference(q, k, v, cq, ck, causal, hq, hkv)
+    record("original varlen out", o2, orig)
+    record("original varlen lse", l2, orig_lse)
+
+
+def test_varlen_no_sequences():
+    """B = 0: every token is past cu_seqlens_q[B]: 0 and lse -inf."""
+    q = torch.randn(3, 2, 16)
+    z = torch.zeros(1, dtype=torch.int32)
+    got, lse = at.sage_attention_varlen(q, q[:0], q[:0], z, z, return_lse=True,
+                                        out=torch.full((3, 2, 16), float("nan"),
+                                                       dtype=torch.bfloat16))
+    assert torch.equal(got, torch.zeros_like(got)) and torch.isinf(lse).all()
+
+
 def test_report_errors():
     """Prints the worst errors reached (pytest -s): the table of docs/fp8.md."""
     for what, (err, cos) in sorted(ERRORS.items()):
