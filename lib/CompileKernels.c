@@ -250,8 +250,7 @@ static int backwardRoles(const AttnBundleKernel *k, bool rngState, const char *r
 enum { MAX_ROLES = 16 };
 
 static int argRoles(const AttnBundleKernel *k, bool sinks, int blockMask, bool fp8, bool rngState,
-                    bool kMean,
-                    const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
+                    bool kMean, const char *roles[MAX_ROLES], bool output[MAX_ROLES]) {
   if (isBackwardKind(k->kind))
     return backwardRoles(k, rngState, roles, output);
   int n = 0;

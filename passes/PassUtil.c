@@ -87,8 +87,10 @@ static intptr_t sageGroups(MlirOperation op) { return isMhaOrVarlen(op) ? 1 : 0;
  * k_scale and v_scale. Counted from the block mask (fp8Groups) they are the
  * descales and what follows them. */
 static intptr_t fp8Groups(MlirOperation op) {
-  return (isMhaOrVarlen(op) ? 3 : attnIsOp(op, "attn.paged_attention") ? 2 : 0) + rngGroups(op) +
-         sageGroups(op);
+  return (isMhaOrVarlen(op)                      ? 3
+          : attnIsOp(op, "attn.paged_attention") ? 2
+                                                 : 0) +
+         rngGroups(op) + sageGroups(op);
 }
 static intptr_t blockMaskGroups(MlirOperation op) {
   return (isMhaOrVarlen(op) ? 4 : 0) + fp8Groups(op);
@@ -112,7 +114,7 @@ MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which) {
   if (isMhaOrVarlen(op))
     return which <= ATTN_V_DESCALE
                ? optionalOperand(op, 3 - (intptr_t)which + rngGroups(op) + sageGroups(op))
-                                   : (MlirValue){NULL};
+               : (MlirValue){NULL};
   if (attnIsOp(op, "attn.paged_attention"))
     return which >= ATTN_K_SCALE ? optionalOperand(op, 2 - (intptr_t)(which - ATTN_K_SCALE))
                                  : (MlirValue){NULL};
@@ -134,7 +136,8 @@ bool attnOpIsSage(MlirOperation op) {
 }
 
 int64_t attnOpScaleBlock(MlirOperation op, const char *name) {
-  MlirAttribute a = mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
+  MlirAttribute a =
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name));
   return mlirAttributeIsNull(a) ? 0 : mlirIntegerAttrGetValueInt(a);
 }
 

@@ -54,8 +54,8 @@ typedef enum {
 MlirValue attnOpScale(MlirOperation op, AttnScaleOperand which);
 /* dropout's run-time Philox state, tensor<2xi64> [seed, offset]: the
  * operand group after the descales of attn.mha and attn.mha_varlen (only
- * SAGE's k_mean follows), the last of attn.mha_bwd and attn.mha_varlen_bwd. Null when absent (the seed and offset attributes,
- * or no dropout). */
+ * SAGE's k_mean follows), the last of attn.mha_bwd and attn.mha_varlen_bwd. Null when absent (the
+ * seed and offset attributes, or no dropout). */
 MlirValue attnOpRngState(MlirOperation op);
 /* SAGE (docs/fp8.md, "SAGE"): attn.mha / attn.mha_varlen with i8 q and k
  * (fp8 v, descales per q block, k block and v channel); their optional

@@ -377,8 +377,9 @@ static MlirValue columnUncached(Lower *L, AttnBuilder *b, MlirValue old, MlirVal
     return attnNullValue();
   }
   if (r->kind == REP_BUFFER && r->intInF32) {
-    fail(L, def, "is an integer matmul result read other than by its arith.sitofp (unsupported "
-                 "on the CPU)");
+    fail(L, def,
+         "is an integer matmul result read other than by its arith.sitofp (unsupported "
+         "on the CPU)");
     return attnNullValue();
   }
   if (r->kind == REP_BUFFER)
@@ -716,8 +717,9 @@ static void lowerContract(Lower *L, AttnBuilder *b, MlirOperation op) {
    * accumulates exactly what i32 does. */
   bool integer = mlirTypeIsAInteger(elemOf(acc));
   if (integer && !isZeroSplat(acc)) {
-    fail(L, op, "is an integer tile matmul whose accumulator is not a splat 0 (unsupported on the "
-                "CPU)");
+    fail(L, op,
+         "is an integer tile matmul whose accumulator is not a splat 0 (unsupported on the "
+         "CPU)");
     return;
   }
   Rep o = *ro;

@@ -89,7 +89,8 @@ typedef struct {
     int64_t rowBlock;
   } dq;
 } AttnAccess;
-#define NO_DEQUANT {{NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, 0}
+#define NO_DEQUANT                                                                                 \
+  { {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, {NULL}, 0 }
 
 /* Everything one query row needs. */
 typedef struct {

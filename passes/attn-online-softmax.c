@@ -181,14 +181,14 @@ typedef struct {
   struct {
     MlirValue qd, kd, vd, kMean, batch, head, kvHead, hasRows, qRow, lseShift;
   } sage;
-  MlirValue qTile;           /* vector<BM x D x E> */
-  MlirValue rowIndex;        /* vector<BM x index>: i + off of each row */
+  MlirValue qTile;    /* vector<BM x D x E> */
+  MlirValue rowIndex; /* vector<BM x index>: i + off of each row */
   /* Positions (i + off) of the tile's first and last real rows; null: from m0, sq, off. */
   MlirValue firstPos, lastPos;
   /* KV split: keys in [kvLo, kvEnd) only; null: all keys. */
   MlirValue kvLo, kvEnd;
-  const Paged *paged; /* K and V through a block table, or null */
-  MlirValue dropBH;   /* dropout: b * Hq + h (varlen: b the sequence) */
+  const Paged *paged;    /* K and V through a block table, or null */
+  MlirValue dropBH;      /* dropout: b * Hq + h (varlen: b the sequence) */
   AttnDropoutState drop; /* dropout: the run-time seed and offset, or null */
   const BlockMask *mask;
   bool maskMod; /* the KV loop being built applies mask_mod (partial blocks) */
@@ -1156,10 +1156,9 @@ static void sageRows(AttnBuilder *b, Program *p) {
   MlirType tile = vec2(s->blockM, s->dt, f32);
   MlirValue mean = sageScales(b, p, p->sage.kMean, p->sage.kvHead, cst(b, 0), s->dt, 1);
   MlirValue qf = attnSIToFP(b, p->qTile, tile);
-  MlirValue dot =
-      attnMultiReduction(b, "add", attnMulF(b, qf, attnBroadcast(b, mean, tile)), splatF(b, row, 0.0), 1);
-  p->sage.lseShift =
-      attnMulF(b, attnMulF(b, dot, p->sage.qRow), splatF(b, row, s->scale));
+  MlirValue dot = attnMultiReduction(b, "add", attnMulF(b, qf, attnBroadcast(b, mean, tile)),
+                                     splatF(b, row, 0.0), 1);
+  p->sage.lseShift = attnMulF(b, attnMulF(b, dot, p->sage.qRow), splatF(b, row, s->scale));
 }
 
 static void emitProgram(AttnBuilder *b, Program *p) {
@@ -1206,7 +1205,8 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   /* SAGE: out's column c times v_descale[c] (V's channel c). */
   if (s->sage)
     out = attnMulF(b, out,
-                   attnBroadcast(b, sageScales(b, p, p->sage.vd, p->sage.kvHead, cst(b, 0), s->dvt, 1),
+                   attnBroadcast(b,
+                                 sageScales(b, p, p->sage.vd, p->sage.kvHead, cst(b, 0), s->dvt, 1),
                                  vec2(s->blockM, s->dvt, f32)));
   /* out's element type: the op's, or f32 for a paged split's partial result. */
   MlirType outElem = mlirShapedTypeGetElementType(mlirValueGetType(p->out.mem));

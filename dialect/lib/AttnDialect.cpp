@@ -779,8 +779,8 @@ LogicalResult verifySage(Operation *op, const SageOperands &s, const Dim &batch,
   std::pair<Dim, int64_t> b{batch, batchSize}, h{hq, hq.size()}, g{hkv, hkv.size()},
       nq{nqb, ShapedType::kDynamic}, nk{nkb, ShapedType::kDynamic}, c{dv, dv.size()},
       e{d, d.size()};
-  if (failed(checkSageScale(op, s.qd, "q_descale", "B x Hq x ceil(Sq / q_scale_block)",
-                            {b, h, nq})) ||
+  if (failed(
+          checkSageScale(op, s.qd, "q_descale", "B x Hq x ceil(Sq / q_scale_block)", {b, h, nq})) ||
       failed(checkSageBlocks(op, s.qd, "q_descale", sq, s.qBlock.getInt(), "q_scale_block")) ||
       failed(checkSageScale(op, s.kd, "k_descale", "B x Hkv x ceil(Sk / k_scale_block)",
                             {b, g, nk})) ||
@@ -954,9 +954,10 @@ LogicalResult attn::MhaOp::verify() {
   if (failed(verifyDescales(getOperation(), getQ(), getQDescale(), getKDescale(), getVDescale(), qB,
                             qB.size(), Dim{getK(), "k", 1, "Hkv"})))
     return failure();
-  SageOperands sage{getQ(),      getK(),          getV(),          getQDescale(),
-                    getKDescale(), getVDescale(), getKMean(),      getSinks(),
-                    getQScaleBlockAttr(), getKScaleBlockAttr(), getSoftcapAttr()};
+  SageOperands sage{
+      getQ(),          getK(),     getV(),     getQDescale(),        getKDescale(),
+      getVDescale(),   getKMean(), getSinks(), getQScaleBlockAttr(), getKScaleBlockAttr(),
+      getSoftcapAttr()};
   if (failed(verifySage(getOperation(), sage, qB, qB.size(), qH, Dim{getK(), "k", 1, "Hkv"},
                         Dim{getQ(), "q", 3, "D"}, Dim{getV(), "v", 3, "Dv"}, &qS, &kS)))
     return failure();
@@ -978,9 +979,10 @@ LogicalResult attn::MhaVarlenOp::verify() {
                             Dim{getCuSeqlensQ(), "cu_seqlens_q", 0, "B"}, batch,
                             Dim{getK(), "k", 1, "Hkv"})))
     return failure();
-  SageOperands sage{getQ(),      getK(),          getV(),          getQDescale(),
-                    getKDescale(), getVDescale(), getKMean(),      getSinks(),
-                    getQScaleBlockAttr(), getKScaleBlockAttr(), getSoftcapAttr()};
+  SageOperands sage{
+      getQ(),          getK(),     getV(),     getQDescale(),        getKDescale(),
+      getVDescale(),   getKMean(), getSinks(), getQScaleBlockAttr(), getKScaleBlockAttr(),
+      getSoftcapAttr()};
   if (failed(verifySage(getOperation(), sage, Dim{getCuSeqlensQ(), "cu_seqlens_q", 0, "B"}, batch,
                         qH, Dim{getK(), "k", 1, "Hkv"}, Dim{getQ(), "q", 2, "D"},
                         Dim{getV(), "v", 2, "Dv"}, nullptr, nullptr)))

@@ -266,15 +266,14 @@ static bool readOp(MlirOperation op, MlirBlock entry, const char *fileName, Attn
   for (int s = 0; s < ATTN_NUM_SLOTS; ++s)
     o->arg[s] = -1;
   /* Operand group g of the op fills slot slots[g]. */
-  static const AttnSlot mhaSlots[] = {ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_ALIBI,
-                                      ATTN_SINKS,    ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM,
-                                      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE,
-                                      ATTN_RNG_STATE, ATTN_K_MEAN};
+  static const AttnSlot mhaSlots[] = {
+      ATTN_Q,         ATTN_K,         ATTN_V,         ATTN_ALIBI,    ATTN_SINKS,
+      ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM,  ATTN_FULL_IDX, ATTN_Q_DESCALE,
+      ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE, ATTN_K_MEAN};
   static const AttnSlot varlenSlots[] = {
-      ATTN_Q,        ATTN_K,         ATTN_V,         ATTN_CU_Q,      ATTN_CU_K,
-      ATTN_ALIBI,    ATTN_SINKS,     ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM,
-      ATTN_FULL_IDX, ATTN_Q_DESCALE, ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE,
-      ATTN_K_MEAN};
+      ATTN_Q,         ATTN_K,         ATTN_V,         ATTN_CU_Q,     ATTN_CU_K,     ATTN_ALIBI,
+      ATTN_SINKS,     ATTN_KV_NUM,    ATTN_KV_IDX,    ATTN_FULL_NUM, ATTN_FULL_IDX, ATTN_Q_DESCALE,
+      ATTN_K_DESCALE, ATTN_V_DESCALE, ATTN_RNG_STATE, ATTN_K_MEAN};
   static const AttnSlot mhaBwdSlots[] = {ATTN_Q,    ATTN_K,   ATTN_V,     ATTN_OUT,
                                          ATTN_DOUT, ATTN_LSE, ATTN_ALIBI, ATTN_RNG_STATE};
   static const AttnSlot varlenBwdSlots[] = {ATTN_Q,     ATTN_K,        ATTN_V,    ATTN_OUT,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 size_t attnElemBytes(AttnElem e) {
-  return attnElemIsFp8(e) || e == ATTN_ELEM_I8                       ? 1
+  return attnElemIsFp8(e) || e == ATTN_ELEM_I8       ? 1
          : e == ATTN_ELEM_F16 || e == ATTN_ELEM_BF16 ? 2
          : e == ATTN_ELEM_I64                        ? 8
                                                      : 4;

@@ -272,8 +272,8 @@ static bool loadInput(const AttnFuncInfo *info, int a, const char *path, AttnTen
                       : elem == ATTN_ELEM_I8  ? ATTN_NPY_I8
                       : attnElemIsFp8(elem)   ? ATTN_NPY_U8
                                               : ATTN_NPY_F32;
-  static const char *const npyNames[] = {"float16", "float32", "float64", "int32",
-                                         "int64",   "uint8 (fp8 bit patterns)", "int8"};
+  static const char *const npyNames[] = {
+      "float16", "float32", "float64", "int32", "int64", "uint8 (fp8 bit patterns)", "int8"};
   bool ok = false;
   if (arr.dtype != want) {
     fprintf(
@@ -782,11 +782,12 @@ static double *dequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot
  * clamped to the last block, as the kernels clamp them. */
 static double *sageDequantize(const AttnOpInfo *op, const AttnTensor *args, AttnSlot slot) {
   const AttnTensor *t = &args[op->arg[slot]];
-  AttnSlot scaleSlot = slot == ATTN_Q ? ATTN_Q_DESCALE : slot == ATTN_K ? ATTN_K_DESCALE
-                                                                         : ATTN_V_DESCALE;
+  AttnSlot scaleSlot = slot == ATTN_Q   ? ATTN_Q_DESCALE
+                       : slot == ATTN_K ? ATTN_K_DESCALE
+                                        : ATTN_V_DESCALE;
   const AttnTensor *sc = &args[op->arg[scaleSlot]];
-  const AttnTensor *mean = slot == ATTN_K && op->arg[ATTN_K_MEAN] >= 0 ? &args[op->arg[ATTN_K_MEAN]]
-                                                                       : NULL;
+  const AttnTensor *mean =
+      slot == ATTN_K && op->arg[ATTN_K_MEAN] >= 0 ? &args[op->arg[ATTN_K_MEAN]] : NULL;
   double *out = malloc(t->count * sizeof(double) + 1);
   if (!out)
     return NULL;

@@ -65,3 +65,39 @@ func.func @piece_not_operand(%m: memref<?x4xf32>, %i: index) attributes {attn.ke
   vector.transfer_write %s, %m[%i, %i] {in_bounds = [false, true]} : vector<4x4xf32>, memref<?x4xf32>
   return
 }
+
+// -----
+
+// SAGE's integer Q K^T (docs/fp8.md): the CPU runs it in f32 from 0, so another
+// accumulator is refused, as is a use of the i32 result other than its arith.sitofp.
+#qa = affine_map<(m, n, k) -> (m, k)>
+#qb = affine_map<(m, n, k) -> (n, k)>
+#qc = affine_map<(m, n, k) -> (m, n)>
+func.func @int_acc(%m: memref<?x4xi8>, %o: memref<?x4xf32>, %i: index) attributes {attn.kernel = {block_m = 4 : i64}} {
+  %p = arith.constant 0 : i8
+  %one = arith.constant dense<1> : vector<4x4xi32>
+  %a = vector.transfer_read %m[%i, %i], %p {in_bounds = [false, true]} : memref<?x4xi8>, vector<4x4xi8>
+  %b = vector.transfer_read %m[%i, %i], %p {in_bounds = [false, true]} : memref<?x4xi8>, vector<4x4xi8>
+  // expected-error @+1 {{attn-lower-cpu: 'vector.contract' is an integer tile matmul whose accumulator is not a splat 0 (unsupported on the CPU)}}
+  %c = vector.contract {indexing_maps = [#qa, #qb, #qc], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %one : vector<4x4xi8>, vector<4x4xi8> into vector<4x4xi32>
+  %f = arith.sitofp %c : vector<4x4xi32> to vector<4x4xf32>
+  vector.transfer_write %f, %o[%i, %i] {in_bounds = [false, true]} : vector<4x4xf32>, memref<?x4xf32>
+  return
+}
+
+// -----
+
+#ra = affine_map<(m, n, k) -> (m, k)>
+#rb = affine_map<(m, n, k) -> (n, k)>
+#rc = affine_map<(m, n, k) -> (m, n)>
+func.func @int_use(%m: memref<?x4xi8>, %o: memref<?x4xi32>, %i: index) attributes {attn.kernel = {block_m = 4 : i64}} {
+  %p = arith.constant 0 : i8
+  %z = arith.constant dense<0> : vector<4x4xi32>
+  %a = vector.transfer_read %m[%i, %i], %p {in_bounds = [false, true]} : memref<?x4xi8>, vector<4x4xi8>
+  %b = vector.transfer_read %m[%i, %i], %p {in_bounds = [false, true]} : memref<?x4xi8>, vector<4x4xi8>
+  // expected-error @+1 {{attn-lower-cpu: 'vector.contract' is an integer matmul result read other than by its arith.sitofp (unsupported on the CPU)}}
+  %c = vector.contract {indexing_maps = [#ra, #rb, #rc], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %z : vector<4x4xi8>, vector<4x4xi8> into vector<4x4xi32>
+  %d = arith.addi %c, %c : vector<4x4xi32>
+  vector.transfer_write %d, %o[%i, %i] {in_bounds = [false, true]} : vector<4x4xi32>, memref<?x4xi32>
+  return
+}

@@ -321,8 +321,9 @@ static bool parseDescr(Cursor *c, NpyHeader *h) {
       }
     }
   }
-  setErr(c->err, c->errLen, "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8, |u1, |i1)",
-         c->path, descr);
+  setErr(c->err, c->errLen,
+         "%s: unsupported dtype '%s' (supported: <f2, <f4, <f8, <i4, <i8, |u1, |i1)", c->path,
+         descr);
   return false;
 }
 
