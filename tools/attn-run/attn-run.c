@@ -76,7 +76,8 @@ static void usage(FILE *out) {
         "  --seed=N               seed of the input generator (default: fresh, printed)\n"
         "  --input=N=PATH.npy     argument N (zero-based) from a .npy file: f32 and bf16 as\n"
         "                         float32 (bf16 rounded to nearest even), f16 as float16,\n"
-        "                         i32 as int32, fp8 (f8E4M3FN, f8E4M3FNUZ) as uint8 bit patterns\n"
+        "                         i32 as int32, fp8 (f8E4M3FN, f8E4M3FNUZ) as uint8 bit patterns,\n"
+        "                         i8 (SAGE's q and k) as int8\n"
         "  --shape=N=AxBxC        sizes of argument N (must agree with its static dims)\n"
         "  --dynamic-size=S       size of every dynamic dim not fixed otherwise (default 37)\n"
         "  --func=NAME            only run @NAME\n"
@@ -97,6 +98,9 @@ static void usage(FILE *out) {
         "its first kv_lora_rank values).\n"
         "fp8 (docs/fp8.md): normal(0,1) rounded to the format (no NaN), scales uniform in\n"
         "[0.5, 2); the reference runs on the exactly decoded values times their scales.\n"
+        "SAGE (docs/fp8.md): i8 q and k normal(0,48) rounded (within +-127), their descales\n"
+        "uniform in [0.5, 2)/64, v fp8 as above, k_mean normal(0,1); the reference runs on\n"
+        "q and k times their block's descale (k plus k_mean), v times its channel's.\n"
         "Tolerance |got-want| <= atol + rtol*|want|: f32 1e-4/1e-4, f16 and bf16 1e-2/1e-2;\n"
         "for gradients (backward ops) atol is scaled by max(1, max|want|) of the result.\n",
         out);
