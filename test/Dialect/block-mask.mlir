@@ -12,7 +12,7 @@
 // CHECK-LABEL: func.func @partial_only
 // CHECK: attn.mha %{{.*}}, %{{.*}}, %{{.*}} block_mask(%{{.*}}, %{{.*}}) {kv_block_size = 64 : i64, q_block_size = 128 : i64}
 // GENERIC-LABEL: sym_name = "partial_only"
-// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0>
+// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0>
 func.func @partial_only(%q: tensor<2x8x256x64xf16>, %k: tensor<2x2x300x64xf16>, %v: tensor<2x2x300x64xf16>,
                         %n: tensor<2x8x2xi32>, %i: tensor<2x8x2x5xi32>) -> tensor<2x8x256x64xf16> {
   %o = attn.mha %q, %k, %v block_mask(%n, %i) {q_block_size = 128 : i64, kv_block_size = 64 : i64}
@@ -27,7 +27,7 @@ func.func @partial_only(%q: tensor<2x8x256x64xf16>, %k: tensor<2x2x300x64xf16>, 
 // CHECK-NEXT: attn.yield %[[C]] : i1
 // CHECK-NEXT: } {causal, kv_block_size = 16 : i64, q_block_size = 32 : i64}
 // GENERIC-LABEL: sym_name = "full_and_region"
-// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0>
+// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0>
 // GENERIC: "attn.yield"
 func.func @full_and_region(%q: tensor<?x4x?x32xbf16>, %k: tensor<?x4x?x32xbf16>, %v: tensor<?x4x?x32xbf16>,
                            %a: tensor<4xf32>, %s: tensor<4xf32>,
@@ -50,7 +50,7 @@ func.func @full_and_region(%q: tensor<?x4x?x32xbf16>, %k: tensor<?x4x?x32xbf16>,
 // CHECK: attn.yield
 // CHECK-NEXT: } {kv_block_size = 64 : i64, q_block_size = 64 : i64}
 // GENERIC-LABEL: sym_name = "varlen_i64"
-// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0>
+// GENERIC: operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0>
 func.func @varlen_i64(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %v: tensor<?x2x64xf16>, %cq: tensor<5xi32>, %ck: tensor<5xi32>,
                       %n: tensor<4x1x?xi32>, %i: tensor<4x1x?x?xi32>) -> tensor<?x8x64xf16> {
   %o = attn.mha_varlen %q, %k, %v, %cq, %ck block_mask(%n, %i) mask_mod {

@@ -9,7 +9,7 @@
 
 // CHECK-LABEL: func.func @mha
 // CHECK: attn.mha %arg0, %arg1, %arg2 alibi(%arg6) sinks(%arg6) descale(%arg3, %arg4, %arg5) {causal} : (tensor<2x4x?x64xf8E4M3FN>, tensor<2x2x?x64xf8E4M3FN>, tensor<2x2x?x64xf8E4M3FN>, tensor<4xf32>, tensor<4xf32>, tensor<f32>, tensor<2xf32>, tensor<2x2xf32>) -> (tensor<2x4x?x64xbf16>, tensor<2x4x?xf32>)
-// GENERIC: "attn.mha"(%{{.*}}) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0>}>
+// GENERIC: "attn.mha"(%{{.*}}) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0>}>
 func.func @mha(%q: tensor<2x4x?x64xf8E4M3FN>, %k: tensor<2x2x?x64xf8E4M3FN>, %v: tensor<2x2x?x64xf8E4M3FN>,
                %a: tensor<f32>, %b: tensor<2xf32>, %c: tensor<2x2xf32>, %s: tensor<4xf32>)
     -> (tensor<2x4x?x64xbf16>, tensor<2x4x?xf32>) {

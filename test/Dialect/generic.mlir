@@ -23,15 +23,15 @@
 
 // GENERIC-LABEL: sym_name = "mha"
 // GENERIC-NEXT: ^bb0(%[[Q:[^:]+]]: {{[^,]+}}, %[[K:[^:]+]]: {{[^,]+}}, %[[V:[^:]+]]: {{[^,]+}}, %[[S:[^:]+]]: tensor<8xf32>):
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_left = 16 : i64}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 5.000000e-01 : f32, softcap = 3.000000e+01 : f32}> :
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
-// GENERIC-NEXT: %{{.*}}:2 = "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_right = 0 : i64}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>)
-// GENERIC-NEXT: %{{.*}}:2 = "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 1.250000e-01 : f32, softcap = 5.000000e+01 : f32, window_left = 8 : i64, window_right = 2 : i64}> :
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_left = 16 : i64}> :
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> {attn.tag = "kept"} :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_left = 16 : i64}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> tensor<2x8x16x64xf16>
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 5.000000e-01 : f32, softcap = 3.000000e+01 : f32}> :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>, tensor<8xf32>) -> tensor<2x8x16x64xf16>
+// GENERIC-NEXT: %{{.*}}:2 = "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_right = 0 : i64}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>) -> (tensor<2x8x16x64xf16>, tensor<2x8x16xf32>)
+// GENERIC-NEXT: %{{.*}}:2 = "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 1.250000e-01 : f32, softcap = 5.000000e+01 : f32, window_left = 8 : i64, window_right = 2 : i64}> :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> : (
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, window_left = 16 : i64}> :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> {attn.tag = "kept"} :
 func.func @mha(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x16x64xf16>, %v: tensor<2x2x16x64xf16>, %s: tensor<8xf32>)
     -> (tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16xf32>,
         tensor<2x8x16x64xf16>, tensor<2x8x16xf32>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>) {
@@ -58,8 +58,8 @@ func.func @mha(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x16x64xf16>, %v: tensor<
 // CHECK-NEXT: return
 // GENERIC-LABEL: sym_name = "varlen"
 // GENERIC-NEXT: ^bb0(%[[Q:[^:]+]]: {{[^,]+}}, %[[K:[^:]+]]: {{[^,]+}}, %[[V:[^:]+]]: {{[^,]+}}, %[[CQ:[^:]+]]: {{[^,]+}}, %[[CK:[^:]+]]: {{[^,]+}}, %[[S:[^:]+]]: tensor<4xf32>):
-// GENERIC-NEXT: "attn.mha_varlen"(%[[Q]], %[[K]], %[[V]], %[[CQ]], %[[CK]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> :
-// GENERIC-NEXT: %{{.*}}:2 = "attn.mha_varlen"(%[[Q]], %[[K]], %[[V]], %[[CQ]], %[[CK]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 2.500000e-01 : f32, window_left = 3 : i64}> :
+// GENERIC-NEXT: "attn.mha_varlen"(%[[Q]], %[[K]], %[[V]], %[[CQ]], %[[CK]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> :
+// GENERIC-NEXT: %{{.*}}:2 = "attn.mha_varlen"(%[[Q]], %[[K]], %[[V]], %[[CQ]], %[[CK]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, scale = 2.500000e-01 : f32, window_left = 3 : i64}> :
 func.func @varlen(%q: tensor<?x4x32xbf16>, %k: tensor<?x1x32xbf16>, %v: tensor<?x1x32xbf16>, %cq: tensor<?xi32>, %ck: tensor<?xi32>, %s: tensor<4xf32>)
     -> (tensor<?x4x32xbf16>, tensor<?x4x32xbf16>, tensor<4x?xf32>) {
   %a = "attn.mha_varlen"(%q, %k, %v, %cq, %ck) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>, causal}> : (tensor<?x4x32xbf16>, tensor<?x1x32xbf16>, tensor<?x1x32xbf16>, tensor<?xi32>, tensor<?xi32>) -> tensor<?x4x32xbf16>
@@ -102,8 +102,8 @@ func.func @paged(%q: tensor<3x8x64xf16>, %kc: tensor<10x16x2x64xf16>, %vc: tenso
 // CHECK-NEXT: return
 // GENERIC-LABEL: sym_name = "sinks"
 // GENERIC-NEXT: ^bb0(%[[Q:[^:]+]]: {{[^,]+}}, %[[K:[^:]+]]: {{[^,]+}}, %[[V:[^:]+]]: {{[^,]+}}, %[[S:[^:]+]]: tensor<8xf32>, %[[A:[^:]+]]: tensor<8xf32>):
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0>}> :
-// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[A]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0>}> :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[S]]) <{causal, operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> :
+// GENERIC-NEXT: "attn.mha"(%[[Q]], %[[K]], %[[V]], %[[A]], %[[S]]) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> :
 func.func @sinks(%q: tensor<2x8x16x64xf16>, %k: tensor<2x2x16x64xf16>, %v: tensor<2x2x16x64xf16>, %s: tensor<8xf32>, %a: tensor<8xf32>)
     -> (tensor<2x8x16x64xf16>, tensor<2x8x16x64xf16>) {
   %0 = "attn.mha"(%q, %k, %v, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0>, causal}> : (tensor<2x8x16x64xf16>, tensor<2x2x16x64xf16>, tensor<2x2x16x64xf16>, tensor<8xf32>) -> tensor<2x8x16x64xf16>

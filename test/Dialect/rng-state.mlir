@@ -11,7 +11,7 @@
 // CHECK-NEXT: %{{.*}}, %{{.*}} = attn.mha %arg0, %arg1, %arg2 alibi(%arg3) rng_state(%arg4) {causal, dropout_p = 1.000000e-01 : f32} : (tensor<2x8x17x64xbf16>, tensor<2x2x33x64xbf16>, tensor<2x2x33x64xbf16>, tensor<8xf32>, tensor<2xi64>) -> (tensor<2x8x17x64xbf16>, tensor<2x8x17xf32>)
 // CHECK-NEXT: %{{.*}} = attn.mha_bwd %arg0, %arg1, %arg2, %{{.*}}, %{{.*}}, %{{.*}} alibi(%arg3) rng_state(%arg4) {causal, dropout_p = 1.000000e-01 : f32}
 // CHECK-NEXT: %{{.*}} = attn.mha_bwd %arg0, %arg1, %arg2, %{{.*}}, %{{.*}}, %{{.*}} rng_state(%arg4) {dropout_p = 5.000000e-01 : f32} :
-// GENERIC: "attn.mha"({{.*}}) <{causal, dropout_p = 1.000000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1>}>
+// GENERIC: "attn.mha"({{.*}}) <{causal, dropout_p = 1.000000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0>}>
 // GENERIC: "attn.mha_bwd"({{.*}}) <{causal, dropout_p = 1.000000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1>}>
 // GENERIC: "attn.mha_bwd"({{.*}}) <{dropout_p = 5.000000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 1>}>
 func.func @mha(%q: tensor<2x8x17x64xbf16>, %k: tensor<2x2x33x64xbf16>, %v: tensor<2x2x33x64xbf16>,
@@ -25,7 +25,7 @@ func.func @mha(%q: tensor<2x8x17x64xbf16>, %k: tensor<2x2x33x64xbf16>, %v: tenso
 // CHECK-LABEL: func.func @varlen
 // CHECK-NEXT: %{{.*}} = attn.mha_varlen %arg0, %arg1, %arg1, %arg2, %arg2 sinks(%arg4) rng_state(%arg3) {dropout_p = 2.500000e-01 : f32} :
 // CHECK-NEXT: %{{.*}} = attn.mha_varlen_bwd %arg0, %arg1, %arg1, %{{.*}}, %{{.*}}, %arg5, %arg2, %arg2 rng_state(%arg3) {dropout_p = 2.500000e-01 : f32} :
-// GENERIC: "attn.mha_varlen"({{.*}}) <{dropout_p = 2.500000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1>}>
+// GENERIC: "attn.mha_varlen"({{.*}}) <{dropout_p = 2.500000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0>}>
 // GENERIC: "attn.mha_varlen_bwd"({{.*}}) <{dropout_p = 2.500000e-01 : f32, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 0, 1>}>
 func.func @varlen(%q: tensor<?x8x64xf16>, %k: tensor<?x2x64xf16>, %cu: tensor<5xi32>, %r: tensor<2xi64>,
                   %sk: tensor<8xf32>, %lse: tensor<8x?xf32>) -> tensor<?x8x64xf16> {
