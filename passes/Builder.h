@@ -70,7 +70,8 @@ typedef enum {
   ATTN_CMPI_SLT = 2,
   ATTN_CMPI_SLE = 3,
   ATTN_CMPI_SGT = 4,
-  ATTN_CMPI_SGE = 5
+  ATTN_CMPI_SGE = 5,
+  ATTN_CMPI_UGE = 9
 } AttnCmpIPredicate;
 typedef enum { ATTN_CMPF_OEQ = 1, ATTN_CMPF_OGT = 2, ATTN_CMPF_OLT = 4 } AttnCmpFPredicate;
 

@@ -45,38 +45,47 @@ AttnDropoutState attnLoadDropoutState(AttnBuilder *b, MlirValue rng) {
   return st;
 }
 
-/* A splat i64 constant shaped like `like`. */
-static MlirValue splatI64(AttnBuilder *b, MlirType like, uint64_t v) {
-  MlirType i64 = attnIntType(b, 64);
-  MlirAttribute a = mlirDenseElementsAttrSplatGet(like, mlirIntegerAttrGet(i64, (int64_t)v));
+/* A splat constant of `like`'s element type (i32 or i64) shaped like `like`. */
+static MlirValue splatInt(AttnBuilder *b, MlirType like, uint64_t v) {
+  MlirType elem = mlirShapedTypeGetElementType(like);
+  MlirAttribute a = mlirDenseElementsAttrSplatGet(like, mlirIntegerAttrGet(elem, (int64_t)v));
   MlirNamedAttribute value = attnNamedAttr(b, "value", a);
   return mlirOperationGetResult(
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &like, 1, &value, 0, NULL), 0);
 }
 
-/* The 32-bit words of Philox live in i64 lanes (values in [0, 2^32)): the
- * 32 x 32-bit product is exact in 64 bits, its halves are a mask and a
- * logical shift, and keep/drop is a signed compare of non-negatives. */
-typedef struct {
-  MlirValue c[4];
-  MlirType type;
-} Words;
-
-static MlirValue lo(AttnBuilder *b, const Words *w, MlirValue x) {
-  return attnAndI(b, x, splatI64(b, w->type, low32));
+/* An i32 splat of a 32-bit word (the attribute takes it as a signed i32). */
+static MlirValue splatWord(AttnBuilder *b, MlirType tile, uint64_t word) {
+  return splatInt(b, tile, (uint64_t)(int32_t)(uint32_t)word);
 }
 
-static MlirValue hi(AttnBuilder *b, const Words *w, MlirValue x) {
-  return attnBinary(b, "arith.shrui", x, splatI64(b, w->type, 32));
+/* The four 32-bit words of Philox, one i32 tile each (wide: the same shape
+ * in i64, for the products' high halves). i32 words, not i64 lanes holding
+ * 32-bit values: the state then takes one register per element on the GPUs,
+ * not two (with i64 lanes the forward took all 256 VGPRs on gfx942 at D = 64
+ * and the dK/dV kernels spilled on sm_90a). */
+typedef struct {
+  MlirValue c[4];
+  MlirType type, wide;
+} Words;
+
+/* The high 32 bits of the 32 x 32-bit product x * m: widened, multiplied,
+ * shifted and truncated, the pattern LLVM selects as one mul.hi.u32 /
+ * v_mul_hi_u32 (and that the CPU computes exactly in 64 bits). */
+static MlirValue mulHi(AttnBuilder *b, const Words *w, MlirValue x, uint64_t m) {
+  MlirValue wide = attnOp1(b, "arith.extui", 1, &x, w->wide);
+  MlirValue p = attnMulI(b, wide, splatInt(b, w->wide, m));
+  MlirValue h = attnBinary(b, "arith.shrui", p, splatInt(b, w->wide, 32));
+  return attnOp1(b, "arith.trunci", 1, &h, w->type);
 }
 
 /* The key words (k0, k1) of round r and the counter's last word: splat
  * constants when seed and offset are the attributes, else scalar i32
  * arithmetic on the loaded seed and offset (the words are 32-bit, and i32
- * adds wrap exactly mod 2^32), widened to i64 and broadcast to the tile.
- * The scalars are uniform per program; GPU compilers hoist the ten rounds'
- * keys out of the KV loops, and i32 keeps that at 20 registers, not 40
- * (sm_90a's causal dK/dV kernel at D = 64 spilled with i64 keys). */
+ * adds wrap exactly mod 2^32), broadcast to the tile. The scalars are
+ * uniform per program; GPU compilers hoist the ten rounds' keys out of the
+ * KV loops, and i32 keeps that at 20 registers, not 40 (sm_90a's causal
+ * dK/dV kernel at D = 64 spilled with i64 keys). */
 typedef struct {
   bool dynamic;
   uint64_t k0, k1;    /* constant keys */
@@ -95,19 +104,13 @@ static MlirValue constI32(AttnBuilder *b, uint64_t v) {
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &i32, 1, &value, 0, NULL), 0);
 }
 
-/* An i32 word as an i64 lane value in [0, 2^32). */
-static MlirValue wordTile(AttnBuilder *b, MlirValue word, MlirType tile) {
-  MlirValue wide = attnOp1(b, "arith.extui", 1, &word, attnIntType(b, 64));
-  return attnBroadcast(b, wide, tile);
-}
-
 static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutState *st,
                         MlirValue *c3, MlirType tile) {
   Keys k;
   memset(&k, 0, sizeof(k));
   if (!st || mlirValueIsNull(st->seed)) {
     uint64_t seed = (uint64_t)d->seed, offset = (uint64_t)d->offset;
-    *c3 = splatI64(b, tile, offset & low32);
+    *c3 = splatWord(b, tile, offset & low32);
     k.k0 = seed & low32;
     k.k1 = ((seed >> 32) ^ (offset >> 32)) & low32;
     return k;
@@ -117,7 +120,7 @@ static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutS
   MlirValue c32 = mlirOperationGetResult(
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &i64, 1, &value, 0, NULL), 0);
   k.dynamic = true;
-  *c3 = wordTile(b, toI32(b, st->offset), tile);
+  *c3 = attnBroadcast(b, toI32(b, st->offset), tile);
   k.dk0 = toI32(b, st->seed);
   k.dk1 = toI32(b, attnBinary(b, "arith.xori", attnBinary(b, "arith.shrui", st->seed, c32),
                               attnBinary(b, "arith.shrui", st->offset, c32)));
@@ -126,19 +129,19 @@ static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutS
 
 static MlirValue roundKey(AttnBuilder *b, const Keys *k, int which, MlirType tile) {
   if (!k->dynamic)
-    return splatI64(b, tile, which ? k->k1 : k->k0);
-  return wordTile(b, which ? k->dk1 : k->dk0, tile);
+    return splatWord(b, tile, which ? k->k1 : k->k0);
+  return attnBroadcast(b, which ? k->dk1 : k->dk0, tile);
 }
 
 static void philoxRound(AttnBuilder *b, Words *w, const Keys *k) {
-  MlirValue p0 = attnMulI(b, w->c[0], splatI64(b, w->type, philoxM0));
-  MlirValue p1 = attnMulI(b, w->c[2], splatI64(b, w->type, philoxM1));
-  MlirValue x0 = attnBinary(b, "arith.xori", hi(b, w, p1), w->c[1]);
-  MlirValue x2 = attnBinary(b, "arith.xori", hi(b, w, p0), w->c[3]);
+  MlirValue lo0 = attnMulI(b, w->c[0], splatWord(b, w->type, philoxM0));
+  MlirValue lo1 = attnMulI(b, w->c[2], splatWord(b, w->type, philoxM1));
+  MlirValue x0 = attnBinary(b, "arith.xori", mulHi(b, w, w->c[2], philoxM1), w->c[1]);
+  MlirValue x2 = attnBinary(b, "arith.xori", mulHi(b, w, w->c[0], philoxM0), w->c[3]);
   w->c[0] = attnBinary(b, "arith.xori", x0, roundKey(b, k, 0, w->type));
-  w->c[1] = lo(b, w, p1);
+  w->c[1] = lo1;
   w->c[2] = attnBinary(b, "arith.xori", x2, roundKey(b, k, 1, w->type));
-  w->c[3] = lo(b, w, p0);
+  w->c[3] = lo0;
 }
 
 static void bumpKeys(AttnBuilder *b, Keys *k) {
@@ -155,21 +158,26 @@ MlirValue attnDropoutScale(AttnBuilder *b, const AttnDropout *d, const AttnDropo
                            MlirValue bh, MlirValue queries, MlirValue keys) {
   MlirType idxTile = mlirValueGetType(queries);
   int64_t shape[2] = {mlirShapedTypeGetDimSize(idxTile, 0), mlirShapedTypeGetDimSize(idxTile, 1)};
-  MlirType i64Tile = mlirVectorTypeGet(2, shape, attnIntType(b, 64));
+  MlirType i32Tile = mlirVectorTypeGet(2, shape, attnIntType(b, 32));
   MlirType f32Tile = mlirVectorTypeGet(2, shape, attnF32Type(b));
   Words w;
-  w.type = i64Tile;
-  w.c[0] = attnIndexCast(b, keys, i64Tile);
-  w.c[1] = attnIndexCast(b, queries, i64Tile);
-  w.c[2] = attnBroadcast(b, attnIndexCast(b, bh, attnIntType(b, 64)), i64Tile);
-  Keys k = initialKeys(b, d, st, &w.c[3], i64Tile);
+  w.type = i32Tile;
+  w.wide = mlirVectorTypeGet(2, shape, attnIntType(b, 64));
+  /* Counter words: key and query index and (batch, head), each below 2^31
+   * (the verifiers bound every dim), so index_cast to i32 is exact. */
+  w.c[0] = attnIndexCast(b, keys, i32Tile);
+  w.c[1] = attnIndexCast(b, queries, i32Tile);
+  w.c[2] = attnBroadcast(b, attnIndexCast(b, bh, attnIntType(b, 32)), i32Tile);
+  Keys k = initialKeys(b, d, st, &w.c[3], i32Tile);
   for (int r = 0; r < philoxRounds; ++r) {
     philoxRound(b, &w, &k);
     if (r + 1 < philoxRounds)
       bumpKeys(b, &k);
   }
+  /* Keep when the first output word, an unsigned 32-bit number, is at least
+   * p * 2^32 (p < 1, so the threshold fits in 32 bits). */
   uint64_t threshold = (uint64_t)floor(d->p * 4294967296.0);
-  MlirValue keep = attnCmpI(b, ATTN_CMPI_SGE, w.c[0], splatI64(b, i64Tile, threshold));
+  MlirValue keep = attnCmpI(b, ATTN_CMPI_UGE, w.c[0], splatWord(b, i32Tile, threshold));
   return attnSelect(b, keep, attnConstSplatF(b, f32Tile, 1.0 / (1.0 - d->p)),
                     attnConstSplatF(b, f32Tile, 0.0));
 }

@@ -19,7 +19,16 @@
 // CHECK: arith.trunci %[[SEED]] : i64 to i32
 // CHECK: arith.shrui %[[SEED]]
 // CHECK: arith.shrui %[[OFF]]
-// CHECK: vector.broadcast {{.*}} : i64 to vector<16x128xi64>
+// The Philox words are i32 tiles (one register per element on the GPUs); each
+// round's high product half is extui/muli/shrui/trunci (mul.hi.u32 / v_mul_hi_u32).
+// CHECK: vector.broadcast {{.*}} : i32 to vector<16x128xi32>
+// CHECK: arith.extui {{.*}} : vector<16x128xi32> to vector<16x128xi64>
+// CHECK-NEXT: arith.constant dense<3449720151> : vector<16x128xi64>
+// CHECK-NEXT: arith.muli
+// CHECK-NEXT: arith.constant dense<32> : vector<16x128xi64>
+// CHECK-NEXT: arith.shrui
+// CHECK-NEXT: arith.trunci {{.*}} : vector<16x128xi64> to vector<16x128xi32>
+// CHECK: arith.cmpi uge, {{.*}} : vector<16x128xi32>
 // CHECK-LABEL: func.func private @__attn_launch_f_attn0(
 // CHECK-SAME: memref<2xi64, strided<[?], offset: ?>>
 // CHECK-LABEL: func.func @f(
