@@ -278,6 +278,28 @@ static void setInt(MlirOperation op, const char *name, int64_t value) {
   attnSetAttr(op, name, mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), value));
 }
 
+/* Registers per producer thread of a warp-specialized kernel
+ * (attn.producer_regs; the consumers get the rest, attn-lower-nvgpu). The
+ * producer's cp.async addresses are base + constant offsets where a K/V row
+ * is a power-of-two number of 16-byte chunks; otherwise (D = 192: 24 chunks)
+ * each chunk's address is its own 64-bit value, and with 56 registers the
+ * producer spilled 620 bytes (ptxas, D = 192; 68 at Dv = 128; with a window
+ * and a softcap still 20 at 112). 120 + 2 x 192 spills nothing there, and
+ * the consumers' 64 x 192 f32 accumulators fit in 192. */
+enum { PRODUCER_REGS = 56, PRODUCER_REGS_ODD_ROWS = 120 };
+
+/* Whether a K/V tile row (wgmma: f16 or bf16) is 2^n 16-byte chunks. */
+static bool chunksArePowerOfTwo(MlirValue tile) {
+  int64_t chunks = dimOf(tile, 1) * 2 / 16;
+  return chunks > 0 && (chunks & (chunks - 1)) == 0;
+}
+
+static int64_t producerRegs(const Matmuls *m) {
+  bool pow2 = chunksArePowerOfTwo(mlirOperationGetOperand(m->qk[0], 1)) &&
+              chunksArePowerOfTwo(mlirOperationGetOperand(m->pv[0], 1));
+  return pow2 ? PRODUCER_REGS : PRODUCER_REGS_ODD_ROWS;
+}
+
 /* K/V buffers per operand of a warp-specialized kernel's ring (attn.ring):
  * RING_BUFFERS where Q, the ring and the mbarriers fit sm_90a's 227 KiB of
  * shared memory (D = 128: 32 + 3 x 64 KiB), else 2. */
@@ -333,6 +355,7 @@ static bool layoutSchedule(MlirOperation func, MlirAttribute kernel, bool wg, co
   if (!misfit && o->ws != WS_OFF) {
     setString(func, "attn.schedule", "warp-specialized");
     setInt(func, "attn.ring", ringBuffers(kernel, m));
+    setInt(func, "attn.producer_regs", producerRegs(m));
   }
   return true;
 }

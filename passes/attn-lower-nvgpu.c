@@ -91,8 +91,9 @@ typedef struct {
   /* attn.schedule = "warp-specialized": a producer warpgroup fills a two-
    * buffer K/V ring guarded by mbarriers (wsReadTile) */
   bool ws;
-  int wsStages;      /* ws: buffers per operand (attn.ring) */
-  MlirValue barBase; /* i64: byte address of the mbarriers (ws) */
+  int wsStages;       /* ws: buffers per operand (attn.ring) */
+  int wsProducerRegs; /* ws: setmaxnreg of the producer (attn.producer_regs) */
+  MlirValue barBase;  /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
   MlirValue rowWarp; /* the warp's row group (warp / G: attn.warp_cols) */
@@ -841,9 +842,14 @@ static void putRingTile(AttnGpuLower *L, AttnBuilder *b, MlirValue res, const At
  * a consumer warpgroup waits only for its data, not for the other one (ncu
  * at 4b7a6e3: 40% of the D=128 kernel's stall cycles were bar.sync). */
 
-/* 56 + 224: 4 x 32 x 56 + 8 x 32 x 224 = 64512 of the SM's 65536
- * registers; with 40 the producer's address arithmetic spilled (ptxas, D=128). */
-enum { WS_PRODUCER_WARPS = 4, WS_PRODUCER_REGS = 56, WS_CONSUMER_REGS = 224 };
+/* The producer's registers per thread come from attn.producer_regs
+ * (attn-gpu-layout; 56 where absent: with 40 the producer's address
+ * arithmetic spilled, ptxas, D=128); the consumers get the rest of the SM's
+ * 65536: 4 x 32 x p + 8 x 32 x c <= 65536, c a multiple of 8 (56 + 224:
+ * 64512). */
+enum { WS_PRODUCER_WARPS = 4, WS_PRODUCER_REGS = 56, WS_REGS_PER_THREAD_SUM = 512 };
+
+static int consumerRegs(int producer) { return ((WS_REGS_PER_THREAD_SUM - producer) / 2) & ~7; }
 
 /* The mbarrier of operand K or V (isV), buffer `slot` (index), full or
  * empty, as a shared-memory pointer. */
@@ -965,9 +971,10 @@ static void turnEnd(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
 /* Registers move from the producer (copies only) to the consumers. */
 static void roleBegin(AttnGpuLower *L, AttnBuilder *b, bool producer) {
   MlirNamedAttribute attrs[2] = {
-      attnNamedAttr(b, "regCount",
-                    mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32),
-                                       producer ? WS_PRODUCER_REGS : WS_CONSUMER_REGS)),
+      attnNamedAttr(
+          b, "regCount",
+          mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32),
+                             producer ? N(L)->wsProducerRegs : consumerRegs(N(L)->wsProducerRegs))),
       attnNamedAttr(
           b, "action",
           attnGpuParseAttr(L, producer ? "#nvvm<action decrease>" : "#nvvm<action increase>"))};
@@ -1618,6 +1625,19 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
       attnEmitOpError(func, passName, "has an attn.ring other than 2, 3 or 4 buffers");
       return false;
     }
+    MlirAttribute regs = attnGetAttr(func, "attn.producer_regs");
+    int64_t p = mlirAttributeIsNull(regs)       ? WS_PRODUCER_REGS
+                : mlirAttributeIsAInteger(regs) ? mlirIntegerAttrGetValueInt(regs)
+                                                : 0;
+    /* setmaxnreg takes multiples of 8 in [24, 256]; the consumers' share
+     * must be one too. */
+    if (p < 24 || p > 256 || p % 8 || consumerRegs((int)p) < 24) {
+      attnEmitOpError(func, passName,
+                      "has an attn.producer_regs that is not a multiple of 8 in [24, 256] "
+                      "leaving the consumers at least 24 (setmaxnreg)");
+      return false;
+    }
+    s->wsProducerRegs = (int)p;
   }
   return true;
 }

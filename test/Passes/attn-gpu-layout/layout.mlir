@@ -10,8 +10,13 @@
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=NOWS
 // 256-key tiles: three K/V buffers would not fit 227 KiB of shared memory, two are recorded.
 // RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=256" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=RING2
-// RING2: attn.mma = "wgmma", attn.ring = 2 : i64, attn.schedule = "warp-specialized"
+// RING2: attn.mma = "wgmma", attn.producer_regs = 56 : i64, attn.ring = 2 : i64, attn.schedule = "warp-specialized"
+// D = 192 (rows of 24 16-byte chunks, so each cp.async address is a register of its own):
+// the producer keeps 120 registers (attn.producer_regs), the consumers get 192.
+// RUN: sed 's/x128xbf16/x192xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=WS192
+// WS192: attn.mma = "wgmma", attn.producer_regs = 120 : i64, attn.ring = {{[23]}} : i64, attn.schedule = "warp-specialized"
 // NOWS: attn.mma = "wgmma"
+// NOWS-NOT: attn.producer_regs
 // NOWS-NOT: attn.schedule
 // NOWS-NOT: attn.copy
 // With tma=auto (or true) the Q, K and V reads of warp-specialized kernels are TMA loads
@@ -47,7 +52,7 @@
 // CPU kernels are left alone.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=cpu --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=CPU
 
-// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
+// WG: func.func @f_attn0({{.*}} attributes {attn.kernel = {{{.*}}num_warps = 8 : i64{{.*}}}, attn.mma = "wgmma", attn.producer_regs = 56 : i64, attn.ring = 3 : i64, attn.schedule = "warp-specialized"}
 // WG: vector.transfer_read %arg0{{.*}} {attn.layout = "smem.swizzle128", in_bounds = [false, true]}
 // WG: scf.for
 // WG: vector.transfer_read %arg1{{.*}} {attn.layout = "smem.swizzle128"

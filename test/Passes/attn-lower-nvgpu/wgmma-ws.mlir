@@ -14,6 +14,14 @@
 // A ring of another size than 2-4 buffers is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | sed 's/attn.ring = 3 : i64/attn.ring = 7 : i64/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=RING
 // RING: <stdin>:{{[0-9]+}}:{{[0-9]+}}: error: attn-lower-nvgpu: 'func.func' has an attn.ring other than 2, 3 or 4 buffers
+// The register split follows attn.producer_regs (the consumers get (512 - p) / 2, a
+// multiple of 8); one setmaxnreg cannot take is refused, located.
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=tma=false | sed 's/attn.producer_regs = 56 : i64/attn.producer_regs = 120 : i64/' | attn-opt --attn-lower-nvgpu | FileCheck %s --check-prefix=REGS
+// REGS: nvvm.setmaxregister decrease 120
+// REGS: nvvm.setmaxregister increase 192
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | sed 's/attn.producer_regs = 56 : i64/attn.producer_regs = 60 : i64/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BADREGS
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | sed 's/attn.producer_regs = 56 : i64/attn.producer_regs = 480 : i64/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BADREGS
+// BADREGS: <stdin>:{{[0-9]+}}:{{[0-9]+}}: error: attn-lower-nvgpu: 'func.func' has an attn.producer_regs that is not a multiple of 8 in [24, 256] leaving the consumers at least 24 (setmaxnreg)
 // A kernel marked warp-specialized that cannot be (mma.sync) is refused, located.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=mma_sync | sed 's/attn.mma = "mma_sync"/attn.mma = "mma_sync", attn.schedule = "warp-specialized"/' | not attn-opt --attn-lower-nvgpu 2>&1 | FileCheck %s --check-prefix=BAD
 
