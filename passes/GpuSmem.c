@@ -144,8 +144,9 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   const AttnGpuTarget *tgt = plan->L->tgt;
   if (read && attnGpuIsTile(res) && tgt->sharedElemsQ &&
       attnGpuOnlyOperand(res, "vector.contract", 0)) {
-    int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
-    plan->qElems = q > plan->qElems ? q : plan->qElems;
+    /* each left operand staged has its place (the backward's dK/dV kernel
+     * stages K and V, both live through its loops) */
+    plan->qElems += tgt->sharedElemsQ(plan->L, op, attnGpuDim(res, 0), attnGpuDim(res, 1));
     return MlirWalkResultAdvance;
   }
   if (!attnGpuIsTile(res) || !attnGpuRightOperandOnly(res))
