@@ -97,7 +97,7 @@ typedef struct {
   MlirValue barBase; /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
-  MlirValue smem32; /* i32: the shared buffer's address (backward kernels' ldmatrix) */
+  MlirValue smem32;  /* i32: the shared buffer's address (backward kernels' ldmatrix) */
   MlirValue rowWarp; /* the warp's row group (warp / G: attn.warp_cols) */
   AttnWgmmaLanes wl;
   Pipe pipe;
@@ -182,8 +182,7 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
  * buffer (at most 16), then Q's (TMA kernels). */
 enum { WS_BAR_ELEMS = 72, WS_Q_BARRIER = 16 };
 
-static int64_t sharedElemsQ(const AttnGpuLower *L, MlirOperation read, int64_t rows,
-                            int64_t cols) {
+static int64_t sharedElemsQ(const AttnGpuLower *L, MlirOperation read, int64_t rows, int64_t cols) {
   /* a warp-specialized kernel (wgmma) has one Q read: the barriers follow it */
   int64_t bars = ((const NvState *)L->state)->ws ? WS_BAR_ELEMS : 0;
   return (leftStaged(read) ? rows * rowStride(L, cols) : 0) + bars;
@@ -1256,17 +1255,20 @@ static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, in
   char text[160], cons[64];
   snprintf(text, sizeof(text), "ldmatrix.sync.aligned.m8n8.x%d%s.shared.b16 {%s}, [$%d+%lld];",
            tiles, transpose ? ".trans" : "",
-           tiles == 4 ? "$0, $1, $2, $3" : tiles == 2 ? "$0, $1" : "$0", tiles,
-           (long long)(2 * off));
-  snprintf(cons, sizeof(cons), "%s,r",
-           tiles == 4 ? "=r,=r,=r,=r" : tiles == 2 ? "=r,=r" : "=r");
+           tiles == 4   ? "$0, $1, $2, $3"
+           : tiles == 2 ? "$0, $1"
+                        : "$0",
+           tiles, (long long)(2 * off));
+  snprintf(cons, sizeof(cons), "%s,r", tiles == 4 ? "=r,=r,=r,=r" : tiles == 2 ? "=r,=r" : "=r");
   MlirType fields[4] = {i32, i32, i32, i32};
   MlirType result = tiles == 1 ? i32 : mlirLLVMStructTypeLiteralGet(L->ctx, tiles, fields, false);
   /* has_side_effects: it reads shared memory the copies and barriers
    * around it write and order (a pure asm could be hoisted past them) */
   MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(b, "asm_string", mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(text))),
-      attnNamedAttr(b, "constraints", mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(cons))),
+      attnNamedAttr(b, "asm_string",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(text))),
+      attnNamedAttr(b, "constraints",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(cons))),
       attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(L->ctx))};
   MlirValue r = attnGpuOp1(b, "llvm.inline_asm", 1, &at, result, 3, attrs);
   MlirValue regs[4] = {r};
@@ -1277,7 +1279,7 @@ static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, in
   MlirValue pairs[4];
   for (int i = 0; i < tiles; ++i)
     pairs[i] = attnOp1(b, "llvm.bitcast", 1, &regs[i], attnGpuVecT(2, L->elem));
-  MlirValue all = tiles == 4 ? concat4(L, b, pairs)
+  MlirValue all = tiles == 4   ? concat4(L, b, pairs)
                   : tiles == 2 ? attnGpuConcat(L, b, pairs[0], pairs[1])
                                : pairs[0];
   return shapeCast(b, all, vec2T(tiles, 2, L->elem));
