@@ -461,7 +461,8 @@ enum { Q_REGS_D = 256 };
  * D / 4 registers for the whole program (16 x D 16-bit elements over 32
  * lanes); a loop body holds its P V accumulators (Dv / (2 G) each: 16 x Dv
  * f32, its warp's columns of a column split), its Q K^T products
- * (BLOCK_N / 2 each) and, per matmul, A_REGS_PER_MATMUL more (its B
+ * (BLOCK_N / 2 each), its column vectors of BLOCK_N (BLOCK_N / 4 each: the
+ * backward's lse and delta) and, per matmul, A_REGS_PER_MATMUL more (its B
  * fragments in flight, the other operand's fragments, addresses; calibrated
  * with ptxas on the backward kernels). While fragments + the largest loop
  * body exceed A_REGS_BUDGET, the widest left operand still in registers is
@@ -469,10 +470,10 @@ enum { Q_REGS_D = 256 };
  * its A fragments read with ldmatrix.x4 at each use). The forward kernels
  * (two matmuls per loop body) stay within it up to D = 256 (64 + 128 + 16
  * + 48 = 256); the backward's dK/dV kernel (four) from D = 128 on does not
- * (K, V 32 + 32, dK, dV 64 + 64, S^T and dP^T of 16 queries 8 + 8, 96:
- * 304), and stages K and V (240), FA2's choice for its backward; its dQ
- * kernel stages Q and dout where they do not fit either (D = 256:
- * docs/backward.md, "On sm_90a"). */
+ * (K, V 32 + 32, dK, dV 64 + 64, S^T and dP^T of 16 queries 8 + 8, 96, lse
+ * and delta 4 + 4: 312), and stages K and V (248), FA2's choice for its
+ * backward; its dQ kernel stages Q (and dout) where they do not fit either
+ * (D = 256 with Dv = D: docs/backward.md, "On sm_90a"). */
 enum { A_REGS_BUDGET = 256, A_REGS_PER_MATMUL = 24, MAX_LEFT = 8 };
 
 typedef struct {
@@ -499,9 +500,20 @@ static int64_t bodyRegs(const Matmuls *m, MlirBlock block, int64_t g) {
   for (int i = 0; i < m->nqk; ++i)
     if (mlirBlockEqual(mlirOperationGetBlock(m->qk[i]), block))
       regs += dimOf(mlirOperationGetResult(m->qk[i], 0), 1) / 2 + A_REGS_PER_MATMUL;
+  int64_t bn = 0;
   for (int i = 0; i < m->npv; ++i)
-    if (mlirBlockEqual(mlirOperationGetBlock(m->pv[i]), block))
+    if (mlirBlockEqual(mlirOperationGetBlock(m->pv[i]), block)) {
       regs += A_REGS_PER_MATMUL;
+      bn = dimOf(mlirOperationGetOperand(m->pv[i], 1), 0);
+    }
+  /* column vectors read in the body (the backward's lse and delta of its
+   * BLOCK_N queries): BLOCK_N / 4 registers each, live through the body */
+  for (MlirOperation o = mlirBlockGetFirstOperation(block); bn > 0 && !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.transfer_read") &&
+        mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetResult(o, 0))) == 1 &&
+        dimOf(mlirOperationGetResult(o, 0), 0) == bn)
+      regs += bn / 4;
   return regs;
 }
 

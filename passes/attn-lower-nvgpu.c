@@ -196,6 +196,18 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
     return;
   }
   bool staged = leftStaged(op);
+  MlirAttribute layout = attnGetAttr(op, "attn.layout");
+  if (!mlirAttributeIsNull(layout) &&
+      !hasString(op, "attn.layout", N(L)->wg ? "smem.swizzle128" : "smem.pad8", 0) &&
+      (N(L)->wg || !hasString(op, "attn.layout", "regs.mma_a", 0))) {
+    attnGpuFail(L, op,
+                N(L)->wg ? "has an attn.layout other than \"smem.swizzle128\" for a wgmma left "
+                           "operand"
+                         : "has an attn.layout other than \"regs.mma_a\" (A fragments in "
+                           "registers) or \"smem.pad8\" (shared memory, ldmatrix) for an "
+                           "mma.sync left operand");
+    return;
+  }
   if (N(L)->wg && !staged) {
     attnGpuFail(L, op, "reads Q into registers, but wgmma QK^T takes Q from shared memory");
     return;
