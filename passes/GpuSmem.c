@@ -5,7 +5,8 @@
  * attn.mla's V), which of the two buffers a tile read takes (V's in a
  * forward kernel; in a backward kernel, by read order), the size of the
  * shared buffer (the largest K/V tile the target's sharedElems asks for,
- * and Q's where the target stages it), and the checks that a matmul reads
+ * and a place for each left operand the target stages: Q, or the
+ * backward's K and V), and the checks that a matmul reads
  * the tile its buffer holds now. How a tile is laid out in the buffer and
  * copied there is the target's (readTile).
  *
