@@ -326,7 +326,8 @@ static void lowerFor(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   AttnFor loop = attnForBegin(b, lb, ub, step, total, inits);
   attnGpuEnterScope(L);
-  attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = loop.iv});
+  MlirValue iv = L->tgt->loopIndex ? L->tgt->loopIndex(L, b, loop.iv) : loop.iv;
+  attnGpuPut(L, mlirBlockGetArgument(body, 0), (AttnRep){.kind = ATTN_REP_PLAIN, .value = iv});
   for (intptr_t i = 0, at = 0; i < nIter; at += counts[i], ++i)
     putFlat(L, mlirBlockGetArgument(body, 1 + i), loop.iterArgs + at);
   if (counted) {

@@ -129,9 +129,12 @@ typedef struct AttnGpuTarget {
   void (*laneValues)(AttnGpuLower *L, AttnBuilder *b);
   /* Shared-memory elements a K (isV false) or V tile of rows x cols needs. */
   int64_t (*sharedElems)(const AttnGpuLower *L, int64_t rows, int64_t cols, bool isV);
-  /* Shared-memory elements for the Q tile (rows x cols), after the K/V
-   * buffers (smemKV elements); null when Q never goes through shared memory. */
-  int64_t (*sharedElemsQ)(const AttnGpuLower *L, int64_t rows, int64_t cols);
+  /* Shared-memory elements for the left-operand tile (Q; the backward's
+   * K, V, dout) of rows x cols that `read` makes, 0 where it stays in
+   * registers; the core gives every such read its own place after the K/V
+   * buffers (smemKV elements), in program order. Null when left operands
+   * never go through shared memory. */
+  int64_t (*sharedElemsQ)(const AttnGpuLower *L, MlirOperation read, int64_t rows, int64_t cols);
   /* Q tile read (the left operand of QK^T) -> ATTN_REP_QFRAG. */
   void (*readQ)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x);
   /* K or V tile read (right operand of QK^T / PV) -> ATTN_REP_SMEM. `op`
@@ -142,6 +145,9 @@ typedef struct AttnGpuTarget {
                    bool isV);
   void (*lowerQK)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
   void (*lowerPV)(AttnGpuLower *L, AttnBuilder *b, MlirOperation op);
+  /* The induction variable a loop body's ops see (null: the loop's own,
+   * else the target's opaque copy of `iv`: see attn-lower-nvgpu's). */
+  MlirValue (*loopIndex)(AttnGpuLower *L, AttnBuilder *b, MlirValue iv);
   /* Combines a lane's row value with the other lanes holding the same row. */
   MlirValue (*reduceLanes)(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x);
   /* Waits for the ATTN_REP_PENDING result `rep` and rewrites it to a TILE

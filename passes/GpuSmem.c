@@ -5,7 +5,8 @@
  * attn.mla's V), which of the two buffers a tile read takes (V's in a
  * forward kernel; in a backward kernel, by read order), the size of the
  * shared buffer (the largest K/V tile the target's sharedElems asks for,
- * and Q's where the target stages it), and the checks that a matmul reads
+ * and a place for each left operand the target stages: Q, or the
+ * backward's K and V), and the checks that a matmul reads
  * the tile its buffer holds now. How a tile is laid out in the buffer and
  * copied there is the target's (readTile).
  *
@@ -144,8 +145,9 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
   const AttnGpuTarget *tgt = plan->L->tgt;
   if (read && attnGpuIsTile(res) && tgt->sharedElemsQ &&
       attnGpuOnlyOperand(res, "vector.contract", 0)) {
-    int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
-    plan->qElems = q > plan->qElems ? q : plan->qElems;
+    /* each left operand staged has its place (the backward's dK/dV kernel
+     * stages K and V, both live through its loops) */
+    plan->qElems += tgt->sharedElemsQ(plan->L, op, attnGpuDim(res, 0), attnGpuDim(res, 1));
     return MlirWalkResultAdvance;
   }
   if (!attnGpuIsTile(res) || !attnGpuRightOperandOnly(res))

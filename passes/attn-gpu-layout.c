@@ -478,6 +478,101 @@ static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *targ
  * 16-row tile) do not stay in registers next to the accumulators. */
 enum { Q_REGS_D = 256 };
 
+/* Operand placement of the left operands (A) of an mma.sync kernel with one
+ * 16-row tile per warp: an analysis of the registers a thread holds, not a
+ * rule per role. Per thread, a left operand read kept as A fragments holds
+ * D / 4 registers for the whole program (16 x D 16-bit elements over 32
+ * lanes); a loop body holds its P V accumulators (Dv / (2 G) each: 16 x Dv
+ * f32, its warp's columns of a column split), its Q K^T products
+ * (BLOCK_N / 2 each), its column vectors of BLOCK_N (BLOCK_N / 4 each: the
+ * backward's lse and delta) and, per matmul, A_REGS_PER_MATMUL more (its B
+ * fragments in flight, the other operand's fragments, addresses; calibrated
+ * with ptxas on the backward kernels). While fragments + the largest loop
+ * body exceed A_REGS_BUDGET, the widest left operand still in registers is
+ * staged in shared memory instead ("smem.pad8": copied once per program,
+ * its A fragments read with ldmatrix.x4 at each use). The forward kernels
+ * (two matmuls per loop body) stay within it up to D = 256 (64 + 128 + 16
+ * + 48 = 256); the backward's dK/dV kernel (four) from D = 128 on does not
+ * (K, V 32 + 32, dK, dV 64 + 64, S^T and dP^T of 16 queries 8 + 8, 96, lse
+ * and delta 4 + 4: 312), and stages K and V (248), FA2's choice for its
+ * backward; its dQ kernel stages Q (and dout) where they do not fit either
+ * (D = 256 with Dv = D: docs/backward.md, "On sm_90a"). */
+enum { A_REGS_BUDGET = 256, A_REGS_PER_MATMUL = 24, MAX_LEFT = 8 };
+
+typedef struct {
+  MlirOperation read[MAX_LEFT];
+  int64_t regs[MAX_LEFT]; /* D / 4 */
+  bool staged[MAX_LEFT];
+  int n;
+} LeftOperands;
+
+static int leftIndex(const LeftOperands *a, MlirOperation read) {
+  for (int i = 0; i < a->n; ++i)
+    if (mlirOperationEqual(a->read[i], read))
+      return i;
+  return -1;
+}
+
+/* The registers of the accumulators and products of the loop body `block`
+ * (per thread of a 16-row warp tile, g column groups). */
+static int64_t bodyRegs(const Matmuls *m, MlirBlock block, int64_t g) {
+  int64_t regs = 0;
+  for (int i = 0; i < m->npv; ++i)
+    if (mlirBlockEqual(mlirOperationGetBlock(m->pv[i]), block))
+      regs += dimOf(mlirOperationGetResult(m->pv[i], 0), 1) / (2 * g);
+  for (int i = 0; i < m->nqk; ++i)
+    if (mlirBlockEqual(mlirOperationGetBlock(m->qk[i]), block))
+      regs += dimOf(mlirOperationGetResult(m->qk[i], 0), 1) / 2 + A_REGS_PER_MATMUL;
+  int64_t bn = 0;
+  for (int i = 0; i < m->npv; ++i)
+    if (mlirBlockEqual(mlirOperationGetBlock(m->pv[i]), block)) {
+      regs += A_REGS_PER_MATMUL;
+      bn = dimOf(mlirOperationGetOperand(m->pv[i], 1), 0);
+    }
+  /* column vectors read in the body (the backward's lse and delta of its
+   * BLOCK_N queries): BLOCK_N / 4 registers each, live through the body */
+  for (MlirOperation o = mlirBlockGetFirstOperation(block); bn > 0 && !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o))
+    if (attnIsOp(o, "vector.transfer_read") &&
+        mlirShapedTypeGetRank(mlirValueGetType(mlirOperationGetResult(o, 0))) == 1 &&
+        dimOf(mlirOperationGetResult(o, 0), 0) == bn)
+      regs += bn / 4;
+  return regs;
+}
+
+/* Decides which left operand reads of an mma.sync kernel (16 rows per warp,
+ * head dims up to Q_REGS_D) are staged in shared memory (above). */
+static void placeLeftOperands(const Matmuls *m, int64_t g, LeftOperands *a) {
+  a->n = 0;
+  int64_t body = 0;
+  for (int i = 0; i < m->nqk; ++i) {
+    MlirValue q = mlirOperationGetOperand(m->qk[i], 0);
+    MlirOperation def = defOf(q);
+    if (mlirOperationIsNull(def) || leftIndex(a, def) >= 0 || a->n == MAX_LEFT)
+      continue;
+    a->read[a->n] = def;
+    a->regs[a->n] = dimOf(q, 1) / 4;
+    a->staged[a->n++] = false;
+  }
+  for (int i = 0; i < m->nqk; ++i) {
+    int64_t r = bodyRegs(m, mlirOperationGetBlock(m->qk[i]), g);
+    body = r > body ? r : body;
+  }
+  for (;;) {
+    int64_t regs = body;
+    int widest = -1;
+    for (int i = 0; i < a->n; ++i)
+      if (!a->staged[i]) {
+        regs += a->regs[i];
+        if (widest < 0 || a->regs[i] > a->regs[widest])
+          widest = i;
+      }
+    if (regs <= A_REGS_BUDGET || widest < 0)
+      return;
+    a->staged[widest] = true;
+  }
+}
+
 /* The column groups of an mma.sync kernel's warps: num_warps * 16 /
  * block_m when the warps are more than 16-row tiles (attn.mla: 16 heads,
  * 4 warps), else 1. The warps of a row group each compute S = Q K^T and the
@@ -607,10 +702,16 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   const char *q = wg                                 ? "smem.swizzle128"
                   : rowsPerWarp > 16 || d > Q_REGS_D ? "smem.pad8"
                                                      : "regs.mma_a";
+  LeftOperands left = {.n = 0};
+  if (q[0] == 'r')
+    placeLeftOperands(&m, g, &left);
   for (int i = 0; i < m.nqk; ++i) {
-    markRead(mlirOperationGetOperand(m.qk[i], 0), q);
+    MlirValue a = mlirOperationGetOperand(m.qk[i], 0);
+    int at = mlirOperationIsNull(defOf(a)) ? -1 : leftIndex(&left, defOf(a));
+    const char *layout = at >= 0 && left.staged[at] ? "smem.pad8" : q;
+    markRead(a, layout);
     markRead(mlirOperationGetOperand(m.qk[i], 1), kv);
-    markMatmul(m.qk[i], wg, !wg && q[0] == 'r');
+    markMatmul(m.qk[i], wg, !wg && layout[0] == 'r');
   }
   for (int i = 0; i < m.npv; ++i) {
     MlirValue v = mlirOperationGetOperand(m.pv[i], 1);

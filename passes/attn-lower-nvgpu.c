@@ -86,7 +86,9 @@ typedef struct {
 typedef struct {
   int MT;       /* 16-row MMA tiles per warp */
   bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
-  bool qShared; /* Q staged in shared memory (the layout of its read says so) */
+  /* left operands (Q; the backward's K, V, dout) staged in shared memory so
+   * far: the next one's place after qBase (elements) */
+  int64_t qNext;
   bool ring;    /* the kernel has software-pipelined loops (attn.pipeline) */
   /* attn.schedule = "warp-specialized": a producer warpgroup fills a two-
    * buffer K/V ring guarded by mbarriers (wsReadTile) */
@@ -96,6 +98,7 @@ typedef struct {
   MlirValue barBase;  /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
   MlirValue lane, quad, q;
+  MlirValue smem32;  /* i32: the shared buffer's address (backward kernels' ldmatrix) */
   MlirValue rowWarp; /* the warp's row group (warp / G: attn.warp_cols) */
   AttnWgmmaLanes wl;
   Pipe pipe;
@@ -160,10 +163,14 @@ static void tmaReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
                      int64_t d);
 static bool tmaKernel(const AttnGpuLower *L);
 
-/* Where Q lives is attn-gpu-layout's decision (the attn.layout of its
- * read): in shared memory QK^T reads its A fragments with ldmatrix.x4 per
- * k-chunk (mma.sync) or through a descriptor (wgmma). */
-static bool qInShared(const AttnGpuLower *L) { return ((const NvState *)L->state)->qShared; }
+static bool hasString(MlirOperation op, const char *name, const char *want, size_t prefix);
+
+/* Where a left operand (Q; the backward's K, V, dout) lives is
+ * attn-gpu-layout's decision, per read (its attn.layout): in shared memory
+ * ("smem.*") QK^T reads its A fragments with ldmatrix.x4 per k-chunk
+ * (mma.sync) or through a descriptor (wgmma); else they are loaded into
+ * registers once. */
+static bool leftStaged(MlirOperation read) { return hasString(read, "attn.layout", "smem.", 5); }
 
 /* Row stride of a staged tile: rows padded by 16 bytes for ldmatrix, or
  * packed into 128-byte swizzled boxes for wgmma. */
@@ -176,9 +183,10 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
  * buffer (at most 16), then Q's (TMA kernels). */
 enum { WS_BAR_ELEMS = 72, WS_Q_BARRIER = 16 };
 
-static int64_t sharedElemsQ(const AttnGpuLower *L, int64_t rows, int64_t cols) {
+static int64_t sharedElemsQ(const AttnGpuLower *L, MlirOperation read, int64_t rows, int64_t cols) {
+  /* a warp-specialized kernel (wgmma) has one Q read: the barriers follow it */
   int64_t bars = ((const NvState *)L->state)->ws ? WS_BAR_ELEMS : 0;
-  return (qInShared(L) ? rows * rowStride(L, cols) : 0) + bars;
+  return (leftStaged(read) ? rows * rowStride(L, cols) : 0) + bars;
 }
 
 static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
@@ -188,23 +196,41 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
     attnGpuFail(L, op, "reads a Q tile whose head dim is not a multiple of 16");
     return;
   }
-  if (N(L)->wg && !qInShared(L)) {
+  bool staged = leftStaged(op);
+  MlirAttribute layout = attnGetAttr(op, "attn.layout");
+  if (!mlirAttributeIsNull(layout) &&
+      !hasString(op, "attn.layout", N(L)->wg ? "smem.swizzle128" : "smem.pad8", 0) &&
+      (N(L)->wg || !hasString(op, "attn.layout", "regs.mma_a", 0))) {
+    attnGpuFail(L, op,
+                N(L)->wg ? "has an attn.layout other than \"smem.swizzle128\" for a wgmma left "
+                           "operand"
+                         : "has an attn.layout other than \"regs.mma_a\" (A fragments in "
+                           "registers) or \"smem.pad8\" (shared memory, ldmatrix) for an "
+                           "mma.sync left operand");
+    return;
+  }
+  if (N(L)->wg && !staged) {
     attnGpuFail(L, op, "reads Q into registers, but wgmma QK^T takes Q from shared memory");
     return;
   }
-  if (qInShared(L) && isTmaRead(op)) {
+  /* each staged left operand has its own place, in program order (the
+   * core's plan made room for all of them) */
+  int64_t base = N(L)->qBase + N(L)->qNext;
+  if (staged)
+    N(L)->qNext += L->bm * rowStride(L, d);
+  if (staged && isTmaRead(op)) {
     if (!N(L)->ws || !tmaKernel(L)) {
       attnGpuFail(L, op, "is a TMA Q read in a kernel whose K/V reads are not TMA loads");
       return;
     }
     tmaReadQ(L, b, op, x, d);
-  } else if (qInShared(L)) {
+  } else if (staged) {
     AttnTransfer at = *x;
     at.idx[x->rowDim] = cIdx(b, 0);
-    issueTile(L, b, &at, x->idx[x->rowDim], L->bm, d, N(L)->qBase);
+    issueTile(L, b, &at, x->idx[x->rowDim], L->bm, d, base);
     waitAll(L, b);
   }
-  if (qInShared(L)) {
+  if (staged) {
     attnGpuPut(L, res,
                (AttnRep){.kind = ATTN_REP_QFRAG,
                          .nb = 0,
@@ -212,7 +238,7 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
                          .rows = L->bm,
                          .cols = d,
                          .stride = rowStride(L, d),
-                         .base = N(L)->qBase});
+                         .base = base});
     return;
   }
   int chunks = (int)(d / 16), mt = N(L)->MT;
@@ -1228,8 +1254,84 @@ static MlirValue mma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb,
   return attnGpuOp1(b, "vector.from_elements", 4, elems, mlirValueGetType(c), 0, NULL);
 }
 
-static MlirValue ldmatrix(AttnGpuLower *L, AttnBuilder *b, MlirValue at, int tiles,
+/* ldmatrix.x{tiles}[.trans] at element `lane` + `off` of the shared buffer
+ * (lane: this lane's row address, off: a constant). The backward kernels'
+ * loops read every fragment of their tiles at addresses that do not change
+ * between iterations: as nvgpu.ldmatrix, each address (lane + off, 64-bit)
+ * was computed once before the loops and held in two registers for the
+ * whole program (LLVM hoists them; the intrinsic's address is not an
+ * addressing mode it sinks), about 140 registers of the dK/dV kernel at
+ * D = 64, which made D = 128 spill. There it is PTX with the constant in
+ * the instruction ([base + off], base a 32-bit shared address per lane
+ * address: a few registers). */
+static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, int64_t off,
+                             int tiles, bool transpose) {
+  MlirType i32 = attnIntType(b, 32);
+  MlirValue laneBytes =
+      attnOp1(b, "arith.index_cast", 1, &lane, i32); /* elements: < 2^31 in shared memory */
+  laneBytes = attnBinary(b, "arith.shli", laneBytes, attnGpuConstInt(b, i32, 1));
+  MlirValue at = attnBinary(b, "arith.addi", N(L)->smem32, laneBytes);
+  char text[160], cons[64];
+  snprintf(text, sizeof(text), "ldmatrix.sync.aligned.m8n8.x%d%s.shared.b16 {%s}, [$%d+%lld];",
+           tiles, transpose ? ".trans" : "",
+           tiles == 4   ? "$0, $1, $2, $3"
+           : tiles == 2 ? "$0, $1"
+                        : "$0",
+           tiles, (long long)(2 * off));
+  snprintf(cons, sizeof(cons), "%s,r", tiles == 4 ? "=r,=r,=r,=r" : tiles == 2 ? "=r,=r" : "=r");
+  MlirType fields[4] = {i32, i32, i32, i32};
+  MlirType result = tiles == 1 ? i32 : mlirLLVMStructTypeLiteralGet(L->ctx, tiles, fields, false);
+  /* has_side_effects: it reads shared memory the copies and barriers
+   * around it write and order (a pure asm could be hoisted past them) */
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "asm_string",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(text))),
+      attnNamedAttr(b, "constraints",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(cons))),
+      attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(L->ctx))};
+  MlirValue r = attnGpuOp1(b, "llvm.inline_asm", 1, &at, result, 3, attrs);
+  MlirValue regs[4] = {r};
+  for (int64_t i = 0; i < tiles && tiles > 1; ++i) {
+    MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
+    regs[i] = attnGpuOp1(b, "llvm.extractvalue", 1, &r, i32, 1, &pos);
+  }
+  MlirValue pairs[4];
+  for (int i = 0; i < tiles; ++i)
+    pairs[i] = attnOp1(b, "llvm.bitcast", 1, &regs[i], attnGpuVecT(2, L->elem));
+  MlirValue all = tiles == 4   ? concat4(L, b, pairs)
+                  : tiles == 2 ? attnGpuConcat(L, b, pairs[0], pairs[1])
+                               : pairs[0];
+  return shapeCast(b, all, vec2T(tiles, 2, L->elem));
+}
+
+/* The induction variable of a backward kernel's loop as its body sees it:
+ * a copy LLVM cannot look through (mov.b64 in PTX). Each tile copy, lse and
+ * delta load of the dK/dV kernel's loops is at an address affine in the
+ * loop's (and the GQA head loop's) index, and LLVM's loop strength
+ * reduction gave every one of them a 64-bit pointer of its own carried
+ * through the loops (40 of them at D = 128, 80 registers: the kernel
+ * spilled even with K and V in shared memory). Through the copy the
+ * addresses are computed where they are used, and ptxas, which weighs
+ * registers, schedules them. */
+static MlirValue loopIndex(AttnGpuLower *L, AttnBuilder *b, MlirValue iv) {
+  if (!L->backward)
+    return iv;
+  MlirType i64 = attnIntType(b, 64);
+  MlirValue x = attnOp1(b, "arith.index_cast", 1, &iv, i64);
+  MlirNamedAttribute attrs[2] = {
+      attnNamedAttr(b, "asm_string",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString("mov.b64 $0, $1;"))),
+      attnNamedAttr(b, "constraints",
+                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString("=l,l")))};
+  x = attnGpuOp1(b, "llvm.inline_asm", 1, &x, i64, 2, attrs);
+  return attnOp1(b, "arith.index_cast", 1, &x, attnIndexType(b));
+}
+
+static MlirValue ldmatrix(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, int64_t off, int tiles,
                           bool transpose) {
+  if (L->backward)
+    return ldmatrixAsm(L, b, lane, off, tiles, transpose);
+  MlirValue at = attnAddI(b, lane, cIdx(b, off));
   MlirNamedAttribute attrs[2] = {
       attnNamedAttr(b, "numTiles", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), tiles)),
       attnNamedAttr(b, "transpose", mlirBoolAttrGet(L->ctx, transpose))};
@@ -1328,11 +1430,11 @@ static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const 
     for (int m = 0; m < mt; ++m)
       for (int h = 0; h < pair; ++h) {
         int64_t off = qr->base + 16 * m * qr->stride + 16 * (ch + h);
-        a[m][h] = ldmatrix(L, b, attnAddI(b, qAt, cIdx(b, off)), 4, false);
+        a[m][h] = ldmatrix(L, b, qAt, off, 4, false);
       }
     for (int t = 0; t < ncb; ++t) {
-      MlirValue at = attnAddI(b, laneK, cIdx(b, kr->base + 8 * t * kr->stride + 16 * ch));
-      MlirValue kf = ldmatrix(L, b, at, 2 * pair, false);
+      MlirValue kf =
+          ldmatrix(L, b, laneK, kr->base + 8 * t * kr->stride + 16 * ch, 2 * pair, false);
       for (int h = 0; h < pair; ++h) {
         MlirValue bf = pair == 1 ? kf : twoRows(L, b, kf, 2 * h);
         for (int m = 0; m < mt; ++m)
@@ -1390,8 +1492,7 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
       c[m] = cFrag(L, b, blocks, ncb, m, t);
     for (int ch = 0; ch < chunks; ch += 2) {
       int tiles = ch + 1 < chunks ? 4 : 2;
-      MlirValue at = attnAddI(b, laneK, cIdx(b, kr->base + 8 * t * kr->stride + 16 * ch));
-      MlirValue kf = ldmatrix(L, b, at, tiles, false);
+      MlirValue kf = ldmatrix(L, b, laneK, kr->base + 8 * t * kr->stride + 16 * ch, tiles, false);
       for (int h = 0; h < tiles / 2; ++h) {
         MlirValue bf = tiles == 2 ? kf : twoRows(L, b, kf, 2 * h);
         for (int m = 0; m < mt; ++m)
@@ -1464,8 +1565,7 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
       for (int h = 0; h < tiles / 2; ++h)
         c[m][h] = cFrag(L, b, blocks, nd, m, u + h);
     for (int j = 0; j < chunks; ++j) {
-      MlirValue at = attnAddI(b, laneV, cIdx(b, vr->base + 16 * j * vr->stride + 8 * u));
-      MlirValue vf = ldmatrix(L, b, at, tiles, true);
+      MlirValue vf = ldmatrix(L, b, laneV, vr->base + 16 * j * vr->stride + 8 * u, tiles, true);
       for (int h = 0; h < tiles / 2; ++h) {
         MlirValue bf = tiles == 2 ? vf : twoRows(L, b, vf, 2 * h);
         for (int m = 0; m < mt; ++m)
@@ -1529,6 +1629,11 @@ static void laneValues(AttnGpuLower *L, AttnBuilder *b) {
     L->rowOwner = attnAndI(b, L->rowOwner, attnCmpI(b, ATTN_CMPI_EQ, group, cIdx(b, 0)));
   }
   s->lane = lane;
+  if (L->backward) {
+    MlirValue p =
+        attnOp1(b, "memref.extract_aligned_pointer_as_index", 1, &L->smem, attnIndexType(b));
+    s->smem32 = attnOp1(b, "arith.index_cast", 1, &p, attnIntType(b, 32));
+  }
   s->vBase = L->smemKV / 2;
   s->qBase = L->smemKV;
   if (s->wg)
@@ -1559,16 +1664,6 @@ static bool hasString(MlirOperation op, const char *name, const char *want, size
   return s.length >= n && !strncmp(s.data, want, n) && (prefix || s.length == n);
 }
 
-static MlirWalkResult findQRead(MlirOperation op, void *userData) {
-  if (attnIsOp(op, "vector.contract") && attnContractForm(op) == ATTN_CONTRACT_QK) {
-    MlirValue q = mlirOperationGetOperand(op, 0);
-    if (mlirValueIsAOpResult(q))
-      *(MlirOperation *)userData = mlirOpResultGetOwner(q);
-    return MlirWalkResultInterrupt;
-  }
-  return MlirWalkResultAdvance;
-}
-
 static MlirWalkResult findPipelined(MlirOperation op, void *userData) {
   if (attnIsOp(op, "scf.for") && !mlirAttributeIsNull(attnGetAttr(op, "attn.pipeline"))) {
     *(bool *)userData = true;
@@ -1595,10 +1690,7 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
                     "has no attn.mma = \"wgmma\" | \"mma_sync\": run attn-gpu-layout first");
     return false;
   }
-  MlirOperation qRead = {NULL};
-  mlirOperationWalk(func, findQRead, &qRead, MlirWalkPreOrder);
   s->wg = wg;
-  s->qShared = !mlirOperationIsNull(qRead) && hasString(qRead, "attn.layout", "smem.", 5);
   if (wg && (L->bm % 64 || L->W * 16 != L->bm)) {
     attnEmitOpError(func, passName,
                     "has attn.mma = \"wgmma\" but block_m and num_warps are not whole "
@@ -1715,6 +1807,7 @@ static const AttnGpuTarget nvTarget = {
     .readTile = readTile,
     .lowerQK = lowerQK,
     .lowerPV = lowerPV,
+    .loopIndex = loopIndex,
     .reduceLanes = reduceLanes,
     .settle = settle,
     .rolesBegin = rolesBegin,

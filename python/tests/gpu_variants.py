@@ -556,6 +556,15 @@ BWD_CASES = [
      [(2, 200, 200)]),
     (spec("bf16", 64, 4, 4, window=(16, 16)), [(1, 150, 150)]),
     (spec("bf16", 128, 4, 4, head_dim_v=64, causal=True), [(2, 90, 90)]),
+    # D >= 128: the dK/dV kernel's K and V in shared memory (attn-gpu-layout's register
+    # estimate), D = 192 / 256 with 8 warps splitting the dK / dV / dQ columns in two
+    # (docs/backward.md, "On sm_90a")
+    (spec("bf16", 128, 8, 2, causal=True, softcap=30.0, alibi=True), [(1, 200, 200)]),
+    (spec("bf16", 128, 4, 4, window=(40, 8)), [(1, 150, 150)]),
+    (spec("bf16", 192, 4, 2, causal=True), [(1, 150, 150), (2, 64, 100)]),
+    (spec("bf16", 256, 4, 4), [(2, 77, 77), (1, 129, 200)]),
+    (spec("f16", 256, 4, 2, causal=True, window=(48, 0)), [(1, 200, 200)]),
+    (spec("bf16", 256, 4, 4, head_dim_v=128, causal=True), [(1, 100, 100)]),
 ]
 
 
@@ -579,6 +588,8 @@ DROPOUT_CASES = [
     (spec("bf16", 64, 4, 2, causal=True, dropout_p=0.17), [(2, 77, 77), (1, 1, 300),
                                                            (1, 300, 200)]),
     (spec("f16", 128, 4, 4, dropout_p=0.3), [(2, 100, 130)]),
+    (spec("bf16", 128, 4, 2, causal=True, dropout_p=0.1), [(1, 150, 150)]),
+    (spec("bf16", 256, 4, 4, dropout_p=0.2), [(1, 100, 130)]),
 ]
 
 
