@@ -80,7 +80,8 @@ bt = torch.randperm(nb, device="cuda", dtype=torch.int32).view(B, L // BS)
 sl = torch.full((B,), L, device="cuda", dtype=torch.int32)
 qsl = torch.arange(B + 1, device="cuda", dtype=torch.int32)
 pout = torch.empty_like(pq)
-pcall = lambda: at.paged_attention(pq, kc, vc, bt, sl, qsl, out=pout, max_query_len=1)  # noqa
+pcall = lambda: at.paged_attention(pq, kc, vc, bt, sl, qsl, causal=True, out=pout,  # noqa
+                                   max_query_len=1)
 hits.update(fast=0, checked=0)
 for _ in range(5):
     pcall()

@@ -1225,10 +1225,11 @@ def test_dropout(s, shape, seed):
         err = (got.float() - r).abs().max().item() if got.numel() else 0.0
         tol = max(10 * ((pt.float() - r).abs().max().item() if got.numel() else 0.0), 0.01)
         assert err <= tol, "%s: max |attnc - ref| = %.4g > %.4g %s" % (name, err, tol, where)
-    # Same generator state, same bits; the mask matters.
+    # Same generator state, same bits; the mask matters. (return_lse: the bundled variant,
+    # gpu_variants.DROPOUT_CASES, is the one with lse.)
     torch.manual_seed(seed)
-    a = at.attention(q, k, v, causal=s["causal"], dropout_p=p)
+    a = at.attention(q, k, v, causal=s["causal"], dropout_p=p, return_lse=True)[0]
     torch.manual_seed(seed)
-    b2 = at.attention(q, k, v, causal=s["causal"], dropout_p=p)
+    b2 = at.attention(q, k, v, causal=s["causal"], dropout_p=p, return_lse=True)[0]
     _sync()
     assert torch.equal(a, b2), "same torch.manual_seed, different results %s" % where

@@ -19,9 +19,12 @@
 // CHECK: memref.subview %arg1[
 // CHECK: memref.subview %arg4[0,
 // CHECK: scf.for {{.*}} to %c4{{.*}} iter_args({{.*}}) -> (vector<16x32xf32>, vector<16x32xf32>)
+// The Philox rounds: i32 words, each high product half through i64.
+// CHECK: arith.muli {{.*}} : vector<16x128xi32>
 // CHECK: arith.muli {{.*}} : vector<16x128xi64>
 // CHECK: arith.shrui {{.*}} : vector<16x128xi64>
-// CHECK: arith.xori {{.*}} : vector<16x128xi64>
+// CHECK: arith.trunci {{.*}} : vector<16x128xi64> to vector<16x128xi32>
+// CHECK: arith.xori {{.*}} : vector<16x128xi32>
 // CHECK-LABEL: func.func @g_attn_bwd0_dq(
 // CHECK-SAME: grid = #[[QGRID]], grid_dims = ["q.0", "cu_seqlens_q.0-1"], kind = "varlen_dq"
 // CHECK-LABEL: func.func @g(
