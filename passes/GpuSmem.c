@@ -142,7 +142,8 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
   const AttnGpuTarget *tgt = plan->L->tgt;
-  if (read && attnGpuIsTile(res) && tgt->sharedElemsQ &&
+  /* Q: a read, or the arith.extf of an fp8 Q tile (staged dequantized) */
+  if (!attnIsOp(op, "vector.insert_strided_slice") && attnGpuIsTile(res) && tgt->sharedElemsQ &&
       attnGpuOnlyOperand(res, "vector.contract", 0)) {
     int64_t q = tgt->sharedElemsQ(plan->L, attnGpuDim(res, 0), attnGpuDim(res, 1));
     plan->qElems = q > plan->qElems ? q : plan->qElems;
