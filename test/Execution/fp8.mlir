@@ -81,3 +81,12 @@ func.func @same_kv(%q: tensor<?x4x?x32xf8E4M3FN>, %k: tensor<?x2x?x32xf8E4M3FN>,
   %o = attn.mha %q, %k, %k descale(%qd, %kd, %qd) : (tensor<?x4x?x32xf8E4M3FN>, tensor<?x2x?x32xf8E4M3FN>, tensor<?x2x?x32xf8E4M3FN>, tensor<?x2xf32>, tensor<?xf32>, tensor<?x2xf32>) -> tensor<?x4x?x32xbf16>
   return %o : tensor<?x4x?x32xbf16>
 }
+
+// Head dims padded on the GPUs (sm_90a: 72 -> 80, 100 -> 112; the padded
+// columns read 0), GQA, causal, lse, Dv != D.
+// FLASH: @padded_d72 result 0 (out {{.*}}): {{.*}} PASS
+// FLASH: @padded_d72 result 1 (lse {{.*}}): {{.*}} PASS
+func.func @padded_d72(%q: tensor<2x4x70x72xf8E4M3FN>, %k: tensor<2x2x150x72xf8E4M3FN>, %v: tensor<2x2x150x100xf8E4M3FN>, %qd: tensor<2x2xf32>, %kd: tensor<2xf32>, %vd: tensor<f32>) -> (tensor<2x4x70x100xbf16>, tensor<2x4x70xf32>) {
+  %o, %l = attn.mha %q, %k, %v descale(%qd, %kd, %vd) {causal} : (tensor<2x4x70x72xf8E4M3FN>, tensor<2x2x150x72xf8E4M3FN>, tensor<2x2x150x100xf8E4M3FN>, tensor<2x2xf32>, tensor<2xf32>, tensor<f32>) -> (tensor<2x4x70x100xbf16>, tensor<2x4x70xf32>)
+  return %o, %l : tensor<2x4x70x100xbf16>, tensor<2x4x70xf32>
+}

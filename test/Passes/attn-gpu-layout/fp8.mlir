@@ -33,6 +33,10 @@
 // SM90: arith.extf %{{.*}} {attn.layout = "smem.pad8"} : vector<64x64xf8E4M3FN> to vector<64x64xf16>
 // SM90: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.ss"}
 // SM90-NOT: wgmma
+// fp8 head dims pad to mma.sync's 16, not to wgmma's 64 (D = 72: an 80-column tile).
+// SM90-LABEL: func.func @fp8_d72_attn2(
+// SM90-SAME: d_tile = 80 : i64
+// SM90-SAME: attn.mma = "mma_sync"
 // WGMMA: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)
 // GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
 // GFX942: fp8.mlir:{{[0-9]+}}:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
@@ -54,4 +58,12 @@ func.func @fp8_varlen(%q: tensor<?x4x64xf8E4M3FN>, %k: tensor<?x2x64xf8E4M3FN>, 
       : (tensor<?x4x64xf8E4M3FN>, tensor<?x2x64xf8E4M3FN>, tensor<?x2x64xf8E4M3FN>, tensor<5xi32>,
          tensor<5xi32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<?x4x64xf16>, tensor<4x?xf32>)
   return %o, %l : tensor<?x4x64xf16>, tensor<4x?xf32>
+}
+
+func.func @fp8_d72(%q: tensor<1x4x?x72xf8E4M3FN>, %k: tensor<1x4x?x72xf8E4M3FN>, %v: tensor<1x4x?x72xf8E4M3FN>,
+                   %qd: tensor<f32>, %kd: tensor<f32>, %vd: tensor<f32>) -> tensor<1x4x?x72xbf16> {
+  %o = attn.mha %q, %k, %v descale(%qd, %kd, %vd)
+      : (tensor<1x4x?x72xf8E4M3FN>, tensor<1x4x?x72xf8E4M3FN>, tensor<1x4x?x72xf8E4M3FN>,
+         tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4x?x72xbf16>
+  return %o : tensor<1x4x?x72xbf16>
 }

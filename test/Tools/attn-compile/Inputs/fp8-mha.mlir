@@ -43,3 +43,15 @@ func.func @varlen_d64(%q: tensor<?x4x64xf8E4M3FN>, %k: tensor<?x4x64xf8E4M3FN>, 
   %o = attn.mha_varlen %q, %k, %v, %cq, %ck descale(%qd, %kd, %vd) : (tensor<?x4x64xf8E4M3FN>, tensor<?x4x64xf8E4M3FN>, tensor<?x4x64xf8E4M3FN>, tensor<3xi32>, tensor<3xi32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?x4x64xf16>
   return %o : tensor<?x4x64xf16>
 }
+
+// Head dims padded to the mma.sync granule (16), not to wgmma's 64: D = 72
+// (tile 80) and D = 100 (tile 112, f16, GQA, causal, lse).
+func.func @d72(%q: tensor<2x4x?x72xf8E4M3FN>, %k: tensor<2x4x?x72xf8E4M3FN>, %v: tensor<2x4x?x72xf8E4M3FN>, %qd: tensor<f32>, %kd: tensor<f32>, %vd: tensor<f32>) -> tensor<2x4x?x72xbf16> {
+  %o = attn.mha %q, %k, %v descale(%qd, %kd, %vd) : (tensor<2x4x?x72xf8E4M3FN>, tensor<2x4x?x72xf8E4M3FN>, tensor<2x4x?x72xf8E4M3FN>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<2x4x?x72xbf16>
+  return %o : tensor<2x4x?x72xbf16>
+}
+
+func.func @d100_f16(%q: tensor<2x8x?x100xf8E4M3FN>, %k: tensor<2x2x?x100xf8E4M3FN>, %v: tensor<2x2x?x100xf8E4M3FN>, %qd: tensor<2x2xf32>, %kd: tensor<2x2xf32>, %vd: tensor<2x2xf32>) -> (tensor<2x8x?x100xf16>, tensor<2x8x?xf32>) {
+  %o, %l = attn.mha %q, %k, %v descale(%qd, %kd, %vd) {causal} : (tensor<2x8x?x100xf8E4M3FN>, tensor<2x2x?x100xf8E4M3FN>, tensor<2x2x?x100xf8E4M3FN>, tensor<2x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) -> (tensor<2x8x?x100xf16>, tensor<2x8x?xf32>)
+  return %o, %l : tensor<2x8x?x100xf16>, tensor<2x8x?xf32>
+}
