@@ -167,10 +167,28 @@ void attnGpuLowerInsertSlice(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) 
 void attnGpuLowerDequantTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue res = mlirOperationGetResult(op, 0);
   AttnRep *src = attnGpuFind(L, mlirOperationGetOperand(op, 0));
+  MlirOperation read = attnGpuDefOf(mlirOperationGetOperand(op, 0));
+  /* An fp8 Q tile (attn.mha's fp8 q): one read, the left operand of the
+   * QK^T matmuls only; the target stages it in shared memory, converting
+   * on the way (readQ sees the fp8 memref in the transfer). */
+  if (src && src->kind == ATTN_REP_PIECE && attnGpuOnlyOperand(res, "vector.contract", 0) &&
+      !mlirOperationIsNull(read) && attnIsOp(read, "vector.transfer_read")) {
+    if (!mlirTypeEqual(attnGpuElemOf(res), L->elem)) {
+      attnGpuFail(L, op, "dequantizes an fp8 Q tile to a type other than the kernel's math type");
+      return;
+    }
+    AttnTransfer x;
+    if (attnGpuReadTransfer(L, read, false, &x, NULL) && x.rowDim >= 0 && x.colDim >= 0)
+      L->tgt->readQ(L, b, op, &x);
+    else if (!L->failed)
+      attnGpuFail(L, read, "must read a 2-D Q tile whose columns are in bounds");
+    return;
+  }
   if (!src || src->kind != ATTN_REP_PIECE || !attnGpuRightOperandOnly(res)) {
     attnGpuFailWith(L, op,
                     "dequantizes an fp8 tile that is not a K/V tile read only for a matmul's "
-                    "right operand (the only fp8 tiles the %s lowering stages)");
+                    "right operand or a Q tile read only for Q K^T (the only fp8 tiles the %s "
+                    "lowering stages)");
     return;
   }
   if (!mlirTypeEqual(attnGpuElemOf(res), L->elem)) {

@@ -143,7 +143,8 @@ static MlirWalkResult planSmem(MlirOperation op, void *userData) {
     return MlirWalkResultAdvance;
   MlirValue res = mlirOperationGetResult(op, 0);
   const AttnGpuTarget *tgt = plan->L->tgt;
-  if (read && attnGpuIsTile(res) && tgt->sharedElemsQ &&
+  /* Q: a read, or the arith.extf of an fp8 Q tile (staged dequantized) */
+  if (!attnIsOp(op, "vector.insert_strided_slice") && attnGpuIsTile(res) && tgt->sharedElemsQ &&
       attnGpuOnlyOperand(res, "vector.contract", 0)) {
     /* each left operand staged has its place (the backward's dK/dV kernel
      * stages K and V, both live through its loops) */

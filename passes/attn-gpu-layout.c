@@ -199,12 +199,14 @@ static void setString(MlirOperation op, const char *name, const char *value) {
   attnSetAttr(op, name, mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(value)));
 }
 
-/* The read that makes a matmul operand (a transfer_read, or the last insert
- * of a paged tile's pieces). */
+/* The read that makes a matmul operand (a transfer_read, the last insert
+ * of a paged tile's pieces, or the arith.extf of an fp8 tile, which stages
+ * it dequantized). */
 static void markRead(MlirValue v, const char *layout) {
   MlirOperation def = defOf(v);
   if (!mlirOperationIsNull(def) &&
-      (attnIsOp(def, "vector.transfer_read") || attnIsOp(def, "vector.insert_strided_slice")))
+      (attnIsOp(def, "vector.transfer_read") || attnIsOp(def, "vector.insert_strided_slice") ||
+       attnIsOp(def, "arith.extf")))
     setString(def, "attn.layout", layout);
 }
 
@@ -433,27 +435,29 @@ static bool layoutCopies(MlirOperation func, const Matmuls *m, const LayoutOptio
   return true;
 }
 
-/* Whether the kernel is a split kernel of attn.paged_attention (kind
- * paged_decode or paged): the one fp8 kernel sm_90a lowers, with fp8
- * K/V caches dequantized to Q's 16-bit type as they are staged
- * (attn-lower-nvgpu, docs/fp8.md). */
-static bool pagedSplitKernel(MlirAttribute kernel) {
+static bool kindIs(MlirAttribute kernel, const char *want) {
   MlirAttribute a =
       mlirDictionaryAttrGetElementByName(kernel, mlirStringRefCreateFromCString("kind"));
-  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
-    return false;
-  MlirStringRef kind = mlirStringAttrGetValue(a);
-  return mlirStringRefEqual(kind, mlirStringRefCreateFromCString("paged_decode")) ||
-         mlirStringRefEqual(kind, mlirStringRefCreateFromCString("paged"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) &&
+         mlirStringRefEqual(mlirStringAttrGetValue(a), mlirStringRefCreateFromCString(want));
+}
+
+/* Whether sm_90a lowers the kernel with fp8 operands: attn.paged_attention's
+ * split kernels (kind paged_decode or paged: fp8 K/V caches) and the forward
+ * kernels of attn.mha / attn.mha_varlen (fp8 q, k, v). Their fp8 tiles are
+ * dequantized to the 16-bit math type as they are staged in shared memory
+ * (attn-lower-nvgpu, docs/fp8.md), and they take mma.sync (layoutKernel). */
+static bool fp8LoweredOnSm90(MlirAttribute kernel) {
+  return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged") || kindIs(kernel, "mha") ||
+         kindIs(kernel, "mha_varlen");
 }
 
 /* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on the
- * GPUs only as sm_90a's paged split kernels (fp8 KV caches, 16-bit math);
- * everything else (fp8 attn.mha / mha_varlen / attn.mla on sm_90a, all fp8
- * on AMD) needs fp8 MMA or fp8 operand layouts this lowering lacks, and runs
- * on the CPU. */
+ * GPUs only on sm_90a (fp8LoweredOnSm90); everything else (attn.mla's fp8
+ * latent cache on sm_90a, all fp8 on AMD) needs fp8 operand layouts this
+ * lowering lacks, and runs on the CPU. */
 static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *target) {
-  if (!strcmp(target, "sm_90a") && pagedSplitKernel(kernel))
+  if (!strcmp(target, "sm_90a") && fp8LoweredOnSm90(kernel))
     return false;
   MlirType fnType = mlirTypeAttrGetValue(mlirOperationGetInherentAttributeByName(
       func, mlirStringRefCreateFromCString("function_type")));
@@ -464,8 +468,8 @@ static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *targ
     char message[400];
     snprintf(message, sizeof(message),
              "has fp8 operands, which target '%s' does not implement yet (%s; of fp8 kernels "
-             "the GPUs lower only attn.paged_attention's fp8 KV caches, on sm_90a; the rest "
-             "runs on the CPU: attn-to-cpu; docs/fp8.md)",
+             "the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV "
+             "caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)",
              target,
              mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");
     attnEmitOpError(func, passName, message);
@@ -712,10 +716,14 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   int64_t warps = kernelInt(kernel, "num_warps") > 0 ? kernelInt(kernel, "num_warps") : 1;
   int64_t rowsPerWarp = kernelInt(kernel, "block_m") / (warps / g > 0 ? warps / g : 1);
   int64_t d = m.nqk ? dimOf(mlirOperationGetOperand(m.qk[0], 0), 1) : 0;
+  /* An fp8 Q tile (arith.extf of the fp8 read) is dequantized as it is
+   * staged, like K and V: its A fragments come from shared memory. */
+  MlirOperation qDef = m.nqk ? defOf(mlirOperationGetOperand(m.qk[0], 0)) : (MlirOperation){NULL};
+  bool fp8Q = !mlirOperationIsNull(qDef) && attnIsOp(qDef, "arith.extf");
   const char *kv = wg ? "smem.swizzle128" : "smem.pad8";
-  const char *q = wg                                 ? "smem.swizzle128"
-                  : rowsPerWarp > 16 || d > Q_REGS_D ? "smem.pad8"
-                                                     : "regs.mma_a";
+  const char *q = wg                                         ? "smem.swizzle128"
+                  : rowsPerWarp > 16 || d > Q_REGS_D || fp8Q ? "smem.pad8"
+                                                             : "regs.mma_a";
   LeftOperands left = {.n = 0};
   if (q[0] == 'r')
     placeLeftOperands(&m, g, rngStateRegs(kernel), &left);

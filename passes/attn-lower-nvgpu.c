@@ -162,6 +162,7 @@ static bool isTmaRead(MlirOperation op);
 static void tmaReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x,
                      int64_t d);
 static bool tmaKernel(const AttnGpuLower *L);
+static bool fp8Source(const AttnTransfer *x);
 
 static bool hasString(MlirOperation op, const char *name, const char *want, size_t prefix);
 
@@ -211,6 +212,14 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
   }
   if (N(L)->wg && !staged) {
     attnGpuFail(L, op, "reads Q into registers, but wgmma QK^T takes Q from shared memory");
+    return;
+  }
+  /* fp8 Q is dequantized as it is staged (dequantChunk); its register
+   * loads would be of 16-bit pairs */
+  if (fp8Source(x) && !staged) {
+    attnGpuFail(L, op,
+                "reads an fp8 Q tile into registers (fp8 Q is staged in shared memory: "
+                "attn.layout = \"smem.pad8\")");
     return;
   }
   /* each staged left operand has its own place, in program order (the
@@ -1734,6 +1743,21 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   return true;
 }
 
+/* The 16-bit type an fp8 attn.mha kernel computes in (its fp8 tiles are
+ * dequantized to it as they are staged): out's, the one f16/bf16 memref
+ * parameter; null when there is none (refused by the caller). */
+static MlirType fp8MathType(MlirBlock entry) {
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(entry); ++i) {
+    MlirType t = mlirValueGetType(mlirBlockGetArgument(entry, i));
+    if (!mlirTypeIsAMemRef(t))
+      continue;
+    MlirType e = mlirShapedTypeGetElementType(t);
+    if (mlirTypeIsAF16(e) || mlirTypeIsABF16(e))
+      return e;
+  }
+  return (MlirType){NULL};
+}
+
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   (void)kernel; /* the core read chip, block_m and num_warps */
   const char *chip = L->chip;
@@ -1771,12 +1795,15 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     return false;
   }
   /* A kernel without matmuls (the paged merge kernel) has no Q: it only
-   * uses the fragment layout, whatever its dtypes. */
+   * uses the fragment layout, whatever its dtypes. An fp8 Q (attn.mha's
+   * fp8 kernels) computes in out's 16-bit type. */
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
   if (!matmul)
     qElem = mlirF32TypeGet(L->ctx);
-  else if (!mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem)) {
+  else if (attnIsFp8Type(qElem))
+    qElem = fp8MathType(old);
+  if (mlirTypeIsNull(qElem) || (matmul && !mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem))) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (mma.sync needs them)");
     return false;
   }

@@ -218,7 +218,7 @@ static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 /* What decides whether an sm_90a tile pads its head dims to wgmma's 64. */
 typedef struct {
   int64_t d, dv, align;
-  bool eligible; /* f16/bf16, not paged, not a backward op, whole warpgroups */
+  bool eligible; /* f16/bf16 (not fp8), not paged, not a backward op, whole warpgroups */
 } WgmmaPad;
 
 /* sm_90a: a forward f16/bf16 op (not paged) whose head dims are not both
@@ -509,8 +509,9 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   /* A padded head dim takes the table entry of the padded width: its tile
    * is that wide (D = 100 runs as D = 112 does). */
   int64_t gd, gdv;
+  /* fp8 ops take mma.sync on sm_90a (docs/fp8.md): no wgmma padding */
   WgmmaPad wp = {d, dv, pad.align,
-                 !paged && !attnIsBackwardOp(op) &&
+                 !paged && !attnIsBackwardOp(op) && !attnOpIsFp8(op) &&
                      (query.dtype == ATTN_DTYPE_BF16 || query.dtype == ATTN_DTYPE_F16) &&
                      config.blockM % 64 == 0 && config.numWarps * 16 == config.blockM};
   granules(o->target, &config, &wp, &gd, &gdv);

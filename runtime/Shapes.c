@@ -304,13 +304,17 @@ AttnStatus attnCheckGpuPositions(const AttnBundleKernel *k, const AttnrtTensor *
              : ATTN_OK;
 }
 
-/* Bytes of an element of an f16/bf16 argument, else 0 (not moved in rows). */
-static int64_t halfBytes(const char *dtype) {
-  return !strcmp(dtype, "f16") || !strcmp(dtype, "bf16") ? 2 : 0;
+/* Bytes of an element of an argument the GPU kernels move in row runs of
+ * row_align elements: f16/bf16, and fp8 (its runs are row_align-byte vector
+ * loads: docs/fp8.md); else 0. */
+static int64_t rowElemBytes(const char *dtype) {
+  if (!strcmp(dtype, "f16") || !strcmp(dtype, "bf16"))
+    return 2;
+  return !strcmp(dtype, "f8fn") || !strcmp(dtype, "f8fnuz") ? 1 : 0;
 }
 
 int64_t attnGpuDataAlignment(const AttnBundleKernel *k, int i, const AttnrtTensor *t) {
-  int64_t bytes = halfBytes(k->args[i].dtype);
+  int64_t bytes = rowElemBytes(k->args[i].dtype);
   if (k->row_align <= 1 || !bytes || t->rank < 2)
     return 1;
   for (int d = 0; d < t->rank; ++d)

@@ -99,7 +99,7 @@ def flash_attn_func(q, k, v, dropout_p=0.0, softmax_scale=None, causal=False,
     Hkv, Dv) -> out (B, Sq, Hq, Dv); with return_attn_probs (out, softmax_lse (B, Hq, Sq)
     float32, None); aiter's return_lse: (out, softmax_lse). deterministic is accepted
     (the forward pass is deterministic). dropout_p in [0, 1): attnc.torch.attention's
-    (a seed per call from torch's generator; the backward regenerates the mask). fp8 (FA3's names; CPU, docs/fp8.md): q, k, v
+    (a seed per call from torch's generator; the backward regenerates the mask). fp8 (FA3's names; CPU, and e4m3fn on CUDA sm_90a: docs/fp8.md): q, k, v
     as uint8 storage with fp8_dtype, or float8 tensors, and q_descale, k_descale,
     v_descale (B, Hkv) float32 (or a number, (), (Hkv,)); out is bfloat16."""
     fn = "attnc.flash_attn.flash_attn_func"

@@ -1,6 +1,6 @@
 """attnc for PyTorch tensors (CPU and CUDA): ``attention``, ``attention_varlen``,
-``paged_attention`` and ``mla_decode`` (CPU and sm_90a; fp8 on GPUs: paged_attention's
-e4m3fn caches only), and SAGE-style quantized attention, ``sage_attention`` (CPU;
+``paged_attention`` and ``mla_decode`` (CPU and sm_90a; fp8 on GPUs: e4m3fn attention,
+attention_varlen and paged_attention's caches), and SAGE-style quantized attention, ``sage_attention`` (CPU;
 attnc.sage).
 
 torch is imported when a function is called, not when this module is; tensors
@@ -720,8 +720,8 @@ def _no_out(fn, out):
 # bytes. Scales are float32: a number or a tensor of shape (), (1,), (Hkv,) or (B, Hkv)
 # (descales; B the batch, or the sequences of varlen) or, for caches, (), (1,), (Hkv,) or
 # (NB, BS, Hkv) (per token and head); None is 1. The CPU runs fp8; CUDA (sm_90a) runs
-# paged_attention's e4m3fn caches, the other fp8 calls not yet; no autograd, no block_mask,
-# no torch.compile for fp8 calls yet.
+# e4m3fn attention / attention_varlen and paged_attention's e4m3fn caches (mla_decode's
+# fp8 cache not yet); no autograd, no block_mask, no torch.compile for fp8 calls yet.
 
 FP8_DTYPES = ("e4m3fn", "e4m3fnuz")
 
@@ -791,17 +791,25 @@ def _fp8_bytes(t, torch):
 
 
 def _fp8_guards(fn, q, tensors, torch, cuda=False):
-    """cuda: the call's fp8 kernels lower for sm_90a too (paged_attention's fp8 caches);
-    every other fp8 kernel is refused by attn-gpu-layout for the GPU targets."""
+    """cuda: the call's fp8 kernels lower for sm_90a too (attention, attention_varlen,
+    paged_attention's fp8 caches); every other fp8 kernel (mla_decode's) is refused by
+    attn-gpu-layout for the GPU targets."""
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: fp8 inputs under torch.compile (docs/fp8.md)" % fn)
     dev = getattr(q, "device", None)
     if dev is not None and dev.type != "cpu" and not (cuda and dev.type == "cuda"):
-        raise NotImplementedError("%s: fp8 inputs run on the CPU only so far (on CUDA only "
-                                  "paged_attention's fp8 KV caches), q is on %s (docs/fp8.md)"
-                                  % (fn, dev))
+        raise NotImplementedError("%s: fp8 inputs run on the CPU only so far (on CUDA: "
+                                  "attention, attention_varlen and paged_attention's fp8 KV "
+                                  "caches), q is on %s (docs/fp8.md)" % (fn, dev))
     if any(getattr(t, "requires_grad", False) for t in tensors) and torch.is_grad_enabled():
         raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
+
+
+def _fp8_cuda_format(fn, q, fmt):
+    """sm_90a's fp8 is e4m3fn (attn-tile refuses e4m3fnuz for it: docs/fp8.md)."""
+    if q.device.type == "cuda" and fmt != "e4m3fn":
+        raise NotImplementedError("%s: fp8 inputs on CUDA (sm_90a) are e4m3fn, got %s "
+                                  "(docs/fp8.md)" % (fn, fmt))
 
 
 def _fp8_scale(fn, name, x, shapes, full, dev, torch):
@@ -854,10 +862,11 @@ def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
     if layout not in ("bhsd", "bshd"):
         raise ValueError("%s: layout must be 'bhsd' or 'bshd', got %r" % (fn, layout))
-    _fp8_guards(fn, q, (q, k, v, sinks), torch)
+    _fp8_guards(fn, q, (q, k, v, sinks), torch, cuda=True)
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(fn, name, t, torch, 4)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
+    _fp8_cuda_format(fn, q, fmt)
     if not (q.device == k.device == v.device):
         raise ValueError("%s: q, k and v must be on one device" % fn)
     qb, kb, vb = (q, k, v) if layout == "bhsd" else (q.transpose(1, 2), k.transpose(1, 2),
@@ -901,10 +910,11 @@ def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, wi
     torch = _torch()
     if block_mask is not None:
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
-    _fp8_guards(fn, q, (q, k, v, sinks), torch)
+    _fp8_guards(fn, q, (q, k, v, sinks), torch, cuda=True)
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(fn, name, t, torch, 3)
     fmt = _fp8_format(fn, ("q", "k", "v"), (q, k, v), fp8_dtype, torch)
+    _fp8_cuda_format(fn, q, fmt)
     tq, hq, d = q.shape
     tk, hkv, dk = k.shape
     tv, hv, dv = v.shape
@@ -990,7 +1000,8 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     regenerates the same mask. 0 (eval) compiles no dropout; dropout_p is part of the
     kernel (one kernel per value), the seed is not. Not with block_mask or fp8.
 
-    fp8 (docs/fp8.md; CPU, no autograd): q, k, v as torch.uint8 storage of fp8 bit
+    fp8 (docs/fp8.md; CPU, and e4m3fn on CUDA sm_90a; no autograd): q, k, v as
+    torch.uint8 storage of fp8 bit
     patterns with fp8_dtype="e4m3fn" | "e4m3fnuz", or torch.float8_e4m3fn /
     float8_e4m3fnuz tensors where torch has them; q_descale, k_descale, v_descale
     (float32: a number, or shape (), (1,), (Hkv,) or (B, Hkv); None: 1) make the result

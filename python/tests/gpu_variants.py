@@ -91,6 +91,15 @@ def fp8_paged_spec(k_rank, v_rank, **kw):
     return s
 
 
+def fp8_spec(*args, **kw):
+    """A variant with e4m3fn q, k, v (attn.mha / attn.mha_varlen, docs/fp8.md): dtype is
+    out's; the descales are (B, Hkv) in the kernel (attnc.torch broadcasts numbers, (),
+    (1,) and (Hkv,) to it: one kernel for every granularity)."""
+    s = spec(*args, **kw)
+    s.update(fp8="e4m3fn", fp8_scales=[2, 2, 2])
+    return s
+
+
 def bench_spec(head_dim, causal):
     h = BENCH_HIDDEN // head_dim
     return spec("bf16", head_dim, h, h, causal=causal, return_lse=False)
@@ -368,6 +377,23 @@ _fp8_paged(PAGED_SHAPES, 1, 3, num_heads_q=8, num_heads_kv=1, block_size=1, caus
 _fp8_paged(PAGED_SHAPES, 3, 3, dtype="f16", head_dim=64, num_heads_q=8, num_heads_kv=8,
            modes=("decode",))
 
+# fp8 (e4m3fn) q, k, v of attention / attention_varlen (issue 16 Part 1, docs/fp8.md;
+# test_cuda.py's test_fp8_mha / test_fp8_mha_varlen): bf16 and f16 out, D 64 and 128,
+# causal and not, GQA and MQA, lse, a window with softcap, alibi; each case runs with
+# descales per (batch, KV head), per KV head, per tensor and none. Dense cases are
+# (spec, [(B, Sq, Sk), ...]), varlen ones (spec, VARLEN_SHAPES).
+FP8_MHA_SHAPES = [(2, 100, 100), (2, 1000, 1000), (1, 4097, 4097), (2, 100, 1000),
+                  (2, 1000, 100), (3, 1, 1000)]
+FP8_MHA_CASES = [(fp8_spec("bf16", 128, 8, 2, causal=True), FP8_MHA_SHAPES),
+                 (fp8_spec("bf16", 128, 8, 8, return_lse=False), FP8_MHA_SHAPES),
+                 (fp8_spec("bf16", 64, 8, 2, causal=True, return_lse=False), FP8_MHA_SHAPES),
+                 (fp8_spec("f16", 64, 4, 4), FP8_MHA_SHAPES),
+                 (fp8_spec("bf16", 128, 8, 1, window=(256, 0), softcap=30.0), SMALL),
+                 (fp8_spec("f16", 64, 8, 2, causal=True, alibi=True), SMALL)]
+FP8_MHA_VARLEN_CASES = [(fp8_spec("bf16", 128, 8, 2, causal=True, varlen=True), VARLEN_SHAPES),
+                        (fp8_spec("f16", 64, 4, 4, return_lse=False, varlen=True),
+                         VARLEN_SHAPES)]
+
 # --- MLA cases (attn.mla, docs/mla.md; test_mla_cuda.py): (spec, [(q_lens, seq_lens, pad)]) ---
 # q_lens: query tokens per sequence (causal: 1, 2 or 4, speculative / MTP decoding), seq_lens:
 # latent rows per sequence (>= q_len; 0 with no query), pad: query tokens past the last
@@ -620,7 +646,8 @@ ALIGN_SPECS += [dict(_s, row_align=1) for _s in FLASH_SPECS
 
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
-                + [c[0] for c in FP8_PAGED_CASES]
+                + [c[0] for c in FP8_PAGED_CASES] + [c[0] for c in FP8_MHA_CASES]
+                + [c[0] for c in FP8_MHA_VARLEN_CASES]
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
                 + [backward_spec(c[0]) for c in BWD_CASES] + BWD_BENCH_SPECS

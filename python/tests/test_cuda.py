@@ -33,7 +33,10 @@ gathered through the block table; block sizes 1/16/32/128/544, D 64/128/256, GQA
 1/4/8 and MQA, up to 64k keys, decode + prefill + padding in one batch, windows,
 softcap, ALiBi, lse, num_splits 1 to 256. fp8 (e4m3fn) caches with per-token and per-head
 scales (gv.FP8_PAGED_CASES) against f32 math on the dequantized caches: the 16-bit
-tolerance and aiter's fp8 floor (max abs <= 1.0, cosine >= 0.94).
+tolerance and aiter's fp8 floor (max abs <= 1.0, cosine >= 0.94). fp8 (e4m3fn) q, k, v of
+attention / attention_varlen (gv.FP8_MHA_CASES, FP8_MHA_VARLEN_CASES) with every descale
+granularity ((B, Hkv), (Hkv,), (), none) against f32 math on the dequantized inputs, the
+same two checks.
 
 Environment: ATTNC_TEST_QUICK=1 leaves out the 4097- and 16384-token shapes (and paged
 shapes beyond 4097 keys);
@@ -979,6 +982,175 @@ def test_paged_fp8_native_float8(seed):
         skip_expected("torch %s has no float8_e4m3fn" % torch.__version__)
     s, shapes = gv.FP8_PAGED_CASES[0]
     run_paged_fp8(s, *shapes[1], seed, native=True)
+
+
+# --- fp8 (e4m3fn) q, k, v: attention / attention_varlen (issue 16 Part 1, docs/fp8.md) -------
+
+FP8_GRANULARITIES = ("bh", "h", "0", "none")  # (B, Hkv), (Hkv,), (), no descales
+
+
+def fp8_descales(gran, b, hkv):
+    """q_descale, k_descale, v_descale of one granularity (uniform in [0.5, 2)), and
+    each one as a (B, Hkv) tensor for the reference (None: not passed, i.e. 1)."""
+    shape = {"bh": (b, hkv), "h": (hkv,), "0": ()}.get(gran)
+    given, full = [], []
+    for _ in range(3):
+        if shape is None:
+            given.append(None)
+            full.append(torch.ones(b, hkv, device=DEVICE))
+            continue
+        x = torch.rand(shape, device=DEVICE) * 1.5 + 0.5
+        given.append(x)
+        full.append(x.expand(b, hkv).contiguous())
+    return given, full
+
+
+def _fp8_dequant(codes, desc, hq):
+    """(B, H, S, D) codes times their (B, Hkv) descale, per head (query head h uses KV
+    head h // (Hq // Hkv)'s, as FA3)."""
+    b, h = codes.shape[:2]
+    d = desc.repeat_interleave(h // desc.shape[1], dim=1) if h != desc.shape[1] else desc
+    return from_e4m3fn(codes) * d.view(b, h, 1, 1)
+
+
+def _fp8_floor(what, got, want, dv, seed):
+    """aiter's fp8 floor (max abs error <= 1.0, cosine similarity >= 0.94 per row), the
+    errors printed (pytest -s)."""
+    g, w = got.float().reshape(-1, dv), want.reshape(-1, dv)
+    if not g.numel():
+        return
+    err = (g - w).abs().max().item()
+    cos = F.cosine_similarity(g, w, dim=1, eps=1e-6)
+    keep = w.abs().amax(dim=1) > 0
+    cos = cos[keep].min().item() if keep.any() else 1.0
+    print("\nfp8 %s: max abs error %.4g, min cosine %.6f" % (what, err, cos))
+    assert err <= 1.0 and cos >= 0.94, "below aiter's fp8 floor: max abs %.4g, cosine %.4f " \
+        "(seed %d)" % (err, cos, seed)
+
+
+def run_fp8_mha(s, b, sq, sk, gran, seed, gain=1.0, native=False):
+    """fp8 q, k, v (codes of normal(0, 1) values, q times gain) with descales of one
+    granularity, against f32 math (reference()) on the dequantized tensors. sm_90a
+    dequantizes exactly and computes in out's 16-bit type as without fp8, so the 16-bit
+    tolerance holds (atol = rtol = 1e-2), and aiter's fp8 floor is asserted as well."""
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dv = s["head_dim_v"] or d
+    qc = to_e4m3fn(torch.randn(b, hq, sq, d, device=DEVICE) * gain)
+    kc = to_e4m3fn(torch.randn(b, hkv, sk, d, device=DEVICE))
+    vc = to_e4m3fn(torch.randn(b, hkv, sk, dv, device=DEVICE))
+    (qd, kd, vd), full = fp8_descales(gran, b, hkv)
+    kw = _call_kwargs(s, hq)
+    out = poisoned((b, hq, sq, dv), dt)
+    fmt = dict(fp8_dtype="e4m3fn")
+    args = (qc, kc, vc)
+    if native:
+        args, fmt = tuple(x.view(torch.float8_e4m3fn) for x in args), {}
+    poison_next_alloc((b, hq, sq))
+    res = at.attention(*args, out=out, q_descale=qd, k_descale=kd, v_descale=vd, **fmt, **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "attention(out=...) must return out itself"
+    deq = [_fp8_dequant(c, f, hq) for c, f in ((qc, full[0]), (kc, full[1]), (vc, full[2]))]
+    ref, ref_lse = reference(*deq, **_ref_kwargs(s, kw))
+    empty = torch.isinf(ref_lse)
+    _fp8_floor("%s %s b%d q%d k%d" % (gv.spec_id(s), gran, b, sq, sk), got[~empty],
+               ref[~empty], dv, seed)
+    check("out", got, ref, MHA_TOL, seed, empty_rows=empty[..., None])
+    if lse is not None:
+        check("lse", lse, ref_lse, MHA_TOL, seed, empty_rows=empty)
+
+
+def _fp8_mha_params():
+    for i, (s, shapes) in enumerate(gv.FP8_MHA_CASES):
+        for n, shape in enumerate(shapes):  # every granularity on every kernel
+            gran = FP8_GRANULARITIES[(n + i) % len(FP8_GRANULARITIES)]
+            yield pytest.param(s, shape, gran,
+                               id="%s-b%d-q%d-k%d-%s" % ((gv.spec_id(s),) + tuple(shape) + (gran,)))
+
+
+@pytest.mark.parametrize("s,shape,gran", list(_fp8_mha_params()))
+def test_fp8_mha(s, shape, gran, seed):
+    if _too_big(shape):
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
+    run_fp8_mha(s, *shape, gran, seed, gain=3.0 if s["softcap"] else 1.0)
+
+
+@pytest.mark.parametrize("gran", FP8_GRANULARITIES)
+def test_fp8_mha_granularities(gran, seed):
+    """Every descale granularity on one kernel (the first case, a mid-size shape)."""
+    s, shapes = gv.FP8_MHA_CASES[0]
+    run_fp8_mha(s, *shapes[1], gran, seed)
+
+
+def test_fp8_mha_native_float8(seed):
+    """torch.float8_e4m3fn q, k, v (torch 2.x) take the same kernels as uint8 storage."""
+    if not hasattr(torch, "float8_e4m3fn"):
+        skip_expected("torch %s has no float8_e4m3fn" % torch.__version__)
+    s, shapes = gv.FP8_MHA_CASES[0]
+    run_fp8_mha(s, *shapes[0], "bh", seed, native=True)
+
+
+def run_fp8_mha_varlen(s, q_lens, k_lens, pad, gran, seed):
+    """attention_varlen with fp8 q, k, v and descales per (sequence, KV head) or coarser,
+    against reference() per sequence on the dequantized tensors (as run_fp8_mha)."""
+    dt = DTYPES[s["dtype"]]
+    hq, hkv, d = s["num_heads_q"], s["num_heads_kv"], s["head_dim"]
+    dv = s["head_dim_v"] or d
+    k_lens = list(q_lens if k_lens is None else k_lens)
+    cu_q, cu_k = [0], [0]
+    for a, c in zip(q_lens, k_lens):
+        cu_q.append(cu_q[-1] + a)
+        cu_k.append(cu_k[-1] + c)
+    tq, tk, nseq = cu_q[-1] + pad, cu_k[-1], len(q_lens)
+    qc = to_e4m3fn(torch.randn(tq, hq, d, device=DEVICE))
+    kc = to_e4m3fn(torch.randn(tk, hkv, d, device=DEVICE))
+    vc = to_e4m3fn(torch.randn(tk, hkv, dv, device=DEVICE))
+    (qd, kd, vd), full = fp8_descales(gran, nseq, hkv)
+    cu_q_t = torch.tensor(cu_q, dtype=torch.int32, device=DEVICE)
+    cu_k_t = torch.tensor(cu_k, dtype=torch.int32, device=DEVICE)
+    out = poisoned((tq, hq, dv), dt)
+    kw = _call_kwargs(s, hq)
+    poison_next_alloc((hq, tq))
+    res = at.attention_varlen(qc, kc, vc, cu_q_t, cu_k_t, max(q_lens), max(k_lens), out=out,
+                              q_descale=qd, k_descale=kd, v_descale=vd, fp8_dtype="e4m3fn",
+                              **kw)
+    got, lse = _unpack(res, s)
+    _sync()
+    assert got.data_ptr() == out.data_ptr(), "attention_varlen(out=...) must return out itself"
+    ref = torch.zeros(tq, hq, dv, dtype=torch.float32, device=DEVICE)
+    ref_lse = _no_key_lse(tq, hq, kw)
+    for i in range(nseq):
+        q0, q1, k0, k1 = cu_q[i], cu_q[i + 1], cu_k[i], cu_k[i + 1]
+        if q1 == q0:
+            continue
+        deq = [_fp8_dequant(c[a:e].transpose(0, 1)[None], f[i:i + 1], hq)
+               for c, f, a, e in ((qc, full[0], q0, q1), (kc, full[1], k0, k1),
+                                  (vc, full[2], k0, k1))]
+        o, l = reference(*deq, **_ref_kwargs(s, kw))
+        ref[q0:q1] = o[0].transpose(0, 1)
+        ref_lse[:, q0:q1] = l[0]
+    empty = torch.isinf(ref_lse)
+    seen = ~empty.t()
+    _fp8_floor("%s %s varlen %s" % (gv.spec_id(s), gran, q_lens), got[seen], ref[seen], dv, seed)
+    check("out", got, ref, VARLEN_TOL, seed, empty_rows=empty.t()[..., None])
+    if lse is not None:
+        check("lse", lse, ref_lse, VARLEN_TOL, seed, empty_rows=empty)
+
+
+def _fp8_mha_varlen_params():
+    for i, (s, shapes) in enumerate(gv.FP8_MHA_VARLEN_CASES):
+        for n, (q_lens, k_lens, pad) in enumerate(shapes):
+            gran = FP8_GRANULARITIES[(n + i) % len(FP8_GRANULARITIES)]
+            yield pytest.param(s, q_lens, k_lens, pad, gran,
+                               id="%s-%d-%s" % (gv.spec_id(s), n, gran))
+
+
+@pytest.mark.parametrize("s,q_lens,k_lens,pad,gran", list(_fp8_mha_varlen_params()))
+def test_fp8_mha_varlen(s, q_lens, k_lens, pad, gran, seed):
+    if QUICK and max(q_lens + (k_lens or [])) > 2048:
+        skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
+    run_fp8_mha_varlen(s, q_lens, k_lens, pad, gran, seed)
 
 
 @pytest.mark.parametrize("mode", ["decode", "prefill"])

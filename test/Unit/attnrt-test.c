@@ -400,7 +400,7 @@ static void checkCudaTokenLimit(const Spec *spec, FakeCuda *fake) {
 }
 
 /* Rows of any alignment (issue 17): a kernel records the alignment its
- * copies assume (row_align, elements); a GPU launch whose f16/bf16 rows
+ * copies assume (row_align, elements); a GPU launch whose f16/bf16 (or fp8) rows
  * start elsewhere (data pointer or a stride of a dim of more than one
  * element) is refused before the driver: it would fault on the device. */
 static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
@@ -483,6 +483,49 @@ static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
   attnBundleDestroy(&b);
 }
 
+/* fp8 rows (docs/fp8.md: row_align-byte loads of e4m3 values) are checked
+ * too, in bytes: an fp8 q 4 bytes off an 8-byte boundary is refused. */
+static void checkCudaFp8RowAlign(const Spec *spec, FakeCuda *fake) {
+  Spec s;
+  copySpec(&s, spec);
+  s.b.num_targets = NUM_TARGETS;
+  AttnBundleKernel *k = &s.kernels[1];
+  snprintf(k->kind, sizeof k->kind, "mha_varlen");
+  setArg(&k->args[0], "q", 2, 0);
+  setArg(&k->args[1], "out", 2, 1);
+  snprintf(k->args[0].dtype, sizeof k->args[0].dtype, "f8fn");
+  snprintf(k->args[1].dtype, sizeof k->args[1].dtype, "bf16");
+  k->row_align = 8;
+  for (int t = 0; t < NUM_TARGETS; ++t) {
+    AttnBundleEntry *e = &s.entries[t][1];
+    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
+    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
+    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
+  }
+  AttnBundle b;
+  if (!parseSpec(&s, &b))
+    return;
+  char err[512];
+  AttnrtModule *m = NULL;
+  AttnStatus st = attnrtModuleLoad(&b, "cuda", &m, err, sizeof err);
+  check(st == ATTN_OK, "fake CC 9.0, fp8 kernel: %d %s", st, err);
+  if (st == ATTN_OK) {
+    _Alignas(16) uint8_t in[64];
+    _Alignas(16) uint16_t out[64];
+    AttnrtTensor t[2] = {{in, 2, {4, 8}, {16, 1}}, {out, 2, {4, 8}, {8, 1}}};
+    int before = fake->launches;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_OK && fake->launches == before + 1, "aligned fp8 rows launch: %d %s", st, err);
+    t[0].data = in + 4;
+    st = attnrtLaunch(m, "fake2d", t, 2, NULL, err, sizeof err);
+    check(st == ATTN_ERROR_INVALID_ARGUMENT && strstr(err, "rows of 'q'") &&
+              strstr(err, "(8 bytes") && fake->launches == before + 1,
+          "an fp8 q 4 bytes off is refused before the driver: %d %s", st, err);
+    attnrtModuleDestroy(m);
+  }
+  attnBundleDestroy(&b);
+}
+
 static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
   Spec s;
   copySpec(&s, spec);
@@ -505,6 +548,7 @@ static void testCudaFake(const Spec *spec, FakeCuda *fake, int hipPresent) {
   }
   checkCudaTokenLimit(spec, fake);
   checkCudaRowAlign(spec, fake);
+  checkCudaFp8RowAlign(spec, fake);
   check(fake->retained == 0 && fake->modules == 0 && fake->depth == 0,
         "destroy releases: context %d, modules %d", fake->retained, fake->modules);
   st = attnrtModuleLoad(&b, "cuda:1", &m, err, sizeof err);

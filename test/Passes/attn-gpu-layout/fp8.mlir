@@ -1,19 +1,44 @@
-// fp8 kernels (docs/fp8.md): of them the GPUs lower only attn.paged_attention's
-// split kernels on sm_90a (fp8 KV caches, 16-bit math:
-// test/Passes/attn-lower-nvgpu/fp8-paged.mlir). Every other fp8 kernel (attn.mha
-// here, attn.mla's latent cache, all of AMD) is refused by each GPU target with a
-// located error naming the target and saying what is supported (never a crash),
-// after attn-tile checked that the chip has the format: sm_90a and gfx950 take
-// f8E4M3FN, gfx942 f8E4M3FNUZ (the CPU takes both: test/Execution/fp8.mlir).
-// RUN: not attn-opt %s --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90
+// fp8 kernels (docs/fp8.md) on the GPU targets. sm_90a lowers fp8 attn.mha /
+// attn.mha_varlen (and attn.paged_attention's caches: fp8-paged.mlir) on the
+// mma.sync path: q, k and v are dequantized to out's 16-bit type as they are
+// staged in shared memory, so every fp8 tile's arith.extf carries the staged
+// layout (Q too: "smem.pad8", never "regs.mma_a") and the matmuls are the
+// 16-bit mma.sync ones (test/Passes/attn-lower-nvgpu/fp8-mha.mlir). wgmma
+// (mma=wgmma) is a located error saying why. AMD refuses fp8 attn.mha with a
+// located error naming the target, after attn-tile checked that the chip has
+// the format: sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ (the CPU
+// takes both: test/Execution/fp8.mlir).
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=SM90
+// RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
 // RUN: not attn-opt %s --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX950
 // RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942-FNUZ
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
 
-// SM90: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'sm_90a' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.paged_attention's fp8 KV caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
-// SM90-NOT: error
-// GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN;
+// SM90-LABEL: func.func @fp8_attn0(
+// SM90-SAME: memref<?x?x?x128xf8E4M3FN
+// SM90-SAME: attn.mma = "mma_sync"
+// SM90-NOT: regs.mma_a
+// SM90: arith.extf %{{.*}} {attn.layout = "smem.pad8"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// SM90-NOT: regs.mma_a
+// SM90: arith.extf %{{.*}} {attn.layout = "smem.pad8"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// SM90: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.ss"}
+// SM90: arith.extf %{{.*}} {attn.layout = "smem.pad8"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// SM90: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.rs"}
+// SM90-NOT: wgmma
+// SM90-LABEL: func.func @fp8_varlen_attn1(
+// SM90-SAME: attn.mma = "mma_sync"
+// SM90-NOT: regs.mma_a
+// SM90: arith.extf %{{.*}} {attn.layout = "smem.pad8"} : vector<64x64xf8E4M3FN> to vector<64x64xf16>
+// SM90: vector.contract {{.*}} {attn.layout = "mma_sync.m16n8k16.ss"}
+// SM90-NOT: wgmma
+// fp8 head dims pad to mma.sync's 16, not to wgmma's 64 (D = 72: an 80-column tile).
+// SM90-LABEL: func.func @fp8_d72_attn2(
+// SM90-SAME: d_tile = 80 : i64
+// SM90-SAME: attn.mma = "mma_sync"
+// WGMMA: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)
+// GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
 // GFX942: fp8.mlir:{{[0-9]+}}:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
 // GFX942-FNUZ: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx942' does not implement yet (f8E4M3FNUZ;
 // SM90-FNUZ: error: attn-tile: 'attn.mha' has f8E4M3FNUZ operands, a format target 'sm_90a' lacks (it takes f8E4M3FN
@@ -24,4 +49,21 @@ func.func @fp8(%q: tensor<1x8x128x128xf8E4M3FN>, %k: tensor<1x2x128x128xf8E4M3FN
       : (tensor<1x8x128x128xf8E4M3FN>, tensor<1x2x128x128xf8E4M3FN>, tensor<1x2x128x128xf8E4M3FN>,
          tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x8x128x128xbf16>
   return %o : tensor<1x8x128x128xbf16>
+}
+
+func.func @fp8_varlen(%q: tensor<?x4x64xf8E4M3FN>, %k: tensor<?x2x64xf8E4M3FN>, %v: tensor<?x2x64xf8E4M3FN>,
+                      %cq: tensor<5xi32>, %ck: tensor<5xi32>, %qd: tensor<f32>, %kd: tensor<f32>,
+                      %vd: tensor<f32>) -> (tensor<?x4x64xf16>, tensor<4x?xf32>) {
+  %o, %l = attn.mha_varlen %q, %k, %v, %cq, %ck descale(%qd, %kd, %vd)
+      : (tensor<?x4x64xf8E4M3FN>, tensor<?x2x64xf8E4M3FN>, tensor<?x2x64xf8E4M3FN>, tensor<5xi32>,
+         tensor<5xi32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<?x4x64xf16>, tensor<4x?xf32>)
+  return %o, %l : tensor<?x4x64xf16>, tensor<4x?xf32>
+}
+
+func.func @fp8_d72(%q: tensor<1x4x?x72xf8E4M3FN>, %k: tensor<1x4x?x72xf8E4M3FN>, %v: tensor<1x4x?x72xf8E4M3FN>,
+                   %qd: tensor<f32>, %kd: tensor<f32>, %vd: tensor<f32>) -> tensor<1x4x?x72xbf16> {
+  %o = attn.mha %q, %k, %v descale(%qd, %kd, %vd)
+      : (tensor<1x4x?x72xf8E4M3FN>, tensor<1x4x?x72xf8E4M3FN>, tensor<1x4x?x72xf8E4M3FN>,
+         tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4x?x72xbf16>
+  return %o : tensor<1x4x?x72xbf16>
 }
