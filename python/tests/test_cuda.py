@@ -1178,6 +1178,66 @@ def test_paged_repeatable(seed):
         "two runs on the same inputs differ (seed %d)" % seed
 
 
+def test_threads_on_streams(seed):
+    """Concurrency (issue 19): 4 threads, each on its own CUDA stream, call attention with
+    two different specs and paged_attention (the split kernels, whose workspace is kept per
+    stream) 6 times each at once, into their own poisoned outputs; every result must match
+    the reference of its inputs (a workspace or launch plan shared across streams would mix
+    them). On the CPU (ATTNC_TEST_DEVICE=cpu) the threads share the default device."""
+    import contextlib
+    import threading
+    dense = [(gv.BASE["bf16", 128, True], (2, 300, 300)),
+             (gv.BASE["bf16", 64, False], (1, 200, 257))]
+    jobs = []
+    for s, (b, sq, sk) in dense:
+        _, (q, k, v, _), (qb, kb, vb, _) = make_inputs(s, b, sq, sk, "bhsd", 1.0)
+        kw = _call_kwargs(s, s["num_heads_q"])
+        ref, _ = reference(qb, kb, vb, **_ref_kwargs(s, kw))
+        jobs.append(("dense", s, (q, k, v), kw, ref))
+    ps = gv.paged_spec()
+    pin = paged_inputs(ps, *gv.PAGED_DECODE, 1.0)
+    pkw = _call_kwargs(ps, ps["num_heads_q"])
+    pref, _ = paged_reference(*pin, _ref_kwargs(ps, pkw))
+    jobs.append(("paged", ps, pin, pkw, pref))
+    threads, iters = 4, 6
+    results = [[None] * (iters * len(jobs)) for _ in range(threads)]
+    errors = []
+    start = threading.Barrier(threads)
+
+    def work(t):
+        try:
+            stream = torch.cuda.Stream() if DEVICE == "cuda" else None
+            ctx = torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext()
+            with ctx:
+                start.wait()
+                for i in range(iters):
+                    for j, (kind, s, ins, kw, ref) in enumerate(jobs):
+                        out = torch.full_like(ref, float("nan"), dtype=ins[0].dtype)
+                        if kind == "dense":  # kw as the bundled variant (its return_lse)
+                            at.attention(*ins, out=out, **kw)
+                        else:
+                            at.paged_attention(*ins, out=out, max_query_len=1, **kw)
+                        results[t][i * len(jobs) + j] = out
+            if stream is not None:
+                stream.synchronize()
+        except Exception as e:  # reported below, with the thread
+            errors.append("thread %d: %r" % (t, e))
+
+    ts = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for x in ts:
+        x.start()
+    for x in ts:
+        x.join()
+    _sync()
+    assert not errors, errors
+    for t in range(threads):
+        for i in range(iters):
+            for j, (kind, s, ins, kw, ref) in enumerate(jobs):
+                got = results[t][i * len(jobs) + j]
+                check("%s spec %d, thread %d, call %d" % (kind, j, t, i), got, ref,
+                      VARLEN_TOL if kind == "paged" else MHA_TOL, seed)
+
+
 @pytest.mark.parametrize("mode", ["decode", "prefill"])
 def test_paged_no_sequences(mode, seed):
     """B = 0 (issue 19): block_tables (0, 3), seq_lens (0,), query_start_loc [0] and 6
