@@ -43,6 +43,20 @@ MlirNamedAttribute attnNamedAttr(AttnBuilder *b, const char *name, MlirAttribute
   return mlirNamedAttributeGet(mlirIdentifierGet(b->ctx, str(name)), attr);
 }
 
+MlirOperation attnInlineAsm(AttnBuilder *b, const char *text, const char *constraints,
+                            bool sideEffects, intptr_t nOperands, const MlirValue *operands,
+                            MlirType result) {
+  MlirNamedAttribute attrs[3] = {
+      attnNamedAttr(b, "asm_string",
+                    mlirStringAttrGet(b->ctx, mlirStringRefCreateFromCString(text))),
+      attnNamedAttr(b, "constraints",
+                    mlirStringAttrGet(b->ctx, mlirStringRefCreateFromCString(constraints))),
+      attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(b->ctx))};
+  bool hasResult = !mlirTypeIsNull(result);
+  return attnBuildOp(b, "llvm.inline_asm", nOperands, operands, hasResult ? 1 : 0, &result,
+                     sideEffects ? 3 : 2, attrs, 0, NULL);
+}
+
 static MlirValue build1(AttnBuilder *b, const char *name, intptr_t nOperands,
                         const MlirValue *operands, MlirType result, intptr_t nAttrs,
                         const MlirNamedAttribute *attrs) {

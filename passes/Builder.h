@@ -44,6 +44,13 @@ MlirOperation attnBuildOp(AttnBuilder *b, const char *name, intptr_t nOperands,
                           MlirRegion *regions);
 MlirNamedAttribute attnNamedAttr(AttnBuilder *b, const char *name, MlirAttribute attr);
 
+/* llvm.inline_asm of PTX `text` with `constraints`; `sideEffects` keeps it in
+ * place (it reads or writes memory that other ops order). A null `result`
+ * builds one without results (the returned op, not a value, then matters). */
+MlirOperation attnInlineAsm(AttnBuilder *b, const char *text, const char *constraints,
+                            bool sideEffects, intptr_t nOperands, const MlirValue *operands,
+                            MlirType result);
+
 /* Types. */
 MlirType attnIndexType(AttnBuilder *b);
 MlirType attnF32Type(AttnBuilder *b);

@@ -225,12 +225,6 @@ MlirValue attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, 
   }
   char text[4096], cons[2048];
   rsAsm(L, n, text, sizeof(text), cons, sizeof(cons));
-  MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(b, "asm_string",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(text))),
-      attnNamedAttr(b, "constraints",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(cons))),
-      attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(L->ctx))};
   MlirValue s = packAcc(L, b, acc, n);
   MlirType t = mlirValueGetType(s), f32 = mlirF32TypeGet(L->ctx);
   /* Every input register is defined before the fence: ptxas serializes a
@@ -254,7 +248,7 @@ MlirValue attnWgmmaPV(AttnGpuLower *L, AttnBuilder *b, const AttnWgmmaLanes *w, 
       MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
       operands[5 + i] = attnGpuOp1(b, "llvm.extractvalue", 1, &s, f32, 1, &pos);
     }
-    s = attnGpuOp1(b, "llvm.inline_asm", 5 + n, operands, t, 3, attrs);
+    s = mlirOperationGetResult(attnInlineAsm(b, text, cons, true, 5 + n, operands, t), 0);
   }
   simpleOp(b, "nvvm.wgmma.commit.group.sync.aligned");
   return s;

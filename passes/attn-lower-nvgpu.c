@@ -84,12 +84,12 @@ typedef struct {
 
 /* The NVIDIA part of the lowering state. */
 typedef struct {
-  int MT;       /* 16-row MMA tiles per warp */
-  bool wg;      /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
+  int MT;  /* 16-row MMA tiles per warp */
+  bool wg; /* warpgroup MMA (attn.mma = "wgmma"): swizzled tiles, no row padding */
   /* left operands (Q; the backward's K, V, dout) staged in shared memory so
    * far: the next one's place after qBase (elements) */
   int64_t qNext;
-  bool ring;    /* the kernel has software-pipelined loops (attn.pipeline) */
+  bool ring; /* the kernel has software-pipelined loops (attn.pipeline) */
   /* attn.schedule = "warp-specialized": a producer warpgroup fills a two-
    * buffer K/V ring guarded by mbarriers (wsReadTile) */
   bool ws;
@@ -729,7 +729,6 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b) {
 
 /*===--- The K/V ring of software-pipelined loops -------------------------------===*/
 
-static bool hasString(MlirOperation op, const char *name, const char *want, size_t prefix);
 
 static bool isPart(MlirOperation loop, const char *part) {
   return hasString(loop, "attn.pipeline", part, 0);
@@ -1292,13 +1291,7 @@ static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, in
   MlirType result = tiles == 1 ? i32 : mlirLLVMStructTypeLiteralGet(L->ctx, tiles, fields, false);
   /* has_side_effects: it reads shared memory the copies and barriers
    * around it write and order (a pure asm could be hoisted past them) */
-  MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(b, "asm_string",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(text))),
-      attnNamedAttr(b, "constraints",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString(cons))),
-      attnNamedAttr(b, "has_side_effects", mlirUnitAttrGet(L->ctx))};
-  MlirValue r = attnGpuOp1(b, "llvm.inline_asm", 1, &at, result, 3, attrs);
+  MlirValue r = mlirOperationGetResult(attnInlineAsm(b, text, cons, true, 1, &at, result), 0);
   MlirValue regs[4] = {r};
   for (int64_t i = 0; i < tiles && tiles > 1; ++i) {
     MlirNamedAttribute pos = attnNamedAttr(b, "position", mlirDenseI64ArrayGet(L->ctx, 1, &i));
@@ -1327,12 +1320,7 @@ static MlirValue loopIndex(AttnGpuLower *L, AttnBuilder *b, MlirValue iv) {
     return iv;
   MlirType i64 = attnIntType(b, 64);
   MlirValue x = attnOp1(b, "arith.index_cast", 1, &iv, i64);
-  MlirNamedAttribute attrs[2] = {
-      attnNamedAttr(b, "asm_string",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString("mov.b64 $0, $1;"))),
-      attnNamedAttr(b, "constraints",
-                    mlirStringAttrGet(L->ctx, mlirStringRefCreateFromCString("=l,l")))};
-  x = attnGpuOp1(b, "llvm.inline_asm", 1, &x, i64, 2, attrs);
+  x = mlirOperationGetResult(attnInlineAsm(b, "mov.b64 $0, $1;", "=l,l", false, 1, &x, i64), 0);
   return attnOp1(b, "arith.index_cast", 1, &x, attnIndexType(b));
 }
 

@@ -84,14 +84,8 @@ static void rewrite(MlirOperation copy) {
   bool sized = n == 3;
   const char *asmText = sized ? "cp.async.cg.shared.global.L2::256B [$0], [$1], 16, $2;"
                               : "cp.async.cg.shared.global.L2::256B [$0], [$1], 16;";
-  MlirNamedAttribute attrs[3] = {
-      attnNamedAttr(&b, "asm_string",
-                    mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString(asmText))),
-      attnNamedAttr(
-          &b, "constraints",
-          mlirStringAttrGet(b.ctx, mlirStringRefCreateFromCString(sized ? "l,l,r" : "l,l"))),
-      attnNamedAttr(&b, "has_side_effects", mlirUnitAttrGet(b.ctx))};
-  attnBuildOp(&b, "llvm.inline_asm", sized ? 3 : 2, operands, 0, NULL, 3, attrs, 0, NULL);
+  attnInlineAsm(&b, asmText, sized ? "l,l,r" : "l,l", true, sized ? 3 : 2, operands,
+                (MlirType){NULL});
   mlirOperationDestroy(copy);
 }
 

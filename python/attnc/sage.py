@@ -141,6 +141,18 @@ def _check_scale(fn, name, x, shape, dev, torch):
     return x.contiguous()
 
 
+def _check_quantized(at, torch, fn, q, k, v, sinks, fp8_dtype, rank):
+    """The checks of SAGE's quantized inputs (q, k int8; v fp8 bits; rank-`rank` tensors);
+    returns v's fp8 format."""
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        at._check_tensor(fn, name, t, torch, rank)
+    for name, t in (("q", q), ("k", k)):
+        if t.dtype != torch.int8:
+            raise ValueError("%s: %s must be int8, got %s" % (fn, name, t.dtype))
+    at._fp8_guards(fn, q, (q, k, v, sinks), torch)
+    return at._fp8_format(fn, ("v",), (v,), fp8_dtype, torch)
+
+
 def sage_attention_quantized(q, k, v, q_descale, k_descale, v_descale, k_mean=None, *,
                              q_block, k_block, fp8_dtype=None, causal=False, scale=None,
                              window=(-1, -1), softcap=0.0, alibi_slopes=None, sinks=None,
@@ -155,13 +167,7 @@ def sage_attention_quantized(q, k, v, q_descale, k_descale, v_descale, k_mean=No
     from . import torch as at
     torch = at._torch()
     fn = "attnc.torch.sage_attention_quantized"
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        at._check_tensor(fn, name, t, torch, 4)
-    for name, t in (("q", q), ("k", k)):
-        if t.dtype != torch.int8:
-            raise ValueError("%s: %s must be int8, got %s" % (fn, name, t.dtype))
-    at._fp8_guards(fn, q, (q, k, v, sinks), torch)
-    fmt = at._fp8_format(fn, ("v",), (v,), fp8_dtype, torch)
+    fmt = _check_quantized(at, torch, fn, q, k, v, sinks, fp8_dtype, 4)
     if not (q.device == k.device == v.device):
         raise ValueError("%s: q, k and v must be on one device" % fn)
     b, hq, sq, d = q.shape
@@ -329,13 +335,7 @@ def sage_attention_varlen_quantized(q, k, v, cu_seqlens_q, cu_seqlens_k, q_desca
     from . import torch as at
     torch = at._torch()
     fn = "attnc.torch.sage_attention_varlen_quantized"
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        at._check_tensor(fn, name, t, torch, 3)
-    for name, t in (("q", q), ("k", k)):
-        if t.dtype != torch.int8:
-            raise ValueError("%s: %s must be int8, got %s" % (fn, name, t.dtype))
-    at._fp8_guards(fn, q, (q, k, v, sinks), torch)
-    fmt = at._fp8_format(fn, ("v",), (v,), fp8_dtype, torch)
+    fmt = _check_quantized(at, torch, fn, q, k, v, sinks, fp8_dtype, 3)
     tq, hq, d = q.shape
     tk, hkv, dk = k.shape
     tv, hv, dv = v.shape

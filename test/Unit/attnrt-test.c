@@ -399,27 +399,33 @@ static void checkCudaTokenLimit(const Spec *spec, FakeCuda *fake) {
   attnBundleDestroy(&b);
 }
 
+/* A varlen kernel of q (`qDtype`) and out (bf16), row_align 8 (elements),
+ * for the row-alignment checks below. */
+static void rowAlignSpec(const Spec *spec, Spec *s, const char *qDtype) {
+  copySpec(s, spec);
+  s->b.num_targets = NUM_TARGETS;
+  AttnBundleKernel *k = &s->kernels[1];
+  snprintf(k->kind, sizeof k->kind, "mha_varlen");
+  setArg(&k->args[0], "q", 2, 0);
+  setArg(&k->args[1], "out", 2, 1);
+  snprintf(k->args[0].dtype, sizeof k->args[0].dtype, "%s", qDtype);
+  snprintf(k->args[1].dtype, sizeof k->args[1].dtype, "bf16");
+  k->row_align = 8;
+  for (int t = 0; t < NUM_TARGETS; ++t) {
+    AttnBundleEntry *e = &s->entries[t][1];
+    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
+    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
+    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
+  }
+}
+
 /* Rows of any alignment (issue 17): a kernel records the alignment its
  * copies assume (row_align, elements); a GPU launch whose f16/bf16 (or fp8) rows
  * start elsewhere (data pointer or a stride of a dim of more than one
  * element) is refused before the driver: it would fault on the device. */
 static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
   Spec s;
-  copySpec(&s, spec);
-  s.b.num_targets = NUM_TARGETS;
-  AttnBundleKernel *k = &s.kernels[1];
-  snprintf(k->kind, sizeof k->kind, "mha_varlen");
-  setArg(&k->args[0], "q", 2, 0);
-  setArg(&k->args[1], "out", 2, 1);
-  snprintf(k->args[0].dtype, sizeof k->args[0].dtype, "bf16");
-  snprintf(k->args[1].dtype, sizeof k->args[1].dtype, "bf16");
-  k->row_align = 8;
-  for (int t = 0; t < NUM_TARGETS; ++t) {
-    AttnBundleEntry *e = &s.entries[t][1];
-    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
-    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
-    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
-  }
+  rowAlignSpec(spec, &s, "bf16");
   AttnBundle b;
   if (!parseSpec(&s, &b))
     return;
@@ -487,21 +493,7 @@ static void checkCudaRowAlign(const Spec *spec, FakeCuda *fake) {
  * too, in bytes: an fp8 q 4 bytes off an 8-byte boundary is refused. */
 static void checkCudaFp8RowAlign(const Spec *spec, FakeCuda *fake) {
   Spec s;
-  copySpec(&s, spec);
-  s.b.num_targets = NUM_TARGETS;
-  AttnBundleKernel *k = &s.kernels[1];
-  snprintf(k->kind, sizeof k->kind, "mha_varlen");
-  setArg(&k->args[0], "q", 2, 0);
-  setArg(&k->args[1], "out", 2, 1);
-  snprintf(k->args[0].dtype, sizeof k->args[0].dtype, "f8fn");
-  snprintf(k->args[1].dtype, sizeof k->args[1].dtype, "bf16");
-  k->row_align = 8;
-  for (int t = 0; t < NUM_TARGETS; ++t) {
-    AttnBundleEntry *e = &s.entries[t][1];
-    snprintf(e->grid_map, sizeof e->grid_map, "(d0, d1) -> (d0, 1, 1)");
-    snprintf(e->grid_dims[0], sizeof e->grid_dims[0], "q.0");
-    snprintf(e->grid_dims[1], sizeof e->grid_dims[1], "q.1");
-  }
+  rowAlignSpec(spec, &s, "f8fn");
   AttnBundle b;
   if (!parseSpec(&s, &b))
     return;
