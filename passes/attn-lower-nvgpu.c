@@ -729,7 +729,6 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b) {
 
 /*===--- The K/V ring of software-pipelined loops -------------------------------===*/
 
-
 static bool isPart(MlirOperation loop, const char *part) {
   return hasString(loop, "attn.pipeline", part, 0);
 }
