@@ -19,8 +19,10 @@
 
 /* Bufferization turns the attn results (fresh allocations) into the
  * function's trailing out-parameters so the caller owns every buffer; bf16 and
- * f16 conversions are expanded to integer arithmetic so the JIT needs no
- * compiler-rt soft-float helpers. */
+ * f16 conversions are expanded to integer arithmetic, and attn-cpu-soft-bf16
+ * defines the one soft-float helper LLVM's backend still calls on CPUs without
+ * bf16 instructions (__truncsfbf2), so neither the JIT nor the code object
+ * needs compiler-rt or a GCC 13 libgcc. */
 static const char *const cpuLowering =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
@@ -34,7 +36,8 @@ static const char *const cpuLowering =
     "expand-strided-metadata,"
     "finalize-memref-to-llvm,"
     "convert-to-llvm,"
-    "reconcile-unrealized-casts";
+    "reconcile-unrealized-casts,"
+    "attn-cpu-soft-bf16";
 
 /* The flash pipeline: attn ops -> kernel IR -> CPU vector code -> LLVM
  * dialect. Kernels are rewritten before bufferization so that nothing
@@ -62,7 +65,8 @@ static const char *const flashCpu =
     "finalize-memref-to-llvm,"
     "convert-to-llvm,"
     "reconcile-unrealized-casts,"
-    "attn-cpu-launch";
+    "attn-cpu-launch,"
+    "attn-cpu-soft-bf16";
 
 static MlirStringRef str(const char *s) { return mlirStringRefCreateFromCString(s); }
 

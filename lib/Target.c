@@ -282,16 +282,26 @@ static void setLinkage(MlirOperation func, const char *linkage) {
     mlirOperationSetInherentAttributeByName(func, str("linkage"), a);
 }
 
-/* Keeps what the trampolines reach: the trampolines become external, the
- * kernels internal (inlined into their only caller). */
+/* Keeps what the trampolines reach, and the runtime helpers: the
+ * trampolines become external, the kernels internal (inlined into their only
+ * caller). */
 static bool pruneCpu(MlirModule device, char *err, size_t errLen) {
   MlirBlock body = mlirModuleGetBody(device);
   SymbolSet set = {NULL, 0, 0, false};
+  size_t roots = 0; /* trampolines */
   for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op))
-    if (opIs(op, "llvm.func") && refHasPrefix(symName(op), "__attn_program_"))
+       op = mlirOperationGetNextInBlock(op)) {
+    if (!opIs(op, "llvm.func"))
+      continue;
+    bool trampoline = refHasPrefix(symName(op), "__attn_program_");
+    /* Runtime helpers (attn-cpu-soft-bf16) are called by code LLVM's backend
+     * makes, so no reference to them exists yet. */
+    bool helper =
+        !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, str("attn.runtime_helper")));
+    roots += trampoline;
+    if (trampoline || helper)
       setAdd(&set, symName(op));
-  size_t roots = set.count;
+  }
   for (size_t i = 0; i < set.count && !set.outOfMemory; ++i) {
     MlirOperation op = findSymbol(body, set.names[i]);
     if (!mlirOperationIsNull(op))

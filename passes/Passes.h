@@ -71,6 +71,11 @@ MlirPass attnCreateLowerNvgpuPass(void);
  * nvvm.cp.async.shared.global copies become the same PTX copy with a
  * 256-byte L2 prefetch (inline asm). */
 MlirPass attnCreateNvvmL2PrefetchPass(void);
+/* attn-cpu-soft-bf16: defines __truncsfbf2 (f32 -> bf16, round to nearest
+ * even) in host LLVM-dialect modules that move bf16 values, which LLVM calls on
+ * CPUs without bf16 instructions and libgcc before GCC 13 lacks. */
+MlirPass attnCreateCpuSoftBf16Pass(void);
+
 /* attn-nvvm-tensor-maps: the trailing tensor-map parameters of NVVM kernels
  * with attn.tensor_maps become 128-byte by-value grid constants. */
 MlirPass attnCreateNvvmTensorMapsPass(void);

@@ -211,6 +211,10 @@ void attnRegisterAllPasses(void) {
   registerPass("attn-nvvm-tensor-maps",
                "Pass the TMA tensor maps of NVVM kernels as 128-byte grid-constant parameters",
                attnCreateNvvmTensorMapsPass);
+  registerPass("attn-cpu-soft-bf16",
+               "Define __truncsfbf2 (f32 -> bf16, round to nearest even) in host modules that "
+               "move bf16 values, for CPUs and runtimes without it",
+               attnCreateCpuSoftBf16Pass);
   registerPass("attn-cpu-launch",
                "Define grid launches (LLVM dialect) as calls into the runtime's CPU launcher",
                attnCreateCpuLaunchPass);

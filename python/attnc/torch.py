@@ -1009,6 +1009,26 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     head h // (Hq // Hkv)'s descales. out is bfloat16 (out_dtype=torch.float16, or
     out='s dtype, for float16).
     """
+    # The launch plan first (issue 18: host time per call): a call without the options that
+    # take other paths (dropout, fp8, block masks), outside torch.compile's tracing and
+    # autograd, whose signature has a plan, launches it with no further checks. The
+    # signature holds every input's dtype, device, shape and strides, and a "mha" plan is
+    # only made by the checked bfloat16/float16/float32 path below.
+    if not (dropout_p or _rng_state is not None or block_mask is not None or fp8_dtype is not None
+            or out_dtype is not None or q_descale is not None or k_descale is not None
+            or v_descale is not None or (_compiling is not None and _compiling())):
+        try:
+            sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
+                   _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
+            f = _fast.get(sig)
+        except Exception:  # not tensors, unhashable options: the checked path says why
+            sig = f = None
+        if f is not None and f.gen == kernels._generation and not (
+                (q.requires_grad or k.requires_grad or v.requires_grad or
+                 (sinks is not None and sinks.requires_grad)) and _T.is_grad_enabled()):
+            r = _run_fast(f, (q, k, v, alibi_slopes, sinks), out, return_lse)
+            if r is not None:
+                return r
     fn = "attnc.torch.attention"
     if dropout_p or _rng_state is not None:
         dropout_p = _check_dropout(fn, dropout_p)
@@ -1038,16 +1058,12 @@ def attention(q, k, v, *, causal=False, scale=None, window=(-1, -1), softcap=0.0
     if dropout_p:  # a fresh rng_state per call: the checked path (no launch plan)
         return _attention_checked(q, k, v, causal, scale, window, softcap, alibi_slopes,
                                   return_lse, layout, out, sinks, None, dropout_p, _rng_state)
-    try:
+    try:  # the plan's key (the lookup above found none, or not for these pointers)
         sig = ("mha", layout, causal, scale, tuple(window), softcap, return_lse, _tsig(q),
                _tsig(k), _tsig(v), _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
-        f = _fast.get(sig)
+        hash(sig)
     except Exception:  # not tensors, unhashable options: the checked path says what is wrong
-        sig = f = None
-    if f is not None and f.gen == kernels._generation and not _grad_blocked(q, k, v):
-        r = _run_fast(f, (q, k, v, alibi_slopes, sinks), out, return_lse)
-        if r is not None:
-            return r
+        sig = None
     return _attention_checked(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse,
                               layout, out, sinks, sig, 0.0, None)
 
@@ -1428,6 +1444,25 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     head; None: 1): keys and values are k_cache * k_scale, v_cache * v_scale; q and out
     stay bfloat16 / float16.
     """
+    # The launch plan first (issue 18), as in attention(): a "paged" plan is only made for
+    # 16/32-bit caches, whose dtypes are in its signature.
+    if k_scale is None and v_scale is None and fp8_dtype is None and not (
+            _compiling is not None and _compiling()):
+        try:
+            sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
+                   max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache),
+                   _tsig(block_tables), _tsig(seq_lens), _tsig(query_start_loc),
+                   _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
+            f = _fast.get(sig)
+        except Exception:
+            f = None
+        if f is not None and f.gen == kernels._generation and not (
+                (q.requires_grad or k_cache.requires_grad or v_cache.requires_grad)
+                and _T.is_grad_enabled()):
+            r = _run_fast(f, (q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
+                              alibi_slopes, sinks), out, return_lse)
+            if r is not None:
+                return r
     if _is_fp8_call((k_cache, v_cache), fp8_dtype, (k_scale, v_scale)):
         return _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, causal,
                           scale, window, softcap, alibi_slopes, return_lse, out, num_splits,
@@ -1440,20 +1475,14 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
             float(softcap or 0.0), bool(return_lse), None if num_splits is None else
             int(num_splits), None if max_query_len is None else int(max_query_len), sinks),
             return_lse)
-    try:
+    try:  # the plan's key (the lookup above found none, or not for these pointers)
         sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
                max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache), _tsig(block_tables),
                _tsig(seq_lens), _tsig(query_start_loc), _tsig(alibi_slopes), _tsig(out),
                _tsig(sinks))
-        f = _fast.get(sig)
+        hash(sig)
     except Exception:
-        sig = f = None
-    if f is not None and f.gen == kernels._generation and \
-            not _grad_blocked(q, k_cache, v_cache):
-        r = _run_fast(f, (q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
-                          alibi_slopes, sinks), out, return_lse)
-        if r is not None:
-            return r
+        sig = None
     fn = "attnc.torch.paged_attention"
     torch = _torch()
     _check_tensor(fn, "q", q, torch, 3)
