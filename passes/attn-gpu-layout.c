@@ -642,6 +642,35 @@ static int64_t mergeColumnGroups(MlirAttribute kernel, MlirOperation func) {
   return cols > 0 && cols % (16 * g) == 0 ? g : 1;
 }
 
+/* A one-warp merge kernel of 16-row tiles (paged decode's: block_m 16,
+ * num_warps 1) gets MERGE_WARPS warps that split its columns (attn.kernel's
+ * num_warps is rewritten; the bundle's block size follows it): its loop keeps
+ * four splits' tiles in flight (attn-online-softmax's mergeUnroll), 4 x 64
+ * registers of a 16 x 128 f32 tile in one warp, 4 x 16 in each of four, and
+ * four warps load at once. Tiles whose columns do not split into groups of a
+ * multiple of 16 keep one warp. Returns the kernel attribute in effect. */
+enum { MERGE_WARPS = 4 };
+
+static MlirAttribute widenMerge(MlirOperation func, MlirAttribute kernel) {
+  int64_t cols = 0;
+  mlirOperationWalk(func, findTileStore, &cols, MlirWalkPreOrder);
+  if (kernelInt(kernel, "block_m") != 16 || kernelInt(kernel, "num_warps") != 1 || cols <= 0 ||
+      cols % (16 * MERGE_WARPS))
+    return kernel;
+  MlirContext ctx = mlirOperationGetContext(func);
+  intptr_t n = mlirDictionaryAttrGetNumElements(kernel);
+  MlirNamedAttribute elems[32];
+  for (intptr_t i = 0; i < n && i < 32; ++i) {
+    elems[i] = mlirDictionaryAttrGetElement(kernel, i);
+    if (mlirStringRefEqual(mlirIdentifierStr(elems[i].name),
+                           mlirStringRefCreateFromCString("num_warps")))
+      elems[i].attribute = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), MERGE_WARPS);
+  }
+  MlirAttribute widened = mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
+  attnSetAttr(func, "attn.kernel", widened);
+  return widened;
+}
+
 /* SAGE kernels (attn.kernel's `sage`: i8 q and k, fp8 v; docs/fp8.md)
  * have no GPU lowering yet (int8 MMA for Q K^T, fp8 P V, 8-bit operand
  * layouts); they run on the CPU. Refused before the fp8 check, whose
@@ -689,7 +718,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
   mlirOperationWalk(func, collectMatmul, &m, MlirWalkPreOrder);
   if (m.nqk == 0 && m.npv == 0) {
     setString(func, "attn.mma", "none");
-    int64_t g = mergeColumnGroups(kernel, func);
+    int64_t g = mergeColumnGroups(widenMerge(func, kernel), func);
     if (g > 1)
       setInt(func, "attn.warp_cols", g);
     return true;

@@ -1666,9 +1666,69 @@ static void emitPagedPrefillKernel(AttnBuilder *b, const Spec *s, MlirValue *arg
   emitProgram(b, &p);
 }
 
+/* Splits read per iteration of the merge loop: the loop is latency-bound
+ * (one program per BLOCK_M tokens of a head walks all S splits; at B = 1
+ * that is 32 programs for 32 heads), so U splits' loads are issued together.
+ * U tiles are live at once: 4 for tiles of up to 2048 elements (decode's 16 x
+ * 128; on sm_90a attn-gpu-layout gives such merges 4 warps that split the
+ * columns), else 1 (prefill's and MLA's 16 x 512 tiles would spill). */
+static int mergeUnroll(const Spec *s) { return s->blockM * s->dvt <= 2048 ? 4 : 1; }
+
+/* The merge's state: the running max m and sum l (log2 domain) and acc. */
+typedef struct {
+  MlirValue m, l, acc;
+} MergeState;
+
+/* Merges splits [sp, sp + u) into st: every load first, then one rescale
+ * of acc by the new max and the weighted sum of the u partial outputs. */
+static MergeState mergeSplits(AttnBuilder *b, const Spec *s, int u, MlirValue sp, MergeState st,
+                              Access partOut, Access partLse, MlirValue t0) {
+  MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32);
+  MlirValue lseS[4], outS[4];
+  for (int j = 0; j < u; ++j) {
+    MlirValue spj = j ? attnAddI(b, sp, cst(b, j)) : sp;
+    partLse.idx[0] = spj;
+    partOut.idx[0] = spj;
+    place(b, &partLse, t0);
+    bool inBounds[1] = {false};
+    lseS[j] = attnTransferRead(b, row, partLse.mem, 3, partLse.idx, attnConstF32(b, -INFINITY),
+                               accessMap(b, &partLse), inBounds);
+    outS[j] = readTile(b, &partOut, t0, s->blockM, s->dvt, false);
+  }
+  MlirValue mNew = st.m;
+  for (int j = 0; j < u; ++j) {
+    lseS[j] = attnMulF(b, lseS[j], splatF(b, row, log2e));
+    mNew = attnMaximumF(b, mNew, lseS[j]);
+  }
+  MlirValue mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
+                               splatF(b, row, 0.0), mNew);
+  MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, st.m, mSafe));
+  MlirValue lNew = attnMulF(b, st.l, alpha);
+  MlirValue accNew = attnMulF(b, st.acc, attnRowBroadcast(b, alpha, s->dvt));
+  for (int j = 0; j < u; ++j) {
+    MlirValue w = attnUnary(b, "math.exp2", attnSubF(b, lseS[j], mSafe));
+    lNew = attnAddF(b, lNew, w);
+    accNew = attnAddF(b, accNew, attnMulF(b, outS[j], attnRowBroadcast(b, w, s->dvt)));
+  }
+  return (MergeState){mNew, lNew, accNew};
+}
+
+/* for sp in [lo, hi) step u: st = mergeSplits(sp, u). */
+static MergeState mergeLoop(AttnBuilder *b, const Spec *s, int u, MlirValue lo, MlirValue hi,
+                            MergeState st, Access partOut, Access partLse, MlirValue t0) {
+  MlirValue carry[3] = {st.m, st.l, st.acc};
+  AttnFor loop = attnForBegin(b, lo, hi, cst(b, u), 3, carry);
+  MergeState in = {loop.iterArgs[0], loop.iterArgs[1], loop.iterArgs[2]};
+  MergeState next = mergeSplits(b, s, u, loop.iv, in, partOut, partLse, t0);
+  MlirValue yielded[3] = {next.m, next.l, next.acc};
+  attnForEnd(b, &loop, 3, yielded);
+  return (MergeState){loop.results[0], loop.results[1], loop.results[2]};
+}
+
 /* The merge: per (token, head), lse = log sum_s exp(lse_s) and
  * out = sum_s exp(lse_s - lse) out_s, as an online loop over the splits in
- * the log2 domain. Empty splits (lse_s = -inf) weigh 0; a row whose splits
+ * the log2 domain, mergeUnroll splits per iteration and the S mod U last
+ * ones one by one. Empty splits (lse_s = -inf) weigh 0; a row whose splits
  * are all empty gets 0 and -inf. One program: BLOCK_M tokens of one head. */
 static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   int i = 0;
@@ -1677,35 +1737,22 @@ static void emitMergeKernel(AttnBuilder *b, const Spec *s, MlirValue *args) {
   MlirValue out = args[i++];
   MlirValue lse = s->hasLse ? args[i++] : attnNullValue();
   MlirValue t0 = attnMulI(b, args[i], cst(b, s->blockM)), head = args[i + 1];
-  MlirValue c0 = cst(b, 0), c1 = cst(b, 1);
+  MlirValue c0 = cst(b, 0);
   MlirType f32 = attnF32Type(b), row = vec1(s->blockM, f32), tile = vec2(s->blockM, s->dvt, f32);
   Access partOut = {splitOut, 4, {c0, c0, head, c0}, 1, 3};
   Access partLse = {splitLse, 3, {c0, head, c0, c0}, 2, -1};
 
-  MlirValue carry[3] = {splatF(b, row, -INFINITY), splatF(b, row, 0.0), splatF(b, tile, 0.0)};
-  AttnFor loop = attnForBegin(b, c0, attnDim(b, splitLse, 0), c1, 3, carry);
-  {
-    MlirValue sp = loop.iv, m = loop.iterArgs[0], l = loop.iterArgs[1], acc = loop.iterArgs[2];
-    partLse.idx[0] = sp;
-    partOut.idx[0] = sp;
-    place(b, &partLse, t0);
-    bool inBounds[1] = {false};
-    MlirValue lseS = attnTransferRead(b, row, splitLse, 3, partLse.idx, attnConstF32(b, -INFINITY),
-                                      accessMap(b, &partLse), inBounds);
-    lseS = attnMulF(b, lseS, splatF(b, row, log2e));
-    MlirValue outS = readTile(b, &partOut, t0, s->blockM, s->dvt, false);
-    MlirValue mNew = attnMaximumF(b, m, lseS);
-    MlirValue mSafe = attnSelect(b, attnCmpF(b, ATTN_CMPF_OEQ, mNew, splatF(b, row, -INFINITY)),
-                                 splatF(b, row, 0.0), mNew);
-    MlirValue alpha = attnUnary(b, "math.exp2", attnSubF(b, m, mSafe));
-    MlirValue w = attnUnary(b, "math.exp2", attnSubF(b, lseS, mSafe));
-    MlirValue lNew = attnAddF(b, attnMulF(b, l, alpha), w);
-    MlirValue accNew = attnAddF(b, attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt)),
-                                attnMulF(b, outS, attnRowBroadcast(b, w, s->dvt)));
-    MlirValue yielded[3] = {mNew, lNew, accNew};
-    attnForEnd(b, &loop, 3, yielded);
+  MergeState st = {splatF(b, row, -INFINITY), splatF(b, row, 0.0), splatF(b, tile, 0.0)};
+  MlirValue nSplits = attnDim(b, splitLse, 0);
+  int u = mergeUnroll(s);
+  MlirValue whole = c0;
+  if (u > 1) {
+    MlirValue cu = cst(b, u);
+    whole = attnMulI(b, attnDivSI(b, nSplits, cu), cu);
+    st = mergeLoop(b, s, u, c0, whole, st, partOut, partLse, t0);
   }
-  MlirValue m = loop.results[0], l = loop.results[1], acc = loop.results[2];
+  st = mergeLoop(b, s, 1, whole, nSplits, st, partOut, partLse, t0);
+  MlirValue m = st.m, l = st.l, acc = st.acc;
   MlirValue zero = splatF(b, row, 0.0), seen = attnNullValue(), inv;
   RowsEnd end;
   memset(&end, 0, sizeof(end));

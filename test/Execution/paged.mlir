@@ -8,6 +8,12 @@
 // RUN: attn-run %s --target=cpu | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
+// The merge kernel reads four splits per iteration where its tile has at most 2048
+// elements (the sm_90a decode tiles: 16 tokens x D), then the S mod 4 last ones one by
+// one: 4 splits (one group), 7 (a group and 3), 9 (two groups and 1).
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a kv-splits=4}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a kv-splits=7}' | FileCheck %s
+// RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a kv-splits=9}' | FileCheck %s
 // The software-pipelined KV loops of the wgmma path (attn-gpu-pipeline, sm_90a tiles), run on the CPU:
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s
 

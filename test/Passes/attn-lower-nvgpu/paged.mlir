@@ -20,7 +20,9 @@
 // CHECK: func.func private @__attn_launch_f_attn0(
 // CHECK:   gpu.launch_func  @attn_kernels::@f_attn0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c32, %c1, %c1)
 // CHECK: func.func private @__attn_launch_f_attn0_merge(
-// CHECK:   gpu.launch_func  @attn_kernels::@f_attn0_merge blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c32, %c1, %c1)
+// The merge kernel runs 4 warps that split its 128 columns (attn-gpu-layout: four splits'
+// tiles in flight per warp, docs/paged.md).
+// CHECK:   gpu.launch_func  @attn_kernels::@f_attn0_merge blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c128, %c1, %c1)
 // A K and a V buffer of 32 x (128 + 8) elements; Q stays in registers.
 // CHECK: gpu.func @f_attn0(%{{.*}}, %[[KC:[a-z0-9]+]]: memref<?x?x?x128xbf16, {{.*}}, %[[VC:[a-z0-9]+]]: memref<?x?x?x128xbf16, {{.*}} workgroup(%[[SMEM:[a-z0-9]+]] : memref<8704xbf16, #gpu.address_space<workgroup>>) kernel attributes {{{.*}}kind = "paged_decode"{{.*}}known_block_size = array<i32: 32, 1, 1>
 // The split is pid_z.
@@ -78,23 +80,32 @@
 // CHECK: memref.store %{{.*}} : memref<?x4x?xf32
 // CHECK: gpu.return
 
-// Merge: no shared memory to speak of, no matmul; per split, each lane loads
-// the lse of its two rows (-inf past the tokens), then the partial outputs
-// of its fragment block by block where they are used (acc * alpha + out_s
-// * beta), rows past the tokens as 0.
-// CHECK: gpu.func @f_attn0_merge(%[[SO:[a-z0-9]+]]: memref<?x?x?x128xf32, {{.*}}, %[[SL:[a-z0-9]+]]: memref<?x?x?xf32, {{.*}} workgroup(%{{.*}} : memref<1xf32, #gpu.address_space<workgroup>>) kernel attributes {{{.*}}kind = "paged_merge"
+// Merge: no shared memory to speak of, no matmul; 4 warps of 32 columns
+// each (attn-gpu-layout). Four splits per iteration of the first loop: each
+// lane loads the lse of its two rows for the four splits (-inf past the
+// tokens), then the partial outputs of its fragment block by block where they
+// are used (acc * alpha + out_s * beta), rows past the tokens as 0: 8 blocks
+// of 2 per split, 32 per iteration (LLVM issues them before their uses:
+// docs/paged.md). Then the S mod 4 last splits one by one: 8 blocks each.
+// CHECK: gpu.func @f_attn0_merge(%[[SO:[a-z0-9]+]]: memref<?x?x?x128xf32, {{.*}}, %[[SL:[a-z0-9]+]]: memref<?x?x?xf32, {{.*}} workgroup(%{{.*}} : memref<1xf32, #gpu.address_space<workgroup>>) kernel attributes {{{.*}}kind = "paged_merge"{{.*}}known_block_size = array<i32: 128, 1, 1>
 // CHECK-NOT: nvvm.mma.sync
-// CHECK: scf.for %[[S:[a-z0-9]+]] =
+// CHECK: scf.for %[[S:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %c4
 // CHECK: scf.if %{{.*}} -> (f32) {
 // CHECK-NEXT: memref.load %[[SL]][%[[S]],
 // CHECK: } else {
 // CHECK-NEXT: scf.yield %cst{{.*}} : f32
+// CHECK-COUNT-7: memref.load %[[SL]]
 // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f32"
 // CHECK: scf.if %{{.*}} -> (vector<2xf32>) {
 // CHECK-NEXT: vector.load %[[SO]][%[[S]], {{.*}} : memref<?x?x?x128xf32, {{.*}}>, vector<2xf32>
 // CHECK: arith.mulf
 // CHECK-NEXT: arith.addf
-// CHECK-COUNT-31: vector.load %[[SO]][%[[S]], {{.*}} : memref<?x?x?x128xf32, {{.*}}>, vector<2xf32>
+// CHECK-COUNT-31: vector.load %[[SO]][{{.*}} : memref<?x?x?x128xf32, {{.*}}>, vector<2xf32>
+// CHECK-NOT: vector.load %[[SO]]
+// CHECK: scf.yield
+// CHECK: scf.for %[[S1:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %c1
+// CHECK-COUNT-8: vector.load %[[SO]][%[[S1]], {{.*}} : memref<?x?x?x128xf32, {{.*}}>, vector<2xf32>
+// CHECK-NOT: vector.load %[[SO]]
 // CHECK: scf.yield
 // CHECK: vector.store %{{.*}} : memref<?x?x128xbf16, {{.*}}>, vector<2xbf16>
 // CHECK: llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"

@@ -82,7 +82,11 @@ func.func @varlen(%q: tensor<?x4x32xf32>, %k: tensor<?x2x32xf32>, %cq: tensor<?x
 // CHECK-LABEL: func.func @paged_attn0_merge(
 // CHECK-SAME: %{{[^:]*}}: memref<?x?x?x64xf32, strided<[?, ?, ?, 1], offset: ?>>, %{{[^:]*}}: memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, %[[S:[^:]*]]: memref<?xf32, strided<[?], offset: ?>>, %{{[^:]*}}: memref<?x?x64xf16, strided<[?, ?, 1], offset: ?>>, %{{[^:]*}}: index, %[[HEAD:[^:]*]]: index,
 // CHECK-SAME: kind = "paged_merge"{{.*}}sinks
-// CHECK: %[[SPLITS:.*]]:3 = scf.for
+// Four splits per iteration, then the S mod 4 last ones (docs/paged.md).
+// CHECK: %[[GROUPS:.*]]:3 = scf.for
+// CHECK: scf.yield
+// CHECK-NEXT: }
+// CHECK: %[[SPLITS:.*]]:3 = scf.for {{.*}} iter_args(%{{.*}} = %[[GROUPS]]#0,
 // CHECK: scf.yield
 // CHECK-NEXT: }
 // CHECK: memref.load %[[S]][%[[HEAD]]]
