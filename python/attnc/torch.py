@@ -1367,14 +1367,19 @@ def _num_compute_units(torch, dev):
     return n
 
 
-def num_splits_for(programs, max_keys, compute_units):
+def num_splits_for(programs, max_keys, compute_units, per_unit=4, whole_waves=False):
     """docs/paged.md's split count: S = clamp(ceil(4 * compute_units / programs), 1,
-    min(ceil(max_keys / 256), 256)), programs = the split kernel's programs per split."""
-    want = -(-4 * compute_units // max(1, programs))
+    min(ceil(max_keys / 256), 256)), programs = the split kernel's programs per split.
+    whole_waves (attn.mla on a GPU, per_unit = 2: its split kernel's CTAs per SM,
+    docs/mla.md): floor(per_unit * compute_units / programs) instead, so that the
+    programs fill whole waves of the resident CTAs (a partial last wave measured up to
+    1.7x slower on the H100)."""
+    total = per_unit * compute_units
+    want = total // max(1, programs) if whole_waves else -(-total // max(1, programs))
     return max(1, min(want, -(-max_keys // 256), 256))
 
 
-def _num_splits(k, dev, torch, tq, b, hq, d, dv, max_keys):
+def _num_splits(k, dev, torch, tq, b, hq, d, dv, max_keys, mla=False):
     key = (id(k), tq, b, max_keys)
     hit = _splits_cache.get(key)
     if hit is not None and hit[0] is k:
@@ -1382,7 +1387,11 @@ def _num_splits(k, dev, torch, tq, b, hq, d, dv, max_keys):
     sizes = {"split_out": (1, tq, hq, dv), "split_lse": (1, hq, tq), "query_start_loc": (b + 1,),
              "q": (tq, hq, d)}
     gx, gy, _ = k.module.grid(k.name, [sizes.get(a.name, (0,) * a.rank) for a in k.info.args])
-    s = num_splits_for(gx * gy, max_keys, _num_compute_units(torch, dev))
+    if mla and dev.type != "cpu":
+        s = num_splits_for(gx * gy, max_keys, _num_compute_units(torch, dev), per_unit=2,
+                           whole_waves=True)
+    else:
+        s = num_splits_for(gx * gy, max_keys, _num_compute_units(torch, dev))
     if len(_splits_cache) > 4096:
         _splits_cache.clear()
     _splits_cache[key] = (k, s)
@@ -1780,7 +1789,8 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
         named_fp8["kv_cache"] = _fp8_bytes(kv_cache, torch)
         spec.update(fp8=fmt, fp8_scales=(2 if token else 0,))
     k = _kernel(spec, _device_string(torch, dev))
-    s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, rank, max_blocks * bs)
+    s = num_splits or _num_splits(k, dev, torch, tq, b, hq, d, rank, max_blocks * bs,
+                                  mla=True)
     split_out = torch.empty((s, tq, hq, rank), dtype=torch.float32, device=dev)
     split_lse = torch.empty((s, hq, tq), dtype=torch.float32, device=dev)
     stream = _stream(torch, dev)

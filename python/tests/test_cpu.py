@@ -624,6 +624,13 @@ def test_paged_splits_heuristic():
     assert at.num_splits_for(1, 10 ** 7, 1000) == 256
     assert at.num_splits_for(1, 100, 132) == 1
     assert at.num_splits_for(10 ** 6, 10 ** 6, 132) == 1
+    # attn.mla on a GPU (docs/mla.md): floor(2 * units / programs), whole waves of its two
+    # CTAs per SM; the H100 sweep's best counts at H = 16 (B = 128: 2, B = 64: 4) and 1 at
+    # H = 128 (B = 128: 8 programs of 16 heads per token).
+    assert at.num_splits_for(128, 4096, 132, per_unit=2, whole_waves=True) == 2
+    assert at.num_splits_for(64, 16384, 132, per_unit=2, whole_waves=True) == 4
+    assert at.num_splits_for(128 * 8, 4096, 132, per_unit=2, whole_waves=True) == 1
+    assert at.num_splits_for(1, 300, 132, per_unit=2, whole_waves=True) == 2
 
 
 def paged_args(dt=torch.float32, tq=3, hq=4, hkv=2, d=32, nb=4, bs=16, b=2):
