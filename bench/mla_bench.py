@@ -66,6 +66,10 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--no-paged", action="store_true",
                    help="skip the paged_attention comparison (separate V view)")
+    p.add_argument("--splits", default="",
+                   help="also time attnc with these fixed KV split counts (num_splits=), "
+                        "e.g. 1,2,4,8: the row gets attnc_ms_by_splits (the split heuristic's "
+                        "alternatives, measured in the same process)")
     p.add_argument("--json", metavar="PATH")
     p.add_argument("--commit", default=None)
     a = p.parse_args(argv)
@@ -74,6 +78,11 @@ def parse_args(argv=None):
         assert all(len(r) == 3 and min(r) > 0 for r in a.rows)
     except (ValueError, AssertionError):
         p.error("--rows: B:L:H triples, e.g. 128:4096:16")
+    try:
+        a.splits = [int(x) for x in a.splits.split(",") if x]
+        assert all(x > 0 for x in a.splits)
+    except (ValueError, AssertionError):
+        p.error("--splits: positive integers, e.g. 1,2,4,8")
     return a
 
 
@@ -139,6 +148,18 @@ class Bench:
             out[i] = torch.softmax(s, dim=-1) @ v
         return out
 
+    def by_splits(self, x, out):
+        """attnc's time (ms) with each --splits count (the result is checked by the
+        default call only; a split count changes the summation order, not the math)."""
+        at, times = self.at, {}
+        for n in self.args.splits:
+            def call(n=n):
+                return at.mla_decode(x["q"], x["kv"], x["tables"], x["seq_lens"], x["qsl"],
+                                     kv_lora_rank=RANK, scale=SCALE, causal=True, out=out,
+                                     num_splits=n)
+            times[n] = round(self.median_ms(call), 4)
+        return times
+
     def row(self, b, length, h):
         torch, at = self.torch, self.at
         kv_bytes = b * length * D * 2
@@ -163,6 +184,11 @@ class Bench:
             ms = self.median_ms(call)
             row.update(attnc_ms=round(ms, 4), attnc_gbps=round(kv_bytes / ms / 1e6, 1),
                        attnc_tflops=round(flops / ms / 1e9, 1))
+            # the heuristic's count (docs/paged.md): programs per split = B * ceil(H / 16)
+            sms = torch.cuda.get_device_properties(0).multi_processor_count
+            row["attnc_splits"] = at.num_splits_for(b * -(-h // 16), length, sms)
+            if self.args.splits:
+                row["attnc_ms_by_splits"] = self.by_splits(x, out)
         except Exception as e:
             row["errors"]["attnc"] = short_error(e)
             log("attnc B=%d L=%d H=%d: %s" % (b, length, h, traceback.format_exc()))
@@ -231,6 +257,11 @@ def main(argv=None):
           "(read + write); median of %d x %d calls.\n\n%s\n"
           % (RANK, ROPE, BS, env["device"], env["copy_gbps"], args.reps, args.inner,
              table(rows, env["copy_gbps"])))
+    for r in rows:
+        if r.get("attnc_ms_by_splits"):
+            print("B=%d L=%d H=%d ms by num_splits: %s (default, %s splits: %s)"
+                  % (r["B"], r["L"], r["H"], r["attnc_ms_by_splits"], r.get("attnc_splits"),
+                     r.get("attnc_ms")))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(environment=env, rows=rows), f, indent=1)

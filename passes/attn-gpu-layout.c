@@ -19,6 +19,10 @@
  *     S and the softmax of its rows whole, P V and the output for its own
  *     Dv / G columns (docs/nvgpu.md, "Column split"); also on a kernel
  *     without matmuls (the paged merge kernel) whose tiles divide that way.
+ *     With Q in shared memory and D / G a multiple of 16, also on its Q K^T
+ *     matmul attn.k_per_warp = D / G: each warp multiplies its D / G
+ *     head-dim columns and the G partial S are summed through shared
+ *     memory (split-s=false: every warp computes S whole).
  *   on each matmul (vector.contract)
  *       attn.layout = "wgmma.m64nNk16.<A>.<B>" | "mma_sync.m16n8k16.<A>.<B>"
  *       with A, B = ss | rs: where each operand comes from (shared memory or
@@ -84,6 +88,7 @@ typedef struct {
   MmaChoice mma;
   WsChoice ws;
   WsChoice tma; /* auto | off | on, as ws */
+  bool splitS;  /* attn.k_per_warp where a column split allows it (split-s) */
 } LayoutOptions;
 
 /*===--- Options -----------------------------------------------------------===*/
@@ -91,18 +96,21 @@ typedef struct {
 static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
   /* TMA stays opt-in until its kernels launch on the H100: the first run of
    * them (994f48a) failed in cuLaunchKernel with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES. */
-  int mma = MMA_AUTO, ws = WS_AUTO, tma = WS_OFF;
+  int mma = MMA_AUTO, ws = WS_AUTO, tma = WS_OFF, splitS = 1;
   const AttnOptionWord words[] = {{"mma=auto", &mma, MMA_AUTO},   {"mma=mma_sync", &mma, MMA_SYNC},
                                   {"mma=wgmma", &mma, MMA_WGMMA}, {"ws=auto", &ws, WS_AUTO},
                                   {"ws=false", &ws, WS_OFF},      {"ws=true", &ws, WS_ON},
                                   {"tma=auto", &tma, WS_AUTO},    {"tma=false", &tma, WS_OFF},
-                                  {"tma=true", &tma, WS_ON}};
-  bool ok = attnParseOptionWords(text, words, 9, passName,
-                                 "mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false",
-                                 err, errLen);
+                                  {"tma=true", &tma, WS_ON},      {"split-s=true", &splitS, 1},
+                                  {"split-s=false", &splitS, 0}};
+  bool ok = attnParseOptionWords(
+      text, words, 11, passName,
+      "mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false", err,
+      errLen);
   o->mma = (MmaChoice)mma;
   o->ws = (WsChoice)ws;
   o->tma = (WsChoice)tma;
+  o->splitS = splitS != 0;
   return ok;
 }
 
@@ -618,6 +626,29 @@ static int64_t columnGroups(MlirOperation func, MlirAttribute kernel, const Matm
   return 0;
 }
 
+/* The head-dim columns of Q K^T each warp of a column split multiplies
+ * (attn.k_per_warp), or 0 to leave S whole in every warp. With G column
+ * groups every warp of a row group needs all of S (its P V reads every
+ * key), but computing it whole in each warp reads the K tile and Q from
+ * shared memory G times per tile (attn.mla at H = 128 was bound by those
+ * ldmatrix reads: 4 x 36 KiB of K per 32-key tile). Split, warp j of the
+ * group multiplies head-dim columns [j * D / G, (j + 1) * D / G) and
+ * attn-lower-nvgpu sums the G partial products through shared memory.
+ * Needs Q staged (its columns read by ldmatrix at a warp offset) and D / G
+ * a multiple of the 16-column k-chunk (D = 288 with G = 4 keeps S whole). */
+static int64_t splitSPerWarp(MlirAttribute kernel, MlirOperation qk, int64_t g, bool wg,
+                             const char *qLayout, const LayoutOptions *o) {
+  int64_t d = dimOf(mlirOperationGetOperand(qk, 0), 1);
+  if (!o->splitS || wg || g <= 1 || strcmp(qLayout, "smem.pad8") || d % (16 * g))
+    return 0;
+  /* forward kernels only: the backward's products of S reuse its operands
+   * whole (dS, P^T dO) */
+  if (!kindIs(kernel, "mla_decode") && !kindIs(kernel, "paged_decode") &&
+      !kindIs(kernel, "paged") && !kindIs(kernel, "mha") && !kindIs(kernel, "mha_varlen"))
+    return 0;
+  return d / g;
+}
+
 static MlirWalkResult findTileStore(MlirOperation op, void *userData) {
   if (!attnIsOp(op, "vector.transfer_write"))
     return MlirWalkResultAdvance;
@@ -763,6 +794,9 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
     markRead(a, layout);
     markRead(mlirOperationGetOperand(m.qk[i], 1), kv);
     markMatmul(m.qk[i], wg, !wg && layout[0] == 'r');
+    int64_t kpw = splitSPerWarp(kernel, m.qk[i], g, wg, layout, o);
+    if (kpw > 0)
+      setInt(m.qk[i], "attn.k_per_warp", kpw);
   }
   for (int i = 0; i < m.npv; ++i) {
     MlirValue v = mlirOperationGetOperand(m.pv[i], 1);

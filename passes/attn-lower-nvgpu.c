@@ -97,6 +97,10 @@ typedef struct {
   int wsProducerRegs; /* ws: setmaxnreg of the producer (attn.producer_regs) */
   MlirValue barBase;  /* i64: byte address of the mbarriers (ws) */
   int64_t vBase, qBase;
+  /* The partial S products of a split Q K^T (attn.k_per_warp): xElems
+   * 16-bit elements from xBase, one region per warp (sumPartialS); 0 when
+   * no Q K^T is split. */
+  int64_t xBase, xElems;
   MlirValue lane, quad, q;
   MlirValue smem32;  /* i32: the shared buffer's address (backward kernels' ldmatrix) */
   MlirValue rowWarp; /* the warp's row group (warp / G: attn.warp_cols) */
@@ -184,10 +188,38 @@ static int64_t rowStride(const AttnGpuLower *L, int64_t cols) {
  * buffer (at most 16), then Q's (TMA kernels). */
 enum { WS_BAR_ELEMS = 72, WS_Q_BARRIER = 16 };
 
+/* An integer attribute of `op`, or 0. */
+static int64_t intAttr(MlirOperation op, const char *name) {
+  MlirAttribute a = attnGetAttr(op, name);
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) ? mlirIntegerAttrGetValueInt(a) : 0;
+}
+
+/* The 16-bit elements of the partial-S exchange of the Q K^T matmuls that
+ * left operand `v` (kernel IR: a Q read, or the arith.extf of an fp8 one)
+ * feeds with attn.k_per_warp: every warp's partial S (BLOCK_M / rows per
+ * warp x BLOCK_N f32 per warp, G warps a row group), plus 4 elements to
+ * align the region to 8 bytes. 0 when no Q K^T it feeds is split. */
+static int64_t exchangeElems(const AttnGpuLower *L, MlirValue v) {
+  int64_t most = 0;
+  for (MlirOpOperand u = mlirValueGetFirstUse(v); !mlirOpOperandIsNull(u);
+       u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    int64_t e = 0;
+    if (attnIsOp(user, "arith.extf"))
+      e = exchangeElems(L, mlirOperationGetResult(user, 0));
+    else if (attnIsOp(user, "vector.contract") && mlirOpOperandGetOperandNumber(u) == 0 &&
+             intAttr(user, "attn.k_per_warp") > 0)
+      e = 2 * L->G * L->bm * attnGpuDim(mlirOperationGetOperand(user, 1), 0) + 4;
+    most = e > most ? e : most;
+  }
+  return most;
+}
+
 static int64_t sharedElemsQ(const AttnGpuLower *L, MlirOperation read, int64_t rows, int64_t cols) {
   /* a warp-specialized kernel (wgmma) has one Q read: the barriers follow it */
   int64_t bars = ((const NvState *)L->state)->ws ? WS_BAR_ELEMS : 0;
-  return (leftStaged(read) ? rows * rowStride(L, cols) : 0) + bars;
+  int64_t x = leftStaged(read) ? exchangeElems(L, mlirOperationGetResult(read, 0)) : 0;
+  return (leftStaged(read) ? rows * rowStride(L, cols) : 0) + x + bars;
 }
 
 static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
@@ -227,6 +259,12 @@ static void readQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnT
   int64_t base = N(L)->qBase + N(L)->qNext;
   if (staged)
     N(L)->qNext += L->bm * rowStride(L, d);
+  int64_t xElems = staged ? exchangeElems(L, res) : 0;
+  if (xElems > 0) { /* after Q, 8-byte aligned (sharedElemsQ made room) */
+    N(L)->xBase = (N(L)->qBase + N(L)->qNext + 3) / 4 * 4;
+    N(L)->xElems = xElems;
+    N(L)->qNext += xElems;
+  }
   if (staged && isTmaRead(op)) {
     if (!N(L)->ws || !tmaKernel(L)) {
       attnGpuFail(L, op, "is a TMA Q read in a kernel whose K/V reads are not TMA loads");
@@ -1408,7 +1446,7 @@ static void settle(AttnGpuLower *L, AttnBuilder *b, AttnRep *rep) {
  * 8((l/8)%2), column 8(l/16) of a 16x16 block) are read once, then every
  * n-tile's B fragments. */
 static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const AttnRep *kr,
-                      int chunks, int ncb, MlirValue *blocks) {
+                      int chunks, int ncb, MlirValue *blocks, MlirValue col0) {
   int mt = N(L)->MT;
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
   MlirValue laneQ = ldmatrixLane(L, b, qr->stride, true);
@@ -1416,6 +1454,10 @@ static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const 
   MlirValue qAt = attnAddI(b, laneQ, attnMulI(b, warpRow, cIdx(b, qr->stride)));
   if (!mlirValueIsNull(kr->dynBase)) /* a K ring buffer chosen at run time */
     laneK = attnAddI(b, laneK, kr->dynBase);
+  if (!mlirValueIsNull(col0)) { /* this warp's head-dim columns of a split Q K^T */
+    laneK = attnAddI(b, laneK, col0);
+    qAt = attnAddI(b, qAt, col0);
+  }
   MlirValue c[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 2];
   for (int m = 0; m < mt; ++m)
     for (int t = 0; t < ncb; ++t)
@@ -1443,6 +1485,71 @@ static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const 
       putCFrag(L, b, c[m][t], blocks, ncb, m, t);
 }
 
+/* Whether a Q K^T with attn.k_per_warp = kpw (over `cols` head-dim
+ * columns) can be split: a located error if not. */
+static bool splitFits(AttnGpuLower *L, MlirOperation op, int64_t kpw, int64_t cols, MlirValue acc) {
+  const char *why = N(L)->wg    ? "wgmma computes S per warpgroup"
+                    : L->G <= 1 ? "the kernel has no column split (attn.warp_cols)"
+                    : kpw % 16 || kpw * L->G != cols
+                        ? "it must be the head dim / attn.warp_cols, a multiple of 16"
+                    : N(L)->xElems <= 0
+                        ? "Q is not staged in shared memory (attn.layout = \"smem.pad8\")"
+                    : !isZero(acc) ? "its accumulator is not zero (each partial would add it)"
+                                   : NULL;
+  if (!why)
+    return true;
+  char msg[240];
+  snprintf(msg, sizeof(msg), "has attn.k_per_warp = %lld, which does not fit: %s", (long long)kpw,
+           why);
+  attnGpuFail(L, op, msg);
+  return false;
+}
+
+/* 16-bit vector<4> load / store of shared element `at`, 8-byte aligned: a
+ * lane's two f32 of one block of a partial S. */
+static MlirValue loadPair(AttnGpuLower *L, AttnBuilder *b, MlirValue at) {
+  MlirValue ops[2] = {L->smem, at};
+  MlirNamedAttribute align =
+      attnNamedAttr(b, "alignment", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), 8));
+  MlirValue v = attnGpuOp1(b, "vector.load", 2, ops, attnGpuVecT(4, L->elem), 1, &align);
+  return attnOp1(b, "vector.bitcast", 1, &v, attnGpuVecT(2, mlirF32TypeGet(L->ctx)));
+}
+
+static void storePair(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue at) {
+  MlirValue h = attnOp1(b, "vector.bitcast", 1, &v, attnGpuVecT(4, L->elem));
+  MlirValue ops[3] = {h, L->smem, at};
+  MlirNamedAttribute align =
+      attnNamedAttr(b, "alignment", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 64), 8));
+  attnBuildOp(b, "vector.store", 3, ops, 0, NULL, 1, &align, 0, NULL);
+}
+
+/* S = the sum of the G partial products of a row group's warps (a split
+ * Q K^T, attn.k_per_warp). Each warp stores its nb blocks (2 f32 a lane)
+ * in its region of the exchange, lane-major per block (a warp's store is
+ * 256 consecutive bytes: no bank conflicts), and after a CTA barrier every
+ * warp sums the G regions of its row group in the same order: the warps of
+ * a row group hold bitwise the same S, so their softmax statistics agree.
+ * The barrier before the stores keeps them from overwriting partials that
+ * a slower warp still reads (the previous tile's). */
+static void sumPartialS(AttnGpuLower *L, AttnBuilder *b, int nb, MlirValue *blocks) {
+  NvState *s = N(L);
+  int64_t per = (int64_t)nb * WARP * 4; /* 16-bit elements of a warp's region */
+  MlirValue lane = attnAddI(b, cIdx(b, s->xBase), attnMulI(b, s->lane, cIdx(b, 4)));
+  MlirValue warp = attnGpuUDiv(b, L->tid, WARP);
+  MlirValue mine = attnAddI(b, lane, attnMulI(b, warp, cIdx(b, per)));
+  attnGpuBarrier(b);
+  for (int j = 0; j < nb; ++j)
+    storePair(L, b, blocks[j], attnAddI(b, mine, cIdx(b, (int64_t)j * WARP * 4)));
+  attnGpuBarrier(b);
+  MlirValue group0 = attnAddI(b, lane, attnMulI(b, s->rowWarp, cIdx(b, per * L->G)));
+  for (int j = 0; j < nb; ++j)
+    for (int g = 0; g < L->G; ++g) {
+      MlirValue at = attnAddI(b, group0, cIdx(b, g * per + (int64_t)j * WARP * 4));
+      MlirValue part = loadPair(L, b, at);
+      blocks[j] = g == 0 ? part : attnBinary(b, "arith.addf", blocks[j], part);
+    }
+}
+
 /* S = Q K^T: n-tile t of S is keys [8t, 8t + 8). The B fragment of k-chunk
  * c is K[8t + quad][16c + 2q (+8)]: ldmatrix.x4 with lane l addressing row
  * 8t + l%8 at column 16c + 8(l/8) reads chunks c and c+1 at once. */
@@ -1464,6 +1571,9 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue *qf = qr->blocks, blocks[ATTN_GPU_MAXB];
   if ((int64_t)chunks * 16 != kr->cols || !accBlocks(L, b, op, acc, blocks, L->RL * ncb))
     return;
+  int64_t kpw = intAttr(op, "attn.k_per_warp");
+  if (kpw && !splitFits(L, op, kpw, kr->cols, acc))
+    return;
   if (N(L)->wg) {
     AttnWgmmaTile qt = {qr->rows, qr->cols, qr->base, attnNullValue()},
                   kt = {kr->rows, kr->cols, kr->base, kr->dynBase};
@@ -1474,8 +1584,15 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     turnEnd(L, b, op);
     return;
   }
+  if (kpw) {
+    MlirValue group = attnGpuURem(b, attnGpuUDiv(b, L->tid, WARP), L->G);
+    qkSharedQ(L, b, qr, kr, (int)(kpw / 16), ncb, blocks, attnMulI(b, group, cIdx(b, kpw)));
+    sumPartialS(L, b, L->RL * ncb, blocks);
+    attnGpuPutTile(L, res, L->RL * ncb, blocks);
+    return;
+  }
   if (!qf) {
-    qkSharedQ(L, b, qr, kr, chunks, ncb, blocks);
+    qkSharedQ(L, b, qr, kr, chunks, ncb, blocks, attnNullValue());
     attnGpuPutTile(L, res, L->RL * ncb, blocks);
     return;
   }
