@@ -23,7 +23,7 @@
 // Paged K/V tiles (pieces of cache blocks) stay on mma.sync: auto picks it, wgmma is refused.
 // RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=PAGED
 // RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=PAGEDAUTO
-// PAGED: <stdin>:145:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are assembled from paged-cache pieces (mma.sync only for now)
+// PAGED: <stdin>:156:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are assembled from paged-cache pieces (mma.sync only for now)
 // PAGEDAUTO: attn.mma = "mma_sync"
 // PAGEDAUTO: attn.mma = "none"
 
