@@ -535,17 +535,8 @@ static bool readColumnSplit(AttnGpuLower *L, MlirOperation func) {
 /* attn.kernel with num_warps = W: a target may pick the warps of a kernel
  * without matmuls (setUp), and the bundle's workgroup size follows it. */
 static MlirAttribute withWarps(MlirContext ctx, MlirAttribute kernel, int W) {
-  if (kernelInt(kernel, "num_warps") == W)
-    return kernel;
-  intptr_t n = mlirDictionaryAttrGetNumElements(kernel);
-  MlirNamedAttribute elems[32];
-  for (intptr_t i = 0; i < n && i < 32; ++i) {
-    elems[i] = mlirDictionaryAttrGetElement(kernel, i);
-    if (mlirStringRefEqual(mlirIdentifierStr(elems[i].name),
-                           mlirStringRefCreateFromCString("num_warps")))
-      elems[i].attribute = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), W);
-  }
-  return mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
+  return kernelInt(kernel, "num_warps") == W ? kernel
+                                             : attnDictWithInt(ctx, kernel, "num_warps", W);
 }
 
 /* A warp-specialized kernel: the producer warps (after the W consumer

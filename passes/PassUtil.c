@@ -272,3 +272,15 @@ int64_t attnOpValueDim(MlirOperation op) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   return attnOperandDim(op, 2, varlen ? 2 : 3);
 }
+
+MlirAttribute attnDictWithInt(MlirContext ctx, MlirAttribute dict, const char *name,
+                              int64_t value) {
+  intptr_t n = mlirDictionaryAttrGetNumElements(dict);
+  MlirNamedAttribute elems[32];
+  for (intptr_t i = 0; i < n && i < 32; ++i) {
+    elems[i] = mlirDictionaryAttrGetElement(dict, i);
+    if (mlirStringRefEqual(mlirIdentifierStr(elems[i].name), mlirStringRefCreateFromCString(name)))
+      elems[i].attribute = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), value);
+  }
+  return mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
+}

@@ -85,6 +85,10 @@ int64_t attnOpValueDim(MlirOperation op);
 
 /* Sets / reads a discardable attribute by name. */
 void attnSetAttr(MlirOperation op, const char *name, MlirAttribute attr);
+
+/* `dict` with its i64 entry `name` set to `value` (other entries kept; at
+ * most 32). */
+MlirAttribute attnDictWithInt(MlirContext ctx, MlirAttribute dict, const char *name, int64_t value);
 MlirAttribute attnGetAttr(MlirOperation op, const char *name);
 
 /* dropout_p > 0 (the attribute of attn.mha, attn.mha_varlen and their

@@ -688,16 +688,8 @@ static MlirAttribute widenMerge(MlirOperation func, MlirAttribute kernel) {
   if (kernelInt(kernel, "block_m") != 16 || kernelInt(kernel, "num_warps") != 1 || cols <= 0 ||
       cols % (16 * MERGE_WARPS))
     return kernel;
-  MlirContext ctx = mlirOperationGetContext(func);
-  intptr_t n = mlirDictionaryAttrGetNumElements(kernel);
-  MlirNamedAttribute elems[32];
-  for (intptr_t i = 0; i < n && i < 32; ++i) {
-    elems[i] = mlirDictionaryAttrGetElement(kernel, i);
-    if (mlirStringRefEqual(mlirIdentifierStr(elems[i].name),
-                           mlirStringRefCreateFromCString("num_warps")))
-      elems[i].attribute = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), MERGE_WARPS);
-  }
-  MlirAttribute widened = mlirDictionaryAttrGet(ctx, n < 32 ? n : 32, elems);
+  MlirAttribute widened =
+      attnDictWithInt(mlirOperationGetContext(func), kernel, "num_warps", MERGE_WARPS);
   attnSetAttr(func, "attn.kernel", widened);
   return widened;
 }
