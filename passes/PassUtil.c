@@ -181,6 +181,17 @@ bool attnIsBackwardOp(MlirOperation op) {
   return attnIsOp(op, "attn.mha_bwd") || attnIsOp(op, "attn.mha_varlen_bwd");
 }
 
+bool attnConstIndexValue(MlirValue v, int64_t *out) {
+  if (!mlirValueIsAOpResult(v) || !attnIsOp(mlirOpResultGetOwner(v), "arith.constant"))
+    return false;
+  MlirAttribute a = mlirOperationGetAttributeByName(mlirOpResultGetOwner(v),
+                                                    mlirStringRefCreateFromCString("value"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAInteger(a))
+    return false;
+  *out = mlirIntegerAttrGetValueInt(a);
+  return true;
+}
+
 bool attnIsBackwardKernel(MlirAttribute kernel) {
   if (!mlirAttributeIsADictionary(kernel))
     return false;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The attention ops under a root, collected before any is rewritten (walking
  * while mutating is not allowed). Owned array; release with attnOpListFree. */
@@ -23,6 +24,8 @@ void attnOpListFree(AttnOpList *list);
 bool attnOpListAppend(AttnOpList *list, MlirOperation op);
 
 bool attnIsOp(MlirOperation op, const char *name);
+/* Whether v is an arith.constant of integer (index) value; *out gets it. */
+bool attnConstIndexValue(MlirValue v, int64_t *out);
 
 /* The optional operands of an attention op, or a null value when absent.
  * The forward ops have the groups alibi_slopes, sinks (0 or 1 operand

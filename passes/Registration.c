@@ -177,7 +177,9 @@ void attnRegisterAllPasses(void) {
                        mlirStringRefCreateFromCString(
                            "Software-pipeline the KV loops of wgmma kernels with num_stages >= 2: "
                            "the P V matmul of tile n-1 behind the Q K^T matmul of tile n "
-                           "(attn.pipeline = prologue | steady | epilogue)"),
+                           "(attn.pipeline = prologue | steady | epilogue); mark the loops of "
+                           "the backward's mma.sync kernels whose next tiles the lowering "
+                           "prefetches (attn.pipeline = prefetch)"),
                        buildGpuPipeline);
   registerPass("attn-lower-reference",
                "Lower attn ops to plain loops (f32 accumulation, three-pass softmax)",

@@ -42,6 +42,10 @@
  * loops whatever its target, so that the transformation can be checked
  * numerically on the CPU (test/Passes/attn-gpu-pipeline).
  *
+ * The backward's mma.sync kernels (attn-flash-backward) with num_stages >= 2
+ * are not split: their loops are marked attn.pipeline = "prefetch" (below),
+ * a schedule attn-lower-nvgpu carries out (its tiles' two-buffer ring).
+ *
  *===----------------------------------------------------------------------===*/
 
 #include "KernelIR.h"
@@ -453,6 +457,115 @@ typedef struct {
   int n;
 } Loops;
 
+/*===--- Backward kernels: the next iteration's tiles, prefetched ----------===*/
+
+/* attn-flash-backward's dK/dV and dQ kernels (mma.sync, docs/backward.md)
+ * have loops whose bodies read two right-operand tiles (Q and dout in
+ * dK/dV, K and V in dQ) that several matmuls of both forms read until the
+ * body's end, so the forward's split into stages does not apply. With
+ * num_stages >= 2 such a loop is marked attn.pipeline = "prefetch": the
+ * lowering keeps each tile in a two-buffer ring and, at the top of
+ * iteration iv, issues the tiles of iv + step into the buffers iteration
+ * iv - step read (attn-lower-nvgpu, docs/backward.md "On sm_90a"). The
+ * kernel IR is unchanged: the mark only says that the loop's tiles can be
+ * read one iteration early. */
+
+static bool isVectorType(MlirType t) { return mlirTypeIsAVector(t); }
+
+static bool inside(MlirOperation op, MlirOperation loop) {
+  for (; !mlirOperationIsNull(op); op = mlirOperationGetParentOperation(op))
+    if (mlirOperationEqual(op, loop))
+      return true;
+  return false;
+}
+
+/* Whether `v`, an operand of a tile read of `loop`'s body, can be computed
+ * for another iteration: the induction variable, a scalar from outside the
+ * loop, or the result of a scalar op of the body (no regions, no vectors)
+ * whose operands can. `depth` bounds the walk up the body's ops. */
+static bool atAnyIteration(MlirValue v, MlirOperation loop, MlirBlock body, int depth) {
+  if (isVectorType(mlirValueGetType(v)) || depth > 32)
+    return false;
+  if (mlirValueIsABlockArgument(v)) {
+    MlirBlock owner = mlirBlockArgumentGetOwner(v);
+    if (mlirBlockEqual(owner, body))
+      return mlirBlockArgumentGetArgNumber(v) == 0; /* not a loop-carried value */
+    return true;                                    /* from outside */
+  }
+  MlirOperation def = mlirOpResultGetOwner(v);
+  MlirBlock in = mlirOperationGetBlock(def);
+  if (!mlirBlockEqual(in, body))
+    return !inside(def, loop);
+  if (mlirOperationGetNumRegions(def) != 0)
+    return false;
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(def); ++i)
+    if (isVectorType(mlirValueGetType(mlirOperationGetResult(def, i))))
+      return false;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(def); ++i)
+    if (!atAnyIteration(mlirOperationGetOperand(def, i), loop, body, depth + 1))
+      return false;
+  return true;
+}
+
+/* Whether every use of v is the right operand of a matmul. */
+static bool rightOperandOnly(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  if (mlirOpOperandIsNull(u))
+    return false;
+  for (; !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u))
+    if (!attnIsOp(mlirOpOperandGetOwner(u), "vector.contract") ||
+        mlirOpOperandGetOperandNumber(u) != 1)
+      return false;
+  return true;
+}
+
+/* A loop whose matmuls' right operands are one or two tile reads of its
+ * own body, `step` rows each, readable at any iteration. */
+static bool prefetchable(MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  int64_t step;
+  if (!mlirAttributeIsNull(attnGetAttr(loop, "attn.pipeline")) ||
+      !attnConstIndexValue(mlirOperationGetOperand(loop, 2), &step))
+    return false;
+  int reads = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op)) {
+    if (attnIsOp(op, "vector.contract")) {
+      MlirOperation def = defOf(mlirOperationGetOperand(op, 1));
+      if (mlirOperationIsNull(def) || !attnIsOp(def, "vector.transfer_read") ||
+          !mlirBlockEqual(mlirOperationGetBlock(def), body))
+        return false;
+      continue;
+    }
+    if (!attnIsOp(op, "vector.transfer_read") || !rightOperandOnly(mlirOperationGetResult(op, 0)))
+      continue;
+    MlirType t = mlirValueGetType(mlirOperationGetResult(op, 0));
+    if (mlirShapedTypeGetRank(t) != 2 || mlirShapedTypeGetDimSize(t, 0) != step || ++reads > 2)
+      return false;
+    for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i)
+      if (!atAnyIteration(mlirOperationGetOperand(op, i), loop, body, 0))
+        return false;
+  }
+  return reads > 0;
+}
+
+/* Which kernels: the backward's mma.sync kernels with num_stages >= 2,
+ * except those reading dropout's seed at run time (attn.kernel's
+ * rng_state): their hoisted Philox key words (attn-gpu-layout counts 48
+ * registers for them) left no room for the ring's live values, and ptxas
+ * capped the D = 64 dK/dV kernel at 168 registers with a 4-byte spill. */
+static bool wantsPrefetch(MlirOperation func) {
+  MlirAttribute mma = attnGetAttr(func, "attn.mma");
+  MlirAttribute kernel = attnGetAttr(func, "attn.kernel");
+  return attnIsBackwardKernel(kernel) && !mlirAttributeIsNull(mma) &&
+         mlirAttributeIsNull(mlirDictionaryAttrGetElementByName(
+             kernel, mlirStringRefCreateFromCString("rng_state"))) &&
+         mlirAttributeIsAString(mma) &&
+         mlirStringRefEqual(mlirStringAttrGetValue(mma),
+                            mlirStringRefCreateFromCString("mma_sync")) &&
+         kernelInt(kernel, "num_stages") >= 2;
+}
+
 /* Whether a loop's body holds a tile matmul itself (a KV loop does). */
 static bool hasMatmul(MlirOperation loop) {
   MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
@@ -474,9 +587,16 @@ static MlirWalkResult collectLoop(MlirOperation op, void *userData) {
 }
 
 static bool pipelineKernel(MlirOperation func, const PipelineOptions *o) {
+  Loops l = {.n = 0};
+  if (wantsPrefetch(func)) {
+    mlirOperationWalk(func, collectLoop, &l, MlirWalkPreOrder);
+    for (int i = 0; i < l.n; ++i)
+      if (prefetchable(l.loops[i]))
+        mark(l.loops[i], "prefetch");
+    return true;
+  }
   if (!wantsPipeline(func, o))
     return true;
-  Loops l = {.n = 0};
   mlirOperationWalk(func, collectLoop, &l, MlirWalkPreOrder);
   Stages *s = malloc(sizeof(Stages));
   if (!s) {
@@ -510,7 +630,8 @@ static const int64_t passId = 0;
 
 static const AttnPassInfo info = {&passId, "AttnGpuPipeline", "attn-gpu-pipeline",
                                   "Software-pipeline the KV loops of GPU kernels (P V of tile n-1 "
-                                  "behind Q K^T of tile n)",
+                                  "behind Q K^T of tile n); mark the backward's loops whose "
+                                  "next tiles are prefetched",
                                   NULL};
 
 MlirPass attnCreateGpuPipelinePass(const char *options, char *err, size_t errLen) {

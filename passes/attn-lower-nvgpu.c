@@ -38,8 +38,10 @@
  * (attnGpuTileReadAt): for a paged cache, the block-table loads of its
  * pieces, each piece staged at its row offset of the buffer. Where V is a
  * column prefix of the K tile (attn.mla) the two buffers are a ring of K
- * tiles and the K read issues the next K tile (Pipe.kOnly). Other reads
- * are staged synchronously.
+ * tiles and the K read issues the next K tile (Pipe.kOnly). The
+ * backward's loops marked attn.pipeline = "prefetch" (attn-gpu-pipeline)
+ * keep both their tiles in a two-buffer ring each (prefetchRead). Other
+ * reads are staged synchronously.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -895,6 +897,102 @@ static void putRingTile(AttnGpuLower *L, AttnBuilder *b, MlirValue res, const At
                        .release = release});
 }
 
+/*===--- The backward's loops: a two-buffer ring of their tiles ---------------===*/
+
+/* The tile read of the body of `loop` (kernel IR) that a matmul takes as
+ * its right operand from the second buffer (attnGpuSecondBuffer: the second
+ * such read in read order), or null. */
+static MlirValue secondTile(AttnGpuLower *L, MlirOperation loop) {
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  for (MlirOperation o = mlirBlockGetFirstOperation(body); !mlirOperationIsNull(o);
+       o = mlirOperationGetNextInBlock(o)) {
+    if (!attnIsOp(o, "vector.contract"))
+      continue;
+    MlirValue tile = mlirOperationGetOperand(o, 1);
+    if (mlirValueIsAOpResult(tile) &&
+        attnIsOp(mlirOpResultGetOwner(tile), "vector.transfer_read") &&
+        attnGpuSecondBuffer(L, mlirOpResultGetOwner(tile)))
+      return tile;
+  }
+  return attnNullValue();
+}
+
+/* Element offset, past a slot's base, of the ring buffer of the tiles of
+ * iteration `iv` of a loop from `lb` by `step`: ((iv - lb) / step) % 2
+ * (the loops of one kernel start anywhere), in ringSlot's layout. */
+static MlirValue prefetchSlot(AttnGpuLower *L, AttnBuilder *b, MlirValue iv, MlirValue lb,
+                              int64_t step) {
+  MlirValue n = attnGpuUDiv(b, attnSubI(b, iv, lb), step);
+  return attnMulI(b, attnGpuURem(b, n, 2), cIdx(b, L->smemKV / 4));
+}
+
+/* Issues the loop's tiles (first: slot 0's, second: slot 1's, or null) as
+ * read at iteration `at`, into the ring buffers at offset `slot`. */
+static void prefetchIssue(AttnGpuLower *L, AttnBuilder *b, MlirOperation loop,
+                          const MlirValue tiles[2], MlirValue at, MlirValue slot) {
+  for (int i = 0; i < 2 && !L->failed; ++i) {
+    if (mlirValueIsNull(tiles[i]))
+      continue;
+    AttnTileRead t;
+    if (!attnGpuTileReadAt(L, b, tiles[i], loop, at, &t)) {
+      attnGpuFail(L, mlirOpResultGetOwner(tiles[i]),
+                  "is a tile read of a loop marked attn.pipeline = \"prefetch\" whose rows "
+                  "depend on more than the loop's induction variable");
+      return;
+    }
+    issueReadAt(L, b, &t, i ? N(L)->vBase : 0, slot);
+  }
+}
+
+/* A right-operand tile read of a backward kernel's loop marked
+ * attn.pipeline = "prefetch" (attn-gpu-pipeline): both tiles of the body
+ * (Q and dout in dK/dV, K and V in dQ) live in a two-buffer ring each.
+ *     before the loop: barrier (an earlier loop's last tiles may still be
+ *                      read in the buffers this one starts with);
+ *                      cp.async both tiles of lb, if lb < ub
+ *     first read:      wait; barrier (this iteration's tiles are visible,
+ *                      and every warp is done with the previous one's
+ *                      buffers); cp.async both tiles of iv + step into
+ *                      them, if < ub
+ *     second read:     nothing to wait for
+ * One CTA barrier per iteration instead of four (copy, wait and publish
+ * each tile where it is read), and each load has a whole iteration of
+ * matmuls to land. The forward's schedule (K[n+1] issued once V[n] is
+ * read) does not apply: Q is read again by ds^T Q after dout. Returns the
+ * offset of the read's ring buffer (null on failure). */
+static MlirValue prefetchRead(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, MlirOperation loop,
+                              bool second) {
+  MlirOperation newLoop = mlirBlockGetParentOperation(b->block);
+  MlirValue res = mlirOperationGetResult(op, 0);
+  MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(loop, 0));
+  AttnRep *iv = attnGpuFind(L, mlirBlockGetArgument(body, 0));
+  int64_t step = 0;
+  if (!attnIsOp(newLoop, "scf.for") || !mlirOperationEqual(parentOp(op), loop) || !iv ||
+      iv->kind != ATTN_REP_PLAIN || !attnConstIndexValue(mlirOperationGetOperand(loop, 2), &step) ||
+      step != attnGpuDim(res, 0)) {
+    attnGpuFail(L, loop,
+                "is marked attn.pipeline = \"prefetch\" but does not read its tiles in its own "
+                "body, one tile of `step` rows per iteration");
+    return attnNullValue();
+  }
+  MlirValue lb = mlirOperationGetOperand(newLoop, 0), ub = mlirOperationGetOperand(newLoop, 1);
+  MlirValue slot = prefetchSlot(L, b, iv->value, lb, step);
+  if (second)
+    return slot; /* waited for with the first */
+  MlirValue tiles[2] = {res, secondTile(L, loop)};
+  AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
+  attnGpuBarrier(&pre);
+  AttnGpuIf first = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, ub));
+  prefetchIssue(L, &pre, loop, tiles, lb, cIdx(&pre, 0));
+  attnGpuIfEnd(&pre, &first);
+  MlirValue next = attnAddI(b, iv->value, mlirOperationGetOperand(newLoop, 2));
+  waitAll(L, b); /* the tiles of iv are here; every warp is past iv - step */
+  AttnGpuIf more = attnGpuIfBegin(b, attnCmpI(b, ATTN_CMPI_SLT, next, ub));
+  prefetchIssue(L, b, loop, tiles, next, prefetchSlot(L, b, next, lb, step));
+  attnGpuIfEnd(b, &more);
+  return L->failed ? attnNullValue() : slot;
+}
+
 /*===--- Warp specialization: a producer warpgroup and an mbarrier ring --------===*
  *
  * attn.schedule = "warp-specialized" (attn-gpu-layout): warps W..W+3 (the
@@ -1213,6 +1311,21 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
   int slot = isV ? 1 : 0;
   int64_t base = isV ? s->vBase : 0;
   MlirOperation loop = parentOp(op);
+  if (L->backward && attnIsOp(loop, "scf.for") && isPart(loop, "prefetch")) {
+    MlirValue dyn = prefetchRead(L, b, op, loop, isV);
+    if (L->failed)
+      return;
+    attnGpuPut(L, res,
+               (AttnRep){.kind = ATTN_REP_SMEM,
+                         .rows = rows,
+                         .cols = cols,
+                         .stride = rowStride(L, cols),
+                         .base = base,
+                         .dynBase = dyn,
+                         .slot = slot,
+                         .generation = ++L->smemGeneration[slot]});
+    return;
+  }
   if (s->wg && attnIsOp(loop, "scf.for") &&
       !mlirAttributeIsNull(attnGetAttr(loop, "attn.pipeline"))) {
     MlirValue dyn = ringRead(L, b, op, loop, isV, rows);
@@ -1299,8 +1412,8 @@ static MlirValue mma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb,
   return attnGpuOp1(b, "vector.from_elements", 4, elems, mlirValueGetType(c), 0, NULL);
 }
 
-/* ldmatrix.x{tiles}[.trans] at element `lane` + `off` of the shared buffer
- * (lane: this lane's row address, off: a constant). The backward kernels'
+/* ldmatrix.x{tiles}[.trans] at byte address `at` + 2 `off` of shared memory
+ * (at: this lane's row address, fragAddr; off: a constant, in elements). The backward kernels'
  * loops read every fragment of their tiles at addresses that do not change
  * between iterations: as nvgpu.ldmatrix, each address (lane + off, 64-bit)
  * was computed once before the loops and held in two registers for the
@@ -1309,13 +1422,9 @@ static MlirValue mma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb,
  * D = 64, which made D = 128 spill. There it is PTX with the constant in
  * the instruction ([base + off], base a 32-bit shared address per lane
  * address: a few registers). */
-static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, int64_t off,
-                             int tiles, bool transpose) {
+static MlirValue ldmatrixAsm(AttnGpuLower *L, AttnBuilder *b, MlirValue at, int64_t off, int tiles,
+                             bool transpose) {
   MlirType i32 = attnIntType(b, 32);
-  MlirValue laneBytes =
-      attnOp1(b, "arith.index_cast", 1, &lane, i32); /* elements: < 2^31 in shared memory */
-  laneBytes = attnBinary(b, "arith.shli", laneBytes, attnGpuConstInt(b, i32, 1));
-  MlirValue at = attnBinary(b, "arith.addi", N(L)->smem32, laneBytes);
   char text[160], cons[64];
   snprintf(text, sizeof(text), "ldmatrix.sync.aligned.m8n8.x%d%s.shared.b16 {%s}, [$%d+%lld];",
            tiles, transpose ? ".trans" : "",
@@ -1361,15 +1470,36 @@ static MlirValue loopIndex(AttnGpuLower *L, AttnBuilder *b, MlirValue iv) {
   return attnOp1(b, "arith.index_cast", 1, &x, attnIndexType(b));
 }
 
-static MlirValue ldmatrix(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, int64_t off, int tiles,
+/* Byte size of `elems` 16-bit elements as an i32 (< 2^31 in shared memory). */
+static MlirValue bytes32(AttnBuilder *b, MlirValue elems) {
+  MlirType i32 = attnIntType(b, 32);
+  MlirValue x = attnOp1(b, "arith.index_cast", 1, &elems, i32);
+  return attnBinary(b, "arith.shli", x, attnGpuConstInt(b, i32, 1));
+}
+
+/* Where a lane's ldmatrix reads of a tile start: element `lane` of the
+ * shared buffer, plus `dyn` (a ring buffer's offset, chosen at run time)
+ * when not null. For ldmatrixAsm (backward kernels) a 32-bit shared byte
+ * address, the ring offset added in 32 bits to the loop-invariant lane
+ * address: added to the index, it was 64-bit arithmetic per fragment
+ * address, and the prefetching D = 128 / 256 dK/dV kernels spilled. */
+static MlirValue fragAddr(AttnGpuLower *L, AttnBuilder *b, MlirValue lane, MlirValue dyn) {
+  if (!L->backward)
+    return mlirValueIsNull(dyn) ? lane : attnAddI(b, lane, dyn);
+  MlirValue at = attnBinary(b, "arith.addi", N(L)->smem32, bytes32(b, lane));
+  return mlirValueIsNull(dyn) ? at : attnBinary(b, "arith.addi", at, bytes32(b, dyn));
+}
+
+/* ldmatrix at `at` (fragAddr) + element `off`. */
+static MlirValue ldmatrix(AttnGpuLower *L, AttnBuilder *b, MlirValue at, int64_t off, int tiles,
                           bool transpose) {
   if (L->backward)
-    return ldmatrixAsm(L, b, lane, off, tiles, transpose);
-  MlirValue at = attnAddI(b, lane, cIdx(b, off));
+    return ldmatrixAsm(L, b, at, off, tiles, transpose);
+  MlirValue index = attnAddI(b, at, cIdx(b, off));
   MlirNamedAttribute attrs[2] = {
       attnNamedAttr(b, "numTiles", mlirIntegerAttrGet(mlirIntegerTypeGet(L->ctx, 32), tiles)),
       attnNamedAttr(b, "transpose", mlirBoolAttrGet(L->ctx, transpose))};
-  MlirValue operands[2] = {L->smem, at};
+  MlirValue operands[2] = {L->smem, index};
   return attnGpuOp1(b, "nvgpu.ldmatrix", 2, operands, vec2T(tiles, 2, L->elem), 2, attrs);
 }
 
@@ -1451,13 +1581,13 @@ static void qkSharedQ(AttnGpuLower *L, AttnBuilder *b, const AttnRep *qr, const 
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
   MlirValue laneQ = ldmatrixLane(L, b, qr->stride, true);
   MlirValue warpRow = attnMulI(b, N(L)->rowWarp, cIdx(b, 16 * (int64_t)mt));
-  MlirValue qAt = attnAddI(b, laneQ, attnMulI(b, warpRow, cIdx(b, qr->stride)));
-  if (!mlirValueIsNull(kr->dynBase)) /* a K ring buffer chosen at run time */
-    laneK = attnAddI(b, laneK, kr->dynBase);
+  MlirValue qLane = attnAddI(b, laneQ, attnMulI(b, warpRow, cIdx(b, qr->stride)));
   if (!mlirValueIsNull(col0)) { /* this warp's head-dim columns of a split Q K^T */
     laneK = attnAddI(b, laneK, col0);
-    qAt = attnAddI(b, qAt, col0);
+    qLane = attnAddI(b, qLane, col0);
   }
+  MlirValue qAt = fragAddr(L, b, qLane, attnNullValue());
+  laneK = fragAddr(L, b, laneK, kr->dynBase); /* a K ring buffer chosen at run time */
   MlirValue c[ATTN_GPU_MAX_ROWS / 2][ATTN_GPU_MAXB / 2];
   for (int m = 0; m < mt; ++m)
     for (int t = 0; t < ncb; ++t)
@@ -1597,8 +1727,7 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   }
   MlirValue laneK = ldmatrixLane(L, b, kr->stride, false);
-  if (!mlirValueIsNull(kr->dynBase))
-    laneK = attnAddI(b, laneK, kr->dynBase);
+  laneK = fragAddr(L, b, laneK, kr->dynBase);
   for (int t = 0; t < ncb; ++t) {
     MlirValue c[ATTN_GPU_MAX_ROWS / 2];
     for (int m = 0; m < mt; ++m)
@@ -1669,8 +1798,7 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue laneV = ldmatrixLane(L, b, vr->stride, true);
   if (attnGpuOwnCols(L, vr->cols) != vr->cols) /* the warp's first column */
     laneV = attnAddI(b, laneV, L->warpColIdx);
-  if (!mlirValueIsNull(vr->dynBase))
-    laneV = attnAddI(b, laneV, vr->dynBase);
+  laneV = fragAddr(L, b, laneV, vr->dynBase);
   for (int u = 0; u < nd; u += 2) {
     int tiles = u + 1 < nd ? 4 : 2;
     MlirValue c[ATTN_GPU_MAX_ROWS / 2][2];
@@ -1777,19 +1905,27 @@ static bool hasString(MlirOperation op, const char *name, const char *want, size
   return s.length >= n && !strncmp(s.data, want, n) && (prefix || s.length == n);
 }
 
+typedef struct {
+  const char *part; /* null: any */
+  MlirOperation found;
+} FindPipelined;
+
 static MlirWalkResult findPipelined(MlirOperation op, void *userData) {
-  if (attnIsOp(op, "scf.for") && !mlirAttributeIsNull(attnGetAttr(op, "attn.pipeline"))) {
-    *(bool *)userData = true;
+  FindPipelined *f = userData;
+  if (attnIsOp(op, "scf.for") && !mlirAttributeIsNull(attnGetAttr(op, "attn.pipeline")) &&
+      (!f->part || isPart(op, f->part))) {
+    f->found = op;
     return MlirWalkResultInterrupt;
   }
   return MlirWalkResultAdvance;
 }
 
-/* Whether attn-gpu-pipeline split a loop of the kernel (its K/V ring). */
-static bool hasPipelinedLoop(MlirOperation func) {
-  bool found = false;
-  mlirOperationWalk(func, findPipelined, &found, MlirWalkPreOrder);
-  return found;
+/* The first loop of the kernel that attn-gpu-pipeline marked `part` (null:
+ * any part: a split K/V loop, or the backward's prefetch), or null. */
+static MlirOperation pipelinedLoop(MlirOperation func, const char *part) {
+  FindPipelined f = {part, {NULL}};
+  mlirOperationWalk(func, findPipelined, &f, MlirWalkPreOrder);
+  return f.found;
 }
 
 /* Reads attn-gpu-layout's decisions: the matmul form and where Q lives. */
@@ -1812,7 +1948,15 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   }
   if (wg)
     L->smemAlign = ATTN_WGMMA_ALIGN; /* 128-byte swizzle atoms */
-  s->ring = wg && hasPipelinedLoop(func);
+  /* the backward's loops prefetch their tiles into a ring (prefetchRead) */
+  MlirOperation prefetch = pipelinedLoop(func, "prefetch");
+  if (!mlirOperationIsNull(prefetch) && (wg || !L->backward)) {
+    attnEmitOpError(prefetch, passName,
+                    "is marked attn.pipeline = \"prefetch\", which only the loops of the "
+                    "backward's mma.sync kernels take");
+    return false;
+  }
+  s->ring = (wg || L->backward) && !mlirOperationIsNull(pipelinedLoop(func, NULL));
   s->ws = hasString(func, "attn.schedule", "warp-specialized", 0);
   if (s->ws && (!wg || L->W != 8)) {
     attnEmitOpError(func, passName,
