@@ -109,3 +109,30 @@ for d in (128, 96, 64):
               median_us(lambda: q.stride()), median_us(lambda: q.get_device()),
               median_us(lambda: hash(sig()))))
 print("torch.empty_like %.2f us" % median_us(lambda: torch.empty_like(q)))
+
+# The call signature before (stride() and .shape per tensor) and now, in this process.
+q = torch.randn(1, 16, 128, 128, device="cuda", dtype=torch.bfloat16)
+k, v, out = torch.randn_like(q), torch.randn_like(q), torch.empty_like(q)
+new_tsig = at._tsig
+
+
+def old_tsig(t):
+    return None if t is None else (t.dtype, t.device, t.shape, t.stride())
+
+
+for name, fn in (("old", old_tsig), ("new", new_tsig), ("old", old_tsig), ("new", new_tsig)):
+    at._tsig = fn
+    at._fast.clear()
+    at._seen.clear()
+    for _ in range(3):
+        at.attention(q, k, v, out=out)
+    torch.cuda.synchronize()
+    f = next(iter(at._fast.values()))
+    real, f.fn = f.fn, lambda *a: 0
+    py = median_us(lambda: at.attention(q, k, v, out=out))
+    f.fn = real
+    t = median_us(lambda: at.attention(q, k, v, out=out))
+    torch.cuda.synchronize()
+    print("%s signature: attention(out=) %.2f us, Python only %.2f us, _tsig(q) %.2f us" % (
+        name, t, py, median_us(lambda: fn(q))))
+at._tsig = new_tsig

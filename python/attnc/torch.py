@@ -15,6 +15,7 @@ import threading
 from . import _lib, kernels
 from ._errors import AttncError
 from ._lib import RtTensor as _RtTensor
+from .runtime import _err_buffer
 from .spec import AttentionSpec, natural_row_align
 
 
@@ -312,12 +313,21 @@ _T = None  # torch, once imported
 
 
 def _tsig(t):
-    return None if t is None else (t.dtype, t.device, t.shape, t.stride())
+    """A tensor's part of a call signature: dtype, device, sizes and strides, with True for
+    the strides of a contiguous tensor. On the hot path of every call (issue 18):
+    is_contiguous() reads a flag torch keeps where stride() builds a tuple, and size()
+    skips the property getter of .shape (each about half the cost on the H100's host).
+    A contiguous tensor's strides are its sizes' except along dims of size 1, whose
+    stride never enters an address, so the plan's strides serve every such tensor."""
+    if t is None:
+        return None
+    return (t.dtype, t.device, t.size(), True if t.is_contiguous() else t.stride())
 
 
 class _Fast:
     __slots__ = ("gen", "plan", "idx", "align", "align_mask", "out_shape", "lse_shape", "dtype",
-                 "device", "stream", "capturing", "ws_shapes", "ws")
+                 "device", "stream", "capturing", "ws_shapes", "ws", "fn", "handle", "pack",
+                 "num_data")
 
 
 def _stream_fn(torch, dev):
@@ -370,6 +380,10 @@ def _remember(sig, torch, dev, k, launches, roles, align, out_shape, lse_shape, 
         f = _Fast()
         f.gen = kernels._generation
         f.plan = LaunchPlan(k.module, spec)
+        # The plan's C entry point, handle and packer, called by _run_fast directly (its
+        # launch() method costs a call and a buffer lookup more); f keeps the plan alive.
+        f.fn, f.handle, f.pack, f.num_data = (f.plan._fn, f.plan._handle, f.plan._pack,
+                                              f.plan.num_data)
         f.idx = tuple(idx)
         # Positions in the launch's pointer list (not in the objects tuple): the fast path
         # checks the pointers it already read.
@@ -446,7 +460,10 @@ def _run_fast(f, ins, out, want_lse):
     for i in f.align:
         if ptrs[i] & f.align_mask:
             return None
-    f.plan.launch(ptrs, stream)
+    err = _err_buffer()
+    code = f.fn(f.handle, f.pack(*ptrs), f.num_data, stream, err, len(err))
+    if code:
+        _lib.check(code, err, "launch on %s failed" % f.plan.module.device)
     return (out, lse) if want_lse else out
 
 

@@ -718,6 +718,36 @@ def test_fast_path_dense(seed, monkeypatch):
             run_dense(c, 2, 37, 100, seed, layout="bhsd-view")
 
 
+def test_fast_path_size_one_strides(seed, monkeypatch):
+    """A contiguous tensor's signature leaves its strides out (torch's is_contiguous()
+    ignores the stride of a dim of size 1, which never enters an address): q whose batch
+    dim of size 1 has another stride takes the plan of plain q and gives the same numbers;
+    a non-contiguous q of the same sizes does not."""
+    c = DENSE[0][0]
+    for _ in range(2):
+        run_dense(c, 1, 9, 13, seed)
+    _, (q, k, v, out), _ = make(c, 1, 9, 13)
+    q1 = q.as_strided(q.shape, (7,) + q.stride()[1:])
+    assert q1.is_contiguous() and q1.stride() != q.stride()
+    kw = kwargs(c)
+    ref, _ = reference(q, k, v)
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        got, _ = at.attention(q1, k, v, out=out, **kw)
+    assert got is out
+    check("out", out, ref, TOL[c["dtype"]], seed, None)
+    qt = torch.empty(q.shape[0], q.shape[2], q.shape[1], q.shape[3], dtype=q.dtype)
+    qt = qt.transpose(1, 2)
+    qt.copy_(q)
+    assert qt.shape == q.shape and not qt.is_contiguous()
+    with pytest.raises(AssertionError, match="the checked path ran"):
+        with monkeypatch.context() as m:
+            _no_checks(m)
+            at.attention(qt, k, v, out=out, **kw)
+    got, _ = at.attention(qt, k, v, out=nan_like_shape(out.shape, out.dtype), **kw)
+    check("out", got, ref, TOL[c["dtype"]], seed, None)
+
+
 def test_fast_path_varlen_and_paged(seed, monkeypatch):
     c = VARLEN[0][0]
     c_paged = PAGED[0][0]
