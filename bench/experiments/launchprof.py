@@ -67,6 +67,57 @@ for grid, block in ((1, 32), (132, 256)):
     torch.cuda.synchronize()
     print("cuLaunchKernel empty grid %d block %d: %.2f us" % (grid, block, t))
 
+# Two launches as one CUDA graph (the paged split + merge): cuGraphLaunch of a graph of two
+# empty kernels, and with cuGraphExecKernelNodeSetParams on both nodes first (new
+# arguments per call), against two cuLaunchKernel.
+class KernelNodeParams(ctypes.Structure):  # CUDA_KERNEL_NODE_PARAMS_v2
+    _fields_ = [("func", ctypes.c_void_p)] + [(n, ctypes.c_uint) for n in (
+        "gx", "gy", "gz", "bx", "by", "bz", "shmem")] + [
+        ("kernelParams", ctypes.c_void_p), ("extra", ctypes.c_void_p),
+        ("kern", ctypes.c_void_p), ("ctx", ctypes.c_void_p)]
+
+
+try:
+    gs = ctypes.c_void_p()
+    print("stream", cu.cuStreamCreate(ctypes.byref(gs), 1))
+    graph, gexec = ctypes.c_void_p(), ctypes.c_void_p()
+    print("capture", cu.cuStreamBeginCapture_v2(gs, 2))  # relaxed
+    for _ in range(2):
+        launch(fn, 1, 1, 1, 32, 1, 1, 0, gs.value, None, None)
+    print("end", cu.cuStreamEndCapture(gs, ctypes.byref(graph)),
+          "instantiate", cu.cuGraphInstantiateWithFlags(ctypes.byref(gexec), graph,
+                                                         ctypes.c_ulonglong(0)))
+    nodes = (ctypes.c_void_p * 4)()
+    nn = ctypes.c_size_t(4)
+    print("nodes", cu.cuGraphGetNodes(graph, nodes, ctypes.byref(nn)), nn.value)
+    prm = [KernelNodeParams() for _ in range(nn.value)]
+    for i in range(nn.value):
+        print("get", cu.cuGraphKernelNodeGetParams_v2(ctypes.c_void_p(nodes[i]),
+                                                      ctypes.byref(prm[i])))
+    glaunch = cu.cuGraphLaunch
+    glaunch.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    setp = cu.cuGraphExecKernelNodeSetParams_v2
+    setp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    t = median_us(lambda: glaunch(gexec, gs))
+    torch.cuda.synchronize()
+    node_ptrs = [ctypes.c_void_p(nodes[i]) for i in range(nn.value)]
+    prm_ptrs = [ctypes.byref(p) for p in prm]
+
+    def set_and_launch():
+        for n, p in zip(node_ptrs, prm_ptrs):
+            setp(gexec, n, p)
+        glaunch(gexec, gs)
+    print("set rc", setp(gexec, node_ptrs[0], prm_ptrs[0]))
+    t2 = median_us(set_and_launch)
+    torch.cuda.synchronize()
+    t3 = median_us(lambda: (launch(fn, 1, 1, 1, 32, 1, 1, 0, gs.value, None, None),
+                            launch(fn, 1, 1, 1, 32, 1, 1, 0, gs.value, None, None)))
+    torch.cuda.synchronize()
+    print("graph of 2 empty kernels: cuGraphLaunch %.2f us, with 2 SetParams %.2f us; "
+          "2 cuLaunchKernel %.2f us" % (t, t2, t3))
+except Exception as e:  # an experiment: report, go on
+    print("graph experiment failed:", repr(e))
+
 # plan.launch: TMA (D=128) next to no maps (D=96), S=128, out= given.
 for d in (128, 96, 64):
     h = 2048 // d
