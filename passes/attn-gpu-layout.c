@@ -460,12 +460,24 @@ static bool fp8LoweredOnSm90(MlirAttribute kernel) {
          kindIs(kernel, "mha_varlen");
 }
 
-/* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on the
- * GPUs only on sm_90a (fp8LoweredOnSm90); everything else (attn.mla's fp8
- * latent cache on sm_90a, all fp8 on AMD) needs fp8 operand layouts this
- * lowering lacks, and runs on the CPU. */
+/* Whether gfx942 / gfx950 lower the kernel with fp8 operands:
+ * attn.paged_attention's split kernels (fp8 K/V caches, q 16-bit). Their fp8
+ * tiles are dequantized to q's type between the global load and the LDS
+ * store (attn-lower-amdgpu: v_cvt_pk_f32_fp8, whose format is the chip's:
+ * FNUZ on gfx942, OCP e4m3fn on gfx950), so the MFMAs are the 16-bit ones. */
+static bool fp8LoweredOnAmd(MlirAttribute kernel) {
+  return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged");
+}
+
+/* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on
+ * sm_90a (fp8LoweredOnSm90) and, for fp8 KV caches, on AMD
+ * (fp8LoweredOnAmd); everything else (attn.mla's fp8 latent cache, fp8
+ * attn.mha on AMD) needs fp8 operand layouts this lowering lacks, and runs
+ * on the CPU. */
 static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *target) {
   if (!strcmp(target, "sm_90a") && fp8LoweredOnSm90(kernel))
+    return false;
+  if (strcmp(target, "sm_90a") && fp8LoweredOnAmd(kernel))
     return false;
   MlirType fnType = mlirTypeAttrGetValue(mlirOperationGetInherentAttributeByName(
       func, mlirStringRefCreateFromCString("function_type")));
@@ -476,8 +488,9 @@ static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *targ
     char message[400];
     snprintf(message, sizeof(message),
              "has fp8 operands, which target '%s' does not implement yet (%s; of fp8 kernels "
-             "the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV "
-             "caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)",
+             "the GPUs lower only attn.mha / attn.mha_varlen on sm_90a and attn.paged_attention's "
+             "fp8 KV caches on sm_90a, gfx942 and gfx950; the rest runs on the CPU: attn-to-cpu; "
+             "docs/fp8.md)",
              target,
              mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");
     attnEmitOpError(func, passName, message);

@@ -106,17 +106,54 @@ static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); 
 
 /*===--- Q, K, V ------------------------------------------------------------------===*/
 
+/* fp8 K/V tiles (paged KV caches, docs/fp8.md) are loaded as bytes (half the
+ * global traffic of a 16-bit cache) and dequantized, exactly, to q's 16-bit
+ * type in registers before the LDS store, so the LDS tiles and the MFMAs
+ * are those of a 16-bit tile. v_cvt_pk_f32_fp8 converts two bytes of a
+ * dword (wordSel: the low or the high half) in the chip's own fp8 format:
+ * FNUZ on gfx942, OCP e4m3fn on gfx950, which attn-tile matched to the
+ * cache's type. f32 -> f16 / bf16 is exact (every e4m3 value is both). */
+static MlirValue dequantChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue raw) {
+  MlirContext ctx = L->ctx;
+  MlirType i8 = mlirIntegerTypeGet(ctx, 8), i32 = mlirIntegerTypeGet(ctx, 32);
+  MlirType i1 = mlirIntegerTypeGet(ctx, 1), f32 = mlirF32TypeGet(ctx);
+  MlirValue bytes = attnGpuOp1(b, "arith.bitcast", 1, &raw, attnGpuVecT(CHUNK, i8), 0, NULL);
+  MlirValue words =
+      attnGpuOp1(b, "vector.bitcast", 1, &bytes, attnGpuVecT(CHUNK / 4, i32), 0, NULL);
+  MlirValue pairs[CHUNK / 2];
+  for (int w = 0; w < CHUNK / 4; ++w) {
+    MlirValue word = attnGpuExtract(L, b, words, w);
+    for (int half = 0; half < 2; ++half) {
+      MlirNamedAttribute sel = attnNamedAttr(b, "wordSel", mlirIntegerAttrGet(i1, half));
+      pairs[2 * w + half] =
+          attnGpuOp1(b, "rocdl.cvt.pk.f32.fp8", 1, &word, attnGpuVecT(2, f32), 1, &sel);
+    }
+  }
+  for (int m = CHUNK / 2; m > 1; m /= 2) /* concatenated pairwise */
+    for (int i = 0; i < m / 2; ++i)
+      pairs[i] = attnGpuConcat(L, b, pairs[2 * i], pairs[2 * i + 1]);
+  return attnGpuOp1(b, "arith.truncf", 1, &pairs[0], attnGpuVecT(CHUNK, L->elem), 0, NULL);
+}
+
 /* CHUNK elements of a row: one 128-bit load where the rows are 16-byte
  * aligned and the chunk lies in the head dim, else pieces the alignment
  * allows, those past the head dim of a padded tile 0 (attnGpuLoadRun).
- * Where `valid` (null: always) is false, the padding. */
+ * Where `valid` (null: always) is false, the padding. An fp8 row is loaded
+ * in its own type (CHUNK bytes) and dequantized to L->elem (dequantChunk). */
 static MlirValue loadChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
                            const MlirValue *idx, MlirValue valid, MlirType chunkType) {
+  MlirType memElem = mlirShapedTypeGetElementType(mlirValueGetType(x->mem));
+  bool fp8 = attnIsFp8Type(memElem);
+  if (fp8)
+    chunkType = attnGpuVecT(CHUNK, memElem);
+  MlirValue v;
   if (attnGpuRunPiece(x, CHUNK) == CHUNK && x->cols == INT64_MAX)
-    return mlirValueIsNull(valid)
-               ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
-               : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
-  return attnGpuLoadRun(L, b, x, idx, valid, CHUNK, L->elem);
+    v = mlirValueIsNull(valid)
+            ? attnGpuLoad(b, chunkType, x->mem, x->rank, idx)
+            : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
+  else
+    v = attnGpuLoadRun(L, b, x, idx, valid, CHUNK, fp8 ? memElem : L->elem);
+  return fp8 ? dequantChunk(L, b, v) : v;
 }
 
 /* Q: MFMA B fragments kept in registers, one 128-bit load per lane and chunk

@@ -12,6 +12,11 @@
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{kv-splits=3}' | FileCheck %s
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s
 // RUN: attn-run %s --target=cpu --reference | FileCheck %s
+// The kernel IR tiled for the AMD chips (docs/fp8.md, "AMD"), each in its own format.
+// RUN: sed 's/xf8E4M3FN>/xf8E4M3FNUZ>/g' %s > %t.fnuz.mlir
+// RUN: attn-run %t.fnuz.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s
+// RUN: sed 's/xf8E4M3FNUZ>/xf8E4M3FN>/g' %s > %t.fn.mlir
+// RUN: attn-run %t.fn.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s
 
 // Per token and head, decode kernel, lse.
 // CHECK: @decode_fn_token result 0 (out {{.*}}): {{.*}} PASS

@@ -5,7 +5,7 @@
 // layout (Q too: "smem.pad8", never "regs.mma_a") and the matmuls are the
 // 16-bit mma.sync ones (test/Passes/attn-lower-nvgpu/fp8-mha.mlir). wgmma
 // (mma=wgmma) is a located error saying why. AMD refuses fp8 attn.mha with a
-// located error naming the target, after attn-tile checked that the chip has
+// located error naming the target (it lowers fp8 KV caches only: fp8-paged.mlir), after attn-tile checked that the chip has
 // the format: sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ (the CPU
 // takes both: test/Execution/fp8.mlir).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
@@ -38,7 +38,7 @@
 // SM90-SAME: d_tile = 80 : i64
 // SM90-SAME: attn.mma = "mma_sync"
 // WGMMA: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)
-// GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV caches, on sm_90a; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
+// GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.mha / attn.mha_varlen on sm_90a and attn.paged_attention's fp8 KV caches on sm_90a, gfx942 and gfx950; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
 // GFX942: fp8.mlir:{{[0-9]+}}:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
 // GFX942-FNUZ: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx942' does not implement yet (f8E4M3FNUZ;
 // SM90-FNUZ: error: attn-tile: 'attn.mha' has f8E4M3FNUZ operands, a format target 'sm_90a' lacks (it takes f8E4M3FN
