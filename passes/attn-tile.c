@@ -475,6 +475,21 @@ static bool fp8FormatOk(MlirOperation op, const char *target) {
   return false;
 }
 
+static bool hasInherent(MlirOperation op, const char *name) {
+  return !mlirAttributeIsNull(
+      mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString(name)));
+}
+
+/* The config key score_mods: whether the op changes the scores beyond the
+ * causal mask (softcap, ALiBi, a window bound, dropout). Each adds live
+ * values to the backward's loops: at D = 128 the sm_90a table gives 32-query
+ * tiles only to ops without them (config/sm_90a-MHA-BWD.json). */
+static bool scoreMods(MlirOperation op) {
+  /* the verifiers keep softcap > 0 and window bounds >= 0 where present */
+  return hasInherent(op, "softcap") || hasInherent(op, "window_left") ||
+         hasInherent(op, "window_right") || !mlirValueIsNull(attnOpAlibi(op)) || attnHasDropout(op);
+}
+
 static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigTable *table) {
   bool varlen = attnIsOp(op, "attn.mha_varlen") || attnIsOp(op, "attn.mha_varlen_bwd");
   bool mla = attnIsOp(op, "attn.mla");
@@ -495,6 +510,7 @@ static bool tileOp(MlirOperation op, const AttnTileOptions *o, const AttnConfigT
   query.causal = !mlirAttributeIsNull(
       mlirOperationGetInherentAttributeByName(op, mlirStringRefCreateFromCString("causal")));
   query.varlen = varlen || paged;
+  query.scoreMods = scoreMods(op);
   if (paged && (query.paged = mla ? mlaMode(op) : pagedMode(op)) == ATTN_PAGED_NONE)
     return false;
   int64_t d = query.headDim, dv = attnOpValueDim(op);

@@ -638,11 +638,19 @@ static JsonValue *jsonParse(Parser *p) {
  * Table
  *===----------------------------------------------------------------------===*/
 
-enum { MATCH_DTYPE, MATCH_HEAD_DIM, MATCH_CAUSAL, MATCH_VARLEN, MATCH_PAGED, NUM_MATCH_KEYS };
+enum {
+  MATCH_DTYPE,
+  MATCH_HEAD_DIM,
+  MATCH_CAUSAL,
+  MATCH_VARLEN,
+  MATCH_PAGED,
+  MATCH_SCORE_MODS,
+  NUM_MATCH_KEYS
+};
 enum { NUM_CONFIG_KEYS = 5 };
 
-static const char *const matchKeys[NUM_MATCH_KEYS] = {"dtype", "head_dim", "causal", "varlen",
-                                                      "paged"};
+static const char *const matchKeys[NUM_MATCH_KEYS] = {"dtype",  "head_dim", "causal",
+                                                      "varlen", "paged",    "score_mods"};
 /* Values of "paged", indexed by AttnPagedMode. */
 static const char *const pagedNames[] = {"none", "prefill", "decode"};
 static const char *const configKeys[NUM_CONFIG_KEYS] = {"block_m", "block_n", "num_warps",
@@ -653,7 +661,7 @@ typedef struct {
   unsigned matchMask; /* bit i: matchKeys[i] given */
   AttnDType dtype;
   int64_t headDim;
-  bool causal, varlen;
+  bool causal, varlen, scoreMods;
   AttnPagedMode paged;
   unsigned configMask; /* bit i: configKeys[i] given */
   int64_t config[NUM_CONFIG_KEYS];
@@ -732,7 +740,7 @@ static bool parseMatch(const Validator *val, const JsonValue *match, Entry *e) {
     const JsonValue *v = m->value;
     int k = keyIndex(matchKeys, NUM_MATCH_KEYS, m->key);
     if (k < 0)
-      return unknownKey(val, m, "match", "dtype, head_dim, causal, varlen, paged");
+      return unknownKey(val, m, "match", "dtype, head_dim, causal, varlen, paged, score_mods");
     e->matchMask |= 1u << k;
     switch (k) {
     case MATCH_DTYPE: {
@@ -771,12 +779,15 @@ static bool parseMatch(const Validator *val, const JsonValue *match, Entry *e) {
     }
     case MATCH_CAUSAL:
     case MATCH_VARLEN:
+    case MATCH_SCORE_MODS:
       if (!expectKind(val, m, JSON_BOOL))
         return false;
       if (k == MATCH_CAUSAL)
         e->causal = v->boolean;
-      else
+      else if (k == MATCH_VARLEN)
         e->varlen = v->boolean;
+      else
+        e->scoreMods = v->boolean;
       break;
     }
   }
@@ -821,7 +832,8 @@ static bool sameMatch(const Entry *a, const Entry *b) {
          (!(m & (1u << MATCH_HEAD_DIM)) || a->headDim == b->headDim) &&
          (!(m & (1u << MATCH_CAUSAL)) || a->causal == b->causal) &&
          (!(m & (1u << MATCH_VARLEN)) || a->varlen == b->varlen) &&
-         (!(m & (1u << MATCH_PAGED)) || a->paged == b->paged);
+         (!(m & (1u << MATCH_PAGED)) || a->paged == b->paged) &&
+         (!(m & (1u << MATCH_SCORE_MODS)) || a->scoreMods == b->scoreMods);
 }
 
 static bool parseEntry(const Validator *val, const JsonValue *v, Entry *e) {
@@ -1034,7 +1046,8 @@ static bool entryMatches(const Entry *e, const AttnTileQuery *q) {
          (!(m & (1u << MATCH_HEAD_DIM)) || e->headDim == q->headDim) &&
          (!(m & (1u << MATCH_CAUSAL)) || e->causal == q->causal) &&
          (!(m & (1u << MATCH_VARLEN)) || e->varlen == q->varlen) &&
-         (!(m & (1u << MATCH_PAGED)) || e->paged == q->paged);
+         (!(m & (1u << MATCH_PAGED)) || e->paged == q->paged) &&
+         (!(m & (1u << MATCH_SCORE_MODS)) || e->scoreMods == q->scoreMods);
 }
 
 int attnConfigTableLookup(const AttnConfigTable *t, const AttnTileQuery *q, AttnTileConfig *out) {

@@ -54,6 +54,9 @@ typedef struct {
   bool causal;
   bool varlen;
   AttnPagedMode paged; /* which kernel of attn.paged_attention, or none */
+  /* The op changes the scores beyond the causal mask: softcap, ALiBi, a
+   * sliding window or dropout (each costs registers in the backward's loops). */
+  bool scoreMods;
 } AttnTileQuery;
 
 typedef struct AttnConfigTable AttnConfigTable; /* opaque */

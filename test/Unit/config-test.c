@@ -71,7 +71,7 @@ static void parseErr(const char *text, size_t len, const char *expected, int lin
 #define PARSE_ERR(text, expected) parseErr(text, strlen(text), expected, __LINE__)
 
 static AttnTileQuery query(AttnDType dtype, int64_t headDim, bool causal, bool varlen) {
-  AttnTileQuery q = {dtype, headDim, causal, varlen, ATTN_PAGED_NONE};
+  AttnTileQuery q = {dtype, headDim, causal, varlen, ATTN_PAGED_NONE, false};
   return q;
 }
 
@@ -411,6 +411,30 @@ static void testLookup(void) {
             ", {\"match\": {\"paged\": \"chunked\"}, \"config\": {}}]}",
             "t.json:1:153: unknown paged kernel 'chunked' (expected none, prefill or decode)");
 
+  /* "score_mods" (softcap, ALiBi, a window, dropout: attn-tile's query) is a
+   * boolean key like causal; a non-boolean is an error. */
+  t = PARSE_OK("{\"target\": \"x\", \"entries\": [\n"
+               "  {\"match\": {}, \"config\": {\"block_m\": 64, \"block_n\": 16, \"num_warps\": "
+               "4, \"num_stages\": 2, \"kv_splits\": 1}},\n"
+               "  {\"match\": {\"head_dim\": 128, \"score_mods\": false}, \"config\": "
+               "{\"block_n\": 32}},\n"
+               "  {\"match\": {\"head_dim\": 128, \"score_mods\": true}, \"config\": "
+               "{\"num_stages\": 1}}\n"
+               "]}");
+  if (t) {
+    AttnTileQuery mods = query(BF16, 128, true, false);
+    EXPECT_LOOKUP(t, mods, 1, 64, 32, 4, 2, 1);
+    mods.scoreMods = true;
+    EXPECT_LOOKUP(t, mods, 2, 64, 16, 4, 1, 1);
+    mods.headDim = 64;
+    EXPECT_LOOKUP(t, mods, 0, 64, 16, 4, 2, 1);
+  }
+  attnConfigTableDestroy(t);
+  PARSE_ERR("{\"target\": \"x\", \"entries\": [{\"match\": {}, \"config\": {\"block_m\": 1, "
+            "\"block_n\": 1, \"num_warps\": 1, \"num_stages\": 1, \"kv_splits\": 1}}"
+            ", {\"match\": {\"score_mods\": 1}, \"config\": {}}]}",
+            "t.json:1:158: 'score_mods' must be a boolean, got an integer");
+
   /* NULL handling. */
   AttnTileQuery q = query(F16, 64, false, false);
   AttnTileConfig c;
@@ -606,7 +630,7 @@ static void testSchema(void) {
   PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
             "  {\"match\": {\"head_size\": 64}, \"config\": {}}]}",
             "t.json:4:14: unknown match key 'head_size' (expected dtype, head_dim, causal, varlen, "
-            "paged)");
+            "paged, score_mods)");
   PARSE_ERR("{\"target\": \"a\",\n \"entries\": [\n  " DEFAULT_ENTRY ",\n"
             "  {\"match\": {\"dtype\": \"f16\"}, \"config\": {\"block_k\": 64}}]}",
             "t.json:4:42: unknown config key 'block_k' (expected block_m, block_n, num_warps, "
