@@ -12,6 +12,7 @@
 #include "attnrt/Bundle.h"
 #include "attnrt/attnrt.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,5 +94,40 @@ ATTN_BACKEND_INTERNAL AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kerne
                                                 void *kernargs, size_t kernargBytes,
                                                 const AttnrtTensorMapDesc *maps, int numMaps,
                                                 void *stream, char *err, size_t errLen);
+
+/* One launch of a plan (attnrt.c): kernel, grid, its packed arguments and
+ * the entry's tensor maps described for this launch. */
+typedef struct {
+  int32_t kernel;
+  int64_t grid[3];
+  int32_t workgroupSize;
+  void *kernargs;
+  size_t kernargBytes;
+  const AttnrtTensorMapDesc *maps;
+  int numMaps;
+} AttnCudaLaunchDesc;
+
+typedef struct AttnCudaGraph AttnCudaGraph;
+
+/* A CUDA graph of `n` launches run in order (attnrtPlanLaunch's graphs);
+ * *out stays null (ATTN_OK) when the driver has no graph entry points or a
+ * kernel has no code; errors leave it null. The arguments of `launches` are
+ * stand-ins: every launch sets its own. */
+ATTN_BACKEND_INTERNAL AttnStatus attnCudaGraphCreate(AttnCudaModule *m,
+                                                     const AttnCudaLaunchDesc *launches, int n,
+                                                     AttnCudaGraph **out, char *err, size_t errLen);
+/* Whether `stream` is being captured into a graph (true also when that
+ * cannot be told): a plan's kernels then go into the caller's graph one by
+ * one, and no graph is made meanwhile (a global-mode capture refuses
+ * unsafe calls from any thread). */
+ATTN_BACKEND_INTERNAL bool attnCudaStreamCapturing(AttnCudaModule *m, void *stream);
+/* Sets the nodes' arguments from `launches` (the graph's n) and launches the
+ * graph on `stream` (not being captured); *launched tells whether it was.
+ * Not thread-safe for one graph: the caller serializes. */
+ATTN_BACKEND_INTERNAL AttnStatus attnCudaGraphLaunch(AttnCudaGraph *g,
+                                                     const AttnCudaLaunchDesc *launches,
+                                                     void *stream, bool *launched, char *err,
+                                                     size_t errLen);
+ATTN_BACKEND_INTERNAL void attnCudaGraphDestroy(AttnCudaGraph *g);
 
 #endif /* ATTNRT_BACKEND_H */

@@ -15,6 +15,7 @@
 #include "Shapes.h"
 #include "bundle/BundleInternal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,10 +495,21 @@ typedef struct PlanLaunch {
   } args;
 } PlanLaunch;
 
+/* A CUDA plan's graph (attnCudaGraphCreate), made at its first launch outside
+ * stream capture: state 0 not tried, 1 made, -1 none (not CUDA,
+ * ATTN_CUDA_GRAPHS=0, a launch without programs, or the driver has no
+ * graphs); the lock serializes the graph's argument updates and launches. */
+typedef struct {
+  pthread_mutex_t lock;
+  int state;
+  AttnCudaGraph *graph;
+} PlanGraph;
+
 struct AttnrtPlan {
   AttnrtModule *module;
   int numLaunches;
   int numData;
+  PlanGraph *graph; /* mutable through a const plan: a cache of the launches */
   PlanLaunch launches[ATTNRT_PLAN_MAX_LAUNCHES];
 };
 
@@ -508,9 +520,17 @@ AttnStatus attnrtPlanCreate(AttnrtModule *m, AttnrtPlan **out, char *err, size_t
     return attnFail(err, errLen, ATTN_ERROR_INVALID_ARGUMENT,
                     "attnrtPlanCreate: null module or output");
   *out = calloc(1, sizeof **out);
-  if (!*out)
+  PlanGraph *g = calloc(1, sizeof *g);
+  if (!*out || !g || pthread_mutex_init(&g->lock, NULL) != 0) {
+    free(*out);
+    free(g);
+    *out = NULL;
     return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory creating a plan");
+  }
+  const char *env = getenv("ATTN_CUDA_GRAPHS");
+  g->state = m->backend != BACKEND_CUDA || (env && !strcmp(env, "0")) ? -1 : 0;
   (*out)->module = m;
+  (*out)->graph = g;
   return ATTN_OK;
 }
 
@@ -576,6 +596,89 @@ AttnStatus attnrtPlanAdd(AttnrtPlan *p, const char *kernel, const AttnrtTensor *
   return ATTN_OK;
 }
 
+/* One launch of a plan with this call's data pointers: its packed arguments
+ * and its tensor maps (none for a launch without programs). */
+typedef struct {
+  union {
+    int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8];
+    uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
+  } args;
+  AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
+  int numMaps;
+} LaunchArgs;
+
+static AttnStatus fillLaunch(const AttnrtModule *m, const PlanLaunch *l, const void *const *ptrs,
+                             LaunchArgs *a, char *err, size_t errLen) {
+  a->numMaps = 0;
+  if (l->grid[0] == 0 || l->grid[1] == 0 || l->grid[2] == 0)
+    return ATTN_OK; /* no programs */
+  memcpy(a->args.bytes, l->args.bytes, l->used);
+  for (int j = 0; j < l->numTensors; ++j) {
+    uint64_t ptr = (uint64_t)(uintptr_t)ptrs[j];
+    putWord(putWord(a->args.bytes + l->offset[j], ptr), ptr);
+  }
+  if (m->entries[l->kernel].num_tensor_maps == 0)
+    return ATTN_OK;
+  AttnrtTensor t[ATTN_BUNDLE_MAX_ARGS];
+  for (int j = 0; j < l->numTensors; ++j) {
+    t[j] = l->tensors[j];
+    t[j].data = (void *)ptrs[j];
+  }
+  return describeMaps(m, l->kernel, t, a->maps, &a->numMaps, err, errLen);
+}
+
+/* The CUDA driver's view of a plan's launches with these arguments. */
+static void cudaDescs(const AttnrtPlan *p, LaunchArgs *a, AttnCudaLaunchDesc *out) {
+  for (int i = 0; i < p->numLaunches; ++i) {
+    const PlanLaunch *l = &p->launches[i];
+    out[i] = (AttnCudaLaunchDesc){.kernel = l->kernel,
+                                  .grid = {l->grid[0], l->grid[1], l->grid[2]},
+                                  .workgroupSize = p->module->entries[l->kernel].workgroup_size,
+                                  .kernargs = a[i].args.bytes,
+                                  .kernargBytes = l->used,
+                                  .maps = a[i].maps,
+                                  .numMaps = a[i].numMaps};
+  }
+}
+
+/* Launches a CUDA plan as one graph (made at its first launch outside
+ * stream capture); *launched false: the caller launches one by one (no
+ * graph, or the stream is being captured). A graph that cannot be made is
+ * not retried; its error is dropped (the launches one by one report theirs).
+ * Kernels of one plan's graph launched on two streams run one after the
+ * other (a graph's launches are ordered); ATTN_CUDA_GRAPHS=0 turns graphs
+ * off. */
+static AttnStatus launchGraph(const AttnrtPlan *p, LaunchArgs *a, void *stream, bool *launched,
+                              char *err, size_t errLen) {
+  *launched = false;
+  PlanGraph *g = p->graph;
+  if (g->state < 0)
+    return ATTN_OK;
+  if (attnCudaStreamCapturing(p->module->cuda, stream))
+    return ATTN_OK;
+  AttnCudaLaunchDesc descs[ATTNRT_PLAN_MAX_LAUNCHES];
+  cudaDescs(p, a, descs);
+  AttnStatus s = ATTN_OK;
+  pthread_mutex_lock(&g->lock);
+  if (g->state == 0) {
+    bool programs = true;
+    for (int i = 0; i < p->numLaunches; ++i)
+      programs = programs && descs[i].grid[0] && descs[i].grid[1] && descs[i].grid[2];
+    char ignored[256];
+    if (!programs ||
+        attnCudaGraphCreate(p->module->cuda, descs, p->numLaunches, &g->graph, ignored,
+                            sizeof ignored) != ATTN_OK ||
+        !g->graph)
+      g->state = -1;
+    else
+      g->state = 1;
+  }
+  if (g->state == 1)
+    s = attnCudaGraphLaunch(g->graph, descs, stream, launched, err, errLen);
+  pthread_mutex_unlock(&g->lock);
+  return s;
+}
+
 AttnStatus attnrtPlanLaunch(const AttnrtPlan *p, const void *const *data, int numData, void *stream,
                             char *err, size_t errLen) {
   if (err && errLen)
@@ -604,46 +707,42 @@ AttnStatus attnrtPlanLaunch(const AttnrtPlan *p, const void *const *data, int nu
     }
     d += l->numTensors;
   }
+  LaunchArgs a[ATTNRT_PLAN_MAX_LAUNCHES];
+  AttnStatus s;
   d = data;
   for (int i = 0; i < p->numLaunches; ++i) {
+    if ((s = fillLaunch(m, &p->launches[i], d, &a[i], err, errLen)) != ATTN_OK)
+      return s;
+    d += p->launches[i].numTensors;
+  }
+  bool launched = false;
+  if ((s = launchGraph(p, a, stream, &launched, err, errLen)) != ATTN_OK || launched)
+    return s;
+  for (int i = 0; i < p->numLaunches; ++i) {
     const PlanLaunch *l = &p->launches[i];
-    const void *const *ptrs = d;
-    d += l->numTensors;
     if (l->grid[0] == 0 || l->grid[1] == 0 || l->grid[2] == 0)
       continue; /* no programs */
-    union {
-      int64_t slots[ATTNRT_MAX_KERNARG_BYTES / 8];
-      uint8_t bytes[ATTNRT_MAX_KERNARG_BYTES];
-    } args;
-    memcpy(args.bytes, l->args.bytes, l->used);
-    for (int j = 0; j < l->numTensors; ++j) {
-      uint64_t ptr = (uint64_t)(uintptr_t)ptrs[j];
-      putWord(putWord(args.bytes + l->offset[j], ptr), ptr);
-    }
-    AttnStatus s;
-    AttnrtTensorMapDesc maps[ATTN_BUNDLE_MAX_TENSOR_MAPS];
-    int numMaps = 0;
-    if (m->entries[l->kernel].num_tensor_maps > 0) {
-      AttnrtTensor t[ATTN_BUNDLE_MAX_ARGS];
-      for (int j = 0; j < l->numTensors; ++j) {
-        t[j] = l->tensors[j];
-        t[j].data = (void *)ptrs[j];
-      }
-      if ((s = describeMaps(m, l->kernel, t, maps, &numMaps, err, errLen)) != ATTN_OK)
-        return s;
-    }
     if (m->backend == BACKEND_CPU)
-      s = attnCpuLaunch(m->cpu, l->kernel, l->grid, args.slots, err, errLen);
+      s = attnCpuLaunch(m->cpu, l->kernel, l->grid, a[i].args.slots, err, errLen);
     else if (m->backend == BACKEND_CUDA)
       s = attnCudaLaunch(m->cuda, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
-                         args.bytes, l->used, maps, numMaps, stream, err, errLen);
+                         a[i].args.bytes, l->used, a[i].maps, a[i].numMaps, stream, err, errLen);
     else
       s = attnHipLaunch(m->hip, l->kernel, l->grid, m->entries[l->kernel].workgroup_size,
-                        args.bytes, l->used, stream, err, errLen);
+                        a[i].args.bytes, l->used, stream, err, errLen);
     if (s != ATTN_OK)
       return s;
   }
   return ATTN_OK;
 }
 
-void attnrtPlanDestroy(AttnrtPlan *p) { free(p); }
+void attnrtPlanDestroy(AttnrtPlan *p) {
+  if (!p)
+    return;
+  if (p->graph) {
+    attnCudaGraphDestroy(p->graph->graph);
+    pthread_mutex_destroy(&p->graph->lock);
+    free(p->graph);
+  }
+  free(p);
+}

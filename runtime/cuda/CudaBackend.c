@@ -50,6 +50,19 @@ typedef struct AttnICuContext *CuContext;
 typedef struct AttnICuModule *CuModuleRef;
 typedef struct AttnICuFunction *CuFunction;
 typedef struct AttnICuStream *CuStream;
+typedef struct AttnICuGraph *CuGraph;
+typedef struct AttnICuGraphNode *CuGraphNode;
+typedef struct AttnICuGraphExec *CuGraphExec;
+/* CUDA_KERNEL_NODE_PARAMS_v2 (the _v2 graph entry points take it): kern and
+ * ctx null = func in the current context. */
+typedef struct {
+  CuFunction func;
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
+  void **kernelParams;
+  void **extra;
+  void *kern;
+  CuContext ctx;
+} CuKernelNodeParams;
 #define ATTN_CUDA_SUCCESS 0
 #define ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
 #define ATTN_CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
@@ -95,6 +108,12 @@ _Static_assert(CU_TENSOR_MAP_SWIZZLE_128B == 3, "CUtensorMapSwizzle");
 _Static_assert(CU_TENSOR_MAP_L2_PROMOTION_L2_256B == ATTN_CU_TENSOR_MAP_L2_256B, "L2 promotion");
 _Static_assert(CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE == 0, "zero fill");
 _Static_assert(CU_TENSOR_MAP_INTERLEAVE_NONE == 0, "no interleave");
+_Static_assert(sizeof(CUDA_KERNEL_NODE_PARAMS_v2) == sizeof(CuKernelNodeParams) &&
+                   offsetof(CUDA_KERNEL_NODE_PARAMS_v2, kernelParams) ==
+                       offsetof(CuKernelNodeParams, kernelParams) &&
+                   offsetof(CUDA_KERNEL_NODE_PARAMS_v2, ctx) == offsetof(CuKernelNodeParams, ctx),
+               "CUDA_KERNEL_NODE_PARAMS_v2");
+_Static_assert(CU_STREAM_CAPTURE_STATUS_NONE == 0, "capture status none");
 #endif
 
 typedef struct {
@@ -121,6 +140,16 @@ typedef struct {
                                    int, int);
   CuResult (*getErrorName)(CuResult, const char **);
   CuResult (*getErrorString)(CuResult, const char **);
+  /* CUDA graphs (optional; the launch plans' graphs: attnCudaGraphCreate). */
+  CuResult (*graphCreate)(CuGraph *, unsigned);
+  CuResult (*graphAddKernelNode)(CuGraphNode *, CuGraph, const CuGraphNode *, size_t,
+                                 const CuKernelNodeParams *);
+  CuResult (*graphInstantiate)(CuGraphExec *, CuGraph, unsigned long long);
+  CuResult (*graphExecKernelNodeSetParams)(CuGraphExec, CuGraphNode, const CuKernelNodeParams *);
+  CuResult (*graphLaunch)(CuGraphExec, CuStream);
+  CuResult (*graphExecDestroy)(CuGraphExec);
+  CuResult (*graphDestroy)(CuGraph);
+  CuResult (*streamIsCapturing)(CuStream, int *);
 } CudaApi;
 
 struct AttnCudaDevice {
@@ -209,12 +238,37 @@ static int bindFirst(void *lib, const char *const *names, void *fnPtr, size_t si
 
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* The graph entry points, all or none (graphCreate null: no graphs). */
+static void bindGraphApi(CudaApi *api) {
+  struct {
+    const char *name;
+    void *fn;
+    size_t size;
+  } fns[] = {
+      {"cuGraphCreate", &api->graphCreate, sizeof api->graphCreate},
+      {"cuGraphAddKernelNode_v2", &api->graphAddKernelNode, sizeof api->graphAddKernelNode},
+      {"cuGraphInstantiateWithFlags", &api->graphInstantiate, sizeof api->graphInstantiate},
+      {"cuGraphExecKernelNodeSetParams_v2", &api->graphExecKernelNodeSetParams,
+       sizeof api->graphExecKernelNodeSetParams},
+      {"cuGraphLaunch", &api->graphLaunch, sizeof api->graphLaunch},
+      {"cuGraphExecDestroy", &api->graphExecDestroy, sizeof api->graphExecDestroy},
+      {"cuGraphDestroy", &api->graphDestroy, sizeof api->graphDestroy},
+      {"cuStreamIsCapturing", &api->streamIsCapturing, sizeof api->streamIsCapturing},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof *fns; ++i)
+    if (!bindFirst(api->lib, NAMES(fns[i].name), fns[i].fn, fns[i].size)) {
+      api->graphCreate = NULL;
+      return;
+    }
+}
+
 static AttnStatus bindApi(CudaApi *api, char *err, size_t errLen) {
   /* Optional: cuErr falls back to the code. */
   bindFirst(api->lib, NAMES("cuGetErrorName"), &api->getErrorName, sizeof api->getErrorName);
   bindFirst(api->lib, NAMES("cuGetErrorString"), &api->getErrorString, sizeof api->getErrorString);
   bindFirst(api->lib, NAMES("cuTensorMapEncodeTiled"), &api->tensorMapEncodeTiled,
             sizeof api->tensorMapEncodeTiled);
+  bindGraphApi(api);
   struct {
     const char *const *names;
     void *fn;
@@ -508,6 +562,49 @@ static AttnStatus encodeMap(const CudaApi *api, const AttnrtTensorMapDesc *d, ui
   return ATTN_OK;
 }
 
+/* A launch's parameters as cuLaunchKernel and kernel nodes take them: the
+ * flat buffer (extra) or, with tensor maps, one pointer per parameter:
+ * flat words, padding, 128-byte maps at 64-byte offsets
+ * (attnrtTensorMapOffset), as the PTX's .param .align 64 .b8 [128] lay out
+ * (the driver places them from the kernel image). Points into itself and
+ * at kernargs: used before either moves. */
+typedef struct {
+  _Alignas(ATTNRT_TENSOR_MAP_ALIGN) uint8_t params[ATTNRT_MAX_PARAM_BYTES];
+  void *paramPtrs[ATTNRT_MAX_KERNARG_BYTES / 8 + ATTN_BUNDLE_MAX_TENSOR_MAPS];
+  void *extra[5];
+  size_t size;
+  void **kernelParams; /* null: extra */
+} LaunchParams;
+
+static AttnStatus prepareParams(const CudaApi *api, void *kernargs, size_t kernargBytes,
+                                const AttnrtTensorMapDesc *maps, int numMaps, LaunchParams *lp,
+                                char *err, size_t errLen) {
+  lp->size = kernargBytes;
+  lp->kernelParams = NULL;
+  void *extra[] = {ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER, kernargs, ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE,
+                   &lp->size, ATTN_CU_LAUNCH_PARAM_END};
+  memcpy(lp->extra, extra, sizeof extra);
+  if (numMaps == 0)
+    return ATTN_OK;
+  if (numMaps > ATTN_BUNDLE_MAX_TENSOR_MAPS || kernargBytes > ATTNRT_MAX_KERNARG_BYTES)
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: %d tensor maps, at most %d", numMaps,
+                    ATTN_BUNDLE_MAX_TENSOR_MAPS);
+  memset(lp->params, 0, sizeof lp->params);
+  memcpy(lp->params, kernargs, kernargBytes);
+  AttnStatus s;
+  for (int i = 0; i < numMaps; ++i)
+    if ((s = encodeMap(api, &maps[i], lp->params + attnrtTensorMapOffset(kernargBytes, i), err,
+                       errLen)) != ATTN_OK)
+      return s;
+  size_t words = kernargBytes / 8;
+  for (size_t i = 0; i < words; ++i)
+    lp->paramPtrs[i] = lp->params + 8 * i;
+  for (int i = 0; i < numMaps; ++i)
+    lp->paramPtrs[words + (size_t)i] = lp->params + attnrtTensorMapOffset(kernargBytes, i);
+  lp->kernelParams = lp->paramPtrs;
+  return ATTN_OK;
+}
+
 AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[3],
                           int32_t workgroupSize, void *kernargs, size_t kernargBytes,
                           const AttnrtTensorMapDesc *maps, int numMaps, void *stream, char *err,
@@ -518,47 +615,168 @@ AttnStatus attnCudaLaunch(AttnCudaModule *m, int32_t kernel, const int64_t grid[
   AttnStatus s = checkLaunchSize(grid, workgroupSize, err, errLen);
   if (s != ATTN_OK)
     return s;
-  size_t size = kernargBytes;
-  /* With tensor maps: flat words, padding, 128-byte maps at 64-byte offsets
-   * (attnrtTensorMapOffset), as the PTX's .param .align 64 .b8 [128] lay out,
-   * passed as kernelParams (one pointer per parameter: the driver places
-   * them from the kernel image) rather than as one packed buffer. */
-  _Alignas(ATTNRT_TENSOR_MAP_ALIGN) uint8_t params[ATTNRT_MAX_PARAM_BYTES];
-  void *paramPtrs[ATTNRT_MAX_KERNARG_BYTES / 8 + ATTN_BUNDLE_MAX_TENSOR_MAPS];
-  void **kernelParams = NULL;
-  if (numMaps > 0) {
-    if (numMaps > ATTN_BUNDLE_MAX_TENSOR_MAPS || kernargBytes > ATTNRT_MAX_KERNARG_BYTES)
-      return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: %d tensor maps, at most %d", numMaps,
-                      ATTN_BUNDLE_MAX_TENSOR_MAPS);
-    memset(params, 0, sizeof params);
-    memcpy(params, kernargs, kernargBytes);
-    for (int i = 0; i < numMaps; ++i)
-      if ((s = encodeMap(&m->dev->api, &maps[i], params + attnrtTensorMapOffset(kernargBytes, i),
-                         err, errLen)) != ATTN_OK)
-        return s;
-    size_t words = kernargBytes / 8;
-    for (size_t i = 0; i < words; ++i)
-      paramPtrs[i] = params + 8 * i;
-    for (int i = 0; i < numMaps; ++i)
-      paramPtrs[words + (size_t)i] = params + attnrtTensorMapOffset(kernargBytes, i);
-    kernelParams = paramPtrs;
-  }
-  void *extra[] = {ATTN_CU_LAUNCH_PARAM_BUFFER_POINTER, kernargs, ATTN_CU_LAUNCH_PARAM_BUFFER_SIZE,
-                   &size, ATTN_CU_LAUNCH_PARAM_END};
+  LaunchParams lp;
+  if ((s = prepareParams(&m->dev->api, kernargs, kernargBytes, maps, numMaps, &lp, err, errLen)) !=
+      ATTN_OK)
+    return s;
   int pushed;
   if (!enterContext(m->dev, &pushed))
     return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
                     "CUDA: cannot make the context of cuda:%d current", m->dev->ordinal);
   /* 0 dynamic shared bytes: it is all static (top of the file). A null
    * stream is the legacy default stream. */
-  CuResult e =
-      m->dev->api.launchKernel(m->functions[kernel], (unsigned)grid[0], (unsigned)grid[1],
-                               (unsigned)grid[2], (unsigned)workgroupSize, 1, 1, 0,
-                               (CuStream)stream, kernelParams, kernelParams ? NULL : extra);
+  CuResult e = m->dev->api.launchKernel(m->functions[kernel], (unsigned)grid[0], (unsigned)grid[1],
+                                        (unsigned)grid[2], (unsigned)workgroupSize, 1, 1, 0,
+                                        (CuStream)stream, lp.kernelParams,
+                                        lp.kernelParams ? NULL : lp.extra);
   leaveContext(m->dev, pushed);
   char buf[160];
   if (e != ATTN_CUDA_SUCCESS)
     return attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: cuLaunchKernel failed on cuda:%d: %s",
                     m->dev->ordinal, cuErr(&m->dev->api, e, buf));
   return ATTN_OK;
+}
+
+/*--- launch plans as CUDA graphs -----------------------------------------===*/
+
+/* A chain of kernel nodes, one per launch of a plan, instantiated once; each
+ * launch sets the nodes' arguments (cuGraphExecKernelNodeSetParams copies
+ * them) and launches the graph: on the H100 machine a graph of two kernels
+ * launched in 2.9 us where one cuLaunchKernel took 5-7.6 (bench/RESULTS.md). */
+struct AttnCudaGraph {
+  AttnCudaModule *m;
+  CuGraph graph;
+  CuGraphExec exec;
+  int n;
+  CuGraphNode *nodes;
+};
+
+static void nodeParams(const AttnCudaModule *m, const AttnCudaLaunchDesc *l, const LaunchParams *lp,
+                       CuKernelNodeParams *np) {
+  memset(np, 0, sizeof *np);
+  np->func = m->functions[l->kernel];
+  np->gridDimX = (unsigned)l->grid[0];
+  np->gridDimY = (unsigned)l->grid[1];
+  np->gridDimZ = (unsigned)l->grid[2];
+  np->blockDimX = (unsigned)l->workgroupSize;
+  np->blockDimY = np->blockDimZ = 1;
+  np->kernelParams = lp->kernelParams;
+  np->extra = lp->kernelParams ? NULL : (void **)lp->extra;
+}
+
+void attnCudaGraphDestroy(AttnCudaGraph *g) {
+  if (!g)
+    return;
+  const CudaApi *api = &g->m->dev->api;
+  if (g->exec)
+    api->graphExecDestroy(g->exec);
+  if (g->graph)
+    api->graphDestroy(g->graph);
+  free(g->nodes);
+  free(g);
+}
+
+static AttnStatus graphFail(AttnCudaGraph *g, CuResult e, const char *what, char *err,
+                            size_t errLen) {
+  char buf[160];
+  AttnStatus s = attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: %s failed on cuda:%d: %s", what,
+                          g->m->dev->ordinal, cuErr(&g->m->dev->api, e, buf));
+  attnCudaGraphDestroy(g);
+  return s;
+}
+
+AttnStatus attnCudaGraphCreate(AttnCudaModule *m, const AttnCudaLaunchDesc *launches, int n,
+                               AttnCudaGraph **out, char *err, size_t errLen) {
+  *out = NULL;
+  const CudaApi *api = &m->dev->api;
+  if (!api->graphCreate || n <= 0)
+    return ATTN_OK; /* no graph entry points: launched one by one */
+  AttnStatus s;
+  for (int i = 0; i < n; ++i) {
+    if (!m->functions[launches[i].kernel])
+      return ATTN_OK; /* attnCudaLaunch says why */
+    if ((s = checkLaunchSize(launches[i].grid, launches[i].workgroupSize, err, errLen)) != ATTN_OK)
+      return s;
+  }
+  AttnCudaGraph *g = calloc(1, sizeof *g);
+  CuGraphNode *nodes = calloc((size_t)n, sizeof *nodes);
+  if (!g || !nodes) {
+    free(g);
+    free(nodes);
+    return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory making a CUDA graph");
+  }
+  g->m = m;
+  g->n = n;
+  g->nodes = nodes;
+  int pushed;
+  if (!enterContext(m->dev, &pushed)) {
+    attnCudaGraphDestroy(g);
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: cannot make the context of cuda:%d current", m->dev->ordinal);
+  }
+  CuResult e = api->graphCreate(&g->graph, 0);
+  for (int i = 0; i < n && e == ATTN_CUDA_SUCCESS; ++i) {
+    LaunchParams lp;
+    CuKernelNodeParams np;
+    if ((s = prepareParams(api, launches[i].kernargs, launches[i].kernargBytes, launches[i].maps,
+                           launches[i].numMaps, &lp, err, errLen)) != ATTN_OK) {
+      leaveContext(m->dev, pushed);
+      attnCudaGraphDestroy(g);
+      return s;
+    }
+    nodeParams(m, &launches[i], &lp, &np);
+    e = api->graphAddKernelNode(&g->nodes[i], g->graph, i ? &g->nodes[i - 1] : NULL, i ? 1 : 0,
+                                &np);
+  }
+  if (e == ATTN_CUDA_SUCCESS)
+    e = api->graphInstantiate(&g->exec, g->graph, 0);
+  leaveContext(m->dev, pushed);
+  if (e != ATTN_CUDA_SUCCESS)
+    return graphFail(g, e, "making the launch plan's graph", err, errLen);
+  *out = g;
+  return ATTN_OK;
+}
+
+bool attnCudaStreamCapturing(AttnCudaModule *m, void *stream) {
+  const CudaApi *api = &m->dev->api;
+  if (!api->streamIsCapturing)
+    return true; /* no graphs without it (bindGraphApi) */
+  int pushed, capturing = 1;
+  if (!enterContext(m->dev, &pushed))
+    return true;
+  if (api->streamIsCapturing((CuStream)stream, &capturing) != ATTN_CUDA_SUCCESS)
+    capturing = 1;
+  leaveContext(m->dev, pushed);
+  return capturing != 0;
+}
+
+AttnStatus attnCudaGraphLaunch(AttnCudaGraph *g, const AttnCudaLaunchDesc *launches, void *stream,
+                               bool *launched, char *err, size_t errLen) {
+  *launched = false;
+  const CudaApi *api = &g->m->dev->api;
+  int pushed;
+  if (!enterContext(g->m->dev, &pushed))
+    return attnFail(err, errLen, ATTN_ERROR_LAUNCH,
+                    "CUDA: cannot make the context of cuda:%d current", g->m->dev->ordinal);
+  CuResult e = ATTN_CUDA_SUCCESS;
+  AttnStatus s = ATTN_OK;
+  char buf[160];
+  for (int i = 0; i < g->n && e == ATTN_CUDA_SUCCESS && s == ATTN_OK; ++i) {
+    LaunchParams lp;
+    CuKernelNodeParams np;
+    if ((s = prepareParams(api, launches[i].kernargs, launches[i].kernargBytes, launches[i].maps,
+                           launches[i].numMaps, &lp, err, errLen)) != ATTN_OK)
+      break;
+    nodeParams(g->m, &launches[i], &lp, &np);
+    e = api->graphExecKernelNodeSetParams(g->exec, g->nodes[i], &np);
+  }
+  if (e == ATTN_CUDA_SUCCESS && s == ATTN_OK) {
+    e = api->graphLaunch(g->exec, (CuStream)stream);
+    *launched = e == ATTN_CUDA_SUCCESS;
+  }
+  if (e != ATTN_CUDA_SUCCESS && s == ATTN_OK)
+    s = attnFail(err, errLen, ATTN_ERROR_LAUNCH, "CUDA: launching a plan's graph on cuda:%d: %s",
+                 g->m->dev->ordinal, cuErr(api, e, buf));
+  leaveContext(g->m->dev, pushed);
+  return s;
 }
