@@ -281,8 +281,8 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
   s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
   check(s == ATTN_OK, "cuda plan add: %d %s", s, err);
   void *stream = (void *)(uintptr_t)0x6000;
-  for (int round = 0; round < 2; ++round) {
-    AttnrtTensor now[2] = {vec(round ? c : a, 1000), vec(round ? d : b, 1000)};
+  for (int round = 0; round < 3; ++round) {
+    AttnrtTensor now[2] = {vec(round % 2 ? c : a, 1000), vec(round % 2 ? d : b, 1000)};
     int before = fake->launches;
     s = attnrtLaunch(m, "fake", now, 2, stream, err, sizeof err);
     uint8_t want[ATTNRT_MAX_KERNARG_BYTES];
@@ -291,15 +291,42 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
     const void *data[2] = {now[0].data, now[1].data};
     fake->argBytes = 0;
     memset(fake->grid, 0, sizeof fake->grid);
+    /* Round 0 makes the plan's graph and launches it, round 1 sets its
+     * node's arguments anew; round 2 is on a stream being captured (the
+     * kernel itself, no graph launch). */
+    fake->capturing = round == 2;
+    int graphLaunches = fake->graphLaunches, sets = fake->nodeSetParams;
     s = attnrtPlanLaunch(p, data, 2, stream, err, sizeof err);
     check(s == ATTN_OK && fake->launches == before + 2, "cuda plan launch %d: %d %s", round, s,
           err);
+    check(fake->graphLaunches == graphLaunches + (round < 2) &&
+              fake->nodeSetParams == sets + (round < 2) && fake->graphs == 1,
+          "cuda plan launch %d: %d graph launches, %d argument sets, %d graphs", round,
+          fake->graphLaunches - graphLaunches, fake->nodeSetParams - sets, fake->graphs);
     check(fake->argBytes == wantBytes && wantBytes == 80 && memcmp(fake->args, want, 80) == 0,
           "cuda plan launch %d: kernarg bytes differ from attnrtLaunch's", round);
-    check(fake->grid[0] == 1000 && fake->block[0] == 128 && fake->stream == stream,
+    check(fake->grid[0] == 1000 && fake->block[0] == 128 && fake->stream == stream &&
+              fake->paramsNull && fake->ctxCurrentAtLaunch,
           "cuda plan launch %d: grid %u block %u stream %p", round, fake->grid[0], fake->block[0],
           fake->stream);
   }
+  fake->capturing = 0;
+  attnrtPlanDestroy(p);
+  check(fake->graphs == 0, "cuda plan: its graph destroyed with it (%d left)", fake->graphs);
+  /* ATTN_CUDA_GRAPHS=0: the kernels one by one. */
+  setenv("ATTN_CUDA_GRAPHS", "0", 1);
+  p = NULL;
+  s = attnrtPlanCreate(m, &p, err, sizeof err);
+  unsetenv("ATTN_CUDA_GRAPHS");
+  if (s == ATTN_OK)
+    s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
+  int graphLaunches = fake->graphLaunches, before = fake->launches;
+  const void *data[2] = {a, b};
+  if (s == ATTN_OK)
+    s = attnrtPlanLaunch(p, data, 2, stream, err, sizeof err);
+  check(s == ATTN_OK && fake->launches == before + 1 && fake->graphLaunches == graphLaunches &&
+            fake->graphs == 0,
+        "cuda plan with ATTN_CUDA_GRAPHS=0: %d %s", s, err);
   attnrtPlanDestroy(p);
   /* Sizes of 2^30 and more are no GPU limit (element offsets are 64-bit;
    * there used to be one at 2^30): a plan takes them. */

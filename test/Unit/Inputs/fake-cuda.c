@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef int CUresult;
@@ -135,28 +136,59 @@ CUresult cuModuleGetFunction(void **fn, void *module, const char *name) {
   return contextCurrent() ? 0 : 201;
 }
 
-/* Checks the buffer form of `extra`, copies the argument bytes. */
-static void recordArgs(void **extra) {
-  state.extraOk = extra && extra[0] == (void *)0x01 && extra[2] == (void *)0x02 &&
-                  extra[4] == (void *)0x00 && extra[3];
-  state.argBytes = state.extraOk ? *(size_t *)extra[3] : 0;
-  if (state.extraOk && state.argBytes <= sizeof state.args)
-    memcpy(state.args, extra[1], state.argBytes);
+/* A launch's arguments as recorded: the buffer form of `extra` checked and
+ * copied, or the kernelParams laid out as a packed buffer would be. */
+typedef struct {
+  int extraOk, paramsNull;
+  size_t argBytes;
+  unsigned char args[2048];
+} Recorded;
+
+static void recordArgs(void **extra, Recorded *r) {
+  r->paramsNull = 1;
+  r->extraOk = extra && extra[0] == (void *)0x01 && extra[2] == (void *)0x02 &&
+               extra[4] == (void *)0x00 && extra[3];
+  r->argBytes = r->extraOk ? *(size_t *)extra[3] : 0;
+  if (r->extraOk && r->argBytes <= sizeof r->args)
+    memcpy(r->args, extra[1], r->argBytes);
 }
 
-static void recordParams(void **params) {
+static void recordParams(void **params, Recorded *r) {
   size_t at = 0;
-  state.extraOk = 0;
-  memset(state.args, 0, sizeof state.args);
+  r->paramsNull = 0;
+  r->extraOk = 0;
+  memset(r->args, 0, sizeof r->args);
   for (int i = 0; i < state.numParams && i < 64; ++i) {
     unsigned n = state.paramSizes[i];
     size_t align = n > 8 ? 64 : n;
     at = (at + align - 1) / align * align;
-    if (at + n <= sizeof state.args)
-      memcpy(state.args + at, params[i], n);
+    if (at + n <= sizeof r->args)
+      memcpy(r->args + at, params[i], n);
     at += n;
   }
-  state.argBytes = at;
+  r->argBytes = at;
+}
+
+static void record(void **params, void **extra, Recorded *r) {
+  if (params)
+    recordParams(params, r);
+  else
+    recordArgs(extra, r);
+}
+
+/* What the test reads back of a launch (cuLaunchKernel or a graph node). */
+static void launched(const unsigned grid[3], const unsigned block[3], unsigned sharedBytes,
+                     void *stream, const Recorded *r) {
+  ++state.launches;
+  memcpy(state.grid, grid, sizeof state.grid);
+  memcpy(state.block, block, sizeof state.block);
+  state.sharedBytes = sharedBytes;
+  state.stream = stream;
+  state.ctxCurrentAtLaunch = contextCurrent();
+  state.paramsNull = r->paramsNull;
+  state.extraOk = r->extraOk;
+  state.argBytes = r->argBytes;
+  memcpy(state.args, r->args, sizeof state.args);
 }
 
 CUresult cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *address,
@@ -183,16 +215,105 @@ CUresult cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigne
                         unsigned bz, unsigned sharedBytes, void *stream, void **params,
                         void **extra) {
   (void)fn;
-  ++state.launches;
-  state.grid[0] = gx, state.grid[1] = gy, state.grid[2] = gz;
-  state.block[0] = bx, state.block[1] = by, state.block[2] = bz;
-  state.sharedBytes = sharedBytes;
-  state.stream = stream;
-  state.ctxCurrentAtLaunch = contextCurrent();
-  state.paramsNull = params == NULL;
-  if (params)
-    recordParams(params);
-  else
-    recordArgs(extra);
+  static Recorded r;
+  record(params, extra, &r);
+  launched((unsigned[]){gx, gy, gz}, (unsigned[]){bx, by, bz}, sharedBytes, stream, &r);
+  return 0;
+}
+
+/*--- graphs: a chain of kernel nodes; the graph is its own exec ----------===*/
+
+typedef struct { /* CUDA_KERNEL_NODE_PARAMS_v2 */
+  void *func;
+  unsigned grid[3], block[3], sharedBytes;
+  void **kernelParams, **extra;
+  void *kern, *ctx;
+} NodeParams;
+
+enum { FAKE_NODES = 8 };
+typedef struct {
+  int n, instantiated;
+  struct {
+    unsigned grid[3], block[3], sharedBytes;
+    Recorded args;
+  } node[FAKE_NODES];
+} FakeGraph;
+
+static void setNode(FakeGraph *g, int i, const NodeParams *p) {
+  memcpy(g->node[i].grid, p->grid, sizeof p->grid);
+  memcpy(g->node[i].block, p->block, sizeof p->block);
+  g->node[i].sharedBytes = p->sharedBytes;
+  record(p->kernelParams, p->extra, &g->node[i].args);
+}
+
+/* Node handles: 1-based indices (never null). */
+CUresult cuGraphCreate(void **graph, unsigned flags) {
+  FakeGraph *g = calloc(1, sizeof *g);
+  *graph = g;
+  return g && flags == 0 ? 0 : 1;
+}
+
+CUresult cuGraphAddKernelNode_v2(void **node, void *graph, void *const *deps, size_t numDeps,
+                                 const NodeParams *p) {
+  FakeGraph *g = graph;
+  /* a chain: each node after the one added before it */
+  if (!g || g->n == FAKE_NODES || numDeps != (g->n ? 1u : 0u) ||
+      (numDeps && deps[0] != (void *)(uintptr_t)g->n) || !contextCurrent())
+    return 1;
+  setNode(g, g->n, p);
+  *node = (void *)(uintptr_t)++g->n;
+  return 0;
+}
+
+CUresult cuGraphInstantiateWithFlags(void **exec, void *graph, unsigned long long flags) {
+  FakeGraph *g = graph;
+  if (!g || flags || g->instantiated || !contextCurrent())
+    return 1;
+  g->instantiated = 1;
+  ++state.graphs;
+  *exec = g;
+  return 0;
+}
+
+CUresult cuGraphExecKernelNodeSetParams_v2(void *exec, void *node, const NodeParams *p) {
+  FakeGraph *g = exec;
+  uintptr_t i = (uintptr_t)node;
+  if (!g || !g->instantiated || i < 1 || i > (uintptr_t)g->n || !contextCurrent())
+    return 1;
+  ++state.nodeSetParams;
+  setNode(g, (int)i - 1, p);
+  return 0;
+}
+
+CUresult cuGraphLaunch(void *exec, void *stream) {
+  FakeGraph *g = exec;
+  if (!g || !g->instantiated || state.capturing || !contextCurrent())
+    return 1;
+  ++state.graphLaunches;
+  for (int i = 0; i < g->n; ++i)
+    launched(g->node[i].grid, g->node[i].block, g->node[i].sharedBytes, stream, &g->node[i].args);
+  return 0;
+}
+
+CUresult cuGraphExecDestroy(void *exec) {
+  FakeGraph *g = exec;
+  if (!g || !g->instantiated)
+    return 1;
+  g->instantiated = 0;
+  --state.graphs;
+  return 0;
+}
+
+CUresult cuGraphDestroy(void *graph) {
+  FakeGraph *g = graph;
+  if (!g || g->instantiated)
+    return 1; /* attnrt destroys the exec first */
+  free(g);
+  return 0;
+}
+
+CUresult cuStreamIsCapturing(void *stream, int *status) {
+  (void)stream;
+  *status = state.capturing;
   return 0;
 }

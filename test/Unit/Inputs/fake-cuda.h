@@ -39,6 +39,14 @@ typedef struct FakeCuda {
   int encodes;
   int encodeResult; /* set by the test: what it returns */
   unsigned long long mapStrides[3];
+  /* CUDA graphs: cuStreamIsCapturing reports `capturing` (set by the test);
+   * a graph launch runs its nodes as cuLaunchKernel would be called with
+   * the arguments of their last cuGraphExecKernelNodeSetParams (launches,
+   * grid, args... as above). */
+  int capturing;
+  int graphs;        /* executable graphs instantiated minus destroyed */
+  int graphLaunches; /* cuGraphLaunch calls */
+  int nodeSetParams; /* cuGraphExecKernelNodeSetParams calls */
 } FakeCuda;
 
 /* The one instance, exported by fake-cuda.so. */
