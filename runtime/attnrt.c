@@ -527,8 +527,9 @@ AttnStatus attnrtPlanCreate(AttnrtModule *m, AttnrtPlan **out, char *err, size_t
     *out = NULL;
     return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory creating a plan");
   }
+  /* Opt-in until measured on a GPU (ATTN_CUDA_GRAPHS=1): docs/python.md. */
   const char *env = getenv("ATTN_CUDA_GRAPHS");
-  g->state = m->backend != BACKEND_CUDA || (env && !strcmp(env, "0")) ? -1 : 0;
+  g->state = m->backend == BACKEND_CUDA && env && !strcmp(env, "1") ? 0 : -1;
   (*out)->module = m;
   (*out)->graph = g;
   return ATTN_OK;
@@ -644,10 +645,11 @@ static void cudaDescs(const AttnrtPlan *p, LaunchArgs *a, AttnCudaLaunchDesc *ou
 /* Launches a CUDA plan as one graph (made at its first launch outside
  * stream capture); *launched false: the caller launches one by one (no
  * graph, or the stream is being captured). A graph that cannot be made is
- * not retried; its error is dropped (the launches one by one report theirs).
+ * not retried, and one whose launch fails is dropped (nothing was launched:
+ * the launches one by one follow and report their own errors).
  * Kernels of one plan's graph launched on two streams run one after the
- * other (a graph's launches are ordered); ATTN_CUDA_GRAPHS=0 turns graphs
- * off. */
+ * other (a graph's launches are ordered). Opt-in: ATTN_CUDA_GRAPHS=1 when
+ * the plan is created. */
 static AttnStatus launchGraph(const AttnrtPlan *p, LaunchArgs *a, void *stream, bool *launched,
                               char *err, size_t errLen) {
   *launched = false;
@@ -673,8 +675,17 @@ static AttnStatus launchGraph(const AttnrtPlan *p, LaunchArgs *a, void *stream, 
     else
       g->state = 1;
   }
-  if (g->state == 1)
-    s = attnCudaGraphLaunch(g->graph, descs, stream, launched, err, errLen);
+  if (g->state == 1 &&
+      attnCudaGraphLaunch(g->graph, descs, stream, launched, err, errLen) != ATTN_OK) {
+    /* Nothing was launched: the kernels go one by one from now on (and
+     * report the error if there is one to report). */
+    attnCudaGraphDestroy(g->graph);
+    g->graph = NULL;
+    g->state = -1;
+    *launched = false;
+    if (err && errLen)
+      err[0] = '\0';
+  }
   pthread_mutex_unlock(&g->lock);
   return s;
 }

@@ -281,7 +281,16 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
   s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
   check(s == ATTN_OK, "cuda plan add: %d %s", s, err);
   void *stream = (void *)(uintptr_t)0x6000;
-  for (int round = 0; round < 3; ++round) {
+  /* Graphs are opt-in (ATTN_CUDA_GRAPHS=1 when the plan is created). */
+  attnrtPlanDestroy(p);
+  setenv("ATTN_CUDA_GRAPHS", "1", 1);
+  p = NULL;
+  s = attnrtPlanCreate(m, &p, err, sizeof err);
+  unsetenv("ATTN_CUDA_GRAPHS");
+  if (s == ATTN_OK)
+    s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
+  check(s == ATTN_OK, "cuda plan with graphs: %d %s", s, err);
+  for (int round = 0; round < 3 && s == ATTN_OK; ++round) {
     AttnrtTensor now[2] = {vec(round % 2 ? c : a, 1000), vec(round % 2 ? d : b, 1000)};
     int before = fake->launches;
     s = attnrtLaunch(m, "fake", now, 2, stream, err, sizeof err);
@@ -311,22 +320,29 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
           fake->stream);
   }
   fake->capturing = 0;
+  /* A graph the driver refuses to update is dropped: the kernel itself runs. */
+  fake->setParamsResult = 1;
+  int before = fake->launches, graphLaunches = fake->graphLaunches;
+  const void *again[2] = {a, b};
+  s = attnrtPlanLaunch(p, again, 2, stream, err, sizeof err);
+  fake->setParamsResult = 0;
+  check(s == ATTN_OK && fake->launches == before + 1 && fake->graphLaunches == graphLaunches &&
+            fake->graphs == 0 && fake->argBytes == 80,
+        "cuda plan whose graph fails: %d %s (%d graphs)", s, err, fake->graphs);
   attnrtPlanDestroy(p);
   check(fake->graphs == 0, "cuda plan: its graph destroyed with it (%d left)", fake->graphs);
-  /* ATTN_CUDA_GRAPHS=0: the kernels one by one. */
-  setenv("ATTN_CUDA_GRAPHS", "0", 1);
+  /* Without ATTN_CUDA_GRAPHS=1: the kernels one by one. */
   p = NULL;
   s = attnrtPlanCreate(m, &p, err, sizeof err);
-  unsetenv("ATTN_CUDA_GRAPHS");
   if (s == ATTN_OK)
     s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
-  int graphLaunches = fake->graphLaunches, before = fake->launches;
+  graphLaunches = fake->graphLaunches, before = fake->launches;
   const void *data[2] = {a, b};
   if (s == ATTN_OK)
     s = attnrtPlanLaunch(p, data, 2, stream, err, sizeof err);
   check(s == ATTN_OK && fake->launches == before + 1 && fake->graphLaunches == graphLaunches &&
             fake->graphs == 0,
-        "cuda plan with ATTN_CUDA_GRAPHS=0: %d %s", s, err);
+        "cuda plan without ATTN_CUDA_GRAPHS=1: %d %s", s, err);
   attnrtPlanDestroy(p);
   /* Sizes of 2^30 and more are no GPU limit (element offsets are 64-bit;
    * there used to be one at 2^30): a plan takes them. */

@@ -162,8 +162,19 @@ size_t attnrtTensorMapOffset(size_t flatBytes, int i);
  * (numData = the total tensor count of the added launches; null only for empty
  * tensors) into a copy of the packed arguments and runs the launches in order on
  * `stream`, as attnrtLaunch would; it stops at the first failure. The module must
- * outlive the plan. A plan is not changed by launches: several threads may launch one
- * plan at once (adding to it while another thread launches is not allowed). */
+ * outlive the plan. Several threads may launch one plan at once (adding to it while
+ * another thread launches is not allowed).
+ *
+ * With ATTN_CUDA_GRAPHS=1 (when the plan is created; off by default until measured on a
+ * GPU) a CUDA plan whose launches all have programs runs as one CUDA graph: made at its
+ * first launch on a stream that is not being captured, then each launch sets the
+ * nodes' arguments (cuGraphExecKernelNodeSetParams) and launches it (cuGraphLaunch),
+ * one driver submission instead of one per kernel (on the H100 machine a graph of two
+ * kernels launched in 2.9 us, one cuLaunchKernel in 5-7.6). On a stream being captured
+ * the kernels are launched one by one (into the caller's graph). Launches of one
+ * plan's graph are serialized by a lock, and the GPU orders them (two streams running
+ * one plan run its kernels one after the other). A graph that cannot be made, or whose
+ * launch fails, is dropped and the kernels are launched one by one. */
 typedef struct AttnrtPlan AttnrtPlan;
 
 #define ATTNRT_PLAN_MAX_LAUNCHES 4

@@ -281,6 +281,8 @@ CUresult cuGraphExecKernelNodeSetParams_v2(void *exec, void *node, const NodePar
   if (!g || !g->instantiated || i < 1 || i > (uintptr_t)g->n || !contextCurrent())
     return 1;
   ++state.nodeSetParams;
+  if (state.setParamsResult)
+    return state.setParamsResult;
   setNode(g, (int)i - 1, p);
   return 0;
 }

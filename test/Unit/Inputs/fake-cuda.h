@@ -44,9 +44,10 @@ typedef struct FakeCuda {
    * the arguments of their last cuGraphExecKernelNodeSetParams (launches,
    * grid, args... as above). */
   int capturing;
-  int graphs;        /* executable graphs instantiated minus destroyed */
-  int graphLaunches; /* cuGraphLaunch calls */
-  int nodeSetParams; /* cuGraphExecKernelNodeSetParams calls */
+  int setParamsResult; /* what cuGraphExecKernelNodeSetParams returns (set by the test) */
+  int graphs;          /* executable graphs instantiated minus destroyed */
+  int graphLaunches;   /* cuGraphLaunch calls */
+  int nodeSetParams;   /* cuGraphExecKernelNodeSetParams calls */
 } FakeCuda;
 
 /* The one instance, exported by fake-cuda.so. */
