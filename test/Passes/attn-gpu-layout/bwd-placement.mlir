@@ -6,8 +6,10 @@
 // estimate fits (docs/backward.md, "On sm_90a").
 // D = 64: everything stays in registers (K, V in dK/dV; Q, dout in dQ).
 // RUN: sed 's/x128xbf16/x64xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-flash-backward --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D64
-// D = 128: dK/dV stages K and V; dQ keeps Q and dout in registers.
-// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-flash-backward --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D128
+// D = 128: dK/dV stages K and V; dQ keeps Q and dout in registers, with 16-query tiles
+// (block-n=16) and with the table's 32 for this op without score modifiers.
+// RUN: attn-opt %s --attn-gqa-map "--attn-tile=target=sm_90a block-n=16" --attn-flash-backward --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D128
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-flash-backward --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D128-32
 // D = 256: 8 warps (config), the dK / dV / dQ columns split between two warps
 // (attn.warp_cols = 2); dK/dV stages K and V, dQ stages Q (dout stays).
 // RUN: sed 's/x128xbf16/x256xbf16/g' %s | attn-opt --attn-gqa-map --attn-tile=target=sm_90a --attn-flash-backward --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=D256
@@ -45,6 +47,15 @@
 // D128: vector.transfer_read %arg3{{.*}}attn.layout = "regs.mma_a"{{.*}} vector<64x128xbf16>
 // D128-NOT: mma_sync.m16n8k16.ss
 // D128-LABEL: func.func @f(
+
+// D128-32-LABEL: func.func @f_attn_bwd0_dkdv(
+// D128-32-SAME: block_n = 32
+// D128-32: vector.transfer_read %arg1{{.*}}attn.layout = "smem.pad8"{{.*}} vector<64x128xbf16>
+// D128-32: vector.transfer_read %arg2{{.*}}attn.layout = "smem.pad8"{{.*}} vector<64x128xbf16>
+// D128-32: vector.transfer_read %arg0{{.*}}attn.layout = "smem.pad8"{{.*}} vector<32x128xbf16>
+// D128-32-LABEL: func.func @f_attn_bwd0_dq(
+// D128-32: vector.transfer_read %arg0{{.*}}attn.layout = "regs.mma_a"{{.*}} vector<64x128xbf16>
+// D128-32: vector.transfer_read %arg3{{.*}}attn.layout = "regs.mma_a"{{.*}} vector<64x128xbf16>
 
 // D256-LABEL: func.func @f_attn_bwd0_dkdv(
 // D256-SAME: num_warps = 8
