@@ -1291,6 +1291,21 @@ static void wsReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
   putRingTile(L, b, res, t, isV, dyn, wsBarrier(L, b, true, isV, slot));
 }
 
+/* res lives in shared memory slot `slot` at base (+ dyn, a ring slot's offset); a new
+ * generation so a use of the slot's previous tile is caught (attnGpuSmemOperand). */
+static void putSmemTile(AttnGpuLower *L, MlirValue res, int64_t rows, int64_t cols, int64_t base,
+                        MlirValue dyn, int slot) {
+  attnGpuPut(L, res,
+             (AttnRep){.kind = ATTN_REP_SMEM,
+                       .rows = rows,
+                       .cols = cols,
+                       .stride = rowStride(L, cols),
+                       .base = base,
+                       .dynBase = dyn,
+                       .slot = slot,
+                       .generation = ++L->smemGeneration[slot]});
+}
+
 static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t,
                      bool isV) {
   NvState *s = N(L);
@@ -1315,15 +1330,7 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
     MlirValue dyn = prefetchRead(L, b, op, loop, isV);
     if (L->failed)
       return;
-    attnGpuPut(L, res,
-               (AttnRep){.kind = ATTN_REP_SMEM,
-                         .rows = rows,
-                         .cols = cols,
-                         .stride = rowStride(L, cols),
-                         .base = base,
-                         .dynBase = dyn,
-                         .slot = slot,
-                         .generation = ++L->smemGeneration[slot]});
+    putSmemTile(L, res, rows, cols, base, dyn, slot);
     return;
   }
   if (s->wg && attnIsOp(loop, "scf.for") &&
@@ -1353,15 +1360,7 @@ static void readTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const At
     issueRead(L, b, t, base);
     waitAll(L, b);
   }
-  attnGpuPut(L, res,
-             (AttnRep){.kind = ATTN_REP_SMEM,
-                       .rows = rows,
-                       .cols = cols,
-                       .stride = rowStride(L, cols),
-                       .base = base,
-                       .dynBase = dyn,
-                       .slot = slot,
-                       .generation = ++L->smemGeneration[slot]});
+  putSmemTile(L, res, rows, cols, base, dyn, slot);
 }
 
 /*===--- Matmuls -----------------------------------------------------------------===*/

@@ -17,7 +17,7 @@ ATTN_CUDA_GRAPHS=1 timeout 60 $PT python/tests/test_flash_cuda.py -k "cuda_graph
 echo "rc=$?" >> "$OUT/pytest-capture.log"; grep -E "^FAILED|passed|failed|rc=" "$OUT/pytest-capture.log" | tail -4
 for g in 1 0 1; do
   ATTN_CUDA_GRAPHS=$g timeout 40 python3 bench/experiments/hostprof.py > "$OUT/hostprof-$g.log" 2>&1
-  echo "graphs=$g rc=$?"; grep -E "no sync|plan.launch alone|sdpa" "$OUT/hostprof-$g.log" | head -7
+  echo "graphs=$g rc=$?"; grep -E "no sync|plan.launch alone|sdpa|paged" "$OUT/hostprof-$g.log" | head -7
 done
 ATTNC_BUNDLE_DIR=$NEW timeout 70 $PT python/tests/test_backward_cuda.py > "$OUT/pytest-bwd.log" 2>&1
 echo "rc=$?" >> "$OUT/pytest-bwd.log"; grep -E "^FAILED|passed|failed|rc=" "$OUT/pytest-bwd.log" | tail -4
