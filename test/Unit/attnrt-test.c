@@ -290,8 +290,8 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
   if (s == ATTN_OK)
     s = attnrtPlanAdd(p, "fake", t, 2, err, sizeof err);
   check(s == ATTN_OK, "cuda plan with graphs: %d %s", s, err);
-  for (int round = 0; round < 3 && s == ATTN_OK; ++round) {
-    AttnrtTensor now[2] = {vec(round % 2 ? c : a, 1000), vec(round % 2 ? d : b, 1000)};
+  for (int round = 0; round < 4 && s == ATTN_OK; ++round) {
+    AttnrtTensor now[2] = {vec(round ? c : a, 1000), vec(round ? d : b, 1000)};
     int before = fake->launches;
     s = attnrtLaunch(m, "fake", now, 2, stream, err, sizeof err);
     uint8_t want[ATTNRT_MAX_KERNARG_BYTES];
@@ -300,16 +300,17 @@ static void checkCudaPlan(AttnrtModule *m, FakeCuda *fake) {
     const void *data[2] = {now[0].data, now[1].data};
     fake->argBytes = 0;
     memset(fake->grid, 0, sizeof fake->grid);
-    /* Round 0 makes the plan's graph and launches it, round 1 sets its
-     * node's arguments anew; round 2 is on a stream being captured (the
-     * kernel itself, no graph launch). */
-    fake->capturing = round == 2;
+    /* Round 0 makes the plan's graph (its node set from these arguments)
+     * and launches it, round 1 sets the node's arguments anew, round 2 has
+     * the same arguments (no set); round 3 is on a stream being captured
+     * (the kernel itself, no graph launch). */
+    fake->capturing = round == 3;
     int graphLaunches = fake->graphLaunches, sets = fake->nodeSetParams;
     s = attnrtPlanLaunch(p, data, 2, stream, err, sizeof err);
     check(s == ATTN_OK && fake->launches == before + 2, "cuda plan launch %d: %d %s", round, s,
           err);
-    check(fake->graphLaunches == graphLaunches + (round < 2) &&
-              fake->nodeSetParams == sets + (round < 2) && fake->graphs == 1,
+    check(fake->graphLaunches == graphLaunches + (round < 3) &&
+              fake->nodeSetParams == sets + (round == 1) && fake->graphs == 1,
           "cuda plan launch %d: %d graph launches, %d argument sets, %d graphs", round,
           fake->graphLaunches - graphLaunches, fake->nodeSetParams - sets, fake->graphs);
     check(fake->argBytes == wantBytes && wantBytes == 80 && memcmp(fake->args, want, 80) == 0,
