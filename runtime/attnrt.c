@@ -527,9 +527,10 @@ AttnStatus attnrtPlanCreate(AttnrtModule *m, AttnrtPlan **out, char *err, size_t
     *out = NULL;
     return attnFail(err, errLen, ATTN_ERROR_OUT_OF_MEMORY, "out of memory creating a plan");
   }
-  /* Opt-in until measured on a GPU (ATTN_CUDA_GRAPHS=1): docs/python.md. */
+  /* On by default (measured on the H100: bench/RESULTS.md); ATTN_CUDA_GRAPHS=0 turns
+   * it off (docs/python.md). */
   const char *env = getenv("ATTN_CUDA_GRAPHS");
-  g->state = m->backend == BACKEND_CUDA && env && !strcmp(env, "1") ? 0 : -1;
+  g->state = m->backend == BACKEND_CUDA && !(env && !strcmp(env, "0")) ? 0 : -1;
   (*out)->module = m;
   (*out)->graph = g;
   return ATTN_OK;
@@ -648,8 +649,8 @@ static void cudaDescs(const AttnrtPlan *p, LaunchArgs *a, AttnCudaLaunchDesc *ou
  * not retried, and one whose launch fails is dropped (nothing was launched:
  * the launches one by one follow and report their own errors).
  * Kernels of one plan's graph launched on two streams run one after the
- * other (a graph's launches are ordered). Opt-in: ATTN_CUDA_GRAPHS=1 when
- * the plan is created. */
+ * other (a graph's launches are ordered). ATTN_CUDA_GRAPHS=0 when the plan
+ * is created turns it off. */
 static AttnStatus launchGraph(const AttnrtPlan *p, LaunchArgs *a, void *stream, bool *launched,
                               char *err, size_t errLen) {
   *launched = false;
