@@ -253,6 +253,18 @@ bool attnGpuHasMatmul(MlirOperation func) {
   return found;
 }
 
+MlirType attnGpuFp8MathType(MlirBlock entry) {
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(entry); ++i) {
+    MlirType t = mlirValueGetType(mlirBlockGetArgument(entry, i));
+    if (!mlirTypeIsAMemRef(t))
+      continue;
+    MlirType e = mlirShapedTypeGetElementType(t);
+    if (mlirTypeIsAF16(e) || mlirTypeIsABF16(e))
+      return e;
+  }
+  return (MlirType){NULL};
+}
+
 bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop) {
   MlirBlock owner = mlirValueIsABlockArgument(v) ? mlirBlockArgumentGetOwner(v)
                                                  : mlirOperationGetBlock(mlirOpResultGetOwner(v));

@@ -321,6 +321,11 @@ void attnGpuIfEnd(AttnBuilder *b, AttnGpuIf *s);
 /* Whether the kernel function multiplies tiles at all (the paged merge
  * kernel does not: it has no Q and no K/V tiles). */
 bool attnGpuHasMatmul(MlirOperation func);
+/* The 16-bit type an fp8 attn.mha kernel computes in (its fp8 tiles are
+ * dequantized to it as they are staged, on every GPU target): out's, the
+ * one f16/bf16 memref parameter of the kernel's entry block; null when there
+ * is none (refused by the caller). */
+MlirType attnGpuFp8MathType(MlirBlock entry);
 /* Whether `v` (kernel IR) is defined outside `loop`. */
 bool attnGpuDefinedOutside(MlirValue v, MlirOperation loop);
 

@@ -461,19 +461,21 @@ static bool fp8LoweredOnSm90(MlirAttribute kernel) {
 }
 
 /* Whether gfx942 / gfx950 lower the kernel with fp8 operands:
- * attn.paged_attention's split kernels (fp8 K/V caches, q 16-bit). Their fp8
- * tiles are dequantized to q's type between the global load and the LDS
- * store (attn-lower-amdgpu: v_cvt_pk_f32_fp8, whose format is the chip's:
- * FNUZ on gfx942, OCP e4m3fn on gfx950), so the MFMAs are the 16-bit ones. */
+ * attn.paged_attention's split kernels (fp8 K/V caches, q 16-bit) and
+ * attn.mha / attn.mha_varlen's forward kernels (fp8 q, k, v). Their fp8
+ * tiles are dequantized to the 16-bit math type (q's, or out's for fp8 q)
+ * between the global load and the LDS store or Q's registers
+ * (attn-lower-amdgpu: v_cvt_pk_f32_fp8, whose format is the chip's: FNUZ on
+ * gfx942, OCP e4m3fn on gfx950), so the MFMAs are the 16-bit ones. */
 static bool fp8LoweredOnAmd(MlirAttribute kernel) {
-  return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged");
+  return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged") || kindIs(kernel, "mha") ||
+         kindIs(kernel, "mha_varlen");
 }
 
 /* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on
- * sm_90a (fp8LoweredOnSm90) and, for fp8 KV caches, on AMD
- * (fp8LoweredOnAmd); everything else (attn.mla's fp8 latent cache, fp8
- * attn.mha on AMD) needs fp8 operand layouts this lowering lacks, and runs
- * on the CPU. */
+ * sm_90a (fp8LoweredOnSm90) and AMD (fp8LoweredOnAmd); everything else
+ * (attn.mla's fp8 latent cache, SAGE) needs fp8 operand layouts this
+ * lowering lacks, and runs on the CPU. */
 static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *target) {
   if (!strcmp(target, "sm_90a") && fp8LoweredOnSm90(kernel))
     return false;
@@ -488,8 +490,8 @@ static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *targ
     char message[400];
     snprintf(message, sizeof(message),
              "has fp8 operands, which target '%s' does not implement yet (%s; of fp8 kernels "
-             "the GPUs lower only attn.mha / attn.mha_varlen on sm_90a and attn.paged_attention's "
-             "fp8 KV caches on sm_90a, gfx942 and gfx950; the rest runs on the CPU: attn-to-cpu; "
+             "the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV "
+             "caches (sm_90a, gfx942, gfx950); the rest runs on the CPU: attn-to-cpu; "
              "docs/fp8.md)",
              target,
              mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");

@@ -803,14 +803,18 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   MlirBlock old = mlirRegionGetFirstBlock(mlirOperationGetRegion(func, 0));
   MlirType qElem = mlirShapedTypeGetElementType(mlirValueGetType(mlirBlockGetArgument(old, 0)));
   bool matmul = attnGpuHasMatmul(func);
+  /* An fp8 Q (attn.mha's fp8 kernels) computes in out's 16-bit type: every
+   * fp8 tile is dequantized on its way into registers or LDS. */
+  if (matmul && attnIsFp8Type(qElem))
+    qElem = attnGpuFp8MathType(old);
   AttnMfmaElem elem;
   /* A kernel without matmuls (the paged merge kernel) has no Q: it only
    * uses the C layout, which f16 and bf16 instructions share. */
   if (!matmul)
     elem = ATTN_MFMA_F16;
-  else if (mlirTypeIsAF16(qElem))
+  else if (!mlirTypeIsNull(qElem) && mlirTypeIsAF16(qElem))
     elem = ATTN_MFMA_F16;
-  else if (mlirTypeIsABF16(qElem))
+  else if (!mlirTypeIsNull(qElem) && mlirTypeIsABF16(qElem))
     elem = ATTN_MFMA_BF16;
   else {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (MFMA needs them)");

@@ -1990,21 +1990,6 @@ static bool readLayout(AttnGpuLower *L, MlirOperation func, bool matmul) {
   return true;
 }
 
-/* The 16-bit type an fp8 attn.mha kernel computes in (its fp8 tiles are
- * dequantized to it as they are staged): out's, the one f16/bf16 memref
- * parameter; null when there is none (refused by the caller). */
-static MlirType fp8MathType(MlirBlock entry) {
-  for (intptr_t i = 0; i < mlirBlockGetNumArguments(entry); ++i) {
-    MlirType t = mlirValueGetType(mlirBlockGetArgument(entry, i));
-    if (!mlirTypeIsAMemRef(t))
-      continue;
-    MlirType e = mlirShapedTypeGetElementType(t);
-    if (mlirTypeIsAF16(e) || mlirTypeIsABF16(e))
-      return e;
-  }
-  return (MlirType){NULL};
-}
-
 static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   (void)kernel; /* the core read chip, block_m and num_warps */
   const char *chip = L->chip;
@@ -2049,7 +2034,7 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   if (!matmul)
     qElem = mlirF32TypeGet(L->ctx);
   else if (attnIsFp8Type(qElem))
-    qElem = fp8MathType(old);
+    qElem = attnGpuFp8MathType(old);
   if (mlirTypeIsNull(qElem) || (matmul && !mlirTypeIsAF16(qElem) && !mlirTypeIsABF16(qElem))) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (mma.sync needs them)");
     return false;

@@ -822,11 +822,21 @@ def _fp8_guards(fn, q, tensors, torch, cuda=False):
         raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
 
 
+def _fp8_gpu_format(fn, what, device, fmt):
+    """Each GPU takes its own fp8 format (attn-tile refuses the other: docs/fp8.md):
+    e4m3fn on sm_90a and gfx950, e4m3fnuz on gfx942. device: attnrt's name of the
+    inputs' GPU ("cuda:0"; "hip:0" for ROCm torch's "cuda" devices)."""
+    target = kernels.device_target(device)[0]
+    want = "e4m3fnuz" if target == "gfx942" else "e4m3fn"
+    if fmt != want:
+        raise NotImplementedError("%s: fp8 %s on %s (%s) are %s, got %s (docs/fp8.md)"
+                                  % (fn, what, device, target, want, fmt))
+
+
 def _fp8_cuda_format(fn, q, fmt):
-    """sm_90a's fp8 is e4m3fn (attn-tile refuses e4m3fnuz for it: docs/fp8.md)."""
-    if q.device.type == "cuda" and fmt != "e4m3fn":
-        raise NotImplementedError("%s: fp8 inputs on CUDA (sm_90a) are e4m3fn, got %s "
-                                  "(docs/fp8.md)" % (fn, fmt))
+    """On a GPU, fp8 q, k, v in that GPU's format (_fp8_gpu_format)."""
+    if q.device.type == "cuda":
+        _fp8_gpu_format(fn, "inputs", _device_string(_torch(), q.device), fmt)
 
 
 def _fp8_scale(fn, name, x, shapes, full, dev, torch):
@@ -1595,13 +1605,7 @@ def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, cau
     _check_tensor(fn, "v_cache", v_cache, torch, 4)
     fmt = _fp8_format(fn, ("k_cache", "v_cache"), (k_cache, v_cache), fp8_dtype, torch)
     if q.device.type == "cuda":
-        # Each GPU takes its own fp8 format (attn-tile refuses the other: docs/fp8.md):
-        # e4m3fn on sm_90a and gfx950, e4m3fnuz on gfx942 (ROCm torch's "cuda" devices).
-        target = kernels.device_target(_device_string(torch, q.device))[0]
-        want = "e4m3fnuz" if target == "gfx942" else "e4m3fn"
-        if fmt != want:
-            raise NotImplementedError("%s: fp8 caches on %s (%s) are %s, got %s (docs/fp8.md)"
-                                      % (fn, q.device, target, want, fmt))
+        _fp8_gpu_format(fn, "caches", _device_string(torch, q.device), fmt)
     if q.dtype not in (torch.bfloat16, torch.float16):
         raise ValueError("%s: q must be bfloat16 or float16 with fp8 caches, got %s"
                          % (fn, q.dtype))

@@ -429,6 +429,26 @@ def test_errors():
                            k_scale=torch.ones(4, 8, 2))
 
 
+def test_gpu_formats(monkeypatch):
+    """Each GPU takes its own fp8 format (attn-tile refuses the other): e4m3fn on sm_90a
+    and gfx950, e4m3fnuz on gfx942; the error names the device, its chip and both
+    formats. The check itself (no GPU needed: device_target reads the env vars)."""
+    monkeypatch.setenv("ATTNC_CUDA_TARGET", "sm_90a")
+    monkeypatch.setenv("ATTNC_HIP_TARGET", "gfx942")
+    at._fp8_gpu_format("f", "inputs", "cuda:0", "e4m3fn")
+    at._fp8_gpu_format("f", "caches", "hip:0", "e4m3fnuz")
+    with pytest.raises(NotImplementedError,
+                       match=r"f: fp8 inputs on cuda:0 \(sm_90a\) are e4m3fn, got e4m3fnuz"):
+        at._fp8_gpu_format("f", "inputs", "cuda:0", "e4m3fnuz")
+    with pytest.raises(NotImplementedError,
+                       match=r"f: fp8 caches on hip:1 \(gfx942\) are e4m3fnuz, got e4m3fn"):
+        at._fp8_gpu_format("f", "caches", "hip:1", "e4m3fn")
+    monkeypatch.setenv("ATTNC_HIP_TARGET", "gfx950")
+    at._fp8_gpu_format("f", "inputs", "hip:0", "e4m3fn")
+    with pytest.raises(NotImplementedError, match=r"\(gfx950\) are e4m3fn, got e4m3fnuz"):
+        at._fp8_gpu_format("f", "inputs", "hip:0", "e4m3fnuz")
+
+
 def test_report_errors():
     """Prints the worst errors reached per format (run with -s to see them)."""
     for (fmt, what), (err, cos) in sorted(ERRORS.items()):

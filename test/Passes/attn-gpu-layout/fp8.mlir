@@ -4,16 +4,18 @@
 // staged in shared memory, so every fp8 tile's arith.extf carries the staged
 // layout (Q too: "smem.pad8", never "regs.mma_a") and the matmuls are the
 // 16-bit mma.sync ones (test/Passes/attn-lower-nvgpu/fp8-mha.mlir). wgmma
-// (mma=wgmma) is a located error saying why. AMD refuses fp8 attn.mha with a
-// located error naming the target (it lowers fp8 KV caches only: fp8-paged.mlir), after attn-tile checked that the chip has
-// the format: sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ (the CPU
-// takes both: test/Execution/fp8.mlir).
+// (mma=wgmma) is a located error saying why. gfx942 and gfx950 lower them
+// too, in their own formats (attn-tile checks that the chip has the format:
+// sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ; the CPU takes both:
+// test/Execution/fp8.mlir): Q's arith.extf is "regs.mfma_a" (dequantized into
+// its registers), K's and V's "lds.pad", the MFMAs out's 16-bit ones
+// (test/Passes/attn-lower-amdgpu/fp8-mha.mlir).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=SM90
 // RUN: not attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=WGMMA
-// RUN: not attn-opt %s --attn-to-rocdl=chip=gfx950 2>&1 | FileCheck %s --check-prefix=GFX950
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX950
 // RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
-// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942-FNUZ
+// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX942-FNUZ
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
 
 // SM90-LABEL: func.func @fp8_attn0(
@@ -38,9 +40,26 @@
 // SM90-SAME: d_tile = 80 : i64
 // SM90-SAME: attn.mma = "mma_sync"
 // WGMMA: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)
-// GFX950: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx950' does not implement yet (f8E4M3FN; of fp8 kernels the GPUs lower only attn.mha / attn.mha_varlen on sm_90a and attn.paged_attention's fp8 KV caches on sm_90a, gfx942 and gfx950; the rest runs on the CPU: attn-to-cpu; docs/fp8.md)
+// GFX950-LABEL: func.func @fp8_attn0(
+// GFX950-SAME: attn.mma = "mfma"
+// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// GFX950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
+// GFX950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// GFX950-LABEL: func.func @fp8_varlen_attn1(
+// GFX950-SAME: attn.mma = "mfma"
+// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x64xf8E4M3FN> to vector<128x64xf16>
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.f16.rs"}
+// GFX950-LABEL: func.func @fp8_d72_attn2(
+// GFX950-SAME: attn.mma = "mfma"
 // GFX942: fp8.mlir:{{[0-9]+}}:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
-// GFX942-FNUZ: error: attn-gpu-layout: 'func.func' has fp8 operands, which target 'gfx942' does not implement yet (f8E4M3FNUZ;
+// GFX942-FNUZ-LABEL: func.func @fp8_attn0(
+// GFX942-FNUZ-SAME: attn.mma = "mfma"
+// GFX942-FNUZ: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x128xf8E4M3FNUZ> to vector<128x128xbf16>
+// GFX942-FNUZ: vector.contract {{.*}} {attn.layout = "mfma.32x32x8.bf16.rs"}
+// GFX942-FNUZ-LABEL: func.func @fp8_varlen_attn1(
+// GFX942-FNUZ-LABEL: func.func @fp8_d72_attn2(
+// GFX942-FNUZ-SAME: attn.mma = "mfma"
 // SM90-FNUZ: error: attn-tile: 'attn.mha' has f8E4M3FNUZ operands, a format target 'sm_90a' lacks (it takes f8E4M3FN
 func.func @fp8(%q: tensor<1x8x128x128xf8E4M3FN>, %k: tensor<1x2x128x128xf8E4M3FN>,
                %v: tensor<1x2x128x128xf8E4M3FN>, %qd: tensor<1x2xf32>, %kd: tensor<1x2xf32>,
