@@ -13,13 +13,15 @@
 // RUN: attn-run %s --target=cpu '--pipeline=attn-to-cpu{isa=generic}' | FileCheck %s --check-prefix=FLASH
 // The GPUs' padded tiles and schedule run on the CPU, each chip in its format
 // (sm_90a lowers fp8 attn.mha on mma.sync, without attn-gpu-pipeline's loops:
-// the kernel IR of its kernels is the tiles=sm_90a one; docs/fp8.md):
+// the kernel IR of its kernels is the tiles=sm_90a one; gfx942 and gfx950 lower
+// the tiles=gfx942 / tiles=gfx950 kernel IR; docs/fp8.md):
 // RUN: sed s/xf8E4M3FNUZ/xf8E4M3FN/g %s > %t.fn.mlir
 // RUN: attn-run %t.fn.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s --check-prefix=FLASH
 // RUN: attn-run %t.fn.mlir --target=cpu --dynamic-size=1 '--pipeline=attn-to-cpu{tiles=sm_90a}' | FileCheck %s --check-prefix=FLASH
 // RUN: attn-run %t.fn.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=sm_90a sw-pipeline=true}' | FileCheck %s --check-prefix=FLASH
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %t.fn.mlir > %t.fnuz.mlir
 // RUN: attn-run %t.fnuz.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=gfx942}' | FileCheck %s --check-prefix=FLASH
+// RUN: attn-run %t.fn.mlir --target=cpu '--pipeline=attn-to-cpu{tiles=gfx950}' | FileCheck %s --check-prefix=FLASH
 
 // Per tensor, e4m3fn, bf16, GQA, causal, Sq < Sk, not tile multiples.
 // FLASH: @mha_fn_tensor result 0 (out {{.*}}): {{.*}} PASS
