@@ -808,16 +808,17 @@ def _fp8_bytes(t, torch):
 
 
 def _fp8_guards(fn, q, tensors, torch, cuda=False):
-    """cuda: the call's fp8 kernels lower for sm_90a too (attention, attention_varlen,
-    paged_attention's fp8 caches); every other fp8 kernel (mla_decode's) is refused by
-    attn-gpu-layout for the GPU targets."""
+    """cuda: the call's fp8 kernels lower for the GPUs too (attention, attention_varlen,
+    paged_attention's fp8 caches, mla_decode's fp8 latent cache); the rest (SAGE) is
+    refused by attn-gpu-layout for the GPU targets."""
     if _compiling is not None and _compiling():
         raise NotImplementedError("%s: fp8 inputs under torch.compile (docs/fp8.md)" % fn)
     dev = getattr(q, "device", None)
     if dev is not None and dev.type != "cpu" and not (cuda and dev.type == "cuda"):
         raise NotImplementedError("%s: fp8 inputs run on the CPU only so far (on CUDA: "
-                                  "attention, attention_varlen and paged_attention's fp8 KV "
-                                  "caches), q is on %s (docs/fp8.md)" % (fn, dev))
+                                  "attention, attention_varlen, paged_attention's fp8 KV "
+                                  "caches and mla_decode's fp8 latent cache), q is on %s "
+                                  "(docs/fp8.md)" % (fn, dev))
     if any(getattr(t, "requires_grad", False) for t in tensors) and torch.is_grad_enabled():
         raise NotImplementedError("%s: fp8 inputs have no backward (docs/fp8.md)" % fn)
 
@@ -1730,7 +1731,7 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     """
     fp8 = _is_fp8_call((kv_cache,), fp8_dtype, (kv_scale,))
     if fp8:
-        _fp8_guards("attnc.torch.mla_decode", q, (q, kv_cache), _torch())
+        _fp8_guards("attnc.torch.mla_decode", q, (q, kv_cache), _torch(), cuda=True)
     if _compiling is not None and _compiling():
         return _op_result(out, _T.ops.attnc.mla_decode(
             q, kv_cache, block_tables, seq_lens, query_start_loc, int(kv_lora_rank),
@@ -1754,6 +1755,8 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     _check_tensor(fn, "q", q, torch, 3)
     _check_tensor(fn, "kv_cache", kv_cache, torch, 3)
     fmt = _fp8_format(fn, ("kv_cache",), (kv_cache,), fp8_dtype, torch) if fp8 else None
+    if fp8 and q.device.type == "cuda":
+        _fp8_gpu_format(fn, "caches", _device_string(torch, q.device), fmt)
     if fp8 and q.dtype not in (torch.bfloat16, torch.float16):
         raise ValueError("%s: q must be bfloat16 or float16 with an fp8 kv_cache, got %s"
                          % (fn, q.dtype))

@@ -429,6 +429,24 @@ MLA_CASES = [
     (mla_spec("bf16", 128, kv_lora_rank=256, rope=32, block_size=64), MLA_SHAPES),
 ]
 
+# fp8 (e4m3fn) latent caches of mla_decode (issue 15/16, docs/fp8.md; test_mla_cuda.py's
+# test_mla_cuda_fp8): kv_scale per token (NB, BS) or one number (rank 0), DeepSeek's
+# 512 + 64 at 16 and 128 heads, 256 + 32 with blocks of one token.
+def fp8_mla_spec(per_token, *args, **kw):
+    """An attn.mla variant over an e4m3fn latent cache: kv_scale of rank 2 (per token) or 0
+    (attnc.torch broadcasts numbers, () and (1,) to rank 0), the ranks mla_decode compiles."""
+    s = mla_spec(*args, **kw)
+    s.update(fp8="e4m3fn", fp8_scales=[2 if per_token else 0])
+    return s
+
+
+FP8_MLA_CASES = [
+    (fp8_mla_spec(True, "bf16", 16, block_size=64), MLA_SHAPES),
+    (fp8_mla_spec(False, "bf16", 128, block_size=16, return_lse=False), MLA_SHAPES),
+    (fp8_mla_spec(True, "f16", 32, kv_lora_rank=256, rope=32, block_size=1, causal=False,
+                  scale=DEEPSEEK_SCALE, softcap=30.0), MLA_SHAPES),
+]
+
 # The paged benchmark's variant (bench/paged_bench.py): decode, no lse.
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)
 
@@ -647,6 +665,7 @@ ALIGN_SPECS += [dict(_s, row_align=1) for _s in FLASH_SPECS
 SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARLEN_CASES]
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
                 + [c[0] for c in FP8_PAGED_CASES] + [c[0] for c in FP8_MHA_CASES]
+                + [c[0] for c in FP8_MLA_CASES]
                 + [c[0] for c in FP8_MHA_VARLEN_CASES]
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]

@@ -135,12 +135,63 @@ def test_mla_cuda_splits(num_splits, seed):
     run(s, *gv.MLA_MTP, seed, num_splits=num_splits)
 
 
-def test_mla_cuda_refuses_fp8():
-    """fp8 latent caches run on the CPU only (docs/fp8.md): a clear error on CUDA."""
+def run_fp8(s, q_lens, seq_lens, pad, seed):
+    """An e4m3fn latent cache (codes of the 16-bit cache's values; NaN codes in every slot no
+    sequence reads) with kv_scale per token (NB, BS) or one number, against the float64
+    reference on the dequantized cache (codes decoded by test_fp8.py's own decoder, times
+    the scales). The conversion is exact and the math 16-bit as without fp8: the 16-bit
+    tolerance (TOL), out poisoned with NaN."""
+    from test_fp8 import decode, encode, random_scale
+    q, kv, tables, sl, qsl = inputs(s, q_lens, seq_lens, pad)
+    kvf = kv.float().cpu()
+    codes = encode(torch.nan_to_num(kvf), "e4m3fn")
+    codes[torch.isnan(kvf)] = 0x7F
+    nb, bs = codes.shape[:2]
+    if s["fp8_scales"][0] == 2:
+        kv_scale = random_scale((nb, bs))
+        full, given = kv_scale.double(), kv_scale.to(DEVICE)
+    else:
+        full, given = torch.full((nb, bs), 1.25, dtype=torch.float64), 1.25
+    rank, lse_wanted = s["head_dim_v"], s["return_lse"]
+    ref, ref_lse = mla_reference(q.cpu(), decode(codes, "e4m3fn") * full[..., None],
+                                 tables.cpu(), sl.cpu(), qsl.cpu(), rank, s["causal"],
+                                 s["scale"], s["softcap"])
+    empty = torch.isinf(ref_lse)
+    out = torch.full((q.shape[0], q.shape[1], rank), float("nan"), dtype=q.dtype,
+                     device=DEVICE)
+    res = at.mla_decode(q, codes.to(DEVICE), tables, sl, qsl, out=out, kv_lora_rank=rank,
+                        scale=s["scale"], causal=s["causal"], softcap=s["softcap"],
+                        return_lse=lse_wanted, kv_scale=given, fp8_dtype="e4m3fn")
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+    got, lse = res if lse_wanted else (res, None)
+    assert got is out
+    check("out", got.cpu(), ref, TOL, seed, empty.t()[..., None])
+    if lse_wanted:
+        check("lse", lse.cpu(), ref_lse, TOL, seed, empty)
+
+
+def _fp8_params():
+    for s, shapes in gv.FP8_MLA_CASES:
+        for q_lens, seq_lens, pad in shapes:
+            yield pytest.param(s, q_lens, seq_lens, pad,
+                               id="%s-%dtok-max%d" % (gv.spec_id(s), sum(q_lens) + pad,
+                                                      max(seq_lens)))
+
+
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_fp8_params()))
+def test_mla_cuda_fp8(s, q_lens, seq_lens, pad, seed):
+    """fp8 latent caches (issue 15/16, docs/fp8.md): the split kernel dequantizes each K
+    tile as it is staged; V is the staged tile's first kv_lora_rank columns."""
+    run_fp8(s, q_lens, seq_lens, pad, seed)
+
+
+def test_mla_cuda_fp8_format():
+    """The GPU's own fp8 format only (e4m3fn on sm_90a): e4m3fnuz is a clear error."""
     if DEVICE != "cuda":
-        skip_expected("fp8 runs on the CPU")
+        skip_expected("the format check is the GPU's")
     s, _ = gv.MLA_CASES[0]
     q, kv, tables, sl, qsl = inputs(s, [1], [5], 0)
-    with pytest.raises(NotImplementedError, match="fp8"):
+    with pytest.raises(NotImplementedError, match="e4m3fn, got e4m3fnuz"):
         at.mla_decode(q, kv.view(torch.uint8)[..., :s["head_dim"]], tables, sl, qsl,
-                      kv_lora_rank=s["head_dim_v"], fp8_dtype="e4m3fn", kv_scale=1.0)
+                      kv_lora_rank=s["head_dim_v"], fp8_dtype="e4m3fnuz", kv_scale=1.0)
