@@ -457,7 +457,7 @@ static bool kindIs(MlirAttribute kernel, const char *want) {
  * (attn-lower-nvgpu, docs/fp8.md), and they take mma.sync (layoutKernel). */
 static bool fp8LoweredOnSm90(MlirAttribute kernel) {
   return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged") || kindIs(kernel, "mha") ||
-         kindIs(kernel, "mha_varlen");
+         kindIs(kernel, "mha_varlen") || kindIs(kernel, "mla_decode");
 }
 
 /* Whether gfx942 / gfx950 lower the kernel with fp8 operands:
@@ -469,7 +469,7 @@ static bool fp8LoweredOnSm90(MlirAttribute kernel) {
  * gfx942, OCP e4m3fn on gfx950), so the MFMAs are the 16-bit ones. */
 static bool fp8LoweredOnAmd(MlirAttribute kernel) {
   return kindIs(kernel, "paged_decode") || kindIs(kernel, "paged") || kindIs(kernel, "mha") ||
-         kindIs(kernel, "mha_varlen");
+         kindIs(kernel, "mha_varlen") || kindIs(kernel, "mla_decode");
 }
 
 /* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on
