@@ -473,9 +473,10 @@ static bool fp8LoweredOnAmd(MlirAttribute kernel) {
 }
 
 /* fp8 kernels (memref parameters of an fp8 type: docs/fp8.md) lower on
- * sm_90a (fp8LoweredOnSm90) and AMD (fp8LoweredOnAmd); everything else
- * (attn.mla's fp8 latent cache, SAGE) needs fp8 operand layouts this
- * lowering lacks, and runs on the CPU. */
+ * sm_90a (fp8LoweredOnSm90) and AMD (fp8LoweredOnAmd): the forward and
+ * decode kinds, whose fp8 tiles are dequantized as they are staged. Any other
+ * kind with fp8 parameters (none reaches here today: SAGE is refused before,
+ * the backward ops take no fp8) is refused, located. */
 static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *target) {
   if (!strcmp(target, "sm_90a") && fp8LoweredOnSm90(kernel))
     return false;
@@ -490,9 +491,9 @@ static bool refuseFp8(MlirOperation func, MlirAttribute kernel, const char *targ
     char message[400];
     snprintf(message, sizeof(message),
              "has fp8 operands, which target '%s' does not implement yet (%s; of fp8 kernels "
-             "the GPUs lower only attn.mha / attn.mha_varlen and attn.paged_attention's fp8 KV "
-             "caches (sm_90a, gfx942, gfx950); the rest runs on the CPU: attn-to-cpu; "
-             "docs/fp8.md)",
+             "the GPUs lower attn.mha / attn.mha_varlen, attn.paged_attention's fp8 KV caches "
+             "and attn.mla's fp8 latent cache (sm_90a, gfx942, gfx950); the rest runs on the "
+             "CPU: attn-to-cpu; docs/fp8.md)",
              target,
              mlirTypeIsAFloat8E4M3FN(mlirShapedTypeGetElementType(t)) ? "f8E4M3FN" : "f8E4M3FNUZ");
     attnEmitOpError(func, passName, message);
