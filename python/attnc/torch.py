@@ -1724,10 +1724,10 @@ def mla_decode(q, kv_cache, block_tables, seq_lens, query_start_loc, *, kv_lora_
     paged_attention's. CPU and CUDA (sm_90a, bfloat16 / float16) tensors; other devices
     raise NotImplementedError.
 
-    fp8 latent cache (docs/fp8.md; CPU, and e4m3fn on CUDA sm_90a): kv_cache as torch.uint8 storage with
-    fp8_dtype="e4m3fn" | "e4m3fnuz" (or a native float8 tensor) and kv_scale (float32: a
-    number, shape (), (1,), or (NB, BS) per token; None: 1): the rows are kv_cache *
-    kv_scale, K and V alike; q and out stay bfloat16 / float16.
+    fp8 latent cache (docs/fp8.md; CPU, and e4m3fn on CUDA sm_90a): kv_cache as
+    torch.uint8 storage with fp8_dtype="e4m3fn" | "e4m3fnuz" (or a native float8 tensor)
+    and kv_scale (float32: a number, shape (), (1,), or (NB, BS) per token; None: 1): the
+    rows are kv_cache * kv_scale, K and V alike; q and out stay bfloat16 / float16.
     """
     fp8 = _is_fp8_call((kv_cache,), fp8_dtype, (kv_scale,))
     if fp8:
