@@ -41,7 +41,7 @@ sig = lambda: ("paged", True, None, (-1, -1), 0.0, False, None, 1, at._tsig(q), 
                at._tsig(None), at._tsig(out), at._tsig(None))
 s = sig()
 stream = f.stream()
-objs = (q, kc, vc, bt, sl, qsl, None, None, out, None) + f.ws[stream]
+objs = (q, kc, vc, bt, sl, qsl, None, None, out, None) + next(iter(f.ws.values()))
 ptrs = [objs[i].data_ptr() for i in f.idx]
 packed = f.pack(*ptrs)
 err = at._err_buffer()
@@ -52,7 +52,7 @@ rows = [
     ("one _tsig", lambda: at._tsig(q)),
     ("f.stream()", f.stream),
     ("f.capturing()", f.capturing),
-    ("ws lookup", lambda: f.ws.get(stream)),
+    ("ws lookup", lambda: f.ws.get(stream if stream is not None else at._thread_ident())),
     ("_private_ws.on", lambda: at._private_ws.on),
     ("pointers (%d data_ptr)" % len(f.idx), lambda: [objs[i].data_ptr() for i in f.idx]),
     ("pack", lambda: f.pack(*ptrs)),
