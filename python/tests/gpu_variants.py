@@ -450,6 +450,13 @@ FP8_MLA_CASES = [
 # The paged benchmark's variant (bench/paged_bench.py): decode, no lse.
 PAGED_BENCH_SPEC = paged_spec(return_lse=False)
 
+# bench/fp8_bench.py (issue 16's benchmark): fp8 q, k, v on gpu_bench.py's shapes (D 64
+# and 128, H = 2048 / D, no lse), and paged_bench.py's decode with e4m3fn caches (scales
+# per KV head: the rank a number broadcasts to).
+FP8_BENCH_SPECS = [fp8_spec("bf16", d, BENCH_HIDDEN // d, BENCH_HIDDEN // d, causal=c,
+                            return_lse=False) for d in (64, 128) for c in (False, True)]
+FP8_PAGED_BENCH_SPEC = fp8_paged_spec(1, 1, return_lse=False)
+
 
 def _mla_paged_bench_spec(h):
     """bench/mla_bench.py's comparison: the MLA problem as paged_attention, one KV head,
@@ -666,6 +673,7 @@ SPECS = _unique([c[0] for c in DENSE_CASES] + LAYOUT_SPECS + [c[0] for c in VARL
                 + BENCH_SPECS + [c[0] for c in PAGED_CASES] + [PAGED_BENCH_SPEC] + FLASH_SPECS
                 + [c[0] for c in FP8_PAGED_CASES] + [c[0] for c in FP8_MHA_CASES]
                 + [c[0] for c in FP8_MLA_CASES]
+                + FP8_BENCH_SPECS + [FP8_PAGED_BENCH_SPEC]
                 + [c[0] for c in FP8_MHA_VARLEN_CASES]
                 + SINKS_PLAIN_SPECS + [c[0] for c in ODD_STRIDE_CASES] + MISALIGNED_SPECS
                 + ALIGN_SPECS + [c[0] for c in BWD_CASES]
