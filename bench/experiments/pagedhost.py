@@ -2,7 +2,8 @@
 piece, for paged_bench.py's B=32, L=4096 decode call with out=: the whole call; the fast
 path's parts (signature, lookup, stream, capture check, workspace lookup, pointers, packing)
 each alone; the plan's C call alone; the Python side alone (C call replaced by a no-op).
-Medians of 2000 calls, each piece timed in a loop of its own."""
+Medians of 2000 calls (500 for those that launch, with a sync after each, outside the
+timing), each piece timed in a loop of its own."""
 import time
 
 import torch
@@ -10,12 +11,16 @@ import torch
 import attnc.torch as at
 
 
-def med(fn, n=2000):
+def med(fn, n=2000, sync=False):
+    """Median host time of fn in us; sync: wait for the GPU after each call, outside the
+    timing (calls that launch kernels would otherwise fill the launch queue and wait)."""
     times = []
     for _ in range(n):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        if sync:
+            torch.cuda.synchronize()
     torch.cuda.synchronize()
     times.sort()
     return times[n // 2] * 1e6
@@ -45,6 +50,7 @@ objs = (q, kc, vc, bt, sl, qsl, None, None, out, None) + next(iter(f.ws.values()
 ptrs = [objs[i].data_ptr() for i in f.idx]
 packed = f.pack(*ptrs)
 err = at._err_buffer()
+launches = {"whole call", "plan C call (graph launch)", "whole call again"}
 rows = [
     ("whole call", call),
     ("signature (9 _tsig)", sig),
@@ -62,8 +68,9 @@ rows = [
                                                 len(err))),
 ]
 for name, fn in rows:
-    print("%-30s %6.2f us" % (name, med(fn)))
+    print("%-30s %6.2f us" % (name, med(fn, n=500 if name in launches else 2000,
+                                       sync=name in launches)))
 real, f.fn = f.fn, lambda *a: 0
 print("%-30s %6.2f us" % ("Python side alone", med(call)))
 f.fn = real
-print("%-30s %6.2f us" % ("whole call again", med(call)))
+print("%-30s %6.2f us" % ("whole call again", med(call, n=500, sync=True)))
