@@ -113,15 +113,16 @@ def run(s, q_lens, seq_lens, pad, seed, num_splits=None):
             assert lse is None or torch.equal(lse, first[1])
 
 
-def _params():
-    for s, shapes in gv.MLA_CASES:
+def _params(cases):
+    """One pytest.param per (variant, shape) of `cases` (gv.MLA_CASES, gv.FP8_MLA_CASES)."""
+    for s, shapes in cases:
         for q_lens, seq_lens, pad in shapes:
             yield pytest.param(s, q_lens, seq_lens, pad,
                                id="%s-%dtok-max%d" % (gv.spec_id(s), sum(q_lens) + pad,
                                                       max(seq_lens)))
 
 
-@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_params()))
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_params(gv.MLA_CASES)))
 def test_mla_cuda(s, q_lens, seq_lens, pad, seed):
     if QUICK and max(seq_lens) > 4097:
         skip_expected("ATTNC_TEST_QUICK leaves out the largest shapes")
@@ -171,15 +172,7 @@ def run_fp8(s, q_lens, seq_lens, pad, seed):
         check("lse", lse.cpu(), ref_lse, TOL, seed, empty)
 
 
-def _fp8_params():
-    for s, shapes in gv.FP8_MLA_CASES:
-        for q_lens, seq_lens, pad in shapes:
-            yield pytest.param(s, q_lens, seq_lens, pad,
-                               id="%s-%dtok-max%d" % (gv.spec_id(s), sum(q_lens) + pad,
-                                                      max(seq_lens)))
-
-
-@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_fp8_params()))
+@pytest.mark.parametrize("s,q_lens,seq_lens,pad", list(_params(gv.FP8_MLA_CASES)))
 def test_mla_cuda_fp8(s, q_lens, seq_lens, pad, seed):
     """fp8 latent caches (issue 15/16, docs/fp8.md): the split kernel dequantizes each K
     tile as it is staged; V is the staged tile's first kv_lora_rank columns."""
