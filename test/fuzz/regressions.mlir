@@ -63,3 +63,22 @@ func.func @f() {
   "func.return"(%0#4294967295) : (f32) -> ()
   // expected-error@-1 {{result numbers above 1048575 are not supported}}
 }
+
+// A dense array of index elements segfaulted MLIR 22's parser (it asks the
+// element type for a float width). fuzz-campaign.py found it as an
+// operandSegmentSizes array mutated from i32 to index.
+// RUN: not attn-opt %s --split-input-file 2>&1 | FileCheck %s --check-prefix=INDEXARRAY
+// INDEXARRAY: regressions.mlir:[[# @LINE + 3]]:37: error: dense arrays of index elements (array<index: ...>) are not supported; use array<i64: ...>
+// INDEXARRAY: regressions.mlir:[[# @LINE + 5]]:40: error: dense arrays of index elements
+// -----
+"func.func"() <{sym_name = "g", a = array<index: 1, 0>, function_type = () -> ()}> ({}) : () -> ()
+// expected-error@-1 {{dense arrays of index elements (array<index: ...>) are not supported}}
+// -----
+func.func private @h() attributes {b = array <
+  index>}
+// expected-error@-2 {{dense arrays of index elements}}
+// -----
+// Other element types and names that merely start alike still parse.
+func.func private @k() attributes {c = array<i64: 1>, d = "array<index: 1>"}
+// RUN: not attn-opt %s --split-input-file 2>/dev/null | FileCheck %s --check-prefix=OTHERARRAYS
+// OTHERARRAYS: attributes {c = array<i64: 1>, d = "array<index: 1>"}

@@ -185,6 +185,31 @@ static uint64_t aliasKey(const char *name, size_t length) {
   return h | 1;
 }
 
+/* Whether text[i..] is `array<index` (blanks allowed around `<`) followed by
+ * a non-identifier character: a dense array of index elements. MLIR 22's
+ * parser asks such an array for its element's float width and segfaults
+ * (found by test/fuzz/fuzz-campaign.py: an `operandSegmentSizes` array whose
+ * i32 had been mutated to index); no attn input needs one. */
+static bool isIndexArray(const char *text, size_t i, size_t length) {
+  static const char array[] = "array", index[] = "index";
+  if (i > 0 && isIdChar(text[i - 1]))
+    return false;
+  if (length - i < sizeof(array) - 1 || memcmp(text + i, array, sizeof(array) - 1) != 0)
+    return false;
+  i += sizeof(array) - 1;
+  while (i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+    ++i;
+  if (i == length || text[i] != '<')
+    return false;
+  for (++i;
+       i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r');)
+    ++i;
+  if (length - i < sizeof(index) - 1 || memcmp(text + i, index, sizeof(index) - 1) != 0)
+    return false;
+  i += sizeof(index) - 1;
+  return i == length || !isIdChar(text[i]);
+}
+
 static uint64_t addSaturated(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
 
 static void locate(const char *text, size_t offset, unsigned firstLine, unsigned *line,
@@ -221,6 +246,8 @@ const char *attnCheckSource(const char *text, size_t length, unsigned firstLine,
   static const char tooLarge[] = "aliases that expand to more than 256 MiB are not supported";
   _Static_assert(ATTN_MAX_RESULT_NUMBER == 1048575u, "keep the message in sync");
   static const char resultTooLarge[] = "result numbers above 1048575 are not supported";
+  static const char indexArray[] = "dense arrays of index elements (array<index: ...>) are not "
+                                   "supported; use array<i64: ...>";
   char closers[ATTN_MAX_NESTING]; /* the closing bracket of each open one */
   size_t depth = 0;
   unsigned minusRun = 0; /* unary minus signs in a row: each one recurses */
@@ -300,6 +327,9 @@ const char *attnCheckSource(const char *text, size_t length, unsigned firstLine,
       }
       size = end - i;
       i = end - 1;
+      minusRun = 0;
+    } else if (c == 'a' && isIndexArray(text, i, length)) {
+      why = indexArray;
       minusRun = 0;
     } else if (c == '(' || c == '[' || c == '{' || c == '<') {
       if (depth == ATTN_MAX_NESTING) {

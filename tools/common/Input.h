@@ -36,9 +36,9 @@ bool attnIsBytecode(const char *text, size_t length);
 /* Screens textual MLIR before it reaches MLIR's parser, which MLIR 22 cannot
  * survive on some inputs (found by test/fuzz/fuzz-attn-opt.py): text nested
  * deeper than ATTN_MAX_NESTING, aliases that expand exponentially, absurd
- * result numbers. Returns NULL when `text` may be parsed; otherwise why not,
- * and in *line and *column (1-based; `firstLine` is the line of text[0])
- * where. Bytecode must be read by other means (it is refused here). */
+ * result numbers, dense arrays of index elements. Returns NULL when `text` may be parsed; otherwise
+ * why not, and in *line and *column (1-based; `firstLine` is the line of text[0]) where. Bytecode
+ * must be read by other means (it is refused here). */
 const char *attnCheckSource(const char *text, size_t length, unsigned firstLine, unsigned *line,
                             unsigned *column);
 
