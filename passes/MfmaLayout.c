@@ -3,8 +3,8 @@
  * One static table of the MFMA instructions, and one general formula for the
  * lane layouts of their operands (no per-instruction cases): every
  * instruction here is a single-block, K-reducing "xdlops" MFMA with an
- * M x N = 32x32 or 16x16 output and 16-bit A/B, whose layout depends only on
- * m, n and a_per_lane.
+ * M x N = 32x32 or 16x16 output and 16-bit or fp8 A/B, whose layout depends
+ * only on m, n, a_per_lane and (gfx950's f8f6f4) `scaled`.
  *
  * Where the layouts come from (test/Unit/mfma-layout-test.c checks them
  * against literal tables transcribed from the same sources):
@@ -49,22 +49,38 @@ enum { WAVE = 64 };
 static const AttnMfmaInstr kInstrs[] = {
     /* gfx942 (CDNA3). bf16 is the "_1k" variant: A/B as vector<4xi16>. */
     {"v_mfma_f32_32x32x8_f16", "rocdl.mfma.f32.32x32x8f16", "gfx942", ATTN_MFMA_F16, 32, 32, 8, 4,
-     16, false, 32},
+     16, false, 32, false},
     {"v_mfma_f32_32x32x8_bf16", "rocdl.mfma.f32.32x32x8bf16.1k", "gfx942", ATTN_MFMA_BF16, 32, 32,
-     8, 4, 16, true, 32},
+     8, 4, 16, true, 32, false},
     {"v_mfma_f32_16x16x16_f16", "rocdl.mfma.f32.16x16x16f16", "gfx942", ATTN_MFMA_F16, 16, 16, 16,
-     4, 4, false, 16},
+     4, 4, false, 16, false},
     {"v_mfma_f32_16x16x16_bf16", "rocdl.mfma.f32.16x16x16bf16.1k", "gfx942", ATTN_MFMA_BF16, 16, 16,
-     16, 4, 4, true, 16},
+     16, 4, 4, true, 16, false},
     /* gfx950 (CDNA4): double K at the same cycles; bf16 as vector<8xbf16>. */
     {"v_mfma_f32_32x32x16_f16", "rocdl.mfma.f32.32x32x16.f16", "gfx950", ATTN_MFMA_F16, 32, 32, 16,
-     8, 16, false, 32},
+     8, 16, false, 32, false},
     {"v_mfma_f32_32x32x16_bf16", "rocdl.mfma.f32.32x32x16.bf16", "gfx950", ATTN_MFMA_BF16, 32, 32,
-     16, 8, 16, false, 32},
+     16, 8, 16, false, 32, false},
     {"v_mfma_f32_16x16x32_f16", "rocdl.mfma.f32.16x16x32.f16", "gfx950", ATTN_MFMA_F16, 16, 16, 32,
-     8, 4, false, 16},
+     8, 4, false, 16, false},
     {"v_mfma_f32_16x16x32_bf16", "rocdl.mfma.f32.16x16x32.bf16", "gfx950", ATTN_MFMA_BF16, 16, 16,
-     32, 8, 4, false, 16},
+     32, 8, 4, false, 16, false},
+    /* fp8 e4m3 (the chip's format): twice the 16-bit rate. gfx950 keeps these
+     * and adds the f8f6f4 ones, 4x the K: 16 passes with fp8 operands (the
+     * CDNA4 ISA; MI355X's dense fp8 peak is twice its f16 one), 8 with fp6/fp4,
+     * which is the rate llvm-mca-22 models for them whatever the format. */
+    {"v_mfma_f32_32x32x16_fp8_fp8", "rocdl.mfma.f32.32x32x16.fp8.fp8", "gfx942", ATTN_MFMA_FP8, 32,
+     32, 16, 8, 16, false, 32, false},
+    {"v_mfma_f32_16x16x32_fp8_fp8", "rocdl.mfma.f32.16x16x32.fp8.fp8", "gfx942", ATTN_MFMA_FP8, 16,
+     16, 32, 8, 4, false, 16, false},
+    {"v_mfma_f32_32x32x16_fp8_fp8", "rocdl.mfma.f32.32x32x16.fp8.fp8", "gfx950", ATTN_MFMA_FP8, 32,
+     32, 16, 8, 16, false, 32, false},
+    {"v_mfma_f32_16x16x32_fp8_fp8", "rocdl.mfma.f32.16x16x32.fp8.fp8", "gfx950", ATTN_MFMA_FP8, 16,
+     16, 32, 8, 4, false, 16, false},
+    {"v_mfma_f32_32x32x64_f8f6f4", "rocdl.mfma.scale.f32.32x32x64.f8f6f4", "gfx950", ATTN_MFMA_FP8,
+     32, 32, 64, 32, 16, false, 64, true},
+    {"v_mfma_f32_16x16x128_f8f6f4", "rocdl.mfma.scale.f32.16x16x128.f8f6f4", "gfx950",
+     ATTN_MFMA_FP8, 16, 16, 128, 32, 4, false, 32, true},
 };
 
 enum { NUM_INSTRS = (int)(sizeof kInstrs / sizeof kInstrs[0]) };
@@ -76,17 +92,22 @@ static bool chipMatches(const char *chip, const char *name) {
   return strncmp(chip, name, n) == 0 && (chip[n] == '\0' || chip[n] == ':');
 }
 
-const AttnMfmaInstr *attnMfmaSelect(const char *chip, AttnMfmaElem elem, int m) {
+const AttnMfmaInstr *attnMfmaSelectDividing(const char *chip, AttnMfmaElem elem, int m,
+                                            long long kDim) {
   if (!chip)
     return NULL;
   const AttnMfmaInstr *best = NULL;
   for (int i = 0; i < NUM_INSTRS; ++i) {
     const AttnMfmaInstr *in = &kInstrs[i];
     if (in->elem == elem && in->m == m && in->n == m && chipMatches(chip, in->chip) &&
-        (!best || in->k > best->k))
+        kDim % in->k == 0 && (!best || in->k > best->k))
       best = in;
   }
   return best;
+}
+
+const AttnMfmaInstr *attnMfmaSelect(const char *chip, AttnMfmaElem elem, int m) {
+  return attnMfmaSelectDividing(chip, elem, m, 0);
 }
 
 int attnMfmaCount(void) { return NUM_INSTRS; }
@@ -100,14 +121,23 @@ static bool inRange(const AttnMfmaInstr *in, int lane, int e, int perLane) {
 
 /* A and B: the 64 lanes are 64 / rows groups of `rows` lanes, one row (A) or
  * column (B) a lane; group g holds k in [g * a_per_lane, (g + 1) * a_per_lane),
- * consecutive along the lane's elements. */
+ * consecutive along the lane's elements. The f8f6f4 instructions' 32 bytes
+ * are two runs of 16 k, the groups' first runs before their second ones
+ * (the CDNA4 ISA's fp8 operand layout; AMD's matrix-core examples load A as
+ * row * 64 + (lane / 32) * 16 + i * 32 + j, i < 2, j < 16, for 32x32x64). */
+static int kOf(const AttnMfmaInstr *in, int group, int e) {
+  if (!in->scaled)
+    return group * in->a_per_lane + e;
+  return group * 16 + (e / 16) * 16 * (WAVE / in->m) + e % 16;
+}
+
 void attnMfmaA(const AttnMfmaInstr *in, int lane, int e, int *row, int *k) {
   if (!inRange(in, lane, e, in ? in->a_per_lane : 0)) {
     *row = *k = -1;
     return;
   }
   *row = lane % in->m;
-  *k = (lane / in->m) * in->a_per_lane + e;
+  *k = kOf(in, lane / in->m, e);
 }
 
 void attnMfmaB(const AttnMfmaInstr *in, int lane, int e, int *k, int *col) {
@@ -116,7 +146,7 @@ void attnMfmaB(const AttnMfmaInstr *in, int lane, int e, int *k, int *col) {
     return;
   }
   *col = lane % in->n;
-  *k = (lane / in->n) * in->a_per_lane + e;
+  *k = kOf(in, lane / in->n, e);
 }
 
 /* C/D: column lane % N. Elements come in groups of 4 consecutive rows; the

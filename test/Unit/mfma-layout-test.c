@@ -58,16 +58,18 @@ static int checks = 0;
  * llvm-mca, mlir-translate + llc), which knows the instructions independently. Which
  * instruction is chosen per chip, dtype and M is checked below (checkSelect) by name. */
 
-static const char *elemName(AttnMfmaElem e) { return e == ATTN_MFMA_F16 ? "f16" : "bf16"; }
+static const char *elemName(AttnMfmaElem e) {
+  return e == ATTN_MFMA_F16 ? "f16" : e == ATTN_MFMA_BF16 ? "bf16" : "fp8";
+}
 
 static int listTable(void) {
   for (int i = 0; i < attnMfmaCount(); ++i) {
     const AttnMfmaInstr *in = attnMfmaAt(i);
     if (!in)
       return 1;
-    printf("%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", in->isa, in->rocdl, in->chip,
+    printf("%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", in->isa, in->rocdl, in->chip,
            elemName(in->elem), in->m, in->n, in->k, in->a_per_lane, in->c_per_lane,
-           (int)in->ab_as_i16, in->cycles);
+           (int)in->ab_as_i16, in->cycles, (int)in->scaled);
   }
   return 0;
 }
@@ -244,6 +246,8 @@ static const Shape kShapes[] = {
 };
 
 static const Shape *shapeOf(const AttnMfmaInstr *in) {
+  if (in->elem == ATTN_MFMA_FP8) /* byte elements: checkFp8Layouts */
+    return NULL;
   for (int i = 0; i < LEN(kShapes); ++i)
     if (kShapes[i].m == in->m && kShapes[i].k == in->k)
       return &kShapes[i];
@@ -274,10 +278,15 @@ static void checkTable(void) {
     char shape[32];
     snprintf(shape, sizeof shape, "_%dx%dx%d_", in->m, in->n, in->k);
     CHECK(strstr(in->isa, shape) != NULL, "%s: name vs shape %s", in->isa, shape);
-    const char *suffix = in->elem == ATTN_MFMA_F16 ? "_f16" : "_bf16";
+    const char *suffix = in->elem == ATTN_MFMA_F16    ? "_f16"
+                         : in->elem == ATTN_MFMA_BF16 ? "_bf16"
+                         : in->scaled                 ? "_f8f6f4"
+                                                      : "_fp8_fp8";
     size_t n = strlen(in->isa), s = strlen(suffix);
     CHECK(n > s && strcmp(in->isa + n - s, suffix) == 0, "%s: element type suffix", in->isa);
-    CHECK(strncmp(in->rocdl, "rocdl.mfma.f32.", 15) == 0, "%s: rocdl %s", in->isa, in->rocdl);
+    const char *prefix = in->scaled ? "rocdl.mfma.scale.f32." : "rocdl.mfma.f32.";
+    CHECK(strncmp(in->rocdl, prefix, strlen(prefix)) == 0, "%s: rocdl %s", in->isa, in->rocdl);
+    CHECK(!in->scaled || in->elem == ATTN_MFMA_FP8, "%s: scaled but not fp8", in->isa);
   }
 }
 
@@ -285,6 +294,8 @@ static void checkDocumentedLayouts(void) {
   for (int i = 0; i < attnMfmaCount(); ++i) {
     const AttnMfmaInstr *in = attnMfmaAt(i);
     const Shape *sh = shapeOf(in);
+    if (in->elem == ATTN_MFMA_FP8)
+      continue;
     CHECK(sh != NULL, "%s: no documented layout for %dx%dx%d", in->isa, in->m, in->n, in->k);
     if (!sh)
       continue;
@@ -312,10 +323,74 @@ static void checkDocumentedLayouts(void) {
   }
 }
 
+/* fp8: byte e of `lane` (byte e % 4 of the lane's VGPR e / 4) holds A[row][k], from
+ * AMD's one-wave examples (salykova.github.io, "Matrix Core Programming on AMD CDNA3 and
+ * CDNA4", 2025, authors at AMD): v_mfma_f32_32x32x16_fp8_fp8 loads a_reg from
+ * A + (lane / 32) * 8 + (lane % 32) * 16 as 8 bytes (A row-major, 32 x 16), and
+ * v_mfma_scale_f32_32x32x64_f8f6f4 with fp8 A byte i * 16 + j from
+ * A + (lane % 32) * 64 + (lane / 32) * 16 + i * 32 + j (i < 2, j < 16). B mirrors A
+ * (lane % 32 a column, the same k). The 16x16 shapes follow the ISA's rule with four
+ * lane groups: k = (lane / 16) * 8 + e, and (lane / 16) * 16 + (e / 16) * 64 + e % 16. */
+typedef struct {
+  int lane, e, row, k;
+} Fp8Entry;
+
+static const Fp8Entry kFp8A32x16[] = {{0, 0, 0, 0},  {0, 7, 0, 7},   {1, 0, 1, 0},   {31, 5, 31, 5},
+                                      {32, 0, 0, 8}, {33, 3, 1, 11}, {63, 7, 31, 15}};
+static const Fp8Entry kFp8A32x64[] = {{0, 0, 0, 0},    {0, 15, 0, 15},   {0, 16, 0, 32},
+                                      {0, 31, 0, 47},  {32, 0, 0, 16},   {32, 15, 0, 31},
+                                      {32, 16, 0, 48}, {63, 31, 31, 63}, {5, 20, 5, 36}};
+static const Fp8Entry kFp8A16x32[] = {{0, 0, 0, 0}, {16, 0, 0, 8}, {48, 7, 0, 31}, {21, 2, 5, 10}};
+static const Fp8Entry kFp8A16x128[] = {{0, 0, 0, 0},   {16, 0, 0, 16},    {48, 15, 0, 63},
+                                       {0, 16, 0, 64}, {63, 31, 15, 127}, {17, 17, 1, 81}};
+
+static void checkFp8Entries(const AttnMfmaInstr *in, const Fp8Entry *t, int n) {
+  for (int i = 0; i < n; ++i) {
+    int row, k, kb, col;
+    attnMfmaA(in, t[i].lane, t[i].e, &row, &k);
+    CHECK(row == t[i].row && k == t[i].k, "%s: A lane %d byte %d is A[%d][%d], expected A[%d][%d]",
+          in->isa, t[i].lane, t[i].e, row, k, t[i].row, t[i].k);
+    attnMfmaB(in, t[i].lane, t[i].e, &kb, &col);
+    CHECK(kb == t[i].k && col == t[i].row, "%s: B lane %d byte %d is B[%d][%d], expected B[%d][%d]",
+          in->isa, t[i].lane, t[i].e, kb, col, t[i].k, t[i].row);
+  }
+}
+
+static void checkFp8Layouts(void) {
+  int seen = 0;
+  for (int i = 0; i < attnMfmaCount(); ++i) {
+    const AttnMfmaInstr *in = attnMfmaAt(i);
+    if (in->elem != ATTN_MFMA_FP8)
+      continue;
+    ++seen;
+    if (in->m == 32 && in->k == 16)
+      checkFp8Entries(in, kFp8A32x16, LEN(kFp8A32x16));
+    else if (in->m == 32 && in->k == 64)
+      checkFp8Entries(in, kFp8A32x64, LEN(kFp8A32x64));
+    else if (in->m == 16 && in->k == 32)
+      checkFp8Entries(in, kFp8A16x32, LEN(kFp8A16x32));
+    else if (in->m == 16 && in->k == 128)
+      checkFp8Entries(in, kFp8A16x128, LEN(kFp8A16x128));
+    else
+      CHECK(false, "%s: no documented fp8 layout for %dx%dx%d", in->isa, in->m, in->n, in->k);
+    /* C is the 16-bit instructions' of the shape. */
+    const AttnMfmaInstr *same = attnMfmaSelect(in->chip, ATTN_MFMA_F16, in->m);
+    for (int lane = 0; same && lane < 64; ++lane)
+      for (int e = 0; e < in->c_per_lane; ++e) {
+        int r0, c0, r1, c1;
+        attnMfmaC(in, lane, e, &r0, &c0);
+        attnMfmaC(same, lane, e, &r1, &c1);
+        CHECK(r0 == r1 && c0 == c1, "%s: C lane %d element %d differs from %s's", in->isa, lane, e,
+              same->isa);
+      }
+  }
+  CHECK(seen == 6, "%d fp8 instructions, expected 6", seen);
+}
+
 /* Every element of A, B and C is held by exactly one (lane, element), and the A and B
  * elements multiplied together (same lane, same element) share their k. */
 static void checkCoverage(void) {
-  enum { MAXD = 32 };
+  enum { MAXD = 128 };
   for (int i = 0; i < attnMfmaCount(); ++i) {
     const AttnMfmaInstr *in = attnMfmaAt(i);
     CHECK(in->m <= MAXD && in->n <= MAXD && in->k <= MAXD, "%s: too large for this check", in->isa);
@@ -372,11 +447,11 @@ static void expectSelect(const char *chip, AttnMfmaElem elem, int m, const char 
   const AttnMfmaInstr *in = attnMfmaSelect(chip, elem, m);
   if (!isa) {
     CHECK(in == NULL, "select(%s, %s, %d) = %s, expected none", chip ? chip : "(null)",
-          elem == ATTN_MFMA_F16 ? "f16" : "bf16", m, in ? in->isa : "");
+          elemName(elem), m, in ? in->isa : "");
     return;
   }
   CHECK(in != NULL && strcmp(in->isa, isa) == 0, "select(%s, %s, %d) = %s, expected %s", chip,
-        elem == ATTN_MFMA_F16 ? "f16" : "bf16", m, in ? in->isa : "(none)", isa);
+        elemName(elem), m, in ? in->isa : "(none)", isa);
   if (in)
     CHECK(in->m == m && in->n == m && in->elem == elem, "select(%s): %s has the wrong shape", chip,
           in->isa);
@@ -391,6 +466,29 @@ static void checkSelect(void) {
   expectSelect("gfx950", ATTN_MFMA_BF16, 32, "v_mfma_f32_32x32x16_bf16");
   expectSelect("gfx950", ATTN_MFMA_F16, 16, "v_mfma_f32_16x16x32_f16");
   expectSelect("gfx950", ATTN_MFMA_BF16, 16, "v_mfma_f32_16x16x32_bf16");
+  expectSelect("gfx942", ATTN_MFMA_FP8, 32, "v_mfma_f32_32x32x16_fp8_fp8");
+  expectSelect("gfx942", ATTN_MFMA_FP8, 16, "v_mfma_f32_16x16x32_fp8_fp8");
+  expectSelect("gfx950", ATTN_MFMA_FP8, 32, "v_mfma_f32_32x32x64_f8f6f4");
+  expectSelect("gfx950", ATTN_MFMA_FP8, 16, "v_mfma_f32_16x16x128_f8f6f4");
+  /* A reduction the largest K does not divide takes a smaller one, or none. */
+  const struct {
+    const char *chip;
+    int m;
+    long long kDim;
+    const char *isa;
+  } dividing[] = {{"gfx950", 32, 128, "v_mfma_f32_32x32x64_f8f6f4"},
+                  {"gfx950", 32, 80, "v_mfma_f32_32x32x16_fp8_fp8"},
+                  {"gfx950", 16, 96, "v_mfma_f32_16x16x32_fp8_fp8"},
+                  {"gfx942", 32, 48, "v_mfma_f32_32x32x16_fp8_fp8"},
+                  {"gfx942", 32, 72, NULL},
+                  {"gfx942", 16, 80, NULL}};
+  for (int i = 0; i < LEN(dividing); ++i) {
+    const AttnMfmaInstr *in =
+        attnMfmaSelectDividing(dividing[i].chip, ATTN_MFMA_FP8, dividing[i].m, dividing[i].kDim);
+    CHECK(dividing[i].isa ? in && !strcmp(in->isa, dividing[i].isa) : !in,
+          "select dividing %lld (%s, %d) = %s, expected %s", dividing[i].kDim, dividing[i].chip,
+          dividing[i].m, in ? in->isa : "(none)", dividing[i].isa ? dividing[i].isa : "none");
+  }
   /* An LLVM target ID with features names the same chip. */
   expectSelect("gfx942:sramecc+:xnack-", ATTN_MFMA_F16, 32, "v_mfma_f32_32x32x8_f16");
   expectSelect("gfx950:xnack+", ATTN_MFMA_BF16, 16, "v_mfma_f32_16x16x32_bf16");
@@ -430,6 +528,7 @@ int main(int argc, char **argv) {
     return listTable();
   checkTable();
   checkDocumentedLayouts();
+  checkFp8Layouts();
   checkCoverage();
   checkSelect();
   checkOutOfRange();
