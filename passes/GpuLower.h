@@ -81,6 +81,10 @@ typedef struct {
   int64_t rows, cols, stride, base;
   MlirValue dynBase;
   bool transposed;
+  /* SMEM and QFRAG (AMD's fp8 Q K^T): the tile kept as e4m3 bytes, two per
+   * element of the 16-bit buffer (SMEM), or fragments that are the fp8
+   * MFMA's operands (QFRAG) */
+  bool bytes;
   int slot, generation; /* slot: which buffer (AMD: one; NVIDIA: K and V) */
   /* SMEM and PENDING of a warp-specialized kernel: the barrier its readers
    * arrive on once the matmul that read the buffer is complete (the

@@ -57,6 +57,12 @@
  *   on each matmul           attn.layout = "mfma.<M>x<N>x<K>.<f16|bf16>.rs"
  *                            (the instruction of MfmaLayout.h's table for
  *                            the chip; A from registers, B from LDS)
+ *   fp8 q and k (attn.mha's fp8 kernels; fp8-mfma=true, the default):
+ *     Q K^T takes the chip's fp8 MFMA ("mfma.<M>x<N>x<K>.fp8.rs", the
+ *     largest K dividing the head dim), Q's tile read "regs.mfma_a.fp8" and
+ *     K's "lds.pad.fp8" (both kept as e4m3 bytes); P V stays 16-bit. No fp8
+ *     instruction divides the head dim (gfx942 D = 72: 80 columns, 16x16
+ *     blocks: K = 32), or fp8-mfma=false: both dequantized, 16-bit MFMAs.
  * and attn-lower-amdgpu takes that instruction. A kernel no instruction fits
  * (rows per wave other than 32 or 16, f32 tiles) is a located error, as is
  * an attn.mla kernel (kind "mla_decode") there, which AMD does not lower yet.
@@ -89,6 +95,7 @@ typedef struct {
   WsChoice ws;
   WsChoice tma; /* auto | off | on, as ws */
   bool splitS;  /* attn.k_per_warp where a column split allows it (split-s) */
+  bool fp8Mfma; /* AMD: Q K^T of fp8 q and k on the fp8 MFMA (fp8-mfma) */
 } LayoutOptions;
 
 /*===--- Options -----------------------------------------------------------===*/
@@ -96,21 +103,23 @@ typedef struct {
 static bool parseOptions(const char *text, LayoutOptions *o, char *err, size_t errLen) {
   /* TMA stays opt-in until its kernels launch on the H100: the first run of
    * them (994f48a) failed in cuLaunchKernel with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES. */
-  int mma = MMA_AUTO, ws = WS_AUTO, tma = WS_OFF, splitS = 1;
+  int mma = MMA_AUTO, ws = WS_AUTO, tma = WS_OFF, splitS = 1, fp8Mfma = 1;
   const AttnOptionWord words[] = {{"mma=auto", &mma, MMA_AUTO},   {"mma=mma_sync", &mma, MMA_SYNC},
                                   {"mma=wgmma", &mma, MMA_WGMMA}, {"ws=auto", &ws, WS_AUTO},
                                   {"ws=false", &ws, WS_OFF},      {"ws=true", &ws, WS_ON},
                                   {"tma=auto", &tma, WS_AUTO},    {"tma=false", &tma, WS_OFF},
                                   {"tma=true", &tma, WS_ON},      {"split-s=true", &splitS, 1},
-                                  {"split-s=false", &splitS, 0}};
-  bool ok = attnParseOptionWords(
-      text, words, 11, passName,
-      "mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false", err,
-      errLen);
+                                  {"split-s=false", &splitS, 0},  {"fp8-mfma=true", &fp8Mfma, 1},
+                                  {"fp8-mfma=false", &fp8Mfma, 0}};
+  bool ok = attnParseOptionWords(text, words, 13, passName,
+                                 "mma=auto|mma_sync|wgmma, ws=auto|true|false, "
+                                 "tma=auto|true|false, split-s=true|false, fp8-mfma=true|false",
+                                 err, errLen);
   o->mma = (MmaChoice)mma;
   o->ws = (WsChoice)ws;
   o->tma = (WsChoice)tma;
   o->splitS = splitS != 0;
+  o->fp8Mfma = fp8Mfma != 0;
   return ok;
 }
 
@@ -235,9 +244,41 @@ static const char *amdChip(MlirAttribute kernel) {
   return kernelTarget(kernel, "gfx950") ? "gfx950" : NULL;
 }
 
+/* The fp8 type `v` (a matmul operand) is dequantized from, or null: the
+ * operand is the arith.extf of an fp8 tile. */
+static MlirType fp8Source(MlirValue v) {
+  MlirOperation def = defOf(v);
+  if (mlirOperationIsNull(def) || !attnIsOp(def, "arith.extf"))
+    return (MlirType){NULL};
+  MlirType t = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(def, 0)));
+  return attnIsFp8Type(t) ? t : (MlirType){NULL};
+}
+
+/* AMD, fp8 q and k (attn.mha's fp8 kernels): the fp8 MFMA that takes Q K^T
+ * on the tiles' bytes, the largest K dividing the head dim, or null (then
+ * both are dequantized and the product is 16-bit, as with fp8-mfma=false).
+ * The products of two e4m3 values are exact in f32 and the MFMA accumulates
+ * in f32, so the result is that of the 16-bit MFMA on the dequantized tiles
+ * (which are exact too) up to the order of the sums. */
+static const AttnMfmaInstr *fp8QkMfma(const char *chip, const Matmuls *m, int64_t rows,
+                                      const LayoutOptions *o) {
+  if (!o->fp8Mfma || m->nqk == 0)
+    return NULL;
+  int64_t d = -1;
+  for (int i = 0; i < m->nqk; ++i) {
+    MlirValue q = mlirOperationGetOperand(m->qk[i], 0), k = mlirOperationGetOperand(m->qk[i], 1);
+    MlirType qt = fp8Source(q), kt = fp8Source(k);
+    if (mlirTypeIsNull(qt) || mlirTypeIsNull(kt) || !mlirTypeEqual(qt, kt) ||
+        (d >= 0 && d != dimOf(q, 1)))
+      return NULL;
+    d = dimOf(q, 1);
+  }
+  return attnMfmaSelectDividing(chip, ATTN_MFMA_FP8, (int)rows, d);
+}
+
 /* AMD: the MFMA instruction of the kernel's chip, dtype and rows per wave. */
 static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char *chip,
-                            const Matmuls *m, int64_t g) {
+                            const Matmuls *m, int64_t g, const LayoutOptions *o) {
   if (m->nqk == 0 && m->npv == 0) {
     setString(func, "attn.mma", "none");
     return true;
@@ -269,12 +310,17 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
     return false;
   }
   setString(func, "attn.mma", "mfma");
-  char text[80];
+  char text[80], qkText[80];
   snprintf(text, sizeof(text), "mfma.%dx%dx%d.%s.rs", in->m, in->n, in->k, bf16 ? "bf16" : "f16");
+  /* fp8 Q K^T: Q's and K's tiles stay bytes (regs.mfma_a.fp8 in registers,
+   * lds.pad.fp8 in LDS); P V stays 16-bit (V dequantized into LDS). */
+  const AttnMfmaInstr *fp8 = fp8QkMfma(chip, m, rows, o);
+  if (fp8)
+    snprintf(qkText, sizeof(qkText), "mfma.%dx%dx%d.fp8.rs", fp8->m, fp8->n, fp8->k);
   for (int i = 0; i < m->nqk; ++i) {
-    markRead(mlirOperationGetOperand(m->qk[i], 0), "regs.mfma_a");
-    markRead(mlirOperationGetOperand(m->qk[i], 1), "lds.pad");
-    setString(m->qk[i], "attn.layout", text);
+    markRead(mlirOperationGetOperand(m->qk[i], 0), fp8 ? "regs.mfma_a.fp8" : "regs.mfma_a");
+    markRead(mlirOperationGetOperand(m->qk[i], 1), fp8 ? "lds.pad.fp8" : "lds.pad");
+    setString(m->qk[i], "attn.layout", fp8 ? qkText : text);
   }
   for (int i = 0; i < m->npv; ++i) {
     markRead(mlirOperationGetOperand(m->pv[i], 1), "lds.pad");
@@ -742,7 +788,7 @@ static bool layoutKernel(MlirOperation func, const LayoutOptions *o) {
     /* attn.mla: waves beyond the 16-row tiles split the P V product's
      * columns, as on sm_90a (columnGroups) */
     int64_t g = m.nqk || m.npv ? columnGroups(func, kernel, &m) : mergeColumnGroups(kernel, func);
-    if (g < 1 || !layoutAmdKernel(func, kernel, chip, &m, g))
+    if (g < 1 || !layoutAmdKernel(func, kernel, chip, &m, g, o))
       return false;
     if (g > 1) {
       setInt(func, "attn.warp_cols", g);

@@ -86,12 +86,16 @@ typedef struct {
   MlirValue kTile, vTile; /* kernel IR: the K and V operands of its matmuls */
   Staged pending;         /* V[n] (after the K read), K[n + step] (after the V read) */
   bool pendingK;          /* pending holds K[n + step], for the end of PV */
+  bool kBytes;            /* K is an fp8 Q K^T's byte tile (keepsBytes) */
   int64_t kStride;        /* K's LDS row stride */
 } AmdPipe;
 
 /* The AMD part of the lowering state. */
 typedef struct {
   const AttnMfmaInstr *mma;
+  /* fp8 Q K^T (attn.layout "mfma.<M>x<N>x<K>.fp8.rs"): its MFMA, on Q and K
+   * kept as e4m3 bytes; null: Q K^T takes `mma` */
+  const AttnMfmaInstr *qk;
   bool permlaneSwap; /* gfx950: v_permlane{16,32}_swap for cross-row reductions */
   int R, G, KPL, K;
   int crowBase[16], crowDelta[16];
@@ -141,7 +145,8 @@ static MlirValue dequantChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue raw) {
  * Where `valid` (null: always) is false, the padding. An fp8 row is loaded
  * in its own type (CHUNK bytes) and dequantized to L->elem (dequantChunk). */
 static MlirValue loadChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
-                           const MlirValue *idx, MlirValue valid, MlirType chunkType) {
+                           const MlirValue *idx, MlirValue valid, MlirType chunkType,
+                           bool keepBytes) {
   MlirType memElem = mlirShapedTypeGetElementType(mlirValueGetType(x->mem));
   bool fp8 = attnIsFp8Type(memElem);
   if (fp8)
@@ -153,12 +158,93 @@ static MlirValue loadChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *
             : attnGpuGuardedLoad(b, valid, chunkType, x->mem, x->rank, idx, x->pad);
   else
     v = attnGpuLoadRun(L, b, x, idx, valid, CHUNK, fp8 ? memElem : L->elem);
-  return fp8 ? dequantChunk(L, b, v) : v;
+  return fp8 && !keepBytes ? dequantChunk(L, b, v) : v;
+}
+
+/*===--- fp8 Q K^T on the fp8 MFMA --------------------------------------------===*/
+
+/* Whether `op` is the arith.extf of an fp8 tile that attn-gpu-layout kept as
+ * bytes for the fp8 MFMA ("regs.mfma_a.fp8", "lds.pad.fp8"). */
+static bool keepsBytes(MlirOperation op) {
+  MlirAttribute a = attnGetAttr(op, "attn.layout");
+  if (!attnIsOp(op, "arith.extf") || mlirAttributeIsNull(a) || !mlirAttributeIsAString(a))
+    return false;
+  MlirStringRef t = mlirStringAttrGetValue(a);
+  return t.length > 4 && !memcmp(t.data + t.length - 4, ".fp8", 4);
+}
+
+/* The fp8 MFMA's operand of `bytes` (vector<a_per_lane x e4m3>): i64 for 8
+ * bytes, vector<8xi32> for gfx950's f8f6f4 (32). */
+static MlirValue fp8Operand(AttnGpuLower *L, AttnBuilder *b, MlirValue bytes) {
+  int n = A(L)->qk->a_per_lane;
+  MlirType i8 = attnIntType(b, 8);
+  MlirValue raw = mlirTypeEqual(attnGpuElemOf(bytes), i8)
+                      ? bytes
+                      : attnOp1(b, "arith.bitcast", 1, &bytes, attnGpuVecT(n, i8));
+  if (n == 8) {
+    MlirValue one = attnGpuOp1(b, "vector.bitcast", 1, &raw, attnGpuVecT(1, attnIntType(b, 64)),
+                               0, NULL);
+    return attnGpuExtract(L, b, one, 0);
+  }
+  return attnGpuOp1(b, "vector.bitcast", 1, &raw, attnGpuVecT(n / 4, attnIntType(b, 32)), 0, NULL);
+}
+
+/* Bytes of an fp8 K tile in the 16-bit LDS buffer, two per element: a row
+ * of cols bytes takes cols / 2 elements, padded by 8 bytes (64-bit fragment
+ * reads) or 16 (128-bit ones, f8f6f4) so that consecutive rows' reads start
+ * 2 or 4 banks apart (as the 16-bit tiles' a_per_lane padding). */
+static int64_t byteStride(const AttnGpuLower *L, int64_t cols) {
+  int padBytes = ((const AmdState *)L->state)->qk->a_per_lane >= 16 ? 16 : 8;
+  return cols / 2 + padBytes / 2;
+}
+
+/* Q as fp8 MFMA operands: fragment s holds, in lane group g, head-dim
+ * columns s*K + g*a_per_lane + [0, a_per_lane): a_per_lane / 8 byte chunks
+ * (8-byte global loads), never dequantized. K's fragments read the same
+ * columns of its byte tile (lowerQK). */
+static void lowerReadQBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
+                            const AttnTransfer *x) {
+  const AttnMfmaInstr *in = A(L)->qk;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  int64_t d = attnGpuDim(res, 1);
+  if (!in || attnGpuDim(res, 0) != L->bm || d % in->k) {
+    attnGpuFail(L, op, "keeps an fp8 Q tile whose head dim is not a multiple of its fp8 MFMA's K");
+    return;
+  }
+  int steps = (int)(d / in->k), perFrag = in->a_per_lane / CHUNK;
+  if (perFrag < 1 || perFrag > 32 / CHUNK || (perFrag & (perFrag - 1))) {
+    attnGpuFail(L, op, "keeps an fp8 Q tile for an MFMA of an operand size it does not handle");
+    return;
+  }
+  MlirValue *frags = attnGpuNewBlocks(L, steps);
+  if (!frags)
+    return;
+  MlirType memElem = mlirShapedTypeGetElementType(mlirValueGetType(x->mem));
+  MlirValue idx[4];
+  for (int s = 0; s < steps; ++s) {
+    MlirValue chunks[32 / CHUNK]; /* a_per_lane <= 32 */
+    for (int j = 0; j < perFrag; ++j) {
+      MlirValue col = attnAddI(b, attnMulI(b, A(L)->g, cIdx(b, in->a_per_lane)),
+                               cIdx(b, (int64_t)s * in->k + (int64_t)j * CHUNK));
+      attnGpuShifted(b, x, L->rowBase[0], col, idx);
+      MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
+      chunks[j] = loadChunk(L, b, x, idx, valid, attnGpuVecT(CHUNK, memElem), true);
+    }
+    for (int m = perFrag; m > 1; m /= 2) /* concatenated pairwise (equal halves) */
+      for (int i = 0; i < m / 2; ++i)
+        chunks[i] = attnGpuConcat(L, b, chunks[2 * i], chunks[2 * i + 1]);
+    frags[s] = fp8Operand(L, b, chunks[0]);
+  }
+  attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_QFRAG, .nb = steps, .blocks = frags, .bytes = true});
 }
 
 /* Q: MFMA B fragments kept in registers, one 128-bit load per lane and chunk
  * of CHUNK head-dim elements; rows past the tensor read the padding. */
 static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTransfer *x) {
+  if (keepsBytes(op)) {
+    lowerReadQBytes(L, b, op, x);
+    return;
+  }
   MlirValue res = mlirOperationGetResult(op, 0);
   int64_t d = attnGpuDim(res, 1), span = (int64_t)A(L)->G * CHUNK;
   if (attnGpuDim(res, 0) != L->bm || d % span) {
@@ -176,7 +262,7 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
     MlirValue col = attnAddI(b, attnMulI(b, A(L)->g, cIdx(b, CHUNK)), cIdx(b, c * span));
     attnGpuShifted(b, x, L->rowBase[0], col, idx);
     MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
-    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType);
+    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType, false);
     for (int j = 0; j < perChunk; ++j)
       frags[c * perChunk + j] = attnGpuSlice(L, b, v, (int64_t)j * A(L)->KPL, A(L)->KPL);
   }
@@ -195,6 +281,13 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
  * the LDS tile at element `base`. */
 static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue row, MlirValue col,
                        int64_t tileRow, int64_t stride, int64_t base, bool transposed) {
+  if (attnIsFp8Type(attnGpuElemOf(v))) { /* an fp8 K tile's bytes, two per element (row-major) */
+    MlirValue raw = attnOp1(b, "arith.bitcast", 1, &v, attnGpuVecT(CHUNK, attnIntType(b, 8)));
+    MlirValue pairs = attnGpuOp1(b, "vector.bitcast", 1, &raw,
+                                 attnGpuVecT(CHUNK / 2, attnIntType(b, 16)), 0, NULL);
+    v = attnOp1(b, "arith.bitcast", 1, &pairs, attnGpuVecT(CHUNK / 2, L->elem));
+    col = attnGpuUDiv(b, col, 2);
+  }
   if (transposed) {
     MlirValue at = attnAddI(b, attnMulI(b, col, cIdx(b, stride)), row);
     for (int e = 0; e < CHUNK; ++e) {
@@ -218,7 +311,7 @@ static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue r
  * writes). */
 static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
                       int64_t rows, int64_t cols, int64_t stride, bool transposed, int64_t base,
-                      Staged *defer, int64_t twinStride, int64_t twinBase) {
+                      Staged *defer, int64_t twinStride, int64_t twinBase, bool keepBytes) {
   int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
   MlirType chunkType = attnGpuVecT(CHUNK, L->elem);
   MlirType idxType = attnIndexType(b);
@@ -245,7 +338,7 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
     MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
     if (defer && partial)
       valid = mlirValueIsNull(valid) ? has : attnAndI(b, has, valid);
-    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType);
+    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType, keepBytes);
     if (defer) {
       int k = defer->n++;
       defer->value[k] = v;
@@ -273,10 +366,11 @@ static int stagedChunks(const AttnGpuLower *L, const AttnTileRead *t) {
 
 /* Issues the global loads of tile t into registers. */
 static void loadStaged(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t stride,
-                       bool transposed, Staged *s) {
+                       bool transposed, Staged *s, bool keepBytes) {
   s->n = 0;
   for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s, 0, 0);
+    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s, 0, 0,
+              keepBytes);
 }
 
 /* Writes the chunks of s into the LDS tile at element `base`. */
@@ -349,15 +443,19 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
     return;
   }
   bool asK = usedAs(res, ATTN_CONTRACT_QK), asV = usedAs(res, ATTN_CONTRACT_PV);
-  bool transposed = asV && !asK;
+  bool transposed = asV && !asK, bytes = keepsBytes(op);
+  if (bytes && (asV || !A(L)->qk)) {
+    attnGpuFail(L, op, "keeps an fp8 tile as bytes that is not only the K of an fp8 Q K^T");
+    return;
+  }
   int slot = L->backward && second ? 1 : 0;
   int64_t base = slot ? L->smemKV / 2 : 0; /* sharedElems: two buffers of the largest tile */
-  int64_t stride = (transposed ? rows : cols) + A(L)->KPL;
+  int64_t stride = bytes ? byteStride(L, cols) : (transposed ? rows : cols) + A(L)->KPL;
   attnGpuBarrier(b); /* the previous tile's readers are done */
   bool twin = asK && asV;
   for (int i = 0; i < t->n; ++i)
     stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL,
-              twin ? rows + A(L)->KPL : 0, base + kElems(L, rows, cols));
+              twin ? rows + A(L)->KPL : 0, base + kElems(L, rows, cols), bytes);
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
@@ -367,7 +465,8 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
                        .base = base,
                        .transposed = transposed,
                        .slot = slot,
-                       .generation = ++L->smemGeneration[slot]});
+                       .generation = ++L->smemGeneration[slot],
+                       .bytes = bytes});
 }
 
 /*===--- Pipelined KV loops (num_stages >= 2) ----------------------------------===*/
@@ -440,14 +539,15 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const A
                .step = mlirOperationGetOperand(newLoop, 2),
                .kTile = mlirOperationGetResult(op, 0),
                .vTile = vTile,
-               .kStride = t->cols + A(L)->KPL};
+               .kBytes = keepsBytes(op),
+               .kStride = keepsBytes(op) ? byteStride(L, t->cols) : t->cols + A(L)->KPL};
   AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
   MlirValue lb = mlirOperationGetOperand(newLoop, 0);
   attnGpuBarrier(&pre);
   AttnGpuIf guard = attnGpuIfBegin(&pre, attnCmpI(&pre, ATTN_CMPI_SLT, lb, p.ub));
   AttnTileRead k;
   if (attnGpuTileReadAt(L, &pre, p.kTile, loop, lb, &k)) {
-    loadStaged(L, &pre, &k, p.kStride, false, &p.pending);
+    loadStaged(L, &pre, &k, p.kStride, false, &p.pending, p.kBytes);
     writeStaged(L, &pre, &p.pending, p.kStride, 0, false);
   }
   attnGpuIfEnd(&pre, &guard);
@@ -464,7 +564,7 @@ static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
   AmdPipe *p = &A(L)->pipe;
   AttnTileRead v;
   if (attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v))
-    loadStaged(L, b, &v, v.tileRows + A(L)->KPL, true, &p->pending);
+    loadStaged(L, b, &v, v.tileRows + A(L)->KPL, true, &p->pending, false);
   schedBarrier(L, b);
   p->pendingK = false;
   attnGpuPut(L, mlirOperationGetResult(op, 0),
@@ -472,7 +572,8 @@ static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
                        .rows = t->tileRows,
                        .cols = t->cols,
                        .stride = p->kStride,
-                       .generation = ++L->smemGeneration[0]});
+                       .generation = ++L->smemGeneration[0],
+                       .bytes = p->kBytes});
 }
 
 /* The V read of a pipelined loop: V[n] goes from registers into its buffer
@@ -492,7 +593,7 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
   AttnTileRead k;
   p->pending.n = 0;
   if (attnGpuTileReadAt(L, b, p->kTile, p->oldLoop, next, &k))
-    loadStaged(L, b, &k, p->kStride, false, &p->pending);
+    loadStaged(L, b, &k, p->kStride, false, &p->pending, p->kBytes);
   schedBarrier(L, b);
   p->pendingK = true;
   attnGpuPut(L, mlirOperationGetResult(op, 0),
@@ -534,6 +635,52 @@ static MlirValue mfma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb
   return attnGpuOp1(b, A(L)->mma->rocdl, 6, operands, mlirValueGetType(c), 0, NULL);
 }
 
+/* The fp8 MFMA (A(L)->qk) of fp8 operands a, bb (fp8Operand's types). The
+ * f8f6f4 instruction is the block-scaled op with A/B format 0 (e4m3) and
+ * zero opsel/scale operands, which LLVM selects as the unscaled one. */
+static MlirValue fp8Mfma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb, MlirValue c) {
+  MlirValue zero = attnGpuConstInt(b, attnIntType(b, 32), 0);
+  MlirValue operands[9] = {a, bb, c, zero, zero, zero, zero, zero, zero};
+  return attnGpuOp1(b, A(L)->qk->rocdl, A(L)->qk->scaled ? 9 : 6, operands, mlirValueGetType(c), 0,
+                    NULL);
+}
+
+/* S^T = K Q^T on the fp8 MFMA: Q's fragments are operands already
+ * (lowerReadQBytes); lane (g, r) reads key r of each block, head-dim
+ * columns s*K + g*a_per_lane + [0, a_per_lane) of the byte tile: one 64-bit
+ * (or two 128-bit) LDS read. */
+static void lowerQKBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnRep *qr,
+                         const AttnRep *kr) {
+  const AttnMfmaInstr *in = A(L)->qk;
+  MlirValue acc = mlirOperationGetOperand(op, 2), res = mlirOperationGetResult(op, 0);
+  int nb = (int)(kr->rows / A(L)->R), steps = qr->nb, halves = in->a_per_lane / 2;
+  if (kr->rows % A(L)->R || nb > ATTN_GPU_MAXB || (int64_t)steps * in->k != kr->cols ||
+      kr->transposed) {
+    attnGpuFail(L, op, "has an fp8 K tile that does not match its fp8 MFMA blocks");
+    return;
+  }
+  MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, kr->stride)),
+                               attnMulI(b, A(L)->g, cIdx(b, halves)));
+  if (kr->base)
+    laneOff = attnAddI(b, laneOff, cIdx(b, kr->base));
+  MlirValue blocks[ATTN_GPU_MAXB];
+  for (int t = 0; t < nb && !L->failed; ++t) {
+    MlirValue c = attnGpuColOf(L, b, op, acc, t);
+    for (int s = 0; s < steps; ++s) {
+      int64_t at = (int64_t)t * A(L)->R * kr->stride + (int64_t)s * in->k / 2;
+      MlirValue addr = attnAddI(b, laneOff, cIdx(b, at));
+      MlirValue kv = attnGpuLoad(b, attnGpuVecT(halves, L->elem), L->smem, 1, &addr);
+      MlirValue pairs = attnOp1(b, "arith.bitcast", 1, &kv, attnGpuVecT(halves, attnIntType(b, 16)));
+      MlirValue bytes = attnGpuOp1(b, "vector.bitcast", 1, &pairs,
+                                   attnGpuVecT(in->a_per_lane, attnIntType(b, 8)), 0, NULL);
+      c = fp8Mfma(L, b, fp8Operand(L, b, bytes), qr->blocks[s], c);
+    }
+    blocks[t] = c;
+  }
+  if (!L->failed)
+    attnGpuPutTile(L, res, nb, blocks);
+}
+
 /* S^T = K Q^T: block t of S is keys [t*R, t*R+R) of the K tile. */
 static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   MlirValue q = mlirOperationGetOperand(op, 0), k = mlirOperationGetOperand(op, 1),
@@ -544,6 +691,15 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     return;
   if (!qr || qr->kind != ATTN_REP_QFRAG) {
     attnGpuFail(L, op, "has a left operand that is not the Q tile read");
+    return;
+  }
+  if (A(L)->qk || qr->bytes || kr->bytes) {
+    if (A(L)->qk && qr->bytes && kr->bytes)
+      lowerQKBytes(L, b, op, qr, kr);
+    else
+      attnGpuFail(L, op,
+                  "mixes fp8 MFMA operands and 16-bit tiles (attn-gpu-layout marks Q's and K's "
+                  "tiles \"regs.mfma_a.fp8\" and \"lds.pad.fp8\" with an fp8 Q K^T)");
     return;
   }
   int nb = (int)(kr->rows / A(L)->R), steps = qr->nb, perChunk = CHUNK / A(L)->KPL;
@@ -702,11 +858,50 @@ static bool readLayout(AttnGpuLower *L) {
   return true;
 }
 
-static MlirWalkResult findMatmulLayout(MlirOperation op, void *userData) {
+/* The first matmul layouts of the function: a 16-bit one ([0]) and an fp8
+ * one ([1], "mfma.<M>x<N>x<K>.fp8.rs"). */
+static MlirWalkResult findMatmulLayouts(MlirOperation op, void *userData) {
+  MlirAttribute *found = userData;
   if (!attnIsOp(op, "vector.contract"))
     return MlirWalkResultAdvance;
-  *(MlirAttribute *)userData = attnGetAttr(op, "attn.layout");
-  return MlirWalkResultInterrupt;
+  MlirAttribute a = attnGetAttr(op, "attn.layout");
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a)) {
+    if (mlirAttributeIsNull(found[0]))
+      found[0] = a;
+    return MlirWalkResultAdvance;
+  }
+  MlirStringRef t = mlirStringAttrGetValue(a);
+  bool fp8 = t.length > 7 && !memcmp(t.data + t.length - 7, ".fp8.rs", 7);
+  if (mlirAttributeIsNull(found[fp8]))
+    found[fp8] = a;
+  return MlirWalkResultAdvance;
+}
+
+/* The fp8 MFMA of an fp8 Q K^T layout, null when there is none; `failed`
+ * set after a located error. Its C layout must be `mma`'s (same M and N:
+ * the table's C layout depends on them only), since S feeds P V. */
+static const AttnMfmaInstr *recordedFp8Mfma(MlirOperation func, const char *chip,
+                                            MlirAttribute layout, const AttnMfmaInstr *mma,
+                                            bool *failed) {
+  *failed = false;
+  if (mlirAttributeIsNull(layout))
+    return NULL;
+  MlirStringRef text = mlirStringAttrGetValue(layout);
+  char buf[64];
+  int m = 0, n = 0, k = 0;
+  snprintf(buf, sizeof(buf), "%.*s", (int)text.length, text.data);
+  const AttnMfmaInstr *in = sscanf(buf, "mfma.%dx%dx%d.fp8.rs", &m, &n, &k) == 3
+                                ? attnMfmaSelectDividing(chip, ATTN_MFMA_FP8, m, k)
+                                : NULL;
+  if (!in || in->k != k || in->n != n || in->m != mma->m || in->n != mma->n ||
+      in->c_per_lane != mma->c_per_lane) {
+    attnEmitOpError(func, passName,
+                    "has an fp8 attn.layout MFMA instruction its chip does not have or whose "
+                    "blocks differ from its P V MFMA's");
+    *failed = true;
+    return NULL;
+  }
+  return in;
 }
 
 /* The MFMA instruction attn-gpu-layout chose (attn.mma = "mfma" on the
@@ -714,8 +909,9 @@ static MlirWalkResult findMatmulLayout(MlirOperation op, void *userData) {
  * chip, the dtype and the rows per wave; null after a located error. */
 static const AttnMfmaInstr *recordedMfma(MlirOperation func, const char *chip, AttnMfmaElem elem,
                                          int rows) {
-  MlirAttribute mma = attnGetAttr(func, "attn.mma"), layout = {NULL};
-  mlirOperationWalk(func, findMatmulLayout, &layout, MlirWalkPreOrder);
+  MlirAttribute mma = attnGetAttr(func, "attn.mma"), layouts[2] = {{NULL}, {NULL}};
+  mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
+  MlirAttribute layout = layouts[0];
   int m = 0, n = 0, k = 0;
   char type[8] = "";
   bool ok =
@@ -736,7 +932,9 @@ static const AttnMfmaInstr *recordedMfma(MlirOperation func, const char *chip, A
   }
   for (int i = 0; i < attnMfmaCount(); ++i) {
     const AttnMfmaInstr *in = attnMfmaAt(i);
-    bool sameElem = (in->elem == ATTN_MFMA_BF16) == !strcmp(type, "bf16");
+    bool sameElem = in->elem == (!strcmp(type, "bf16")  ? ATTN_MFMA_BF16
+                                 : !strcmp(type, "f16") ? ATTN_MFMA_F16
+                                                        : ATTN_MFMA_FP8);
     if (in->m == m && in->n == n && in->k == k && sameElem &&
         in == attnMfmaSelect(chip, in->elem, m)) {
       if (in->elem != elem || in->m != rows) {
@@ -824,6 +1022,14 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
       matmul ? recordedMfma(func, chip, elem, A(L)->R) : attnMfmaSelect(chip, elem, A(L)->R);
   if (!A(L)->mma)
     return false;
+  if (matmul) {
+    MlirAttribute layouts[2] = {{NULL}, {NULL}};
+    mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
+    bool failed;
+    A(L)->qk = recordedFp8Mfma(func, chip, layouts[1], A(L)->mma, &failed);
+    if (failed)
+      return false;
+  }
   L->elem = matmul ? qElem : mlirF32TypeGet(L->ctx);
   L->CE = A(L)->mma->c_per_lane;
   A(L)->KPL = A(L)->mma->a_per_lane;

@@ -19,7 +19,7 @@
 // TMAOPT: attn-gpu-layout: unknown option 'tma=yes'
 // WSWG: <stdin>:[[@LINE+17]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): it is not two warpgroups of 64 rows (block_m 128, num_warps 8)
 // WSSYNC: errors.mlir:[[@LINE+16]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot warp-specialize (ws=true): it does not use wgmma
-// WSOPT: attn-gpu-layout: unknown option 'ws=maybe' (expected mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false)
+// WSOPT: attn-gpu-layout: unknown option 'ws=maybe' (expected mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false, fp8-mfma=true|false)
 // Paged K/V tiles (pieces of cache blocks) stay on mma.sync: auto picks it, wgmma is refused.
 // RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | not attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout=mma=wgmma 2>&1 | FileCheck %s --check-prefix=PAGED
 // RUN: sed 's/"decode"/"prefill"/' %S/../attn-lower-nvgpu/paged.mlir | attn-opt --attn-gqa-map "--attn-tile=target=sm_90a num-warps=8 block-n=64" --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=PAGEDAUTO
@@ -31,7 +31,7 @@
 // WARPS: errors.mlir:[[@LINE+6]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_m 128 with 4 warps is not whole warpgroups of 64 rows (16 rows per warp)
 // F32: <stdin>:[[@LINE+5]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its tiles are not f16 or bf16
 // BN: errors.mlir:[[@LINE+4]]:{{[0-9]+}}: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): block_n is not a multiple of 16 up to 256
-// OPT: attn-gpu-layout: unknown option 'mma=tensorcore' (expected mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false)
+// OPT: attn-gpu-layout: unknown option 'mma=tensorcore' (expected mma=auto|mma_sync|wgmma, ws=auto|true|false, tma=auto|true|false, split-s=true|false, fp8-mfma=true|false)
 func.func @f(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>)
     -> tensor<?x8x?x128xbf16> {
   %o = attn.mha %q, %k, %v {causal}

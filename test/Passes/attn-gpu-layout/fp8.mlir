@@ -7,8 +7,11 @@
 // (mma=wgmma) is a located error saying why. gfx942 and gfx950 lower them
 // too, in their own formats (attn-tile checks that the chip has the format:
 // sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ; the CPU takes both:
-// test/Execution/fp8.mlir): Q's arith.extf is "regs.mfma_a" (dequantized into
-// its registers), K's and V's "lds.pad", the MFMAs out's 16-bit ones
+// test/Execution/fp8.mlir): Q K^T takes the chip's fp8 MFMA on the tiles'
+// bytes (Q's arith.extf "regs.mfma_a.fp8", K's "lds.pad.fp8"; the largest K
+// that divides the head dim: gfx950's f8f6f4 32x32x64, or 32x32x16 fp8_fp8 at
+// D = 72, an 80-column tile), V's is "lds.pad" (dequantized) and P V out's
+// 16-bit MFMA. fp8-mfma=false dequantizes Q ("regs.mfma_a") and K too
 // (test/Passes/attn-lower-amdgpu/fp8-mha.mlir).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=SM90
@@ -17,6 +20,7 @@
 // RUN: not attn-opt %s --attn-to-rocdl 2>&1 | FileCheck %s --check-prefix=GFX942
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX942-FNUZ
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout=fp8-mfma=false | FileCheck %s --check-prefix=DEQ950
 
 // SM90-LABEL: func.func @fp8_attn0(
 // SM90-SAME: memref<?x?x?x128xf8E4M3FN
@@ -42,24 +46,39 @@
 // WGMMA: fp8.mlir:{{[0-9]+}}:8: error: attn-gpu-layout: 'func.func' cannot use wgmma (mma=wgmma): its K/V tiles are fp8, dequantized as they are staged (mma.sync only for now)
 // GFX950-LABEL: func.func @fp8_attn0(
 // GFX950-SAME: attn.mma = "mfma"
-// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a.fp8"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// GFX950: arith.extf %{{.*}} {attn.layout = "lds.pad.fp8"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x64.fp8.rs"}
 // GFX950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
 // GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
-// GFX950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
 // GFX950-LABEL: func.func @fp8_varlen_attn1(
 // GFX950-SAME: attn.mma = "mfma"
-// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x64xf8E4M3FN> to vector<128x64xf16>
+// GFX950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a.fp8"} : vector<128x64xf8E4M3FN> to vector<128x64xf16>
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x64.fp8.rs"}
 // GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.f16.rs"}
 // GFX950-LABEL: func.func @fp8_d72_attn2(
 // GFX950-SAME: attn.mma = "mfma"
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// GFX950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
+// DEQ950-LABEL: func.func @fp8_attn0(
+// DEQ950-NOT: .fp8
+// DEQ950: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x128xf8E4M3FN> to vector<128x128xbf16>
+// DEQ950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// DEQ950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
+// DEQ950-NOT: .fp8
+// DEQ950-LABEL: func.func @fp8_varlen_attn1(
 // GFX942: fp8.mlir:{{[0-9]+}}:8: error: attn-tile: 'attn.mha' has f8E4M3FN operands, a format target 'gfx942' lacks (it takes f8E4M3FNUZ; sm_90a and gfx950 take f8E4M3FN, gfx942 f8E4M3FNUZ, the CPU both)
 // GFX942-FNUZ-LABEL: func.func @fp8_attn0(
 // GFX942-FNUZ-SAME: attn.mma = "mfma"
-// GFX942-FNUZ: arith.extf %{{.*}} {attn.layout = "regs.mfma_a"} : vector<128x128xf8E4M3FNUZ> to vector<128x128xbf16>
+// GFX942-FNUZ: arith.extf %{{.*}} {attn.layout = "regs.mfma_a.fp8"} : vector<128x128xf8E4M3FNUZ> to vector<128x128xbf16>
+// GFX942-FNUZ: arith.extf %{{.*}} {attn.layout = "lds.pad.fp8"} : vector<64x128xf8E4M3FNUZ> to vector<64x128xbf16>
+// GFX942-FNUZ: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// GFX942-FNUZ: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FNUZ> to vector<64x128xbf16>
 // GFX942-FNUZ: vector.contract {{.*}} {attn.layout = "mfma.32x32x8.bf16.rs"}
 // GFX942-FNUZ-LABEL: func.func @fp8_varlen_attn1(
 // GFX942-FNUZ-LABEL: func.func @fp8_d72_attn2(
 // GFX942-FNUZ-SAME: attn.mma = "mfma"
+// GFX942-FNUZ: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
 // SM90-FNUZ: error: attn-tile: 'attn.mha' has f8E4M3FNUZ operands, a format target 'sm_90a' lacks (it takes f8E4M3FN
 func.func @fp8(%q: tensor<1x8x128x128xf8E4M3FN>, %k: tensor<1x2x128x128xf8E4M3FN>,
                %v: tensor<1x2x128x128xf8E4M3FN>, %qd: tensor<1x2xf32>, %kd: tensor<1x2xf32>,
