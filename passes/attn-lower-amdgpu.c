@@ -182,8 +182,8 @@ static MlirValue fp8Operand(AttnGpuLower *L, AttnBuilder *b, MlirValue bytes) {
                       ? bytes
                       : attnOp1(b, "arith.bitcast", 1, &bytes, attnGpuVecT(n, i8));
   if (n == 8) {
-    MlirValue one = attnGpuOp1(b, "vector.bitcast", 1, &raw, attnGpuVecT(1, attnIntType(b, 64)),
-                               0, NULL);
+    MlirValue one =
+        attnGpuOp1(b, "vector.bitcast", 1, &raw, attnGpuVecT(1, attnIntType(b, 64)), 0, NULL);
     return attnGpuExtract(L, b, one, 0);
   }
   return attnGpuOp1(b, "vector.bitcast", 1, &raw, attnGpuVecT(n / 4, attnIntType(b, 32)), 0, NULL);
@@ -235,7 +235,8 @@ static void lowerReadQBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
         chunks[i] = attnGpuConcat(L, b, chunks[2 * i], chunks[2 * i + 1]);
     frags[s] = fp8Operand(L, b, chunks[0]);
   }
-  attnGpuPut(L, res, (AttnRep){.kind = ATTN_REP_QFRAG, .nb = steps, .blocks = frags, .bytes = true});
+  attnGpuPut(L, res,
+             (AttnRep){.kind = ATTN_REP_QFRAG, .nb = steps, .blocks = frags, .bytes = true});
 }
 
 /* Q: MFMA B fragments kept in registers, one 128-bit load per lane and chunk
@@ -670,7 +671,8 @@ static void lowerQKBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, cons
       int64_t at = (int64_t)t * A(L)->R * kr->stride + (int64_t)s * in->k / 2;
       MlirValue addr = attnAddI(b, laneOff, cIdx(b, at));
       MlirValue kv = attnGpuLoad(b, attnGpuVecT(halves, L->elem), L->smem, 1, &addr);
-      MlirValue pairs = attnOp1(b, "arith.bitcast", 1, &kv, attnGpuVecT(halves, attnIntType(b, 16)));
+      MlirValue pairs =
+          attnOp1(b, "arith.bitcast", 1, &kv, attnGpuVecT(halves, attnIntType(b, 16)));
       MlirValue bytes = attnGpuOp1(b, "vector.bitcast", 1, &pairs,
                                    attnGpuVecT(in->a_per_lane, attnIntType(b, 8)), 0, NULL);
       c = fp8Mfma(L, b, fp8Operand(L, b, bytes), qr->blocks[s], c);
