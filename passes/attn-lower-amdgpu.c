@@ -24,6 +24,11 @@
  * Because the C layout of S^T is the B layout of P^T, P feeds the PV MFMAs
  * straight from registers.
  *
+ * fp8 q and k (attn-gpu-layout's "mfma.<M>x<N>x<K>.fp8.rs" on Q K^T): Q's and
+ * K's tiles stay e4m3 bytes, Q's as the fp8 MFMA's operands in registers,
+ * K's two to an element of the 16-bit LDS buffer (lowerReadQBytes,
+ * writeChunk, lowerQKBytes); V is dequantized for the 16-bit P V.
+ *
  * Pipelining (attn.kernel num_stages >= 2). K and V get an LDS buffer each.
  * In a KV loop whose tiles' addresses depend only on its induction variable
  * (and values from outside it), with global loads into registers (there is
@@ -282,7 +287,9 @@ static void lowerReadQ(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const 
  * the LDS tile at element `base`. */
 static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue row, MlirValue col,
                        int64_t tileRow, int64_t stride, int64_t base, bool transposed) {
-  if (attnIsFp8Type(attnGpuElemOf(v))) { /* an fp8 K tile's bytes, two per element (row-major) */
+  /* An fp8 K tile's bytes, two per element, row-major (lowerReadTile keeps
+   * bytes for K tiles only, never transposed ones). */
+  if (attnIsFp8Type(attnGpuElemOf(v))) {
     MlirValue raw = attnOp1(b, "arith.bitcast", 1, &v, attnGpuVecT(CHUNK, attnIntType(b, 8)));
     MlirValue pairs = attnGpuOp1(b, "vector.bitcast", 1, &raw,
                                  attnGpuVecT(CHUNK / 2, attnIntType(b, 16)), 0, NULL);
