@@ -940,10 +940,14 @@ typedef struct {
   int index; /* instruction index at the label */
 } Label;
 
-/* An instruction: its line and whether it is a v_mfma. */
+/* An instruction: its line, whether it is a v_mfma, and for a branch its
+ * target label's name and whether it is conditional. */
 typedef struct {
   const char *begin, *end;
   bool mfma;
+  bool branch, conditional;
+  const char *target;
+  size_t targetLength;
 } Inst;
 
 /* A backward branch: instructions [first, last] (the branch), text from the
@@ -1015,12 +1019,17 @@ static void bodyInstruction(Body *b, const Line *line, const char *m, const char
   if (b->outOfMemory)
     return;
   int index = b->numInsts++;
-  b->insts[index] = (Inst){line->begin, line->end, startsWith(m, mEnd, "v_mfma")};
+  b->insts[index] =
+      (Inst){line->begin, line->end, startsWith(m, mEnd, "v_mfma"), false, false, NULL, 0};
   if (!startsWith(m, mEnd, "s_branch") && !startsWith(m, mEnd, "s_cbranch_"))
     return;
   const char *target = skipSpace(mEnd, line->end), *tEnd = target;
   while (tEnd < line->end && *tEnd != ' ' && *tEnd != '\t' && *tEnd != ';')
     ++tEnd;
+  b->insts[index].branch = true;
+  b->insts[index].conditional = startsWith(m, mEnd, "s_cbranch_");
+  b->insts[index].target = target;
+  b->insts[index].targetLength = (size_t)(tEnd - target);
   const Label *at = findLabel(b, target, (size_t)(tEnd - target));
   if (!at) /* forward branch */
     return;
@@ -1028,6 +1037,50 @@ static void bodyInstruction(Body *b, const Line *line, const char *m, const char
   if (b->outOfMemory)
     return;
   b->loops[b->numLoops++] = (Loop){at->index, index, at->label, line->end};
+}
+
+/* Whether control entering loop l at its label can reach its backward
+ * branch without leaving [first, last]: a depth-first walk of fall-throughs
+ * and in-range forward branches. LLVM's block order for structured control
+ * flow puts backward branches inside a loop that are no loop, e.g. a block
+ * `.LBB9_39: s_cbranch_execnz .LBB9_42; s_branch .LBB9_47` and later
+ * `.LBB9_40: s_cbranch_execz .LBB9_39` (both of 39's exits leave the range):
+ * those are not loops. */
+static bool reachesBackEdge(const Body *b, const Loop *l) {
+  int n = l->last - l->first + 1;
+  char *seen = calloc((size_t)n, 1);
+  int *stack = malloc(sizeof(int) * (size_t)n);
+  if (!seen || !stack) { /* without memory: take it for a loop, as before */
+    free(seen);
+    free(stack);
+    return true;
+  }
+  bool reached = false;
+  int top = 0;
+  stack[top++] = l->first;
+  seen[0] = 1;
+  while (top > 0 && !reached) {
+    for (int i = stack[--top]; i <= l->last; ++i) {
+      if (i == l->last) {
+        reached = true;
+        break;
+      }
+      const Inst *in = &b->insts[i];
+      if (!in->branch)
+        continue;
+      const Label *t = findLabel(b, in->target, in->targetLength);
+      int to = t ? t->index : -1;
+      if (to > i && to <= l->last && !seen[to - l->first]) {
+        seen[to - l->first] = 1;
+        stack[top++] = to;
+      }
+      if (!in->conditional)
+        break; /* no fall-through */
+    }
+  }
+  free(seen);
+  free(stack);
+  return reached;
 }
 
 /* Innermost loops: backward-branch ranges containing no other one. The hot
@@ -1041,9 +1094,12 @@ static void countLoops(const Body *b, const char *text, AttnAmdKernelInfo *k) {
   int hotLength = 0;
   for (int i = 0; i < b->numLoops; ++i) {
     const Loop *l = &b->loops[i];
+    if (!reachesBackEdge(b, l))
+      continue;
     bool inner = true;
     for (int j = 0; j < b->numLoops && inner; ++j)
-      inner = j == i || !(b->loops[j].first >= l->first && b->loops[j].last <= l->last);
+      inner = j == i || !(b->loops[j].first >= l->first && b->loops[j].last <= l->last &&
+                          reachesBackEdge(b, &b->loops[j]));
     if (!inner)
       continue;
     int count = 0;
