@@ -547,8 +547,8 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const A
                .step = mlirOperationGetOperand(newLoop, 2),
                .kTile = mlirOperationGetResult(op, 0),
                .vTile = vTile,
-               .kBytes = keepsBytes(op),
-               .kStride = keepsBytes(op) ? byteStride(L, t->cols) : t->cols + A(L)->KPL};
+               .kBytes = keepsBytes(op)};
+  p.kStride = p.kBytes ? byteStride(L, t->cols) : t->cols + A(L)->KPL;
   AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
   MlirValue lb = mlirOperationGetOperand(newLoop, 0);
   attnGpuBarrier(&pre);
@@ -914,13 +914,12 @@ static const AttnMfmaInstr *recordedFp8Mfma(MlirOperation func, const char *chip
 }
 
 /* The MFMA instruction attn-gpu-layout chose (attn.mma = "mfma" on the
- * kernel, "mfma.<M>x<N>x<K>.<elem>.rs" on its matmuls), checked against the
- * chip, the dtype and the rows per wave; null after a located error. */
-static const AttnMfmaInstr *recordedMfma(MlirOperation func, const char *chip, AttnMfmaElem elem,
-                                         int rows) {
-  MlirAttribute mma = attnGetAttr(func, "attn.mma"), layouts[2] = {{NULL}, {NULL}};
-  mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
-  MlirAttribute layout = layouts[0];
+ * kernel, "mfma.<M>x<N>x<K>.<elem>.rs" on its matmuls: `layout`, the first
+ * 16-bit one of findMatmulLayouts), checked against the chip, the dtype and
+ * the rows per wave; null after a located error. */
+static const AttnMfmaInstr *recordedMfma(MlirOperation func, MlirAttribute layout, const char *chip,
+                                         AttnMfmaElem elem, int rows) {
+  MlirAttribute mma = attnGetAttr(func, "attn.mma");
   int m = 0, n = 0, k = 0;
   char type[8] = "";
   bool ok =
@@ -1027,13 +1026,14 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (MFMA needs them)");
     return false;
   }
-  A(L)->mma =
-      matmul ? recordedMfma(func, chip, elem, A(L)->R) : attnMfmaSelect(chip, elem, A(L)->R);
+  MlirAttribute layouts[2] = {{NULL}, {NULL}}; /* 16-bit, fp8 */
+  if (matmul)
+    mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
+  A(L)->mma = matmul ? recordedMfma(func, layouts[0], chip, elem, A(L)->R)
+                     : attnMfmaSelect(chip, elem, A(L)->R);
   if (!A(L)->mma)
     return false;
   if (matmul) {
-    MlirAttribute layouts[2] = {{NULL}, {NULL}};
-    mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
     bool failed;
     A(L)->qk = recordedFp8Mfma(func, chip, layouts[1], A(L)->mma, &failed);
     if (failed)

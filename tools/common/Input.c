@@ -185,6 +185,13 @@ static uint64_t aliasKey(const char *name, size_t length) {
   return h | 1;
 }
 
+/* The first index from i on that is not a blank (or length). */
+static size_t skipBlanks(const char *text, size_t i, size_t length) {
+  while (i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+    ++i;
+  return i;
+}
+
 /* Whether text[i..] is `array<index` (blanks allowed around `<`) followed by
  * a non-identifier character: a dense array of index elements. MLIR 22's
  * parser asks such an array for its element's float width and segfaults
@@ -196,14 +203,10 @@ static bool isIndexArray(const char *text, size_t i, size_t length) {
     return false;
   if (length - i < sizeof(array) - 1 || memcmp(text + i, array, sizeof(array) - 1) != 0)
     return false;
-  i += sizeof(array) - 1;
-  while (i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-    ++i;
+  i = skipBlanks(text, i + sizeof(array) - 1, length);
   if (i == length || text[i] != '<')
     return false;
-  for (++i;
-       i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r');)
-    ++i;
+  i = skipBlanks(text, i + 1, length);
   if (length - i < sizeof(index) - 1 || memcmp(text + i, index, sizeof(index) - 1) != 0)
     return false;
   i += sizeof(index) - 1;
