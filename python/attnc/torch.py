@@ -324,6 +324,29 @@ def _tsig(t):
     return (t.dtype, t.device, t.size(), True if t.is_contiguous() else t.stride())
 
 
+def _paged_sig(causal, scale, window, softcap, return_lse, num_splits, max_query_len, q, kc, vc,
+               bt, sl, qsl, alibi, out, sinks):
+    """paged_attention's call signature, as _tsig's but flat and, past q, with the device's
+    index (get_device(): an int) for the device: the nine tensors' part is most of the call's
+    host time (issue 18), and torch builds a device object per `.device` read. q's device
+    gives the type; the checked path puts every tensor on it, so equal indices mean one
+    device."""
+    return ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
+            max_query_len, q.dtype, q.device, q.size(), q.is_contiguous() or q.stride(),
+            kc.dtype, kc.get_device(), kc.size(), kc.is_contiguous() or kc.stride(),
+            vc.dtype, vc.get_device(), vc.size(), vc.is_contiguous() or vc.stride(),
+            bt.dtype, bt.get_device(), bt.size(), bt.is_contiguous() or bt.stride(),
+            sl.dtype, sl.get_device(), sl.size(), sl.is_contiguous() or sl.stride(),
+            qsl.dtype, qsl.get_device(), qsl.size(), qsl.is_contiguous() or qsl.stride(),
+            None if alibi is None else _isig(alibi), None if out is None else _isig(out),
+            None if sinks is None else _isig(sinks))
+
+
+def _isig(t):
+    """_paged_sig's part for an optional tensor."""
+    return (t.dtype, t.get_device(), t.size(), t.is_contiguous() or t.stride())
+
+
 class _Fast:
     __slots__ = ("gen", "plan", "idx", "align", "align_mask", "out_shape", "lse_shape", "dtype",
                  "device", "stream", "capturing", "ws_shapes", "ws", "fn", "handle", "pack",
@@ -1486,11 +1509,9 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
     if k_scale is None and v_scale is None and fp8_dtype is None and not (
             _compiling is not None and _compiling()):
         try:
-            sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
-                   max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache),
-                   _tsig(block_tables), _tsig(seq_lens), _tsig(query_start_loc),
-                   _tsig(alibi_slopes), _tsig(out), _tsig(sinks))
-            f = _fast.get(sig)
+            f = _fast.get(_paged_sig(causal, scale, window, softcap, return_lse, num_splits,
+                                     max_query_len, q, k_cache, v_cache, block_tables,
+                                     seq_lens, query_start_loc, alibi_slopes, out, sinks))
         except Exception:
             f = None
         if f is not None and f.gen == kernels._generation and not (
@@ -1513,10 +1534,9 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
             int(num_splits), None if max_query_len is None else int(max_query_len), sinks),
             return_lse)
     try:  # the plan's key (the lookup above found none, or not for these pointers)
-        sig = ("paged", causal, scale, tuple(window), softcap, return_lse, num_splits,
-               max_query_len, _tsig(q), _tsig(k_cache), _tsig(v_cache), _tsig(block_tables),
-               _tsig(seq_lens), _tsig(query_start_loc), _tsig(alibi_slopes), _tsig(out),
-               _tsig(sinks))
+        sig = _paged_sig(causal, scale, window, softcap, return_lse, num_splits, max_query_len,
+                         q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
+                         alibi_slopes, out, sinks)
         hash(sig)
     except Exception:
         sig = None
