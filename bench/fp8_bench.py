@@ -121,7 +121,10 @@ def paged_row(torch, at, b, length, reps, inner):
     out8 = torch.full_like(q, float("nan"))
     out16 = torch.empty_like(q)
     kw = dict(causal=True, max_query_len=1)
-    kw8 = dict(kw, fp8_dtype="e4m3fn", k_scale=DESCALE, v_scale=DESCALE)
+    # Scales as tensors, as vLLM keeps them (per KV head here): such calls take a launch plan
+    # (a number makes a tensor per call, on the checked path).
+    scale_t = torch.full((HKV,), DESCALE, device=dev)
+    kw8 = dict(kw, fp8_dtype="e4m3fn", k_scale=scale_t, v_scale=scale_t)
     at.paged_attention(q, kb, vb, tables, sl, qsl, out=out8, **kw8)
     idx = tables.long()
 

@@ -74,6 +74,25 @@ rows = [
 for name, fn in rows:
     print("%-30s %6.2f us" % (name, med(fn, n=500 if name in launches else 2000,
                                        sync=name in launches)))
+# fp8 caches (issue 16's serving case; bundles of FP8_PAGED_BENCH_SPEC where present), per-head
+# scale tensors as vLLM keeps them (a number would take the checked path every call).
+try:
+    k8 = kc.to(torch.float8_e4m3fn).view(torch.uint8)
+    v8 = vc.to(torch.float8_e4m3fn).view(torch.uint8)
+    ks = torch.full((8,), 0.5, device="cuda")
+    call8 = lambda: at.paged_attention(q, k8, v8, bt, sl, qsl, causal=True,  # noqa: E731
+                                       out=out, max_query_len=1, k_scale=ks, v_scale=ks,
+                                       fp8_dtype="e4m3fn")
+    for _ in range(3):
+        call8()
+    print("%-30s %6.2f us" % ("fp8 caches, whole call", med(call8, n=500, sync=True)))
+    print("%-30s %6.2f us" % ("fp8 caches, number scales",
+                              med(lambda: at.paged_attention(
+                                  q, k8, v8, bt, sl, qsl, causal=True, out=out,
+                                  max_query_len=1, k_scale=0.5, v_scale=0.5,
+                                  fp8_dtype="e4m3fn"), n=200, sync=True)))
+except Exception as e:  # no fp8 bundle for this shape: say so, go on
+    print("fp8 caches: %s: %s" % (type(e).__name__, str(e)[:200]))
 real, f.fn = f.fn, lambda *a: 0
 print("%-30s %6.2f us" % ("Python side alone", med(call)))
 f.fn = real

@@ -342,6 +342,15 @@ def _paged_sig(causal, scale, window, softcap, return_lse, num_splits, max_query
             None if sinks is None else _isig(sinks))
 
 
+def _paged_fp8_sig(causal, scale, window, softcap, return_lse, num_splits, max_query_len, q, kc,
+                   vc, bt, sl, qsl, alibi, out, sinks, k_scale, v_scale, fp8_dtype):
+    """_paged_sig's with fp8 caches: the format and both scales (tensors only: a number or
+    None raises, and the call takes the checked path)."""
+    return (_paged_sig(causal, scale, window, softcap, return_lse, num_splits, max_query_len, q,
+                       kc, vc, bt, sl, qsl, alibi, out, sinks), fp8_dtype, _isig(k_scale),
+            _isig(v_scale))
+
+
 def _isig(t):
     """_paged_sig's part for an optional tensor."""
     return (t.dtype, t.get_device(), t.size(), t.is_contiguous() or t.stride())
@@ -863,10 +872,12 @@ def _fp8_cuda_format(fn, q, fmt):
         _fp8_gpu_format(fn, "inputs", _device_string(_torch(), q.device), fmt)
 
 
-def _fp8_scale(fn, name, x, shapes, full, dev, torch):
+def _fp8_scale(fn, name, x, shapes, full, dev, torch, view=False):
     """A scale as a contiguous float32 tensor of shape `full`: x is None (1), a number,
     or a float32 tensor of one of `shapes` (broadcast to `full`); (NB, BS, Hkv) and
-    (B, Hkv) scales are kept as given."""
+    (B, Hkv) scales are kept as given. view: the broadcast is a view of x (stride 0, no
+    copy; the kernels read scales through their strides), so a launch plan made from it
+    reads x's own storage on later calls."""
     if x is None:
         x = 1.0
     if not isinstance(x, torch.Tensor):
@@ -884,7 +895,7 @@ def _fp8_scale(fn, name, x, shapes, full, dev, torch):
                          % (fn, name, " or ".join(str(sh) for sh in shapes), tuple(x.shape)))
     if x.dim() == 1 and x.numel() == 1 and (not full or full[-1] != 1):
         x = x.reshape(())
-    return x.expand(full).contiguous()
+    return x.expand(full) if view else x.expand(full).contiguous()
 
 
 def _fp8_descales(fn, scales, b, hkv, dev, torch):
@@ -1617,9 +1628,28 @@ def paged_attention(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc
 def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, causal, scale,
                window, softcap, alibi_slopes, return_lse, out, num_splits, max_query_len, sinks,
                k_scale, v_scale, fp8_dtype):
-    """paged_attention() with fp8 caches: the checked path, no launch-plan cache."""
+    """paged_attention() with fp8 caches. The launch plan first, as for 16-bit caches (issue
+    18; serving runs fp8 caches), where both scales are float32 tensors (a number or None
+    makes a tensor per call, which a plan cannot hold)."""
     fn = "attnc.torch.paged_attention"
     torch = _torch()
+    if not (_compiling is not None and _compiling()):
+        try:
+            sig = _paged_fp8_sig(causal, scale, window, softcap, return_lse, num_splits,
+                                 max_query_len, q, k_cache, v_cache, block_tables, seq_lens,
+                                 query_start_loc, alibi_slopes, out, sinks, k_scale, v_scale,
+                                 fp8_dtype)
+            f = _fast.get(sig)
+        except Exception:
+            sig = f = None
+        if f is not None and f.gen == kernels._generation and not (
+                q.requires_grad and torch.is_grad_enabled()):
+            r = _run_fast(f, (q, k_cache, v_cache, block_tables, seq_lens, query_start_loc,
+                              alibi_slopes, sinks, k_scale, v_scale), out, return_lse)
+            if r is not None:
+                return r
+    else:
+        sig = None
     _fp8_guards(fn, q, (q, k_cache, v_cache), torch, cuda=True)
     _check_tensor(fn, "q", q, torch, 3)
     _check_tensor(fn, "k_cache", k_cache, torch, 4)
@@ -1668,7 +1698,7 @@ def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, cau
         token = isinstance(x, torch.Tensor) and x.dim() == 3
         full = (nb, bs, hkv) if token else (hkv,)
         scales.append(_fp8_scale(fn, name, x, ((), (1,), (hkv,), (nb, bs, hkv)), full, dev,
-                                 torch))
+                                 torch, view=True))
         ranks.append(3 if token else 1)
     out = _check_out(fn, out, (tq, hq, dv), q.dtype, dev, torch)
     if out is None:
@@ -1694,6 +1724,15 @@ def _paged_fp8(q, k_cache, v_cache, block_tables, seq_lens, query_start_loc, cau
              "split_out": split_out, "split_lse": split_lse, "out": out, "lse": lse}
     _launch_kernel(fn, k.module, k.info, named, stream)
     _launch_kernel(fn, k.module, k.merge, named, stream)
+    if isinstance(k_scale, torch.Tensor) and isinstance(v_scale, torch.Tensor):
+        # The scales' broadcasts are views of k_scale and v_scale (their strides are in the
+        # plan): the fast path passes the tensors themselves. The caches' pointers are
+        # checked at q's 16-bit row alignment, stricter than their bytes need.
+        _remember(sig, torch, dev, k, [(k.info, named), (k.merge, named)],
+                  ("q", "k_cache", "v_cache", "block_tables", "seq_lens", "query_start_loc",
+                   "alibi", "sinks", "k_scale", "v_scale", "out", "lse", "split_out",
+                   "split_lse"), (0, 1, 2, 10), (tq, hq, dv), (hq, tq), q.dtype,
+                  ws_shapes=((s, tq, hq, dv), (s, hq, tq)))
     return (out, lse) if return_lse else out
 
 

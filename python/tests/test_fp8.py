@@ -334,6 +334,58 @@ def test_paged(fmt, ks, vs, mode, seed):
     check("lse", lse, ref_lse, TOL["bf16"], seed, empty)
 
 
+@pytest.mark.parametrize("kind", ["token", "head", "scalar", "one"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_paged_fast_path(fmt, kind, seed, monkeypatch):
+    """fp8 caches with tensor scales take a launch plan from a signature's third call on
+    (issue 18), fresh caches, queries and scale values each call: the plan reads the scale
+    tensors' own storage (a broadcast view, not a copy), so scales changed in place count.
+    A scale given as a number makes a tensor per call and keeps the checked path."""
+    from test_cpu import _no_checks
+    hq, hkv, d, bs = 8, 2, 64, 16
+    q_lens, seq_lens = [1, 1, 0, 1], [100, 20, 0, 1]
+    qsl, sl = cu(q_lens), torch.tensor(seq_lens, dtype=torch.int32)
+    tq = int(qsl[-1]) + 1
+    shape = {"token": None, "head": (hkv,), "scalar": (), "one": (1,)}[kind]
+    k_cache, _, tables, _, _ = paged_cache(q_lens, seq_lens, bs, torch.float32, hkv, d, d)
+    nb = k_cache.shape[0]
+    k_scale = random_scale(shape or (nb, bs, hkv))
+    v_scale = random_scale(shape or (nb, bs, hkv))
+    kw = dict(causal=True, window=(-1, -1), softcap=0.0, scale=None, return_lse=False,
+              alibi_slopes=None, sinks=None)
+
+    def call(number=False):
+        kf, vf, _, _, _ = paged_cache(q_lens, seq_lens, bs, torch.float32, hkv, d, d)
+        kc, vc = encode(kf, fmt), encode(vf, fmt)
+        k_scale.copy_(random_scale(k_scale.shape))  # in place: the plan must see it
+        v_scale.copy_(random_scale(v_scale.shape))
+        q = torch.randn(tq, hq, d).to(torch.bfloat16)
+        out = nan_like_shape((tq, hq, d), torch.bfloat16)
+        ks = float(k_scale.reshape(-1)[0]) if number else k_scale
+        got = at.paged_attention(q, kc, vc, tables, sl, qsl, causal=True, out=out,
+                                 max_query_len=1, k_scale=ks, v_scale=v_scale, fp8_dtype=fmt)
+        assert got is out
+        kfull = (k_scale.reshape(-1)[0].expand(nb, bs, hkv) if number else
+                 k_scale.reshape(() if k_scale.numel() == 1 else k_scale.shape)
+                 .expand(nb, bs, hkv))
+        vfull = v_scale.reshape(() if v_scale.numel() == 1 else v_scale.shape).expand(
+            nb, bs, hkv)
+        kd = decode(kc, fmt) * kfull.double()[..., None]
+        vd = decode(vc, fmt) * vfull.double()[..., None]
+        ref, _ = paged_reference(q, kd, vd, tables, sl, qsl, kw)
+        check("out", got, ref, TOL["bf16"], seed, None)
+
+    at._fast.clear()
+    for _ in range(2):  # checked; the plan is made at the second
+        call()
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):
+            call()
+        with pytest.raises(AssertionError, match="the checked path ran"):
+            call(number=True)
+
+
 # --- mla_decode ------------------------------------------------------------------------------
 
 

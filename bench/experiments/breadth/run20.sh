@@ -3,7 +3,8 @@
 # ".device/bundles_fp8bench", ".device/python_old"]: issue 18's paged host time with the flat
 # signature (_paged_sig) against the python/ of the commit before it (.device/python_old,
 # `git archive HEAD python`), old / new alternating; the paged tests on the GPU (fast path);
-# paged_bench's host time next to cuDNN's; issue 16's fp8 table (run19.sh's fp8_bench).
+# paged_bench's host time next to cuDNN's; issue 16's fp8 table (run19.sh's fp8_bench; fp8
+# paged calls now with tensor scales, which take a launch plan, as in pagedhost.py's fp8 rows).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${OUT:-out}; mkdir -p "$OUT"
@@ -17,8 +18,9 @@ echo "pytest rc=$?"; grep -E "^FAILED|passed|failed|rror" "$OUT/pytest-paged.log
 for r in 1 2; do
   for v in old new; do
     [ $v = old ] && P=$OLD || P=$NEW
-    PYTHONPATH=$P timeout 60 python3 bench/experiments/pagedhost.py > "$OUT/pagedhost-$v-$r.log" 2>&1
-    echo "== $v run $r rc=$?"; grep -E "whole call|signature|_fast.get|Python side" "$OUT/pagedhost-$v-$r.log"
+    PYTHONPATH=$P ATTNC_BUNDLE_DIR=$PWD/.device/bundles_fp8bench:$PWD/.device/bundles \
+      timeout 90 python3 bench/experiments/pagedhost.py > "$OUT/pagedhost-$v-$r.log" 2>&1
+    echo "== $v run $r rc=$?"; grep -E "whole call|signature|_fast.get|Python side|fp8" "$OUT/pagedhost-$v-$r.log"
   done
 done
 PYTHONPATH=$NEW timeout 120 python3 bench/paged_bench.py --json "$OUT/paged_bench.json" \
