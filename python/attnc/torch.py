@@ -902,7 +902,7 @@ def _fp8_descales(fn, scales, b, hkv, dev, torch):
     """q_descale, k_descale, v_descale as (B, Hkv) float32 (FA3's granularity, which every
     other one broadcasts to: one kernel for all of them)."""
     shapes = ((), (1,), (hkv,), (b, hkv))
-    return [_fp8_scale(fn, n, x, shapes, (b, hkv), dev, torch)
+    return [_fp8_scale(fn, n, x, shapes, (b, hkv), dev, torch, view=True)
             for n, x in zip(("q_descale", "k_descale", "v_descale"), scales)]
 
 
@@ -917,9 +917,25 @@ def _fp8_out_dtype(fn, out, out_dtype, torch):
 
 def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return_lse, layout,
                    out, sinks, block_mask, scales, fp8_dtype, out_dtype):
-    """attention() with fp8 q, k, v: the checked path, no launch-plan cache."""
+    """attention() with fp8 q, k, v. The launch plan first, as for 16-bit inputs (issue
+    18), where the three descales are float32 tensors (numbers and None make tensors per
+    call, which a plan cannot hold: the checked path)."""
     fn = "attnc.torch.attention"
     torch = _torch()
+    sig = None
+    if block_mask is None and not (_compiling is not None and _compiling()):
+        try:
+            sig = ("mha-fp8", layout, causal, scale, tuple(window), softcap, return_lse,
+                   fp8_dtype, out_dtype, _tsig(q), _tsig(k), _tsig(v), _tsig(alibi_slopes),
+                   _tsig(out), _tsig(sinks)) + tuple(_isig(x) for x in scales)
+            f = _fast.get(sig)
+        except Exception:
+            sig = f = None
+        if f is not None and f.gen == kernels._generation and not (
+                sinks is not None and sinks.requires_grad and torch.is_grad_enabled()):
+            r = _run_fast(f, (q, k, v, alibi_slopes, sinks) + tuple(scales), out, return_lse)
+            if r is not None:
+                return r
     if block_mask is not None:
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
     if layout not in ("bhsd", "bshd"):
@@ -961,6 +977,12 @@ def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return
              "v_descale": vd, "out": outb, "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    if all(isinstance(x, torch.Tensor) for x in scales):
+        # The descales' broadcasts to (B, Hkv) are views (their strides are in the plan):
+        # the fast path passes the tensors themselves, as it passes q for BSHD's transposes.
+        _remember(sig, torch, dev, kern, [(kern.info, named)],
+                  ("q", "k", "v", "alibi", "sinks", "q_descale", "k_descale", "v_descale",
+                   "out", "lse"), (0, 1, 2, 8), shape, (b, hq, sq), dt)
     return (out, lse) if return_lse else out
 
 

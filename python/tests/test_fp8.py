@@ -213,6 +213,26 @@ def test_attention_granularity(gran, fmt, seed):
     run_mha(c, fmt, "bf16", (gran, gran, gran), seed, layout="bshd")
 
 
+@pytest.mark.parametrize("layout", ["bhsd", "bshd"])
+@pytest.mark.parametrize("gran", ["scalar", "head", "batch_head"])
+def test_attention_fast_path(gran, layout, seed, monkeypatch):
+    """fp8 attention with tensor descales takes a launch plan from a signature's third call
+    on (issue 18): fresh inputs and descale tensors every call (the plan reads the descales
+    through broadcast views of them), BSHD views, GQA with lse; a number descale makes a
+    tensor per call and keeps the checked path."""
+    from test_cpu import _no_checks
+    c = dict(b=2, hq=6, hkv=2, sq=29, sk=41, d=64, causal=True, lse=True)
+    at._fast.clear()
+    for _ in range(2):
+        run_mha(c, "e4m3fn", "bf16", (gran, gran, gran), seed, layout=layout)
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):
+            run_mha(c, "e4m3fn", "bf16", (gran, gran, gran), seed, layout=layout)
+        with pytest.raises(AssertionError, match="the checked path ran"):
+            run_mha(c, "e4m3fn", "bf16", ("number", gran, gran), seed, layout=layout)
+
+
 def test_attention_native_float8(seed):
     """torch.float8_e4m3fn / float8_e4m3fnuz tensors where torch has them (2.x): the
     same bytes give the same result as uint8 storage; on torch 1.13 the uint8 path is
