@@ -85,8 +85,8 @@ def forward_row(torch, at, d, causal, s, reps, inner):
     deq = [v * DESCALE for v in vals]  # exact: bf16 values times a power of two
     out8 = torch.full(shape, float("nan"), device="cuda", dtype=torch.bfloat16)
     out16 = torch.empty(shape, device="cuda", dtype=torch.bfloat16)
-    kw8 = dict(causal=causal, fp8_dtype="e4m3fn", q_descale=DESCALE, k_descale=DESCALE,
-               v_descale=DESCALE)
+    d_t = torch.full((), DESCALE, device="cuda")  # a tensor: the call takes a launch plan
+    kw8 = dict(causal=causal, fp8_dtype="e4m3fn", q_descale=d_t, k_descale=d_t, v_descale=d_t)
     at.attention(*codes, out=out8, **kw8)
     err, ok = check(out8, sdpa_flash(torch, *deq, causal))
     flops = 4.0 * b * h * s * s * d / (2 if causal else 1)
