@@ -989,9 +989,26 @@ def _attention_fp8(q, k, v, causal, scale, window, softcap, alibi_slopes, return
 def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, window, softcap,
                           alibi_slopes, return_lse, out, sinks, block_mask, scales, fp8_dtype,
                           out_dtype):
-    """attention_varlen() with fp8 q, k, v (descales per sequence: B the sequences)."""
+    """attention_varlen() with fp8 q, k, v (descales per sequence: B the sequences). The
+    launch plan first where the descales are float32 tensors, as in _attention_fp8."""
     fn = "attnc.torch.attention_varlen"
     torch = _torch()
+    sig = None
+    if block_mask is None and not (_compiling is not None and _compiling()):
+        try:
+            sig = ("varlen-fp8", causal, scale, tuple(window), softcap, return_lse, fp8_dtype,
+                   out_dtype, _tsig(q), _tsig(k), _tsig(v), _tsig(cu_seqlens_q),
+                   _tsig(cu_seqlens_k), _tsig(alibi_slopes), _tsig(out),
+                   _tsig(sinks)) + tuple(_isig(x) for x in scales)
+            f = _fast.get(sig)
+        except Exception:
+            sig = f = None
+        if f is not None and f.gen == kernels._generation and not (
+                sinks is not None and sinks.requires_grad and torch.is_grad_enabled()):
+            r = _run_fast(f, (q, k, v, cu_seqlens_q, cu_seqlens_k, alibi_slopes, sinks)
+                          + tuple(scales), out, return_lse)
+            if r is not None:
+                return r
     if block_mask is not None:
         raise NotImplementedError("%s: block_mask with fp8 inputs (docs/fp8.md)" % fn)
     _fp8_guards(fn, q, (q, k, v, sinks), torch, cuda=True)
@@ -1041,6 +1058,11 @@ def _attention_varlen_fp8(q, k, v, cu_seqlens_q, cu_seqlens_k, causal, scale, wi
              "lse": lse}
     kern = _kernel(spec, _device_string(torch, dev))
     _launch_kernel(fn, kern.module, kern.info, named, _stream(torch, dev))
+    if all(isinstance(x, torch.Tensor) for x in scales):
+        _remember(sig, torch, dev, kern, [(kern.info, named)],
+                  ("q", "k", "v", "cu_seqlens_q", "cu_seqlens_k", "alibi", "sinks", "q_descale",
+                   "k_descale", "v_descale", "out", "lse"), (0, 1, 2, 10), (tq, hq, dv),
+                  (hq, tq), dt)
     return (out, lse) if return_lse else out
 
 

@@ -295,6 +295,21 @@ def test_attention_varlen(lens, fmt, seed):
     check("lse", lse, ref_lse, TOL["bf16"], seed)
 
 
+def test_attention_varlen_fast_path(seed, monkeypatch):
+    """test_attention_varlen's call (descales per sequence and head, per head, per tensor;
+    sinks, lse, an empty sequence) through a launch plan from its third call on, fresh
+    inputs and descales each time."""
+    from test_cpu import _no_checks
+    lens = ([5, 0, 40, 1], [7, 3, 60, 1], 3)
+    at._fast.clear()
+    for _ in range(2):
+        test_attention_varlen(lens, "e4m3fnuz", seed)
+    with monkeypatch.context() as m:
+        _no_checks(m)
+        for _ in range(3):
+            test_attention_varlen(lens, "e4m3fnuz", seed)
+
+
 def test_attention_varlen_no_sequences():
     """B = 0: every token is past cu_seqlens_q[B]: 0 and lse -inf."""
     qb = random_fp8((3, 2, 16), "e4m3fn")
