@@ -104,6 +104,18 @@ static MlirValue constI32(AttnBuilder *b, uint64_t v) {
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &i32, 1, &value, 0, NULL), 0);
 }
 
+/* x, its defining op marked `attn.per_iteration` (docs/kernel-ir.md): a
+ * uniform scalar the kernel IR computes in each KV iteration, which the GPU
+ * lowerings keep there (AttnGpuTarget.perIteration). Hoisted out of the loop
+ * by LLVM, a scalar broadcast to the lane's elements stays one register per
+ * element: on AMD, one SGPR each, 553 of them spilled to VGPR lanes in the
+ * gfx942 forward at D = 128 with run-time seeds. */
+static MlirValue perIteration(AttnBuilder *b, MlirValue x) {
+  if (mlirValueIsAOpResult(x))
+    attnSetAttr(mlirOpResultGetOwner(x), "attn.per_iteration", mlirUnitAttrGet(b->ctx));
+  return x;
+}
+
 static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutState *st,
                         MlirValue *c3, MlirType tile) {
   Keys k;
@@ -120,10 +132,11 @@ static Keys initialKeys(AttnBuilder *b, const AttnDropout *d, const AttnDropoutS
   MlirValue c32 = mlirOperationGetResult(
       attnBuildOp(b, "arith.constant", 0, NULL, 1, &i64, 1, &value, 0, NULL), 0);
   k.dynamic = true;
-  *c3 = attnBroadcast(b, toI32(b, st->offset), tile);
-  k.dk0 = toI32(b, st->seed);
-  k.dk1 = toI32(b, attnBinary(b, "arith.xori", attnBinary(b, "arith.shrui", st->seed, c32),
-                              attnBinary(b, "arith.shrui", st->offset, c32)));
+  *c3 = attnBroadcast(b, perIteration(b, toI32(b, st->offset)), tile);
+  k.dk0 = perIteration(b, toI32(b, st->seed));
+  k.dk1 = perIteration(
+      b, toI32(b, attnBinary(b, "arith.xori", attnBinary(b, "arith.shrui", st->seed, c32),
+                             attnBinary(b, "arith.shrui", st->offset, c32))));
   return k;
 }
 
@@ -167,7 +180,7 @@ MlirValue attnDropoutScale(AttnBuilder *b, const AttnDropout *d, const AttnDropo
    * (the verifiers bound every dim), so index_cast to i32 is exact. */
   w.c[0] = attnIndexCast(b, keys, i32Tile);
   w.c[1] = attnIndexCast(b, queries, i32Tile);
-  w.c[2] = attnBroadcast(b, attnIndexCast(b, bh, attnIntType(b, 32)), i32Tile);
+  w.c[2] = attnBroadcast(b, perIteration(b, attnIndexCast(b, bh, attnIntType(b, 32))), i32Tile);
   Keys k = initialKeys(b, d, st, &w.c[3], i32Tile);
   for (int r = 0; r < philoxRounds; ++r) {
     philoxRound(b, &w, &k);

@@ -195,9 +195,13 @@ static void clonePlain(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     }
   MlirOperation copy = attnCloneRemapped(b, op, attnGpuPlainOf, L);
   attnGpuFixMemorySpace(copy);
-  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
+  bool pin = L->tgt->perIteration && mlirOperationGetNumResults(op) == 1 &&
+             !mlirAttributeIsNull(attnGetAttr(op, "attn.per_iteration"));
+  for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) {
+    MlirValue v = mlirOperationGetResult(copy, i);
     attnGpuPut(L, mlirOperationGetResult(op, i),
-               (AttnRep){.kind = ATTN_REP_PLAIN, .value = mlirOperationGetResult(copy, i)});
+               (AttnRep){.kind = ATTN_REP_PLAIN, .value = pin ? L->tgt->perIteration(L, b, v) : v});
+  }
 }
 
 /* The flattened form of a loop-carried vector: its row slots (row vector)

@@ -152,6 +152,10 @@ typedef struct AttnGpuTarget {
   /* The induction variable a loop body's ops see (null: the loop's own,
    * else the target's opaque copy of `iv`: see attn-lower-nvgpu's). */
   MlirValue (*loopIndex)(AttnGpuLower *L, AttnBuilder *b, MlirValue iv);
+  /* The copy of a uniform scalar marked attn.per_iteration (docs/kernel-ir.md)
+   * that its users see: one LLVM cannot hoist out of the loop (null: the
+   * value itself). */
+  MlirValue (*perIteration)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
   /* Combines a lane's row value with the other lanes holding the same row. */
   MlirValue (*reduceLanes)(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x);
   /* Waits for the ATTN_REP_PENDING result `rep` and rewrites it to a TILE

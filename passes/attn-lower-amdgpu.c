@@ -1133,6 +1133,22 @@ static MlirValue log2F32(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
   return attnGpuOp1(b, "rocdl.log", 1, &x, mlirValueGetType(x), 0, NULL);
 }
 
+/* An attn.per_iteration scalar (a Philox key word, counter word) as an
+ * empty inline asm's SGPR result, which LLVM cannot hoist: the splats built
+ * from it then stay in the loop, next to the VALU ops that read the SGPR.
+ * Hoisted, each splat was one SGPR per lane element (the AMDGPU backend does
+ * not rematerialize them): gfx942's dropout forward with run-time seeds at
+ * D = 128 spilled 553 SGPRs to VGPR lanes and reloaded about 300 of them per
+ * KV iteration; with the copy, 10. The kernel IR only marks uniform values
+ * (program ids, loads of the rng_state argument), which "s" holds. */
+static MlirValue perIteration(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
+  (void)L;
+  MlirType t = mlirValueGetType(x);
+  if (!mlirTypeIsAInteger(t) || mlirIntegerTypeGetWidth(t) != 32)
+    return x; /* the marked words are i32 */
+  return mlirOperationGetResult(attnInlineAsm(b, "", "=s,0", false, 1, &x, t), 0);
+}
+
 static const AttnGpuTarget amdTarget = {
     .passName = "attn-lower-amdgpu",
     .vendor = "AMD",
@@ -1146,6 +1162,7 @@ static const AttnGpuTarget amdTarget = {
     .readTile = readTile,
     .lowerQK = lowerQK,
     .lowerPV = lowerPV,
+    .perIteration = perIteration,
     .reduceLanes = reduceLanes,
 };
 

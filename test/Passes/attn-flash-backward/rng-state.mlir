@@ -16,7 +16,7 @@
 // CHECK: %[[S:.*]] = memref.load %arg9[%{{.*}}] : memref<2xi64, strided<[?], offset: ?>>
 // CHECK-NEXT: %[[O:.*]] = memref.load %arg9[%{{.*}}] : memref<2xi64, strided<[?], offset: ?>>
 // CHECK: scf.for
-// CHECK: arith.trunci %[[O]] : i64 to i32
+// CHECK: arith.trunci %[[O]] {attn.per_iteration} : i64 to i32
 // CHECK-LABEL: func.func @g_attn_bwd0_dq(
 // CHECK-SAME: %arg8: memref<?xf32, strided<[?], offset: ?>>, %arg9: memref<2xi64, strided<[?], offset: ?>>, %arg10: memref<?x?x32xf16
 // CHECK-SAME: kind = "varlen_dq"

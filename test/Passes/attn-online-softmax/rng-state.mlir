@@ -14,11 +14,17 @@
 // CHECK-NEXT: %[[SEED:.*]] = memref.load %arg3[%[[C0]]] : memref<2xi64, strided<[?], offset: ?>>
 // CHECK-NEXT: %[[OFF:.*]] = memref.load %arg3[%[[C1]]] : memref<2xi64, strided<[?], offset: ?>>
 // CHECK-NOT: memref.load %arg3
+// The uniform words of each KV iteration's Philox counter and keys (the (batch, head)
+// word, the offset, the two key words) are computed in the loop and marked
+// attn.per_iteration, which the GPU lowerings keep in the loop (docs/kernel-ir.md).
 // CHECK: scf.for
-// CHECK: arith.trunci %[[OFF]] : i64 to i32
-// CHECK: arith.trunci %[[SEED]] : i64 to i32
-// CHECK: arith.shrui %[[SEED]]
-// CHECK: arith.shrui %[[OFF]]
+// CHECK: arith.index_cast %{{.*}} {attn.per_iteration} : index to i32
+// CHECK: arith.trunci %[[OFF]] {attn.per_iteration} : i64 to i32
+// CHECK: arith.trunci %[[SEED]] {attn.per_iteration} : i64 to i32
+// CHECK-DAG: %[[SH:.*]] = arith.shrui %[[SEED]], %{{.*}} : i64
+// CHECK-DAG: %[[OH:.*]] = arith.shrui %[[OFF]], %{{.*}} : i64
+// CHECK: %[[HI:.*]] = arith.xori %[[SH]], %[[OH]] : i64
+// CHECK-NEXT: arith.trunci %[[HI]] {attn.per_iteration} : i64 to i32
 // The Philox words are i32 tiles (one register per element on the GPUs); each
 // round's high product half is extui/muli/shrui/trunci (mul.hi.u32 / v_mul_hi_u32).
 // CHECK: vector.broadcast {{.*}} : i32 to vector<16x128xi32>
