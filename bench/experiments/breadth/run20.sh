@@ -13,7 +13,7 @@ export ATTNC_NO_COMPILER=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 NEW=$PWD/python OLD=$PWD/.device/python_old/python
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv,noheader
 PYTHONPATH=$NEW ATTNC_REQUIRE_GPU=1 timeout 200 python3 -m pytest -q -rs -p no:cacheprovider \
-  python/tests/test_cuda.py -k "paged or fast or plan" > "$OUT/pytest-paged.log" 2>&1
+  python/tests/test_cuda.py -k "paged or fast or plan or fp8" > "$OUT/pytest-paged.log" 2>&1
 echo "pytest rc=$?"; grep -E "^FAILED|passed|failed|rror" "$OUT/pytest-paged.log" | tail -6
 for r in 1 2; do
   for v in old new; do
