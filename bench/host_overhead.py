@@ -45,21 +45,22 @@ def median_us(fn, n, warm=20, sync=None):
 
 
 class _Stub:
-    """Replaces the runtime's launch entry points with no-ops while active."""
+    """Replaces the runtime's launch entry points with no-ops while active: the checked
+    path's launches and every launch plan's C entry point (attnc.torch's fast path calls
+    the plan's `fn` directly, not LaunchPlan.launch)."""
 
     def __enter__(self):
         from attnc import runtime
+        import attnc.torch as at
         self.saved = []
         for cls, name in ((runtime.Module, "_launch"),
                           (getattr(runtime, "LaunchPlan", None), "launch")):
             if cls is not None and hasattr(cls, name):
                 self.saved.append((cls, name, getattr(cls, name)))
                 setattr(cls, name, lambda *a, **k: None)
-        import attnc.torch as at
-        for name in ("_plan_launch",):
-            if hasattr(at, name):
-                self.saved.append((at, name, getattr(at, name)))
-                setattr(at, name, lambda *a, **k: None)
+        for f in list(getattr(at, "_fast", {}).values()):
+            self.saved.append((f, "fn", f.fn))
+            f.fn = lambda *a: 0
         return self
 
     def __exit__(self, *exc):
@@ -68,22 +69,23 @@ class _Stub:
 
 
 class _Record:
-    """Records the last launch plan call (plan, pointers, stream) while active."""
+    """Records the last launch plan call (its C entry point and arguments) while active."""
 
     def __enter__(self):
-        from attnc import runtime
-        self.cls = runtime.LaunchPlan
-        self.real = real = self.cls.launch
+        import attnc.torch as at
+        self.saved = []
         self.last = None
-
-        def launch(plan, ptrs, stream=None):
-            self.last = (plan, list(ptrs), stream)
-            return real(plan, ptrs, stream)
-        self.cls.launch = launch
+        for f in list(getattr(at, "_fast", {}).values()):
+            def record(*args, _real=f.fn):
+                self.last = (_real, args)
+                return _real(*args)
+            self.saved.append((f, f.fn))
+            f.fn = record
         return self
 
     def __exit__(self, *exc):
-        self.cls.launch = self.real
+        for f, fn in self.saved:
+            f.fn = fn
 
 
 def launch_us(fn, n, sync):
@@ -94,8 +96,8 @@ def launch_us(fn, n, sync):
     sync()
     if rec.last is None:
         return None
-    plan, ptrs, stream = rec.last
-    t = median_us(lambda: plan.launch(ptrs, stream), n, sync=sync)
+    real, args = rec.last
+    t = median_us(lambda: real(*args), n, sync=sync)
     sync()
     return round(t, 2)
 
