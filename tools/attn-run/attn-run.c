@@ -58,6 +58,9 @@ typedef struct {
   int bench;
   int threads; /* 0: one per online core */
   int64_t dynamicSize;
+  /* --atol= / --rtol=: the comparison's tolerances for every result (< 0: the
+   * element type's default) */
+  double atol, rtol;
   InputFlag inputs[MAX_FLAGS];
   int numInputs;
   ShapeFlag shapes[MAX_FLAGS];
@@ -84,6 +87,8 @@ static void usage(FILE *out) {
         "  --save=DIR             write DIR/<func>.arg<N>.npy and DIR/<func>.result<N>.npy\n"
         "  --bench=N              also print the median time of N runs\n"
         "  --no-check             skip the reference comparison (benchmarks of large shapes)\n"
+        "  --atol=X, --rtol=Y     tolerances of the comparison for every result instead of\n"
+        "                         the element type's (below); e.g. quantized kernel IR\n"
         "  --threads=N            run kernel grids on N threads (default: $ATTN_NUM_THREADS if\n"
         "                         set, else one per online core)\n"
         "\n"
@@ -111,6 +116,17 @@ static bool parseInt(const char *s, int64_t *out) {
   errno = 0;
   long long v = strtoll(s, &end, 10);
   if (errno || end == s || *end)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* A tolerance: a finite number >= 0. */
+static bool parseTolerance(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !isfinite(v) || v < 0)
     return false;
   *out = v;
   return true;
@@ -166,6 +182,7 @@ static bool parseShape(const char *s, ShapeFlag *shape) {
 
 static int parseArgs(int argc, char **argv, RunOptions *o) {
   o->dynamicSize = 37;
+  o->atol = o->rtol = -1.0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     int64_t v;
@@ -186,6 +203,11 @@ static int parseArgs(int argc, char **argv, RunOptions *o) {
       o->pipeline = a + 11;
     } else if (!strcmp(a, "--no-check")) {
       o->noCheck = true;
+    } else if (!strncmp(a, "--atol=", 7) || !strncmp(a, "--rtol=", 7)) {
+      if (!parseTolerance(a + 7, a[2] == 'a' ? &o->atol : &o->rtol)) {
+        fprintf(stderr, "attn-run: error: %.6s needs a finite number >= 0, got '%s'\n", a, a + 7);
+        return 1;
+      }
     } else if (!strncmp(a, "--seed=", 7)) {
       if (!parseInt(a + 7, &v) || v < 0) {
         fprintf(stderr, "attn-run: error: bad seed '%s'\n", a + 7);
@@ -1057,8 +1079,14 @@ static Expected expected(const AttnFuncInfo *info, int r, const RefResult *ref) 
   return (Expected){"out", ref->outDims, ref->outRank, ref->out};
 }
 
+/* A tolerance as printed: the defaults (and gradients' scaled atol) in the
+ * short form (1e-02), a --atol= / --rtol= value as given (%g: 0.25). */
+static void formatTolerance(double v, bool given, char *buf, size_t len) {
+  snprintf(buf, len, given ? "%g" : "%.0e", v);
+}
+
 static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
-                        const AttnTensor *args, const RefResult *refs) {
+                        const AttnTensor *args, const RefResult *refs, const RunOptions *o) {
   Expected want = expected(info, r, &refs[info->resultOp[r]]);
   const int64_t *wantDims = want.dims;
   int wantRank = want.rank;
@@ -1072,6 +1100,10 @@ static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
   }
   double atol, rtol;
   tolerance(args[info->ops[info->resultOp[r]].arg[ATTN_Q]].elem, &atol, &rtol);
+  if (o->atol >= 0)
+    atol = o->atol;
+  if (o->rtol >= 0)
+    rtol = o->rtol;
   /* Gradients are not bounded by the values as out is (dk sums over every
    * query that sees a key): the absolute tolerance scales with the
    * gradient's largest magnitude, so an element near 0 in a large gradient
@@ -1086,9 +1118,13 @@ static bool checkResult(const AttnFuncInfo *info, int r, const AttnTensor *got,
   }
   AttnCompareStats stats;
   bool pass = attnCompare(got->values, want.values, got->count, atol, rtol, &stats);
-  printf("@%s result %d (%s %sx%s): max_abs_err=%.3e max_rel_err=%.3e (atol=%.0e rtol=%.0e)",
+  char atolText[32], rtolText[32];
+  formatTolerance(atol, o->atol >= 0 && !attnIsBwdKind(info->ops[info->resultOp[r]].kind), atolText,
+                  sizeof(atolText));
+  formatTolerance(rtol, o->rtol >= 0, rtolText, sizeof(rtolText));
+  printf("@%s result %d (%s %sx%s): max_abs_err=%.3e max_rel_err=%.3e (atol=%s rtol=%s)",
          info->name, r, want.name, gotShape, attnElemName(got->elem), stats.maxAbs, stats.maxRel,
-         atol, rtol);
+         atolText, rtolText);
   if (!pass)
     printf(" bad=%" PRId64 "%s worst_index=%" PRId64, stats.numBad,
            stats.nanMismatch ? " (NaN)" : "", stats.worstIndex);
@@ -1185,7 +1221,7 @@ static bool runFunc(const RunOptions *o, MlirExecutionEngine jit, const AttnFunc
       ok = false;
       continue;
     }
-    bool pass = o->noCheck || checkResult(info, r, &got, args, refs);
+    bool pass = o->noCheck || checkResult(info, r, &got, args, refs, o);
     fflush(stdout);
     if (!pass)
       ok = false;
