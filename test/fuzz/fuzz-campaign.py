@@ -620,7 +620,10 @@ def attn_run_flags(rng, tmp, i):
                 "--threads=%d" % rng.choice([0, 1, 2, 5000]), "--bench=%d" % rng.choice([0, 1]),
                 "--no-check", "--reference", "--dynamic-size=", "--threads=x", "--seed=-5",
                 "--pipeline=attn-to-cpu{isa=generic}", "--pipeline=bogus", "--input=", "--shape=",
-                "--save=%s" % os.path.join(tmp, "save"), "--frobnicate"]))
+                "--save=%s" % os.path.join(tmp, "save"), "--frobnicate",
+                "--%s=%s" % (rng.choice(["atol", "rtol"]),
+                             rng.choice(["0", "1e-3", "0.5", "-1", "inf", "nan", "1e400", "",
+                                         "x", "1e-3x"]))]))
     return flags
 
 
