@@ -1139,7 +1139,7 @@ static MlirValue log2F32(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
  * Hoisted, each splat was one SGPR per lane element (the AMDGPU backend does
  * not rematerialize them): gfx942's dropout forward with run-time seeds at
  * D = 128 spilled 553 SGPRs to VGPR lanes and reloaded about 300 of them per
- * KV iteration; with the copy, 10. The kernel IR only marks uniform values
+ * KV iteration; with the copy, none. The kernel IR only marks uniform values
  * (program ids, loads of the rng_state argument), which "s" holds. */
 static MlirValue perIteration(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
   (void)L;

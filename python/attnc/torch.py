@@ -873,11 +873,11 @@ def _fp8_cuda_format(fn, q, fmt):
 
 
 def _fp8_scale(fn, name, x, shapes, full, dev, torch, view=False):
-    """A scale as a contiguous float32 tensor of shape `full`: x is None (1), a number,
-    or a float32 tensor of one of `shapes` (broadcast to `full`); (NB, BS, Hkv) and
-    (B, Hkv) scales are kept as given. view: the broadcast is a view of x (stride 0, no
-    copy; the kernels read scales through their strides), so a launch plan made from it
-    reads x's own storage on later calls."""
+    """A scale as a float32 tensor of shape `full`: x is None (1), a number, or a float32
+    tensor of one of `shapes` (broadcast to `full`); (NB, BS, Hkv) and (B, Hkv) scales are
+    kept as given. The broadcast is a contiguous copy, or with view a view of x (stride 0,
+    no copy; the kernels read scales through their strides), so that a launch plan made
+    from it reads x's own storage on later calls."""
     if x is None:
         x = 1.0
     if not isinstance(x, torch.Tensor):
