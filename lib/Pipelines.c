@@ -118,6 +118,7 @@ static bool hostHasAvx512(void) {
  * that small tiles exercise the masked / unmasked ranges on short sequences. */
 typedef struct {
   bool avx512, swPipeline;
+  bool fp8P; /* fp8-p: attn-online-softmax{fp8-p=true} (P in e4m3, docs/fp8.md) */
   char tiles[16];
   int kvSplits;       /* 0: attn-tile's default */
   int blockM, blockN; /* 0: the table's */
@@ -157,6 +158,8 @@ static bool parseCpuToken(const char *tok, CpuOptions *o) {
     return parseSplits(tok + 10, &o->kvSplits);
   else if (!strcmp(tok, "sw-pipeline=true") || !strcmp(tok, "sw-pipeline=false"))
     o->swPipeline = tok[12] == 't';
+  else if (!strcmp(tok, "fp8-p=true") || !strcmp(tok, "fp8-p=false"))
+    o->fp8P = tok[6] == 't';
   else if (!strncmp(tok, "block-m=", 8))
     return parseBlock(tok + 8, &o->blockM);
   else if (!strncmp(tok, "block-n=", 8))
@@ -178,6 +181,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
   o->kvSplits = 0;
   o->blockM = o->blockN = 0;
   o->swPipeline = false;
+  o->fp8P = false;
   char copy[128];
   memcpy(copy, text, sizeof(copy));
   for (char *tok = copy; *tok;) {
@@ -191,7 +195,7 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
       onError(str(text), userData);
       onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, "
                   "kv-splits=1..256, block-m=1..1024, block-n=1..1024 and "
-                  "sw-pipeline=true|false)"),
+                  "sw-pipeline=true|false, fp8-p=true|false)"),
               userData);
       return mlirLogicalResultFailure();
     }
@@ -222,7 +226,10 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(pm, str(front), onError, userData)))
     return mlirLogicalResultFailure();
   if (mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
-          pm, str("attn-flash-backward,attn-online-softmax"), onError, userData)))
+          pm,
+          str(o.fp8P ? "attn-flash-backward,attn-online-softmax{fp8-p=true}"
+                     : "attn-flash-backward,attn-online-softmax"),
+          onError, userData)))
     return mlirLogicalResultFailure();
   if (o.swPipeline && mlirLogicalResultIsFailure(mlirOpPassManagerAddPipeline(
                           pm, str("attn-gpu-pipeline{force=true}"), onError, userData)))

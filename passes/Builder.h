@@ -80,7 +80,12 @@ typedef enum {
   ATTN_CMPI_SGE = 5,
   ATTN_CMPI_UGE = 9
 } AttnCmpIPredicate;
-typedef enum { ATTN_CMPF_OEQ = 1, ATTN_CMPF_OGT = 2, ATTN_CMPF_OLT = 4 } AttnCmpFPredicate;
+typedef enum {
+  ATTN_CMPF_OEQ = 1,
+  ATTN_CMPF_OGT = 2,
+  ATTN_CMPF_OLT = 4,
+  ATTN_CMPF_UNO = 14
+} AttnCmpFPredicate;
 
 MlirValue attnCmpI(AttnBuilder *b, AttnCmpIPredicate pred, MlirValue x, MlirValue y);
 MlirValue attnCmpF(AttnBuilder *b, AttnCmpFPredicate pred, MlirValue x, MlirValue y);

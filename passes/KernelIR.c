@@ -298,3 +298,52 @@ MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to) {
     return attnConvertF(b, x, to);
   return attnConvertF(b, attnDecodeFp8(b, x), to);
 }
+
+/* f32 x (scalar or vector) to the e4m3 type `to` (f8E4M3FN or FNUZ), rounded
+ * to nearest even, with integer ops (the inverse of attnDecodeFp8). Normal
+ * results: x's f32 bits rounded to 3 mantissa bits (the carry may move the
+ * exponent up); subnormal ones (|x| below 2^(1 - bias)): roundeven(|x| *
+ * 2^(2 + bias)) steps of 2^(-2 - bias), 8 of which is the smallest normal's
+ * code. Magnitudes past the largest finite value saturate to it (448; 240),
+ * NaN gives the format's NaN, -0 is +0 in FNUZ (whose 0x80 is NaN). */
+MlirValue attnEncodeFp8(AttnBuilder *b, MlirValue x, MlirType to) {
+  MlirType from = mlirValueGetType(x);
+  bool fnuz = mlirTypeIsAFloat8E4M3FNUZ(to);
+  int bias = fnuz ? 8 : 7;
+  MlirType i32 = shapeOf(from, attnIntType(b, 32)), f32 = shapeOf(from, attnF32Type(b));
+  MlirType i8 = shapeOf(from, attnIntType(b, 8));
+  MlirValue u = attnOp1(b, "arith.bitcast", 1, &x, i32);
+  MlirValue sign =
+      attnBinary(b, "arith.shrui", attnAndI(b, u, constI32(b, i32, (int64_t)0x80000000)),
+                 constI32(b, i32, 24));
+  MlirValue absBits = attnAndI(b, u, constI32(b, i32, 0x7fffffff));
+  MlirValue a = attnOp1(b, "arith.bitcast", 1, &absBits, f32);
+  /* normal: round the f32 mantissa to 3 bits, then rebias the exponent */
+  MlirValue odd =
+      attnAndI(b, attnBinary(b, "arith.shrui", absBits, constI32(b, i32, 20)), constI32(b, i32, 1));
+  MlirValue r = attnBinary(b, "arith.addi", absBits,
+                           attnBinary(b, "arith.addi", constI32(b, i32, 0x7ffff), odd));
+  MlirValue exp = attnBinary(b, "arith.subi", attnBinary(b, "arith.shrui", r, constI32(b, i32, 23)),
+                             constI32(b, i32, 127 - bias));
+  MlirValue mant =
+      attnAndI(b, attnBinary(b, "arith.shrui", r, constI32(b, i32, 20)), constI32(b, i32, 7));
+  MlirValue normal =
+      attnBinary(b, "arith.ori", attnBinary(b, "arith.shli", exp, constI32(b, i32, 3)), mant);
+  /* subnormal: whole steps of 2^(-2 - bias), 0 to 8 */
+  MlirValue steps =
+      attnUnary(b, "math.roundeven", attnMulF(b, a, constF(b, f32, ldexp(1.0, 2 + bias))));
+  MlirValue sub = attnOp1(b, "arith.fptoui", 1, &steps, i32);
+  MlirValue isSub = attnCmpF(b, ATTN_CMPF_OLT, a, constF(b, f32, ldexp(1.0, 1 - bias)));
+  MlirValue code = attnSelect(b, isSub, sub, normal);
+  MlirValue maxCode = constI32(b, i32, fnuz ? 0x7f : 0x7e);
+  MlirValue over = attnCmpF(b, ATTN_CMPF_OGT, a, constF(b, f32, fnuz ? 240.0 : 448.0));
+  code = attnSelect(b, over, maxCode, code);
+  if (fnuz) /* no -0: a zero code keeps no sign */
+    sign = attnSelect(b, attnCmpI(b, ATTN_CMPI_EQ, code, constI32(b, i32, 0)), constI32(b, i32, 0),
+                      sign);
+  MlirValue bits = attnBinary(b, "arith.ori", sign, code);
+  MlirValue nan = attnCmpF(b, ATTN_CMPF_UNO, x, x);
+  bits = attnSelect(b, nan, constI32(b, i32, fnuz ? 0x80 : 0x7f), bits);
+  MlirValue narrow = attnOp1(b, "arith.trunci", 1, &bits, i8);
+  return attnOp1(b, "arith.bitcast", 1, &narrow, shapeOf(from, to));
+}

@@ -72,5 +72,8 @@ void attnForEachBodyOp(MlirBlock block, void (*fn)(void *ud, MlirOperation op), 
  * exact arith.sitofp to f32, other types as attnConvertF. */
 MlirValue attnDecodeFp8(AttnBuilder *b, MlirValue x);
 MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to);
+/* f32 x to the e4m3 type `to`, rounded to nearest even, saturating (for
+ * the GPU kernels' P in fp8, docs/fp8.md); integer ops, as attnDecodeFp8. */
+MlirValue attnEncodeFp8(AttnBuilder *b, MlirValue x, MlirType to);
 
 #endif /* ATTN_PASSES_KERNELIR_H */

@@ -298,6 +298,11 @@ static MlirValue emitElementwise(AttnBuilder *b, MlirOperation op, const MlirVal
                                  MlirType type) {
   if (isFp8Extf(op))
     return attnConvertFromFp8(b, operands[0], type);
+  /* arith.truncf to fp8 (the AMD tilings' P, docs/fp8.md): encoded with
+   * integer ops, the inverse of the decoding above */
+  MlirType elem = mlirTypeIsAVector(type) ? mlirShapedTypeGetElementType(type) : type;
+  if (attnIsOp(op, "arith.truncf") && attnIsFp8Type(elem))
+    return attnEncodeFp8(b, operands[0], elem);
   if (attnIsOp(op, "math.exp2") &&
       mlirTypeIsAF32(mlirTypeIsAVector(type) ? mlirShapedTypeGetElementType(type) : type))
     return emitExp2(b, operands[0]);
@@ -822,6 +827,13 @@ static void lowerDequantOperand(Lower *L, MlirOperation op) {
   mapPut(L, mlirOperationGetResult(op, 0), r);
 }
 
+/* Whether tile `v` is evaluated per column (an element-wise chain): the
+ * arith.extf of such an fp8 tile (P rounded to fp8, fp8-p) is too. */
+static bool isLazyTile(Lower *L, MlirValue v) {
+  Rep *r = mapFind(&L->map, v);
+  return r && r->kind == REP_LAZY;
+}
+
 /* arith.extf of an fp8 tile held in a buffer (Q, read once per program):
  * decoded here, once, into a buffer of the 16-bit type. Left lazy, it
  * would be materialized inside the first KV loop that reads it, which may
@@ -1159,7 +1171,8 @@ static void lowerOp(Lower *L, AttnBuilder *b, MlirOperation op) {
   } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0)) &&
              onlyRightOperand(mlirOperationGetResult(op, 0))) {
     lowerDequantOperand(L, op);
-  } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0))) {
+  } else if (isFp8Extf(op) && isTile(mlirOperationGetResult(op, 0)) &&
+             !isLazyTile(L, mlirOperationGetOperand(op, 0))) {
     lowerDequantBuffer(L, b, op);
   } else if (mlirOperationGetNumResults(op) == 1 && isTile(mlirOperationGetResult(op, 0))) {
     /* Element-wise, broadcast, transpose, constant: evaluated per column by

@@ -125,6 +125,11 @@ typedef struct {
   MlirAttribute tile; /* attn.tile, copied onto the kernel */
   AttnDropout dropout;
   bool foldScale; /* the pass option fold-scale (foldedScale) */
+  /* fp8-p: P rounded to e4m3 (inElem) for an fp8 P V product, scaled by
+   * 2^pShift so that its small values keep their precision (docs/fp8.md);
+   * fp8 attn.mha / mha_varlen without dropout only */
+  bool fp8P;
+  int pShift;
   /* Block mask (docs/masks.md): the op (for its mask_mod region, or null),
    * whether full blocks are listed, the block sizes. */
   bool hasBlockMask, hasFullBlocks;
@@ -135,6 +140,7 @@ typedef struct {
 /* attn-online-softmax{fold-scale=true|false}. */
 typedef struct {
   bool foldScale;
+  bool fp8P; /* fp8-p: P in e4m3 for fp8 kernels (work in progress: no GPU lowers it yet) */
 } SoftmaxOptions;
 
 /* The block mask's tensors in a program (full ones null when absent) and
@@ -992,7 +998,15 @@ static void emitKvLoop(AttnBuilder *b, const Program *p, MlirValue lo, MlirValue
     kept = attnMulF(b, kept,
                     attnBroadcast(b, readPagedScales(b, p, p->paged->vScale, n0, s->blockN),
                                   vec2(s->blockM, s->blockN, f32)));
-  MlirValue pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
+  MlirValue pv;
+  if (s->fp8P) { /* P * 2^pShift rounded to e4m3; the epilogue takes 2^-pShift */
+    MlirType tile = vec2(s->blockM, s->blockN, f32);
+    MlirValue up = attnMulF(b, kept, splatF(b, tile, ldexp(1.0, s->pShift)));
+    MlirValue q8 = attnOp1(b, "arith.truncf", 1, &up, vec2(s->blockM, s->blockN, s->inElem));
+    pv = attnOp1(b, "arith.extf", 1, &q8, vec2(s->blockM, s->blockN, s->elem));
+  } else {
+    pv = attnConvertF(b, kept, vec2(s->blockM, s->blockN, s->elem));
+  }
   MlirValue vTile = s->mla ? mlaValueTile(b, s, kTile) : readKv(b, p, true, n0, masked);
   MlirValue scaled = attnMulF(b, acc, attnRowBroadcast(b, alpha, s->dvt));
   MlirValue accNew = attnContract(b, pv, vTile, scaled, pvMaps);
@@ -1201,6 +1215,8 @@ static void emitProgram(AttnBuilder *b, Program *p) {
   /* fp8: v_descale joins the epilogue's factor (a row op, not a tile op). */
   MlirValue outScale =
       p->vScale.ptr ? attnMulF(b, end.outScale, splatOf(b, p->vScale, row)) : end.outScale;
+  if (s->fp8P)
+    outScale = attnMulF(b, outScale, splatF(b, row, ldexp(1.0, -s->pShift)));
   MlirValue out = attnMulF(b, carry[2], attnRowBroadcast(b, outScale, s->dvt));
   /* SAGE: out's column c times v_descale[c] (V's channel c). */
   if (s->sage)
@@ -2105,6 +2121,9 @@ static bool lowerOp(MlirOperation op, const SoftmaxOptions *o, int *counter) {
   if (!readSpec(op, &s))
     return false;
   s.foldScale = o->foldScale;
+  s.fp8P = o->fp8P && s.fp8 && !s.paged && !s.sage && !(s.dropout.p > 0);
+  /* the largest P, 1, times 2^pShift stays below the format's largest value */
+  s.pShift = mlirTypeIsAFloat8E4M3FNUZ(s.inElem) ? 7 : 8;
   MlirOperation func = attnParentOfType(op, "func.func");
   MlirOperation module = attnParentOfType(op, "builtin.module");
   if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {
@@ -2158,11 +2177,15 @@ static void run(MlirOperation root, MlirExternalPass pass, const void *options) 
  * raised the kernels' SGPRs to the limit (61 spilled at D = 128) for no
  * change in llvm-mca's cycles per KV tile. */
 static bool parseOptions(const char *text, SoftmaxOptions *o, char *err, size_t errLen) {
-  int fold = 1;
-  const AttnOptionWord words[] = {{"fold-scale=true", &fold, 1}, {"fold-scale=false", &fold, 0}};
-  bool ok = attnParseOptionWords(text, words, 2, "attn-online-softmax", "fold-scale=true|false",
-                                 err, errLen);
+  int fold = 1, fp8P = 0;
+  const AttnOptionWord words[] = {{"fold-scale=true", &fold, 1},
+                                  {"fold-scale=false", &fold, 0},
+                                  {"fp8-p=true", &fp8P, 1},
+                                  {"fp8-p=false", &fp8P, 0}};
+  bool ok = attnParseOptionWords(text, words, 4, "attn-online-softmax",
+                                 "fold-scale=true|false, fp8-p=true|false", err, errLen);
   o->foldScale = fold;
+  o->fp8P = fp8P;
   return ok;
 }
 
