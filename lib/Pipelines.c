@@ -194,8 +194,8 @@ static MlirLogicalResult parseCpuOptions(MlirStringRef options, CpuOptions *o,
       onError(str("attn-to-cpu: unknown options '"), userData);
       onError(str(text), userData);
       onError(str("' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, "
-                  "kv-splits=1..256, block-m=1..1024, block-n=1..1024 and "
-                  "sw-pipeline=true|false, fp8-p=true|false)"),
+                  "kv-splits=1..256, block-m=1..1024, block-n=1..1024, "
+                  "sw-pipeline=true|false and fp8-p=true|false)"),
               userData);
       return mlirLogicalResultFailure();
     }

@@ -302,10 +302,10 @@ MlirValue attnConvertFromFp8(AttnBuilder *b, MlirValue x, MlirType to) {
 /* f32 x (scalar or vector) to the e4m3 type `to` (f8E4M3FN or FNUZ), rounded
  * to nearest even, with integer ops (the inverse of attnDecodeFp8). Normal
  * results: x's f32 bits rounded to 3 mantissa bits (the carry may move the
- * exponent up); subnormal ones (|x| below 2^(1 - bias)): roundeven(|x| *
- * 2^(2 + bias)) steps of 2^(-2 - bias), 8 of which is the smallest normal's
- * code. Magnitudes past the largest finite value saturate to it (448; 240),
- * NaN gives the format's NaN, -0 is +0 in FNUZ (whose 0x80 is NaN). */
+ * exponent up); subnormal ones (|x| below 2^(1 - bias)): |x| in whole steps
+ * of 2^(-2 - bias), ties to even, 8 of which is the smallest normal's code. Magnitudes past the
+ * largest finite value saturate to it (448; 240), NaN gives the format's NaN, -0 is +0 in FNUZ
+ * (whose 0x80 is NaN). */
 MlirValue attnEncodeFp8(AttnBuilder *b, MlirValue x, MlirType to) {
   MlirType from = mlirValueGetType(x);
   bool fnuz = mlirTypeIsAFloat8E4M3FNUZ(to);
@@ -329,10 +329,14 @@ MlirValue attnEncodeFp8(AttnBuilder *b, MlirValue x, MlirType to) {
       attnAndI(b, attnBinary(b, "arith.shrui", r, constI32(b, i32, 20)), constI32(b, i32, 7));
   MlirValue normal =
       attnBinary(b, "arith.ori", attnBinary(b, "arith.shli", exp, constI32(b, i32, 3)), mant);
-  /* subnormal: whole steps of 2^(-2 - bias), 0 to 8 */
-  MlirValue steps =
-      attnUnary(b, "math.roundeven", attnMulF(b, a, constF(b, f32, ldexp(1.0, 2 + bias))));
-  MlirValue sub = attnOp1(b, "arith.fptoui", 1, &steps, i32);
+  /* subnormal: whole steps of 2^(-2 - bias), 0 to 8, rounded to even by an
+   * f32 addition of 2^23 (whose ulp is 1), the steps then the low bits. Not
+   * math.roundeven: on hosts without SSE4.1 it is a libm call, and the JIT
+   * has bound roundevenf to a round-half-away function (fp8-encode-test). */
+  MlirValue steps = attnAddF(b, attnMulF(b, a, constF(b, f32, ldexp(1.0, 2 + bias))),
+                             constF(b, f32, ldexp(1.0, 23)));
+  MlirValue sub = attnBinary(b, "arith.subi", attnOp1(b, "arith.bitcast", 1, &steps, i32),
+                             constI32(b, i32, 0x4b000000));
   MlirValue isSub = attnCmpF(b, ATTN_CMPF_OLT, a, constF(b, f32, ldexp(1.0, 1 - bias)));
   MlirValue code = attnSelect(b, isSub, sub, normal);
   MlirValue maxCode = constI32(b, i32, fnuz ? 0x7f : 0x7e);

@@ -2122,8 +2122,9 @@ static bool lowerOp(MlirOperation op, const SoftmaxOptions *o, int *counter) {
     return false;
   s.foldScale = o->foldScale;
   s.fp8P = o->fp8P && s.fp8 && !s.paged && !s.sage && !(s.dropout.p > 0);
-  /* the largest P, 1, times 2^pShift stays below the format's largest value */
-  s.pShift = mlirTypeIsAFloat8E4M3FNUZ(s.inElem) ? 7 : 8;
+  /* the largest P, 1, times 2^pShift stays below the format's largest value
+   * (inElem is only read for fp8 kernels) */
+  s.pShift = s.fp8P && mlirTypeIsAFloat8E4M3FNUZ(s.inElem) ? 7 : 8;
   MlirOperation func = attnParentOfType(op, "func.func");
   MlirOperation module = attnParentOfType(op, "builtin.module");
   if (mlirOperationIsNull(func) || mlirOperationIsNull(module)) {

@@ -4,7 +4,7 @@
 // fold-scale=false (attn-to-rocdl's choice): every logit tile is scaled first.
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=block-m=16,block-n=64 "--attn-online-softmax=fold-scale=false" --split-input-file | FileCheck %s --check-prefix=NOFOLD
 // RUN: not attn-opt %s "--attn-online-softmax=fold-scale=maybe" 2>&1 | FileCheck %s --check-prefix=OPT
-// OPT: attn-online-softmax: unknown option 'fold-scale=maybe' (expected fold-scale=true|false)
+// OPT: attn-online-softmax: unknown option 'fold-scale=maybe' (expected fold-scale=true|false, fp8-p=true|false)
 // NOFOLD-LABEL: func.func @causal_attn0(
 // NOFOLD: %[[S:.*]] = vector.contract
 // NOFOLD-NEXT: %[[C:.*]] = arith.constant dense<0.180336878> : vector<16x64xf32>

@@ -11,7 +11,7 @@
 // AVX512: @f result 0 (out 1x3x21x40xf32): {{.*}} PASS
 // GENERIC: pipeline=attn-to-cpu{isa=generic}
 // GENERIC: @f result 0 (out 1x3x21x40xf32): {{.*}} PASS
-// BAD: attn-run: error: bad pipeline 'attn-to-cpu{isa=sse}': attn-to-cpu: unknown options 'isa=sse' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, kv-splits=1..256, block-m=1..1024, block-n=1..1024 and sw-pipeline=true|false)
+// BAD: attn-run: error: bad pipeline 'attn-to-cpu{isa=sse}': attn-to-cpu: unknown options 'isa=sse' (expected isa=host|avx512|generic, tiles=cpu|gfx942|gfx950|sm_90a, kv-splits=1..256, block-m=1..1024, block-n=1..1024, sw-pipeline=true|false and fp8-p=true|false)
 // UNKNOWN: attn-run: error: bad pipeline 'no-such-pipeline'
 // IR8: llvm.func @f_attn0
 // IR8: vector<8xf32>
