@@ -242,7 +242,7 @@ static MlirLogicalResult buildCpu(MlirOpPassManager pm, MlirStringRef options,
  * gpu.module @attn_kernels. The host functions keep their gpu.launch_func;
  * attn-compile translates the gpu.module to a code object. */
 static const char *const rocdlFront = "attn-gqa-map,attn-tile{target=%s},attn-flash-backward,"
-                                      "attn-online-softmax{fold-scale=false},"
+                                      "attn-online-softmax{fold-scale=false fp8-p=true},"
                                       "attn-gpu-layout,attn-lower-amdgpu,";
 static const char *const rocdlDevice =
     "gpu.module(lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"

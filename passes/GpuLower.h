@@ -156,6 +156,11 @@ typedef struct AttnGpuTarget {
    * that its users see: one LLVM cannot hoist out of the loop (null: the
    * value itself). */
   MlirValue (*perIteration)(AttnGpuLower *L, AttnBuilder *b, MlirValue x);
+  /* A block converted to `type` by arith.truncf to, or arith.extf from, an
+   * fp8 type (a computed tile: P rounded to e4m3, attn-online-softmax{fp8-p};
+   * fp8 tile reads are staged by readQ / readTile): the chip's conversions
+   * (null: the arith op is kept). */
+  MlirValue (*convertFp8)(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirType type);
   /* Combines a lane's row value with the other lanes holding the same row. */
   MlirValue (*reduceLanes)(AttnGpuLower *L, AttnBuilder *b, const char *combine, MlirValue x);
   /* Waits for the ATTN_REP_PENDING result `rep` and rewrites it to a TILE

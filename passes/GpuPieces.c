@@ -43,7 +43,11 @@ bool attnGpuIsDequantTile(MlirOperation op) {
   if (mlirOperationIsNull(op) || !attnIsOp(op, "arith.extf"))
     return false;
   MlirValue src = mlirOperationGetOperand(op, 0);
-  return attnGpuIsTile(src) && attnIsFp8Type(attnGpuElemOf(src));
+  /* of a tile read (one transfer or pieces): the extf of a computed fp8
+   * tile (P rounded to e4m3, attn-online-softmax{fp8-p}) is element-wise */
+  MlirOperation def = attnGpuDefOf(src);
+  return attnGpuIsTile(src) && attnIsFp8Type(attnGpuElemOf(src)) && !mlirOperationIsNull(def) &&
+         (attnIsOp(def, "vector.transfer_read") || attnIsOp(def, "vector.insert_strided_slice"));
 }
 
 /* Whether the fp8 tile (or piece of one) `v` is only converted by a

@@ -58,6 +58,10 @@ MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
     return mapScalar(L, b, L->tgt->log2, operands[0]);
   if (attnIsOp(op, "math.tanh"))
     return emitTanh(L, b, operands[0]);
+  if (L->tgt->convertFp8 && (attnIsOp(op, "arith.truncf") || attnIsOp(op, "arith.extf")) &&
+      (attnIsFp8Type(attnGpuScalarOf(type)) ||
+       attnIsFp8Type(attnGpuScalarOf(mlirValueGetType(operands[0])))))
+    return L->tgt->convertFp8(L, b, operands[0], type);
   bool unsignedCast = attnIsOp(op, "arith.index_castui");
   if ((unsignedCast || attnIsOp(op, "arith.index_cast")) &&
       !mlirTypeIsAIndex(attnGpuScalarOf(mlirValueGetType(operands[0]))) &&

@@ -60,9 +60,13 @@
  *   fp8 q and k (attn.mha's fp8 kernels; fp8-mfma=true, the default):
  *     Q K^T takes the chip's fp8 MFMA ("mfma.<M>x<N>x<K>.fp8.rs", the
  *     largest K dividing the head dim), Q's tile read "regs.mfma_a.fp8" and
- *     K's "lds.pad.fp8" (both kept as e4m3 bytes); P V stays 16-bit. No fp8
- *     instruction divides the head dim (gfx942 D = 72: 80 columns, 16x16
- *     blocks: K = 32), or fp8-mfma=false: both dequantized, 16-bit MFMAs.
+ *     K's "lds.pad.fp8" (both kept as e4m3 bytes). No fp8 instruction
+ *     divides the head dim (gfx942 D = 72: 80 columns, 16x16 blocks:
+ *     K = 32), or fp8-mfma=false: both dequantized, 16-bit MFMAs.
+ *   and P rounded to e4m3 (attn-online-softmax{fp8-p}, which attn-to-rocdl
+ *     sets): P V takes the fp8 MFMA too (the largest K dividing the keys of
+ *     a tile), P's arith.extf "regs.mfma_b.fp8" (its blocks as bytes) and
+ *     V's "lds.pad.fp8" (bytes, transposed); otherwise P V is 16-bit.
  * and attn-lower-amdgpu takes that instruction. A kernel no instruction fits
  * (rows per wave other than 32 or 16, f32 tiles) is a located error, as is
  * an attn.mla kernel (kind "mla_decode") there, which AMD does not lower yet.
@@ -276,6 +280,30 @@ static const AttnMfmaInstr *fp8QkMfma(const char *chip, const Matmuls *m, int64_
   return attnMfmaSelectDividing(chip, ATTN_MFMA_FP8, (int)rows, d);
 }
 
+/* The fp8 MFMA of an fp8 kernel's P V on AMD (P rounded to e4m3 by
+ * attn-online-softmax{fp8-p}: the arith.extf of an arith.truncf; V an fp8
+ * tile of the same format), the largest K dividing the keys of a tile, or
+ * null (P V stays 16-bit). Only with an fp8 Q K^T (`qk`): P's bytes come
+ * from S's C layout, which the 16-bit instruction of the same blocks has. */
+static const AttnMfmaInstr *fp8PvMfma(const char *chip, const Matmuls *m, int64_t rows,
+                                      const AttnMfmaInstr *qk) {
+  if (!qk || m->npv == 0)
+    return NULL;
+  int64_t keys = -1;
+  for (int i = 0; i < m->npv; ++i) {
+    MlirValue p = mlirOperationGetOperand(m->pv[i], 0), v = mlirOperationGetOperand(m->pv[i], 1);
+    MlirType pt = fp8Source(p), vt = fp8Source(v);
+    MlirOperation rounded =
+        mlirTypeIsNull(pt) ? (MlirOperation){NULL} : defOf(mlirOperationGetOperand(defOf(p), 0));
+    if (mlirTypeIsNull(pt) || mlirTypeIsNull(vt) || !mlirTypeEqual(pt, vt) ||
+        mlirOperationIsNull(rounded) || !attnIsOp(rounded, "arith.truncf") ||
+        (keys >= 0 && keys != dimOf(p, 1)))
+      return NULL;
+    keys = dimOf(p, 1);
+  }
+  return attnMfmaSelectDividing(chip, ATTN_MFMA_FP8, (int)rows, keys);
+}
+
 /* AMD: the MFMA instruction of the kernel's chip, dtype and rows per wave. */
 static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char *chip,
                             const Matmuls *m, int64_t g, const LayoutOptions *o) {
@@ -313,7 +341,7 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
   char text[80], qkText[80];
   snprintf(text, sizeof(text), "mfma.%dx%dx%d.%s.rs", in->m, in->n, in->k, bf16 ? "bf16" : "f16");
   /* fp8 Q K^T: Q's and K's tiles stay bytes (regs.mfma_a.fp8 in registers,
-   * lds.pad.fp8 in LDS); P V stays 16-bit (V dequantized into LDS). */
+   * lds.pad.fp8 in LDS); P V follows below. */
   const AttnMfmaInstr *fp8 = fp8QkMfma(chip, m, rows, o);
   if (fp8)
     snprintf(qkText, sizeof(qkText), "mfma.%dx%dx%d.fp8.rs", fp8->m, fp8->n, fp8->k);
@@ -322,9 +350,18 @@ static bool layoutAmdKernel(MlirOperation func, MlirAttribute kernel, const char
     markRead(mlirOperationGetOperand(m->qk[i], 1), fp8 ? "lds.pad.fp8" : "lds.pad");
     setString(m->qk[i], "attn.layout", fp8 ? qkText : text);
   }
+  /* fp8 P V (P rounded to e4m3 in the kernel IR): P's blocks become bytes
+   * in registers ("regs.mfma_b.fp8" on its arith.extf), V's tile stays
+   * bytes in LDS, transposed ("lds.pad.fp8"). */
+  const AttnMfmaInstr *pv8 = fp8PvMfma(chip, m, rows, fp8);
+  char pvText[80];
+  if (pv8)
+    snprintf(pvText, sizeof(pvText), "mfma.%dx%dx%d.fp8.rs", pv8->m, pv8->n, pv8->k);
   for (int i = 0; i < m->npv; ++i) {
-    markRead(mlirOperationGetOperand(m->pv[i], 1), "lds.pad");
-    setString(m->pv[i], "attn.layout", text);
+    if (pv8)
+      markRead(mlirOperationGetOperand(m->pv[i], 0), "regs.mfma_b.fp8");
+    markRead(mlirOperationGetOperand(m->pv[i], 1), pv8 ? "lds.pad.fp8" : "lds.pad");
+    setString(m->pv[i], "attn.layout", pv8 ? pvText : text);
   }
   return true;
 }

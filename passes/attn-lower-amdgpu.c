@@ -27,7 +27,11 @@
  * fp8 q and k (attn-gpu-layout's "mfma.<M>x<N>x<K>.fp8.rs" on Q K^T): Q's and
  * K's tiles stay e4m3 bytes, Q's as the fp8 MFMA's operands in registers,
  * K's two to an element of the 16-bit LDS buffer (lowerReadQBytes,
- * writeChunk, lowerQKBytes); V is dequantized for the 16-bit P V.
+ * writeChunk, lowerQKBytes). With P rounded to e4m3 in the kernel IR
+ * (attn-online-softmax{fp8-p}; "mfma...fp8.rs" on P V too) P's blocks
+ * become bytes (convertFp8: v_cvt_pk_fp8_f32) and V^T is staged as bytes,
+ * two keys a 16-bit element (stagePairs, lowerPVBytes); otherwise V is
+ * dequantized for the 16-bit P V.
  *
  * Pipelining (attn.kernel num_stages >= 2). K and V get an LDS buffer each.
  * In a KV loop whose tiles' addresses depend only on its induction variable
@@ -92,7 +96,9 @@ typedef struct {
   Staged pending;         /* V[n] (after the K read), K[n + step] (after the V read) */
   bool pendingK;          /* pending holds K[n + step], for the end of PV */
   bool kBytes;            /* K is an fp8 Q K^T's byte tile (keepsBytes) */
+  bool vBytes;            /* V is an fp8 P V's byte tile (keepsBytes) */
   int64_t kStride;        /* K's LDS row stride */
+  int64_t vStride;        /* V^T's LDS row stride */
 } AmdPipe;
 
 /* The AMD part of the lowering state. */
@@ -101,6 +107,9 @@ typedef struct {
   /* fp8 Q K^T (attn.layout "mfma.<M>x<N>x<K>.fp8.rs"): its MFMA, on Q and K
    * kept as e4m3 bytes; null: Q K^T takes `mma` */
   const AttnMfmaInstr *qk;
+  /* fp8 P V (P rounded to e4m3 by attn-online-softmax{fp8-p}): its MFMA,
+   * on P's blocks as bytes and V^T's byte tile; null: P V takes `mma` */
+  const AttnMfmaInstr *pv;
   bool permlaneSwap; /* gfx950: v_permlane{16,32}_swap for cross-row reductions */
   int R, G, KPL, K;
   int crowBase[16], crowDelta[16];
@@ -122,15 +131,15 @@ static MlirValue cIdx(AttnBuilder *b, int64_t v) { return attnConstIndex(b, v); 
  * dword (wordSel: the low or the high half) in the chip's own fp8 format:
  * FNUZ on gfx942, OCP e4m3fn on gfx950, which attn-tile matched to the
  * cache's type. f32 -> f16 / bf16 is exact (every e4m3 value is both). */
-static MlirValue dequantChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue raw) {
+static MlirValue dequantTo(AttnGpuLower *L, AttnBuilder *b, MlirValue raw, MlirType elem) {
   MlirContext ctx = L->ctx;
   MlirType i8 = mlirIntegerTypeGet(ctx, 8), i32 = mlirIntegerTypeGet(ctx, 32);
   MlirType i1 = mlirIntegerTypeGet(ctx, 1), f32 = mlirF32TypeGet(ctx);
-  MlirValue bytes = attnGpuOp1(b, "arith.bitcast", 1, &raw, attnGpuVecT(CHUNK, i8), 0, NULL);
-  MlirValue words =
-      attnGpuOp1(b, "vector.bitcast", 1, &bytes, attnGpuVecT(CHUNK / 4, i32), 0, NULL);
-  MlirValue pairs[CHUNK / 2];
-  for (int w = 0; w < CHUNK / 4; ++w) {
+  int n = (int)attnGpuDim(raw, 0);
+  MlirValue bytes = attnGpuOp1(b, "arith.bitcast", 1, &raw, attnGpuVecT(n, i8), 0, NULL);
+  MlirValue words = attnGpuOp1(b, "vector.bitcast", 1, &bytes, attnGpuVecT(n / 4, i32), 0, NULL);
+  MlirValue pairs[32];
+  for (int w = 0; w < n / 4; ++w) {
     MlirValue word = attnGpuExtract(L, b, words, w);
     for (int half = 0; half < 2; ++half) {
       MlirNamedAttribute sel = attnNamedAttr(b, "wordSel", mlirIntegerAttrGet(i1, half));
@@ -138,10 +147,50 @@ static MlirValue dequantChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue raw) {
           attnGpuOp1(b, "rocdl.cvt.pk.f32.fp8", 1, &word, attnGpuVecT(2, f32), 1, &sel);
     }
   }
-  for (int m = CHUNK / 2; m > 1; m /= 2) /* concatenated pairwise */
+  for (int m = n / 2; m > 1; m /= 2) /* concatenated pairwise */
     for (int i = 0; i < m / 2; ++i)
       pairs[i] = attnGpuConcat(L, b, pairs[2 * i], pairs[2 * i + 1]);
-  return attnGpuOp1(b, "arith.truncf", 1, &pairs[0], attnGpuVecT(CHUNK, L->elem), 0, NULL);
+  return mlirTypeIsAF32(elem)
+             ? pairs[0]
+             : attnGpuOp1(b, "arith.truncf", 1, &pairs[0], attnGpuVecT(n, elem), 0, NULL);
+}
+
+static MlirValue dequantChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue raw) {
+  return dequantTo(L, b, raw, L->elem);
+}
+
+/* f32 x (a vector of a multiple of 4) rounded to the chip's e4m3 (`type`):
+ * v_cvt_pk_fp8_f32 rounds two values (to nearest even) into a half of a
+ * dword, four a dword. Not saturating: P * 2^s (attn-online-softmax{fp8-p},
+ * its only user) is at most 2^s, below both formats' largest value. */
+static MlirValue quantize(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirType type) {
+  MlirContext ctx = L->ctx;
+  MlirType i32 = mlirIntegerTypeGet(ctx, 32), i1 = mlirIntegerTypeGet(ctx, 1);
+  int n = (int)attnGpuDim(x, 0);
+  MlirValue words[16];
+  for (int w = 0; w < n / 4; ++w) {
+    MlirValue word = attnGpuOp1(b, "llvm.mlir.undef", 0, NULL, i32, 0, NULL);
+    for (int half = 0; half < 2; ++half) {
+      MlirValue operands[3] = {attnGpuExtract(L, b, x, 4 * w + 2 * half),
+                               attnGpuExtract(L, b, x, 4 * w + 2 * half + 1), word};
+      MlirNamedAttribute sel = attnNamedAttr(b, "wordSel", mlirIntegerAttrGet(i1, half));
+      word = attnGpuOp1(b, "rocdl.cvt.pk.fp8.f32", 3, operands, i32, 1, &sel);
+    }
+    words[w] = word;
+  }
+  MlirValue packed =
+      attnGpuOp1(b, "vector.from_elements", n / 4, words, attnGpuVecT(n / 4, i32), 0, NULL);
+  MlirValue bytes = attnGpuOp1(b, "vector.bitcast", 1, &packed,
+                               attnGpuVecT(n, mlirIntegerTypeGet(ctx, 8)), 0, NULL);
+  return attnOp1(b, "arith.bitcast", 1, &bytes, type);
+}
+
+/* arith.truncf to / arith.extf from e4m3 of a computed block (P rounded to
+ * e4m3, attn-online-softmax{fp8-p}): the chip's conversions. */
+static MlirValue convertFp8(AttnGpuLower *L, AttnBuilder *b, MlirValue x, MlirType type) {
+  if (attnIsFp8Type(attnGpuElemOf(x)))
+    return dequantTo(L, b, x, mlirShapedTypeGetElementType(type));
+  return quantize(L, b, x, type);
 }
 
 /* CHUNK elements of a row: one 128-bit load where the rows are 16-byte
@@ -178,10 +227,11 @@ static bool keepsBytes(MlirOperation op) {
   return t.length > 4 && !memcmp(t.data + t.length - 4, ".fp8", 4);
 }
 
-/* The fp8 MFMA's operand of `bytes` (vector<a_per_lane x e4m3>): i64 for 8
- * bytes, vector<8xi32> for gfx950's f8f6f4 (32). */
-static MlirValue fp8Operand(AttnGpuLower *L, AttnBuilder *b, MlirValue bytes) {
-  int n = A(L)->qk->a_per_lane;
+/* The operand of fp8 MFMA `in` of `bytes` (vector<a_per_lane x e4m3 or
+ * i8>): i64 for 8 bytes, vector<8xi32> for gfx950's f8f6f4 (32). */
+static MlirValue fp8Operand(AttnGpuLower *L, AttnBuilder *b, MlirValue bytes,
+                            const AttnMfmaInstr *in) {
+  int n = in->a_per_lane;
   MlirType i8 = attnIntType(b, 8);
   MlirValue raw = mlirTypeEqual(attnGpuElemOf(bytes), i8)
                       ? bytes
@@ -202,6 +252,12 @@ static int64_t byteStride(const AttnGpuLower *L, int64_t cols) {
   int padBytes = ((const AmdState *)L->state)->qk->a_per_lane >= 16 ? 16 : 8;
   return cols / 2 + padBytes / 2;
 }
+
+/* V^T's byte tile (fp8 P V) in the 16-bit LDS buffer: a head-dim row of
+ * `rows` keys takes rows / 2 elements, padded by 2 (4 bytes): the 32-bit
+ * fragment reads of 32 consecutive rows then start an odd number of banks
+ * apart (rows / 4 + 1 for 64 or 128 keys) and do not conflict. */
+static int64_t vByteStride(int64_t rows) { return rows / 2 + 2; }
 
 /* Q as fp8 MFMA operands: fragment s holds, in lane group g, head-dim
  * columns s*K + g*a_per_lane + [0, a_per_lane): a_per_lane / 8 byte chunks
@@ -238,7 +294,7 @@ static void lowerReadQBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op,
     for (int m = perFrag; m > 1; m /= 2) /* concatenated pairwise (equal halves) */
       for (int i = 0; i < m / 2; ++i)
         chunks[i] = attnGpuConcat(L, b, chunks[2 * i], chunks[2 * i + 1]);
-    frags[s] = fp8Operand(L, b, chunks[0]);
+    frags[s] = fp8Operand(L, b, chunks[0], in);
   }
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_QFRAG, .nb = steps, .blocks = frags, .bytes = true});
@@ -310,6 +366,68 @@ static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue r
   }
 }
 
+/* The workgroup's walk over `total` chunks of a tile, `walk` of them along
+ * the fast dim: thread t's chunk in pass i is c = t + i * threads, at
+ * (c % walk, c / walk). With a whole number of fast runs per pass the
+ * coordinates are the first pass's plus constant slow steps. */
+typedef struct {
+  int64_t walk, total, threads;
+  bool uniformStep;
+  MlirValue fast, slow; /* pass 0's */
+} StageWalk;
+
+/* Pass i of a walk: the chunk's coordinates and whether the thread has one
+ * (`has`, null when every thread does). */
+typedef struct {
+  MlirValue fast, slow, has;
+  bool partial;
+} StagePass;
+
+static StageWalk stageWalk(AttnGpuLower *L, AttnBuilder *b, int64_t walk, int64_t total) {
+  StageWalk w = {.walk = walk, .total = total, .threads = (int64_t)L->W * WAVE};
+  w.uniformStep = w.threads % walk == 0;
+  w.fast = attnGpuURem(b, L->tid, walk);
+  w.slow = attnGpuUDiv(b, L->tid, walk);
+  return w;
+}
+
+static StagePass stagePass(AttnGpuLower *L, AttnBuilder *b, const StageWalk *w, int64_t i) {
+  MlirValue c = attnAddI(b, L->tid, cIdx(b, i * w->threads));
+  StagePass p = {.partial = (i + 1) * w->threads > w->total, .fast = w->fast};
+  p.has = p.partial ? attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, w->total)) : attnNullValue();
+  p.slow = attnAddI(b, w->slow, cIdx(b, i * w->threads / w->walk));
+  if (!w->uniformStep) {
+    p.fast = attnGpuURem(b, c, w->walk);
+    p.slow = attnGpuUDiv(b, c, w->walk);
+  }
+  return p;
+}
+
+/* The chunk at (row, col) of piece x in pass `ps`: padding past the rows;
+ * with `deferred` loads also padding where the thread has no chunk (no
+ * guard encloses them). */
+static MlirValue loadPassChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x,
+                               MlirValue row, MlirValue col, const StagePass *ps, bool deferred,
+                               bool keepBytes) {
+  MlirValue idx[4];
+  attnGpuShifted(b, x, row, col, idx);
+  MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
+  if (deferred && ps->partial)
+    valid = mlirValueIsNull(valid) ? ps->has : attnAndI(b, ps->has, valid);
+  return loadChunk(L, b, x, idx, valid, attnGpuVecT(CHUNK, L->elem), keepBytes);
+}
+
+/* Records chunk v for writeStaged. */
+static void deferChunk(Staged *defer, MlirValue v, MlirValue row, MlirValue col,
+                       const StagePass *ps, int64_t tileRow) {
+  int k = defer->n++;
+  defer->value[k] = v;
+  defer->row[k] = row;
+  defer->col[k] = col;
+  defer->has[k] = ps->has;
+  defer->tileRow[k] = tileRow;
+}
+
 /* `defer` null: copies the rows now (the synchronous stage); with
  * twinStride > 0 each chunk is also written transposed, leading dim
  * twinStride, at element twinBase (a tile both matmul forms read: one
@@ -320,46 +438,77 @@ static void writeChunk(AttnGpuLower *L, AttnBuilder *b, MlirValue v, MlirValue r
 static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
                       int64_t rows, int64_t cols, int64_t stride, bool transposed, int64_t base,
                       Staged *defer, int64_t twinStride, int64_t twinBase, bool keepBytes) {
-  int64_t perRow = cols / CHUNK, total = rows * perRow, threads = (int64_t)L->W * WAVE;
-  MlirType chunkType = attnGpuVecT(CHUNK, L->elem);
-  MlirType idxType = attnIndexType(b);
-  int64_t walk = transposed ? rows : perRow; /* threads along the fast dim */
-  bool uniformStep = threads % walk == 0;
-  MlirValue fast = attnOp1(b, "arith.remui", 2, (MlirValue[]){L->tid, cIdx(b, walk)}, idxType);
-  MlirValue slow = attnOp1(b, "arith.divui", 2, (MlirValue[]){L->tid, cIdx(b, walk)}, idxType);
-  for (int64_t i = 0; i * threads < total; ++i) {
-    MlirValue c = attnAddI(b, L->tid, cIdx(b, i * threads));
+  int64_t perRow = cols / CHUNK;
+  /* threads along the fast dim: a row's chunks, or (transposed) the keys */
+  StageWalk w = stageWalk(L, b, transposed ? rows : perRow, rows * perRow);
+  for (int64_t i = 0; i * w.threads < w.total; ++i) {
+    StagePass ps = stagePass(L, b, &w, i);
     AttnGpuIf guard;
-    bool partial = (i + 1) * threads > total;
-    MlirValue has = partial ? attnCmpI(b, ATTN_CMPI_SLT, c, cIdx(b, total)) : attnNullValue();
-    if (partial && !defer)
-      guard = attnGpuIfBegin(b, has);
-    MlirValue f = fast, sl = attnAddI(b, slow, cIdx(b, i * threads / walk));
-    if (!uniformStep) {
-      f = attnOp1(b, "arith.remui", 2, (MlirValue[]){c, cIdx(b, walk)}, idxType);
-      sl = attnOp1(b, "arith.divui", 2, (MlirValue[]){c, cIdx(b, walk)}, idxType);
-    }
-    MlirValue row = transposed ? f : sl;
-    MlirValue col = attnMulI(b, transposed ? sl : f, cIdx(b, CHUNK));
-    MlirValue idx[4];
-    attnGpuShifted(b, x, row, col, idx);
-    MlirValue valid = x->rowsInBounds ? attnNullValue() : attnGpuRowValid(b, x, idx[x->rowDim]);
-    if (defer && partial)
-      valid = mlirValueIsNull(valid) ? has : attnAndI(b, has, valid);
-    MlirValue v = loadChunk(L, b, x, idx, valid, chunkType, keepBytes);
+    if (ps.partial && !defer)
+      guard = attnGpuIfBegin(b, ps.has);
+    MlirValue row = transposed ? ps.fast : ps.slow;
+    MlirValue col = attnMulI(b, transposed ? ps.slow : ps.fast, cIdx(b, CHUNK));
+    MlirValue v = loadPassChunk(L, b, x, row, col, &ps, defer != NULL, keepBytes);
     if (defer) {
-      int k = defer->n++;
-      defer->value[k] = v;
-      defer->row[k] = row;
-      defer->col[k] = col;
-      defer->has[k] = has;
-      defer->tileRow[k] = tileRow;
+      deferChunk(defer, v, row, col, &ps, tileRow);
       continue;
     }
     writeChunk(L, b, v, row, col, tileRow, stride, base, transposed);
     if (twinStride > 0)
       writeChunk(L, b, v, row, col, tileRow, twinStride, twinBase, true);
-    if (partial)
+    if (ps.partial)
+      attnGpuIfEnd(b, &guard);
+  }
+}
+
+/* Two 8-byte chunks of fp8 bytes (keys 2p and 2p + 1, the same head-dim
+ * columns) interleaved into a 16-bit chunk: element d holds key 2p's byte
+ * of column d low and key 2p + 1's high. */
+static MlirValue interleaveBytes(AttnGpuLower *L, AttnBuilder *b, MlirValue lo, MlirValue hi) {
+  MlirType i8 = attnIntType(b, 8);
+  MlirValue operands[2] = {attnOp1(b, "arith.bitcast", 1, &lo, attnGpuVecT(CHUNK, i8)),
+                           attnOp1(b, "arith.bitcast", 1, &hi, attnGpuVecT(CHUNK, i8))};
+  int64_t mask[2 * CHUNK];
+  for (int i = 0; i < CHUNK; ++i) {
+    mask[2 * i] = i;
+    mask[2 * i + 1] = CHUNK + i;
+  }
+  MlirNamedAttribute a = attnNamedAttr(b, "mask", mlirDenseI64ArrayGet(L->ctx, 2 * CHUNK, mask));
+  MlirValue both = attnGpuOp1(b, "vector.shuffle", 2, operands, attnGpuVecT(2 * CHUNK, i8), 1, &a);
+  MlirValue words =
+      attnGpuOp1(b, "vector.bitcast", 1, &both, attnGpuVecT(CHUNK, attnIntType(b, 16)), 0, NULL);
+  return attnOp1(b, "arith.bitcast", 1, &words, attnGpuVecT(CHUNK, L->elem));
+}
+
+/* An fp8 V tile of an fp8 P V, staged as bytes transposed (V^T: a head-dim
+ * row holds the keys' bytes in order) in the 16-bit LDS buffer, `stride`
+ * 16-bit elements a row. A thread loads the 8-byte chunks of keys 2p and
+ * 2p + 1 at the same head-dim columns and interleaves them
+ * (interleaveBytes), so that the transposed write of that 16-bit chunk at
+ * pair row p (writeChunk) puts every byte in place: half the LDS writes of
+ * a 16-bit V tile, no byte stores. The loads, the guards and `defer` are
+ * stageRows'. */
+static void stagePairs(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, int64_t tileRow,
+                       int64_t rows, int64_t cols, int64_t stride, int64_t base, Staged *defer) {
+  /* threads along the fast dim: the pairs of keys */
+  StageWalk w = stageWalk(L, b, rows / 2, rows / 2 * (cols / CHUNK));
+  for (int64_t i = 0; i * w.threads < w.total; ++i) {
+    StagePass ps = stagePass(L, b, &w, i);
+    AttnGpuIf guard;
+    if (ps.partial && !defer)
+      guard = attnGpuIfBegin(b, ps.has);
+    MlirValue p = ps.fast, col = attnMulI(b, ps.slow, cIdx(b, CHUNK)), half[2];
+    for (int h = 0; h < 2; ++h) {
+      MlirValue row = attnAddI(b, attnMulI(b, p, cIdx(b, 2)), cIdx(b, h));
+      half[h] = loadPassChunk(L, b, x, row, col, &ps, defer != NULL, true);
+    }
+    MlirValue v = interleaveBytes(L, b, half[0], half[1]);
+    if (defer) {
+      deferChunk(defer, v, p, col, &ps, tileRow / 2);
+      continue;
+    }
+    writeChunk(L, b, v, p, col, tileRow / 2, stride, base, true);
+    if (ps.partial)
       attnGpuIfEnd(b, &guard);
   }
 }
@@ -376,9 +525,13 @@ static int stagedChunks(const AttnGpuLower *L, const AttnTileRead *t) {
 static void loadStaged(AttnGpuLower *L, AttnBuilder *b, const AttnTileRead *t, int64_t stride,
                        bool transposed, Staged *s, bool keepBytes) {
   s->n = 0;
-  for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s, 0, 0,
-              keepBytes);
+  for (int i = 0; i < t->n; ++i) {
+    if (transposed && keepBytes)
+      stagePairs(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, 0, s);
+    else
+      stageRows(L, b, &t->x[i], t->row[i], t->rows[i], t->cols, stride, transposed, 0, s, 0, 0,
+                keepBytes);
+  }
 }
 
 /* Writes the chunks of s into the LDS tile at element `base`. */
@@ -452,18 +605,30 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
   }
   bool asK = usedAs(res, ATTN_CONTRACT_QK), asV = usedAs(res, ATTN_CONTRACT_PV);
   bool transposed = asV && !asK, bytes = keepsBytes(op);
-  if (bytes && (asV || !A(L)->qk)) {
-    attnGpuFail(L, op, "keeps an fp8 tile as bytes that is not only the K of an fp8 Q K^T");
+  if (bytes && (asV ? asK || !A(L)->pv : !A(L)->qk)) {
+    attnGpuFail(L, op,
+                "keeps an fp8 tile as bytes that is not only the K of an fp8 Q K^T or the V of an "
+                "fp8 P V");
     return;
   }
+  for (int i = 0; bytes && transposed && i < t->n; ++i)
+    if (t->row[i] % 2 || t->rows[i] % 2) {
+      attnGpuFail(L, op, "keeps an fp8 V tile as bytes whose pieces are not pairs of keys");
+      return;
+    }
   int slot = L->backward && second ? 1 : 0;
   int64_t base = slot ? L->smemKV / 2 : 0; /* sharedElems: two buffers of the largest tile */
-  int64_t stride = bytes ? byteStride(L, cols) : (transposed ? rows : cols) + A(L)->KPL;
+  int64_t stride = bytes ? (transposed ? vByteStride(rows) : byteStride(L, cols))
+                         : (transposed ? rows : cols) + A(L)->KPL;
   attnGpuBarrier(b); /* the previous tile's readers are done */
   bool twin = asK && asV;
-  for (int i = 0; i < t->n; ++i)
-    stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL,
-              twin ? rows + A(L)->KPL : 0, base + kElems(L, rows, cols), bytes);
+  for (int i = 0; i < t->n; ++i) {
+    if (bytes && transposed)
+      stagePairs(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, base, NULL);
+    else
+      stageRows(L, b, &t->x[i], t->row[i], t->rows[i], cols, stride, transposed, base, NULL,
+                twin ? rows + A(L)->KPL : 0, base + kElems(L, rows, cols), bytes);
+  }
   attnGpuBarrier(b);
   attnGpuPut(L, res,
              (AttnRep){.kind = ATTN_REP_SMEM,
@@ -547,8 +712,10 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const A
                .step = mlirOperationGetOperand(newLoop, 2),
                .kTile = mlirOperationGetResult(op, 0),
                .vTile = vTile,
-               .kBytes = keepsBytes(op)};
+               .kBytes = keepsBytes(op),
+               .vBytes = keepsBytes(mlirOpResultGetOwner(vTile))};
   p.kStride = p.kBytes ? byteStride(L, t->cols) : t->cols + A(L)->KPL;
+  p.vStride = p.vBytes ? vByteStride(t->tileRows) : t->tileRows + A(L)->KPL;
   AttnBuilder pre = {L->ctx, b->loc, mlirOperationGetBlock(newLoop), newLoop};
   MlirValue lb = mlirOperationGetOperand(newLoop, 0);
   attnGpuBarrier(&pre);
@@ -572,7 +739,7 @@ static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
   AmdPipe *p = &A(L)->pipe;
   AttnTileRead v;
   if (attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v))
-    loadStaged(L, b, &v, v.tileRows + A(L)->KPL, true, &p->pending, false);
+    loadStaged(L, b, &v, p->vStride, true, &p->pending, p->vBytes);
   schedBarrier(L, b);
   p->pendingK = false;
   attnGpuPut(L, mlirOperationGetResult(op, 0),
@@ -592,7 +759,7 @@ static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
  * branching around the loads. */
 static void pipedV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
   AmdPipe *p = &A(L)->pipe;
-  int64_t stride = t->tileRows + A(L)->KPL, base = kElems(L, t->tileRows, t->cols);
+  int64_t stride = p->vStride, base = kElems(L, t->tileRows, t->cols);
   schedBarrier(L, b);
   writeStaged(L, b, &p->pending, stride, base, true);
   attnGpuBarrier(b); /* V[n] is in LDS; every wave is done with K[n] */
@@ -612,7 +779,8 @@ static void pipedV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const Attn
                        .base = base,
                        .transposed = true,
                        .slot = 1,
-                       .generation = ++L->smemGeneration[1]});
+                       .generation = ++L->smemGeneration[1],
+                       .bytes = p->vBytes});
 }
 
 /* After the PV MFMAs of a pipelined loop (V operand `v`, kernel IR): K[n +
@@ -643,14 +811,14 @@ static MlirValue mfma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb
   return attnGpuOp1(b, A(L)->mma->rocdl, 6, operands, mlirValueGetType(c), 0, NULL);
 }
 
-/* The fp8 MFMA (A(L)->qk) of fp8 operands a, bb (fp8Operand's types). The
- * f8f6f4 instruction is the block-scaled op with A/B format 0 (e4m3) and
- * zero opsel/scale operands, which LLVM selects as the unscaled one. */
-static MlirValue fp8Mfma(AttnGpuLower *L, AttnBuilder *b, MlirValue a, MlirValue bb, MlirValue c) {
+/* fp8 MFMA `in` of fp8 operands a, bb (fp8Operand's types). The f8f6f4
+ * instruction is the block-scaled op with A/B format 0 (e4m3) and zero
+ * opsel/scale operands, which LLVM selects as the unscaled one. */
+static MlirValue fp8Mfma(AttnBuilder *b, const AttnMfmaInstr *in, MlirValue a, MlirValue bb,
+                         MlirValue c) {
   MlirValue zero = attnGpuConstInt(b, attnIntType(b, 32), 0);
   MlirValue operands[9] = {a, bb, c, zero, zero, zero, zero, zero, zero};
-  return attnGpuOp1(b, A(L)->qk->rocdl, A(L)->qk->scaled ? 9 : 6, operands, mlirValueGetType(c), 0,
-                    NULL);
+  return attnGpuOp1(b, in->rocdl, in->scaled ? 9 : 6, operands, mlirValueGetType(c), 0, NULL);
 }
 
 /* S^T = K Q^T on the fp8 MFMA: Q's fragments are operands already
@@ -682,7 +850,7 @@ static void lowerQKBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, cons
           attnOp1(b, "arith.bitcast", 1, &kv, attnGpuVecT(halves, attnIntType(b, 16)));
       MlirValue bytes = attnGpuOp1(b, "vector.bitcast", 1, &pairs,
                                    attnGpuVecT(in->a_per_lane, attnIntType(b, 8)), 0, NULL);
-      c = fp8Mfma(L, b, fp8Operand(L, b, bytes), qr->blocks[s], c);
+      c = fp8Mfma(b, in, fp8Operand(L, b, bytes, in), qr->blocks[s], c);
     }
     blocks[t] = c;
   }
@@ -742,6 +910,100 @@ static void lowerQK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
     attnGpuPutTile(L, res, nb, blocks);
 }
 
+/* Concatenation of n (a power of two) equal vectors, pairwise, in place. */
+static MlirValue concatAll(AttnGpuLower *L, AttnBuilder *b, MlirValue *parts, int n) {
+  for (int m = n; m > 1; m /= 2)
+    for (int i = 0; i < m / 2; ++i)
+      parts[i] = attnGpuConcat(L, b, parts[2 * i], parts[2 * i + 1]);
+  return parts[0];
+}
+
+/* The P V fragments of fp8 MFMA `in` from P's blocks pb (e4m3, S's C
+ * layout): k-step s is the lane's elements [s * a, s * a + a) (a =
+ * a_per_lane) of its blocks in order, part of one block or whole ones. */
+static bool pvByteFrags(AttnGpuLower *L, AttnBuilder *b, const AttnMfmaInstr *in,
+                        const MlirValue *pb, int steps, MlirValue *frags) {
+  int a = in->a_per_lane, ce = L->CE;
+  if (a % 4 || (a <= ce ? ce % a : a % ce) || (a > ce && ((a / ce) & (a / ce - 1))) || a / ce > 8)
+    return false;
+  for (int s = 0; s < steps; ++s) {
+    int f = s * a, t = f / ce;
+    MlirValue parts[8];
+    if (a <= ce) {
+      parts[0] = attnGpuSlice(L, b, pb[t], f % ce, a);
+    } else {
+      for (int j = 0; j < a / ce; ++j)
+        parts[j] = pb[t + j];
+    }
+    frags[s] = fp8Operand(L, b, a <= ce ? parts[0] : concatAll(L, b, parts, a / ce), in);
+  }
+  return true;
+}
+
+/* O^T += V^T P^T on the fp8 MFMA (A(L)->pv): P was rounded to e4m3 in the
+ * kernel IR (attn-online-softmax{fp8-p}); its blocks before the arith.extf
+ * ("regs.mfma_b.fp8") are B fragments as bytes (pvByteFrags). V^T's
+ * fragment holds, per byte, the key that P's byte has: runs of four
+ * consecutive keys in S's C layout, each one 32-bit read of the byte tile
+ * (two 16-bit elements; stagePairs wrote it). */
+static void lowerPVBytes(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnRep *vr) {
+  const AttnMfmaInstr *in = A(L)->pv;
+  MlirValue p = mlirOperationGetOperand(op, 0), acc = mlirOperationGetOperand(op, 2),
+            res = mlirOperationGetResult(op, 0);
+  MlirOperation ext = mlirValueIsAOpResult(p) ? mlirOpResultGetOwner(p) : (MlirOperation){NULL};
+  if (!in || mlirOperationIsNull(ext) || !attnIsOp(ext, "arith.extf") ||
+      !attnIsFp8Type(attnGpuElemOf(mlirOperationGetOperand(ext, 0)))) {
+    attnGpuFail(L, op,
+                "has an fp8 V byte tile but a P that is not rounded to e4m3 "
+                "(attn-online-softmax{fp8-p=true})");
+    return;
+  }
+  MlirValue pb[ATTN_GPU_MAXB];
+  int np = 0;
+  if (!attnGpuTileBlocks(L, b, op, mlirOperationGetOperand(ext, 0), pb, &np))
+    return;
+  int64_t own = attnGpuOwnCols(L, vr->cols);
+  int nd = (int)(own / A(L)->R), steps = (int)(vr->rows / in->k);
+  MlirValue frags[128];
+  if ((int64_t)np * A(L)->R != vr->rows || vr->rows % in->k || steps > 128 || !vr->transposed ||
+      own % A(L)->R || nd > ATTN_GPU_MAXB || A(L)->crowDelta[0] % 2 ||
+      !pvByteFrags(L, b, in, pb, steps, frags)) {
+    attnGpuFail(L, op, "has a P tile and an fp8 V tile that do not match its fp8 MFMA blocks");
+    return;
+  }
+  /* Lane (g, r) reads row d = u*R + r of V^T at the keys of its P bytes; a
+   * key k is byte k of the row, in element k / 2. */
+  MlirValue laneOff = attnAddI(b, attnMulI(b, A(L)->lr, cIdx(b, vr->stride)),
+                               attnMulI(b, A(L)->g, cIdx(b, A(L)->crowDelta[0] / 2)));
+  if (vr->base)
+    laneOff = attnAddI(b, laneOff, cIdx(b, vr->base));
+  if (own != vr->cols) /* this wave's first column: a row of V^T */
+    laneOff = attnAddI(b, laneOff, attnMulI(b, L->warpColIdx, cIdx(b, vr->stride)));
+  MlirType run = attnGpuVecT(2, L->elem), run16 = attnGpuVecT(2, attnIntType(b, 16));
+  MlirType run8 = attnGpuVecT(4, attnIntType(b, 8));
+  MlirValue blocks[ATTN_GPU_MAXB];
+  for (int u = 0; u < nd && !L->failed; ++u) {
+    MlirValue c = attnGpuColOf(L, b, op, acc, u);
+    for (int s = 0; s < steps; ++s) {
+      MlirValue runs[8];
+      int n = 0;
+      for (int e = 0; e < in->a_per_lane; e += 4) {
+        int f = s * in->a_per_lane + e, t = f / L->CE, ce = f % L->CE;
+        int64_t key = (int64_t)t * A(L)->R + A(L)->crowBase[ce];
+        MlirValue addr = attnAddI(b, laneOff, cIdx(b, (int64_t)u * A(L)->R * vr->stride + key / 2));
+        MlirValue r = attnGpuLoad(b, run, L->smem, 1, &addr);
+        r = attnOp1(b, "arith.bitcast", 1, &r, run16);
+        runs[n++] = attnGpuOp1(b, "vector.bitcast", 1, &r, run8, 0, NULL);
+      }
+      MlirValue a = fp8Operand(L, b, concatAll(L, b, runs, n), in);
+      c = fp8Mfma(b, in, a, frags[s], c);
+    }
+    blocks[u] = c;
+  }
+  if (!L->failed)
+    attnGpuPutTile(L, res, nd, blocks);
+}
+
 /* O^T += V^T P^T: P's blocks are B fragments as they are; the V^T fragment
  * of k-step s holds, per element, the key that P's element has. */
 static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
@@ -750,6 +1012,16 @@ static void lowerPV(AttnGpuLower *L, AttnBuilder *b, MlirOperation op) {
   AttnRep *vr = attnGpuSmemOperand(L, op, v);
   if (!vr)
     return;
+  if (vr->bytes || A(L)->pv) {
+    if (vr->bytes && A(L)->pv)
+      lowerPVBytes(L, b, op, vr);
+    else
+      attnGpuFail(L, op,
+                  "mixes fp8 MFMA operands and 16-bit tiles (attn-gpu-layout marks V's tile "
+                  "\"lds.pad.fp8\" with an fp8 P V)");
+    pipedPVDone(L, b, v);
+    return;
+  }
   MlirValue pb[ATTN_GPU_MAXB];
   int np = 0;
   if (!attnGpuTileBlocks(L, b, op, p, pb, &np))
@@ -867,8 +1139,8 @@ static bool readLayout(AttnGpuLower *L) {
   return true;
 }
 
-/* The first matmul layouts of the function: a 16-bit one ([0]) and an fp8
- * one ([1], "mfma.<M>x<N>x<K>.fp8.rs"). */
+/* The first matmul layouts of the function: a 16-bit one ([0]), an fp8
+ * Q K^T one ([1], "mfma.<M>x<N>x<K>.fp8.rs") and an fp8 P V one ([2]). */
 static MlirWalkResult findMatmulLayouts(MlirOperation op, void *userData) {
   MlirAttribute *found = userData;
   if (!attnIsOp(op, "vector.contract"))
@@ -880,15 +1152,17 @@ static MlirWalkResult findMatmulLayouts(MlirOperation op, void *userData) {
     return MlirWalkResultAdvance;
   }
   MlirStringRef t = mlirStringAttrGetValue(a);
-  bool fp8 = t.length > 7 && !memcmp(t.data + t.length - 7, ".fp8.rs", 7);
-  if (mlirAttributeIsNull(found[fp8]))
-    found[fp8] = a;
+  int slot = t.length > 7 && !memcmp(t.data + t.length - 7, ".fp8.rs", 7)
+                 ? (attnContractForm(op) == ATTN_CONTRACT_PV ? 2 : 1)
+                 : 0;
+  if (mlirAttributeIsNull(found[slot]))
+    found[slot] = a;
   return MlirWalkResultAdvance;
 }
 
-/* The fp8 MFMA of an fp8 Q K^T layout, null when there is none; `failed`
- * set after a located error. Its C layout must be `mma`'s (same M and N:
- * the table's C layout depends on them only), since S feeds P V. */
+/* The fp8 MFMA of an fp8 Q K^T or P V layout, null when there is none;
+ * `failed` set after a located error. Its C layout must be `mma`'s (same M
+ * and N: the table's C layout depends on them only), since S feeds P V. */
 static const AttnMfmaInstr *recordedFp8Mfma(MlirOperation func, const char *chip,
                                             MlirAttribute layout, const AttnMfmaInstr *mma,
                                             bool *failed) {
@@ -956,6 +1230,19 @@ static const AttnMfmaInstr *recordedMfma(MlirOperation func, MlirAttribute layou
   }
   attnEmitOpError(func, passName, "has an attn.layout MFMA instruction its chip does not have");
   return NULL;
+}
+
+/* The layout string of the 16-bit instruction of the chip, dtype and rows
+ * (what attn-gpu-layout would write on a 16-bit matmul). */
+static MlirAttribute implicitLayout(MlirContext ctx, const char *chip, AttnMfmaElem elem,
+                                    int rows) {
+  const AttnMfmaInstr *in = attnMfmaSelect(chip, elem, rows);
+  char text[64];
+  if (!in)
+    return (MlirAttribute){NULL};
+  snprintf(text, sizeof(text), "mfma.%dx%dx%d.%s.rs", in->m, in->n, in->k,
+           elem == ATTN_MFMA_BF16 ? "bf16" : "f16");
+  return mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(text));
 }
 
 /* attn.kernel's num_stages (1 when absent). */
@@ -1026,9 +1313,14 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
     attnEmitOpError(func, passName, "has inputs that are not f16 or bf16 (MFMA needs them)");
     return false;
   }
-  MlirAttribute layouts[2] = {{NULL}, {NULL}}; /* 16-bit, fp8 */
+  MlirAttribute layouts[3] = {{NULL}, {NULL}, {NULL}}; /* 16-bit, fp8 Q K^T, fp8 P V */
   if (matmul)
     mlirOperationWalk(func, findMatmulLayouts, layouts, MlirWalkPreOrder);
+  /* Both matmuls fp8: no 16-bit one names the instruction whose lane
+   * layouts (C, and the 16-bit tiles') the rest of the kernel uses. */
+  if (matmul && mlirAttributeIsNull(layouts[0]) && !mlirAttributeIsNull(layouts[1]) &&
+      !mlirAttributeIsNull(layouts[2]))
+    layouts[0] = implicitLayout(L->ctx, chip, elem, A(L)->R);
   A(L)->mma = matmul ? recordedMfma(func, layouts[0], chip, elem, A(L)->R)
                      : attnMfmaSelect(chip, elem, A(L)->R);
   if (!A(L)->mma)
@@ -1036,8 +1328,16 @@ static bool setUp(AttnGpuLower *L, MlirOperation func, MlirAttribute kernel) {
   if (matmul) {
     bool failed;
     A(L)->qk = recordedFp8Mfma(func, chip, layouts[1], A(L)->mma, &failed);
+    if (!failed)
+      A(L)->pv = recordedFp8Mfma(func, chip, layouts[2], A(L)->mma, &failed);
     if (failed)
       return false;
+    if (A(L)->pv && !A(L)->qk) {
+      attnEmitOpError(func, passName,
+                      "has an fp8 P V without an fp8 Q K^T (P's bytes come from the C layout "
+                      "of S on the fp8 MFMA)");
+      return false;
+    }
   }
   L->elem = matmul ? qElem : mlirF32TypeGet(L->ctx);
   L->CE = A(L)->mma->c_per_lane;
@@ -1163,6 +1463,7 @@ static const AttnGpuTarget amdTarget = {
     .lowerQK = lowerQK,
     .lowerPV = lowerPV,
     .perIteration = perIteration,
+    .convertFp8 = convertFp8,
     .reduceLanes = reduceLanes,
 };
 

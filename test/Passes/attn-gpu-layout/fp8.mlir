@@ -11,7 +11,7 @@
 // bytes (Q's arith.extf "regs.mfma_a.fp8", K's "lds.pad.fp8"; the largest K
 // that divides the head dim: gfx950's f8f6f4 32x32x64, or 32x32x16 fp8_fp8 at
 // D = 72, an 80-column tile), V's is "lds.pad" (dequantized) and P V out's
-// 16-bit MFMA. fp8-mfma=false dequantizes Q ("regs.mfma_a") and K too
+// 16-bit MFMA, unless P is rounded to e4m3 (below). fp8-mfma=false dequantizes Q ("regs.mfma_a") and K too
 // (test/Passes/attn-lower-amdgpu/fp8-mha.mlir).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=SM90
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=sm_90a --attn-online-softmax --attn-gpu-layout=mma=auto | FileCheck %s --check-prefix=SM90
@@ -21,6 +21,46 @@
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout | FileCheck %s --check-prefix=GFX942-FNUZ
 // RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | not attn-opt --attn-to-nvvm 2>&1 | FileCheck %s --check-prefix=SM90-FNUZ
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout=fp8-mfma=false | FileCheck %s --check-prefix=DEQ950
+// P rounded to e4m3 (attn-online-softmax{fp8-p}, which attn-to-rocdl sets): P V takes
+// the fp8 MFMA too, the largest K dividing the keys of a tile (block_n 64: gfx942's
+// 32x32x16, gfx950's f8f6f4 32x32x64, also where Q K^T takes 32x32x16 at D = 72);
+// P's arith.extf is "regs.mfma_b.fp8", V's "lds.pad.fp8". Without an fp8 Q K^T
+// (fp8-mfma=false) P V stays 16-bit, P rounded all the same.
+// RUN: sed s/xf8E4M3FN/xf8E4M3FNUZ/g %s | attn-opt --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax=fp8-p=true --attn-gpu-layout | FileCheck %s --check-prefix=P942
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax=fp8-p=true --attn-gpu-layout | FileCheck %s --check-prefix=P950
+// RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax=fp8-p=true --attn-gpu-layout=fp8-mfma=false | FileCheck %s --check-prefix=PDEQ950
+// P942-LABEL: func.func @fp8_attn0(
+// P942: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// P942: arith.truncf %{{.*}} : vector<128x64xf32> to vector<128x64xf8E4M3FNUZ>
+// P942-NEXT: arith.extf %{{.*}} {attn.layout = "regs.mfma_b.fp8"} : vector<128x64xf8E4M3FNUZ> to vector<128x64xbf16>
+// P942: arith.extf %{{.*}} {attn.layout = "lds.pad.fp8"} : vector<64x128xf8E4M3FNUZ> to vector<64x128xbf16>
+// P942: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// P942-NOT: bf16.rs
+// P942-LABEL: func.func @fp8_varlen_attn1(
+// P942: arith.extf %{{.*}} {attn.layout = "regs.mfma_b.fp8"} : vector<128x64xf8E4M3FNUZ> to vector<128x64xf16>
+// P942: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// P942-NOT: f16.rs
+// P942-LABEL: func.func @fp8_d72_attn2(
+// P942: arith.extf %{{.*}} {attn.layout = "lds.pad.fp8"} : vector<64x96xf8E4M3FNUZ> to vector<64x96xbf16>
+// P942: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// P950-LABEL: func.func @fp8_attn0(
+// P950: vector.contract {{.*}} {attn.layout = "mfma.32x32x64.fp8.rs"}
+// P950: arith.extf %{{.*}} {attn.layout = "regs.mfma_b.fp8"} : vector<128x64xf8E4M3FN> to vector<128x64xbf16>
+// P950: arith.extf %{{.*}} {attn.layout = "lds.pad.fp8"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// P950: vector.contract {{.*}} {attn.layout = "mfma.32x32x64.fp8.rs"}
+// P950-NOT: bf16.rs
+// P950-LABEL: func.func @fp8_d72_attn2(
+// P950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.fp8.rs"}
+// P950: arith.extf %{{.*}} {attn.layout = "regs.mfma_b.fp8"} : vector<128x64xf8E4M3FN> to vector<128x64xbf16>
+// P950: vector.contract {{.*}} {attn.layout = "mfma.32x32x64.fp8.rs"}
+// PDEQ950-LABEL: func.func @fp8_attn0(
+// PDEQ950-NOT: .fp8
+// PDEQ950: arith.truncf %{{.*}} : vector<128x64xf32> to vector<128x64xf8E4M3FN>
+// PDEQ950-NEXT: arith.extf %{{.*}} : vector<128x64xf8E4M3FN> to vector<128x64xbf16>
+// PDEQ950: arith.extf %{{.*}} {attn.layout = "lds.pad"} : vector<64x128xf8E4M3FN> to vector<64x128xbf16>
+// PDEQ950: vector.contract {{.*}} {attn.layout = "mfma.32x32x16.bf16.rs"}
+// PDEQ950-NOT: .fp8
+// PDEQ950-LABEL: func.func @fp8_varlen_attn1(
 
 // SM90-LABEL: func.func @fp8_attn0(
 // SM90-SAME: memref<?x?x?x128xf8E4M3FN

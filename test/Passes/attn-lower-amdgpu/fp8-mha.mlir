@@ -5,14 +5,16 @@
 // gfx950's f8f6f4), K's bytes go into LDS as they are (two per element of the 16-bit
 // buffer) and its fragments are read back as bytes; only V is dequantized exactly to
 // out's 16-bit type by v_cvt_pk_f32_fp8 (rocdl.cvt.pk.f32.fp8) before its LDS store, for
-// the 16-bit P V MFMA. With fp8-mfma=false (prefix DEQ) Q and K are dequantized too and
+// the 16-bit P V MFMA (P not rounded to e4m3: attn-online-softmax without fp8-p). With fp8-mfma=false (prefix DEQ) Q and K are dequantized too and
 // both matmuls are 16-bit. gfx942 with f8E4M3FNUZ (its format), gfx950 with f8E4M3FN;
 // sizes that are not tile multiples; mixed descale granularities (the descales are
 // kernel IR multiplies, lowered by the common core).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax --attn-gpu-layout=fp8-mfma=false --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=DEQ
 // RUN: sed 's/xf8E4M3FNUZ>/xf8E4M3FN>/g' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=GFX950
-// The whole pipeline: fp8 bytes reach LDS and the Q K^T MFMAs, none reaches P V.
+// The whole pipeline (attn-to-rocdl) also rounds P to e4m3 (attn-online-softmax{fp8-p}),
+// so P V runs on the fp8 MFMA too and V stays bytes (fp8-pv.mlir): no fp8 value is
+// dequantized and no 16-bit MFMA is left.
 // RUN: attn-opt %s --attn-to-rocdl=chip=gfx942 | FileCheck %s --check-prefix=ROCDL
 
 // Q: four chunks of 8 bytes per lane (D = 64, two lane groups, K = 16 a step), kept.
@@ -98,8 +100,10 @@
 // ROCDL: llvm.store {{.*}} : vector<4xbf16>, !llvm.ptr<3>
 // ROCDL: llvm.load {{.*}} : !llvm.ptr<3> -> vector<4xbf16>
 // ROCDL: rocdl.mfma.f32.32x32x16.fp8.fp8 {{.*}} : (i64, i64, vector<16xf32>, i32, i32, i32) -> vector<16xf32>
-// ROCDL: rocdl.cvt.pk.f32.fp8
-// ROCDL: rocdl.mfma.f32.32x32x8bf16.1k
+// ROCDL: rocdl.cvt.pk.fp8.f32
+// ROCDL: rocdl.mfma.f32.32x32x16.fp8.fp8
+// ROCDL-NOT: rocdl.cvt.pk.f32.fp8
+// ROCDL-NOT: rocdl.mfma.f32.32x32x8bf16.1k
 // ROCDL: llvm.return
 
 // GQA 4/2, causal, Sq 100 / Sk 90 (no tile multiples); per-(B, Hkv) q, per-head k,
