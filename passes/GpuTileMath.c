@@ -58,10 +58,16 @@ MlirValue attnGpuEmitElementwise(AttnGpuLower *L, AttnBuilder *b, MlirOperation 
     return mapScalar(L, b, L->tgt->log2, operands[0]);
   if (attnIsOp(op, "math.tanh"))
     return emitTanh(L, b, operands[0]);
-  if (L->tgt->convertFp8 && (attnIsOp(op, "arith.truncf") || attnIsOp(op, "arith.extf")) &&
+  if ((attnIsOp(op, "arith.truncf") || attnIsOp(op, "arith.extf")) &&
       (attnIsFp8Type(attnGpuScalarOf(type)) ||
-       attnIsFp8Type(attnGpuScalarOf(mlirValueGetType(operands[0])))))
-    return L->tgt->convertFp8(L, b, operands[0], type);
+       attnIsFp8Type(attnGpuScalarOf(mlirValueGetType(operands[0]))))) {
+    if (L->tgt->convertFp8)
+      return L->tgt->convertFp8(L, b, operands[0], type);
+    attnGpuFailWith(L, op,
+                    "converts a computed tile to or from fp8 (P rounded to e4m3 by "
+                    "attn-online-softmax{fp8-p=true}), which the %s lowering does not do");
+    return operands[0];
+  }
   bool unsignedCast = attnIsOp(op, "arith.index_castui");
   if ((unsignedCast || attnIsOp(op, "arith.index_cast")) &&
       !mlirTypeIsAIndex(attnGpuScalarOf(mlirValueGetType(operands[0]))) &&
