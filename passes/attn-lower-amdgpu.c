@@ -85,6 +85,10 @@ enum { MAX_STAGED = 16 };
 typedef struct {
   int n;
   MlirValue value[MAX_STAGED], row[MAX_STAGED], col[MAX_STAGED], has[MAX_STAGED];
+  /* stagePairs' chunks: value[i] holds key 2p's bytes and high[i] key
+   * 2p + 1's, interleaved at the write (writeStaged) so that the wait for
+   * the loads comes there, not at the loads (null for other chunks) */
+  MlirValue high[MAX_STAGED];
   int64_t tileRow[MAX_STAGED];
 } Staged;
 
@@ -417,11 +421,13 @@ static MlirValue loadPassChunk(AttnGpuLower *L, AttnBuilder *b, const AttnTransf
   return loadChunk(L, b, x, idx, valid, attnGpuVecT(CHUNK, L->elem), keepBytes);
 }
 
-/* Records chunk v for writeStaged. */
-static void deferChunk(Staged *defer, MlirValue v, MlirValue row, MlirValue col,
+/* Records chunk v (with `high`, a pair's second key: stagePairs; else
+ * null) for writeStaged. */
+static void deferChunk(Staged *defer, MlirValue v, MlirValue high, MlirValue row, MlirValue col,
                        const StagePass *ps, int64_t tileRow) {
   int k = defer->n++;
   defer->value[k] = v;
+  defer->high[k] = high;
   defer->row[k] = row;
   defer->col[k] = col;
   defer->has[k] = ps->has;
@@ -450,7 +456,7 @@ static void stageRows(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, in
     MlirValue col = attnMulI(b, transposed ? ps.slow : ps.fast, cIdx(b, CHUNK));
     MlirValue v = loadPassChunk(L, b, x, row, col, &ps, defer != NULL, keepBytes);
     if (defer) {
-      deferChunk(defer, v, row, col, &ps, tileRow);
+      deferChunk(defer, v, attnNullValue(), row, col, &ps, tileRow);
       continue;
     }
     writeChunk(L, b, v, row, col, tileRow, stride, base, transposed);
@@ -502,15 +508,26 @@ static void stagePairs(AttnGpuLower *L, AttnBuilder *b, const AttnTransfer *x, i
       MlirValue row = attnAddI(b, attnMulI(b, p, cIdx(b, 2)), cIdx(b, h));
       half[h] = loadPassChunk(L, b, x, row, col, &ps, defer != NULL, true);
     }
-    MlirValue v = interleaveBytes(L, b, half[0], half[1]);
     if (defer) {
-      deferChunk(defer, v, p, col, &ps, tileRow / 2);
+      deferChunk(defer, half[0], half[1], p, col, &ps, tileRow / 2);
       continue;
     }
-    writeChunk(L, b, v, p, col, tileRow / 2, stride, base, true);
+    writeChunk(L, b, interleaveBytes(L, b, half[0], half[1]), p, col, tileRow / 2, stride, base,
+               true);
     if (ps.partial)
       attnGpuIfEnd(b, &guard);
   }
+}
+
+/* Whether fp8 V tile t (read by `op`) can be staged by stagePairs: pieces
+ * of whole pairs of keys; else a located error. */
+static bool pairPieces(AttnGpuLower *L, MlirOperation op, const AttnTileRead *t) {
+  for (int i = 0; i < t->n; ++i)
+    if (t->row[i] % 2 || t->rows[i] % 2) {
+      attnGpuFail(L, op, "keeps an fp8 V tile as bytes whose pieces are not pairs of keys");
+      return false;
+    }
+  return true;
 }
 
 /* Chunks a thread holds for tile t (MAX_STAGED + 1 when too many). */
@@ -541,7 +558,9 @@ static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_
     AttnGpuIf guard;
     if (!mlirValueIsNull(s->has[k]))
       guard = attnGpuIfBegin(b, s->has[k]);
-    writeChunk(L, b, s->value[k], s->row[k], s->col[k], s->tileRow[k], stride, base, transposed);
+    MlirValue v =
+        mlirValueIsNull(s->high[k]) ? s->value[k] : interleaveBytes(L, b, s->value[k], s->high[k]);
+    writeChunk(L, b, v, s->row[k], s->col[k], s->tileRow[k], stride, base, transposed);
     if (!mlirValueIsNull(s->has[k]))
       attnGpuIfEnd(b, &guard);
   }
@@ -611,11 +630,8 @@ static void lowerReadTile(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, con
                 "fp8 P V");
     return;
   }
-  for (int i = 0; bytes && transposed && i < t->n; ++i)
-    if (t->row[i] % 2 || t->rows[i] % 2) {
-      attnGpuFail(L, op, "keeps an fp8 V tile as bytes whose pieces are not pairs of keys");
-      return;
-    }
+  if (bytes && transposed && !pairPieces(L, op, t))
+    return;
   int slot = L->backward && second ? 1 : 0;
   int64_t base = slot ? L->smemKV / 2 : 0; /* sharedElems: two buffers of the largest tile */
   int64_t stride = bytes ? (transposed ? vByteStride(rows) : byteStride(L, cols))
@@ -738,7 +754,8 @@ static bool startPipe(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const A
 static void pipedK(AttnGpuLower *L, AttnBuilder *b, MlirOperation op, const AttnTileRead *t) {
   AmdPipe *p = &A(L)->pipe;
   AttnTileRead v;
-  if (attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v))
+  if (attnGpuTileReadAt(L, b, p->vTile, p->oldLoop, p->iv, &v) &&
+      (!p->vBytes || pairPieces(L, op, &v)))
     loadStaged(L, b, &v, p->vStride, true, &p->pending, p->vBytes);
   schedBarrier(L, b);
   p->pendingK = false;

@@ -10,9 +10,9 @@
 //   34 words: 64 keys + 4 bytes of padding): V^T holds each head-dim row's keys in order.
 // - The V^T fragment of lane (g, r): row r of a 32-row block, the keys of its P bytes,
 //   two runs of four (keys 16s + 4g and 16s + 8 + 4g), each one 32-bit LDS read.
-// gfx950 (prefix P950) is pipelined (num_stages 2): V's pairs are loaded and interleaved
-// at the K read and written after QK^T; P V takes the f8f6f4 32x32x64 MFMA (32 bytes a
-// lane: two blocks of P, eight runs of V^T).
+// gfx950 (prefix P950) is pipelined (num_stages 2): V's pairs are loaded at the K read,
+// interleaved and written after QK^T (so the wait for the loads comes at the write); P V
+// takes the f8f6f4 32x32x64 MFMA (32 bytes a lane: two blocks of P, eight runs of V^T).
 // RUN: attn-opt %s --attn-gqa-map --attn-tile=target=gfx942 --attn-online-softmax=fp8-p=true --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s
 // RUN: sed 's/xf8E4M3FNUZ>/xf8E4M3FN>/g' %s | attn-opt --attn-gqa-map --attn-tile=target=gfx950 --attn-online-softmax=fp8-p=true --attn-gpu-layout --attn-lower-amdgpu --canonicalize --cse | FileCheck %s --check-prefix=P950
 // fp8-mfma=false: both products 16-bit; P is rounded all the same (v_cvt_pk_fp8_f32,
@@ -79,15 +79,19 @@
 // P950-LABEL: gpu.func @mha_attn0(
 // P950-NOT: rocdl.cvt.pk.f32.fp8
 // P950: scf.for
-// The V pairs of this iteration go out at the K read, interleaved as they land.
+// The V pairs of this iteration go out at the K read, nothing else uses them there.
 // P950: vector.load %arg2[%{{.*}}] : memref<?x?x?x64xf8E4M3FN
 // P950: vector.load %arg2[%{{.*}}] : memref<?x?x?x64xf8E4M3FN
-// P950: vector.interleave %{{.*}}, %{{.*}} : vector<8xi8> -> vector<16xi8>
+// P950-NOT: vector.interleave
 // P950: rocdl.sched.barrier 0
+// P950-NOT: vector.interleave
 // P950: rocdl.mfma.scale.f32.32x32x64.f8f6f4
 // P950: rocdl.cvt.pk.fp8.f32
-// Written after QK^T; then the next K's bytes go out.
+// Interleaved and written after QK^T; then the next K's bytes go out.
 // P950: rocdl.sched.barrier 0
+// P950-NEXT: arith.bitcast %{{.*}} : vector<8xf8E4M3FN> to vector<8xi8>
+// P950-NEXT: arith.bitcast %{{.*}} : vector<8xf8E4M3FN> to vector<8xi8>
+// P950-NEXT: vector.interleave %{{.*}}, %{{.*}} : vector<8xi8> -> vector<16xi8>
 // P950-COUNT-8: memref.store %{{.*}} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>
 // P950: gpu.barrier
 // P950: vector.load %arg1[%{{.*}}] : memref<?x?x?x64xf8E4M3FN
