@@ -486,6 +486,26 @@ static MlirValue interleaveBytes(AttnGpuLower *L, AttnBuilder *b, MlirValue lo, 
   return attnOp1(b, "arith.bitcast", 1, &words, attnGpuVecT(CHUNK, L->elem));
 }
 
+/* Chunk x (8 bytes) handed on by an empty inline asm with side effects:
+ * LLVM cannot move the interleave that uses it above the schedule's
+ * barriers, next to the loads (it did: the loads of a pipelined V were then
+ * waited for at once), and the wait for x comes here. */
+static MlirValue landed(AttnGpuLower *L, AttnBuilder *b, MlirValue x) {
+  MlirType i32 = attnIntType(b, 32), i8 = attnIntType(b, 8);
+  MlirValue bytes = attnOp1(b, "arith.bitcast", 1, &x, attnGpuVecT(CHUNK, i8));
+  MlirValue words =
+      attnGpuOp1(b, "vector.bitcast", 1, &bytes, attnGpuVecT(CHUNK / 4, i32), 0, NULL);
+  MlirValue held[CHUNK / 4];
+  for (int w = 0; w < CHUNK / 4; ++w) {
+    MlirValue word = attnGpuExtract(L, b, words, w);
+    held[w] = mlirOperationGetResult(attnInlineAsm(b, "", "=v,0", true, 1, &word, i32), 0);
+  }
+  MlirValue back =
+      attnGpuOp1(b, "vector.from_elements", CHUNK / 4, held, attnGpuVecT(CHUNK / 4, i32), 0, NULL);
+  MlirValue raw = attnGpuOp1(b, "vector.bitcast", 1, &back, attnGpuVecT(CHUNK, i8), 0, NULL);
+  return attnOp1(b, "arith.bitcast", 1, &raw, mlirValueGetType(x));
+}
+
 /* An fp8 V tile of an fp8 P V, staged as bytes transposed (V^T: a head-dim
  * row holds the keys' bytes in order) in the 16-bit LDS buffer, `stride`
  * 16-bit elements a row. A thread loads the 8-byte chunks of keys 2p and
@@ -558,8 +578,9 @@ static void writeStaged(AttnGpuLower *L, AttnBuilder *b, const Staged *s, int64_
     AttnGpuIf guard;
     if (!mlirValueIsNull(s->has[k]))
       guard = attnGpuIfBegin(b, s->has[k]);
-    MlirValue v =
-        mlirValueIsNull(s->high[k]) ? s->value[k] : interleaveBytes(L, b, s->value[k], s->high[k]);
+    MlirValue v = mlirValueIsNull(s->high[k])
+                      ? s->value[k]
+                      : interleaveBytes(L, b, landed(L, b, s->value[k]), landed(L, b, s->high[k]));
     writeChunk(L, b, v, s->row[k], s->col[k], s->tileRow[k], stride, base, transposed);
     if (!mlirValueIsNull(s->has[k]))
       attnGpuIfEnd(b, &guard);

@@ -87,11 +87,16 @@
 // P950-NOT: vector.interleave
 // P950: rocdl.mfma.scale.f32.32x32x64.f8f6f4
 // P950: rocdl.cvt.pk.fp8.f32
-// Interleaved and written after QK^T; then the next K's bytes go out.
+// Interleaved and written after QK^T, each chunk handed on by an empty inline asm with
+// side effects (LLVM hoisted the interleave up to the loads, whose wait then came there);
+// then the next K's bytes go out.
 // P950: rocdl.sched.barrier 0
 // P950-NEXT: arith.bitcast %{{.*}} : vector<8xf8E4M3FN> to vector<8xi8>
-// P950-NEXT: arith.bitcast %{{.*}} : vector<8xf8E4M3FN> to vector<8xi8>
-// P950-NEXT: vector.interleave %{{.*}}, %{{.*}} : vector<8xi8> -> vector<16xi8>
+// P950-NEXT: vector.bitcast %{{.*}} : vector<8xi8> to vector<2xi32>
+// P950-NEXT: vector.extract
+// P950-NEXT: llvm.inline_asm has_side_effects "", "=v,0" %{{.*}} : (i32) -> i32
+// P950-COUNT-3: llvm.inline_asm has_side_effects "", "=v,0"
+// P950: vector.interleave %{{.*}}, %{{.*}} : vector<8xi8> -> vector<16xi8>
 // P950-COUNT-8: memref.store %{{.*}} : memref<{{[0-9]+}}xbf16, #gpu.address_space<workgroup>>
 // P950: gpu.barrier
 // P950: vector.load %arg1[%{{.*}}] : memref<?x?x?x64xf8E4M3FN
